@@ -1,0 +1,14 @@
+/*
+ * twitchconduits: manage Twitch EventSub conduits, shards and subscriptions.
+ * The umbrella header: include this one.
+ */
+#ifndef TWITCHCONDUITS_H
+#define TWITCHCONDUITS_H
+
+#include <twitchconduits/version.h>
+#include <twitchconduits/common.h>
+#include <twitchconduits/conduits.h>
+#include <twitchconduits/request.h>
+#include <twitchconduits/token.h>
+
+#endif /* TWITCHCONDUITS_H */

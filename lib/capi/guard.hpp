@@ -1,0 +1,41 @@
+// The C boundary's error discipline: every entry point returns a tc_status,
+// sets the thread-local message on failure, and never lets an exception out.
+#pragma once
+
+#include "util/last_error.hpp"
+
+#include <twitchconduits/common.h>
+
+#include <exception>
+#include <new>
+#include <string>
+
+namespace tc::capi {
+
+inline tc_status fail(tc_status status, const std::string &message) {
+    util::set_last_error(message);
+    return status;
+}
+
+template <class F>
+tc_status guarded(F &&body) noexcept {
+    try {
+        return body();
+    } catch (const std::bad_alloc &) {
+        return fail(TC_ENOMEM, "out of memory");
+    } catch (const std::exception &e) {
+        return fail(TC_ERROR, std::string("internal error: ") + e.what());
+    } catch (...) {
+        return fail(TC_ERROR, "internal error");
+    }
+}
+
+// Duplicates a std::string into memory the caller frees with tc_free().
+char *dup_for_caller(const std::string &text);
+
+}  // namespace tc::capi
+
+#define TC_CHECK_ARG(cond, name)                                              \
+    do {                                                                      \
+        if (!(cond)) return ::tc::capi::fail(TC_EINVAL, "invalid argument: " name); \
+    } while (0)

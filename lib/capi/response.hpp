@@ -1,0 +1,20 @@
+// Building tc_response objects and their deliveries, shared by every
+// operation that completes with a response.
+#pragma once
+
+#include "capi/handles.hpp"
+#include "net/completion_queue.hpp"
+#include "net/engine.hpp"
+
+#include <functional>
+#include <memory>
+
+namespace tc::capi {
+
+std::shared_ptr<tc_response> response_from(net::CallResult &&r);
+// A delivery that calls cb with `resp`.
+net::Completion response_completion(std::shared_ptr<tc_response> resp, tc_response_cb cb, void *userdata);
+// The teardown/cancel delivery: cb(TC_ECANCELED, <empty response>).
+std::function<void()> deliver_canceled_response(tc_response_cb cb, void *userdata);
+
+}  // namespace tc::capi

@@ -1,0 +1,134 @@
+#include "core/manager.hpp"
+
+#include <curl/curl.h>
+
+#include <mutex>
+
+namespace tc::core {
+
+namespace {
+std::once_flag curl_once;
+CURLcode curl_init_result = CURLE_OK;
+
+// libcurl's global init is not thread-safe on every version: do it once.
+bool ensure_curl_global() {
+    std::call_once(curl_once, [] { curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT); });
+    return curl_init_result == CURLE_OK;
+}
+}  // namespace
+
+Manager::Manager(ManagerConfig config)
+    : config_(std::move(config)),
+      logger_(config_.log_cb, config_.log_userdata, config_.log_level),
+      jitter_(config_.random_seed),
+      queue_(stats_) {}
+
+std::unique_ptr<Manager> Manager::create(ManagerConfig config, tc_status *status, std::string *error) {
+    if (!ensure_curl_global()) {
+        *status = TC_ERROR;
+        *error = "curl_global_init failed";
+        return nullptr;
+    }
+    std::unique_ptr<Manager> m(new Manager(std::move(config)));
+    if (!m->start(error)) {
+        *status = TC_ERROR;
+        return nullptr;
+    }
+    *status = TC_OK;
+    return m;
+}
+
+bool Manager::start(std::string *error) {
+    if (!queue_.init(error)) return false;
+    engine_ = std::make_unique<net::Engine>(config_.engine, logger_, stats_, jitter_);
+    tokens_ = std::make_unique<net::TokenProvider>(*engine_, config_.client_id, config_.client_secret,
+                                                   config_.app_token, config_.token_refresh_margin_s);
+    if (!engine_->start(tokens_.get(), error)) return false;
+    if (config_.dispatch_thread) {
+        try {
+            dispatch_thread_ = std::thread([this] { dispatch_main(); });
+        } catch (const std::exception &e) {
+            *error = std::string("cannot start the dispatch thread: ") + e.what();
+            return false;
+        }
+    }
+    logger_.log(TC_LOG_DEBUG, "manager started (api %s, auth %s)", config_.engine.api_base.c_str(),
+                config_.engine.auth_base.c_str());
+    return true;
+}
+
+Manager::~Manager() { shutdown(); }
+
+bool Manager::on_dispatch_thread() const {
+    return dispatch_thread_.joinable() && std::this_thread::get_id() == dispatch_thread_.get_id();
+}
+
+void Manager::dispatch_main() {
+    while (!stop_dispatch_.load()) {
+        queue_.wait(-1);
+        if (stop_dispatch_.load()) break;
+        queue_.process();
+        if (free_requested_.load() && deferred_free_) {
+            // Destroys this manager; shutdown() detaches this thread instead of joining it.
+            std::function<void()> destroy = std::move(deferred_free_);
+            destroy();
+            return;
+        }
+    }
+}
+
+tc_status Manager::start_op(tc_op_id *id_out, std::function<void(const std::shared_ptr<OpState> &)> start,
+                            std::function<void()> deliver_canceled) {
+    auto op = std::make_shared<OpState>();
+    tc_op_id id = queue_.begin(
+        [this, op] { engine_->loop().post([this, op] { cancel_on_loop(op); }); },
+        std::move(deliver_canceled));
+    if (id == 0) return TC_ECLOSED;
+    op->id = id;
+    engine_->loop().post([op, start = std::move(start)] { start(op); });
+    if (id_out != nullptr) *id_out = id;
+    return TC_OK;
+}
+
+void Manager::run_call(const std::shared_ptr<OpState> &op, net::Call call,
+                       std::function<net::Completion(net::CallResult &&)> make) {
+    if (op->canceled) return;  // already completed by cancel_on_loop
+    op->job = engine_->submit(std::move(call), [this, op, make = std::move(make)](net::CallResult &&r) {
+        op->job = 0;
+        finish(op, make(std::move(r)));
+    });
+}
+
+void Manager::finish(const std::shared_ptr<OpState> &op, net::Completion completion) {
+    queue_.complete(op->id, std::move(completion));
+}
+
+void Manager::cancel_on_loop(const std::shared_ptr<OpState> &op) {
+    op->canceled = true;
+    // An engine job completes itself with TC_ECANCELED; anything else (waiting
+    // for a token, between steps) is finished here. complete() ignores repeats.
+    if (op->job != 0 && engine_->cancel(op->job)) return;
+    queue_.cancel_unfinished_one(op->id);
+}
+
+void Manager::shutdown() {
+    if (shut_down_) return;
+    shut_down_ = true;
+    queue_.close();
+    if (dispatch_thread_.joinable()) {
+        stop_dispatch_.store(true);
+        queue_.wakeup();
+        if (on_dispatch_thread()) {
+            dispatch_thread_.detach();  // deferred free running on the dispatch thread itself
+        } else {
+            dispatch_thread_.join();
+        }
+    }
+    if (engine_) engine_->stop();  // every job and token waiter completes with TC_ECANCELED
+    queue_.cancel_unfinished();
+    while (queue_.pending() > 0 && queue_.process() > 0) {
+    }
+    logger_.log(TC_LOG_DEBUG, "manager stopped");
+}
+
+}  // namespace tc::core

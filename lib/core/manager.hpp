@@ -1,0 +1,100 @@
+// The manager behind tc_conduits: owns the logger, counters, the request
+// engine with its I/O thread, the token provider, the completion queue and
+// the optional dispatch thread, and starts operations on them.
+#pragma once
+
+#include "net/completion_queue.hpp"
+#include "net/engine.hpp"
+#include "net/token_provider.hpp"
+#include "util/log.hpp"
+#include "util/random.hpp"
+#include "util/stats.hpp"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace tc::core {
+
+struct ManagerConfig {
+    std::string client_id;
+    std::string client_secret;
+    std::string app_token;
+    std::string callback_url;
+    int64_t token_refresh_margin_s = 3600;
+    bool dispatch_thread = false;
+    uint64_t random_seed = 0;
+    tc_log_cb log_cb = nullptr;
+    void *log_userdata = nullptr;
+    tc_log_level log_level = TC_LOG_ERROR;
+    net::EngineConfig engine;
+};
+
+// Loop-thread state of one operation, shared with its cancel hook.
+struct OpState {
+    tc_op_id id = 0;
+    uint64_t job = 0;       // the engine job in flight, 0 when none
+    bool canceled = false;  // composite operations check this between steps
+};
+
+class Manager {
+public:
+    static std::unique_ptr<Manager> create(ManagerConfig config, tc_status *status, std::string *error);
+    ~Manager();
+    Manager(const Manager &) = delete;
+    Manager &operator=(const Manager &) = delete;
+
+    // Starts an operation: registers it, then runs `start` on the loop thread.
+    // `start` must eventually call finish(). `deliver_canceled` calls the user's
+    // callback with TC_ECANCELED. TC_ECLOSED once shutdown has begun.
+    tc_status start_op(tc_op_id *id_out, std::function<void(const std::shared_ptr<OpState> &)> start,
+                       std::function<void()> deliver_canceled);
+    // Loop thread: an engine call whose result `make` turns into the completion.
+    void run_call(const std::shared_ptr<OpState> &op, net::Call call,
+                  std::function<net::Completion(net::CallResult &&)> make);
+    // Any thread: finishes an operation (later calls for the same id are ignored).
+    void finish(const std::shared_ptr<OpState> &op, net::Completion completion);
+
+    // Cancels everything, stops the threads and delivers what is left on the
+    // calling thread. Idempotent.
+    void shutdown();
+
+    net::CompletionQueue &queue() { return queue_; }
+    net::Engine &engine() { return *engine_; }
+    net::TokenProvider &tokens() { return *tokens_; }
+    util::Logger &logger() { return logger_; }
+    const util::Stats &stats() const { return stats_; }
+    const ManagerConfig &config() const { return config_; }
+    bool dispatch_thread_mode() const { return config_.dispatch_thread; }
+    bool on_dispatch_thread() const;
+
+    // Deferred free: tc_conduits_free() from inside a callback sets this, and
+    // whoever ran the callback frees the manager once it returns.
+    void request_free() { free_requested_.store(true); }
+    bool free_requested() const { return free_requested_.load(); }
+    // The dispatch thread calls this (set by the C API) to perform a deferred free.
+    void set_deferred_free(std::function<void()> destroy) { deferred_free_ = std::move(destroy); }
+
+private:
+    explicit Manager(ManagerConfig config);
+    bool start(std::string *error);
+    void cancel_on_loop(const std::shared_ptr<OpState> &op);
+    void dispatch_main();
+
+    ManagerConfig config_;
+    util::Logger logger_;
+    util::Stats stats_;
+    util::Jitter jitter_;
+    net::CompletionQueue queue_;
+    std::unique_ptr<net::Engine> engine_;
+    std::unique_ptr<net::TokenProvider> tokens_;
+    std::thread dispatch_thread_;
+    std::atomic<bool> stop_dispatch_{false};
+    std::atomic<bool> free_requested_{false};
+    std::function<void()> deferred_free_;
+    bool shut_down_ = false;
+};
+
+}  // namespace tc::core

@@ -1,0 +1,97 @@
+// The completion queue: the one place user callbacks are run from.
+//
+// Every submitted operation is registered here (begin), finished exactly
+// once from the I/O thread (complete), and delivered on whichever thread
+// calls process(). It owns the pollable fd (an eventfd, readable while
+// deliveries are ready) and the reentrancy bookkeeping behind
+// TC_EREENTRANT and the deferred free.
+#pragma once
+
+#include "util/stats.hpp"
+
+#include <twitchconduits/common.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace tc::net {
+
+struct Completion {
+    tc_status status = TC_OK;
+    int http_status = 0;
+    std::string message;              // becomes tc_last_error_message() in the callback
+    std::function<void()> deliver;    // calls the user's callback
+};
+
+class CompletionQueue {
+public:
+    explicit CompletionQueue(util::Stats &stats) : stats_(stats) {}
+    ~CompletionQueue();
+    CompletionQueue(const CompletionQueue &) = delete;
+    CompletionQueue &operator=(const CompletionQueue &) = delete;
+
+    bool init(std::string *error);
+
+    // Registers an operation. `cancel` runs (on the calling thread) when the
+    // user cancels it; it must arrange for complete() to be called.
+    // `deliver_canceled` calls the user's callback with TC_ECANCELED, for the
+    // teardown safety net. Returns 0 once the queue is closed.
+    tc_op_id begin(std::function<void()> cancel, std::function<void()> deliver_canceled);
+    // Finishes an operation (any thread). A second call for the same id is ignored.
+    void complete(tc_op_id id, Completion completion);
+
+    // TC_OK when a cancel was requested; TC_ENOTFOUND when unknown or already finished.
+    tc_status cancel(tc_op_id id);
+    void cancel_all();
+    void close();  // begin() fails from now on
+    // Safety net at teardown: completes whatever is still unfinished with TC_ECANCELED.
+    void cancel_unfinished();
+    // The same for one operation (a cancel that found no engine job to stop).
+    void cancel_unfinished_one(tc_op_id id);
+
+    // Runs ready deliveries on this thread; returns how many ran.
+    int process();
+    // Blocks until deliveries are ready, wakeup(), or the timeout (-1 = none).
+    tc_status wait(int timeout_ms);
+    void wakeup();
+    // Blocks until `id` is no longer pending (dispatch-thread mode).
+    tc_status wait_delivered(tc_op_id id, int timeout_ms);
+    // Blocks until nothing is pending (dispatch-thread mode).
+    tc_status wait_idle(int timeout_ms);
+
+    int fd() const { return event_fd_; }
+    size_t pending() const;
+    bool is_pending(tc_op_id id) const;
+    bool has_ready() const;
+    // True while this thread is running one of this queue's callbacks.
+    bool in_callback() const;
+
+private:
+    struct Entry {
+        std::function<void()> cancel;
+        std::function<void()> deliver_canceled;
+        bool completed = false;
+    };
+
+    void signal_fd_locked();
+    void cancel_entry_locked(tc_op_id id, Entry &entry);
+    void drain_fd_locked();
+
+    util::Stats &stats_;
+    int event_fd_ = -1;
+    mutable std::mutex mu_;
+    std::condition_variable ready_cv_;      // ready_ became non-empty, or wakeup()
+    std::condition_variable delivered_cv_;  // an operation left ops_
+    std::unordered_map<tc_op_id, Entry> ops_;
+    std::deque<std::pair<tc_op_id, Completion>> ready_;
+    tc_op_id next_id_ = 1;
+    bool closed_ = false;
+    bool woken_ = false;
+    bool fd_signaled_ = false;
+};
+
+}  // namespace tc::net

@@ -1,0 +1,282 @@
+#include "net/engine.hpp"
+
+#include "net/status_map.hpp"
+#include "net/token_provider.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace tc::net {
+
+struct Engine::Job {
+    enum class State { Queued, NeedToken, Sending, Sleeping, Finished };
+    uint64_t id = 0;
+    Call call;
+    Done done;
+    State state = State::Queued;
+    int attempts = 0;
+    int max_attempts = 0;
+    bool retried_after_401 = false;
+    bool counted_pacing = false;
+    uint64_t token_generation = 0;
+    uint64_t transfer_id = 0;
+    IoLoop::TimerId timer = 0;
+    util::TimePoint started{};
+};
+
+Engine::Engine(EngineConfig config, util::Logger &logger, util::Stats &stats, util::Jitter &jitter)
+    : config_(std::move(config)),
+      logger_(logger),
+      stats_(stats),
+      policy_(config_.retry, jitter),
+      pacer_(config_.pacing),
+      loop_(config_.transport) {}
+
+Engine::~Engine() { stop(); }
+
+bool Engine::start(TokenProvider *tokens, std::string *error) {
+    tokens_ = tokens;
+    loop_.set_shutdown_hook([this] {
+        std::vector<uint64_t> ids;
+        ids.reserve(jobs_.size());
+        for (const auto &j : jobs_) ids.push_back(j.first);
+        for (uint64_t id : ids) cancel(id);
+        if (tokens_ != nullptr) tokens_->cancel_waiters();
+    });
+    return loop_.start(error);
+}
+
+void Engine::stop() { loop_.stop(); }
+
+uint64_t Engine::submit(Call call, Done done) {
+    auto job = std::make_unique<Job>();
+    job->id = next_job_id_++;
+    job->call = std::move(call);
+    job->done = std::move(done);
+    job->max_attempts = job->call.max_attempts > 0 ? job->call.max_attempts : config_.retry.max_attempts;
+    if (job->call.timeout_ms <= 0) job->call.timeout_ms = config_.request_timeout_ms;
+    job->started = util::now();
+    Job &ref = *job;
+    jobs_.emplace(ref.id, std::move(job));
+    enqueue(ref);
+    return ref.id;
+}
+
+void Engine::enqueue(Job &job) {
+    job.state = Job::State::Queued;
+    if (job.call.target == Call::Target::Auth) {
+        // OAuth calls go to another host and bucket: no gate, no token.
+        send(job, nullptr);
+        return;
+    }
+    ready_.push_back(job.id);
+    pump();
+}
+
+void Engine::wait_for_token(Job &job) {
+    job.state = Job::State::NeedToken;
+    need_token_.push_back(job.id);
+    if (token_wait_registered_) return;
+    token_wait_registered_ = true;
+    tokens_->refresh(false, [this](tc_status status, const std::string &message) {
+        on_token_settled(status, message);
+    });
+}
+
+void Engine::on_token_settled(tc_status status, const std::string &message) {
+    token_wait_registered_ = false;
+    std::deque<uint64_t> waiting;
+    waiting.swap(need_token_);
+    if (status == TC_OK) {
+        // They were first in line before the token ran out: keep them first.
+        for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
+            auto found = jobs_.find(*it);
+            if (found == jobs_.end()) continue;
+            found->second->state = Job::State::Queued;
+            ready_.push_front(*it);
+        }
+        pump();
+        return;
+    }
+    for (uint64_t id : waiting) {
+        auto found = jobs_.find(id);
+        if (found != jobs_.end()) finish(*found->second, status, HttpResult{}, message);
+    }
+}
+
+void Engine::pump() {
+    const auto now = util::now();
+    while (!ready_.empty() && active_helix_ < config_.max_concurrency) {
+        auto found = jobs_.find(ready_.front());
+        if (found == jobs_.end() || found->second->state != Job::State::Queued) {
+            ready_.pop_front();  // cancelled while queued
+            continue;
+        }
+        Job &job = *found->second;
+        if (!pacer_.may_send(now)) {
+            if (!job.counted_pacing) {
+                job.counted_pacing = true;
+                stats_.add(TC_STAT_PACING_DELAYS);
+            }
+            if (pump_timer_ == 0) {
+                pump_timer_ = loop_.add_timer(pacer_.wait_ms(now), [this] {
+                    pump_timer_ = 0;
+                    pump();
+                });
+            }
+            return;
+        }
+        ready_.pop_front();
+        std::string token;
+        uint64_t generation = 0;
+        if (!tokens_->current(&token, &generation)) {
+            wait_for_token(job);
+            continue;
+        }
+        job.token_generation = generation;
+        send(job, &token);
+    }
+}
+
+HttpRequest Engine::build_request(const Job &job, const std::string *token) const {
+    const Call &call = job.call;
+    HttpRequest req;
+    req.method = call.method;
+    const std::string &base = call.target == Call::Target::Helix ? config_.api_base : config_.auth_base;
+    req.url = util::join_url(base, call.path, call.query);
+    req.timeout_ms = call.timeout_ms;
+    req.has_body = call.has_body;
+    req.body = call.body;
+    if (token != nullptr) {
+        req.headers.emplace_back("Authorization", "Bearer " + *token);
+        req.headers.emplace_back("Client-Id", config_.client_id);
+    }
+    for (const auto &h : call.extra_headers) req.headers.push_back(h);
+    if (call.has_body) req.headers.emplace_back("Content-Type", call.content_type);
+    req.headers.emplace_back("Accept", "application/json");
+    return req;
+}
+
+void Engine::send(Job &job, const std::string *token) {
+    job.state = Job::State::Sending;
+    ++job.attempts;
+    stats_.add(TC_STAT_HTTP_REQUESTS);
+    if (job.attempts > 1) stats_.add(TC_STAT_RETRIES);
+    if (job.call.target == Call::Target::Helix) {
+        ++active_helix_;
+        pacer_.on_send(util::now());
+    }
+    logger_.log(TC_LOG_DEBUG, "%s %s (attempt %d)", method_name(job.call.method), job.call.path.c_str(),
+                job.attempts);
+    uint64_t id = job.id;
+    job.transfer_id = loop_.start_transfer(build_request(job, token), [this, id](HttpResult &&result) {
+        on_attempt_done(id, std::move(result));
+    });
+}
+
+void Engine::on_attempt_done(uint64_t job_id, HttpResult &&result) {
+    auto found = jobs_.find(job_id);
+    if (found == jobs_.end()) return;
+    Job &job = *found->second;
+    job.transfer_id = 0;
+    const bool helix = job.call.target == Call::Target::Helix;
+    if (helix) {
+        --active_helix_;
+        pacer_.on_finish(util::now(), result, util::unix_millis_now());
+    }
+    if (result.new_connections > 0) stats_.add(TC_STAT_CONNECTIONS, static_cast<uint64_t>(result.new_connections));
+    if (result.http_status == 429) stats_.add(TC_STAT_RATE_LIMITED);
+
+    if (result.canceled) {
+        finish(job, TC_ECANCELED, std::move(result), "operation canceled");
+    } else if (helix && result.http_status == 401) {
+        tokens_->invalidate(job.token_generation);
+        if (tokens_->renewable() && !job.retried_after_401 && job.attempts < job.max_attempts) {
+            // One retry with a fresh token; the refresh is shared by every request that got a 401.
+            job.retried_after_401 = true;
+            logger_.log(TC_LOG_INFO, "%s %s: 401, retrying with a new app token",
+                        method_name(job.call.method), job.call.path.c_str());
+            job.state = Job::State::Queued;
+            ready_.push_front(job.id);
+        } else {
+            std::string message = message_from_result(result);
+            if (!tokens_->renewable()) message += " (the app token was rejected and there is no client secret to renew it)";
+            finish(job, TC_EAUTH, std::move(result), message);
+        }
+    } else {
+        RetryDecision d = policy_.decide(result, job.call.method, job.call.unsafe_retry, job.attempts,
+                                         job.max_attempts, util::unix_millis_now());
+        if (d.retry) {
+            logger_.log(TC_LOG_INFO, "%s %s: %s; retry %d in %lld ms", method_name(job.call.method),
+                        job.call.path.c_str(), d.why.c_str(), job.attempts,
+                        static_cast<long long>(d.delay_ms));
+            retry_later(job, d.delay_ms);
+        } else {
+            tc_status status = status_from_result(result);
+            std::string message = message_from_result(result);
+            if (status != TC_OK && !d.why.empty()) {
+                logger_.log(TC_LOG_WARN, "%s %s failed: %s", method_name(job.call.method),
+                            job.call.path.c_str(), d.why.c_str());
+            }
+            finish(job, status, std::move(result), message);
+        }
+    }
+    pump();
+}
+
+void Engine::retry_later(Job &job, int64_t delay_ms) {
+    job.state = Job::State::Sleeping;
+    uint64_t id = job.id;
+    job.timer = loop_.add_timer(delay_ms, [this, id] {
+        auto found = jobs_.find(id);
+        if (found == jobs_.end()) return;
+        found->second->timer = 0;
+        enqueue(*found->second);
+    });
+}
+
+void Engine::finish(Job &job, tc_status status, HttpResult &&http, std::string message) {
+    auto found = jobs_.find(job.id);
+    if (found == jobs_.end()) return;
+    std::unique_ptr<Job> owned = std::move(found->second);
+    jobs_.erase(found);
+    owned->state = Job::State::Finished;
+    CallResult result;
+    result.status = status;
+    result.http = std::move(http);
+    result.attempts = owned->attempts;
+    result.message = std::move(message);
+    result.elapsed_ms = static_cast<double>(
+        std::chrono::duration_cast<std::chrono::microseconds>(util::now() - owned->started).count()) / 1000.0;
+    Done done = std::move(owned->done);
+    owned.reset();
+    done(std::move(result));
+}
+
+bool Engine::cancel(uint64_t job_id) {
+    auto found = jobs_.find(job_id);
+    if (found == jobs_.end()) return false;
+    Job &job = *found->second;
+    switch (job.state) {
+    case Job::State::Sending:
+        // The transfer's completion (canceled) finishes the job.
+        loop_.cancel_transfer(job.transfer_id);
+        return true;
+    case Job::State::Sleeping:
+        loop_.cancel_timer(job.timer);
+        break;
+    case Job::State::NeedToken:
+        need_token_.erase(std::remove(need_token_.begin(), need_token_.end(), job_id), need_token_.end());
+        break;
+    case Job::State::Queued:
+        ready_.erase(std::remove(ready_.begin(), ready_.end(), job_id), ready_.end());
+        break;
+    case Job::State::Finished:
+        return false;
+    }
+    finish(job, TC_ECANCELED, HttpResult{}, "operation canceled");
+    return true;
+}
+
+}  // namespace tc::net

@@ -1,0 +1,39 @@
+// Plain data describing one HTTP attempt and its outcome.
+#pragma once
+
+#include <twitchconduits/common.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tc::net {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Case-insensitive header lookup; nullptr when absent.
+const std::string *find_header(const Headers &headers, const char *name);
+
+const char *method_name(tc_method method);
+
+struct HttpRequest {
+    tc_method method = TC_GET;
+    std::string url;
+    Headers headers;         // sent as given (may hold credentials: never log)
+    std::string body;
+    bool has_body = false;
+    long timeout_ms = 30000;
+};
+
+struct HttpResult {
+    int curl_code = 0;       // CURLcode; 0 when an HTTP answer arrived
+    int http_status = 0;
+    Headers headers;
+    std::string body;
+    std::string error;       // curl's error text when curl_code != 0
+    bool too_large = false;  // the body exceeded the size limit
+    bool canceled = false;
+    long new_connections = 0;
+};
+
+}  // namespace tc::net

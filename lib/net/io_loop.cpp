@@ -1,0 +1,316 @@
+#include "net/io_loop.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace tc::net {
+
+namespace {
+constexpr int kMaxPollMs = 1000;   // upper bound so a lost wakeup cannot stall us long
+constexpr size_t kMaxIdleEasies = 256;
+}  // namespace
+
+struct IoLoop::Transfer {
+    uint64_t id = 0;
+    CURL *easy = nullptr;
+    curl_slist *header_list = nullptr;
+    HttpRequest request;
+    HttpResult result;
+    TransferDone done;
+    size_t max_bytes = 0;
+    char error[CURL_ERROR_SIZE] = {0};
+};
+
+IoLoop::IoLoop(TransportConfig config) : config_(std::move(config)) {}
+
+IoLoop::~IoLoop() {
+    stop();
+    for (CURL *easy : idle_easies_) curl_easy_cleanup(easy);
+    if (multi_ != nullptr) curl_multi_cleanup(multi_);
+}
+
+bool IoLoop::start(std::string *error) {
+    multi_ = curl_multi_init();
+    if (multi_ == nullptr) {
+        *error = "curl_multi_init failed";
+        return false;
+    }
+    curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, config_.max_connections);
+    try {
+        thread_ = std::thread([this] { run(); });
+        thread_id_ = thread_.get_id();
+    } catch (const std::exception &e) {
+        *error = std::string("cannot start the I/O thread: ") + e.what();
+        return false;
+    }
+    running_ = true;
+    return true;
+}
+
+void IoLoop::stop() {
+    if (!running_) return;
+    stopping_.store(true);
+    wakeup();
+    thread_.join();
+    running_ = false;
+}
+
+void IoLoop::post(Task task) {
+    {
+        std::lock_guard<std::mutex> lock(tasks_mu_);
+        if (!accepting_) return;
+        tasks_.push_back(std::move(task));
+    }
+    wakeup();
+}
+
+void IoLoop::wakeup() {
+    if (multi_ != nullptr) curl_multi_wakeup(multi_);
+}
+
+bool IoLoop::on_loop_thread() const { return std::this_thread::get_id() == thread_id_; }
+
+void IoLoop::run() {
+    while (!stopping_.load()) {
+        run_tasks();
+        run_due_timers();
+        int running = 0;
+        curl_multi_perform(multi_, &running);
+        drain_finished();
+        curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms(), nullptr);
+    }
+    // Shutdown: let the owner fail what it queued, then cancel what is left.
+    run_tasks();
+    if (shutdown_hook_) shutdown_hook_();
+    {
+        std::lock_guard<std::mutex> lock(tasks_mu_);
+        accepting_ = false;
+    }
+    run_tasks();
+    while (!transfers_.empty()) cancel_transfer(transfers_.begin()->first);
+    timers_.clear();
+    timer_index_.clear();
+}
+
+void IoLoop::run_tasks() {
+    std::vector<Task> batch;
+    {
+        std::lock_guard<std::mutex> lock(tasks_mu_);
+        batch.swap(tasks_);
+    }
+    for (auto &task : batch) task();
+}
+
+void IoLoop::run_due_timers() {
+    const auto now = util::now();
+    // Pop one at a time: a timer task may add or cancel other timers.
+    while (!timers_.empty() && timers_.begin()->first <= now) {
+        auto it = timers_.begin();
+        Task task = std::move(it->second.second);
+        timer_index_.erase(it->second.first);
+        timers_.erase(it);
+        task();
+    }
+}
+
+int IoLoop::poll_timeout_ms() const {
+    {
+        std::lock_guard<std::mutex> lock(tasks_mu_);
+        if (!tasks_.empty()) return 0;
+    }
+    int timeout = kMaxPollMs;
+    if (!timers_.empty()) {
+        int64_t ms = util::millis_between(util::now(), timers_.begin()->first);
+        // Round up so we do not wake a millisecond early and spin.
+        timeout = static_cast<int>(std::clamp<int64_t>(ms + 1, 0, kMaxPollMs));
+    }
+    return timeout;
+}
+
+IoLoop::TimerId IoLoop::add_timer(int64_t delay_ms, Task task) {
+    TimerId id = next_timer_id_++;
+    auto when = util::now() + util::Millis(std::max<int64_t>(delay_ms, 0));
+    auto it = timers_.emplace(when, std::make_pair(id, std::move(task)));
+    timer_index_.emplace(id, it);
+    return id;
+}
+
+void IoLoop::cancel_timer(TimerId id) {
+    auto found = timer_index_.find(id);
+    if (found == timer_index_.end()) return;
+    timers_.erase(found->second);
+    timer_index_.erase(found);
+}
+
+CURL *IoLoop::take_easy() {
+    if (idle_easies_.empty()) return curl_easy_init();
+    CURL *easy = idle_easies_.back();
+    idle_easies_.pop_back();
+    return easy;
+}
+
+void IoLoop::give_back_easy(CURL *easy) {
+    if (idle_easies_.size() >= kMaxIdleEasies) {
+        curl_easy_cleanup(easy);
+        return;
+    }
+    curl_easy_reset(easy);
+    idle_easies_.push_back(easy);
+}
+
+size_t IoLoop::on_body(char *data, size_t size, size_t n, void *userp) {
+    auto *t = static_cast<Transfer *>(userp);
+    const size_t bytes = size * n;
+    if (t->result.body.size() + bytes > t->max_bytes) {
+        t->result.too_large = true;
+        return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+    }
+    t->result.body.append(data, bytes);
+    return bytes;
+}
+
+size_t IoLoop::on_header(char *data, size_t size, size_t n, void *userp) {
+    auto *t = static_cast<Transfer *>(userp);
+    const size_t bytes = size * n;
+    std::string line(data, bytes);
+    if (line.compare(0, 5, "HTTP/") == 0) {
+        t->result.headers.clear();  // a new response (e.g. after 100-continue)
+        return bytes;
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) return bytes;
+    auto trim = [](std::string s) {
+        const char *ws = " \t\r\n";
+        size_t b = s.find_first_not_of(ws);
+        if (b == std::string::npos) return std::string();
+        size_t e = s.find_last_not_of(ws);
+        return s.substr(b, e - b + 1);
+    };
+    t->result.headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+    return bytes;
+}
+
+bool IoLoop::configure(Transfer &t) {
+    CURL *e = t.easy;
+    const HttpRequest &r = t.request;
+    for (const auto &h : r.headers) {
+        std::string line = h.first + ": " + h.second;
+        curl_slist *next = curl_slist_append(t.header_list, line.c_str());
+        if (next == nullptr) return false;
+        t.header_list = next;
+    }
+    // Suppress "Expect: 100-continue": it costs a round trip per POST.
+    curl_slist *next = curl_slist_append(t.header_list, "Expect:");
+    if (next == nullptr) return false;
+    t.header_list = next;
+
+    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.header_list);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &IoLoop::on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &IoLoop::on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, config_.connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+    if (!config_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.ca_file.c_str());
+    if (!config_.user_agent.empty()) curl_easy_setopt(e, CURLOPT_USERAGENT, config_.user_agent.c_str());
+
+    switch (r.method) {
+    case TC_GET: curl_easy_setopt(e, CURLOPT_HTTPGET, 1L); break;
+    case TC_POST: curl_easy_setopt(e, CURLOPT_POST, 1L); break;
+    default: curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method_name(r.method)); break;
+    }
+    if (r.has_body || r.method == TC_POST) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    }
+    return true;
+}
+
+uint64_t IoLoop::start_transfer(HttpRequest request, TransferDone done) {
+    auto t = std::make_unique<Transfer>();
+    t->id = next_transfer_id_++;
+    t->request = std::move(request);
+    t->done = std::move(done);
+    t->max_bytes = config_.max_response_bytes;
+    t->easy = take_easy();
+    Transfer *raw = t.get();
+    transfers_.emplace(raw->id, std::move(t));
+    if (raw->easy == nullptr || !configure(*raw) || curl_multi_add_handle(multi_, raw->easy) != CURLM_OK) {
+        HttpResult failed;
+        failed.curl_code = CURLE_OUT_OF_MEMORY;
+        failed.error = "cannot set up the transfer";
+        // Report on the next turn so `done` never runs inside the caller's frame.
+        uint64_t id = raw->id;
+        add_timer(0, [this, id, failed]() mutable {
+            auto it = transfers_.find(id);
+            if (it != transfers_.end()) finish(it->second.get(), std::move(failed));
+        });
+        if (raw->easy != nullptr) curl_multi_remove_handle(multi_, raw->easy);
+        return raw->id;
+    }
+    return raw->id;
+}
+
+void IoLoop::finish(Transfer *t, HttpResult &&result) {
+    std::unique_ptr<Transfer> owned;
+    auto it = transfers_.find(t->id);
+    if (it == transfers_.end()) return;
+    owned = std::move(it->second);
+    transfers_.erase(it);
+    if (owned->easy != nullptr) give_back_easy(owned->easy);
+    curl_slist_free_all(owned->header_list);
+    TransferDone done = std::move(owned->done);
+    owned.reset();
+    done(std::move(result));
+}
+
+void IoLoop::cancel_transfer(uint64_t id) {
+    auto it = transfers_.find(id);
+    if (it == transfers_.end()) return;
+    Transfer *t = it->second.get();
+    if (t->easy != nullptr) curl_multi_remove_handle(multi_, t->easy);
+    HttpResult result;
+    result.canceled = true;
+    result.error = "canceled";
+    finish(t, std::move(result));
+}
+
+void IoLoop::drain_finished() {
+    int left = 0;
+    while (CURLMsg *msg = curl_multi_info_read(multi_, &left)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        CURL *easy = msg->easy_handle;
+        const CURLcode code = msg->data.result;
+        Transfer *t = nullptr;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char **>(&t));
+        curl_multi_remove_handle(multi_, easy);
+        if (t == nullptr) continue;
+        HttpResult result = std::move(t->result);
+        result.curl_code = static_cast<int>(code);
+        long status = 0;
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        result.http_status = code == CURLE_OK ? static_cast<int>(status) : 0;
+        long connects = 0;
+        curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+        result.new_connections = connects;
+        if (code != CURLE_OK) {
+            result.error = t->error[0] != '\0' ? t->error : curl_easy_strerror(code);
+        }
+        finish(t, std::move(result));
+    }
+}
+
+}  // namespace tc::net

@@ -1,0 +1,100 @@
+// The I/O thread: one libcurl multi handle, a task queue other threads post
+// to, and timers. Everything that touches curl runs on this thread, so the
+// rest of the engine needs no locks. No user callback ever runs here.
+#pragma once
+
+#include "net/http.hpp"
+#include "util/clock.hpp"
+
+#include <curl/curl.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace tc::net {
+
+struct TransportConfig {
+    std::string ca_file;          // empty = system store
+    long connect_timeout_ms = 10000;
+    size_t max_response_bytes = 16u << 20;
+    long max_connections = 32;
+    std::string user_agent;
+};
+
+class IoLoop {
+public:
+    using Task = std::function<void()>;
+    using TransferDone = std::function<void(HttpResult &&)>;
+    using TimerId = uint64_t;
+
+    explicit IoLoop(TransportConfig config);
+    ~IoLoop();
+    IoLoop(const IoLoop &) = delete;
+    IoLoop &operator=(const IoLoop &) = delete;
+
+    bool start(std::string *error);
+    // Runs the shutdown hook and cancels every transfer on the loop thread,
+    // then joins it. Idempotent; must not be called from the loop thread.
+    void stop();
+
+    // Any thread. Tasks posted after stop() are dropped.
+    void post(Task task);
+    void wakeup();
+    bool on_loop_thread() const;
+
+    // Loop thread only. `done` runs on the loop thread exactly once.
+    uint64_t start_transfer(HttpRequest request, TransferDone done);
+    void cancel_transfer(uint64_t id);
+    TimerId add_timer(int64_t delay_ms, Task task);
+    void cancel_timer(TimerId id);
+    size_t active_transfers() const { return transfers_.size(); }
+    // Called on the loop thread when stop() begins, before transfers are cancelled.
+    void set_shutdown_hook(Task hook) { shutdown_hook_ = std::move(hook); }
+
+private:
+    struct Transfer;
+
+    void run();
+    void run_tasks();
+    void run_due_timers();
+    void drain_finished();
+    int poll_timeout_ms() const;
+    void finish(Transfer *t, HttpResult &&result);
+    CURL *take_easy();
+    void give_back_easy(CURL *easy);
+    bool configure(Transfer &t);
+
+    static size_t on_body(char *data, size_t size, size_t n, void *userp);
+    static size_t on_header(char *data, size_t size, size_t n, void *userp);
+
+    TransportConfig config_;
+    CURLM *multi_ = nullptr;
+    std::thread thread_;
+    std::thread::id thread_id_;
+    std::atomic<bool> stopping_{false};
+    bool running_ = false;
+
+    mutable std::mutex tasks_mu_;
+    std::vector<Task> tasks_;
+    bool accepting_ = true;  // guarded by tasks_mu_
+
+    std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers_;
+    uint64_t next_transfer_id_ = 1;
+    std::vector<CURL *> idle_easies_;
+
+    std::multimap<util::TimePoint, std::pair<TimerId, Task>> timers_;
+    std::unordered_map<TimerId, std::multimap<util::TimePoint, std::pair<TimerId, Task>>::iterator>
+        timer_index_;
+    TimerId next_timer_id_ = 1;
+    Task shutdown_hook_;
+};
+
+}  // namespace tc::net

@@ -1,0 +1,112 @@
+#include "net/retry_policy.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace tc::net {
+
+namespace {
+
+constexpr int64_t kResetJitterMs = 100;  // spreads a herd of waiters after a reset
+
+// The request surely never reached the server: safe to retry even a POST.
+bool never_sent(int curl_code) {
+    return curl_code == CURLE_COULDNT_CONNECT || curl_code == CURLE_COULDNT_RESOLVE_HOST ||
+           curl_code == CURLE_COULDNT_RESOLVE_PROXY;
+}
+
+bool retryable_curl(int curl_code) {
+    switch (curl_code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:  // a reset during the handshake; bad certificates are 60
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool retryable_http(int status) {
+    return status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+}  // namespace
+
+bool RetryPolicy::is_bucket_429(const HttpResult &result) {
+    if (result.http_status != 429) return false;
+    const std::string *remaining = find_header(result.headers, "Ratelimit-Remaining");
+    return remaining == nullptr || std::strtol(remaining->c_str(), nullptr, 10) <= 0;
+}
+
+int64_t RetryPolicy::ms_until_reset(const HttpResult &result, int64_t now_unix_ms) {
+    const std::string *reset = find_header(result.headers, "Ratelimit-Reset");
+    if (reset == nullptr) return -1;
+    char *end = nullptr;
+    long long seconds = std::strtoll(reset->c_str(), &end, 10);
+    if (end == reset->c_str() || seconds <= 0) return -1;
+    return std::max<int64_t>(0, seconds * 1000 - now_unix_ms);
+}
+
+int64_t RetryPolicy::backoff_ms(int attempt) const {
+    int64_t ceiling = config_.backoff_base_ms;
+    for (int i = 1; i < attempt && ceiling < config_.backoff_max_ms; ++i) ceiling *= 2;
+    return jitter_.uniform_ms(std::min(ceiling, config_.backoff_max_ms));
+}
+
+RetryDecision RetryPolicy::decide(const HttpResult &result, tc_method method, bool unsafe_ok,
+                                  int attempt, int max_attempts, int64_t now_unix_ms) const {
+    RetryDecision d;
+    if (result.canceled || result.too_large) return d;
+    const bool is_post = method == TC_POST;
+
+    if (result.curl_code != 0) {
+        if (!retryable_curl(result.curl_code)) return d;
+        if (is_post && !unsafe_ok && !never_sent(result.curl_code)) {
+            d.why = "not retrying a POST that may have reached the server";
+            return d;
+        }
+        d.why = "network: " + result.error;
+        d.delay_ms = backoff_ms(attempt);
+    } else if (result.http_status == 429) {
+        if (!is_bucket_429(result)) return d;  // a Twitch limit: waiting will not help
+        d.bucket_429 = true;
+        int64_t wait = ms_until_reset(result, now_unix_ms);
+        if (wait < 0) {
+            d.delay_ms = backoff_ms(attempt);
+        } else {
+            if (wait > config_.ratelimit_max_wait_ms) {
+                d.why = "rate limited until Ratelimit-Reset, longer than ratelimit_max_wait_ms";
+                return d;
+            }
+            d.delay_ms = wait + jitter_.uniform_ms(kResetJitterMs);
+        }
+        d.why = "rate limited (429)";
+    } else if (retryable_http(result.http_status)) {
+        if (is_post && !unsafe_ok) {
+            d.why = "not retrying a POST that may have reached the server";
+            return d;
+        }
+        d.why = "server error " + std::to_string(result.http_status);
+        d.delay_ms = backoff_ms(attempt);
+    } else {
+        return d;
+    }
+    if (attempt >= max_attempts) {
+        d.why = "gave up after " + std::to_string(attempt) + " attempts; last: " + d.why;
+        return d;
+    }
+    d.retry = true;
+    return d;
+}
+
+}  // namespace tc::net

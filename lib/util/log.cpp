@@ -1,0 +1,57 @@
+#include "util/log.hpp"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+
+namespace tc::util {
+
+namespace {
+constexpr size_t kMinSecretLength = 6;
+constexpr size_t kMaxRememberedSecrets = 64;  // old tokens stay redacted for a while
+const char kRedacted[] = "[REDACTED]";
+}  // namespace
+
+Logger::Logger(tc_log_cb sink, void *userdata, tc_log_level level)
+    : sink_(sink), userdata_(userdata), level_(level) {}
+
+void Logger::add_secret(const std::string &secret) {
+    if (secret.size() < kMinSecretLength) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) return;
+    if (secrets_.size() >= kMaxRememberedSecrets) secrets_.erase(secrets_.begin());
+    secrets_.push_back(secret);
+}
+
+static void replace_all(std::string &text, const std::string &needle) {
+    size_t pos = 0;
+    while ((pos = text.find(needle, pos)) != std::string::npos) {
+        text.replace(pos, needle.size(), kRedacted);
+        pos += sizeof(kRedacted) - 1;
+    }
+}
+
+void Logger::redact_locked(std::string &text) const {
+    for (const auto &secret : secrets_) replace_all(text, secret);
+}
+
+std::string Logger::redact(std::string text) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    redact_locked(text);
+    return text;
+}
+
+void Logger::log(tc_log_level level, const char *fmt, ...) const {
+    if (!enabled(level)) return;
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string text(buf);
+    redact_locked(text);
+    sink_(level, text.c_str(), userdata_);
+}
+
+}  // namespace tc::util
