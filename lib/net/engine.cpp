@@ -148,6 +148,7 @@ HttpRequest Engine::build_request(const Job &job, const std::string *token) cons
     req.timeout_ms = call.timeout_ms;
     req.has_body = call.has_body;
     req.body = call.body;
+    req.fresh_connection = call.method == TC_POST && !call.unsafe_retry;
     if (token != nullptr) {
         req.headers.emplace_back("Authorization", "Bearer " + *token);
         req.headers.emplace_back("Client-Id", config_.client_id);

@@ -75,6 +75,7 @@ public:
 
     IoLoop &loop() { return loop_; }
     util::Logger &logger() { return logger_; }
+    util::Stats &stats() { return stats_; }
     const EngineConfig &config() const { return config_; }
 
     // Loop thread only. `done` runs exactly once, on the loop thread, never

@@ -23,6 +23,10 @@ struct HttpRequest {
     std::string body;
     bool has_body = false;
     long timeout_ms = 30000;
+    // Use a new connection: libcurl silently re-sends a request whose reused
+    // connection died before the answer, which must not happen to a POST that
+    // is unsafe to repeat.
+    bool fresh_connection = false;
 };
 
 struct HttpResult {

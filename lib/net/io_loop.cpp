@@ -224,6 +224,7 @@ bool IoLoop::configure(Transfer &t) {
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
+    if (r.fresh_connection) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     if (!config_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.ca_file.c_str());
     if (!config_.user_agent.empty()) curl_easy_setopt(e, CURLOPT_USERAGENT, config_.user_agent.c_str());
 

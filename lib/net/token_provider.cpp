@@ -76,6 +76,7 @@ void TokenProvider::start_fetch() {
                                      {"grant_type", "client_credentials"}});
     call.unsafe_retry = true;  // a second grant is harmless
     engine_.logger().log(TC_LOG_INFO, "requesting an app access token");
+    engine_.stats().add(TC_STAT_TOKEN_FETCHES);
     engine_.submit(std::move(call), [this](CallResult &&result) { on_fetched(std::move(result)); });
 }
 

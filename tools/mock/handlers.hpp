@@ -1,0 +1,31 @@
+// Endpoint handlers, one file per API family. Each runs with State::mu held
+// and returns the full response; the dispatcher adds the cross-cutting parts.
+#pragma once
+
+#include "router.hpp"
+
+namespace tcm {
+
+// oauth.cpp — id.twitch.tv/oauth2 (§1.1–1.3)
+Response oauth_token(Ctx &c);
+Response oauth_validate(Ctx &c);
+Response oauth_revoke(Ctx &c);
+
+// conduits_api.cpp — /helix/eventsub/conduits (§2)
+Response conduits_get(Ctx &c);
+Response conduits_create(Ctx &c);
+Response conduits_update(Ctx &c);
+Response conduits_delete(Ctx &c);
+
+// control_api.cpp — /_mock/* (no auth; for tests and scripts)
+Response control_stats(Ctx &c);
+Response control_reset_stats(Ctx &c);
+Response control_config_get(Ctx &c);
+Response control_config_set(Ctx &c);
+Response control_fail_next(Ctx &c);
+Response control_drop_next(Ctx &c);
+Response control_add_client(Ctx &c);
+Response control_expire_tokens(Ctx &c);
+Response control_reset(Ctx &c);
+
+}  // namespace tcm

@@ -1,0 +1,45 @@
+#include "router.hpp"
+
+#include "handlers.hpp"
+
+namespace tcm {
+
+namespace {
+
+const Route kRoutes[] = {
+    {"POST", "/oauth2/token", Area::kOAuth, oauth_token, &Stats::token_requests},
+    {"GET", "/oauth2/validate", Area::kOAuth, oauth_validate, &Stats::validate_requests},
+    {"POST", "/oauth2/revoke", Area::kOAuth, oauth_revoke, &Stats::revoke_requests},
+
+    {"GET", "/helix/eventsub/conduits", Area::kHelix, conduits_get, nullptr},
+    {"POST", "/helix/eventsub/conduits", Area::kHelix, conduits_create, nullptr},
+    {"PATCH", "/helix/eventsub/conduits", Area::kHelix, conduits_update, nullptr},
+    {"DELETE", "/helix/eventsub/conduits", Area::kHelix, conduits_delete, nullptr},
+
+    {"GET", "/_mock/stats", Area::kControl, control_stats, nullptr},
+    {"POST", "/_mock/reset_stats", Area::kControl, control_reset_stats, nullptr},
+    {"GET", "/_mock/config", Area::kControl, control_config_get, nullptr},
+    {"POST", "/_mock/config", Area::kControl, control_config_set, nullptr},
+    {"POST", "/_mock/fail_next", Area::kControl, control_fail_next, nullptr},
+    {"POST", "/_mock/drop_next", Area::kControl, control_drop_next, nullptr},
+    {"POST", "/_mock/clients", Area::kControl, control_add_client, nullptr},
+    {"POST", "/_mock/expire_tokens", Area::kControl, control_expire_tokens, nullptr},
+    {"POST", "/_mock/reset", Area::kControl, control_reset, nullptr},
+};
+
+}  // namespace
+
+Match find_route(const std::string &method, const std::string &path, const Route **out) {
+  bool path_known = false;
+  for (const Route &r : kRoutes) {
+    if (path != r.path) continue;
+    path_known = true;
+    if (method == r.method) {
+      *out = &r;
+      return Match::kFound;
+    }
+  }
+  return path_known ? Match::kWrongMethod : Match::kNotFound;
+}
+
+}  // namespace tcm

@@ -1,0 +1,167 @@
+#include "server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
+#include <microhttpd.h>
+
+#include "dispatch.hpp"
+
+namespace tcm {
+
+namespace {
+
+// Per-request context MHD carries between calls of the access handler.
+struct Pending {
+  std::string body;
+  bool too_large = false;
+  bool answered = false;  // 413 already queued before the body arrived
+};
+
+MHD_Result collect(void *cls, MHD_ValueKind, const char *key, const char *value) {
+  static_cast<Params *>(cls)->emplace_back(key ? key : "", value ? value : "");
+  return MHD_YES;
+}
+
+Request build_request(MHD_Connection *conn, const char *url, const char *method, std::string body) {
+  Request rq;
+  rq.method = method;
+  rq.path = url;
+  MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect, &rq.query);
+  MHD_get_connection_values(conn, MHD_HEADER_KIND, collect, &rq.headers);
+  for (auto &kv : rq.headers) kv.first = to_lower(kv.first);
+  rq.body = std::move(body);
+  return rq;
+}
+
+MHD_Result send(MHD_Connection *conn, const Response &r) {
+  MHD_Response *resp =
+      MHD_create_response_from_buffer(r.body.size(), const_cast<char *>(r.body.data()), MHD_RESPMEM_MUST_COPY);
+  if (!resp) return MHD_NO;
+  for (const auto &h : r.headers) MHD_add_response_header(resp, h.first.c_str(), h.second.c_str());
+  MHD_Result ret = MHD_queue_response(conn, static_cast<unsigned>(r.status), resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+void sleep_unless_stopping(State &st, long ms) {
+  if (ms <= 0) return;
+  std::unique_lock<std::mutex> lock(st.mu);
+  st.wake.wait_for(lock, std::chrono::milliseconds(ms), [&] { return st.stopping; });
+}
+
+MHD_Result on_request(void *cls, MHD_Connection *conn, const char *url, const char *method, const char *,
+                      const char *upload_data, size_t *upload_data_size, void **con_cls) noexcept {
+  State &st = *static_cast<State *>(cls);
+  try {
+    auto *p = static_cast<Pending *>(*con_cls);
+    if (!p) {
+      // First call: headers only. Refuse a declared oversize body before it is
+      // sent (MHD then skips "100 Continue").
+      p = new Pending;
+      *con_cls = p;
+      const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+      if (cl && std::strtoull(cl, nullptr, 10) > kMaxBodyBytes) {
+        p->answered = true;
+        return send(conn, body_too_large(st, build_request(conn, url, method, std::string())));
+      }
+      return MHD_YES;
+    }
+    if (*upload_data_size) {
+      // Chunked bodies have no declared size: keep reading but stop storing.
+      if (!p->too_large && p->body.size() + *upload_data_size <= kMaxBodyBytes)
+        p->body.append(upload_data, *upload_data_size);
+      else
+        p->too_large = true;
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+    if (p->answered) return MHD_YES;
+
+    Request rq = build_request(conn, url, method, std::move(p->body));
+    if (p->too_large) return send(conn, body_too_large(st, rq));
+    sleep_unless_stopping(st, latency_ms_for(st, rq));
+    Outcome out = dispatch(st, rq);
+    // MHD_NO makes MHD close the socket without writing anything.
+    return out.drop ? MHD_NO : send(conn, out.response);
+  } catch (const std::exception &) {
+    return MHD_NO;  // never let an exception unwind into C code
+  }
+}
+
+void on_completed(void *, MHD_Connection *, void **con_cls, MHD_RequestTerminationCode) {
+  delete static_cast<Pending *>(*con_cls);
+  *con_cls = nullptr;
+}
+
+}  // namespace
+
+bool Server::start(const ServerOptions &opt, std::string *err) {
+  if (daemon_) {
+    *err = "already started";
+    return false;
+  }
+  cert_ = opt.tls_cert_pem;
+  key_ = opt.tls_key_pem;
+  if (cert_.empty() != key_.empty()) {
+    *err = "TLS needs both a certificate and a key";
+    return false;
+  }
+  if (tls() && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+    *err = "libmicrohttpd was built without TLS support";
+    return false;
+  }
+
+  // Loopback only: the mock has no auth on /_mock and must not be reachable.
+  sockaddr_in addr;
+  std::memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(opt.port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO;
+  if (tls()) flags |= MHD_USE_TLS;
+  {
+    std::lock_guard<std::mutex> lock(st_.mu);
+    st_.stopping = false;
+  }
+  MHD_OptionItem tls_opts[] = {
+      {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char *>(cert_.c_str())},
+      {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char *>(key_.c_str())},
+      {MHD_OPTION_END, 0, nullptr},
+  };
+  daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, &st_,
+                             MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr *>(&addr),
+                             MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr,
+                             MHD_OPTION_CONNECTION_TIMEOUT, 120u,  // reap idle keep-alive connections
+                             MHD_OPTION_ARRAY, tls() ? tls_opts : tls_opts + 2,
+                             MHD_OPTION_END);
+  if (!daemon_) {
+    *err = "cannot start the HTTP server on 127.0.0.1:" + std::to_string(opt.port) +
+           (tls() ? " (port in use, or the TLS certificate/key was rejected)" : " (port in use?)");
+    return false;
+  }
+  const MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
+  port_ = info ? info->port : opt.port;
+  return true;
+}
+
+void Server::stop() {
+  if (!daemon_) return;
+  {
+    // Wake requests sleeping on injected latency so the join below is quick.
+    std::lock_guard<std::mutex> lock(st_.mu);
+    st_.stopping = true;
+  }
+  st_.wake.notify_all();
+  MHD_stop_daemon(daemon_);
+  daemon_ = nullptr;
+}
+
+}  // namespace tcm
