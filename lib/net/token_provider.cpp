@@ -53,7 +53,7 @@ void TokenProvider::refresh(bool force, Ready ready) {
     }
     if (!renewable()) {
         std::string message = rejected_ ? "the app token was rejected and there is no client secret to renew it"
-                                        : "no app token and no client secret to obtain one";
+                                        : "no client secret to fetch a new app token";
         tc_status status = rejected_ ? TC_EAUTH : TC_ENOCREDENTIALS;
         engine_.loop().add_timer(0, [ready, status, message] { ready(status, message); });
         return;
