@@ -63,15 +63,14 @@ tc_status check_loop_caller(tc_conduits *c) {
     return TC_OK;
 }
 
-// Blocking waits in dispatch-thread mode must not run on the dispatch thread.
+}  // namespace
+
 tc_status check_blocking_caller(tc_conduits *c) {
     if (c->manager->queue().in_callback() || c->manager->on_dispatch_thread()) {
         return fail(TC_EREENTRANT, "cannot block inside a callback: it would wait for itself");
     }
     return TC_OK;
 }
-
-}  // namespace
 
 tc_status await_op(tc_conduits *c, tc_op_id id, int timeout_ms) {
     tc_status st = check_blocking_caller(c);

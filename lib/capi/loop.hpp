@@ -14,6 +14,10 @@ bool run_ready(tc_conduits *c, int *ran);
 // TC_EREENTRANT from inside a callback of this manager.
 tc_status await_op(tc_conduits *c, tc_op_id id, int timeout_ms);
 
+// TC_EREENTRANT (with the message set) when blocking here would wait for
+// the callback this thread is running.
+tc_status check_blocking_caller(tc_conduits *c);
+
 // Frees the handle now (the deferred free path and tc_conduits_free()).
 void destroy(tc_conduits *c);
 

@@ -139,23 +139,24 @@ TC_API tc_status tc_request_sync(tc_response **out, tc_conduits *c, const tc_req
     *out = nullptr;
     TC_CHECK_ARG(valid(c), "c");
     return guarded([&]() -> tc_status {
+        // Refuse before submitting: the completion would write into this frame.
+        tc_status st = tc::capi::check_blocking_caller(c);
+        if (st != TC_OK) return st;
         SyncResponse result;
         tc_op_id id = 0;
-        tc_status st = tc_request(&id, c, req, keep_response, &result);
+        st = tc_request(&id, c, req, keep_response, &result);
         if (st != TC_OK) return st;
         st = tc::capi::await_op(c, id, -1);
-        if (st != TC_OK) {
-            // Cannot block here (inside a callback): take the request back.
-            tc_conduits_cancel(c, id);
-            return st;
-        }
+        if (st != TC_OK) return st;  // unreachable with no timeout; kept for safety
         *out = result.response;
         if (result.status != TC_OK && result.response != nullptr) tc::util::set_last_error(result.response->message);
         return result.status;
     });
 }
 
-TC_API tc_status tc_response_status(const tc_response *r) { return valid(r) ? r->status : TC_EINVAL; }
+TC_API tc_status tc_response_status(const tc_response *r) {
+    return valid(r) ? r->status : fail(TC_EINVAL, "invalid argument: r");
+}
 
 TC_API int tc_response_http_status(const tc_response *r) { return valid(r) ? r->http_status : 0; }
 

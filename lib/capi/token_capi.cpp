@@ -72,15 +72,15 @@ tc_status token_sync(tc_token **out, tc_conduits *c, Submit submit) {
     *out = nullptr;
     TC_CHECK_ARG(valid(c), "c");
     return guarded([&]() -> tc_status {
+        // Refuse before submitting: the completion would write into this frame.
+        tc_status st = tc::capi::check_blocking_caller(c);
+        if (st != TC_OK) return st;
         SyncToken result;
         tc_op_id id = 0;
-        tc_status st = submit(&id, &result);
+        st = submit(&id, &result);
         if (st != TC_OK) return st;
         st = tc::capi::await_op(c, id, -1);
-        if (st != TC_OK) {
-            tc_conduits_cancel(c, id);
-            return st;
-        }
+        if (st != TC_OK) return st;  // unreachable with no timeout; kept for safety
         *out = result.token;
         return result.status;
     });

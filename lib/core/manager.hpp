@@ -72,7 +72,10 @@ public:
 
     // Deferred free: tc_conduits_free() from inside a callback sets this, and
     // whoever ran the callback frees the manager once it returns.
-    void request_free() { free_requested_.store(true); }
+    void request_free() {
+        queue_.close();  // the handle is as good as gone: refuse new work now
+        free_requested_.store(true);
+    }
     bool free_requested() const { return free_requested_.load(); }
     // The dispatch thread calls this (set by the C API) to perform a deferred free.
     void set_deferred_free(std::function<void()> destroy) { deferred_free_ = std::move(destroy); }

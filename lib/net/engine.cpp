@@ -21,6 +21,7 @@ struct Engine::Job {
     bool counted_pacing = false;
     uint64_t token_generation = 0;
     uint64_t transfer_id = 0;
+    Pacer::Sent paced{};
     IoLoop::TimerId timer = 0;
     util::TimePoint started{};
 };
@@ -166,7 +167,7 @@ void Engine::send(Job &job, const std::string *token) {
     if (job.attempts > 1) stats_.add(TC_STAT_RETRIES);
     if (job.call.target == Call::Target::Helix) {
         ++active_helix_;
-        pacer_.on_send(util::now());
+        job.paced = pacer_.on_send(util::now(), util::unix_millis_now());
     }
     logger_.log(TC_LOG_DEBUG, "%s %s (attempt %d)", method_name(job.call.method), job.call.path.c_str(),
                 job.attempts);
@@ -184,7 +185,7 @@ void Engine::on_attempt_done(uint64_t job_id, HttpResult &&result) {
     const bool helix = job.call.target == Call::Target::Helix;
     if (helix) {
         --active_helix_;
-        pacer_.on_finish(util::now(), result, util::unix_millis_now());
+        pacer_.on_finish(util::now(), result, util::unix_millis_now(), job.paced);
     }
     if (result.new_connections > 0) stats_.add(TC_STAT_CONNECTIONS, static_cast<uint64_t>(result.new_connections));
     if (result.http_status == 429) stats_.add(TC_STAT_RATE_LIMITED);

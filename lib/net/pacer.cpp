@@ -22,12 +22,15 @@ bool parse_number(const std::string *text, double *out) {
 
 void Pacer::refill(util::TimePoint now) {
     if (!known_) return;
-    if (now >= full_at_ && full_at_ != util::TimePoint{}) {
-        points_ = std::max(points_, limit_ - in_flight_);
+    const double ceiling = limit_ - in_flight_;
+    if (full_at_ != util::TimePoint{} && now >= full_at_) {
+        // The server said the bucket is full by now; in-flight requests are not in that.
+        points_ = std::max(points_, ceiling);
+        full_at_ = util::TimePoint{};  // one jump per promise: later sends are ours to count
     }
     double elapsed = static_cast<double>(util::millis_between(updated_, now));
     if (elapsed > 0) {
-        points_ = std::min(points_ + elapsed * rate_per_ms_, limit_ - in_flight_);
+        points_ = std::min(points_ + elapsed * rate_per_ms_, ceiling);
         updated_ = now;
     }
 }
@@ -46,36 +49,54 @@ int64_t Pacer::wait_ms(util::TimePoint now) {
     return static_cast<int64_t>(std::ceil(std::min(by_rate, by_reset))) + 1;
 }
 
-void Pacer::on_send(util::TimePoint now) {
+Pacer::Sent Pacer::on_send(util::TimePoint now, int64_t now_unix_ms) {
     ++in_flight_;
-    if (!known_) return;
-    refill(now);
-    points_ -= 1.0;
+    if (known_) {
+        refill(now);
+        points_ -= 1.0;
+    }
+    return Sent{now_unix_ms};
 }
 
-void Pacer::on_finish(util::TimePoint now, const HttpResult &result, int64_t now_unix_ms) {
+// The estimate only ever rises through our own model (refill at a rate that
+// is never above the server's, and the server's promise of a full bucket);
+// answers only lower it. Answers arrive out of the order the server handled
+// the requests, so a "remaining" value can be stale in either direction.
+void Pacer::on_finish(util::TimePoint now, const HttpResult &result, int64_t now_unix_ms, const Sent &sent) {
     if (in_flight_ > 0) --in_flight_;
-    double limit = 0, remaining = 0, reset_s = 0;
+    double limit = 0, remaining = 0;
     if (!parse_number(find_header(result.headers, "Ratelimit-Limit"), &limit) ||
         !parse_number(find_header(result.headers, "Ratelimit-Remaining"), &remaining) || limit <= 0) {
         return;
     }
-    const bool have_reset = parse_number(find_header(result.headers, "Ratelimit-Reset"), &reset_s);
-    known_ = true;
-    limit_ = limit;
-    rate_per_ms_ = limit / kDefaultWindowMs;
-    double until_full_ms = have_reset ? reset_s * 1000.0 - static_cast<double>(now_unix_ms) : -1;
-    if (until_full_ms > 0) {
-        full_at_ = now + util::Millis(static_cast<int64_t>(until_full_ms));
-        // Reset is rounded up to whole seconds, so this rate errs on the slow side.
-        double spent = limit - remaining;
-        if (spent >= kMinObservedSpent) rate_per_ms_ = spent / until_full_ms;
+    const double fresh = remaining - in_flight_;
+    if (!known_ || limit != limit_) {
+        known_ = true;
+        limit_ = limit;
+        rate_per_ms_ = limit / kDefaultWindowMs;
+        points_ = fresh;
+        full_at_ = util::TimePoint{};
+        updated_ = now;
     } else {
-        full_at_ = now;
+        refill(now);
+        points_ = std::min(points_, fresh);
     }
-    // Fresh server truth, minus whatever is still in flight.
-    points_ = remaining - in_flight_;
-    updated_ = now;
+    double reset_s = 0;
+    if (!parse_number(find_header(result.headers, "Ratelimit-Reset"), &reset_s)) return;
+    const double until_full_ms = reset_s * 1000.0 - static_cast<double>(now_unix_ms);
+    if (until_full_ms > 0) {
+        // The latest promise wins: it accounts for the most consumption.
+        auto promised = now + util::Millis(static_cast<int64_t>(until_full_ms));
+        if (promised > full_at_) full_at_ = promised;
+    }
+    // A lower bound of the refill rate: at least `spent - 1` points (Remaining
+    // is floored) come back between the server's handling, which happened after
+    // we sent, and the reset, which is rounded up.
+    const double spent = limit - remaining - 1.0;
+    const double from_send_ms = reset_s * 1000.0 - static_cast<double>(sent.unix_ms);
+    if (spent >= kMinObservedSpent && from_send_ms > 0) {
+        rate_per_ms_ = std::max(rate_per_ms_, spent / from_send_ms);
+    }
 }
 
 }  // namespace tc::net

@@ -18,9 +18,13 @@ public:
     // Milliseconds until may_send() can turn true (0 when it already is).
     int64_t wait_ms(util::TimePoint now);
 
-    void on_send(util::TimePoint now);
+    // What on_finish() needs to know about the attempt it answers.
+    struct Sent {
+        int64_t unix_ms = 0;  // wall time of sending
+    };
+    Sent on_send(util::TimePoint now, int64_t now_unix_ms);
     // Every answered or failed attempt, with the response headers if any.
-    void on_finish(util::TimePoint now, const HttpResult &result, int64_t now_unix_ms);
+    void on_finish(util::TimePoint now, const HttpResult &result, int64_t now_unix_ms, const Sent &sent);
 
     bool known() const { return known_; }
     double points() const { return points_; }
@@ -34,7 +38,7 @@ private:
     double points_ = 0;      // estimated points left, in-flight requests subtracted
     double rate_per_ms_ = 0; // refill rate
     util::TimePoint updated_{};
-    util::TimePoint full_at_{}; // when the server says the bucket is full again
+    util::TimePoint full_at_{}; // when the server promised a full bucket; {} = no promise pending
     int in_flight_ = 0;
 };
 

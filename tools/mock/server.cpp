@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
 
 #include <microhttpd.h>
 
@@ -40,7 +39,7 @@ Request build_request(MHD_Connection *conn, const char *url, const char *method,
   return rq;
 }
 
-MHD_Result send(MHD_Connection *conn, const Response &r) {
+MHD_Result respond(MHD_Connection *conn, const Response &r) {
   MHD_Response *resp =
       MHD_create_response_from_buffer(r.body.size(), const_cast<char *>(r.body.data()), MHD_RESPMEM_MUST_COPY);
   if (!resp) return MHD_NO;
@@ -69,7 +68,7 @@ MHD_Result on_request(void *cls, MHD_Connection *conn, const char *url, const ch
       const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
       if (cl && std::strtoull(cl, nullptr, 10) > kMaxBodyBytes) {
         p->answered = true;
-        return send(conn, body_too_large(st, build_request(conn, url, method, std::string())));
+        return respond(conn, body_too_large(st, build_request(conn, url, method, std::string())));
       }
       return MHD_YES;
     }
@@ -85,13 +84,13 @@ MHD_Result on_request(void *cls, MHD_Connection *conn, const char *url, const ch
     if (p->answered) return MHD_YES;
 
     Request rq = build_request(conn, url, method, std::move(p->body));
-    if (p->too_large) return send(conn, body_too_large(st, rq));
+    if (p->too_large) return respond(conn, body_too_large(st, rq));
     sleep_unless_stopping(st, latency_ms_for(st, rq));
     Outcome out = dispatch(st, rq);
     // MHD_NO makes MHD close the socket without writing anything.
-    return out.drop ? MHD_NO : send(conn, out.response);
-  } catch (const std::exception &) {
-    return MHD_NO;  // never let an exception unwind into C code
+    return out.drop ? MHD_NO : respond(conn, out.response);
+  } catch (...) {
+    return MHD_NO;  // never let an exception unwind into C code; MHD closes the connection
   }
 }
 

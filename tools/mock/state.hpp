@@ -78,7 +78,7 @@ class State {
  public:
   explicit State(const Config &cfg);
 
-  std::mutex mu;
+  mutable std::mutex mu;  // mutable: read-only callers (tcmock_stat) lock too
   std::condition_variable wake;  // latency sleeps wait here so stop is prompt
   bool stopping = false;
 

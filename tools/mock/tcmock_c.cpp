@@ -1,13 +1,11 @@
 // The C API over State + Server. No exception crosses this boundary.
 #include "tcmock.h"
 
-#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <fstream>
 #include <memory>
-#include <new>
 #include <sstream>
 #include <string>
 
@@ -35,7 +33,7 @@ bool read_file(const char *path, std::string *out) {
   std::ostringstream ss;
   ss << in.rdbuf();
   *out = ss.str();
-  return static_cast<bool>(in) || in.eof();
+  return !in.bad();
 }
 
 bool rate_ok(double r) { return r >= 0.0 && r <= 1.0; }
@@ -130,6 +128,9 @@ int tcmock_start(tcmock **out, const tcmock_config *cfg, char *err, size_t errle
   } catch (const std::exception &e) {
     set_err(err, errlen, std::string("tcmock_start: ") + e.what());
     return -1;
+  } catch (...) {
+    set_err(err, errlen, "tcmock_start: unexpected error");
+    return -1;
   }
 }
 
@@ -143,10 +144,8 @@ long tcmock_stat(const tcmock *m, const char *name) {
   if (!m || !name) return -1;
   for (std::size_t i = 0; i < tcm::kStatFieldCount; ++i) {
     if (std::strcmp(tcm::kStatFields[i].name, name) == 0) {
-      // The handle is logically const; the lock is not.
-      auto &st = const_cast<tcmock *>(m)->st;
-      std::lock_guard<std::mutex> lock(st.mu);
-      return st.stats.*(tcm::kStatFields[i].field);
+      std::lock_guard<std::mutex> lock(m->st.mu);
+      return m->st.stats.*(tcm::kStatFields[i].field);
     }
   }
   return -1;
@@ -165,7 +164,7 @@ int tcmock_control(tcmock *m, const char *path, const char *json_body) {
     rq.body = json_body ? json_body : "";
     tcm::Outcome out = tcm::dispatch(m->st, rq);
     return out.response.status >= 200 && out.response.status < 300 ? 0 : -1;
-  } catch (const std::exception &) {
+  } catch (...) {
     return -1;
   }
 }

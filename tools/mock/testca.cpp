@@ -166,5 +166,8 @@ extern "C" int tcmock_make_test_ca(const char *dir, char *err, size_t errlen) {
   } catch (const std::exception &e) {
     if (err && errlen) std::snprintf(err, errlen, "%s", e.what());
     return -1;
+  } catch (...) {
+    if (err && errlen) std::snprintf(err, errlen, "unexpected error");
+    return -1;
   }
 }
