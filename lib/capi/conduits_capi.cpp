@@ -208,7 +208,7 @@ TC_API size_t tc_conduits_pending(const tc_conduits *c) {
 }
 
 TC_API uint64_t tc_conduits_stat(const tc_conduits *c, tc_stat which) {
-    if (!valid(c) || !tc::util::Stats::valid(which)) return 0;
+    if (!valid(c) || !tc::util::Stats::valid(tc::capi::raw_enum(which))) return 0;
     return c->manager->stats().get(which);
 }
 

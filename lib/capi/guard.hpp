@@ -6,6 +6,7 @@
 
 #include <twitchconduits/common.h>
 
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
@@ -28,6 +29,17 @@ tc_status guarded(F &&body) noexcept {
     } catch (...) {
         return fail(TC_ERROR, "internal error");
     }
+}
+
+// The integer inside an enum a caller passed. Reading a C enum that holds an
+// out-of-range value through its enum type is undefined in C++, so bad
+// values from C are read as plain bytes before they are checked.
+template <class Enum>
+int raw_enum(const Enum &value) {
+    static_assert(sizeof(Enum) == sizeof(int), "C enums are int-sized on our ABIs");
+    int raw = 0;
+    std::memcpy(&raw, &value, sizeof raw);
+    return raw;
 }
 
 // Duplicates a std::string into memory the caller frees with tc_free().

@@ -1,5 +1,7 @@
 #include "capi/options.hpp"
 
+#include "capi/guard.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -73,7 +75,8 @@ tc_status config_from_options(const tc_conduits_options *opts, core::ManagerConf
     if (opts->max_concurrency < 0 || opts->max_concurrency > 10000) return bad(error, "max_concurrency must be 0..10000");
     if (opts->token_refresh_margin_s < 0) return bad(error, "token_refresh_margin_s must not be negative");
     if ((opts->flags & ~kKnownFlags) != 0) return bad(error, "flags has unknown bits");
-    if (opts->log_level < TC_LOG_ERROR || opts->log_level > TC_LOG_DEBUG) {
+    const int log_level = raw_enum(opts->log_level);
+    if (log_level < TC_LOG_ERROR || log_level > TC_LOG_DEBUG) {
         return bad(error, "log_level must be a tc_log_level value");
     }
     if (opts->connect_timeout_ms > 0) e.transport.connect_timeout_ms = opts->connect_timeout_ms;

@@ -16,7 +16,10 @@ using tc::capi::valid;
 namespace tc::capi {
 namespace {
 
-bool valid_method(tc_method m) { return m >= TC_GET && m <= TC_DELETE; }
+bool valid_method(const tc_method &m) {
+    const int raw = raw_enum(m);
+    return raw >= TC_GET && raw <= TC_DELETE;
+}
 
 tc_status call_from_options(const tc_request_options *req, net::Call *call) {
     if (req == nullptr) return fail(TC_EINVAL, "invalid argument: req");

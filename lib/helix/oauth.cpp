@@ -1,5 +1,6 @@
 #include "helix/oauth.hpp"
 
+#include "util/clock.hpp"
 #include "util/json.hpp"
 #include "util/url.hpp"
 
@@ -37,6 +38,7 @@ bool parse_validate(const std::string &body, TokenInfo *out, std::string *error)
         *error = "validate: the answer has no client_id";
         return false;
     }
+    *out = TokenInfo{};
     out->client_id = client_id;
     if (const char *login = util::json_string(json.get(), "login")) {
         out->has_login = true;
@@ -48,10 +50,12 @@ bool parse_validate(const std::string &body, TokenInfo *out, std::string *error)
     }
     const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(json.get(), "scopes");
     const cJSON *scope = nullptr;
-    cJSON_ArrayForEach(scope, scopes) {  // null or [] for app tokens
-        if (cJSON_IsString(scope)) out->scopes.emplace_back(scope->valuestring);
+    if (cJSON_IsArray(scopes)) {
+        cJSON_ArrayForEach(scope, scopes) {  // null or [] for app tokens
+            if (cJSON_IsString(scope)) out->scopes.emplace_back(scope->valuestring);
+        }
     }
-    out->expires_in = static_cast<int64_t>(util::json_number(json.get(), "expires_in", 0));
+    out->expires_in = util::clamp_seconds(util::json_number(json.get(), "expires_in", 0));
     return true;
 }
 

@@ -140,7 +140,23 @@ void Engine::pump() {
     }
 }
 
-HttpRequest Engine::build_request(const Job &job, const std::string *token) const {
+std::shared_ptr<HeaderList> Engine::helix_headers(const std::string &token, uint64_t generation, bool json_body) {
+    if (generation != header_generation_) {
+        header_generation_ = generation;
+        helix_headers_[0].reset();
+        helix_headers_[1].reset();
+    }
+    std::shared_ptr<HeaderList> &cached = helix_headers_[json_body ? 1 : 0];
+    if (!cached) {
+        Headers h = {{"Authorization", "Bearer " + token}, {"Client-Id", config_.client_id},
+                     {"Accept", "application/json"}};
+        if (json_body) h.emplace_back("Content-Type", "application/json");
+        cached = HeaderList::build(h);
+    }
+    return cached;
+}
+
+HttpRequest Engine::build_request(const Job &job, const std::string *token) {
     const Call &call = job.call;
     HttpRequest req;
     req.method = call.method;
@@ -150,6 +166,12 @@ HttpRequest Engine::build_request(const Job &job, const std::string *token) cons
     req.has_body = call.has_body;
     req.body = call.body;
     req.fresh_connection = call.method == TC_POST && !call.unsafe_retry;
+    const bool json = call.has_body && call.content_type == "application/json";
+    if (token != nullptr && call.extra_headers.empty() && (json || !call.has_body)) {
+        // The common Helix header set: built once per token and shared.
+        req.header_list = helix_headers(*token, job.token_generation, json);
+        return req;
+    }
     if (token != nullptr) {
         req.headers.emplace_back("Authorization", "Bearer " + *token);
         req.headers.emplace_back("Client-Id", config_.client_id);

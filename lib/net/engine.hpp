@@ -96,7 +96,8 @@ private:
     void retry_later(Job &job, int64_t delay_ms);
     void finish(Job &job, tc_status status, HttpResult &&http, std::string message);
     void fail_soon(Job &job, tc_status status, std::string message);
-    HttpRequest build_request(const Job &job, const std::string *token) const;
+    HttpRequest build_request(const Job &job, const std::string *token);
+    std::shared_ptr<HeaderList> helix_headers(const std::string &token, uint64_t generation, bool json_body);
 
     EngineConfig config_;
     util::Logger &logger_;
@@ -113,6 +114,8 @@ private:
     uint64_t next_job_id_ = 1;
     IoLoop::TimerId pump_timer_ = 0;
     bool token_wait_registered_ = false;
+    uint64_t header_generation_ = 0;
+    std::shared_ptr<HeaderList> helix_headers_[2];  // [0] no body, [1] JSON body
 };
 
 }  // namespace tc::net

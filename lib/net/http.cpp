@@ -1,5 +1,6 @@
 #include "net/http.hpp"
 
+#include <curl/curl.h>
 #include <strings.h>
 
 namespace tc::net {
@@ -10,6 +11,23 @@ const std::string *find_header(const Headers &headers, const char *name) {
     }
     return nullptr;
 }
+
+std::shared_ptr<HeaderList> HeaderList::build(const Headers &headers) {
+    std::shared_ptr<HeaderList> built(new HeaderList());
+    auto append = [&built](const std::string &line) {
+        curl_slist *next = curl_slist_append(built->list_, line.c_str());
+        if (next == nullptr) return false;
+        built->list_ = next;
+        return true;
+    };
+    for (const auto &h : headers) {
+        if (!append(h.first + ": " + h.second)) return nullptr;
+    }
+    if (!append("Expect:")) return nullptr;
+    return built;
+}
+
+HeaderList::~HeaderList() { curl_slist_free_all(list_); }
 
 const char *method_name(tc_method method) {
     switch (method) {

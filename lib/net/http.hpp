@@ -3,13 +3,32 @@
 
 #include <twitchconduits/common.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+struct curl_slist;
+
 namespace tc::net {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Request headers in libcurl's form, built once and shared by every transfer
+// that sends the same set (the common Helix headers of one token).
+class HeaderList {
+public:
+    // Adds "Expect:" (no 100-continue round trip); nullptr on allocation failure.
+    static std::shared_ptr<HeaderList> build(const Headers &headers);
+    ~HeaderList();
+    HeaderList(const HeaderList &) = delete;
+    HeaderList &operator=(const HeaderList &) = delete;
+    curl_slist *list() const { return list_; }
+
+private:
+    HeaderList() = default;
+    curl_slist *list_ = nullptr;
+};
 
 // Case-insensitive header lookup; nullptr when absent.
 const std::string *find_header(const Headers &headers, const char *name);
@@ -20,6 +39,7 @@ struct HttpRequest {
     tc_method method = TC_GET;
     std::string url;
     Headers headers;         // sent as given (may hold credentials: never log)
+    std::shared_ptr<HeaderList> header_list;  // when set, sent instead of `headers`
     std::string body;
     bool has_body = false;
     long timeout_ms = 30000;

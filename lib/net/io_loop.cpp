@@ -13,7 +13,6 @@ constexpr size_t kMaxIdleEasies = 256;
 struct IoLoop::Transfer {
     uint64_t id = 0;
     CURL *easy = nullptr;
-    curl_slist *header_list = nullptr;
     HttpRequest request;
     HttpResult result;
     TransferDone done;
@@ -57,12 +56,16 @@ void IoLoop::stop() {
 }
 
 void IoLoop::post(Task task) {
+    bool was_empty = false;
     {
         std::lock_guard<std::mutex> lock(tasks_mu_);
         if (!accepting_) return;
+        was_empty = tasks_.empty();
         tasks_.push_back(std::move(task));
     }
-    wakeup();
+    // One wakeup per batch: a non-empty queue has already been signalled, and
+    // the loop itself polls with no timeout while tasks are queued.
+    if (was_empty && !on_loop_thread()) wakeup();
 }
 
 void IoLoop::wakeup() {
@@ -170,43 +173,41 @@ size_t IoLoop::on_body(char *data, size_t size, size_t n, void *userp) {
     return bytes;
 }
 
+namespace {
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// [begin, end) without surrounding white space, as a string (one allocation).
+std::string trimmed(const char *begin, const char *end) {
+    while (begin < end && is_space(*begin)) ++begin;
+    while (end > begin && is_space(end[-1])) --end;
+    return std::string(begin, end);
+}
+}  // namespace
+
 size_t IoLoop::on_header(char *data, size_t size, size_t n, void *userp) {
     auto *t = static_cast<Transfer *>(userp);
     const size_t bytes = size * n;
-    std::string line(data, bytes);
-    if (line.compare(0, 5, "HTTP/") == 0) {
+    const char *end = data + bytes;
+    if (bytes >= 5 && std::memcmp(data, "HTTP/", 5) == 0) {
         t->result.headers.clear();  // a new response (e.g. after 100-continue)
         return bytes;
     }
-    const size_t colon = line.find(':');
-    if (colon == std::string::npos) return bytes;
-    auto trim = [](std::string s) {
-        const char *ws = " \t\r\n";
-        size_t b = s.find_first_not_of(ws);
-        if (b == std::string::npos) return std::string();
-        size_t e = s.find_last_not_of(ws);
-        return s.substr(b, e - b + 1);
-    };
-    t->result.headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+    const char *colon = static_cast<const char *>(std::memchr(data, ':', bytes));
+    if (colon == nullptr) return bytes;
+    t->result.headers.emplace_back(trimmed(data, colon), trimmed(colon + 1, end));
     return bytes;
 }
 
 bool IoLoop::configure(Transfer &t) {
     CURL *e = t.easy;
     const HttpRequest &r = t.request;
-    for (const auto &h : r.headers) {
-        std::string line = h.first + ": " + h.second;
-        curl_slist *next = curl_slist_append(t.header_list, line.c_str());
-        if (next == nullptr) return false;
-        t.header_list = next;
+    if (!r.header_list) {
+        t.request.header_list = HeaderList::build(r.headers);
+        if (!t.request.header_list) return false;
     }
-    // Suppress "Expect: 100-continue": it costs a round trip per POST.
-    curl_slist *next = curl_slist_append(t.header_list, "Expect:");
-    if (next == nullptr) return false;
-    t.header_list = next;
 
     curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.header_list);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r.header_list->list());
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
@@ -272,7 +273,6 @@ void IoLoop::finish(Transfer *t, HttpResult &&result) {
     owned = std::move(it->second);
     transfers_.erase(it);
     if (owned->easy != nullptr) give_back_easy(owned->easy);
-    curl_slist_free_all(owned->header_list);
     TransferDone done = std::move(owned->done);
     owned.reset();
     done(std::move(result));

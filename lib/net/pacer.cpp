@@ -9,6 +9,7 @@ namespace tc::net {
 namespace {
 constexpr double kDefaultWindowMs = 60000.0;  // Twitch refills `limit` points per minute
 constexpr double kMinObservedSpent = 5.0;     // below this the 1 s header rounding dominates
+constexpr double kMaxPromiseMs = 3600000.0;   // a Reset further away than an hour is not believed
 
 bool parse_number(const std::string *text, double *out) {
     if (text == nullptr) return false;
@@ -84,6 +85,7 @@ void Pacer::on_finish(util::TimePoint now, const HttpResult &result, int64_t now
     double reset_s = 0;
     if (!parse_number(find_header(result.headers, "Ratelimit-Reset"), &reset_s)) return;
     const double until_full_ms = reset_s * 1000.0 - static_cast<double>(now_unix_ms);
+    if (until_full_ms > kMaxPromiseMs) return;  // nonsense; keep the model we have
     if (until_full_ms > 0) {
         // The latest promise wins: it accounts for the most consumption.
         auto promised = now + util::Millis(static_cast<int64_t>(until_full_ms));

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 
 namespace tc::net {
@@ -50,16 +51,24 @@ bool RetryPolicy::is_bucket_429(const HttpResult &result) {
 
 int64_t RetryPolicy::ms_until_reset(const HttpResult &result, int64_t now_unix_ms) {
     const std::string *reset = find_header(result.headers, "Ratelimit-Reset");
-    if (reset == nullptr) return -1;
-    char *end = nullptr;
-    long long seconds = std::strtoll(reset->c_str(), &end, 10);
-    if (end == reset->c_str() || seconds <= 0) return -1;
-    return std::max<int64_t>(0, seconds * 1000 - now_unix_ms);
+    if (reset == nullptr || reset->empty()) return -1;
+    int64_t seconds = 0;
+    for (char ch : *reset) {
+        if (ch < '0' || ch > '9') return -1;  // epoch seconds are plain digits
+        // Saturate: a reset too far away to represent is simply "too long to wait".
+        seconds = seconds > (INT64_MAX - 9) / 10 ? INT64_MAX : seconds * 10 + (ch - '0');
+    }
+    if (seconds <= 0) return -1;
+    const int64_t reset_ms = seconds > INT64_MAX / 1000 ? INT64_MAX : seconds * 1000;
+    return std::max<int64_t>(0, reset_ms - now_unix_ms);
 }
 
 int64_t RetryPolicy::backoff_ms(int attempt) const {
     int64_t ceiling = config_.backoff_base_ms;
-    for (int i = 1; i < attempt && ceiling < config_.backoff_max_ms; ++i) ceiling *= 2;
+    for (int i = 1; i < attempt && ceiling < config_.backoff_max_ms; ++i) {
+        if (ceiling > INT64_MAX / 2) break;  // doubling again would overflow; the cap applies anyway
+        ceiling *= 2;
+    }
     return jitter_.uniform_ms(std::min(ceiling, config_.backoff_max_ms));
 }
 

@@ -92,7 +92,7 @@ void TokenProvider::on_fetched(CallResult &&result) {
     }
     util::JsonPtr json = util::json_parse(result.http.body);
     const char *access = json ? util::json_string(json.get(), "access_token") : nullptr;
-    double expires_in = json ? util::json_number(json.get(), "expires_in", -1) : -1;
+    const int64_t expires_in = json ? util::clamp_seconds(util::json_number(json.get(), "expires_in", 0)) : 0;
     if (access == nullptr || *access == '\0') {
         settle(TC_EPROTOCOL, "app token response has no access_token");
         return;
@@ -102,15 +102,15 @@ void TokenProvider::on_fetched(CallResult &&result) {
     rejected_ = false;
     ++generation_;
     if (expires_in > 0) {
-        lifetime_ms_ = static_cast<int64_t>(expires_in * 1000.0);
+        lifetime_ms_ = expires_in * 1000;
         expires_at_ = util::now() + util::Millis(lifetime_ms_);
-        expires_at_unix_ = util::unix_millis_now() / 1000 + static_cast<int64_t>(expires_in);
+        expires_at_unix_ = util::unix_millis_now() / 1000 + expires_in;
     } else {
         lifetime_ms_ = 0;
         expires_at_ = util::TimePoint{};
         expires_at_unix_ = 0;
     }
-    engine_.logger().log(TC_LOG_INFO, "got an app access token (expires in %.0f s)", expires_in);
+    engine_.logger().log(TC_LOG_INFO, "got an app access token (expires in %lld s)", static_cast<long long>(expires_in));
     settle(TC_OK, std::string());
 }
 

@@ -22,4 +22,12 @@ inline int64_t millis_between(TimePoint from, TimePoint to) {
     return std::chrono::duration_cast<Millis>(to - from).count();
 }
 
+// A duration in seconds from the network, made safe to compute with: NaN and
+// negatives become 0, anything above ten years becomes ten years.
+inline int64_t clamp_seconds(double seconds) {
+    constexpr double kTenYears = 10.0 * 365 * 24 * 3600;
+    if (!(seconds > 0)) return 0;
+    return static_cast<int64_t>(seconds < kTenYears ? seconds : kTenYears);
+}
+
 }  // namespace tc::util

@@ -10,6 +10,7 @@ namespace {
 constexpr size_t kMinSecretLength = 6;
 constexpr size_t kMaxRememberedSecrets = 64;  // old tokens stay redacted for a while
 const char kRedacted[] = "[REDACTED]";
+constexpr size_t kMaxMessageLength = 1023;
 }  // namespace
 
 Logger::Logger(tc_log_cb sink, void *userdata, tc_log_level level)
@@ -43,14 +44,23 @@ std::string Logger::redact(std::string text) const {
 
 void Logger::log(tc_log_level level, const char *fmt, ...) const {
     if (!enabled(level)) return;
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_list again;
+    va_copy(again, ap);
+    int needed = vsnprintf(nullptr, 0, fmt, ap);
     va_end(ap);
+    std::string text;
+    if (needed > 0) {
+        text.resize(static_cast<size_t>(needed) + 1);
+        vsnprintf(&text[0], text.size(), fmt, again);
+        text.resize(static_cast<size_t>(needed));
+    }
+    va_end(again);
     std::lock_guard<std::mutex> lock(mu_);
-    std::string text(buf);
+    // Redact the whole text before shortening it, so no secret is ever cut in two.
     redact_locked(text);
+    if (text.size() > kMaxMessageLength) text.resize(kMaxMessageLength);
     sink_(level, text.c_str(), userdata_);
 }
 

@@ -1,0 +1,85 @@
+#!/bin/sh
+# Command 2 of the README: install what is needed, build, and run every test:
+#   1. the whole meson test suite (API, ABI/exports, header self-compile, unit,
+#      integration over loopback against the mock, mock, examples)
+#   2. the installed library consumed through pkg-config
+#   3. ASan+UBSan build of the test suite
+#   4. TSan build of the test suite
+#   5. valgrind memcheck on the C tests
+#   6. the quick benchmark (prints its ratio; fails only if requests fail)
+# The last line is the overall total: "N passed, M failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${TC_TEST_BUILD_ROOT:-$top/build-tests}
+"$top/scripts/install-deps.sh" || exit 1
+mkdir -p "$out"
+logs=""
+extra=""
+status=0
+
+section() { printf '\n===== %s =====\n' "$1"; }
+
+# run_suite LABEL DIR [meson test args...]: build DIR (configured by the caller) and test it.
+run_suite() {
+    label=$1
+    dir=$2
+    shift 2
+    if ! ninja -C "$dir" >"$dir/build.log" 2>&1; then
+        cat "$dir/build.log"
+        extra="$extra $label-build=0:1"
+        status=1
+        return
+    fi
+    rm -f "$dir"/meson-logs/testlog*.json
+    meson test -C "$dir" --print-errorlogs "$@" || status=1
+    # meson names the log after a --wrap program (testlog-valgrind.json).
+    cp "$(ls -t "$dir"/meson-logs/testlog*.json | head -n 1)" "$out/$label.json" 2>/dev/null
+    logs="$logs $label=$out/$label.json"
+}
+
+configure() {
+    dir=$1
+    shift
+    [ -f "$dir/build.ninja" ] || meson setup "$dir" "$top" "$@" >/dev/null || exit 1
+}
+
+section "build and test"
+configure "$out/default" -Dbench=true
+run_suite default "$out/default" --num-processes 2
+
+section "installed library through pkg-config"
+if "$top/scripts/check-install.sh" "$out/default" "$out/stage"; then
+    extra="$extra install=1:0"
+else
+    extra="$extra install=0:1"
+    status=1
+fi
+
+section "ASan + UBSan"
+configure "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false \
+    -Dc_args=-fno-sanitize-recover=all -Dcpp_args=-fno-sanitize-recover=all
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite asan "$out/asan" --num-processes 2 --suite api --suite unit --suite integration --suite mock
+
+section "TSan"
+configure "$out/tsan" -Db_sanitize=thread -Db_lundef=false -Dbench=false
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp" \
+    run_suite tsan "$out/tsan" --num-processes 2 --suite api --suite unit --suite integration
+
+section "valgrind memcheck (C tests)"
+run_suite valgrind "$out/default" --num-processes 2 --timeout-multiplier 10 \
+    --wrap "valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --track-origins=no --quiet" \
+    --suite api --suite unit --suite integration
+
+section "benchmark (quick)"
+if meson test -C "$out/default" --benchmark --suite quick --verbose; then
+    extra="$extra bench=1:0"
+else
+    extra="$extra bench=0:1"
+    status=1
+fi
+
+section "totals"
+# shellcheck disable=SC2086
+python3 "$top/scripts/summarize.py" $logs --extra $extra || status=1
+exit $status
