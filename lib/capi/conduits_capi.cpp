@@ -19,7 +19,7 @@ void destroy(tc_conduits *c) {
 }
 
 bool run_ready(tc_conduits *c, int *ran) {
-    int n = c->manager->queue().process();
+    int n = c->manager->process();
     if (ran != nullptr) *ran = n;
     if (c->manager->free_requested() && !c->manager->queue().in_callback()) {
         destroy(c);

@@ -43,6 +43,7 @@ bool Manager::start(std::string *error) {
     engine_ = std::make_unique<net::Engine>(config_.engine, logger_, stats_, jitter_);
     tokens_ = std::make_unique<net::TokenProvider>(*engine_, config_.client_id, config_.client_secret,
                                                    config_.app_token, config_.token_refresh_margin_s);
+    engine_->loop().set_turn_hooks([this] { queue_.begin_batch(); }, [this] { queue_.end_batch(); });
     if (!engine_->start(tokens_.get(), error)) return false;
     if (config_.dispatch_thread) {
         try {
@@ -63,11 +64,16 @@ bool Manager::on_dispatch_thread() const {
     return dispatch_thread_.joinable() && std::this_thread::get_id() == dispatch_thread_.get_id();
 }
 
+int Manager::process() {
+    net::IoLoop::DeferWakeups batch(engine_->loop());
+    return queue_.process();
+}
+
 void Manager::dispatch_main() {
     while (!stop_dispatch_.load()) {
         queue_.wait(-1);
         if (stop_dispatch_.load()) break;
-        queue_.process();
+        process();
         if (free_requested_.load() && deferred_free_) {
             // Destroys this manager; shutdown() detaches this thread instead of joining it.
             std::function<void()> destroy = std::move(deferred_free_);
@@ -126,7 +132,7 @@ void Manager::shutdown() {
     }
     if (engine_) engine_->stop();  // every job and token waiter completes with TC_ECANCELED
     queue_.cancel_unfinished();
-    while (queue_.pending() > 0 && queue_.process() > 0) {
+    while (queue_.pending() > 0 && process() > 0) {
     }
     logger_.log(TC_LOG_DEBUG, "manager stopped");
 }

@@ -61,6 +61,10 @@ public:
     // calling thread. Idempotent.
     void shutdown();
 
+    // Runs ready callbacks on this thread (see CompletionQueue::process), with
+    // the work they submit handed to the I/O thread in one batch.
+    int process();
+
     net::CompletionQueue &queue() { return queue_; }
     net::Engine &engine() { return *engine_; }
     net::TokenProvider &tokens() { return *tokens_; }

@@ -15,6 +15,8 @@ namespace tc::net {
 namespace {
 // The queue whose callback this thread is running (nested managers restore it).
 thread_local const CompletionQueue *tl_delivering = nullptr;
+// The queue whose completions this thread is batching.
+thread_local const CompletionQueue *tl_batching = nullptr;
 
 template <class Pred>
 bool wait_for(std::condition_variable &cv, std::unique_lock<std::mutex> &lock, int timeout_ms,
@@ -72,6 +74,21 @@ void CompletionQueue::complete(tc_op_id id, Completion completion) {
     it->second.cancel = nullptr;
     it->second.deliver_canceled = nullptr;
     ready_.emplace_back(id, std::move(completion));
+    if (tl_batching == this) {
+        batch_pending_ = true;
+        return;
+    }
+    signal_fd_locked();
+    ready_cv_.notify_all();
+}
+
+void CompletionQueue::begin_batch() { tl_batching = this; }
+
+void CompletionQueue::end_batch() {
+    tl_batching = nullptr;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!batch_pending_) return;
+    batch_pending_ = false;
     signal_fd_locked();
     ready_cv_.notify_all();
 }

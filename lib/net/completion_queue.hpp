@@ -43,6 +43,10 @@ public:
     tc_op_id begin(std::function<void()> cancel, std::function<void()> deliver_canceled);
     // Finishes an operation (any thread). A second call for the same id is ignored.
     void complete(tc_op_id id, Completion completion);
+    // Between these two calls, completions made on this thread are queued
+    // but signalled (fd, waiters) only once, at the end: one wakeup per batch.
+    void begin_batch();
+    void end_batch();
 
     // TC_OK when a cancel was requested; TC_ENOTFOUND when unknown or already finished.
     tc_status cancel(tc_op_id id);
@@ -92,6 +96,7 @@ private:
     bool closed_ = false;
     bool woken_ = false;
     bool fd_signaled_ = false;
+    bool batch_pending_ = false;  // completions queued during a batch, not yet signalled
 };
 
 }  // namespace tc::net

@@ -6,6 +6,7 @@
 namespace tc::net {
 
 namespace {
+thread_local IoLoop *tl_deferring = nullptr;  // the loop whose wakeups this thread defers
 constexpr int kMaxPollMs = 1000;   // upper bound so a lost wakeup cannot stall us long
 constexpr size_t kMaxIdleEasies = 256;
 }  // namespace
@@ -65,7 +66,19 @@ void IoLoop::post(Task task) {
     }
     // One wakeup per batch: a non-empty queue has already been signalled, and
     // the loop itself polls with no timeout while tasks are queued.
-    if (was_empty && !on_loop_thread()) wakeup();
+    if (!was_empty || on_loop_thread()) return;
+    if (tl_deferring == this) {
+        wakeup_deferred_.store(true);
+    } else {
+        wakeup();
+    }
+}
+
+IoLoop::DeferWakeups::DeferWakeups(IoLoop &loop) : loop_(loop), outer_(tl_deferring) { tl_deferring = &loop; }
+
+IoLoop::DeferWakeups::~DeferWakeups() {
+    tl_deferring = outer_;
+    if (loop_.wakeup_deferred_.exchange(false)) loop_.wakeup();
 }
 
 void IoLoop::wakeup() {
@@ -76,11 +89,13 @@ bool IoLoop::on_loop_thread() const { return std::this_thread::get_id() == threa
 
 void IoLoop::run() {
     while (!stopping_.load()) {
+        if (turn_begin_) turn_begin_();
         run_tasks();
         run_due_timers();
         int running = 0;
         curl_multi_perform(multi_, &running);
         drain_finished();
+        if (turn_end_) turn_end_();
         curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms(), nullptr);
     }
     // Shutdown: let the owner fail what it queued, then cancel what is left.
@@ -147,7 +162,7 @@ void IoLoop::cancel_timer(TimerId id) {
 }
 
 CURL *IoLoop::take_easy() {
-    if (idle_easies_.empty()) return curl_easy_init();
+    if (idle_easies_.empty()) return new_easy();
     CURL *easy = idle_easies_.back();
     idle_easies_.pop_back();
     return easy;
@@ -158,7 +173,6 @@ void IoLoop::give_back_easy(CURL *easy) {
         curl_easy_cleanup(easy);
         return;
     }
-    curl_easy_reset(easy);
     idle_easies_.push_back(easy);
 }
 
@@ -198,24 +212,14 @@ size_t IoLoop::on_header(char *data, size_t size, size_t n, void *userp) {
     return bytes;
 }
 
-bool IoLoop::configure(Transfer &t) {
-    CURL *e = t.easy;
-    const HttpRequest &r = t.request;
-    if (!r.header_list) {
-        t.request.header_list = HeaderList::build(r.headers);
-        if (!t.request.header_list) return false;
-    }
-
-    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r.header_list->list());
-    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+CURL *IoLoop::new_easy() const {
+    // Options that never change are set once per handle; handles are reused
+    // without curl_easy_reset, so configure() sets every per-request option.
+    CURL *e = curl_easy_init();
+    if (e == nullptr) return nullptr;
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &IoLoop::on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &IoLoop::on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r.timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, config_.connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
@@ -225,19 +229,37 @@ bool IoLoop::configure(Transfer &t) {
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-    if (r.fresh_connection) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
     if (!config_.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, config_.ca_file.c_str());
     if (!config_.user_agent.empty()) curl_easy_setopt(e, CURLOPT_USERAGENT, config_.user_agent.c_str());
+    return e;
+}
 
-    switch (r.method) {
-    case TC_GET: curl_easy_setopt(e, CURLOPT_HTTPGET, 1L); break;
-    case TC_POST: curl_easy_setopt(e, CURLOPT_POST, 1L); break;
-    default: curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method_name(r.method)); break;
+bool IoLoop::configure(Transfer &t) {
+    CURL *e = t.easy;
+    const HttpRequest &r = t.request;
+    if (!r.header_list) {
+        t.request.header_list = HeaderList::build(r.headers);
+        if (!t.request.header_list) return false;
     }
-    if (r.has_body || r.method == TC_POST) {
+    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r.header_list->list());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r.timeout_ms);
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, r.fresh_connection ? 1L : 0L);
+
+    const bool body = r.has_body || r.method == TC_POST;
+    if (body) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+    } else {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);  // also drops a previous request's body
     }
+    // GET and POST are implied by the above; other verbs are named.
+    const bool named = r.method != TC_GET && r.method != TC_POST;
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, named ? method_name(r.method) : nullptr);
     return true;
 }
 
@@ -247,6 +269,7 @@ uint64_t IoLoop::start_transfer(HttpRequest request, TransferDone done) {
     t->request = std::move(request);
     t->done = std::move(done);
     t->max_bytes = config_.max_response_bytes;
+    t->result.headers.reserve(12);  // Helix answers carry about ten headers
     t->easy = take_easy();
     Transfer *raw = t.get();
     transfers_.emplace(raw->id, std::move(t));

@@ -48,6 +48,21 @@ public:
     // Any thread. Tasks posted after stop() are dropped.
     void post(Task task);
     void wakeup();
+
+    // While one of these lives on a thread, posts from that thread to this
+    // loop do not wake it; the guard wakes it once at the end. Callbacks that
+    // each submit new work then cost one wakeup per batch, not per request.
+    class DeferWakeups {
+    public:
+        explicit DeferWakeups(IoLoop &loop);
+        ~DeferWakeups();
+        DeferWakeups(const DeferWakeups &) = delete;
+        DeferWakeups &operator=(const DeferWakeups &) = delete;
+
+    private:
+        IoLoop &loop_;
+        IoLoop *outer_;
+    };
     bool on_loop_thread() const;
 
     // Loop thread only. `done` runs on the loop thread exactly once.
@@ -58,6 +73,12 @@ public:
     size_t active_transfers() const { return transfers_.size(); }
     // Called on the loop thread when stop() begins, before transfers are cancelled.
     void set_shutdown_hook(Task hook) { shutdown_hook_ = std::move(hook); }
+    // Called on the loop thread around each turn's work (tasks, timers,
+    // finished transfers), e.g. to hand results over in one batch.
+    void set_turn_hooks(Task before, Task after) {
+        turn_begin_ = std::move(before);
+        turn_end_ = std::move(after);
+    }
 
 private:
     struct Transfer;
@@ -68,6 +89,7 @@ private:
     void drain_finished();
     int poll_timeout_ms() const;
     void finish(Transfer *t, HttpResult &&result);
+    CURL *new_easy() const;
     CURL *take_easy();
     void give_back_easy(CURL *easy);
     bool configure(Transfer &t);
@@ -80,6 +102,7 @@ private:
     std::thread thread_;
     std::thread::id thread_id_;
     std::atomic<bool> stopping_{false};
+    std::atomic<bool> wakeup_deferred_{false};
     bool running_ = false;
 
     mutable std::mutex tasks_mu_;
@@ -95,6 +118,8 @@ private:
         timer_index_;
     TimerId next_timer_id_ = 1;
     Task shutdown_hook_;
+    Task turn_begin_;
+    Task turn_end_;
 };
 
 }  // namespace tc::net
