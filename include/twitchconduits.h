@@ -10,5 +10,10 @@
 #include <twitchconduits/conduits.h>
 #include <twitchconduits/request.h>
 #include <twitchconduits/token.h>
+#include <twitchconduits/transport.h>
+#include <twitchconduits/conduit.h>
+#include <twitchconduits/shard.h>
+#include <twitchconduits/subscription.h>
+#include <twitchconduits/users.h>
 
 #endif /* TWITCHCONDUITS_H */

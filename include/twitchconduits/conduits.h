@@ -40,6 +40,10 @@ typedef struct tc_conduits tc_conduits;
 /* Do not slow requests down from the Ratelimit-* headers (429s are still
  * waited out). Meant for benchmarks that measure the pacing itself. */
 #define TC_CONDUITS_F_NO_PACING (1u << 1)
+/* Accept http:// webhook callbacks on loopback (127.0.0.1, localhost) when
+ * assigning shards, for tests against a local mock. Twitch itself only
+ * accepts https on port 443. */
+#define TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS (1u << 2)
 
 #define TC_CONDUITS_OPTIONS_VERSION 1
 

@@ -47,6 +47,15 @@ char *dup_for_caller(const std::string &text);
 
 }  // namespace tc::capi
 
+#include "util/json.hpp"
+
+namespace tc::capi {
+
+// Prints `json` into *out (for the *_to_json functions); TC_ENOMEM on failure.
+tc_status json_out(char **out, const util::JsonPtr &json);
+
+}  // namespace tc::capi
+
 #define TC_CHECK_ARG(cond, name)                                              \
     do {                                                                      \
         if (!(cond)) return ::tc::capi::fail(TC_EINVAL, "invalid argument: " name); \

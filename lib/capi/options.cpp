@@ -13,7 +13,8 @@ namespace {
 
 constexpr const char *kTwitchHelix = "https://api.twitch.tv/helix";
 constexpr const char *kTwitchAuth = "https://id.twitch.tv/oauth2";
-constexpr unsigned int kKnownFlags = TC_CONDUITS_F_DISPATCH_THREAD | TC_CONDUITS_F_NO_PACING;
+constexpr unsigned int kKnownFlags =
+    TC_CONDUITS_F_DISPATCH_THREAD | TC_CONDUITS_F_NO_PACING | TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS;
 
 std::string str(const char *s) { return s != nullptr ? std::string(s) : std::string(); }
 
@@ -93,6 +94,7 @@ tc_status config_from_options(const tc_conduits_options *opts, core::ManagerConf
     e.pacing = (opts->flags & TC_CONDUITS_F_NO_PACING) == 0;
     if (opts->token_refresh_margin_s > 0) c.token_refresh_margin_s = opts->token_refresh_margin_s;
     c.dispatch_thread = (opts->flags & TC_CONDUITS_F_DISPATCH_THREAD) != 0;
+    c.allow_http_callbacks = (opts->flags & TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS) != 0;
     c.log_cb = opts->log_cb;
     c.log_userdata = opts->log_userdata;
     c.log_level = opts->log_level;

@@ -13,6 +13,13 @@ char *dup_for_caller(const std::string &text) {
     if (out != nullptr) std::memcpy(out, text.c_str(), text.size() + 1);
     return out;
 }
+tc_status json_out(char **out, const util::JsonPtr &json) {
+    if (!json) return fail(TC_ENOMEM, "out of memory");
+    char *text = dup_for_caller(util::json_print(json.get()));
+    if (text == nullptr) return fail(TC_ENOMEM, "out of memory");
+    *out = text;
+    return TC_OK;
+}
 }  // namespace tc::capi
 
 extern "C" {

@@ -96,25 +96,45 @@ tc_status Manager::start_op(tc_op_id *id_out, std::function<void(const std::shar
     return TC_OK;
 }
 
+void Manager::step(const std::shared_ptr<OpState> &op, net::Call call,
+                   std::function<void(net::CallResult &&)> then) {
+    if (op->canceled) {
+        // Already completed by cancel_on_loop: send nothing, but let the
+        // operation unwind (release what it holds); its finish() is ignored.
+        net::CallResult canceled;
+        canceled.status = TC_ECANCELED;
+        canceled.message = "operation canceled";
+        then(std::move(canceled));
+        return;
+    }
+    auto job = std::make_shared<uint64_t>(0);
+    *job = engine_->submit(std::move(call), [op, job, then = std::move(then)](net::CallResult &&r) {
+        op->jobs.erase(*job);
+        then(std::move(r));
+    });
+    op->jobs.insert(*job);
+}
+
 void Manager::run_call(const std::shared_ptr<OpState> &op, net::Call call,
                        std::function<net::Completion(net::CallResult &&)> make) {
-    if (op->canceled) return;  // already completed by cancel_on_loop
-    op->job = engine_->submit(std::move(call), [this, op, make = std::move(make)](net::CallResult &&r) {
-        op->job = 0;
-        finish(op, make(std::move(r)));
-    });
+    step(op, std::move(call), [this, op, make = std::move(make)](net::CallResult &&r) { finish(op, make(std::move(r))); });
 }
 
 void Manager::finish(const std::shared_ptr<OpState> &op, net::Completion completion) {
     queue_.complete(op->id, std::move(completion));
 }
 
+void Manager::notify(const std::shared_ptr<OpState> &op, std::function<void()> deliver) {
+    queue_.notify(op->id, std::move(deliver));
+}
+
 void Manager::cancel_on_loop(const std::shared_ptr<OpState> &op) {
     op->canceled = true;
-    // An engine job completes itself with TC_ECANCELED; anything else (waiting
-    // for a token, between steps) is finished here. complete() ignores repeats.
-    if (op->job != 0 && engine_->cancel(op->job)) return;
+    // The operation completes with TC_ECANCELED now; its jobs are stopped and
+    // whatever they report afterwards is ignored (complete() ignores repeats).
     queue_.cancel_unfinished_one(op->id);
+    std::vector<uint64_t> jobs(op->jobs.begin(), op->jobs.end());
+    for (uint64_t job : jobs) engine_->cancel(job);
 }
 
 void Manager::shutdown() {

@@ -3,6 +3,7 @@
 // the optional dispatch thread, and starts operations on them.
 #pragma once
 
+#include "core/serializer.hpp"
 #include "net/completion_queue.hpp"
 #include "net/engine.hpp"
 #include "net/token_provider.hpp"
@@ -15,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <unordered_set>
 
 namespace tc::core {
 
@@ -25,6 +27,7 @@ struct ManagerConfig {
     std::string callback_url;
     int64_t token_refresh_margin_s = 3600;
     bool dispatch_thread = false;
+    bool allow_http_callbacks = false;
     uint64_t random_seed = 0;
     tc_log_cb log_cb = nullptr;
     void *log_userdata = nullptr;
@@ -35,8 +38,8 @@ struct ManagerConfig {
 // Loop-thread state of one operation, shared with its cancel hook.
 struct OpState {
     tc_op_id id = 0;
-    uint64_t job = 0;       // the engine job in flight, 0 when none
-    bool canceled = false;  // composite operations check this between steps
+    std::unordered_set<uint64_t> jobs;  // engine jobs in flight (a batch has several)
+    bool canceled = false;              // composite operations check this between steps
 };
 
 class Manager {
@@ -51,11 +54,17 @@ public:
     // callback with TC_ECANCELED. TC_ECLOSED once shutdown has begun.
     tc_status start_op(tc_op_id *id_out, std::function<void(const std::shared_ptr<OpState> &)> start,
                        std::function<void()> deliver_canceled);
+    // Loop thread: one HTTP step of an operation. `then` runs exactly once on
+    // the loop thread with the result (TC_ECANCELED if the operation was
+    // cancelled; then nothing is sent and `then` runs at once).
+    void step(const std::shared_ptr<OpState> &op, net::Call call, std::function<void(net::CallResult &&)> then);
     // Loop thread: an engine call whose result `make` turns into the completion.
     void run_call(const std::shared_ptr<OpState> &op, net::Call call,
                   std::function<net::Completion(net::CallResult &&)> make);
     // Any thread: finishes an operation (later calls for the same id are ignored).
     void finish(const std::shared_ptr<OpState> &op, net::Completion completion);
+    // Any thread: a delivery that does not finish the operation (progress, pages).
+    void notify(const std::shared_ptr<OpState> &op, std::function<void()> deliver);
 
     // Cancels everything, stops the threads and delivers what is left on the
     // calling thread. Idempotent.
@@ -69,6 +78,8 @@ public:
     net::Engine &engine() { return *engine_; }
     net::TokenProvider &tokens() { return *tokens_; }
     util::Logger &logger() { return logger_; }
+    // Loop thread: runs conduit-changing operations one at a time per conduit.
+    Serializer &per_conduit() { return per_conduit_; }
     const util::Stats &stats() const { return stats_; }
     const ManagerConfig &config() const { return config_; }
     bool dispatch_thread_mode() const { return config_.dispatch_thread; }
@@ -97,6 +108,7 @@ private:
     net::CompletionQueue queue_;
     std::unique_ptr<net::Engine> engine_;
     std::unique_ptr<net::TokenProvider> tokens_;
+    Serializer per_conduit_;
     std::thread dispatch_thread_;
     std::atomic<bool> stop_dispatch_{false};
     std::atomic<bool> free_requested_{false};

@@ -73,7 +73,20 @@ void CompletionQueue::complete(tc_op_id id, Completion completion) {
     it->second.completed = true;
     it->second.cancel = nullptr;
     it->second.deliver_canceled = nullptr;
-    ready_.emplace_back(id, std::move(completion));
+    push_locked(Ready{id, true, std::move(completion)});
+}
+
+void CompletionQueue::notify(tc_op_id id, std::function<void()> deliver) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = ops_.find(id);
+    if (it == ops_.end() || it->second.completed) return;
+    Completion c;
+    c.deliver = std::move(deliver);
+    push_locked(Ready{id, false, std::move(c)});
+}
+
+void CompletionQueue::push_locked(Ready item) {
+    ready_.push_back(std::move(item));
     if (tl_batching == this) {
         batch_pending_ = true;
         return;
@@ -120,9 +133,7 @@ void CompletionQueue::cancel_entry_locked(tc_op_id id, Entry &entry) {
     if (entry.completed) return;
     entry.completed = true;
     entry.cancel = nullptr;
-    ready_.emplace_back(id, Completion{TC_ECANCELED, 0, "operation canceled", std::move(entry.deliver_canceled)});
-    signal_fd_locked();
-    ready_cv_.notify_all();
+    push_locked(Ready{id, true, Completion{TC_ECANCELED, 0, "operation canceled", std::move(entry.deliver_canceled)}});
 }
 
 void CompletionQueue::cancel_unfinished() {
@@ -142,7 +153,7 @@ void CompletionQueue::close() {
 }
 
 int CompletionQueue::process() {
-    std::deque<std::pair<tc_op_id, Completion>> batch;
+    std::deque<Ready> batch;
     {
         std::lock_guard<std::mutex> lock(mu_);
         batch.swap(ready_);
@@ -151,7 +162,7 @@ int CompletionQueue::process() {
     const CompletionQueue *outer = tl_delivering;
     int ran = 0;
     for (auto &item : batch) {
-        Completion &c = item.second;
+        Completion &c = item.completion;
         if (c.status < 0) {
             util::set_last_error(c.message);
         } else {
@@ -164,9 +175,10 @@ int CompletionQueue::process() {
         util::set_last_http_status(0);
         c.deliver = nullptr;  // release what the callback captured before signalling
         ++ran;
+        if (!item.final) continue;
         stats_.add(TC_STAT_OPERATIONS);
         std::lock_guard<std::mutex> lock(mu_);
-        ops_.erase(item.first);
+        ops_.erase(item.id);
         delivered_cv_.notify_all();
     }
     return ran;

@@ -43,6 +43,10 @@ public:
     tc_op_id begin(std::function<void()> cancel, std::function<void()> deliver_canceled);
     // Finishes an operation (any thread). A second call for the same id is ignored.
     void complete(tc_op_id id, Completion completion);
+    // Queues a delivery that does NOT finish the operation (a progress report
+    // or a page of a listing). Ignored once the operation has finished; runs
+    // before that operation's completion, in order.
+    void notify(tc_op_id id, std::function<void()> deliver);
     // Between these two calls, completions made on this thread are queued
     // but signalled (fd, waiters) only once, at the end: one wakeup per batch.
     void begin_batch();
@@ -91,7 +95,14 @@ private:
     std::condition_variable ready_cv_;      // ready_ became non-empty, or wakeup()
     std::condition_variable delivered_cv_;  // an operation left ops_
     std::unordered_map<tc_op_id, Entry> ops_;
-    std::deque<std::pair<tc_op_id, Completion>> ready_;
+    struct Ready {
+        tc_op_id id;
+        bool final;  // false for notify()
+        Completion completion;
+    };
+    void push_locked(Ready item);
+
+    std::deque<Ready> ready_;
     tc_op_id next_id_ = 1;
     bool closed_ = false;
     bool woken_ = false;

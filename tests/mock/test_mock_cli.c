@@ -229,11 +229,114 @@ static void test_make_ca_and_tls(void **state) {
   rmdir(dir);
 }
 
+typedef struct {
+  char *buf;
+  size_t len, cap;
+} sink_t;
+
+static size_t collect(char *p, size_t sz, size_t n, void *ud) {
+  sink_t *s = ud;
+  size_t k = sz * n;
+  if (s->len + k + 1 > s->cap) k = s->cap - s->len - 1;
+  memcpy(s->buf + s->len, p, k);
+  s->len += k;
+  s->buf[s->len] = '\0';
+  return sz * n;
+}
+
+/* GETs base+path into out; returns the HTTP status. */
+static long get_text(const char *base, const char *path, char *out, size_t cap) {
+  char u[256];
+  long status = 0;
+  sink_t s = {out, 0, cap};
+  CURL *h = curl_easy_init();
+  out[0] = '\0';
+  snprintf(u, sizeof u, "%s%s", base, path);
+  curl_easy_setopt(h, CURLOPT_URL, u);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+  if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(h);
+  return status;
+}
+
+/* Everything the child writes to fd until EOF (or timeout_s). */
+static size_t read_all(int fd, char *buf, size_t cap, double timeout_s) {
+  size_t len = 0;
+  double deadline = now_mono() + timeout_s;
+  while (len + 1 < cap) {
+    struct pollfd p;
+    int left_ms = (int)((deadline - now_mono()) * 1000);
+    ssize_t n;
+    if (left_ms <= 0) break;
+    p.fd = fd;
+    p.events = POLLIN;
+    if (poll(&p, 1, left_ms) <= 0) continue;
+    n = read(fd, buf + len, cap - 1 - len);
+    if (n <= 0) break;
+    len += (size_t)n;
+  }
+  buf[len] = '\0';
+  return len;
+}
+
+static void test_eventsub_flags(void **state) {
+  const char *args[] = {"--page-size", "3", "--allow-http-callbacks", "--max-total-cost=5", NULL};
+  const char *bad_page[] = {"--page-size", "0", NULL};
+  const char *bad_cost[] = {"--max-total-cost", "-1", NULL};
+  const char *const *bad[] = {bad_page, bad_cost};
+  const char *help[] = {"--help", NULL};
+  char line[256], base[128], body[4096];
+  child_t c;
+  int status;
+  size_t i;
+  (void)state;
+  spawn(args, &c);
+  assert_true(read_line(c.out_fd, line, sizeof line, 10.0) > 0);
+  expect_listening_line(line, "http", base, sizeof base);
+  assert_int_equal(get_text(base, "/_mock/config", body, sizeof body), 200);
+  assert_non_null(strstr(body, "\"page_size\":3"));
+  assert_non_null(strstr(body, "\"allow_http_callbacks\":true"));
+  assert_non_null(strstr(body, "\"max_total_cost\":5"));
+  assert_int_equal(get_text(base, "/_mock/stats", body, sizeof body), 200);
+  assert_non_null(strstr(body, "\"challenges_sent\":0"));
+  assert_non_null(strstr(body, "\"subscriptions_created\":0"));
+  kill(c.pid, SIGTERM);
+  status = wait_exit(c.pid, 10.0);
+  assert_true(status != -1 && WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  close_child(&c);
+
+  for (i = 0; i < 2; ++i) {
+    spawn(bad[i], &c);
+    status = wait_exit(c.pid, 10.0);
+    assert_true(status != -1 && WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 2);
+    close_child(&c);
+  }
+
+  spawn(help, &c);
+  assert_true(read_all(c.out_fd, body, sizeof body, 10.0) > 0);
+  status = wait_exit(c.pid, 10.0);
+  assert_true(status != -1 && WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_non_null(strstr(body, "--page-size"));
+  assert_non_null(strstr(body, "--allow-http-callbacks"));
+  assert_non_null(strstr(body, "--max-total-cost"));
+  assert_non_null(strstr(body, "/helix/eventsub/conduits/shards"));
+  assert_non_null(strstr(body, "/helix/eventsub/subscriptions"));
+  assert_non_null(strstr(body, "/_mock/sessions"));
+  assert_non_null(strstr(body, "/_mock/subscriptions/status"));
+  close_child(&c);
+}
+
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_listen_serve_and_stop),
       cmocka_unit_test(test_bad_flags),
       cmocka_unit_test(test_make_ca_and_tls),
+      cmocka_unit_test(test_eventsub_flags),
   };
   int failed;
   if (argc < 2) {

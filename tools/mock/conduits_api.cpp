@@ -73,7 +73,10 @@ Response conduits_update(Ctx &c) {
   if (!shard_count_of(body.get(), &shards)) return bad_shard_count();
   Conduit *conduit = c.st.owned_conduit(c.client_id, id->valuestring);
   if (!conduit) return not_found();
-  conduit->shard_count = shards;  // shard bookkeeping arrives with the shards endpoints
+  conduit->shard_count = shards;
+  // Lowering the count removes the shards at and above it (§2.3); a challenge
+  // still queued for one of them finds no shard and is skipped.
+  conduit->shards.erase(conduit->shards.lower_bound(shards), conduit->shards.end());
   return data_response({conduit});
 }
 
@@ -82,6 +85,8 @@ Response conduits_delete(Ctx &c) {
   if (!id || id->empty()) return missing_id();
   Conduit *conduit = c.st.owned_conduit(c.client_id, *id);
   if (!conduit) return not_found();
+  // Its shards go with it; its subscriptions stay, as conduit_deleted (§2.4).
+  c.st.subs.conduit_deleted(c.client_id, conduit->id);
   c.st.conduits.erase(*id);
   Response r;
   r.status = 204;

@@ -33,6 +33,8 @@ Response config_response(const Config &c) {
   add_number(j.get(), "seed", static_cast<double>(c.seed));
   add_bool(j.get(), "faults_on_oauth", c.faults_on_oauth);
   add_number(j.get(), "page_size", static_cast<double>(c.page_size));
+  add_bool(j.get(), "allow_http_callbacks", c.allow_http_callbacks);
+  add_number(j.get(), "max_total_cost", static_cast<double>(c.max_total_cost));
   return json_response(200, j.get());
 }
 
@@ -46,6 +48,18 @@ bool integer(const cJSON *v, long long min, long long max, long *out) {
   long long n = 0;
   if (!json_integer(v, min, max, &n)) return false;
   *out = static_cast<long>(n);
+  return true;
+}
+
+// true/false, or 1/0.
+bool flag(const cJSON *v, bool *out) {
+  long long n = 0;
+  if (cJSON_IsBool(v)) {
+    *out = cJSON_IsTrue(v);
+    return true;
+  }
+  if (!json_integer(v, 0, 1, &n)) return false;
+  *out = n != 0;
   return true;
 }
 
@@ -72,15 +86,9 @@ bool set_config_key(Config &c, const cJSON *v) {
     c.seed = static_cast<std::uint64_t>(n);
     return true;
   }
-  if (!std::strcmp(k, "faults_on_oauth")) {
-    if (cJSON_IsBool(v)) {
-      c.faults_on_oauth = cJSON_IsTrue(v);
-      return true;
-    }
-    if (!json_integer(v, 0, 1, &n)) return false;
-    c.faults_on_oauth = n != 0;
-    return true;
-  }
+  if (!std::strcmp(k, "faults_on_oauth")) return flag(v, &c.faults_on_oauth);
+  if (!std::strcmp(k, "allow_http_callbacks")) return flag(v, &c.allow_http_callbacks);
+  if (!std::strcmp(k, "max_total_cost")) return integer(v, 0, kBig, &c.max_total_cost);
   return false;
 }
 
@@ -95,6 +103,7 @@ Response control_stats(Ctx &c) {
 
 Response control_reset_stats(Ctx &c) {
   c.st.stats = Stats();
+  c.st.sync_subscription_gauge();  // a gauge, not a counter
   return ok();
 }
 
@@ -177,11 +186,60 @@ Response control_expire_tokens(Ctx &c) {
 Response control_reset(Ctx &c) {
   // Back to a fresh server, keeping the configuration and the clients.
   c.st.tokens.clear();
-  c.st.conduits.clear();
+  c.st.conduits.clear();  // and their shards: a challenge in flight finds nothing to settle
+  c.st.challenger.clear();
+  c.st.sessions.clear();
+  c.st.subs.clear();
   c.st.faults.clear_script();
   c.st.faults.reseed(c.st.cfg.seed);
   c.st.limiter.configure(c.st.cfg.ratelimit_limit, c.st.cfg.ratelimit_window_s);
   c.st.stats = Stats();
+  return ok();
+}
+
+Response control_sessions(Ctx &c) {
+  Json body;
+  Response err;
+  if (!json_body_object(c.rq, &body, &err)) return err;
+  const char *id = json_nonempty_string(body.get(), "session_id");
+  if (!id) return bad("session_id must be a non-empty string");
+  bool connected = true;
+  if (const cJSON *v = cJSON_GetObjectItemCaseSensitive(body.get(), "connected")) {
+    if (!cJSON_IsBool(v)) return bad("connected must be a boolean");
+    connected = cJSON_IsTrue(v);
+  }
+  Session &s = c.st.sessions[id];
+  std::string now = rfc3339_now();
+  if (connected) {
+    if (!s.connected || s.connected_at.empty()) s = Session{true, now, std::string()};
+    return ok();
+  }
+  // A disconnect: the session's enabled shards become websocket_disconnected.
+  if (s.connected_at.empty()) s.connected_at = now;
+  s.connected = false;
+  s.disconnected_at = now;
+  for (auto &kv : c.st.conduits) {
+    for (auto &sh : kv.second.shards) {
+      Shard &shard = sh.second;
+      if (!shard.websocket || shard.session_id != id || shard.status != "enabled") continue;
+      shard.status = "websocket_disconnected";
+      shard.disconnected_at = now;
+    }
+  }
+  return ok();
+}
+
+Response control_subscription_status(Ctx &c) {
+  Json body;
+  Response err;
+  if (!json_body_object(c.rq, &body, &err)) return err;
+  const char *id = json_nonempty_string(body.get(), "id");
+  if (!id) return bad("id must be a non-empty string");
+  const char *status = json_nonempty_string(body.get(), "status");
+  if (!status || !is_subscription_status(status)) return bad("status must be a subscription status");
+  Subscription *s = c.st.subs.find(id);
+  if (!s) return helix_error(404, "no such subscription");
+  c.st.subs.set_status(*s, status);
   return ok();
 }
 

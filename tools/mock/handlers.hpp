@@ -17,6 +17,15 @@ Response conduits_create(Ctx &c);
 Response conduits_update(Ctx &c);
 Response conduits_delete(Ctx &c);
 
+// shards_api.cpp — /helix/eventsub/conduits/shards (§3)
+Response shards_get(Ctx &c);
+Response shards_update(Ctx &c);
+
+// subscriptions_api.cpp — /helix/eventsub/subscriptions, conduit transport (§4)
+Response subscriptions_create(Ctx &c);
+Response subscriptions_get(Ctx &c);
+Response subscriptions_delete(Ctx &c);
+
 // control_api.cpp — /_mock/* (no auth; for tests and scripts)
 Response control_stats(Ctx &c);
 Response control_reset_stats(Ctx &c);
@@ -27,5 +36,7 @@ Response control_drop_next(Ctx &c);
 Response control_add_client(Ctx &c);
 Response control_expire_tokens(Ctx &c);
 Response control_reset(Ctx &c);
+Response control_sessions(Ctx &c);
+Response control_subscription_status(Ctx &c);
 
 }  // namespace tcm

@@ -25,6 +25,10 @@ void add_bool(cJSON *obj, const char *key, bool value) { checked(cJSON_AddBoolTo
 
 void add_null(cJSON *obj, const char *key) { checked(cJSON_AddNullToObject(obj, key)); }
 
+void add_raw(cJSON *obj, const char *key, const std::string &json) {
+  checked(cJSON_AddRawToObject(obj, key, json.c_str()));
+}
+
 void add_item(cJSON *obj, const char *key, Json item) {
   if (!cJSON_AddItemToObject(obj, key, item.get())) throw std::bad_alloc();
   item.release();  // now owned by obj
@@ -37,13 +41,18 @@ void append(cJSON *array, Json item) {
 
 Json json_parse(const std::string &text) { return Json(cJSON_ParseWithLength(text.data(), text.size())); }
 
+std::string json_print(const cJSON *j) {
+  char *text = cJSON_PrintUnformatted(j);
+  if (!text) throw std::bad_alloc();
+  std::string out = text;
+  cJSON_free(text);
+  return out;
+}
+
 Response json_response(int status, const cJSON *body) {
   Response r;
   r.status = status;
-  char *text = cJSON_PrintUnformatted(body);
-  if (!text) throw std::bad_alloc();
-  r.body = text;
-  cJSON_free(text);
+  r.body = json_print(body);
   r.set_header("Content-Type", "application/json");
   return r;
 }
@@ -75,6 +84,11 @@ bool json_body_object(const Request &rq, Json *out, Response *err) {
   }
   *out = std::move(j);
   return true;
+}
+
+const char *json_nonempty_string(const cJSON *obj, const char *key) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+  return cJSON_IsString(v) && v->valuestring[0] ? v->valuestring : nullptr;
 }
 
 bool json_integer(const cJSON *item, long long min, long long max, long long *out) {

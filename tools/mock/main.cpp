@@ -28,11 +28,20 @@ const char kUsage[] =
     "  --token-expires-in S          lifetime of issued tokens in seconds\n"
     "  --token-expire-after-calls N  tokens die after N Helix calls (0 = off)\n"
     "  --faults-on-oauth             inject faults on /oauth2 too\n"
+    "  --page-size N                 items per page of shard and subscription lists (default 100)\n"
+    "  --max-total-cost N            subscription cost limit per client id (default 10000)\n"
+    "  --allow-http-callbacks        also accept http(s) webhook shard callbacks on 127.0.0.1 or\n"
+    "                                localhost at any port (default: https on port 443 only)\n"
     "  --tls-cert FILE --tls-key FILE  serve https with this PEM certificate and key\n"
     "  --make-test-ca DIR            write ca.pem, server.pem, server.key into DIR and exit\n"
     "  --help                        show this text\n"
+    "Helix: /helix/eventsub/conduits (GET POST PATCH DELETE), /helix/eventsub/conduits/shards\n"
+    "(GET PATCH; webhook shards get a signed challenge), /helix/eventsub/subscriptions (POST GET\n"
+    "DELETE; conduit transport only).\n"
     "Control endpoints (no auth): GET /_mock/stats, GET|POST /_mock/config, POST /_mock/fail_next,\n"
-    "/_mock/drop_next, /_mock/clients, /_mock/expire_tokens, /_mock/reset_stats, /_mock/reset\n";
+    "/_mock/drop_next, /_mock/clients, /_mock/expire_tokens, /_mock/reset_stats, /_mock/reset,\n"
+    "/_mock/sessions {\"session_id\":ID,\"connected\":true|false},\n"
+    "/_mock/subscriptions/status {\"id\":ID,\"status\":S}\n";
 
 [[noreturn]] void usage_error(const std::string &msg) {
   std::fprintf(stderr, "tc-mock: %s\n%s", msg.c_str(), kUsage);
@@ -106,6 +115,12 @@ int main(int argc, char **argv) {
       cfg.token_expire_after_calls = static_cast<int>(parse_int(flag, value(), 0, 1000000000));
     } else if (flag == "--faults-on-oauth") {
       cfg.faults_on_oauth = 1;
+    } else if (flag == "--page-size") {
+      cfg.page_size = static_cast<int>(parse_int(flag, value(), 1, 100000));
+    } else if (flag == "--max-total-cost") {
+      cfg.max_total_cost = static_cast<long>(parse_int(flag, value(), 0, 1000000000));
+    } else if (flag == "--allow-http-callbacks") {
+      cfg.allow_http_callbacks = 1;
     } else if (flag == "--tls-cert") {
       cfg.tls_cert_file = value();
     } else if (flag == "--tls-key") {

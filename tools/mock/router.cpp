@@ -15,6 +15,11 @@ const Route kRoutes[] = {
     {"POST", "/helix/eventsub/conduits", Area::kHelix, conduits_create, nullptr},
     {"PATCH", "/helix/eventsub/conduits", Area::kHelix, conduits_update, nullptr},
     {"DELETE", "/helix/eventsub/conduits", Area::kHelix, conduits_delete, nullptr},
+    {"GET", "/helix/eventsub/conduits/shards", Area::kHelix, shards_get, nullptr},
+    {"PATCH", "/helix/eventsub/conduits/shards", Area::kHelix, shards_update, nullptr},
+    {"POST", "/helix/eventsub/subscriptions", Area::kHelix, subscriptions_create, nullptr},
+    {"GET", "/helix/eventsub/subscriptions", Area::kHelix, subscriptions_get, nullptr},
+    {"DELETE", "/helix/eventsub/subscriptions", Area::kHelix, subscriptions_delete, nullptr},
 
     {"GET", "/_mock/stats", Area::kControl, control_stats, nullptr},
     {"POST", "/_mock/reset_stats", Area::kControl, control_reset_stats, nullptr},
@@ -25,6 +30,8 @@ const Route kRoutes[] = {
     {"POST", "/_mock/clients", Area::kControl, control_add_client, nullptr},
     {"POST", "/_mock/expire_tokens", Area::kControl, control_expire_tokens, nullptr},
     {"POST", "/_mock/reset", Area::kControl, control_reset, nullptr},
+    {"POST", "/_mock/sessions", Area::kControl, control_sessions, nullptr},
+    {"POST", "/_mock/subscriptions/status", Area::kControl, control_subscription_status, nullptr},
 };
 
 }  // namespace

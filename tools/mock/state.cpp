@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include <openssl/rand.h>
@@ -21,6 +23,11 @@ const StatField kStatFields[] = {
     {"drops", &Stats::drops},
     {"unauthorized", &Stats::unauthorized},
     {"requests_total", &Stats::requests_total},
+    {"challenges_sent", &Stats::challenges_sent},
+    {"challenges_passed", &Stats::challenges_passed},
+    {"challenges_failed", &Stats::challenges_failed},
+    {"subscriptions", &Stats::subscriptions},
+    {"subscriptions_created", &Stats::subscriptions_created},
 };
 const std::size_t kStatFieldCount = sizeof kStatFields / sizeof kStatFields[0];
 
@@ -53,8 +60,74 @@ std::string random_uuid_v4() {
   return s;
 }
 
+std::string rfc3339_now() {
+  using namespace std::chrono;
+  long long ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ns / 1000000000LL);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns % 1000000000LL);
+  return buf;
+}
+
+namespace {
+
+const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string b64url_encode(const std::string &in) {
+  std::string out;
+  unsigned bits = 0;
+  int nbits = 0;
+  for (unsigned char c : in) {
+    bits = (bits << 8) | c;
+    nbits += 8;
+    while (nbits >= 6) {
+      nbits -= 6;
+      out.push_back(kB64[(bits >> nbits) & 63]);
+    }
+  }
+  if (nbits > 0) out.push_back(kB64[(bits << (6 - nbits)) & 63]);
+  return out;
+}
+
+bool b64url_decode(const std::string &in, std::string *out) {
+  unsigned bits = 0;
+  int nbits = 0;
+  out->clear();
+  for (char c : in) {
+    const char *p = c ? std::strchr(kB64, c) : nullptr;
+    if (!p) return false;
+    bits = (bits << 6) | static_cast<unsigned>(p - kB64);
+    nbits += 6;
+    if (nbits >= 8) {
+      nbits -= 8;
+      out->push_back(static_cast<char>((bits >> nbits) & 0xff));
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string make_cursor(const std::string &scope, std::uint64_t n) {
+  return b64url_encode(scope + "|" + std::to_string(n));
+}
+
+bool read_cursor(const std::string &cursor, const std::string &scope, std::uint64_t *n) {
+  std::string plain;
+  if (cursor.size() > 512 || !b64url_decode(cursor, &plain)) return false;
+  if (plain.size() <= scope.size() + 1 || plain.compare(0, scope.size(), scope) != 0 || plain[scope.size()] != '|')
+    return false;
+  std::string digits = plain.substr(scope.size() + 1);
+  if (digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  *n = std::stoull(digits);
+  return make_cursor(scope, *n) == cursor;  // exactly what we hand out, nothing else
+}
+
 State::State(const Config &c)
-    : cfg(c), limiter(c.ratelimit_limit, c.ratelimit_window_s), faults(c.seed) {}
+    : cfg(c), limiter(c.ratelimit_limit, c.ratelimit_window_s), faults(c.seed), challenger(*this) {}
 
 void State::apply_config(const Config &next, bool reseed) {
   bool limits_changed = next.ratelimit_limit != cfg.ratelimit_limit || next.ratelimit_window_s != cfg.ratelimit_window_s;

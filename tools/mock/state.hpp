@@ -12,8 +12,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "challenge.hpp"
 #include "faults.hpp"
 #include "ratelimit.hpp"
+#include "subs.hpp"
 
 namespace tcm {
 
@@ -34,7 +36,9 @@ struct Config {
   double ratelimit_window_s = 60;
   std::uint64_t seed = 1;
   bool faults_on_oauth = false;
-  long page_size = 100;  // reserved for paginated endpoints
+  long page_size = 100;  // items per page of Get Conduit Shards / Get EventSub Subscriptions
+  bool allow_http_callbacks = false;  // also accept http(s) callbacks on 127.0.0.1/localhost, any port
+  long max_total_cost = 10000;        // app-token transports (§4.4)
 };
 
 struct Stats {
@@ -47,6 +51,11 @@ struct Stats {
   long drops = 0;         // connections closed without an answer
   long unauthorized = 0;  // every 401 answered
   long requests_total = 0;  // every request except /_mock control calls
+  long challenges_sent = 0;    // webhook shard challenges POSTed (or attempted)
+  long challenges_passed = 0;  // ... answered 200 with exactly the challenge
+  long challenges_failed = 0;  // ... answered otherwise, or not at all
+  long subscriptions = 0;      // a gauge: subscriptions that exist now (any status, all clients)
+  long subscriptions_created = 0;
 };
 
 // One name table for GET /_mock/stats and tcmock_stat().
@@ -63,16 +72,42 @@ struct Token {
   long helix_calls = 0;
 };
 
+// One shard slot that has been given a transport (§3). Unassigned slots are
+// not stored: Get Conduit Shards does not list them (§2.2).
+struct Shard {
+  std::string status;
+  bool websocket = false;
+  std::string callback, secret;                          // webhook
+  std::string session_id, connected_at, disconnected_at;  // websocket
+  std::uint64_t challenge_gen = 0;  // only the challenge with this number may settle the shard
+};
+
 struct Conduit {
   std::string id;
   std::string owner;  // client id: conduits are scoped per client (§2)
   long shard_count = 0;
   std::uint64_t seq = 0;  // creation order, the order GET lists them in
+  std::map<long, Shard> shards;  // assigned shards by numeric id, all < shard_count
+};
+
+// A WebSocket session the tests declared (POST /_mock/sessions); the mock has
+// no WebSocket server, so this is what "the session is connected" means.
+struct Session {
+  bool connected = true;
+  std::string connected_at, disconnected_at;
 };
 
 // CSPRNG-backed identifiers (OpenSSL RAND_bytes); throw on RNG failure.
 std::string random_token();  // 30 lowercase alphanumerics, like Twitch's
 std::string random_uuid_v4();
+
+// Wall-clock time as RFC3339 UTC with nanoseconds, like every EventSub timestamp.
+std::string rfc3339_now();
+
+// Opaque pagination cursors: base64url of "<scope>|<n>". read_cursor() is
+// false for anything that make_cursor() did not produce for the same scope.
+std::string make_cursor(const std::string &scope, std::uint64_t n);
+bool read_cursor(const std::string &cursor, const std::string &scope, std::uint64_t *n);
 
 class State {
  public:
@@ -88,6 +123,9 @@ class State {
   std::unordered_map<std::string, Token> tokens;
   std::map<std::string, Conduit> conduits;  // by id
   std::uint64_t conduit_seq = 0;
+  std::map<std::string, Session> sessions;  // by session id
+  SubStore subs;
+  std::uint64_t challenge_gen = 0;
   RateLimiter limiter;
   Faults faults;
 
@@ -100,9 +138,16 @@ class State {
   Token *valid_token(const std::string &token, Clock::time_point now);
   std::vector<const Conduit *> conduits_of(const std::string &client_id) const;
   Conduit *owned_conduit(const std::string &client_id, const std::string &id);
+  // Keeps stats.subscriptions equal to subs.size().
+  void sync_subscription_gauge() { stats.subscriptions = static_cast<long>(subs.size()); }
 
  private:
   std::size_t issued_since_sweep_ = 0;
+
+ public:
+  // Last member: destroyed first, so its worker thread is joined while
+  // everything it touches (mu, conduits, stats) still exists.
+  Challenger challenger;
 };
 
 }  // namespace tcm

@@ -1,6 +1,7 @@
-/* tcmock: an embeddable mock of the Twitch OAuth + Helix EventSub conduit
- * API on 127.0.0.1, for tests, language bindings and the tc-mock binary.
- * C99. Every function is thread-safe; a handle is freed by tcmock_stop(). */
+/* tcmock: an embeddable mock of the Twitch OAuth + Helix EventSub conduit,
+ * shard and (conduit-transport) subscription API on 127.0.0.1, for tests,
+ * language bindings and the tc-mock binary. C99. Every function is
+ * thread-safe; a handle is freed by tcmock_stop(). */
 #ifndef TCMOCK_H
 #define TCMOCK_H
 
@@ -24,7 +25,11 @@ typedef struct tcmock_config {
   int token_expire_after_calls;             /* 0 = off */
   long token_expires_in;                    /* seconds (5011271) */
   int faults_on_oauth;                      /* also inject faults on /oauth2 */
-  int page_size;                            /* reserved for pagination (100) */
+  int page_size;                            /* items per page of paginated lists (100) */
+  /* Appended later; tcmock_config_init() fills them. */
+  int allow_http_callbacks;                 /* also accept http(s)://127.0.0.1|localhost:ANY webhook
+                                               shard callbacks (tests); default: https on 443 only */
+  long max_total_cost;                      /* Create EventSub Subscription cost limit (10000) */
 } tcmock_config;
 
 /* Fills *cfg with the defaults. */

@@ -47,7 +47,8 @@ bool validate(const tcmock_config &c, std::string *why) {
   else if (c.latency_ms < 0 || c.latency_ms > 600000) *why = "latency_ms must be within 0..600000";
   else if (c.token_expire_after_calls < 0) *why = "token_expire_after_calls must be >= 0";
   else if (c.token_expires_in < 0) *why = "token_expires_in must be >= 0";
-  else if (c.page_size < 1) *why = "page_size must be >= 1";
+  else if (c.page_size < 1 || c.page_size > 100000) *why = "page_size must be within 1..100000";
+  else if (c.max_total_cost < 0 || c.max_total_cost > 1000000000L) *why = "max_total_cost must be within 0..1000000000";
   else if ((c.client_id && !*c.client_id) || (c.client_secret && !*c.client_secret))
     *why = "client_id and client_secret must not be empty";
   else if (!c.tls_cert_file != !c.tls_key_file) *why = "tls_cert_file and tls_key_file go together";
@@ -69,6 +70,8 @@ void tcmock_config_init(tcmock_config *cfg) {
   cfg->seed = d.seed;
   cfg->token_expires_in = d.token_expires_in;
   cfg->page_size = static_cast<int>(d.page_size);
+  cfg->allow_http_callbacks = d.allow_http_callbacks ? 1 : 0;
+  cfg->max_total_cost = d.max_total_cost;
 }
 
 int tcmock_start(tcmock **out, const tcmock_config *cfg, char *err, size_t errlen) {
@@ -112,6 +115,8 @@ int tcmock_start(tcmock **out, const tcmock_config *cfg, char *err, size_t errle
     conf.seed = c.seed;
     conf.faults_on_oauth = c.faults_on_oauth != 0;
     conf.page_size = c.page_size;
+    conf.allow_http_callbacks = c.allow_http_callbacks != 0;
+    conf.max_total_cost = c.max_total_cost;
 
     auto m = std::make_unique<tcmock>(conf);
     m->st.clients[c.client_id ? c.client_id : tcm::kDefaultClientId] =

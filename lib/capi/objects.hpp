@@ -1,0 +1,155 @@
+// The structs behind the domain handles (transports, conduits, shards and
+// their lists and results): tagged wrappers around helix values, plus the
+// glue that turns a core Outcome into the delivery of a typed callback.
+#pragma once
+
+#include "capi/handles.hpp"
+#include "core/outcome.hpp"
+#include "helix/types.hpp"
+
+#include <twitchconduits/conduit.h>
+#include <twitchconduits/shard.h>
+#include <twitchconduits/subscription.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tc::capi {
+constexpr uint32_t kTransportTag = 0x54435450u;     // "TCTP"
+constexpr uint32_t kConduitTag = 0x5443434eu;       // "TCCN"
+constexpr uint32_t kConduitListTag = 0x5443434cu;   // "TCCL"
+constexpr uint32_t kShardTag = 0x54435348u;         // "TCSH"
+constexpr uint32_t kShardListTag = 0x5443534cu;     // "TCSL"
+constexpr uint32_t kShardResultTag = 0x54435352u;   // "TCSR"
+constexpr uint32_t kSubscriptionTag = 0x54435342u;  // "TCSB"
+constexpr uint32_t kSubListTag = 0x5443534bu;       // "TCSK"
+constexpr uint32_t kSubBatchTag = 0x54435354u;      // "TCST"
+}  // namespace tc::capi
+
+struct tc_transport {
+    uint32_t tag = tc::capi::kTransportTag;
+    tc::helix::Transport value;
+};
+
+struct tc_conduit {
+    uint32_t tag = tc::capi::kConduitTag;
+    tc::helix::Conduit value;
+};
+
+struct tc_conduit_list {
+    uint32_t tag = tc::capi::kConduitListTag;
+    std::vector<tc_conduit> items;
+};
+
+struct tc_shard {
+    uint32_t tag = tc::capi::kShardTag;
+    std::string id;
+    std::string status;
+    tc_transport transport;  // handed out as a borrowed pointer
+};
+
+struct tc_shard_list {
+    uint32_t tag = tc::capi::kShardListTag;
+    std::vector<tc_shard> items;
+};
+
+struct tc_shard_update_result {
+    struct Item {
+        std::string shard_id;
+        tc_status status = TC_OK;
+        std::string message;
+        std::string code;
+        bool has_shard = false;
+        tc_shard shard;
+    };
+    uint32_t tag = tc::capi::kShardResultTag;
+    std::vector<Item> items;
+    size_t failed = 0;
+};
+
+struct tc_subscription {
+    uint32_t tag = tc::capi::kSubscriptionTag;
+    std::string id, type, version, status, condition, created_at, user_id;
+    int cost = 0;
+    tc_transport transport;  // handed out as a borrowed pointer
+};
+
+struct tc_subscription_list {
+    uint32_t tag = tc::capi::kSubListTag;
+    std::vector<tc_subscription> items;
+    tc::helix::CostInfo cost;
+};
+
+struct tc_subscription_batch {
+    struct Item {
+        tc_item_outcome outcome = TC_ITEM_CANCELED;
+        tc_status status = TC_ECANCELED;
+        std::string message;
+        bool has_subscription = false;
+        tc_subscription subscription;
+    };
+    uint32_t tag = tc::capi::kSubBatchTag;
+    std::vector<Item> items;
+    tc::helix::CostInfo cost;
+};
+
+namespace tc::capi {
+
+inline bool valid(const tc_transport *p) { return p != nullptr && p->tag == kTransportTag; }
+inline bool valid(const tc_conduit *p) { return p != nullptr && p->tag == kConduitTag; }
+inline bool valid(const tc_conduit_list *p) { return p != nullptr && p->tag == kConduitListTag; }
+inline bool valid(const tc_shard *p) { return p != nullptr && p->tag == kShardTag; }
+inline bool valid(const tc_shard_list *p) { return p != nullptr && p->tag == kShardListTag; }
+inline bool valid(const tc_shard_update_result *p) { return p != nullptr && p->tag == kShardResultTag; }
+inline bool valid(const tc_subscription *p) { return p != nullptr && p->tag == kSubscriptionTag; }
+inline bool valid(const tc_subscription_list *p) { return p != nullptr && p->tag == kSubListTag; }
+inline bool valid(const tc_subscription_batch *p) { return p != nullptr && p->tag == kSubBatchTag; }
+
+tc_shard make_shard(helix::Shard &&s);
+
+// The delivery of a typed callback `cb(status, const Obj *, userdata)`: the
+// object (built by `wrap` from the outcome's value) is passed when the
+// outcome is TC_OK or TC_EPARTIAL, NULL otherwise.
+template <class T, class Obj>
+core::Deliver<T> deliver_object(void (*cb)(tc_status, const Obj *, void *), void *userdata,
+                                std::function<std::shared_ptr<Obj>(T &&)> wrap) {
+    return [cb, userdata, wrap = std::move(wrap)](core::Outcome<T> &&o) {
+        net::Completion done;
+        done.status = o.status;
+        done.http_status = o.http_status;
+        done.message = o.message;
+        std::shared_ptr<Obj> obj;
+        if (o.status == TC_OK || o.status == TC_EPARTIAL) obj = wrap(std::move(o.value));
+        const tc_status status = o.status;
+        done.deliver = [cb, userdata, status, obj] { cb(status, obj.get(), userdata); };
+        return done;
+    };
+}
+
+// cb(TC_ECANCELED, NULL, userdata), for cancellation and teardown.
+template <class Obj>
+std::function<void()> deliver_canceled_object(void (*cb)(tc_status, const Obj *, void *), void *userdata) {
+    return [cb, userdata] { cb(TC_ECANCELED, nullptr, userdata); };
+}
+
+// Starts a domain operation whose result is one object: the common shape of
+// tc_conduit_create, tc_shards_list, ... `run` starts it on the loop thread.
+template <class T, class Obj>
+tc_status start_object_op(tc_op_id *id_out, tc_conduits *c, void (*cb)(tc_status, const Obj *, void *),
+                          void *userdata, std::function<std::shared_ptr<Obj>(T &&)> wrap,
+                          std::function<void(core::Manager &, const std::shared_ptr<core::OpState> &, core::Deliver<T>)> run) {
+    core::Manager &m = *c->manager;
+    core::Deliver<T> deliver = deliver_object<T, Obj>(cb, userdata, std::move(wrap));
+    tc_status st = m.start_op(
+        id_out,
+        [&m, run = std::move(run), deliver = std::move(deliver)](const std::shared_ptr<core::OpState> &op) {
+            run(m, op, deliver);
+        },
+        deliver_canceled_object<Obj>(cb, userdata));
+    if (st != TC_OK) util::set_last_error("the manager is being freed");
+    return st;
+}
+
+}  // namespace tc::capi

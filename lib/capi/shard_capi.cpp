@@ -1,0 +1,293 @@
+// tc_shard_* and tc_shards_list: shards, their lists and update results.
+#include "capi/guard.hpp"
+#include "capi/objects.hpp"
+#include "core/shard_ops.hpp"
+#include "helix/codec.hpp"
+#include "helix/validate.hpp"
+
+using tc::capi::fail;
+using tc::capi::guarded;
+using tc::capi::valid;
+
+namespace tc::capi {
+tc_shard make_shard(helix::Shard &&s) {
+    tc_shard shard;
+    shard.id = std::move(s.id);
+    shard.status = std::move(s.status);
+    shard.transport.value = std::move(s.transport);
+    return shard;
+}
+}  // namespace tc::capi
+
+namespace {
+
+using Shards = std::vector<tc::helix::Shard>;
+using Outcomes = std::vector<tc::helix::ShardOutcome>;
+
+tc::helix::Shard as_helix(const tc_shard &s) {
+    tc::helix::Shard h;
+    h.id = s.id;
+    h.status = s.status;
+    h.transport = s.transport.value;
+    return h;
+}
+
+std::shared_ptr<tc_shard> wrap_shard(tc::helix::Shard &&s) {
+    return std::make_shared<tc_shard>(tc::capi::make_shard(std::move(s)));
+}
+
+std::shared_ptr<tc_shard_list> wrap_list(Shards &&list) {
+    auto obj = std::make_shared<tc_shard_list>();
+    obj->items.reserve(list.size());
+    for (auto &s : list) obj->items.push_back(tc::capi::make_shard(std::move(s)));
+    return obj;
+}
+
+std::shared_ptr<tc_shard_update_result> wrap_outcomes(Outcomes &&outcomes) {
+    auto obj = std::make_shared<tc_shard_update_result>();
+    for (auto &o : outcomes) {
+        tc_shard_update_result::Item item;
+        item.shard_id = o.shard_id;
+        item.has_shard = o.ok;
+        if (o.ok) {
+            item.shard = tc::capi::make_shard(std::move(o.shard));
+        } else {
+            // Twitch's per-shard errors are about what we sent; a shard it did
+            // not mention at all means its answer was incomplete.
+            item.status = o.code.empty() && o.message.find("neither") != std::string::npos ? TC_EPROTOCOL
+                                                                                          : TC_EBADREQUEST;
+            item.message = o.message;
+            item.code = o.code;
+            ++obj->failed;
+        }
+        obj->items.push_back(std::move(item));
+    }
+    return obj;
+}
+
+const tc_shard_update_result::Item *result_item(const tc_shard_update_result *r, size_t index) {
+    return valid(r) && index < r->items.size() ? &r->items[index] : nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+TC_API tc_status tc_shards_list(tc_op_id *id_out, tc_conduits *c, const char *conduit_id, const char *status_filter,
+                                tc_shard_list_cb cb, void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
+    TC_CHECK_ARG(status_filter == nullptr || status_filter[0] != '\0', "status_filter (NULL for all, not \"\")");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&] {
+        std::string id(conduit_id), status(status_filter != nullptr ? status_filter : "");
+        return tc::capi::start_object_op<Shards, tc_shard_list>(
+            id_out, c, cb, userdata, wrap_list,
+            [id, status](tc::core::Manager &m, const tc::core::OpPtr &op, tc::core::Deliver<Shards> d) {
+                tc::core::list_shards(m, op, id, status, std::move(d));
+            });
+    });
+}
+
+TC_API tc_status tc_shard_update(tc_op_id *id_out, tc_conduits *c, const char *conduit_id,
+                                 const tc_shard_assignment *assignments, size_t count, tc_shard_update_cb cb,
+                                 void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
+    TC_CHECK_ARG(assignments != nullptr && count > 0, "assignments (at least one)");
+    TC_CHECK_ARG(count <= static_cast<size_t>(tc::helix::kMaxShardCount), "count (at most 20000)");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&]() -> tc_status {
+        const bool allow_http = c->manager->config().allow_http_callbacks;
+        std::vector<tc::helix::ShardAssignment> items;
+        items.reserve(count);
+        for (size_t i = 0; i < count; ++i) {
+            const tc_shard_assignment &a = assignments[i];
+            const std::string where = "assignments[" + std::to_string(i) + "]";
+            if (a.shard_id == nullptr || a.shard_id[0] == '\0') return fail(TC_EINVAL, "invalid argument: " + where + ".shard_id");
+            if (!valid(a.transport)) return fail(TC_EINVAL, "invalid argument: " + where + ".transport");
+            std::string problem = tc::helix::check_transport_for_shard(a.transport->value, allow_http);
+            if (!problem.empty()) return fail(TC_EINVAL, "invalid argument: " + where + ": " + problem);
+            items.push_back({a.shard_id, a.transport->value});
+        }
+        std::string id(conduit_id);
+        return tc::capi::start_object_op<Outcomes, tc_shard_update_result>(
+            id_out, c, cb, userdata, wrap_outcomes,
+            [id, items = std::move(items)](tc::core::Manager &m, const tc::core::OpPtr &op,
+                                           tc::core::Deliver<Outcomes> d) mutable {
+                tc::core::update_shards(m, op, id, std::move(items), std::move(d));
+            });
+    });
+}
+
+TC_API tc_status tc_shard_create(tc_op_id *id_out, tc_conduits *c, const char *conduit_id, const char *callback_url,
+                                 const char *route_key, tc_shard_cb cb, void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&]() -> tc_status {
+        std::string callback = callback_url != nullptr ? callback_url : c->manager->config().callback_url;
+        if (callback.empty()) {
+            return fail(TC_EINVAL, "invalid argument: callback_url (and the manager has no callback_url option)");
+        }
+        if (route_key != nullptr) {
+            for (const char *p = route_key; *p != '\0'; ++p) {
+                const bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                                *p == '-' || *p == '_' || *p == '.';
+                if (!ok) return fail(TC_EINVAL, "invalid argument: route_key may hold only letters, digits, '-', '_' and '.'");
+            }
+            if (route_key[0] == '\0') return fail(TC_EINVAL, "invalid argument: route_key is empty");
+            while (!callback.empty() && callback.back() == '/') callback.pop_back();
+            callback += "/";
+            callback += route_key;
+        }
+        // Check the URL now, with a placeholder secret of a valid length.
+        std::string problem = tc::helix::check_webhook(callback, std::string(64, 'x'), c->manager->config().allow_http_callbacks);
+        if (!problem.empty()) return fail(TC_EINVAL, "invalid argument: " + problem);
+        std::string id(conduit_id);
+        return tc::capi::start_object_op<tc::helix::Shard, tc_shard>(
+            id_out, c, cb, userdata, wrap_shard,
+            [id, callback](tc::core::Manager &m, const tc::core::OpPtr &op, tc::core::Deliver<tc::helix::Shard> d) {
+                tc::core::create_shard(m, op, id, callback, std::move(d));
+            });
+    });
+}
+
+TC_API const char *tc_shard_id(const tc_shard *shard) { return valid(shard) ? shard->id.c_str() : nullptr; }
+TC_API const char *tc_shard_status(const tc_shard *shard) { return valid(shard) ? shard->status.c_str() : nullptr; }
+TC_API const tc_transport *tc_shard_transport(const tc_shard *shard) {
+    return valid(shard) ? &shard->transport : nullptr;
+}
+
+TC_API tc_status tc_shard_dup(tc_shard **out, const tc_shard *shard) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(shard), "shard");
+    return guarded([&] {
+        *out = new tc_shard(*shard);
+        return TC_OK;
+    });
+}
+
+TC_API void tc_shard_free(tc_shard *shard) {
+    if (!valid(shard)) return;
+    shard->tag = tc::capi::kDeadTag;
+    delete shard;
+}
+
+TC_API tc_status tc_shard_to_json(char **out, const tc_shard *shard, int include_secret) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(shard), "shard");
+    return guarded([&] { return tc::capi::json_out(out, tc::helix::encode_shard(as_helix(*shard), include_secret != 0)); });
+}
+
+TC_API size_t tc_shard_list_count(const tc_shard_list *list) { return valid(list) ? list->items.size() : 0; }
+
+TC_API const tc_shard *tc_shard_list_get(const tc_shard_list *list, size_t index) {
+    return valid(list) && index < list->items.size() ? &list->items[index] : nullptr;
+}
+
+TC_API tc_status tc_shard_list_dup(tc_shard_list **out, const tc_shard_list *list) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(list), "list");
+    return guarded([&] {
+        *out = new tc_shard_list(*list);
+        return TC_OK;
+    });
+}
+
+TC_API void tc_shard_list_free(tc_shard_list *list) {
+    if (!valid(list)) return;
+    list->tag = tc::capi::kDeadTag;
+    delete list;
+}
+
+TC_API tc_status tc_shard_list_to_json(char **out, const tc_shard_list *list) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(list), "list");
+    return guarded([&] {
+        tc::util::JsonPtr array(cJSON_CreateArray());
+        if (!array) return fail(TC_ENOMEM, "out of memory");
+        for (const auto &s : list->items) cJSON_AddItemToArray(array.get(), tc::helix::encode_shard(as_helix(s), false).release());
+        return tc::capi::json_out(out, array);
+    });
+}
+
+TC_API size_t tc_shard_update_result_count(const tc_shard_update_result *r) { return valid(r) ? r->items.size() : 0; }
+
+TC_API const char *tc_shard_update_result_shard_id(const tc_shard_update_result *r, size_t index) {
+    const auto *item = result_item(r, index);
+    return item != nullptr ? item->shard_id.c_str() : nullptr;
+}
+
+TC_API tc_status tc_shard_update_result_status(const tc_shard_update_result *r, size_t index) {
+    const auto *item = result_item(r, index);
+    return item != nullptr ? item->status : fail(TC_EINVAL, "invalid argument: r or index");
+}
+
+TC_API const char *tc_shard_update_result_message(const tc_shard_update_result *r, size_t index) {
+    const auto *item = result_item(r, index);
+    return item != nullptr ? item->message.c_str() : nullptr;
+}
+
+TC_API const char *tc_shard_update_result_code(const tc_shard_update_result *r, size_t index) {
+    const auto *item = result_item(r, index);
+    return item != nullptr ? item->code.c_str() : nullptr;
+}
+
+TC_API const tc_shard *tc_shard_update_result_shard(const tc_shard_update_result *r, size_t index) {
+    const auto *item = result_item(r, index);
+    return item != nullptr && item->has_shard ? &item->shard : nullptr;
+}
+
+TC_API size_t tc_shard_update_result_failed(const tc_shard_update_result *r) { return valid(r) ? r->failed : 0; }
+
+TC_API tc_status tc_shard_update_result_dup(tc_shard_update_result **out, const tc_shard_update_result *r) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(r), "r");
+    return guarded([&] {
+        *out = new tc_shard_update_result(*r);
+        return TC_OK;
+    });
+}
+
+TC_API void tc_shard_update_result_free(tc_shard_update_result *r) {
+    if (!valid(r)) return;
+    r->tag = tc::capi::kDeadTag;
+    delete r;
+}
+
+TC_API tc_status tc_shard_update_result_to_json(char **out, const tc_shard_update_result *r) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(r), "r");
+    return guarded([&] {
+        tc::util::JsonPtr root(cJSON_CreateObject());
+        if (!root) return fail(TC_ENOMEM, "out of memory");
+        cJSON_AddNumberToObject(root.get(), "failed", static_cast<double>(r->failed));
+        cJSON *items = cJSON_AddArrayToObject(root.get(), "items");
+        for (const auto &item : r->items) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "shard_id", item.shard_id.c_str());
+            cJSON_AddNumberToObject(o, "status", item.status);
+            cJSON_AddStringToObject(o, "status_text", tc_strerror(item.status));
+            if (item.has_shard) {
+                cJSON_AddItemToObject(o, "shard", tc::helix::encode_shard(as_helix(item.shard), false).release());
+            } else {
+                cJSON_AddStringToObject(o, "message", item.message.c_str());
+                cJSON_AddStringToObject(o, "code", item.code.c_str());
+            }
+            cJSON_AddItemToArray(items, o);
+        }
+        return tc::capi::json_out(out, root);
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,377 @@
+// tc_subscription_* and tc_subscriptions_*: create, list, delete, cleanup,
+// reconcile, and the subscription, page and batch objects.
+#include "capi/guard.hpp"
+#include "capi/objects.hpp"
+#include "capi/response.hpp"
+#include "core/subscription_ops.hpp"
+#include "helix/codec.hpp"
+
+using tc::capi::fail;
+using tc::capi::guarded;
+using tc::capi::valid;
+
+namespace {
+
+using tc::core::BatchResult;
+
+tc_subscription make_subscription(tc::helix::Subscription &&s) {
+    tc_subscription out;
+    out.user_id = tc::helix::condition_user(s.condition);
+    out.id = std::move(s.id);
+    out.type = std::move(s.type);
+    out.version = std::move(s.version);
+    out.status = std::move(s.status);
+    out.condition = std::move(s.condition);
+    out.created_at = std::move(s.created_at);
+    out.cost = s.cost;
+    out.transport.value = std::move(s.transport);
+    return out;
+}
+
+std::shared_ptr<tc_subscription_batch> wrap_batch(BatchResult &&result) {
+    auto batch = std::make_shared<tc_subscription_batch>();
+    batch->cost = result.cost;
+    batch->items.reserve(result.items.size());
+    for (auto &item : result.items) {
+        tc_subscription_batch::Item out;
+        out.outcome = item.outcome;
+        out.status = item.status;
+        out.message = std::move(item.message);
+        out.has_subscription = item.has_subscription;
+        if (item.has_subscription) out.subscription = make_subscription(std::move(item.subscription));
+        batch->items.push_back(std::move(out));
+    }
+    return batch;
+}
+
+tc_status batch_config(const tc_batch_options *opts, tc::core::BatchConfig *config) {
+    if (opts == nullptr) return TC_OK;
+    if (opts->version == 0 || opts->version > TC_BATCH_OPTIONS_VERSION) {
+        return fail(TC_EVERSION, "opts->version " + std::to_string(opts->version) + " is not supported");
+    }
+    if (opts->concurrency < 0 || opts->concurrency > 1000) return fail(TC_EINVAL, "invalid argument: opts->concurrency must be 0..1000");
+    if (opts->concurrency > 0) config->concurrency = opts->concurrency;
+    config->progress_every = opts->progress_every;
+    if (opts->progress != nullptr) {
+        tc_progress_cb progress = opts->progress;
+        void *userdata = opts->progress_userdata;
+        config->progress = [progress, userdata](size_t done, size_t total) { progress(done, total, userdata); };
+    }
+    return TC_OK;
+}
+
+tc_status specs_from(const tc_subscription_spec *specs, size_t count, std::vector<tc::helix::SubscriptionSpec> *out) {
+    if (specs == nullptr && count > 0) return fail(TC_EINVAL, "invalid argument: specs is NULL but count is not 0");
+    out->reserve(count);
+    for (size_t i = 0; i < count; ++i) {
+        const tc_subscription_spec &s = specs[i];
+        const std::string where = "specs[" + std::to_string(i) + "]";
+        if (s.type == nullptr || s.type[0] == '\0') return fail(TC_EINVAL, "invalid argument: " + where + ".type");
+        if (s.version == nullptr || s.version[0] == '\0') return fail(TC_EINVAL, "invalid argument: " + where + ".version");
+        if (s.condition_json == nullptr) return fail(TC_EINVAL, "invalid argument: " + where + ".condition_json");
+        std::string condition = tc::helix::canonical_json(s.condition_json);
+        if (condition.empty()) return fail(TC_EINVAL, "invalid argument: " + where + ".condition_json is not a JSON object");
+        out->push_back({s.type, s.version, condition});
+    }
+    return TC_OK;
+}
+
+// The common start of the batch operations.
+tc_status start_batch(tc_op_id *id_out, tc_conduits *c, tc_subscription_batch_cb cb, void *userdata,
+                      std::function<void(tc::core::Manager &, const tc::core::OpPtr &, tc::core::Deliver<BatchResult>)> run) {
+    return tc::capi::start_object_op<BatchResult, tc_subscription_batch>(id_out, c, cb, userdata, wrap_batch, std::move(run));
+}
+
+tc::util::JsonPtr encode(const tc_subscription &s) {
+    tc::util::JsonPtr obj(cJSON_CreateObject());
+    if (!obj) return obj;
+    cJSON_AddStringToObject(obj.get(), "id", s.id.c_str());
+    cJSON_AddStringToObject(obj.get(), "status", s.status.c_str());
+    cJSON_AddStringToObject(obj.get(), "type", s.type.c_str());
+    cJSON_AddStringToObject(obj.get(), "version", s.version.c_str());
+    cJSON_AddItemToObject(obj.get(), "condition", cJSON_Parse(s.condition.c_str()));
+    cJSON_AddStringToObject(obj.get(), "created_at", s.created_at.c_str());
+    cJSON_AddItemToObject(obj.get(), "transport", tc::helix::encode_transport(s.transport.value, false).release());
+    cJSON_AddNumberToObject(obj.get(), "cost", s.cost);
+    if (!s.user_id.empty()) cJSON_AddStringToObject(obj.get(), "user_id", s.user_id.c_str());
+    return obj;
+}
+
+const tc_subscription_batch::Item *batch_item(const tc_subscription_batch *b, size_t index) {
+    return valid(b) && index < b->items.size() ? &b->items[index] : nullptr;
+}
+
+const char *outcome_name(tc_item_outcome o) {
+    switch (o) {
+    case TC_ITEM_CREATED: return "created";
+    case TC_ITEM_EXISTED: return "existed";
+    case TC_ITEM_FAILED: return "failed";
+    case TC_ITEM_OVER_BUDGET: return "over_budget";
+    case TC_ITEM_CANCELED: return "canceled";
+    case TC_ITEM_DELETED: return "deleted";
+    case TC_ITEM_GONE: return "gone";
+    case TC_ITEM_TO_CREATE: return "to_create";
+    case TC_ITEM_TO_DELETE: return "to_delete";
+    }
+    return "unknown";
+}
+
+}  // namespace
+
+extern "C" {
+
+TC_API tc_status tc_subscriptions_create(tc_op_id *id_out, tc_conduits *c, const char *conduit_id,
+                                         const tc_subscription_spec *specs, size_t count, const tc_batch_options *opts,
+                                         tc_subscription_batch_cb cb, void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&]() -> tc_status {
+        tc::core::BatchConfig config;
+        std::vector<tc::helix::SubscriptionSpec> items;
+        tc_status st = batch_config(opts, &config);
+        if (st == TC_OK) st = specs_from(specs, count, &items);
+        if (st != TC_OK) return st;
+        std::string id(conduit_id);
+        return start_batch(id_out, c, cb, userdata,
+                           [id, items = std::move(items), config](tc::core::Manager &m, const tc::core::OpPtr &op,
+                                                                  tc::core::Deliver<BatchResult> d) mutable {
+                               tc::core::create_subscriptions(m, op, id, std::move(items), config, std::move(d));
+                           });
+    });
+}
+
+TC_API tc_status tc_subscriptions_list(tc_op_id *id_out, tc_conduits *c, const tc_subscription_filter *filter,
+                                       tc_subscription_page_cb page_cb, tc_response_cb done_cb, void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(page_cb != nullptr, "page_cb");
+    TC_CHECK_ARG(done_cb != nullptr, "done_cb");
+    return guarded([&]() -> tc_status {
+        tc::helix::SubscriptionFilter f;
+        if (filter != nullptr) {
+            if (filter->version == 0 || filter->version > TC_SUBSCRIPTION_FILTER_VERSION) {
+                return fail(TC_EVERSION, "filter->version " + std::to_string(filter->version) + " is not supported");
+            }
+            const std::pair<const char *, const char *> fields[] = {{"status", filter->status},
+                                                                    {"type", filter->type},
+                                                                    {"user_id", filter->user_id},
+                                                                    {"subscription_id", filter->subscription_id},
+                                                                    {"conduit_id", filter->conduit_id}};
+            for (const auto &field : fields) {
+                if (field.second == nullptr) continue;
+                if (field.second[0] == '\0') return fail(TC_EINVAL, std::string("invalid argument: filter->") + field.first + " is empty");
+                if (!f.name.empty()) return fail(TC_EINVAL, "invalid argument: filter: Twitch accepts only one filter at a time");
+                f = {field.first, field.second};
+            }
+        }
+        auto sink = std::make_shared<tc::core::PageSink>();
+        sink->page = [page_cb, userdata](tc::core::Subscriptions &&page, const tc::helix::CostInfo &cost) {
+            tc_subscription_list list;
+            list.cost = cost;
+            list.items.reserve(page.size());
+            for (auto &s : page) list.items.push_back(make_subscription(std::move(s)));
+            return page_cb(&list, userdata) == 0;
+        };
+        tc::core::Deliver<int> deliver = [done_cb, userdata](tc::core::Outcome<int> &&o) {
+            tc::net::CallResult r;
+            r.status = o.status;
+            r.http.http_status = o.http_status;
+            r.message = o.message;
+            return tc::capi::response_completion(tc::capi::response_from(std::move(r)), done_cb, userdata);
+        };
+        tc::core::Manager &m = *c->manager;
+        tc_status st = m.start_op(
+            id_out, [&m, f, sink, deliver](const tc::core::OpPtr &op) { tc::core::list_subscriptions(m, op, f, sink, deliver); },
+            tc::capi::deliver_canceled_response(done_cb, userdata));
+        return st == TC_OK ? TC_OK : fail(st, "the manager is being freed");
+    });
+}
+
+TC_API tc_status tc_subscription_delete(tc_op_id *id_out, tc_conduits *c, const char *subscription_id,
+                                        tc_response_cb cb, void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(subscription_id != nullptr && subscription_id[0] != '\0', "subscription_id");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&]() -> tc_status {
+        tc::core::Manager &m = *c->manager;
+        tc::net::Call call = tc::helix::delete_subscription_call(subscription_id);
+        tc_status st = m.start_op(
+            id_out,
+            [&m, call, cb, userdata](const tc::core::OpPtr &op) {
+                m.run_call(op, call, [cb, userdata](tc::net::CallResult &&r) {
+                    return tc::capi::response_completion(tc::capi::response_from(std::move(r)), cb, userdata);
+                });
+            },
+            tc::capi::deliver_canceled_response(cb, userdata));
+        return st == TC_OK ? TC_OK : fail(st, "the manager is being freed");
+    });
+}
+
+TC_API tc_status tc_subscriptions_cleanup(tc_op_id *id_out, tc_conduits *c, const char *conduit_id, unsigned int flags,
+                                          const tc_batch_options *opts, tc_subscription_batch_cb cb, void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(conduit_id == nullptr || conduit_id[0] != '\0', "conduit_id (NULL for all, not \"\")");
+    TC_CHECK_ARG((flags & ~TC_CLEANUP_F_INCLUDE_PENDING) == 0, "flags");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&]() -> tc_status {
+        tc::core::BatchConfig config;
+        tc_status st = batch_config(opts, &config);
+        if (st != TC_OK) return st;
+        std::string id(conduit_id != nullptr ? conduit_id : "");
+        const bool pending = (flags & TC_CLEANUP_F_INCLUDE_PENDING) != 0;
+        return start_batch(id_out, c, cb, userdata,
+                           [id, pending, config](tc::core::Manager &m, const tc::core::OpPtr &op, tc::core::Deliver<BatchResult> d) {
+                               tc::core::cleanup_subscriptions(m, op, id, pending, config, std::move(d));
+                           });
+    });
+}
+
+TC_API tc_status tc_subscriptions_reconcile(tc_op_id *id_out, tc_conduits *c, const char *conduit_id,
+                                            const tc_subscription_spec *specs, size_t count, unsigned int flags,
+                                            const tc_batch_options *opts, tc_subscription_batch_cb cb, void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
+    TC_CHECK_ARG((flags & ~TC_RECONCILE_F_DRY_RUN) == 0, "flags");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&]() -> tc_status {
+        tc::core::BatchConfig config;
+        std::vector<tc::helix::SubscriptionSpec> items;
+        tc_status st = batch_config(opts, &config);
+        if (st == TC_OK) st = specs_from(specs, count, &items);
+        if (st != TC_OK) return st;
+        std::string id(conduit_id);
+        const bool dry_run = (flags & TC_RECONCILE_F_DRY_RUN) != 0;
+        return start_batch(id_out, c, cb, userdata,
+                           [id, items = std::move(items), dry_run, config](tc::core::Manager &m, const tc::core::OpPtr &op,
+                                                                           tc::core::Deliver<BatchResult> d) mutable {
+                               tc::core::reconcile_subscriptions(m, op, id, std::move(items), dry_run, config, std::move(d));
+                           });
+    });
+}
+
+TC_API const char *tc_subscription_id(const tc_subscription *s) { return valid(s) ? s->id.c_str() : nullptr; }
+TC_API const char *tc_subscription_type(const tc_subscription *s) { return valid(s) ? s->type.c_str() : nullptr; }
+TC_API const char *tc_subscription_version(const tc_subscription *s) { return valid(s) ? s->version.c_str() : nullptr; }
+TC_API const char *tc_subscription_status(const tc_subscription *s) { return valid(s) ? s->status.c_str() : nullptr; }
+TC_API const char *tc_subscription_condition(const tc_subscription *s) { return valid(s) ? s->condition.c_str() : nullptr; }
+TC_API const char *tc_subscription_created_at(const tc_subscription *s) {
+    return valid(s) ? s->created_at.c_str() : nullptr;
+}
+TC_API int tc_subscription_cost(const tc_subscription *s) { return valid(s) ? s->cost : 0; }
+TC_API const tc_transport *tc_subscription_transport(const tc_subscription *s) {
+    return valid(s) ? &s->transport : nullptr;
+}
+TC_API const char *tc_subscription_user_id(const tc_subscription *s) {
+    return valid(s) && !s->user_id.empty() ? s->user_id.c_str() : nullptr;
+}
+
+TC_API tc_status tc_subscription_dup(tc_subscription **out, const tc_subscription *s) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(s), "s");
+    return guarded([&] {
+        *out = new tc_subscription(*s);
+        return TC_OK;
+    });
+}
+
+TC_API void tc_subscription_free(tc_subscription *s) {
+    if (!valid(s)) return;
+    s->tag = tc::capi::kDeadTag;
+    delete s;
+}
+
+TC_API tc_status tc_subscription_to_json(char **out, const tc_subscription *s) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(s), "s");
+    return guarded([&] { return tc::capi::json_out(out, encode(*s)); });
+}
+
+TC_API size_t tc_subscription_list_count(const tc_subscription_list *list) { return valid(list) ? list->items.size() : 0; }
+TC_API const tc_subscription *tc_subscription_list_get(const tc_subscription_list *list, size_t index) {
+    return valid(list) && index < list->items.size() ? &list->items[index] : nullptr;
+}
+TC_API int64_t tc_subscription_list_total(const tc_subscription_list *list) { return valid(list) ? list->cost.total : -1; }
+TC_API int64_t tc_subscription_list_total_cost(const tc_subscription_list *list) {
+    return valid(list) ? list->cost.total_cost : -1;
+}
+TC_API int64_t tc_subscription_list_max_total_cost(const tc_subscription_list *list) {
+    return valid(list) ? list->cost.max_total_cost : -1;
+}
+
+TC_API size_t tc_subscription_batch_count(const tc_subscription_batch *b) { return valid(b) ? b->items.size() : 0; }
+TC_API tc_item_outcome tc_subscription_batch_outcome(const tc_subscription_batch *b, size_t index) {
+    const auto *item = batch_item(b, index);
+    return item != nullptr ? item->outcome : TC_ITEM_FAILED;
+}
+TC_API tc_status tc_subscription_batch_status(const tc_subscription_batch *b, size_t index) {
+    const auto *item = batch_item(b, index);
+    return item != nullptr ? item->status : fail(TC_EINVAL, "invalid argument: b or index");
+}
+TC_API const char *tc_subscription_batch_message(const tc_subscription_batch *b, size_t index) {
+    const auto *item = batch_item(b, index);
+    return item != nullptr ? item->message.c_str() : nullptr;
+}
+TC_API const tc_subscription *tc_subscription_batch_subscription(const tc_subscription_batch *b, size_t index) {
+    const auto *item = batch_item(b, index);
+    return item != nullptr && item->has_subscription ? &item->subscription : nullptr;
+}
+TC_API size_t tc_subscription_batch_tally(const tc_subscription_batch *b, tc_item_outcome outcome) {
+    if (!valid(b)) return 0;
+    const int wanted = tc::capi::raw_enum(outcome);
+    size_t n = 0;
+    for (const auto &item : b->items) n += static_cast<int>(item.outcome) == wanted ? 1 : 0;
+    return n;
+}
+TC_API int64_t tc_subscription_batch_total(const tc_subscription_batch *b) { return valid(b) ? b->cost.total : -1; }
+TC_API int64_t tc_subscription_batch_total_cost(const tc_subscription_batch *b) { return valid(b) ? b->cost.total_cost : -1; }
+TC_API int64_t tc_subscription_batch_max_total_cost(const tc_subscription_batch *b) {
+    return valid(b) ? b->cost.max_total_cost : -1;
+}
+
+TC_API tc_status tc_subscription_batch_dup(tc_subscription_batch **out, const tc_subscription_batch *b) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(b), "b");
+    return guarded([&] {
+        *out = new tc_subscription_batch(*b);
+        return TC_OK;
+    });
+}
+
+TC_API void tc_subscription_batch_free(tc_subscription_batch *b) {
+    if (!valid(b)) return;
+    b->tag = tc::capi::kDeadTag;
+    delete b;
+}
+
+TC_API tc_status tc_subscription_batch_to_json(char **out, const tc_subscription_batch *b) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(b), "b");
+    return guarded([&] {
+        tc::util::JsonPtr root(cJSON_CreateObject());
+        if (!root) return fail(TC_ENOMEM, "out of memory");
+        cJSON_AddNumberToObject(root.get(), "total", static_cast<double>(b->cost.total));
+        cJSON_AddNumberToObject(root.get(), "total_cost", static_cast<double>(b->cost.total_cost));
+        cJSON_AddNumberToObject(root.get(), "max_total_cost", static_cast<double>(b->cost.max_total_cost));
+        cJSON *items = cJSON_AddArrayToObject(root.get(), "items");
+        for (const auto &item : b->items) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "outcome", outcome_name(item.outcome));
+            cJSON_AddNumberToObject(o, "status", item.status);
+            cJSON_AddStringToObject(o, "message", item.message.c_str());
+            if (item.has_subscription) cJSON_AddItemToObject(o, "subscription", encode(item.subscription).release());
+            cJSON_AddItemToArray(items, o);
+        }
+        return tc::capi::json_out(out, root);
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,67 @@
+// Runs the items of a batch with bounded concurrency, records one outcome
+// per item, reports progress on the user's thread, and finishes once every
+// item has an outcome. Items not started when the operation is cancelled
+// end as TC_ITEM_CANCELED. Loop thread only.
+#pragma once
+
+#include "core/manager.hpp"
+#include "helix/types.hpp"
+
+#include <twitchconduits/subscription.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tc::core {
+
+struct BatchItem {
+    tc_item_outcome outcome = TC_ITEM_CANCELED;
+    tc_status status = TC_ECANCELED;
+    std::string message = "operation canceled";
+    bool has_subscription = false;
+    helix::Subscription subscription;
+};
+
+struct BatchResult {
+    std::vector<BatchItem> items;
+    helix::CostInfo cost;
+};
+
+struct BatchConfig {
+    int concurrency = 16;
+    size_t progress_every = 0;  // 0 = about 1% of the items
+    std::function<void(size_t done, size_t total)> progress;  // runs on the user's thread
+};
+
+class Batch : public std::enable_shared_from_this<Batch> {
+public:
+    using Done = std::function<void(BatchItem &&)>;
+    // Works on item `index`; calls `done` exactly once.
+    using Task = std::function<void(size_t index, Done done)>;
+
+    Batch(Manager &m, std::shared_ptr<OpState> op, size_t count, BatchConfig config, Task task,
+          std::function<void(BatchResult &&)> finished);
+
+    void start();
+    // Shared cost accounting: tasks report what Twitch said.
+    helix::CostInfo &cost() { return result_.cost; }
+
+private:
+    void launch_more();
+    void record(size_t index, BatchItem &&item);
+
+    Manager &m_;
+    std::shared_ptr<OpState> op_;
+    BatchConfig config_;
+    Task task_;
+    std::function<void(BatchResult &&)> finished_;
+    BatchResult result_;
+    size_t next_ = 0;
+    size_t in_flight_ = 0;
+    size_t done_ = 0;
+    size_t last_progress_ = 0;
+};
+
+}  // namespace tc::core

@@ -1,0 +1,174 @@
+#include "core/shard_ops.hpp"
+
+#include "core/paginate.hpp"
+#include "helix/conduits.hpp"
+#include "helix/validate.hpp"
+#include "util/random.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+
+namespace tc::core {
+
+std::string new_webhook_secret() {
+    unsigned char bytes[32];
+    if (!util::secure_random_bytes(bytes, sizeof bytes)) return std::string();
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(64);
+    for (unsigned char b : bytes) {
+        out.push_back(hex[b >> 4]);
+        out.push_back(hex[b & 15]);
+    }
+    return out;
+}
+
+namespace {
+
+using Shards = std::vector<helix::Shard>;
+using Outcomes = std::vector<helix::ShardOutcome>;
+
+// Every shard of a conduit, then `then`.
+void fetch_shards(Manager &m, const OpPtr &op, const std::string &conduit_id, const std::string &status,
+                  std::function<void(Outcome<Shards> &&)> then) {
+    auto collected = std::make_shared<Shards>();
+    auto steps = std::make_shared<PageStep>();
+    steps->request = [conduit_id, status](const std::string &cursor) {
+        return helix::list_shards_call(conduit_id, status, cursor);
+    };
+    steps->page = [collected](const std::string &body, std::string *next, std::string *error) {
+        return helix::parse_shard_page(body, collected.get(), next, error);
+    };
+    steps->done = [collected, then = std::move(then)](tc_status st, int http, const std::string &message) {
+        Outcome<Shards> o = Outcome<Shards>::failed(st, message, http);
+        if (st == TC_OK) o.value = std::move(*collected);
+        then(std::move(o));
+    };
+    fetch_all_pages(m, op, steps);
+}
+
+void send_update(Manager &m, const OpPtr &op, const std::string &conduit_id,
+                 std::vector<helix::ShardAssignment> items, std::function<void(Outcome<Outcomes> &&)> then) {
+    auto kept = std::make_shared<std::vector<helix::ShardAssignment>>(std::move(items));
+    m.step(op, helix::update_shards_call(conduit_id, *kept), [kept, then = std::move(then)](net::CallResult &&r) {
+        if (r.status != TC_OK) return then(Outcome<Outcomes>::failed(r));
+        Outcome<Outcomes> o;
+        o.http_status = r.http.http_status;
+        std::string error;
+        if (!helix::parse_shard_update(r.http.body, *kept, &o.value, &error)) {
+            return then(Outcome<Outcomes>::failed(TC_EPROTOCOL, error, r.http.http_status));
+        }
+        size_t failed = static_cast<size_t>(
+            std::count_if(o.value.begin(), o.value.end(), [](const helix::ShardOutcome &x) { return !x.ok; }));
+        if (failed > 0) {
+            // A 202 with errors[] is a partial failure, never a success.
+            o.status = TC_EPARTIAL;
+            o.message = std::to_string(failed) + " of " + std::to_string(o.value.size()) + " shards were not updated";
+            if (failed == 1) {
+                auto bad = std::find_if(o.value.begin(), o.value.end(), [](const helix::ShardOutcome &x) { return !x.ok; });
+                o.message += ": shard " + bad->shard_id + ": " + bad->message;
+            }
+        }
+        then(std::move(o));
+    });
+}
+
+// The lowest shard id in [0, count) that has no transport, or -1.
+long first_free_shard(const Shards &assigned, int count) {
+    std::set<long> taken;
+    for (const auto &s : assigned) {
+        char *end = nullptr;
+        long id = std::strtol(s.id.c_str(), &end, 10);
+        if (end != s.id.c_str() && *end == '\0') taken.insert(id);
+    }
+    for (long id = 0; id < count; ++id) {
+        if (taken.count(id) == 0) return id;
+    }
+    return -1;
+}
+
+}  // namespace
+
+void list_shards(Manager &m, const OpPtr &op, const std::string &conduit_id, const std::string &status,
+                 Deliver<Shards> deliver) {
+    fetch_shards(m, op, conduit_id, status, [&m, op, deliver = std::move(deliver)](Outcome<Shards> &&o) {
+        m.finish(op, deliver(std::move(o)));
+    });
+}
+
+void update_shards(Manager &m, const OpPtr &op, const std::string &conduit_id,
+                   std::vector<helix::ShardAssignment> items, Deliver<Outcomes> deliver) {
+    send_update(m, op, conduit_id, std::move(items), [&m, op, deliver = std::move(deliver)](Outcome<Outcomes> &&o) {
+        m.finish(op, deliver(std::move(o)));
+    });
+}
+
+void create_shard(Manager &m, const OpPtr &op, const std::string &conduit_id, const std::string &callback,
+                  Deliver<helix::Shard> deliver) {
+    m.per_conduit().run(conduit_id, [&m, op, conduit_id, callback, deliver = std::move(deliver)](
+                                        std::function<void()> release) {
+        auto fail = [&m, op, deliver, release](Outcome<helix::Shard> &&o) {
+            m.finish(op, deliver(std::move(o)));
+            release();
+        };
+        // 1. How many shards the conduit has.
+        fetch_conduits(m, op, [&m, op, conduit_id, callback, deliver, release, fail](
+                                  Outcome<std::vector<helix::Conduit>> &&conduits) {
+            if (conduits.status != TC_OK) {
+                return fail(Outcome<helix::Shard>::failed(conduits.status, conduits.message, conduits.http_status));
+            }
+            auto found = std::find_if(conduits.value.begin(), conduits.value.end(),
+                                      [&](const helix::Conduit &c) { return c.id == conduit_id; });
+            if (found == conduits.value.end()) {
+                return fail(Outcome<helix::Shard>::failed(TC_ENOTFOUND, "conduit " + conduit_id + " not found"));
+            }
+            const int count = found->shard_count;
+            // 2. Which of them already have a transport.
+            fetch_shards(m, op, conduit_id, "", [&m, op, conduit_id, callback, count, deliver, release, fail](
+                                                    Outcome<Shards> &&shards) {
+                if (shards.status != TC_OK) {
+                    return fail(Outcome<helix::Shard>::failed(shards.status, shards.message, shards.http_status));
+                }
+                // 3. Assign the free shard (growing the conduit first when there is none).
+                auto assign = [&m, op, conduit_id, callback, deliver, release, fail](long shard_id) {
+                    helix::ShardAssignment a;
+                    a.shard_id = std::to_string(shard_id);
+                    a.transport.type = TC_TRANSPORT_WEBHOOK;
+                    a.transport.method = "webhook";
+                    a.transport.callback = callback;
+                    a.transport.secret = new_webhook_secret();
+                    if (a.transport.secret->empty()) {
+                        return fail(Outcome<helix::Shard>::failed(TC_ERROR, "the system CSPRNG failed"));
+                    }
+                    std::vector<helix::ShardAssignment> items{std::move(a)};
+                    send_update(m, op, conduit_id, std::move(items), [&m, op, deliver, release](Outcome<Outcomes> &&o) {
+                        Outcome<helix::Shard> result;
+                        result.http_status = o.http_status;
+                        if (o.status == TC_OK && o.value.size() == 1) {
+                            result.value = std::move(o.value.front().shard);
+                        } else if (o.status == TC_EPARTIAL && o.value.size() == 1) {
+                            result = Outcome<helix::Shard>::failed(TC_EBADREQUEST, o.value.front().message, o.http_status);
+                        } else {
+                            result = Outcome<helix::Shard>::failed(o.status, o.message, o.http_status);
+                        }
+                        m.finish(op, deliver(std::move(result)));
+                        release();
+                    });
+                };
+                long free_id = first_free_shard(shards.value, count);
+                if (free_id >= 0) return assign(free_id);
+                if (count >= helix::kMaxShardCount) {
+                    return fail(Outcome<helix::Shard>::failed(TC_ERATELIMIT, "the conduit already has 20000 shards"));
+                }
+                m.step(op, helix::update_conduit_call(conduit_id, count + 1),
+                       [count, assign, fail](net::CallResult &&r) {
+                           if (r.status != TC_OK) return fail(Outcome<helix::Shard>::failed(r));
+                           assign(count);
+                       });
+            });
+        });
+    });
+}
+
+}  // namespace tc::core

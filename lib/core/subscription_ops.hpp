@@ -1,0 +1,42 @@
+// Subscription operations: batch create with 409 adoption, streaming list,
+// cleanup and reconcile (reference §4).
+#pragma once
+
+#include "core/batch.hpp"
+#include "core/outcome.hpp"
+#include "helix/subscriptions.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tc::core {
+
+using OpPtr = std::shared_ptr<OpState>;
+using Subscriptions = std::vector<helix::Subscription>;
+
+// Creates every spec on the conduit. Outcome status: TC_OK when no item
+// failed, TC_EPARTIAL otherwise; the value always has every item.
+void create_subscriptions(Manager &m, const OpPtr &op, const std::string &conduit_id,
+                          std::vector<helix::SubscriptionSpec> specs, BatchConfig config, Deliver<BatchResult> deliver);
+
+// Streams pages: `page` runs on the user's thread and returns true to go on;
+// the next page is fetched only after it returned. `deliver` gets the end.
+struct PageSink {
+    std::function<bool(Subscriptions &&page, const helix::CostInfo &cost)> page;
+};
+void list_subscriptions(Manager &m, const OpPtr &op, const helix::SubscriptionFilter &filter,
+                        std::shared_ptr<PageSink> sink, Deliver<int> deliver);
+
+// Deletes the non-enabled subscriptions of a conduit ("" = all), keeping
+// webhook_callback_verification_pending ones unless include_pending.
+void cleanup_subscriptions(Manager &m, const OpPtr &op, const std::string &conduit_id, bool include_pending,
+                           BatchConfig config, Deliver<BatchResult> deliver);
+
+// Makes the conduit's subscriptions equal `specs` (see tc_subscriptions_reconcile).
+void reconcile_subscriptions(Manager &m, const OpPtr &op, const std::string &conduit_id,
+                             std::vector<helix::SubscriptionSpec> specs, bool dry_run, BatchConfig config,
+                             Deliver<BatchResult> deliver);
+
+}  // namespace tc::core
