@@ -5,6 +5,7 @@
 #ifndef TWITCHCONDUITS_SHARD_H
 #define TWITCHCONDUITS_SHARD_H
 
+#include <twitchconduits/conduit.h>
 #include <twitchconduits/conduits.h>
 #include <twitchconduits/transport.h>
 
@@ -49,6 +50,16 @@ TC_API tc_status tc_shard_update(tc_op_id *id_out, tc_conduits *c, const char *c
  * passed to the callback carries the transport with its secret. */
 TC_API tc_status tc_shard_create(tc_op_id *id_out, tc_conduits *c, const char *conduit_id,
                                  const char *callback_url, const char *route_key, tc_shard_cb cb, void *userdata);
+
+/* Safe scale-down: remove shard `shard_id` from a conduit. The last shard's
+ * transport moves into the freed slot, then the conduit shrinks by one (the
+ * order Twitch's docs recommend; shrinking alone would drop the wrong shard).
+ * Twitch never returns webhook secrets, so when the last shard is a webhook
+ * pass its transport (with the secret) as last_transport; for a websocket
+ * shard, or when removing the last shard itself, pass NULL. Completes with
+ * the resized conduit. Runs one at a time per conduit with tc_shard_create. */
+TC_API tc_status tc_shard_remove(tc_op_id *id_out, tc_conduits *c, const char *conduit_id, const char *shard_id,
+                                 const tc_transport *last_transport, tc_conduit_cb cb, void *userdata);
 
 TC_API const char *tc_shard_id(const tc_shard *shard);
 /* Twitch's status string (an open set: unknown values are kept as they are). */

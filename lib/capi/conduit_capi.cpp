@@ -11,15 +11,18 @@ using tc::capi::fail;
 using tc::capi::guarded;
 using tc::capi::valid;
 
-namespace {
-
-using Conduits = std::vector<tc::helix::Conduit>;
-
-std::shared_ptr<tc_conduit> wrap_conduit(tc::helix::Conduit &&c) {
+namespace tc::capi {
+std::shared_ptr<tc_conduit> wrap_conduit(helix::Conduit &&c) {
     auto obj = std::make_shared<tc_conduit>();
     obj->value = std::move(c);
     return obj;
 }
+}  // namespace tc::capi
+
+namespace {
+
+using Conduits = std::vector<tc::helix::Conduit>;
+using tc::capi::wrap_conduit;
 
 std::shared_ptr<tc_conduit_list> wrap_list(Conduits &&list) {
     auto obj = std::make_shared<tc_conduit_list>();

@@ -108,6 +108,7 @@ inline bool valid(const tc_subscription_list *p) { return p != nullptr && p->tag
 inline bool valid(const tc_subscription_batch *p) { return p != nullptr && p->tag == kSubBatchTag; }
 
 tc_shard make_shard(helix::Shard &&s);
+std::shared_ptr<tc_conduit> wrap_conduit(helix::Conduit &&c);
 
 // The delivery of a typed callback `cb(status, const Obj *, userdata)`: the
 // object (built by `wrap` from the outcome's value) is passed when the

@@ -5,6 +5,9 @@
 #include "helix/codec.hpp"
 #include "helix/validate.hpp"
 
+#include <cstdlib>
+#include <optional>
+
 using tc::capi::fail;
 using tc::capi::guarded;
 using tc::capi::valid;
@@ -152,6 +155,31 @@ TC_API tc_status tc_shard_create(tc_op_id *id_out, tc_conduits *c, const char *c
             id_out, c, cb, userdata, wrap_shard,
             [id, callback](tc::core::Manager &m, const tc::core::OpPtr &op, tc::core::Deliver<tc::helix::Shard> d) {
                 tc::core::create_shard(m, op, id, callback, std::move(d));
+            });
+    });
+}
+
+TC_API tc_status tc_shard_remove(tc_op_id *id_out, tc_conduits *c, const char *conduit_id, const char *shard_id,
+                                 const tc_transport *last_transport, tc_conduit_cb cb, void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
+    TC_CHECK_ARG(shard_id != nullptr && shard_id[0] != '\0', "shard_id");
+    TC_CHECK_ARG(last_transport == nullptr || valid(last_transport), "last_transport");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&]() -> tc_status {
+        char *end = nullptr;
+        long number = std::strtol(shard_id, &end, 10);
+        if (*end != '\0' || number < 0 || number >= tc::helix::kMaxShardCount) {
+            return fail(TC_EINVAL, "invalid argument: shard_id must be a shard number");
+        }
+        std::optional<tc::helix::Transport> replacement;
+        if (last_transport != nullptr) replacement = last_transport->value;
+        std::string id(conduit_id);
+        return tc::capi::start_object_op<tc::helix::Conduit, tc_conduit>(
+            id_out, c, cb, userdata, tc::capi::wrap_conduit,
+            [id, number, replacement](tc::core::Manager &m, const tc::core::OpPtr &op, tc::core::Deliver<tc::helix::Conduit> d) {
+                tc::core::remove_shard(m, op, id, number, replacement, std::move(d));
             });
     });
 }

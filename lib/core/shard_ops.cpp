@@ -171,4 +171,76 @@ void create_shard(Manager &m, const OpPtr &op, const std::string &conduit_id, co
     });
 }
 
+void remove_shard(Manager &m, const OpPtr &op, const std::string &conduit_id, long shard_id,
+                  std::optional<helix::Transport> replacement, Deliver<helix::Conduit> deliver) {
+    m.per_conduit().run(conduit_id, [&m, op, conduit_id, shard_id, replacement, deliver](std::function<void()> release) {
+        auto done = [&m, op, deliver, release](Outcome<helix::Conduit> &&o) {
+            m.finish(op, deliver(std::move(o)));
+            release();
+        };
+        auto shrink = [&m, op, conduit_id, done](int new_count) {
+            m.step(op, helix::update_conduit_call(conduit_id, new_count), [done](net::CallResult &&r) {
+                if (r.status != TC_OK) return done(Outcome<helix::Conduit>::failed(r));
+                std::vector<helix::Conduit> list;
+                std::string error;
+                if (!helix::parse_conduits(r.http.body, &list, &error) || list.size() != 1) {
+                    return done(Outcome<helix::Conduit>::failed(TC_EPROTOCOL, error.empty() ? "expected one conduit" : error));
+                }
+                Outcome<helix::Conduit> o;
+                o.http_status = r.http.http_status;
+                o.value = list.front();
+                done(std::move(o));
+            });
+        };
+        fetch_conduits(m, op, [&m, op, conduit_id, shard_id, replacement, done, shrink](
+                                  Outcome<std::vector<helix::Conduit>> &&conduits) {
+            if (conduits.status != TC_OK) {
+                return done(Outcome<helix::Conduit>::failed(conduits.status, conduits.message, conduits.http_status));
+            }
+            auto found = std::find_if(conduits.value.begin(), conduits.value.end(),
+                                      [&](const helix::Conduit &c) { return c.id == conduit_id; });
+            if (found == conduits.value.end()) {
+                return done(Outcome<helix::Conduit>::failed(TC_ENOTFOUND, "conduit " + conduit_id + " not found"));
+            }
+            const int count = found->shard_count;
+            if (shard_id >= count) {
+                return done(Outcome<helix::Conduit>::failed(TC_EINVAL, "the conduit has no shard " + std::to_string(shard_id)));
+            }
+            if (count == 1) return done(Outcome<helix::Conduit>::failed(TC_EINVAL, "a conduit keeps at least one shard"));
+            if (shard_id == count - 1) return shrink(count - 1);
+            // Move the last shard's transport into the freed slot first.
+            fetch_shards(m, op, conduit_id, "", [&m, op, conduit_id, shard_id, count, replacement, done, shrink](
+                                                    Outcome<Shards> &&shards) {
+                if (shards.status != TC_OK) {
+                    return done(Outcome<helix::Conduit>::failed(shards.status, shards.message, shards.http_status));
+                }
+                const std::string last_id = std::to_string(count - 1);
+                auto last = std::find_if(shards.value.begin(), shards.value.end(),
+                                         [&](const helix::Shard &s) { return s.id == last_id; });
+                if (last == shards.value.end()) {
+                    return done(Outcome<helix::Conduit>::failed(
+                        TC_EINVAL, "shard " + last_id + " has no transport to move into shard " + std::to_string(shard_id)));
+                }
+                helix::Transport moving = last->transport;
+                if (moving.type == TC_TRANSPORT_WEBHOOK) {
+                    if (!replacement || replacement->callback != moving.callback || !replacement->secret) {
+                        return done(Outcome<helix::Conduit>::failed(
+                            TC_EINVAL, "shard " + last_id + " is a webhook: pass its transport with the secret as last_transport"));
+                    }
+                    moving = *replacement;
+                }
+                std::vector<helix::ShardAssignment> items{{std::to_string(shard_id), moving}};
+                send_update(m, op, conduit_id, std::move(items), [count, done, shrink](Outcome<Outcomes> &&o) {
+                    if (o.status != TC_OK) {
+                        std::string why = o.value.size() == 1 ? o.value.front().message : o.message;
+                        return done(Outcome<helix::Conduit>::failed(o.status == TC_EPARTIAL ? TC_EBADREQUEST : o.status,
+                                                                    "moving the last shard failed: " + why, o.http_status));
+                    }
+                    shrink(count - 1);
+                });
+            });
+        });
+    });
+}
+
 }  // namespace tc::core

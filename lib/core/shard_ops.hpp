@@ -5,6 +5,7 @@
 #include "core/conduit_ops.hpp"
 #include "helix/shards.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ void update_shards(Manager &m, const OpPtr &op, const std::string &conduit_id,
 // Runs one at a time per conduit, so two calls never pick the same shard.
 void create_shard(Manager &m, const OpPtr &op, const std::string &conduit_id, const std::string &callback,
                   Deliver<helix::Shard> deliver);
+
+// Removes a shard: moves the last shard's transport into it (replacement
+// gives the webhook secret Twitch never returns), then shrinks by one.
+void remove_shard(Manager &m, const OpPtr &op, const std::string &conduit_id, long shard_id,
+                  std::optional<helix::Transport> replacement, Deliver<helix::Conduit> deliver);
 
 // 64 hex characters from the system CSPRNG ("" if it failed).
 std::string new_webhook_secret();

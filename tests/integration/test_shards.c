@@ -292,6 +292,121 @@ static void test_create_shard_fills_then_grows(void **state) {
     tcmock_stop(m);
 }
 
+typedef struct resized_record {
+    int calls;
+    tc_status status;
+    int shard_count;
+    char message[256];
+} resized_record;
+
+static void record_resized(tc_status status, const tc_conduit *conduit, void *userdata) {
+    resized_record *rec = (resized_record *)userdata;
+    rec->calls++;
+    rec->status = status;
+    rec->shard_count = conduit != NULL ? tc_conduit_shard_count(conduit) : -1;
+    snprintf(rec->message, sizeof rec->message, "%s", status == TC_OK ? "" : tc_last_error_message());
+}
+
+static resized_record remove_shard(tc_conduits *c, const char *conduit, const char *shard, const tc_transport *last) {
+    resized_record rec;
+    tc_op_id id = 0;
+    memset(&rec, 0, sizeof rec);
+    assert_int_equal(tc_shard_remove(&id, c, conduit, shard, last, record_resized, &rec), TC_OK);
+    assert_int_equal(tc_conduits_await(c, id, 10000), TC_OK);
+    assert_int_equal(rec.calls, 1);
+    return rec;
+}
+
+/* The transport of shard `id`'s session, "" when unassigned. */
+static const char *session_of(const tc_shard_list *list, const char *shard_id) {
+    size_t i;
+    for (i = 0; i < tc_shard_list_count(list); i++) {
+        const tc_shard *s = tc_shard_list_get(list, i);
+        const char *session = tc_transport_session_id(tc_shard_transport(s));
+        if (strcmp(tc_shard_id(s), shard_id) == 0) return session != NULL ? session : tc_transport_callback(tc_shard_transport(s));
+    }
+    return "";
+}
+
+static void test_safe_scale_down(void **state) {
+    (void)state;
+    tcmock *m = fixture_mock(NULL);
+    tc_conduits *c;
+    responder *web = responder_start(1);
+    char conduit[80], callback[128];
+    tc_transport *ws[3], *hook = NULL, *wrong = NULL;
+    tc_shard_assignment a[3];
+    update_record rec = {0, TC_ERROR, NULL};
+    tc_shard_list *list;
+    resized_record r;
+    tc_op_id id = 0;
+    const char *names[3] = {"sess-0", "sess-1", "sess-2"};
+    const char *shard_ids[3] = {"0", "1", "2"};
+    int i;
+
+    assert_int_equal(tcmock_control(m, "config", "{\"allow_http_callbacks\":true}"), 0);
+    c = manager_for(m);
+    make_conduit(c, 3, conduit);
+    for (i = 0; i < 3; i++) {
+        char body[64];
+        snprintf(body, sizeof body, "{\"session_id\":\"%s\"}", names[i]);
+        assert_int_equal(tcmock_control(m, "sessions", body), 0);
+        assert_int_equal(tc_transport_websocket_new(&ws[i], names[i]), TC_OK);
+        a[i].shard_id = shard_ids[i];
+        a[i].transport = ws[i];
+    }
+    assert_int_equal(tc_shard_update(&id, c, conduit, a, 3, record_update, &rec), TC_OK);
+    assert_int_equal(tc_conduits_await(c, id, 10000), TC_OK);
+    assert_int_equal(rec.status, TC_OK);
+    tc_shard_update_result_free(rec.result);
+
+    /* Remove shard 0: shard 2's session moves into it, then the conduit shrinks. */
+    r = remove_shard(c, conduit, "0", NULL);
+    assert_int_equal(r.status, TC_OK);
+    assert_int_equal(r.shard_count, 2);
+    list = list_shards(c, conduit, NULL);
+    assert_string_equal(session_of(list, "0"), "sess-2");
+    assert_string_equal(session_of(list, "1"), "sess-1");
+    assert_string_equal(session_of(list, "2"), "");
+    tc_shard_list_free(list);
+
+    /* Make the last shard a webhook: moving it needs its secret. */
+    snprintf(callback, sizeof callback, "%s/cb", responder_url(web));
+    assert_int_equal(tc_transport_webhook_new(&hook, callback, SECRET), TC_OK);
+    a[0].shard_id = "1";
+    a[0].transport = hook;
+    memset(&rec, 0, sizeof rec);
+    assert_int_equal(tc_shard_update(&id, c, conduit, a, 1, record_update, &rec), TC_OK);
+    assert_int_equal(tc_conduits_await(c, id, 10000), TC_OK);
+    tc_shard_update_result_free(rec.result);
+    r = remove_shard(c, conduit, "0", NULL);
+    assert_int_equal(r.status, TC_EINVAL);
+    assert_non_null(strstr(r.message, "secret"));
+    assert_int_equal(tc_transport_webhook_new(&wrong, "https://elsewhere.example/cb", SECRET), TC_OK);
+    r = remove_shard(c, conduit, "0", wrong);
+    assert_int_equal(r.status, TC_EINVAL);
+    r = remove_shard(c, conduit, "0", hook);
+    assert_int_equal(r.status, TC_OK);
+    assert_int_equal(r.shard_count, 1);
+    list = list_shards(c, conduit, NULL);
+    assert_string_equal(session_of(list, "0"), callback);
+    tc_shard_list_free(list);
+
+    /* A conduit keeps one shard; unknown shards are refused before anything changes. */
+    r = remove_shard(c, conduit, "0", NULL);
+    assert_int_equal(r.status, TC_EINVAL);
+    r = remove_shard(c, conduit, "5", NULL);
+    assert_int_equal(r.status, TC_EINVAL);
+    assert_int_equal(tc_shard_remove(NULL, c, conduit, "x", NULL, record_resized, &r), TC_EINVAL);
+
+    for (i = 0; i < 3; i++) tc_transport_free(ws[i]);
+    tc_transport_free(hook);
+    tc_transport_free(wrong);
+    tc_conduits_free(c);
+    responder_stop(web);
+    tcmock_stop(m);
+}
+
 static void test_validation_before_sending(void **state) {
     (void)state;
     tcmock *m = fixture_mock(NULL);
@@ -332,6 +447,7 @@ int main(void) {
         cmocka_unit_test(test_failed_challenge_is_visible),
         cmocka_unit_test(test_listing_follows_every_cursor),
         cmocka_unit_test(test_create_shard_fills_then_grows),
+        cmocka_unit_test(test_safe_scale_down),
         cmocka_unit_test(test_validation_before_sending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
