@@ -83,9 +83,11 @@ void create_one(Manager &m, const OpPtr &op, const std::string &conduit_id, cons
                if (r.status == TC_OK) {
                    BatchItem item = item_of(TC_ITEM_CREATED, TC_OK, "created");
                    std::string error;
-                   if (!helix::parse_created(r.http.body, &item.subscription, &batch->cost(), &error)) {
+                   helix::CostInfo seen;
+                   if (!helix::parse_created(r.http.body, &item.subscription, &seen, &error)) {
                        return done(item_of(TC_ITEM_FAILED, TC_EPROTOCOL, error));
                    }
+                   helix::merge_cost(&batch->cost(), seen);
                    item.has_subscription = true;
                    return done(std::move(item));
                }

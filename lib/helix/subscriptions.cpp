@@ -163,6 +163,12 @@ bool parse_subscription_page(const std::string &body, std::vector<Subscription> 
     return true;
 }
 
+void merge_cost(CostInfo *into, const CostInfo &seen) {
+    into->total = std::max(into->total, seen.total);
+    into->total_cost = std::max(into->total_cost, seen.total_cost);
+    if (seen.max_total_cost >= 0) into->max_total_cost = seen.max_total_cost;
+}
+
 std::string conflict_id(const std::string &body) {
     util::JsonPtr root = util::json_parse(body);
     if (!root) return std::string();

@@ -42,6 +42,9 @@ bool parse_created(const std::string &body, Subscription *out, CostInfo *cost, s
 // One page of a listing: appends, sets *cursor ("" on the last page) and *cost.
 bool parse_subscription_page(const std::string &body, std::vector<Subscription> *out, std::string *cursor,
                              CostInfo *cost, std::string *error);
+// Folds one answer's accounting into a batch's: answers of concurrent creates
+// arrive out of order, so the largest totals are the most recent state.
+void merge_cost(CostInfo *into, const CostInfo &seen);
 // The existing subscription's id from a 409 body ("" when it does not say).
 std::string conflict_id(const std::string &body);
 // A 429 that means the cost budget is exhausted (not the rate-limit bucket).

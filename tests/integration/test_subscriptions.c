@@ -147,6 +147,7 @@ static void test_create_then_adopt(void **state) {
     assert_int_equal(tc_subscription_batch_count(first.batch), 50);
     assert_int_equal(tc_subscription_batch_tally(first.batch, TC_ITEM_CREATED), 50);
     assert_int_equal(tc_subscription_batch_max_total_cost(first.batch), 10000);
+    assert_int_equal(tc_subscription_batch_total_cost(first.batch), 50); /* the newest state, not the last answer */
     assert_true(first.progress_calls >= 1);
     assert_int_equal(first.last_done, 50);
     assert_int_equal(first.last_total, 50);
