@@ -60,7 +60,9 @@ typedef enum tc_status {
     TC_EGONE = -23,        /* 410 */
     TC_EPARTIAL = -24,     /* some items of a batch failed: see the per-item results */
     TC_ENOCREDENTIALS = -25, /* no way to obtain an app token (no client secret) */
-    TC_ENOTSUPPORTED = -26 /* not available in this build or on this server */
+    TC_ENOTSUPPORTED = -26, /* not available in this build or on this server */
+    TC_ESIGNATURE = -27,    /* a webhook's signature is missing or wrong */
+    TC_ESTALE = -28         /* a webhook's timestamp is outside the accepted window */
     /* Append new codes here; never renumber. */
 } tc_status;
 

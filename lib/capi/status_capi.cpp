@@ -53,6 +53,8 @@ TC_API const char *tc_strerror(int status) {
     case TC_EPARTIAL: return "partial failure";
     case TC_ENOCREDENTIALS: return "no credentials to obtain a token";
     case TC_ENOTSUPPORTED: return "not supported";
+    case TC_ESIGNATURE: return "bad webhook signature";
+    case TC_ESTALE: return "webhook timestamp outside the accepted window";
     default: return "unknown status code";
     }
 }
