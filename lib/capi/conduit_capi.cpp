@@ -114,26 +114,14 @@ TC_API int tc_conduit_shard_count(const tc_conduit *conduit) {
 }
 
 TC_API tc_status tc_conduit_dup(tc_conduit **out, const tc_conduit *conduit) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(conduit), "conduit");
-    return guarded([&] {
-        *out = new tc_conduit(*conduit);
-        return TC_OK;
-    });
+    return tc::capi::dup_object(out, conduit, "conduit");
 }
 
-TC_API void tc_conduit_free(tc_conduit *conduit) {
-    if (!valid(conduit)) return;
-    conduit->tag = tc::capi::kDeadTag;
-    delete conduit;
-}
+TC_API void tc_conduit_free(tc_conduit *conduit) { tc::capi::free_object(conduit); }
 
 TC_API tc_status tc_conduit_to_json(char **out, const tc_conduit *conduit) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(conduit), "conduit");
-    return guarded([&] { return tc::capi::json_out(out, tc::helix::encode_conduit(conduit->value)); });
+    return tc::capi::object_to_json(out, conduit, "conduit",
+                                    [](const tc_conduit &c) { return tc::helix::encode_conduit(c.value); });
 }
 
 TC_API size_t tc_conduit_list_count(const tc_conduit_list *list) { return valid(list) ? list->items.size() : 0; }
@@ -143,20 +131,10 @@ TC_API const tc_conduit *tc_conduit_list_get(const tc_conduit_list *list, size_t
 }
 
 TC_API tc_status tc_conduit_list_dup(tc_conduit_list **out, const tc_conduit_list *list) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(list), "list");
-    return guarded([&] {
-        *out = new tc_conduit_list(*list);
-        return TC_OK;
-    });
+    return tc::capi::dup_object(out, list, "list");
 }
 
-TC_API void tc_conduit_list_free(tc_conduit_list *list) {
-    if (!valid(list)) return;
-    list->tag = tc::capi::kDeadTag;
-    delete list;
-}
+TC_API void tc_conduit_list_free(tc_conduit_list *list) { tc::capi::free_object(list); }
 
 TC_API tc_status tc_conduit_list_to_json(char **out, const tc_conduit_list *list) {
     TC_CHECK_ARG(out != nullptr, "out");

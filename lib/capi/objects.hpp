@@ -3,6 +3,7 @@
 // glue that turns a core Outcome into the delivery of a typed callback.
 #pragma once
 
+#include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "core/outcome.hpp"
 #include "helix/types.hpp"
@@ -127,6 +128,35 @@ core::Deliver<T> deliver_object(void (*cb)(tc_status, const Obj *, void *), void
         done.deliver = [cb, userdata, status, obj] { cb(status, obj.get(), userdata); };
         return done;
     };
+}
+
+// The common _dup / _free / _to_json of the result objects (every type has a
+// `valid()` overload and a `tag`).
+template <class T>
+tc_status dup_object(T **out, const T *in, const char *name) {
+    if (out == nullptr) return fail(TC_EINVAL, "invalid argument: out");
+    *out = nullptr;
+    if (!valid(in)) return fail(TC_EINVAL, std::string("invalid argument: ") + name);
+    return guarded([&] {
+        *out = new T(*in);
+        return TC_OK;
+    });
+}
+
+template <class T>
+void free_object(T *p) {
+    if (!valid(p)) return;
+    p->tag = kDeadTag;
+    delete p;
+}
+
+// `encode(const T &)` returns a util::JsonPtr.
+template <class T, class Encode>
+tc_status object_to_json(char **out, const T *in, const char *name, Encode encode) {
+    if (out == nullptr) return fail(TC_EINVAL, "invalid argument: out");
+    *out = nullptr;
+    if (!valid(in)) return fail(TC_EINVAL, std::string("invalid argument: ") + name);
+    return guarded([&] { return json_out(out, encode(*in)); });
 }
 
 // cb(TC_ECANCELED, NULL, userdata), for cancellation and teardown.

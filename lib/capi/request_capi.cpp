@@ -1,6 +1,6 @@
 // tc_request(): the generic Helix call, and the tc_response object.
 #include "capi/guard.hpp"
-#include "capi/handles.hpp"
+#include "capi/objects.hpp"
 #include "capi/loop.hpp"
 #include "capi/response.hpp"
 #include "util/json.hpp"
@@ -185,20 +185,10 @@ TC_API const char *tc_response_message(const tc_response *r) { return valid(r) ?
 TC_API double tc_response_elapsed_ms(const tc_response *r) { return valid(r) ? r->elapsed_ms : 0.0; }
 
 TC_API tc_status tc_response_dup(tc_response **out, const tc_response *r) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(r), "r");
-    return guarded([&] {
-        *out = new tc_response(*r);
-        return TC_OK;
-    });
+    return tc::capi::dup_object(out, r, "r");
 }
 
-TC_API void tc_response_free(tc_response *r) {
-    if (!valid(r)) return;
-    r->tag = tc::capi::kDeadTag;
-    delete r;
-}
+TC_API void tc_response_free(tc_response *r) { tc::capi::free_object(r); }
 
 TC_API tc_status tc_response_to_json(char **out, const tc_response *r) {
     TC_CHECK_ARG(out != nullptr, "out");

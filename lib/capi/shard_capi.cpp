@@ -191,26 +191,15 @@ TC_API const tc_transport *tc_shard_transport(const tc_shard *shard) {
 }
 
 TC_API tc_status tc_shard_dup(tc_shard **out, const tc_shard *shard) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(shard), "shard");
-    return guarded([&] {
-        *out = new tc_shard(*shard);
-        return TC_OK;
-    });
+    return tc::capi::dup_object(out, shard, "shard");
 }
 
-TC_API void tc_shard_free(tc_shard *shard) {
-    if (!valid(shard)) return;
-    shard->tag = tc::capi::kDeadTag;
-    delete shard;
-}
+TC_API void tc_shard_free(tc_shard *shard) { tc::capi::free_object(shard); }
 
 TC_API tc_status tc_shard_to_json(char **out, const tc_shard *shard, int include_secret) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(shard), "shard");
-    return guarded([&] { return tc::capi::json_out(out, tc::helix::encode_shard(as_helix(*shard), include_secret != 0)); });
+    return tc::capi::object_to_json(out, shard, "shard", [include_secret](const tc_shard &s) {
+        return tc::helix::encode_shard(as_helix(s), include_secret != 0);
+    });
 }
 
 TC_API size_t tc_shard_list_count(const tc_shard_list *list) { return valid(list) ? list->items.size() : 0; }
@@ -220,20 +209,10 @@ TC_API const tc_shard *tc_shard_list_get(const tc_shard_list *list, size_t index
 }
 
 TC_API tc_status tc_shard_list_dup(tc_shard_list **out, const tc_shard_list *list) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(list), "list");
-    return guarded([&] {
-        *out = new tc_shard_list(*list);
-        return TC_OK;
-    });
+    return tc::capi::dup_object(out, list, "list");
 }
 
-TC_API void tc_shard_list_free(tc_shard_list *list) {
-    if (!valid(list)) return;
-    list->tag = tc::capi::kDeadTag;
-    delete list;
-}
+TC_API void tc_shard_list_free(tc_shard_list *list) { tc::capi::free_object(list); }
 
 TC_API tc_status tc_shard_list_to_json(char **out, const tc_shard_list *list) {
     TC_CHECK_ARG(out != nullptr, "out");
@@ -277,20 +256,10 @@ TC_API const tc_shard *tc_shard_update_result_shard(const tc_shard_update_result
 TC_API size_t tc_shard_update_result_failed(const tc_shard_update_result *r) { return valid(r) ? r->failed : 0; }
 
 TC_API tc_status tc_shard_update_result_dup(tc_shard_update_result **out, const tc_shard_update_result *r) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(r), "r");
-    return guarded([&] {
-        *out = new tc_shard_update_result(*r);
-        return TC_OK;
-    });
+    return tc::capi::dup_object(out, r, "r");
 }
 
-TC_API void tc_shard_update_result_free(tc_shard_update_result *r) {
-    if (!valid(r)) return;
-    r->tag = tc::capi::kDeadTag;
-    delete r;
-}
+TC_API void tc_shard_update_result_free(tc_shard_update_result *r) { tc::capi::free_object(r); }
 
 TC_API tc_status tc_shard_update_result_to_json(char **out, const tc_shard_update_result *r) {
     TC_CHECK_ARG(out != nullptr, "out");

@@ -271,26 +271,13 @@ TC_API const char *tc_subscription_user_id(const tc_subscription *s) {
 }
 
 TC_API tc_status tc_subscription_dup(tc_subscription **out, const tc_subscription *s) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(s), "s");
-    return guarded([&] {
-        *out = new tc_subscription(*s);
-        return TC_OK;
-    });
+    return tc::capi::dup_object(out, s, "s");
 }
 
-TC_API void tc_subscription_free(tc_subscription *s) {
-    if (!valid(s)) return;
-    s->tag = tc::capi::kDeadTag;
-    delete s;
-}
+TC_API void tc_subscription_free(tc_subscription *s) { tc::capi::free_object(s); }
 
 TC_API tc_status tc_subscription_to_json(char **out, const tc_subscription *s) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(s), "s");
-    return guarded([&] { return tc::capi::json_out(out, encode(*s)); });
+    return tc::capi::object_to_json(out, s, "s", encode);
 }
 
 TC_API size_t tc_subscription_list_count(const tc_subscription_list *list) { return valid(list) ? list->items.size() : 0; }
@@ -336,20 +323,10 @@ TC_API int64_t tc_subscription_batch_max_total_cost(const tc_subscription_batch 
 }
 
 TC_API tc_status tc_subscription_batch_dup(tc_subscription_batch **out, const tc_subscription_batch *b) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(b), "b");
-    return guarded([&] {
-        *out = new tc_subscription_batch(*b);
-        return TC_OK;
-    });
+    return tc::capi::dup_object(out, b, "b");
 }
 
-TC_API void tc_subscription_batch_free(tc_subscription_batch *b) {
-    if (!valid(b)) return;
-    b->tag = tc::capi::kDeadTag;
-    delete b;
-}
+TC_API void tc_subscription_batch_free(tc_subscription_batch *b) { tc::capi::free_object(b); }
 
 TC_API tc_status tc_subscription_batch_to_json(char **out, const tc_subscription_batch *b) {
     TC_CHECK_ARG(out != nullptr, "out");

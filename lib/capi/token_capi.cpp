@@ -1,6 +1,6 @@
 // tc_token_*: get, validate and revoke the app access token.
 #include "capi/guard.hpp"
-#include "capi/handles.hpp"
+#include "capi/objects.hpp"
 #include "capi/loop.hpp"
 #include "capi/response.hpp"
 #include "helix/oauth.hpp"
@@ -209,20 +209,10 @@ TC_API const char *tc_token_scope(const tc_token *t, size_t index) {
 }
 
 TC_API tc_status tc_token_dup(tc_token **out, const tc_token *t) {
-    TC_CHECK_ARG(out != nullptr, "out");
-    *out = nullptr;
-    TC_CHECK_ARG(valid(t), "t");
-    return guarded([&] {
-        *out = new tc_token(*t);
-        return TC_OK;
-    });
+    return tc::capi::dup_object(out, t, "t");
 }
 
-TC_API void tc_token_free(tc_token *t) {
-    if (!valid(t)) return;
-    t->tag = tc::capi::kDeadTag;
-    delete t;
-}
+TC_API void tc_token_free(tc_token *t) { tc::capi::free_object(t); }
 
 TC_API tc_status tc_token_to_json(char **out, const tc_token *t, int include_secret) {
     TC_CHECK_ARG(out != nullptr, "out");
