@@ -72,3 +72,23 @@ double now_ms(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
+
+typedef struct made_conduit {
+    tc_status status;
+    char id[80];
+} made_conduit;
+
+static void record_made_conduit(tc_status status, const tc_conduit *conduit, void *userdata) {
+    made_conduit *rec = (made_conduit *)userdata;
+    rec->status = status;
+    if (conduit != NULL) snprintf(rec->id, sizeof rec->id, "%s", tc_conduit_id(conduit));
+}
+
+void fixture_make_conduit(tc_conduits *c, int shards, char *id_out) {
+    made_conduit rec = {TC_ERROR, ""};
+    tc_op_id id = 0;
+    assert_int_equal(tc_conduit_create(&id, c, shards, record_made_conduit, &rec), TC_OK);
+    assert_int_equal(tc_conduits_await(c, id, 10000), TC_OK);
+    if (rec.status != TC_OK) fail_msg("creating a conduit: %s", tc_strerror(rec.status));
+    snprintf(id_out, 80, "%s", rec.id);
+}

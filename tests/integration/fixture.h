@@ -36,6 +36,10 @@ typedef struct call_record {
 /* A tc_response_cb that fills a call_record (userdata). */
 void record_response(tc_status status, const tc_response *r, void *userdata);
 
+/* Creates a conduit with `shards` shards (failing the test otherwise) and
+ * copies its id into id_out (at least 80 bytes). */
+void fixture_make_conduit(tc_conduits *c, int shards, char *id_out);
+
 /* Runs the loop until nothing is pending; fails the test after timeout_ms. */
 void run_all(tc_conduits *c, int timeout_ms);
 

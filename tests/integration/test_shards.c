@@ -15,25 +15,6 @@
 
 #define SECRET "0123456789abcdef0123"
 
-typedef struct conduit_record {
-    tc_status status;
-    char id[80];
-} conduit_record;
-
-static void record_conduit(tc_status status, const tc_conduit *conduit, void *userdata) {
-    conduit_record *rec = (conduit_record *)userdata;
-    rec->status = status;
-    if (conduit != NULL) snprintf(rec->id, sizeof rec->id, "%s", tc_conduit_id(conduit));
-}
-
-static void make_conduit(tc_conduits *c, int shards, char *id_out) {
-    conduit_record rec = {TC_ERROR, ""};
-    tc_op_id id = 0;
-    assert_int_equal(tc_conduit_create(&id, c, shards, record_conduit, &rec), TC_OK);
-    assert_int_equal(tc_conduits_await(c, id, 10000), TC_OK);
-    assert_int_equal(rec.status, TC_OK);
-    strcpy(id_out, rec.id);
-}
 
 typedef struct shards_record {
     int calls;
@@ -116,7 +97,7 @@ static void test_assign_with_per_shard_results(void **state) {
     assert_int_equal(tcmock_control(m, "config", "{\"allow_http_callbacks\":true}"), 0);
     assert_int_equal(tcmock_control(m, "sessions", "{\"session_id\":\"session-one\"}"), 0);
     c = manager_for(m);
-    make_conduit(c, 4, conduit);
+    fixture_make_conduit(c, 4, conduit);
 
     /* A fresh conduit lists no shards: only assigned ones are. */
     list = list_shards(c, conduit, NULL);
@@ -184,7 +165,7 @@ static void test_failed_challenge_is_visible(void **state) {
 
     assert_int_equal(tcmock_control(m, "config", "{\"allow_http_callbacks\":true}"), 0);
     c = manager_for(m);
-    make_conduit(c, 1, conduit);
+    fixture_make_conduit(c, 1, conduit);
     snprintf(callback, sizeof callback, "%s/cb", responder_url(web));
     assert_int_equal(tc_transport_webhook_new(&hook, callback, SECRET), TC_OK);
     a.shard_id = "0";
@@ -219,7 +200,7 @@ static void test_listing_follows_every_cursor(void **state) {
     m = fixture_mock(&mc);
     assert_int_equal(tcmock_control(m, "sessions", "{\"session_id\":\"s\"}"), 0);
     c = manager_for(m);
-    make_conduit(c, 40, conduit);
+    fixture_make_conduit(c, 40, conduit);
     assert_int_equal(tc_transport_websocket_new(&ws, "s"), TC_OK);
     for (i = 0; i < 40; i++) {
         snprintf(ids[i], sizeof ids[i], "%d", i);
@@ -266,7 +247,7 @@ static void test_create_shard_fills_then_grows(void **state) {
 
     assert_int_equal(tcmock_control(m, "config", "{\"allow_http_callbacks\":true}"), 0);
     c = manager_for(m);
-    make_conduit(c, 2, conduit);
+    fixture_make_conduit(c, 2, conduit);
     snprintf(base, sizeof base, "%s/eventsub", responder_url(web));
     memset(recs, 0, sizeof recs);
     /* Three at once: they must not pick the same shard. */
@@ -346,7 +327,7 @@ static void test_safe_scale_down(void **state) {
 
     assert_int_equal(tcmock_control(m, "config", "{\"allow_http_callbacks\":true}"), 0);
     c = manager_for(m);
-    make_conduit(c, 3, conduit);
+    fixture_make_conduit(c, 3, conduit);
     for (i = 0; i < 3; i++) {
         char body[64];
         snprintf(body, sizeof body, "{\"session_id\":\"%s\"}", names[i]);

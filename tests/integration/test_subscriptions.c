@@ -13,25 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct conduit_record {
-    tc_status status;
-    char id[80];
-} conduit_record;
-
-static void record_conduit(tc_status status, const tc_conduit *conduit, void *userdata) {
-    conduit_record *rec = (conduit_record *)userdata;
-    rec->status = status;
-    if (conduit != NULL) snprintf(rec->id, sizeof rec->id, "%s", tc_conduit_id(conduit));
-}
-
-static void make_conduit(tc_conduits *c, char *id_out) {
-    conduit_record rec = {TC_ERROR, ""};
-    tc_op_id id = 0;
-    assert_int_equal(tc_conduit_create(&id, c, 1, record_conduit, &rec), TC_OK);
-    assert_int_equal(tc_conduits_await(c, id, 10000), TC_OK);
-    assert_int_equal(rec.status, TC_OK);
-    strcpy(id_out, rec.id);
-}
 
 /* n specs for broadcasters first..first+n-1; the strings live in `conditions`. */
 static tc_subscription_spec *make_specs(size_t n, int first, char (**conditions)[64]) {
@@ -140,7 +121,7 @@ static void test_create_then_adopt(void **state) {
     m = fixture_mock(&mc);
     o = fixture_options(m);
     c = fixture_manager(&o);
-    make_conduit(c, conduit);
+    fixture_make_conduit(c, 1, conduit);
 
     first = create_batch(c, conduit, specs, 50);
     assert_int_equal(first.status, TC_OK);
@@ -221,7 +202,7 @@ static void test_no_duplicates_nothing_lost_under_faults(void **state) {
     o = fixture_options(m);
     o.max_attempts = 10;
     c = fixture_manager(&o);
-    make_conduit(c, conduit);
+    fixture_make_conduit(c, 1, conduit);
     assert_int_equal(tcmock_control(m, "config",
                                     "{\"fail_rate\":0.05,\"drop_rate\":0.02,\"drop_after_rate\":0.02,\"seed\":11}"),
                      0);
@@ -253,7 +234,7 @@ static void test_budget_and_bad_specs(void **state) {
     tc_subscription_spec bad = {"stream.online", "1", "[1,2]"};
     batch_record rec;
 
-    make_conduit(c, conduit);
+    fixture_make_conduit(c, 1, conduit);
     assert_int_equal(tcmock_control(m, "config", "{\"max_total_cost\":4}"), 0);
     rec = create_batch(c, conduit, specs, 6);
     assert_int_equal(rec.status, TC_EPARTIAL);
@@ -294,7 +275,7 @@ static void test_delete_cleanup_reconcile(void **state) {
     tc_op_id id = 0;
     char broken_id[64], extra_id[64], deleted_id[64];
 
-    make_conduit(c, conduit);
+    fixture_make_conduit(c, 1, conduit);
     made = create_batch(c, conduit, specs, 10);
     assert_int_equal(made.status, TC_OK);
     snprintf(deleted_id, sizeof deleted_id, "%s", tc_subscription_id(tc_subscription_batch_subscription(made.batch, 0)));
@@ -376,7 +357,7 @@ static void test_cancel_a_long_batch(void **state) {
     tc_batch_options bo = TC_BATCH_OPTIONS_INIT;
     tc_op_id id = 0;
 
-    make_conduit(c, conduit);
+    fixture_make_conduit(c, 1, conduit);
     assert_int_equal(tcmock_control(m, "config", "{\"latency_ms\":50}"), 0);
     memset(&rec, 0, sizeof rec);
     bo.concurrency = 4;
