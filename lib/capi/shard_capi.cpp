@@ -57,8 +57,7 @@ std::shared_ptr<tc_shard_update_result> wrap_outcomes(Outcomes &&outcomes) {
         } else {
             // Twitch's per-shard errors are about what we sent; a shard it did
             // not mention at all means its answer was incomplete.
-            item.status = o.code.empty() && o.message.find("neither") != std::string::npos ? TC_EPROTOCOL
-                                                                                          : TC_EBADREQUEST;
+            item.status = o.unmentioned ? TC_EPROTOCOL : TC_EBADREQUEST;
             item.message = o.message;
             item.code = o.code;
             ++obj->failed;

@@ -103,6 +103,7 @@ bool parse_shard_update(const std::string &body, const std::vector<ShardAssignme
             o.shard = ok->second;
             o.shard.transport.secret = assignment.transport.secret;  // ours to keep; Twitch never echoes it
         } else {
+            o.unmentioned = true;
             o.message = "Twitch's answer mentions neither an update nor an error for this shard";
         }
         out->push_back(std::move(o));

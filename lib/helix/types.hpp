@@ -36,6 +36,7 @@ struct Conduit {
 struct ShardOutcome {
     std::string shard_id;
     bool ok = false;
+    bool unmentioned = false;  // in neither data[] nor errors[]: an incomplete answer
     std::string message;  // Twitch's per-shard message when !ok
     std::string code;     // Twitch's per-shard code when !ok
     Shard shard;          // the updated shard when ok
