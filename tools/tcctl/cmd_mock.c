@@ -1,0 +1,111 @@
+/* tcctl mock: the bundled mock Twitch server in the foreground until SIGINT/SIGTERM. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcctl.h"
+#include "tcmock.h"
+
+static int parse_rate(const char *text, double *out) {
+    char *end = NULL;
+    double d;
+    errno = 0;
+    d = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !(d >= 0.0 && d <= 1.0)) return -1;
+    *out = d;
+    return 0;
+}
+
+int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv) {
+    tcctl_flag flags[] = {{"--port", 1, NULL},       {"--page-size", 1, NULL}, {"--max-total-cost", 1, NULL},
+                          {"--latency-ms", 1, NULL}, {"--fail-rate", 1, NULL}, {"--ratelimit", 1, NULL},
+                          {"--seed", 1, NULL},       {"--allow-http-callbacks", 0, NULL}};
+    enum { F_PORT, F_PAGE, F_COST, F_LATENCY, F_FAIL, F_RATELIMIT, F_SEED, F_ALLOW_HTTP, F_N };
+    tcmock_config cfg;
+    tcmock *m = NULL;
+    char *pos[1];
+    char err[512], url[256];
+    int npos, sig = 0;
+    long v;
+    sigset_t stop;
+
+    if (tcctl_parse_flags("mock", argc, argv, flags, F_N, pos, 0, &npos) != 0) return TCCTL_EXIT_USAGE;
+    tcmock_config_init(&cfg);
+    if (flags[F_PORT].value != NULL) {
+        if (tcctl_parse_int(flags[F_PORT].value, 0, 65535, &v) != 0)
+            return tcctl_usage("mock", "--port needs an integer in 0..65535");
+        cfg.port = (unsigned short)v;
+    }
+    if (flags[F_PAGE].value != NULL) {
+        if (tcctl_parse_int(flags[F_PAGE].value, 1, 100000, &v) != 0)
+            return tcctl_usage("mock", "--page-size needs an integer in 1..100000");
+        cfg.page_size = (int)v;
+    }
+    if (flags[F_COST].value != NULL) {
+        if (tcctl_parse_int(flags[F_COST].value, 0, 1000000000L, &v) != 0)
+            return tcctl_usage("mock", "--max-total-cost needs an integer in 0..1000000000");
+        cfg.max_total_cost = v;
+    }
+    if (flags[F_LATENCY].value != NULL) {
+        if (tcctl_parse_int(flags[F_LATENCY].value, 0, 600000, &v) != 0)
+            return tcctl_usage("mock", "--latency-ms needs an integer in 0..600000");
+        cfg.latency_ms = (int)v;
+    }
+    if (flags[F_FAIL].value != NULL && parse_rate(flags[F_FAIL].value, &cfg.fail_rate) != 0)
+        return tcctl_usage("mock", "--fail-rate needs a number in 0..1");
+    if (flags[F_RATELIMIT].value != NULL) {
+        if (tcctl_parse_int(flags[F_RATELIMIT].value, 1, 1000000000L, &v) != 0)
+            return tcctl_usage("mock", "--ratelimit needs an integer in 1..1000000000");
+        cfg.ratelimit_limit = (int)v;
+    }
+    if (flags[F_SEED].value != NULL) {
+        if (tcctl_parse_int(flags[F_SEED].value, 0, 2147483647L, &v) != 0)
+            return tcctl_usage("mock", "--seed needs a non-negative integer");
+        cfg.seed = (unsigned long long)v;
+    }
+    if (flags[F_ALLOW_HTTP].value != NULL) cfg.allow_http_callbacks = 1;
+    /* Only credentials given as flags configure the mock; the environment's are for Twitch. */
+    if (g->client_id_from_flag) cfg.client_id = g->client_id;
+    if (g->client_secret_from_flag) cfg.client_secret = g->client_secret;
+
+    /* Block the stop signals before the server starts its threads, so that
+     * they inherit the mask and sigwait() below receives the signal. */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (tcmock_start(&m, &cfg, err, sizeof err) != 0) {
+        tcctl_err("cannot start the mock server: %s", err);
+        tcctl_err("pick another --port (0 chooses a free one)");
+        return TCCTL_EXIT_FAILURE;
+    }
+    snprintf(url, sizeof url, "%s", tcmock_auth_base(m));
+    if (strlen(url) > strlen("/oauth2")) url[strlen(url) - strlen("/oauth2")] = '\0';
+    if (tcctl_json_mode()) {
+        tcctl_buf b = {NULL, 0, 0};
+        tcctl_buf_add(&b, "{\"url\":");
+        tcctl_buf_json_str(&b, url);
+        tcctl_buf_addf(&b, ",\"port\":%u,\"helix_base\":", (unsigned)tcmock_port(m));
+        tcctl_buf_json_str(&b, tcmock_helix_base(m));
+        tcctl_buf_add(&b, ",\"auth_base\":");
+        tcctl_buf_json_str(&b, tcmock_auth_base(m));
+        tcctl_buf_add(&b, "}");
+        tcctl_print_json(b.data);
+        tcctl_buf_free(&b);
+    } else {
+        tcctl_out("tc-mock listening on %s\n", url);
+        tcctl_out("helix base: %s\nauth base: %s\n", tcmock_helix_base(m), tcmock_auth_base(m));
+    }
+    fflush(stdout);
+    while (sigwait(&stop, &sig) != 0) {
+    }
+    tcmock_stop(m);
+    return TCCTL_EXIT_OK;
+}

@@ -1,0 +1,162 @@
+/*
+ * tcctl: shared declarations of the command-line tool. Everything it does with
+ * Twitch goes through the public C API (<twitchconduits.h>).
+ */
+#ifndef TCCTL_H
+#define TCCTL_H
+
+#include <stddef.h>
+
+#include <twitchconduits.h>
+
+/* Exit codes (documented in `tcctl --help`). */
+enum {
+    TCCTL_EXIT_OK = 0,
+    TCCTL_EXIT_FAILURE = 1, /* Twitch or network error */
+    TCCTL_EXIT_USAGE = 2,
+    TCCTL_EXIT_PARTIAL = 3, /* some items of a batch failed (TC_EPARTIAL) */
+    TCCTL_EXIT_CREDENTIALS = 4
+};
+
+/* ---- args.c: global flags and per-command flag parsing ---- */
+
+typedef struct tcctl_globals {
+    int json;
+    int help;
+    const char *api_base;
+    const char *auth_base;
+    const char *client_id;
+    const char *client_secret;
+    const char *app_token;
+    const char *ca_file;
+    int client_id_from_flag;     /* given on the command line (not from the env) */
+    int client_secret_from_flag;
+} tcctl_globals;
+
+/* One command flag. takes_value: 0 = boolean, 1 = needs a value. */
+typedef struct tcctl_flag {
+    const char *name; /* "--type" */
+    int takes_value;
+    const char *value; /* set by tcctl_parse_flags: the value, or "1" for a boolean */
+} tcctl_flag;
+
+/* Removes the global flags from anywhere in argv (before `--`), filling g and
+ * applying the environment defaults. Returns the new argc, or -1 after
+ * printing a usage error. */
+int tcctl_parse_globals(int argc, char **argv, tcctl_globals *g);
+
+/* Parses what is left of a command's arguments: flags from `flags` (count n,
+ * "--name value" or "--name=value") and positional arguments, which are
+ * collected in pos (at most max_pos; *npos receives how many). Returns 0, or
+ * -1 after printing a usage error naming the command. */
+int tcctl_parse_flags(const char *cmd, int argc, char **argv, tcctl_flag *flags, size_t n, char **pos,
+                      int max_pos, int *npos);
+
+/* A strict non-negative decimal integer in [min, max]; -1 on error. */
+int tcctl_parse_int(const char *text, long min, long max, long *out);
+
+/* ---- output.c: tables, JSON, colours, progress, messages ---- */
+
+/* Registers a secret: every message tcctl prints has it replaced by "***". */
+void tcctl_add_secret(const char *secret);
+/* Configures output once the globals are known. */
+void tcctl_output_init(int json);
+int tcctl_json_mode(void);
+/* Colour escape or "" (only on a terminal, never with --json or NO_COLOR). */
+const char *tcctl_color(const char *ansi);
+const char *tcctl_reset(void);
+
+/* printf to stderr with "tcctl: " in front, secrets redacted. */
+void tcctl_err(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* printf to stdout, secrets redacted. */
+void tcctl_out(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* A growable string. */
+typedef struct tcctl_buf {
+    char *data;
+    size_t len, cap;
+} tcctl_buf;
+void tcctl_buf_add(tcctl_buf *b, const char *text);
+void tcctl_buf_addf(tcctl_buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Appends text as a quoted JSON string (NULL gives null). */
+void tcctl_buf_json_str(tcctl_buf *b, const char *text);
+void tcctl_buf_free(tcctl_buf *b);
+
+/* A table: header cells, then rows; printed with aligned columns. */
+typedef struct tcctl_table tcctl_table;
+tcctl_table *tcctl_table_new(size_t columns, const char *const *headers);
+/* Adds a row of `columns` cells (copied; NULL prints "-"). */
+void tcctl_table_row(tcctl_table *t, const char *const *cells);
+size_t tcctl_table_rows(const tcctl_table *t);
+void tcctl_table_print(const tcctl_table *t);
+void tcctl_table_free(tcctl_table *t);
+
+/* Prints one JSON document on stdout (secrets redacted), with a newline. */
+void tcctl_print_json(const char *json);
+
+/* A progress bar with rate and ETA on stderr, only when stderr is a terminal. */
+typedef struct tcctl_progress {
+    double started_ms;
+    int active;
+    const char *label;
+} tcctl_progress;
+void tcctl_progress_start(tcctl_progress *p, const char *label);
+void tcctl_progress_cb(size_t done, size_t total, void *userdata); /* a tc_progress_cb */
+void tcctl_progress_end(tcctl_progress *p);
+
+/* ---- client.c: the manager, credentials, errors and exit codes ---- */
+
+/* Creates the manager from the globals. extra_flags: TC_CONDUITS_F_*. On
+ * failure prints what to do and returns the exit code (4 without
+ * credentials), else 0 with *out set. */
+int tcctl_client_new(const tcctl_globals *g, unsigned int extra_flags, tc_conduits **out);
+
+/* The result of one operation, captured inside its callback. */
+typedef struct tcctl_result {
+    tc_status status;
+    int http_status;
+    char message[512];
+} tcctl_result;
+/* Records status, tc_last_http_status() and tc_last_error_message(). */
+void tcctl_result_capture(tcctl_result *r, tc_status status);
+
+/* Waits for a submitted operation; when the submit itself failed, records it
+ * in r. Returns r->status. */
+tc_status tcctl_finish(tc_conduits *c, tc_status submitted, const tc_op_id *id, tcctl_result *r);
+
+/* Reports a failed operation (stderr, plus the JSON error document with
+ * --json) with a hint of what to do next; returns the exit code. */
+int tcctl_fail(const char *what, const tcctl_result *r);
+/* The exit code for a completion status. */
+int tcctl_exit_code(tc_status st);
+/* Prints a usage error plus a pointer to the command's help; returns 2. */
+int tcctl_usage(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* ---- commands: argv starts after the command word ---- */
+int tcctl_cmd_token(const tcctl_globals *g, int argc, char **argv);
+int tcctl_cmd_conduits(const tcctl_globals *g, int argc, char **argv);
+int tcctl_cmd_shards(const tcctl_globals *g, int argc, char **argv);
+int tcctl_cmd_subs(const tcctl_globals *g, int argc, char **argv);
+int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv);
+
+/* help.c: help texts. `topic` is "" (global), "token", "conduits", ... */
+void tcctl_help(const char *topic);
+int tcctl_has_help(const char *topic);
+
+#endif /* TCCTL_H */
