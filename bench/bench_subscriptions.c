@@ -22,15 +22,17 @@
  *   3. list        L subscriptions (page_size 100) created fast through
  *                  parallel batches, L/10 of them on a conduit of their own;
  *                  then tc_subscriptions_list with a page callback that only
- *                  counts, once filtered to that conduit (L/10 items) and once
- *                  over everything (L items). The page callback samples heap
- *                  in use (mallinfo2) and RSS (/proc/self/statm): the peak
- *                  growth during a listing, over what was in use when it
- *                  started (after creation, after malloc_trim), must not grow
- *                  with the count beyond about one page. The mock keeps its
- *                  subscriptions in this process too, which is why only the
- *                  growth during the listing is the library's. Baseline: raw
- *                  libcurl fetching the same pages one after the other.
+ *                  counts, timed, once filtered to that conduit (L/10 items)
+ *                  and once over everything (L items). Baseline: raw libcurl
+ *                  fetching the same pages one after the other (no parsing).
+ *                  Then both listings again with a page callback that samples
+ *                  RSS (/proc/self/statm, every page) and heap in use
+ *                  (mallinfo2, ~50 times per listing: it is slow on a big
+ *                  heap): the peak growth during a listing, over what was in
+ *                  use when it started (after creation and malloc_trim), must
+ *                  not grow with the count beyond about one page (checked).
+ *                  The mock keeps its subscriptions in this process too, which
+ *                  is why only the growth during the listing is the library's.
  *
  * Exit status: 0 when every item, count and listing checked out; 1 when any
  * failed (failures are counted and the first few printed); 2 on a usage or
@@ -634,6 +636,18 @@ static void part_ratelimit(long n, int bucket, double window_s) {
 #define LIST_CREATE_BATCH 10000
 #define LIST_PARALLEL_BATCHES 4
 #define LIST_BATCH_CONCURRENCY 32
+#define LIST_ROUNDS 3
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n (odd) values; sorts them. */
+static double median(double *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
 
 typedef struct list_run {
     size_t items;
@@ -758,27 +772,42 @@ static void part_list(long n) {
     free_specs(&s);
     fflush(stdout);
 
-    /* Baseline: the same pages through raw libcurl. */
+    /* Timed, LIST_ROUNDS rounds alternating which path goes first, median
+     * per path: raw libcurl over the same pages (the baseline), the library
+     * over conduit A (L/10) and over everything (L), its page callback only
+     * counting. */
     char *token = access_token(c);
     long raw_pages = 0;
-    size_t page_bytes = 0;
-    t0 = now_ns();
-    size_t raw_items = raw_list(tcmock_helix_base(m), token, &raw_pages, &page_bytes);
-    double raw_s = secs_since(t0);
-    free(token);
-    if (raw_items != (size_t)n) failure("raw list: %zu items listed, expected %ld", raw_items, n);
-    printf("  raw libcurl: %zu in %ld pages in %.2f s (%.0f items/s); largest page body %zu bytes\n", raw_items,
-           raw_pages, raw_s, (double)raw_items / raw_s, page_bytes);
-
-    /* Timed: the page callback only counts. */
+    size_t page_bytes = 0, raw_items = 0;
+    double raw_t[LIST_ROUNDS], small_t[LIST_ROUNDS], large_t[LIST_ROUNDS];
     list_run small, large;
-    double small_s = list_once(c, conduit_a, (size_t)small_n, 0, &small, "list conduit A");
-    double large_s = list_once(c, NULL, (size_t)n, 0, &large, "list all");
-    printf("  library, %ld (conduit A): %ld pages in %.2f s (%.0f items/s)\n", small_n, small.pages, small_s,
-           (double)small.items / small_s);
-    printf("  library, %ld (all):       %ld pages in %.2f s (%.0f items/s); last page says total %" PRId64 "\n", n,
-           large.pages, large_s, (double)large.items / large_s, large.total);
-    if (large.total != n) failure("list all: the pages report total %" PRId64 ", expected %ld", large.total, n);
+    for (int round = 0; round < LIST_ROUNDS; ++round) {
+        for (int k = 0; k < 2; ++k) {
+            if ((k == 0) == (round % 2 == 0)) {
+                t0 = now_ns();
+                raw_items = raw_list(tcmock_helix_base(m), token, &raw_pages, &page_bytes);
+                raw_t[round] = secs_since(t0);
+                if (raw_items != (size_t)n) failure("raw list: %zu items listed, expected %ld", raw_items, n);
+            } else {
+                small_t[round] = list_once(c, conduit_a, (size_t)small_n, 0, &small, "list conduit A");
+                large_t[round] = list_once(c, NULL, (size_t)n, 0, &large, "list all");
+                if (large.total != n) {
+                    failure("list all: the pages report total %" PRId64 ", expected %ld", large.total, n);
+                }
+            }
+        }
+        printf("  round %d: raw libcurl %.2f s, library %.2f s (all), %.3f s (conduit A)\n", round + 1, raw_t[round],
+               large_t[round], small_t[round]);
+    }
+    free(token);
+    double raw_s = median(raw_t, LIST_ROUNDS), small_s = median(small_t, LIST_ROUNDS);
+    double large_s = median(large_t, LIST_ROUNDS);
+    printf("  raw libcurl: %zu in %ld pages, median %.2f s (%.0f items/s); largest page body %zu bytes\n", raw_items,
+           raw_pages, raw_s, (double)raw_items / raw_s, page_bytes);
+    printf("  library, %ld (conduit A): %ld pages, median %.3f s (%.0f items/s)\n", small_n, small.pages, small_s,
+           (double)small_n / small_s);
+    printf("  library, %ld (all):       %ld pages, median %.2f s (%.0f items/s); last page says total %" PRId64 "\n",
+           n, large.pages, large_s, (double)n / large_s, large.total);
 
     /* Memory: the same two listings again, sampling in the page callback. */
     list_run small_mem, large_mem;
@@ -798,11 +827,11 @@ static void part_list(long n) {
     int memory_ok = heap_extra <= page_allowance && rss_extra <= page_allowance;
     double ratio = raw_s > 0 ? large_s / raw_s : 0.0;
     double linear = small_s > 0 ? large_s / (small_s * (double)n / (double)small_n) : 0.0;
-    printf("list: %ld in %.2f s, raw libcurl %.2f s, ratio %.2f; time vs %ld x %.0f: %.2f; peak growth heap %+.2f MiB "
-           "/ RSS %+.2f MiB vs %+.2f / %+.2f MiB for %ld, difference %+.2f / %+.2f MiB (target <= about one page, "
-           "%.2f MiB%s)\n",
-           n, large_s, raw_s, ratio, small_n, (double)n / (double)small_n, linear, mib(large_mem.heap_peak),
-           mib(large_mem.rss_peak), mib(small_mem.heap_peak), mib(small_mem.rss_peak), small_n, mib(heap_extra), mib(rss_extra),
+    printf("list: %ld in %.2f s, raw libcurl %.2f s, ratio %.2f; time per item %.2fx that of the %ld listing; peak "
+           "growth heap %+.2f MiB / RSS %+.2f MiB vs %+.2f / %+.2f MiB for %ld, difference %+.2f / %+.2f MiB (target "
+           "<= about one page, %.2f MiB%s)\n",
+           n, large_s, raw_s, ratio, linear, small_n, mib(large_mem.heap_peak), mib(large_mem.rss_peak),
+           mib(small_mem.heap_peak), mib(small_mem.rss_peak), small_n, mib(heap_extra), mib(rss_extra),
            mib(page_allowance), memory_ok ? "" : ", NOT MET");
     if (!memory_ok) failure("list: memory grew with the count (heap %+lld, RSS %+lld bytes beyond the smaller listing)",
                             heap_extra, rss_extra);

@@ -16,6 +16,7 @@ struct Engine::Job {
     Done done;
     State state = State::Queued;
     int attempts = 0;
+    int rate_limit_waits = 0;  // attempts that ended in a bucket 429
     int max_attempts = 0;
     bool retried_after_401 = false;
     bool counted_pacing = false;
@@ -64,14 +65,18 @@ uint64_t Engine::submit(Call call, Done done) {
     return ref.id;
 }
 
-void Engine::enqueue(Job &job) {
+void Engine::enqueue(Job &job, bool first) {
     job.state = Job::State::Queued;
     if (job.call.target == Call::Target::Auth) {
         // OAuth calls go to another host and bucket: no gate, no token.
         send(job, nullptr);
         return;
     }
-    ready_.push_back(job.id);
+    if (first) {
+        ready_.push_front(job.id);
+    } else {
+        ready_.push_back(job.id);
+    }
     pump();
 }
 
@@ -230,8 +235,9 @@ void Engine::on_attempt_done(uint64_t job_id, HttpResult &&result) {
         }
     } else {
         RetryDecision d = policy_.decide(result, job.call.method, job.call.unsafe_retry, job.attempts,
-                                         job.max_attempts, util::unix_millis_now());
+                                         job.max_attempts, util::unix_millis_now(), job.rate_limit_waits);
         if (d.retry) {
+            if (d.bucket_429) ++job.rate_limit_waits;
             logger_.log(TC_LOG_INFO, "%s %s: %s; retry %d in %lld ms", method_name(job.call.method),
                         job.call.path.c_str(), d.why.c_str(), job.attempts,
                         static_cast<long long>(d.delay_ms));
@@ -256,7 +262,9 @@ void Engine::retry_later(Job &job, int64_t delay_ms) {
         auto found = jobs_.find(id);
         if (found == jobs_.end()) return;
         found->second->timer = 0;
-        enqueue(*found->second);
+        // A retry is older than anything queued since: it goes first, so fresh
+        // work cannot take the points it waited for.
+        enqueue(*found->second, true);
     });
 }
 

@@ -87,7 +87,7 @@ public:
 private:
     struct Job;
 
-    void enqueue(Job &job);
+    void enqueue(Job &job, bool first = false);
     void wait_for_token(Job &job);
     void on_token_settled(tc_status status, const std::string &message);
     void pump();

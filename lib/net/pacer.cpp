@@ -47,7 +47,8 @@ int64_t Pacer::wait_ms(util::TimePoint now) {
     double need = 1.0 - points_;
     double by_rate = rate_per_ms_ > 0 ? need / rate_per_ms_ : kDefaultWindowMs;
     double by_reset = full_at_ > now ? static_cast<double>(util::millis_between(now, full_at_)) : by_rate;
-    return static_cast<int64_t>(std::ceil(std::min(by_rate, by_reset))) + 1;
+    // Rounded up, but no extra millisecond per point (that alone costs ~5% at 50/s).
+    return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(std::min(by_rate, by_reset))));
 }
 
 Pacer::Sent Pacer::on_send(util::TimePoint now, int64_t now_unix_ms) {

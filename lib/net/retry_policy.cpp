@@ -73,7 +73,7 @@ int64_t RetryPolicy::backoff_ms(int attempt) const {
 }
 
 RetryDecision RetryPolicy::decide(const HttpResult &result, tc_method method, bool unsafe_ok,
-                                  int attempt, int max_attempts, int64_t now_unix_ms) const {
+                                  int attempt, int max_attempts, int64_t now_unix_ms, int rate_limit_waits) const {
     RetryDecision d;
     if (result.canceled || result.too_large) return d;
     const bool is_post = method == TC_POST;
@@ -110,7 +110,7 @@ RetryDecision RetryPolicy::decide(const HttpResult &result, tc_method method, bo
     } else {
         return d;
     }
-    if (attempt >= max_attempts) {
+    if (d.bucket_429 ? rate_limit_waits >= kMaxRateLimitWaits : attempt - rate_limit_waits >= max_attempts) {
         d.why = "gave up after " + std::to_string(attempt) + " attempts; last: " + d.why;
         return d;
     }

@@ -30,9 +30,15 @@ class RetryPolicy {
 public:
     RetryPolicy(RetryConfig config, util::Jitter &jitter) : config_(config), jitter_(jitter) {}
 
-    // attempt: attempts made so far (1 after the first).
+    // attempt: attempts made so far (1 after the first); rate_limit_waits: how
+    // many of them ended in a bucket 429. Waiting out the bucket does not use up
+    // max_attempts (each wait is bounded by ratelimit_max_wait_ms instead, and
+    // their number by kMaxRateLimitWaits), so a busy bucket never fails a request
+    // that would succeed after the reset.
     RetryDecision decide(const HttpResult &result, tc_method method, bool unsafe_ok, int attempt,
-                         int max_attempts, int64_t now_unix_ms) const;
+                         int max_attempts, int64_t now_unix_ms, int rate_limit_waits = 0) const;
+
+    static constexpr int kMaxRateLimitWaits = 32;
 
     // Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))].
     int64_t backoff_ms(int attempt) const;

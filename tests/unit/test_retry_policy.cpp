@@ -305,8 +305,18 @@ static void attempts_cap(void **) {
             }
         }
     }
+    // Waiting out the bucket does not use up max_attempts...
     std::string reset = reset_in(1);
     RetryDecision d = p.decide(limited("0", reset.c_str()), TC_GET, false, 3, 3, kNowUnixMs);
+    assert_true(d.retry);
+    assert_true(d.bucket_429);
+    // ...and attempts that were 429 waits do not count against it either...
+    d = p.decide(http(503), TC_GET, false, 5, 3, kNowUnixMs, 3);
+    assert_true(d.retry);
+    d = p.decide(http(503), TC_GET, false, 6, 3, kNowUnixMs, 3);
+    assert_false(d.retry);
+    // ...but the number of waits is bounded.
+    d = p.decide(limited("0", reset.c_str()), TC_GET, false, 40, 3, kNowUnixMs, RetryPolicy::kMaxRateLimitWaits);
     assert_false(d.retry);
     assert_true(d.bucket_429);
     TC_ASSERT_CONTAINS(d.why, "gave up");
