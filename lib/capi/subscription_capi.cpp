@@ -16,7 +16,7 @@ using tc::core::BatchResult;
 
 tc_subscription make_subscription(tc::helix::Subscription &&s) {
     tc_subscription out;
-    out.user_id = tc::helix::condition_user(s.condition);
+    out.user_id = std::move(s.user);
     out.id = std::move(s.id);
     out.type = std::move(s.type);
     out.version = std::move(s.version);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <vector>
 
 namespace tc::helix {
@@ -36,6 +37,19 @@ void sort_keys(cJSON *node) {
     for (cJSON *c = node->child; c != nullptr; c = c->next) sort_keys(c);
 }
 
+// True when every object in `node` already lists its keys in sorted order.
+bool keys_sorted(const cJSON *node) {
+    const char *previous = nullptr;
+    for (const cJSON *c = node->child; c != nullptr; c = c->next) {
+        if (cJSON_IsObject(node)) {
+            if (previous != nullptr && std::strcmp(previous, c->string) > 0) return false;
+            previous = c->string;
+        }
+        if (c->child != nullptr && !keys_sorted(c)) return false;
+    }
+    return true;
+}
+
 int64_t number_or(const cJSON *obj, const char *key, int64_t fallback) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!cJSON_IsNumber(item) || item->valuedouble < -9e15 || item->valuedouble > 9e15) return fallback;
@@ -60,13 +74,19 @@ std::string subscription_key(const std::string &type, const std::string &version
     return type + '\n' + version + '\n' + condition;
 }
 
-std::string condition_user(const std::string &condition) {
-    util::JsonPtr json = util::json_parse(condition);
+namespace {
+std::string user_in(const cJSON *condition) {
     for (const char *key : {"broadcaster_user_id", "user_id", "to_broadcaster_user_id"}) {
-        const char *v = json ? util::json_string(json.get(), key) : nullptr;
+        const char *v = util::json_string(condition, key);
         if (v != nullptr && *v != '\0') return v;
     }
     return std::string();
+}
+}  // namespace
+
+std::string condition_user(const std::string &condition) {
+    util::JsonPtr json = util::json_parse(condition);
+    return json ? user_in(json.get()) : std::string();
 }
 
 net::Call create_subscription_call(const std::string &conduit_id, const SubscriptionSpec &spec) {
@@ -118,9 +138,14 @@ bool decode_subscription(const cJSON *json, Subscription *out, std::string *erro
     out->type = type;
     out->version = version;
     out->status = status;
-    util::JsonPtr cond(cJSON_Duplicate(condition, 1));
-    sort_keys(cond.get());
-    out->condition = util::json_print(cond.get());
+    out->user = user_in(condition);
+    if (keys_sorted(condition)) {
+        out->condition = util::json_print(condition);  // the common case: no copy needed
+    } else {
+        util::JsonPtr cond(cJSON_Duplicate(condition, 1));
+        sort_keys(cond.get());
+        out->condition = util::json_print(cond.get());
+    }
     const char *created_at = util::json_string(json, "created_at");
     out->created_at = created_at != nullptr ? created_at : "";
     out->cost = static_cast<int>(number_or(json, "cost", 0));

@@ -48,6 +48,7 @@ struct Subscription {
     std::string version;
     std::string status;     // open set
     std::string condition;  // the condition object as compact JSON with sorted keys
+    std::string user;       // the user it belongs to (see condition_user), "" if none
     std::string created_at;
     int cost = 0;
     Transport transport;
