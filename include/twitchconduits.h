@@ -15,5 +15,6 @@
 #include <twitchconduits/shard.h>
 #include <twitchconduits/subscription.h>
 #include <twitchconduits/users.h>
+#include <twitchconduits/webhook.h>
 
 #endif /* TWITCHCONDUITS_H */

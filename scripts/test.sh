@@ -5,8 +5,9 @@
 #   2. the installed library consumed through pkg-config
 #   3. ASan+UBSan build of the test suite
 #   4. TSan build of the test suite
-#   5. valgrind memcheck on the C tests
-#   6. the quick benchmark (prints its ratio; fails only if requests fail)
+#   5. the webhook fuzz target (clang libFuzzer, a fixed number of runs)
+#   6. valgrind memcheck on the C tests
+#   7. the quick benchmarks (print their ratios; fail only if requests fail)
 # The last line is the overall total: "N passed, M failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,6 +66,20 @@ section "TSan"
 configure "$out/tsan" -Db_sanitize=thread -Db_lundef=false -Dbench=false
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp" \
     run_suite tsan "$out/tsan" --num-processes 2 --suite api --suite unit --suite integration
+
+section "fuzzing (libFuzzer, fixed number of runs)"
+fuzz="$out/fuzz"
+[ -f "$fuzz/build.ninja" ] || CC=clang CXX=clang++ meson setup "$fuzz" "$top" -Db_lundef=false -Dbench=false >/dev/null || exit 1
+if ninja -C "$fuzz" tests/fuzz/fuzz_webhook >"$fuzz/build.log" 2>&1; then
+    rm -f "$fuzz"/meson-logs/testlog*.json
+    meson test -C "$fuzz" --no-rebuild --print-errorlogs --suite fuzz || status=1
+    cp "$fuzz/meson-logs/testlog.json" "$out/fuzz.json" 2>/dev/null
+    logs="$logs fuzz=$out/fuzz.json"
+else
+    cat "$fuzz/build.log"
+    extra="$extra fuzz-build=0:1"
+    status=1
+fi
 
 section "valgrind memcheck (C tests)"
 run_suite valgrind "$out/default" --num-processes 2 --timeout-multiplier 10 \

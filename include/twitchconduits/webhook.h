@@ -1,0 +1,204 @@
+/*
+ * twitchconduits: framework-neutral EventSub webhook handling.
+ *
+ * Give tc_webhook_handle() the request's headers and raw body, exactly as
+ * received; it answers what to send back (HTTP status, content type, body)
+ * and what arrived (a notification, a challenge, a revocation, or a rejected
+ * request). It does no I/O and calls no callback, so any HTTP framework (or
+ * a Go/Ruby/Python binding) can call it from its request handler.
+ *
+ * What it checks, in this order:
+ *  1. the body size (over max_body_bytes: 413, TC_ETOOLARGE);
+ *  2. the headers, whose names are matched case-insensitively:
+ *     Twitch-Eventsub-Message-Id, -Message-Timestamp, -Message-Signature and
+ *     -Message-Type are required; any of the seven Twitch-Eventsub-* headers
+ *     given twice, an empty or over-long id, a timestamp that is not
+ *     RFC 3339, or a signature that is not "sha256=" + 64 hex digits (either
+ *     case) is rejected with 403 and TC_ESIGNATURE;
+ *  3. the signature: HMAC-SHA256 over id + timestamp (the header texts
+ *     verbatim) + the raw body, computed with every secret of the verifier
+ *     and compared in constant time. A mismatch is 403, TC_ESIGNATURE;
+ *  4. the timestamp: older than max_age_s or further than max_future_s in
+ *     the future is 403, TC_ESTALE. The answer never says which secret was
+ *     tried or what the expected signature is;
+ *  5. the body: it must be one JSON object (strict RFC 8259, UTF-8) whose
+ *     shape fits the message type: a notification needs "subscription" (an
+ *     object with string "type" and "version") and "event"; a
+ *     webhook_callback_verification needs a string "challenge" (with
+ *     "subscription" for a subscription, "conduit_shard" for a conduit
+ *     shard); a revocation needs "subscription". Otherwise 400,
+ *     TC_EBADREQUEST. An unknown message type is 400 as well;
+ *  6. duplicates: a message id already accepted within dedupe_ttl_s gets the
+ *     same answer again (2xx, the challenge for a challenge), and the message
+ *     is flagged tc_webhook_message_is_duplicate(): do not dispatch it again.
+ *     Ids are recorded only for messages that passed 1-5.
+ *
+ * Answers: notification and revocation 204 with no body; challenge 200,
+ * "text/plain", the raw challenge (send exactly response_len bytes);
+ * rejections 400/403/413 with a short "text/plain" body that reveals nothing.
+ *
+ * The subscription type and version reported are the ones in the signed
+ * body; the unsigned Twitch-Eventsub-Subscription-* headers are ignored.
+ * The event is not parsed: tc_webhook_message_event_json() returns its raw
+ * JSON text, a copy of the bytes of the body.
+ *
+ * The dedupe store holds at most dedupe_capacity ids, each for dedupe_ttl_s;
+ * the oldest are dropped first. Only authentic messages are recorded, so a
+ * flood of forged requests cannot push ids out.
+ *
+ * Secrets: one verifier per webhook shard (or per callback); during a
+ * rotation add the new secret before updating the shard and remove the old
+ * one afterwards: meanwhile both are accepted. Secrets never appear in a
+ * message, a log or JSON, and are wiped when removed.
+ *
+ * Thread safety: tc_webhook_handle() and the secret functions may be called
+ * concurrently on one verifier from any thread; tc_webhook_verifier_free()
+ * must not race with them. A tc_webhook_message is immutable: read it from
+ * any thread, free it exactly once.
+ */
+#ifndef TWITCHCONDUITS_WEBHOOK_H
+#define TWITCHCONDUITS_WEBHOOK_H
+
+#include <twitchconduits/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Verifies and classifies webhook requests for one shard or callback. */
+typedef struct tc_webhook_verifier tc_webhook_verifier;
+/* One handled request: the answer and the classified message. */
+typedef struct tc_webhook_message tc_webhook_message;
+
+/* One request header as the HTTP framework gives it. */
+typedef struct tc_header {
+    const char *name;
+    const char *value;
+} tc_header;
+
+/* What a request turned out to be. Values are frozen. */
+typedef enum tc_webhook_kind {
+    TC_WEBHOOK_REJECTED = 0,     /* not answered 2xx: see the status */
+    TC_WEBHOOK_NOTIFICATION = 1, /* an event */
+    TC_WEBHOOK_VERIFICATION = 2, /* a challenge (subscription or conduit shard) */
+    TC_WEBHOOK_REVOCATION = 3    /* a subscription was revoked */
+} tc_webhook_kind;
+
+/* Returns the current time in milliseconds since the Unix epoch. */
+typedef int64_t (*tc_clock_cb)(void *userdata);
+
+#define TC_WEBHOOK_OPTIONS_VERSION 1
+
+/* Options for tc_webhook_verifier_new(). 0/NULL fields take the default
+ * given beside them. Append-only, like every options struct. */
+typedef struct tc_webhook_options {
+    unsigned int version;     /* TC_WEBHOOK_OPTIONS_VERSION */
+    long max_age_s;           /* reject older timestamps; 0 = 600 (Twitch's advice) */
+    long max_future_s;        /* reject timestamps further ahead; 0 = 60 */
+    size_t dedupe_capacity;   /* message ids remembered at most; 0 = 100000 */
+    long dedupe_ttl_s;        /* how long an id is remembered; 0 = 2 * max_age_s */
+    size_t max_body_bytes;    /* larger bodies get 413; 0 = 1 MiB */
+    tc_clock_cb clock_cb;     /* NULL = the system's real-time clock */
+    void *clock_userdata;
+} tc_webhook_options;
+
+#define TC_WEBHOOK_OPTIONS_INIT { TC_WEBHOOK_OPTIONS_VERSION, 0L, 0L, 0u, 0L, 0u, NULL, NULL }
+
+/* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
+TC_API tc_status tc_webhook_options_init(tc_webhook_options *opts, unsigned int version);
+
+/* A verifier with no secret yet (opts may be NULL for the defaults).
+ * TC_EINVAL names the field when a value is negative or out of range
+ * (max_age_s and dedupe_ttl_s up to 30 days, max_future_s up to 1 day). */
+TC_API tc_status tc_webhook_verifier_new(tc_webhook_verifier **out, const tc_webhook_options *opts);
+
+/* Free a verifier, wiping its secrets. NULL-safe. Messages it produced
+ * stay valid. */
+TC_API void tc_webhook_verifier_free(tc_webhook_verifier *verifier);
+
+/* Accept signatures made with `secret` (10..100 printable ASCII characters,
+ * as Twitch requires). TC_OK when already present; TC_ETOOLARGE beyond 16
+ * secrets. The secret is copied. */
+TC_API tc_status tc_webhook_verifier_add_secret(tc_webhook_verifier *verifier, const char *secret);
+
+/* Stop accepting `secret`. TC_ENOTFOUND when the verifier does not have it. */
+TC_API tc_status tc_webhook_verifier_remove_secret(tc_webhook_verifier *verifier, const char *secret);
+
+/* How many secrets the verifier accepts; 0 on a bad handle. */
+TC_API size_t tc_webhook_verifier_secret_count(const tc_webhook_verifier *verifier);
+
+/* Forget a recorded message id, so that Twitch's redelivery of it is
+ * dispatched again (for an application whose processing failed after the
+ * message was accepted). TC_ENOTFOUND when the id is not recorded. */
+TC_API tc_status tc_webhook_verifier_forget(tc_webhook_verifier *verifier, const char *message_id);
+
+/*
+ * Handle one request. headers[0..header_count) may contain any headers
+ * (unrelated ones are ignored); body is the raw body, body_len bytes (NULL
+ * only when body_len is 0).
+ *
+ * *out is always set, whatever the result (except when out itself is NULL,
+ * and on TC_ENOMEM, where it may be NULL): send its http_status, content
+ * type and response body, then free it with tc_webhook_message_free().
+ * Returns TC_OK when the answer is 2xx (duplicates included) and otherwise
+ * the reason: TC_ESIGNATURE, TC_ESTALE, TC_EBADREQUEST, TC_ETOOLARGE, or
+ * TC_EINVAL for a bad argument or a verifier without secrets (answer 500).
+ */
+TC_API tc_status tc_webhook_handle(tc_webhook_message **out, tc_webhook_verifier *verifier,
+                                   const tc_header *headers, size_t header_count, const char *body,
+                                   size_t body_len);
+
+/* "sha256=<64 lowercase hex digits>": the Twitch-Eventsub-Message-Signature
+ * of a message, for mocks and tests. Free *out_header_value with tc_free. */
+TC_API tc_status tc_webhook_sign(char **out_header_value, const char *secret, const char *message_id,
+                                 const char *timestamp, const char *body, size_t body_len);
+
+/* Accessors. Strings are owned by the message and never NULL ("" when
+ * absent or on a bad handle). The `len` out-parameters may be NULL; they
+ * give lengths for texts that may contain NUL bytes. */
+TC_API tc_webhook_kind tc_webhook_message_kind(const tc_webhook_message *msg);
+/* The tc_status tc_webhook_handle() returned for it. */
+TC_API tc_status tc_webhook_message_status(const tc_webhook_message *msg);
+/* The HTTP status to answer; 0 on a bad handle. */
+TC_API int tc_webhook_message_http_status(const tc_webhook_message *msg);
+/* "text/plain", or "" when the answer has no body (204). */
+TC_API const char *tc_webhook_message_content_type(const tc_webhook_message *msg);
+TC_API const char *tc_webhook_message_response_body(const tc_webhook_message *msg, size_t *len);
+/* Twitch-Eventsub-Message-Id and -Timestamp as received. */
+TC_API const char *tc_webhook_message_id(const tc_webhook_message *msg);
+TC_API const char *tc_webhook_message_timestamp(const tc_webhook_message *msg);
+/* The timestamp in milliseconds since the Unix epoch; 0 when unknown. */
+TC_API int64_t tc_webhook_message_timestamp_ms(const tc_webhook_message *msg);
+/* Twitch-Eventsub-Message-Retry; -1 when absent or not a number. */
+TC_API int tc_webhook_message_retry(const tc_webhook_message *msg);
+/* 1 when the id was already accepted: answer, but do not dispatch again. */
+TC_API int tc_webhook_message_is_duplicate(const tc_webhook_message *msg);
+/* subscription.id / .type / .version from the body. */
+TC_API const char *tc_webhook_message_subscription_id(const tc_webhook_message *msg);
+TC_API const char *tc_webhook_message_subscription_type(const tc_webhook_message *msg);
+TC_API const char *tc_webhook_message_subscription_version(const tc_webhook_message *msg);
+/* The raw JSON text of "event" (notifications) and "subscription". */
+TC_API const char *tc_webhook_message_event_json(const tc_webhook_message *msg, size_t *len);
+TC_API const char *tc_webhook_message_subscription_json(const tc_webhook_message *msg, size_t *len);
+/* The decoded challenge (verifications). */
+TC_API const char *tc_webhook_message_challenge(const tc_webhook_message *msg, size_t *len);
+/* subscription.status of a revocation, e.g. "authorization_revoked". */
+TC_API const char *tc_webhook_message_revocation_reason(const tc_webhook_message *msg);
+/* conduit_shard.conduit_id and .shard of a conduit shard challenge. */
+TC_API const char *tc_webhook_message_conduit_id(const tc_webhook_message *msg);
+TC_API const char *tc_webhook_message_shard_id(const tc_webhook_message *msg);
+
+TC_API tc_status tc_webhook_message_dup(tc_webhook_message **out, const tc_webhook_message *msg);
+TC_API void tc_webhook_message_free(tc_webhook_message *msg);
+/* {"kind":"notification","status":0,"http_status":204,"message_id":..,
+ * "timestamp":..,"retry":..,"duplicate":false,"subscription_type":..,
+ * "subscription_version":..,"subscription":{..},"event":{..}, ...}; the
+ * fields present depend on the kind. Never contains a secret. Free with
+ * tc_free. */
+TC_API tc_status tc_webhook_message_to_json(char **out, const tc_webhook_message *msg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TWITCHCONDUITS_WEBHOOK_H */

@@ -1,0 +1,49 @@
+// Bounded, age-evicted set of message ids.
+#include "events/dedupe.hpp"
+
+namespace tc::events {
+
+DedupeStore::DedupeStore(size_t capacity, int64_t ttl_ms)
+    : capacity_(capacity == 0 ? 1 : capacity), ttl_ms_(ttl_ms <= 0 ? 1 : ttl_ms) {}
+
+// Drops expired entries, then the oldest until `room` more fit.
+void DedupeStore::evict(int64_t now_ms, size_t room) {
+    while (!order_.empty()) {
+        const Entry &front = order_.front();
+        const bool expired = now_ms - front.seen_ms >= ttl_ms_;
+        if (!expired && order_.size() + room <= capacity_) break;
+        auto it = seen_.find(front.id);
+        if (it != seen_.end() && it->second == front.seq) seen_.erase(it);
+        order_.pop_front();
+    }
+}
+
+bool DedupeStore::insert(std::string_view id, int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    evict(now_ms, 0);
+    std::string key(id);
+    if (seen_.find(key) != seen_.end()) return false;
+    evict(now_ms, 1);
+    const uint64_t seq = next_seq_++;
+    order_.push_back(Entry{now_ms, seq, key});
+    seen_.emplace(std::move(key), seq);
+    return true;
+}
+
+bool DedupeStore::contains(std::string_view id, int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(mu_);
+    evict(now_ms, 0);
+    return seen_.find(std::string(id)) != seen_.end();
+}
+
+bool DedupeStore::forget(std::string_view id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_.erase(std::string(id)) > 0;
+}
+
+size_t DedupeStore::size() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_.size();
+}
+
+}  // namespace tc::events

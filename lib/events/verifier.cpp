@@ -1,0 +1,475 @@
+// Webhook verification: headers, HMAC, replay window, classification, dedupe.
+#include "events/verifier.hpp"
+
+#include "events/classify.hpp"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+
+namespace tc::events {
+
+// ---------------------------------------------------------------------------
+// HMAC-SHA256 with a key prepared once
+
+namespace {
+
+EVP_MAC *hmac_algorithm() {
+    static EVP_MAC *const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    return mac;
+}
+
+struct MacCtxDeleter {
+    void operator()(EVP_MAC_CTX *c) const { EVP_MAC_CTX_free(c); }
+};
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter>;
+
+MacCtx keyed_context(std::string_view secret) {
+    EVP_MAC *mac = hmac_algorithm();
+    if (mac == nullptr) throw std::runtime_error("OpenSSL has no HMAC");
+    MacCtx ctx(EVP_MAC_CTX_new(mac));
+    if (!ctx) throw std::bad_alloc();
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char *>(secret.data()), secret.size(), params) != 1) {
+        throw std::runtime_error("HMAC-SHA256 init failed");
+    }
+    return ctx;
+}
+
+}  // namespace
+
+class SecretKey {
+public:
+    explicit SecretKey(std::string_view secret) : secret_(secret), prepared_(keyed_context(secret)) {}
+    ~SecretKey() { OPENSSL_cleanse(secret_.data(), secret_.size()); }
+    SecretKey(const SecretKey &) = delete;
+    SecretKey &operator=(const SecretKey &) = delete;
+
+    bool is(std::string_view secret) const {
+        return secret.size() == secret_.size() && CRYPTO_memcmp(secret.data(), secret_.data(), secret.size()) == 0;
+    }
+
+    // HMAC(id + timestamp + body) into out[32]. False on an OpenSSL failure.
+    bool mac(std::string_view id, std::string_view ts, std::string_view body, unsigned char out[32]) const {
+        MacCtx ctx(EVP_MAC_CTX_dup(prepared_.get()));
+        if (!ctx) return false;
+        size_t len = 0;
+        return EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char *>(id.data()), id.size()) == 1 &&
+               EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char *>(ts.data()), ts.size()) == 1 &&
+               EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char *>(body.data()), body.size()) == 1 &&
+               EVP_MAC_final(ctx.get(), out, &len, 32) == 1 && len == 32;
+    }
+
+private:
+    std::string secret_;
+    MacCtx prepared_;
+};
+
+bool valid_secret(std::string_view secret) {
+    if (secret.size() < 10 || secret.size() > 100) return false;
+    return std::all_of(secret.begin(), secret.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+std::string sign(std::string_view secret, std::string_view id, std::string_view timestamp, std::string_view body) {
+    SecretKey key(secret);
+    unsigned char mac[32];
+    if (!key.mac(id, timestamp, body, mac)) throw std::runtime_error("HMAC-SHA256 failed");
+    static const char digits[] = "0123456789abcdef";
+    std::string out = "sha256=";
+    for (unsigned char b : mac) {
+        out.push_back(digits[b >> 4]);
+        out.push_back(digits[b & 15]);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Timestamps
+
+namespace {
+
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+bool fixed_digits(std::string_view s, size_t at, size_t count, int *out) {
+    if (at + count > s.size()) return false;
+    int v = 0;
+    for (size_t k = 0; k < count; ++k) {
+        const char c = s[at + k];
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    *out = v;
+    return true;
+}
+
+}  // namespace
+
+bool parse_timestamp(std::string_view s, int64_t *unix_ms) {
+    int year, month, day, hour, minute, second;
+    if (!fixed_digits(s, 0, 4, &year) || s.size() < 20 || s[4] != '-' || !fixed_digits(s, 5, 2, &month) ||
+        s[7] != '-' || !fixed_digits(s, 8, 2, &day) || (s[10] != 'T' && s[10] != 't') ||
+        !fixed_digits(s, 11, 2, &hour) || s[13] != ':' || !fixed_digits(s, 14, 2, &minute) || s[16] != ':' ||
+        !fixed_digits(s, 17, 2, &second)) {
+        return false;
+    }
+    static const int month_days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12 || day < 1 || day > month_days[month - 1]) return false;
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (month == 2 && day == 29 && !leap) return false;
+    if (hour > 23 || minute > 59 || second > 60) return false;
+    size_t i = 19;
+    int64_t millis = 0;
+    if (i < s.size() && s[i] == '.') {
+        ++i;
+        size_t count = 0;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+            if (count < 3) millis = millis * 10 + (s[i] - '0');
+            ++count, ++i;
+        }
+        if (count == 0) return false;
+        for (size_t k = count; k < 3; ++k) millis *= 10;
+    }
+    int64_t offset_s = 0;
+    if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+        ++i;
+    } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+        int oh, om;
+        if (!fixed_digits(s, i + 1, 2, &oh) || i + 3 >= s.size() || s[i + 3] != ':' ||
+            !fixed_digits(s, i + 4, 2, &om) || oh > 23 || om > 59) {
+            return false;
+        }
+        offset_s = (s[i] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+        i += 6;
+    } else {
+        return false;
+    }
+    if (i != s.size()) return false;
+    const int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+    const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
+    *unix_ms = secs * 1000 + millis;
+    return true;
+}
+
+// ---------------------------------------------------------------------------
+// Headers
+
+namespace {
+
+enum HeaderIndex { kId, kTimestamp, kSignature, kType, kRetry, kSubType, kSubVersion, kHeaderCount };
+
+const char *const kHeaderNames[kHeaderCount] = {
+    "Twitch-Eventsub-Message-Id",        "Twitch-Eventsub-Message-Timestamp",
+    "Twitch-Eventsub-Message-Signature", "Twitch-Eventsub-Message-Type",
+    "Twitch-Eventsub-Message-Retry",     "Twitch-Eventsub-Subscription-Type",
+    "Twitch-Eventsub-Subscription-Version",
+};
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(const char *a, const char *b) {
+    for (; *a != '\0' && *b != '\0'; ++a, ++b) {
+        if (lower(*a) != lower(*b)) return false;
+    }
+    return *a == *b;
+}
+
+// Which of the seven headers `name` is, or -1.
+int header_index(const char *name) {
+    static const char prefix[] = "twitch-eventsub-";
+    for (size_t k = 0; k + 1 < sizeof prefix; ++k) {
+        if (lower(name[k]) != prefix[k]) return -1;  // also stops at NUL
+    }
+    for (int h = 0; h < kHeaderCount; ++h) {
+        if (iequals(name + sizeof prefix - 1, kHeaderNames[h] + sizeof prefix - 1)) return h;
+    }
+    return -1;
+}
+
+bool decode_signature(std::string_view v, unsigned char out[32]) {
+    static const char prefix[] = "sha256=";
+    if (v.size() != sizeof prefix - 1 + 64 || v.compare(0, sizeof prefix - 1, prefix) != 0) return false;
+    auto nibble = [](char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    for (size_t k = 0; k < 32; ++k) {
+        const int hi = nibble(v[7 + 2 * k]), lo = nibble(v[8 + 2 * k]);
+        if (hi < 0 || lo < 0) return false;
+        out[k] = static_cast<unsigned char>(hi << 4 | lo);
+    }
+    return true;
+}
+
+bool valid_message_id(std::string_view id) {
+    if (id.empty() || id.size() > 255) return false;
+    return std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+int parse_retry(const char *v) {
+    if (v == nullptr || *v == '\0') return -1;
+    int n = 0;
+    for (int k = 0; v[k] != '\0'; ++k) {
+        if (k >= 9 || v[k] < '0' || v[k] > '9') return -1;
+        n = n * 10 + (v[k] - '0');
+    }
+    return n;
+}
+
+void reject(Message *m, tc_status status, int http, std::string why) {
+    m->kind = TC_WEBHOOK_REJECTED;
+    m->status = status;
+    m->http_status = http;
+    m->content_type = "text/plain";
+    switch (http) {
+    case 400: m->response_body = "bad request"; break;
+    case 403: m->response_body = "forbidden"; break;
+    case 413: m->response_body = "payload too large"; break;
+    default: m->response_body = "internal server error"; break;
+    }
+    m->why = std::move(why);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Verifier
+
+Verifier::Verifier(const WebhookConfig &config)
+    : config_(config),
+      secrets_(std::make_shared<const SecretSet>()),
+      dedupe_(config.dedupe_capacity, config.dedupe_ttl_ms) {
+    if (hmac_algorithm() == nullptr) throw std::runtime_error("OpenSSL has no HMAC");
+}
+
+Verifier::~Verifier() = default;
+
+int64_t Verifier::now_ms() const {
+    if (config_.clock_ms != nullptr) return config_.clock_ms(config_.clock_userdata);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::shared_ptr<const Verifier::SecretSet> Verifier::secrets() const {
+    std::lock_guard<std::mutex> lock(secrets_mu_);
+    return secrets_;
+}
+
+tc_status Verifier::add_secret(std::string_view secret, std::string *why) {
+    if (!valid_secret(secret)) {
+        *why = "invalid argument: secret (must be 10 to 100 printable ASCII characters)";
+        return TC_EINVAL;
+    }
+    auto key = std::make_shared<const SecretKey>(secret);
+    std::lock_guard<std::mutex> lock(secrets_mu_);
+    for (const auto &k : *secrets_) {
+        if (k->is(secret)) return TC_OK;
+    }
+    if (secrets_->size() >= kMaxSecrets) {
+        *why = "secret: the verifier already has " + std::to_string(kMaxSecrets) + " secrets";
+        return TC_ETOOLARGE;
+    }
+    auto next = std::make_shared<SecretSet>(*secrets_);
+    next->push_back(std::move(key));
+    secrets_ = std::move(next);
+    return TC_OK;
+}
+
+tc_status Verifier::remove_secret(std::string_view secret, std::string *why) {
+    std::lock_guard<std::mutex> lock(secrets_mu_);
+    auto next = std::make_shared<SecretSet>();
+    for (const auto &k : *secrets_) {
+        if (!k->is(secret)) next->push_back(k);
+    }
+    if (next->size() == secrets_->size()) {
+        *why = "secret: the verifier does not have this secret";
+        return TC_ENOTFOUND;
+    }
+    secrets_ = std::move(next);
+    return TC_OK;
+}
+
+size_t Verifier::secret_count() const { return secrets()->size(); }
+
+void Verifier::handle(const tc_header *headers, size_t count, std::string_view body, Message *m) {
+    *m = Message{};
+    if (body.size() > config_.max_body_bytes) {
+        reject(m, TC_ETOOLARGE, 413,
+               "webhook body of " + std::to_string(body.size()) + " bytes exceeds max_body_bytes (" +
+                   std::to_string(config_.max_body_bytes) + ")");
+        return;
+    }
+
+    // 1. Headers.
+    const char *value[kHeaderCount] = {};
+    for (size_t k = 0; k < count; ++k) {
+        const int h = header_index(headers[k].name);
+        if (h < 0) continue;
+        if (value[h] != nullptr) {
+            reject(m, TC_ESIGNATURE, 403, std::string("webhook header ") + kHeaderNames[h] + " appears twice");
+            return;
+        }
+        value[h] = headers[k].value;
+    }
+    for (int h : {kId, kTimestamp, kSignature, kType}) {
+        if (value[h] == nullptr) {
+            reject(m, TC_ESIGNATURE, 403, std::string("webhook header ") + kHeaderNames[h] + " is missing");
+            return;
+        }
+    }
+    const std::string_view id = value[kId];
+    const std::string_view ts = value[kTimestamp];
+    if (!valid_message_id(id)) {
+        reject(m, TC_ESIGNATURE, 403,
+               "webhook header Twitch-Eventsub-Message-Id is malformed (1 to 255 visible ASCII characters)");
+        return;
+    }
+    int64_t ts_ms = 0;
+    if (!parse_timestamp(ts, &ts_ms)) {
+        reject(m, TC_ESIGNATURE, 403, "webhook header Twitch-Eventsub-Message-Timestamp is not an RFC 3339 time");
+        return;
+    }
+    unsigned char given[32];
+    if (!decode_signature(value[kSignature], given)) {
+        reject(m, TC_ESIGNATURE, 403,
+               "webhook header Twitch-Eventsub-Message-Signature is malformed (expected sha256= and 64 hex digits)");
+        return;
+    }
+
+    // 2. Signature, with every secret (no early exit: which one matched is
+    // not observable).
+    const std::shared_ptr<const SecretSet> keys = secrets();
+    if (keys->empty()) {
+        reject(m, TC_EINVAL, 500, "invalid argument: verifier (no secret added)");
+        return;
+    }
+    int match = 0;
+    for (const auto &key : *keys) {
+        unsigned char expected[32];
+        if (!key->mac(id, ts, body, expected)) throw std::runtime_error("HMAC-SHA256 failed");
+        match |= CRYPTO_memcmp(expected, given, sizeof given) == 0;
+        OPENSSL_cleanse(expected, sizeof expected);
+    }
+    if (!match) {
+        reject(m, TC_ESIGNATURE, 403, "webhook signature does not match");
+        return;
+    }
+
+    // 3. Replay window. From here on the headers are authentic.
+    const int64_t now = now_ms();
+    if (now - ts_ms > config_.max_age_ms) {
+        reject(m, TC_ESTALE, 403,
+               "webhook timestamp is " + std::to_string((now - ts_ms) / 1000) + " s old (max_age_s is " +
+                   std::to_string(config_.max_age_ms / 1000) + ")");
+        m->message_id = std::string(id), m->timestamp = std::string(ts), m->timestamp_ms = ts_ms;
+        return;
+    }
+    if (ts_ms - now > config_.max_future_ms) {
+        reject(m, TC_ESTALE, 403,
+               "webhook timestamp is " + std::to_string((ts_ms - now) / 1000) + " s in the future (max_future_s is " +
+                   std::to_string(config_.max_future_ms / 1000) + ")");
+        m->message_id = std::string(id), m->timestamp = std::string(ts), m->timestamp_ms = ts_ms;
+        return;
+    }
+
+    // 4. Body.
+    const std::string_view type = value[kType];
+    tc_webhook_kind kind;
+    if (type == "notification") {
+        kind = TC_WEBHOOK_NOTIFICATION;
+    } else if (type == "webhook_callback_verification") {
+        kind = TC_WEBHOOK_VERIFICATION;
+    } else if (type == "revocation") {
+        kind = TC_WEBHOOK_REVOCATION;
+    } else {
+        reject(m, TC_EBADREQUEST, 400, "webhook header Twitch-Eventsub-Message-Type has an unknown value");
+        return;
+    }
+    BodyLayout layout;
+    std::string why;
+    if (!scan_body(body, &layout, &why)) {
+        reject(m, TC_EBADREQUEST, 400, "webhook " + why.substr(4));  // "the body ..." -> "webhook body ..."
+        return;
+    }
+    const bool sub_is_object = layout.subscription.found && body[layout.subscription.begin] == '{';
+    SubscriptionFields sub;
+    if (sub_is_object) read_subscription(layout.subscription.in(body), &sub);
+    switch (kind) {
+    case TC_WEBHOOK_NOTIFICATION:
+        if (!sub_is_object || !sub.has_type || !sub.has_version || !layout.event.found) {
+            reject(m, TC_EBADREQUEST, 400,
+                   "webhook notification body needs \"subscription\" (with type and version) and \"event\"");
+            return;
+        }
+        m->event_json = std::string(layout.event.in(body));
+        break;
+    case TC_WEBHOOK_VERIFICATION:
+        if (!layout.challenge.found || body[layout.challenge.begin] != '"') {
+            reject(m, TC_EBADREQUEST, 400, "webhook challenge body needs a string \"challenge\"");
+            return;
+        }
+        if (layout.conduit_shard.found) {
+            if (body[layout.conduit_shard.begin] != '{' ||
+                !read_conduit_shard(layout.conduit_shard.in(body), &m->conduit_id, &m->shard_id)) {
+                reject(m, TC_EBADREQUEST, 400, "webhook challenge body has a malformed \"conduit_shard\"");
+                return;
+            }
+        }
+        m->challenge = decode_string(layout.challenge.in(body));
+        break;
+    default:  // revocation
+        if (!sub_is_object) {
+            reject(m, TC_EBADREQUEST, 400, "webhook revocation body needs \"subscription\"");
+            return;
+        }
+        break;
+    }
+    if (layout.subscription.found && !sub_is_object) {
+        reject(m, TC_EBADREQUEST, 400, "webhook body has a \"subscription\" that is not an object");
+        return;
+    }
+
+    m->kind = kind;
+    m->status = TC_OK;
+    m->message_id = std::string(id);
+    m->timestamp = std::string(ts);
+    m->timestamp_ms = ts_ms;
+    m->retry = parse_retry(value[kRetry]);
+    if (sub_is_object) {
+        m->subscription_json = std::string(layout.subscription.in(body));
+        m->subscription_id = std::move(sub.id);
+        m->subscription_type = std::move(sub.type);
+        m->subscription_version = std::move(sub.version);
+        m->subscription_status = std::move(sub.status);
+    }
+    if (kind == TC_WEBHOOK_VERIFICATION) {
+        m->http_status = 200;
+        m->content_type = "text/plain";
+        m->response_body = m->challenge;
+    } else {
+        m->http_status = 204;
+    }
+
+    // 5. Duplicates: acknowledged the same way, flagged, not recorded again.
+    m->duplicate = !dedupe_.insert(id, now);
+}
+
+}  // namespace tc::events
