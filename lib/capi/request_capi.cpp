@@ -97,6 +97,19 @@ std::function<void()> deliver_canceled_response(tc_response_cb cb, void *userdat
     };
 }
 
+tc_status start_call_op(tc_op_id *id_out, tc_conduits *c, net::Call call, tc_response_cb cb, void *userdata) {
+    core::Manager &m = *c->manager;
+    tc_status st = m.start_op(
+        id_out,
+        [&m, call = std::move(call), cb, userdata](const std::shared_ptr<core::OpState> &op) mutable {
+            m.run_call(op, std::move(call), [cb, userdata](net::CallResult &&r) {
+                return response_completion(response_from(std::move(r)), cb, userdata);
+            });
+        },
+        deliver_canceled_response(cb, userdata));
+    return st == TC_OK ? TC_OK : fail(st, "the manager is being freed");
+}
+
 }  // namespace tc::capi
 
 namespace {
@@ -123,17 +136,7 @@ TC_API tc_status tc_request(tc_op_id *id_out, tc_conduits *c, const tc_request_o
         tc::net::Call call;
         tc_status st = tc::capi::call_from_options(req, &call);
         if (st != TC_OK) return st;
-        tc::core::Manager &m = *c->manager;
-        st = m.start_op(
-            id_out,
-            [&m, call = std::move(call), cb, userdata](const std::shared_ptr<tc::core::OpState> &op) mutable {
-                m.run_call(op, std::move(call), [cb, userdata](tc::net::CallResult &&r) {
-                    return tc::capi::response_completion(tc::capi::response_from(std::move(r)), cb, userdata);
-                });
-            },
-            tc::capi::deliver_canceled_response(cb, userdata));
-        if (st != TC_OK) return fail(st, "the manager is being freed");
-        return TC_OK;
+        return tc::capi::start_call_op(id_out, c, std::move(call), cb, userdata);
     });
 }
 

@@ -195,19 +195,7 @@ TC_API tc_status tc_subscription_delete(tc_op_id *id_out, tc_conduits *c, const 
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(subscription_id != nullptr && subscription_id[0] != '\0', "subscription_id");
     TC_CHECK_ARG(cb != nullptr, "cb");
-    return guarded([&]() -> tc_status {
-        tc::core::Manager &m = *c->manager;
-        tc::net::Call call = tc::helix::delete_subscription_call(subscription_id);
-        tc_status st = m.start_op(
-            id_out,
-            [&m, call, cb, userdata](const tc::core::OpPtr &op) {
-                m.run_call(op, call, [cb, userdata](tc::net::CallResult &&r) {
-                    return tc::capi::response_completion(tc::capi::response_from(std::move(r)), cb, userdata);
-                });
-            },
-            tc::capi::deliver_canceled_response(cb, userdata));
-        return st == TC_OK ? TC_OK : fail(st, "the manager is being freed");
-    });
+    return guarded([&] { return tc::capi::start_call_op(id_out, c, tc::helix::delete_subscription_call(subscription_id), cb, userdata); });
 }
 
 TC_API tc_status tc_subscriptions_cleanup(tc_op_id *id_out, tc_conduits *c, const char *conduit_id, unsigned int flags,
