@@ -92,3 +92,11 @@ void fixture_make_conduit(tc_conduits *c, int shards, char *id_out) {
     if (rec.status != TC_OK) fail_msg("creating a conduit: %s", tc_strerror(rec.status));
     snprintf(id_out, 80, "%s", rec.id);
 }
+
+void fixture_warm_up(tc_conduits *c) {
+    tc_request_options r = fixture_get_conduits();
+    tc_response *resp = NULL;
+    tc_status st = tc_request_sync(&resp, c, &r);
+    tc_response_free(resp);
+    if (st != TC_OK) fail_msg("warm-up request: %s: %s", tc_strerror(st), tc_last_error_message());
+}

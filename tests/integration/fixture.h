@@ -36,6 +36,10 @@ typedef struct call_record {
 /* A tc_response_cb that fills a call_record (userdata). */
 void record_response(tc_status status, const tc_response *r, void *userdata);
 
+/* One successful GET, so the token and a connection exist before a test
+ * scripts faults for the requests that follow. */
+void fixture_warm_up(tc_conduits *c);
+
 /* Creates a conduit with `shards` shards (failing the test otherwise) and
  * copies its id into id_out (at least 80 bytes). */
 void fixture_make_conduit(tc_conduits *c, int shards, char *id_out);

@@ -58,13 +58,11 @@ static void test_cancel_completes_promptly_with_ecanceled(void **state) {
     tc_conduits_options o = fixture_options(m);
     tc_conduits *c = fixture_manager(&o);
     tc_request_options r = fixture_get_conduits();
-    tc_response *resp = NULL;
     call_record rec;
     tc_op_id id = 0;
     double start;
 
-    assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
-    tc_response_free(resp);
+    fixture_warm_up(c);
     assert_int_equal(tcmock_control(m, "config", "{\"latency_ms\":2000}"), 0);
     memset(&rec, 0, sizeof rec);
     assert_int_equal(tc_request(&id, c, &r, record_response, &rec), TC_OK);

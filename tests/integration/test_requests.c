@@ -94,9 +94,7 @@ static void test_5xx_is_retried_until_success(void **state) {
     tc_request_options r = fixture_get_conduits();
     tc_response *resp = NULL;
 
-    /* Warm up the token so the scripted faults hit our request. */
-    assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
-    tc_response_free(resp);
+    fixture_warm_up(c);
     assert_int_equal(tcmock_control(m, "fail_next", "{\"count\":3,\"status\":503}"), 0);
     assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
     assert_int_equal(tc_response_attempts(resp), 4);
@@ -117,8 +115,7 @@ static void test_5xx_gives_up_after_max_attempts(void **state) {
 
     o.max_attempts = 2;
     c = fixture_manager(&o);
-    assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
-    tc_response_free(resp);
+    fixture_warm_up(c);
     assert_int_equal(tcmock_control(m, "fail_next", "{\"count\":5,\"status\":500}"), 0);
     assert_int_equal(tc_request_sync(&resp, c, &r), TC_ESERVER);
     assert_int_equal(tc_response_attempts(resp), 2);
@@ -175,8 +172,7 @@ static void test_dropped_connection_is_retried_for_get(void **state) {
     tc_request_options r = fixture_get_conduits();
     tc_response *resp = NULL;
 
-    assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
-    tc_response_free(resp);
+    fixture_warm_up(c);
     assert_int_equal(tcmock_control(m, "drop_next", "{\"count\":2}"), 0);
     assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
     /* libcurl itself re-sends once when a reused connection dies before any
@@ -197,8 +193,7 @@ static void test_bucket_429_waits_until_reset(void **state) {
     tc_response *resp = NULL;
     double start;
 
-    assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
-    tc_response_free(resp);
+    fixture_warm_up(c);
     assert_int_equal(tcmock_control(m, "fail_next",
                                     "{\"count\":1,\"status\":429,\"ratelimit_reset_in_s\":1,\"ratelimit_remaining\":0}"),
                      0);
@@ -224,8 +219,7 @@ static void test_429_longer_than_max_wait_fails(void **state) {
 
     o.ratelimit_max_wait_ms = 500;
     c = fixture_manager(&o);
-    assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
-    tc_response_free(resp);
+    fixture_warm_up(c);
     assert_int_equal(tcmock_control(m, "fail_next",
                                     "{\"count\":1,\"status\":429,\"ratelimit_reset_in_s\":30,\"ratelimit_remaining\":0}"),
                      0);
