@@ -278,6 +278,35 @@ def main():
     rc, out, err = run("shards", "list", "no-such-conduit")
     check(rc == 1, "shards of an unknown conduit exit 1", diag(rc, out, err))
 
+    # create_shard and safe scale-down, on a conduit of their own
+    rc, out, err = run("--json", "conduits", "create", "2")
+    doc = parse_json(out)
+    small = doc["conduit"]["id"] if rc == 0 and doc is not None and "conduit" in doc else "x"
+    check(small != "x", "a second conduit for shard create/remove", diag(rc, out, err))
+    mock.control("sessions", {"session_id": "sess-a"})
+    mock.control("sessions", {"session_id": "sess-b"})
+    run("shards", "assign", small, "0", "--session", "sess-a")
+    run("shards", "assign", small, "1", "--session", "sess-b")
+    rc, out, err = run("--json", "shards", "remove", small, "0")
+    doc = parse_json(out)
+    check(rc == 0 and doc is not None and doc["shard_count"] == 1 and doc["removed"] == "0",
+          "shards remove moves the last shard in and shrinks", diag(rc, out, err))
+    rc, out, err = run("--json", "shards", "create", small, "--webhook", "https://127.0.0.1/eventsub", "--route", "bot-7")
+    doc = parse_json(out)
+    shard = doc.get("shard", {}) if doc is not None else {}
+    secret = shard.get("transport", {}).get("secret", "")
+    callback = shard.get("transport", {}).get("callback", "")
+    check(rc == 0 and shard.get("id") == "1" and len(secret) == 64 and callback.endswith("/eventsub/bot-7")
+          and secret not in callback, "shards create grows the conduit; the new secret is shown once, not in the URL",
+          diag(rc, out, err))
+    rc, out, err = run("shards", "remove", small, "0")
+    check(rc == 2 and "secret" in err, "removing with a webhook last shard asks for its secret", diag(rc, out, err))
+    rc, out, err = run("--json", "shards", "remove", small, "0", "--webhook", callback, "--secret", secret)
+    doc = parse_json(out)
+    check(rc == 0 and doc is not None and doc["shard_count"] == 1 and secret not in out + err,
+          "shards remove with the last webhook's secret", diag(rc, out, err))
+    run("conduits", "delete", small)
+
     # ---- subscriptions ----
     cond = '{"broadcaster_user_id":"1337"}'
     rc, out, err = run("subs", "create", conduit, "--type", "stream.online", "--version", "1", "--condition", cond)
