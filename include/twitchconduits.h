@@ -16,5 +16,6 @@
 #include <twitchconduits/subscription.h>
 #include <twitchconduits/users.h>
 #include <twitchconduits/webhook.h>
+#include <twitchconduits/listener.h>
 
 #endif /* TWITCHCONDUITS_H */

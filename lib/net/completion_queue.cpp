@@ -148,8 +148,27 @@ void CompletionQueue::cancel_unfinished_one(tc_op_id id) {
 }
 
 void CompletionQueue::close() {
+    std::unordered_map<uint64_t, std::function<void()>> hooks;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        closed_ = true;
+        hooks.swap(close_hooks_);
+    }
+    // Outside the lock: a hook may wait for a producer that is inside begin().
+    for (auto &hook : hooks) hook.second();
+}
+
+uint64_t CompletionQueue::add_close_hook(std::function<void()> hook) {
     std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
+    if (closed_) return 0;
+    uint64_t id = next_hook_id_++;
+    close_hooks_.emplace(id, std::move(hook));
+    return id;
+}
+
+void CompletionQueue::remove_close_hook(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    close_hooks_.erase(id);
 }
 
 int CompletionQueue::process() {

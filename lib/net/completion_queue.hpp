@@ -55,7 +55,12 @@ public:
     // TC_OK when a cancel was requested; TC_ENOTFOUND when unknown or already finished.
     tc_status cancel(tc_op_id id);
     void cancel_all();
-    void close();  // begin() fails from now on
+    void close();  // begin() fails from now on; runs the close hooks once
+    // Runs `hook` when the queue closes (the manager is being freed), so that
+    // producers other than operations (the webhook listener) can detach
+    // before the queue goes away. Returns an id for remove_close_hook.
+    uint64_t add_close_hook(std::function<void()> hook);
+    void remove_close_hook(uint64_t id);
     // Safety net at teardown: completes whatever is still unfinished with TC_ECANCELED.
     void cancel_unfinished();
     // The same for one operation (a cancel that found no engine job to stop).
@@ -105,6 +110,8 @@ private:
     std::deque<Ready> ready_;
     tc_op_id next_id_ = 1;
     bool closed_ = false;
+    std::unordered_map<uint64_t, std::function<void()>> close_hooks_;
+    uint64_t next_hook_id_ = 1;
     bool woken_ = false;
     bool fd_signaled_ = false;
     bool batch_pending_ = false;  // completions queued during a batch, not yet signalled

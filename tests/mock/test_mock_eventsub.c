@@ -185,11 +185,11 @@ static void other_client(fx_t *f, other_t *o) {
 
 /* ---------------------------------------------- the challenge responder */
 
-#define MAX_RECORDS 32
+#define MAX_RECORDS 64
 
 typedef struct {
-  char path[64], method[16], body[1024];
-  char id[128], retry[16], type[80], sig[128], ts[64], ctype[64];
+  char path[64], method[16], body[2048];
+  char id[128], retry[16], type[80], sig[128], ts[64], ctype[64], sub_type[80], sub_version[16];
   int has_sub_type, has_sub_version;
 } record_t;
 
@@ -216,7 +216,9 @@ static void copy_header(struct MHD_Connection *c, const char *name, char *out, s
 
 /* Answers by path: /good echoes the challenge, /wrong answers another string,
  * /quoted JSON-encodes it, /status500 echoes it with a 500, /redirect sends a
- * 302 to /good, /hang waits for the test before echoing. */
+ * 302 to /good, /hang waits for the test before echoing; any other path
+ * echoes it too. Messages without a challenge (notifications, revocations)
+ * get 204, or 500 on /fail. */
 static enum MHD_Result on_callback(void *cls, struct MHD_Connection *c, const char *path, const char *method,
                                    const char *version, const char *data, size_t *size, void **con_cls) {
   responder_t *r = cls;
@@ -260,6 +262,8 @@ static enum MHD_Result on_callback(void *cls, struct MHD_Connection *c, const ch
     copy_header(c, "Twitch-Eventsub-Message-Signature", rec->sig, sizeof rec->sig);
     copy_header(c, "Twitch-Eventsub-Message-Timestamp", rec->ts, sizeof rec->ts);
     copy_header(c, "Content-Type", rec->ctype, sizeof rec->ctype);
+    copy_header(c, "Twitch-Eventsub-Subscription-Type", rec->sub_type, sizeof rec->sub_type);
+    copy_header(c, "Twitch-Eventsub-Subscription-Version", rec->sub_version, sizeof rec->sub_version);
     rec->has_sub_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Twitch-Eventsub-Subscription-Type") != NULL;
     rec->has_sub_version =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Twitch-Eventsub-Subscription-Version") != NULL;
@@ -277,6 +281,10 @@ static enum MHD_Result on_callback(void *cls, struct MHD_Connection *c, const ch
   if (strcmp(path, "/quoted") == 0) snprintf(answer, sizeof answer, "\"%s\"", challenge);
   if (strcmp(path, "/status500") == 0) status = 500;
   if (strcmp(path, "/redirect") == 0) status = 302;
+  if (!j || !jstr(j, "challenge")) {
+    answer[0] = '\0';
+    status = strcmp(path, "/fail") == 0 ? 500 : 204;
+  }
   cJSON_Delete(j);
 
   resp = MHD_create_response_from_buffer(strlen(answer), answer, MHD_RESPMEM_MUST_COPY);
@@ -612,7 +620,7 @@ static void test_shards_patch_validation(void **state) {
 static void check_challenge_request(const record_t *rec, const char *conduit_id, const char *shard) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0, i;
-  char msg[2048], hex[2 * EVP_MAX_MD_SIZE + 8], expected[1024];
+  char msg[4096], hex[2 * EVP_MAX_MD_SIZE + 8], expected[1024];
   cJSON *j = cJSON_Parse(rec->body);
   const char *challenge;
   assert_non_null(j);
@@ -1688,6 +1696,591 @@ static void test_start_config(void **state) {
   tcmock_stop(m);
 }
 
+/* ------------------------------------------------ event delivery (/_mock/deliver) */
+
+/* 64-bit FNV-1a, written here independently of the mock: its routing hash. */
+static unsigned long long fnv1a(const char *s) {
+  unsigned long long h = 14695981039346656037ULL;
+  for (; *s; ++s) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/* A broadcaster id ("<n>") whose hash lands on shard `want` of `count`, starting at n = from. */
+static void id_for_shard(int want, int count, int from, char *out, size_t cap) {
+  int n;
+  for (n = from; n < from + 100000; ++n) {
+    snprintf(out, cap, "%d", n);
+    if ((int)(fnv1a(out) % (unsigned)count) == want) return;
+  }
+  fail();
+}
+
+/* A conduit with one webhook shard per entry of paths (NULL = slot left unassigned), all settled. */
+static void webhook_conduit(fx_t *f, responder_t *rs, int n, const char *const *paths, char *cid) {
+  char shards[4096], item[512];
+  int i, assigned = 0;
+  resp_t r;
+  long before = settled(f);
+  allow_http(f);
+  create_conduit(f, n, cid);
+  strcpy(shards, "[");
+  for (i = 0; i < n; ++i) {
+    if (!paths[i]) continue;
+    snprintf(item, sizeof item,
+             "%s{\"id\":\"%d\",\"transport\":{\"method\":\"webhook\",\"callback\":\"http://127.0.0.1:%u%s\","
+             "\"secret\":\"" SECRET "%d\"}}",
+             assigned ? "," : "", i, (unsigned)rs->port, paths[i], i);
+    strcat(shards, item);
+    ++assigned;
+  }
+  strcat(shards, "]");
+  patch_shards(f, cid, shards, &r);
+  assert_int_equal(r.status, 202);
+  resp_free(&r);
+  wait_settled(f, before + assigned);
+}
+
+/* POST /_mock/deliver; returns the parsed answer, which must have `status`. */
+static cJSON *deliver(fx_t *f, const char *json, long status) {
+  resp_t r;
+  cJSON *j;
+  const char *hdrs[] = {"Content-Type: application/json", NULL};
+  http(NULL, "POST", url(f, "/_mock/deliver"), hdrs, json, &r);
+  if (r.status != status) fprintf(stderr, "deliver %s -> %ld %s\n", json, r.status, r.body);
+  assert_int_equal(r.status, status);
+  j = parse(&r);
+  resp_free(&r);
+  return j;
+}
+
+static cJSON *deliver_sub(fx_t *f, const char *sub_id, const char *extra) {
+  char body[1024];
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"wait\":true%s}", sub_id, extra ? extra : "");
+  return deliver(f, body, 200);
+}
+
+static void expect_signature(const record_t *rec, const char *secret, int valid) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0, i;
+  char msg[4096], hex[2 * EVP_MAX_MD_SIZE + 8];
+  snprintf(msg, sizeof msg, "%s%s%s", rec->id, rec->ts, rec->body);
+  assert_non_null(HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, strlen(msg), mac, &len));
+  strcpy(hex, "sha256=");
+  for (i = 0; i < len; ++i) sprintf(hex + 7 + 2 * i, "%02x", mac[i]);
+  if (valid)
+    assert_string_equal(rec->sig, hex);
+  else
+    assert_string_not_equal(rec->sig, hex);
+}
+
+/* The last message the responder got (locks around the copy). */
+static record_t last_record(responder_t *rs) {
+  record_t out;
+  pthread_mutex_lock(&rs->mu);
+  assert_true(rs->hits > 0 && rs->hits <= MAX_RECORDS);
+  out = rs->rec[rs->hits - 1];
+  pthread_mutex_unlock(&rs->mu);
+  return out;
+}
+
+static int hits(responder_t *rs) {
+  int n;
+  pthread_mutex_lock(&rs->mu);
+  n = rs->hits;
+  pthread_mutex_unlock(&rs->mu);
+  return n;
+}
+
+/* The subscription as Get EventSub Subscriptions lists it. */
+static cJSON *get_sub(fx_t *f, const char *id) {
+  char path[160];
+  cJSON *j, *s;
+  snprintf(path, sizeof path, SUBS "?subscription_id=%s", id);
+  j = helix_json(f, NULL, "GET", path, NULL, 200);
+  s = cJSON_DetachItemFromArray(jget(j, "data"), 0);
+  cJSON_Delete(j);
+  assert_non_null(s);
+  return s;
+}
+
+static void expect_result(const cJSON *j, const char *shard, int failover, int delivered, int dropped, long status) {
+  const cJSON *sh = jget(j, "shard_id");
+  if (shard)
+    assert_string_equal(jstr(j, "shard_id"), shard);
+  else
+    assert_true(cJSON_IsNull(sh));
+  assert_int_equal(cJSON_IsTrue(jget(j, "failover")), failover);
+  assert_int_equal(cJSON_IsTrue(jget(j, "delivered")), delivered);
+  assert_int_equal(cJSON_IsTrue(jget(j, "dropped")), dropped);
+  assert_int_equal((long)jnum(j, "http_status"), status);
+}
+
+static long long epoch_of(const char *ts) {
+  /* days from civil (proleptic Gregorian), so no timegm() is needed */
+  int y, m, d, hh, mm, ss;
+  long long era, yoe, doy, doe, days;
+  assert_int_equal(sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &m, &d, &hh, &mm, &ss), 6);
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  days = era * 146097 + doe - 719468;
+  return days * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
+static void test_deliver_notification(void **state) {
+  fx_t *f = *state;
+  responder_t rs;
+  static const char *const paths[] = {"/s0"};
+  char cid[40], sid[40], body[1024], expected[2048];
+  cJSON *j, *got, *sub;
+  record_t rec;
+  double deadline;
+  responder_start(&rs);
+  webhook_conduit(f, &rs, 1, paths, cid);
+  assert_int_equal(create_sub(f, NULL, "stream.online", "1", "{\"broadcaster_user_id\":\"1337\"}", cid, sid), 202);
+
+  j = deliver_sub(f, sid, NULL);
+  expect_result(j, "0", 0, 1, 0, 204);
+  assert_string_equal(jstr(j, "hashed_shard"), "0");
+  assert_string_equal(jstr(j, "message_type"), "notification");
+  assert_true(cJSON_IsNull(jget(j, "reason")));
+  assert_int_equal(cJSON_GetArraySize(jget(j, "attempts")), 1);
+  assert_true(is_uuid_v4(jstr(j, "message_id")));
+  rec = last_record(&rs);
+  /* All seven headers (§6.2), verified independently. */
+  assert_string_equal(rec.path, "/s0");
+  assert_string_equal(rec.method, "POST");
+  assert_string_equal(rec.ctype, "application/json");
+  assert_string_equal(rec.id, jstr(j, "message_id"));
+  assert_string_equal(rec.retry, "0");
+  assert_string_equal(rec.type, "notification");
+  assert_true(is_rfc3339_nano(rec.ts));
+  assert_string_equal(rec.ts, jstr(j, "timestamp"));
+  assert_string_equal(rec.sub_type, "stream.online");
+  assert_string_equal(rec.sub_version, "1");
+  expect_signature(&rec, SECRET "0", 1);
+  cJSON_Delete(j);
+  /* {"subscription": as GET lists it, "event": a plausible stream.online} (§8.1). */
+  got = cJSON_Parse(rec.body);
+  assert_non_null(got);
+  assert_int_equal(cJSON_GetArraySize(got), 2);
+  sub = get_sub(f, sid);
+  assert_true(cJSON_Compare(jget(got, "subscription"), sub, 1));
+  assert_string_equal(jstr(jget(jget(got, "subscription"), "transport"), "method"), "conduit");
+  assert_string_equal(jstr(jget(jget(got, "subscription"), "transport"), "conduit_id"), cid);
+  assert_string_equal(jstr(jget(got, "event"), "broadcaster_user_id"), "1337");
+  assert_string_equal(jstr(jget(got, "event"), "type"), "live");
+  assert_true(is_rfc3339_nano(jstr(jget(got, "event"), "started_at")));
+  assert_non_null(jstr(jget(got, "event"), "broadcaster_user_login"));
+  cJSON_Delete(got);
+
+  /* Picked by type + condition (any key order), with the caller's event, id and timestamp: the body verbatim. */
+  snprintf(body, sizeof body,
+           "{\"conduit_id\":\"%s\",\"type\":\"stream.online\",\"condition\":{\"broadcaster_user_id\":\"1337\"},"
+           "\"event\":{\"x\":\"y\",\"n\":1},\"message_id\":\"my-id-1\",\"timestamp\":\"2023-07-19T10:11:12.634234626Z\","
+           "\"wait\":true}",
+           cid);
+  j = deliver(f, body, 200);
+  expect_result(j, "0", 0, 1, 0, 204);
+  assert_string_equal(jstr(j, "message_id"), "my-id-1");
+  cJSON_Delete(j);
+  rec = last_record(&rs);
+  assert_string_equal(rec.id, "my-id-1");
+  assert_string_equal(rec.ts, "2023-07-19T10:11:12.634234626Z");
+  {
+    char *subtext = cJSON_PrintUnformatted(sub);
+    snprintf(expected, sizeof expected, "{\"subscription\":%s,\"event\":{\"x\":\"y\",\"n\":1}}", subtext);
+    cJSON_free(subtext);
+  }
+  assert_string_equal(rec.body, expected);
+  expect_signature(&rec, SECRET "0", 1);
+  cJSON_Delete(sub);
+
+  /* Without wait: 202 at once; the delivery follows. */
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\"}", sid);
+  j = deliver(f, body, 202);
+  assert_true(cJSON_IsTrue(jget(j, "queued")));
+  assert_true(is_uuid_v4(jstr(j, "message_id")));
+  cJSON_Delete(j);
+  deadline = now_mono() + 5.0;
+  while (tcmock_stat(f->m, "events_delivered") < 3 && now_mono() < deadline) sleep_ms(1);
+  assert_int_equal(tcmock_stat(f->m, "events_delivered"), 3);
+  assert_int_equal(hits(&rs), 4); /* the challenge and three messages */
+
+  /* Errors. */
+  cJSON_Delete(deliver(f, "{\"subscription_id\":\"nope\"}", 404));
+  cJSON_Delete(deliver(f, "{\"wait\":true}", 400));
+  cJSON_Delete(deliver(f, "[]", 400));
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"kind\":\"other\"}", sid);
+  cJSON_Delete(deliver(f, body, 400));
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"message_id\":\"a b\"}", sid);
+  cJSON_Delete(deliver(f, body, 400));
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"stale_seconds\":5,\"timestamp\":\"x\"}", sid);
+  cJSON_Delete(deliver(f, body, 400));
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"event\":[]}", sid);
+  cJSON_Delete(deliver(f, body, 400));
+  snprintf(body, sizeof body, "{\"conduit_id\":\"%s\",\"type\":\"stream.online\",\"condition\":{\"broadcaster_user_id\":\"1\"}}",
+           cid);
+  cJSON_Delete(deliver(f, body, 404));
+  set_sub_status(f, sid, "user_removed");
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\"}", sid);
+  cJSON_Delete(deliver(f, body, 409));
+  assert_int_equal(hits(&rs), 4);
+  assert_int_equal(tcmock_stat(f->m, "events_dropped"), 0);
+  responder_stop(&rs);
+}
+
+static void test_deliver_hashing(void **state) {
+  fx_t *f = *state;
+  responder_t rs;
+  static const char *const paths[] = {"/s0", "/s1", "/s2", "/s3"};
+  char cid[40], sid[20][40], cond[96], bid[16], want[8], uid[40];
+  int i, round, used[4] = {0, 0, 0, 0}, distinct = 0;
+  cJSON *j;
+  record_t rec;
+  responder_start(&rs);
+  webhook_conduit(f, &rs, 4, paths, cid);
+  for (i = 0; i < 20; ++i) {
+    snprintf(cond, sizeof cond, "{\"broadcaster_user_id\":\"%d\"}", 5000 + i);
+    assert_int_equal(create_sub(f, NULL, "channel.follow", "2", cond, cid, sid[i]), 202);
+  }
+  for (round = 0; round < 2; ++round) {
+    for (i = 0; i < 20; ++i) {
+      int shard;
+      snprintf(bid, sizeof bid, "%d", 5000 + i);
+      shard = (int)(fnv1a(bid) % 4);
+      snprintf(want, sizeof want, "%d", shard);
+      j = deliver_sub(f, sid[i], NULL);
+      expect_result(j, want, 0, 1, 0, 204);
+      assert_string_equal(jstr(j, "hashed_shard"), want);
+      cJSON_Delete(j);
+      rec = last_record(&rs);
+      assert_string_equal(rec.path, paths[shard]);
+      assert_string_equal(rec.sub_type, "channel.follow");
+      assert_string_equal(rec.sub_version, "2");
+      {
+        char secret[64];
+        snprintf(secret, sizeof secret, SECRET "%d", shard);
+        expect_signature(&rec, secret, 1);
+      }
+      if (!used[shard]++) ++distinct;
+    }
+  }
+  assert_true(distinct >= 3); /* 20 broadcasters spread over the 4 shards */
+  assert_int_equal(tcmock_stat(f->m, "events_delivered"), 40);
+  assert_int_equal(tcmock_stat(f->m, "events_failover"), 0);
+
+  /* No broadcaster: the first user-like id of the condition routes it. */
+  assert_int_equal(create_sub(f, NULL, "user.update", "1", "{\"user_id\":\"77\"}", cid, uid), 202);
+  j = deliver_sub(f, uid, NULL);
+  snprintf(want, sizeof want, "%d", (int)(fnv1a("77") % 4));
+  assert_string_equal(jstr(j, "hashed_shard"), want);
+  cJSON_Delete(j);
+  rec = last_record(&rs);
+  {
+    cJSON *b = cJSON_Parse(rec.body);
+    assert_string_equal(jstr(jget(b, "event"), "user_id"), "77");
+    cJSON_Delete(b);
+  }
+  /* Neither: the subscription id. */
+  assert_int_equal(create_sub(f, NULL, "user.authorization.revoke", "1", "{\"client_id\":\"" CLIENT_ID "\"}", cid, uid),
+                   202);
+  j = deliver_sub(f, uid, NULL);
+  snprintf(want, sizeof want, "%d", (int)(fnv1a(uid) % 4));
+  assert_string_equal(jstr(j, "hashed_shard"), want);
+  cJSON_Delete(j);
+  responder_stop(&rs);
+}
+
+static void test_deliver_failover_and_drop(void **state) {
+  fx_t *f = *state;
+  responder_t rs;
+  /* Shard 0 fails its challenge (not enabled); 1 and 2 are enabled. */
+  static const char *const paths[] = {"/wrong", "/s1", "/s2"};
+  char cid[40], to0[16], to1[16], sid0[40], sid1[40], cond[96], shards[512];
+  cJSON *j, *a;
+  resp_t r;
+  int n;
+  responder_start(&rs);
+  webhook_conduit(f, &rs, 3, paths, cid);
+  expect_shard_status(f, cid, "0", "webhook_callback_verification_failed");
+  id_for_shard(0, 3, 100, to0, sizeof to0);
+  id_for_shard(1, 3, 100, to1, sizeof to1);
+  snprintf(cond, sizeof cond, "{\"broadcaster_user_id\":\"%s\"}", to0);
+  assert_int_equal(create_sub(f, NULL, "stream.online", "1", cond, cid, sid0), 202);
+  snprintf(cond, sizeof cond, "{\"broadcaster_user_id\":\"%s\"}", to1);
+  assert_int_equal(create_sub(f, NULL, "stream.online", "1", cond, cid, sid1), 202);
+
+  /* The hashed shard is not enabled: the next enabled one gets it. */
+  j = deliver_sub(f, sid0, NULL);
+  expect_result(j, "1", 1, 1, 0, 204);
+  assert_string_equal(jstr(j, "hashed_shard"), "0");
+  cJSON_Delete(j);
+  assert_string_equal(last_record(&rs).path, "/s1");
+  assert_int_equal(tcmock_stat(f->m, "events_failover"), 1);
+
+  /* The hashed shard is enabled but answers 500: no failover (Twitch retries
+   * the same shard), not dropped either. */
+  snprintf(shards, sizeof shards,
+           "[{\"id\":\"1\",\"transport\":{\"method\":\"webhook\",\"callback\":\"http://127.0.0.1:%u/fail\","
+           "\"secret\":\"" SECRET "1\"}}]",
+           (unsigned)rs.port);
+  patch_shards(f, cid, shards, &r);
+  assert_int_equal(r.status, 202);
+  resp_free(&r);
+  wait_settled(f, 4);
+  expect_shard_status(f, cid, "1", "enabled");
+  j = deliver_sub(f, sid1, NULL);
+  expect_result(j, "1", 0, 0, 0, 500);
+  assert_string_equal(jstr(j, "hashed_shard"), "1");
+  a = jget(j, "attempts");
+  assert_int_equal(cJSON_GetArraySize(a), 1);
+  assert_non_null(strstr(jstr(j, "reason"), "retries the same shard"));
+  cJSON_Delete(j);
+  assert_string_equal(last_record(&rs).path, "/fail");
+  assert_int_equal(tcmock_stat(f->m, "events_failover"), 1);
+
+  /* Not enabled, and the one other shard fails: dropped; shard 2 is never tried. */
+  n = hits(&rs);
+  j = deliver_sub(f, sid0, NULL);
+  expect_result(j, NULL, 1, 0, 1, 500);
+  assert_int_equal(cJSON_GetArraySize(jget(j, "attempts")), 1);
+  assert_non_null(jstr(j, "reason"));
+  cJSON_Delete(j);
+  assert_int_equal(hits(&rs), n + 1);
+  assert_string_equal(last_record(&rs).path, "/fail");
+
+  /* Counters: one failover that delivered, one that was dropped. */
+  assert_int_equal(tcmock_stat(f->m, "events_dropped"), 1);
+  assert_int_equal(tcmock_stat(f->m, "events_failover"), 2);
+  assert_int_equal(tcmock_stat(f->m, "events_delivered"), 1);
+
+  /* A websocket shard cannot receive from the mock: reported, not dropped. */
+  register_session(f, "sess-deliver");
+  snprintf(shards, sizeof shards,
+           "[{\"id\":\"1\",\"transport\":{\"method\":\"websocket\",\"session_id\":\"sess-deliver\"}}]");
+  patch_shards(f, cid, shards, &r);
+  assert_int_equal(r.status, 202);
+  resp_free(&r);
+  n = hits(&rs);
+  j = deliver_sub(f, sid1, NULL);
+  expect_result(j, "1", 0, 0, 0, 0);
+  assert_non_null(strstr(jstr(j, "reason"), "websocket"));
+  cJSON_Delete(j);
+  assert_int_equal(hits(&rs), n);
+  assert_int_equal(tcmock_stat(f->m, "events_dropped"), 1);
+
+  /* No enabled shard at all. */
+  {
+    static const char *const none[] = {"/wrong"};
+    char cid2[40], sid2[40];
+    webhook_conduit(f, &rs, 1, none, cid2);
+    assert_int_equal(create_sub(f, NULL, "stream.offline", "1", "{\"broadcaster_user_id\":\"9\"}", cid2, sid2), 202);
+    j = deliver_sub(f, sid2, NULL);
+    expect_result(j, NULL, 1, 0, 1, 0);
+    assert_string_equal(jstr(j, "reason"), "no enabled shard");
+    assert_int_equal(cJSON_GetArraySize(jget(j, "attempts")), 0);
+    cJSON_Delete(j);
+    assert_int_equal(tcmock_stat(f->m, "events_dropped"), 2);
+  }
+  responder_stop(&rs);
+}
+
+static void test_deliver_resend_stale_tamper(void **state) {
+  fx_t *f = *state;
+  responder_t rs;
+  static const char *const paths[] = {"/s0", "/s1"};
+  char cid[40], sid[40], id[64], body[256];
+  record_t first, again;
+  cJSON *j;
+  long long age;
+  responder_start(&rs);
+  webhook_conduit(f, &rs, 2, paths, cid);
+  assert_int_equal(
+      create_sub(f, NULL, "channel.chat.message", "1", "{\"broadcaster_user_id\":\"31\",\"user_id\":\"32\"}", cid, sid),
+      202);
+  j = deliver_sub(f, sid, NULL);
+  assert_true(cJSON_IsTrue(jget(j, "delivered")));
+  snprintf(id, sizeof id, "%s", jstr(j, "message_id"));
+  cJSON_Delete(j);
+  first = last_record(&rs);
+  {
+    cJSON *b = cJSON_Parse(first.body);
+    assert_string_equal(jstr(jget(b, "event"), "chatter_user_id"), "32");
+    assert_string_equal(jstr(jget(jget(b, "event"), "message"), "text"), "Hello from tc-mock");
+    cJSON_Delete(b);
+  }
+
+  /* Resends: byte for byte, same id, timestamp and signature; Retry counts up. */
+  snprintf(body, sizeof body, "{\"resend_of\":\"%s\",\"wait\":true}", id);
+  j = deliver(f, body, 200);
+  assert_string_equal(jstr(j, "message_id"), id);
+  assert_int_equal((long)jnum(j, "retry"), 1);
+  assert_true(cJSON_IsTrue(jget(j, "delivered")));
+  cJSON_Delete(j);
+  again = last_record(&rs);
+  assert_string_equal(again.path, first.path);
+  assert_string_equal(again.id, first.id);
+  assert_string_equal(again.ts, first.ts);
+  assert_string_equal(again.body, first.body);
+  assert_string_equal(again.sig, first.sig);
+  assert_string_equal(again.type, first.type);
+  assert_string_equal(again.sub_type, first.sub_type);
+  assert_string_equal(again.retry, "1");
+  cJSON_Delete(deliver(f, body, 200));
+  assert_string_equal(last_record(&rs).retry, "2");
+  assert_string_equal(last_record(&rs).sig, first.sig);
+  cJSON_Delete(deliver(f, "{\"resend_of\":\"never-sent\"}", 404));
+
+  /* Stale: the timestamp is that far in the past. */
+  j = deliver_sub(f, sid, ",\"stale_seconds\":900");
+  cJSON_Delete(j);
+  again = last_record(&rs);
+  assert_true(is_rfc3339_nano(again.ts));
+  age = (long long)time(NULL) - epoch_of(again.ts);
+  assert_true(age >= 899 && age <= 960);
+  expect_signature(&again, SECRET "0", strcmp(again.path, "/s0") == 0);
+
+  /* Tampered: the body no longer fits the signature; a resend without tamper does. */
+  j = deliver_sub(f, sid, ",\"tamper\":true");
+  snprintf(id, sizeof id, "%s", jstr(j, "message_id"));
+  cJSON_Delete(j);
+  first = last_record(&rs);
+  snprintf(body, sizeof body, "{\"resend_of\":\"%s\",\"wait\":true}", id);
+  cJSON_Delete(deliver(f, body, 200));
+  again = last_record(&rs);
+  {
+    char secret[64];
+    size_t i, diff = 0;
+    snprintf(secret, sizeof secret, SECRET "%c", again.path[2]);
+    expect_signature(&first, secret, 0);
+    expect_signature(&again, secret, 1);
+    assert_string_equal(first.sig, again.sig);
+    assert_int_equal(strlen(first.body), strlen(again.body));
+    for (i = 0; first.body[i]; ++i) diff += first.body[i] != again.body[i];
+    assert_int_equal(diff, 1);
+  }
+  responder_stop(&rs);
+}
+
+static void test_deliver_revocation(void **state) {
+  fx_t *f = *state;
+  responder_t rs;
+  static const char *const paths[] = {"/s0"};
+  char cid[40], sid[40], sid2[40], body[256];
+  record_t rec;
+  cJSON *j, *got, *sub;
+  responder_start(&rs);
+  webhook_conduit(f, &rs, 1, paths, cid);
+  assert_int_equal(create_sub(f, NULL, "stream.online", "1", "{\"broadcaster_user_id\":\"44\"}", cid, sid), 202);
+  assert_int_equal(create_sub(f, NULL, "stream.offline", "1", "{\"broadcaster_user_id\":\"44\"}", cid, sid2), 202);
+
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"kind\":\"revocation\",\"reason\":\"enabled\"}", sid);
+  cJSON_Delete(deliver(f, body, 400));
+  j = deliver_sub(f, sid, ",\"kind\":\"revocation\",\"reason\":\"user_removed\"");
+  expect_result(j, "0", 0, 1, 0, 204);
+  assert_string_equal(jstr(j, "message_type"), "revocation");
+  cJSON_Delete(j);
+  rec = last_record(&rs);
+  assert_string_equal(rec.type, "revocation");
+  assert_string_equal(rec.retry, "0");
+  assert_string_equal(rec.sub_type, "stream.online");
+  assert_string_equal(rec.sub_version, "1");
+  expect_signature(&rec, SECRET "0", 1);
+  /* Only "subscription", with the reason as its status; and it is now that status. */
+  got = cJSON_Parse(rec.body);
+  assert_int_equal(cJSON_GetArraySize(got), 1);
+  sub = get_sub(f, sid);
+  assert_string_equal(jstr(sub, "status"), "user_removed");
+  assert_true(cJSON_Compare(jget(got, "subscription"), sub, 1));
+  cJSON_Delete(sub);
+  cJSON_Delete(got);
+  assert_int_equal(tcmock_stat(f->m, "revocations_sent"), 1);
+  /* No more notifications for it, nor a second revocation. */
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\"}", sid);
+  cJSON_Delete(deliver(f, body, 409));
+  snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"kind\":\"revocation\"}", sid);
+  cJSON_Delete(deliver(f, body, 409));
+
+  /* Default reason. */
+  j = deliver_sub(f, sid2, ",\"kind\":\"revocation\"");
+  cJSON_Delete(j);
+  sub = get_sub(f, sid2);
+  assert_string_equal(jstr(sub, "status"), "authorization_revoked");
+  cJSON_Delete(sub);
+  got = cJSON_Parse(last_record(&rs).body);
+  assert_string_equal(jstr(jget(got, "subscription"), "status"), "authorization_revoked");
+  cJSON_Delete(got);
+  assert_int_equal(tcmock_stat(f->m, "revocations_sent"), 2);
+  assert_int_equal(tcmock_stat(f->m, "events_delivered"), 2);
+  responder_stop(&rs);
+}
+
+
+typedef struct {
+  char url[128], body[256];
+  long status;
+} waiter_t;
+
+static size_t discard(char *p, size_t sz, size_t n, void *ud) {
+  (void)p;
+  (void)ud;
+  return sz * n;
+}
+
+static void *waiter_main(void *arg) {
+  waiter_t *w = arg;
+  CURL *h = curl_easy_init();
+  if (!h) return NULL;
+  curl_easy_setopt(h, CURLOPT_URL, w->url);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, w->body);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
+  if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &w->status);
+  curl_easy_cleanup(h);
+  return NULL;
+}
+
+/* A "wait" call with its POST hanging: a reset answers it 503, and stopping
+ * the mock does not wait for the 10 s client timeout. */
+static void test_deliver_wait_reset_stop(void **state) {
+  fx_t *f = *state;
+  responder_t rs;
+  static const char *const paths[] = {"/hang"};
+  char cid[40], sid[40];
+  pthread_t th;
+  waiter_t w;
+  double t0;
+  responder_start(&rs);
+  responder_release(&rs); /* the challenge passes at once */
+  webhook_conduit(f, &rs, 1, paths, cid);
+  assert_int_equal(create_sub(f, NULL, "stream.online", "1", "{\"broadcaster_user_id\":\"5\"}", cid, sid), 202);
+  pthread_mutex_lock(&rs.mu);
+  rs.release = 0;
+  rs.hanging = 0;
+  pthread_mutex_unlock(&rs.mu);
+
+  memset(&w, 0, sizeof w);
+  snprintf(w.url, sizeof w.url, "%s", url(f, "/_mock/deliver"));
+  snprintf(w.body, sizeof w.body, "{\"subscription_id\":\"%s\",\"wait\":true}", sid);
+  assert_int_equal(pthread_create(&th, NULL, waiter_main, &w), 0);
+  responder_wait_hanging(&rs, 1);
+  control_ok(f, "reset", NULL);
+  assert_int_equal(pthread_join(th, NULL), 0);
+  assert_int_equal(w.status, 503);
+
+  t0 = now_mono();
+  tcmock_stop(f->m);
+  f->m = NULL;
+  assert_true(now_mono() - t0 < 2.0);
+  responder_stop(&rs);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_shards_get_basics, setup, teardown),
@@ -1709,6 +2302,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_sub_scale, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sub_faults, setup, teardown),
       cmocka_unit_test_setup_teardown(test_control_endpoints, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deliver_notification, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deliver_hashing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deliver_failover_and_drop, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deliver_resend_stale_tamper, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deliver_revocation, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_deliver_wait_reset_stop, setup, teardown),
       cmocka_unit_test(test_start_config),
   };
   int failed;

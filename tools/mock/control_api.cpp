@@ -187,7 +187,9 @@ Response control_reset(Ctx &c) {
   // Back to a fresh server, keeping the configuration and the clients.
   c.st.tokens.clear();
   c.st.conduits.clear();  // and their shards: a challenge in flight finds nothing to settle
-  c.st.challenger.clear();
+  c.st.sender.clear();         // queued challenges and deliveries
+  c.st.deliveries.clear();     // waiting /_mock/deliver calls give up
+  c.st.wake.notify_all();
   c.st.sessions.clear();
   c.st.subs.clear();
   c.st.faults.clear_script();

@@ -109,8 +109,8 @@ void tally(State &st, const Outcome &out) {
 }  // namespace
 
 Outcome dispatch(State &st, const Request &rq) {
-  std::lock_guard<std::mutex> lock(st.mu);
-  Ctx ctx{st, rq, std::string(), Clock::now()};
+  std::unique_lock<std::mutex> lock(st.mu);
+  Ctx ctx{st, rq, std::string(), Clock::now(), &lock};
   double epoch = epoch_now();
   Zone zone = zone_of(rq.path);
   if (zone != Zone::kControl) ++st.stats.requests_total;

@@ -2,9 +2,19 @@
 // and returns the full response; the dispatcher adds the cross-cutting parts.
 #pragma once
 
+#include <string>
+
 #include "router.hpp"
 
+struct cJSON;
+
 namespace tcm {
+
+// subscriptions_api.cpp helpers shared with deliver.cpp:
+// `j` as JSON with object keys sorted (appended to out), and a subscription
+// as Get EventSub Subscriptions lists it (cached).
+void canonical(const cJSON *j, std::string &out);
+const std::string &sub_text(const Subscription &s);
 
 // oauth.cpp — id.twitch.tv/oauth2 (§1.1–1.3)
 Response oauth_token(Ctx &c);
@@ -38,5 +48,8 @@ Response control_expire_tokens(Ctx &c);
 Response control_reset(Ctx &c);
 Response control_sessions(Ctx &c);
 Response control_subscription_status(Ctx &c);
+
+// deliver.cpp — POST /_mock/deliver: signed notifications/revocations to webhook shards
+Response control_deliver(Ctx &c);
 
 }  // namespace tcm

@@ -41,7 +41,9 @@ const char kUsage[] =
     "Control endpoints (no auth): GET /_mock/stats, GET|POST /_mock/config, POST /_mock/fail_next,\n"
     "/_mock/drop_next, /_mock/clients, /_mock/expire_tokens, /_mock/reset_stats, /_mock/reset,\n"
     "/_mock/sessions {\"session_id\":ID,\"connected\":true|false},\n"
-    "/_mock/subscriptions/status {\"id\":ID,\"status\":S}\n";
+    "/_mock/subscriptions/status {\"id\":ID,\"status\":S},\n"
+    "/_mock/deliver {\"subscription_id\":ID,\"wait\":true,...} (signed event to a webhook shard;\n"
+    "see README: kind, event, resend_of, stale_seconds, tamper)\n";
 
 [[noreturn]] void usage_error(const std::string &msg) {
   std::fprintf(stderr, "tc-mock: %s\n%s", msg.c_str(), kUsage);

@@ -32,6 +32,7 @@ const Route kRoutes[] = {
     {"POST", "/_mock/reset", Area::kControl, control_reset, nullptr},
     {"POST", "/_mock/sessions", Area::kControl, control_sessions, nullptr},
     {"POST", "/_mock/subscriptions/status", Area::kControl, control_subscription_status, nullptr},
+    {"POST", "/_mock/deliver", Area::kControl, control_deliver, nullptr},
 };
 
 }  // namespace

@@ -18,6 +18,9 @@ struct Ctx {
   const Request &rq;
   std::string client_id;  // the authenticated client for Helix routes
   Clock::time_point now;
+  // The dispatcher's hold on State::mu, for handlers that must wait with it
+  // released (st.wake.wait(*lock, ...)); null only outside dispatch.
+  std::unique_lock<std::mutex> *lock = nullptr;
 };
 
 using Handler = Response (*)(Ctx &);

@@ -156,7 +156,7 @@ const char *update_one(Ctx &c, Conduit &conduit, const std::string &id, const cJ
     job.callback = stored.callback;
     job.secret = stored.secret;
     job.gen = stored.challenge_gen;
-    c.st.challenger.enqueue(std::move(job));
+    queue_challenge(c.st, std::move(job));
   }
   return nullptr;
 }

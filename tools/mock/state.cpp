@@ -28,6 +28,10 @@ const StatField kStatFields[] = {
     {"challenges_failed", &Stats::challenges_failed},
     {"subscriptions", &Stats::subscriptions},
     {"subscriptions_created", &Stats::subscriptions_created},
+    {"events_delivered", &Stats::events_delivered},
+    {"events_failover", &Stats::events_failover},
+    {"events_dropped", &Stats::events_dropped},
+    {"revocations_sent", &Stats::revocations_sent},
 };
 const std::size_t kStatFieldCount = sizeof kStatFields / sizeof kStatFields[0];
 
@@ -60,9 +64,12 @@ std::string random_uuid_v4() {
   return s;
 }
 
-std::string rfc3339_now() {
+std::string rfc3339_now() { return rfc3339_ago(0); }
+
+std::string rfc3339_ago(long long seconds_ago) {
   using namespace std::chrono;
   long long ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+  ns -= seconds_ago * 1000000000LL;
   std::time_t secs = static_cast<std::time_t>(ns / 1000000000LL);
   std::tm tm{};
   gmtime_r(&secs, &tm);
@@ -127,7 +134,7 @@ bool read_cursor(const std::string &cursor, const std::string &scope, std::uint6
 }
 
 State::State(const Config &c)
-    : cfg(c), limiter(c.ratelimit_limit, c.ratelimit_window_s), faults(c.seed), challenger(*this) {}
+    : cfg(c), limiter(c.ratelimit_limit, c.ratelimit_window_s), faults(c.seed) {}
 
 void State::apply_config(const Config &next, bool reseed) {
   bool limits_changed = next.ratelimit_limit != cfg.ratelimit_limit || next.ratelimit_window_s != cfg.ratelimit_window_s;

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "challenge.hpp"
+#include "deliver.hpp"
 #include "faults.hpp"
 #include "ratelimit.hpp"
+#include "sender.hpp"
 #include "subs.hpp"
 
 namespace tcm {
@@ -56,6 +58,10 @@ struct Stats {
   long challenges_failed = 0;  // ... answered otherwise, or not at all
   long subscriptions = 0;      // a gauge: subscriptions that exist now (any status, all clients)
   long subscriptions_created = 0;
+  long events_delivered = 0;  // messages (notifications and revocations) a shard answered 2xx
+  long events_failover = 0;   // deliveries that went on to a second shard
+  long events_dropped = 0;    // deliveries no shard took (none enabled, or both tries failed)
+  long revocations_sent = 0;  // revocations requested with /_mock/deliver (the subscription changed)
 };
 
 // One name table for GET /_mock/stats and tcmock_stat().
@@ -103,6 +109,8 @@ std::string random_uuid_v4();
 
 // Wall-clock time as RFC3339 UTC with nanoseconds, like every EventSub timestamp.
 std::string rfc3339_now();
+// The same, `seconds_ago` seconds in the past.
+std::string rfc3339_ago(long long seconds_ago);
 
 // Opaque pagination cursors: base64url of "<scope>|<n>". read_cursor() is
 // false for anything that make_cursor() did not produce for the same scope.
@@ -126,6 +134,7 @@ class State {
   std::map<std::string, Session> sessions;  // by session id
   SubStore subs;
   std::uint64_t challenge_gen = 0;
+  Deliveries deliveries;  // sent messages (for resend_of) and waiting /_mock/deliver calls
   RateLimiter limiter;
   Faults faults;
 
@@ -146,8 +155,8 @@ class State {
 
  public:
   // Last member: destroyed first, so its worker thread is joined while
-  // everything it touches (mu, conduits, stats) still exists.
-  Challenger challenger;
+  // everything its tasks touch (mu, conduits, stats) still exists.
+  Sender sender;
 };
 
 }  // namespace tcm

@@ -49,6 +49,8 @@ void append_json_string(std::string &out, const char *s) {
   out += json_print(tmp.get());
 }
 
+}  // namespace
+
 // The same JSON whatever the key order, for duplicate detection.
 void canonical(const cJSON *j, std::string &out) {
   if (cJSON_IsObject(j)) {
@@ -76,6 +78,8 @@ void canonical(const cJSON *j, std::string &out) {
   }
 }
 
+namespace {
+
 Json sub_json(const Subscription &s) {
   Json t = json_object();
   add_string(t.get(), "method", "conduit");
@@ -92,11 +96,15 @@ Json sub_json(const Subscription &s) {
   return j;
 }
 
+}  // namespace
+
 // Lists are built from cached text, so a page costs O(page) string appends.
 const std::string &sub_text(const Subscription &s) {
   if (s.json.empty()) s.json = json_print(sub_json(s).get());
   return s.json;
 }
+
+namespace {
 
 Response missing(const char *name) {
   return helix_error(400, std::string("Missing required parameter \"") + name + "\"");

@@ -1,0 +1,193 @@
+// tc_listener_*: the embedded webhook listener (events/listener).
+#include "capi/guard.hpp"
+#include "capi/handles.hpp"
+#include "events/listener.hpp"
+
+#include <arpa/inet.h>
+
+#include <memory>
+#include <string>
+
+namespace tc::capi {
+constexpr uint32_t kListenerTag = 0x54434c53u;  // "TCLS"
+}  // namespace tc::capi
+
+struct tc_listener {
+    uint32_t tag = tc::capi::kListenerTag;
+    std::unique_ptr<tc::events::Listener> listener;
+};
+
+using tc::capi::fail;
+using tc::capi::guarded;
+
+namespace {
+
+bool valid_listener(const tc_listener *l) { return l != nullptr && l->tag == tc::capi::kListenerTag && l->listener; }
+
+bool valid_prefix(const std::string &p) {
+    if (p.size() < 2 || p.size() > 256 || p.front() != '/' || p.back() != '/') return false;
+    for (char ch : p) {
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+                  ch == '_' || ch == '.' || ch == '~' || ch == '/';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+tc_status config_from_options(const tc_listener_options *opts, tc::events::ListenerConfig *cfg) {
+    TC_CHECK_ARG(opts != nullptr, "opts");
+    if (opts->version == 0 || opts->version > TC_LISTENER_OPTIONS_VERSION) {
+        return fail(TC_EVERSION, "tc_listener_options: version " + std::to_string(opts->version) + " is not supported");
+    }
+    if (opts->event_cb == nullptr) return fail(TC_EINVAL, "invalid argument: event_cb is required");
+    cfg->event_cb = opts->event_cb;
+    cfg->event_userdata = opts->event_userdata;
+    cfg->reject_cb = opts->reject_cb;
+    cfg->reject_userdata = opts->reject_userdata;
+    if (opts->bind_address != nullptr) {
+        unsigned char buf[16];
+        cfg->bind_address = opts->bind_address;
+        if (inet_pton(AF_INET, opts->bind_address, buf) != 1 && inet_pton(AF_INET6, opts->bind_address, buf) != 1) {
+            return fail(TC_EINVAL, "invalid argument: bind_address must be a numeric IPv4 or IPv6 address");
+        }
+    }
+    if (opts->port < 0 || opts->port > 65535) return fail(TC_EINVAL, "invalid argument: port must be 0..65535");
+    cfg->port = opts->port;
+    if (opts->path_prefix != nullptr) {
+        cfg->prefix = opts->path_prefix;
+        if (!valid_prefix(cfg->prefix)) {
+            return fail(TC_EINVAL, "invalid argument: path_prefix must start and end with '/' (unreserved characters only)");
+        }
+    }
+    if (opts->max_body_bytes > (64u << 20)) return fail(TC_EINVAL, "invalid argument: max_body_bytes above 64 MiB");
+    if (opts->max_body_bytes != 0) cfg->max_body_bytes = opts->max_body_bytes;
+    if (opts->timeout_s > 3600) return fail(TC_EINVAL, "invalid argument: timeout_s above 3600");
+    if (opts->timeout_s != 0) cfg->timeout_s = opts->timeout_s;
+    if (opts->max_connections > 65536) return fail(TC_EINVAL, "invalid argument: max_connections above 65536");
+    if (opts->max_connections != 0) cfg->max_connections = opts->max_connections;
+    tc_webhook_options_init(&cfg->webhook, TC_WEBHOOK_OPTIONS_VERSION);
+    if (opts->webhook != nullptr) {
+        if (opts->webhook->version == 0 || opts->webhook->version > TC_WEBHOOK_OPTIONS_VERSION) {
+            return fail(TC_EVERSION, "tc_listener_options: webhook options version " +
+                                         std::to_string(opts->webhook->version) + " is not supported");
+        }
+        cfg->webhook = *opts->webhook;  // version 1 is the whole struct
+    }
+    return TC_OK;
+}
+
+tc_status check_key(const char *route_key) {
+    if (route_key == nullptr || !tc::events::Listener::valid_route_key(route_key)) {
+        return fail(TC_EINVAL, "invalid argument: route_key must be 1..64 characters of A-Z a-z 0-9 - _");
+    }
+    return TC_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+TC_API tc_status tc_listener_options_init(tc_listener_options *opts, unsigned int version) {
+    TC_CHECK_ARG(opts != nullptr, "opts");
+    if (version == 0 || version > TC_LISTENER_OPTIONS_VERSION) {
+        return fail(TC_EVERSION, "tc_listener_options_init: version " + std::to_string(version) + " is not supported");
+    }
+    tc_listener_options defaults = TC_LISTENER_OPTIONS_INIT;
+    *opts = defaults;
+    opts->version = version;
+    return TC_OK;
+}
+
+TC_API tc_status tc_listener_new(tc_listener **out, tc_conduits *c, const tc_listener_options *opts) {
+    return guarded([&]() -> tc_status {
+        TC_CHECK_ARG(out != nullptr, "out");
+        *out = nullptr;
+        TC_CHECK_ARG(tc::capi::valid(c), "c");
+        if (c->manager->free_requested()) return fail(TC_ECLOSED, "the manager is being freed");
+        tc::events::ListenerConfig cfg;
+        tc_status st = config_from_options(opts, &cfg);
+        if (st != TC_OK) return st;
+        std::string error;
+        auto handle = std::make_unique<tc_listener>();
+        handle->listener = tc::events::Listener::create(c->manager->queue(), std::move(cfg), &st, &error);
+        if (!handle->listener) return fail(st, error);
+        *out = handle.release();
+        return TC_OK;
+    });
+}
+
+TC_API void tc_listener_free(tc_listener *l) {
+    if (!valid_listener(l)) return;
+    guarded([&] {
+        l->listener.reset();
+        l->tag = tc::capi::kDeadTag;
+        delete l;
+        return TC_OK;
+    });
+}
+
+TC_API int tc_listener_port(const tc_listener *l) {
+    if (!valid_listener(l)) {
+        fail(TC_EINVAL, "invalid argument: l");
+        return -1;
+    }
+    return l->listener->port();
+}
+
+TC_API const char *tc_listener_base_url(const tc_listener *l) {
+    return valid_listener(l) ? l->listener->base_url().c_str() : "";
+}
+
+TC_API tc_status tc_listener_add_route(tc_listener *l, const char *route_key, const char *secret) {
+    TC_CHECK_ARG(valid_listener(l), "l");
+    tc_status st = check_key(route_key);
+    if (st != TC_OK) return st;
+    TC_CHECK_ARG(secret != nullptr, "secret");
+    return guarded([&]() -> tc_status {
+        std::string error;
+        tc_status r = l->listener->add_route(route_key, secret, &error);
+        return r == TC_OK ? TC_OK : fail(r, error);
+    });
+}
+
+TC_API tc_status tc_listener_remove_route(tc_listener *l, const char *route_key) {
+    TC_CHECK_ARG(valid_listener(l), "l");
+    tc_status st = check_key(route_key);
+    if (st != TC_OK) return st;
+    return guarded([&]() -> tc_status {
+        std::string error;
+        tc_status r = l->listener->remove_route(route_key, &error);
+        return r == TC_OK ? TC_OK : fail(r, error);
+    });
+}
+
+TC_API tc_status tc_listener_add_secret(tc_listener *l, const char *route_key, const char *secret) {
+    TC_CHECK_ARG(valid_listener(l), "l");
+    tc_status st = check_key(route_key);
+    if (st != TC_OK) return st;
+    TC_CHECK_ARG(secret != nullptr, "secret");
+    return guarded([&]() -> tc_status {
+        std::string error;
+        tc_status r = l->listener->add_secret(route_key, secret, &error);
+        return r == TC_OK ? TC_OK : fail(r, error);
+    });
+}
+
+TC_API tc_status tc_listener_remove_secret(tc_listener *l, const char *route_key, const char *secret) {
+    TC_CHECK_ARG(valid_listener(l), "l");
+    tc_status st = check_key(route_key);
+    if (st != TC_OK) return st;
+    TC_CHECK_ARG(secret != nullptr, "secret");
+    return guarded([&]() -> tc_status {
+        std::string error;
+        tc_status r = l->listener->remove_secret(route_key, secret, &error);
+        return r == TC_OK ? TC_OK : fail(r, error);
+    });
+}
+
+TC_API uint64_t tc_listener_stat_get(const tc_listener *l, tc_listener_stat which) {
+    if (!valid_listener(l)) return 0;
+    return l->listener->stat(tc::capi::raw_enum(which));
+}
+
+}  // extern "C"

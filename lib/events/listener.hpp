@@ -1,0 +1,102 @@
+// The embedded webhook listener: libmicrohttpd on its own thread answers each
+// request at once (through a route's tc_webhook_verifier) and, once a 2xx
+// answer is written, hands the message to the manager's completion queue as
+// an operation of its own. User callbacks therefore run wherever the queue's
+// deliveries run, never on the listener's thread.
+#pragma once
+
+#include "net/completion_queue.hpp"
+
+#include <twitchconduits/listener.h>
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+namespace tc::events {
+
+struct ListenerConfig {
+    std::string bind_address = "127.0.0.1";
+    int port = 0;
+    std::string prefix = "/eventsub/";
+    size_t max_body_bytes = 1u << 20;
+    unsigned int timeout_s = 10;
+    unsigned int max_connections = 256;
+    tc_listener_cb event_cb = nullptr;
+    void *event_userdata = nullptr;
+    tc_listener_cb reject_cb = nullptr;
+    void *reject_userdata = nullptr;
+    tc_webhook_options webhook{};  // max_body_bytes is forced to the listener's
+};
+
+// The listener's tie to its manager's queue. `queue` is non-null exactly
+// while the queue is open and the listener attached; it is cut (under `mu`)
+// either by the listener's destructor or, when the manager is freed first, by
+// the queue's close hook, which runs before the queue is destroyed. Every use
+// of the queue holds `mu`.
+struct QueueLink {
+    std::mutex mu;
+    net::CompletionQueue *queue = nullptr;
+    uint64_t close_hook = 0;
+};
+
+class Listener {
+public:
+    // TC_EINVAL for a bad webhook option, TC_ECLOSED when the queue is closed,
+    // TC_ENETWORK when the address cannot be bound.
+    static std::unique_ptr<Listener> create(net::CompletionQueue &queue, ListenerConfig config, tc_status *status,
+                                            std::string *error);
+    ~Listener();
+    Listener(const Listener &) = delete;
+    Listener &operator=(const Listener &) = delete;
+
+    int port() const { return port_; }
+    const std::string &base_url() const { return base_url_; }
+
+    tc_status add_route(const std::string &key, const char *secret, std::string *error);
+    tc_status remove_route(const std::string &key, std::string *error);
+    tc_status add_secret(const std::string &key, const char *secret, std::string *error);
+    tc_status remove_secret(const std::string &key, const char *secret, std::string *error);
+
+    uint64_t stat(int which) const;
+    static bool valid_route_key(const std::string &key);
+    static constexpr int kStatCount = 7;
+
+private:
+    struct Route;
+    struct Request;
+
+    explicit Listener(ListenerConfig config);
+    bool start(std::string *error);
+    std::shared_ptr<Route> find_route(const std::string &key);
+    void count(int which) { stats_[static_cast<size_t>(which)].fetch_add(1, std::memory_order_relaxed); }
+    bool attached();
+    bool dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_webhook_message *msg);
+
+    int finish_request(MHD_Connection *conn, Request &rq);
+
+public:
+    // MHD thread only (called from the daemon's C callbacks).
+    int on_request(MHD_Connection *conn, const char *url, const char *method, const char *upload_data,
+                   size_t *upload_data_size, void **con_cls);
+    void on_completed(void *request, bool completed_ok);
+
+private:
+
+    ListenerConfig config_;
+    std::shared_ptr<QueueLink> link_;
+    std::mutex routes_mu_;
+    std::unordered_map<std::string, std::shared_ptr<Route>> routes_;
+    std::array<std::atomic<uint64_t>, kStatCount> stats_{};
+    MHD_Daemon *daemon_ = nullptr;
+    int port_ = 0;
+    std::string base_url_;
+};
+
+}  // namespace tc::events
