@@ -61,6 +61,8 @@
 
 #include <twitchconduits.h>
 
+#include "bench_util.h"
+
 #define ROUTE_KEY "shard-0"
 #define WEBHOOK_SECRET "bench-listener-secret-0123456789"
 #define SUB_TYPE "channel.chat.message"
@@ -70,29 +72,8 @@
 #define STALL_LIMIT_NS (60ull * 1000000000ull)
 #define DELIVERY_WAIT_NS (10ull * 1000000000ull)
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
-/* CPU time (every thread: load generator, server, poller) and context switches. */
-static void process_usage(double *cpu_s, long *switches) {
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0) {
-        *cpu_s = 0.0;
-        *switches = 0;
-        return;
-    }
-    *cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-             (double)ru.ru_stime.tv_usec / 1e6;
-    *switches = ru.ru_nvcsw + ru.ru_nivcsw;
-}
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Nearest-rank percentile of sorted values. */
 static double percentile(const double *sorted, long count, double p) {

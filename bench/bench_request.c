@@ -54,6 +54,8 @@
 
 #include "tcmock.h"
 
+#include "bench_util.h"
+
 #define MOCK_CLIENT_ID "mockclientid0123456789abcdefghij"
 #define MOCK_CLIENT_SECRET "mocksecret0123456789abcdefghijk"
 #define REQUEST_PATH "/eventsub/conduits"
@@ -135,24 +137,7 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
 /* ------------------------------------------------------------------------ */
 /* Clocks and counters. */
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
-/* CPU time and context switches of every thread of the process. */
-static void process_usage(double *cpu_s, long *switches) {
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0) {
-        *cpu_s = 0.0;
-        *switches = 0;
-        return;
-    }
-    *cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-             (double)ru.ru_stime.tv_usec / 1e6;
-    *switches = ru.ru_nvcsw + ru.ru_nivcsw;
-}
 
 static size_t heap_in_use(void) {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
@@ -279,10 +264,6 @@ static void result_failure(result *r, const char *fmt, ...) {
     va_end(ap);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Nearest-rank percentile of sorted values. */
 static double percentile(const double *sorted, long count, double p) {

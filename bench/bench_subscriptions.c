@@ -61,6 +61,8 @@
 
 #include "tcmock.h"
 
+#include "bench_util.h"
+
 #define MOCK_CLIENT_ID "mockclientid0123456789abcdefghij"
 #define MOCK_CLIENT_SECRET "mocksecret0123456789abcdefghijk"
 #define SUB_TYPE "stream.online"
@@ -71,11 +73,6 @@
 /* ------------------------------------------------------------------------ */
 /* Clocks, memory, failures */
 
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static double secs_since(uint64_t t0) { return (double)(now_ns() - t0) / 1e9; }
 
@@ -638,10 +635,6 @@ static void part_ratelimit(long n, int bucket, double window_s) {
 #define LIST_BATCH_CONCURRENCY 32
 #define LIST_ROUNDS 3
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* The median of n (odd) values; sorts them. */
 static double median(double *v, int n) {
