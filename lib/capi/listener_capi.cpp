@@ -83,6 +83,21 @@ tc_status check_key(const char *route_key) {
     return TC_OK;
 }
 
+// The common shape of the route functions: check the handle, the route key
+// and (when needed) the secret, then run `op` on the listener.
+template <class Op>
+tc_status route_call(tc_listener *l, const char *route_key, const char *secret, bool needs_secret, Op op) {
+    TC_CHECK_ARG(valid_listener(l), "l");
+    tc_status st = check_key(route_key);
+    if (st != TC_OK) return st;
+    TC_CHECK_ARG(!needs_secret || secret != nullptr, "secret");
+    return guarded([&]() -> tc_status {
+        std::string error;
+        tc_status r = op(*l->listener, &error);
+        return r == TC_OK ? TC_OK : fail(r, error);
+    });
+}
+
 }  // namespace
 
 extern "C" {
@@ -139,49 +154,26 @@ TC_API const char *tc_listener_base_url(const tc_listener *l) {
 }
 
 TC_API tc_status tc_listener_add_route(tc_listener *l, const char *route_key, const char *secret) {
-    TC_CHECK_ARG(valid_listener(l), "l");
-    tc_status st = check_key(route_key);
-    if (st != TC_OK) return st;
-    TC_CHECK_ARG(secret != nullptr, "secret");
-    return guarded([&]() -> tc_status {
-        std::string error;
-        tc_status r = l->listener->add_route(route_key, secret, &error);
-        return r == TC_OK ? TC_OK : fail(r, error);
+    return route_call(l, route_key, secret, true, [&](tc::events::Listener &x, std::string *e) {
+        return x.add_route(route_key, secret, e);
     });
 }
 
 TC_API tc_status tc_listener_remove_route(tc_listener *l, const char *route_key) {
-    TC_CHECK_ARG(valid_listener(l), "l");
-    tc_status st = check_key(route_key);
-    if (st != TC_OK) return st;
-    return guarded([&]() -> tc_status {
-        std::string error;
-        tc_status r = l->listener->remove_route(route_key, &error);
-        return r == TC_OK ? TC_OK : fail(r, error);
+    return route_call(l, route_key, nullptr, false, [&](tc::events::Listener &x, std::string *e) {
+        return x.remove_route(route_key, e);
     });
 }
 
 TC_API tc_status tc_listener_add_secret(tc_listener *l, const char *route_key, const char *secret) {
-    TC_CHECK_ARG(valid_listener(l), "l");
-    tc_status st = check_key(route_key);
-    if (st != TC_OK) return st;
-    TC_CHECK_ARG(secret != nullptr, "secret");
-    return guarded([&]() -> tc_status {
-        std::string error;
-        tc_status r = l->listener->add_secret(route_key, secret, &error);
-        return r == TC_OK ? TC_OK : fail(r, error);
+    return route_call(l, route_key, secret, true, [&](tc::events::Listener &x, std::string *e) {
+        return x.add_secret(route_key, secret, e);
     });
 }
 
 TC_API tc_status tc_listener_remove_secret(tc_listener *l, const char *route_key, const char *secret) {
-    TC_CHECK_ARG(valid_listener(l), "l");
-    tc_status st = check_key(route_key);
-    if (st != TC_OK) return st;
-    TC_CHECK_ARG(secret != nullptr, "secret");
-    return guarded([&]() -> tc_status {
-        std::string error;
-        tc_status r = l->listener->remove_secret(route_key, secret, &error);
-        return r == TC_OK ? TC_OK : fail(r, error);
+    return route_call(l, route_key, secret, true, [&](tc::events::Listener &x, std::string *e) {
+        return x.remove_secret(route_key, secret, e);
     });
 }
 
