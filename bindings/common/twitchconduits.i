@@ -1,0 +1,141 @@
+/*
+ * The SWIG interface shared by the Go, Ruby and Python bindings.
+ *
+ * Each language's .i declares its %module, adds its own typemaps and then
+ * %includes this file. What SWIG sees is curated:
+ *   - the bridge (tcb.h): every asynchronous operation as a future, the
+ *     client, the listener and webhook handling, array builders;
+ *   - from the public headers: status codes, enums and the accessors of the
+ *     result objects (pure getters on borrowed pointers);
+ *   - nothing that takes a C callback, an options struct or an out-parameter:
+ *     the bridge has a plain form of each.
+ * Opaque handles become proxy classes with no constructor or destructor;
+ * objects are created and freed through the bridge's functions.
+ */
+
+%{
+#include <twitchconduits.h>
+#include "tcb.h"
+%}
+
+%include <stdint.i>
+
+/* ---- opaque handles ---- */
+%define TC_OPAQUE(name)
+%nodefaultctor name;
+%nodefaultdtor name;
+struct name {};
+%enddef
+
+TC_OPAQUE(tc_conduits)
+TC_OPAQUE(tc_token)
+TC_OPAQUE(tc_response)
+TC_OPAQUE(tc_conduit)
+TC_OPAQUE(tc_conduit_list)
+TC_OPAQUE(tc_shard)
+TC_OPAQUE(tc_shard_list)
+TC_OPAQUE(tc_shard_update_result)
+TC_OPAQUE(tc_transport)
+TC_OPAQUE(tc_subscription)
+TC_OPAQUE(tc_subscription_list)
+TC_OPAQUE(tc_subscription_batch)
+TC_OPAQUE(tc_users)
+TC_OPAQUE(tc_user)
+TC_OPAQUE(tc_user_id_list)
+TC_OPAQUE(tc_webhook_verifier)
+TC_OPAQUE(tc_webhook_message)
+TC_OPAQUE(tc_listener)
+TC_OPAQUE(tcb_config)
+TC_OPAQUE(tcb_client)
+TC_OPAQUE(tcb_future)
+TC_OPAQUE(tcb_specs)
+TC_OPAQUE(tcb_assignments)
+TC_OPAQUE(tcb_pairs)
+
+/* ---- ownership ---- */
+/* Text the bridge allocates is the caller's: converted, then freed. */
+%typemap(newfree) char * "tc_free($1);";
+%newobject tcb_future_result_json;
+%newobject tcb_conduit_json;
+%newobject tcb_shard_json;
+%newobject tcb_webhook_message_json;
+%newobject tcb_subscription_json;
+%newobject tcb_user_json;
+%newobject tcb_webhook_sign;
+
+/* Length out-parameters of the accessors: the bindings use the text. */
+%typemap(in, numinputs=0) size_t *len, size_t *len_out "$1 = NULL;";
+
+/* Raw bodies may hold any byte: pass them with their length. */
+%apply (char *STRING, size_t LENGTH) { (const char *body, size_t body_len) };
+
+/* ---- what is not bound: callback, options and out-parameter forms ---- */
+%rename("$ignore", regextarget=1, fullname=1) "_dup$";
+%rename("$ignore", regextarget=1, fullname=1) "_to_json$";
+%rename("$ignore", regextarget=1, fullname=1) "_sync$";
+%rename("$ignore", regextarget=1, fullname=1) "_options_init$";
+%ignore tc_version;
+%ignore tc_conduits_new;
+%ignore tc_conduits_free;
+%ignore tc_conduits_wait;
+%ignore tc_conduits_process;
+%ignore tc_conduits_poll;
+%ignore tc_conduits_run;
+%ignore tc_conduits_await;
+%ignore tc_request;
+%ignore tc_token_get;
+%ignore tc_token_validate;
+%ignore tc_token_revoke;
+%ignore tc_conduits_list;
+%ignore tc_conduit_create;
+%ignore tc_conduit_update;
+%ignore tc_conduit_delete;
+%ignore tc_shards_list;
+%ignore tc_shard_update;
+%ignore tc_shard_create;
+%ignore tc_shard_remove;
+%ignore tc_subscriptions_create;
+%ignore tc_subscriptions_list;
+%ignore tc_subscription_delete;
+%ignore tc_subscriptions_cleanup;
+%ignore tc_subscriptions_reconcile;
+%ignore tc_transport_webhook_new;
+%ignore tc_transport_websocket_new;
+%ignore tc_transport_conduit_new;
+%ignore tc_users_new;
+%ignore tc_users_add;
+%ignore tc_users_get_by_key;
+%ignore tc_users_get_by_user_id;
+%ignore tc_users_get_by_subscription;
+%ignore tc_users_remove;
+%ignore tc_users_list;
+%ignore tc_listener_new;
+%ignore tc_webhook_verifier_new;
+%ignore tc_webhook_handle;
+%ignore tc_webhook_sign;
+%ignore tc_free;
+%ignore tc_conduits_options;
+%ignore tc_request_options;
+%ignore tc_batch_options;
+%ignore tc_subscription_filter;
+%ignore tc_listener_options;
+%ignore tc_webhook_options;
+%ignore tc_param;
+%ignore tc_header;
+%ignore tc_shard_assignment;
+%ignore tc_subscription_spec;
+
+#define TC_API
+%include <twitchconduits/version.h>
+%include <twitchconduits/common.h>
+%include <twitchconduits/conduits.h>
+%include <twitchconduits/token.h>
+%include <twitchconduits/request.h>
+%include <twitchconduits/transport.h>
+%include <twitchconduits/conduit.h>
+%include <twitchconduits/shard.h>
+%include <twitchconduits/subscription.h>
+%include <twitchconduits/users.h>
+%include <twitchconduits/webhook.h>
+%include <twitchconduits/listener.h>
+%include "tcb.h"
