@@ -60,6 +60,7 @@
 #define TWITCHCONDUITS_WEBHOOK_H
 
 #include <twitchconduits/common.h>
+#include <twitchconduits/shard.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -184,9 +185,22 @@ TC_API const char *tc_webhook_message_subscription_json(const tc_webhook_message
 TC_API const char *tc_webhook_message_challenge(const tc_webhook_message *msg, size_t *len);
 /* subscription.status of a revocation, e.g. "authorization_revoked". */
 TC_API const char *tc_webhook_message_revocation_reason(const tc_webhook_message *msg);
-/* conduit_shard.conduit_id and .shard of a conduit shard challenge. */
+/* The conduit and shard a message is about: conduit_shard.conduit_id and
+ * .shard of a conduit shard challenge, or event.conduit_id and .shard_id of
+ * a conduit.shard.disabled notification. */
 TC_API const char *tc_webhook_message_conduit_id(const tc_webhook_message *msg);
 TC_API const char *tc_webhook_message_shard_id(const tc_webhook_message *msg);
+/* Shard health. For a conduit.shard.disabled notification (subscribe to it
+ * with condition {"client_id":"<yours>"} to learn when Twitch disables one
+ * of your shards), the disabled shard's status, e.g.
+ * "webhook_callback_verification_failed" or "websocket_disconnected"; ""
+ * for any other message. */
+TC_API const char *tc_webhook_message_shard_status(const tc_webhook_message *msg);
+/* The disabled shard of a conduit.shard.disabled notification as a shard
+ * object (id, status, transport as Twitch reported it; no secret), ready to
+ * be re-assigned with tc_shard_update(). Free with tc_shard_free().
+ * TC_ENOTFOUND for any other message. */
+TC_API tc_status tc_webhook_message_disabled_shard(tc_shard **out, const tc_webhook_message *msg);
 
 TC_API tc_status tc_webhook_message_dup(tc_webhook_message **out, const tc_webhook_message *msg);
 TC_API void tc_webhook_message_free(tc_webhook_message *msg);

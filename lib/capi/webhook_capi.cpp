@@ -1,6 +1,8 @@
 // tc_webhook_*: framework-neutral webhook verification (pure, no I/O).
 #include "capi/guard.hpp"
+#include "capi/objects.hpp"
 #include "events/verifier.hpp"
+#include "helix/codec.hpp"
 #include "util/json.hpp"
 
 #include <twitchconduits/webhook.h>
@@ -291,6 +293,39 @@ TC_API const char *tc_webhook_message_shard_id(const tc_webhook_message *msg) {
     return valid(msg) ? msg->m.shard_id.c_str() : "";
 }
 
+TC_API const char *tc_webhook_message_shard_status(const tc_webhook_message *msg) {
+    return valid(msg) ? msg->m.shard_status.c_str() : "";
+}
+
+TC_API tc_status tc_webhook_message_disabled_shard(tc_shard **out, const tc_webhook_message *msg) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid(msg), "msg");
+    const tc::events::Message &m = msg->m;
+    if (m.shard_status.empty()) return fail(TC_ENOTFOUND, "the message is not a conduit.shard.disabled notification");
+    return guarded([&]() -> tc_status {
+        // The event names the shard "shard_id"; the shard decoder wants Twitch's shard shape.
+        tc::util::JsonPtr event = tc::util::json_parse(m.event_json);
+        if (!event) return fail(TC_ERROR, "internal error: stored event is not JSON");
+        tc::util::JsonPtr shard(cJSON_CreateObject());
+        if (!shard || !cJSON_AddStringToObject(shard.get(), "id", m.shard_id.c_str()) ||
+            !cJSON_AddStringToObject(shard.get(), "status", m.shard_status.c_str())) {
+            return fail(TC_ENOMEM, "out of memory");
+        }
+        cJSON *transport = cJSON_DetachItemFromObjectCaseSensitive(event.get(), "transport");
+        if (transport == nullptr) transport = cJSON_CreateObject();
+        if (transport == nullptr) return fail(TC_ENOMEM, "out of memory");
+        cJSON_AddItemToObject(shard.get(), "transport", transport);
+        tc::helix::Shard decoded;
+        std::string why;
+        if (!tc::helix::decode_shard(shard.get(), &decoded, &why)) {
+            return fail(TC_EPROTOCOL, "conduit.shard.disabled event: " + why);
+        }
+        *out = new tc_shard(tc::capi::make_shard(std::move(decoded)));
+        return TC_OK;
+    });
+}
+
 TC_API tc_status tc_webhook_message_dup(tc_webhook_message **out, const tc_webhook_message *msg) {
     TC_CHECK_ARG(out != nullptr, "out");
     *out = nullptr;
@@ -339,10 +374,13 @@ TC_API tc_status tc_webhook_message_to_json(char **out, const tc_webhook_message
         }
         if (ok && m.kind == TC_WEBHOOK_VERIFICATION) {
             ok = cJSON_AddItemToObject(r, "challenge", cJSON_CreateString(m.challenge.c_str()));
-            if (ok && !m.conduit_id.empty()) {
-                ok = cJSON_AddStringToObject(r, "conduit_id", m.conduit_id.c_str()) != nullptr &&
-                     cJSON_AddStringToObject(r, "shard_id", m.shard_id.c_str()) != nullptr;
-            }
+        }
+        if (ok && !m.conduit_id.empty()) {
+            ok = cJSON_AddStringToObject(r, "conduit_id", m.conduit_id.c_str()) != nullptr &&
+                 cJSON_AddStringToObject(r, "shard_id", m.shard_id.c_str()) != nullptr;
+        }
+        if (ok && !m.shard_status.empty()) {
+            ok = cJSON_AddStringToObject(r, "shard_status", m.shard_status.c_str()) != nullptr;
         }
         // The raw members were validated when the message was handled.
         for (const auto &[name, text] : {std::pair<const char *, const std::string *>{"subscription", &m.subscription_json},

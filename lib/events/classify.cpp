@@ -358,4 +358,18 @@ bool read_conduit_shard(std::string_view object, std::string *conduit_id, std::s
     return has_conduit;
 }
 
+bool read_shard_disabled(std::string_view event, std::string *conduit_id, std::string *shard_id,
+                         std::string *status) {
+    members(event, [&](Span key, Span val) {
+        const std::string_view k = key.in(event);
+        const std::string_view v = val.in(event);
+        if (v.empty() || v.front() != '"') return true;
+        if (key_is(k, "conduit_id")) *conduit_id = decode_string(v);
+        else if (key_is(k, "shard_id")) *shard_id = decode_string(v);
+        else if (key_is(k, "status")) *status = decode_string(v);
+        return true;
+    });
+    return !conduit_id->empty() && !shard_id->empty() && !status->empty();
+}
+
 }  // namespace tc::events

@@ -49,4 +49,10 @@ void read_subscription(std::string_view object, SubscriptionFields *out);
 // as its text). False when conduit_id is not a string.
 bool read_conduit_shard(std::string_view object, std::string *conduit_id, std::string *shard_id);
 
+// The event of a conduit.shard.disabled notification: {"conduit_id":"...",
+// "shard_id":"4","status":"websocket_disconnected","transport":{...}}.
+// False when one of the three strings is missing.
+bool read_shard_disabled(std::string_view event, std::string *conduit_id, std::string *shard_id,
+                         std::string *status);
+
 }  // namespace tc::events

@@ -420,6 +420,10 @@ void Verifier::handle(const tc_header *headers, size_t count, std::string_view b
             return;
         }
         m->event_json = std::string(layout.event.in(body));
+        if (sub.type == "conduit.shard.disabled" && body[layout.event.begin] == '{' &&
+            !read_shard_disabled(m->event_json, &m->conduit_id, &m->shard_id, &m->shard_status)) {
+            m->conduit_id.clear(), m->shard_id.clear(), m->shard_status.clear();  // authentic but odd: no typed view
+        }
         break;
     case TC_WEBHOOK_VERIFICATION:
         if (!layout.challenge.found || body[layout.challenge.begin] != '"') {

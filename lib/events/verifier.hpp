@@ -48,8 +48,9 @@ struct Message {
     std::string event_json;
     std::string subscription_json;
     std::string challenge;
-    std::string conduit_id;
-    std::string shard_id;
+    std::string conduit_id;    // conduit shard challenges and conduit.shard.disabled
+    std::string shard_id;      // likewise
+    std::string shard_status;  // conduit.shard.disabled: the disabled shard's status
     std::string why;  // one line, no secret, no unauthenticated header text
 };
 

@@ -640,6 +640,62 @@ void revocation_and_challenges(void **) {
     expect_ok(res, TC_WEBHOOK_NOTIFICATION);
 }
 
+// Shard health: conduit.shard.disabled arrives typed, ready for re-assignment.
+void shard_disabled(void **) {
+    Setup f;
+    Req r;
+    f.now = ms_of(r.ts.c_str());
+    r.id = "disabled-1";
+    r.body = "{\"subscription\":{\"id\":\"s1\",\"type\":\"conduit.shard.disabled\",\"version\":\"1\",\"status\":"
+             "\"enabled\",\"cost\":0,\"condition\":{\"client_id\":\"abc\"},\"transport\":{\"method\":\"webhook\","
+             "\"callback\":\"https://example.com/hook\"},\"created_at\":\"2024-05-01T12:00:00Z\"},"
+             "\"event\":{\"conduit_id\":\"bfcfc993\",\"shard_id\":\"4\",\"status\":\"websocket_disconnected\","
+             "\"transport\":{\"method\":\"websocket\",\"session_id\":\"ad1c9fc3\",\"connected_at\":"
+             "\"2020-11-10T14:32:18.730260295Z\",\"disconnected_at\":\"2020-11-11T14:32:18.730260295Z\"}}}";
+    Result *res = send(f, r);
+    TC_ASSERT_EQ(res->st, TC_OK);
+    TC_ASSERT_STR(tc_webhook_message_conduit_id(res->m), "bfcfc993");
+    TC_ASSERT_STR(tc_webhook_message_shard_id(res->m), "4");
+    TC_ASSERT_STR(tc_webhook_message_shard_status(res->m), "websocket_disconnected");
+    tc_shard *shard = nullptr;
+    assert_int_equal(tc_webhook_message_disabled_shard(&shard, res->m), TC_OK);
+    TC_ASSERT_STR(tc_shard_id(shard), "4");
+    TC_ASSERT_STR(tc_shard_status(shard), "websocket_disconnected");
+    TC_ASSERT_EQ(tc_transport_method(tc_shard_transport(shard)), TC_TRANSPORT_WEBSOCKET);
+    TC_ASSERT_STR(tc_transport_session_id(tc_shard_transport(shard)), "ad1c9fc3");
+    TC_ASSERT_STR(tc_transport_disconnected_at(tc_shard_transport(shard)), "2020-11-11T14:32:18.730260295Z");
+    tc_shard_free(shard);
+    char *json = nullptr;
+    assert_int_equal(tc_webhook_message_to_json(&json, res->m), TC_OK);
+    TC_ASSERT_CONTAINS(json, "\"shard_status\":\"websocket_disconnected\"");
+    TC_ASSERT_CONTAINS(json, "\"conduit_id\":\"bfcfc993\"");
+    tc_free(json);
+    expect_ok(res, TC_WEBHOOK_NOTIFICATION);
+
+    // An event without its transport: the status is still readable, the
+    // shard object is refused clearly; other notifications have no typed shard.
+    r.id = "disabled-2";
+    r.body = "{\"subscription\":{\"type\":\"conduit.shard.disabled\",\"version\":\"1\"},\"event\":{\"conduit_id\":"
+             "\"c\",\"shard_id\":\"0\",\"status\":\"webhook_callback_verification_failed\"}}";
+    res = send(f, r);
+    TC_ASSERT_STR(tc_webhook_message_shard_status(res->m), "webhook_callback_verification_failed");
+    assert_int_equal(tc_webhook_message_disabled_shard(&shard, res->m), TC_EPROTOCOL);
+    assert_null(shard);
+    TC_ASSERT_CONTAINS(tc_last_error_message(), "transport");
+    expect_ok(res, TC_WEBHOOK_NOTIFICATION);
+    Req plain;
+    plain.id = "not-disabled";
+    res = send(f, plain);
+    TC_ASSERT_STR(tc_webhook_message_shard_status(res->m), "");
+    shard = reinterpret_cast<tc_shard *>(1);
+    assert_int_equal(tc_webhook_message_disabled_shard(&shard, res->m), TC_ENOTFOUND);
+    assert_null(shard);
+    assert_int_equal(tc_webhook_message_disabled_shard(nullptr, res->m), TC_EINVAL);
+    assert_int_equal(tc_webhook_message_disabled_shard(&shard, nullptr), TC_EINVAL);
+    TC_ASSERT_STR(tc_webhook_message_shard_status(nullptr), "");
+    expect_ok(res, TC_WEBHOOK_NOTIFICATION);
+}
+
 // ---------------------------------------------------------------------------
 // Secrets
 
@@ -797,6 +853,7 @@ int main() {
         cmocka_unit_test(dedupe_store),
         cmocka_unit_test(body_limits_and_json),
         cmocka_unit_test(revocation_and_challenges),
+        cmocka_unit_test(shard_disabled),
         cmocka_unit_test(secret_rotation),
         cmocka_unit_test(timestamps),
         cmocka_unit_test(scanner),
