@@ -942,6 +942,11 @@ tc_webhook_message *tcb_webhook_message_dup(const tc_webhook_message *m) {
     OUT_OR_NULL(tc_webhook_message_dup(&out, m));
 }
 
+tc_shard *tcb_webhook_message_disabled_shard(const tc_webhook_message *m) {
+    tc_shard *out = NULL;
+    OUT_OR_NULL(tc_webhook_message_disabled_shard(&out, m));
+}
+
 tc_users *tcb_users_new(void) {
     tc_users *out = NULL;
     OUT_OR_NULL(tc_users_new(&out));

@@ -232,6 +232,9 @@ char *tcb_shard_json(const tc_shard *x, int include_secret);
 char *tcb_webhook_message_json(const tc_webhook_message *x);
 char *tcb_subscription_json(const tc_subscription *x);
 tc_webhook_message *tcb_webhook_message_dup(const tc_webhook_message *m);
+/* The disabled shard of a conduit.shard.disabled notification (caller
+ * frees with tc_shard_free); NULL with TC_ENOTFOUND for other messages. */
+tc_shard *tcb_webhook_message_disabled_shard(const tc_webhook_message *m);
 tc_users *tcb_users_new(void);
 /* tc_users_add() with no subscriptions (add them with tc_users_add_subscription). */
 tc_status tcb_users_add(tc_users *u, const char *key, const char *user_id);

@@ -113,6 +113,7 @@ TC_OPAQUE(tcb_pairs)
 %ignore tc_webhook_verifier_new;
 %ignore tc_webhook_handle;
 %ignore tc_webhook_sign;
+%ignore tc_webhook_message_disabled_shard;
 %ignore tc_free;
 %ignore tc_conduits_options;
 %ignore tc_request_options;
