@@ -16,6 +16,20 @@ int hex_value(unsigned char c) {
     return -1;
 }
 
+// Bytes that need a closer look inside a JSON string: '"', '\\', control
+// characters and the bytes of multi-byte UTF-8 sequences. Every other byte
+// is skipped with one table look-up.
+struct SpecialBytes {
+    bool table[256] = {};
+    constexpr SpecialBytes() {
+        for (int c = 0; c < 0x20; ++c) table[c] = true;
+        for (int c = 0x80; c < 0x100; ++c) table[c] = true;
+        table[static_cast<unsigned char>('"')] = true;
+        table[static_cast<unsigned char>('\\')] = true;
+    }
+};
+constexpr SpecialBytes kSpecial;
+
 struct Scanner {
     const unsigned char *s;
     size_t n;
@@ -31,6 +45,8 @@ struct Scanner {
     bool string() {
         ++i;
         while (i < n) {
+            while (i < n && !kSpecial.table[s[i]]) ++i;  // most of a body is plain ASCII
+            if (i >= n) break;
             const unsigned char c = s[i];
             if (c == '"') {
                 ++i;

@@ -2,11 +2,10 @@
 #include "events/verifier.hpp"
 
 #include "events/classify.hpp"
+#include "events/hmac.hpp"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,39 +16,11 @@
 namespace tc::events {
 
 // ---------------------------------------------------------------------------
-// HMAC-SHA256 with a key prepared once
-
-namespace {
-
-EVP_MAC *hmac_algorithm() {
-    static EVP_MAC *const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-    return mac;
-}
-
-struct MacCtxDeleter {
-    void operator()(EVP_MAC_CTX *c) const { EVP_MAC_CTX_free(c); }
-};
-using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter>;
-
-MacCtx keyed_context(std::string_view secret) {
-    EVP_MAC *mac = hmac_algorithm();
-    if (mac == nullptr) throw std::runtime_error("OpenSSL has no HMAC");
-    MacCtx ctx(EVP_MAC_CTX_new(mac));
-    if (!ctx) throw std::bad_alloc();
-    char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                                 OSSL_PARAM_construct_end()};
-    if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char *>(secret.data()), secret.size(), params) != 1) {
-        throw std::runtime_error("HMAC-SHA256 init failed");
-    }
-    return ctx;
-}
-
-}  // namespace
+// Secrets
 
 class SecretKey {
 public:
-    explicit SecretKey(std::string_view secret) : secret_(secret), prepared_(keyed_context(secret)) {}
+    explicit SecretKey(std::string_view secret) : secret_(secret), hmac_(secret) {}
     ~SecretKey() { OPENSSL_cleanse(secret_.data(), secret_.size()); }
     SecretKey(const SecretKey &) = delete;
     SecretKey &operator=(const SecretKey &) = delete;
@@ -60,18 +31,13 @@ public:
 
     // HMAC(id + timestamp + body) into out[32]. False on an OpenSSL failure.
     bool mac(std::string_view id, std::string_view ts, std::string_view body, unsigned char out[32]) const {
-        MacCtx ctx(EVP_MAC_CTX_dup(prepared_.get()));
-        if (!ctx) return false;
-        size_t len = 0;
-        return EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char *>(id.data()), id.size()) == 1 &&
-               EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char *>(ts.data()), ts.size()) == 1 &&
-               EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char *>(body.data()), body.size()) == 1 &&
-               EVP_MAC_final(ctx.get(), out, &len, 32) == 1 && len == 32;
+        const std::string_view parts[] = {id, ts, body};
+        return hmac_.mac(parts, 3, out);
     }
 
 private:
     std::string secret_;
-    MacCtx prepared_;
+    HmacSha256 hmac_;
 };
 
 bool valid_secret(std::string_view secret) {
@@ -255,9 +221,7 @@ void reject(Message *m, tc_status status, int http, std::string why) {
 Verifier::Verifier(const WebhookConfig &config)
     : config_(config),
       secrets_(std::make_shared<const SecretSet>()),
-      dedupe_(config.dedupe_capacity, config.dedupe_ttl_ms) {
-    if (hmac_algorithm() == nullptr) throw std::runtime_error("OpenSSL has no HMAC");
-}
+      dedupe_(config.dedupe_capacity, config.dedupe_ttl_ms) {}
 
 Verifier::~Verifier() = default;
 
