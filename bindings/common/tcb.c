@@ -83,10 +83,15 @@ tc_status tcb_config_set_string(tcb_config *cfg, const char *name, const char *v
 }
 
 tc_status tcb_config_set_int(tcb_config *cfg, const char *name, long long value) {
-    if (cfg == NULL || name == NULL || value < 0) return TC_EINVAL;
+    if (cfg == NULL || name == NULL || value > LONG_MAX) return TC_EINVAL;
     tc_conduits_options *o = &cfg->opts;
-    if (value > LONG_MAX) return TC_EINVAL;
     long v = (long)value;
+    if (strcmp(name, "token_validate_interval_s") == 0) { /* -1 = never: the library checks the range */
+        if (value < -1) return TC_EINVAL;
+        o->token_validate_interval_s = v;
+        return TC_OK;
+    }
+    if (value < 0) return TC_EINVAL;
     int fits_int = value <= INT_MAX;
     if (strcmp(name, "connect_timeout_ms") == 0) o->connect_timeout_ms = v;
     else if (strcmp(name, "request_timeout_ms") == 0) o->request_timeout_ms = v;

@@ -54,7 +54,8 @@ tc_status tcb_config_set_string(tcb_config *cfg, const char *name, const char *v
 /* Integer options: connect_timeout_ms, request_timeout_ms, max_attempts,
  * backoff_base_ms, backoff_max_ms, ratelimit_max_wait_ms, max_concurrency,
  * max_response_bytes, token_refresh_margin_s, flags (TC_CONDUITS_F_*),
- * random_seed. TC_EINVAL for an unknown name or a negative value. */
+ * random_seed, token_validate_interval_s (-1 = never). TC_EINVAL for an
+ * unknown name or a negative value (but that -1). */
 tc_status tcb_config_set_int(tcb_config *cfg, const char *name, long long value);
 
 /* ---- the client: a manager plus a ready queue ---- */

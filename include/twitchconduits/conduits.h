@@ -45,7 +45,7 @@ typedef struct tc_conduits tc_conduits;
  * accepts https on port 443. */
 #define TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS (1u << 2)
 
-#define TC_CONDUITS_OPTIONS_VERSION 1
+#define TC_CONDUITS_OPTIONS_VERSION 2
 
 /* Options for tc_conduits_new(). Every string is copied; NULL/0 fields take
  * the default given beside them. Append-only: new fields go at the end with a
@@ -73,12 +73,17 @@ typedef struct tc_conduits_options {
     void *log_userdata;
     tc_log_level log_level;        /* most verbose level passed to log_cb */
     uint64_t random_seed;          /* jitter seed; 0 = from the system CSPRNG */
+    /* Version 2. Twitch asks apps to validate their token hourly: every this
+     * many seconds the app token is sent to oauth2/validate, and a token
+     * Twitch no longer accepts is dropped (the next request fetches a new
+     * one). 0 = 3600; -1 = never. */
+    long token_validate_interval_s;
 } tc_conduits_options;
 
 #define TC_CONDUITS_OPTIONS_INIT                                                     \
     {                                                                                \
         TC_CONDUITS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0L, 0L, \
-            0, 0L, 0L, 0L, 0, 0u, 0L, 0u, NULL, NULL, TC_LOG_ERROR, 0u               \
+            0, 0L, 0L, 0L, 0, 0u, 0L, 0u, NULL, NULL, TC_LOG_ERROR, 0u, 0L           \
     }
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
@@ -142,7 +147,8 @@ typedef enum tc_stat {
     TC_STAT_TOKEN_FETCHES = 3,   /* token requests sent */
     TC_STAT_PACING_DELAYS = 4,   /* requests held back by client-side pacing */
     TC_STAT_OPERATIONS = 5,      /* operations completed (callbacks run) */
-    TC_STAT_CONNECTIONS = 6      /* new connections opened (not reused) */
+    TC_STAT_CONNECTIONS = 6,     /* new connections opened (not reused) */
+    TC_STAT_TOKEN_VALIDATIONS = 7 /* scheduled token validations sent */
 } tc_stat;
 
 /* Read a counter; 0 for a bad handle or unknown counter. */

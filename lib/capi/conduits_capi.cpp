@@ -5,6 +5,7 @@
 #include "capi/options.hpp"
 
 #include <chrono>
+#include <cstring>
 
 using tc::capi::fail;
 using tc::capi::guarded;
@@ -91,8 +92,10 @@ TC_API tc_status tc_conduits_options_init(tc_conduits_options *opts, unsigned in
     if (version == 0 || version > TC_CONDUITS_OPTIONS_VERSION) {
         return fail(TC_EVERSION, "tc_conduits_options_init: version " + std::to_string(version) + " is not supported");
     }
-    tc_conduits_options defaults = TC_CONDUITS_OPTIONS_INIT;
-    *opts = defaults;
+    // A caller compiled against an older header has a shorter struct: write
+    // only the fields its version has.
+    const tc_conduits_options defaults = TC_CONDUITS_OPTIONS_INIT;
+    std::memcpy(opts, &defaults, tc::capi::conduits_options_size(version));
     opts->version = version;
     return TC_OK;
 }

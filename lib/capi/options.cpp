@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 namespace tc::capi {
@@ -36,6 +37,10 @@ tc_status base_url(const char *given, const char *fallback, const char *field, s
 }
 
 }  // namespace
+
+size_t conduits_options_size(unsigned int version) {
+    return version >= 2 ? sizeof(tc_conduits_options) : offsetof(tc_conduits_options, token_validate_interval_s);
+}
 
 tc_status config_from_options(const tc_conduits_options *opts, core::ManagerConfig *out, std::string *error) {
     if (opts == nullptr) return bad(error, "invalid argument: opts (client_id is required)");
@@ -99,6 +104,10 @@ tc_status config_from_options(const tc_conduits_options *opts, core::ManagerConf
     c.log_userdata = opts->log_userdata;
     c.log_level = opts->log_level;
     c.random_seed = opts->random_seed;
+    if (opts->version >= 2) {  // fields a version-1 caller's struct does not have
+        if (opts->token_validate_interval_s < -1) return bad(error, "token_validate_interval_s must be -1 or more");
+        if (opts->token_validate_interval_s != 0) c.token_validate_interval_s = opts->token_validate_interval_s;
+    }
     return TC_OK;
 }
 

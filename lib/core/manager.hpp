@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/serializer.hpp"
+#include "core/token_validator.hpp"
 #include "net/completion_queue.hpp"
 #include "net/engine.hpp"
 #include "net/token_provider.hpp"
@@ -26,6 +27,7 @@ struct ManagerConfig {
     std::string app_token;
     std::string callback_url;
     int64_t token_refresh_margin_s = 3600;
+    int64_t token_validate_interval_s = 3600;  // -1 = never
     bool dispatch_thread = false;
     bool allow_http_callbacks = false;
     uint64_t random_seed = 0;
@@ -108,6 +110,7 @@ private:
     net::CompletionQueue queue_;
     std::unique_ptr<net::Engine> engine_;
     std::unique_ptr<net::TokenProvider> tokens_;
+    std::unique_ptr<TokenValidator> validator_;  // after engine_ and tokens_: stopped with the engine
     Serializer per_conduit_;
     std::thread dispatch_thread_;
     std::atomic<bool> stop_dispatch_{false};

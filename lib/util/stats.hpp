@@ -10,7 +10,7 @@ namespace tc::util {
 
 class Stats {
 public:
-    static constexpr int kCount = 7;  // TC_STAT_* values are 0..kCount-1
+    static constexpr int kCount = 8;  // TC_STAT_* values are 0..kCount-1
 
     void add(tc_stat which, uint64_t n = 1) {
         if (valid(which)) counters_[which].fetch_add(n, std::memory_order_relaxed);

@@ -30,6 +30,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <arpa/inet.h>
@@ -800,6 +801,34 @@ static void test_options_init(void **state)
     assert_null(o.log_userdata);
     assert_int_equal(o.log_level, ref.log_level);
     assert_int_equal(o.random_seed, ref.random_seed);
+    assert_int_equal(o.token_validate_interval_s, ref.token_validate_interval_s);
+
+    /* A caller built against version 1 has a shorter struct: neither init
+     * nor new may touch what lies past it (ASan and valgrind watch the
+     * exact-size heap block). */
+    {
+        const size_t v1_size = offsetof(tc_conduits_options, token_validate_interval_s);
+        unsigned char *block = malloc(v1_size + 8);
+        tc_conduits_options *old_opts = (tc_conduits_options *)block;
+        tc_conduits *c = NULL;
+        assert_non_null(block);
+        memset(block, 0x5A, v1_size + 8);
+        EXPECT_STATUS(tc_conduits_options_init(old_opts, 1), TC_OK);
+        for (size_t i = v1_size; i < v1_size + 8; i++) assert_int_equal(block[i], 0x5A);
+        free(block);
+        block = malloc(v1_size); /* exact size: a read past it is an ASan/valgrind finding */
+        old_opts = (tc_conduits_options *)block;
+        assert_non_null(block);
+        EXPECT_STATUS(tc_conduits_options_init(old_opts, 1), TC_OK);
+        {
+            const char *id = "abc", *token = "token"; /* stored byte-wise: the struct type is the longer one */
+            memcpy(block + offsetof(tc_conduits_options, client_id), &id, sizeof id);
+            memcpy(block + offsetof(tc_conduits_options, app_token), &token, sizeof token);
+        }
+        EXPECT_STATUS(tc_conduits_new(&c, old_opts), TC_OK);
+        tc_conduits_free(c);
+        free(block);
+    }
 }
 
 /* tc_conduits_new() must fail with `want` and name one of the words. */

@@ -170,6 +170,55 @@ static void test_caller_supplied_token(void **state) {
     tcmock_stop(m);
 }
 
+/* Twitch asks for hourly validation: a token Twitch has dropped is noticed
+ * by the scheduled check and replaced before the next request needs it. */
+static void test_scheduled_validation_drops_a_dead_token(void **state) {
+    (void)state;
+    tcmock *m = fixture_mock(NULL);
+    tc_conduits_options o = fixture_options(m);
+    tc_request_options r = fixture_get_conduits();
+    tc_response *resp = NULL;
+    tc_conduits *c;
+    double deadline;
+
+    o.token_validate_interval_s = 1;
+    c = fixture_manager(&o);
+    fixture_warm_up(c);
+    assert_int_equal(tc_conduits_stat(c, TC_STAT_TOKEN_FETCHES), 1);
+    assert_int_equal(tcmock_control(m, "expire_tokens", NULL), 0);
+    deadline = now_ms() + 10000;
+    while (tcmock_stat(m, "validate_requests") < 1) {
+        if (now_ms() > deadline) fail_msg("no scheduled validation within 10 s");
+        tc_conduits_wait(c, 50);
+    }
+    /* The check's answer drops the token on the I/O thread; the next request
+     * then starts with a fresh token and never sees a 401. */
+    deadline = now_ms() + 10000;
+    for (;;) {
+        tc_token *t = NULL;
+        tc_status st = tc_token_get_sync(&t, c, 0);
+        int renewed = st == TC_OK && tc_conduits_stat(c, TC_STAT_TOKEN_FETCHES) == 2;
+        tc_token_free(t);
+        if (renewed) break;
+        if (now_ms() > deadline) fail_msg("the dead token was never replaced");
+        tc_conduits_wait(c, 50);
+    }
+    assert_true(tc_conduits_stat(c, TC_STAT_TOKEN_VALIDATIONS) >= 1);
+    assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
+    assert_int_equal(tc_response_attempts(resp), 1);
+    tc_response_free(resp);
+    tc_conduits_free(c);
+
+    /* -1 turns it off; a bad value is refused by name. */
+    o.token_validate_interval_s = -1;
+    c = fixture_manager(&o);
+    tc_conduits_free(c);
+    o.token_validate_interval_s = -2;
+    assert_int_equal(tc_conduits_new(&c, &o), TC_EINVAL);
+    assert_non_null(strstr(tc_last_error_message(), "token_validate_interval_s"));
+    tcmock_stop(m);
+}
+
 static void test_get_validate_revoke(void **state) {
     (void)state;
     tcmock *m = fixture_mock(NULL);
@@ -338,6 +387,7 @@ int main(void) {
         cmocka_unit_test(test_wrong_secret_and_unknown_client),
         cmocka_unit_test(test_caller_supplied_token),
         cmocka_unit_test(test_get_validate_revoke),
+        cmocka_unit_test(test_scheduled_validation_drops_a_dead_token),
         cmocka_unit_test(test_no_secret_in_logs_errors_or_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
