@@ -431,7 +431,7 @@ class Client:
     def submit_create_shard(self, conduit_id, callback_url=None, route_key=None):
         return self._submit(lambda c, k: _t.tcb_shard_create(c, _str(conduit_id), _opt(callback_url),
                                                              _opt(route_key), k),
-                            lambda f: T.Shard._from(_result_json(f)))
+                            lambda f: T.Shard._from(_result_json(f, 1)))
 
     def submit_remove_shard(self, conduit_id, shard_id, last_callback=None, last_secret=None):
         return self._submit(lambda c, k: _t.tcb_shard_remove(c, _str(conduit_id), _str(shard_id),

@@ -40,12 +40,13 @@ class Transport:
     connected_at: Optional[str] = None
     disconnected_at: Optional[str] = None
     conduit_id: Optional[str] = None
+    secret: Optional[str] = field(default=None, repr=False)  # only from create_shard()
 
     @classmethod
     def _from(cls, d):
         d = d or {}
         return cls(d.get("method") or "", d.get("callback"), d.get("session_id"), d.get("connected_at"),
-                   d.get("disconnected_at"), d.get("conduit_id"))
+                   d.get("disconnected_at"), d.get("conduit_id"), d.get("secret"))
 
 
 @dataclass(frozen=True)
