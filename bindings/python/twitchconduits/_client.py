@@ -548,8 +548,10 @@ class Client:
     def listen(self, port=0, routes=None, bind_address=None, prefix=None, max_body_bytes=0,
                on_event=None, on_reject=None):
         """Start the embedded webhook listener. ``routes`` maps route keys to
-        secrets. on_event(WebhookMessage) runs during poll() for each new
-        notification/revocation (on_reject for refused requests)."""
+        secrets. on_event(WebhookMessage) runs during poll() for each message
+        the listener accepted (notifications, revocations and the shard
+        challenges it answered; duplicates are not delivered), on_reject for
+        requests it refused (bad signature, stale, ...)."""
         token = next(self._tokens)
         with self._poll_lock:
             h = _t.tcb_listener_new(self._handle(), _opt(bind_address), _int(port), _opt(prefix),
