@@ -58,6 +58,7 @@ class Mock:
         return self.control("stats")
 
     def stop(self):
+        self.proc.stdout.close()
         self.proc.terminate()
         try:
             self.proc.wait(10)

@@ -61,6 +61,7 @@ def main():
     sys.stdout.flush()
     os.dup2(2, 1)
     rc = pytest.main(["-p", "no:cacheprovider", "--tb=short", "-q", here] + sys.argv[1:], plugins=[tap])
+    tap.out.close()
     return 1 if (tap.failed or rc not in (0, 5)) else 0
 
 

@@ -114,3 +114,17 @@ def test_progress_and_many_futures(client):
     batch = f.result(30)
     assert batch.ok and batch.tally("created") == 40 and steps[-1] == 40
     assert steps == sorted(steps)
+
+
+def test_asyncio_integration(client):
+    import asyncio
+    from twitchconduits import aio
+
+    async def main():
+        async with aio.attach(client):
+            made = await asyncio.gather(*(aio.result(client.submit_create_conduit(1)) for _ in range(3)))
+            listed = await asyncio.wait_for(aio.result(client.submit_list_conduits()), 10)
+            return made, listed
+
+    made, listed = asyncio.run(main())
+    assert sorted(c.id for c in made) == sorted(c.id for c in listed)
