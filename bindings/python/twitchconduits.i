@@ -7,10 +7,6 @@
  */
 %module(threads="1") twitchconduits_swig
 
-%begin %{
-#define SWIG_PYTHON_STRICT_BYTE_CHAR_NOT_REQUIRED
-%}
-
 /* Raw bodies: the shared interface's (char *STRING, size_t LENGTH) accepts
  * only str. The Python forms below take bytes, bytearray or str. */
 %ignore tcb_webhook_handle;
@@ -38,11 +34,6 @@
 }
 %typemap(typecheck) (const char *py_body, size_t py_body_len) {
     $1 = PyUnicode_Check($input) || PyObject_CheckBuffer($input);
-}
-
-/* Response/event/challenge bodies as bytes (they may hold any byte). */
-%typemap(out) const char *py_bytes_result {
-    $result = $1 ? PyBytes_FromString($1) : SWIG_Py_Void();
 }
 
 %newobject tcb_py_webhook_sign;
