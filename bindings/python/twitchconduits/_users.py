@@ -1,0 +1,100 @@
+"""The users registry (key <-> Twitch user id <-> subscription ids)."""
+from dataclasses import dataclass, field
+
+import twitchconduits_swig as _t
+
+from ._errors import NotFoundError, check
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    subscription_ids: tuple
+    key: str = field(default="", repr=False)
+
+    @classmethod
+    def _take(cls, u):
+        """Copy a tc_user the caller owns, then free it."""
+        try:
+            n = _t.tc_user_subscription_count(u)
+            return cls(_t.tc_user_user_id(u), tuple(_t.tc_user_subscription_id(u, i) for i in range(n)),
+                       _t.tc_user_key(u))
+        finally:
+            _t.tc_user_free(u)
+
+
+class Users:
+    """A thread-safe registry of users: add(key, user_id), lookups by key,
+    user id or subscription id (each raises NotFoundError when absent)."""
+
+    def __init__(self):
+        u = _t.tcb_users_new()
+        if u is None:
+            check(_t.tcb_last_status() or _t.TC_ENOMEM)
+        self._u = u
+
+    def __del__(self):
+        self.close()
+
+    def close(self):
+        u, self._u = getattr(self, "_u", None), None
+        if u is not None:
+            _t.tc_users_free(u)
+
+    def __repr__(self):
+        return f"<twitchconduits.Users {len(self)} users>"
+
+    def __len__(self):
+        return _t.tc_users_count(self._u) if self._u is not None else 0
+
+    def add(self, key, user_id):
+        check(_t.tcb_users_add(self._u, _s(key), _s(user_id)), "users.add")
+
+    def add_subscription(self, user_id, subscription_id):
+        check(_t.tc_users_add_subscription(self._u, _s(user_id), _s(subscription_id)))
+
+    def remove_subscription(self, user_id, subscription_id):
+        check(_t.tc_users_remove_subscription(self._u, _s(user_id), _s(subscription_id)))
+
+    def user_ids(self):
+        lst = _t.tcb_users_list(self._u)
+        if lst is None:
+            check(_t.tcb_last_status() or _t.TC_ERROR)
+        try:
+            return [_t.tc_user_id_list_get(lst, i) for i in range(_t.tc_user_id_list_count(lst))]
+        finally:
+            _t.tc_user_id_list_free(lst)
+
+    def _get(self, fn, arg):
+        u = fn(self._u, _s(arg))
+        if u is None:
+            st = _t.tcb_last_status()
+            if st == _t.TC_ENOTFOUND or st == _t.TC_OK:
+                raise NotFoundError(f"no user for {arg!r}")
+            check(st)
+        return User._take(u)
+
+    def get_by_key(self, key):
+        return self._get(_t.tcb_users_get_by_key, key)
+
+    def get_by_user_id(self, user_id):
+        return self._get(_t.tcb_users_get_by_user_id, user_id)
+
+    def get_by_subscription(self, subscription_id):
+        return self._get(_t.tcb_users_get_by_subscription, subscription_id)
+
+    def remove(self, user_id):
+        return self._get(_t.tcb_users_remove, user_id)
+
+    def __contains__(self, user_id):
+        try:
+            self.get_by_user_id(user_id)
+            return True
+        except NotFoundError:
+            return False
+
+
+def _s(v):
+    if not isinstance(v, str):
+        raise TypeError(f"expected a str, got {type(v).__name__}")
+    return v
