@@ -57,19 +57,19 @@ else
 fi
 
 section "ASan + UBSan"
-configure "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false \
+configure "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false -Dbindings=[] \
     -Dc_args=-fno-sanitize-recover=all -Dcpp_args=-fno-sanitize-recover=all
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite asan "$out/asan" --num-processes 2 --suite api --suite unit --suite integration --suite mock
 
 section "TSan"
-configure "$out/tsan" -Db_sanitize=thread -Db_lundef=false -Dbench=false
+configure "$out/tsan" -Db_sanitize=thread -Db_lundef=false -Dbench=false -Dbindings=[]
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp" \
     run_suite tsan "$out/tsan" --num-processes 2 --suite api --suite unit --suite integration
 
 section "fuzzing (libFuzzer, fixed number of runs)"
 fuzz="$out/fuzz"
-[ -f "$fuzz/build.ninja" ] || CC=clang CXX=clang++ meson setup "$fuzz" "$top" -Db_lundef=false -Dbench=false >/dev/null || exit 1
+[ -f "$fuzz/build.ninja" ] || CC=clang CXX=clang++ meson setup "$fuzz" "$top" -Db_lundef=false -Dbench=false -Dbindings=[] >/dev/null || exit 1
 if ninja -C "$fuzz" tests/fuzz/fuzz_webhook >"$fuzz/build.log" 2>&1; then
     rm -f "$fuzz"/meson-logs/testlog*.json
     meson test -C "$fuzz" --no-rebuild --print-errorlogs --suite fuzz || status=1
