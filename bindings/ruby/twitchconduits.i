@@ -16,6 +16,9 @@
 #include <ruby/thread.h>
 %}
 
+/* Text comes back as UTF-8 Strings (SWIG's default is ASCII-8BIT). */
+%typemap(out) const char *, char * "$result = $1 ? rb_utf8_str_new_cstr($1) : Qnil;";
+
 %include "../common/twitchconduits.i"
 
 %inline %{

@@ -22,21 +22,22 @@ module TwitchConduits
       new(kind: WEBHOOK_KINDS.fetch(n.tc_webhook_message_kind(m), :rejected),
           error: Error.for(n.tc_webhook_message_status(m), nil, http_status: n.tc_webhook_message_http_status(m)),
           http_status: n.tc_webhook_message_http_status(m),
-          content_type: n.tc_webhook_message_content_type(m),
+          content_type: opt(n.tc_webhook_message_content_type(m)),
           response_body: n.tc_webhook_message_response_body(m).to_s,
-          message_id: n.tc_webhook_message_id(m), timestamp: n.tc_webhook_message_timestamp(m),
+          message_id: n.tc_webhook_message_id(m), timestamp: opt(n.tc_webhook_message_timestamp(m)),
           retry: n.tc_webhook_message_retry(m), duplicate: n.tc_webhook_message_is_duplicate(m) == 1,
-          subscription_id: n.tc_webhook_message_subscription_id(m),
-          subscription_type: n.tc_webhook_message_subscription_type(m),
-          subscription_version: n.tc_webhook_message_subscription_version(m),
+          subscription_id: opt(n.tc_webhook_message_subscription_id(m)),
+          subscription_type: opt(n.tc_webhook_message_subscription_type(m)),
+          subscription_version: opt(n.tc_webhook_message_subscription_version(m)),
           event: parse(n.tc_webhook_message_event_json(m)),
           subscription: parse(n.tc_webhook_message_subscription_json(m)),
-          challenge: n.tc_webhook_message_challenge(m),
-          revocation_reason: n.tc_webhook_message_revocation_reason(m),
-          conduit_id: n.tc_webhook_message_conduit_id(m), shard_id: n.tc_webhook_message_shard_id(m),
+          challenge: opt(n.tc_webhook_message_challenge(m)),
+          revocation_reason: opt(n.tc_webhook_message_revocation_reason(m)),
+          conduit_id: opt(n.tc_webhook_message_conduit_id(m)), shard_id: opt(n.tc_webhook_message_shard_id(m)),
           route_key: route_key)
     end
 
+    def self.opt(text) = text.nil? || text.empty? ? nil : text
     def self.parse(text) = text.nil? || text.empty? ? nil : JSON.parse(text)
   end
 
