@@ -6,22 +6,20 @@
  */
 %module "twitchconduits_native"
 
+/* SWIG-Ruby capitalizes the opaque handles' class names: expected. */
+#pragma SWIG nowarn=801
+
 %begin %{
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE
+#define _GNU_SOURCE 1
 #endif
 %}
 
 %{
 #include <ruby/thread.h>
-%}
+#include <twitchconduits.h>
+#include "tcb.h"
 
-/* Text comes back as UTF-8 Strings (SWIG's default is ASCII-8BIT). */
-%typemap(out) const char *, char * "$result = $1 ? rb_utf8_str_new_cstr($1) : Qnil;";
-
-%include "../common/twitchconduits.i"
-
-%inline %{
 struct tcbr_poll_args {
     tcb_client *cl;
     int timeout_ms;
@@ -38,6 +36,23 @@ static void tcbr_poll_ubf(void *p) {
     tcb_client_wakeup(((struct tcbr_poll_args *)p)->cl);
 }
 
+static void *tcbr_free_nogvl(void *p) {
+    tcb_client_free((tcb_client *)p);
+    return NULL;
+}
+
+static void *tcbr_listener_free_nogvl(void *p) {
+    tc_listener_free((tc_listener *)p);
+    return NULL;
+}
+%}
+
+/* Text comes back as UTF-8 Strings (SWIG's default is ASCII-8BIT). */
+%typemap(out) const char *, char * "$result = $1 ? rb_utf8_str_new_cstr($1) : Qnil;";
+
+%include "../common/twitchconduits.i"
+
+%inline %{
 /* tcb_client_poll() with the GVL released. Thread#raise, signals and
  * Ctrl-C wake it through tcb_client_wakeup (the unblocking function); the
  * pending interrupt is raised when it returns. Returns -5 (TC_ECANCELED)
@@ -51,21 +66,12 @@ int tcbr_poll(tcb_client *cl, int timeout_ms) {
     return a.result;
 }
 
-static void *tcbr_free_nogvl(void *p) {
-    tcb_client_free((tcb_client *)p);
-    return NULL;
-}
-
 /* tcb_client_free() with the GVL released (it joins the library's threads). */
 void tcbr_client_free(tcb_client *cl) {
     if (cl != NULL) rb_thread_call_without_gvl(tcbr_free_nogvl, cl, NULL, NULL);
 }
 
-static void *tcbr_listener_free_nogvl(void *p) {
-    tc_listener_free((tc_listener *)p);
-    return NULL;
-}
-
+/* tc_listener_free() with the GVL released (it stops the listener's thread). */
 void tcbr_listener_free(tc_listener *l) {
     if (l != NULL) rb_thread_call_without_gvl(tcbr_listener_free_nogvl, l, NULL, NULL);
 }
