@@ -1,0 +1,20 @@
+# frozen_string_literal: true
+
+# TwitchConduits: Twitch EventSub conduits, shards and subscriptions, and the
+# webhook events they deliver. A thin Ruby layer over libtwitchconduits.
+require "json"
+require "twitchconduits_native"
+
+module TwitchConduits
+  # The SWIG-generated layer (one function per bridge/C call).
+  Native = ::Twitchconduits_native
+end
+
+require "twitchconduits/version"
+require "twitchconduits/errors"
+require "twitchconduits/types"
+require "twitchconduits/webhook"
+require "twitchconduits/operation"
+require "twitchconduits/listener"
+require "twitchconduits/client"
+require "twitchconduits/users"

@@ -1,0 +1,121 @@
+# frozen_string_literal: true
+
+require_relative "helper"
+
+# Failures, cancellation, closing with work pending, exceptions in blocks.
+class TestErrors < TCTest
+  def test_bad_credentials
+    c = client(client_secret: "wrongsecret0123456789abcdefghijk")
+    e = assert_raises(TC::AuthError) { c.token }
+    assert_equal(-10, e.code)
+    assert_equal "TC_EAUTH", e.name
+    assert_raises(TC::AuthError) { c.create_conduit(1) }
+  end
+
+  def test_not_found
+    e = assert_raises(TC::NotFound) { client.shards("no-such-conduit") }
+    assert_equal 404, e.http_status
+    assert_equal(-12, e.code)
+    assert_raises(TC::NotFound) { client.delete_conduit("no-such-conduit") }
+  end
+
+  def test_partial_shard_failure
+    c = client
+    cd = c.create_conduit(2)
+    e = assert_raises(TC::Partial) do
+      c.update_shards(cd.id, [{ id: "0", callback: "https://example.com/cb", secret: "0123456789abc" },
+                              { id: "7", callback: "https://example.com/cb", secret: "0123456789abc" }])
+    end
+    items = e.result.items
+    assert items[0].ok?
+    assert_equal "webhook_callback_verification_pending", items[0].shard.status
+    refute items[1].ok?
+    assert_kind_of TC::BadRequest, items[1].error
+    assert_match(/outside of the conduit's range/, items[1].error.message)
+    assert_equal 1, e.result.failed
+  end
+
+  def test_invalid_arguments
+    assert_raises(TC::InvalidArgument) { TC::Client.new(no_such_option: 1) }
+    assert_raises(TC::InvalidArgument) { TC::Client.new(max_attempts: -1) }
+    c = client
+    e = assert_raises(TC::InvalidArgument) { c.create_conduit(0) }
+    assert_equal(-2, e.code)
+    assert_raises(TC::InvalidArgument) { c.update_shards("x", [{ id: "0", callback: "https://a.example/" }]) }
+    assert_raises(TC::InvalidArgument) { c.request(:frob, "/eventsub/conduits") }
+    assert_raises(ArgumentError, TypeError) { c.create_conduit("many") }
+    # A refused async submission still completes through its block.
+    got = nil
+    c.create_conduit_async(-1) { |_v, err| got = err }
+    c.poll(1)
+    assert_kind_of TC::InvalidArgument, got
+  end
+
+  def test_cancellation
+    MockServer.control!("config", { "latency_ms" => 3000 })
+    c = client
+    c.token
+    got = :none
+    op = c.create_conduit_async(1) { |v, err| got = [v, err] }
+    refute op.done?
+    assert op.cancel
+    assert_raises(TC::Canceled) { op.wait(5) }
+    assert_nil got[0]
+    assert_kind_of TC::Canceled, got[1]
+    refute op.cancel
+  end
+
+  def test_close_with_work_pending
+    MockServer.control!("config", { "latency_ms" => 3000 })
+    c = client
+    c.token
+    results = []
+    3.times { c.conduits_async { |v, err| results << [v, err] } }
+    t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    c.close
+    assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0, :<, 2.5
+    assert_equal 3, results.size
+    assert(results.all? { |v, err| v.nil? && err.is_a?(TC::Canceled) })
+    assert c.closed?
+    assert_raises(TC::Closed) { c.conduits }
+    c.close # idempotent
+  end
+
+  def test_exception_in_block_reraised_without_losing_others
+    c = client
+    c.token
+    ran = []
+    c.create_conduit_async(1) { |v, _e| ran << v.shard_count }
+    c.create_conduit_async(2) { |_v, _e| raise ArgumentError, "boom" }
+    c.create_conduit_async(3) { |v, _e| ran << v.shard_count }
+    e = assert_raises(ArgumentError) { c.run(10) }
+    assert_equal "boom", e.message
+    c.run(10)
+    assert_equal [1, 3], ran.sort
+  end
+
+  def test_poll_is_interruptible
+    c = client
+    started = Queue.new
+    th = Thread.new do
+      Thread.current.report_on_exception = false
+      started << true
+      c.poll(nil)
+    end
+    started.pop
+    wait_until("thread blocked in poll") { th.status == "sleep" }
+    th.raise(Interrupt, "stop")
+    assert_raises(Interrupt) { Timeout.timeout(3) { th.join } }
+  end
+
+  def test_blocking_call_interrupted_cancels_operation
+    MockServer.control!("config", { "latency_ms" => 3000 })
+    c = client
+    c.token
+    th = Thread.new { Thread.current.report_on_exception = false; c.conduits }
+    wait_until("request pending") { c.pending == 1 }
+    th.raise(Interrupt, "stop")
+    assert_raises(Interrupt) { Timeout.timeout(3) { th.join } }
+    assert c.run(3), "the interrupted operation was cancelled"
+  end
+end
