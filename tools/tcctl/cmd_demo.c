@@ -460,7 +460,7 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
         tc_transport *tr[DEMO_SHARDS] = {NULL};
         tc_shard_assignment a[DEMO_SHARDS];
         char urls[DEMO_SHARDS][600], ids[DEMO_SHARDS][8];
-        int enabled = 0;
+        int enabled = 0, arrived;
         double deadline;
         memset(&o, 0, sizeof o);
         for (k = 0; k < DEMO_SHARDS; k++) {
@@ -481,8 +481,8 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
         if (!check(&d, o.r.status == TC_OK, "both shards assigned%s%s", o.r.status ? ": " : "",
                    o.r.status ? why(&o) : ""))
             goto done;
-        check(&d, wait_count(&d, &d.verifications, DEMO_SHARDS), "%zu of %d challenges arrived through the listener",
-              d.verifications, DEMO_SHARDS);
+        arrived = wait_count(&d, &d.verifications, DEMO_SHARDS);
+        check(&d, arrived, "%zu of %d challenges arrived through the listener", d.verifications, DEMO_SHARDS);
         deadline = now_ms() + WAIT_MS;
         while ((enabled = shards_enabled(&d, conduit)) < DEMO_SHARDS && now_ms() < deadline)
             tc_conduits_poll(d.c, 50, NULL);
@@ -531,26 +531,28 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
 
     step(&d, "the mock delivers signed events; they arrive verified through the listener");
     {
-        int sent = 0;
+        int sent = 0, arrived;
         for (k = 0; k < DEMO_EVENTS; k++) {
-            snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"message_id\":\"demo-event-%d\",\"wait\":true}",
+            snprintf(body, sizeof body, "{\"subscription_id\":\"%.95s\",\"message_id\":\"demo-event-%d\",\"wait\":true}",
                      sub_ids[k], k + 1);
             sent += deliver(&d, body);
         }
         check(&d, sent == DEMO_EVENTS, "the mock signed and sent %d notifications", sent);
-        check(&d, wait_count(&d, &d.notifications, DEMO_EVENTS), "%zu of %d arrived verified (HMAC-SHA256, timestamp)",
-              d.notifications, DEMO_EVENTS);
+        arrived = wait_count(&d, &d.notifications, DEMO_EVENTS);
+        check(&d, arrived, "%zu of %d arrived verified (HMAC-SHA256 signature, timestamp)", d.notifications,
+              DEMO_EVENTS);
     }
 
     step(&d, "a tampered event is rejected");
     {
         long before = tcmock_stat(d.mock, "events_delivered");
         size_t notified = d.notifications;
-        snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"message_id\":\"demo-tampered\",\"tamper\":true,"
+        int rejected;
+        snprintf(body, sizeof body, "{\"subscription_id\":\"%.95s\",\"message_id\":\"demo-tampered\",\"tamper\":true,"
                                     "\"wait\":true}", sub_ids[0]);
         check(&d, deliver(&d, body), "the mock sent an event with one byte changed after signing");
-        check(&d, wait_stat(&d, TC_LISTENER_STAT_REJECTED, 1) && wait_count(&d, &d.rejections, 1),
-              "answered 403 and reported: %s", d.last_reject[0] ? d.last_reject : "(nothing reported)");
+        rejected = wait_stat(&d, TC_LISTENER_STAT_REJECTED, 1) && wait_count(&d, &d.rejections, 1);
+        check(&d, rejected, "answered 403 and reported: %s", d.last_reject[0] ? d.last_reject : "(nothing reported)");
         check(&d, d.notifications == notified && seen_count(&d, "demo-tampered") == 0 &&
                       tcmock_stat(d.mock, "events_delivered") == before,
               "not dispatched, not acknowledged");
@@ -570,7 +572,7 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
     step(&d, "a subscription is revoked, then cleanup deletes it");
     {
         size_t deleted = 0;
-        snprintf(body, sizeof body, "{\"subscription_id\":\"%s\",\"kind\":\"revocation\","
+        snprintf(body, sizeof body, "{\"subscription_id\":\"%.95s\",\"kind\":\"revocation\","
                                     "\"reason\":\"authorization_revoked\",\"wait\":true}", sub_ids[nsubs - 1]);
         check(&d, deliver(&d, body) && wait_count(&d, &d.revocations, 1),
               "the revocation arrived through the listener");
