@@ -164,7 +164,8 @@ static const char mock_help[] =
 
 static const char listen_help[] =
     "usage: tcctl listen [--port N] [--bind ADDR] [--prefix /eventsub/] [--route KEY]\n"
-    "                    [--count N] [--timeout-s S]       (secret: env TWITCH_WEBHOOK_SECRET)\n"
+    "                    [--count N] [--timeout-s S] [--secret S]\n"
+    "       (prefer env TWITCH_WEBHOOK_SECRET to --secret)\n"
     "\n"
     "Run the library's embedded EventSub webhook listener (plain HTTP) in the\n"
     "foreground. The first stdout line is the callback URL it serves,\n"
@@ -184,6 +185,7 @@ static const char listen_help[] =
     "line is visible to other users in ps: prefer the environment.\n"
     "No Twitch credentials are needed (a placeholder client id is used if none\n"
     "is set; the listener never calls Twitch).\n"
+    "  --secret S     the signing secret (visible in ps: prefer TWITCH_WEBHOOK_SECRET)\n"
     "  --port N       listen port (0 = a free port; the default)\n"
     "  --bind ADDR    numeric IPv4/IPv6 address (default 127.0.0.1)\n"
     "  --prefix P     path prefix, starting and ending with '/' (default /eventsub/)\n"
