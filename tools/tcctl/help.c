@@ -43,6 +43,7 @@ static const char global_help[] =
     "  export TWITCH_CLIENT_ID=... TWITCH_CLIENT_SECRET=...\n"
     "  tcctl conduits create 2\n"
     "  tcctl --json conduits list\n"
+    "  TWITCH_WEBHOOK_SECRET=... tcctl listen --port 8080   # print each verified event\n"
     "  tcctl mock --port 8080 &   # then: tcctl --api-base http://127.0.0.1:8080/helix \\\n"
     "                             #   --auth-base http://127.0.0.1:8080/oauth2 conduits list\n";
 
