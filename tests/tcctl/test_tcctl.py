@@ -692,7 +692,7 @@ def demo_tests():
     rc, out, err = run("demo", creds=False)
     steps = [line for line in out.splitlines() if line.startswith("== ")]
     wanted = ["app access token", "create a conduit", "start the embedded webhook listener", "assign webhook shards",
-              "subscriptions", "signed events", "tampered", "resend", "revoked", "delete the conduit", "summary"]
+              "subscriptions", "signed events", "tampered", "resend", "flaky", "revoked", "delete the conduit", "summary"]
     missing = [w for w in wanted if not any(w in s for s in steps)]
     check(rc == 0 and not missing and "FAIL" not in out and "every step passed" in out,
           "tcctl demo exits 0 with every step (%d step lines)" % len(steps), diag(rc, out, err) + "\nmissing %r" % missing)
@@ -701,7 +701,7 @@ def demo_tests():
     ok = rc == 0 and doc is not None and doc.get("ok") is True and len(doc["steps"]) >= 10 and \
         all(s["ok"] and s["checks"] for s in doc["steps"]) and doc["summary"]["events_received"] == 6 and \
         doc["summary"]["events_rejected"] == 1 and doc["summary"]["duplicates"] == 1 and \
-        doc["summary"]["subscriptions_created"] == 20
+        doc["summary"]["subscriptions_created"] == 20 and doc["summary"]["retries"] == 2
     check(ok, "tcctl --json demo: one document, every step ok, the counts right", diag(rc, out, err))
 
 

@@ -4,8 +4,8 @@
  *   token -> create conduit -> start the embedded listener -> assign webhook
  *   shards (the mock's challenges pass through the listener) -> create a batch
  *   of subscriptions -> signed events arrive verified -> a tampered one is
- *   rejected -> a resend is acknowledged but not dispatched twice -> a
- *   revocation -> cleanup -> delete the conduit -> summary.
+ *   rejected -> a resend is acknowledged but not dispatched twice -> a flaky
+ *   server (retries) -> a revocation -> cleanup -> delete the conduit -> summary.
  *
  * Exit 0 only when every check passed, 1 otherwise. */
 #define _POSIX_C_SOURCE 200809L
@@ -567,6 +567,19 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
               "acknowledged with 2xx as a duplicate");
         check(&d, seen_count(&d, "demo-event-1") == 1 && d.notifications == DEMO_EVENTS,
               "dispatched once only (%u time(s))", seen_count(&d, "demo-event-1"));
+    }
+
+    step(&d, "a flaky server: the next 2 answers are 503");
+    {
+        uint64_t before = tc_conduits_stat(d.c, TC_STAT_RETRIES);
+        int ok = tcmock_control(d.mock, "fail_next", "{\"count\":2,\"status\":503}") == 0;
+        memset(&o, 0, sizeof o);
+        finish(&d, tc_shards_list(&id, d.c, conduit, NULL, on_shards, &o), &id, &o);
+        tc_shard_list_free(o.shards);
+        check(&d, ok && o.r.status == TC_OK && tc_conduits_stat(d.c, TC_STAT_RETRIES) == before + 2,
+              "listing the shards succeeded after %llu retries with backoff%s%s",
+              (unsigned long long)(tc_conduits_stat(d.c, TC_STAT_RETRIES) - before), o.r.status ? ": " : "",
+              o.r.status ? why(&o) : "");
     }
 
     step(&d, "a subscription is revoked, then cleanup deletes it");
