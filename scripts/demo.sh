@@ -1,8 +1,11 @@
 #!/bin/sh
-# Command 1 of the README: install what is needed, build, and run the demo
-# workflow against the bundled mock Twitch server (no credentials needed).
+# Command 1 of the README: install what is needed, build, and run `tcctl demo`:
+# the whole workflow (token, conduit, embedded webhook listener, shards,
+# subscriptions, signed events, cleanup) against the bundled mock Twitch
+# server. No credentials, no network. Extra arguments go to the demo
+# (e.g. --json).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
 "$top/scripts/build.sh" "$top/build"
-exec "$top/build/examples/conduit_workflow"
+exec "$top/build/tools/tcctl/tcctl" demo "$@"

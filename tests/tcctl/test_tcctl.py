@@ -7,6 +7,8 @@ Prints a TAP stream and a final "# N passed, M failed" line; exits 1 on any
 failure. python3 standard library only; no sleeps used for synchronisation
 (everything polls with a deadline).
 """
+import hashlib
+import hmac
 import json
 import os
 import select
@@ -135,7 +137,7 @@ def main():
     rc, out, err = run("--help", creds=False)
     check(rc == 0 and "exit codes" in out and "missing credentials" in out, "--help exits 0 and documents exit codes",
           diag(rc, out, err))
-    for cmd in ["token", "conduits", "shards", "subs", "mock"]:
+    for cmd in ["token", "conduits", "shards", "subs", "mock", "listen", "demo"]:
         rc, out, err = run(cmd, "--help", creds=False)
         check(rc == 0 and ("usage: tcctl " + cmd) in out and "examples:" in out, "%s --help with examples" % cmd,
               diag(rc, out, err))
@@ -165,6 +167,20 @@ def main():
          "invalid webhook URL"),
         (["mock", "--port", "99999"], "mock port out of range"),
         (["token", "--api-base"], "global flag without its value"),
+        (["token", "frobnicate"], "unknown token subcommand"),
+        (["token", "revoke", "--validate"], "token revoke --validate"),
+        (["listen"], "listen without a secret"),
+        (["listen", "--secret", WEBHOOK_SECRET, "--port", "abc"], "listen with a non-numeric port"),
+        (["listen", "--secret", WEBHOOK_SECRET, "--port", "70000"], "listen port out of range"),
+        (["listen", "--secret", WEBHOOK_SECRET, "--count", "0"], "listen --count 0"),
+        (["listen", "--secret", WEBHOOK_SECRET, "--timeout-s", "x"], "listen --timeout-s x"),
+        (["listen", "--secret", WEBHOOK_SECRET, "--route", "bad/key"], "listen with an invalid route key"),
+        (["listen", "--secret", WEBHOOK_SECRET, "--prefix", "noslash"], "listen with an invalid prefix"),
+        (["listen", "--secret", "short"], "listen with a too short secret"),
+        (["listen", "--secret", WEBHOOK_SECRET, "extra"], "listen with a positional argument"),
+        (["listen", "--nope"], "listen with an unknown flag"),
+        (["demo", "--nope"], "demo with an unknown flag"),
+        (["demo", "--subs", "3"], "demo with too few subscriptions"),
     ]
     for args, desc in usage_cases:
         rc, out, err = run(*args)
@@ -398,6 +414,10 @@ def main():
     check(rc == 0 and doc is not None and len(doc["subscriptions"]) == 1,
           "its subscriptions became conduit_deleted", diag(rc, out, err))
 
+    token_revoke_tests()
+    listen_tests()
+    demo_tests()
+
     # ---- no colours or progress escapes when not on a terminal ----
     check(all("\033[" not in o and "\033[" not in e for _, o, e in all_outputs),
           "no ANSI escapes in piped output")
@@ -408,6 +428,281 @@ def main():
     code = mock.stop()
     check(code == 0, "tcctl mock exits 0 on SIGTERM", "exit status %r" % code)
     return finish()
+
+
+class Proc:
+    """A running tcctl with line-oriented, deadline-bounded reads of stdout and stderr."""
+
+    def __init__(self, args, env=None):
+        e = clean_env()
+        if env:
+            e.update(env)
+        self.args = args
+        self.proc = subprocess.Popen([TCCTL] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+        self.bufs = {self.proc.stdout.fileno(): b"", self.proc.stderr.fileno(): b""}
+        self.open = set(self.bufs)
+        self.out_all = b""
+        self.err_all = b""
+
+    def _pump(self, timeout):
+        """Reads what is ready within timeout; returns True if anything was read."""
+        if not self.open:
+            return False
+        ready, _, _ = select.select(list(self.open), [], [], max(0.0, timeout))
+        got = False
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.open.discard(fd)
+                continue
+            got = True
+            self.bufs[fd] += chunk
+            if fd == self.proc.stdout.fileno():
+                self.out_all += chunk
+            else:
+                self.err_all += chunk
+        return got
+
+    def _line(self, fd, timeout):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.bufs[fd]:
+            left = deadline - time.monotonic()
+            if left <= 0 or fd not in self.open:
+                return None
+            self._pump(left)
+        line, rest = self.bufs[fd].split(b"\n", 1)
+        self.bufs[fd] = rest
+        return line.decode("utf-8", "replace")
+
+    def out_line(self, timeout=10):
+        return self._line(self.proc.stdout.fileno(), timeout)
+
+    def err_line(self, timeout=10):
+        return self._line(self.proc.stderr.fileno(), timeout)
+
+    def wait(self, timeout=15):
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            if self.open:
+                self._pump(min(0.2, deadline - time.monotonic()))
+            else:
+                try:
+                    self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+            code = None
+        else:
+            code = self.proc.returncode
+        end = time.monotonic() + 5
+        while self.open and time.monotonic() < end:
+            self._pump(end - time.monotonic())
+        all_outputs.append((self.args, self.out_all.decode("utf-8", "replace"), self.err_all.decode("utf-8", "replace")))
+        return code
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.wait()
+
+
+def now_rfc3339(offset_s=0):
+    t = time.time() + offset_s
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06dZ" % int((t % 1) * 1e6)
+
+
+def post_signed(url, secret, msg_id, msg_type, body, timestamp=None, tamper=False):
+    """POSTs a Twitch-signed webhook request; returns (status, body)."""
+    ts = timestamp or now_rfc3339()
+    data = json.dumps(body).encode()
+    sig = "sha256=" + hmac.new(secret.encode(), (msg_id + ts).encode() + data, hashlib.sha256).hexdigest()
+    if tamper:
+        data = data.replace(b"1337", b"1338")
+    req = urllib.request.Request(url, data=data, method="POST", headers={
+        "Content-Type": "application/json",
+        "Twitch-Eventsub-Message-Id": msg_id,
+        "Twitch-Eventsub-Message-Retry": "0",
+        "Twitch-Eventsub-Message-Type": msg_type,
+        "Twitch-Eventsub-Message-Signature": sig,
+        "Twitch-Eventsub-Message-Timestamp": ts,
+    })
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def notification(msg_type="stream.online", sub_id="sub-1"):
+    return {"subscription": {"id": sub_id, "status": "enabled", "type": msg_type, "version": "1", "cost": 1,
+                             "condition": {"broadcaster_user_id": "1337"},
+                             "transport": {"method": "conduit", "conduit_id": "c-1"},
+                             "created_at": now_rfc3339()},
+            "event": {"broadcaster_user_id": "1337", "broadcaster_user_login": "cool", "type": "live"}}
+
+
+def token_revoke_tests():
+    # a token fetched outside tcctl, then revoked by tcctl
+    data = ("client_id=%s&client_secret=%s&grant_type=client_credentials" % (CLIENT_ID, CLIENT_SECRET)).encode()
+    with urllib.request.urlopen(urllib.request.Request(mock.url + "/oauth2/token", data=data), timeout=10) as r:
+        token = json.loads(r.read().decode())["access_token"]
+    secrets.append(token)
+    before = mock.control("stats", method="GET")["revoke_requests"]
+    rc, out, err = run("token", "revoke", creds=False, env={"TWITCH_CLIENT_ID": CLIENT_ID})
+    check(rc == 2 and "TWITCH_APP_TOKEN" in err, "token revoke without a token exits 2 and says what to set",
+          diag(rc, out, err))
+    rc, out, err = run("--json", "token", "validate", creds=False,
+                       env={"TWITCH_CLIENT_ID": CLIENT_ID, "TWITCH_APP_TOKEN": token})
+    doc = parse_json(out)
+    check(rc == 0 and doc is not None and doc.get("validated") is True, "token validate (subcommand form)",
+          diag(rc, out, err))
+    rc, out, err = run("--json", "token", "revoke", creds=False,
+                       env={"TWITCH_CLIENT_ID": CLIENT_ID, "TWITCH_APP_TOKEN": token,
+                            "TWITCH_CLIENT_SECRET": CLIENT_SECRET})
+    doc = parse_json(out)
+    after = mock.control("stats", method="GET")["revoke_requests"]
+    check(rc == 0 and doc is not None and doc.get("revoked") is True and after == before + 1,
+          "token revoke --json revokes the given token at the server", diag(rc, out, err))
+    rc, out, err = run("token", "--validate", creds=False, env={"TWITCH_CLIENT_ID": CLIENT_ID, "TWITCH_APP_TOKEN": token})
+    check(rc == 1 and "hint:" in err, "the revoked token no longer validates (exit 1)", diag(rc, out, err))
+
+
+def listen_tests():
+    env = {"TWITCH_WEBHOOK_SECRET": WEBHOOK_SECRET}
+
+    # ---- signed requests made here, JSON lines ----
+    p = Proc(["--json", "listen", "--port", "0", "--route", "py-1"], env=env)
+    first = p.out_line()
+    doc = parse_json(first or "")
+    url = doc.get("callback_url") if isinstance(doc, dict) else None
+    if not check(url is not None and url.startswith("http://127.0.0.1:") and url.endswith("/eventsub/py-1")
+                 and doc.get("port", 0) > 0, "listen --json: the first line is the callback URL", first):
+        p.stop()
+        return
+    status, body = post_signed(url, WEBHOOK_SECRET, "py-msg-1", "notification", notification())
+    line = p.out_line()
+    ev = parse_json(line or "")
+    check(status == 204 and ev is not None and ev.get("kind") == "notification" and ev.get("message_id") == "py-msg-1"
+          and ev.get("subscription_type") == "stream.online" and ev.get("event", {}).get("broadcaster_user_id") == "1337",
+          "a signed notification is acknowledged 204 and printed as one JSON line", "status %s line %r" % (status, line))
+    status2, _ = post_signed(url, WEBHOOK_SECRET, "py-msg-1", "notification", notification())
+    status3, _ = post_signed(url, WEBHOOK_SECRET, "py-msg-2", "notification", notification("stream.offline"))
+    line = p.out_line()
+    ev = parse_json(line or "")
+    check(status2 == 204 and status3 == 204 and ev is not None and ev.get("message_id") == "py-msg-2",
+          "a duplicate is acknowledged 204 but not printed again", "statuses %s %s line %r" % (status2, status3, line))
+    status, body = post_signed(url, WEBHOOK_SECRET, "py-msg-3", "notification", notification(), tamper=True)
+    eline = p.err_line()
+    check(status == 403 and eline is not None and "rejected" in eline and "403" in eline
+          and "signature" in eline,
+          "a tampered request is answered 403 and reported on stderr", "status %s stderr %r" % (status, eline))
+    status, body = post_signed(url, WRONG_SECRET, "py-msg-4", "notification", notification())
+    eline = p.err_line()
+    check(status == 403 and eline is not None and "rejected" in eline, "a wrong secret is answered 403 and reported",
+          "status %s stderr %r" % (status, eline))
+    status, body = post_signed(url, WEBHOOK_SECRET, "py-msg-5", "notification", notification(),
+                               timestamp=now_rfc3339(-3600))
+    eline = p.err_line()
+    check(status == 403 and eline is not None and "rejected" in eline, "a stale timestamp is answered 403 and reported",
+          "status %s stderr %r" % (status, eline))
+    chal = {"challenge": "pogchamp-kappa-360noscope", "subscription": notification()["subscription"]}
+    chal["subscription"]["status"] = "webhook_callback_verification_pending"
+    status, body = post_signed(url, WEBHOOK_SECRET, "py-msg-6", "webhook_callback_verification", chal)
+    ev = parse_json(p.out_line() or "")
+    check(status == 200 and body == "pogchamp-kappa-360noscope" and ev is not None
+          and ev.get("kind") == "webhook_callback_verification" and ev.get("message_id") == "py-msg-6",
+          "a challenge is answered with the challenge and reported as a verification line", "%s %r %r" % (status, body, ev))
+    code = p.stop()
+    check(code == 0, "listen exits 0 on SIGTERM", "exit status %r" % code)
+    check(WEBHOOK_SECRET not in p.out_all.decode() + p.err_all.decode(), "listen never prints the secret")
+
+    # ---- human output, --count, SIGINT ----
+    p = Proc(["listen", "--port", "0", "--count", "2"], env=env)
+    url = p.out_line()
+    check(url is not None and url.startswith("http://127.0.0.1:") and url.endswith("/eventsub/tcctl"),
+          "listen: the first line is the callback URL (default route)", url)
+    if url:
+        post_signed(url, WEBHOOK_SECRET, "human-1", "notification", notification())
+        line = p.out_line() or ""
+        check("notification" in line and "stream.online" in line and "human-1" in line,
+              "a human line: time, kind, subscription type, message id", line)
+        post_signed(url, WEBHOOK_SECRET, "human-2", "notification", notification())
+    code = p.wait()
+    check(code == 0, "listen --count 2 exits 0 after two events", "exit status %r" % code)
+    p = Proc(["listen", "--port", "0"], env=env)
+    p.out_line()
+    code = p.stop(signal.SIGINT)
+    check(code == 0, "listen exits 0 on SIGINT", "exit status %r" % code)
+    p = Proc(["listen", "--port", "0", "--count", "5", "--timeout-s", "1"], env=env)
+    code = p.wait()
+    check(code == 5 and "timed out" in p.err_all.decode(), "listen --timeout-s without --count reached exits 5",
+          "exit status %r" % code)
+
+    # ---- delivered by the mock: challenge, events, tamper, resend ----
+    mock.control("config", {"allow_http_callbacks": True})
+    p = Proc(["--json", "listen", "--port", "0", "--route", "mock-shard"], env=env)
+    doc = parse_json(p.out_line() or "")
+    url = doc.get("callback_url") if isinstance(doc, dict) else None
+    rc, out, err = run("--json", "conduits", "create", "1")
+    cdoc = parse_json(out)
+    conduit = cdoc["conduit"]["id"] if cdoc else "x"
+    rc, out, err = run("shards", "assign", conduit, "0", "--webhook", url or "http://127.0.0.1:1/x",
+                       "--allow-http-callbacks", env=env)
+    ev = parse_json(p.out_line() or "")
+    check(rc == 0 and ev is not None and ev.get("kind") == "webhook_callback_verification"
+          and ev.get("conduit_id") == conduit and ev.get("shard_id") == "0",
+          "the mock's shard challenge arrives as a verification line", diag(rc, out, err) + "\nline %r" % (ev,))
+    deadline = time.monotonic() + 10
+    status = None
+    while time.monotonic() < deadline:
+        rc, out, err = run("--json", "shards", "list", conduit)
+        sdoc = parse_json(out)
+        status = sdoc["shards"][0]["status"] if sdoc and sdoc["shards"] else None
+        if status == "enabled":
+            break
+    check(status == "enabled", "the shard behind the listener becomes enabled", status)
+    rc, out, err = run("--json", "subs", "create", conduit, "--type", "channel.follow", "--version", "2",
+                       "--condition", '{"broadcaster_user_id":"4242","moderator_user_id":"4242"}')
+    sdoc = parse_json(out)
+    sub_id = sdoc["items"][0]["subscription"]["id"] if sdoc else "x"
+    ans = mock.control("deliver", {"subscription_id": sub_id, "message_id": "mock-msg-1", "wait": True})
+    ev = parse_json(p.out_line() or "")
+    check(ans.get("delivered") is True and ev is not None and ev.get("message_id") == "mock-msg-1"
+          and ev.get("subscription_type") == "channel.follow", "an event delivered by the mock arrives as a JSON line",
+          "%r %r" % (ans, ev))
+    ans = mock.control("deliver", {"subscription_id": sub_id, "message_id": "mock-msg-2", "tamper": True,
+                                   "wait": True})
+    eline = p.err_line()
+    check(ans.get("http_status") == 403 and eline is not None and "rejected" in eline,
+          "a tampered delivery from the mock: 403 and a stderr line", "%r %r" % (ans, eline))
+    ans = mock.control("deliver", {"resend_of": "mock-msg-1", "wait": True})
+    ans2 = mock.control("deliver", {"subscription_id": sub_id, "message_id": "mock-msg-3", "wait": True})
+    ev = parse_json(p.out_line() or "")
+    check(ans.get("http_status") == 204 and ans.get("retry") == 1 and ev is not None
+          and ev.get("message_id") == "mock-msg-3", "the mock's resend is acknowledged once and not printed again",
+          "%r %r %r" % (ans, ans2, ev))
+    code = p.stop()
+    check(code == 0, "listen (mock deliveries) exits 0 on SIGTERM", "exit status %r" % code)
+    run("conduits", "delete", conduit)
+
+
+def demo_tests():
+    rc, out, err = run("demo", creds=False)
+    steps = [line for line in out.splitlines() if line.startswith("== ")]
+    wanted = ["app access token", "create a conduit", "start the embedded webhook listener", "assign webhook shards",
+              "subscriptions", "signed events", "tampered", "resend", "flaky", "revoked", "delete the conduit", "summary"]
+    missing = [w for w in wanted if not any(w in s for s in steps)]
+    check(rc == 0 and not missing and "FAIL" not in out and "every step passed" in out,
+          "tcctl demo exits 0 with every step (%d step lines)" % len(steps), diag(rc, out, err) + "\nmissing %r" % missing)
+    rc, out, err = run("--json", "demo", "--subs", "20", creds=False)
+    doc = parse_json(out)
+    ok = rc == 0 and doc is not None and doc.get("ok") is True and len(doc["steps"]) >= 10 and \
+        all(s["ok"] and s["checks"] for s in doc["steps"]) and doc["summary"]["events_received"] == 6 and \
+        doc["summary"]["events_rejected"] == 1 and doc["summary"]["duplicates"] == 1 and \
+        doc["summary"]["subscriptions_created"] == 20 and doc["summary"]["retries"] == 2
+    check(ok, "tcctl --json demo: one document, every step ok, the counts right", diag(rc, out, err))
 
 
 def finish():

@@ -10,11 +10,13 @@ static const char global_help[] =
     "Manage Twitch EventSub conduits, shards and subscriptions.\n"
     "\n"
     "commands:\n"
-    "  token      fetch (and optionally validate) the app access token\n"
+    "  token      fetch, validate or revoke the app access token\n"
     "  conduits   list | create N | resize ID N | delete ID\n"
     "  shards     list ID | assign ID SHARD...\n"
     "  subs       list | create | delete | cleanup | reconcile\n"
     "  mock       run the bundled mock Twitch server in the foreground\n"
+    "  listen     run the embedded webhook listener; print each verified event\n"
+    "  demo       the whole workflow against the bundled mock (no credentials)\n"
     "\n"
     "global options (before or after the command):\n"
     "  --json                 print exactly one JSON document on stdout\n"
@@ -34,25 +36,35 @@ static const char global_help[] =
     "  2  usage error\n"
     "  3  partial failure: some items of a batch failed\n"
     "  4  missing credentials\n"
+    "  5  timed out (listen --count not reached within --timeout-s)\n"
     "\n"
     "examples:\n"
+    "  tcctl demo                 # see everything work, offline, in seconds\n"
     "  export TWITCH_CLIENT_ID=... TWITCH_CLIENT_SECRET=...\n"
     "  tcctl conduits create 2\n"
     "  tcctl --json conduits list\n"
+    "  TWITCH_WEBHOOK_SECRET=... tcctl listen --port 8080   # print each verified event\n"
     "  tcctl mock --port 8080 &   # then: tcctl --api-base http://127.0.0.1:8080/helix \\\n"
     "                             #   --auth-base http://127.0.0.1:8080/oauth2 conduits list\n";
 
 static const char token_help[] =
-    "usage: tcctl token [--validate]\n"
+    "usage: tcctl token [get] [--validate]\n"
+    "       tcctl token validate\n"
+    "       tcctl token revoke\n"
     "\n"
-    "Fetch an app access token with the client credentials (or use --app-token) and\n"
-    "show what is known about it: client id, expiry, scopes. The token itself is\n"
-    "never printed.\n"
+    "get (the default): fetch an app access token with the client credentials (or\n"
+    "  use --app-token) and show what is known about it: client id, expiry, scopes.\n"
+    "  The token itself is never printed.\n"
     "  --validate   also ask Twitch (oauth2/validate) about the token\n"
+    "validate: the same as get --validate.\n"
+    "revoke: revoke the token given in TWITCH_APP_TOKEN (or --app-token) at Twitch;\n"
+    "  it stops working everywhere. Needs the client id too. tcctl does not keep\n"
+    "  the tokens it fetches, so there is nothing to revoke without one (exit 2).\n"
     "\n"
     "examples:\n"
     "  tcctl token\n"
-    "  tcctl --json token --validate\n";
+    "  tcctl --json token --validate\n"
+    "  TWITCH_APP_TOKEN=... tcctl token revoke\n";
 
 static const char conduits_help[] =
     "usage: tcctl conduits list\n"
@@ -151,12 +163,73 @@ static const char mock_help[] =
     "  tcctl mock --port 0\n"
     "  tcctl mock --port 8080 --page-size 10 --fail-rate 0.1\n";
 
+static const char listen_help[] =
+    "usage: tcctl listen [--port N] [--bind ADDR] [--prefix /eventsub/] [--route KEY]\n"
+    "                    [--count N] [--timeout-s S] [--secret S]\n"
+    "       (prefer env TWITCH_WEBHOOK_SECRET to --secret)\n"
+    "\n"
+    "Run the library's embedded EventSub webhook listener (plain HTTP) in the\n"
+    "foreground. The first stdout line is the callback URL it serves,\n"
+    "  http://ADDR:PORT/PREFIX/KEY\n"
+    "(with --json: {\"kind\":\"listening\",\"callback_url\",\"base_url\",\"route\",\"port\"}).\n"
+    "Then one line per verified message, as soon as it is acknowledged:\n"
+    "  TIME  KIND  WHAT  MESSAGE_ID       (KIND: notification, verification, revocation)\n"
+    "or, with --json, one JSON object per line (the message: kind, message_id,\n"
+    "timestamp, retry, subscription_type, subscription, event, ...).\n"
+    "Challenges are answered (and shown as verification lines); a duplicate\n"
+    "(same message id) is acknowledged again but not printed again; a request\n"
+    "with a bad signature, a stale timestamp or a bad body is answered 400/403\n"
+    "and reported on stderr, one line each (the reason, never the secret).\n"
+    "\n"
+    "The signing secret (10..100 ASCII characters, the one given to Twitch for the\n"
+    "shard) comes from TWITCH_WEBHOOK_SECRET. --secret S works too, but a command\n"
+    "line is visible to other users in ps: prefer the environment.\n"
+    "No Twitch credentials are needed (a placeholder client id is used if none\n"
+    "is set; the listener never calls Twitch).\n"
+    "  --secret S     the signing secret (visible in ps: prefer TWITCH_WEBHOOK_SECRET)\n"
+    "  --port N       listen port (0 = a free port; the default)\n"
+    "  --bind ADDR    numeric IPv4/IPv6 address (default 127.0.0.1)\n"
+    "  --prefix P     path prefix, starting and ending with '/' (default /eventsub/)\n"
+    "  --route KEY    route key appended to the prefix (default tcctl; not a secret)\n"
+    "  --count N      exit 0 after N messages (verifications included)\n"
+    "  --timeout-s S  stop after S seconds: exit 0, or 5 when --count was not reached\n"
+    "Stops cleanly with exit 0 on SIGINT/SIGTERM. Twitch only calls https on port\n"
+    "443: put a TLS reverse proxy in front for real use (see listener.h).\n"
+    "\n"
+    "examples:\n"
+    "  export TWITCH_WEBHOOK_SECRET=...\n"
+    "  tcctl listen --port 8080                 # prints http://127.0.0.1:8080/eventsub/tcctl\n"
+    "  tcctl --json listen --port 0 --count 1   # wait for one event, print it as JSON\n"
+    "  tcctl shards assign $CONDUIT 0 --webhook https://example.com/eventsub/tcctl\n";
+
+static const char demo_help[] =
+    "usage: tcctl demo [--subs N] [--json]\n"
+    "\n"
+    "Run the whole workflow through the library against the bundled mock Twitch\n"
+    "server, started in process on a free loopback port: no credentials, no\n"
+    "network, a few seconds. Each step is printed and checked:\n"
+    "  app token -> create a conduit -> start the embedded listener -> assign\n"
+    "  webhook shards (the challenges pass through the listener) -> create N\n"
+    "  subscriptions (default 50; a progress bar on a terminal) -> signed events\n"
+    "  arrive verified -> a tampered event is rejected (403) -> a resend is\n"
+    "  acknowledged but not dispatched twice -> a flaky server (two 503s,\n"
+    "  retried) -> a revocation, then cleanup ->\n"
+    "  delete the conduit -> summary (steps, timings, requests, retries, events).\n"
+    "Exit 0 only when every check passed, 1 otherwise (the failed checks are\n"
+    "printed). --json prints one document {\"ok\",\"steps\":[...],\"summary\":{...}}.\n"
+    "Credentials and --api-base/--auth-base are ignored: the demo always uses the mock.\n"
+    "\n"
+    "examples:\n"
+    "  tcctl demo\n"
+    "  tcctl --json demo | python3 -m json.tool\n";
+
 static const struct {
     const char *topic;
     const char *text;
 } topics[] = {
     {"", global_help},           {"token", token_help}, {"conduits", conduits_help},
     {"shards", shards_help},     {"subs", subs_help},   {"mock", mock_help},
+    {"listen", listen_help},     {"demo", demo_help},
 };
 
 int tcctl_has_help(const char *topic) {

@@ -15,7 +15,8 @@ enum {
     TCCTL_EXIT_FAILURE = 1, /* Twitch or network error */
     TCCTL_EXIT_USAGE = 2,
     TCCTL_EXIT_PARTIAL = 3, /* some items of a batch failed (TC_EPARTIAL) */
-    TCCTL_EXIT_CREDENTIALS = 4
+    TCCTL_EXIT_CREDENTIALS = 4,
+    TCCTL_EXIT_TIMEOUT = 5  /* listen --count not reached within --timeout-s */
 };
 
 /* ---- args.c: global flags and per-command flag parsing ---- */
@@ -154,6 +155,13 @@ int tcctl_cmd_conduits(const tcctl_globals *g, int argc, char **argv);
 int tcctl_cmd_shards(const tcctl_globals *g, int argc, char **argv);
 int tcctl_cmd_subs(const tcctl_globals *g, int argc, char **argv);
 int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv);
+int tcctl_cmd_listen(const tcctl_globals *g, int argc, char **argv);
+int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv);
+
+/* cmd_listen.c, shared with the demo: a webhook message in words. */
+const char *tcctl_webhook_kind_name(tc_webhook_kind kind);
+/* "stream.online v1", "conduit ID shard N", "type v1 (reason)". */
+void tcctl_webhook_describe(const tc_webhook_message *msg, char *out, size_t n);
 
 /* help.c: help texts. `topic` is "" (global), "token", "conduits", ... */
 void tcctl_help(const char *topic);
