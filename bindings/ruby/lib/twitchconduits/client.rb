@@ -16,7 +16,7 @@ module TwitchConduits
     STRING_OPTIONS = %i[client_id client_secret app_token callback_url api_base_url auth_base_url ca_file].freeze
     INT_OPTIONS = %i[connect_timeout_ms request_timeout_ms max_attempts backoff_base_ms backoff_max_ms
                      ratelimit_max_wait_ms max_concurrency max_response_bytes token_refresh_margin_s flags
-                     random_seed].freeze
+                     random_seed token_validate_interval_s].freeze
     F_NO_PACING = 2
     F_ALLOW_HTTP_CALLBACKS = 4
     METHODS = { get: 0, post: 1, patch: 2, put: 3, delete: 4 }.freeze
