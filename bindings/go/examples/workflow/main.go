@@ -8,12 +8,26 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	tc "twitchconduits"
 )
 
-func run(ctx context.Context, base string, out io.Writer) error {
+// lockedWriter: the listener's callback prints from its own goroutine.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func run(ctx context.Context, base string, w io.Writer) error {
+	out := &lockedWriter{w: w}
 	c, err := tc.NewClient(tc.Config{ClientID: "mockclientid0123456789abcdefghij",
 		ClientSecret: "mocksecret0123456789abcdefghijk", APIBaseURL: base + "/helix",
 		AuthBaseURL: base + "/oauth2", AllowHTTPCallbacks: true})
