@@ -1,0 +1,3 @@
+module twitchconduits
+
+go 1.19
