@@ -894,6 +894,18 @@ intgo _wrap_TC_STAT_CONNECTIONS_tcswig_f9a67ed13c954c3f() {
 }
 
 
+intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_f9a67ed13c954c3f() {
+  enum tc_stat result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_STAT_TOKEN_VALIDATIONS;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
 long long _wrap_tc_conduits_stat_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_stat arg2 ;
@@ -2636,6 +2648,19 @@ _gostring_ _wrap_tc_webhook_message_shard_id_tcswig_f9a67ed13c954c3f(struct tc_w
   arg1 = *(tc_webhook_message **)&_swig_go_0; 
   
   result = (char *)tc_webhook_message_shard_id((struct tc_webhook_message const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_webhook_message_shard_status_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  
+  result = (char *)tc_webhook_message_shard_status((struct tc_webhook_message const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
@@ -4565,6 +4590,19 @@ _gostring_ _wrap_tcb_subscription_json_tcswig_f9a67ed13c954c3f(struct tc_subscri
   result = (char *)tcb_subscription_json((struct tc_subscription const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   tc_free(result);
+  return _swig_go_result;
+}
+
+
+struct tc_shard *_wrap_tcb_webhook_message_disabled_shard_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+  tc_shard *result = 0 ;
+  struct tc_shard *_swig_go_result;
+  
+  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  
+  result = (tc_shard *)tcb_webhook_message_disabled_shard((struct tc_webhook_message const *)arg1);
+  *(tc_shard **)&_swig_go_result = (tc_shard *)result; 
   return _swig_go_result;
 }
 
