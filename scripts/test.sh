@@ -1,13 +1,15 @@
 #!/bin/sh
 # Command 2 of the README: install what is needed, build, and run every test:
 #   1. the whole meson test suite (API, ABI/exports, header self-compile, unit,
-#      integration over loopback against the mock, mock, examples)
+#      integration over loopback against the mock, mock, tcctl, examples, and
+#      the Go (also -race), Ruby and Python bindings)
 #   2. the installed library consumed through pkg-config
 #   3. ASan+UBSan build of the test suite
 #   4. TSan build of the test suite
 #   5. the webhook fuzz target (clang libFuzzer, a fixed number of runs)
 #   6. valgrind memcheck on the C tests
-#   7. the quick benchmarks (print their ratios; fail only if requests fail)
+#   7. the quick benchmarks and the bindings' request benchmarks (print their
+#      ratios; fail only if requests fail)
 # The last line is the overall total: "N passed, M failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,7 +89,7 @@ run_suite valgrind "$out/default" --num-processes 2 --timeout-multiplier 10 \
     --suite api --suite unit --suite integration
 
 section "benchmark (quick)"
-if meson test -C "$out/default" --benchmark --suite quick --verbose; then
+if meson test -C "$out/default" --benchmark --suite quick --suite bindings --verbose; then
     extra="$extra bench=1:0"
 else
     extra="$extra bench=0:1"
