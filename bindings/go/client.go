@@ -43,10 +43,13 @@ type Config struct {
 	MaxConcurrency     int
 	MaxResponseBytes   int
 	TokenRefreshMargin time.Duration
-	Flags              int // FlagNoPacing, FlagAllowHTTPCallbacks
-	RandomSeed         int64
-	AllowHTTPCallbacks bool // same as FlagAllowHTTPCallbacks
-	DisableRatePacing  bool // same as FlagNoPacing
+	// How often the token is validated with Twitch (Twitch asks for hourly);
+	// 0 = every hour, negative = never.
+	TokenValidateInterval time.Duration
+	Flags                 int // FlagNoPacing, FlagAllowHTTPCallbacks
+	RandomSeed            int64
+	AllowHTTPCallbacks    bool // same as FlagAllowHTTPCallbacks
+	DisableRatePacing     bool // same as FlagNoPacing
 }
 
 // Client manages conduits, shards and subscriptions of one application.
@@ -113,6 +116,7 @@ func NewClient(c Config) (*Client, error) {
 		{"max_concurrency", int64(c.MaxConcurrency)}, {"max_response_bytes", int64(c.MaxResponseBytes)},
 		{"token_refresh_margin_s", int64(c.TokenRefreshMargin / time.Second)},
 		{"random_seed", c.RandomSeed}, {"flags", int64(flags)},
+		{"token_validate_interval_s", validateInterval(c.TokenValidateInterval)},
 	}
 	for _, i := range ints {
 		if i.v == 0 && i.k != "flags" {
@@ -243,4 +247,15 @@ func reportProgress(f tcswig.Tcb_future, progress ProgressFunc) {
 func futureError(f tcswig.Tcb_future) error {
 	return statusError(int(tcswig.Tcb_future_status(f)), tcswig.Tcb_future_error(f),
 		tcswig.Tcb_future_http_status(f))
+}
+
+// validateInterval maps the Config field to the C option: seconds, -1 = never.
+func validateInterval(d time.Duration) int64 {
+	if d < 0 {
+		return -1
+	}
+	if d > 0 && d < time.Second {
+		return 1
+	}
+	return int64(d / time.Second)
 }
