@@ -32,7 +32,8 @@
  * Deployment: Twitch only calls https:// callbacks on port 443. The usual
  * set-up is this listener on loopback (the default, 127.0.0.1) behind a
  * TLS-terminating reverse proxy that forwards <prefix>... to it. The
- * listener speaks plain HTTP only.
+ * listener can also terminate TLS itself (tls_cert_file/tls_key_file, e.g.
+ * bound to 0.0.0.0:443 with a certificate for the callback's host name).
  *
  * Lifetime: a listener belongs to one manager. Free listeners before their
  * manager. Freeing the manager first is nevertheless safe: the listener
@@ -75,7 +76,7 @@ typedef struct tc_listener tc_listener;
 typedef void (*tc_listener_cb)(tc_status status, const char *route_key, const tc_webhook_message *msg,
                                void *userdata);
 
-#define TC_LISTENER_OPTIONS_VERSION 1
+#define TC_LISTENER_OPTIONS_VERSION 2
 
 /* Options for tc_listener_new(). Strings are copied; 0/NULL fields take the
  * default given beside them. Append-only. */
@@ -94,10 +95,15 @@ typedef struct tc_listener_options {
     /* Options for each route's verifier (copied; its max_body_bytes is
      * replaced by the listener's). NULL = the defaults. */
     const tc_webhook_options *webhook;
+    /* Version 2: serve HTTPS with this certificate chain and private key
+     * (PEM files, read once by tc_listener_new()); both or neither. The base
+     * URL then starts with https://. NULL = plain HTTP. */
+    const char *tls_cert_file;
+    const char *tls_key_file;
 } tc_listener_options;
 
 #define TC_LISTENER_OPTIONS_INIT \
-    { TC_LISTENER_OPTIONS_VERSION, NULL, 0, NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL }
+    { TC_LISTENER_OPTIONS_VERSION, NULL, 0, NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_listener_options_init(tc_listener_options *opts, unsigned int version);
@@ -113,7 +119,7 @@ TC_API void tc_listener_free(tc_listener *l);
 /* The bound port; -1 on a bad handle. */
 TC_API int tc_listener_port(const tc_listener *l);
 
-/* "http://<address>:<port><prefix>", owned by the listener ("" on a bad
+/* "http(s)://<address>:<port><prefix>", owned by the listener ("" on a bad
  * handle). Append a route key to get that route's callback URL. */
 TC_API const char *tc_listener_base_url(const tc_listener *l);
 

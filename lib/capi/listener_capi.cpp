@@ -5,7 +5,11 @@
 
 #include <arpa/inet.h>
 
+#include <cstddef>
+#include <cstring>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 namespace tc::capi {
@@ -32,6 +36,35 @@ bool valid_prefix(const std::string &p) {
         if (!ok) return false;
     }
     return true;
+}
+
+// The size of tc_listener_options as a caller of `version` knows it.
+size_t listener_options_size(unsigned int version) {
+    return version >= 2 ? sizeof(tc_listener_options) : offsetof(tc_listener_options, tls_cert_file);
+}
+
+// A whole PEM file; false when it cannot be read or is empty.
+bool read_pem(const char *path, std::string *out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream text;
+    text << in.rdbuf();
+    *out = text.str();
+    return !out->empty();
+}
+
+tc_status tls_from_options(const tc_listener_options *opts, tc::events::ListenerConfig *cfg) {
+    if (opts->version < 2 || (opts->tls_cert_file == nullptr && opts->tls_key_file == nullptr)) return TC_OK;
+    if (opts->tls_cert_file == nullptr || opts->tls_key_file == nullptr) {
+        return fail(TC_EINVAL, "invalid argument: tls_cert_file and tls_key_file go together");
+    }
+    if (!read_pem(opts->tls_cert_file, &cfg->tls_cert_pem)) {
+        return fail(TC_EINVAL, "invalid argument: tls_cert_file: cannot read it (or it is empty)");
+    }
+    if (!read_pem(opts->tls_key_file, &cfg->tls_key_pem)) {
+        return fail(TC_EINVAL, "invalid argument: tls_key_file: cannot read it (or it is empty)");
+    }
+    return TC_OK;
 }
 
 tc_status config_from_options(const tc_listener_options *opts, tc::events::ListenerConfig *cfg) {
@@ -73,7 +106,7 @@ tc_status config_from_options(const tc_listener_options *opts, tc::events::Liste
         }
         cfg->webhook = *opts->webhook;  // version 1 is the whole struct
     }
-    return TC_OK;
+    return tls_from_options(opts, cfg);
 }
 
 tc_status check_key(const char *route_key) {
@@ -107,8 +140,10 @@ TC_API tc_status tc_listener_options_init(tc_listener_options *opts, unsigned in
     if (version == 0 || version > TC_LISTENER_OPTIONS_VERSION) {
         return fail(TC_EVERSION, "tc_listener_options_init: version " + std::to_string(version) + " is not supported");
     }
-    tc_listener_options defaults = TC_LISTENER_OPTIONS_INIT;
-    *opts = defaults;
+    // Write only the fields the caller's version has (an older caller's
+    // struct is shorter).
+    const tc_listener_options defaults = TC_LISTENER_OPTIONS_INIT;
+    std::memcpy(opts, &defaults, listener_options_size(version));
     opts->version = version;
     return TC_OK;
 }

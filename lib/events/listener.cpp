@@ -1,6 +1,7 @@
 #include "events/listener.hpp"
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -143,21 +144,35 @@ bool Listener::start(std::string *error) {
         *error = "bind_address is not a numeric IP address";
         return false;
     }
+    const bool tls = !config_.tls_cert_pem.empty();
+    if (tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        *error = "this libmicrohttpd has no TLS support";
+        return false;
+    }
+    if (tls) flags |= MHD_USE_TLS;
+    // libmicrohttpd keeps pointers to the PEM texts: they live in config_.
+    MHD_OptionItem tls_options[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char *>(config_.tls_cert_pem.c_str())},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char *>(config_.tls_key_pem.c_str())},
+        {MHD_OPTION_END, 0, nullptr},
+    };
     daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request_c, this,
                                MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr *>(&addr),
                                MHD_OPTION_NOTIFY_COMPLETED, &on_completed_c, this,
                                MHD_OPTION_CONNECTION_TIMEOUT, config_.timeout_s,
                                MHD_OPTION_CONNECTION_LIMIT, config_.max_connections,
                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(64 * 1024),
+                               MHD_OPTION_ARRAY, tls ? tls_options : tls_options + 2,
                                MHD_OPTION_END);
     if (daemon_ == nullptr) {
-        *error = "cannot listen on " + config_.bind_address + " port " + std::to_string(config_.port);
+        *error = "cannot listen on " + config_.bind_address + " port " + std::to_string(config_.port) +
+                 (tls ? " (or the TLS certificate and key are not a valid PEM pair)" : "");
         return false;
     }
     const MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
     port_ = info != nullptr ? info->port : config_.port;
     std::string host = v6 ? "[" + config_.bind_address + "]" : config_.bind_address;
-    base_url_ = "http://" + host + ":" + std::to_string(port_) + config_.prefix;
+    base_url_ = (tls ? "https://" : "http://") + host + ":" + std::to_string(port_) + config_.prefix;
     return true;
 }
 
@@ -165,6 +180,7 @@ Listener::~Listener() {
     // Joins the daemon's thread; connections still open are reported to
     // on_completed (not completed OK, so nothing more is acknowledged).
     if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+    OPENSSL_cleanse(config_.tls_key_pem.data(), config_.tls_key_pem.size());
     std::lock_guard<std::mutex> lock(link_->mu);
     if (link_->queue != nullptr) {
         link_->queue->remove_close_hook(link_->close_hook);

@@ -33,6 +33,8 @@ struct ListenerConfig {
     tc_listener_cb reject_cb = nullptr;
     void *reject_userdata = nullptr;
     tc_webhook_options webhook{};  // max_body_bytes is forced to the listener's
+    std::string tls_cert_pem;      // both set: serve HTTPS
+    std::string tls_key_pem;       // wiped when the listener is freed
 };
 
 // The listener's tie to its manager's queue. `queue` is non-null exactly

@@ -2,6 +2,7 @@
  * first, then dispatch on the caller's thread (or the dispatch thread);
  * challenges, tampering, duplicates, routing, size limits, and teardown
  * with events still queued. */
+#define _GNU_SOURCE /* mkdtemp */
 #include "fixture.h"
 
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +135,9 @@ static void now_rfc3339(char *buf, size_t size) {
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The CA that post() trusts for an https:// listener (NULL: the system's). */
+static const char *g_trusted_ca = NULL;
+
 /* POSTs `body` to base_url + path, signed with `secret` unless `tamper`,
  * which changes one byte of the body after signing. */
 static reply post(const tc_listener *l, const char *path, const char *secret, const char *id, const char *type,
@@ -165,6 +170,7 @@ static reply post(const tc_listener *l, const char *path, const char *secret, co
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &r);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
+    if (g_trusted_ca != NULL) curl_easy_setopt(e, CURLOPT_CAINFO, g_trusted_ca);
     assert_int_equal(curl_easy_perform(e), CURLE_OK);
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
     curl_easy_cleanup(e);
@@ -480,9 +486,88 @@ static void test_options_checked(void **state) {
     }
     tc_listener_free(l);
     tc_listener_free(NULL);
+    /* A caller built against version 1 has no TLS fields: init and new stay
+     * inside its struct (an exact-size heap block, watched by ASan/valgrind). */
+    {
+        const size_t v1_size = offsetof(tc_listener_options, tls_cert_file);
+        unsigned char *block = malloc(v1_size);
+        tc_listener_cb cb = on_event;
+        assert_non_null(block);
+        assert_int_equal(tc_listener_options_init((tc_listener_options *)block, 1), TC_OK);
+        memcpy(block + offsetof(tc_listener_options, event_cb), &cb, sizeof cb);
+        l = NULL;
+        assert_int_equal(tc_listener_new(&l, c, (tc_listener_options *)block), TC_OK);
+        assert_int_equal(strncmp(tc_listener_base_url(l), "http://", 7), 0);
+        tc_listener_free(l);
+        free(block);
+    }
     assert_int_equal(tc_conduits_run(c, 1000), TC_OK); /* nothing pending: a listener is not an operation */
     assert_int_equal(tc_conduits_pending(c), 0);
     tc_conduits_free(c);
+    pthread_mutex_destroy(&s.mu);
+}
+
+/* The listener terminates TLS itself: a client that trusts the test CA gets
+ * the same answers over https; bad or half-given files are refused by name. */
+static void test_tls(void **state) {
+    char dir[] = "/tmp/tc-listener-tls-XXXXXX";
+    char err[256], ca[300], cert[300], key[300];
+    tc_conduits *c = make_manager(0);
+    tc_listener_options lo;
+    tc_listener *l = NULL;
+    seen s;
+    reply r;
+    (void)state;
+    init_seen(&s);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(tcmock_make_test_ca(dir, err, sizeof err), 0);
+    snprintf(ca, sizeof ca, "%s/ca.pem", dir);
+    snprintf(cert, sizeof cert, "%s/server.pem", dir);
+    snprintf(key, sizeof key, "%s/server.key", dir);
+
+    assert_int_equal(tc_listener_options_init(&lo, TC_LISTENER_OPTIONS_VERSION), TC_OK);
+    lo.event_cb = on_event;
+    lo.event_userdata = &s;
+    lo.tls_cert_file = cert;
+    assert_int_equal(tc_listener_new(&l, c, &lo), TC_EINVAL); /* key missing */
+    assert_non_null(strstr(tc_last_error_message(), "tls_key_file"));
+    lo.tls_key_file = "/nonexistent/server.key";
+    assert_int_equal(tc_listener_new(&l, c, &lo), TC_EINVAL);
+    assert_non_null(strstr(tc_last_error_message(), "tls_key_file"));
+    lo.tls_key_file = ca; /* a certificate is not a key */
+    assert_int_equal(tc_listener_new(&l, c, &lo), TC_ENETWORK);
+    lo.tls_key_file = key;
+    assert_int_equal(tc_listener_new(&l, c, &lo), TC_OK);
+    assert_int_equal(strncmp(tc_listener_base_url(l), "https://127.0.0.1:", 18), 0);
+    assert_int_equal(tc_listener_add_route(l, "shard-a", SECRET_A), TC_OK);
+
+    g_trusted_ca = ca;
+    r = notify(l, "shard-a", SECRET_A, "tls-1");
+    assert_int_equal(r.status, 204);
+    r = post(l, "shard-a", SECRET_A, "tls-2", "notification", kNotification, strlen(kNotification), 1);
+    assert_int_equal(r.status, 403);
+    g_trusted_ca = NULL;
+    process_until(c, &s, 1);
+    assert_int_equal(s.events, 1);
+    assert_string_equal(s.id, "tls-1");
+
+    /* Without the test CA a client refuses the listener's certificate. */
+    {
+        CURL *e = curl_easy_init();
+        char url[256];
+        snprintf(url, sizeof url, "%sshard-a", tc_listener_base_url(l));
+        curl_easy_setopt(e, CURLOPT_URL, url);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, "{}");
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
+        assert_int_equal(curl_easy_perform(e), CURLE_PEER_FAILED_VERIFICATION);
+        curl_easy_cleanup(e);
+    }
+    tc_listener_free(l);
+    tc_conduits_free(c);
+    remove(ca);
+    remove(cert);
+    remove(key);
+    rmdir(dir);
     pthread_mutex_destroy(&s.mu);
 }
 
@@ -497,6 +582,7 @@ int main(void) {
         cmocka_unit_test(test_manager_freed_first),
         cmocka_unit_test(test_slow_client_times_out),
         cmocka_unit_test(test_options_checked),
+        cmocka_unit_test(test_tls),
     };
     int rc;
     curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -25,6 +25,7 @@ WEBHOOK_SECRET = "whsecret-do-not-print-4242"
 WRONG_SECRET = "wrongsecret0123456789abcdefghij"
 
 TCCTL = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else None
+TC_MOCK = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
 results = []  # (ok, description)
 secrets = [CLIENT_SECRET, WEBHOOK_SECRET, WRONG_SECRET]
 all_outputs = []  # every (args, stdout, stderr) seen, checked for secrets at the end
@@ -416,6 +417,7 @@ def main():
 
     token_revoke_tests()
     listen_tests()
+    listen_tls_tests()
     demo_tests()
 
     # ---- no colours or progress escapes when not on a terminal ----
@@ -686,6 +688,43 @@ def listen_tests():
     code = p.stop()
     check(code == 0, "listen (mock deliveries) exits 0 on SIGTERM", "exit status %r" % code)
     run("conduits", "delete", conduit)
+
+
+def listen_tls_tests():
+    """listen --tls-cert/--tls-key serves https; a client trusting the test CA gets 204."""
+    if TC_MOCK is None:
+        check(False, "listen --tls-cert: tc-mock path given to the test (to make a test CA)")
+        return
+    import ssl
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        made = subprocess.run([TC_MOCK, "--make-test-ca", d], capture_output=True, timeout=30)
+        if not check(made.returncode == 0, "tc-mock --make-test-ca writes a test CA", made.stderr):
+            return
+        p = Proc(["--json", "listen", "--port", "0", "--route", "tls-1", "--tls-cert", os.path.join(d, "server.pem"),
+                  "--tls-key", os.path.join(d, "server.key"), "--count", "1"],
+                 env={"TWITCH_WEBHOOK_SECRET": WEBHOOK_SECRET})
+        first = parse_json(p.out_line() or "")
+        url = first.get("callback_url", "") if isinstance(first, dict) else ""
+        if not check(url.startswith("https://127.0.0.1:"), "listen --tls-cert: the callback URL is https", first):
+            p.stop()
+            return
+        ctx = ssl.create_default_context(cafile=os.path.join(d, "ca.pem"))
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx))
+        saved = urllib.request._opener
+        urllib.request.install_opener(opener)
+        try:
+            status, _ = post_signed(url, WEBHOOK_SECRET, "tls-msg-1", "notification", notification())
+        finally:
+            urllib.request.install_opener(saved)
+        ev = parse_json(p.out_line() or "")
+        code = p.wait()
+        check(status == 204 and isinstance(ev, dict) and ev.get("message_id") == "tls-msg-1" and code == 0,
+              "an event over https is acknowledged and printed; --count 1 then exits 0",
+              "status %s event %r exit %s" % (status, ev, code))
+    rc, out, err = run("listen", "--tls-cert", "/nonexistent.pem", "--secret", WEBHOOK_SECRET, creds=False)
+    check(rc == 2 and "tls_key_file" in err, "listen --tls-cert without --tls-key is a usage error (exit 2)",
+          diag(rc, out, err))
 
 
 def demo_tests():

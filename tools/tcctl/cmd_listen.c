@@ -109,8 +109,9 @@ static double mono_ms(void) {
 
 int tcctl_cmd_listen(const tcctl_globals *g, int argc, char **argv) {
     tcctl_flag flags[] = {{"--port", 1, NULL},  {"--bind", 1, NULL},  {"--prefix", 1, NULL}, {"--route", 1, NULL},
-                          {"--secret", 1, NULL}, {"--count", 1, NULL}, {"--timeout-s", 1, NULL}};
-    enum { F_PORT, F_BIND, F_PREFIX, F_ROUTE, F_SECRET, F_COUNT, F_TIMEOUT, F_N };
+                          {"--secret", 1, NULL}, {"--count", 1, NULL}, {"--timeout-s", 1, NULL},
+                          {"--tls-cert", 1, NULL}, {"--tls-key", 1, NULL}};
+    enum { F_PORT, F_BIND, F_PREFIX, F_ROUTE, F_SECRET, F_COUNT, F_TIMEOUT, F_TLS_CERT, F_TLS_KEY, F_N };
     tc_listener_options lo = TC_LISTENER_OPTIONS_INIT;
     tc_conduits_options co = TC_CONDUITS_OPTIONS_INIT;
     listen_state s;
@@ -143,6 +144,8 @@ int tcctl_cmd_listen(const tcctl_globals *g, int argc, char **argv) {
     route = flags[F_ROUTE].value != NULL ? flags[F_ROUTE].value : "tcctl";
     lo.bind_address = flags[F_BIND].value;
     lo.path_prefix = flags[F_PREFIX].value;
+    lo.tls_cert_file = flags[F_TLS_CERT].value;
+    lo.tls_key_file = flags[F_TLS_KEY].value;
     lo.event_cb = on_event;
     lo.event_userdata = &s;
     lo.reject_cb = on_reject;
