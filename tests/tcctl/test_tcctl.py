@@ -418,6 +418,7 @@ def main():
     token_revoke_tests()
     listen_tests()
     listen_tls_tests()
+    tty_tests()
     demo_tests()
 
     # ---- no colours or progress escapes when not on a terminal ----
@@ -688,6 +689,45 @@ def listen_tests():
     code = p.stop()
     check(code == 0, "listen (mock deliveries) exits 0 on SIGTERM", "exit status %r" % code)
     run("conduits", "delete", conduit)
+
+
+def run_on_tty(args, timeout=60):
+    """Runs tcctl with stdout and stderr on a pseudo-terminal; returns (rc, output)."""
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen([TCCTL] + list(args), stdout=slave, stderr=slave, env=clean_env())
+    os.close(slave)
+    out = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    try:
+        rc = p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = p.wait()
+    return rc, out.decode("utf-8", "replace")
+
+
+def tty_tests():
+    """Colours and the progress bar only on a terminal."""
+    rc, out = run_on_tty(["demo"])
+    check(rc == 0 and "\x1b[" in out and "\r" in out.replace("\r\n", ""),
+          "on a TTY the demo uses colours and redraws its progress bar in place", repr(out[-400:]))
+    rc2, out2, err2 = run("demo", creds=False)
+    check(rc2 == 0 and "\x1b[" not in out2 + err2, "piped, the demo prints no escape sequences",
+          diag(rc2, out2, err2))
 
 
 def listen_tls_tests():
