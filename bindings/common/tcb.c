@@ -227,6 +227,12 @@ static tcb_future *refused(tcb_future *f, tc_status st) {
     return f;
 }
 
+/* Refused by the bridge itself: the library's last error says nothing about it. */
+static tcb_future *refused_because(tcb_future *f, tc_status st, const char *why) {
+    f->error = dup_str(why);
+    return refused(f, st);
+}
+
 /* Common tail of every submit call. */
 static tcb_future *submitted(tcb_future *f, tc_status st) { return st == TC_OK ? f : refused(f, st); }
 
@@ -687,7 +693,7 @@ static int on_page(const tc_subscription_list *page, void *ud) {
 #define BEGIN(kind)                                                     \
     tcb_future *f = future_new(cl, kind, token, 2);                     \
     if (f == NULL) return NULL;                                         \
-    if (cl == NULL) return refused(f, TC_EINVAL)
+    if (cl == NULL) return refused_because(f, TC_EINVAL, "invalid argument: the client is NULL")
 
 tcb_future *tcb_token_get(tcb_client *cl, int force_refresh, unsigned long long token) {
     BEGIN(TCB_KIND_TOKEN);
@@ -733,7 +739,7 @@ tcb_future *tcb_shards_list(tcb_client *cl, const char *conduit_id, const char *
 tcb_future *tcb_shard_update(tcb_client *cl, const char *conduit_id, const tcb_assignments *a,
                              unsigned long long token) {
     BEGIN(TCB_KIND_SHARD_UPDATE);
-    if (a == NULL) return refused(f, TC_EINVAL);
+    if (a == NULL) return refused_because(f, TC_EINVAL, "invalid argument: the assignments are NULL");
     return submitted(f, tc_shard_update(&f->op_id, cl->c, conduit_id, a->items, a->count, on_shard_update, f));
 }
 
@@ -767,7 +773,7 @@ static tc_batch_options batch_options(tcb_future *f, int concurrency) {
 tcb_future *tcb_subscriptions_create(tcb_client *cl, const char *conduit_id, const tcb_specs *specs,
                                      int concurrency, unsigned long long token) {
     BEGIN(TCB_KIND_BATCH);
-    if (specs == NULL) return refused(f, TC_EINVAL);
+    if (specs == NULL) return refused_because(f, TC_EINVAL, "invalid argument: the specs are NULL");
     tc_batch_options o = batch_options(f, concurrency);
     return submitted(f, tc_subscriptions_create(&f->op_id, cl->c, conduit_id, specs->items, specs->count, &o,
                                                 on_batch, f));
@@ -800,7 +806,7 @@ tcb_future *tcb_subscriptions_cleanup(tcb_client *cl, const char *conduit_id, un
 tcb_future *tcb_subscriptions_reconcile(tcb_client *cl, const char *conduit_id, const tcb_specs *specs,
                                         unsigned int flags, int concurrency, unsigned long long token) {
     BEGIN(TCB_KIND_BATCH);
-    if (specs == NULL) return refused(f, TC_EINVAL);
+    if (specs == NULL) return refused_because(f, TC_EINVAL, "invalid argument: the specs are NULL");
     tc_batch_options o = batch_options(f, concurrency);
     return submitted(f, tc_subscriptions_reconcile(&f->op_id, cl->c, conduit_id, specs->items, specs->count,
                                                    flags, &o, on_batch, f));
@@ -811,7 +817,7 @@ tcb_future *tcb_request(tcb_client *cl, tc_method method, const char *path, cons
     BEGIN(TCB_KIND_RESPONSE);
     size_t n = query != NULL ? query->count : 0;
     tc_param *params = n > 0 ? calloc(n, sizeof *params) : NULL;
-    if (n > 0 && params == NULL) return refused(f, TC_ENOMEM);
+    if (n > 0 && params == NULL) return refused_because(f, TC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n; i++) {
         params[i].name = query->items[i].name;
         params[i].value = query->items[i].value;

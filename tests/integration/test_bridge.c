@@ -109,10 +109,12 @@ static void test_refused_submission_is_complete_and_unqueued(void **state) {
     /* Missing builders and a missing client are refused the same way. */
     f = tcb_subscriptions_create(cl, "x", NULL, 0, 2);
     assert_int_equal(tcb_future_status(f), TC_EINVAL);
+    assert_non_null(strstr(tcb_future_error(f), "specs"));
     tcb_future_release(f);
     f = tcb_conduits_list(NULL, 3);
     assert_true(tcb_future_done(f));
     assert_int_equal(tcb_future_status(f), TC_EINVAL);
+    assert_non_null(strstr(tcb_future_error(f), "client"));
     tcb_future_release(f);
     tcb_client_free(cl);
     tcmock_stop(m);
