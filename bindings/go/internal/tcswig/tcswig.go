@@ -2421,7 +2421,7 @@ func Tc_webhook_message_free(arg1 Tc_webhook_message) {
 	C._wrap_tc_webhook_message_free_tcswig_f9a67ed13c954c3f(C.uintptr_t(_swig_i_0))
 }
 
-const TC_LISTENER_OPTIONS_VERSION int = 1
+const TC_LISTENER_OPTIONS_VERSION int = 2
 func Tc_listener_free(arg1 Tc_listener) {
 	_swig_i_0 := getSwigcptr(arg1)
 	C._wrap_tc_listener_free_tcswig_f9a67ed13c954c3f(C.uintptr_t(_swig_i_0))
