@@ -856,7 +856,8 @@ static void on_listener_reject(tc_status st, const char *route_key, const tc_web
 }
 
 tc_listener *tcb_listener_new(tcb_client *cl, const char *bind_address, int port, const char *prefix,
-                              size_t max_body_bytes, int report_rejects, unsigned long long token) {
+                              size_t max_body_bytes, int report_rejects, unsigned long long token,
+                              const char *tls_cert_file, const char *tls_key_file) {
     if (cl == NULL) return fail_null(TC_EINVAL);
     listener_ctx *ctx = calloc(1, sizeof *ctx);
     if (ctx == NULL) return fail_null(TC_ENOMEM);
@@ -867,6 +868,8 @@ tc_listener *tcb_listener_new(tcb_client *cl, const char *bind_address, int port
     o.port = port;
     o.path_prefix = prefix;
     o.max_body_bytes = max_body_bytes;
+    o.tls_cert_file = tls_cert_file;
+    o.tls_key_file = tls_key_file;
     o.event_cb = on_listener_event;
     o.event_userdata = ctx;
     if (report_rejects) {

@@ -205,10 +205,12 @@ tcb_future *tcb_request(tcb_client *cl, tc_method method, const char *path, cons
 
 /* bind_address NULL = 127.0.0.1; port 0 = free port; prefix NULL =
  * "/eventsub/"; max_body_bytes 0 = 1 MiB. Rejections are delivered too
- * (TCB_KIND_REJECT) when report_rejects != 0. NULL on failure (see
+ * (TCB_KIND_REJECT) when report_rejects != 0. tls_cert_file/tls_key_file
+ * (PEM, both or neither) serve HTTPS. NULL on failure (see
  * tcb_last_status()). */
 tc_listener *tcb_listener_new(tcb_client *cl, const char *bind_address, int port, const char *prefix,
-                              size_t max_body_bytes, int report_rejects, unsigned long long token);
+                              size_t max_body_bytes, int report_rejects, unsigned long long token,
+                              const char *tls_cert_file, const char *tls_key_file);
 
 /* ---- framework-neutral webhook handling (synchronous) ---- */
 

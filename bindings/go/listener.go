@@ -15,6 +15,9 @@ type ListenerConfig struct {
 	Prefix        string // "" = "/eventsub/"
 	MaxBodyBytes  int    // 0 = 1 MiB
 	ReportRejects bool   // also deliver rejected requests (Kind == KindRejected)
+	// TLSCertFile and TLSKeyFile (PEM, both or neither) make it serve HTTPS.
+	TLSCertFile string
+	TLSKeyFile  string
 	// OnEvent, when set, is called for each message on one goroutine of the
 	// listener, in order (panics are recovered). Otherwise read Events().
 	OnEvent func(*WebhookMessage)
@@ -59,7 +62,8 @@ func (c *Client) Listen(cfg ListenerConfig) (*Listener, error) {
 		return nil, ErrClosed
 	}
 	runtime.LockOSThread()
-	tl := tcswig.Tcb_listener_new(c.cl, cfg.BindAddress, cfg.Port, cfg.Prefix, int64(cfg.MaxBodyBytes), report, uint64(l.h))
+	tl := tcswig.Tcb_listener_new(c.cl, cfg.BindAddress, cfg.Port, cfg.Prefix, int64(cfg.MaxBodyBytes), report,
+		uint64(l.h), cfg.TLSCertFile, cfg.TLSKeyFile)
 	var err error
 	if tl.Swigcptr() == 0 {
 		err = lastError()

@@ -22,7 +22,7 @@ void tcgo_install_notify(tcb_client *cl);
              const char *user_id, const char *subscription_id, const char *conduit_id,
              const char *callback_url, const char *route_key, const char *last_callback,
              const char *last_secret, const char *body, const char *bind_address,
-             const char *prefix
+             const char *prefix, const char *tls_cert_file, const char *tls_key_file
 %{
   if ($input.n == 0) {
     $1 = NULL;
@@ -36,7 +36,7 @@ void tcgo_install_notify(tcb_client *cl);
              const char *user_id, const char *subscription_id, const char *conduit_id,
              const char *callback_url, const char *route_key, const char *last_callback,
              const char *last_secret, const char *body, const char *bind_address,
-             const char *prefix
+             const char *prefix, const char *tls_cert_file, const char *tls_key_file
 %{
   free((char *)$1);
 %}

@@ -278,10 +278,12 @@ static void test_listener_events_and_shard_challenge(void **state) {
     tcmock *m = fixture_mock(NULL);
     assert_int_equal(tcmock_control(m, "config", "{\"allow_http_callbacks\":true}"), 0);
     tcb_client *cl = bridge_client(m, TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS);
-    tc_listener *l = tcb_listener_new(cl, NULL, 0, NULL, 0, 1, 99);
+    tc_listener *l = tcb_listener_new(cl, NULL, 0, NULL, 0, 1, 99, NULL, NULL);
     assert_non_null(l);
     assert_int_equal(tc_listener_add_route(l, "shard0", SECRET), TC_OK);
-    assert_null(tcb_listener_new(cl, "not-an-address", 0, NULL, 0, 0, 0));
+    assert_null(tcb_listener_new(cl, "not-an-address", 0, NULL, 0, 0, 0, NULL, NULL));
+    assert_int_equal(tcb_last_status(), TC_EINVAL);
+    assert_null(tcb_listener_new(cl, NULL, 0, NULL, 0, 0, 0, "/nonexistent.pem", NULL));
     assert_int_equal(tcb_last_status(), TC_EINVAL);
 
     tcb_future *conduit = tcb_conduit_create(cl, 1, 0);

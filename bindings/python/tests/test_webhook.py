@@ -118,6 +118,30 @@ def test_embedded_listener(client, mock):
     lst.close()
 
 
+def test_embedded_listener_over_https(client, tmp_path):
+    import os
+    import ssl
+    import subprocess
+    import urllib.request
+    subprocess.run([os.environ["TC_MOCK"], "--make-test-ca", str(tmp_path)], check=True, capture_output=True)
+    with pytest.raises(tc.InvalidArgumentError):
+        client.listen(tls_cert_file=str(tmp_path / "server.pem"))           # the key is missing
+    events = []
+    lst = client.listen(routes={"tls": SECRET}, on_event=events.append,
+                        tls_cert_file=str(tmp_path / "server.pem"), tls_key_file=str(tmp_path / "server.key"))
+    assert lst.base_url.startswith("https://127.0.0.1:")
+    headers, body = _signed(NOTIFICATION, message_id="tls-1")
+    ctx = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    req = urllib.request.Request(lst.url("tls"), data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(req, timeout=10, context=ctx) as r:
+        assert r.status == 204
+    deadline = time.monotonic() + 10
+    while not events and time.monotonic() < deadline:
+        client.poll(0.1)
+    assert [e.message_id for e in events] == ["tls-1"]
+    lst.close()
+
+
 def test_users_registry():
     users = tc.Users()
     users.add("secret-key-1", "1001")

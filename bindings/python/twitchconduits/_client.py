@@ -546,16 +546,17 @@ class Client:
 
     # -- the embedded listener ------------------------------------------------
     def listen(self, port=0, routes=None, bind_address=None, prefix=None, max_body_bytes=0,
-               on_event=None, on_reject=None):
+               on_event=None, on_reject=None, tls_cert_file=None, tls_key_file=None):
         """Start the embedded webhook listener. ``routes`` maps route keys to
-        secrets. on_event(WebhookMessage) runs during poll() for each message
+        secrets; ``tls_cert_file``/``tls_key_file`` (PEM) make it serve HTTPS. on_event(WebhookMessage) runs during poll() for each message
         the listener accepted (notifications, revocations and the shard
         challenges it answered; duplicates are not delivered), on_reject for
         requests it refused (bad signature, stale, ...)."""
         token = next(self._tokens)
         with self._poll_lock:
             h = _t.tcb_listener_new(self._handle(), _opt(bind_address), _int(port), _opt(prefix),
-                                    _int(max_body_bytes), int(on_reject is not None), token)
+                                    _int(max_body_bytes), int(on_reject is not None), token,
+                                    _opt(tls_cert_file), _opt(tls_key_file))
         if h is None:
             check(_t.tcb_last_status() or _t.TC_ERROR, "listener")
         lst = Listener(self, h, token, on_event, on_reject)

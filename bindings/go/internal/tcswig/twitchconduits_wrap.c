@@ -196,7 +196,7 @@ void tcgo_install_notify(tcb_client *cl);
 extern "C" {
 #endif
 
-void _wrap_Swig_free_tcswig_f9a67ed13c954c3f(void *_swig_go_0) {
+void _wrap_Swig_free_tcswig_05cc12d0720a4367(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -206,7 +206,7 @@ void _wrap_Swig_free_tcswig_f9a67ed13c954c3f(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_tcswig_f9a67ed13c954c3f(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -219,7 +219,7 @@ void *_wrap_Swig_malloc_tcswig_f9a67ed13c954c3f(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_VERSION_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367() {
   int result;
   intgo _swig_go_result;
   
@@ -230,7 +230,7 @@ intgo _wrap_TC_VERSION_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_OK_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_OK_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -242,7 +242,7 @@ intgo _wrap_TC_OK_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ERROR_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ERROR_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -254,7 +254,7 @@ intgo _wrap_TC_ERROR_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EINVAL_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EINVAL_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -266,7 +266,7 @@ intgo _wrap_TC_EINVAL_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ENOMEM_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ENOMEM_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -278,7 +278,7 @@ intgo _wrap_TC_ENOMEM_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EVERSION_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EVERSION_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -290,7 +290,7 @@ intgo _wrap_TC_EVERSION_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ECANCELED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ECANCELED_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -302,7 +302,7 @@ intgo _wrap_TC_ECANCELED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ETIMEDOUT_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ETIMEDOUT_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -314,7 +314,7 @@ intgo _wrap_TC_ETIMEDOUT_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ENETWORK_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ENETWORK_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -326,7 +326,7 @@ intgo _wrap_TC_ENETWORK_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ETLS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ETLS_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -338,7 +338,7 @@ intgo _wrap_TC_ETLS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EHTTP_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EHTTP_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -350,7 +350,7 @@ intgo _wrap_TC_EHTTP_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EAUTH_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EAUTH_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -362,7 +362,7 @@ intgo _wrap_TC_EAUTH_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EFORBIDDEN_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EFORBIDDEN_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -374,7 +374,7 @@ intgo _wrap_TC_EFORBIDDEN_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ENOTFOUND_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ENOTFOUND_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -386,7 +386,7 @@ intgo _wrap_TC_ENOTFOUND_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ECONFLICT_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ECONFLICT_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -398,7 +398,7 @@ intgo _wrap_TC_ECONFLICT_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ERATELIMIT_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ERATELIMIT_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -410,7 +410,7 @@ intgo _wrap_TC_ERATELIMIT_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ESERVER_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ESERVER_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -422,7 +422,7 @@ intgo _wrap_TC_ESERVER_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EPROTOCOL_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EPROTOCOL_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -434,7 +434,7 @@ intgo _wrap_TC_EPROTOCOL_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ECLOSED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ECLOSED_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -446,7 +446,7 @@ intgo _wrap_TC_ECLOSED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EREENTRANT_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EREENTRANT_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -458,7 +458,7 @@ intgo _wrap_TC_EREENTRANT_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EBUSY_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EBUSY_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -470,7 +470,7 @@ intgo _wrap_TC_EBUSY_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ETOOLARGE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ETOOLARGE_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -482,7 +482,7 @@ intgo _wrap_TC_ETOOLARGE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EUSER_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EUSER_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -494,7 +494,7 @@ intgo _wrap_TC_EUSER_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EBADREQUEST_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EBADREQUEST_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -506,7 +506,7 @@ intgo _wrap_TC_EBADREQUEST_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EGONE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EGONE_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -518,7 +518,7 @@ intgo _wrap_TC_EGONE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_EPARTIAL_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_EPARTIAL_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -530,7 +530,7 @@ intgo _wrap_TC_EPARTIAL_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ENOCREDENTIALS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ENOCREDENTIALS_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -542,7 +542,7 @@ intgo _wrap_TC_ENOCREDENTIALS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ENOTSUPPORTED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ENOTSUPPORTED_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -554,7 +554,7 @@ intgo _wrap_TC_ENOTSUPPORTED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ESIGNATURE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -566,7 +566,7 @@ intgo _wrap_TC_ESIGNATURE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ESTALE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ESTALE_tcswig_05cc12d0720a4367() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -578,7 +578,7 @@ intgo _wrap_TC_ESTALE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-_gostring_ _wrap_tc_strerror_tcswig_f9a67ed13c954c3f(intgo _swig_go_0) {
+_gostring_ _wrap_tc_strerror_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -591,7 +591,7 @@ _gostring_ _wrap_tc_strerror_tcswig_f9a67ed13c954c3f(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_tc_last_error_message_tcswig_f9a67ed13c954c3f() {
+_gostring_ _wrap_tc_last_error_message_tcswig_05cc12d0720a4367() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -602,7 +602,7 @@ _gostring_ _wrap_tc_last_error_message_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LOG_ERROR_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -614,7 +614,7 @@ intgo _wrap_TC_LOG_ERROR_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LOG_WARN_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -626,7 +626,7 @@ intgo _wrap_TC_LOG_WARN_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LOG_INFO_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -638,7 +638,7 @@ intgo _wrap_TC_LOG_INFO_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LOG_DEBUG_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LOG_DEBUG_tcswig_05cc12d0720a4367() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -650,7 +650,7 @@ intgo _wrap_TC_LOG_DEBUG_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_GET_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_GET_tcswig_05cc12d0720a4367() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -662,7 +662,7 @@ intgo _wrap_TC_GET_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_POST_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_POST_tcswig_05cc12d0720a4367() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -674,7 +674,7 @@ intgo _wrap_TC_POST_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_PATCH_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_PATCH_tcswig_05cc12d0720a4367() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -686,7 +686,7 @@ intgo _wrap_TC_PATCH_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_PUT_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_PUT_tcswig_05cc12d0720a4367() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -698,7 +698,7 @@ intgo _wrap_TC_PUT_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_DELETE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_DELETE_tcswig_05cc12d0720a4367() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -710,7 +710,7 @@ intgo _wrap_TC_DELETE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_05cc12d0720a4367() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -721,7 +721,7 @@ intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_05cc12d0720a4367() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -732,7 +732,7 @@ intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_05cc12d0720a4367() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -743,7 +743,7 @@ intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_tc_conduits_wakeup_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_wakeup_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -756,7 +756,7 @@ intgo _wrap_tc_conduits_wakeup_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_fd_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_fd_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -769,7 +769,7 @@ intgo _wrap_tc_conduits_fd_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig_go_
 }
 
 
-intgo _wrap_tc_conduits_cancel_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_op_id arg2 ;
   tc_status result;
@@ -784,7 +784,7 @@ intgo _wrap_tc_conduits_cancel_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_cancel_all_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_cancel_all_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -797,7 +797,7 @@ intgo _wrap_tc_conduits_cancel_all_tcswig_f9a67ed13c954c3f(struct tc_conduits *_
 }
 
 
-long long _wrap_tc_conduits_pending_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig_go_0) {
+long long _wrap_tc_conduits_pending_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -810,7 +810,7 @@ long long _wrap_tc_conduits_pending_tcswig_f9a67ed13c954c3f(struct tc_conduits *
 }
 
 
-intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_05cc12d0720a4367() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -822,7 +822,7 @@ intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_STAT_RETRIES_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_STAT_RETRIES_tcswig_05cc12d0720a4367() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -834,7 +834,7 @@ intgo _wrap_TC_STAT_RETRIES_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_05cc12d0720a4367() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -846,7 +846,7 @@ intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_05cc12d0720a4367() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -858,7 +858,7 @@ intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_05cc12d0720a4367() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -870,7 +870,7 @@ intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_STAT_OPERATIONS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_STAT_OPERATIONS_tcswig_05cc12d0720a4367() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -882,7 +882,7 @@ intgo _wrap_TC_STAT_OPERATIONS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_STAT_CONNECTIONS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -894,7 +894,7 @@ intgo _wrap_TC_STAT_CONNECTIONS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -906,7 +906,7 @@ intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-long long _wrap_tc_conduits_stat_tcswig_f9a67ed13c954c3f(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_stat arg2 ;
   uint64_t result;
@@ -921,7 +921,7 @@ long long _wrap_tc_conduits_stat_tcswig_f9a67ed13c954c3f(struct tc_conduits *_sw
 }
 
 
-intgo _wrap_tc_last_http_status_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
   int result;
   intgo _swig_go_result;
   
@@ -932,7 +932,7 @@ intgo _wrap_tc_last_http_status_tcswig_f9a67ed13c954c3f() {
 }
 
 
-_gostring_ _wrap_tc_token_access_token_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -945,7 +945,7 @@ _gostring_ _wrap_tc_token_access_token_tcswig_f9a67ed13c954c3f(struct tc_token *
 }
 
 
-_gostring_ _wrap_tc_token_client_id_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -958,7 +958,7 @@ _gostring_ _wrap_tc_token_client_id_tcswig_f9a67ed13c954c3f(struct tc_token *_sw
 }
 
 
-long long _wrap_tc_token_expires_at_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -971,7 +971,7 @@ long long _wrap_tc_token_expires_at_tcswig_f9a67ed13c954c3f(struct tc_token *_sw
 }
 
 
-intgo _wrap_tc_token_is_validated_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0) {
+intgo _wrap_tc_token_is_validated_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -984,7 +984,7 @@ intgo _wrap_tc_token_is_validated_tcswig_f9a67ed13c954c3f(struct tc_token *_swig
 }
 
 
-_gostring_ _wrap_tc_token_login_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_login_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -997,7 +997,7 @@ _gostring_ _wrap_tc_token_login_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_g
 }
 
 
-_gostring_ _wrap_tc_token_user_id_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1010,7 +1010,7 @@ _gostring_ _wrap_tc_token_user_id_tcswig_f9a67ed13c954c3f(struct tc_token *_swig
 }
 
 
-long long _wrap_tc_token_scope_count_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1023,7 +1023,7 @@ long long _wrap_tc_token_scope_count_tcswig_f9a67ed13c954c3f(struct tc_token *_s
 }
 
 
-_gostring_ _wrap_tc_token_scope_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_token_scope_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0, long long _swig_go_1) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1038,7 +1038,7 @@ _gostring_ _wrap_tc_token_scope_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_g
 }
 
 
-void _wrap_tc_token_free_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0) {
+void _wrap_tc_token_free_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   
   arg1 = *(tc_token **)&_swig_go_0; 
@@ -1048,7 +1048,7 @@ void _wrap_tc_token_free_tcswig_f9a67ed13c954c3f(struct tc_token *_swig_go_0) {
 }
 
 
-intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_05cc12d0720a4367() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1059,7 +1059,7 @@ intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_tc_response_status_tcswig_f9a67ed13c954c3f(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_status_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -1072,7 +1072,7 @@ intgo _wrap_tc_response_status_tcswig_f9a67ed13c954c3f(struct tc_response *_swig
 }
 
 
-intgo _wrap_tc_response_http_status_tcswig_f9a67ed13c954c3f(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_http_status_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1085,7 +1085,7 @@ intgo _wrap_tc_response_http_status_tcswig_f9a67ed13c954c3f(struct tc_response *
 }
 
 
-_gostring_ _wrap_tc_response_body_tcswig_f9a67ed13c954c3f(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_body_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -1100,7 +1100,7 @@ _gostring_ _wrap_tc_response_body_tcswig_f9a67ed13c954c3f(struct tc_response *_s
 }
 
 
-_gostring_ _wrap_tc_response_header_tcswig_f9a67ed13c954c3f(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_tc_response_header_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -1120,7 +1120,7 @@ _gostring_ _wrap_tc_response_header_tcswig_f9a67ed13c954c3f(struct tc_response *
 }
 
 
-intgo _wrap_tc_response_attempts_tcswig_f9a67ed13c954c3f(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_attempts_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1133,7 +1133,7 @@ intgo _wrap_tc_response_attempts_tcswig_f9a67ed13c954c3f(struct tc_response *_sw
 }
 
 
-_gostring_ _wrap_tc_response_message_tcswig_f9a67ed13c954c3f(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_message_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1146,7 +1146,7 @@ _gostring_ _wrap_tc_response_message_tcswig_f9a67ed13c954c3f(struct tc_response 
 }
 
 
-double _wrap_tc_response_elapsed_ms_tcswig_f9a67ed13c954c3f(struct tc_response *_swig_go_0) {
+double _wrap_tc_response_elapsed_ms_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   double result;
   double _swig_go_result;
@@ -1159,7 +1159,7 @@ double _wrap_tc_response_elapsed_ms_tcswig_f9a67ed13c954c3f(struct tc_response *
 }
 
 
-void _wrap_tc_response_free_tcswig_f9a67ed13c954c3f(struct tc_response *_swig_go_0) {
+void _wrap_tc_response_free_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   
   arg1 = *(tc_response **)&_swig_go_0; 
@@ -1169,7 +1169,7 @@ void _wrap_tc_response_free_tcswig_f9a67ed13c954c3f(struct tc_response *_swig_go
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_05cc12d0720a4367() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1181,7 +1181,7 @@ intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_05cc12d0720a4367() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1193,7 +1193,7 @@ intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_05cc12d0720a4367() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1205,7 +1205,7 @@ intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_OTHER_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1217,7 +1217,7 @@ intgo _wrap_TC_TRANSPORT_OTHER_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_tc_transport_method_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_go_0) {
+intgo _wrap_tc_transport_method_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -1230,7 +1230,7 @@ intgo _wrap_tc_transport_method_tcswig_f9a67ed13c954c3f(struct tc_transport *_sw
 }
 
 
-_gostring_ _wrap_tc_transport_method_name_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1243,7 +1243,7 @@ _gostring_ _wrap_tc_transport_method_name_tcswig_f9a67ed13c954c3f(struct tc_tran
 }
 
 
-_gostring_ _wrap_tc_transport_callback_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1256,7 +1256,7 @@ _gostring_ _wrap_tc_transport_callback_tcswig_f9a67ed13c954c3f(struct tc_transpo
 }
 
 
-_gostring_ _wrap_tc_transport_secret_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1269,7 +1269,7 @@ _gostring_ _wrap_tc_transport_secret_tcswig_f9a67ed13c954c3f(struct tc_transport
 }
 
 
-_gostring_ _wrap_tc_transport_session_id_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1282,7 +1282,7 @@ _gostring_ _wrap_tc_transport_session_id_tcswig_f9a67ed13c954c3f(struct tc_trans
 }
 
 
-_gostring_ _wrap_tc_transport_connected_at_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1295,7 +1295,7 @@ _gostring_ _wrap_tc_transport_connected_at_tcswig_f9a67ed13c954c3f(struct tc_tra
 }
 
 
-_gostring_ _wrap_tc_transport_disconnected_at_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1308,7 +1308,7 @@ _gostring_ _wrap_tc_transport_disconnected_at_tcswig_f9a67ed13c954c3f(struct tc_
 }
 
 
-_gostring_ _wrap_tc_transport_conduit_id_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1321,7 +1321,7 @@ _gostring_ _wrap_tc_transport_conduit_id_tcswig_f9a67ed13c954c3f(struct tc_trans
 }
 
 
-void _wrap_tc_transport_free_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_go_0) {
+void _wrap_tc_transport_free_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   
   arg1 = *(tc_transport **)&_swig_go_0; 
@@ -1331,7 +1331,7 @@ void _wrap_tc_transport_free_tcswig_f9a67ed13c954c3f(struct tc_transport *_swig_
 }
 
 
-_gostring_ _wrap_tc_conduit_id_tcswig_f9a67ed13c954c3f(struct tc_conduit *_swig_go_0) {
+_gostring_ _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1344,7 +1344,7 @@ _gostring_ _wrap_tc_conduit_id_tcswig_f9a67ed13c954c3f(struct tc_conduit *_swig_
 }
 
 
-intgo _wrap_tc_conduit_shard_count_tcswig_f9a67ed13c954c3f(struct tc_conduit *_swig_go_0) {
+intgo _wrap_tc_conduit_shard_count_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1357,7 +1357,7 @@ intgo _wrap_tc_conduit_shard_count_tcswig_f9a67ed13c954c3f(struct tc_conduit *_s
 }
 
 
-void _wrap_tc_conduit_free_tcswig_f9a67ed13c954c3f(struct tc_conduit *_swig_go_0) {
+void _wrap_tc_conduit_free_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   
   arg1 = *(tc_conduit **)&_swig_go_0; 
@@ -1367,7 +1367,7 @@ void _wrap_tc_conduit_free_tcswig_f9a67ed13c954c3f(struct tc_conduit *_swig_go_0
 }
 
 
-long long _wrap_tc_conduit_list_count_tcswig_f9a67ed13c954c3f(struct tc_conduit_list *_swig_go_0) {
+long long _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1380,7 +1380,7 @@ long long _wrap_tc_conduit_list_count_tcswig_f9a67ed13c954c3f(struct tc_conduit_
 }
 
 
-struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_f9a67ed13c954c3f(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
+struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t arg2 ;
   tc_conduit *result = 0 ;
@@ -1395,7 +1395,7 @@ struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_f9a67ed13c954c3f(struct tc_c
 }
 
 
-void _wrap_tc_conduit_list_free_tcswig_f9a67ed13c954c3f(struct tc_conduit_list *_swig_go_0) {
+void _wrap_tc_conduit_list_free_tcswig_05cc12d0720a4367(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   
   arg1 = *(tc_conduit_list **)&_swig_go_0; 
@@ -1405,7 +1405,7 @@ void _wrap_tc_conduit_list_free_tcswig_f9a67ed13c954c3f(struct tc_conduit_list *
 }
 
 
-_gostring_ _wrap_tc_shard_id_tcswig_f9a67ed13c954c3f(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_id_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1418,7 +1418,7 @@ _gostring_ _wrap_tc_shard_id_tcswig_f9a67ed13c954c3f(struct tc_shard *_swig_go_0
 }
 
 
-_gostring_ _wrap_tc_shard_status_tcswig_f9a67ed13c954c3f(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_status_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1431,7 +1431,7 @@ _gostring_ _wrap_tc_shard_status_tcswig_f9a67ed13c954c3f(struct tc_shard *_swig_
 }
 
 
-struct tc_transport *_wrap_tc_shard_transport_tcswig_f9a67ed13c954c3f(struct tc_shard *_swig_go_0) {
+struct tc_transport *_wrap_tc_shard_transport_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -1444,7 +1444,7 @@ struct tc_transport *_wrap_tc_shard_transport_tcswig_f9a67ed13c954c3f(struct tc_
 }
 
 
-void _wrap_tc_shard_free_tcswig_f9a67ed13c954c3f(struct tc_shard *_swig_go_0) {
+void _wrap_tc_shard_free_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   
   arg1 = *(tc_shard **)&_swig_go_0; 
@@ -1454,7 +1454,7 @@ void _wrap_tc_shard_free_tcswig_f9a67ed13c954c3f(struct tc_shard *_swig_go_0) {
 }
 
 
-long long _wrap_tc_shard_list_count_tcswig_f9a67ed13c954c3f(struct tc_shard_list *_swig_go_0) {
+long long _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1467,7 +1467,7 @@ long long _wrap_tc_shard_list_count_tcswig_f9a67ed13c954c3f(struct tc_shard_list
 }
 
 
-struct tc_shard *_wrap_tc_shard_list_get_tcswig_f9a67ed13c954c3f(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -1482,7 +1482,7 @@ struct tc_shard *_wrap_tc_shard_list_get_tcswig_f9a67ed13c954c3f(struct tc_shard
 }
 
 
-void _wrap_tc_shard_list_free_tcswig_f9a67ed13c954c3f(struct tc_shard_list *_swig_go_0) {
+void _wrap_tc_shard_list_free_tcswig_05cc12d0720a4367(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   
   arg1 = *(tc_shard_list **)&_swig_go_0; 
@@ -1492,7 +1492,7 @@ void _wrap_tc_shard_list_free_tcswig_f9a67ed13c954c3f(struct tc_shard_list *_swi
 }
 
 
-long long _wrap_tc_shard_update_result_count_tcswig_f9a67ed13c954c3f(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1505,7 +1505,7 @@ long long _wrap_tc_shard_update_result_count_tcswig_f9a67ed13c954c3f(struct tc_s
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_f9a67ed13c954c3f(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1520,7 +1520,7 @@ _gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_f9a67ed13c954c3f(struct 
 }
 
 
-intgo _wrap_tc_shard_update_result_status_tcswig_f9a67ed13c954c3f(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -1535,7 +1535,7 @@ intgo _wrap_tc_shard_update_result_status_tcswig_f9a67ed13c954c3f(struct tc_shar
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_message_tcswig_f9a67ed13c954c3f(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1550,7 +1550,7 @@ _gostring_ _wrap_tc_shard_update_result_message_tcswig_f9a67ed13c954c3f(struct t
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_code_tcswig_f9a67ed13c954c3f(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1565,7 +1565,7 @@ _gostring_ _wrap_tc_shard_update_result_code_tcswig_f9a67ed13c954c3f(struct tc_s
 }
 
 
-struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_f9a67ed13c954c3f(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -1580,7 +1580,7 @@ struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_f9a67ed13c954c3f(stru
 }
 
 
-long long _wrap_tc_shard_update_result_failed_tcswig_f9a67ed13c954c3f(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1593,7 +1593,7 @@ long long _wrap_tc_shard_update_result_failed_tcswig_f9a67ed13c954c3f(struct tc_
 }
 
 
-void _wrap_tc_shard_update_result_free_tcswig_f9a67ed13c954c3f(struct tc_shard_update_result *_swig_go_0) {
+void _wrap_tc_shard_update_result_free_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   
   arg1 = *(tc_shard_update_result **)&_swig_go_0; 
@@ -1603,7 +1603,7 @@ void _wrap_tc_shard_update_result_free_tcswig_f9a67ed13c954c3f(struct tc_shard_u
 }
 
 
-intgo _wrap_TC_ITEM_CREATED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ITEM_CREATED_tcswig_05cc12d0720a4367() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1615,7 +1615,7 @@ intgo _wrap_TC_ITEM_CREATED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ITEM_EXISTED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ITEM_EXISTED_tcswig_05cc12d0720a4367() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1627,7 +1627,7 @@ intgo _wrap_TC_ITEM_EXISTED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ITEM_FAILED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ITEM_FAILED_tcswig_05cc12d0720a4367() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1639,7 +1639,7 @@ intgo _wrap_TC_ITEM_FAILED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_05cc12d0720a4367() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1651,7 +1651,7 @@ intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ITEM_CANCELED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ITEM_CANCELED_tcswig_05cc12d0720a4367() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1663,7 +1663,7 @@ intgo _wrap_TC_ITEM_CANCELED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ITEM_DELETED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ITEM_DELETED_tcswig_05cc12d0720a4367() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1675,7 +1675,7 @@ intgo _wrap_TC_ITEM_DELETED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ITEM_GONE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ITEM_GONE_tcswig_05cc12d0720a4367() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1687,7 +1687,7 @@ intgo _wrap_TC_ITEM_GONE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_CREATE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ITEM_TO_CREATE_tcswig_05cc12d0720a4367() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1699,7 +1699,7 @@ intgo _wrap_TC_ITEM_TO_CREATE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_DELETE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1711,7 +1711,7 @@ intgo _wrap_TC_ITEM_TO_DELETE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1722,7 +1722,7 @@ intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1733,7 +1733,7 @@ intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_f9a67ed13c954c3f() {
 }
 
 
-_gostring_ _wrap_tc_subscription_id_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1746,7 +1746,7 @@ _gostring_ _wrap_tc_subscription_id_tcswig_f9a67ed13c954c3f(struct tc_subscripti
 }
 
 
-_gostring_ _wrap_tc_subscription_type_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1759,7 +1759,7 @@ _gostring_ _wrap_tc_subscription_type_tcswig_f9a67ed13c954c3f(struct tc_subscrip
 }
 
 
-_gostring_ _wrap_tc_subscription_version_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1772,7 +1772,7 @@ _gostring_ _wrap_tc_subscription_version_tcswig_f9a67ed13c954c3f(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_status_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1785,7 +1785,7 @@ _gostring_ _wrap_tc_subscription_status_tcswig_f9a67ed13c954c3f(struct tc_subscr
 }
 
 
-_gostring_ _wrap_tc_subscription_condition_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1798,7 +1798,7 @@ _gostring_ _wrap_tc_subscription_condition_tcswig_f9a67ed13c954c3f(struct tc_sub
 }
 
 
-_gostring_ _wrap_tc_subscription_created_at_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1811,7 +1811,7 @@ _gostring_ _wrap_tc_subscription_created_at_tcswig_f9a67ed13c954c3f(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_cost_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+intgo _wrap_tc_subscription_cost_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1824,7 +1824,7 @@ intgo _wrap_tc_subscription_cost_tcswig_f9a67ed13c954c3f(struct tc_subscription 
 }
 
 
-struct tc_transport *_wrap_tc_subscription_transport_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+struct tc_transport *_wrap_tc_subscription_transport_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -1837,7 +1837,7 @@ struct tc_transport *_wrap_tc_subscription_transport_tcswig_f9a67ed13c954c3f(str
 }
 
 
-_gostring_ _wrap_tc_subscription_user_id_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1850,7 +1850,7 @@ _gostring_ _wrap_tc_subscription_user_id_tcswig_f9a67ed13c954c3f(struct tc_subsc
 }
 
 
-void _wrap_tc_subscription_free_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+void _wrap_tc_subscription_free_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   
   arg1 = *(tc_subscription **)&_swig_go_0; 
@@ -1860,7 +1860,7 @@ void _wrap_tc_subscription_free_tcswig_f9a67ed13c954c3f(struct tc_subscription *
 }
 
 
-long long _wrap_tc_subscription_list_count_tcswig_f9a67ed13c954c3f(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1873,7 +1873,7 @@ long long _wrap_tc_subscription_list_count_tcswig_f9a67ed13c954c3f(struct tc_sub
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_f9a67ed13c954c3f(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -1888,7 +1888,7 @@ struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_f9a67ed13c954c3f(s
 }
 
 
-long long _wrap_tc_subscription_list_total_tcswig_f9a67ed13c954c3f(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1901,7 +1901,7 @@ long long _wrap_tc_subscription_list_total_tcswig_f9a67ed13c954c3f(struct tc_sub
 }
 
 
-long long _wrap_tc_subscription_list_total_cost_tcswig_f9a67ed13c954c3f(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1914,7 +1914,7 @@ long long _wrap_tc_subscription_list_total_cost_tcswig_f9a67ed13c954c3f(struct t
 }
 
 
-long long _wrap_tc_subscription_list_max_total_cost_tcswig_f9a67ed13c954c3f(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1927,7 +1927,7 @@ long long _wrap_tc_subscription_list_max_total_cost_tcswig_f9a67ed13c954c3f(stru
 }
 
 
-long long _wrap_tc_subscription_batch_count_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1940,7 +1940,7 @@ long long _wrap_tc_subscription_batch_count_tcswig_f9a67ed13c954c3f(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_batch_outcome_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_item_outcome result;
@@ -1955,7 +1955,7 @@ intgo _wrap_tc_subscription_batch_outcome_tcswig_f9a67ed13c954c3f(struct tc_subs
 }
 
 
-intgo _wrap_tc_subscription_batch_status_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -1970,7 +1970,7 @@ intgo _wrap_tc_subscription_batch_status_tcswig_f9a67ed13c954c3f(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_batch_message_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1985,7 +1985,7 @@ _gostring_ _wrap_tc_subscription_batch_message_tcswig_f9a67ed13c954c3f(struct tc
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -2000,7 +2000,7 @@ struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_f9a67ed1
 }
 
 
-long long _wrap_tc_subscription_batch_tally_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   tc_item_outcome arg2 ;
   size_t result;
@@ -2015,7 +2015,7 @@ long long _wrap_tc_subscription_batch_tally_tcswig_f9a67ed13c954c3f(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2028,7 +2028,7 @@ long long _wrap_tc_subscription_batch_total_tcswig_f9a67ed13c954c3f(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_cost_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2041,7 +2041,7 @@ long long _wrap_tc_subscription_batch_total_cost_tcswig_f9a67ed13c954c3f(struct 
 }
 
 
-long long _wrap_tc_subscription_batch_max_total_cost_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2054,7 +2054,7 @@ long long _wrap_tc_subscription_batch_max_total_cost_tcswig_f9a67ed13c954c3f(str
 }
 
 
-void _wrap_tc_subscription_batch_free_tcswig_f9a67ed13c954c3f(struct tc_subscription_batch *_swig_go_0) {
+void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   
   arg1 = *(tc_subscription_batch **)&_swig_go_0; 
@@ -2064,7 +2064,7 @@ void _wrap_tc_subscription_batch_free_tcswig_f9a67ed13c954c3f(struct tc_subscrip
 }
 
 
-void _wrap_tc_users_free_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0) {
+void _wrap_tc_users_free_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
   tc_users *arg1 = (tc_users *) 0 ;
   
   arg1 = *(tc_users **)&_swig_go_0; 
@@ -2074,7 +2074,7 @@ void _wrap_tc_users_free_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0) {
 }
 
 
-intgo _wrap_tc_users_add_subscription_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_users *arg1 = (tc_users *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2113,7 +2113,7 @@ intgo _wrap_tc_users_add_subscription_tcswig_f9a67ed13c954c3f(struct tc_users *_
 }
 
 
-intgo _wrap_tc_users_remove_subscription_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_users *arg1 = (tc_users *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2152,7 +2152,7 @@ intgo _wrap_tc_users_remove_subscription_tcswig_f9a67ed13c954c3f(struct tc_users
 }
 
 
-long long _wrap_tc_users_count_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0) {
+long long _wrap_tc_users_count_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
   tc_users *arg1 = (tc_users *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2165,7 +2165,7 @@ long long _wrap_tc_users_count_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go
 }
 
 
-_gostring_ _wrap_tc_user_key_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_go_0) {
+_gostring_ _wrap_tc_user_key_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
   tc_user *arg1 = (tc_user *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2178,7 +2178,7 @@ _gostring_ _wrap_tc_user_key_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_go_0)
 }
 
 
-_gostring_ _wrap_tc_user_user_id_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_go_0) {
+_gostring_ _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
   tc_user *arg1 = (tc_user *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2191,7 +2191,7 @@ _gostring_ _wrap_tc_user_user_id_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_g
 }
 
 
-long long _wrap_tc_user_subscription_count_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_go_0) {
+long long _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
   tc_user *arg1 = (tc_user *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2204,7 +2204,7 @@ long long _wrap_tc_user_subscription_count_tcswig_f9a67ed13c954c3f(struct tc_use
 }
 
 
-_gostring_ _wrap_tc_user_subscription_id_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0, long long _swig_go_1) {
   tc_user *arg1 = (tc_user *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2219,7 +2219,7 @@ _gostring_ _wrap_tc_user_subscription_id_tcswig_f9a67ed13c954c3f(struct tc_user 
 }
 
 
-void _wrap_tc_user_free_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_go_0) {
+void _wrap_tc_user_free_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
   tc_user *arg1 = (tc_user *) 0 ;
   
   arg1 = *(tc_user **)&_swig_go_0; 
@@ -2229,7 +2229,7 @@ void _wrap_tc_user_free_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_go_0) {
 }
 
 
-long long _wrap_tc_user_id_list_count_tcswig_f9a67ed13c954c3f(struct tc_user_id_list *_swig_go_0) {
+long long _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(struct tc_user_id_list *_swig_go_0) {
   tc_user_id_list *arg1 = (tc_user_id_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2242,7 +2242,7 @@ long long _wrap_tc_user_id_list_count_tcswig_f9a67ed13c954c3f(struct tc_user_id_
 }
 
 
-_gostring_ _wrap_tc_user_id_list_get_tcswig_f9a67ed13c954c3f(struct tc_user_id_list *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(struct tc_user_id_list *_swig_go_0, long long _swig_go_1) {
   tc_user_id_list *arg1 = (tc_user_id_list *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2257,7 +2257,7 @@ _gostring_ _wrap_tc_user_id_list_get_tcswig_f9a67ed13c954c3f(struct tc_user_id_l
 }
 
 
-void _wrap_tc_user_id_list_free_tcswig_f9a67ed13c954c3f(struct tc_user_id_list *_swig_go_0) {
+void _wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(struct tc_user_id_list *_swig_go_0) {
   tc_user_id_list *arg1 = (tc_user_id_list *) 0 ;
   
   arg1 = *(tc_user_id_list **)&_swig_go_0; 
@@ -2267,7 +2267,7 @@ void _wrap_tc_user_id_list_free_tcswig_f9a67ed13c954c3f(struct tc_user_id_list *
 }
 
 
-intgo _wrap_TC_WEBHOOK_REJECTED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_WEBHOOK_REJECTED_tcswig_05cc12d0720a4367() {
   enum tc_webhook_kind result;
   intgo _swig_go_result;
   
@@ -2279,7 +2279,7 @@ intgo _wrap_TC_WEBHOOK_REJECTED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_WEBHOOK_NOTIFICATION_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_WEBHOOK_NOTIFICATION_tcswig_05cc12d0720a4367() {
   enum tc_webhook_kind result;
   intgo _swig_go_result;
   
@@ -2291,7 +2291,7 @@ intgo _wrap_TC_WEBHOOK_NOTIFICATION_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_WEBHOOK_VERIFICATION_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_WEBHOOK_VERIFICATION_tcswig_05cc12d0720a4367() {
   enum tc_webhook_kind result;
   intgo _swig_go_result;
   
@@ -2303,7 +2303,7 @@ intgo _wrap_TC_WEBHOOK_VERIFICATION_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_WEBHOOK_REVOCATION_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_WEBHOOK_REVOCATION_tcswig_05cc12d0720a4367() {
   enum tc_webhook_kind result;
   intgo _swig_go_result;
   
@@ -2315,7 +2315,7 @@ intgo _wrap_TC_WEBHOOK_REVOCATION_tcswig_f9a67ed13c954c3f() {
 }
 
 
-void _wrap_tc_webhook_verifier_free_tcswig_f9a67ed13c954c3f(struct tc_webhook_verifier *_swig_go_0) {
+void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   
   arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
@@ -2325,7 +2325,7 @@ void _wrap_tc_webhook_verifier_free_tcswig_f9a67ed13c954c3f(struct tc_webhook_ve
 }
 
 
-intgo _wrap_tc_webhook_verifier_add_secret_tcswig_f9a67ed13c954c3f(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2345,7 +2345,7 @@ intgo _wrap_tc_webhook_verifier_add_secret_tcswig_f9a67ed13c954c3f(struct tc_web
 }
 
 
-intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_f9a67ed13c954c3f(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2365,7 +2365,7 @@ intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_f9a67ed13c954c3f(struct tc_
 }
 
 
-long long _wrap_tc_webhook_verifier_secret_count_tcswig_f9a67ed13c954c3f(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2378,7 +2378,7 @@ long long _wrap_tc_webhook_verifier_secret_count_tcswig_f9a67ed13c954c3f(struct 
 }
 
 
-intgo _wrap_tc_webhook_verifier_forget_tcswig_f9a67ed13c954c3f(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2398,7 +2398,7 @@ intgo _wrap_tc_webhook_verifier_forget_tcswig_f9a67ed13c954c3f(struct tc_webhook
 }
 
 
-intgo _wrap_tc_webhook_message_kind_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+intgo _wrap_tc_webhook_message_kind_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   tc_webhook_kind result;
   intgo _swig_go_result;
@@ -2411,7 +2411,7 @@ intgo _wrap_tc_webhook_message_kind_tcswig_f9a67ed13c954c3f(struct tc_webhook_me
 }
 
 
-intgo _wrap_tc_webhook_message_status_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+intgo _wrap_tc_webhook_message_status_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -2424,7 +2424,7 @@ intgo _wrap_tc_webhook_message_status_tcswig_f9a67ed13c954c3f(struct tc_webhook_
 }
 
 
-intgo _wrap_tc_webhook_message_http_status_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+intgo _wrap_tc_webhook_message_http_status_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2437,7 +2437,7 @@ intgo _wrap_tc_webhook_message_http_status_tcswig_f9a67ed13c954c3f(struct tc_web
 }
 
 
-_gostring_ _wrap_tc_webhook_message_content_type_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2450,7 +2450,7 @@ _gostring_ _wrap_tc_webhook_message_content_type_tcswig_f9a67ed13c954c3f(struct 
 }
 
 
-_gostring_ _wrap_tc_webhook_message_response_body_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -2465,7 +2465,7 @@ _gostring_ _wrap_tc_webhook_message_response_body_tcswig_f9a67ed13c954c3f(struct
 }
 
 
-_gostring_ _wrap_tc_webhook_message_id_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2478,7 +2478,7 @@ _gostring_ _wrap_tc_webhook_message_id_tcswig_f9a67ed13c954c3f(struct tc_webhook
 }
 
 
-_gostring_ _wrap_tc_webhook_message_timestamp_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2491,7 +2491,7 @@ _gostring_ _wrap_tc_webhook_message_timestamp_tcswig_f9a67ed13c954c3f(struct tc_
 }
 
 
-long long _wrap_tc_webhook_message_timestamp_ms_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+long long _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2504,7 +2504,7 @@ long long _wrap_tc_webhook_message_timestamp_ms_tcswig_f9a67ed13c954c3f(struct t
 }
 
 
-intgo _wrap_tc_webhook_message_retry_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+intgo _wrap_tc_webhook_message_retry_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2517,7 +2517,7 @@ intgo _wrap_tc_webhook_message_retry_tcswig_f9a67ed13c954c3f(struct tc_webhook_m
 }
 
 
-intgo _wrap_tc_webhook_message_is_duplicate_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+intgo _wrap_tc_webhook_message_is_duplicate_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2530,7 +2530,7 @@ intgo _wrap_tc_webhook_message_is_duplicate_tcswig_f9a67ed13c954c3f(struct tc_we
 }
 
 
-_gostring_ _wrap_tc_webhook_message_subscription_id_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2543,7 +2543,7 @@ _gostring_ _wrap_tc_webhook_message_subscription_id_tcswig_f9a67ed13c954c3f(stru
 }
 
 
-_gostring_ _wrap_tc_webhook_message_subscription_type_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2556,7 +2556,7 @@ _gostring_ _wrap_tc_webhook_message_subscription_type_tcswig_f9a67ed13c954c3f(st
 }
 
 
-_gostring_ _wrap_tc_webhook_message_subscription_version_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2569,7 +2569,7 @@ _gostring_ _wrap_tc_webhook_message_subscription_version_tcswig_f9a67ed13c954c3f
 }
 
 
-_gostring_ _wrap_tc_webhook_message_event_json_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -2584,7 +2584,7 @@ _gostring_ _wrap_tc_webhook_message_event_json_tcswig_f9a67ed13c954c3f(struct tc
 }
 
 
-_gostring_ _wrap_tc_webhook_message_subscription_json_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -2599,7 +2599,7 @@ _gostring_ _wrap_tc_webhook_message_subscription_json_tcswig_f9a67ed13c954c3f(st
 }
 
 
-_gostring_ _wrap_tc_webhook_message_challenge_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -2614,7 +2614,7 @@ _gostring_ _wrap_tc_webhook_message_challenge_tcswig_f9a67ed13c954c3f(struct tc_
 }
 
 
-_gostring_ _wrap_tc_webhook_message_revocation_reason_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2627,7 +2627,7 @@ _gostring_ _wrap_tc_webhook_message_revocation_reason_tcswig_f9a67ed13c954c3f(st
 }
 
 
-_gostring_ _wrap_tc_webhook_message_conduit_id_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2640,7 +2640,7 @@ _gostring_ _wrap_tc_webhook_message_conduit_id_tcswig_f9a67ed13c954c3f(struct tc
 }
 
 
-_gostring_ _wrap_tc_webhook_message_shard_id_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2653,7 +2653,7 @@ _gostring_ _wrap_tc_webhook_message_shard_id_tcswig_f9a67ed13c954c3f(struct tc_w
 }
 
 
-_gostring_ _wrap_tc_webhook_message_shard_status_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2666,7 +2666,7 @@ _gostring_ _wrap_tc_webhook_message_shard_status_tcswig_f9a67ed13c954c3f(struct 
 }
 
 
-void _wrap_tc_webhook_message_free_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+void _wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   
   arg1 = *(tc_webhook_message **)&_swig_go_0; 
@@ -2676,7 +2676,7 @@ void _wrap_tc_webhook_message_free_tcswig_f9a67ed13c954c3f(struct tc_webhook_mes
 }
 
 
-void _wrap_tc_listener_free_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_go_0) {
+void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   
   arg1 = *(tc_listener **)&_swig_go_0; 
@@ -2686,7 +2686,7 @@ void _wrap_tc_listener_free_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_go
 }
 
 
-intgo _wrap_tc_listener_port_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_go_0) {
+intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2699,7 +2699,7 @@ intgo _wrap_tc_listener_port_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_g
 }
 
 
-_gostring_ _wrap_tc_listener_base_url_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_go_0) {
+_gostring_ _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2712,7 +2712,7 @@ _gostring_ _wrap_tc_listener_base_url_tcswig_f9a67ed13c954c3f(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_add_route_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2745,7 +2745,7 @@ intgo _wrap_tc_listener_add_route_tcswig_f9a67ed13c954c3f(struct tc_listener *_s
 }
 
 
-intgo _wrap_tc_listener_remove_route_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2771,7 +2771,7 @@ intgo _wrap_tc_listener_remove_route_tcswig_f9a67ed13c954c3f(struct tc_listener 
 }
 
 
-intgo _wrap_tc_listener_add_secret_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2804,7 +2804,7 @@ intgo _wrap_tc_listener_add_secret_tcswig_f9a67ed13c954c3f(struct tc_listener *_
 }
 
 
-intgo _wrap_tc_listener_remove_secret_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2837,7 +2837,7 @@ intgo _wrap_tc_listener_remove_secret_tcswig_f9a67ed13c954c3f(struct tc_listener
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -2849,7 +2849,7 @@ intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -2861,7 +2861,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -2873,7 +2873,7 @@ intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -2885,7 +2885,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -2897,7 +2897,7 @@ intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -2909,7 +2909,7 @@ intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -2921,7 +2921,7 @@ intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-long long _wrap_tc_listener_stat_get_tcswig_f9a67ed13c954c3f(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   tc_listener_stat arg2 ;
   uint64_t result;
@@ -2936,7 +2936,7 @@ long long _wrap_tc_listener_stat_get_tcswig_f9a67ed13c954c3f(struct tc_listener 
 }
 
 
-struct tcb_config *_wrap_tcb_config_new_tcswig_f9a67ed13c954c3f() {
+struct tcb_config *_wrap_tcb_config_new_tcswig_05cc12d0720a4367() {
   tcb_config *result = 0 ;
   struct tcb_config *_swig_go_result;
   
@@ -2947,7 +2947,7 @@ struct tcb_config *_wrap_tcb_config_new_tcswig_f9a67ed13c954c3f() {
 }
 
 
-void _wrap_tcb_config_free_tcswig_f9a67ed13c954c3f(struct tcb_config *_swig_go_0) {
+void _wrap_tcb_config_free_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0) {
   tcb_config *arg1 = (tcb_config *) 0 ;
   
   arg1 = *(tcb_config **)&_swig_go_0; 
@@ -2957,7 +2957,7 @@ void _wrap_tcb_config_free_tcswig_f9a67ed13c954c3f(struct tcb_config *_swig_go_0
 }
 
 
-intgo _wrap_tcb_config_set_string_tcswig_f9a67ed13c954c3f(struct tcb_config *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tcb_config *arg1 = (tcb_config *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2984,7 +2984,7 @@ intgo _wrap_tcb_config_set_string_tcswig_f9a67ed13c954c3f(struct tcb_config *_sw
 }
 
 
-intgo _wrap_tcb_config_set_int_tcswig_f9a67ed13c954c3f(struct tcb_config *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
+intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
   tcb_config *arg1 = (tcb_config *) 0 ;
   char *arg2 = (char *) 0 ;
   long long arg3 ;
@@ -3006,7 +3006,7 @@ intgo _wrap_tcb_config_set_int_tcswig_f9a67ed13c954c3f(struct tcb_config *_swig_
 }
 
 
-struct tcb_client *_wrap_tcb_client_new_tcswig_f9a67ed13c954c3f(struct tcb_config *_swig_go_0) {
+struct tcb_client *_wrap_tcb_client_new_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0) {
   tcb_config *arg1 = (tcb_config *) 0 ;
   tcb_client *result = 0 ;
   struct tcb_client *_swig_go_result;
@@ -3019,7 +3019,7 @@ struct tcb_client *_wrap_tcb_client_new_tcswig_f9a67ed13c954c3f(struct tcb_confi
 }
 
 
-void _wrap_tcb_client_free_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0) {
+void _wrap_tcb_client_free_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   
   arg1 = *(tcb_client **)&_swig_go_0; 
@@ -3029,7 +3029,7 @@ void _wrap_tcb_client_free_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0
 }
 
 
-struct tc_conduits *_wrap_tcb_client_manager_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0) {
+struct tc_conduits *_wrap_tcb_client_manager_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   tc_conduits *result = 0 ;
   struct tc_conduits *_swig_go_result;
@@ -3042,7 +3042,7 @@ struct tc_conduits *_wrap_tcb_client_manager_tcswig_f9a67ed13c954c3f(struct tcb_
 }
 
 
-void _wrap_tcb_client_set_notify_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, void* _swig_go_1, void *_swig_go_2) {
+void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, void* _swig_go_1, void *_swig_go_2) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   tcb_notify_fn arg2 = (tcb_notify_fn) 0 ;
   void *arg3 = (void *) 0 ;
@@ -3056,7 +3056,7 @@ void _wrap_tcb_client_set_notify_tcswig_f9a67ed13c954c3f(struct tcb_client *_swi
 }
 
 
-intgo _wrap_tcb_client_poll_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_tcb_client_poll_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   int arg2 ;
   int result;
@@ -3071,7 +3071,7 @@ intgo _wrap_tcb_client_poll_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_
 }
 
 
-intgo _wrap_tcb_client_wait_for_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, struct tcb_future *_swig_go_1, intgo _swig_go_2) {
+intgo _wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, struct tcb_future *_swig_go_1, intgo _swig_go_2) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   tcb_future *arg2 = (tcb_future *) 0 ;
   int arg3 ;
@@ -3088,7 +3088,7 @@ intgo _wrap_tcb_client_wait_for_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig
 }
 
 
-struct tcb_future *_wrap_tcb_client_next_ready_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0) {
+struct tcb_future *_wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   tcb_future *result = 0 ;
   struct tcb_future *_swig_go_result;
@@ -3101,7 +3101,7 @@ struct tcb_future *_wrap_tcb_client_next_ready_tcswig_f9a67ed13c954c3f(struct tc
 }
 
 
-long long _wrap_tcb_client_pending_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0) {
+long long _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3114,7 +3114,7 @@ long long _wrap_tcb_client_pending_tcswig_f9a67ed13c954c3f(struct tcb_client *_s
 }
 
 
-void _wrap_tcb_client_wakeup_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0) {
+void _wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   
   arg1 = *(tcb_client **)&_swig_go_0; 
@@ -3124,7 +3124,7 @@ void _wrap_tcb_client_wakeup_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go
 }
 
 
-intgo _wrap_TCB_KIND_NONE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3136,7 +3136,7 @@ intgo _wrap_TCB_KIND_NONE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_TOKEN_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3148,7 +3148,7 @@ intgo _wrap_TCB_KIND_TOKEN_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_CONDUIT_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_CONDUIT_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3160,7 +3160,7 @@ intgo _wrap_TCB_KIND_CONDUIT_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_CONDUIT_LIST_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_CONDUIT_LIST_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3172,7 +3172,7 @@ intgo _wrap_TCB_KIND_CONDUIT_LIST_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_SHARD_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_SHARD_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3184,7 +3184,7 @@ intgo _wrap_TCB_KIND_SHARD_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_SHARD_LIST_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_SHARD_LIST_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3196,7 +3196,7 @@ intgo _wrap_TCB_KIND_SHARD_LIST_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_SHARD_UPDATE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_SHARD_UPDATE_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3208,7 +3208,7 @@ intgo _wrap_TCB_KIND_SHARD_UPDATE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_BATCH_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_BATCH_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3220,7 +3220,7 @@ intgo _wrap_TCB_KIND_BATCH_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_SUBSCRIPTIONS_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_SUBSCRIPTIONS_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3232,7 +3232,7 @@ intgo _wrap_TCB_KIND_SUBSCRIPTIONS_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_RESPONSE_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_RESPONSE_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3244,7 +3244,7 @@ intgo _wrap_TCB_KIND_RESPONSE_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_EVENT_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_EVENT_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3256,7 +3256,7 @@ intgo _wrap_TCB_KIND_EVENT_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_TCB_KIND_REJECT_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_TCB_KIND_REJECT_tcswig_05cc12d0720a4367() {
   enum tcb_kind result;
   intgo _swig_go_result;
   
@@ -3268,7 +3268,7 @@ intgo _wrap_TCB_KIND_REJECT_tcswig_f9a67ed13c954c3f() {
 }
 
 
-void _wrap_tcb_future_retain_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   
   arg1 = *(tcb_future **)&_swig_go_0; 
@@ -3278,7 +3278,7 @@ void _wrap_tcb_future_retain_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go
 }
 
 
-void _wrap_tcb_future_release_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+void _wrap_tcb_future_release_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   
   arg1 = *(tcb_future **)&_swig_go_0; 
@@ -3288,7 +3288,7 @@ void _wrap_tcb_future_release_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_g
 }
 
 
-intgo _wrap_tcb_future_done_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+intgo _wrap_tcb_future_done_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3301,7 +3301,7 @@ intgo _wrap_tcb_future_done_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_
 }
 
 
-intgo _wrap_tcb_future_kind_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+intgo _wrap_tcb_future_kind_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tcb_kind result;
   intgo _swig_go_result;
@@ -3314,7 +3314,7 @@ intgo _wrap_tcb_future_kind_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_
 }
 
 
-long long _wrap_tcb_future_token_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+long long _wrap_tcb_future_token_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   unsigned long long result;
   long long _swig_go_result;
@@ -3327,7 +3327,7 @@ long long _wrap_tcb_future_token_tcswig_f9a67ed13c954c3f(struct tcb_future *_swi
 }
 
 
-long long _wrap_tcb_future_op_id_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+long long _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   unsigned long long result;
   long long _swig_go_result;
@@ -3340,7 +3340,7 @@ long long _wrap_tcb_future_op_id_tcswig_f9a67ed13c954c3f(struct tcb_future *_swi
 }
 
 
-intgo _wrap_tcb_future_cancel_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+intgo _wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -3353,7 +3353,7 @@ intgo _wrap_tcb_future_cancel_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_g
 }
 
 
-intgo _wrap_tcb_future_status_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+intgo _wrap_tcb_future_status_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -3366,7 +3366,7 @@ intgo _wrap_tcb_future_status_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_g
 }
 
 
-intgo _wrap_tcb_future_http_status_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+intgo _wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3379,7 +3379,7 @@ intgo _wrap_tcb_future_http_status_tcswig_f9a67ed13c954c3f(struct tcb_future *_s
 }
 
 
-_gostring_ _wrap_tcb_future_error_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+_gostring_ _wrap_tcb_future_error_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3392,7 +3392,7 @@ _gostring_ _wrap_tcb_future_error_tcswig_f9a67ed13c954c3f(struct tcb_future *_sw
 }
 
 
-long long _wrap_tcb_future_progress_done_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+long long _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3405,7 +3405,7 @@ long long _wrap_tcb_future_progress_done_tcswig_f9a67ed13c954c3f(struct tcb_futu
 }
 
 
-long long _wrap_tcb_future_progress_total_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+long long _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3418,7 +3418,7 @@ long long _wrap_tcb_future_progress_total_tcswig_f9a67ed13c954c3f(struct tcb_fut
 }
 
 
-struct tc_token *_wrap_tcb_future_token_obj_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+struct tc_token *_wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_token *result = 0 ;
   struct tc_token *_swig_go_result;
@@ -3431,7 +3431,7 @@ struct tc_token *_wrap_tcb_future_token_obj_tcswig_f9a67ed13c954c3f(struct tcb_f
 }
 
 
-struct tc_conduit *_wrap_tcb_future_conduit_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+struct tc_conduit *_wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_conduit *result = 0 ;
   struct tc_conduit *_swig_go_result;
@@ -3444,7 +3444,7 @@ struct tc_conduit *_wrap_tcb_future_conduit_tcswig_f9a67ed13c954c3f(struct tcb_f
 }
 
 
-struct tc_conduit_list *_wrap_tcb_future_conduit_list_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+struct tc_conduit_list *_wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_conduit_list *result = 0 ;
   struct tc_conduit_list *_swig_go_result;
@@ -3457,7 +3457,7 @@ struct tc_conduit_list *_wrap_tcb_future_conduit_list_tcswig_f9a67ed13c954c3f(st
 }
 
 
-struct tc_shard *_wrap_tcb_future_shard_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+struct tc_shard *_wrap_tcb_future_shard_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_shard *result = 0 ;
   struct tc_shard *_swig_go_result;
@@ -3470,7 +3470,7 @@ struct tc_shard *_wrap_tcb_future_shard_tcswig_f9a67ed13c954c3f(struct tcb_futur
 }
 
 
-struct tc_shard_list *_wrap_tcb_future_shard_list_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+struct tc_shard_list *_wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_shard_list *result = 0 ;
   struct tc_shard_list *_swig_go_result;
@@ -3483,7 +3483,7 @@ struct tc_shard_list *_wrap_tcb_future_shard_list_tcswig_f9a67ed13c954c3f(struct
 }
 
 
-struct tc_shard_update_result *_wrap_tcb_future_shard_update_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+struct tc_shard_update_result *_wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_shard_update_result *result = 0 ;
   struct tc_shard_update_result *_swig_go_result;
@@ -3496,7 +3496,7 @@ struct tc_shard_update_result *_wrap_tcb_future_shard_update_tcswig_f9a67ed13c95
 }
 
 
-struct tc_subscription_batch *_wrap_tcb_future_batch_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+struct tc_subscription_batch *_wrap_tcb_future_batch_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_subscription_batch *result = 0 ;
   struct tc_subscription_batch *_swig_go_result;
@@ -3509,7 +3509,7 @@ struct tc_subscription_batch *_wrap_tcb_future_batch_tcswig_f9a67ed13c954c3f(str
 }
 
 
-struct tc_response *_wrap_tcb_future_response_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+struct tc_response *_wrap_tcb_future_response_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_response *result = 0 ;
   struct tc_response *_swig_go_result;
@@ -3522,7 +3522,7 @@ struct tc_response *_wrap_tcb_future_response_tcswig_f9a67ed13c954c3f(struct tcb
 }
 
 
-long long _wrap_tcb_future_subscription_count_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+long long _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3535,7 +3535,7 @@ long long _wrap_tcb_future_subscription_count_tcswig_f9a67ed13c954c3f(struct tcb
 }
 
 
-struct tc_subscription *_wrap_tcb_future_subscription_get_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0, long long _swig_go_1) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -3550,7 +3550,7 @@ struct tc_subscription *_wrap_tcb_future_subscription_get_tcswig_f9a67ed13c954c3
 }
 
 
-struct tc_webhook_message *_wrap_tcb_future_message_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+struct tc_webhook_message *_wrap_tcb_future_message_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   tc_webhook_message *result = 0 ;
   struct tc_webhook_message *_swig_go_result;
@@ -3563,7 +3563,7 @@ struct tc_webhook_message *_wrap_tcb_future_message_tcswig_f9a67ed13c954c3f(stru
 }
 
 
-_gostring_ _wrap_tcb_future_route_key_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0) {
+_gostring_ _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3576,7 +3576,7 @@ _gostring_ _wrap_tcb_future_route_key_tcswig_f9a67ed13c954c3f(struct tcb_future 
 }
 
 
-_gostring_ _wrap_tcb_future_result_json_tcswig_f9a67ed13c954c3f(struct tcb_future *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0, intgo _swig_go_1) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   int arg2 ;
   char *result = 0 ;
@@ -3592,7 +3592,7 @@ _gostring_ _wrap_tcb_future_result_json_tcswig_f9a67ed13c954c3f(struct tcb_futur
 }
 
 
-struct tcb_specs *_wrap_tcb_specs_new_tcswig_f9a67ed13c954c3f() {
+struct tcb_specs *_wrap_tcb_specs_new_tcswig_05cc12d0720a4367() {
   tcb_specs *result = 0 ;
   struct tcb_specs *_swig_go_result;
   
@@ -3603,7 +3603,7 @@ struct tcb_specs *_wrap_tcb_specs_new_tcswig_f9a67ed13c954c3f() {
 }
 
 
-void _wrap_tcb_specs_free_tcswig_f9a67ed13c954c3f(struct tcb_specs *_swig_go_0) {
+void _wrap_tcb_specs_free_tcswig_05cc12d0720a4367(struct tcb_specs *_swig_go_0) {
   tcb_specs *arg1 = (tcb_specs *) 0 ;
   
   arg1 = *(tcb_specs **)&_swig_go_0; 
@@ -3613,7 +3613,7 @@ void _wrap_tcb_specs_free_tcswig_f9a67ed13c954c3f(struct tcb_specs *_swig_go_0) 
 }
 
 
-intgo _wrap_tcb_specs_add_tcswig_f9a67ed13c954c3f(struct tcb_specs *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(struct tcb_specs *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   tcb_specs *arg1 = (tcb_specs *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3653,7 +3653,7 @@ intgo _wrap_tcb_specs_add_tcswig_f9a67ed13c954c3f(struct tcb_specs *_swig_go_0, 
 }
 
 
-long long _wrap_tcb_specs_count_tcswig_f9a67ed13c954c3f(struct tcb_specs *_swig_go_0) {
+long long _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(struct tcb_specs *_swig_go_0) {
   tcb_specs *arg1 = (tcb_specs *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3666,7 +3666,7 @@ long long _wrap_tcb_specs_count_tcswig_f9a67ed13c954c3f(struct tcb_specs *_swig_
 }
 
 
-struct tcb_assignments *_wrap_tcb_assignments_new_tcswig_f9a67ed13c954c3f() {
+struct tcb_assignments *_wrap_tcb_assignments_new_tcswig_05cc12d0720a4367() {
   tcb_assignments *result = 0 ;
   struct tcb_assignments *_swig_go_result;
   
@@ -3677,7 +3677,7 @@ struct tcb_assignments *_wrap_tcb_assignments_new_tcswig_f9a67ed13c954c3f() {
 }
 
 
-void _wrap_tcb_assignments_free_tcswig_f9a67ed13c954c3f(struct tcb_assignments *_swig_go_0) {
+void _wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0) {
   tcb_assignments *arg1 = (tcb_assignments *) 0 ;
   
   arg1 = *(tcb_assignments **)&_swig_go_0; 
@@ -3687,7 +3687,7 @@ void _wrap_tcb_assignments_free_tcswig_f9a67ed13c954c3f(struct tcb_assignments *
 }
 
 
-intgo _wrap_tcb_assignments_add_webhook_tcswig_f9a67ed13c954c3f(struct tcb_assignments *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   tcb_assignments *arg1 = (tcb_assignments *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3727,7 +3727,7 @@ intgo _wrap_tcb_assignments_add_webhook_tcswig_f9a67ed13c954c3f(struct tcb_assig
 }
 
 
-intgo _wrap_tcb_assignments_add_websocket_tcswig_f9a67ed13c954c3f(struct tcb_assignments *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tcb_assignments *arg1 = (tcb_assignments *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3754,7 +3754,7 @@ intgo _wrap_tcb_assignments_add_websocket_tcswig_f9a67ed13c954c3f(struct tcb_ass
 }
 
 
-long long _wrap_tcb_assignments_count_tcswig_f9a67ed13c954c3f(struct tcb_assignments *_swig_go_0) {
+long long _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0) {
   tcb_assignments *arg1 = (tcb_assignments *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3767,7 +3767,7 @@ long long _wrap_tcb_assignments_count_tcswig_f9a67ed13c954c3f(struct tcb_assignm
 }
 
 
-struct tcb_pairs *_wrap_tcb_pairs_new_tcswig_f9a67ed13c954c3f() {
+struct tcb_pairs *_wrap_tcb_pairs_new_tcswig_05cc12d0720a4367() {
   tcb_pairs *result = 0 ;
   struct tcb_pairs *_swig_go_result;
   
@@ -3778,7 +3778,7 @@ struct tcb_pairs *_wrap_tcb_pairs_new_tcswig_f9a67ed13c954c3f() {
 }
 
 
-void _wrap_tcb_pairs_free_tcswig_f9a67ed13c954c3f(struct tcb_pairs *_swig_go_0) {
+void _wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(struct tcb_pairs *_swig_go_0) {
   tcb_pairs *arg1 = (tcb_pairs *) 0 ;
   
   arg1 = *(tcb_pairs **)&_swig_go_0; 
@@ -3788,7 +3788,7 @@ void _wrap_tcb_pairs_free_tcswig_f9a67ed13c954c3f(struct tcb_pairs *_swig_go_0) 
 }
 
 
-intgo _wrap_tcb_pairs_add_tcswig_f9a67ed13c954c3f(struct tcb_pairs *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(struct tcb_pairs *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tcb_pairs *arg1 = (tcb_pairs *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3815,7 +3815,7 @@ intgo _wrap_tcb_pairs_add_tcswig_f9a67ed13c954c3f(struct tcb_pairs *_swig_go_0, 
 }
 
 
-long long _wrap_tcb_pairs_count_tcswig_f9a67ed13c954c3f(struct tcb_pairs *_swig_go_0) {
+long long _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(struct tcb_pairs *_swig_go_0) {
   tcb_pairs *arg1 = (tcb_pairs *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3828,7 +3828,7 @@ long long _wrap_tcb_pairs_count_tcswig_f9a67ed13c954c3f(struct tcb_pairs *_swig_
 }
 
 
-struct tcb_future *_wrap_tcb_token_get_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, intgo _swig_go_1, long long _swig_go_2) {
+struct tcb_future *_wrap_tcb_token_get_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1, long long _swig_go_2) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   int arg2 ;
   unsigned long long arg3 ;
@@ -3845,7 +3845,7 @@ struct tcb_future *_wrap_tcb_token_get_tcswig_f9a67ed13c954c3f(struct tcb_client
 }
 
 
-struct tcb_future *_wrap_tcb_token_validate_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, long long _swig_go_1) {
+struct tcb_future *_wrap_tcb_token_validate_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   unsigned long long arg2 ;
   tcb_future *result = 0 ;
@@ -3860,7 +3860,7 @@ struct tcb_future *_wrap_tcb_token_validate_tcswig_f9a67ed13c954c3f(struct tcb_c
 }
 
 
-struct tcb_future *_wrap_tcb_token_revoke_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, long long _swig_go_1) {
+struct tcb_future *_wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   unsigned long long arg2 ;
   tcb_future *result = 0 ;
@@ -3875,7 +3875,7 @@ struct tcb_future *_wrap_tcb_token_revoke_tcswig_f9a67ed13c954c3f(struct tcb_cli
 }
 
 
-struct tcb_future *_wrap_tcb_conduits_list_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, long long _swig_go_1) {
+struct tcb_future *_wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   unsigned long long arg2 ;
   tcb_future *result = 0 ;
@@ -3890,7 +3890,7 @@ struct tcb_future *_wrap_tcb_conduits_list_tcswig_f9a67ed13c954c3f(struct tcb_cl
 }
 
 
-struct tcb_future *_wrap_tcb_conduit_create_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, intgo _swig_go_1, long long _swig_go_2) {
+struct tcb_future *_wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1, long long _swig_go_2) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   int arg2 ;
   unsigned long long arg3 ;
@@ -3907,7 +3907,7 @@ struct tcb_future *_wrap_tcb_conduit_create_tcswig_f9a67ed13c954c3f(struct tcb_c
 }
 
 
-struct tcb_future *_wrap_tcb_conduit_update_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, long long _swig_go_3) {
+struct tcb_future *_wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, long long _swig_go_3) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   int arg3 ;
@@ -3937,7 +3937,7 @@ struct tcb_future *_wrap_tcb_conduit_update_tcswig_f9a67ed13c954c3f(struct tcb_c
 }
 
 
-struct tcb_future *_wrap_tcb_conduit_delete_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
+struct tcb_future *_wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   unsigned long long arg3 ;
@@ -3965,7 +3965,7 @@ struct tcb_future *_wrap_tcb_conduit_delete_tcswig_f9a67ed13c954c3f(struct tcb_c
 }
 
 
-struct tcb_future *_wrap_tcb_shards_list_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long _swig_go_3) {
+struct tcb_future *_wrap_tcb_shards_list_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long _swig_go_3) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4006,7 +4006,7 @@ struct tcb_future *_wrap_tcb_shards_list_tcswig_f9a67ed13c954c3f(struct tcb_clie
 }
 
 
-struct tcb_future *_wrap_tcb_shard_update_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_assignments *_swig_go_2, long long _swig_go_3) {
+struct tcb_future *_wrap_tcb_shard_update_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_assignments *_swig_go_2, long long _swig_go_3) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   tcb_assignments *arg3 = (tcb_assignments *) 0 ;
@@ -4036,7 +4036,7 @@ struct tcb_future *_wrap_tcb_shard_update_tcswig_f9a67ed13c954c3f(struct tcb_cli
 }
 
 
-struct tcb_future *_wrap_tcb_shard_create_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4) {
+struct tcb_future *_wrap_tcb_shard_create_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4090,7 +4090,7 @@ struct tcb_future *_wrap_tcb_shard_create_tcswig_f9a67ed13c954c3f(struct tcb_cli
 }
 
 
-struct tcb_future *_wrap_tcb_shard_remove_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, long long _swig_go_5) {
+struct tcb_future *_wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, long long _swig_go_5) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4151,7 +4151,7 @@ struct tcb_future *_wrap_tcb_shard_remove_tcswig_f9a67ed13c954c3f(struct tcb_cli
 }
 
 
-struct tcb_future *_wrap_tcb_subscriptions_create_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_specs *_swig_go_2, intgo _swig_go_3, long long _swig_go_4) {
+struct tcb_future *_wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_specs *_swig_go_2, intgo _swig_go_3, long long _swig_go_4) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   tcb_specs *arg3 = (tcb_specs *) 0 ;
@@ -4183,7 +4183,7 @@ struct tcb_future *_wrap_tcb_subscriptions_create_tcswig_f9a67ed13c954c3f(struct
 }
 
 
-struct tcb_future *_wrap_tcb_subscriptions_list_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, _gostring_ _swig_go_5, long long _swig_go_6) {
+struct tcb_future *_wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, _gostring_ _swig_go_5, long long _swig_go_6) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4263,7 +4263,7 @@ struct tcb_future *_wrap_tcb_subscriptions_list_tcswig_f9a67ed13c954c3f(struct t
 }
 
 
-struct tcb_future *_wrap_tcb_subscription_delete_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
+struct tcb_future *_wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   unsigned long long arg3 ;
@@ -4291,7 +4291,7 @@ struct tcb_future *_wrap_tcb_subscription_delete_tcswig_f9a67ed13c954c3f(struct 
 }
 
 
-struct tcb_future *_wrap_tcb_subscriptions_cleanup_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, intgo _swig_go_3, long long _swig_go_4) {
+struct tcb_future *_wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, intgo _swig_go_3, long long _swig_go_4) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   unsigned int arg3 ;
@@ -4323,7 +4323,7 @@ struct tcb_future *_wrap_tcb_subscriptions_cleanup_tcswig_f9a67ed13c954c3f(struc
 }
 
 
-struct tcb_future *_wrap_tcb_subscriptions_reconcile_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_specs *_swig_go_2, intgo _swig_go_3, intgo _swig_go_4, long long _swig_go_5) {
+struct tcb_future *_wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_specs *_swig_go_2, intgo _swig_go_3, intgo _swig_go_4, long long _swig_go_5) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   tcb_specs *arg3 = (tcb_specs *) 0 ;
@@ -4357,7 +4357,7 @@ struct tcb_future *_wrap_tcb_subscriptions_reconcile_tcswig_f9a67ed13c954c3f(str
 }
 
 
-struct tcb_future *_wrap_tcb_request_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, struct tcb_pairs *_swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, long long _swig_go_6) {
+struct tcb_future *_wrap_tcb_request_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, struct tcb_pairs *_swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, long long _swig_go_6) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   tc_method arg2 ;
   char *arg3 = (char *) 0 ;
@@ -4398,7 +4398,7 @@ struct tcb_future *_wrap_tcb_request_tcswig_f9a67ed13c954c3f(struct tcb_client *
 }
 
 
-struct tc_listener *_wrap_tcb_listener_new_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, intgo _swig_go_5, long long _swig_go_6) {
+struct tc_listener *_wrap_tcb_listener_new_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, intgo _swig_go_5, long long _swig_go_6, _gostring_ _swig_go_7, _gostring_ _swig_go_8) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   char *arg2 = (char *) 0 ;
   int arg3 ;
@@ -4406,6 +4406,8 @@ struct tc_listener *_wrap_tcb_listener_new_tcswig_f9a67ed13c954c3f(struct tcb_cl
   size_t arg5 ;
   int arg6 ;
   unsigned long long arg7 ;
+  char *arg8 = (char *) 0 ;
+  char *arg9 = (char *) 0 ;
   tc_listener *result = 0 ;
   struct tc_listener *_swig_go_result;
   
@@ -4433,7 +4435,25 @@ struct tc_listener *_wrap_tcb_listener_new_tcswig_f9a67ed13c954c3f(struct tcb_cl
   arg6 = (int)_swig_go_5; 
   arg7 = (unsigned long long)_swig_go_6; 
   
-  result = (tc_listener *)tcb_listener_new(arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,arg6,arg7);
+  if (_swig_go_7.n == 0) {
+    arg8 = NULL;
+  } else {
+    arg8 = (char *)malloc(_swig_go_7.n + 1);
+    memcpy((char *)arg8, _swig_go_7.p, _swig_go_7.n);
+    ((char *)arg8)[_swig_go_7.n] = '\0';
+  }
+  
+  
+  if (_swig_go_8.n == 0) {
+    arg9 = NULL;
+  } else {
+    arg9 = (char *)malloc(_swig_go_8.n + 1);
+    memcpy((char *)arg9, _swig_go_8.p, _swig_go_8.n);
+    ((char *)arg9)[_swig_go_8.n] = '\0';
+  }
+  
+  
+  result = (tc_listener *)tcb_listener_new(arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,arg6,arg7,(char const *)arg8,(char const *)arg9);
   *(tc_listener **)&_swig_go_result = (tc_listener *)result; 
   
   free((char *)arg2);
@@ -4441,11 +4461,17 @@ struct tc_listener *_wrap_tcb_listener_new_tcswig_f9a67ed13c954c3f(struct tcb_cl
   
   free((char *)arg4);
   
+  
+  free((char *)arg8);
+  
+  
+  free((char *)arg9);
+  
   return _swig_go_result;
 }
 
 
-struct tc_webhook_message *_wrap_tcb_webhook_handle_tcswig_f9a67ed13c954c3f(struct tc_webhook_verifier *_swig_go_0, struct tcb_pairs *_swig_go_1, _gostring_ _swig_go_2) {
+struct tc_webhook_message *_wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, struct tcb_pairs *_swig_go_1, _gostring_ _swig_go_2) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   tcb_pairs *arg2 = (tcb_pairs *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4466,7 +4492,7 @@ struct tc_webhook_message *_wrap_tcb_webhook_handle_tcswig_f9a67ed13c954c3f(stru
 }
 
 
-_gostring_ _wrap_tcb_webhook_sign_tcswig_f9a67ed13c954c3f(_gostring_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+_gostring_ _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   char *arg1 = (char *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4505,7 +4531,7 @@ _gostring_ _wrap_tcb_webhook_sign_tcswig_f9a67ed13c954c3f(_gostring_ _swig_go_0,
 }
 
 
-struct tc_webhook_verifier *_wrap_tcb_webhook_verifier_new_tcswig_f9a67ed13c954c3f(_gostring_ _swig_go_0, long long _swig_go_1) {
+struct tc_webhook_verifier *_wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0, long long _swig_go_1) {
   char *arg1 = (char *) 0 ;
   long arg2 ;
   tc_webhook_verifier *result = 0 ;
@@ -4525,7 +4551,7 @@ struct tc_webhook_verifier *_wrap_tcb_webhook_verifier_new_tcswig_f9a67ed13c954c
 }
 
 
-intgo _wrap_tcb_last_status_tcswig_f9a67ed13c954c3f() {
+intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367() {
   tc_status result;
   intgo _swig_go_result;
   
@@ -4536,7 +4562,7 @@ intgo _wrap_tcb_last_status_tcswig_f9a67ed13c954c3f() {
 }
 
 
-_gostring_ _wrap_tcb_conduit_json_tcswig_f9a67ed13c954c3f(struct tc_conduit *_swig_go_0) {
+_gostring_ _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4550,7 +4576,7 @@ _gostring_ _wrap_tcb_conduit_json_tcswig_f9a67ed13c954c3f(struct tc_conduit *_sw
 }
 
 
-_gostring_ _wrap_tcb_shard_json_tcswig_f9a67ed13c954c3f(struct tc_shard *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0, intgo _swig_go_1) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   int arg2 ;
   char *result = 0 ;
@@ -4566,7 +4592,7 @@ _gostring_ _wrap_tcb_shard_json_tcswig_f9a67ed13c954c3f(struct tc_shard *_swig_g
 }
 
 
-_gostring_ _wrap_tcb_webhook_message_json_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+_gostring_ _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4580,7 +4606,7 @@ _gostring_ _wrap_tcb_webhook_message_json_tcswig_f9a67ed13c954c3f(struct tc_webh
 }
 
 
-_gostring_ _wrap_tcb_subscription_json_tcswig_f9a67ed13c954c3f(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4594,7 +4620,7 @@ _gostring_ _wrap_tcb_subscription_json_tcswig_f9a67ed13c954c3f(struct tc_subscri
 }
 
 
-struct tc_shard *_wrap_tcb_webhook_message_disabled_shard_tcswig_f9a67ed13c954c3f(struct tc_webhook_message *_swig_go_0) {
+struct tc_shard *_wrap_tcb_webhook_message_disabled_shard_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   tc_shard *result = 0 ;
   struct tc_shard *_swig_go_result;
@@ -4607,7 +4633,7 @@ struct tc_shard *_wrap_tcb_webhook_message_disabled_shard_tcswig_f9a67ed13c954c3
 }
 
 
-struct tc_users *_wrap_tcb_users_new_tcswig_f9a67ed13c954c3f() {
+struct tc_users *_wrap_tcb_users_new_tcswig_05cc12d0720a4367() {
   tc_users *result = 0 ;
   struct tc_users *_swig_go_result;
   
@@ -4618,7 +4644,7 @@ struct tc_users *_wrap_tcb_users_new_tcswig_f9a67ed13c954c3f() {
 }
 
 
-intgo _wrap_tcb_users_add_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_users *arg1 = (tc_users *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4651,7 +4677,7 @@ intgo _wrap_tcb_users_add_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0, _
 }
 
 
-struct tc_user_id_list *_wrap_tcb_users_list_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0) {
+struct tc_user_id_list *_wrap_tcb_users_list_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
   tc_users *arg1 = (tc_users *) 0 ;
   tc_user_id_list *result = 0 ;
   struct tc_user_id_list *_swig_go_result;
@@ -4664,7 +4690,7 @@ struct tc_user_id_list *_wrap_tcb_users_list_tcswig_f9a67ed13c954c3f(struct tc_u
 }
 
 
-struct tc_user *_wrap_tcb_users_get_by_key_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
+struct tc_user *_wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
   tc_users *arg1 = (tc_users *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_user *result = 0 ;
@@ -4684,7 +4710,7 @@ struct tc_user *_wrap_tcb_users_get_by_key_tcswig_f9a67ed13c954c3f(struct tc_use
 }
 
 
-struct tc_user *_wrap_tcb_users_get_by_user_id_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
+struct tc_user *_wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
   tc_users *arg1 = (tc_users *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_user *result = 0 ;
@@ -4710,7 +4736,7 @@ struct tc_user *_wrap_tcb_users_get_by_user_id_tcswig_f9a67ed13c954c3f(struct tc
 }
 
 
-struct tc_user *_wrap_tcb_users_get_by_subscription_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
+struct tc_user *_wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
   tc_users *arg1 = (tc_users *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_user *result = 0 ;
@@ -4736,7 +4762,7 @@ struct tc_user *_wrap_tcb_users_get_by_subscription_tcswig_f9a67ed13c954c3f(stru
 }
 
 
-struct tc_user *_wrap_tcb_users_remove_tcswig_f9a67ed13c954c3f(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
+struct tc_user *_wrap_tcb_users_remove_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
   tc_users *arg1 = (tc_users *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_user *result = 0 ;
@@ -4762,7 +4788,7 @@ struct tc_user *_wrap_tcb_users_remove_tcswig_f9a67ed13c954c3f(struct tc_users *
 }
 
 
-_gostring_ _wrap_tcb_user_json_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_go_0, intgo _swig_go_1) {
+_gostring_ _wrap_tcb_user_json_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0, intgo _swig_go_1) {
   tc_user *arg1 = (tc_user *) 0 ;
   int arg2 ;
   char *result = 0 ;
@@ -4778,7 +4804,7 @@ _gostring_ _wrap_tcb_user_json_tcswig_f9a67ed13c954c3f(struct tc_user *_swig_go_
 }
 
 
-void _wrap_tcb_free_string_tcswig_f9a67ed13c954c3f(_gostring_ _swig_go_0) {
+void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0) {
   char *arg1 = (char *) 0 ;
   
   
@@ -4793,7 +4819,7 @@ void _wrap_tcb_free_string_tcswig_f9a67ed13c954c3f(_gostring_ _swig_go_0) {
 }
 
 
-void _wrap_tcgo_install_notify_tcswig_f9a67ed13c954c3f(struct tcb_client *_swig_go_0) {
+void _wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
   tcb_client *arg1 = (tcb_client *) 0 ;
   
   arg1 = *(tcb_client **)&_swig_go_0; 

@@ -120,11 +120,13 @@ module TwitchConduits
 
     # Start the embedded listener; block |event| gets each accepted
     # WebhookMessage (with route_key) inside #poll.
-    def listen(port: 0, bind_address: nil, prefix: nil, max_body_bytes: 0, report_rejects: false, &block)
+    # tls_cert_file/tls_key_file (PEM) make it serve HTTPS.
+    def listen(port: 0, bind_address: nil, prefix: nil, max_body_bytes: 0, report_rejects: false,
+               tls_cert_file: nil, tls_key_file: nil, &block)
       synchronize do
         token = (@next_token += 1)
         l = Native.tcb_listener_new(live, bind_address, port, prefix, max_body_bytes, report_rejects ? 1 : 0,
-                                    token) or raise Error.last
+                                    token, tls_cert_file, tls_key_file) or raise Error.last
         @listeners[token] = Listener.new(self, l, token, block)
       end
     end
