@@ -93,6 +93,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else if (st != TC_ESIGNATURE && st != TC_EBADREQUEST && st != TC_ESTALE) {
         abort();
     }
+    // Shard health: a typed shard exactly when the message says a shard was disabled.
+    tc_shard *shard = nullptr;
+    const tc_status typed = tc_webhook_message_disabled_shard(&shard, m);
+    if (tc_webhook_message_shard_status(m)[0] == '\0' ? typed != TC_ENOTFOUND
+                                                       : (typed != TC_OK && typed != TC_EPROTOCOL)) {
+        abort();
+    }
+    if ((typed == TC_OK) != (shard != nullptr)) abort();
+    tc_shard_free(shard);
     char *json = nullptr;
     if (tc_webhook_message_to_json(&json, m) != TC_OK || strstr(json, kSecret) != nullptr) abort();
     tc_free(json);
