@@ -3,6 +3,7 @@
 #include "events/classify.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace tc::events {
 namespace {
@@ -209,15 +210,82 @@ bool key_is(std::string_view literal, std::string_view name) {
     return decode_string(literal) == name;
 }
 
-// Visits the members of the object that `text` holds (validating it).
+// Walks JSON that scan_body() has already validated, without checking it
+// again: strings end at the first unescaped quote, scalars at a delimiter,
+// containers at their matching bracket. Cheaper than the Scanner because the
+// readers below only ever see spans of a validated body.
+struct TrustedWalker {
+    const char *s;
+    size_t n;
+    size_t i = 0;
+
+    void ws() {
+        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+    }
+    void skip_string() {  // at '"'
+        ++i;
+        while (i < n) {
+            const void *q = std::memchr(s + i, '"', n - i);
+            if (q == nullptr) {
+                i = n;
+                return;
+            }
+            const size_t at = static_cast<size_t>(static_cast<const char *>(q) - s);
+            size_t slashes = 0;
+            while (at - slashes > i && s[at - slashes - 1] == '\\') ++slashes;
+            i = at + 1;
+            if (slashes % 2 == 0) return;  // not escaped
+        }
+    }
+    void skip_value() {
+        if (i >= n) return;
+        if (s[i] == '"') return skip_string();
+        if (s[i] != '{' && s[i] != '[') {
+            while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && s[i] != ' ' && s[i] != '\t' &&
+                   s[i] != '\n' && s[i] != '\r') {
+                ++i;
+            }
+            return;
+        }
+        int depth = 0;
+        while (i < n) {
+            const char c = s[i];
+            if (c == '"') {
+                skip_string();
+                continue;
+            }
+            ++i;
+            if (c == '{' || c == '[') ++depth;
+            if ((c == '}' || c == ']') && --depth == 0) return;
+        }
+    }
+};
+
+// Visits the members of the (already validated) object that `text` holds.
 template <class OnMember>
-bool members(std::string_view text, OnMember &&on_member) {
-    Scanner sc(text);
-    sc.ws();
-    if (sc.i >= sc.n || sc.s[sc.i] != '{') return false;
-    if (!sc.object(1, on_member)) return false;
-    sc.ws();
-    return sc.i == sc.n;
+void members(std::string_view text, OnMember &&on_member) {
+    TrustedWalker w{text.data(), text.size()};
+    w.ws();
+    if (w.i >= w.n || w.s[w.i] != '{') return;
+    ++w.i;
+    for (;;) {
+        w.ws();
+        if (w.i >= w.n || w.s[w.i] != '"') return;  // '}' of an empty object, or the end
+        Span key{w.i, 0, true};
+        w.skip_string();
+        key.end = w.i;
+        w.ws();
+        if (w.i >= w.n || w.s[w.i] != ':') return;
+        ++w.i;
+        w.ws();
+        Span val{w.i, 0, true};
+        w.skip_value();
+        val.end = w.i;
+        if (!on_member(key, val)) return;
+        w.ws();
+        if (w.i >= w.n || w.s[w.i] != ',') return;
+        ++w.i;
+    }
 }
 
 void put_utf8(std::string *out, uint32_t cp) {

@@ -781,6 +781,20 @@ void scanner(void **) {
     assert_true(tc::events::scan_body(deep, &l, &why));
     deep = "{\"e\":" + std::string(128, '[') + std::string(128, ']') + "}";
     assert_false(tc::events::scan_body(deep, &l, &why));
+
+    // The readers walk validated text without re-validating it: strings with
+    // escaped quotes and backslashes, brackets inside strings, nested values
+    // and whitespace before the members they want.
+    const std::string sub = "{ \"condition\" : {\"q\":\"}]\\\"{[\",\"n\":[1,{\"a\":\"\\\\\"}]} ,"
+                            "\"cost\":-1.5e3,\"ok\":true,\"id\":\"i\\\"d\",\"type\" :\"t\\\\\","
+                            "\"version\":\"2\",\"status\":null}";
+    assert_true(tc::events::scan_body("{\"subscription\":" + sub + "}", &l, &why));
+    tc::events::SubscriptionFields f;
+    tc::events::read_subscription(sub, &f);
+    TC_ASSERT_STR(f.id, "i\"d");
+    TC_ASSERT_STR(f.type, "t\\");
+    TC_ASSERT_STR(f.version, "2");
+    assert_true(f.has_type && f.has_version && !f.has_status);
 }
 
 // ---------------------------------------------------------------------------
