@@ -12,6 +12,7 @@ void DedupeStore::evict(int64_t now_ms, size_t room) {
         const Entry &front = order_.front();
         const bool expired = now_ms - front.seen_ms >= ttl_ms_;
         if (!expired && order_.size() + room <= capacity_) break;
+        // Erase the map's key before the string it views goes away.
         auto it = seen_.find(front.id);
         if (it != seen_.end() && it->second == front.seq) seen_.erase(it);
         order_.pop_front();
@@ -21,24 +22,23 @@ void DedupeStore::evict(int64_t now_ms, size_t room) {
 bool DedupeStore::insert(std::string_view id, int64_t now_ms) {
     std::lock_guard<std::mutex> lock(mu_);
     evict(now_ms, 0);
-    std::string key(id);
-    if (seen_.find(key) != seen_.end()) return false;
+    if (seen_.find(id) != seen_.end()) return false;
     evict(now_ms, 1);
     const uint64_t seq = next_seq_++;
-    order_.push_back(Entry{now_ms, seq, key});
-    seen_.emplace(std::move(key), seq);
+    order_.push_back(Entry{now_ms, seq, std::string(id)});
+    seen_.emplace(std::string_view(order_.back().id), seq);
     return true;
 }
 
 bool DedupeStore::contains(std::string_view id, int64_t now_ms) {
     std::lock_guard<std::mutex> lock(mu_);
     evict(now_ms, 0);
-    return seen_.find(std::string(id)) != seen_.end();
+    return seen_.find(id) != seen_.end();
 }
 
 bool DedupeStore::forget(std::string_view id) {
     std::lock_guard<std::mutex> lock(mu_);
-    return seen_.erase(std::string(id)) > 0;
+    return seen_.erase(id) > 0;
 }
 
 size_t DedupeStore::size() const {

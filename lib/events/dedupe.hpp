@@ -43,10 +43,13 @@ private:
     const int64_t ttl_ms_;
     mutable std::mutex mu_;
     uint64_t next_seq_ = 1;
-    // id -> sequence number of its live entry in order_. order_ is in
-    // insertion order; entries whose id was forgotten (or re-recorded) no
-    // longer match the map and are dropped when they reach the front.
-    std::unordered_map<std::string, uint64_t> seen_;
+    // id -> sequence number of its live entry in order_. The keys are views
+    // of the ids stored in order_ (a deque keeps its elements in place when
+    // it grows or shrinks at the ends), so each id is stored once and a
+    // lookup allocates nothing. order_ is in insertion order; entries whose
+    // id was forgotten (or re-recorded) no longer match the map and are
+    // dropped when they reach the front.
+    std::unordered_map<std::string_view, uint64_t> seen_;
     std::deque<Entry> order_;
 };
 
