@@ -360,6 +360,7 @@ std::string decode_string(std::string_view lit) {
     std::string out;
     if (lit.size() < 2) return out;
     const std::string_view s = lit.substr(1, lit.size() - 2);
+    if (s.find('\\') == std::string_view::npos) return std::string(s);  // the usual case: nothing to decode
     out.reserve(s.size());
     for (size_t i = 0; i < s.size();) {
         const char c = s[i];

@@ -266,7 +266,8 @@ bool Listener::attached() {
     return link_->queue != nullptr;
 }
 
-bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_webhook_message *msg) {
+bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_webhook_message *msg,
+                        bool event) {
     auto d = std::make_shared<Delivery>(Delivery{cb, userdata, route_key, MessagePtr(msg)});
     std::lock_guard<std::mutex> lock(link_->mu);
     if (link_->queue == nullptr) return false;
@@ -278,6 +279,8 @@ bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &ro
     done.status = TC_OK;
     done.http_status = tc_webhook_message_http_status(d->msg.get());
     done.deliver = [d] { d->run(TC_OK); };
+    // Counted before the handover, so a callback never sees a count without it.
+    if (event) count(TC_LISTENER_STAT_DISPATCHED);
     link_->queue->complete(id, std::move(done));
     return true;
 }
@@ -368,14 +371,11 @@ void Listener::on_completed(void *request, bool completed_ok) {
     if (!rq || !rq->msg) return;
     tc_webhook_message *msg = rq->msg.release();
     if (tc_webhook_message_kind(msg) == TC_WEBHOOK_REJECTED) {
-        dispatch(config_.reject_cb, config_.reject_userdata, rq->route->key, msg);
+        dispatch(config_.reject_cb, config_.reject_userdata, rq->route->key, msg, false);
         return;
     }
     std::string id = tc_webhook_message_id(msg);
-    if (completed_ok && dispatch(config_.event_cb, config_.event_userdata, rq->route->key, msg)) {
-        count(TC_LISTENER_STAT_DISPATCHED);
-        return;
-    }
+    if (completed_ok && dispatch(config_.event_cb, config_.event_userdata, rq->route->key, msg, true)) return;
     // The acknowledgement did not get out (or there is no one to deliver to):
     // forget the id so that Twitch's redelivery is dispatched.
     tc_webhook_verifier_forget(rq->route->verifier, id.c_str());

@@ -79,7 +79,10 @@ private:
     std::shared_ptr<Route> find_route(const std::string &key);
     void count(int which) { stats_[static_cast<size_t>(which)].fetch_add(1, std::memory_order_relaxed); }
     bool attached();
-    bool dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_webhook_message *msg);
+    // Hands msg to the queue for cb; `event` counts it as dispatched (before
+    // the handover). False when the manager is gone.
+    bool dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_webhook_message *msg,
+                  bool event);
 
     int finish_request(MHD_Connection *conn, Request &rq);
 
