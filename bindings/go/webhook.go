@@ -68,7 +68,7 @@ func messageFrom(m tcswig.Tc_webhook_message) *WebhookMessage {
 		ConduitID:           tcswig.Tc_webhook_message_conduit_id(m),
 		ShardID:             tcswig.Tc_webhook_message_shard_id(m),
 	}
-	w.Err = statusError(int(tcswig.Tc_webhook_message_status(m)), "", w.HTTPStatus)
+	w.Err = statusError(int(tcswig.Tc_webhook_message_status(m)), tcswig.Tc_webhook_message_error(m), w.HTTPStatus)
 	return w
 }
 

@@ -185,6 +185,10 @@ TC_API const char *tc_webhook_message_subscription_json(const tc_webhook_message
 TC_API const char *tc_webhook_message_challenge(const tc_webhook_message *msg, size_t *len);
 /* subscription.status of a revocation, e.g. "authorization_revoked". */
 TC_API const char *tc_webhook_message_revocation_reason(const tc_webhook_message *msg);
+/* Why a request was rejected, one line for logs (e.g. "webhook timestamp is
+ * 900 s old (max_age_s is 600)"); never a secret, an expected signature or
+ * unauthenticated header text. "" for accepted messages. */
+TC_API const char *tc_webhook_message_error(const tc_webhook_message *msg);
 /* The conduit and shard a message is about: conduit_shard.conduit_id and
  * .shard of a conduit shard challenge, or event.conduit_id and .shard_id of
  * a conduit.shard.disabled notification. */

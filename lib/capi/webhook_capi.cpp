@@ -285,6 +285,10 @@ TC_API const char *tc_webhook_message_revocation_reason(const tc_webhook_message
     return valid(msg) && msg->m.kind == TC_WEBHOOK_REVOCATION ? msg->m.subscription_status.c_str() : "";
 }
 
+TC_API const char *tc_webhook_message_error(const tc_webhook_message *msg) {
+    return valid(msg) && msg->m.kind == TC_WEBHOOK_REJECTED ? msg->m.why.c_str() : "";
+}
+
 TC_API const char *tc_webhook_message_conduit_id(const tc_webhook_message *msg) {
     return valid(msg) ? msg->m.conduit_id.c_str() : "";
 }

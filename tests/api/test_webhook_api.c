@@ -208,6 +208,8 @@ static void message_accessors(void **state)
     assert_string_equal(tc_webhook_message_subscription_json(NULL, NULL), "");
     assert_string_equal(tc_webhook_message_challenge(NULL, NULL), "");
     assert_string_equal(tc_webhook_message_revocation_reason(NULL), "");
+    assert_string_equal(tc_webhook_message_error(NULL), "");
+    assert_string_equal(tc_webhook_message_shard_status(NULL), "");
     assert_string_equal(tc_webhook_message_conduit_id(NULL), "");
     assert_string_equal(tc_webhook_message_shard_id(NULL), "");
     expect_failure(tc_webhook_message_dup(NULL, NULL), TC_EINVAL, "out");

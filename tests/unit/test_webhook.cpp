@@ -147,6 +147,8 @@ void expect_rejected_at(int line, Result *r, tc_status st, int http) {
     assert_true(msg.find('\n') == std::string::npos);
     TC_ASSERT_NOT_CONTAINS(msg, kSecret);
     TC_ASSERT_NOT_CONTAINS(msg, kSecret2);
+    // The same reason travels with the message, for whoever logs it later.
+    TC_ASSERT_STR(tc_webhook_message_error(r->m), msg.c_str());
     delete r;
 }
 
@@ -157,6 +159,7 @@ void expect_ok(Result *r, tc_webhook_kind kind, bool dup = false) {
     TC_ASSERT_EQ(r->st, TC_OK);
     TC_ASSERT_EQ(tc_webhook_message_kind(r->m), kind);
     TC_ASSERT_EQ(tc_webhook_message_is_duplicate(r->m), dup ? 1 : 0);
+    TC_ASSERT_STR(tc_webhook_message_error(r->m), "");
     delete r;
 }
 

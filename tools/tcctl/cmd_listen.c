@@ -96,8 +96,9 @@ static void on_reject(tc_status st, const char *route, const tc_webhook_message 
     if (st != TC_OK || msg == NULL) return;
     id = tc_webhook_message_id(msg);
     /* The reason and what identifies the request; never the secret or the expected signature. */
-    tcctl_err("rejected request: %s (answered HTTP %d)%s%.128s", tc_strerror(tc_webhook_message_status(msg)),
-              tc_webhook_message_http_status(msg), id[0] != '\0' ? ", message id " : "", id);
+    tcctl_err("rejected request: %s (answered HTTP %d)%s%.128s: %s", tc_strerror(tc_webhook_message_status(msg)),
+              tc_webhook_message_http_status(msg), id[0] != '\0' ? ", message id " : "", id,
+              tc_webhook_message_error(msg));
     fflush(stderr);
 }
 

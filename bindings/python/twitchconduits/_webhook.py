@@ -52,10 +52,7 @@ class WebhookMessage:
 
     @classmethod
     def _from_c(cls, m, route_key=None):
-        err = ""
-        if _t.tc_webhook_message_kind(m) == _t.TC_WEBHOOK_REJECTED:
-            text = _t.tcb_webhook_message_json(m)
-            err = (json.loads(text).get("error") or "") if text else ""
+        err = _t.tc_webhook_message_error(m) or ""
         body = _t.tc_webhook_message_response_body(m) or ""
         return cls(
             kind=_KINDS.get(_t.tc_webhook_message_kind(m), "rejected"),

@@ -2627,6 +2627,19 @@ _gostring_ _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(st
 }
 
 
+_gostring_ _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
+  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  
+  result = (char *)tc_webhook_message_error((struct tc_webhook_message const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 _gostring_ _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   char *result = 0 ;

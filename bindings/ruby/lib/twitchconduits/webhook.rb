@@ -20,7 +20,8 @@ module TwitchConduits
     def self.from_native(m, route_key: nil)
       n = Native
       new(kind: WEBHOOK_KINDS.fetch(n.tc_webhook_message_kind(m), :rejected),
-          error: Error.for(n.tc_webhook_message_status(m), nil, http_status: n.tc_webhook_message_http_status(m)),
+          error: Error.for(n.tc_webhook_message_status(m), n.tc_webhook_message_error(m),
+                           http_status: n.tc_webhook_message_http_status(m)),
           http_status: n.tc_webhook_message_http_status(m),
           content_type: opt(n.tc_webhook_message_content_type(m)),
           response_body: n.tc_webhook_message_response_body(m).to_s,
