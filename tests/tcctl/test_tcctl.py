@@ -516,8 +516,9 @@ def now_rfc3339(offset_s=0):
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%06dZ" % int((t % 1) * 1e6)
 
 
-def post_signed(url, secret, msg_id, msg_type, body, timestamp=None, tamper=False):
-    """POSTs a Twitch-signed webhook request; returns (status, body)."""
+def post_signed(url, secret, msg_id, msg_type, body, timestamp=None, tamper=False, context=None):
+    """POSTs a Twitch-signed webhook request; returns (status, body).
+    context: the ssl.SSLContext for an https URL."""
     ts = timestamp or now_rfc3339()
     data = json.dumps(body).encode()
     sig = "sha256=" + hmac.new(secret.encode(), (msg_id + ts).encode() + data, hashlib.sha256).hexdigest()
@@ -532,7 +533,7 @@ def post_signed(url, secret, msg_id, msg_type, body, timestamp=None, tamper=Fals
         "Twitch-Eventsub-Message-Timestamp": ts,
     })
     try:
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=10, context=context) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
@@ -750,13 +751,7 @@ def listen_tls_tests():
             p.stop()
             return
         ctx = ssl.create_default_context(cafile=os.path.join(d, "ca.pem"))
-        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=ctx))
-        saved = urllib.request._opener
-        urllib.request.install_opener(opener)
-        try:
-            status, _ = post_signed(url, WEBHOOK_SECRET, "tls-msg-1", "notification", notification())
-        finally:
-            urllib.request.install_opener(saved)
+        status, _ = post_signed(url, WEBHOOK_SECRET, "tls-msg-1", "notification", notification(), context=ctx)
         ev = parse_json(p.out_line() or "")
         code = p.wait()
         check(status == 204 and isinstance(ev, dict) and ev.get("message_id") == "tls-msg-1" and code == 0,
