@@ -1,15 +1,37 @@
 #!/usr/bin/env python3
 """Counts test results from meson test logs and prints the totals.
 
-usage: summarize.py LABEL=BUILD_DIR/meson-logs/testlog.json ... [--extra LABEL=PASSED:FAILED ...]
+usage: summarize.py LABEL=BUILD_DIR/meson-logs/testlog.json ... [--note TEXT]
+                    [--extra LABEL=PASSED:FAILED ...]
 
-TAP tests count each subtest ("ok"/"not ok" lines); other tests count once.
-Prints one line per log, the name of each failure under it (so a CI log's
-tail says what failed), and, last, the overall "N passed, M failed" line.
-Exits 1 when anything failed.
+TAP tests count each subtest ("ok"/"not ok" lines); a subtest marked
+"# SKIP" (or "# TODO") counts as skipped, never as passed; other tests count
+once. Prints one line per log, the name of each failure under it (so a CI
+log's tail says what failed), any --note lines, and, last, the overall
+"N passed, M failed, K skipped" line. Exits 1 when anything failed.
 """
 import json
+import re
 import sys
+
+# "ok 3 - name # SKIP reason", "not ok 4 # TODO later" (TAP directives are case-insensitive)
+DIRECTIVE = re.compile(r"#\s*(skip|todo)\b", re.IGNORECASE)
+
+
+def tap_counts(lines):
+    """(passed, failed, skipped, failing lines) of a TAP stream."""
+    ok = bad = skipped = 0
+    failing = []
+    for l in lines:
+        if l.startswith("ok ") or l.startswith("not ok "):
+            if DIRECTIVE.search(l):
+                skipped += 1
+            elif l.startswith("ok "):
+                ok += 1
+            else:
+                bad += 1
+                failing.append(l)
+    return ok, bad, skipped, failing
 
 
 def count_log(path):
@@ -24,14 +46,15 @@ def count_log(path):
             result = entry.get("result", "")
             out = entry.get("stdout", "") or ""
             lines = out.splitlines()
-            sub_ok = sum(1 for l in lines if l.startswith("ok "))
-            sub_bad = sum(1 for l in lines if l.startswith("not ok "))
-            is_tap = bool(lines) and lines[0].startswith("1..")
+            is_tap = any(l.startswith("1..") for l in lines[:1]) or any(
+                l.startswith("1..") for l in lines[-1:])
             name = entry.get("name", "?")
             if is_tap:
+                sub_ok, sub_bad, sub_skip, failing = tap_counts(lines)
                 passed += sub_ok
                 failed += sub_bad
-                failures += [f"{name}: {l}" for l in lines if l.startswith("not ok ")]
+                skipped += sub_skip
+                failures += [f"{name}: {l}" for l in failing]
                 if result not in ("OK", "EXPECTEDFAIL", "SKIP") and sub_bad == 0:
                     failed += 1  # crashed, timed out or leaked before reporting a failure
                     failures.append(f"{name}: {result} after {sub_ok} passing subtest(s)")
@@ -48,9 +71,16 @@ def count_log(path):
 def main(argv):
     total_p = total_f = total_s = 0
     extra = False
-    for arg in argv:
+    notes = []
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
         if arg == "--extra":
             extra = True
+            continue
+        if arg == "--note":
+            if args:
+                notes.append(args.pop(0))
             continue
         label, _, value = arg.partition("=")
         failures = []
@@ -64,10 +94,12 @@ def main(argv):
                 print(f"{label}: no test log ({e.strerror})")
                 p, f, s = 0, 1, 0
         total_p, total_f, total_s = total_p + p, total_f + f, total_s + s
-        print(f"{label}: {p} passed, {f} failed" + (f", {s} skipped" if s else ""))
+        print(f"{label}: {p} passed, {f} failed, {s} skipped")
         for line in failures[:20]:
             print(f"  FAILED {line}")
-    print(f"{total_p} passed, {total_f} failed" + (f", {total_s} skipped" if total_s else ""))
+    for note in notes:
+        print(f"note: {note}")
+    print(f"{total_p} passed, {total_f} failed, {total_s} skipped")
     return 1 if total_f else 0
 
 
