@@ -7,5 +7,6 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/install-deps.sh"
-"$top/scripts/build.sh" "$top/build"
+# Only what the demo needs: tcctl and the library (not the tests or bindings).
+"$top/scripts/build.sh" "$top/build" tools/tcctl/tcctl
 exec "$top/build/tools/tcctl/tcctl" demo "$@"
