@@ -119,7 +119,10 @@ Response control_ws_close(Ctx &c) {
     reason = r->valuestring;
   }
   c.st.ws.close(*conn, static_cast<int>(code), reason, false);
-  wait_for(c, *conn, [] { return false; });
+  // Answered once the close frame is written: the TCP close follows the
+  // client's close frame (or a second without one).
+  const std::uint64_t end = conn->queued_bytes;
+  wait_for(c, *conn, [&] { return conn->written_bytes >= end; });
   return done(*conn);
 }
 
