@@ -44,7 +44,7 @@ std::string ws_accept_key(const std::string &client_key) {
   return std::string(reinterpret_cast<char *>(out), static_cast<std::size_t>(n));
 }
 
-WsEvent WsReader::fail(int code, const char *why) {
+WsEvent WsReader::protocol_error(int code, const char *why) {
   failed_ = true;
   error_ = WsEvent();
   error_.kind = WsEvent::kError;
@@ -61,8 +61,8 @@ WsEvent WsReader::next() {
     const unsigned char b0 = static_cast<unsigned char>(buf_[0]), b1 = static_cast<unsigned char>(buf_[1]);
     const bool fin = b0 & 0x80;
     const unsigned op = b0 & 0x0f;
-    if (b0 & 0x70) return fail(kWsCloseProtocolError, "reserved bits set (no extension was negotiated)");
-    if (!(b1 & 0x80)) return fail(kWsCloseProtocolError, "client frame not masked");
+    if (b0 & 0x70) return protocol_error(kWsCloseProtocolError, "reserved bits set (no extension was negotiated)");
+    if (!(b1 & 0x80)) return protocol_error(kWsCloseProtocolError, "client frame not masked");
     std::uint64_t len = b1 & 0x7f;
     std::size_t pos = 2;
     if (len == 126) {
@@ -75,13 +75,13 @@ WsEvent WsReader::next() {
       len = 0;
       for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<unsigned char>(buf_[2 + i]);
       pos = 10;
-      if (len >> 63) return fail(kWsCloseProtocolError, "64-bit length with the top bit set");
+      if (len >> 63) return protocol_error(kWsCloseProtocolError, "64-bit length with the top bit set");
     }
     const bool control = op & 0x8;
-    if (control && (!fin || len > 125)) return fail(kWsCloseProtocolError, "control frame fragmented or over 125 bytes");
+    if (control && (!fin || len > 125)) return protocol_error(kWsCloseProtocolError, "control frame fragmented or over 125 bytes");
     if (op != kWsContinuation && op != kWsText && op != kWsBinary && op != kWsClose && op != kWsPing && op != kWsPong)
-      return fail(kWsCloseProtocolError, "unknown opcode");
-    if (!control && len + partial_.size() > max_) return fail(kWsCloseTooBig, "message too big");
+      return protocol_error(kWsCloseProtocolError, "unknown opcode");
+    if (!control && len + partial_.size() > max_) return protocol_error(kWsCloseTooBig, "message too big");
     if (buf_.size() < pos + 4 + len) return WsEvent();
     const unsigned char *mask = reinterpret_cast<const unsigned char *>(buf_.data() + pos);
     std::string payload = buf_.substr(pos + 4, static_cast<std::size_t>(len));
@@ -95,7 +95,7 @@ WsEvent WsReader::next() {
       return ev;
     }
     if (op == kWsClose) {
-      if (payload.size() == 1) return fail(kWsCloseProtocolError, "close payload of one byte");
+      if (payload.size() == 1) return protocol_error(kWsCloseProtocolError, "close payload of one byte");
       ev.kind = WsEvent::kClose;
       ev.close_code = 1005;  // "no status received"
       if (payload.size() >= 2) {
@@ -105,10 +105,10 @@ WsEvent WsReader::next() {
       return ev;
     }
     if (op == kWsContinuation) {
-      if (!partial_op_) return fail(kWsCloseProtocolError, "continuation without a message in progress");
+      if (!partial_op_) return protocol_error(kWsCloseProtocolError, "continuation without a message in progress");
       partial_ += payload;
     } else {
-      if (partial_op_) return fail(kWsCloseProtocolError, "new message before the last one's final fragment");
+      if (partial_op_) return protocol_error(kWsCloseProtocolError, "new message before the last one's final fragment");
       partial_op_ = op;
       partial_ = std::move(payload);
     }

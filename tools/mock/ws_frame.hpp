@@ -58,7 +58,7 @@ class WsReader {
   unsigned partial_op_ = 0;   // its opcode; 0 = none in progress
   bool failed_ = false;
   WsEvent error_;
-  WsEvent fail(int code, const char *why);
+  WsEvent protocol_error(int code, const char *why);
 };
 
 }  // namespace tcm
