@@ -649,7 +649,7 @@ static void test_routes_and_stats(void **state) {
   http(NULL, "GET", url(f, "/_mock/stats"), NULL, NULL, &r);
   assert_int_equal(r.status, 200);
   j = parse(&r);
-  assert_int_equal(cJSON_GetArraySize(j), 18);
+  assert_int_equal(cJSON_GetArraySize(j), 28);
   assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "requests_total")->valuedouble, 2);
   assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "helix_requests")->valuedouble, 2);
   assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "token_requests")->valuedouble, 0);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "json.hpp"
+#include "shard_events.hpp"
 #include "state.hpp"
 
 namespace tcm {
@@ -52,7 +53,10 @@ void run_challenge(State &st, const ChallengeJob &job) {
   bool ok = r.transferred && r.status == 200 && r.answer == challenge;
   std::lock_guard<std::mutex> lock(st.mu);
   ++(ok ? st.stats.challenges_passed : st.stats.challenges_failed);
-  if (Shard *s = live_shard(st, job)) s->status = ok ? "enabled" : "webhook_callback_verification_failed";
+  if (Shard *s = live_shard(st, job)) {
+    s->status = ok ? "enabled" : "webhook_callback_verification_failed";
+    if (!ok) announce_shard_disabled(st, st.conduits.at(job.conduit_id), job.shard, *s);
+  }
 }
 
 }  // namespace

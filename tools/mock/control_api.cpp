@@ -5,6 +5,7 @@
 
 #include "handlers.hpp"
 #include "json.hpp"
+#include "shard_events.hpp"
 
 namespace tcm {
 
@@ -35,6 +36,12 @@ Response config_response(const Config &c) {
   add_number(j.get(), "page_size", static_cast<double>(c.page_size));
   add_bool(j.get(), "allow_http_callbacks", c.allow_http_callbacks);
   add_number(j.get(), "max_total_cost", static_cast<double>(c.max_total_cost));
+  add_number(j.get(), "ws_keepalive_s", static_cast<double>(c.ws_keepalive_s));
+  add_number(j.get(), "ws_keepalive_min_s", static_cast<double>(c.ws_keepalive_min_s));
+  add_number(j.get(), "ws_ping_interval_ms", static_cast<double>(c.ws_ping_interval_ms));
+  add_number(j.get(), "ws_pong_timeout_ms", static_cast<double>(c.ws_pong_timeout_ms));
+  add_number(j.get(), "ws_assign_timeout_ms", static_cast<double>(c.ws_assign_timeout_ms));
+  add_number(j.get(), "ws_reconnect_grace_ms", static_cast<double>(c.ws_reconnect_grace_ms));
   return json_response(200, j.get());
 }
 
@@ -89,6 +96,12 @@ bool set_config_key(Config &c, const cJSON *v) {
   if (!std::strcmp(k, "faults_on_oauth")) return flag(v, &c.faults_on_oauth);
   if (!std::strcmp(k, "allow_http_callbacks")) return flag(v, &c.allow_http_callbacks);
   if (!std::strcmp(k, "max_total_cost")) return integer(v, 0, kBig, &c.max_total_cost);
+  if (!std::strcmp(k, "ws_keepalive_s")) return integer(v, 1, 600, &c.ws_keepalive_s);
+  if (!std::strcmp(k, "ws_keepalive_min_s")) return integer(v, 1, 600, &c.ws_keepalive_min_s);
+  if (!std::strcmp(k, "ws_ping_interval_ms")) return integer(v, 0, 3600000, &c.ws_ping_interval_ms);
+  if (!std::strcmp(k, "ws_pong_timeout_ms")) return integer(v, 0, 3600000, &c.ws_pong_timeout_ms);
+  if (!std::strcmp(k, "ws_assign_timeout_ms")) return integer(v, 0, 3600000, &c.ws_assign_timeout_ms);
+  if (!std::strcmp(k, "ws_reconnect_grace_ms")) return integer(v, 1, 3600000, &c.ws_reconnect_grace_ms);
   return false;
 }
 
@@ -190,12 +203,15 @@ Response control_reset(Ctx &c) {
   c.st.sender.clear();         // queued challenges and deliveries
   c.st.deliveries.clear();     // waiting /_mock/deliver calls give up
   c.st.wake.notify_all();
+  c.st.ws.close_all();  // every socket: close 1001, then the TCP connection
   c.st.sessions.clear();
+  c.st.ws_refuse_assign = 0;
   c.st.subs.clear();
   c.st.faults.clear_script();
   c.st.faults.reseed(c.st.cfg.seed);
   c.st.limiter.configure(c.st.cfg.ratelimit_limit, c.st.cfg.ratelimit_window_s);
   c.st.stats = Stats();
+  c.st.sync_subscription_gauge();
   return ok();
 }
 
@@ -216,18 +232,9 @@ Response control_sessions(Ctx &c) {
     if (!s.connected || s.connected_at.empty()) s = Session{true, now, std::string()};
     return ok();
   }
-  // A disconnect: the session's enabled shards become websocket_disconnected.
-  if (s.connected_at.empty()) s.connected_at = now;
-  s.connected = false;
-  s.disconnected_at = now;
-  for (auto &kv : c.st.conduits) {
-    for (auto &sh : kv.second.shards) {
-      Shard &shard = sh.second;
-      if (!shard.websocket || shard.session_id != id || shard.status != "enabled") continue;
-      shard.status = "websocket_disconnected";
-      shard.disconnected_at = now;
-    }
-  }
+  // A disconnect: the session's enabled shards become websocket_disconnected
+  // (and conduit.shard.disabled goes out), as when a real socket closes.
+  session_lost(c.st, id, "websocket_disconnected");
   return ok();
 }
 

@@ -1,7 +1,8 @@
-// POST /_mock/deliver: signs and POSTs a notification or revocation for one
-// of a conduit's subscriptions to the webhook shard its routing key hashes
-// to, with one failover to the next enabled shard, then a drop (§9 item 2).
-// The POSTs run on the Sender's worker, after any challenge queued before.
+// POST /_mock/deliver: sends a notification or revocation for one of a
+// conduit's subscriptions to the shard its routing key hashes to (a signed
+// POST to a webhook shard, a text frame on a WebSocket shard's socket), with
+// one failover to the next enabled shard, then a drop (§9 item 2). Deliveries
+// run on the Sender's worker, after any challenge queued before.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -18,7 +19,9 @@ namespace {
 constexpr long long kMaxStale = 1000000000LL;
 const char *const kEnabledShardFailedReason =
     "the enabled shard did not accept it; Twitch retries the same shard (model it with resend_of)";
-const char *const kWebsocketReason = "websocket shards cannot receive from the mock (it has no WebSocket server)";
+const char *const kWebsocketReason =
+    "the websocket shard's session has no socket (registered with /_mock/sessions), so nothing was sent";
+const char *const kSocketClosedReason = "the websocket closed before the frame was written";
 
 struct DeliveryJob {
   MessageRecord msg;  // a copy: what goes over the wire
@@ -150,8 +153,21 @@ bool attempt(State &st, std::unique_lock<std::mutex> &lock, const DeliveryJob &j
   if (s == c->second.shards.end()) return false;
   res.shard = index;
   if (s->second.websocket) {
-    res.reason = kWebsocketReason;
-    return false;
+    std::shared_ptr<WsConn> conn = st.ws.current(s->second.session_id);
+    if (!conn) {
+      res.reason = kWebsocketReason;
+      return false;
+    }
+    // Delivered once the frame is in the socket (a stalled one swallows it).
+    const std::uint64_t end = st.ws.queue_text(*conn, ws_message_text(job.msg), true);
+    ++st.ws.waiters;
+    st.wake.wait(lock, [&] { return st.stopping || conn->closed || conn->written_bytes >= end; });
+    --st.ws.waiters;
+    res.attempts.push_back(DeliveryAttempt{index, 0});
+    res.http_status = 0;
+    *ok = conn->written_bytes >= end;
+    if (!*ok) res.reason = kSocketClosedReason;
+    return true;
   }
   SignedPost m;
   m.url = s->second.callback;
@@ -197,6 +213,8 @@ void run_delivery(State &st, const DeliveryJob &job) {
     if (ok) {
       res.delivered = true;
       ++st.stats.events_delivered;
+    } else if (res.reason == kSocketClosedReason) {
+      res.dropped = true;  // written to nobody: lost, as at Twitch
     } else if (posted && !res.failover) {
       // Twitch does not fail over from an enabled webhook shard that fails: it
       // retries the same shard (reference §9.2). Not dropped; see resend_of.
@@ -306,6 +324,32 @@ Subscription *pick_subscription(State &st, const cJSON *body, Response *err) {
 }
 
 }  // namespace
+
+std::string ws_message_text(const MessageRecord &m) {
+  Json meta = json_object();
+  add_string(meta.get(), "message_id", m.id);
+  add_string(meta.get(), "message_type", m.type);
+  add_string(meta.get(), "message_timestamp", m.timestamp);
+  add_string(meta.get(), "subscription_type", m.sub_type);
+  add_string(meta.get(), "subscription_version", m.sub_version);
+  return "{\"metadata\":" + json_print(meta.get()) + ",\"payload\":" + m.body + "}";
+}
+
+void queue_notification(State &st, const Subscription &s, const std::string &event_json) {
+  MessageRecord m;
+  m.id = random_uuid_v4();
+  m.timestamp = rfc3339_now();
+  m.type = "notification";
+  m.sub_type = s.type;
+  m.sub_version = s.version;
+  m.conduit_id = s.conduit_id;
+  m.route_key = route_key(s);
+  m.body = "{\"subscription\":" + sub_text(s) + ",\"event\":" + event_json + "}";
+  DeliveryJob job;
+  job.msg = st.deliveries.remember(std::move(m));
+  State *stp = &st;
+  st.sender.submit([stp, job = std::move(job)] { run_delivery(*stp, job); });
+}
 
 MessageRecord &Deliveries::remember(MessageRecord m) {
   auto it = messages.find(m.id);

@@ -53,4 +53,12 @@ struct Deliveries {
 // 64-bit FNV-1a of the routing key; the shard is this modulo shard_count.
 std::uint64_t route_hash(const std::string &key);
 
+class State;
+struct Subscription;
+// The WebSocket frame text for a message: {"metadata":{...},"payload":<body>}.
+std::string ws_message_text(const MessageRecord &m);
+// Queues a mock-originated notification (conduit.shard.disabled) for `s`,
+// routed like /_mock/deliver's. Call with State::mu held.
+void queue_notification(State &st, const Subscription &s, const std::string &event_json);
+
 }  // namespace tcm

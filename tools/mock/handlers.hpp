@@ -49,6 +49,15 @@ Response control_reset(Ctx &c);
 Response control_sessions(Ctx &c);
 Response control_subscription_status(Ctx &c);
 
+// ws_control.cpp — /_mock/ws/*: the WebSocket server's sockets
+Response control_ws_reconnect(Ctx &c);
+Response control_ws_drop(Ctx &c);
+Response control_ws_stall(Ctx &c);
+Response control_ws_close(Ctx &c);
+Response control_ws_send(Ctx &c);
+Response control_ws_refuse_assign(Ctx &c);
+Response control_ws_sessions(Ctx &c);
+
 // deliver.cpp — POST /_mock/deliver: signed notifications/revocations to webhook shards
 Response control_deliver(Ctx &c);
 

@@ -32,6 +32,14 @@ const char kUsage[] =
     "  --max-total-cost N            subscription cost limit per client id (default 10000)\n"
     "  --allow-http-callbacks        also accept http(s) webhook shard callbacks on 127.0.0.1 or\n"
     "                                localhost at any port (default: https on port 443 only)\n"
+    "  --ws-keepalive-s N            WebSocket keepalive_timeout_seconds by default (10)\n"
+    "  --ws-keepalive-min-s N        lowest keepalive a client may ask for (10, like Twitch)\n"
+    "  --ws-ping-interval-ms N       Ping frame interval (5000; 0 = no pings)\n"
+    "  --ws-pong-timeout-ms N        close 4002 when a Ping is not answered within N ms (10000; 0 = never)\n"
+    "  --ws-assign-timeout-ms N      close 4003 when a session is not assigned to a shard within N ms\n"
+    "                                of its welcome (10000; 0 = never)\n"
+    "  --ws-reconnect-grace-ms N     close 4004 when the old socket is still open N ms after\n"
+    "                                session_reconnect (30000)\n"
     "  --tls-cert FILE --tls-key FILE  serve https with this PEM certificate and key\n"
     "  --make-test-ca DIR            write ca.pem, server.pem, server.key into DIR and exit\n"
     "  --help                        show this text\n"
@@ -42,8 +50,11 @@ const char kUsage[] =
     "/_mock/drop_next, /_mock/clients, /_mock/expire_tokens, /_mock/reset_stats, /_mock/reset,\n"
     "/_mock/sessions {\"session_id\":ID,\"connected\":true|false},\n"
     "/_mock/subscriptions/status {\"id\":ID,\"status\":S},\n"
-    "/_mock/deliver {\"subscription_id\":ID,\"wait\":true,...} (signed event to a webhook shard;\n"
-    "see README: kind, event, resend_of, stale_seconds, tamper)\n";
+    "/_mock/deliver {\"subscription_id\":ID,\"wait\":true,...} (an event to a webhook or WebSocket\n"
+    "shard; see README: kind, event, resend_of, stale_seconds, tamper),\n"
+    "/_mock/ws/reconnect|drop|stall|close|send {\"session_id\":ID,...}, /_mock/ws/refuse_assign,\n"
+    "GET /_mock/ws/sessions.\n"
+    "EventSub WebSocket: ws(s)://127.0.0.1:PORT/ws[?keepalive_timeout_seconds=N].\n";
 
 [[noreturn]] void usage_error(const std::string &msg) {
   std::fprintf(stderr, "tc-mock: %s\n%s", msg.c_str(), kUsage);
@@ -123,6 +134,18 @@ int main(int argc, char **argv) {
       cfg.max_total_cost = static_cast<long>(parse_int(flag, value(), 0, 1000000000));
     } else if (flag == "--allow-http-callbacks") {
       cfg.allow_http_callbacks = 1;
+    } else if (flag == "--ws-keepalive-s") {
+      cfg.ws_keepalive_s = static_cast<long>(parse_int(flag, value(), 1, 600));
+    } else if (flag == "--ws-keepalive-min-s") {
+      cfg.ws_keepalive_min_s = static_cast<long>(parse_int(flag, value(), 1, 600));
+    } else if (flag == "--ws-ping-interval-ms") {
+      cfg.ws_ping_interval_ms = static_cast<long>(parse_int(flag, value(), 0, 3600000));
+    } else if (flag == "--ws-pong-timeout-ms") {
+      cfg.ws_pong_timeout_ms = static_cast<long>(parse_int(flag, value(), 0, 3600000));
+    } else if (flag == "--ws-assign-timeout-ms") {
+      cfg.ws_assign_timeout_ms = static_cast<long>(parse_int(flag, value(), 0, 3600000));
+    } else if (flag == "--ws-reconnect-grace-ms") {
+      cfg.ws_reconnect_grace_ms = static_cast<long>(parse_int(flag, value(), 1, 3600000));
     } else if (flag == "--tls-cert") {
       cfg.tls_cert_file = value();
     } else if (flag == "--tls-key") {
@@ -162,7 +185,8 @@ int main(int argc, char **argv) {
   std::string base = tcmock_auth_base(m);
   base.resize(base.size() - std::strlen("/oauth2"));
   std::printf("tc-mock listening on %s\n", base.c_str());
-  std::printf("helix base: %s\nauth base: %s\n", tcmock_helix_base(m), tcmock_auth_base(m));
+  std::printf("helix base: %s\nauth base: %s\nwebsocket: %s\n", tcmock_helix_base(m), tcmock_auth_base(m),
+              tcmock_ws_url(m));
   std::fflush(stdout);
 
   int sig = 0;

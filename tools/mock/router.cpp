@@ -33,6 +33,13 @@ const Route kRoutes[] = {
     {"POST", "/_mock/sessions", Area::kControl, control_sessions, nullptr},
     {"POST", "/_mock/subscriptions/status", Area::kControl, control_subscription_status, nullptr},
     {"POST", "/_mock/deliver", Area::kControl, control_deliver, nullptr},
+    {"POST", "/_mock/ws/reconnect", Area::kControl, control_ws_reconnect, nullptr},
+    {"POST", "/_mock/ws/drop", Area::kControl, control_ws_drop, nullptr},
+    {"POST", "/_mock/ws/stall", Area::kControl, control_ws_stall, nullptr},
+    {"POST", "/_mock/ws/close", Area::kControl, control_ws_close, nullptr},
+    {"POST", "/_mock/ws/send", Area::kControl, control_ws_send, nullptr},
+    {"POST", "/_mock/ws/refuse_assign", Area::kControl, control_ws_refuse_assign, nullptr},
+    {"GET", "/_mock/ws/sessions", Area::kControl, control_ws_sessions, nullptr},
 };
 
 }  // namespace

@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +13,8 @@
 #include <microhttpd.h>
 
 #include "dispatch.hpp"
+#include "json.hpp"
+#include "ws_frame.hpp"
 
 namespace tcm {
 
@@ -21,7 +25,22 @@ struct Pending {
   std::string body;
   bool too_large = false;
   bool answered = false;  // 413 already queued before the body arrived
+  // GET /ws: what the upgrade handler needs once the 101 went out.
+  long ws_keepalive_s = 0;
+  bool ws_has_token = false;
+  std::string ws_token;
 };
+
+MHD_Result respond(MHD_Connection *conn, const Response &r);
+
+constexpr unsigned kConnectionLimit = 16384;  // HTTP + WebSocket connections at once
+
+MHD_Result plain_error(MHD_Connection *conn, int status, const std::string &message, const char *extra_header = nullptr,
+                       const char *extra_value = nullptr) {
+  Response r = helix_error(status, message);
+  if (extra_header) r.set_header(extra_header, extra_value);
+  return respond(conn, r);
+}
 
 MHD_Result collect(void *cls, MHD_ValueKind, const char *key, const char *value) {
   static_cast<Params *>(cls)->emplace_back(key ? key : "", value ? value : "");
@@ -49,6 +68,64 @@ MHD_Result respond(MHD_Connection *conn, const Response &r) {
   return ret;
 }
 
+void on_upgraded(void *cls, MHD_Connection *, void *con_cls, const char *extra_in, size_t extra_in_size,
+                 MHD_socket sock, MHD_UpgradeResponseHandle *urh) noexcept {
+  State &st = *static_cast<State *>(cls);
+  const Pending *p = static_cast<const Pending *>(con_cls);
+  try {
+    st.ws.adopt(sock, urh, extra_in, extra_in_size, p->ws_keepalive_s, p->ws_token, p->ws_has_token);
+  } catch (...) {
+    MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+  }
+}
+
+// GET /ws: the EventSub WebSocket handshake (RFC 6455 §4.2), answered with
+// 101 here; the socket then belongs to State::ws.
+MHD_Result websocket_handshake(State &st, MHD_Connection *conn, const char *method, Pending *p) {
+  p->answered = true;
+  if (std::strcmp(method, "GET") != 0) return plain_error(conn, 405, "Method Not Allowed");
+  const char *upgrade = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Upgrade");
+  const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-WebSocket-Key");
+  const char *version = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-WebSocket-Version");
+  if (!upgrade || to_lower(upgrade).find("websocket") == std::string::npos || !key || !*key)
+    return plain_error(conn, 400, "a WebSocket handshake (Upgrade: websocket, Sec-WebSocket-Key) is required");
+  if (!version || std::strcmp(version, "13") != 0)
+    return plain_error(conn, 426, "Sec-WebSocket-Version 13 is required", "Sec-WebSocket-Version", "13");
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    long min = st.cfg.ws_keepalive_min_s;
+    p->ws_keepalive_s = st.cfg.ws_keepalive_s;
+    if (const char *k = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "keepalive_timeout_seconds")) {
+      char *end = nullptr;
+      errno = 0;
+      long long n = std::strtoll(k, &end, 10);
+      if (!*k || *end || errno) return plain_error(conn, 400, "keepalive_timeout_seconds must be a whole number");
+      // Out-of-range values are clamped, as Twitch does (§7.1).
+      p->ws_keepalive_s = static_cast<long>(n < min ? min : n > 600 ? 600 : n);
+    }
+  }
+  if (const char *t = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "reconnect")) {
+    p->ws_has_token = true;
+    p->ws_token = t;
+  }
+  MHD_Response *resp = MHD_create_response_for_upgrade(&on_upgraded, &st);
+  if (!resp) return MHD_NO;
+  MHD_add_response_header(resp, "Upgrade", "websocket");
+  MHD_add_response_header(resp, "Sec-WebSocket-Accept", ws_accept_key(key).c_str());
+  MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+  MHD_destroy_response(resp);
+  return ret;
+}
+
+// 1,000 sockets need more than the usual 1,024 descriptors: take what the hard limit allows.
+void raise_fd_limit() {
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 void sleep_unless_stopping(State &st, long ms) {
   if (ms <= 0) return;
   std::unique_lock<std::mutex> lock(st.mu);
@@ -65,6 +142,7 @@ MHD_Result on_request(void *cls, MHD_Connection *conn, const char *url, const ch
       // sent (MHD then skips "100 Continue").
       p = new Pending;
       *con_cls = p;
+      if (std::strcmp(url, "/ws") == 0) return websocket_handshake(st, conn, method, p);
       const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
       if (cl && std::strtoull(cl, nullptr, 10) > kMaxBodyBytes) {
         p->answered = true;
@@ -124,7 +202,8 @@ bool Server::start(const ServerOptions &opt, std::string *err) {
   addr.sin_port = htons(opt.port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO;
+  raise_fd_limit();
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO | MHD_ALLOW_UPGRADE;
   if (tls()) flags |= MHD_USE_TLS;
   {
     std::lock_guard<std::mutex> lock(st_.mu);
@@ -139,6 +218,7 @@ bool Server::start(const ServerOptions &opt, std::string *err) {
                              MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr *>(&addr),
                              MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr,
                              MHD_OPTION_CONNECTION_TIMEOUT, 120u,  // reap idle keep-alive connections
+                             MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit,
                              MHD_OPTION_ARRAY, tls() ? tls_opts : tls_opts + 2,
                              MHD_OPTION_END);
   if (!daemon_) {
@@ -148,6 +228,7 @@ bool Server::start(const ServerOptions &opt, std::string *err) {
   }
   const MHD_DaemonInfo *info = MHD_get_daemon_info(daemon_, MHD_DAEMON_INFO_BIND_PORT);
   port_ = info ? info->port : opt.port;
+  st_.ws.set_base_url(std::string(tls() ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(port_));
   return true;
 }
 
@@ -159,6 +240,7 @@ void Server::stop() {
     st_.stopping = true;
   }
   st_.wake.notify_all();
+  st_.ws.stop();  // every upgraded socket goes back to libmicrohttpd before it stops
   MHD_stop_daemon(daemon_);
   daemon_ = nullptr;
 }

@@ -140,6 +140,11 @@ const char *update_one(Ctx &c, Conduit &conduit, const std::string &id, const cJ
     if (!session) return kNoSession;
     auto s = c.st.sessions.find(session);
     if (s == c.st.sessions.end() || !s->second.connected) return kNotConnected;
+    if (c.st.ws_refuse_assign > 0) {  // scripted: POST /_mock/ws/refuse_assign
+      --c.st.ws_refuse_assign;
+      return kNotConnected;
+    }
+    c.st.ws.mark_assigned(session);
     next.websocket = true;
     next.session_id = session;
     next.connected_at = s->second.connected_at;

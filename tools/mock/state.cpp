@@ -32,6 +32,16 @@ const StatField kStatFields[] = {
     {"events_failover", &Stats::events_failover},
     {"events_dropped", &Stats::events_dropped},
     {"revocations_sent", &Stats::revocations_sent},
+    {"ws_connections", &Stats::ws_connections},
+    {"ws_connects", &Stats::ws_connects},
+    {"ws_welcomes", &Stats::ws_welcomes},
+    {"ws_keepalives", &Stats::ws_keepalives},
+    {"ws_pings", &Stats::ws_pings},
+    {"ws_notifications", &Stats::ws_notifications},
+    {"ws_closes_4003", &Stats::ws_closes_4003},
+    {"ws_closes_sent", &Stats::ws_closes_sent},
+    {"ws_inbound_violations", &Stats::ws_inbound_violations},
+    {"shard_disabled_events", &Stats::shard_disabled_events},
 };
 const std::size_t kStatFieldCount = sizeof kStatFields / sizeof kStatFields[0];
 

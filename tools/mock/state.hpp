@@ -18,6 +18,7 @@
 #include "ratelimit.hpp"
 #include "sender.hpp"
 #include "subs.hpp"
+#include "ws_hub.hpp"
 
 namespace tcm {
 
@@ -41,6 +42,13 @@ struct Config {
   long page_size = 100;  // items per page of Get Conduit Shards / Get EventSub Subscriptions
   bool allow_http_callbacks = false;  // also accept http(s) callbacks on 127.0.0.1/localhost, any port
   long max_total_cost = 10000;        // app-token transports (§4.4)
+  // EventSub WebSocket server (§7).
+  long ws_keepalive_s = 10;            // keepalive_timeout_seconds when the URL does not ask
+  long ws_keepalive_min_s = 10;        // lowest value a URL may ask for (Twitch: 10; tests lower it)
+  long ws_ping_interval_ms = 5000;     // WebSocket Ping frames; 0 = none
+  long ws_pong_timeout_ms = 10000;     // no Pong this long after a Ping -> 4002; 0 = never
+  long ws_assign_timeout_ms = 10000;   // welcome -> shard assignment, else 4003; 0 = never
+  long ws_reconnect_grace_ms = 30000;  // session_reconnect -> 4004 if the old socket is still open
 };
 
 struct Stats {
@@ -62,6 +70,16 @@ struct Stats {
   long events_failover = 0;   // deliveries that went on to a second shard
   long events_dropped = 0;    // deliveries no shard took (none enabled, or both tries failed)
   long revocations_sent = 0;  // revocations requested with /_mock/deliver (the subscription changed)
+  long ws_connections = 0;    // a gauge: WebSocket sockets open now
+  long ws_connects = 0;
+  long ws_welcomes = 0;
+  long ws_keepalives = 0;
+  long ws_pings = 0;
+  long ws_notifications = 0;  // notification and revocation frames queued on a socket
+  long ws_closes_4003 = 0;
+  long ws_closes_sent = 0;    // close frames sent (any code)
+  long ws_inbound_violations = 0;  // client data frames (answered with 4001)
+  long shard_disabled_events = 0;  // conduit.shard.disabled notifications queued
 };
 
 // One name table for GET /_mock/stats and tcmock_stat().
@@ -96,8 +114,8 @@ struct Conduit {
   std::map<long, Shard> shards;  // assigned shards by numeric id, all < shard_count
 };
 
-// A WebSocket session the tests declared (POST /_mock/sessions); the mock has
-// no WebSocket server, so this is what "the session is connected" means.
+// A WebSocket session that may be assigned to a shard: one the WebSocket
+// server welcomed (ws_hub.cpp), or one the tests declared (POST /_mock/sessions).
 struct Session {
   bool connected = true;
   std::string connected_at, disconnected_at;
@@ -135,6 +153,7 @@ class State {
   SubStore subs;
   std::uint64_t challenge_gen = 0;
   Deliveries deliveries;  // sent messages (for resend_of) and waiting /_mock/deliver calls
+  long ws_refuse_assign = 0;  // the next N websocket shard assignments fail (POST /_mock/ws/refuse_assign)
   RateLimiter limiter;
   Faults faults;
 
@@ -147,15 +166,20 @@ class State {
   Token *valid_token(const std::string &token, Clock::time_point now);
   std::vector<const Conduit *> conduits_of(const std::string &client_id) const;
   Conduit *owned_conduit(const std::string &client_id, const std::string &id);
-  // Keeps stats.subscriptions equal to subs.size().
-  void sync_subscription_gauge() { stats.subscriptions = static_cast<long>(subs.size()); }
+  // Keeps the gauges (stats.subscriptions, stats.ws_connections) right.
+  void sync_subscription_gauge() {
+    stats.subscriptions = static_cast<long>(subs.size());
+    stats.ws_connections = static_cast<long>(ws.conns().size());
+  }
 
  private:
   std::size_t issued_since_sweep_ = 0;
 
  public:
+  // The WebSocket sockets; stopped by Server::stop before libmicrohttpd.
+  WsHub ws{*this};
   // Last member: destroyed first, so its worker thread is joined while
-  // everything its tasks touch (mu, conduits, stats) still exists.
+  // everything its tasks touch (mu, conduits, stats, ws) still exists.
   Sender sender;
 };
 

@@ -30,6 +30,13 @@ typedef struct tcmock_config {
   int allow_http_callbacks;                 /* also accept http(s)://127.0.0.1|localhost:ANY webhook
                                                shard callbacks (tests); default: https on 443 only */
   long max_total_cost;                      /* Create EventSub Subscription cost limit (10000) */
+  /* EventSub WebSocket server at ws(s)://127.0.0.1:PORT/ws (appended later). */
+  long ws_keepalive_s;                      /* keepalive_timeout_seconds by default (10) */
+  long ws_keepalive_min_s;                  /* lowest a URL may ask for (10, like Twitch) */
+  long ws_ping_interval_ms;                 /* Ping frames (5000); 0 = none */
+  long ws_assign_timeout_ms;                /* welcome -> shard assignment, else close 4003 (10000); 0 = never */
+  long ws_reconnect_grace_ms;               /* session_reconnect -> close 4004 (30000) */
+  long ws_pong_timeout_ms;                  /* no Pong this long after a Ping -> close 4002 (10000); 0 = never */
 } tcmock_config;
 
 /* Fills *cfg with the defaults. */
@@ -41,6 +48,7 @@ int tcmock_start(tcmock **out, const tcmock_config *cfg, char *err, size_t errle
 unsigned short tcmock_port(const tcmock *m);
 const char *tcmock_helix_base(const tcmock *m); /* "http(s)://127.0.0.1:PORT/helix" */
 const char *tcmock_auth_base(const tcmock *m);  /* "http(s)://127.0.0.1:PORT/oauth2" */
+const char *tcmock_ws_url(const tcmock *m);     /* "ws(s)://127.0.0.1:PORT/ws" */
 
 /* A counter from GET /_mock/stats by name; -1 for an unknown name. */
 long tcmock_stat(const tcmock *m, const char *name);

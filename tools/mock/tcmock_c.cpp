@@ -18,7 +18,7 @@ struct tcmock {
 
   tcm::State st;
   tcm::Server srv;  // declared after st: stopped before st goes away
-  std::string helix_base, auth_base;
+  std::string helix_base, auth_base, ws_url;
 };
 
 namespace {
@@ -52,6 +52,13 @@ bool validate(const tcmock_config &c, std::string *why) {
   else if ((c.client_id && !*c.client_id) || (c.client_secret && !*c.client_secret))
     *why = "client_id and client_secret must not be empty";
   else if (!c.tls_cert_file != !c.tls_key_file) *why = "tls_cert_file and tls_key_file go together";
+  else if (c.ws_keepalive_s < 1 || c.ws_keepalive_s > 600 || c.ws_keepalive_min_s < 1 || c.ws_keepalive_min_s > 600)
+    *why = "ws_keepalive_s and ws_keepalive_min_s must be within 1..600";
+  else if (c.ws_ping_interval_ms < 0 || c.ws_ping_interval_ms > 3600000 || c.ws_assign_timeout_ms < 0 ||
+           c.ws_assign_timeout_ms > 3600000 || c.ws_pong_timeout_ms < 0 || c.ws_pong_timeout_ms > 3600000)
+    *why = "ws_ping_interval_ms, ws_assign_timeout_ms and ws_pong_timeout_ms must be within 0..3600000";
+  else if (c.ws_reconnect_grace_ms < 1 || c.ws_reconnect_grace_ms > 3600000)
+    *why = "ws_reconnect_grace_ms must be within 1..3600000";
   else if (c.seed > 9007199254740992ULL) *why = "seed must be <= 2^53 (it round-trips through JSON)";
   else return true;
   return false;
@@ -72,6 +79,12 @@ void tcmock_config_init(tcmock_config *cfg) {
   cfg->page_size = static_cast<int>(d.page_size);
   cfg->allow_http_callbacks = d.allow_http_callbacks ? 1 : 0;
   cfg->max_total_cost = d.max_total_cost;
+  cfg->ws_keepalive_s = d.ws_keepalive_s;
+  cfg->ws_keepalive_min_s = d.ws_keepalive_min_s;
+  cfg->ws_ping_interval_ms = d.ws_ping_interval_ms;
+  cfg->ws_assign_timeout_ms = d.ws_assign_timeout_ms;
+  cfg->ws_reconnect_grace_ms = d.ws_reconnect_grace_ms;
+  cfg->ws_pong_timeout_ms = d.ws_pong_timeout_ms;
 }
 
 int tcmock_start(tcmock **out, const tcmock_config *cfg, char *err, size_t errlen) {
@@ -117,6 +130,12 @@ int tcmock_start(tcmock **out, const tcmock_config *cfg, char *err, size_t errle
     conf.page_size = c.page_size;
     conf.allow_http_callbacks = c.allow_http_callbacks != 0;
     conf.max_total_cost = c.max_total_cost;
+    conf.ws_keepalive_s = c.ws_keepalive_s;
+    conf.ws_keepalive_min_s = c.ws_keepalive_min_s;
+    conf.ws_ping_interval_ms = c.ws_ping_interval_ms;
+    conf.ws_assign_timeout_ms = c.ws_assign_timeout_ms;
+    conf.ws_reconnect_grace_ms = c.ws_reconnect_grace_ms;
+    conf.ws_pong_timeout_ms = c.ws_pong_timeout_ms;
 
     auto m = std::make_unique<tcmock>(conf);
     m->st.clients[c.client_id ? c.client_id : tcm::kDefaultClientId] =
@@ -128,6 +147,7 @@ int tcmock_start(tcmock **out, const tcmock_config *cfg, char *err, size_t errle
     std::string base = std::string(m->srv.tls() ? "https" : "http") + "://127.0.0.1:" + std::to_string(m->srv.port());
     m->helix_base = base + "/helix";
     m->auth_base = base + "/oauth2";
+    m->ws_url = std::string(m->srv.tls() ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(m->srv.port()) + "/ws";
     *out = m.release();
     return 0;
   } catch (const std::exception &e) {
@@ -144,6 +164,8 @@ unsigned short tcmock_port(const tcmock *m) { return m ? m->srv.port() : 0; }
 const char *tcmock_helix_base(const tcmock *m) { return m ? m->helix_base.c_str() : nullptr; }
 
 const char *tcmock_auth_base(const tcmock *m) { return m ? m->auth_base.c_str() : nullptr; }
+
+const char *tcmock_ws_url(const tcmock *m) { return m ? m->ws_url.c_str() : nullptr; }
 
 long tcmock_stat(const tcmock *m, const char *name) {
   if (!m || !name) return -1;
