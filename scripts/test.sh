@@ -72,7 +72,7 @@ TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/ts
 section "fuzzing (libFuzzer, fixed number of runs)"
 fuzz="$out/fuzz"
 [ -f "$fuzz/build.ninja" ] || CC=clang CXX=clang++ meson setup "$fuzz" "$top" -Db_lundef=false -Dbench=false -Dbindings=[] >/dev/null || exit 1
-if ninja -C "$fuzz" tests/fuzz/fuzz_webhook >"$fuzz/build.log" 2>&1; then
+if ninja -C "$fuzz" tests/fuzz/fuzz_webhook tests/fuzz/fuzz_ws_message >"$fuzz/build.log" 2>&1; then
     rm -f "$fuzz"/meson-logs/testlog*.json
     meson test -C "$fuzz" --no-rebuild --print-errorlogs --suite fuzz || status=1
     cp "$fuzz/meson-logs/testlog.json" "$out/fuzz.json" 2>/dev/null
