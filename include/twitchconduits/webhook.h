@@ -206,9 +206,19 @@ TC_API const char *tc_webhook_message_shard_status(const tc_webhook_message *msg
  * TC_ENOTFOUND for any other message. */
 TC_API tc_status tc_webhook_message_disabled_shard(tc_shard **out, const tc_webhook_message *msg);
 
+/* Which transport delivered the message: TC_TRANSPORT_WEBHOOK (a request
+ * handled by tc_webhook_handle() or the listener) or TC_TRANSPORT_WEBSOCKET
+ * (an EventSub WebSocket message received by a tc_runner; its
+ * http_status is 0, since nothing is answered on a socket, and its retry
+ * is -1). */
+TC_API tc_transport_type tc_webhook_message_transport(const tc_webhook_message *msg);
+/* The WebSocket session that received the message; "" for webhooks. */
+TC_API const char *tc_webhook_message_session_id(const tc_webhook_message *msg);
+
 TC_API tc_status tc_webhook_message_dup(tc_webhook_message **out, const tc_webhook_message *msg);
 TC_API void tc_webhook_message_free(tc_webhook_message *msg);
-/* {"kind":"notification","status":0,"http_status":204,"message_id":..,
+/* {"kind":"notification","transport":"webhook"|"websocket","status":0,
+ * "http_status":204,"session_id":.. (websocket only),"message_id":..,
  * "timestamp":..,"retry":..,"duplicate":false,"subscription_type":..,
  * "subscription_version":..,"subscription":{..},"event":{..}, ...}; the
  * fields present depend on the kind. Never contains a secret. Free with

@@ -1,6 +1,7 @@
 // tc_listener_*: the embedded webhook listener (events/listener).
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
+#include "capi/listener_config.hpp"
 #include "events/listener.hpp"
 
 #include <arpa/inet.h>
@@ -67,7 +68,10 @@ tc_status tls_from_options(const tc_listener_options *opts, tc::events::Listener
     return TC_OK;
 }
 
-tc_status config_from_options(const tc_listener_options *opts, tc::events::ListenerConfig *cfg) {
+}  // namespace
+
+namespace tc::capi {
+tc_status listener_config_from_options(const tc_listener_options *opts, tc::events::ListenerConfig *cfg) {
     TC_CHECK_ARG(opts != nullptr, "opts");
     if (opts->version == 0 || opts->version > TC_LISTENER_OPTIONS_VERSION) {
         return fail(TC_EVERSION, "tc_listener_options: version " + std::to_string(opts->version) + " is not supported");
@@ -108,6 +112,10 @@ tc_status config_from_options(const tc_listener_options *opts, tc::events::Liste
     }
     return tls_from_options(opts, cfg);
 }
+}  // namespace tc::capi
+
+namespace {
+using tc::capi::listener_config_from_options;
 
 tc_status check_key(const char *route_key) {
     if (route_key == nullptr || !tc::events::Listener::valid_route_key(route_key)) {
@@ -155,7 +163,7 @@ TC_API tc_status tc_listener_new(tc_listener **out, tc_conduits *c, const tc_lis
         TC_CHECK_ARG(tc::capi::valid(c), "c");
         if (c->manager->free_requested()) return fail(TC_ECLOSED, "the manager is being freed");
         tc::events::ListenerConfig cfg;
-        tc_status st = config_from_options(opts, &cfg);
+        tc_status st = listener_config_from_options(opts, &cfg);
         if (st != TC_OK) return st;
         std::string error;
         auto handle = std::make_unique<tc_listener>();

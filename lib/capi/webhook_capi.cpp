@@ -1,6 +1,7 @@
 // tc_webhook_*: framework-neutral webhook verification (pure, no I/O).
 #include "capi/guard.hpp"
 #include "capi/objects.hpp"
+#include "capi/webhook_message.hpp"
 #include "events/verifier.hpp"
 #include "helix/codec.hpp"
 #include "util/json.hpp"
@@ -10,20 +11,9 @@
 #include <memory>
 #include <string>
 
-namespace tc::capi {
-constexpr uint32_t kWebhookVerifierTag = 0x54435756u;  // "TCWV"
-constexpr uint32_t kWebhookMessageTag = 0x5443574du;   // "TCWM"
-constexpr uint32_t kWebhookDeadTag = 0xdeadc0deu;
-}  // namespace tc::capi
-
 struct tc_webhook_verifier {
     uint32_t tag = tc::capi::kWebhookVerifierTag;
     std::unique_ptr<tc::events::Verifier> verifier;
-};
-
-struct tc_webhook_message {
-    uint32_t tag = tc::capi::kWebhookMessageTag;
-    tc::events::Message m;
 };
 
 using tc::capi::fail;
@@ -330,6 +320,14 @@ TC_API tc_status tc_webhook_message_disabled_shard(tc_shard **out, const tc_webh
     });
 }
 
+TC_API tc_transport_type tc_webhook_message_transport(const tc_webhook_message *msg) {
+    return valid(msg) ? msg->m.transport : TC_TRANSPORT_WEBHOOK;
+}
+
+TC_API const char *tc_webhook_message_session_id(const tc_webhook_message *msg) {
+    return valid(msg) ? msg->m.session_id.c_str() : "";
+}
+
 TC_API tc_status tc_webhook_message_dup(tc_webhook_message **out, const tc_webhook_message *msg) {
     TC_CHECK_ARG(out != nullptr, "out");
     *out = nullptr;
@@ -356,8 +354,12 @@ TC_API tc_status tc_webhook_message_to_json(char **out, const tc_webhook_message
         if (!root) return fail(TC_ENOMEM, "out of memory");
         cJSON *r = root.get();
         bool ok = cJSON_AddStringToObject(r, "kind", kind_name(m.kind)) != nullptr &&
+                  cJSON_AddStringToObject(r, "transport", tc::helix::transport_type_name(m.transport)) != nullptr &&
                   cJSON_AddNumberToObject(r, "status", m.status) != nullptr &&
                   cJSON_AddNumberToObject(r, "http_status", m.http_status) != nullptr;
+        if (ok && m.transport == TC_TRANSPORT_WEBSOCKET) {
+            ok = cJSON_AddStringToObject(r, "session_id", m.session_id.c_str()) != nullptr;
+        }
         if (ok && !m.message_id.empty()) {
             ok = cJSON_AddStringToObject(r, "message_id", m.message_id.c_str()) != nullptr &&
                  cJSON_AddStringToObject(r, "timestamp", m.timestamp.c_str()) != nullptr;

@@ -356,6 +356,47 @@ bool scan_body(std::string_view text, BodyLayout *layout, std::string *why) {
     return true;
 }
 
+bool scan_members(std::string_view text, const std::string_view *names, Span *spans, size_t count,
+                  std::string *why) {
+    for (size_t k = 0; k < count; ++k) spans[k] = Span{};
+    Scanner sc(text);
+    sc.ws();
+    if (sc.i >= sc.n || sc.s[sc.i] != '{') {
+        *why = "not a JSON object";
+        return false;
+    }
+    std::string_view dup;
+    auto on_member = [&](Span key, Span val) {
+        const std::string_view k = key.in(text);
+        for (size_t j = 0; j < count; ++j) {
+            if (!key_is(k, names[j])) continue;
+            if (spans[j].found) {
+                dup = names[j];
+                return false;
+            }
+            spans[j] = val;
+            break;
+        }
+        return true;
+    };
+    if (!sc.object(1, on_member)) {
+        *why = !dup.empty() ? "\"" + std::string(dup) + "\" is given twice" : std::string("not valid JSON");
+        return false;
+    }
+    sc.ws();
+    if (sc.i != sc.n) {
+        *why = "data after the JSON object";
+        return false;
+    }
+    return true;
+}
+
+void for_each_member(std::string_view object, const std::function<bool(std::string_view, std::string_view)> &on_member) {
+    members(object, [&](Span key, Span val) { return on_member(key.in(object), val.in(object)); });
+}
+
+bool key_equals(std::string_view key_literal, std::string_view name) { return key_is(key_literal, name); }
+
 std::string decode_string(std::string_view lit) {
     std::string out;
     if (lit.size() < 2) return out;

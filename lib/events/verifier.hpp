@@ -52,6 +52,8 @@ struct Message {
     std::string shard_id;      // likewise
     std::string shard_status;  // conduit.shard.disabled: the disabled shard's status
     std::string why;  // one line, no secret, no unauthenticated header text
+    tc_transport_type transport = TC_TRANSPORT_WEBHOOK;  // which transport delivered it
+    std::string session_id;    // WebSocket: the session that received it
 };
 
 // One secret, keyed once: every message only copies the prepared state.

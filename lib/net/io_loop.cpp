@@ -107,6 +107,14 @@ void IoLoop::run() {
     }
     run_tasks();
     while (!transfers_.empty()) cancel_transfer(transfers_.begin()->first);
+    while (!attached_.empty()) {
+        auto it = attached_.begin();
+        CURL *easy = it->first;
+        EasyDone done = std::move(it->second);
+        attached_.erase(it);
+        curl_multi_remove_handle(multi_, easy);
+        done(CURLE_ABORTED_BY_CALLBACK, true);
+    }
     timers_.clear();
     timer_index_.clear();
 }
@@ -312,12 +320,34 @@ void IoLoop::cancel_transfer(uint64_t id) {
     finish(t, std::move(result));
 }
 
+bool IoLoop::attach(CURL *easy, EasyDone done) {
+    if (easy == nullptr || attached_.count(easy) != 0) return false;
+    if (curl_multi_add_handle(multi_, easy) != CURLM_OK) return false;
+    attached_.emplace(easy, std::move(done));
+    return true;
+}
+
+void IoLoop::detach(CURL *easy) {
+    auto it = attached_.find(easy);
+    if (it == attached_.end()) return;
+    attached_.erase(it);
+    curl_multi_remove_handle(multi_, easy);
+}
+
 void IoLoop::drain_finished() {
     int left = 0;
     while (CURLMsg *msg = curl_multi_info_read(multi_, &left)) {
         if (msg->msg != CURLMSG_DONE) continue;
         CURL *easy = msg->easy_handle;
         const CURLcode code = msg->data.result;
+        auto owned = attached_.find(easy);
+        if (owned != attached_.end()) {
+            EasyDone done = std::move(owned->second);
+            attached_.erase(owned);
+            curl_multi_remove_handle(multi_, easy);
+            done(code, false);
+            continue;
+        }
         Transfer *t = nullptr;
         curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char **>(&t));
         curl_multi_remove_handle(multi_, easy);

@@ -71,6 +71,15 @@ public:
     TimerId add_timer(int64_t delay_ms, Task task);
     void cancel_timer(TimerId id);
     size_t active_transfers() const { return transfers_.size(); }
+    // Loop thread only. Drives an easy handle the caller configured and owns
+    // (a WebSocket): `done` runs once when libcurl finishes it, with
+    // canceled = true when the loop stops first. detach() removes it
+    // without calling `done`.
+    using EasyDone = std::function<void(CURLcode code, bool canceled)>;
+    bool attach(CURL *easy, EasyDone done);
+    void detach(CURL *easy);
+    bool stopping() const { return stopping_.load(); }
+    const TransportConfig &config() const { return config_; }
     // Called on the loop thread when stop() begins, before transfers are cancelled.
     void set_shutdown_hook(Task hook) { shutdown_hook_ = std::move(hook); }
     // Called on the loop thread around each turn's work (tasks, timers,
@@ -110,6 +119,7 @@ private:
     bool accepting_ = true;  // guarded by tasks_mu_
 
     std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers_;
+    std::unordered_map<CURL *, EasyDone> attached_;
     uint64_t next_transfer_id_ = 1;
     std::vector<CURL *> idle_easies_;
 

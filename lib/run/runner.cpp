@@ -1,0 +1,817 @@
+#include "run/runner.hpp"
+
+#include "events/classify.hpp"
+#include "events/ws_message.hpp"
+#include "helix/conduits.hpp"
+#include "helix/shards.hpp"
+#include "helix/subscriptions.hpp"
+#include "run/policy.hpp"
+#include "util/random.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace tc::run {
+
+namespace {
+
+constexpr int kMaxAssignAttempts = 4;  // then the socket is replaced
+
+std::string random_secret() {
+    unsigned char bytes[24];
+    if (!util::secure_random_bytes(bytes, sizeof bytes)) return {};
+    static const char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : bytes) out += hex[b >> 4], out += hex[b & 15];
+    return out;
+}
+
+// event.transport.session_id of a conduit.shard.disabled event ("" if none).
+std::string disabled_session(const std::string &event_json) {
+    std::string session;
+    events::for_each_member(event_json, [&](std::string_view key, std::string_view value) {
+        if (!events::key_equals(key, "transport") || value.empty() || value.front() != '{') return true;
+        events::for_each_member(value, [&](std::string_view k, std::string_view v) {
+            if (events::key_equals(k, "session_id") && !v.empty() && v.front() == '"') {
+                session = events::decode_string(v);
+            }
+            return true;
+        });
+        return false;
+    });
+    return session;
+}
+
+}  // namespace
+
+// Keeps the user's webhook callback reachable for listener deliveries still
+// queued after the runner is gone; released by a last queued operation.
+struct Runner::Shared {
+    std::weak_ptr<Runner> runner;
+};
+
+struct Runner::Shard {
+    size_t index = 0;
+    ShardSpec spec;
+    ShardSnapshot snap;
+    // WebSocket
+    std::unique_ptr<net::WebSocket> socket;  // current
+    uint64_t socket_serial = 0;
+    std::unique_ptr<net::WebSocket> next;  // hand-over target, until its welcome
+    uint64_t next_serial = 0;
+    std::string session_id;        // of the current socket's welcome
+    std::string assigned_session;  // last session Twitch accepted
+    int keepalive_s = -1;
+    util::TimePoint welcome_at{};
+    uint64_t watchdog = 0;
+    uint64_t retry_timer = 0;
+    int failures = 0;  // consecutive, for the backoff
+    int assign_failures = 0;
+    // Both
+    bool assigning = false;
+    uint64_t assign_serial = 0;
+    bool ever_enabled = false;
+    // Webhook
+    std::string route_key;
+    std::string secret;
+};
+
+namespace {
+void listener_trampoline(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata);
+}
+
+Runner::Runner(core::Manager &manager, RunnerConfig config) : manager_(manager), config_(std::move(config)) {}
+
+Runner::~Runner() {
+    std::lock_guard<std::mutex> lock(link_->mu);
+    if (link_->manager_alive && link_->close_hook != 0) manager_.queue().remove_close_hook(link_->close_hook);
+}
+
+std::shared_ptr<Runner> Runner::start(core::Manager &manager, RunnerConfig config, tc_status *status,
+                                      std::string *error) {
+    bool any_ws = config.shards.empty() ? config.default_transport == TC_TRANSPORT_WEBSOCKET : false;
+    bool any_webhook = config.shards.empty() ? config.default_transport == TC_TRANSPORT_WEBHOOK : false;
+    for (const auto &s : config.shards) {
+        any_ws = any_ws || s.transport == TC_TRANSPORT_WEBSOCKET;
+        any_webhook = any_webhook || s.transport == TC_TRANSPORT_WEBHOOK;
+    }
+    if (any_ws && !net::websocket_supported()) {
+        *status = TC_ENOTSUPPORTED;
+        *error = net::kWebSocketUnsupported;
+        return nullptr;
+    }
+    std::shared_ptr<Runner> r(new Runner(manager, std::move(config)));
+    r->shared_ = std::make_shared<Shared>();
+    r->shared_->runner = r;
+    if (any_webhook) {
+        events::ListenerConfig lc = r->config_.listener;
+        lc.event_cb = &listener_trampoline;
+        lc.event_userdata = r->shared_.get();
+        lc.reject_cb = nullptr;
+        r->listener_ = events::Listener::create(manager.queue(), std::move(lc), status, error);
+        if (!r->listener_) return nullptr;
+        r->callback_base_ = r->config_.callback_base.empty() ? r->listener_->base_url() : r->config_.callback_base;
+    }
+    std::weak_ptr<Runner> weak = r;
+    auto link = r->link_;
+    core::Manager *m = &manager;
+    {
+        std::lock_guard<std::mutex> lock(link->mu);
+        link->close_hook = manager.queue().add_close_hook([weak, link, m] {
+            {
+                std::lock_guard<std::mutex> l(link->mu);
+                link->manager_alive = false;
+            }
+            if (auto self = weak.lock()) m->engine().loop().post([self] { self->teardown(); });
+        });
+    }
+    r->op_ = manager.queue().begin(
+        [weak] {
+            if (auto self = weak.lock()) self->stop(TC_ECANCELED);
+        },
+        [on_done = r->config_.on_done] {
+            if (on_done) on_done(TC_ECANCELED);
+        });
+    if (r->op_ == 0 || link->close_hook == 0) {
+        *status = TC_ECLOSED;
+        *error = "the manager is being freed";
+        r->listener_.reset();
+        return nullptr;
+    }
+    manager.engine().loop().post([r] { r->begin(); });
+    *status = TC_OK;
+    return r;
+}
+
+// ---- user-thread views ----
+
+std::string Runner::conduit_id() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return conduit_id_;
+}
+
+const char *Runner::conduit_id_cstr() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return conduit_id_.c_str();  // set once, before it is non-empty it is ""
+}
+
+std::string Runner::callback_base() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return callback_base_;
+}
+
+std::vector<ShardSnapshot> Runner::snapshots() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return snapshots_;
+}
+
+uint64_t Runner::stat(int which) const {
+    if (which < 0 || which >= kStatCount) return 0;
+    return stats_[static_cast<size_t>(which)].load();
+}
+
+void Runner::stop(tc_status status) {
+    std::lock_guard<std::mutex> lock(link_->mu);
+    if (!link_->manager_alive) return;
+    auto self = shared_from_this();
+    manager_.engine().loop().post([self, status] {
+        if (self->stopping_ || self->torn_down_) return;
+        self->stopping_ = true;
+        self->stop_status_ = status;
+        for (auto &s : self->shards_) {
+            if (s->socket) s->socket->close(1000, "");
+            if (s->next) s->next->close(1000, "");
+            s->socket.reset();
+            s->next.reset();
+            if (s->watchdog != 0) self->manager_.engine().loop().cancel_timer(s->watchdog);
+            if (s->retry_timer != 0) self->manager_.engine().loop().cancel_timer(s->retry_timer);
+            s->watchdog = s->retry_timer = 0;
+            s->snap.state = TC_RUNNER_SHARD_STOPPED;
+            self->publish(*s);
+        }
+        const std::string conduit = self->conduit_id();
+        if (self->config_.shrink_on_stop && !conduit.empty() && status == TC_OK &&
+            (self->created_conduit_ || self->original_count_ > 0)) {
+            net::Call call = self->created_conduit_ ? helix::delete_conduit_call(conduit)
+                                                    : helix::update_conduit_call(conduit, self->original_count_);
+            self->submit(std::move(call), [self](net::CallResult &&) { self->finish_stop(); });
+            return;
+        }
+        self->finish_stop();
+    });
+}
+
+// ---- loop thread ----
+
+uint64_t Runner::submit(net::Call call, std::function<void(net::CallResult &&)> then) {
+    std::weak_ptr<Runner> weak = shared_from_this();
+    auto id = std::make_shared<uint64_t>(0);
+    *id = manager_.engine().submit(std::move(call), [weak, id, then = std::move(then)](net::CallResult &&r) {
+        auto self = weak.lock();
+        if (!self) return;
+        self->jobs_.erase(std::remove(self->jobs_.begin(), self->jobs_.end(), *id), self->jobs_.end());
+        if (self->torn_down_) return;
+        then(std::move(r));
+    });
+    jobs_.push_back(*id);
+    return *id;
+}
+
+bool Runner::queue_delivery(std::function<void(tc_status)> deliver) {
+    auto d = std::make_shared<std::function<void(tc_status)>>(std::move(deliver));
+    net::CompletionQueue &q = manager_.queue();
+    tc_op_id id = q.begin(nullptr, [d] { (*d)(TC_ECANCELED); });
+    if (id == 0) return false;
+    net::Completion done;
+    done.deliver = [d] { (*d)(TC_OK); };
+    q.complete(id, std::move(done));
+    return true;
+}
+
+void Runner::begin() {
+    if (stopping_ || torn_down_) return;
+    int wanted = config_.shard_count;
+    for (const auto &s : config_.shards) wanted = std::max(wanted, std::atoi(s.id.c_str()) + 1);
+    if (config_.conduit_id.empty()) {
+        const int count = std::max(wanted, 1);
+        submit(helix::create_conduit_call(count), [this, count](net::CallResult &&r) {
+            std::vector<helix::Conduit> list;
+            std::string why;
+            if (r.status != TC_OK || !helix::parse_conduits(r.http.body, &list, &why) || list.empty()) {
+                stop_status_ = r.status != TC_OK ? r.status : TC_EPROTOCOL;
+                manager_.logger().log(TC_LOG_ERROR, "runner: cannot create a conduit: %s", r.message.c_str());
+                stopping_ = true;
+                finish_stop();
+                return;
+            }
+            created_conduit_ = true;
+            {
+                std::lock_guard<std::mutex> lock(mu_);
+                conduit_id_ = list[0].id;
+            }
+            launch_shards(list[0].shard_count > 0 ? list[0].shard_count : count);
+        });
+        return;
+    }
+    submit(helix::list_conduits_call(), [this, wanted](net::CallResult &&r) {
+        std::vector<helix::Conduit> list;
+        std::string why;
+        const helix::Conduit *found = nullptr;
+        if (r.status == TC_OK && helix::parse_conduits(r.http.body, &list, &why)) {
+            for (const auto &c : list) {
+                if (c.id == config_.conduit_id) found = &c;
+            }
+        }
+        if (found == nullptr) {
+            stop_status_ = r.status != TC_OK ? r.status : TC_ENOTFOUND;
+            stopping_ = true;
+            finish_stop();
+            return;
+        }
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            conduit_id_ = found->id;
+        }
+        const int current = found->shard_count;
+        const int target = grow_to(current, wanted);
+        if (target == 0) {
+            launch_shards(current);
+            return;
+        }
+        submit(helix::update_conduit_call(found->id, target), [this, current, target](net::CallResult &&u) {
+            if (u.status != TC_OK) {
+                stop_status_ = u.status;
+                stopping_ = true;
+                finish_stop();
+                return;
+            }
+            original_count_ = current;
+            launch_shards(target);
+        });
+    });
+}
+
+void Runner::launch_shards(int shard_count) {
+    std::vector<ShardSpec> specs = config_.shards;
+    if (specs.empty()) {
+        const int n = config_.shard_count > 0 ? config_.shard_count : shard_count;
+        for (int k = 0; k < n; ++k) specs.push_back(ShardSpec{std::to_string(k), config_.default_transport, ""});
+    }
+    for (auto &spec : specs) {
+        auto s = std::make_unique<Shard>();
+        s->index = shards_.size();
+        s->snap.id = spec.id;
+        s->snap.transport = spec.transport;
+        if (spec.transport == TC_TRANSPORT_WEBHOOK) {
+            s->route_key = "shard-" + spec.id;
+            s->secret = spec.secret.empty() ? random_secret() : spec.secret;
+            s->snap.callback = callback_base_ + s->route_key;
+        }
+        s->spec = std::move(spec);
+        shards_.push_back(std::move(s));
+    }
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        snapshots_.clear();
+        for (auto &s : shards_) snapshots_.push_back(s->snap);
+    }
+    if (config_.subscribe_disabled) subscribe_disabled();
+    for (auto &s : shards_) start_shard(*s);
+    schedule_list();
+}
+
+void Runner::subscribe_disabled() {
+    const std::string &client = manager_.config().client_id;
+    if (client.empty()) return;
+    helix::SubscriptionSpec spec;
+    spec.type = "conduit.shard.disabled";
+    spec.version = "1";
+    spec.condition = helix::canonical_json("{\"client_id\":\"" + client + "\",\"conduit_id\":\"" + conduit_id() + "\"}");
+    submit(helix::create_subscription_call(conduit_id(), spec), [this](net::CallResult &&r) {
+        if (r.status != TC_OK && r.http.http_status != 409) {
+            manager_.logger().log(TC_LOG_WARN, "runner: no conduit.shard.disabled subscription (%s); relying on listings",
+                                  r.message.c_str());
+        }
+    });
+}
+
+void Runner::start_shard(Shard &s) {
+    if (s.spec.transport == TC_TRANSPORT_WEBHOOK) {
+        std::string why;
+        if (!listener_ || listener_->add_route(s.route_key, s.secret.c_str(), &why) != TC_OK) {
+            s.snap.state = TC_RUNNER_SHARD_LOST;
+            s.snap.error = "cannot serve the webhook route: " + why;
+            publish(s);
+            return;
+        }
+        assign(s);
+        return;
+    }
+    connect(s, ws_connect_url(config_.ws_url, config_.keepalive_s), false);
+}
+
+void Runner::connect(Shard &s, const std::string &url, bool handover) {
+    count(TC_RUNNER_STAT_WS_CONNECTS);
+    const uint64_t serial = handover ? ++s.next_serial + (1ull << 40) : ++s.socket_serial;
+    Shard *sp = &s;
+    net::WsHandlers h;
+    h.on_message = [this, sp, serial](std::string &&text) { on_ws_message(*sp, serial, std::move(text)); };
+    h.on_end = [this, sp, serial](const net::WsEnd &end) { on_ws_end(*sp, serial, end); };
+    auto socket = net::WebSocket::open(manager_.engine().loop(), url, config_.max_message_bytes, std::move(h));
+    if (handover) {
+        s.next_serial = serial;
+        s.next = std::move(socket);
+        return;
+    }
+    s.socket = std::move(socket);
+    s.session_id.clear();
+    s.snap.state = TC_RUNNER_SHARD_CONNECTING;
+    publish(s);
+    const long connect_ms = manager_.engine().loop().config().connect_timeout_ms;
+    arm_watchdog(s, connect_ms + watchdog_deadline_ms(config_.keepalive_s, config_.keepalive_margin_ms));
+}
+
+void Runner::arm_watchdog(Shard &s, int64_t deadline_ms) {
+    net::IoLoop &loop = manager_.engine().loop();
+    if (s.watchdog != 0) loop.cancel_timer(s.watchdog);
+    Shard *sp = &s;
+    s.watchdog = loop.add_timer(deadline_ms, [this, sp, deadline_ms] {
+        Shard &sh = *sp;
+        sh.watchdog = 0;
+        if (!sh.socket || stopping_) return;
+        count(TC_RUNNER_STAT_KEEPALIVE_TIMEOUTS);
+        sh.socket->close(1000, "");
+        sh.socket.reset();
+        lose(sh, "websocket_disconnected", "keepalive timeout (no message for " + std::to_string(deadline_ms) + " ms)",
+             true);
+    });
+}
+
+void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
+    if (stopping_ || torn_down_) return;
+    const bool current = s.socket && serial == s.socket_serial;
+    const bool handover = s.next && serial == s.next_serial;
+    if (!current && !handover) return;
+    events::WsMessage msg;
+    std::string why;
+    if (!events::decode_ws_message(text, &msg, &why)) {
+        count(TC_RUNNER_STAT_PROTOCOL_ERRORS);
+        manager_.logger().log(TC_LOG_WARN, "runner: shard %s: %s", s.spec.id.c_str(), why.c_str());
+        if (handover) {
+            s.next->close(1002, "");
+            s.next.reset();
+            return;
+        }
+        s.socket->close(1002, "");
+        s.socket.reset();
+        lose(s, "websocket_disconnected", why, true);
+        return;
+    }
+    if (current) {
+        const int keepalive = msg.type == events::WsMessageType::Welcome ? msg.session.keepalive_timeout_s : s.keepalive_s;
+        if (msg.type != events::WsMessageType::Welcome || !handover) {
+            arm_watchdog(s, watchdog_deadline_ms(keepalive, config_.keepalive_margin_ms));
+        }
+    }
+    switch (msg.type) {
+    case events::WsMessageType::Welcome: {
+        count(TC_RUNNER_STAT_WS_WELCOMES);
+        if (handover) {
+            // The new socket took over: close the old one, keep the new.
+            if (s.socket) s.socket->close(1000, "");
+            s.socket = std::move(s.next);
+            s.socket_serial = serial;
+            count(TC_RUNNER_STAT_HANDOVERS);
+        }
+        s.session_id = msg.session.id;
+        s.keepalive_s = msg.session.keepalive_timeout_s;
+        s.welcome_at = util::now();
+        s.snap.session_id = s.session_id;
+        arm_watchdog(s, watchdog_deadline_ms(s.keepalive_s, config_.keepalive_margin_ms));
+        if (handover && s.session_id == s.assigned_session) {
+            publish(s);
+            return;
+        }
+        s.assign_failures = 0;
+        assign(s);
+        return;
+    }
+    case events::WsMessageType::Keepalive: count(TC_RUNNER_STAT_WS_KEEPALIVES); return;
+    case events::WsMessageType::Reconnect:
+        if (current && !s.next) connect(s, msg.session.reconnect_url, true);
+        return;
+    case events::WsMessageType::Notification:
+    case events::WsMessageType::Revocation:
+        msg.event.session_id = current ? s.session_id : std::string();
+        deliver_event(s, std::move(msg.event));
+        return;
+    }
+}
+
+void Runner::on_ws_end(Shard &s, uint64_t serial, const net::WsEnd &end) {
+    if (s.next && serial == s.next_serial) {
+        manager_.logger().log(TC_LOG_WARN, "runner: shard %s: hand-over socket failed: %s", s.spec.id.c_str(),
+                              end.detail.c_str());
+        s.next.reset();
+        return;
+    }
+    if (!s.socket || serial != s.socket_serial) return;
+    s.socket.reset();
+    if (stopping_ || torn_down_ || end.why == net::WsEnd::Why::Canceled) return;
+    if (s.next) {
+        // The old socket went first: the hand-over socket becomes current.
+        s.socket = std::move(s.next);
+        s.socket_serial = s.next_serial;
+        return;
+    }
+    switch (end.why) {
+    case net::WsEnd::Why::Closed: {
+        const CloseAdvice a = advise_close(end.close_code);
+        lose(s, a.status, a.reason, a.backoff);
+        return;
+    }
+    case net::WsEnd::Why::ProtocolError:
+        count(TC_RUNNER_STAT_PROTOCOL_ERRORS);
+        lose(s, "websocket_disconnected", end.detail, true);
+        return;
+    default: lose(s, "websocket_disconnected", end.detail, true); return;
+    }
+}
+
+void Runner::lose(Shard &s, const std::string &status, const std::string &why, bool backoff) {
+    manager_.logger().log(TC_LOG_INFO, "runner: shard %s lost: %s", s.spec.id.c_str(), why.c_str());
+    if (s.watchdog != 0) manager_.engine().loop().cancel_timer(s.watchdog);
+    s.watchdog = 0;
+    s.assigning = false;
+    ++s.assign_serial;  // an update in flight no longer counts
+    s.snap.state = TC_RUNNER_SHARD_LOST;
+    s.snap.status = status;
+    s.snap.error = why;
+    publish(s);
+    schedule_reconnect(s, backoff);
+}
+
+void Runner::schedule_reconnect(Shard &s, bool backoff) {
+    if (stopping_ || torn_down_) return;
+    net::IoLoop &loop = manager_.engine().loop();
+    if (s.retry_timer != 0) loop.cancel_timer(s.retry_timer);
+    ++s.failures;
+    const int64_t cap = backoff_delay_ms(s.failures, config_.backoff_base_ms, config_.backoff_cap_ms, 1.0);
+    const int64_t wait = backoff ? jitter_.uniform_ms(cap) : 0;
+    Shard *sp = &s;
+    s.retry_timer = loop.add_timer(wait, [this, sp] {
+        sp->retry_timer = 0;
+        if (stopping_ || torn_down_) return;
+        count(TC_RUNNER_STAT_RECONNECTS);
+        ++sp->snap.reconnects;
+        if (sp->spec.transport == TC_TRANSPORT_WEBHOOK) {
+            assign(*sp);
+        } else {
+            connect(*sp, ws_connect_url(config_.ws_url, config_.keepalive_s), false);
+        }
+    });
+}
+
+void Runner::assign(Shard &s) {
+    s.assigning = true;
+    const uint64_t serial = ++s.assign_serial;
+    s.snap.state = TC_RUNNER_SHARD_ASSIGNING;
+    publish(s);
+    helix::ShardAssignment a;
+    a.shard_id = s.spec.id;
+    if (s.spec.transport == TC_TRANSPORT_WEBHOOK) {
+        a.transport.type = TC_TRANSPORT_WEBHOOK;
+        a.transport.method = "webhook";
+        a.transport.callback = s.snap.callback;
+        a.transport.secret = s.secret;
+    } else {
+        a.transport.type = TC_TRANSPORT_WEBSOCKET;
+        a.transport.method = "websocket";
+        a.transport.session_id = s.session_id;
+    }
+    auto items = std::make_shared<std::vector<helix::ShardAssignment>>();
+    items->push_back(std::move(a));
+    Shard *sp = &s;
+    submit(helix::update_shards_call(conduit_id(), *items),
+           [this, sp, serial, items](net::CallResult &&r) { on_assigned(*sp, serial, std::move(r)); });
+    (void)items;
+}
+
+void Runner::on_assigned(Shard &s, uint64_t serial, net::CallResult &&r) {
+    if (stopping_ || serial != s.assign_serial) return;
+    s.assigning = false;
+    std::vector<helix::ShardOutcome> outcomes;
+    std::string why = r.message;
+    helix::ShardAssignment probe;
+    probe.shard_id = s.spec.id;
+    bool ok = r.status == TC_OK &&
+              helix::parse_shard_update(r.http.body, std::vector<helix::ShardAssignment>{probe}, &outcomes, &why) &&
+              !outcomes.empty() && outcomes[0].ok;
+    if (r.status == TC_OK && !outcomes.empty() && !outcomes[0].ok) why = outcomes[0].message;
+    if (!ok) {
+        count(TC_RUNNER_STAT_ASSIGN_FAILURES);
+        s.snap.error = "shard update failed: " + why;
+        manager_.logger().log(TC_LOG_WARN, "runner: shard %s: %s", s.spec.id.c_str(), s.snap.error.c_str());
+        ++s.assign_failures;
+        const bool ws = s.spec.transport == TC_TRANSPORT_WEBSOCKET;
+        if (ws && (!s.socket || s.assign_failures >= kMaxAssignAttempts)) {
+            if (s.socket) s.socket->close(1000, "");
+            s.socket.reset();
+            lose(s, "websocket_disconnected", s.snap.error, true);
+            return;
+        }
+        // Retry the update after a backoff on the same socket (or route).
+        net::IoLoop &loop = manager_.engine().loop();
+        const int64_t wait =
+            jitter_.uniform_ms(backoff_delay_ms(s.assign_failures, config_.backoff_base_ms, config_.backoff_cap_ms, 1.0));
+        Shard *sp = &s;
+        s.assigning = true;
+        ++s.assign_serial;
+        if (s.retry_timer != 0) loop.cancel_timer(s.retry_timer);
+        s.retry_timer = loop.add_timer(wait, [this, sp] {
+            sp->retry_timer = 0;
+            if (!stopping_ && !torn_down_) assign(*sp);
+        });
+        publish(s);
+        return;
+    }
+    count(TC_RUNNER_STAT_ASSIGNS);
+    s.assign_failures = 0;
+    s.failures = 0;
+    s.snap.status = outcomes[0].shard.status;
+    if (s.spec.transport == TC_TRANSPORT_WEBSOCKET) {
+        s.assigned_session = s.session_id;
+        s.snap.assign_latency_ms =
+            static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(util::now() - s.welcome_at).count()) /
+            1000.0;
+    }
+    s.snap.state = TC_RUNNER_SHARD_ENABLED;
+    s.ever_enabled = true;
+    publish(s);
+    check_ready();
+}
+
+void Runner::deliver_event(Shard &s, events::Message &&m) {
+    ++s.snap.events;
+    s.snap.last_event_ms = util::unix_millis_now();
+    const bool fresh = dedupe_.insert(m.message_id, util::unix_millis_now());
+    if (!fresh) {
+        ++s.snap.duplicates;
+        count(TC_RUNNER_STAT_DUPLICATES);
+    }
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (s.index < snapshots_.size()) {
+            snapshots_[s.index].events = s.snap.events;
+            snapshots_[s.index].duplicates = s.snap.duplicates;
+            snapshots_[s.index].last_event_ms = s.snap.last_event_ms;
+        }
+    }
+    if (!fresh) return;
+    if (!m.shard_status.empty() && m.conduit_id == conduit_id()) {
+        handle_shard_disabled(m.shard_id, m.shard_status, disabled_session(m.event_json));
+    }
+    count(TC_RUNNER_STAT_EVENTS);
+    auto msg = std::make_shared<events::Message>(std::move(m));
+    auto cb = config_.on_ws_event;
+    std::string shard_id = s.spec.id;
+    queue_delivery([cb, msg, shard_id](tc_status status) {
+        if (cb) cb(status, shard_id, std::move(*msg));
+    });
+}
+
+void Runner::handle_shard_disabled(const std::string &shard_id, const std::string &status, const std::string &session) {
+    Shard *s = find(shard_id);
+    if (s == nullptr || stopping_ || torn_down_) return;  // not ours
+    if (s->spec.transport == TC_TRANSPORT_WEBHOOK) {
+        if (s->assigning) return;
+        count(TC_RUNNER_STAT_REPAIRS);
+        s->snap.status = status;
+        s->snap.error = "Twitch disabled the shard: " + status;
+        assign(*s);
+        return;
+    }
+    if (!session.empty() && session != s->session_id) return;  // about a session we already replaced
+    if (!s->socket || s->snap.state != TC_RUNNER_SHARD_ENABLED) return;
+    count(TC_RUNNER_STAT_REPAIRS);
+    s->socket->close(1000, "");
+    s->socket.reset();
+    lose(*s, status, "Twitch disabled the shard: " + status, false);
+}
+
+void Runner::on_listener_event(tc_status status, const char *route_key, const tc_webhook_message *msg) {
+    std::string key = route_key != nullptr ? route_key : "";
+    const std::string shard_id = key.rfind("shard-", 0) == 0 ? key.substr(6) : key;
+    const std::string id = tc_webhook_message_id(msg);
+    const bool fresh = status != TC_OK || dedupe_.insert(id, util::unix_millis_now());
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (auto &snap : snapshots_) {
+            if (snap.id != shard_id) continue;
+            ++snap.events;
+            if (!fresh) ++snap.duplicates;
+            snap.last_event_ms = util::unix_millis_now();
+        }
+    }
+    if (!fresh) {
+        count(TC_RUNNER_STAT_DUPLICATES);
+        return;
+    }
+    if (tc_webhook_message_kind(msg) == TC_WEBHOOK_VERIFICATION) return;  // answered by the listener
+    count(TC_RUNNER_STAT_EVENTS);
+    const std::string shard_status = tc_webhook_message_shard_status(msg);
+    if (status == TC_OK && !shard_status.empty() && conduit_id() == tc_webhook_message_conduit_id(msg)) {
+        std::string disabled = tc_webhook_message_shard_id(msg);
+        std::string session = disabled_session(tc_webhook_message_event_json(msg, nullptr));
+        std::lock_guard<std::mutex> lock(link_->mu);
+        if (link_->manager_alive) {
+            auto self = shared_from_this();
+            manager_.engine().loop().post([self, disabled, shard_status, session] {
+                self->handle_shard_disabled(disabled, shard_status, session);
+            });
+        }
+    }
+    if (config_.on_webhook_event) config_.on_webhook_event(status, shard_id, msg);
+}
+
+void Runner::schedule_list() {
+    if (config_.list_interval_ms <= 0 || stopping_ || torn_down_) return;
+    list_timer_ = manager_.engine().loop().add_timer(config_.list_interval_ms, [this] {
+        list_timer_ = 0;
+        list_shards("");
+    });
+}
+
+void Runner::list_shards(const std::string &after) {
+    if (stopping_ || torn_down_) return;
+    submit(helix::list_shards_call(conduit_id(), "", after), [this](net::CallResult &&r) {
+        std::vector<helix::Shard> page;
+        std::string cursor, why;
+        if (r.status != TC_OK || !helix::parse_shard_page(r.http.body, &page, &cursor, &why)) {
+            schedule_list();
+            return;
+        }
+        for (const auto &listed : page) {
+            Shard *s = find(listed.id);
+            if (s == nullptr) continue;  // not ours: never touched
+            ShardView view;
+            view.transport = listed.transport.type;
+            view.status = listed.status;
+            view.session_id = listed.transport.session_id.value_or("");
+            view.callback = listed.transport.callback.value_or("");
+            OwnedShard ours;
+            ours.transport = s->spec.transport;
+            ours.settled = s->snap.state == TC_RUNNER_SHARD_ENABLED && !s->assigning && !s->next;
+            ours.session_id = s->assigned_session;
+            ours.callback = s->snap.callback;
+            const Repair repair = needs_repair(view, ours);
+            if (repair == Repair::None) {
+                if (ours.settled && s->snap.status != listed.status) {
+                    s->snap.status = listed.status;
+                    publish(*s);
+                }
+                continue;
+            }
+            count(TC_RUNNER_STAT_REPAIRS);
+            s->snap.error = "Twitch lists the shard as " + listed.status;
+            if (repair == Repair::Reassign) {
+                s->snap.status = listed.status;
+                assign(*s);
+            } else {
+                if (s->socket) s->socket->close(1000, "");
+                s->socket.reset();
+                lose(*s, listed.status, s->snap.error, false);
+            }
+        }
+        if (!cursor.empty()) {
+            list_shards(cursor);
+            return;
+        }
+        count(TC_RUNNER_STAT_SHARD_LISTS);
+        schedule_list();
+    });
+}
+
+Runner::Shard *Runner::find(const std::string &id) {
+    for (auto &s : shards_) {
+        if (s->spec.id == id) return s.get();
+    }
+    return nullptr;
+}
+
+void Runner::publish(Shard &s) {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (s.index < snapshots_.size()) snapshots_[s.index] = s.snap;
+    }
+    if (!config_.on_shard) return;
+    auto cb = config_.on_shard;
+    auto snap = std::make_shared<ShardSnapshot>(s.snap);
+    queue_delivery([cb, snap](tc_status status) {
+        if (status == TC_OK) cb(*snap);
+    });
+}
+
+void Runner::check_ready() {
+    if (ready_sent_) return;
+    for (auto &s : shards_) {
+        if (!s->ever_enabled) return;
+    }
+    ready_sent_ = true;
+    auto cb = config_.on_ready;
+    if (cb) queue_delivery([cb](tc_status status) { cb(status); });
+}
+
+void Runner::finish_stop() {
+    net::Completion done;
+    done.status = stop_status_;
+    auto cb = config_.on_done;
+    const tc_status st = stop_status_;
+    done.message = st == TC_OK ? "" : (st == TC_ENOTFOUND ? "conduit not found" : "the runner stopped");
+    done.deliver = [cb, st] {
+        if (cb) cb(st);
+    };
+    manager_.queue().complete(op_, std::move(done));
+    teardown();
+}
+
+void Runner::teardown() {
+    if (torn_down_) return;
+    torn_down_ = true;
+    stopping_ = true;
+    net::IoLoop &loop = manager_.engine().loop();
+    if (list_timer_ != 0) loop.cancel_timer(list_timer_);
+    list_timer_ = 0;
+    for (auto &s : shards_) {
+        if (s->socket) s->socket->close(1000, "");
+        if (s->next) s->next->close(1000, "");
+        s->socket.reset();
+        s->next.reset();
+        if (s->watchdog != 0) loop.cancel_timer(s->watchdog);
+        if (s->retry_timer != 0) loop.cancel_timer(s->retry_timer);
+        s->watchdog = s->retry_timer = 0;
+    }
+    std::vector<uint64_t> jobs;
+    jobs.swap(jobs_);
+    for (uint64_t id : jobs) manager_.engine().cancel(id);
+    listener_.reset();
+    // Listener deliveries still queued reach the trampoline with this
+    // Shared; free it only after them (the queue delivers in order).
+    auto shared = std::make_shared<std::shared_ptr<Shared>>(std::move(shared_));
+    net::CompletionQueue &q = manager_.queue();
+    tc_op_id id = q.begin(nullptr, [shared] { shared->reset(); });
+    if (id != 0) {
+        net::Completion done;
+        done.deliver = [shared] { shared->reset(); };
+        q.complete(id, std::move(done));
+    }
+}
+
+namespace {
+void listener_trampoline(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata) {
+    auto *shared = static_cast<Runner::Shared *>(userdata);
+    if (auto r = shared->runner.lock()) r->on_listener_event(status, route_key, msg);
+}
+}  // namespace
+
+}  // namespace tc::run
