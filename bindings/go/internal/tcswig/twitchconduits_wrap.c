@@ -2679,6 +2679,32 @@ _gostring_ _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(struct 
 }
 
 
+intgo _wrap_tc_webhook_message_transport_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
+  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+  tc_transport_type result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  
+  result = (tc_transport_type)tc_webhook_message_transport((struct tc_webhook_message const *)arg1);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
+  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  
+  result = (char *)tc_webhook_message_session_id((struct tc_webhook_message const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 void _wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   
