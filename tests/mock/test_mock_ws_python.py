@@ -79,7 +79,9 @@ def main():
         asyncio.run(check(base, base.replace("http", "ws", 1)))
     finally:
         proc.terminate()
-        proc.wait(10)
+        rc = proc.wait(10)
+    # A clean stop (and, under the sanitizers, no report) exits 0.
+    assert rc == 0, f"tc-mock exited with {rc}"
     print("ok")
 
 

@@ -24,8 +24,17 @@ static int parse_rate(const char *text, double *out) {
 int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv) {
     tcctl_flag flags[] = {{"--port", 1, NULL},       {"--page-size", 1, NULL}, {"--max-total-cost", 1, NULL},
                           {"--latency-ms", 1, NULL}, {"--fail-rate", 1, NULL}, {"--ratelimit", 1, NULL},
-                          {"--seed", 1, NULL},       {"--allow-http-callbacks", 0, NULL}};
-    enum { F_PORT, F_PAGE, F_COST, F_LATENCY, F_FAIL, F_RATELIMIT, F_SEED, F_ALLOW_HTTP, F_N };
+                          {"--seed", 1, NULL},       {"--allow-http-callbacks", 0, NULL},
+                          {"--ws-keepalive-s", 1, NULL},       {"--ws-keepalive-min-s", 1, NULL},
+                          {"--ws-ping-interval-ms", 1, NULL},  {"--ws-pong-timeout-ms", 1, NULL},
+                          {"--ws-assign-timeout-ms", 1, NULL}, {"--ws-reconnect-grace-ms", 1, NULL}};
+    enum { F_PORT, F_PAGE, F_COST, F_LATENCY, F_FAIL, F_RATELIMIT, F_SEED, F_ALLOW_HTTP, F_WS_FIRST, F_N = F_WS_FIRST + 6 };
+    /* The WebSocket server's knobs, in the order of the flags above. */
+    struct {
+        long *field;
+        long min, max;
+    } ws_knobs[6];
+    int i;
     tcmock_config cfg;
     tcmock *m = NULL;
     char *pos[1];
@@ -69,6 +78,27 @@ int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv) {
         cfg.seed = (unsigned long long)v;
     }
     if (flags[F_ALLOW_HTTP].value != NULL) cfg.allow_http_callbacks = 1;
+    ws_knobs[0].field = &cfg.ws_keepalive_s;
+    ws_knobs[1].field = &cfg.ws_keepalive_min_s;
+    ws_knobs[2].field = &cfg.ws_ping_interval_ms;
+    ws_knobs[3].field = &cfg.ws_pong_timeout_ms;
+    ws_knobs[4].field = &cfg.ws_assign_timeout_ms;
+    ws_knobs[5].field = &cfg.ws_reconnect_grace_ms;
+    for (i = 0; i < 6; ++i) {
+        ws_knobs[i].min = i < 2 ? 1 : i == 5 ? 1 : 0;
+        ws_knobs[i].max = i < 2 ? 600 : 3600000;
+    }
+    for (i = 0; i < 6; ++i) {
+        char why[128];
+        const char *text = flags[F_WS_FIRST + i].value;
+        if (text == NULL) continue;
+        if (tcctl_parse_int(text, ws_knobs[i].min, ws_knobs[i].max, &v) != 0) {
+            snprintf(why, sizeof why, "%s needs an integer in %ld..%ld", flags[F_WS_FIRST + i].name, ws_knobs[i].min,
+                     ws_knobs[i].max);
+            return tcctl_usage("mock", why);
+        }
+        *ws_knobs[i].field = v;
+    }
     /* Only credentials given as flags configure the mock; the environment's are for Twitch. */
     if (g->client_id_from_flag) cfg.client_id = g->client_id;
     if (g->client_secret_from_flag) cfg.client_secret = g->client_secret;
@@ -96,12 +126,15 @@ int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv) {
         tcctl_buf_json_str(&b, tcmock_helix_base(m));
         tcctl_buf_add(&b, ",\"auth_base\":");
         tcctl_buf_json_str(&b, tcmock_auth_base(m));
+        tcctl_buf_add(&b, ",\"ws_url\":");
+        tcctl_buf_json_str(&b, tcmock_ws_url(m));
         tcctl_buf_add(&b, "}");
         tcctl_print_json(b.data);
         tcctl_buf_free(&b);
     } else {
         tcctl_out("tc-mock listening on %s\n", url);
-        tcctl_out("helix base: %s\nauth base: %s\n", tcmock_helix_base(m), tcmock_auth_base(m));
+        tcctl_out("helix base: %s\nauth base: %s\nwebsocket: %s\n", tcmock_helix_base(m), tcmock_auth_base(m),
+                  tcmock_ws_url(m));
     }
     fflush(stdout);
     while (sigwait(&stop, &sig) != 0) {
