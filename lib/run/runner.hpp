@@ -111,6 +111,9 @@ private:
     void connect(Shard &s, const std::string &url, bool handover);
     void on_ws_message(Shard &s, uint64_t socket_serial, std::string &&text);
     void on_ws_end(Shard &s, uint64_t socket_serial, const net::WsEnd &end);
+    void retire_old_socket(Shard &s);
+    void on_challenge_passed(const std::string &shard_id);
+    void mark_enabled(Shard &s);
     void arm_watchdog(Shard &s, int64_t deadline_ms);
     void lose(Shard &s, const std::string &status, const std::string &why, bool backoff);
     void schedule_reconnect(Shard &s, bool backoff);
@@ -131,6 +134,9 @@ private:
 
     core::Manager &manager_;
     RunnerConfig config_;
+    // The runner keeps itself alive until it has stopped (teardown), so
+    // freeing the handle never cuts a stop (or its shrink) short.
+    std::shared_ptr<Runner> self_;
     std::shared_ptr<Shared> shared_;
     tc_op_id op_ = 0;
     struct Link {
@@ -152,7 +158,7 @@ private:
     tc_status stop_status_ = TC_OK;
     uint64_t list_timer_ = 0;
     std::vector<uint64_t> jobs_;
-    util::Jitter jitter_{0};
+    util::Jitter jitter_;  // seeded from the manager's random_seed (reproducible tests)
 
     mutable std::mutex mu_;  // guards what the user thread reads
     std::string conduit_id_;
