@@ -16,6 +16,7 @@ namespace tc::run {
 namespace {
 
 constexpr int kMaxAssignAttempts = 4;  // then the socket is replaced
+constexpr int64_t kRetireGraceMs = 2000;  // a hand-over's old socket waits this long for the Close echo
 
 std::string random_secret() {
     unsigned char bytes[24];
@@ -65,6 +66,7 @@ struct Runner::Shard {
     std::unique_ptr<net::WebSocket> retiring;
     uint64_t retiring_serial = 0;
     std::string retiring_session;
+    uint64_t retiring_timer = 0;
     std::string session_id;        // of the current socket's welcome
     std::string assigned_session;  // last session Twitch accepted
     int keepalive_s = -1;
@@ -201,7 +203,8 @@ void Runner::stop(tc_status status) {
             s->retiring.reset();
             if (s->watchdog != 0) self->manager_.engine().loop().cancel_timer(s->watchdog);
             if (s->retry_timer != 0) self->manager_.engine().loop().cancel_timer(s->retry_timer);
-            s->watchdog = s->retry_timer = 0;
+            if (s->retiring_timer != 0) self->manager_.engine().loop().cancel_timer(s->retiring_timer);
+            s->watchdog = s->retry_timer = s->retiring_timer = 0;
             s->snap.state = TC_RUNNER_SHARD_STOPPED;
             self->publish(*s);
         }
@@ -414,10 +417,13 @@ void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
     if (!events::decode_ws_message(text, &msg, &why)) {
         count(TC_RUNNER_STAT_PROTOCOL_ERRORS);
         manager_.logger().log(TC_LOG_WARN, "runner: shard %s: %s", s.spec.id.c_str(), why.c_str());
-        if (handover || retiring) {
-            std::unique_ptr<net::WebSocket> &side = handover ? s.next : s.retiring;
-            side->close(1002, "");
-            side.reset();
+        if (retiring) {
+            drop_retiring(s, 1002);
+            return;
+        }
+        if (handover) {
+            s.next->close(1002, "");
+            s.next.reset();
             return;
         }
         s.socket->close(1002, "");
@@ -446,17 +452,16 @@ void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
             // The new socket took over. With the same session the old one
             // is closed now; with a new session it keeps delivering until
             // the new session is assigned (retire_old_socket).
-            if (s.socket && msg.session.id != s.assigned_session) {
-                if (s.retiring) s.retiring->close(1000, "");
+            if (s.socket) {
+                drop_retiring(s, 1000);
                 s.retiring = std::move(s.socket);
                 s.retiring_serial = s.socket_serial;
                 s.retiring_session = s.session_id;
-            } else if (s.socket) {
-                s.socket->close(1000, "");
             }
             s.socket = std::move(s.next);
             s.socket_serial = serial;
             count(TC_RUNNER_STAT_HANDOVERS);
+            if (msg.session.id == s.assigned_session) retire_old_socket(s);
         }
         s.session_id = msg.session.id;
         s.keepalive_s = msg.session.keepalive_timeout_s;
@@ -485,7 +490,7 @@ void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
 
 void Runner::on_ws_end(Shard &s, uint64_t serial, const net::WsEnd &end) {
     if (s.retiring && serial == s.retiring_serial) {
-        s.retiring.reset();  // the hand-over's old socket: nothing depends on it
+        drop_retiring(s, 1000);  // the hand-over's old socket: nothing depends on it
         return;
     }
     if (s.next && serial == s.next_serial) {
@@ -646,10 +651,25 @@ void Runner::mark_enabled(Shard &s) {
     check_ready();
 }
 
+// Twitch no longer routes to the old socket: close it gracefully, so what it
+// already carries (unread frames) is still delivered before the server's
+// Close echo; a server that never echoes is cut off after a while.
 void Runner::retire_old_socket(Shard &s) {
-    if (!s.retiring) return;
-    s.retiring->close(1000, "");
+    if (!s.retiring || s.retiring_timer != 0) return;
+    s.retiring->close_gracefully(1000);
+    Shard *sp = &s;
+    const uint64_t serial = s.retiring_serial;
+    s.retiring_timer = manager_.engine().loop().add_timer(kRetireGraceMs, [sp, serial] {
+        sp->retiring_timer = 0;
+        if (sp->retiring && sp->retiring_serial == serial) sp->retiring.reset();
+    });
+}
+
+void Runner::drop_retiring(Shard &s, int code) {
+    if (s.retiring) s.retiring->close(code, "");
     s.retiring.reset();
+    if (s.retiring_timer != 0) manager_.engine().loop().cancel_timer(s.retiring_timer);
+    s.retiring_timer = 0;
 }
 
 void Runner::on_challenge_passed(const std::string &shard_id) {
@@ -886,7 +906,8 @@ void Runner::teardown() {
         s->retiring.reset();
         if (s->watchdog != 0) loop.cancel_timer(s->watchdog);
         if (s->retry_timer != 0) loop.cancel_timer(s->retry_timer);
-        s->watchdog = s->retry_timer = 0;
+        if (s->retiring_timer != 0) loop.cancel_timer(s->retiring_timer);
+        s->watchdog = s->retry_timer = s->retiring_timer = 0;
     }
     std::vector<uint64_t> jobs;
     jobs.swap(jobs_);

@@ -112,6 +112,7 @@ private:
     void on_ws_message(Shard &s, uint64_t socket_serial, std::string &&text);
     void on_ws_end(Shard &s, uint64_t socket_serial, const net::WsEnd &end);
     void retire_old_socket(Shard &s);
+    void drop_retiring(Shard &s, int code);
     void on_challenge_passed(const std::string &shard_id);
     void mark_enabled(Shard &s);
     void arm_watchdog(Shard &s, int64_t deadline_ms);
