@@ -16,7 +16,8 @@ namespace tc::run {
 namespace {
 
 constexpr int kMaxAssignAttempts = 4;  // then the socket is replaced
-constexpr int64_t kRetireGraceMs = 2000;  // a hand-over's old socket waits this long for the Close echo
+constexpr int64_t kRetireGraceMs = 2000;
+constexpr int64_t kStopGraceMs = 1000;  // stop waits this long for the servers' Close echoes  // a hand-over's old socket waits this long for the Close echo
 
 std::string random_secret() {
     unsigned char bytes[24];
@@ -190,34 +191,69 @@ void Runner::stop(tc_status status) {
     std::lock_guard<std::mutex> lock(link_->mu);
     if (!link_->manager_alive) return;
     auto self = shared_from_this();
-    manager_.engine().loop().post([self, status] {
-        if (self->stopping_ || self->torn_down_) return;
-        self->stopping_ = true;
-        self->stop_status_ = status;
-        for (auto &s : self->shards_) {
-            if (s->socket) s->socket->close(1000, "");
-            if (s->next) s->next->close(1000, "");
-            if (s->retiring) s->retiring->close(1000, "");
-            s->socket.reset();
-            s->next.reset();
-            s->retiring.reset();
-            if (s->watchdog != 0) self->manager_.engine().loop().cancel_timer(s->watchdog);
-            if (s->retry_timer != 0) self->manager_.engine().loop().cancel_timer(s->retry_timer);
-            if (s->retiring_timer != 0) self->manager_.engine().loop().cancel_timer(s->retiring_timer);
-            s->watchdog = s->retry_timer = s->retiring_timer = 0;
-            s->snap.state = TC_RUNNER_SHARD_STOPPED;
-            self->publish(*s);
+    manager_.engine().loop().post([self, status] { self->begin_stop(status); });
+}
+
+// Stopping: every socket gets a Close frame (1000) and the runner waits for
+// the server's echo (a clean close, not a drop), at most kStopGraceMs; then
+// the conduit is shrunk if asked and done_cb runs.
+void Runner::begin_stop(tc_status status) {
+    if (stopping_ || torn_down_) return;
+    stopping_ = true;
+    stop_status_ = status;
+    net::IoLoop &loop = manager_.engine().loop();
+    if (list_timer_ != 0) loop.cancel_timer(list_timer_);
+    list_timer_ = 0;
+    for (auto &s : shards_) {
+        if (s->next) s->next->close(1000, "");
+        s->next.reset();
+        if (s->socket) s->socket->close_gracefully(1000);
+        if (s->retiring) s->retiring->close_gracefully(1000);
+        if (s->watchdog != 0) loop.cancel_timer(s->watchdog);
+        if (s->retry_timer != 0) loop.cancel_timer(s->retry_timer);
+        if (s->retiring_timer != 0) loop.cancel_timer(s->retiring_timer);
+        s->watchdog = s->retry_timer = s->retiring_timer = 0;
+        s->snap.state = TC_RUNNER_SHARD_STOPPED;
+        publish(*s);
+    }
+    std::weak_ptr<Runner> weak = shared_from_this();
+    stop_timer_ = loop.add_timer(kStopGraceMs, [weak] {
+        if (auto self = weak.lock()) {
+            self->stop_timer_ = 0;
+            self->after_sockets_closed();
         }
-        const std::string conduit = self->conduit_id();
-        if (self->config_.shrink_on_stop && !conduit.empty() && status == TC_OK &&
-            (self->created_conduit_ || self->original_count_ > 0)) {
-            net::Call call = self->created_conduit_ ? helix::delete_conduit_call(conduit)
-                                                    : helix::update_conduit_call(conduit, self->original_count_);
-            self->submit(std::move(call), [self](net::CallResult &&) { self->finish_stop(); });
-            return;
-        }
-        self->finish_stop();
     });
+    if (!any_socket_open()) after_sockets_closed();
+}
+
+bool Runner::any_socket_open() const {
+    for (const auto &s : shards_) {
+        if (s->socket || s->retiring || s->next) return true;
+    }
+    return false;
+}
+
+void Runner::after_sockets_closed() {
+    if (stop_sockets_done_ || torn_down_) return;
+    stop_sockets_done_ = true;
+    if (stop_timer_ != 0) manager_.engine().loop().cancel_timer(stop_timer_);
+    stop_timer_ = 0;
+    for (auto &s : shards_) {  // a server that never echoed is cut off
+        if (s->socket) s->socket->close(1000, "");
+        if (s->retiring) s->retiring->close(1000, "");
+        s->socket.reset();
+        s->retiring.reset();
+    }
+    auto self = shared_from_this();
+    const std::string conduit = conduit_id();
+    if (config_.shrink_on_stop && !conduit.empty() && stop_status_ == TC_OK &&
+        (created_conduit_ || original_count_ > 0)) {
+        net::Call call = created_conduit_ ? helix::delete_conduit_call(conduit)
+                                          : helix::update_conduit_call(conduit, original_count_);
+        submit(std::move(call), [self](net::CallResult &&) { self->finish_stop(); });
+        return;
+    }
+    finish_stop();
 }
 
 // ---- loop thread ----
@@ -491,6 +527,7 @@ void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
 void Runner::on_ws_end(Shard &s, uint64_t serial, const net::WsEnd &end) {
     if (s.retiring && serial == s.retiring_serial) {
         drop_retiring(s, 1000);  // the hand-over's old socket: nothing depends on it
+        if (stopping_ && !torn_down_ && !any_socket_open()) after_sockets_closed();
         return;
     }
     if (s.next && serial == s.next_serial) {
@@ -501,6 +538,7 @@ void Runner::on_ws_end(Shard &s, uint64_t serial, const net::WsEnd &end) {
     }
     if (!s.socket || serial != s.socket_serial) return;
     s.socket.reset();
+    if (stopping_ && !torn_down_ && !any_socket_open()) after_sockets_closed();
     if (stopping_ || torn_down_ || end.why == net::WsEnd::Why::Canceled) return;
     if (s.next) {
         // The old socket went first: the hand-over socket becomes current.
@@ -896,7 +934,8 @@ void Runner::teardown() {
     stopping_ = true;
     net::IoLoop &loop = manager_.engine().loop();
     if (list_timer_ != 0) loop.cancel_timer(list_timer_);
-    list_timer_ = 0;
+    if (stop_timer_ != 0) loop.cancel_timer(stop_timer_);
+    list_timer_ = stop_timer_ = 0;
     for (auto &s : shards_) {
         if (s->socket) s->socket->close(1000, "");
         if (s->next) s->next->close(1000, "");

@@ -126,6 +126,9 @@ private:
     void schedule_list();
     void publish(Shard &s);
     void check_ready();
+    void begin_stop(tc_status status);
+    bool any_socket_open() const;
+    void after_sockets_closed();
     void finish_stop();
     void teardown();
     Shard *find(const std::string &id);
@@ -158,6 +161,8 @@ private:
     bool ready_sent_ = false;
     tc_status stop_status_ = TC_OK;
     uint64_t list_timer_ = 0;
+    uint64_t stop_timer_ = 0;
+    bool stop_sockets_done_ = false;
     std::vector<uint64_t> jobs_;
     util::Jitter jitter_;  // seeded from the manager's random_seed (reproducible tests)
 

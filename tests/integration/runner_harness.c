@@ -139,14 +139,27 @@ static void on_batch(tc_status status, const tc_subscription_batch *b, void *use
     }
 }
 
-void rh_subscribe(rh *h) {
-    tc_subscription_spec spec = {"stream.online", "1", "{\"broadcaster_user_id\":\"1337\"}"};
+void rh_subscribe(rh *h) { rh_subscribe_to(h, "1337", h->sub_id, sizeof h->sub_id); }
+
+void rh_subscribe_to(rh *h, const char *broadcaster, char *id_out, size_t id_len) {
+    char condition[96];
+    snprintf(condition, sizeof condition, "{\"broadcaster_user_id\":\"%s\"}", broadcaster);
+    tc_subscription_spec spec = {"stream.online", "1", condition};
     one_sub sub = {TC_ERROR, ""};
     tc_op_id id = 0;
     assert_int_equal(tc_subscriptions_create(&id, h->c, h->conduit, &spec, 1, NULL, on_batch, &sub), TC_OK);
     assert_int_equal(tc_conduits_await(h->c, id, 10000), TC_OK);
     assert_int_equal(sub.status, TC_OK);
-    snprintf(h->sub_id, sizeof h->sub_id, "%s", sub.id);
+    snprintf(id_out, id_len, "%s", sub.id);
+}
+
+int rh_route(const char *key, int shard_count) {
+    uint64_t hash = 14695981039346656037ull;
+    for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; ++p) {
+        hash ^= *p;
+        hash *= 1099511628211ull;
+    }
+    return (int)(hash % (uint64_t)shard_count);
 }
 
 /* ---- waiting ---- */

@@ -57,6 +57,10 @@ tc_runner_options rh_options(rh *h);
 void rh_start(rh *h, const tc_runner_options *o);
 /* Creates a stream.online subscription on h->conduit (sub_id). */
 void rh_subscribe(rh *h);
+/* The same for another broadcaster id, its id into id_out. */
+void rh_subscribe_to(rh *h, const char *broadcaster, char *id_out, size_t id_len);
+/* The shard the mock routes a key to (FNV-1a-64 mod shard_count). */
+int rh_route(const char *key, int shard_count);
 
 /* Polls until cond(h, arg) or fails the test after timeout_ms naming `what`. */
 typedef int (*rh_cond)(rh *h, const void *arg);
