@@ -525,6 +525,9 @@ void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
 }
 
 void Runner::on_ws_end(Shard &s, uint64_t serial, const net::WsEnd &end) {
+    // The last socket of a stop finishes the runner (teardown drops self_):
+    // stay alive until this handler returns.
+    std::shared_ptr<Runner> keep = shared_from_this();
     if (s.retiring && serial == s.retiring_serial) {
         drop_retiring(s, 1000);  // the hand-over's old socket: nothing depends on it
         if (stopping_ && !torn_down_ && !any_socket_open()) after_sockets_closed();
