@@ -187,7 +187,7 @@ void WebSocket::flush() {
     }
     if (!have_end_) return;
     WsEnd end = pending_end_;
-    if (end.why == WsEnd::Why::Closed && easy_ != nullptr) {
+    if (end.why == WsEnd::Why::Closed && easy_ != nullptr && !close_sent_) {
         // Answer the server's Close (echoing its code) before letting go.
         send_close(end.close_code != 0 ? end.close_code : 1000, "");
     } else {
@@ -205,6 +205,20 @@ void WebSocket::finish(WsEnd end) {
 void WebSocket::close(int code, const std::string &reason) {
     send_close(code, reason);
     ended_ = true;
+}
+
+void WebSocket::close_gracefully(int code) {
+    if (easy_ == nullptr || ended_ || close_sent_ || have_end_) return;
+    std::string payload;
+    payload.push_back(static_cast<char>((code >> 8) & 0xff));
+    payload.push_back(static_cast<char>(code & 0xff));
+    size_t sent = 0;
+    if (curl_ws_send(easy_, payload.data(), payload.size(), &sent, 0, CURLWS_CLOSE) != CURLE_OK) {
+        release_easy();
+        ended_ = true;
+        return;
+    }
+    close_sent_ = true;
 }
 
 void WebSocket::send_close(int code, const std::string &reason) {

@@ -59,6 +59,10 @@ public:
     // Sends a Close frame with `code` (best effort) and ends the connection;
     // on_end does not run. Idempotent.
     void close(int code, const std::string &reason);
+    // Sends a Close frame and keeps reading: messages the server sent before
+    // its Close echo are still handed over, then on_end runs (Closed). For a
+    // socket that is being replaced without losing what it carries.
+    void close_gracefully(int code);
     bool open_now() const { return easy_ != nullptr; }
     uint64_t messages() const { return messages_; }
 
@@ -86,6 +90,7 @@ private:
     IoLoop::TimerId flush_timer_ = 0;
     uint64_t messages_ = 0;
     bool ended_ = false;
+    bool close_sent_ = false;  // our Close went out: the server's is the echo
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

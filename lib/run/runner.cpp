@@ -16,6 +16,8 @@ namespace tc::run {
 namespace {
 
 constexpr int kMaxAssignAttempts = 4;  // then the socket is replaced
+constexpr int64_t kRetireGraceMs = 2000;
+constexpr int64_t kStopGraceMs = 1000;  // stop waits this long for the servers' Close echoes  // a hand-over's old socket waits this long for the Close echo
 
 std::string random_secret() {
     unsigned char bytes[24];
@@ -59,6 +61,13 @@ struct Runner::Shard {
     uint64_t socket_serial = 0;
     std::unique_ptr<net::WebSocket> next;  // hand-over target, until its welcome
     uint64_t next_serial = 0;
+    // After a hand-over to a NEW session: the old socket keeps delivering
+    // until the new session is assigned (else the shard would be disabled
+    // in between and events dropped).
+    std::unique_ptr<net::WebSocket> retiring;
+    uint64_t retiring_serial = 0;
+    std::string retiring_session;
+    uint64_t retiring_timer = 0;
     std::string session_id;        // of the current socket's welcome
     std::string assigned_session;  // last session Twitch accepted
     int keepalive_s = -1;
@@ -71,7 +80,10 @@ struct Runner::Shard {
     bool assigning = false;
     uint64_t assign_serial = 0;
     bool ever_enabled = false;
+    ShardSnapshot published;  // what the shard callback last saw
+    bool published_once = false;
     // Webhook
+    bool challenge_passed = false;  // the current assignment's challenge came through the listener
     std::string route_key;
     std::string secret;
 };
@@ -80,7 +92,11 @@ namespace {
 void listener_trampoline(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata);
 }
 
-Runner::Runner(core::Manager &manager, RunnerConfig config) : manager_(manager), config_(std::move(config)) {}
+Runner::Runner(core::Manager &manager, RunnerConfig config)
+    : manager_(manager), config_(std::move(config)),
+      // Not the manager's own sequence, but derived from its seed: a fixed
+      // random_seed gives reproducible backoffs (0 = from the CSPRNG).
+      jitter_(manager.config().random_seed == 0 ? 0 : manager.config().random_seed ^ 0x52554e4e4552ull) {}
 
 Runner::~Runner() {
     std::lock_guard<std::mutex> lock(link_->mu);
@@ -138,6 +154,7 @@ std::shared_ptr<Runner> Runner::start(core::Manager &manager, RunnerConfig confi
         r->listener_.reset();
         return nullptr;
     }
+    r->self_ = r;
     manager.engine().loop().post([r] { r->begin(); });
     *status = TC_OK;
     return r;
@@ -174,31 +191,69 @@ void Runner::stop(tc_status status) {
     std::lock_guard<std::mutex> lock(link_->mu);
     if (!link_->manager_alive) return;
     auto self = shared_from_this();
-    manager_.engine().loop().post([self, status] {
-        if (self->stopping_ || self->torn_down_) return;
-        self->stopping_ = true;
-        self->stop_status_ = status;
-        for (auto &s : self->shards_) {
-            if (s->socket) s->socket->close(1000, "");
-            if (s->next) s->next->close(1000, "");
-            s->socket.reset();
-            s->next.reset();
-            if (s->watchdog != 0) self->manager_.engine().loop().cancel_timer(s->watchdog);
-            if (s->retry_timer != 0) self->manager_.engine().loop().cancel_timer(s->retry_timer);
-            s->watchdog = s->retry_timer = 0;
-            s->snap.state = TC_RUNNER_SHARD_STOPPED;
-            self->publish(*s);
+    manager_.engine().loop().post([self, status] { self->begin_stop(status); });
+}
+
+// Stopping: every socket gets a Close frame (1000) and the runner waits for
+// the server's echo (a clean close, not a drop), at most kStopGraceMs; then
+// the conduit is shrunk if asked and done_cb runs.
+void Runner::begin_stop(tc_status status) {
+    if (stopping_ || torn_down_) return;
+    stopping_ = true;
+    stop_status_ = status;
+    net::IoLoop &loop = manager_.engine().loop();
+    if (list_timer_ != 0) loop.cancel_timer(list_timer_);
+    list_timer_ = 0;
+    for (auto &s : shards_) {
+        if (s->next) s->next->close(1000, "");
+        s->next.reset();
+        if (s->socket) s->socket->close_gracefully(1000);
+        if (s->retiring) s->retiring->close_gracefully(1000);
+        if (s->watchdog != 0) loop.cancel_timer(s->watchdog);
+        if (s->retry_timer != 0) loop.cancel_timer(s->retry_timer);
+        if (s->retiring_timer != 0) loop.cancel_timer(s->retiring_timer);
+        s->watchdog = s->retry_timer = s->retiring_timer = 0;
+        s->snap.state = TC_RUNNER_SHARD_STOPPED;
+        publish(*s);
+    }
+    std::weak_ptr<Runner> weak = shared_from_this();
+    stop_timer_ = loop.add_timer(kStopGraceMs, [weak] {
+        if (auto self = weak.lock()) {
+            self->stop_timer_ = 0;
+            self->after_sockets_closed();
         }
-        const std::string conduit = self->conduit_id();
-        if (self->config_.shrink_on_stop && !conduit.empty() && status == TC_OK &&
-            (self->created_conduit_ || self->original_count_ > 0)) {
-            net::Call call = self->created_conduit_ ? helix::delete_conduit_call(conduit)
-                                                    : helix::update_conduit_call(conduit, self->original_count_);
-            self->submit(std::move(call), [self](net::CallResult &&) { self->finish_stop(); });
-            return;
-        }
-        self->finish_stop();
     });
+    if (!any_socket_open()) after_sockets_closed();
+}
+
+bool Runner::any_socket_open() const {
+    for (const auto &s : shards_) {
+        if (s->socket || s->retiring || s->next) return true;
+    }
+    return false;
+}
+
+void Runner::after_sockets_closed() {
+    if (stop_sockets_done_ || torn_down_) return;
+    stop_sockets_done_ = true;
+    if (stop_timer_ != 0) manager_.engine().loop().cancel_timer(stop_timer_);
+    stop_timer_ = 0;
+    for (auto &s : shards_) {  // a server that never echoed is cut off
+        if (s->socket) s->socket->close(1000, "");
+        if (s->retiring) s->retiring->close(1000, "");
+        s->socket.reset();
+        s->retiring.reset();
+    }
+    auto self = shared_from_this();
+    const std::string conduit = conduit_id();
+    if (config_.shrink_on_stop && !conduit.empty() && stop_status_ == TC_OK &&
+        (created_conduit_ || original_count_ > 0)) {
+        net::Call call = created_conduit_ ? helix::delete_conduit_call(conduit)
+                                          : helix::update_conduit_call(conduit, original_count_);
+        submit(std::move(call), [self](net::CallResult &&) { self->finish_stop(); });
+        return;
+    }
+    finish_stop();
 }
 
 // ---- loop thread ----
@@ -391,12 +446,17 @@ void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
     if (stopping_ || torn_down_) return;
     const bool current = s.socket && serial == s.socket_serial;
     const bool handover = s.next && serial == s.next_serial;
-    if (!current && !handover) return;
+    const bool retiring = s.retiring && serial == s.retiring_serial;
+    if (!current && !handover && !retiring) return;
     events::WsMessage msg;
     std::string why;
     if (!events::decode_ws_message(text, &msg, &why)) {
         count(TC_RUNNER_STAT_PROTOCOL_ERRORS);
         manager_.logger().log(TC_LOG_WARN, "runner: shard %s: %s", s.spec.id.c_str(), why.c_str());
+        if (retiring) {
+            drop_retiring(s, 1002);
+            return;
+        }
         if (handover) {
             s.next->close(1002, "");
             s.next.reset();
@@ -405,6 +465,14 @@ void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
         s.socket->close(1002, "");
         s.socket.reset();
         lose(s, "websocket_disconnected", why, true);
+        return;
+    }
+    if (retiring) {
+        // The old socket of a hand-over: only its events still count.
+        if (msg.type == events::WsMessageType::Notification || msg.type == events::WsMessageType::Revocation) {
+            msg.event.session_id = s.retiring_session;
+            deliver_event(s, std::move(msg.event));
+        }
         return;
     }
     if (current) {
@@ -417,11 +485,19 @@ void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
     case events::WsMessageType::Welcome: {
         count(TC_RUNNER_STAT_WS_WELCOMES);
         if (handover) {
-            // The new socket took over: close the old one, keep the new.
-            if (s.socket) s.socket->close(1000, "");
+            // The new socket took over. With the same session the old one
+            // is closed now; with a new session it keeps delivering until
+            // the new session is assigned (retire_old_socket).
+            if (s.socket) {
+                drop_retiring(s, 1000);
+                s.retiring = std::move(s.socket);
+                s.retiring_serial = s.socket_serial;
+                s.retiring_session = s.session_id;
+            }
             s.socket = std::move(s.next);
             s.socket_serial = serial;
             count(TC_RUNNER_STAT_HANDOVERS);
+            if (msg.session.id == s.assigned_session) retire_old_socket(s);
         }
         s.session_id = msg.session.id;
         s.keepalive_s = msg.session.keepalive_timeout_s;
@@ -449,6 +525,14 @@ void Runner::on_ws_message(Shard &s, uint64_t serial, std::string &&text) {
 }
 
 void Runner::on_ws_end(Shard &s, uint64_t serial, const net::WsEnd &end) {
+    // The last socket of a stop finishes the runner (teardown drops self_):
+    // stay alive until this handler returns.
+    std::shared_ptr<Runner> keep = shared_from_this();
+    if (s.retiring && serial == s.retiring_serial) {
+        drop_retiring(s, 1000);  // the hand-over's old socket: nothing depends on it
+        if (stopping_ && !torn_down_ && !any_socket_open()) after_sockets_closed();
+        return;
+    }
     if (s.next && serial == s.next_serial) {
         manager_.logger().log(TC_LOG_WARN, "runner: shard %s: hand-over socket failed: %s", s.spec.id.c_str(),
                               end.detail.c_str());
@@ -457,6 +541,7 @@ void Runner::on_ws_end(Shard &s, uint64_t serial, const net::WsEnd &end) {
     }
     if (!s.socket || serial != s.socket_serial) return;
     s.socket.reset();
+    if (stopping_ && !torn_down_ && !any_socket_open()) after_sockets_closed();
     if (stopping_ || torn_down_ || end.why == net::WsEnd::Why::Canceled) return;
     if (s.next) {
         // The old socket went first: the hand-over socket becomes current.
@@ -482,6 +567,7 @@ void Runner::lose(Shard &s, const std::string &status, const std::string &why, b
     manager_.logger().log(TC_LOG_INFO, "runner: shard %s lost: %s", s.spec.id.c_str(), why.c_str());
     if (s.watchdog != 0) manager_.engine().loop().cancel_timer(s.watchdog);
     s.watchdog = 0;
+    retire_old_socket(s);
     s.assigning = false;
     ++s.assign_serial;  // an update in flight no longer counts
     s.snap.state = TC_RUNNER_SHARD_LOST;
@@ -514,6 +600,7 @@ void Runner::schedule_reconnect(Shard &s, bool backoff) {
 
 void Runner::assign(Shard &s) {
     s.assigning = true;
+    s.challenge_passed = false;
     const uint64_t serial = ++s.assign_serial;
     s.snap.state = TC_RUNNER_SHARD_ASSIGNING;
     publish(s);
@@ -584,11 +671,53 @@ void Runner::on_assigned(Shard &s, uint64_t serial, net::CallResult &&r) {
         s.snap.assign_latency_ms =
             static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(util::now() - s.welcome_at).count()) /
             1000.0;
+        retire_old_socket(s);
+        mark_enabled(s);
+        return;
     }
+    // A webhook shard is enabled once Twitch says so: its challenge came
+    // through our listener (maybe before this answer), or a listing shows it.
+    if (s.snap.status == "enabled" || s.challenge_passed) {
+        mark_enabled(s);
+        return;
+    }
+    publish(s);  // still assigning: verification pending
+}
+
+void Runner::mark_enabled(Shard &s) {
+    if (s.spec.transport == TC_TRANSPORT_WEBHOOK) s.snap.status = "enabled";
     s.snap.state = TC_RUNNER_SHARD_ENABLED;
     s.ever_enabled = true;
     publish(s);
     check_ready();
+}
+
+// Twitch no longer routes to the old socket: close it gracefully, so what it
+// already carries (unread frames) is still delivered before the server's
+// Close echo; a server that never echoes is cut off after a while.
+void Runner::retire_old_socket(Shard &s) {
+    if (!s.retiring || s.retiring_timer != 0) return;
+    s.retiring->close_gracefully(1000);
+    Shard *sp = &s;
+    const uint64_t serial = s.retiring_serial;
+    s.retiring_timer = manager_.engine().loop().add_timer(kRetireGraceMs, [sp, serial] {
+        sp->retiring_timer = 0;
+        if (sp->retiring && sp->retiring_serial == serial) sp->retiring.reset();
+    });
+}
+
+void Runner::drop_retiring(Shard &s, int code) {
+    if (s.retiring) s.retiring->close(code, "");
+    s.retiring.reset();
+    if (s.retiring_timer != 0) manager_.engine().loop().cancel_timer(s.retiring_timer);
+    s.retiring_timer = 0;
+}
+
+void Runner::on_challenge_passed(const std::string &shard_id) {
+    Shard *s = find(shard_id);
+    if (s == nullptr || stopping_ || torn_down_ || s->spec.transport != TC_TRANSPORT_WEBHOOK) return;
+    s->challenge_passed = true;
+    if (!s->assigning && s->snap.state == TC_RUNNER_SHARD_ASSIGNING) mark_enabled(*s);
 }
 
 void Runner::deliver_event(Shard &s, events::Message &&m) {
@@ -657,7 +786,16 @@ void Runner::on_listener_event(tc_status status, const char *route_key, const tc
         count(TC_RUNNER_STAT_DUPLICATES);
         return;
     }
-    if (tc_webhook_message_kind(msg) == TC_WEBHOOK_VERIFICATION) return;  // answered by the listener
+    if (tc_webhook_message_kind(msg) == TC_WEBHOOK_VERIFICATION) {
+        // Answered by the listener: the shard's assignment is verified.
+        if (status != TC_OK) return;
+        std::lock_guard<std::mutex> lock(link_->mu);
+        if (link_->manager_alive) {
+            auto self = shared_from_this();
+            manager_.engine().loop().post([self, shard_id] { self->on_challenge_passed(shard_id); });
+        }
+        return;
+    }
     count(TC_RUNNER_STAT_EVENTS);
     const std::string shard_status = tc_webhook_message_shard_status(msg);
     if (status == TC_OK && !shard_status.empty() && conduit_id() == tc_webhook_message_conduit_id(msg)) {
@@ -701,12 +839,18 @@ void Runner::list_shards(const std::string &after) {
             view.callback = listed.transport.callback.value_or("");
             OwnedShard ours;
             ours.transport = s->spec.transport;
-            ours.settled = s->snap.state == TC_RUNNER_SHARD_ENABLED && !s->assigning && !s->next;
+            // A webhook shard waiting for its challenge is settled too: the
+            // listing decides between enabled, still pending and failed.
+            ours.settled = !s->assigning && !s->next &&
+                           (s->snap.state == TC_RUNNER_SHARD_ENABLED ||
+                            (s->spec.transport == TC_TRANSPORT_WEBHOOK && s->snap.state == TC_RUNNER_SHARD_ASSIGNING));
             ours.session_id = s->assigned_session;
             ours.callback = s->snap.callback;
             const Repair repair = needs_repair(view, ours);
             if (repair == Repair::None) {
-                if (ours.settled && s->snap.status != listed.status) {
+                if (ours.settled && s->snap.state == TC_RUNNER_SHARD_ASSIGNING && listed.status == "enabled") {
+                    mark_enabled(*s);
+                } else if (ours.settled && s->snap.status != listed.status) {
                     s->snap.status = listed.status;
                     publish(*s);
                 }
@@ -744,6 +888,16 @@ void Runner::publish(Shard &s) {
         std::lock_guard<std::mutex> lock(mu_);
         if (s.index < snapshots_.size()) snapshots_[s.index] = s.snap;
     }
+    // The callback is for changes a user acts on: state, Twitch's status,
+    // session or callback. A retry's new error text alone is only in the
+    // snapshot (tc_runner_shard_get).
+    const ShardSnapshot &last = s.published;
+    if (s.published_once && last.state == s.snap.state && last.status == s.snap.status &&
+        last.session_id == s.snap.session_id && last.callback == s.snap.callback) {
+        return;
+    }
+    s.published = s.snap;
+    s.published_once = true;
     if (!config_.on_shard) return;
     auto cb = config_.on_shard;
     auto snap = std::make_shared<ShardSnapshot>(s.snap);
@@ -777,19 +931,25 @@ void Runner::finish_stop() {
 
 void Runner::teardown() {
     if (torn_down_) return;
+    // Every caller holds its own reference: this is released at the end.
+    std::shared_ptr<Runner> keep = std::move(self_);
     torn_down_ = true;
     stopping_ = true;
     net::IoLoop &loop = manager_.engine().loop();
     if (list_timer_ != 0) loop.cancel_timer(list_timer_);
-    list_timer_ = 0;
+    if (stop_timer_ != 0) loop.cancel_timer(stop_timer_);
+    list_timer_ = stop_timer_ = 0;
     for (auto &s : shards_) {
         if (s->socket) s->socket->close(1000, "");
         if (s->next) s->next->close(1000, "");
+        if (s->retiring) s->retiring->close(1000, "");
         s->socket.reset();
         s->next.reset();
+        s->retiring.reset();
         if (s->watchdog != 0) loop.cancel_timer(s->watchdog);
         if (s->retry_timer != 0) loop.cancel_timer(s->retry_timer);
-        s->watchdog = s->retry_timer = 0;
+        if (s->retiring_timer != 0) loop.cancel_timer(s->retiring_timer);
+        s->watchdog = s->retry_timer = s->retiring_timer = 0;
     }
     std::vector<uint64_t> jobs;
     jobs.swap(jobs_);

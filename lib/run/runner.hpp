@@ -111,6 +111,10 @@ private:
     void connect(Shard &s, const std::string &url, bool handover);
     void on_ws_message(Shard &s, uint64_t socket_serial, std::string &&text);
     void on_ws_end(Shard &s, uint64_t socket_serial, const net::WsEnd &end);
+    void retire_old_socket(Shard &s);
+    void drop_retiring(Shard &s, int code);
+    void on_challenge_passed(const std::string &shard_id);
+    void mark_enabled(Shard &s);
     void arm_watchdog(Shard &s, int64_t deadline_ms);
     void lose(Shard &s, const std::string &status, const std::string &why, bool backoff);
     void schedule_reconnect(Shard &s, bool backoff);
@@ -122,6 +126,9 @@ private:
     void schedule_list();
     void publish(Shard &s);
     void check_ready();
+    void begin_stop(tc_status status);
+    bool any_socket_open() const;
+    void after_sockets_closed();
     void finish_stop();
     void teardown();
     Shard *find(const std::string &id);
@@ -131,6 +138,9 @@ private:
 
     core::Manager &manager_;
     RunnerConfig config_;
+    // The runner keeps itself alive until it has stopped (teardown), so
+    // freeing the handle never cuts a stop (or its shrink) short.
+    std::shared_ptr<Runner> self_;
     std::shared_ptr<Shared> shared_;
     tc_op_id op_ = 0;
     struct Link {
@@ -151,8 +161,10 @@ private:
     bool ready_sent_ = false;
     tc_status stop_status_ = TC_OK;
     uint64_t list_timer_ = 0;
+    uint64_t stop_timer_ = 0;
+    bool stop_sockets_done_ = false;
     std::vector<uint64_t> jobs_;
-    util::Jitter jitter_{0};
+    util::Jitter jitter_;  // seeded from the manager's random_seed (reproducible tests)
 
     mutable std::mutex mu_;  // guards what the user thread reads
     std::string conduit_id_;
