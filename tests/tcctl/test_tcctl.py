@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -789,17 +790,45 @@ def demo_tests():
     rc, out, err = run("demo", creds=False)
     steps = [line for line in out.splitlines() if line.startswith("== ")]
     wanted = ["app access token", "create a conduit", "start the embedded webhook listener", "assign webhook shards",
-              "subscriptions", "signed events", "tampered", "resend", "flaky", "revoked", "delete the conduit", "summary"]
+              "subscriptions", "signed events", "tampered", "resend", "flaky", "revoked",
+              "tc_runner runs a mixed conduit", "both transports", "dropped WebSocket is re-associated",
+              "hand-over (session_reconnect)", "stop the runner", "delete the conduit", "summary"]
     missing = [w for w in wanted if not any(w in s for s in steps)]
     check(rc == 0 and not missing and "FAIL" not in out and "every step passed" in out,
           "tcctl demo exits 0 with every step (%d step lines)" % len(steps), diag(rc, out, err) + "\nmissing %r" % missing)
+    # step 4 reads in order: the challenges (verification lines) before the verdicts
+    lines = out.splitlines()
+    first_verification = next((i for i, x in enumerate(lines) if "<- verification" in x), -1)
+    assigned = next((i for i, x in enumerate(lines) if "both shards assigned" in x), -1)
+    check(0 <= first_verification < assigned, "demo step 4: the verification lines come before 'both shards assigned'",
+          "\n".join(lines[:30]))
+    # the summary says what the mock's count is made of
+    counters = dict((m.group(1).strip(), int(m.group(2))) for m in
+                    (re.match(r"^(.*?)\s{2,}(\d+)$", x) for x in lines) if m)
+    check(counters.get("messages the mock sent to the listener (2xx)") == 8 and counters.get("= new events") == 6
+          and counters.get("+ resends of an event already sent") == 1 and counters.get("+ revocations") == 1
+          and counters.get("events dispatched by the listener (verified, each once)") == 6,
+          "demo summary: the mock's 8 messages = 6 events + 1 resend + 1 revocation; 6 dispatched", counters)
+    ws_lines = [x for x in lines if "over WebSocket, shard" in x]
+    check(any("shard 2 lost" in x for x in lines) and len(ws_lines) >= 5 and
+          counters.get("runner: demo events over webhook") == 2 and counters.get("runner: demo events over WebSocket") == 5
+          and counters.get("runner: session_reconnect hand-overs", 0) >= 1,
+          "demo: the runner's events over both transports, the drop and the hand-over are shown", counters)
     rc, out, err = run("--json", "demo", "--subs", "20", creds=False)
     doc = parse_json(out)
+    # subscriptions: 20 asked for, 4 on the runner's conduit, and the runner's conduit.shard.disabled one
     ok = rc == 0 and doc is not None and doc.get("ok") is True and len(doc["steps"]) >= 10 and \
         all(s["ok"] and s["checks"] for s in doc["steps"]) and doc["summary"]["events_received"] == 6 and \
         doc["summary"]["events_rejected"] == 1 and doc["summary"]["duplicates"] == 1 and \
-        doc["summary"]["subscriptions_created"] == 20 and doc["summary"]["retries"] == 2
+        doc["summary"]["subscriptions_created"] == 20 + 4 + 1 and doc["summary"]["retries"] == 2 and \
+        doc["summary"]["events_sent"] == 8 and \
+        doc["summary"]["events_sent_breakdown"] == {"new_events": 6, "resends": 1, "revocations": 1} and \
+        doc["summary"]["runner"]["events_webhook"] == 2 and doc["summary"]["runner"]["events_websocket"] == 5 and \
+        doc["summary"]["runner"]["reconnects"] >= 1 and doc["summary"]["runner"]["handovers"] >= 1
     check(ok, "tcctl --json demo: one document, every step ok, the counts right", diag(rc, out, err))
+    titles = [s["title"] for s in doc["steps"]] if ok else []
+    check(ok and any("mixed conduit" in t for t in titles) and any("re-associated" in t for t in titles)
+          and any("hand-over" in t for t in titles), "tcctl --json demo: the runner's steps are in the document", titles)
 
 
 # ---- tcctl shards run: WebSocket shards against tc-mock's EventSub WebSocket server ----
