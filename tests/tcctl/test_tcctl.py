@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end tests of tcctl against its own embedded mock (`tcctl mock`).
 
-usage: test_tcctl.py PATH/TO/tcctl
+usage: test_tcctl.py PATH/TO/tcctl PATH/TO/tc-mock
+(tc-mock makes a test CA, and serves EventSub WebSocket with short timers for
+the `shards run` tests)
 
 Prints a TAP stream and a final "# N passed, M failed" line; exits 1 on any
 failure. python3 standard library only; no sleeps used for synchronisation
