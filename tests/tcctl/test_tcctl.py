@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end tests of tcctl against its own embedded mock (`tcctl mock`).
 
-usage: test_tcctl.py PATH/TO/tcctl
+usage: test_tcctl.py PATH/TO/tcctl PATH/TO/tc-mock
+(tc-mock makes a test CA, and serves EventSub WebSocket with short timers for
+the `shards run` tests)
 
 Prints a TAP stream and a final "# N passed, M failed" line; exits 1 on any
 failure. python3 standard library only; no sleeps used for synchronisation
@@ -11,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -52,9 +55,11 @@ def clean_env():
 
 
 class Mock:
-    def __init__(self):
-        self.proc = subprocess.Popen([TCCTL, "mock", "--port", "0", "--page-size", "3"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
+    def __init__(self, argv=None):
+        """argv: the server to start (default `tcctl mock --port 0 --page-size 3`); its first stdout
+        line must be "tc-mock listening on URL"."""
+        argv = argv or [TCCTL, "mock", "--port", "0", "--page-size", "3"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
         self.first_line = self._read_line(deadline=time.monotonic() + 20)
         self.url = None
         prefix = "tc-mock listening on "
@@ -96,13 +101,15 @@ class Mock:
 mock = None
 
 
-def run(*args, creds=True, env_creds=False, env=None, stdin=None):
+def run(*args, creds=True, env_creds=False, env=None, stdin=None, server=None):
     """Runs tcctl; returns (rc, stdout, stderr). creds: pass the mock's
-    credentials as flags; env_creds: through the environment instead."""
+    credentials as flags; env_creds: through the environment instead.
+    server: the Mock to talk to (default: the global one)."""
     argv = [TCCTL]
     e = clean_env()
-    if mock is not None and mock.url:
-        argv += ["--api-base", mock.url + "/helix", "--auth-base", mock.url + "/oauth2"]
+    server = server or mock
+    if server is not None and server.url:
+        argv += ["--api-base", server.url + "/helix", "--auth-base", server.url + "/oauth2"]
     if creds and not env_creds:
         argv += ["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]
     if env_creds:
@@ -142,6 +149,13 @@ def main():
         rc, out, err = run(cmd, "--help", creds=False)
         check(rc == 0 and ("usage: tcctl " + cmd) in out and "examples:" in out, "%s --help with examples" % cmd,
               diag(rc, out, err))
+    rc, out, err = run("shards", "--help", creds=False)
+    check(rc == 0 and "shards run CONDUIT_ID [SHARD...]" in out and "--count" in out and "--keepalive-s" in out
+          and '"kind":"shard"' in out and "ws://127.0.0.1:8080/ws shards run" in out,
+          "shards --help documents run, its JSON lines and an example against the mock", diag(rc, out, err))
+    rc, out, err = run("--help", creds=False)
+    check(rc == 0 and "--ws-url URL" in out and "TWITCH_EVENTSUB_WS_URL" in out, "--help documents --ws-url",
+          diag(rc, out, err))
     rc, out, err = run("--help", "subs", creds=False)
     check(rc == 0 and "usage: tcctl subs" in out, "--help before the command shows that command's help")
 
@@ -180,11 +194,22 @@ def main():
         (["listen", "--secret", "short"], "listen with a too short secret"),
         (["listen", "--secret", WEBHOOK_SECRET, "extra"], "listen with a positional argument"),
         (["listen", "--nope"], "listen with an unknown flag"),
+        (["shards", "run"], "shards run without a conduit"),
+        (["shards", "run", "c", "x1"], "shards run with a shard id that is not a number"),
+        (["shards", "run", "c", "-1"], "shards run with a negative shard id"),
+        (["shards", "run", "c", "0", "1", "0"], "shards run with a shard given twice"),
+        (["shards", "run", "c", "--count", "0"], "shards run --count 0"),
+        (["shards", "run", "c", "--timeout-s", "soon"], "shards run --timeout-s soon"),
+        (["shards", "run", "c", "--keepalive-s", "5"], "shards run --keepalive-s below Twitch's 10"),
+        (["shards", "run", "c", "--webhook", "https://example.com/cb"], "shards run with a flag of assign"),
+        (["--ws-url", "https://example.com/ws", "shards", "run", "c"], "shards run with a --ws-url not ws(s)://"),
+        (["shards", "run", "c"], "shards run with TWITCH_EVENTSUB_WS_URL not ws(s)://"),
         (["demo", "--nope"], "demo with an unknown flag"),
         (["demo", "--subs", "3"], "demo with too few subscriptions"),
     ]
     for args, desc in usage_cases:
-        rc, out, err = run(*args)
+        rc, out, err = run(*args, env={"TWITCH_EVENTSUB_WS_URL": "tcp://127.0.0.1:1/ws"} if "TWITCH_EVENTSUB" in desc
+                           else None)
         check(rc == 2 and "tcctl" in err, "usage error exits 2: " + desc, diag(rc, out, err))
 
     rc, out, err = run("subs", "list", "--secret=" + WEBHOOK_SECRET)
@@ -420,6 +445,7 @@ def main():
     listen_tls_tests()
     tty_tests()
     demo_tests()
+    shards_run_tests()
 
     # ---- no colours or progress escapes when not on a terminal ----
     check(all("\033[" not in o and "\033[" not in e for _, o, e in all_outputs),
@@ -766,17 +792,468 @@ def demo_tests():
     rc, out, err = run("demo", creds=False)
     steps = [line for line in out.splitlines() if line.startswith("== ")]
     wanted = ["app access token", "create a conduit", "start the embedded webhook listener", "assign webhook shards",
-              "subscriptions", "signed events", "tampered", "resend", "flaky", "revoked", "delete the conduit", "summary"]
+              "subscriptions", "signed events", "tampered", "resend", "flaky", "revoked",
+              "tc_runner runs a mixed conduit", "both transports", "dropped WebSocket is re-associated",
+              "hand-over (session_reconnect)", "stop the runner", "delete the conduit", "summary"]
     missing = [w for w in wanted if not any(w in s for s in steps)]
     check(rc == 0 and not missing and "FAIL" not in out and "every step passed" in out,
           "tcctl demo exits 0 with every step (%d step lines)" % len(steps), diag(rc, out, err) + "\nmissing %r" % missing)
+    # step 4 reads in order: the challenges (verification lines) before the verdicts
+    lines = out.splitlines()
+    first_verification = next((i for i, x in enumerate(lines) if "<- verification" in x), -1)
+    assigned = next((i for i, x in enumerate(lines) if "both shards assigned" in x), -1)
+    check(0 <= first_verification < assigned, "demo step 4: the verification lines come before 'both shards assigned'",
+          "\n".join(lines[:30]))
+    # the summary says what the mock's count is made of
+    counters = dict((m.group(1).strip(), int(m.group(2))) for m in
+                    (re.match(r"^(.*?)\s{2,}(\d+)$", x) for x in lines) if m)
+    check(counters.get("messages the mock sent to the listener (2xx)") == 8 and counters.get("= new events") == 6
+          and counters.get("+ resends of an event already sent") == 1 and counters.get("+ revocations") == 1
+          and counters.get("events dispatched by the listener (verified, each once)") == 6,
+          "demo summary: the mock's 8 messages = 6 events + 1 resend + 1 revocation; 6 dispatched", counters)
+    ws_lines = [x for x in lines if "over WebSocket, shard" in x]
+    check(any("shard 2 lost" in x for x in lines) and len(ws_lines) >= 5 and
+          counters.get("runner: demo events over webhook") == 2 and counters.get("runner: demo events over WebSocket") == 5
+          and counters.get("runner: session_reconnect hand-overs", 0) >= 1,
+          "demo: the runner's events over both transports, the drop and the hand-over are shown", counters)
     rc, out, err = run("--json", "demo", "--subs", "20", creds=False)
     doc = parse_json(out)
+    # subscriptions: 20 asked for, 4 on the runner's conduit, and the runner's conduit.shard.disabled one
     ok = rc == 0 and doc is not None and doc.get("ok") is True and len(doc["steps"]) >= 10 and \
         all(s["ok"] and s["checks"] for s in doc["steps"]) and doc["summary"]["events_received"] == 6 and \
         doc["summary"]["events_rejected"] == 1 and doc["summary"]["duplicates"] == 1 and \
-        doc["summary"]["subscriptions_created"] == 20 and doc["summary"]["retries"] == 2
+        doc["summary"]["subscriptions_created"] == 20 + 4 + 1 and doc["summary"]["retries"] == 2 and \
+        doc["summary"]["events_sent"] == 8 and \
+        doc["summary"]["events_sent_breakdown"] == {"new_events": 6, "resends": 1, "revocations": 1} and \
+        doc["summary"]["runner"]["events_webhook"] == 2 and doc["summary"]["runner"]["events_websocket"] == 5 and \
+        doc["summary"]["runner"]["reconnects"] >= 1 and doc["summary"]["runner"]["handovers"] >= 1
     check(ok, "tcctl --json demo: one document, every step ok, the counts right", diag(rc, out, err))
+    titles = [s["title"] for s in doc["steps"]] if ok else []
+    check(ok and any("mixed conduit" in t for t in titles) and any("re-associated" in t for t in titles)
+          and any("hand-over" in t for t in titles), "tcctl --json demo: the runner's steps are in the document", titles)
+
+
+# ---- tcctl shards run: WebSocket shards against tc-mock's EventSub WebSocket server ----
+
+def fnv1a64(text):
+    """The mock's shard hashing (tools/mock/README.md, Routing)."""
+    h = 14695981039346656037
+    for b in text.encode():
+        h = ((h ^ b) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def broadcaster_for_shard(shard, shard_count, start=7000):
+    """A broadcaster_user_id whose events the mock routes to `shard`."""
+    n = start
+    while fnv1a64(str(n)) % shard_count != shard:
+        n += 1
+    return str(n)
+
+
+class FrameSpy:
+    """A TCP relay in front of the mock that reads the WebSocket frames the
+    client sends (after the HTTP upgrade), so a test can see the client's
+    close frame and its code the way the server receives them."""
+
+    def __init__(self, target_port):
+        import socket
+        import threading
+        self.socket_mod = socket
+        self.target_port = target_port
+        self.frames = []  # (opcode, unmasked payload) in order
+        self.lock = threading.Lock()
+        self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(4)
+        self.port = self.srv.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import threading
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            s = self.socket_mod.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pump, args=(s, c), daemon=True).start()
+            threading.Thread(target=self._client_to_server, args=(c, s), daemon=True).start()
+
+    def _pump(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        try:
+            dst.shutdown(self.socket_mod.SHUT_WR)
+        except OSError:
+            pass
+
+    def _client_to_server(self, c, s):
+        buf, upgraded = b"", False
+        try:
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    break
+                s.sendall(data)
+                buf += data
+                if not upgraded:
+                    end = buf.find(b"\r\n\r\n")
+                    if end < 0:
+                        continue
+                    buf, upgraded = buf[end + 4:], True
+                buf = self._frames(buf)
+        except OSError:
+            pass
+        try:
+            s.shutdown(self.socket_mod.SHUT_WR)
+        except OSError:
+            pass
+
+    def _frames(self, buf):
+        while len(buf) >= 2:
+            opcode, masked, n, off = buf[0] & 0x0F, buf[1] & 0x80, buf[1] & 0x7F, 2
+            if n == 126:
+                if len(buf) < 4:
+                    break
+                n, off = int.from_bytes(buf[2:4], "big"), 4
+            elif n == 127:
+                if len(buf) < 10:
+                    break
+                n, off = int.from_bytes(buf[2:10], "big"), 10
+            key = buf[off:off + 4] if masked else b"\0\0\0\0"
+            off += 4 if masked else 0
+            if len(buf) < off + n:
+                break
+            payload = bytes(x ^ key[i % 4] for i, x in enumerate(buf[off:off + n]))
+            with self.lock:
+                self.frames.append((opcode, payload))
+            buf = buf[off + n:]
+        return buf
+
+    def close_codes(self):
+        with self.lock:
+            return [int.from_bytes(p[:2], "big") for op, p in self.frames if op == 8 and len(p) >= 2]
+
+    def stop(self):
+        self.srv.close()
+
+
+class RunLines:
+    """`tcctl --json shards run` in the background, its JSON lines parsed as they come."""
+
+    def __init__(self, server, args, ws_url=None):
+        argv = ["--api-base", server.url + "/helix", "--auth-base", server.url + "/oauth2",
+                "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET,
+                "--ws-url", ws_url or server.url.replace("http://", "ws://") + "/ws"]
+        self.p = Proc(argv + list(args))
+        self.docs = []
+
+    def until(self, pred, timeout=10):
+        """Reads lines until pred(docs) holds; False at the deadline or EOF."""
+        deadline = time.monotonic() + timeout
+        while not pred(self.docs):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            line = self.p.out_line(timeout=left)
+            if line is None:
+                return pred(self.docs)
+            doc = parse_json(line)
+            self.docs.append(doc if isinstance(doc, dict) else {"kind": "NOT JSON", "line": line})
+        return True
+
+    def events(self, include_disabled=False):
+        return [d for d in self.docs if d.get("kind") in ("notification", "revocation")
+                and (include_disabled or d.get("type") != "conduit.shard.disabled")]
+
+    def printed_ids(self):
+        return [d.get("message_id") for d in self.events()]
+
+    def shard_lines(self, shard, since=0):
+        return [d for d in self.docs[since:] if d.get("kind") == "shard" and d.get("shard_id") == shard]
+
+    def enabled(self, shards):
+        """Every shard in `shards` has printed an enabled line."""
+        return lambda docs: all(self.shard_lines(s) and self.shard_lines(s)[-1]["status"] == "enabled"
+                                for s in shards)
+
+    def reassigned(self, shard, since):
+        """A non-enabled line for shard after docs[since], then an enabled one."""
+        def pred(docs):
+            lost = False
+            for d in self.shard_lines(shard, since):
+                if d.get("status") != "enabled":
+                    lost = True
+                elif lost:
+                    return True
+            return False
+        return pred
+
+
+def wait_until(fn, timeout=10, step=0.05):
+    """Polls fn() until it returns something true; returns it (or the last value)."""
+    deadline = time.monotonic() + timeout
+    value = fn()
+    while not value and time.monotonic() < deadline:
+        time.sleep(step)
+        value = fn()
+    return value
+
+
+def shards_run_tests():
+    if TC_MOCK is None:
+        check(False, "shards run: tc-mock path given to the test")
+        return
+    # Short WebSocket timers: keepalive 1 s (a stall is seen within 1 s + the
+    # runner's 3 s margin), an unassigned socket is closed with 4003 after 1.5 s.
+    ws = Mock([TC_MOCK, "--port", "0", "--ws-keepalive-s", "1", "--ws-keepalive-min-s", "1",
+               "--ws-assign-timeout-ms", "1500", "--ws-ping-interval-ms", "700", "--ws-pong-timeout-ms", "3000",
+               "--ws-reconnect-grace-ms", "5000"])
+    if not check(ws.url is not None, "tc-mock with short WebSocket knobs started", ws.first_line):
+        ws.stop()
+        return
+    try:
+        shards_run_fault_tests(ws)
+        shards_run_option_tests(ws)
+    finally:
+        ws.stop()
+
+
+def create_conduit_and_subs(ws, shard_count, broadcasters):
+    rc, out, err = run("--json", "conduits", "create", str(shard_count), server=ws)
+    doc = parse_json(out)
+    conduit = doc["conduit"]["id"] if rc == 0 and doc else None
+    subs = []
+    for b in broadcasters:
+        rc, out, err = run("--json", "subs", "create", conduit or "x", "--type", "stream.online", "--version", "1",
+                           "--condition", json.dumps({"broadcaster_user_id": b}), server=ws)
+        doc = parse_json(out)
+        subs.append(doc["items"][0]["subscription"]["id"] if rc == 0 and doc else None)
+    return conduit, subs
+
+
+def shards_run_fault_tests(ws):
+    """Every delivered event printed exactly once across a drop, a stall, two
+    reconnect hand-overs, close codes 4000/4005 and a 4003 for a socket that
+    could not be assigned; a lost shard's line comes before its re-assignment."""
+    b0, b1 = broadcaster_for_shard(0, 2), broadcaster_for_shard(1, 2)
+    conduit, (sub_a, sub_b, sub_r) = create_conduit_and_subs(ws, 2, [b0, b1, "424242"])
+    if not check(conduit and sub_a and sub_b and sub_r, "a 2-shard conduit with subscriptions routed to each shard"):
+        return
+    r = RunLines(ws, ["--json", "shards", "run", conduit])
+    ok = r.until(r.enabled(["0", "1"]))
+    if not check(ok, "shards run --json: both shards print an enabled line with their session",
+                 "%r\nstderr %r" % (r.docs, r.p.err_all)):
+        r.p.stop()
+        return
+    first = {s: r.shard_lines(s)[-1] for s in ("0", "1")}
+    check(all(set(d) == {"kind", "shard_id", "session_id", "status"} and d["session_id"] for d in first.values())
+          and first["0"]["session_id"] != first["1"]["session_id"],
+          "a shard line has exactly kind, shard_id, session_id, status", first)
+
+    expected = set()
+    answers = {}
+
+    def deliver(sub, mid, **extra):
+        body = {"subscription_id": sub, "message_id": mid, "wait": True}
+        body.update(extra)
+        ans = ws.control("deliver", body)
+        answers[mid] = ans
+        if ans.get("delivered"):
+            expected.add(mid)
+        return ans
+
+    def printed(ids, timeout=10):
+        return r.until(lambda docs: set(ids) <= set(r.printed_ids()), timeout)
+
+    # a notification line carries exactly the message's fields; the event verbatim
+    sent_event = {"broadcaster_user_id": b0, "broadcaster_user_login": "caf\u00e9", "type": "live",
+                  "started_at": "2026-01-01T00:00:00Z", "nested": {"a": [1, 2.5, None, True]}}
+    deliver(sub_a, "exact-1", event=sent_event)
+    ok = printed(["exact-1"])
+    line = next((d for d in r.events() if d.get("message_id") == "exact-1"), {})
+    check(ok and set(line) == {"kind", "shard_id", "message_id", "type", "version", "subscription_id", "event"}
+          and line["kind"] == "notification" and line["shard_id"] == "0" and line["type"] == "stream.online"
+          and line["version"] == "1" and line["subscription_id"] == sub_a and line["event"] == sent_event,
+          "a notification line: the message's id, type, version, subscription id and its event as sent", line)
+
+    def fault(name, shard, action, lost_status=None, during=(True, True), recovered=None, timeout=12):
+        """before -> fault -> during -> recovered -> after, every event printed once."""
+        ids = []
+        for tag, sub in (("A", sub_a), ("B", sub_b)):
+            ids.append("%s-before-%s" % (name, tag))
+            deliver(sub, ids[-1])
+        printed(ids)
+        since = len(r.docs)
+        action()
+        for tag, sub, on in (("A", sub_a, during[0]), ("B", sub_b, during[1])):
+            if on:
+                deliver(sub, "%s-during-%s" % (name, tag))
+        if recovered is None:
+            ok = r.until(r.reassigned(shard, since), timeout)
+            lost = [d for d in r.shard_lines(shard, since) if d.get("status") != "enabled"]
+            check(ok and lost and (lost_status is None or lost[0]["status"] == lost_status)
+                  and lost[0].get("reason"),
+                  "%s: shard %s prints its lost status (%s) before its re-assignment line" %
+                  (name, shard, lost_status or "not enabled"), r.shard_lines(shard, since))
+        else:
+            recovered(since)
+        after = []
+        for tag, sub in (("A", sub_a), ("B", sub_b)):
+            after.append("%s-after-%s" % (name, tag))
+            deliver(sub, after[-1])
+        ok = printed([i for i in expected if i.startswith(name + "-")])
+        missing = sorted(i for i in expected if i.startswith(name + "-") and i not in r.printed_ids())
+        check(ok, "%s: the events delivered before, during and after it are printed" % name,
+              "missing, with the mock's delivery answers:\n" +
+              "\n".join("%s %r" % (i, answers.get(i)) for i in missing) +
+              "\nshard lines since the fault: %r" % [d for d in r.docs[since:] if d.get("kind") == "shard"])
+
+    def target(shard):
+        return {"conduit_id": conduit, "shard_id": shard}
+
+    fault("drop", "0", lambda: ws.control("ws/drop", target("0")))
+
+    # A stalled socket swallows what is sent to it (Twitch's events to a dead
+    # connection are lost too): during the stall only shard 0 gets events.
+    fault("stall", "1", lambda: ws.control("ws/stall", target("1")), during=(True, False))
+
+    def same_session_done(since):
+        session = r.shard_lines("0")[-1]["session_id"]
+
+        def settled():
+            conns = [c for c in ws.control("ws/sessions", method="GET")["sessions"] if c["session_id"] == session]
+            return len(conns) == 1 and conns[0]["state"] == "assigned"
+        ok = wait_until(settled)
+        check(ok and not r.shard_lines("0", since) and r.shard_lines("0")[-1]["session_id"] == session,
+              "reconnect hand-over keeping the session: the new socket takes over, no shard line",
+              r.shard_lines("0", since))
+    fault("handover-same", "0", lambda: ws.control("ws/reconnect", dict(target("0"), same_session=True)),
+          recovered=same_session_done)
+
+    def new_session_done(since):
+        ok = r.until(lambda docs: any(d["status"] == "enabled" and d["session_id"] != before_session["1"]
+                                      for d in r.shard_lines("1", since)))
+        lines = r.shard_lines("1", since)
+        check(ok and all(d["status"] == "enabled" for d in lines),
+              "reconnect hand-over to a new session: shard 1 is re-assigned (enabled, new session), never lost",
+              (before_session, lines))
+    before_session = {}
+
+    def reconnect_new():
+        before_session["1"] = r.shard_lines("1")[-1]["session_id"]
+        ws.control("ws/reconnect", dict(target("1"), same_session=False))
+    fault("handover-new", "1", reconnect_new, recovered=new_session_done)
+
+    fault("close4000", "0", lambda: ws.control("ws/close", dict(target("0"), code=4000)),
+          lost_status="websocket_internal_error")
+    fault("close4005", "1", lambda: ws.control("ws/close", dict(target("1"), code=4005)),
+          lost_status="websocket_network_timeout")
+
+    # 4003: the mock refuses the new session's assignment, so the socket stays
+    # unassigned and the mock closes it with 4003; once assignments pass
+    # again the runner's next socket is assigned.
+    closes_4003 = ws.control("stats", method="GET")["ws_closes_4003"]
+
+    def unassigned():
+        ws.control("ws/refuse_assign", {"count": 1000})
+        ws.control("ws/drop", target("0"))
+        seen = wait_until(lambda: ws.control("stats", method="GET")["ws_closes_4003"] > closes_4003, timeout=15)
+        ws.control("ws/refuse_assign", {"count": 0})
+        check(seen, "an unassigned socket is closed by the mock with 4003")
+    fault("close4003", "0", unassigned)
+
+    # a resend of a message already printed is not printed again
+    ans = ws.control("deliver", {"resend_of": "drop-before-A", "wait": True})
+    deliver(sub_a, "after-resend")
+    check(ans.get("delivered") and ans.get("retry") == 1 and printed(["after-resend"])
+          and r.printed_ids().count("drop-before-A") == 1, "a resend (same message id) is not printed twice", ans)
+    # a revocation
+    deliver(sub_r, "revoke-1", kind="revocation", reason="user_removed")
+    ok = printed(["revoke-1"])
+    line = next((d for d in r.events() if d.get("message_id") == "revoke-1"), {})
+    check(ok and line.get("kind") == "revocation" and line.get("subscription_id") == sub_r
+          and line.get("reason") == "user_removed" and line.get("type") == "stream.online",
+          "a revocation line: subscription id and reason", line)
+
+    code = r.p.stop()
+    for line in r.p.bufs[r.p.proc.stdout.fileno()].decode("utf-8", "replace").splitlines():
+        doc = parse_json(line)
+        r.docs.append(doc if isinstance(doc, dict) else {"kind": "NOT JSON", "line": line})
+    ids = r.printed_ids()
+    all_ids = [d.get("message_id") for d in r.events(include_disabled=True)]
+    dupes = sorted(i for i in set(all_ids) if all_ids.count(i) > 1)
+    check(code == 0, "shards run exits 0 on SIGTERM", "exit %r stderr %r" % (code, r.p.err_all[-2000:]))
+    check(set(ids) == expected and not dupes and len(expected) >= 30,
+          "every delivered event printed exactly once across the faults (%d events, %d shard lines)" %
+          (len(expected), sum(1 for d in r.docs if d.get("kind") == "shard")),
+          "missing %r\nextra %r\nduplicated %r" % (sorted(expected - set(ids)), sorted(set(ids) - expected), dupes))
+    check(all(d.get("kind") in ("shard", "notification", "revocation") for d in r.docs),
+          "every stdout line is a JSON object with a known kind",
+          [d for d in r.docs if d.get("kind") not in ("shard", "notification", "revocation")][:5])
+    check(any(d.get("type") == "conduit.shard.disabled" for d in r.events(include_disabled=True)),
+          "the runner's conduit.shard.disabled subscription delivers its events too")
+    run("conduits", "delete", conduit, server=ws)
+
+
+def shards_run_option_tests(ws):
+    conduit, (sub,) = create_conduit_and_subs(ws, 1, ["31337"])
+    if not check(conduit and sub, "a 1-shard conduit for the option tests"):
+        return
+
+    # --count: shard lines do not count; exit 0 after N events
+    r = RunLines(ws, ["--json", "shards", "run", conduit, "0", "--count", "2"])
+    ok = r.until(r.enabled(["0"]))
+    for k in range(3):
+        if ok:
+            ws.control("deliver", {"subscription_id": sub, "message_id": "count-%d" % k, "wait": True})
+    code = r.p.wait()
+    lines = [parse_json(x) for x in r.p.out_all.decode().splitlines()]
+    events = [d for d in lines if d and d.get("kind") == "notification"]
+    check(ok and code == 0 and [d["message_id"] for d in events] == ["count-0", "count-1"],
+          "shards run --count 2 exits 0 after two events (the shard line does not count)",
+          "exit %r lines %r" % (code, lines))
+
+    # --timeout-s: exit 5 when --count is not reached
+    r = RunLines(ws, ["shards", "run", conduit, "--count", "3", "--timeout-s", "1"])
+    code = r.p.wait()
+    check(code == 5 and "timed out" in r.p.err_all.decode(), "shards run --timeout-s 1 --count 3 exits 5",
+          "exit %r stderr %r" % (code, r.p.err_all))
+
+    # human lines; SIGINT exits 0
+    r = RunLines(ws, ["shards", "run", conduit])
+    shard_line = r.p.out_line() or ""
+    ws.control("deliver", {"subscription_id": sub, "message_id": "human-ws-1", "wait": True})
+    event_line = r.p.out_line() or ""
+    code = r.p.stop(signal.SIGINT)
+    check("shard 0" in shard_line and "enabled" in shard_line and "session" in shard_line,
+          "shards run: a readable line when a shard is enabled", shard_line)
+    check("notification" in event_line and "stream.online" in event_line and "human-ws-1" in event_line
+          and "shard 0" in event_line, "shards run: a readable line per event", event_line)
+    check(code == 0, "shards run exits 0 on SIGINT", "exit %r" % code)
+
+    # SIGTERM: the server receives a close frame (1000) before the socket ends
+    port = int(ws.url.rsplit(":", 1)[1])
+    spy = FrameSpy(port)
+    r = RunLines(ws, ["--json", "shards", "run", conduit], ws_url="ws://127.0.0.1:%d/ws" % spy.port)
+    ok = r.until(r.enabled(["0"]))
+    code = r.p.stop()
+    got = wait_until(spy.close_codes, timeout=5)
+    spy.stop()
+    check(ok and code == 0 and got == [1000],
+          "SIGTERM: exit 0, the socket is closed with a close frame (1000)", "exit %r close codes %r" % (code, got))
+
+    rc, out, err = run("shards", "run", "no-such-conduit", "--timeout-s", "10", server=ws,
+                       env={"TWITCH_EVENTSUB_WS_URL": ws.url.replace("http://", "ws://") + "/ws"})
+    check(rc == 1 and "not found" in err, "shards run on an unknown conduit exits 1", diag(rc, out, err))
+    run("conduits", "delete", conduit, server=ws)
 
 
 def finish():

@@ -37,6 +37,7 @@ int tcctl_parse_globals(int argc, char **argv, tcctl_globals *g) {
         {"--client-secret", offsetof(tcctl_globals, client_secret)},
         {"--app-token", offsetof(tcctl_globals, app_token)},
         {"--ca-file", offsetof(tcctl_globals, ca_file)},
+        {"--ws-url", offsetof(tcctl_globals, ws_url)},
     };
     int in = 1, out = 1, after_dashdash = 0;
     memset(g, 0, sizeof *g);
@@ -91,6 +92,7 @@ int tcctl_parse_globals(int argc, char **argv, tcctl_globals *g) {
     if (g->app_token == NULL) g->app_token = env_value("TWITCH_APP_TOKEN");
     if (g->api_base == NULL) g->api_base = env_value("TWITCH_API_BASE");
     if (g->auth_base == NULL) g->auth_base = env_value("TWITCH_AUTH_BASE");
+    if (g->ws_url == NULL) g->ws_url = env_value("TWITCH_EVENTSUB_WS_URL");
     if (g->client_secret != NULL && g->client_secret[0] == '\0') g->client_secret = NULL;
     if (g->app_token != NULL && g->app_token[0] == '\0') g->app_token = NULL;
     return out;

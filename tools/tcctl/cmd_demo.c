@@ -5,7 +5,11 @@
  *   shards (the mock's challenges pass through the listener) -> create a batch
  *   of subscriptions -> signed events arrive verified -> a tampered one is
  *   rejected -> a resend is acknowledged but not dispatched twice -> a flaky
- *   server (retries) -> a revocation -> cleanup -> delete the conduit -> summary.
+ *   server (retries) -> a revocation -> cleanup -> a tc_runner runs a second,
+ *   mixed conduit (2 webhook + 2 WebSocket shards) -> events over both
+ *   transports -> a dropped socket is re-associated (new session) -> a
+ *   session_reconnect hand-over -> the runner stops -> delete the conduit ->
+ *   summary.
  *
  * Exit 0 only when every check passed, 1 otherwise. */
 #define _POSIX_C_SOURCE 200809L
@@ -23,6 +27,8 @@
 #define DEMO_SHARDS 2
 #define DEMO_SUBS 50
 #define DEMO_EVENTS 6
+#define RUN_SHARDS 4 /* the runner's conduit: shards 0, 1 webhook; 2, 3 WebSocket */
+#define RUN_WEBHOOK_SHARDS 2
 #define MAX_SEEN 64
 #define WAIT_MS 10000
 
@@ -52,6 +58,17 @@ typedef struct demo {
     unsigned seen_times[MAX_SEEN];
     size_t seen_n;
     char last_reject[128];
+    /* the runner (its callbacks run on this thread too) */
+    tc_runner *runner;
+    int run_ready, run_done;
+    tc_status run_done_status;
+    size_t run_events_webhook, run_events_ws; /* the demo's own events (ids "demo-run-*") */
+    int run_lost[RUN_SHARDS];                 /* times each shard was reported lost */
+    int run_enabled[RUN_SHARDS];              /* the last report said enabled */
+    char run_session[RUN_SHARDS][128];        /* with this session */
+    /* what the mock sent to the listener (steps 6-10), for the summary */
+    long listener_sent, listener_revocations;
+    int resends;
 } demo;
 
 static double now_ms(void) {
@@ -180,6 +197,87 @@ static unsigned seen_count(const demo *d, const char *id) {
     return 0;
 }
 
+/* ---- the runner's callbacks ---- */
+
+static void on_run_event(tc_status st, const char *shard_id, const tc_webhook_message *msg, void *ud) {
+    demo *d = (demo *)ud;
+    const char *id, *via;
+    char what[256];
+    size_t k;
+    if (st != TC_OK || msg == NULL) return;
+    id = tc_webhook_message_id(msg);
+    /* Only the demo's own deliveries count; conduit.shard.disabled events
+     * (the runner subscribes to them) are shown but not counted. */
+    via = tc_webhook_message_transport(msg) == TC_TRANSPORT_WEBSOCKET ? "WebSocket" : "webhook";
+    if (strncmp(id, "demo-run-", 9) == 0) {
+        if (tc_webhook_message_transport(msg) == TC_TRANSPORT_WEBSOCKET)
+            d->run_events_ws++;
+        else
+            d->run_events_webhook++;
+    }
+    for (k = 0; k < d->seen_n; k++)
+        if (strcmp(d->seen[k], id) == 0) break;
+    if (k == d->seen_n && d->seen_n < MAX_SEEN) snprintf(d->seen[d->seen_n++], sizeof d->seen[0], "%s", id);
+    if (k < MAX_SEEN) d->seen_times[k]++;
+    tcctl_webhook_describe(msg, what, sizeof what);
+    note(d, "<- %s %s over %s, shard %s (id %.40s)", tcctl_webhook_kind_name(tc_webhook_message_kind(msg)), what, via,
+         shard_id, id);
+}
+
+static void on_run_shard(const tc_runner_shard *sh, void *ud) {
+    demo *d = (demo *)ud;
+    int k = atoi(tc_runner_shard_id(sh));
+    tc_runner_shard_state state = tc_runner_shard_state_get(sh);
+    const char *session = tc_runner_shard_session_id(sh);
+    if (k < 0 || k >= RUN_SHARDS) return;
+    if (state == TC_RUNNER_SHARD_LOST) {
+        d->run_lost[k]++;
+        d->run_enabled[k] = 0;
+        note(d, "shard %d lost (%s): %s", k, tc_runner_shard_status(sh), tc_runner_shard_error(sh));
+    } else if (state == TC_RUNNER_SHARD_ENABLED && (!d->run_enabled[k] || strcmp(d->run_session[k], session) != 0)) {
+        d->run_enabled[k] = 1;
+        snprintf(d->run_session[k], sizeof d->run_session[k], "%s", session);
+        if (tc_runner_shard_transport(sh) == TC_TRANSPORT_WEBSOCKET)
+            note(d, "shard %d enabled: WebSocket session %s (assigned %.1f ms after its welcome)", k, session,
+                 tc_runner_shard_assign_latency_ms(sh));
+        else
+            note(d, "shard %d enabled: webhook %s", k, tc_runner_shard_callback(sh));
+    }
+}
+
+static void on_run_ready(tc_status st, void *ud) {
+    demo *d = (demo *)ud;
+    if (st == TC_OK) d->run_ready = 1;
+}
+
+static void on_run_done(tc_status st, void *ud) {
+    demo *d = (demo *)ud;
+    d->run_done_status = st;
+    d->run_done = 1;
+}
+
+/* The mock's routing (tools/mock/README.md): FNV-1a-64 of the condition's
+ * broadcaster_user_id, modulo the shard count. The first broadcaster id
+ * from `from` on whose events go to `shard`. */
+static int broadcaster_for_shard(int shard, int shard_count, int from) {
+    int n;
+    for (n = from;; n++) {
+        char key[16];
+        const unsigned char *p;
+        unsigned long long h = 14695981039346656037ULL;
+        snprintf(key, sizeof key, "%d", n);
+        for (p = (const unsigned char *)key; *p != '\0'; p++) h = (h ^ *p) * 1099511628211ULL;
+        if ((int)(h % (unsigned long long)shard_count) == shard) return n;
+    }
+}
+
+/* Runs the loop until *flag is set or the deadline passes. */
+static int wait_flag(demo *d, const int *flag) {
+    double deadline = now_ms() + WAIT_MS;
+    while (!*flag && now_ms() < deadline) tc_conduits_poll(d->c, 50, NULL);
+    return *flag;
+}
+
 /* Runs the loop until *counter >= target or the deadline passes. */
 static int wait_count(demo *d, const size_t *counter, size_t target) {
     double deadline = now_ms() + WAIT_MS;
@@ -291,9 +389,17 @@ static void summary(demo *d, double total_ms) {
     uint64_t lreq = d->l != NULL ? tc_listener_stat_get(d->l, TC_LISTENER_STAT_REQUESTS) : 0,
              lrej = d->l != NULL ? tc_listener_stat_get(d->l, TC_LISTENER_STAT_REJECTED) : 0,
              ldup = d->l != NULL ? tc_listener_stat_get(d->l, TC_LISTENER_STAT_DUPLICATES) : 0;
-    long created = tcmock_stat(d->mock, "subscriptions_created"), sent = tcmock_stat(d->mock, "events_delivered"),
+    uint64_t reconnects = tc_runner_stat_get(d->runner, TC_RUNNER_STAT_RECONNECTS),
+             handovers = tc_runner_stat_get(d->runner, TC_RUNNER_STAT_HANDOVERS),
+             run_dups = tc_runner_stat_get(d->runner, TC_RUNNER_STAT_DUPLICATES);
+    long created = tcmock_stat(d->mock, "subscriptions_created"), total_sent = tcmock_stat(d->mock, "events_delivered"),
          challenges = tcmock_stat(d->mock, "challenges_passed");
+    /* What the mock sent to the listener (steps 6-10) is new events plus a
+     * resend of one of them plus a revocation: say so, so the numbers add up. */
+    long sent = d->listener_sent > 0 ? d->listener_sent : 0, revoked = d->listener_revocations > 0 ? d->listener_revocations : 0;
+    long fresh = sent - d->resends - revoked;
     int passed = 0, k;
+    if (fresh < 0) fresh = 0;
     for (k = 0; k < d->step_no; k++) passed += d->steps[k].ok;
     if (tcctl_json_mode()) {
         tcctl_buf doc = {NULL, 0, 0};
@@ -302,10 +408,16 @@ static void summary(demo *d, double total_ms) {
         tcctl_buf_addf(&doc, "\"steps\":%d,\"steps_passed\":%d,\"checks_failed\":%d,", d->step_no, passed, d->failures);
         tcctl_buf_addf(&doc, "\"subscriptions_created\":%ld,\"challenges_passed\":%ld,\"events_sent\":%ld,", created,
                        challenges, sent);
+        tcctl_buf_addf(&doc, "\"events_sent_breakdown\":{\"new_events\":%ld,\"resends\":%d,\"revocations\":%ld},", fresh,
+                       d->resends, revoked);
         tcctl_buf_addf(&doc, "\"events_received\":%zu,\"verifications_received\":%zu,\"revocations_received\":%zu,",
                        d->notifications, d->verifications, d->revocations);
         tcctl_buf_addf(&doc, "\"events_rejected\":%llu,\"duplicates\":%llu,\"listener_requests\":%llu,",
                        (unsigned long long)lrej, (unsigned long long)ldup, (unsigned long long)lreq);
+        tcctl_buf_addf(&doc, "\"runner\":{\"events_webhook\":%zu,\"events_websocket\":%zu,\"reconnects\":%llu,"
+                             "\"handovers\":%llu,\"duplicates\":%llu},\"mock_messages_total\":%ld,",
+                       d->run_events_webhook, d->run_events_ws, (unsigned long long)reconnects,
+                       (unsigned long long)handovers, (unsigned long long)run_dups, total_sent < 0 ? 0 : total_sent);
         tcctl_buf_addf(&doc, "\"operations\":%llu,\"http_requests\":%llu,\"retries\":%llu,\"rate_limited\":%llu,",
                        (unsigned long long)ops, (unsigned long long)http, (unsigned long long)retries,
                        (unsigned long long)limited);
@@ -325,13 +437,21 @@ static void summary(demo *d, double total_ms) {
         } counters[] = {
             {"subscriptions created", (unsigned long long)(created < 0 ? 0 : created)},
             {"shard challenges passed", (unsigned long long)(challenges < 0 ? 0 : challenges)},
-            {"events sent by the mock (2xx)", (unsigned long long)(sent < 0 ? 0 : sent)},
-            {"events received (verified)", d->notifications},
-            {"verifications received", d->verifications},
-            {"revocations received", d->revocations},
-            {"events rejected (403)", (unsigned long long)lrej},
-            {"duplicates acknowledged", (unsigned long long)ldup},
+            {"messages the mock sent to the listener (2xx)", (unsigned long long)sent},
+            {"  = new events", (unsigned long long)fresh},
+            {"  + resends of an event already sent", (unsigned long long)d->resends},
+            {"  + revocations", (unsigned long long)revoked},
+            {"events dispatched by the listener (verified, each once)", d->notifications},
+            {"verifications dispatched", d->verifications},
+            {"revocations dispatched", d->revocations},
+            {"events rejected (403, tampered)", (unsigned long long)lrej},
+            {"resends acknowledged, not dispatched again", (unsigned long long)ldup},
             {"listener requests", (unsigned long long)lreq},
+            {"runner: demo events over webhook", d->run_events_webhook},
+            {"runner: demo events over WebSocket", d->run_events_ws},
+            {"runner: WebSocket reconnects", (unsigned long long)reconnects},
+            {"runner: session_reconnect hand-overs", (unsigned long long)handovers},
+            {"messages the mock sent in all (both conduits)", (unsigned long long)(total_sent < 0 ? 0 : total_sent)},
             {"operations", (unsigned long long)ops},
             {"HTTP requests", (unsigned long long)http},
             {"retries", (unsigned long long)retries},
@@ -478,10 +598,13 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
                  s != NULL ? tc_shard_status(s) : tc_shard_update_result_message(o.update, (size_t)k));
         }
         tc_shard_update_result_free(o.update);
-        if (!check(&d, o.r.status == TC_OK, "both shards assigned%s%s", o.r.status ? ": " : "",
-                   o.r.status ? why(&o) : ""))
+        /* The mock challenges each shard as soon as it is assigned: let the
+         * listener's verification lines print before the verdicts, so the
+         * output reads in the order things happened. */
+        arrived = o.r.status == TC_OK && wait_count(&d, &d.verifications, DEMO_SHARDS);
+        if (!check(&d, o.r.status == TC_OK, "both shards assigned (pending until their challenge is answered)%s%s",
+                   o.r.status ? ": " : "", o.r.status ? why(&o) : ""))
             goto done;
-        arrived = wait_count(&d, &d.verifications, DEMO_SHARDS);
         check(&d, arrived, "%zu of %d challenges arrived through the listener", d.verifications, DEMO_SHARDS);
         deadline = now_ms() + WAIT_MS;
         while ((enabled = shards_enabled(&d, conduit)) < DEMO_SHARDS && now_ms() < deadline)
@@ -561,6 +684,7 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
     step(&d, "a resend (same message id) is acknowledged once, not dispatched twice");
     {
         long before = tcmock_stat(d.mock, "events_delivered");
+        d.resends++;
         check(&d, deliver(&d, "{\"resend_of\":\"demo-event-1\",\"wait\":true}"),
               "the mock resent demo-event-1 (Message-Retry 1)");
         check(&d, wait_stat(&d, TC_LISTENER_STAT_DUPLICATES, 1) && tcmock_stat(d.mock, "events_delivered") == before + 1,
@@ -599,6 +723,157 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
               o.r.status ? ": " : "", o.r.status ? why(&o) : "");
     }
 
+    d.listener_sent = tcmock_stat(d.mock, "events_delivered");
+    d.listener_revocations = tcmock_stat(d.mock, "revocations_sent");
+
+    /* ---- a second conduit, run by a tc_runner: webhook and WebSocket shards ---- */
+    step(&d, "a tc_runner runs a mixed conduit: shards 0, 1 over webhook, 2, 3 over WebSocket");
+    {
+        tc_runner_options ro = TC_RUNNER_OPTIONS_INIT;
+        tc_runner_shard_spec specs_run[RUN_SHARDS];
+        static const char *const ids[RUN_SHARDS] = {"0", "1", "2", "3"};
+        int enabled = 0;
+        for (k = 0; k < RUN_SHARDS; k++) {
+            specs_run[k].shard_id = ids[k];
+            specs_run[k].transport = k < RUN_WEBHOOK_SHARDS ? TC_TRANSPORT_WEBHOOK : TC_TRANSPORT_WEBSOCKET;
+            specs_run[k].webhook_secret = NULL; /* a random one each */
+        }
+        ro.conduit_id = NULL; /* create one */
+        ro.shards = specs_run;
+        ro.shards_len = RUN_SHARDS;
+        ro.ws_url = tcmock_ws_url(d.mock);
+        ro.event_cb = on_run_event;
+        ro.event_userdata = &d;
+        ro.shard_cb = on_run_shard;
+        ro.shard_userdata = &d;
+        ro.ready_cb = on_run_ready;
+        ro.ready_userdata = &d;
+        ro.flags = TC_RUNNER_F_SHRINK_ON_STOP; /* delete the conduit it created when it stops */
+        st = tc_runner_start(&d.runner, d.c, &ro, on_run_done, &d);
+        if (!check(&d, st == TC_OK, "runner started (WebSocket at %s)%s%s", tcmock_ws_url(d.mock), st ? ": " : "",
+                   st ? tc_last_error_message() : ""))
+            goto done;
+        wait_flag(&d, &d.run_ready);
+        for (k = 0; k < RUN_SHARDS; k++) enabled += d.run_enabled[k];
+        if (!check(&d, d.run_ready && enabled == RUN_SHARDS,
+                   "it created conduit %s and every shard is enabled (%d of %d)", tc_runner_conduit_id(d.runner),
+                   enabled, RUN_SHARDS))
+            goto done;
+    }
+
+    step(&d, "events reach the runner over both transports, once each");
+    {
+        tc_batch_options bo = TC_BATCH_OPTIONS_INIT;
+        int sent = 0;
+        for (k = 0; k < RUN_SHARDS; k++) {
+            snprintf(conditions[k], sizeof conditions[k], "{\"broadcaster_user_id\":\"%d\"}",
+                     broadcaster_for_shard(k, RUN_SHARDS, 5000));
+            specs[k].type = "stream.online";
+            specs[k].version = "1";
+            specs[k].condition_json = conditions[k];
+        }
+        memset(&o, 0, sizeof o);
+        finish(&d, tc_subscriptions_create(&id, d.c, tc_runner_conduit_id(d.runner), specs, RUN_SHARDS, &bo, on_batch,
+                                           &o),
+               &id, &o);
+        created = 0;
+        if (o.batch != NULL) {
+            size_t i;
+            created = tc_subscription_batch_tally(o.batch, TC_ITEM_CREATED);
+            for (i = 0; i < tc_subscription_batch_count(o.batch) && i < RUN_SHARDS; i++) {
+                const tc_subscription *sub = tc_subscription_batch_subscription(o.batch, i);
+                snprintf(sub_ids[i], sizeof sub_ids[i], "%s", sub != NULL ? tc_subscription_id(sub) : "");
+            }
+            tc_subscription_batch_free(o.batch);
+        }
+        if (!check(&d, created == RUN_SHARDS, "%zu subscriptions created, one routed to each shard", created))
+            goto done;
+        for (k = 0; k < RUN_SHARDS; k++) {
+            snprintf(body, sizeof body, "{\"subscription_id\":\"%.95s\",\"message_id\":\"demo-run-%d\",\"wait\":true}",
+                     sub_ids[k], k);
+            sent += deliver(&d, body);
+        }
+        check(&d, sent == RUN_SHARDS, "the mock sent %d events, one to each shard", sent);
+        {
+            double deadline = now_ms() + WAIT_MS;
+            while (d.run_events_ws + d.run_events_webhook < RUN_SHARDS && now_ms() < deadline)
+                tc_conduits_poll(d.c, 50, NULL);
+        }
+        check(&d, d.run_events_webhook == RUN_WEBHOOK_SHARDS && d.run_events_ws == RUN_SHARDS - RUN_WEBHOOK_SHARDS,
+              "%zu arrived over webhook and %zu over WebSocket, through one event callback", d.run_events_webhook,
+              d.run_events_ws);
+    }
+
+    step(&d, "a dropped WebSocket is re-associated: a new session is enabled");
+    {
+        char old[128], target[256];
+        int lost_before = d.run_lost[2];
+        double deadline;
+        snprintf(old, sizeof old, "%s", d.run_session[2]);
+        snprintf(target, sizeof target, "{\"conduit_id\":\"%.95s\",\"shard_id\":\"2\"}", tc_runner_conduit_id(d.runner));
+        check(&d, tcmock_control(d.mock, "ws/drop", target) == 0,
+              "the mock dropped shard 2's socket (no close frame)");
+        deadline = now_ms() + WAIT_MS;
+        while (!(d.run_lost[2] > lost_before && d.run_enabled[2] && strcmp(d.run_session[2], old) != 0) &&
+               now_ms() < deadline)
+            tc_conduits_poll(d.c, 50, NULL);
+        check(&d, d.run_lost[2] > lost_before && d.run_enabled[2] && strcmp(d.run_session[2], old) != 0,
+              "reported lost, then enabled again with a new session");
+        snprintf(body, sizeof body, "{\"subscription_id\":\"%.95s\",\"message_id\":\"demo-run-after-drop\","
+                                    "\"wait\":true}", sub_ids[2]);
+        deliver(&d, body);
+        deadline = now_ms() + WAIT_MS;
+        while (seen_count(&d, "demo-run-after-drop") == 0 && now_ms() < deadline) tc_conduits_poll(d.c, 50, NULL);
+        check(&d, seen_count(&d, "demo-run-after-drop") == 1, "the next event for shard 2 arrives on the new session");
+    }
+
+    step(&d, "a reconnect hand-over (session_reconnect): no event lost, none twice");
+    {
+        char target[256];
+        uint64_t handovers = tc_runner_stat_get(d.runner, TC_RUNNER_STAT_HANDOVERS);
+        int lost_before = d.run_lost[3];
+        double deadline;
+        snprintf(target, sizeof target, "{\"conduit_id\":\"%.95s\",\"shard_id\":\"3\"}", tc_runner_conduit_id(d.runner));
+        check(&d, tcmock_control(d.mock, "ws/reconnect", target) == 0,
+              "the mock sent session_reconnect on shard 3's socket");
+        /* One event while the hand-over may still be under way, one after. */
+        snprintf(body, sizeof body, "{\"subscription_id\":\"%.95s\",\"message_id\":\"demo-run-handover-1\","
+                                    "\"wait\":true}", sub_ids[3]);
+        deliver(&d, body);
+        deadline = now_ms() + WAIT_MS;
+        while (tc_runner_stat_get(d.runner, TC_RUNNER_STAT_HANDOVERS) <= handovers && now_ms() < deadline)
+            tc_conduits_poll(d.c, 50, NULL);
+        check(&d, tc_runner_stat_get(d.runner, TC_RUNNER_STAT_HANDOVERS) > handovers && d.run_lost[3] == lost_before &&
+                      d.run_enabled[3],
+              "the new socket took over, the old one was closed; the shard stayed enabled");
+        snprintf(body, sizeof body, "{\"subscription_id\":\"%.95s\",\"message_id\":\"demo-run-handover-2\","
+                                    "\"wait\":true}", sub_ids[3]);
+        deliver(&d, body);
+        deadline = now_ms() + WAIT_MS;
+        while ((seen_count(&d, "demo-run-handover-1") == 0 || seen_count(&d, "demo-run-handover-2") == 0) &&
+               now_ms() < deadline)
+            tc_conduits_poll(d.c, 50, NULL);
+        check(&d, seen_count(&d, "demo-run-handover-1") == 1 && seen_count(&d, "demo-run-handover-2") == 1,
+              "both events arrived once (during and after the hand-over)");
+    }
+
+    step(&d, "stop the runner: its sockets closed, the conduit it created deleted");
+    {
+        double deadline;
+        tc_runner_stop(d.runner);
+        wait_flag(&d, &d.run_done);
+        check(&d, d.run_done && d.run_done_status == TC_OK, "the runner stopped (done callback: %s)",
+              d.run_done ? tc_strerror(d.run_done_status) : "not called");
+        deadline = now_ms() + WAIT_MS;
+        while (tcmock_stat(d.mock, "ws_connections") != 0 && now_ms() < deadline) tc_conduits_poll(d.c, 20, NULL);
+        check(&d, tcmock_stat(d.mock, "ws_connections") == 0, "the mock has no WebSocket open");
+        memset(&o, 0, sizeof o);
+        finish(&d, tc_shards_list(&id, d.c, tc_runner_conduit_id(d.runner), NULL, on_shards, &o), &id, &o);
+        tc_shard_list_free(o.shards);
+        check(&d, o.r.status == TC_ENOTFOUND, "the conduit it created is gone (listing its shards: %s)",
+              tc_strerror(o.r.status));
+    }
+
 done:
     if (conduit[0] != '\0') {
         step(&d, "delete the conduit");
@@ -612,6 +887,7 @@ done:
     step_end(&d);
     tc_conduits_process(d.c, NULL);
     summary(&d, now_ms() - d.started);
+    tc_runner_free(d.runner); /* stops it if a failed step left it running */
     tc_listener_free(d.l);
     tc_conduits_free(d.c);
     tcmock_stop(d.mock);

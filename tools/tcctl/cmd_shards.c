@@ -1,5 +1,6 @@
 /* tcctl shards list ID [--status S] | assign ID SHARD... (--webhook URL --secret S | --session ID)
- *             | create ID --webhook URL [--route KEY] | remove ID SHARD [--webhook URL --secret S] */
+ *             | create ID --webhook URL [--route KEY] | remove ID SHARD [--webhook URL --secret S]
+ *             | run ID [SHARD...] (cmd_run.c) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,12 +210,13 @@ int tcctl_cmd_shards(const tcctl_globals *g, int argc, char **argv) {
     tc_transport *tr = NULL;
     const char *sub, *secret;
 
+    if (argc > 0 && strcmp(argv[0], "run") == 0) return tcctl_cmd_shards_run(g, argc - 1, argv + 1);
     if (tcctl_parse_flags("shards", argc, argv, flags, sizeof flags / sizeof flags[0], pos, MAX_SHARDS + 2, &npos) != 0)
         return TCCTL_EXIT_USAGE;
     secret = flags[F_SECRET].value != NULL ? flags[F_SECRET].value : getenv("TWITCH_WEBHOOK_SECRET");
     if (secret != NULL && secret[0] == '\0') secret = NULL;
     tcctl_add_secret(secret);
-    if (npos == 0) return tcctl_usage("shards", "missing subcommand (list, assign, create, remove)");
+    if (npos == 0) return tcctl_usage("shards", "missing subcommand (list, assign, create, remove, run)");
     if (flags[F_ROUTE].value != NULL && strcmp(pos[0], "create") != 0)
         return tcctl_usage("shards", "--route goes with create only");
     sub = pos[0];
@@ -261,7 +263,7 @@ int tcctl_cmd_shards(const tcctl_globals *g, int argc, char **argv) {
         rc = tcctl_client_new(g, 0u, &c);
         if (rc == 0) rc = cmd_remove(c, pos[1], pos[2], tr);
     } else {
-        return tcctl_usage("shards", "unknown subcommand '%.40s' (list, assign, create, remove)", sub);
+        return tcctl_usage("shards", "unknown subcommand '%.40s' (list, assign, create, remove, run)", sub);
     }
     tc_transport_free(tr);
     tc_conduits_free(c);

@@ -32,6 +32,7 @@ typedef struct tcctl_globals {
     const char *ca_file;
     int client_id_from_flag;     /* given on the command line (not from the env) */
     int client_secret_from_flag;
+    const char *ws_url;          /* --ws-url / TWITCH_EVENTSUB_WS_URL; NULL = Twitch's */
 } tcctl_globals;
 
 /* One command flag. takes_value: 0 = boolean, 1 = needs a value. */
@@ -162,6 +163,9 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv);
 const char *tcctl_webhook_kind_name(tc_webhook_kind kind);
 /* "stream.online v1", "conduit ID shard N", "type v1 (reason)". */
 void tcctl_webhook_describe(const tc_webhook_message *msg, char *out, size_t n);
+
+/* cmd_run.c: `shards run` (argv starts after the word "run"). */
+int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv);
 
 /* help.c: help texts. `topic` is "" (global), "token", "conduits", ... */
 void tcctl_help(const char *topic);
