@@ -17,5 +17,6 @@
 #include <twitchconduits/users.h>
 #include <twitchconduits/webhook.h>
 #include <twitchconduits/listener.h>
+#include <twitchconduits/catalogue.h>
 
 #endif /* TWITCHCONDUITS_H */

@@ -17,6 +17,7 @@ static const char global_help[] =
     "  mock       run the bundled mock Twitch server in the foreground\n"
     "  listen     run the embedded webhook listener; print each verified event\n"
     "  demo       the whole workflow against the bundled mock (no credentials)\n"
+    "  types      the subscription types the library knows (no credentials)\n"
     "\n"
     "global options (before or after the command):\n"
     "  --json                 print exactly one JSON document on stdout\n"
@@ -228,13 +229,26 @@ static const char demo_help[] =
     "  tcctl demo\n"
     "  tcctl --json demo | python3 -m json.tool\n";
 
+static const char types_help[] =
+    "usage: tcctl types [FILTER] [--withdrawn] [--json]\n"
+    "\n"
+    "The EventSub subscription types built into the library: each type+version with\n"
+    "its status, condition fields (required; 'one of a|b'; [optional]), transports\n"
+    "and the scopes it needs. FILTER keeps the types whose name contains it (exit 1\n"
+    "when none does). --withdrawn lists the versions Twitch removed instead.\n"
+    "Needs no credentials and talks to nobody.\n"
+    "\n"
+    "examples:\n"
+    "  tcctl types channel.chat\n"
+    "  tcctl --json types stream.online\n";
+
 static const struct {
     const char *topic;
     const char *text;
 } topics[] = {
     {"", global_help},           {"token", token_help}, {"conduits", conduits_help},
     {"shards", shards_help},     {"subs", subs_help},   {"mock", mock_help},
-    {"listen", listen_help},     {"demo", demo_help},
+    {"listen", listen_help},     {"demo", demo_help},   {"types", types_help},
 };
 
 int tcctl_has_help(const char *topic) {
