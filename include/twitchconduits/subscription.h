@@ -64,6 +64,34 @@ TC_API tc_status tc_subscriptions_create(tc_op_id *id_out, tc_conduits *c, const
                                          const tc_batch_options *opts, tc_subscription_batch_cb cb,
                                          void *userdata);
 
+/* tc_subscriptions_create_by_type: ignore `types` and subscribe to the newest
+ * version of every type whose whole condition `condition_json` fills. */
+#define TC_BY_TYPE_F_ALL_FILLABLE (1u << 0)
+
+/* The original create_subscriptions(types, condition): subscribe a conduit to
+ * types given by name, with one condition object for all of them.
+ *  - types[i] is "channel.follow" (its newest version, from the catalogue,
+ *    <twitchconduits/catalogue.h>) or "channel.follow@2" (that version);
+ *  - each type's condition is built from condition_json (a JSON object of
+ *    strings, e.g. {"broadcaster_user_id":"1","moderator_user_id":"2"}): the
+ *    keys the type requires, its optional keys when present, exactly one key
+ *    of a one-of group (channel.raid); other keys are dropped;
+ *  - an item that cannot be built fails on its own, before anything is sent:
+ *    TC_ENOTFOUND (unknown type, or a version it does not have: the message
+ *    lists the versions), TC_EGONE (a withdrawn version: the message names
+ *    its replacement), TC_EINVAL (a condition field missing: the message
+ *    names it). The others run as tc_subscriptions_create() does (bounded
+ *    concurrency, 409 adoption, per-item results; progress counts them only).
+ * Items are the types in order; with TC_BY_TYPE_F_ALL_FILLABLE (types may
+ * then be NULL) one per type filled, in catalogue order. Completion: TC_OK
+ * when no item failed, TC_EPARTIAL otherwise. TC_EINVAL at submission for a
+ * NULL or empty types[i] or a condition that is not a JSON object. */
+TC_API tc_status tc_subscriptions_create_by_type(tc_op_id *id_out, tc_conduits *c, const char *conduit_id,
+                                                 const char *const *types, size_t type_count,
+                                                 const char *condition_json, unsigned int flags,
+                                                 const tc_batch_options *opts, tc_subscription_batch_cb cb,
+                                                 void *userdata);
+
 /* At most one filter may be set (Twitch's rule); all NULL lists everything. */
 #define TC_SUBSCRIPTION_FILTER_VERSION 1
 typedef struct tc_subscription_filter {

@@ -142,6 +142,46 @@ TC_API tc_status tc_subscriptions_create(tc_op_id *id_out, tc_conduits *c, const
     });
 }
 
+TC_API tc_status tc_subscriptions_create_by_type(tc_op_id *id_out, tc_conduits *c, const char *conduit_id,
+                                                 const char *const *types, size_t type_count,
+                                                 const char *condition_json, unsigned int flags,
+                                                 const tc_batch_options *opts, tc_subscription_batch_cb cb,
+                                                 void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
+    TC_CHECK_ARG((flags & ~TC_BY_TYPE_F_ALL_FILLABLE) == 0, "flags");
+    const bool all_fillable = (flags & TC_BY_TYPE_F_ALL_FILLABLE) != 0;
+    TC_CHECK_ARG(all_fillable || types != nullptr || type_count == 0, "types (NULL but type_count is not 0)");
+    TC_CHECK_ARG(condition_json != nullptr, "condition_json");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&]() -> tc_status {
+        tc::core::BatchConfig config;
+        tc_status st = batch_config(opts, &config);
+        if (st != TC_OK) return st;
+        std::vector<std::string> names;
+        if (!all_fillable) {
+            names.reserve(type_count);
+            for (size_t i = 0; i < type_count; ++i) {
+                if (types[i] == nullptr || types[i][0] == '\0') {
+                    return fail(TC_EINVAL, "invalid argument: types[" + std::to_string(i) + "] is NULL or empty");
+                }
+                names.emplace_back(types[i]);
+            }
+        }
+        if (tc::helix::canonical_json(condition_json).empty()) {
+            return fail(TC_EINVAL, "invalid argument: condition_json is not a JSON object");
+        }
+        std::vector<tc::core::PlannedItem> plan = tc::core::plan_by_type(names, condition_json, all_fillable);
+        std::string id(conduit_id);
+        return start_batch(id_out, c, cb, userdata,
+                           [id, plan = std::move(plan), config](tc::core::Manager &m, const tc::core::OpPtr &op,
+                                                                tc::core::Deliver<BatchResult> d) mutable {
+                               tc::core::create_planned_subscriptions(m, op, id, std::move(plan), config, std::move(d));
+                           });
+    });
+}
+
 TC_API tc_status tc_subscriptions_list(tc_op_id *id_out, tc_conduits *c, const tc_subscription_filter *filter,
                                        tc_subscription_page_cb page_cb, tc_response_cb done_cb, void *userdata) {
     if (id_out != nullptr) *id_out = 0;

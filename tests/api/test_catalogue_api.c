@@ -160,12 +160,56 @@ static void test_entries(void **state) {
     }
 }
 
+static void batch_cb(tc_status st, const tc_subscription_batch *b, void *ud) {
+    (void)st;
+    (void)b;
+    (void)ud;
+    fail_msg("a refused submission must not call back");
+}
+
+/* tc_subscriptions_create_by_type: what is refused at submission (nothing
+ * runs, no callback); per-item problems are the integration tests' part. */
+static void test_create_by_type_bad_arguments(void **state) {
+    tc_conduits_options o = TC_CONDUITS_OPTIONS_INIT;
+    tc_conduits *c = NULL;
+    tc_batch_options bo = TC_BATCH_OPTIONS_INIT;
+    tc_op_id id = 99;
+    const char *types[] = {"stream.online", NULL};
+    const char *cond = "{\"broadcaster_user_id\":\"1\"}";
+    (void)state;
+    o.client_id = "client";
+    o.client_secret = "secret-value";
+    o.api_base_url = "http://127.0.0.1:9/helix";
+    o.auth_base_url = "http://127.0.0.1:9/oauth2";
+    assert_int_equal(tc_conduits_new(&c, &o), TC_OK);
+    EXPECT_STATUS(tc_subscriptions_create_by_type(&id, NULL, "x", types, 1, cond, 0, NULL, batch_cb, NULL), TC_EINVAL, "c");
+    assert_int_equal(id, 0);
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, NULL, types, 1, cond, 0, NULL, batch_cb, NULL), TC_EINVAL, "conduit_id");
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "", types, 1, cond, 0, NULL, batch_cb, NULL), TC_EINVAL, "conduit_id");
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", NULL, 1, cond, 0, NULL, batch_cb, NULL), TC_EINVAL, "types");
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 2, cond, 0, NULL, batch_cb, NULL), TC_EINVAL, "types[1]");
+    types[1] = "";
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 2, cond, 0, NULL, batch_cb, NULL), TC_EINVAL, "types[1]");
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, NULL, 0, NULL, batch_cb, NULL), TC_EINVAL, "condition_json");
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, "[1]", 0, NULL, batch_cb, NULL), TC_EINVAL, "condition_json");
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, "{\"a\":", 0, NULL, batch_cb, NULL), TC_EINVAL, "condition_json");
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, cond, 0x80, NULL, batch_cb, NULL), TC_EINVAL, "flags");
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, cond, 0, NULL, NULL, NULL), TC_EINVAL, "cb");
+    bo.version = 0;
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, cond, 0, &bo, batch_cb, NULL), TC_EVERSION, "version");
+    bo.version = TC_BATCH_OPTIONS_VERSION;
+    bo.concurrency = -1;
+    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, cond, 0, &bo, batch_cb, NULL), TC_EINVAL, "concurrency");
+    tc_conduits_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_accessors_on_bad_handles),
         cmocka_unit_test(test_entries),
+        cmocka_unit_test(test_create_by_type_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

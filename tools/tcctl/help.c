@@ -114,6 +114,8 @@ static const char shards_help[] =
 static const char subs_help[] =
     "usage: tcctl subs list [--status S | --type T | --user USER_ID | --conduit CONDUIT_ID]\n"
     "       tcctl subs create CONDUIT_ID --type T --version V --condition JSON\n"
+    "       tcctl subs create CONDUIT_ID --types A,B,C[@V] --condition JSON\n"
+    "       tcctl subs create CONDUIT_ID --all-for-user USER_ID\n"
     "                         [--count N --broadcaster-from K]\n"
     "       tcctl subs delete SUBSCRIPTION_ID\n"
     "       tcctl subs cleanup CONDUIT_ID [--include-pending]\n"
@@ -125,6 +127,11 @@ static const char subs_help[] =
     "  created whose condition's broadcaster_user_id is K, K+1, ..., K+N-1\n"
     "  (--broadcaster-from, default 1; --condition defaults to {} then). A progress\n"
     "  bar with rate and ETA is shown on a terminal.\n"
+    "  --types takes type names ('tcctl types' lists them), each at its newest\n"
+    "  version unless NAME@VERSION; each condition keeps the fields that type uses\n"
+    "  from --condition. A type whose fields are missing, or an unknown type,\n"
+    "  fails on its own before anything is sent. --all-for-user ID subscribes\n"
+    "  every type whose condition that one user id fills.\n"
     "delete: one subscription (exit 1 if it does not exist).\n"
     "cleanup: delete the conduit's subscriptions that are not enabled, keeping\n"
     "  those pending webhook verification unless --include-pending.\n"
@@ -138,6 +145,8 @@ static const char subs_help[] =
     "  tcctl subs create $CONDUIT --type stream.online --version 1 \\\n"
     "      --condition '{\"broadcaster_user_id\":\"1337\"}'\n"
     "  tcctl subs create $CONDUIT --type stream.online --version 1 --count 500 --broadcaster-from 1000\n"
+    "  tcctl subs create $CONDUIT --types channel.follow,stream.online \\\n"
+    "      --condition '{\"broadcaster_user_id\":\"1337\",\"moderator_user_id\":\"1337\"}'\n"
     "  tcctl subs list --conduit $CONDUIT\n"
     "  tcctl subs reconcile $CONDUIT wanted.json --dry-run\n";
 
