@@ -10,11 +10,7 @@ using tc::capi::fail;
 using tc::capi::guarded;
 using tc::capi::valid;
 
-namespace {
-
-using tc::core::BatchResult;
-
-tc_subscription make_subscription(tc::helix::Subscription &&s) {
+tc_subscription tc::capi::make_subscription(tc::helix::Subscription &&s) {
     tc_subscription out;
     out.user_id = std::move(s.user);
     out.id = std::move(s.id);
@@ -27,6 +23,11 @@ tc_subscription make_subscription(tc::helix::Subscription &&s) {
     out.transport.value = std::move(s.transport);
     return out;
 }
+
+namespace {
+
+using tc::capi::make_subscription;
+using tc::core::BatchResult;
 
 std::shared_ptr<tc_subscription_batch> wrap_batch(BatchResult &&result) {
     auto batch = std::make_shared<tc_subscription_batch>();
@@ -318,6 +319,21 @@ TC_API int64_t tc_subscription_list_total_cost(const tc_subscription_list *list)
 }
 TC_API int64_t tc_subscription_list_max_total_cost(const tc_subscription_list *list) {
     return valid(list) ? list->cost.max_total_cost : -1;
+}
+
+TC_API tc_status tc_subscription_list_dup(tc_subscription_list **out, const tc_subscription_list *list) {
+    return tc::capi::dup_object(out, list, "list");
+}
+
+TC_API void tc_subscription_list_free(tc_subscription_list *list) { tc::capi::free_object(list); }
+
+TC_API tc_status tc_subscription_list_to_json(char **out, const tc_subscription_list *list) {
+    return tc::capi::object_to_json(out, list, "list", [](const tc_subscription_list &l) {
+        tc::util::JsonPtr root(cJSON_CreateObject());
+        cJSON *data = root ? cJSON_AddArrayToObject(root.get(), "data") : nullptr;
+        for (size_t i = 0; data != nullptr && i < l.items.size(); ++i) cJSON_AddItemToArray(data, encode(l.items[i]).release());
+        return root;
+    });
 }
 
 TC_API size_t tc_subscription_batch_count(const tc_subscription_batch *b) { return valid(b) ? b->items.size() : 0; }
