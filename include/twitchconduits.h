@@ -18,5 +18,6 @@
 #include <twitchconduits/webhook.h>
 #include <twitchconduits/listener.h>
 #include <twitchconduits/runner.h>
+#include <twitchconduits/catalogue.h>
 
 #endif /* TWITCHCONDUITS_H */

@@ -8,6 +8,7 @@
 
 #include <twitchconduits/conduits.h>
 #include <twitchconduits/request.h>
+#include <twitchconduits/shard.h>
 #include <twitchconduits/transport.h>
 
 #ifdef __cplusplus
@@ -63,6 +64,34 @@ TC_API tc_status tc_subscriptions_create(tc_op_id *id_out, tc_conduits *c, const
                                          const tc_subscription_spec *specs, size_t count,
                                          const tc_batch_options *opts, tc_subscription_batch_cb cb,
                                          void *userdata);
+
+/* tc_subscriptions_create_by_type: ignore `types` and subscribe to the newest
+ * version of every type whose whole condition `condition_json` fills. */
+#define TC_BY_TYPE_F_ALL_FILLABLE (1u << 0)
+
+/* The original create_subscriptions(types, condition): subscribe a conduit to
+ * types given by name, with one condition object for all of them.
+ *  - types[i] is "channel.follow" (its newest version, from the catalogue,
+ *    <twitchconduits/catalogue.h>) or "channel.follow@2" (that version);
+ *  - each type's condition is built from condition_json (a JSON object of
+ *    strings, e.g. {"broadcaster_user_id":"1","moderator_user_id":"2"}): the
+ *    keys the type requires, its optional keys when present, exactly one key
+ *    of a one-of group (channel.raid); other keys are dropped;
+ *  - an item that cannot be built fails on its own, before anything is sent:
+ *    TC_ENOTFOUND (unknown type, or a version it does not have: the message
+ *    lists the versions), TC_EGONE (a withdrawn version: the message names
+ *    its replacement), TC_EINVAL (a condition field missing: the message
+ *    names it). The others run as tc_subscriptions_create() does (bounded
+ *    concurrency, 409 adoption, per-item results; progress counts them only).
+ * Items are the types in order; with TC_BY_TYPE_F_ALL_FILLABLE (types may
+ * then be NULL) one per type filled, in catalogue order. Completion: TC_OK
+ * when no item failed, TC_EPARTIAL otherwise. TC_EINVAL at submission for a
+ * NULL or empty types[i] or a condition that is not a JSON object. */
+TC_API tc_status tc_subscriptions_create_by_type(tc_op_id *id_out, tc_conduits *c, const char *conduit_id,
+                                                 const char *const *types, size_t type_count,
+                                                 const char *condition_json, unsigned int flags,
+                                                 const tc_batch_options *opts, tc_subscription_batch_cb cb,
+                                                 void *userdata);
 
 /* At most one filter may be set (Twitch's rule); all NULL lists everything. */
 #define TC_SUBSCRIPTION_FILTER_VERSION 1
@@ -148,6 +177,87 @@ TC_API int64_t tc_subscription_batch_max_total_cost(const tc_subscription_batch 
 TC_API tc_status tc_subscription_batch_dup(tc_subscription_batch **out, const tc_subscription_batch *b);
 TC_API void tc_subscription_batch_free(tc_subscription_batch *b);
 TC_API tc_status tc_subscription_batch_to_json(char **out, const tc_subscription_batch *b);
+
+/* ---- Lists owned by the caller ---- */
+
+TC_API tc_status tc_subscription_list_dup(tc_subscription_list **out, const tc_subscription_list *list);
+/* NULL-safe. Only for lists the caller owns (dup, tc_view_subscriptions). */
+TC_API void tc_subscription_list_free(tc_subscription_list *list);
+/* {"data":[..]}; free with tc_free. */
+TC_API tc_status tc_subscription_list_to_json(char **out, const tc_subscription_list *list);
+
+/* ---- The synced view ----
+ *
+ * The original start() + sync_subscriptions(): an in-memory picture of the
+ * application's conduits, their shards and every subscription, held by the
+ * manager. tc_conduits_sync() loads it (all pages; one page in flight at a
+ * time). From then on the library keeps it current from what it sees itself:
+ *  - its own successful calls: subscription create (also by type, reconcile)
+ *    and delete (also cleanup), conduit create / update / delete (a deleted
+ *    conduit leaves the view; its subscriptions stay, as conduit_deleted,
+ *    as they do at Twitch until deleted), shard updates, and the
+ *    same calls made through tc_request();
+ *  - the events handed to the manager's listener: a revocation sets that
+ *    subscription's status, conduit.shard.disabled sets that shard's status.
+ * It goes stale when something else changes Twitch's state: another process
+ * or the Twitch console, events delivered elsewhere or missed, or a status
+ * Twitch changes without an event. Call tc_conduits_sync() again to re-load
+ * (the view is replaced as a whole when the load completes; a failed load
+ * leaves it as it was).
+ * Queries return snapshots owned by the caller and may run on any thread.
+ * Memory: the view holds every subscription of the application. */
+
+/* What changed. Frozen values. */
+typedef enum tc_view_change {
+    TC_VIEW_SYNCED = 0,               /* loaded or re-loaded as a whole */
+    TC_VIEW_SUBSCRIPTION_ADDED = 1,
+    TC_VIEW_SUBSCRIPTION_REMOVED = 2,
+    TC_VIEW_SUBSCRIPTION_STATUS = 3,  /* its status changed (a revocation) */
+    TC_VIEW_CONDUIT_ADDED = 4,
+    TC_VIEW_CONDUIT_REMOVED = 5,
+    TC_VIEW_CONDUIT_UPDATED = 6,      /* shard count */
+    TC_VIEW_SHARD_STATUS = 7          /* id is "CONDUIT_ID/SHARD_ID" */
+} tc_view_change;
+
+/* Called once per change, on the thread that runs completions (process /
+ * poll / await, or the dispatch thread), after the view changed. id: the
+ * subscription or conduit id ("" for TC_VIEW_SYNCED), valid during the call. */
+typedef void (*tc_view_change_cb)(tc_view_change change, const char *id, void *userdata);
+
+/* Set (or clear, with NULL) the change callback. */
+TC_API tc_status tc_view_set_change_cb(tc_conduits *c, tc_view_change_cb cb, void *userdata);
+
+/* Load the view: the conduits, each conduit's shards, every subscription.
+ * cb gets the outcome (no body); the view is usable once it ran with TC_OK. */
+TC_API tc_status tc_conduits_sync(tc_op_id *id_out, tc_conduits *c, tc_response_cb cb, void *userdata);
+
+/* 1 once a sync has completed. */
+TC_API int tc_view_is_synced(const tc_conduits *c);
+
+/* What to select; every NULL field matches all. user_id matches a
+ * subscription whose condition names it (broadcaster_user_id, user_id,
+ * moderator_user_id, from_/to_broadcaster_user_id). */
+#define TC_VIEW_QUERY_VERSION 1
+typedef struct tc_view_query {
+    unsigned int version; /* TC_VIEW_QUERY_VERSION */
+    const char *conduit_id;
+    const char *user_id;
+    const char *type;
+    const char *status;
+} tc_view_query;
+#define TC_VIEW_QUERY_INIT { TC_VIEW_QUERY_VERSION, NULL, NULL, NULL, NULL }
+
+/* The subscriptions matching `query` (NULL = all), oldest first; free with
+ * tc_subscription_list_free. TC_EINVAL before a sync (the message says so). */
+TC_API tc_status tc_view_subscriptions(tc_subscription_list **out, const tc_conduits *c, const tc_view_query *query);
+/* How many match (0 before a sync or on bad arguments, with the message set). */
+TC_API size_t tc_view_count(const tc_conduits *c, const tc_view_query *query);
+/* The conduits; free with tc_conduit_list_free. */
+TC_API tc_status tc_view_conduits(tc_conduit_list **out, const tc_conduits *c);
+/* A conduit's shards; free with tc_shard_list_free. TC_ENOTFOUND when the
+ * view has no such conduit. Webhook secrets are not known (Twitch never
+ * returns them). */
+TC_API tc_status tc_view_shards(tc_shard_list **out, const tc_conduits *c, const char *conduit_id);
 
 #ifdef __cplusplus
 }

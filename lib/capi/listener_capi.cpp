@@ -2,6 +2,7 @@
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "capi/listener_config.hpp"
+#include "capi/objects.hpp"
 #include "events/listener.hpp"
 
 #include <arpa/inet.h>
@@ -165,6 +166,10 @@ TC_API tc_status tc_listener_new(tc_listener **out, tc_conduits *c, const tc_lis
         tc::events::ListenerConfig cfg;
         tc_status st = listener_config_from_options(opts, &cfg);
         if (st != TC_OK) return st;
+        tc::core::Manager *manager = c->manager.get();
+        cfg.observe = [manager](const tc_webhook_message *msg) {
+            if (const tc::events::Message *m = tc::capi::webhook_message(msg)) manager->observe_event(*m);
+        };
         std::string error;
         auto handle = std::make_unique<tc_listener>();
         handle->listener = tc::events::Listener::create(c->manager->queue(), std::move(cfg), &st, &error);

@@ -17,7 +17,13 @@
 #include <string>
 #include <vector>
 
+namespace tc::events {
+struct Message;
+}
+
 namespace tc::capi {
+// In webhook_capi.cpp: the message inside the handle (nullptr if invalid).
+const events::Message *webhook_message(const tc_webhook_message *m);
 constexpr uint32_t kTransportTag = 0x54435450u;     // "TCTP"
 constexpr uint32_t kConduitTag = 0x5443434eu;       // "TCCN"
 constexpr uint32_t kConduitListTag = 0x5443434cu;   // "TCCL"
@@ -109,6 +115,8 @@ inline bool valid(const tc_subscription_list *p) { return p != nullptr && p->tag
 inline bool valid(const tc_subscription_batch *p) { return p != nullptr && p->tag == kSubBatchTag; }
 
 tc_shard make_shard(helix::Shard &&s);
+// In subscription_capi.cpp.
+tc_subscription make_subscription(helix::Subscription &&s);
 std::shared_ptr<tc_conduit> wrap_conduit(helix::Conduit &&c);
 
 // The delivery of a typed callback `cb(status, const Obj *, userdata)`: the

@@ -196,6 +196,12 @@ TC_API tc_status tc_runner_start(tc_runner **out, tc_conduits *c, const tc_runne
         if (st != TC_OK) return st;
         std::string error;
         auto handle = std::make_unique<tc_runner>();
+        // Webhook events the runner's listener verifies keep the synced view current, as
+        // tc_listener_new's do (WebSocket events reach it from the runner itself).
+        tc::core::Manager *manager = c->manager.get();
+        cfg.listener.observe = [manager](const tc_webhook_message *msg) {
+            if (const tc::events::Message *m = tc::capi::webhook_message(msg)) manager->observe_event(*m);
+        };
         handle->runner = tc::run::Runner::start(*c->manager, std::move(cfg), &st, &error);
         if (!handle->runner) return fail(st, error);
         handle->callback_base = handle->runner->callback_base();

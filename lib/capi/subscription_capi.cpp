@@ -10,11 +10,7 @@ using tc::capi::fail;
 using tc::capi::guarded;
 using tc::capi::valid;
 
-namespace {
-
-using tc::core::BatchResult;
-
-tc_subscription make_subscription(tc::helix::Subscription &&s) {
+tc_subscription tc::capi::make_subscription(tc::helix::Subscription &&s) {
     tc_subscription out;
     out.user_id = std::move(s.user);
     out.id = std::move(s.id);
@@ -27,6 +23,11 @@ tc_subscription make_subscription(tc::helix::Subscription &&s) {
     out.transport.value = std::move(s.transport);
     return out;
 }
+
+namespace {
+
+using tc::capi::make_subscription;
+using tc::core::BatchResult;
 
 std::shared_ptr<tc_subscription_batch> wrap_batch(BatchResult &&result) {
     auto batch = std::make_shared<tc_subscription_batch>();
@@ -138,6 +139,46 @@ TC_API tc_status tc_subscriptions_create(tc_op_id *id_out, tc_conduits *c, const
                            [id, items = std::move(items), config](tc::core::Manager &m, const tc::core::OpPtr &op,
                                                                   tc::core::Deliver<BatchResult> d) mutable {
                                tc::core::create_subscriptions(m, op, id, std::move(items), config, std::move(d));
+                           });
+    });
+}
+
+TC_API tc_status tc_subscriptions_create_by_type(tc_op_id *id_out, tc_conduits *c, const char *conduit_id,
+                                                 const char *const *types, size_t type_count,
+                                                 const char *condition_json, unsigned int flags,
+                                                 const tc_batch_options *opts, tc_subscription_batch_cb cb,
+                                                 void *userdata) {
+    if (id_out != nullptr) *id_out = 0;
+    TC_CHECK_ARG(valid(c), "c");
+    TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
+    TC_CHECK_ARG((flags & ~TC_BY_TYPE_F_ALL_FILLABLE) == 0, "flags");
+    const bool all_fillable = (flags & TC_BY_TYPE_F_ALL_FILLABLE) != 0;
+    TC_CHECK_ARG(all_fillable || types != nullptr || type_count == 0, "types (NULL but type_count is not 0)");
+    TC_CHECK_ARG(condition_json != nullptr, "condition_json");
+    TC_CHECK_ARG(cb != nullptr, "cb");
+    return guarded([&]() -> tc_status {
+        tc::core::BatchConfig config;
+        tc_status st = batch_config(opts, &config);
+        if (st != TC_OK) return st;
+        std::vector<std::string> names;
+        if (!all_fillable) {
+            names.reserve(type_count);
+            for (size_t i = 0; i < type_count; ++i) {
+                if (types[i] == nullptr || types[i][0] == '\0') {
+                    return fail(TC_EINVAL, "invalid argument: types[" + std::to_string(i) + "] is NULL or empty");
+                }
+                names.emplace_back(types[i]);
+            }
+        }
+        if (tc::helix::canonical_json(condition_json).empty()) {
+            return fail(TC_EINVAL, "invalid argument: condition_json is not a JSON object");
+        }
+        std::vector<tc::core::PlannedItem> plan = tc::core::plan_by_type(names, condition_json, all_fillable);
+        std::string id(conduit_id);
+        return start_batch(id_out, c, cb, userdata,
+                           [id, plan = std::move(plan), config](tc::core::Manager &m, const tc::core::OpPtr &op,
+                                                                tc::core::Deliver<BatchResult> d) mutable {
+                               tc::core::create_planned_subscriptions(m, op, id, std::move(plan), config, std::move(d));
                            });
     });
 }
@@ -278,6 +319,21 @@ TC_API int64_t tc_subscription_list_total_cost(const tc_subscription_list *list)
 }
 TC_API int64_t tc_subscription_list_max_total_cost(const tc_subscription_list *list) {
     return valid(list) ? list->cost.max_total_cost : -1;
+}
+
+TC_API tc_status tc_subscription_list_dup(tc_subscription_list **out, const tc_subscription_list *list) {
+    return tc::capi::dup_object(out, list, "list");
+}
+
+TC_API void tc_subscription_list_free(tc_subscription_list *list) { tc::capi::free_object(list); }
+
+TC_API tc_status tc_subscription_list_to_json(char **out, const tc_subscription_list *list) {
+    return tc::capi::object_to_json(out, list, "list", [](const tc_subscription_list &l) {
+        tc::util::JsonPtr root(cJSON_CreateObject());
+        cJSON *data = root ? cJSON_AddArrayToObject(root.get(), "data") : nullptr;
+        for (size_t i = 0; data != nullptr && i < l.items.size(); ++i) cJSON_AddItemToArray(data, encode(l.items[i]).release());
+        return root;
+    });
 }
 
 TC_API size_t tc_subscription_batch_count(const tc_subscription_batch *b) { return valid(b) ? b->items.size() : 0; }

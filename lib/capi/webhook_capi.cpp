@@ -405,3 +405,5 @@ TC_API tc_status tc_webhook_message_to_json(char **out, const tc_webhook_message
 }
 
 }  // extern "C"
+
+const tc::events::Message *tc::capi::webhook_message(const tc_webhook_message *m) { return ::valid(m) ? &m->m : nullptr; }

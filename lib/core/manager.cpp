@@ -40,6 +40,7 @@ std::unique_ptr<Manager> Manager::create(ManagerConfig config, tc_status *status
 
 bool Manager::start(std::string *error) {
     if (!queue_.init(error)) return false;
+    install_view_hook();  // before any thread that feeds the view exists
     engine_ = std::make_unique<net::Engine>(config_.engine, logger_, stats_, jitter_);
     tokens_ = std::make_unique<net::TokenProvider>(*engine_, config_.client_id, config_.client_secret,
                                                    config_.app_token, config_.token_refresh_margin_s);
@@ -110,8 +111,12 @@ void Manager::step(const std::shared_ptr<OpState> &op, net::Call call,
         return;
     }
     auto job = std::make_shared<uint64_t>(0);
-    *job = engine_->submit(std::move(call), [op, job, then = std::move(then)](net::CallResult &&r) {
+    // The view learns from every call that changed something at Twitch; it
+    // needs the request, so that is kept only while a view is loaded.
+    std::shared_ptr<net::Call> seen = view_.synced() && call.method != TC_GET ? std::make_shared<net::Call>(call) : nullptr;
+    *job = engine_->submit(std::move(call), [this, op, job, seen, then = std::move(then)](net::CallResult &&r) {
         op->jobs.erase(*job);
+        if (seen) view_.observe_call(*seen, r);
         then(std::move(r));
     });
     op->jobs.insert(*job);
@@ -120,6 +125,32 @@ void Manager::step(const std::shared_ptr<OpState> &op, net::Call call,
 void Manager::run_call(const std::shared_ptr<OpState> &op, net::Call call,
                        std::function<net::Completion(net::CallResult &&)> make) {
     step(op, std::move(call), [this, op, make = std::move(make)](net::CallResult &&r) { finish(op, make(std::move(r))); });
+}
+
+void Manager::set_view_change_cb(tc_view_change_cb cb, void *userdata) {
+    std::lock_guard<std::mutex> lock(view_cb_mu_);
+    view_cb_ = cb;
+    view_cb_userdata_ = userdata;
+}
+
+void Manager::install_view_hook() {
+    // Each change is delivered like a finished operation of its own, so it
+    // runs where the user's callbacks run (never on the I/O thread).
+    view_.set_changed([this](tc_view_change kind, const std::string &id) {
+        tc_view_change_cb user_cb;
+        void *user_data;
+        {
+            std::lock_guard<std::mutex> lock(view_cb_mu_);
+            user_cb = view_cb_;
+            user_data = view_cb_userdata_;
+        }
+        if (user_cb == nullptr) return;
+        tc_op_id op = queue_.begin(nullptr, [] {});
+        if (op == 0) return;
+        net::Completion done;
+        done.deliver = [user_cb, user_data, kind, id] { user_cb(kind, id.c_str(), user_data); };
+        queue_.complete(op, std::move(done));
+    });
 }
 
 void Manager::finish(const std::shared_ptr<OpState> &op, net::Completion completion) {

@@ -5,6 +5,7 @@
 
 #include "core/serializer.hpp"
 #include "core/token_validator.hpp"
+#include "core/view.hpp"
 #include "net/completion_queue.hpp"
 #include "net/engine.hpp"
 #include "net/token_provider.hpp"
@@ -13,6 +14,7 @@
 #include "util/stats.hpp"
 
 #include <atomic>
+#include <mutex>
 #include <functional>
 #include <memory>
 #include <string>
@@ -68,6 +70,17 @@ public:
     // Any thread: a delivery that does not finish the operation (progress, pages).
     void notify(const std::shared_ptr<OpState> &op, std::function<void()> deliver);
 
+    // The synced view (tc_conduits_sync), fed by every successful step().
+    View &view() { return view_; }
+    // THE hook for received EventSub messages (webhook listener, WebSocket
+    // sessions): call it with each verified message before handing it to the
+    // user; any thread. Keeps the view current (revocations,
+    // conduit.shard.disabled).
+    void observe_event(const events::Message &message) { view_.observe_event(message); }
+    // The view's change callback (tc_view_set_change_cb), run on the user's
+    // thread through the completion queue; nullptr clears it.
+    void set_view_change_cb(tc_view_change_cb cb, void *userdata);
+
     // Cancels everything, stops the threads and delivers what is left on the
     // calling thread. Idempotent.
     void shutdown();
@@ -100,6 +113,7 @@ public:
 private:
     explicit Manager(ManagerConfig config);
     bool start(std::string *error);
+    void install_view_hook();
     void cancel_on_loop(const std::shared_ptr<OpState> &op);
     void dispatch_main();
 
@@ -112,6 +126,10 @@ private:
     std::unique_ptr<net::TokenProvider> tokens_;
     std::unique_ptr<TokenValidator> validator_;  // after engine_ and tokens_: stopped with the engine
     Serializer per_conduit_;
+    View view_;
+    std::mutex view_cb_mu_;
+    tc_view_change_cb view_cb_ = nullptr;
+    void *view_cb_userdata_ = nullptr;
     std::thread dispatch_thread_;
     std::atomic<bool> stop_dispatch_{false};
     std::atomic<bool> free_requested_{false};

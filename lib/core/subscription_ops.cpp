@@ -146,6 +146,35 @@ void create_subscriptions(Manager &m, const OpPtr &op, const std::string &condui
     batch->start();
 }
 
+void create_planned_subscriptions(Manager &m, const OpPtr &op, const std::string &conduit_id,
+                                  std::vector<PlannedItem> plan, BatchConfig config, Deliver<BatchResult> deliver) {
+    auto result = std::make_shared<BatchResult>();
+    auto specs = std::make_shared<std::vector<helix::SubscriptionSpec>>();
+    auto slots = std::make_shared<std::vector<size_t>>();  // result index of each spec
+    result->items.resize(plan.size());
+    for (size_t i = 0; i < plan.size(); ++i) {
+        if (plan[i].ready) {
+            slots->push_back(i);
+            specs->push_back(std::move(plan[i].spec));
+        } else {
+            result->items[i] = item_of(TC_ITEM_FAILED, plan[i].status, std::move(plan[i].message));
+        }
+    }
+    auto batch_ref = std::make_shared<std::weak_ptr<Batch>>();
+    auto batch = std::make_shared<Batch>(
+        m, op, specs->size(), std::move(config),
+        [&m, op, conduit_id, specs, batch_ref](size_t k, Batch::Done done) {
+            create_one(m, op, conduit_id, (*specs)[k], batch_ref->lock(), std::move(done));
+        },
+        [&m, op, deliver, result, slots](BatchResult &&created) {
+            for (size_t k = 0; k < slots->size(); ++k) result->items[(*slots)[k]] = std::move(created.items[k]);
+            result->cost = created.cost;
+            m.finish(op, deliver(summarize(std::move(*result))));
+        });
+    *batch_ref = batch;
+    batch->start();
+}
+
 namespace {
 
 struct ListState {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/batch.hpp"
+#include "core/catalogue.hpp"
 #include "core/outcome.hpp"
 #include "helix/subscriptions.hpp"
 
@@ -20,6 +21,12 @@ using Subscriptions = std::vector<helix::Subscription>;
 // failed, TC_EPARTIAL otherwise; the value always has every item.
 void create_subscriptions(Manager &m, const OpPtr &op, const std::string &conduit_id,
                           std::vector<helix::SubscriptionSpec> specs, BatchConfig config, Deliver<BatchResult> deliver);
+
+// Creates the ready items of `plan` on the conduit; the others end as
+// TC_ITEM_FAILED with their own status and message, without a request.
+// Items keep the plan's order. Outcome status as create_subscriptions.
+void create_planned_subscriptions(Manager &m, const OpPtr &op, const std::string &conduit_id,
+                                  std::vector<PlannedItem> plan, BatchConfig config, Deliver<BatchResult> deliver);
 
 // Streams pages: `page` runs on the user's thread and returns true to go on;
 // the next page is fetched only after it returned. `deliver` gets the end.

@@ -275,6 +275,7 @@ bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &ro
     // delivers it on the user's thread (or the dispatch thread) exactly once.
     tc_op_id id = link_->queue->begin(nullptr, [d] { d->run(TC_ECANCELED); });
     if (id == 0) return false;
+    if (event && config_.observe) config_.observe(d->msg.get());
     net::Completion done;
     done.status = TC_OK;
     done.http_status = tc_webhook_message_http_status(d->msg.get());

@@ -10,6 +10,7 @@
 #include <twitchconduits/listener.h>
 
 #include <array>
+#include <functional>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,9 @@ struct ListenerConfig {
     tc_webhook_options webhook{};  // max_body_bytes is forced to the listener's
     std::string tls_cert_pem;      // both set: serve HTTPS
     std::string tls_key_pem;       // wiped when the listener is freed
+    // Sees each accepted message just before it is handed over, while the
+    // queue (hence the manager) is alive: the manager's view learns from it.
+    std::function<void(const tc_webhook_message *)> observe;
 };
 
 // The listener's tie to its manager's queue. `queue` is non-null exactly

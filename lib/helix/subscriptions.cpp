@@ -97,6 +97,13 @@ net::Call create_subscription_call(const std::string &conduit_id, const Subscrip
     cJSON *transport = cJSON_AddObjectToObject(body.get(), "transport");
     cJSON_AddStringToObject(transport, "method", "conduit");
     cJSON_AddStringToObject(transport, "conduit_id", conduit_id.c_str());
+    if (!spec.extra_json.empty()) {
+        util::JsonPtr extra(cJSON_Parse(spec.extra_json.c_str()));
+        for (cJSON *field = extra ? extra->child : nullptr; field != nullptr; field = field->next) {
+            if (cJSON_GetObjectItemCaseSensitive(body.get(), field->string) != nullptr) continue;  // never override
+            cJSON_AddItemToObject(body.get(), field->string, cJSON_Duplicate(field, 1));
+        }
+    }
     net::Call call;
     call.method = TC_POST;
     call.path = kPath;

@@ -15,6 +15,7 @@ struct SubscriptionSpec {
     std::string type;
     std::string version;
     std::string condition;  // canonical JSON (see canonical_json)
+    std::string extra_json{};  // more body fields, a JSON object (drop.entitlement.grant's is_batching_enabled); "" = none
 };
 
 // The one filter of a listing ("" name = none).

@@ -741,6 +741,7 @@ void Runner::deliver_event(Shard &s, events::Message &&m) {
         handle_shard_disabled(m.shard_id, m.shard_status, disabled_session(m.event_json));
     }
     count(TC_RUNNER_STAT_EVENTS);
+    manager_.observe_event(m);  // the synced view (revocations, conduit.shard.disabled)
     auto msg = std::make_shared<events::Message>(std::move(m));
     auto cb = config_.on_ws_event;
     std::string shard_id = s.spec.id;

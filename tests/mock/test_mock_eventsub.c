@@ -1144,11 +1144,11 @@ static void test_sub_duplicates_and_limit(void **state) {
   create_conduit(f, 1, b);
   create_conduit(f, 1, c);
   create_conduit(f, 1, d);
-  assert_int_equal(create_sub(f, NULL, "channel.follow", "2", cond, a, first), 202);
+  assert_int_equal(create_sub(f, NULL, "automod.message.hold", "2", cond, a, first), 202);
 
   /* Same type+version+condition on the same conduit: 409 naming the existing one. */
   snprintf(body, sizeof body,
-           "{\"type\":\"channel.follow\",\"version\":\"2\",\"condition\":%s,\"transport\":{\"method\":\"conduit\","
+           "{\"type\":\"automod.message.hold\",\"version\":\"2\",\"condition\":%s,\"transport\":{\"method\":\"conduit\","
            "\"conduit_id\":\"%s\"}}",
            cond_reordered, a);
   snprintf(expected, sizeof expected,
@@ -1160,11 +1160,11 @@ static void test_sub_duplicates_and_limit(void **state) {
   resp_free(&r);
 
   /* Another version, or another conduit, is not a duplicate... */
-  assert_int_equal(create_sub(f, NULL, "channel.follow", "1", cond, a, v2), 202);
-  assert_int_equal(create_sub(f, NULL, "channel.follow", "2", cond, b, onb), 202);
+  assert_int_equal(create_sub(f, NULL, "automod.message.hold", "1", cond, a, v2), 202);
+  assert_int_equal(create_sub(f, NULL, "automod.message.hold", "2", cond, b, onb), 202);
   /* ...but a 4th with the same type+condition is one too many. */
   snprintf(body, sizeof body,
-           "{\"type\":\"channel.follow\",\"version\":\"2\",\"condition\":%s,\"transport\":{\"method\":\"conduit\","
+           "{\"type\":\"automod.message.hold\",\"version\":\"2\",\"condition\":%s,\"transport\":{\"method\":\"conduit\","
            "\"conduit_id\":\"%s\"}}",
            cond, c);
   helix(f, NULL, "POST", SUBS, body, &r);
@@ -1175,19 +1175,19 @@ static void test_sub_duplicates_and_limit(void **state) {
   assert_true(r.rl_remaining > 0); /* not the bucket */
   resp_free(&r);
   /* Other conditions and other types are unaffected. */
-  assert_int_equal(create_sub(f, NULL, "channel.follow", "2", "{\"broadcaster_user_id\":\"78\"}", c, NULL), 202);
+  assert_int_equal(create_sub(f, NULL, "automod.message.hold", "2", "{\"broadcaster_user_id\":\"78\"}", c, NULL), 202);
   assert_int_equal(create_sub(f, NULL, "channel.raid", "1", cond, c, NULL), 202);
 
   /* A disabled subscription neither conflicts nor counts. */
   set_sub_status(f, first, "authorization_revoked");
-  assert_int_equal(create_sub(f, NULL, "channel.follow", "2", cond, a, id), 202);
+  assert_int_equal(create_sub(f, NULL, "automod.message.hold", "2", cond, a, id), 202);
   assert_string_not_equal(id, first);
-  assert_int_equal(create_sub(f, NULL, "channel.follow", "2", cond, d, NULL), 429);
+  assert_int_equal(create_sub(f, NULL, "automod.message.hold", "2", cond, d, NULL), 429);
   snprintf(body, sizeof body, SUBS "?id=%s", onb);
   helix(f, NULL, "DELETE", body, NULL, &r);
   assert_int_equal(r.status, 204);
   resp_free(&r);
-  assert_int_equal(create_sub(f, NULL, "channel.follow", "2", cond, d, NULL), 202);
+  assert_int_equal(create_sub(f, NULL, "automod.message.hold", "2", cond, d, NULL), 202);
   assert_int_equal(tcmock_stat(f->m, "rate_limited"), 2);
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/catalogue_table.hpp"  // the library's type catalogue: the mock accepts exactly its types
 #include "handlers.hpp"
 #include "json.hpp"
 
@@ -142,7 +143,9 @@ Response subscriptions_create(Ctx &c) {
   if (!cJSON_IsObject(condition) || !condition->child) return missing("condition");
   const cJSON *transport = cJSON_GetObjectItemCaseSensitive(body.get(), "transport");
   if (!cJSON_IsObject(transport)) return missing("transport");
-  if (!type_ok(type)) return helix_error(400, kBadTypeVersion);
+  if (tc::catalogue::withdrawn(type, version))
+    return helix_error(410, "The subscription type and version were removed; use a newer version.");
+  if (!tc::catalogue::find(type, version)) return helix_error(400, kBadTypeVersion);
   const char *method = json_nonempty_string(transport, "method");
   if (!method || std::strcmp(method, "conduit") != 0)
     return helix_error(400, "The value specified in the method field is not valid.");

@@ -344,14 +344,77 @@ static int cmd_delete(tc_conduits *c, const char *sub_id) {
     return TCCTL_EXIT_OK;
 }
 
+/* create --types A,B,C --condition JSON, or --all-for-user ID: by type names,
+ * versions and conditions from the library's catalogue. */
+static int create_by_type(const tcctl_globals *g, const char *conduit, const char *types_csv, const char *condition,
+                          const char *user, int spec_flags_too) {
+    const char *names[256];
+    size_t n = 0;
+    char *list = NULL, *cond_text = NULL, *save = NULL, *tok;
+    tc_conduits *c = NULL;
+    tc_batch_options bo = TC_BATCH_OPTIONS_INIT;
+    tcctl_progress progress;
+    batch_out o;
+    tc_op_id id = 0;
+    int rc;
+    memset(&o, 0, sizeof o);
+    if (spec_flags_too) return tcctl_usage("subs", "--types and --all-for-user do not go with --type, --version or --count");
+    if (user != NULL) {
+        cJSON *cond;
+        if (types_csv != NULL || condition != NULL)
+            return tcctl_usage("subs", "--all-for-user ID does not go with --types or --condition");
+        if (user[0] == '\0' || strspn(user, "0123456789") != strlen(user))
+            return tcctl_usage("subs", "--all-for-user needs a numeric user id");
+        cond = cJSON_CreateObject();
+        cJSON_AddStringToObject(cond, "broadcaster_user_id", user);
+        cJSON_AddStringToObject(cond, "moderator_user_id", user);
+        cJSON_AddStringToObject(cond, "user_id", user);
+        cond_text = cJSON_PrintUnformatted(cond);
+        cJSON_Delete(cond);
+        if (cond_text == NULL) exit(TCCTL_EXIT_FAILURE);
+    } else {
+        cJSON *cond = cJSON_Parse(condition != NULL ? condition : "");
+        int ok = cond != NULL && cJSON_IsObject(cond);
+        cJSON_Delete(cond);
+        if (condition == NULL || !ok)
+            return tcctl_usage("subs", "--types needs --condition JSON, a JSON object, e.g. '{\"broadcaster_user_id\":\"1337\"}'");
+        list = xstrdup(types_csv);
+        for (tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+            if (n == sizeof names / sizeof names[0]) {
+                free(list);
+                return tcctl_usage("subs", "--types takes at most 256 names");
+            }
+            names[n++] = tok;
+        }
+        if (n == 0) {
+            free(list);
+            return tcctl_usage("subs", "--types needs at least one type name");
+        }
+    }
+    rc = tcctl_client_new(g, 0, &c);
+    if (rc == 0) {
+        batch_options(&bo, &progress, "creating");
+        rc = finish_batch(c,
+                          tc_subscriptions_create_by_type(&id, c, conduit, names, n, user != NULL ? cond_text : condition,
+                                                          user != NULL ? TC_BY_TYPE_F_ALL_FILLABLE : 0u, &bo, on_batch,
+                                                          &o),
+                          &id, &o, &progress, "cannot create the subscriptions");
+    }
+    cJSON_free(cond_text);
+    free(list);
+    tc_conduits_free(c);
+    return rc;
+}
+
 int tcctl_cmd_subs(const tcctl_globals *g, int argc, char **argv) {
     tcctl_flag flags[] = {
         {"--status", 1, NULL},     {"--type", 1, NULL},          {"--user", 1, NULL},
         {"--conduit", 1, NULL},    {"--version", 1, NULL},       {"--condition", 1, NULL},
         {"--count", 1, NULL},      {"--broadcaster-from", 1, NULL}, {"--include-pending", 0, NULL},
-        {"--dry-run", 0, NULL},
+        {"--dry-run", 0, NULL},    {"--types", 1, NULL},         {"--all-for-user", 1, NULL},
     };
-    enum { F_STATUS, F_TYPE, F_USER, F_CONDUIT, F_VERSION, F_CONDITION, F_COUNT, F_FROM, F_PENDING, F_DRY, F_N };
+    enum { F_STATUS, F_TYPE, F_USER, F_CONDUIT, F_VERSION, F_CONDITION, F_COUNT, F_FROM, F_PENDING, F_DRY, F_TYPES,
+           F_ALL_FOR_USER, F_N };
     /* Which flags each subcommand accepts (bit per flag). */
     static const struct {
         const char *name;
@@ -362,8 +425,9 @@ int tcctl_cmd_subs(const tcctl_globals *g, int argc, char **argv) {
         {"list", 1, 1, 1u << F_STATUS | 1u << F_TYPE | 1u << F_USER | 1u << F_CONDUIT,
          "subs list [--status S | --type T | --user U | --conduit C]"},
         {"create", 2, 2,
-         1u << F_TYPE | 1u << F_VERSION | 1u << F_CONDITION | 1u << F_COUNT | 1u << F_FROM,
-         "subs create CONDUIT_ID --type T --version V --condition JSON [--count N --broadcaster-from K]"},
+         1u << F_TYPE | 1u << F_VERSION | 1u << F_CONDITION | 1u << F_COUNT | 1u << F_FROM | 1u << F_TYPES |
+             1u << F_ALL_FOR_USER,
+         "subs create CONDUIT_ID (--type T --version V | --types A,B[@V]) --condition JSON | --all-for-user ID"},
         {"delete", 2, 2, 0u, "subs delete SUBSCRIPTION_ID"},
         {"cleanup", 2, 2, 1u << F_PENDING, "subs cleanup CONDUIT_ID [--include-pending]"},
         {"reconcile", 3, 3, 1u << F_DRY, "subs reconcile CONDUIT_ID FILE [--dry-run]"},
@@ -406,6 +470,13 @@ int tcctl_cmd_subs(const tcctl_globals *g, int argc, char **argv) {
         batch_out o;
         tc_op_id id = 0;
         memset(&o, 0, sizeof o);
+        if (which == 1 && (flags[F_TYPES].value != NULL || flags[F_ALL_FOR_USER].value != NULL)) {
+            rc = create_by_type(g, pos[1], flags[F_TYPES].value, flags[F_CONDITION].value, flags[F_ALL_FOR_USER].value,
+                                flags[F_TYPE].value != NULL || flags[F_VERSION].value != NULL ||
+                                    flags[F_COUNT].value != NULL || flags[F_FROM].value != NULL);
+            spec_set_free(&specs);
+            return rc;
+        }
         if (which == 1) {
             rc = specs_from_flags(&specs, flags[F_TYPE].value, flags[F_VERSION].value, flags[F_CONDITION].value,
                                   flags[F_COUNT].value, flags[F_FROM].value);

@@ -17,6 +17,7 @@ static const char global_help[] =
     "  mock       run the bundled mock Twitch server in the foreground\n"
     "  listen     run the embedded webhook listener; print each verified event\n"
     "  demo       the whole workflow against the bundled mock (no credentials)\n"
+    "  types      the subscription types the library knows (no credentials)\n"
     "\n"
     "global options (before or after the command):\n"
     "  --json                 print exactly one JSON document on stdout\n"
@@ -147,6 +148,8 @@ static const char shards_help[] =
 static const char subs_help[] =
     "usage: tcctl subs list [--status S | --type T | --user USER_ID | --conduit CONDUIT_ID]\n"
     "       tcctl subs create CONDUIT_ID --type T --version V --condition JSON\n"
+    "       tcctl subs create CONDUIT_ID --types A,B,C[@V] --condition JSON\n"
+    "       tcctl subs create CONDUIT_ID --all-for-user USER_ID\n"
     "                         [--count N --broadcaster-from K]\n"
     "       tcctl subs delete SUBSCRIPTION_ID\n"
     "       tcctl subs cleanup CONDUIT_ID [--include-pending]\n"
@@ -158,6 +161,11 @@ static const char subs_help[] =
     "  created whose condition's broadcaster_user_id is K, K+1, ..., K+N-1\n"
     "  (--broadcaster-from, default 1; --condition defaults to {} then). A progress\n"
     "  bar with rate and ETA is shown on a terminal.\n"
+    "  --types takes type names ('tcctl types' lists them), each at its newest\n"
+    "  version unless NAME@VERSION; each condition keeps the fields that type uses\n"
+    "  from --condition. A type whose fields are missing, or an unknown type,\n"
+    "  fails on its own before anything is sent. --all-for-user ID subscribes\n"
+    "  every type whose condition that one user id fills.\n"
     "delete: one subscription (exit 1 if it does not exist).\n"
     "cleanup: delete the conduit's subscriptions that are not enabled, keeping\n"
     "  those pending webhook verification unless --include-pending.\n"
@@ -171,6 +179,8 @@ static const char subs_help[] =
     "  tcctl subs create $CONDUIT --type stream.online --version 1 \\\n"
     "      --condition '{\"broadcaster_user_id\":\"1337\"}'\n"
     "  tcctl subs create $CONDUIT --type stream.online --version 1 --count 500 --broadcaster-from 1000\n"
+    "  tcctl subs create $CONDUIT --types channel.follow,stream.online \\\n"
+    "      --condition '{\"broadcaster_user_id\":\"1337\",\"moderator_user_id\":\"1337\"}'\n"
     "  tcctl subs list --conduit $CONDUIT\n"
     "  tcctl subs reconcile $CONDUIT wanted.json --dry-run\n";
 
@@ -272,13 +282,26 @@ static const char demo_help[] =
     "  tcctl demo\n"
     "  tcctl --json demo | python3 -m json.tool\n";
 
+static const char types_help[] =
+    "usage: tcctl types [FILTER] [--withdrawn] [--json]\n"
+    "\n"
+    "The EventSub subscription types built into the library: each type+version with\n"
+    "its status, condition fields (required; 'one of a|b'; [optional]), transports\n"
+    "and the scopes it needs. FILTER keeps the types whose name contains it (exit 1\n"
+    "when none does). --withdrawn lists the versions Twitch removed instead.\n"
+    "Needs no credentials and talks to nobody.\n"
+    "\n"
+    "examples:\n"
+    "  tcctl types channel.chat\n"
+    "  tcctl --json types stream.online\n";
+
 static const struct {
     const char *topic;
     const char *text;
 } topics[] = {
     {"", global_help},           {"token", token_help}, {"conduits", conduits_help},
     {"shards", shards_help},     {"subs", subs_help},   {"mock", mock_help},
-    {"listen", listen_help},     {"demo", demo_help},
+    {"listen", listen_help},     {"demo", demo_help},   {"types", types_help},
 };
 
 int tcctl_has_help(const char *topic) {

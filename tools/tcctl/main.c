@@ -13,6 +13,7 @@ static const struct {
     {"token", tcctl_cmd_token},   {"conduits", tcctl_cmd_conduits}, {"shards", tcctl_cmd_shards},
     {"subs", tcctl_cmd_subs},     {"mock", tcctl_cmd_mock},
     {"listen", tcctl_cmd_listen}, {"demo", tcctl_cmd_demo},
+    {"types", tcctl_cmd_types},
 };
 
 int main(int argc, char **argv) {

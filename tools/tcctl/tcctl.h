@@ -158,6 +158,7 @@ int tcctl_cmd_subs(const tcctl_globals *g, int argc, char **argv);
 int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv);
 int tcctl_cmd_listen(const tcctl_globals *g, int argc, char **argv);
 int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv);
+int tcctl_cmd_types(const tcctl_globals *g, int argc, char **argv);
 
 /* cmd_listen.c, shared with the demo: a webhook message in words. */
 const char *tcctl_webhook_kind_name(tc_webhook_kind kind);
