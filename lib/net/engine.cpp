@@ -9,6 +9,12 @@
 
 namespace tc::net {
 
+namespace {
+std::string deadline_message(int64_t deadline_ms, const std::string &during) {
+    return "request deadline of " + std::to_string(deadline_ms) + " ms passed (" + during + ")";
+}
+}  // namespace
+
 struct Engine::Job {
     enum class State { Queued, NeedToken, Sending, Sleeping, Finished };
     uint64_t id = 0;
@@ -25,6 +31,11 @@ struct Engine::Job {
     Pacer::Sent paced{};
     IoLoop::TimerId timer = 0;
     util::TimePoint started{};
+    int64_t deadline_ms = 0;             // 0 = none
+    util::TimePoint deadline{};          // set by the first attempt
+    IoLoop::TimerId deadline_timer = 0;
+    bool deadline_passed = false;        // the transfer was cancelled for it
+    HttpResult last;                     // the answer a sleeping retry waits after
 };
 
 Engine::Engine(EngineConfig config, util::Logger &logger, util::Stats &stats, util::Jitter &jitter)
@@ -58,6 +69,7 @@ uint64_t Engine::submit(Call call, Done done) {
     job->done = std::move(done);
     job->max_attempts = job->call.max_attempts > 0 ? job->call.max_attempts : config_.retry.max_attempts;
     if (job->call.timeout_ms <= 0) job->call.timeout_ms = config_.request_timeout_ms;
+    job->deadline_ms = job->call.deadline_ms == 0 ? config_.request_deadline_ms : std::max<int64_t>(0, job->call.deadline_ms);
     job->started = util::now();
     Job &ref = *job;
     jobs_.emplace(ref.id, std::move(job));
@@ -189,6 +201,7 @@ HttpRequest Engine::build_request(const Job &job, const std::string *token) {
 
 void Engine::send(Job &job, const std::string *token) {
     job.state = Job::State::Sending;
+    if (job.attempts == 0) start_deadline(job);
     ++job.attempts;
     stats_.add(TC_STAT_HTTP_REQUESTS);
     if (job.attempts > 1) stats_.add(TC_STAT_RETRIES);
@@ -217,7 +230,9 @@ void Engine::on_attempt_done(uint64_t job_id, HttpResult &&result) {
     if (result.new_connections > 0) stats_.add(TC_STAT_CONNECTIONS, static_cast<uint64_t>(result.new_connections));
     if (result.http_status == 429) stats_.add(TC_STAT_RATE_LIMITED);
 
-    if (result.canceled) {
+    if (result.canceled && job.deadline_passed) {
+        finish(job, TC_ETIMEDOUT, std::move(result), deadline_message(job.deadline_ms, "the attempt in flight"));
+    } else if (result.canceled) {
         finish(job, TC_ECANCELED, std::move(result), "operation canceled");
     } else if (helix && result.http_status == 401) {
         tokens_->invalidate(job.token_generation);
@@ -236,11 +251,18 @@ void Engine::on_attempt_done(uint64_t job_id, HttpResult &&result) {
     } else {
         RetryDecision d = policy_.decide(result, job.call.method, job.call.unsafe_retry, job.attempts,
                                          job.max_attempts, util::unix_millis_now(), job.rate_limit_waits);
-        if (d.retry) {
+        if (d.retry && would_pass_deadline(job, d.delay_ms)) {
+            // Waiting cannot help: the retry would start after the deadline.
+            std::string message = deadline_message(job.deadline_ms, d.why);
+            logger_.log(TC_LOG_WARN, "%s %s failed: %s", method_name(job.call.method), job.call.path.c_str(),
+                        message.c_str());
+            finish(job, TC_ETIMEDOUT, std::move(result), std::move(message));
+        } else if (d.retry) {
             if (d.bucket_429) ++job.rate_limit_waits;
             logger_.log(TC_LOG_INFO, "%s %s: %s; retry %d in %lld ms", method_name(job.call.method),
                         job.call.path.c_str(), d.why.c_str(), job.attempts,
                         static_cast<long long>(d.delay_ms));
+            job.last = std::move(result);
             retry_later(job, d.delay_ms);
         } else {
             tc_status status = status_from_result(result);
@@ -268,11 +290,53 @@ void Engine::retry_later(Job &job, int64_t delay_ms) {
     });
 }
 
+void Engine::start_deadline(Job &job) {
+    if (job.deadline_ms <= 0) return;
+    job.deadline = util::now() + util::Millis(job.deadline_ms);
+    const uint64_t id = job.id;
+    job.deadline_timer = loop_.add_timer(job.deadline_ms, [this, id] { on_deadline(id); });
+}
+
+bool Engine::would_pass_deadline(const Job &job, int64_t delay_ms) const {
+    return job.deadline_timer != 0 && util::now() + util::Millis(delay_ms) >= job.deadline;
+}
+
+void Engine::on_deadline(uint64_t job_id) {
+    auto found = jobs_.find(job_id);
+    if (found == jobs_.end()) return;
+    Job &job = *found->second;
+    job.deadline_timer = 0;
+    switch (job.state) {
+    case Job::State::Sending:
+        // The transfer completes as canceled; on_attempt_done reports the deadline.
+        job.deadline_passed = true;
+        loop_.cancel_transfer(job.transfer_id);
+        return;
+    case Job::State::Sleeping:
+        loop_.cancel_timer(job.timer);
+        break;
+    case Job::State::NeedToken:
+        need_token_.erase(std::remove(need_token_.begin(), need_token_.end(), job_id), need_token_.end());
+        break;
+    case Job::State::Queued:
+        ready_.erase(std::remove(ready_.begin(), ready_.end(), job_id), ready_.end());
+        break;
+    case Job::State::Finished:
+        return;
+    }
+    HttpResult last = std::move(job.last);
+    const std::string why = last.http_status != 0 ? "waiting to retry after HTTP " + std::to_string(last.http_status)
+                                                  : "waiting to retry";
+    finish(job, TC_ETIMEDOUT, std::move(last), deadline_message(job.deadline_ms, why));
+    pump();
+}
+
 void Engine::finish(Job &job, tc_status status, HttpResult &&http, std::string message) {
     auto found = jobs_.find(job.id);
     if (found == jobs_.end()) return;
     std::unique_ptr<Job> owned = std::move(found->second);
     jobs_.erase(found);
+    if (owned->deadline_timer != 0) loop_.cancel_timer(owned->deadline_timer);
     owned->state = Job::State::Finished;
     CallResult result;
     result.status = status;
