@@ -10,6 +10,11 @@
 namespace tc::net {
 
 namespace {
+// Retries after a 401 on a worn-out token (replaced, or proven good), per request: with
+// tokens that die after fewer calls than there are requests in flight, a
+// request can meet a worn-out token repeatedly.
+constexpr int kMaxStaleTokenRetries = 32;
+
 std::string deadline_message(int64_t deadline_ms, const std::string &during) {
     return "request deadline of " + std::to_string(deadline_ms) + " ms passed (" + during + ")";
 }
@@ -24,7 +29,8 @@ struct Engine::Job {
     int attempts = 0;
     int rate_limit_waits = 0;  // attempts that ended in a bucket 429
     int max_attempts = 0;
-    bool retried_after_401 = false;
+    bool retried_after_401 = false;  // retried after a 401 on the token then current
+    int stale_token_retries = 0;      // retries after a 401 on a worn-out token
     bool counted_pacing = false;
     uint64_t token_generation = 0;
     uint64_t transfer_id = 0;
@@ -107,7 +113,14 @@ void Engine::on_token_settled(tc_status status, const std::string &message) {
     std::deque<uint64_t> waiting;
     waiting.swap(need_token_);
     if (status == TC_OK) {
-        // They were first in line before the token ran out: keep them first.
+        // They were first in line before the token ran out: keep them first,
+        // and those a worn-out token turned back most often before the rest.
+        std::stable_sort(waiting.begin(), waiting.end(), [this](uint64_t a, uint64_t b) {
+            auto fa = jobs_.find(a), fb = jobs_.find(b);
+            const int ra = fa != jobs_.end() ? fa->second->stale_token_retries : 0;
+            const int rb = fb != jobs_.end() ? fb->second->stale_token_retries : 0;
+            return ra > rb;
+        });
         for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
             auto found = jobs_.find(*it);
             if (found == jobs_.end()) continue;
@@ -229,16 +242,26 @@ void Engine::on_attempt_done(uint64_t job_id, HttpResult &&result) {
     }
     if (result.new_connections > 0) stats_.add(TC_STAT_CONNECTIONS, static_cast<uint64_t>(result.new_connections));
     if (result.http_status == 429) stats_.add(TC_STAT_RATE_LIMITED);
+    if (helix && result.http_status != 0 && result.http_status != 401) tokens_->confirm(job.token_generation);
 
     if (result.canceled && job.deadline_passed) {
         finish(job, TC_ETIMEDOUT, std::move(result), deadline_message(job.deadline_ms, "the attempt in flight"));
     } else if (result.canceled) {
         finish(job, TC_ECANCELED, std::move(result), "operation canceled");
     } else if (helix && result.http_status == 401) {
+        // A token that was replaced while this request carried it, or that
+        // worked for other requests, wore out: retry (bounded). A 401 on a
+        // current token that never worked gets one retry with a fresh token;
+        // a second means the credentials are refused.
+        const bool worn = !tokens_->is_current(job.token_generation) || tokens_->proven(job.token_generation);
         tokens_->invalidate(job.token_generation);
-        if (tokens_->renewable() && !job.retried_after_401 && job.attempts < job.max_attempts) {
-            // One retry with a fresh token; the refresh is shared by every request that got a 401.
-            job.retried_after_401 = true;
+        if (tokens_->renewable() && (worn ? job.stale_token_retries < kMaxStaleTokenRetries : !job.retried_after_401)) {
+            // The refresh is shared by every request that got a 401.
+            if (worn) {
+                ++job.stale_token_retries;
+            } else {
+                job.retried_after_401 = true;
+            }
             logger_.log(TC_LOG_INFO, "%s %s: 401, retrying with a new app token",
                         method_name(job.call.method), job.call.path.c_str());
             job.state = Job::State::Queued;
