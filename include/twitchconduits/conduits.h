@@ -83,12 +83,16 @@ typedef struct tc_conduits_options {
      * with TC_ETIMEDOUT. Time queued behind the manager's other requests
      * before the first attempt does not count. 0 = 120000; -1 = none. */
     long request_deadline_ms;
+    /* Version 3. Most pages one listing follows before it fails with
+     * TC_EPROTOCOL (a server whose cursors never end); a cursor seen twice
+     * in one listing fails it at once. 0 = 10000. */
+    long max_list_pages;
 } tc_conduits_options;
 
 #define TC_CONDUITS_OPTIONS_INIT                                                     \
     {                                                                                \
         TC_CONDUITS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0L, 0L, \
-            0, 0L, 0L, 0L, 0, 0u, 0L, 0u, NULL, NULL, TC_LOG_ERROR, 0u, 0L, 0L       \
+            0, 0L, 0L, 0L, 0, 0u, 0L, 0u, NULL, NULL, TC_LOG_ERROR, 0u, 0L, 0L, 0L   \
     }
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */

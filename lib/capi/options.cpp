@@ -113,6 +113,8 @@ tc_status config_from_options(const tc_conduits_options *opts, core::ManagerConf
     if (opts->version >= 3) {
         if (opts->request_deadline_ms < -1) return bad(error, "request_deadline_ms must be -1 or more");
         if (opts->request_deadline_ms != 0) e.request_deadline_ms = opts->request_deadline_ms > 0 ? opts->request_deadline_ms : 0;
+        if (opts->max_list_pages < 0) return bad(error, "max_list_pages must not be negative");
+        if (opts->max_list_pages > 0) c.max_list_pages = opts->max_list_pages;
     }
     return TC_OK;
 }

@@ -803,6 +803,7 @@ static void test_options_init(void **state)
     assert_int_equal(o.random_seed, ref.random_seed);
     assert_int_equal(o.token_validate_interval_s, ref.token_validate_interval_s);
     assert_int_equal(o.request_deadline_ms, ref.request_deadline_ms);
+    assert_int_equal(o.max_list_pages, ref.max_list_pages);
 
     /* A caller built against version 1 has a shorter struct: neither init
      * nor new may touch what lies past it (ASan and valgrind watch the
@@ -918,6 +919,9 @@ static void test_new_bad_log_level(void **state)
     o = base_options();
     o.request_deadline_ms = -2;
     EXPECT_NEW_FAILS(&o, TC_EINVAL, "request_deadline_ms");
+    o = base_options();
+    o.max_list_pages = -1;
+    EXPECT_NEW_FAILS(&o, TC_EINVAL, "max_list_pages");
 }
 
 static void test_new_bad_base_urls(void **state)
