@@ -45,7 +45,7 @@ typedef struct tc_conduits tc_conduits;
  * accepts https on port 443. */
 #define TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS (1u << 2)
 
-#define TC_CONDUITS_OPTIONS_VERSION 2
+#define TC_CONDUITS_OPTIONS_VERSION 3
 
 /* Options for tc_conduits_new(). Every string is copied; NULL/0 fields take
  * the default given beside them. Append-only: new fields go at the end with a
@@ -78,12 +78,21 @@ typedef struct tc_conduits_options {
      * Twitch no longer accepts is dropped (the next request fetches a new
      * one). 0 = 3600; -1 = never. */
     long token_validate_interval_s;
+    /* Version 3. Longest time one request may take from its first attempt,
+     * every retry and wait (429 resets, backoff) included; it then completes
+     * with TC_ETIMEDOUT. Time queued behind the manager's other requests
+     * before the first attempt does not count. 0 = 120000; -1 = none. */
+    long request_deadline_ms;
+    /* Version 3. Most pages one listing follows before it fails with
+     * TC_EPROTOCOL (a server whose cursors never end); a cursor seen twice
+     * in one listing fails it at once. 0 = 10000. */
+    long max_list_pages;
 } tc_conduits_options;
 
 #define TC_CONDUITS_OPTIONS_INIT                                                     \
     {                                                                                \
         TC_CONDUITS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0L, 0L, \
-            0, 0L, 0L, 0L, 0, 0u, 0L, 0u, NULL, NULL, TC_LOG_ERROR, 0u, 0L           \
+            0, 0L, 0L, 0L, 0, 0u, 0L, 0u, NULL, NULL, TC_LOG_ERROR, 0u, 0L, 0L, 0L   \
     }
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */

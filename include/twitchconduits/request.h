@@ -32,7 +32,7 @@ typedef struct tc_param {
  * when the connection could not be made at all. */
 #define TC_REQUEST_F_RETRY_UNSAFE (1u << 0)
 
-#define TC_REQUEST_OPTIONS_VERSION 1
+#define TC_REQUEST_OPTIONS_VERSION 2
 
 /* Append-only; the library copies everything before tc_request() returns. */
 typedef struct tc_request_options {
@@ -46,10 +46,13 @@ typedef struct tc_request_options {
     unsigned int flags;        /* TC_REQUEST_F_* */
     long timeout_ms;           /* per attempt; 0 = the manager's default */
     int max_attempts;          /* 0 = the manager's default */
+    /* Version 2: this request's total deadline (see the manager's
+     * request_deadline_ms); 0 = the manager's; -1 = none. */
+    long deadline_ms;
 } tc_request_options;
 
 #define TC_REQUEST_OPTIONS_INIT \
-    { TC_REQUEST_OPTIONS_VERSION, TC_GET, NULL, NULL, 0u, NULL, 0u, 0u, 0L, 0 }
+    { TC_REQUEST_OPTIONS_VERSION, TC_GET, NULL, NULL, 0u, NULL, 0u, 0u, 0L, 0, 0L }
 
 /* Completion: status is TC_OK for a 2xx answer; otherwise the error (mapped
  * from the HTTP status where there was one). `response` is never NULL. */

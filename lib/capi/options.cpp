@@ -39,7 +39,9 @@ tc_status base_url(const char *given, const char *fallback, const char *field, s
 }  // namespace
 
 size_t conduits_options_size(unsigned int version) {
-    return version >= 2 ? sizeof(tc_conduits_options) : offsetof(tc_conduits_options, token_validate_interval_s);
+    if (version >= 3) return sizeof(tc_conduits_options);
+    if (version == 2) return offsetof(tc_conduits_options, request_deadline_ms);
+    return offsetof(tc_conduits_options, token_validate_interval_s);
 }
 
 tc_status config_from_options(const tc_conduits_options *opts, core::ManagerConfig *out, std::string *error) {
@@ -107,6 +109,12 @@ tc_status config_from_options(const tc_conduits_options *opts, core::ManagerConf
     if (opts->version >= 2) {  // fields a version-1 caller's struct does not have
         if (opts->token_validate_interval_s < -1) return bad(error, "token_validate_interval_s must be -1 or more");
         if (opts->token_validate_interval_s != 0) c.token_validate_interval_s = opts->token_validate_interval_s;
+    }
+    if (opts->version >= 3) {
+        if (opts->request_deadline_ms < -1) return bad(error, "request_deadline_ms must be -1 or more");
+        if (opts->request_deadline_ms != 0) e.request_deadline_ms = opts->request_deadline_ms > 0 ? opts->request_deadline_ms : 0;
+        if (opts->max_list_pages < 0) return bad(error, "max_list_pages must not be negative");
+        if (opts->max_list_pages > 0) c.max_list_pages = opts->max_list_pages;
     }
     return TC_OK;
 }

@@ -62,6 +62,10 @@ tc_status call_from_options(const tc_request_options *req, net::Call *call) {
     call->unsafe_retry = (req->flags & TC_REQUEST_F_RETRY_UNSAFE) != 0;
     call->timeout_ms = req->timeout_ms;
     call->max_attempts = req->max_attempts;
+    if (req->version >= 2) {  // a version-1 caller's struct ends before deadline_ms
+        if (req->deadline_ms < -1) return fail(TC_EINVAL, "invalid argument: req->deadline_ms must be -1 or more");
+        call->deadline_ms = req->deadline_ms;
+    }
     return TC_OK;
 }
 

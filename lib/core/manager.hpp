@@ -30,6 +30,7 @@ struct ManagerConfig {
     std::string callback_url;
     int64_t token_refresh_margin_s = 3600;
     int64_t token_validate_interval_s = 3600;  // -1 = never
+    int64_t max_list_pages = 10000;            // pages one listing may follow
     bool dispatch_thread = false;
     bool allow_http_callbacks = false;
     uint64_t random_seed = 0;

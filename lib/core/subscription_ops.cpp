@@ -182,6 +182,7 @@ struct ListState {
     std::string cursor;
     std::shared_ptr<PageSink> sink;
     Deliver<int> deliver;
+    CursorGuard guard;
 };
 
 // One page: fetch it, hand it to the user's thread, and fetch the next one
@@ -195,10 +196,8 @@ void list_page(Manager &m, const OpPtr &op, std::shared_ptr<ListState> state) {
         if (!helix::parse_subscription_page(r.http.body, page.get(), &next, &cost, &error)) {
             return m.finish(op, state->deliver(Outcome<int>::failed(TC_EPROTOCOL, error, r.http.http_status)));
         }
-        if (!next.empty() && next == state->cursor) {
-            return m.finish(op, state->deliver(
-                                    Outcome<int>::failed(TC_EPROTOCOL, "the server repeated a pagination cursor", r.http.http_status)));
-        }
+        const std::string stop = next.empty() ? std::string() : state->guard.next(next);
+        if (!stop.empty()) return m.finish(op, state->deliver(Outcome<int>::failed(TC_EPROTOCOL, stop, r.http.http_status)));
         state->cursor = next;
         m.notify(op, [&m, op, state, page, cost] {
             const bool go_on = state->sink->page(std::move(*page), cost);
@@ -215,7 +214,8 @@ void list_page(Manager &m, const OpPtr &op, std::shared_ptr<ListState> state) {
 
 void list_subscriptions(Manager &m, const OpPtr &op, const helix::SubscriptionFilter &filter,
                         std::shared_ptr<PageSink> sink, Deliver<int> deliver) {
-    list_page(m, op, std::make_shared<ListState>(ListState{filter, std::string(), std::move(sink), std::move(deliver)}));
+    list_page(m, op, std::make_shared<ListState>(ListState{filter, std::string(), std::move(sink), std::move(deliver),
+                                                           CursorGuard(m.config().max_list_pages)}));
 }
 
 void cleanup_subscriptions(Manager &m, const OpPtr &op, const std::string &conduit_id, bool include_pending,

@@ -9,6 +9,17 @@
 
 namespace tc::net {
 
+namespace {
+// Retries after a 401 on a worn-out token (replaced, or proven good), per request: with
+// tokens that die after fewer calls than there are requests in flight, a
+// request can meet a worn-out token repeatedly.
+constexpr int kMaxStaleTokenRetries = 32;
+
+std::string deadline_message(int64_t deadline_ms, const std::string &during) {
+    return "request deadline of " + std::to_string(deadline_ms) + " ms passed (" + during + ")";
+}
+}  // namespace
+
 struct Engine::Job {
     enum class State { Queued, NeedToken, Sending, Sleeping, Finished };
     uint64_t id = 0;
@@ -18,13 +29,19 @@ struct Engine::Job {
     int attempts = 0;
     int rate_limit_waits = 0;  // attempts that ended in a bucket 429
     int max_attempts = 0;
-    bool retried_after_401 = false;
+    bool retried_after_401 = false;  // retried after a 401 on the token then current
+    int stale_token_retries = 0;      // retries after a 401 on a worn-out token
     bool counted_pacing = false;
     uint64_t token_generation = 0;
     uint64_t transfer_id = 0;
     Pacer::Sent paced{};
     IoLoop::TimerId timer = 0;
     util::TimePoint started{};
+    int64_t deadline_ms = 0;             // 0 = none
+    util::TimePoint deadline{};          // set by the first attempt
+    IoLoop::TimerId deadline_timer = 0;
+    bool deadline_passed = false;        // the transfer was cancelled for it
+    HttpResult last;                     // the answer a sleeping retry waits after
 };
 
 Engine::Engine(EngineConfig config, util::Logger &logger, util::Stats &stats, util::Jitter &jitter)
@@ -58,6 +75,7 @@ uint64_t Engine::submit(Call call, Done done) {
     job->done = std::move(done);
     job->max_attempts = job->call.max_attempts > 0 ? job->call.max_attempts : config_.retry.max_attempts;
     if (job->call.timeout_ms <= 0) job->call.timeout_ms = config_.request_timeout_ms;
+    job->deadline_ms = job->call.deadline_ms == 0 ? config_.request_deadline_ms : std::max<int64_t>(0, job->call.deadline_ms);
     job->started = util::now();
     Job &ref = *job;
     jobs_.emplace(ref.id, std::move(job));
@@ -95,7 +113,14 @@ void Engine::on_token_settled(tc_status status, const std::string &message) {
     std::deque<uint64_t> waiting;
     waiting.swap(need_token_);
     if (status == TC_OK) {
-        // They were first in line before the token ran out: keep them first.
+        // They were first in line before the token ran out: keep them first,
+        // and those a worn-out token turned back most often before the rest.
+        std::stable_sort(waiting.begin(), waiting.end(), [this](uint64_t a, uint64_t b) {
+            auto fa = jobs_.find(a), fb = jobs_.find(b);
+            const int ra = fa != jobs_.end() ? fa->second->stale_token_retries : 0;
+            const int rb = fb != jobs_.end() ? fb->second->stale_token_retries : 0;
+            return ra > rb;
+        });
         for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
             auto found = jobs_.find(*it);
             if (found == jobs_.end()) continue;
@@ -189,6 +214,7 @@ HttpRequest Engine::build_request(const Job &job, const std::string *token) {
 
 void Engine::send(Job &job, const std::string *token) {
     job.state = Job::State::Sending;
+    if (job.attempts == 0) start_deadline(job);
     ++job.attempts;
     stats_.add(TC_STAT_HTTP_REQUESTS);
     if (job.attempts > 1) stats_.add(TC_STAT_RETRIES);
@@ -216,14 +242,26 @@ void Engine::on_attempt_done(uint64_t job_id, HttpResult &&result) {
     }
     if (result.new_connections > 0) stats_.add(TC_STAT_CONNECTIONS, static_cast<uint64_t>(result.new_connections));
     if (result.http_status == 429) stats_.add(TC_STAT_RATE_LIMITED);
+    if (helix && result.http_status != 0 && result.http_status != 401) tokens_->confirm(job.token_generation);
 
-    if (result.canceled) {
+    if (result.canceled && job.deadline_passed) {
+        finish(job, TC_ETIMEDOUT, std::move(result), deadline_message(job.deadline_ms, "the attempt in flight"));
+    } else if (result.canceled) {
         finish(job, TC_ECANCELED, std::move(result), "operation canceled");
     } else if (helix && result.http_status == 401) {
+        // A token that was replaced while this request carried it, or that
+        // worked for other requests, wore out: retry (bounded). A 401 on a
+        // current token that never worked gets one retry with a fresh token;
+        // a second means the credentials are refused.
+        const bool worn = !tokens_->is_current(job.token_generation) || tokens_->proven(job.token_generation);
         tokens_->invalidate(job.token_generation);
-        if (tokens_->renewable() && !job.retried_after_401 && job.attempts < job.max_attempts) {
-            // One retry with a fresh token; the refresh is shared by every request that got a 401.
-            job.retried_after_401 = true;
+        if (tokens_->renewable() && (worn ? job.stale_token_retries < kMaxStaleTokenRetries : !job.retried_after_401)) {
+            // The refresh is shared by every request that got a 401.
+            if (worn) {
+                ++job.stale_token_retries;
+            } else {
+                job.retried_after_401 = true;
+            }
             logger_.log(TC_LOG_INFO, "%s %s: 401, retrying with a new app token",
                         method_name(job.call.method), job.call.path.c_str());
             job.state = Job::State::Queued;
@@ -236,11 +274,18 @@ void Engine::on_attempt_done(uint64_t job_id, HttpResult &&result) {
     } else {
         RetryDecision d = policy_.decide(result, job.call.method, job.call.unsafe_retry, job.attempts,
                                          job.max_attempts, util::unix_millis_now(), job.rate_limit_waits);
-        if (d.retry) {
+        if (d.retry && would_pass_deadline(job, d.delay_ms)) {
+            // Waiting cannot help: the retry would start after the deadline.
+            std::string message = deadline_message(job.deadline_ms, d.why);
+            logger_.log(TC_LOG_WARN, "%s %s failed: %s", method_name(job.call.method), job.call.path.c_str(),
+                        message.c_str());
+            finish(job, TC_ETIMEDOUT, std::move(result), std::move(message));
+        } else if (d.retry) {
             if (d.bucket_429) ++job.rate_limit_waits;
             logger_.log(TC_LOG_INFO, "%s %s: %s; retry %d in %lld ms", method_name(job.call.method),
                         job.call.path.c_str(), d.why.c_str(), job.attempts,
                         static_cast<long long>(d.delay_ms));
+            job.last = std::move(result);
             retry_later(job, d.delay_ms);
         } else {
             tc_status status = status_from_result(result);
@@ -268,11 +313,53 @@ void Engine::retry_later(Job &job, int64_t delay_ms) {
     });
 }
 
+void Engine::start_deadline(Job &job) {
+    if (job.deadline_ms <= 0) return;
+    job.deadline = util::now() + util::Millis(job.deadline_ms);
+    const uint64_t id = job.id;
+    job.deadline_timer = loop_.add_timer(job.deadline_ms, [this, id] { on_deadline(id); });
+}
+
+bool Engine::would_pass_deadline(const Job &job, int64_t delay_ms) const {
+    return job.deadline_timer != 0 && util::now() + util::Millis(delay_ms) >= job.deadline;
+}
+
+void Engine::on_deadline(uint64_t job_id) {
+    auto found = jobs_.find(job_id);
+    if (found == jobs_.end()) return;
+    Job &job = *found->second;
+    job.deadline_timer = 0;
+    switch (job.state) {
+    case Job::State::Sending:
+        // The transfer completes as canceled; on_attempt_done reports the deadline.
+        job.deadline_passed = true;
+        loop_.cancel_transfer(job.transfer_id);
+        return;
+    case Job::State::Sleeping:
+        loop_.cancel_timer(job.timer);
+        break;
+    case Job::State::NeedToken:
+        need_token_.erase(std::remove(need_token_.begin(), need_token_.end(), job_id), need_token_.end());
+        break;
+    case Job::State::Queued:
+        ready_.erase(std::remove(ready_.begin(), ready_.end(), job_id), ready_.end());
+        break;
+    case Job::State::Finished:
+        return;
+    }
+    HttpResult last = std::move(job.last);
+    const std::string why = last.http_status != 0 ? "waiting to retry after HTTP " + std::to_string(last.http_status)
+                                                  : "waiting to retry";
+    finish(job, TC_ETIMEDOUT, std::move(last), deadline_message(job.deadline_ms, why));
+    pump();
+}
+
 void Engine::finish(Job &job, tc_status status, HttpResult &&http, std::string message) {
     auto found = jobs_.find(job.id);
     if (found == jobs_.end()) return;
     std::unique_ptr<Job> owned = std::move(found->second);
     jobs_.erase(found);
+    if (owned->deadline_timer != 0) loop_.cancel_timer(owned->deadline_timer);
     owned->state = Job::State::Finished;
     CallResult result;
     result.status = status;

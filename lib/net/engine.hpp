@@ -29,6 +29,10 @@ struct EngineConfig {
     std::string api_base;
     std::string auth_base;
     long request_timeout_ms = 30000;
+    // Total time of one request from its first attempt, retries and their
+    // waits included (time queued behind the manager's own work before the
+    // first attempt does not count); 0 = none.
+    int64_t request_deadline_ms = 120000;
     int max_concurrency = 32;
     bool pacing = true;
     RetryConfig retry;
@@ -49,6 +53,7 @@ struct Call {
     bool unsafe_retry = false;  // TC_REQUEST_F_RETRY_UNSAFE
     long timeout_ms = 0;        // 0 = engine default
     int max_attempts = 0;       // 0 = engine default
+    int64_t deadline_ms = 0;    // 0 = engine default; -1 = none
 };
 
 struct CallResult {
@@ -94,6 +99,9 @@ private:
     void send(Job &job, const std::string *token);
     void on_attempt_done(uint64_t job_id, HttpResult &&result);
     void retry_later(Job &job, int64_t delay_ms);
+    void start_deadline(Job &job);
+    void on_deadline(uint64_t job_id);
+    bool would_pass_deadline(const Job &job, int64_t delay_ms) const;
     void finish(Job &job, tc_status status, HttpResult &&http, std::string message);
     void fail_soon(Job &job, tc_status status, std::string message);
     HttpRequest build_request(const Job &job, const std::string *token);

@@ -10,12 +10,22 @@ namespace {
 constexpr double kDefaultWindowMs = 60000.0;  // Twitch refills `limit` points per minute
 constexpr double kMinObservedSpent = 5.0;     // below this the 1 s header rounding dominates
 constexpr double kMaxPromiseMs = 3600000.0;   // a Reset further away than an hour is not believed
+// Twitch's bucket holds 800 points; a limit outside [1, 1e6] is a broken or
+// hostile server, and believing it would stall the client (a tiny limit means
+// a refill rate of nearly zero) or overflow the arithmetic.
+constexpr double kMinLimit = 1.0;
+constexpr double kMaxLimit = 1e6;
+// The refill rate learned from a reset is at most a whole bucket per second.
+constexpr double kMinFullRefillMs = 1000.0;
 
+// A finite number and nothing else (surrounding blanks allowed).
 bool parse_number(const std::string *text, double *out) {
     if (text == nullptr) return false;
     char *end = nullptr;
     double v = std::strtod(text->c_str(), &end);
     if (end == text->c_str() || !std::isfinite(v)) return false;
+    while (*end == ' ' || *end == '\t') ++end;
+    if (*end != '\0') return false;
     *out = v;
     return true;
 }
@@ -48,7 +58,10 @@ int64_t Pacer::wait_ms(util::TimePoint now) {
     double by_rate = rate_per_ms_ > 0 ? need / rate_per_ms_ : kDefaultWindowMs;
     double by_reset = full_at_ > now ? static_cast<double>(util::millis_between(now, full_at_)) : by_rate;
     // Rounded up, but no extra millisecond per point (that alone costs ~5% at 50/s).
-    return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(std::min(by_rate, by_reset))));
+    // Never longer than one window: the caller asks again then, so a model
+    // gone wrong costs a minute, not forever (and the cast stays in range).
+    const double wait = std::min({by_rate, by_reset, kDefaultWindowMs});
+    return std::max<int64_t>(1, static_cast<int64_t>(std::ceil(wait)));
 }
 
 Pacer::Sent Pacer::on_send(util::TimePoint now, int64_t now_unix_ms) {
@@ -68,9 +81,10 @@ void Pacer::on_finish(util::TimePoint now, const HttpResult &result, int64_t now
     if (in_flight_ > 0) --in_flight_;
     double limit = 0, remaining = 0;
     if (!parse_number(find_header(result.headers, "Ratelimit-Limit"), &limit) ||
-        !parse_number(find_header(result.headers, "Ratelimit-Remaining"), &remaining) || limit <= 0) {
+        !parse_number(find_header(result.headers, "Ratelimit-Remaining"), &remaining)) {
         return;
     }
+    if (limit < kMinLimit || limit > kMaxLimit || remaining < 0 || remaining > limit) return;  // nonsense
     const double fresh = remaining - in_flight_;
     if (!known_ || limit != limit_) {
         known_ = true;
@@ -98,7 +112,7 @@ void Pacer::on_finish(util::TimePoint now, const HttpResult &result, int64_t now
     const double spent = limit - remaining - 1.0;
     const double from_send_ms = reset_s * 1000.0 - static_cast<double>(sent.unix_ms);
     if (spent >= kMinObservedSpent && from_send_ms > 0) {
-        rate_per_ms_ = std::max(rate_per_ms_, spent / from_send_ms);
+        rate_per_ms_ = std::min(std::max(rate_per_ms_, spent / from_send_ms), limit_ / kMinFullRefillMs);
     }
 }
 

@@ -37,6 +37,18 @@ bool retryable_curl(int curl_code) {
     }
 }
 
+// Plain decimal digits, saturating at INT64_MAX; -1 for anything else (signs,
+// exponents, dates): a value a server got wrong is ignored, never trusted.
+int64_t parse_seconds(const std::string *text) {
+    if (text == nullptr || text->empty()) return -1;
+    int64_t seconds = 0;
+    for (char ch : *text) {
+        if (ch < '0' || ch > '9') return -1;
+        seconds = seconds > (INT64_MAX - 9) / 10 ? INT64_MAX : seconds * 10 + (ch - '0');
+    }
+    return seconds;
+}
+
 bool retryable_http(int status) {
     return status == 500 || status == 502 || status == 503 || status == 504;
 }
@@ -50,17 +62,16 @@ bool RetryPolicy::is_bucket_429(const HttpResult &result) {
 }
 
 int64_t RetryPolicy::ms_until_reset(const HttpResult &result, int64_t now_unix_ms) {
-    const std::string *reset = find_header(result.headers, "Ratelimit-Reset");
-    if (reset == nullptr || reset->empty()) return -1;
-    int64_t seconds = 0;
-    for (char ch : *reset) {
-        if (ch < '0' || ch > '9') return -1;  // epoch seconds are plain digits
-        // Saturate: a reset too far away to represent is simply "too long to wait".
-        seconds = seconds > (INT64_MAX - 9) / 10 ? INT64_MAX : seconds * 10 + (ch - '0');
-    }
+    const int64_t seconds = parse_seconds(find_header(result.headers, "Ratelimit-Reset"));
     if (seconds <= 0) return -1;
     const int64_t reset_ms = seconds > INT64_MAX / 1000 ? INT64_MAX : seconds * 1000;
     return std::max<int64_t>(0, reset_ms - now_unix_ms);
+}
+
+int64_t RetryPolicy::ms_from_retry_after(const HttpResult &result) {
+    const int64_t seconds = parse_seconds(find_header(result.headers, "Retry-After"));
+    if (seconds < 0) return -1;
+    return seconds > INT64_MAX / 1000 ? INT64_MAX : seconds * 1000;
 }
 
 int64_t RetryPolicy::backoff_ms(int attempt) const {
@@ -90,11 +101,12 @@ RetryDecision RetryPolicy::decide(const HttpResult &result, tc_method method, bo
         if (!is_bucket_429(result)) return d;  // a Twitch limit: waiting will not help
         d.bucket_429 = true;
         int64_t wait = ms_until_reset(result, now_unix_ms);
+        if (wait < 0) wait = ms_from_retry_after(result);
         if (wait < 0) {
             d.delay_ms = backoff_ms(attempt);
         } else {
             if (wait > config_.ratelimit_max_wait_ms) {
-                d.why = "rate limited until Ratelimit-Reset, longer than ratelimit_max_wait_ms";
+                d.why = "rate limited for longer than ratelimit_max_wait_ms";
                 return d;
             }
             d.delay_ms = wait + jitter_.uniform_ms(kResetJitterMs);
@@ -107,6 +119,8 @@ RetryDecision RetryPolicy::decide(const HttpResult &result, tc_method method, bo
         }
         d.why = "server error " + std::to_string(result.http_status);
         d.delay_ms = backoff_ms(attempt);
+        const int64_t asked = ms_from_retry_after(result);
+        if (asked > d.delay_ms) d.delay_ms = std::min(asked, std::max(d.delay_ms, config_.backoff_max_ms));
     } else {
         return d;
     }

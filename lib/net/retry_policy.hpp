@@ -1,6 +1,7 @@
 // Decides whether a finished attempt is retried and after how long:
 // exponential backoff with full jitter for network errors, timeouts and
-// 500/502/503/504; bucket 429s wait until Ratelimit-Reset. POSTs are retried
+// 500/502/503/504; bucket 429s wait until Ratelimit-Reset (or Retry-After
+// without one), and a 503's Retry-After lengthens the backoff up to its cap. POSTs are retried
 // only when the request never left, or when the caller marked them safe.
 #pragma once
 
@@ -50,6 +51,9 @@ public:
     static bool is_bucket_429(const HttpResult &result);
     // Milliseconds until Ratelimit-Reset, or -1 when the header is missing.
     static int64_t ms_until_reset(const HttpResult &result, int64_t now_unix_ms);
+    // Retry-After as delta-seconds in milliseconds (saturating at INT64_MAX),
+    // or -1 when missing or not plain digits (HTTP dates are not used).
+    static int64_t ms_from_retry_after(const HttpResult &result);
 
 private:
     RetryConfig config_;

@@ -101,6 +101,7 @@ void TokenProvider::on_fetched(CallResult &&result) {
     token_ = access;
     rejected_ = false;
     ++generation_;
+    proven_ = false;
     if (expires_in > 0) {
         lifetime_ms_ = expires_in * 1000;
         expires_at_ = util::now() + util::Millis(lifetime_ms_);

@@ -39,6 +39,14 @@ public:
     // A 401 came back for a request sent with `generation`: drop that token
     // (unless a newer one already replaced it).
     void invalidate(uint64_t generation);
+    // True while `generation` is the token in use (not yet replaced or dropped).
+    bool is_current(uint64_t generation) const { return generation == generation_ && !token_.empty() && !rejected_; }
+    // A request sent with `generation` was answered without a 401: the token
+    // worked, so a later 401 on it means it wore out, not that it is refused.
+    void confirm(uint64_t generation) {
+        if (generation == generation_) proven_ = true;
+    }
+    bool proven(uint64_t generation) const { return generation == generation_ && proven_; }
     // Forget the token entirely (after a revoke).
     void forget();
     TokenSnapshot snapshot() const;
@@ -62,6 +70,7 @@ private:
     int64_t refresh_margin_ms_;
     bool fetching_ = false;
     bool rejected_ = false;            // a caller-supplied token got a 401
+    bool proven_ = false;              // the current token got an answer other than 401
     std::vector<Ready> waiters_;
 };
 

@@ -802,6 +802,8 @@ static void test_options_init(void **state)
     assert_int_equal(o.log_level, ref.log_level);
     assert_int_equal(o.random_seed, ref.random_seed);
     assert_int_equal(o.token_validate_interval_s, ref.token_validate_interval_s);
+    assert_int_equal(o.request_deadline_ms, ref.request_deadline_ms);
+    assert_int_equal(o.max_list_pages, ref.max_list_pages);
 
     /* A caller built against version 1 has a shorter struct: neither init
      * nor new may touch what lies past it (ASan and valgrind watch the
@@ -824,6 +826,25 @@ static void test_options_init(void **state)
             const char *id = "abc", *token = "token"; /* stored byte-wise: the struct type is the longer one */
             memcpy(block + offsetof(tc_conduits_options, client_id), &id, sizeof id);
             memcpy(block + offsetof(tc_conduits_options, app_token), &token, sizeof token);
+        }
+        EXPECT_STATUS(tc_conduits_new(&c, old_opts), TC_OK);
+        tc_conduits_free(c);
+        free(block);
+    }
+    /* The same for a version-2 caller (no request_deadline_ms). */
+    {
+        const size_t v2_size = offsetof(tc_conduits_options, request_deadline_ms);
+        unsigned char *block = malloc(v2_size);
+        tc_conduits_options *old_opts = (tc_conduits_options *)block;
+        tc_conduits *c = NULL;
+        assert_non_null(block);
+        EXPECT_STATUS(tc_conduits_options_init(old_opts, 2), TC_OK);
+        {
+            const char *id = "abc", *token = "token";
+            long validate = -1;
+            memcpy(block + offsetof(tc_conduits_options, client_id), &id, sizeof id);
+            memcpy(block + offsetof(tc_conduits_options, app_token), &token, sizeof token);
+            memcpy(block + offsetof(tc_conduits_options, token_validate_interval_s), &validate, sizeof validate);
         }
         EXPECT_STATUS(tc_conduits_new(&c, old_opts), TC_OK);
         tc_conduits_free(c);
@@ -895,6 +916,12 @@ static void test_new_bad_log_level(void **state)
     EXPECT_NEW_FAILS(&o, TC_EINVAL, "log_level");
     o.log_level = (tc_log_level)-1;
     EXPECT_NEW_FAILS(&o, TC_EINVAL, "log_level");
+    o = base_options();
+    o.request_deadline_ms = -2;
+    EXPECT_NEW_FAILS(&o, TC_EINVAL, "request_deadline_ms");
+    o = base_options();
+    o.max_list_pages = -1;
+    EXPECT_NEW_FAILS(&o, TC_EINVAL, "max_list_pages");
 }
 
 static void test_new_bad_base_urls(void **state)
@@ -1028,6 +1055,10 @@ static void test_request_bad_input(void **state)
     EXPECT_REQUEST_FAILS(c, &req, response_cb, TC_EVERSION, "version");
     req.version = 999;
     EXPECT_REQUEST_FAILS(c, &req, response_cb, TC_EVERSION, "version");
+
+    req = get_request("/eventsub/conduits");
+    req.deadline_ms = -2;
+    EXPECT_REQUEST_FAILS(c, &req, response_cb, TC_EINVAL, "deadline_ms");
 
     req = get_request("/eventsub/conduits");
     req.method = (tc_method)99;

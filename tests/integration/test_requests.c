@@ -421,6 +421,98 @@ static void test_without_pacing_429s_are_waited_out(void **state) {
     tcmock_stop(m);
 }
 
+
+/* Hardening finding 5: a request has a total deadline. A server that answers
+ * 429 with a reset a second ahead every time would otherwise keep it alive
+ * for 32 waits, and one that never answers for max_attempts timeouts. */
+static void test_deadline_ends_an_endless_429_loop(void **state) {
+    (void)state;
+    tcmock *m = fixture_mock(NULL);
+    tc_conduits_options o = fixture_options(m);
+    tc_conduits *c;
+    tc_request_options r = fixture_get_conduits();
+    tc_response *resp = NULL;
+    double start, took;
+
+    o.request_deadline_ms = 2500;
+    c = fixture_manager(&o);
+    fixture_warm_up(c);
+    assert_int_equal(tcmock_control(m, "fail_next",
+                                    "{\"count\":40,\"status\":429,\"ratelimit_reset_in_s\":1,\"ratelimit_remaining\":0}"),
+                     0);
+    start = now_ms();
+    assert_int_equal(tc_request_sync(&resp, c, &r), TC_ETIMEDOUT);
+    took = now_ms() - start;
+    print_message("429 loop ended after %.0f ms, %d attempts: %s\n", took, tc_response_attempts(resp),
+                  tc_response_message(resp));
+    assert_true(took < 2500 + 1500);
+    assert_true(tc_response_attempts(resp) >= 2);
+    assert_int_equal(tc_response_http_status(resp), 429); /* the last answer travels with the timeout */
+    assert_non_null(strstr(tc_response_message(resp), "deadline"));
+    tc_response_free(resp);
+    tc_conduits_free(c);
+    tcmock_stop(m);
+}
+
+static void test_deadline_ends_a_silent_server(void **state) {
+    (void)state;
+    tcmock *m = fixture_mock(NULL);
+    tc_conduits_options o = fixture_options(m);
+    tc_conduits *c;
+    tc_request_options r = fixture_get_conduits();
+    call_record rec;
+    double start, took;
+
+    o.request_deadline_ms = 800;
+    o.request_timeout_ms = 30000;
+    c = fixture_manager(&o);
+    fixture_warm_up(c);
+    assert_int_equal(tcmock_control(m, "config", "{\"latency_ms\":5000}"), 0);
+    memset(&rec, 0, sizeof rec);
+    start = now_ms();
+    assert_int_equal(tc_request(NULL, c, &r, record_response, &rec), TC_OK);
+    run_all(c, 10000);
+    took = now_ms() - start;
+    print_message("silent server: gave up after %.0f ms\n", took);
+    assert_int_equal(rec.calls, 1);
+    assert_int_equal(rec.status, TC_ETIMEDOUT);
+    assert_int_equal(rec.attempts, 1);
+    assert_non_null(strstr(rec.message, "deadline"));
+    assert_true(took >= 700 && took < 800 + 1500);
+    assert_int_equal(tcmock_control(m, "config", "{\"latency_ms\":0}"), 0);
+    tc_conduits_free(c);
+    tcmock_stop(m);
+}
+
+static void test_per_request_deadline_overrides_the_managers(void **state) {
+    (void)state;
+    tcmock *m = fixture_mock(NULL);
+    tc_conduits_options o = fixture_options(m);
+    tc_conduits *c;
+    tc_request_options r = fixture_get_conduits();
+    call_record rec;
+    double start;
+
+    o.request_deadline_ms = 60000;
+    c = fixture_manager(&o);
+    fixture_warm_up(c);
+    assert_int_equal(tcmock_control(m, "config", "{\"latency_ms\":3000}"), 0);
+    memset(&rec, 0, sizeof rec);
+    r.deadline_ms = 500;
+    start = now_ms();
+    assert_int_equal(tc_request(NULL, c, &r, record_response, &rec), TC_OK);
+    run_all(c, 10000);
+    assert_int_equal(rec.status, TC_ETIMEDOUT);
+    assert_true(now_ms() - start < 500 + 1500);
+    /* Below -1 is refused. */
+    r.deadline_ms = -2;
+    assert_int_equal(tc_request(NULL, c, &r, record_response, &rec), TC_EINVAL);
+    assert_non_null(strstr(tc_last_error_message(), "deadline_ms"));
+    assert_int_equal(tcmock_control(m, "config", "{\"latency_ms\":0}"), 0);
+    tc_conduits_free(c);
+    tcmock_stop(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_get_succeeds_with_ratelimit_headers),
@@ -438,6 +530,9 @@ int main(void) {
         cmocka_unit_test(test_connection_refused_is_a_network_error),
         cmocka_unit_test(test_pacing_avoids_429s),
         cmocka_unit_test(test_without_pacing_429s_are_waited_out),
+        cmocka_unit_test(test_deadline_ends_an_endless_429_loop),
+        cmocka_unit_test(test_deadline_ends_a_silent_server),
+        cmocka_unit_test(test_per_request_deadline_overrides_the_managers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -379,6 +379,48 @@ static void test_no_secret_in_logs_errors_or_json(void **state) {
     tcmock_stop(m);
 }
 
+
+/* Hardening finding 11: tokens that die after fewer calls than the requests
+ * in flight. A request can meet a 401 more than once while other requests
+ * keep wearing tokens out; each time its token was already replaced it must
+ * be retried (bounded), so nothing fails. */
+static void test_token_life_shorter_than_concurrency(void **state) {
+    enum { N = 150, ROUNDS = 3 };
+    (void)state;
+    tcmock_config mc;
+    tcmock *m;
+    tc_conduits_options o;
+    tc_conduits *c;
+    tc_request_options r = fixture_get_conduits();
+    static call_record recs[N];
+    int i, round, failed = 0;
+
+    tcmock_config_init(&mc);
+    mc.token_expire_after_calls = 12;
+    m = fixture_mock(&mc);
+    o = fixture_options(m);
+    o.max_concurrency = 16;
+    c = fixture_manager(&o);
+    for (round = 0; round < ROUNDS; round++) {
+        memset(recs, 0, sizeof recs);
+        for (i = 0; i < N; i++) assert_int_equal(tc_request(NULL, c, &r, record_response, &recs[i]), TC_OK);
+        run_all(c, 60000);
+        for (i = 0; i < N; i++) {
+            assert_int_equal(recs[i].calls, 1);
+            if (recs[i].status != TC_OK) {
+                failed++;
+                print_message("request %d failed: %s (%s)\n", i, tc_strerror(recs[i].status), recs[i].message);
+            }
+        }
+    }
+    print_message("%d of %d failed; %ld tokens fetched, %ld answered 401\n", failed, N * ROUNDS,
+                  tcmock_stat(m, "token_requests"), tcmock_stat(m, "unauthorized"));
+    assert_int_equal(failed, 0);
+    assert_true(tcmock_stat(m, "unauthorized") > 10); /* tokens really did die mid-flight */
+    tc_conduits_free(c);
+    tcmock_stop(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_50_requests_after_expiry_share_one_refresh),
@@ -389,6 +431,7 @@ int main(void) {
         cmocka_unit_test(test_get_validate_revoke),
         cmocka_unit_test(test_scheduled_validation_drops_a_dead_token),
         cmocka_unit_test(test_no_secret_in_logs_errors_or_json),
+        cmocka_unit_test(test_token_life_shorter_than_concurrency),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -335,6 +335,68 @@ static void time_going_backwards_adds_nothing(void **) {
     assert_points(p, 0);
 }
 
+
+// Finding 3 of the hardening issue: numbers from a server are not trusted.
+// Whatever Ratelimit-* headers say, the pacer never waits longer than one
+// refill window (60 s), and nonsense values leave its model as it was.
+static void absurd_numbers_are_ignored(void **) {
+    const std::string reset = std::to_string(kUnixS + 60);
+    const char *bad_limits[] = {"0.0001", "0.5", "-800", "1e300", "1e12", "nan", "inf", "-inf", "800x"};
+    for (const char *limit : bad_limits) {
+        Pacer p(true);
+        exchange(p, 0, answer(limit, "0", reset.c_str()));
+        if (p.known()) print_error("Ratelimit-Limit: %s was believed\n", limit);
+        assert_false(p.known());
+        assert_true(p.may_send(at(0)));
+        TC_ASSERT_EQ(p.wait_ms(at(0)), 0);
+    }
+    const char *bad_remaining[] = {"-1e300", "-1", "1e300", "801", "nan", "-inf", "5 points"};
+    for (const char *remaining : bad_remaining) {
+        Pacer p(true);
+        exchange(p, 0, answer(800, 700, 60));
+        // The same attempt answered without headers is the control.
+        Pacer control(true);
+        exchange(control, 0, answer(800, 700, 60));
+        exchange(control, 1, answer(nullptr, nullptr, nullptr));
+        exchange(p, 1, answer("800", remaining, reset.c_str()));
+        if (std::fabs(p.points() - control.points()) > 1e-6) {
+            print_error("Ratelimit-Remaining: %s was believed\n", remaining);
+        }
+        assert_points(p, control.points());
+        TC_ASSERT_EQ(p.wait_ms(at(1)), 0);
+    }
+}
+
+static void wait_is_bounded_whatever_the_headers_say(void **) {
+    const char *limits[] = {"800", "1", "0.0001", "1e300", "-1e300", "1e-300", "60"};
+    const char *remainings[] = {"0", "-1", "-1e300", "1e300", "1e-300", "799"};
+    const std::string resets[] = {std::to_string(kUnixS), std::to_string(kUnixS + 1), std::to_string(kUnixS + 3599),
+                                  "1e300", "-1e300", "0", "1e-300", std::to_string(kUnixS - 100000),
+                                  "99999999999999999999999999"};
+    for (const char *limit : limits) {
+        for (const char *remaining : remainings) {
+            for (const std::string &reset : resets) {
+                Pacer p(true);
+                Pacer::Sent early = send(p, 0);
+                exchange(p, 0, answer(limit, remaining, reset.c_str()));
+                finish(p, 1, answer(limit, remaining, reset.c_str()), early);
+                // Waiting as told gets a request out within a few windows,
+                // and no single wait is longer than one.
+                int64_t t = 1;
+                while (!p.may_send(at(t))) {
+                    const int64_t w = p.wait_ms(at(t));
+                    if (w < 1 || w > 60000 || t > 300000) {
+                        print_error("limit %s remaining %s reset %s: wait %lld ms at %lld\n", limit, remaining,
+                                    reset.c_str(), static_cast<long long>(w), static_cast<long long>(t));
+                        fail();
+                    }
+                    t += w;
+                }
+            }
+        }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(disabled_pacer_always_allows),
@@ -357,6 +419,8 @@ int main(void) {
         cmocka_unit_test(a_new_limit_starts_over),
         cmocka_unit_test(wait_is_zero_exactly_when_sending_is_allowed),
         cmocka_unit_test(time_going_backwards_adds_nothing),
+        cmocka_unit_test(absurd_numbers_are_ignored),
+        cmocka_unit_test(wait_is_bounded_whatever_the_headers_say),
     };
     return cmocka_run_group_tests_name("pacer", tests, nullptr, nullptr);
 }

@@ -405,6 +405,52 @@ static void decide_delay_follows_attempt(void **) {
     }
 }
 
+
+// Finding 3 of the hardening issue: Retry-After (delta-seconds) is honoured
+// for 429 without a usable Ratelimit-Reset and for 503, but never trusted
+// beyond the configured bounds; anything that is not plain digits is ignored.
+static void retry_after_is_honoured_within_bounds(void **) {
+    Jitter j(4242);
+    RetryPolicy p(config(200, 10000, 65000), j);
+    TC_ASSERT_EQ(RetryPolicy::ms_from_retry_after(http(503, {{"Retry-After", "3"}})), 3000);
+    TC_ASSERT_EQ(RetryPolicy::ms_from_retry_after(http(503, {{"retry-after", "0"}})), 0);
+    for (const char *bad : {"", "-1", "1e300", "3.5", "soon", "Wed, 21 Oct 2015 07:28:00 GMT", " 7x"}) {
+        TC_ASSERT_EQ(RetryPolicy::ms_from_retry_after(http(503, {{"Retry-After", bad}})), -1);
+    }
+    TC_ASSERT_EQ(RetryPolicy::ms_from_retry_after(http(503, {})), -1);
+    // Saturates instead of overflowing.
+    TC_ASSERT_EQ(RetryPolicy::ms_from_retry_after(http(503, {{"Retry-After", "99999999999999999999999999"}})),
+                 INT64_MAX);
+
+    for (int i = 0; i < 100; ++i) {
+        // 503: at least what the server asked, at most backoff_max_ms.
+        RetryDecision d = p.decide(http(503, {{"Retry-After", "3"}}), TC_GET, false, 1, 5, kNowUnixMs);
+        assert_true(d.retry);
+        TC_ASSERT_BETWEEN(d.delay_ms, 3000, 3000);
+        d = p.decide(http(503, {{"Retry-After", "99999999999999999999999999"}}), TC_GET, false, 1, 5, kNowUnixMs);
+        assert_true(d.retry);
+        TC_ASSERT_BETWEEN(d.delay_ms, 0, 10000);
+        for (const char *bad : {"-1", "1e300", "nan", "-99999999999999999999"}) {
+            d = p.decide(http(503, {{"Retry-After", bad}}), TC_GET, false, 1, 5, kNowUnixMs);
+            assert_true(d.retry);
+            TC_ASSERT_BETWEEN(d.delay_ms, 0, 200);  // plain backoff, as without the header
+        }
+        // A bucket 429 without a usable reset waits as Retry-After says, up to ratelimit_max_wait_ms.
+        d = p.decide(http(429, {{"Ratelimit-Remaining", "0"}, {"Retry-After", "4"}}), TC_GET, false, 1, 5,
+                     kNowUnixMs);
+        assert_true(d.retry);
+        TC_ASSERT_BETWEEN(d.delay_ms, 4000, 4000 + kResetJitterMaxMs);
+        d = p.decide(http(429, {{"Ratelimit-Remaining", "0"}, {"Ratelimit-Reset", "1e300"}, {"Retry-After", "-5"}}),
+                     TC_GET, false, 1, 5, kNowUnixMs);
+        assert_true(d.retry);
+        TC_ASSERT_BETWEEN(d.delay_ms, 0, 200);
+        d = p.decide(http(429, {{"Ratelimit-Remaining", "0"}, {"Retry-After", "99999999999999999999999999"}}),
+                     TC_GET, false, 1, 5, kNowUnixMs);
+        assert_false(d.retry);  // longer than ratelimit_max_wait_ms: give up now rather than hang
+        TC_ASSERT_CONTAINS(d.why, "ratelimit_max_wait_ms");
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retryable_curl_codes),
@@ -426,6 +472,7 @@ int main(void) {
         cmocka_unit_test(backoff_odd_attempts_and_configs),
         cmocka_unit_test(decisions_are_reproducible_with_a_seed),
         cmocka_unit_test(decide_delay_follows_attempt),
+        cmocka_unit_test(retry_after_is_honoured_within_bounds),
     };
     return cmocka_run_group_tests_name("retry_policy", tests, nullptr, nullptr);
 }

@@ -1,0 +1,137 @@
+/* What a hostile or broken Helix server must not be able to do to a listing:
+ * make it run forever (hardening finding 4). The server is a local responder
+ * (hostile.h) whose cursors never end. */
+#include "fixture.h"
+#include "hostile.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+enum { CURSOR_AB, CURSOR_NEVER_REPEATS };
+
+static void subscription_pages(int n, const char *path, const char *after, hostile_reply *out, void *userdata) {
+    const int mode = *(const int *)userdata;
+    char cursor[64];
+    (void)path;
+    (void)after;
+    if (mode == CURSOR_AB) {
+        snprintf(cursor, sizeof cursor, "%s", n % 2 == 0 ? "A" : "B");
+    } else {
+        snprintf(cursor, sizeof cursor, "cursor-%d", n);
+    }
+    snprintf(out->body, sizeof out->body,
+             "{\"data\":[],\"total\":0,\"total_cost\":0,\"max_total_cost\":10000,\"pagination\":{\"cursor\":\"%s\"}}",
+             cursor);
+}
+
+static int count_pages(const tc_subscription_list *page, void *userdata) {
+    (void)page;
+    (*(int *)userdata)++;
+    return 0;
+}
+
+typedef struct listing {
+    int pages;
+    call_record done;
+} listing;
+
+static void on_listed(tc_status status, const tc_response *r, void *userdata) {
+    record_response(status, r, &((listing *)userdata)->done);
+}
+
+static int list_against(int mode, long max_list_pages, listing *out) {
+    hostile *h = hostile_start(subscription_pages, &mode);
+    tc_conduits_options o = TC_CONDUITS_OPTIONS_INIT;
+    tc_conduits *c;
+    int requests;
+    o.client_id = "hostileclient";
+    o.app_token = "hostiletoken";
+    o.api_base_url = hostile_helix_base(h);
+    o.max_list_pages = max_list_pages;
+    c = fixture_manager(&o);
+    memset(out, 0, sizeof *out);
+    assert_int_equal(tc_subscriptions_list(NULL, c, NULL, count_pages, on_listed, out), TC_OK);
+    run_all(c, 20000);
+    assert_int_equal(out->done.calls, 1);
+    tc_conduits_free(c);
+    requests = hostile_requests(h);
+    hostile_stop(h);
+    return requests;
+}
+
+static void test_alternating_cursors_are_a_cycle(void **state) {
+    listing l;
+    (void)state;
+    int requests = list_against(CURSOR_AB, 0, &l);
+    print_message("A/B cursors: %s after %d requests: %s\n", tc_strerror(l.done.status), requests, l.done.message);
+    assert_int_equal(l.done.status, TC_EPROTOCOL);
+    assert_non_null(strstr(l.done.message, "cursor"));
+    assert_true(requests <= 3);
+}
+
+static void test_endless_cursors_stop_at_the_page_cap(void **state) {
+    listing l;
+    (void)state;
+    int requests = list_against(CURSOR_NEVER_REPEATS, 50, &l);
+    print_message("endless cursors: %s after %d requests: %s\n", tc_strerror(l.done.status), requests, l.done.message);
+    assert_int_equal(l.done.status, TC_EPROTOCOL);
+    assert_non_null(strstr(l.done.message, "max_list_pages"));
+    assert_int_equal(requests, 50);
+    assert_int_equal(l.pages, 49); /* every page before the limit reached the callback */
+}
+
+static void shard_pages(int n, const char *path, const char *after, hostile_reply *out, void *userdata) {
+    (void)path;
+    (void)after;
+    (void)userdata;
+    /* A cycle of three: a, b, c, a, ... */
+    snprintf(out->body, sizeof out->body,
+             "{\"data\":[{\"id\":\"%d\",\"status\":\"enabled\",\"transport\":{\"method\":\"webhook\","
+             "\"callback\":\"https://example.com/cb\"}}],\"pagination\":{\"cursor\":\"%c\"}}",
+             n, "abc"[n % 3]);
+}
+
+static void on_shards(tc_status status, const tc_shard_list *list, void *userdata) {
+    call_record *rec = (call_record *)userdata;
+    (void)list;
+    rec->calls++;
+    rec->status = status;
+    snprintf(rec->message, sizeof rec->message, "%s", tc_last_error_message());
+}
+
+static void test_shard_listing_has_the_same_guard(void **state) {
+    hostile *h = hostile_start(shard_pages, NULL);
+    tc_conduits_options o = TC_CONDUITS_OPTIONS_INIT;
+    tc_conduits *c;
+    call_record rec;
+    (void)state;
+    o.client_id = "hostileclient";
+    o.app_token = "hostiletoken";
+    o.api_base_url = hostile_helix_base(h);
+    c = fixture_manager(&o);
+    memset(&rec, 0, sizeof rec);
+    assert_int_equal(tc_shards_list(NULL, c, "conduit", NULL, on_shards, &rec), TC_OK);
+    run_all(c, 20000);
+    print_message("cycle of three: %s after %d requests: %s\n", tc_strerror(rec.status), hostile_requests(h),
+                  rec.message);
+    assert_int_equal(rec.calls, 1);
+    assert_int_equal(rec.status, TC_EPROTOCOL);
+    assert_non_null(strstr(rec.message, "cursor"));
+    assert_true(hostile_requests(h) <= 4);
+    tc_conduits_free(c);
+    hostile_stop(h);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alternating_cursors_are_a_cycle),
+        cmocka_unit_test(test_endless_cursors_stop_at_the_page_cap),
+        cmocka_unit_test(test_shard_listing_has_the_same_guard),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
