@@ -29,7 +29,7 @@ struct EngineConfig {
     std::string api_base;
     std::string auth_base;
     long request_timeout_ms = 30000;
-    int max_concurrency = 32;
+    int max_concurrency = 128;  // bench_subscriptions: 32 -> 1.33 s, 128 -> 0.38 s for 2,000 creates at 20 ms
     bool pacing = true;
     RetryConfig retry;
     TransportConfig transport;
@@ -77,6 +77,8 @@ public:
     util::Logger &logger() { return logger_; }
     util::Stats &stats() { return stats_; }
     const EngineConfig &config() const { return config_; }
+    // Loop thread: the pacing estimate (batches size their window by it).
+    const Pacer &pacer() const { return pacer_; }
 
     // Loop thread only. `done` runs exactly once, on the loop thread, never
     // inside submit() itself.

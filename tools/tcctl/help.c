@@ -26,6 +26,8 @@ static const char global_help[] =
     "  --client-secret S      application client secret (env TWITCH_CLIENT_SECRET)\n"
     "  --app-token T          an app access token to use (env TWITCH_APP_TOKEN)\n"
     "  --ca-file FILE         PEM CA bundle instead of the system store\n"
+    "  --concurrency N        batches (subs create/cleanup/reconcile) keep N requests in flight (1..1000);\n"
+    "                         default: an adaptive window sized by the rate-limit bucket and the latency\n"
     "  --help, -h             this text; 'tcctl COMMAND --help' for a command\n"
     "Prefer the environment for secrets: command lines are visible to other users.\n"
     "Secrets (client secret, tokens, webhook secrets) are never printed.\n"

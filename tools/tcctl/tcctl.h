@@ -32,6 +32,7 @@ typedef struct tcctl_globals {
     const char *ca_file;
     int client_id_from_flag;     /* given on the command line (not from the env) */
     int client_secret_from_flag;
+    long concurrency;            /* --concurrency N: batches run N in flight; 0 = the library's adaptive window */
 } tcctl_globals;
 
 /* One command flag. takes_value: 0 = boolean, 1 = needs a value. */
