@@ -5,8 +5,11 @@
  *
  *   1. create      N tc_subscriptions_create items (stream.online v1, one
  *                  broadcaster id each) with latency_ms 20 on every answer,
- *                  the rate limit out of the way, batch concurrency 32 on a
- *                  manager with max_concurrency 64. Floor: N x 20 ms / 32.
+ *                  the rate limit out of the way: first with the adaptive
+ *                  window (batch concurrency 0) on a manager with the default
+ *                  max_concurrency (or --max-concurrency), then with the old
+ *                  fixed 32 on max_concurrency 64. Floor: N x 20 ms / the
+ *                  window the library settled on (it logs it at INFO).
  *                  Baseline: a sequential client (raw libcurl, one keep-alive
  *                  connection, one POST at a time: the original library's
  *                  pattern without its unbounded burst) and the library with
@@ -15,10 +18,11 @@
  *                  Checks: every item CREATED, and the mock ends with exactly
  *                  N subscriptions, N created, no 429.
  *   2. ratelimit   M items (latency 0) against a small bucket of B points
- *                  refilled over W seconds (rate B/W per second), bucket full
+ *                  refilled over W seconds (default 50 + 20/s), bucket full
  *                  at the start. Floor: (M - B) / rate. Run twice on fresh
- *                  managers: with pacing (the default; target: 0 answers 429)
- *                  and with TC_CONDUITS_F_NO_PACING (429s waited out).
+ *                  managers: adaptive with pacing (the defaults; target: 0
+ *                  answers 429, <= 1.05x the floor) and fixed 32 with
+ *                  TC_CONDUITS_F_NO_PACING (429s waited out).
  *   3. list        L subscriptions (page_size 100) created fast through
  *                  parallel batches, L/10 of them on a conduit of their own;
  *                  then tc_subscriptions_list with a page callback that only
@@ -56,6 +60,7 @@
 #endif
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include <twitchconduits.h>
 
@@ -105,6 +110,7 @@ static void trim_heap(void) {
 
 static double mib(long long bytes) { return (double)bytes / (1024.0 * 1024.0); }
 
+static int g_max_concurrency; /* part 1's adaptive run; 0 = the library's default */
 static long g_failed;  /* failed items and failed checks, all parts */
 static long g_printed;
 
@@ -158,6 +164,8 @@ static void mock_config(tcmock *m, const char *fmt, ...) {
     if (tcmock_control(m, "config", body) != 0) die("the mock refused config %s", body);
 }
 
+static void on_log(tc_log_level level, const char *message, void *userdata);
+
 static tc_conduits *new_manager(tcmock *m, int max_concurrency, unsigned int flags) {
     tc_conduits_options opts;
     tc_conduits_options_init(&opts, TC_CONDUITS_OPTIONS_VERSION);
@@ -168,6 +176,8 @@ static tc_conduits *new_manager(tcmock *m, int max_concurrency, unsigned int fla
     opts.max_concurrency = max_concurrency;
     opts.flags = flags;
     opts.random_seed = 42;
+    opts.log_cb = on_log;
+    opts.log_level = TC_LOG_INFO;
     tc_conduits *c = NULL;
     tc_status st = tc_conduits_new(&c, &opts);
     if (st != TC_OK) die("tc_conduits_new: %s (%s)", tc_strerror(st), tc_last_error_message());
@@ -473,9 +483,101 @@ static size_t raw_list(const char *helix_base, const char *token, long *pages_ou
 #define CREATE_CONCURRENCY 32
 #define CREATE_MAX_CONCURRENCY 64
 
+/* The adaptive window's report: the library logs one line per batch at INFO. */
+typedef struct window_report {
+    int ended, peak, limit, halvings;
+    double srtt_ms, base_ms;
+} window_report;
+
+static pthread_mutex_t g_window_lock = PTHREAD_MUTEX_INITIALIZER;
+static window_report g_window;
+
+static void on_log(tc_log_level level, const char *message, void *userdata) {
+    (void)level;
+    (void)userdata;
+    window_report w;
+    memset(&w, 0, sizeof w);
+    size_t items = 0;
+    if (sscanf(message,
+               "batch of %zu: adaptive window ended at %d (at most %d in flight, limit %d), round trip %lf ms "
+               "(lowest %lf ms), %d halving",
+               &items, &w.ended, &w.peak, &w.limit, &w.srtt_ms, &w.base_ms, &w.halvings) == 7) {
+        pthread_mutex_lock(&g_window_lock);
+        g_window = w;
+        pthread_mutex_unlock(&g_window_lock);
+    }
+}
+
+static window_report last_window(void) {
+    pthread_mutex_lock(&g_window_lock);
+    window_report w = g_window;
+    memset(&g_window, 0, sizeof g_window);
+    pthread_mutex_unlock(&g_window_lock);
+    return w;
+}
+
+typedef struct create_run {
+    double seconds;
+    window_report window;
+} create_run;
+
+/* One measured creation of n items on a fresh mock; concurrency 0 = adaptive. */
+static create_run create_measured(long n, int concurrency, int max_concurrency) {
+    create_run out;
+    memset(&out, 0, sizeof out);
+    tcmock *m = start_mock();
+    tc_conduits *c = new_manager(m, max_concurrency, 0);
+    char conduit[128];
+    create_conduit(c, conduit, sizeof conduit);
+    mock_config(m, "{\"latency_ms\":%d}", CREATE_LATENCY_MS);
+    specs s = make_specs(100000000L, (size_t)n);
+    long subs0 = tcmock_stat(m, "subscriptions"), created0 = tcmock_stat(m, "subscriptions_created");
+    long limited0 = tcmock_stat(m, "rate_limited"), helix0 = tcmock_stat(m, "helix_requests");
+    uint64_t retries0 = tc_conduits_stat(c, TC_STAT_RETRIES);
+    uint64_t conns0 = tc_conduits_stat(c, TC_STAT_CONNECTIONS);
+    char label[64];
+    if (concurrency > 0) {
+        snprintf(label, sizeof label, "create, fixed %d", concurrency);
+    } else {
+        snprintf(label, sizeof label, "create, adaptive");
+    }
+
+    last_window();
+    batch_run r;
+    tc_op_id id = submit_batch(c, conduit, s.v, s.n, concurrency, &r, label);
+    await_batch(c, id, &r, s.n, (int)((double)n * CREATE_LATENCY_MS * 10.0) + 120000);
+    out.seconds = batch_seconds(&r);
+    if (concurrency <= 0) out.window = last_window();
+
+    long helix = tcmock_stat(m, "helix_requests") - helix0;
+    printf("  library, %s: %zu of %ld created in %.2f s (%.0f items/s); %ld Helix requests, %" PRIu64
+           " retries, %" PRIu64 " new connections",
+           label, r.created, n, out.seconds, (double)n / out.seconds, helix,
+           tc_conduits_stat(c, TC_STAT_RETRIES) - retries0, tc_conduits_stat(c, TC_STAT_CONNECTIONS) - conns0);
+    if (concurrency <= 0) {
+        printf("; window settled at %d (at most %d in flight, limit %d), round trip %.1f ms (lowest %.1f ms), %d "
+               "halving(s)",
+               out.window.ended, out.window.peak, out.window.limit, out.window.srtt_ms, out.window.base_ms,
+               out.window.halvings);
+        if (out.window.ended <= 0) failure("%s: the library logged no window report", label);
+    }
+    printf("\n");
+    if (r.created != (size_t)n) failure("%s: %zu of %ld items created", label, r.created, n);
+    expect_stat(m, "subscriptions", subs0, n, label);
+    expect_stat(m, "subscriptions_created", created0, n, label);
+    expect_stat(m, "rate_limited", limited0, 0, label);
+    fflush(stdout);
+    tc_conduits_free(c);
+    free_specs(&s);
+    tcmock_stop(m);
+    return out;
+}
+
 static void part_create(long n, long sample) {
-    printf("\n[1] create: %ld items, latency %d ms per answer, batch concurrency %d, manager max_concurrency %d\n", n,
-           CREATE_LATENCY_MS, CREATE_CONCURRENCY, CREATE_MAX_CONCURRENCY);
+    printf("\n[1] create: %ld items, latency %d ms per answer; adaptive (manager max_concurrency %d%s), then fixed "
+           "%d in flight (max_concurrency %d)\n",
+           n, CREATE_LATENCY_MS, g_max_concurrency, g_max_concurrency == 0 ? " = the default" : "",
+           CREATE_CONCURRENCY, CREATE_MAX_CONCURRENCY);
     fflush(stdout);
 
     /* Baselines on a mock of their own, so the measured mock holds exactly N. */
@@ -512,46 +614,23 @@ static void part_create(long n, long sample) {
     free_specs(&one_specs);
     tcmock_stop(mb);
 
-    /* The measured run. */
-    tcmock *m = start_mock();
-    tc_conduits *c = new_manager(m, CREATE_MAX_CONCURRENCY, 0);
-    char conduit[128];
-    create_conduit(c, conduit, sizeof conduit);
-    mock_config(m, "{\"latency_ms\":%d}", CREATE_LATENCY_MS);
-    specs s = make_specs(100000000L, (size_t)n);
-    long subs0 = tcmock_stat(m, "subscriptions"), created0 = tcmock_stat(m, "subscriptions_created");
-    long limited0 = tcmock_stat(m, "rate_limited"), helix0 = tcmock_stat(m, "helix_requests");
-    uint64_t retries0 = tc_conduits_stat(c, TC_STAT_RETRIES);
-    uint64_t conns0 = tc_conduits_stat(c, TC_STAT_CONNECTIONS);
+    /* The measured runs, each on a fresh mock: adaptive (the default), then the old fixed 32. */
+    create_run adaptive = create_measured(n, 0, g_max_concurrency);
+    create_run fixed = create_measured(n, CREATE_CONCURRENCY, CREATE_MAX_CONCURRENCY);
 
-    double floor_s = (double)n * CREATE_LATENCY_MS / 1000.0 / CREATE_CONCURRENCY;
-    batch_run r;
-    id = submit_batch(c, conduit, s.v, s.n, CREATE_CONCURRENCY, &r, "create");
-    await_batch(c, id, &r, s.n, (int)(floor_s * 10000.0) + 120000);
-    double lib_s = batch_seconds(&r);
-
-    long helix = tcmock_stat(m, "helix_requests") - helix0;
-    printf("  library, batch concurrency %d: %zu of %ld created in %.2f s (%.0f items/s); %ld Helix requests, "
-           "%" PRIu64 " retries, %" PRIu64 " new connections\n",
-           CREATE_CONCURRENCY, r.created, n, lib_s, (double)n / lib_s, helix,
-           tc_conduits_stat(c, TC_STAT_RETRIES) - retries0, tc_conduits_stat(c, TC_STAT_CONNECTIONS) - conns0);
-    if (r.created != (size_t)n) failure("create: %zu of %ld items created", r.created, n);
-    expect_stat(m, "subscriptions", subs0, n, "create");
-    expect_stat(m, "subscriptions_created", created0, n, "create");
-    expect_stat(m, "rate_limited", limited0, 0, "create");
-    printf("  mock: %ld subscriptions (expected %ld), %ld answered 429\n", tcmock_stat(m, "subscriptions"), n,
-           tcmock_stat(m, "rate_limited") - limited0);
-
-    double ratio = lib_s / floor_s;
-    printf("create: %ld in %.2f s, floor %.2f s, ratio %.2f (target <= 1.25%s); sequential raw libcurl %.1f s "
-           "PROJECTED from %ld (%.1fx slower), library at concurrency 1 %.1f s PROJECTED (%.1fx)\n",
-           n, lib_s, floor_s, ratio, ratio <= 1.25 ? "" : ", NOT MET", raw_projected, sample, raw_projected / lib_s,
-           one_projected, one_projected / lib_s);
+    double window = adaptive.window.ended > 0 ? adaptive.window.ended : 1;
+    double floor_s = (double)n * CREATE_LATENCY_MS / 1000.0 / window;
+    double ratio = adaptive.seconds / floor_s;
+    double fixed_floor_s = (double)n * CREATE_LATENCY_MS / 1000.0 / CREATE_CONCURRENCY;
+    printf("create: %ld in %.2f s adaptive (window settled at %d, at most %d in flight, %d halving(s)), floor at "
+           "that window %.2f s, ratio %.2f (target <= 1.25%s); fixed %d in flight %.2f s (floor %.2f s, %.2fx the "
+           "adaptive time); sequential raw libcurl %.1f s PROJECTED from %ld (%.1fx slower), library at "
+           "concurrency 1 %.1f s PROJECTED (%.1fx)\n",
+           n, adaptive.seconds, adaptive.window.ended, adaptive.window.peak, adaptive.window.halvings, floor_s, ratio,
+           ratio <= 1.25 ? "" : ", NOT MET", CREATE_CONCURRENCY, fixed.seconds, fixed_floor_s,
+           fixed.seconds / adaptive.seconds, raw_projected, sample, raw_projected / adaptive.seconds, one_projected,
+           one_projected / adaptive.seconds);
     fflush(stdout);
-
-    tc_conduits_free(c);
-    free_specs(&s);
-    tcmock_stop(m);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -566,14 +645,15 @@ typedef struct rl_result {
     size_t created;
 } rl_result;
 
-static rl_result rl_run(tcmock *m, long n, int bucket, double window_s, unsigned int flags, const char *label,
-                        long first_id) {
+/* concurrency 0 = adaptive on a manager with the default max_concurrency. */
+static rl_result rl_run(tcmock *m, long n, int bucket, double window_s, unsigned int flags, int concurrency,
+                        const char *label, long first_id) {
     rl_result res;
     memset(&res, 0, sizeof res);
     /* Forget the previous run's subscriptions and buckets; set-up unlimited. */
     if (tcmock_control(m, "reset", NULL) != 0) die("cannot reset the mock");
     mock_config(m, "{\"latency_ms\":0,\"ratelimit_limit\":100000000,\"ratelimit_window_s\":60}");
-    tc_conduits *c = new_manager(m, RL_CONCURRENCY, flags);
+    tc_conduits *c = new_manager(m, concurrency > 0 ? concurrency : 0, flags);
     char conduit[128];
     create_conduit(c, conduit, sizeof conduit);
     specs s = make_specs(first_id, (size_t)n);
@@ -586,7 +666,7 @@ static rl_result rl_run(tcmock *m, long n, int bucket, double window_s, unsigned
     double rate = bucket / window_s;
     double floor_s = n > bucket ? (double)(n - bucket) / rate : 0.0;
     batch_run r;
-    tc_op_id id = submit_batch(c, conduit, s.v, s.n, RL_CONCURRENCY, &r, label);
+    tc_op_id id = submit_batch(c, conduit, s.v, s.n, concurrency, &r, label);
     await_batch(c, id, &r, s.n, (int)(floor_s * 10000.0) + 120000);
     res.seconds = batch_seconds(&r);
     res.created = r.created;
@@ -596,7 +676,7 @@ static rl_result rl_run(tcmock *m, long n, int bucket, double window_s, unsigned
     res.retries = tc_conduits_stat(c, TC_STAT_RETRIES) - r0;
     if (r.created != (size_t)n) failure("%s: %zu of %ld items created", label, r.created, n);
     expect_stat(m, "subscriptions", subs0, n, label);
-    printf("  %-10s %zu of %ld created in %.2f s (ratio to floor %.2f); the mock answered %ld with 429 (library "
+    printf("  %-12s %zu of %ld created in %.2f s (ratio to floor %.2f); the mock answered %ld with 429 (library "
            "saw %" PRIu64 "), %" PRIu64 " retries, %" PRIu64 " requests held back by pacing\n",
            label, r.created, n, res.seconds, floor_s > 0 ? res.seconds / floor_s : 0.0, res.mock_429, res.lib_429,
            res.retries, res.pacing_delays);
@@ -610,20 +690,22 @@ static void part_ratelimit(long n, int bucket, double window_s) {
     double rate = bucket / window_s;
     double floor_s = n > bucket ? (double)(n - bucket) / rate : 0.0;
     printf("\n[2] ratelimit: %ld items, latency 0, bucket %d points refilled over %g s (%.1f/s), full at the start, "
-           "batch concurrency %d; floor (N - bucket) / rate = %.2f s\n",
+           "adaptive concurrency (paced), fixed %d (paced, and without pacing); floor (N - bucket) / rate = %.2f s\n",
            n, bucket, window_s, rate, RL_CONCURRENCY, floor_s);
     fflush(stdout);
     tcmock *m = start_mock();
-    rl_result paced = rl_run(m, n, bucket, window_s, 0, "paced", 200000000L);
-    rl_result unpaced = rl_run(m, n, bucket, window_s, TC_CONDUITS_F_NO_PACING, "no pacing", 300000000L);
+    rl_result paced = rl_run(m, n, bucket, window_s, 0, 0, "paced", 200000000L);
+    rl_result paced_fixed = rl_run(m, n, bucket, window_s, 0, RL_CONCURRENCY, "paced, fixed", 250000000L);
+    rl_result unpaced = rl_run(m, n, bucket, window_s, TC_CONDUITS_F_NO_PACING, RL_CONCURRENCY, "no pacing", 300000000L);
     tcmock_stop(m);
 
     double ratio = floor_s > 0 ? paced.seconds / floor_s : 0.0;
     double ratio_np = floor_s > 0 ? unpaced.seconds / floor_s : 0.0;
-    printf("ratelimit: %ld in %.2f s, floor %.2f s, ratio %.2f (target <= 1.15%s), %ld answered 429 (target 0%s); "
-           "NO_PACING: %.2f s, ratio %.2f, %ld answered 429\n",
-           n, paced.seconds, floor_s, ratio, ratio <= 1.15 ? "" : ", NOT MET", paced.mock_429,
-           paced.mock_429 == 0 ? "" : ", NOT MET", unpaced.seconds, ratio_np, unpaced.mock_429);
+    printf("ratelimit: %ld in %.2f s, floor %.2f s, ratio %.2f (target <= 1.05%s), %ld answered 429 (target 0%s); "
+           "fixed %d paced: %.2f s, ratio %.2f, %ld answered 429; NO_PACING: %.2f s, ratio %.2f, %ld answered 429\n",
+           n, paced.seconds, floor_s, ratio, ratio <= 1.05 ? "" : ", NOT MET", paced.mock_429,
+           paced.mock_429 == 0 ? "" : ", NOT MET", RL_CONCURRENCY, paced_fixed.seconds,
+           floor_s > 0 ? paced_fixed.seconds / floor_s : 0.0, paced_fixed.mock_429, unpaced.seconds, ratio_np, unpaced.mock_429);
     fflush(stdout);
 }
 
@@ -841,10 +923,12 @@ static void usage(FILE *out) {
             "                           [--window W] [--list L] [--only 1|2|3]\n"
             "  --create N      part 1: items created with 20 ms latency (default 10000; quick 1000)\n"
             "  --sample S      part 1: items of the sequential baselines, projected to N (default 100; quick 50)\n"
-            "  --rate-items M  part 2: items created under the small bucket (default 600; quick 300)\n"
-            "  --bucket B      part 2: bucket size in points (default 100)\n"
-            "  --window W      part 2: seconds to refill the whole bucket (default 4; quick 2)\n"
+            "  --rate-items M  part 2: items created under the small bucket (default 600; quick 150)\n"
+            "  --bucket B      part 2: bucket size in points (default 50)\n"
+            "  --window W      part 2: seconds to refill the whole bucket (default 2.5: 50 + 20/s)\n"
             "  --list L        part 3: subscriptions listed (default 100000; quick 10000)\n"
+            "  --max-concurrency M  part 1: the manager's max_concurrency for the adaptive run (default 0: the\n"
+            "                  library's default)\n"
             "  --only K        run only part K\n"
             "  --quick         the small sizes, for CI\n");
 }
@@ -862,7 +946,8 @@ static long parse_long(const char *flag, const char *v, long min, long max) {
 }
 
 int main(int argc, char **argv) {
-    long create_n = -1, sample = -1, rate_n = -1, bucket = -1, window = -1, list_n = -1, only = 0;
+    long create_n = -1, sample = -1, rate_n = -1, bucket = -1, list_n = -1, only = 0;
+    double window = -1;
     int quick = 0;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
@@ -884,9 +969,17 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--bucket") == 0) {
             bucket = parse_long(a, v, 1, 100000);
         } else if (strcmp(a, "--window") == 0) {
-            window = parse_long(a, v, 1, 3600);
+            char *end = NULL;
+            window = v != NULL ? strtod(v, &end) : 0;
+            if (v == NULL || end == v || *end != '\0' || !(window >= 0.1 && window <= 3600)) {
+                fprintf(stderr, "bench_subscriptions: --window needs seconds in 0.1..3600\n");
+                usage(stderr);
+                return 2;
+            }
         } else if (strcmp(a, "--list") == 0) {
             list_n = parse_long(a, v, 10, 900000);
+        } else if (strcmp(a, "--max-concurrency") == 0) {
+            g_max_concurrency = (int)parse_long(a, v, 0, 10000);
         } else if (strcmp(a, "--only") == 0) {
             only = parse_long(a, v, 1, 3);
         } else {
@@ -898,9 +991,9 @@ int main(int argc, char **argv) {
     }
     if (create_n < 0) create_n = quick ? 1000 : 10000;
     if (sample < 0) sample = quick ? 50 : 100;
-    if (rate_n < 0) rate_n = quick ? 300 : 600;
-    if (bucket < 0) bucket = 100;
-    if (window < 0) window = quick ? 2 : 4;
+    if (rate_n < 0) rate_n = quick ? 150 : 600;
+    if (bucket < 0) bucket = 50;
+    if (window < 0) window = 2.5; /* 50 points + 20/s */
     if (list_n < 0) list_n = quick ? 10000 : 100000;
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) die("curl_global_init failed");

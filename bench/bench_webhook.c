@@ -1,7 +1,7 @@
 /*
  * bench_webhook: in-process webhook verification + classification
- * (tc_webhook_handle) against floors measured in the same run, on the same
- * messages.
+ * (tc_webhook_handle) against baselines measured in the same run, on the
+ * same messages.
  *
  * Data: N distinct channel.chat.message notifications of about 1 KB (default
  * 20,000; --quick 5,000), each with its own message id, signed with a
@@ -12,7 +12,8 @@
  *             replay window, JSON validation + classification without a
  *             DOM, dedupe insert, the owned result object and its free.
  *             A fresh verifier per round (so no id is a duplicate).
- *   floor     raw OpenSSL: HMAC-SHA256 from a pre-keyed EVP_MAC context
+ *   hmac+dom  raw OpenSSL and cJSON, the usual hand-written check: HMAC-SHA256
+ *             from a pre-keyed EVP_MAC context
  *             (the cheapest way OpenSSL 3 offers), CRYPTO_memcmp against the
  *             decoded header, then cJSON_Parse + cJSON_Delete of the body.
  *   python    if python3 runs: hmac.new(...).hexdigest() +
@@ -20,8 +21,10 @@
  *             (one process, the rate it prints itself).
  *
  * Printed: messages/s on one core (median of R rounds) and the ratios
- * library/floor (cost) and library/python (speed). Targets: cost <= 1.5x
- * the floor, >= 3x Python. Exit status: 0 when every message was accepted,
+ * library/hmac+dom (cost) and library/python (speed). Not a floor: the
+ * baseline builds a full cJSON tree of every body, the library builds none
+ * (it validates in one pass and hands out the raw event bytes). Targets:
+ * cost <= 1.5x that baseline, >= 3x Python. Exit status: 0 when every message was accepted,
  * 1 otherwise, 2 on a usage or setup error. Ratios are reported, not gated.
  */
 #define _GNU_SOURCE
@@ -157,7 +160,7 @@ static int hexval(char c)
     return c <= '9' ? c - '0' : c - 'a' + 10;
 }
 
-static double run_floor(msg_t *msgs, size_t n, EVP_MAC_CTX *keyed)
+static double run_hmac_dom(msg_t *msgs, size_t n, EVP_MAC_CTX *keyed)
 {
     uint64_t t0 = now_ns();
     for (size_t i = 0; i < n; i++) {
@@ -282,16 +285,17 @@ int main(int argc, char **argv)
            (double)total / (double)n, rounds);
     double lib[MAX_ROUNDS], flo[MAX_ROUNDS];
     run_library(msgs, n < 1000 ? n : 1000); /* warm up */
-    run_floor(msgs, n < 1000 ? n : 1000, keyed);
+    run_hmac_dom(msgs, n < 1000 ? n : 1000, keyed);
     for (int r = 0; r < rounds; r++) {
         lib[r] = run_library(msgs, n);
-        flo[r] = run_floor(msgs, n, keyed);
+        flo[r] = run_hmac_dom(msgs, n, keyed);
     }
-    const double lib_rate = median(lib, rounds), floor_rate = median(flo, rounds);
+    const double lib_rate = median(lib, rounds), dom_rate = median(flo, rounds);
     printf("  library  %10.0f msg/s  (%.2f us/msg)\n", lib_rate, 1e6 / lib_rate);
-    printf("  floor    %10.0f msg/s  (%.2f us/msg: OpenSSL HMAC-SHA256 + CRYPTO_memcmp + cJSON_Parse)\n",
-           floor_rate, 1e6 / floor_rate);
-    printf("  cost ratio library/floor %.2f (target <= 1.5)\n", floor_rate / lib_rate);
+    printf("  hmac+dom %10.0f msg/s  (%.2f us/msg: OpenSSL HMAC-SHA256 + CRYPTO_memcmp + cJSON_Parse building a "
+           "full DOM, which the library does not)\n",
+           dom_rate, 1e6 / dom_rate);
+    printf("  cost ratio library/hmac+dom %.2f (target <= 1.5)\n", dom_rate / lib_rate);
     const double py = run_python(msgs, n, rounds < 3 ? rounds : 3);
     if (py > 0) {
         /* Like with like: Python's best round against the library's best round. */

@@ -65,7 +65,7 @@ typedef struct tc_conduits_options {
     long backoff_base_ms;          /* first retry waits up to this; 0 = 200 */
     long backoff_max_ms;           /* cap of the exponential backoff; 0 = 10000 */
     long ratelimit_max_wait_ms;    /* longest 429 wait before failing; 0 = 65000 */
-    int max_concurrency;           /* simultaneous transfers; 0 = 32 */
+    int max_concurrency;           /* simultaneous transfers; 0 = 128 */
     size_t max_response_bytes;     /* larger bodies fail with TC_ETOOLARGE; 0 = 16 MiB */
     long token_refresh_margin_s;   /* refresh this long before expiry; 0 = 3600 */
     unsigned int flags;            /* TC_CONDUITS_F_* */

@@ -49,7 +49,12 @@ typedef void (*tc_progress_cb)(size_t done, size_t total, void *userdata);
 #define TC_BATCH_OPTIONS_VERSION 1
 typedef struct tc_batch_options {
     unsigned int version;       /* TC_BATCH_OPTIONS_VERSION */
-    int concurrency;            /* requests in flight for this batch; 0 = 16 */
+    int concurrency;            /* > 0: that many requests in flight, fixed. 0 (default): adaptive,
+                                 * an in-flight window that starts at 16 (or at the rate-limit
+                                 * points left, when known), grows while latency stays flat,
+                                 * halves on 429/5xx/timeouts, stays within the manager's
+                                 * max_concurrency and never launches more than the pacer's
+                                 * points left (see docs/design.md) */
     tc_progress_cb progress;    /* NULL = none */
     void *progress_userdata;
     size_t progress_every;      /* items between progress calls; 0 = about 1% */

@@ -4,7 +4,12 @@
 namespace tc::events {
 
 DedupeStore::DedupeStore(size_t capacity, int64_t ttl_ms)
-    : capacity_(capacity == 0 ? 1 : capacity), ttl_ms_(ttl_ms <= 0 ? 1 : ttl_ms) {}
+    : capacity_(capacity == 0 ? 1 : capacity), ttl_ms_(ttl_ms <= 0 ? 1 : ttl_ms) {
+    // Buckets for the usual sizes up front: growing the table rehashes every
+    // id, which showed in the webhook benchmark. Larger stores grow on demand.
+    constexpr size_t kReserveAtMost = 1u << 16;
+    seen_.reserve(capacity_ < kReserveAtMost ? capacity_ : kReserveAtMost);
+}
 
 // Drops expired entries, then the oldest until `room` more fit.
 void DedupeStore::evict(int64_t now_ms, size_t room) {

@@ -146,42 +146,69 @@ const char *const kHeaderNames[kHeaderCount] = {
     "Twitch-Eventsub-Subscription-Version",
 };
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(const char *a, const char *b) {
-    for (; *a != '\0' && *b != '\0'; ++a, ++b) {
-        if (lower(*a) != lower(*b)) return false;
+// ASCII lower case by table: header matching runs for every header of every
+// message, and a branch per character showed in profiles.
+struct LowerTable {
+    char table[256] = {};
+    constexpr LowerTable() {
+        for (int c = 0; c < 256; ++c) table[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
-    return *a == *b;
+};
+constexpr LowerTable kLower;
+
+char lower(char c) { return kLower.table[static_cast<unsigned char>(c)]; }
+
+// `len` characters of `a` against lower-case `b`, ignoring ASCII case.
+bool iequals_n(const char *a, const char *b, size_t len) {
+    for (size_t k = 0; k < len; ++k) {
+        if (lower(a[k]) != b[k]) return false;
+    }
+    return true;
 }
 
-// Which of the seven headers `name` is, or -1.
+// The headers in lower case, for matching.
+const char *const kHeaderLower[kHeaderCount] = {
+    "twitch-eventsub-message-id",        "twitch-eventsub-message-timestamp",
+    "twitch-eventsub-message-signature", "twitch-eventsub-message-type",
+    "twitch-eventsub-message-retry",     "twitch-eventsub-subscription-type",
+    "twitch-eventsub-subscription-version",
+};
+
+// Which of the seven headers `name` is, or -1. Only names of a matching
+// length are compared, so most headers cost a strlen.
 int header_index(const char *name) {
-    static const char prefix[] = "twitch-eventsub-";
-    for (size_t k = 0; k + 1 < sizeof prefix; ++k) {
-        if (lower(name[k]) != prefix[k]) return -1;  // also stops at NUL
-    }
+    static constexpr size_t kLengths[kHeaderCount] = {26, 33, 33, 28, 29, 33, 36};
+    if (lower(name[0]) != 't') return -1;  // most other headers end here, without a strlen
+    const size_t len = std::strlen(name);
     for (int h = 0; h < kHeaderCount; ++h) {
-        if (iequals(name + sizeof prefix - 1, kHeaderNames[h] + sizeof prefix - 1)) return h;
+        if (len == kLengths[h] && iequals_n(name, kHeaderLower[h], len)) return h;
     }
     return -1;
 }
 
+// Hex digit values by table (-1: not a hex digit).
+struct HexTable {
+    signed char table[256] = {};
+    constexpr HexTable() {
+        for (int c = 0; c < 256; ++c) table[c] = -1;
+        for (int c = '0'; c <= '9'; ++c) table[c] = static_cast<signed char>(c - '0');
+        for (int c = 'a'; c <= 'f'; ++c) table[c] = static_cast<signed char>(c - 'a' + 10);
+        for (int c = 'A'; c <= 'F'; ++c) table[c] = static_cast<signed char>(c - 'A' + 10);
+    }
+};
+constexpr HexTable kHex;
+
 bool decode_signature(std::string_view v, unsigned char out[32]) {
     static const char prefix[] = "sha256=";
-    if (v.size() != sizeof prefix - 1 + 64 || v.compare(0, sizeof prefix - 1, prefix) != 0) return false;
-    auto nibble = [](char c) {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
+    if (v.size() != sizeof prefix - 1 + 64 || std::memcmp(v.data(), prefix, sizeof prefix - 1) != 0) return false;
+    const unsigned char *hex = reinterpret_cast<const unsigned char *>(v.data()) + sizeof prefix - 1;
+    int bad = 0;
     for (size_t k = 0; k < 32; ++k) {
-        const int hi = nibble(v[7 + 2 * k]), lo = nibble(v[8 + 2 * k]);
-        if (hi < 0 || lo < 0) return false;
+        const int hi = kHex.table[hex[2 * k]], lo = kHex.table[hex[2 * k + 1]];
+        bad |= hi | lo;  // negative once any digit is not hex
         out[k] = static_cast<unsigned char>(hi << 4 | lo);
     }
-    return true;
+    return bad >= 0;
 }
 
 bool valid_message_id(std::string_view id) {

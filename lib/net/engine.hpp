@@ -33,7 +33,7 @@ struct EngineConfig {
     // waits included (time queued behind the manager's own work before the
     // first attempt does not count); 0 = none.
     int64_t request_deadline_ms = 120000;
-    int max_concurrency = 32;
+    int max_concurrency = 128;  // bench_subscriptions: 32 -> 1.33 s, 128 -> 0.38 s for 2,000 creates at 20 ms
     bool pacing = true;
     RetryConfig retry;
     TransportConfig transport;
@@ -82,6 +82,8 @@ public:
     util::Logger &logger() { return logger_; }
     util::Stats &stats() { return stats_; }
     const EngineConfig &config() const { return config_; }
+    // Loop thread: the pacing estimate (batches size their window by it).
+    const Pacer &pacer() const { return pacer_; }
 
     // Loop thread only. `done` runs exactly once, on the loop thread, never
     // inside submit() itself.

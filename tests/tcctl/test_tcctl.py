@@ -182,6 +182,10 @@ def main():
          "invalid webhook URL"),
         (["mock", "--port", "99999"], "mock port out of range"),
         (["token", "--api-base"], "global flag without its value"),
+        (["subs", "list", "--concurrency"], "--concurrency without its value"),
+        (["--concurrency", "0", "subs", "list"], "--concurrency 0"),
+        (["--concurrency=1001", "subs", "list"], "--concurrency above 1000"),
+        (["--concurrency", "many", "subs", "list"], "non-numeric --concurrency"),
         (["token", "frobnicate"], "unknown token subcommand"),
         (["token", "revoke", "--validate"], "token revoke --validate"),
         (["listen"], "listen without a secret"),
@@ -361,11 +365,11 @@ def main():
         sorted(i["subscription"]["condition"]["broadcaster_user_id"] for i in doc["items"]) == \
         [str(n) for n in range(500, 507)]
     check(ok, "subs create --count 7 --broadcaster-from 500", diag(rc, out, err))
-    rc, out, err = run("--json", "subs", "create", conduit, "--type", "stream.online", "--version", "1",
-                       "--count", "7", "--broadcaster-from", "500")
+    rc, out, err = run("--json", "--concurrency", "2", "subs", "create", conduit, "--type", "stream.online",
+                       "--version", "1", "--count", "7", "--broadcaster-from", "500")
     doc = parse_json(out)
     check(rc == 0 and doc is not None and all(i["outcome"] == "existed" for i in doc["items"]),
-          "re-running the bulk create adopts, never duplicates", diag(rc, out, err))
+          "re-running the bulk create (--concurrency 2) adopts, never duplicates", diag(rc, out, err))
     rc, out, err = run("--json", "subs", "list", "--conduit", conduit)
     doc = parse_json(out)
     ok = rc == 0 and doc is not None and len(doc["subscriptions"]) == 8 and doc["total"] == 8

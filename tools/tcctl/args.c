@@ -65,6 +65,15 @@ int tcctl_parse_globals(int argc, char **argv, tcctl_globals *g) {
             in++;
             continue;
         }
+        if (flag_matches(arg, "--concurrency", &inline_value)) {
+            const char *value = inline_value != NULL ? inline_value : (in + 1 < argc ? argv[in + 1] : NULL);
+            if (value == NULL || tcctl_parse_int(value, 1, 1000, &g->concurrency) != 0) {
+                tcctl_err("--concurrency needs an integer in 1..1000 (see tcctl --help)");
+                return -1;
+            }
+            in += inline_value != NULL ? 1 : 2;
+            continue;
+        }
         for (k = 0; k < sizeof valued / sizeof valued[0]; k++) {
             if (flag_matches(arg, valued[k].name, &inline_value)) {
                 const char *value = inline_value;

@@ -52,6 +52,7 @@ int tcctl_client_new(const tcctl_globals *g, unsigned int extra_flags, tc_condui
     opts.auth_base_url = g->auth_base;
     opts.ca_file = g->ca_file;
     opts.flags = extra_flags;
+    if (g->concurrency > 0) opts.max_concurrency = (int)g->concurrency; /* --concurrency: N in flight, no more */
     st = tc_conduits_new(out, &opts);
     if (st != TC_OK) {
         tcctl_result r;

@@ -466,6 +466,7 @@ int tcctl_cmd_subs(const tcctl_globals *g, int argc, char **argv) {
         if (rc == 0) rc = cmd_delete(c, pos[1]);
     } else {
         tc_batch_options bo = TC_BATCH_OPTIONS_INIT;
+        bo.concurrency = (int)g->concurrency;
         tcctl_progress progress;
         batch_out o;
         tc_op_id id = 0;

@@ -29,6 +29,8 @@ static const char global_help[] =
     "  --ca-file FILE         PEM CA bundle instead of the system store\n"
     "  --ws-url URL           EventSub WebSocket URL for 'shards run' (env TWITCH_EVENTSUB_WS_URL;\n"
     "                         default wss://eventsub.wss.twitch.tv/ws)\n"
+    "  --concurrency N        batches (subs create/cleanup/reconcile) keep N requests in flight (1..1000);\n"
+    "                         default: an adaptive window sized by the rate-limit bucket and the latency\n"
     "  --help, -h             this text; 'tcctl COMMAND --help' for a command\n"
     "Prefer the environment for secrets: command lines are visible to other users.\n"
     "Secrets (client secret, tokens, webhook secrets) are never printed.\n"

@@ -33,6 +33,7 @@ typedef struct tcctl_globals {
     int client_id_from_flag;     /* given on the command line (not from the env) */
     int client_secret_from_flag;
     const char *ws_url;          /* --ws-url / TWITCH_EVENTSUB_WS_URL; NULL = Twitch's */
+    long concurrency;            /* --concurrency N: batches run N in flight; 0 = the library's adaptive window */
 } tcctl_globals;
 
 /* One command flag. takes_value: 0 = boolean, 1 = needs a value. */
