@@ -1244,7 +1244,7 @@ func _swig_getTC_CONDUITS_F_ALLOW_HTTP_CALLBACKS() (_swig_ret uint) {
 }
 
 var TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS uint = _swig_getTC_CONDUITS_F_ALLOW_HTTP_CALLBACKS()
-const TC_CONDUITS_OPTIONS_VERSION int = 2
+const TC_CONDUITS_OPTIONS_VERSION int = 3
 func Tc_conduits_wakeup(arg1 Tc_conduits) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
@@ -1436,7 +1436,7 @@ func _swig_getTC_REQUEST_F_RETRY_UNSAFE() (_swig_ret uint) {
 }
 
 var TC_REQUEST_F_RETRY_UNSAFE uint = _swig_getTC_REQUEST_F_RETRY_UNSAFE()
-const TC_REQUEST_OPTIONS_VERSION int = 1
+const TC_REQUEST_OPTIONS_VERSION int = 2
 func Tc_response_status(arg1 Tc_response) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
