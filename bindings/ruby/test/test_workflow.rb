@@ -90,12 +90,12 @@ class TestWorkflow < TCTest
     cd = c.create_conduit(1)
     c.update_shards(cd.id, [{ id: "0", callback: "#{listener.base_url}shard0", secret: SECRET }])
     wait_until("shard enabled") { c.shards(cd.id).first&.status == "enabled" }
-    sub = c.create_subscriptions(cd.id, [spec("channel.follow", "77")]).items[0].subscription
+    sub = c.create_subscriptions(cd.id, [spec("channel.update", "77")]).items[0].subscription
     MockServer.control!("deliver", { "subscription_id" => sub.id, "wait" => true })
     assert_empty events # only inside poll
     ev = wait_until("event", client: c) { events.find(&:notification?) }
     assert_equal "shard0", ev.route_key
-    assert_equal "channel.follow", ev.subscription_type
+    assert_equal "channel.update", ev.subscription_type
     assert_equal "77", ev.event["broadcaster_user_id"]
     assert(events.any? { |e| e.kind == :verification }) # the shard's challenge, answered by the listener
   end
@@ -117,7 +117,7 @@ class TestWorkflow < TCTest
     c = client
     cd = c.create_conduit(1)
     seen = []
-    specs = (1..60).map { |i| spec("channel.follow", i.to_s) }
+    specs = (1..60).map { |i| spec("channel.update", i.to_s) }
     res = c.create_subscriptions(cd.id, specs, concurrency: 4) { |p| seen << p }
     assert_equal 60, res.tally(:created)
     refute_empty seen
