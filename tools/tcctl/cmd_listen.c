@@ -2,7 +2,6 @@
  * one line per verified message, until SIGINT/SIGTERM, --count or --timeout-s. */
 #define _POSIX_C_SOURCE 200809L
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,35 +13,11 @@
 typedef struct listen_state {
     long count_limit; /* 0 = no limit */
     long received;
-    int stop;         /* read/written with __atomic builtins: the signal thread sets it */
     tc_conduits *c;
-    sigset_t signals;
 } listen_state;
 
-static void set_stop(listen_state *s) { __atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST); }
-static int should_stop(listen_state *s) { return __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST); }
 
-/* Waits for SIGINT/SIGTERM (blocked in every thread), then wakes the loop. */
-static void *signal_thread(void *arg) {
-    listen_state *s = (listen_state *)arg;
-    int sig = 0;
-    while (sigwait(&s->signals, &sig) != 0) {
-    }
-    set_stop(s);
-    tc_conduits_wakeup(s->c);
-    return NULL;
-}
 
-/* "2025-01-31T12:00:00.123Z", the time the message was handed to us. */
-static void now_text(char *out, size_t n) {
-    struct timespec ts;
-    struct tm tm;
-    char base[32];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, n, "%s.%03ldZ", base, ts.tv_nsec / 1000000L);
-}
 
 const char *tcctl_webhook_kind_name(tc_webhook_kind kind) {
     switch (kind) {
@@ -79,14 +54,14 @@ static void on_event(tc_status st, const char *route, const tc_webhook_message *
     } else {
         char when[48], what[256];
         tc_webhook_kind kind = tc_webhook_message_kind(msg);
-        now_text(when, sizeof when);
+        tcctl_now_text(when, sizeof when);
         tcctl_webhook_describe(msg, what, sizeof what);
         tcctl_out("%s  %s%-12s%s  %s  %s\n", when, tcctl_color(kind == TC_WEBHOOK_REVOCATION ? "\033[33m" : "\033[32m"),
                   tcctl_webhook_kind_name(kind), tcctl_reset(), what, tc_webhook_message_id(msg));
     }
     fflush(stdout);
     s->received++;
-    if (s->count_limit > 0 && s->received >= s->count_limit) set_stop(s);
+    if (s->count_limit > 0 && s->received >= s->count_limit) tcctl_stop_request();
 }
 
 static void on_reject(tc_status st, const char *route, const tc_webhook_message *msg, void *ud) {
@@ -102,11 +77,6 @@ static void on_reject(tc_status st, const char *route, const tc_webhook_message 
     fflush(stderr);
 }
 
-static double mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 int tcctl_cmd_listen(const tcctl_globals *g, int argc, char **argv) {
     tcctl_flag flags[] = {{"--port", 1, NULL},  {"--bind", 1, NULL},  {"--prefix", 1, NULL}, {"--route", 1, NULL},
@@ -118,7 +88,6 @@ int tcctl_cmd_listen(const tcctl_globals *g, int argc, char **argv) {
     listen_state s;
     tc_listener *l = NULL;
     tc_status st;
-    pthread_t sig_thread;
     char *pos[1];
     const char *secret, *route;
     int npos, rc = TCCTL_EXIT_OK;
@@ -159,12 +128,8 @@ int tcctl_cmd_listen(const tcctl_globals *g, int argc, char **argv) {
     co.app_token = g->client_secret == NULL ? (g->app_token != NULL ? g->app_token : "tcctl-listen-unused") : NULL;
 
     /* Block the stop signals before any library thread exists, so every
-     * thread inherits the mask and only signal_thread receives them. */
-    sigemptyset(&s.signals);
-    sigaddset(&s.signals, SIGINT);
-    sigaddset(&s.signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &s.signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+     * thread inherits the mask and only the stop watcher receives them. */
+    tcctl_stop_block_signals();
 
     st = tc_conduits_new(&s.c, &co);
     if (st != TC_OK) {
@@ -205,18 +170,17 @@ int tcctl_cmd_listen(const tcctl_globals *g, int argc, char **argv) {
     }
     fflush(stdout);
 
-    if (pthread_create(&sig_thread, NULL, signal_thread, &s) != 0) {
+    if (tcctl_stop_watch(s.c) != 0) {
         tcctl_err("cannot start the signal thread");
         tc_listener_free(l);
         tc_conduits_free(s.c);
         return TCCTL_EXIT_FAILURE;
     }
-    pthread_detach(sig_thread);
-    if (timeout_s > 0) deadline = mono_ms() + (double)timeout_s * 1000.0;
-    while (!should_stop(&s)) {
+    if (timeout_s > 0) deadline = tcctl_mono_ms() + (double)timeout_s * 1000.0;
+    while (!tcctl_stop_requested()) {
         int wait_ms = -1;
         if (deadline > 0) {
-            double left = deadline - mono_ms();
+            double left = deadline - tcctl_mono_ms();
             if (left <= 0) break;
             wait_ms = left > 60000.0 ? 60000 : (int)left + 1;
         }
@@ -227,10 +191,11 @@ int tcctl_cmd_listen(const tcctl_globals *g, int argc, char **argv) {
     tc_listener_free(l);
     if (s.count_limit == 0 || s.received < s.count_limit) tc_conduits_process(s.c, NULL);
     fflush(stdout);
-    if (!should_stop(&s) && s.count_limit > 0 && s.received < s.count_limit) {
+    if (!tcctl_stop_requested() && s.count_limit > 0 && s.received < s.count_limit) {
         tcctl_err("timed out after %lds with %ld of %ld messages", timeout_s, s.received, s.count_limit);
         rc = TCCTL_EXIT_TIMEOUT;
     }
+    tcctl_stop_unwatch();
     tc_conduits_free(s.c);
     return rc;
 }

@@ -4,7 +4,6 @@
  * change, until SIGINT/SIGTERM, --count or --timeout-s. */
 #define _POSIX_C_SOURCE 200809L
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,45 +25,16 @@ typedef struct printed_shard {
 typedef struct run_state {
     long count_limit; /* 0 = no limit */
     long received;    /* notifications and revocations printed */
-    int stop;         /* read/written with __atomic builtins: the signal thread sets it */
     int done;         /* done_cb ran */
     tcctl_result done_result;
     tc_conduits *c;
-    sigset_t signals;
     printed_shard *shards;
     size_t shards_n, shards_cap;
 } run_state;
 
-static void set_stop(run_state *s) { __atomic_store_n(&s->stop, 1, __ATOMIC_SEQ_CST); }
-static int should_stop(run_state *s) { return __atomic_load_n(&s->stop, __ATOMIC_SEQ_CST); }
 
-/* Waits for SIGINT/SIGTERM (blocked in every thread), then wakes the loop. */
-static void *signal_thread(void *arg) {
-    run_state *s = (run_state *)arg;
-    int sig = 0;
-    while (sigwait(&s->signals, &sig) != 0) {
-    }
-    set_stop(s);
-    tc_conduits_wakeup(s->c);
-    return NULL;
-}
 
-/* "2025-01-31T12:00:00.123Z": when the line is printed. */
-static void now_text(char *out, size_t n) {
-    struct timespec ts;
-    struct tm tm;
-    char base[32];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, n, "%s.%03ldZ", base, ts.tv_nsec / 1000000L);
-}
 
-static double mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static printed_shard *printed(run_state *s, const char *id) {
     size_t k;
@@ -126,7 +96,7 @@ static void on_shard(const tc_runner_shard *sh, void *ud) {
         tcctl_buf_free(&b);
     } else {
         char when[48];
-        now_text(when, sizeof when);
+        tcctl_now_text(when, sizeof when);
         if (reason == NULL)
             tcctl_out("%s  %sshard %-6s%s  enabled  session %s\n", when, tcctl_color("\033[36m"), id, tcctl_reset(),
                       session[0] != '\0' ? session : "-");
@@ -176,7 +146,7 @@ static void on_event(tc_status st, const char *shard_id, const tc_webhook_messag
         tcctl_buf_free(&b);
     } else {
         char when[48], what[256];
-        now_text(when, sizeof when);
+        tcctl_now_text(when, sizeof when);
         tcctl_webhook_describe(msg, what, sizeof what);
         tcctl_out("%s  %s%-12s%s  %s  shard %s  %s\n", when,
                   tcctl_color(kind == TC_WEBHOOK_REVOCATION ? "\033[33m" : "\033[32m"), tcctl_webhook_kind_name(kind),
@@ -184,7 +154,7 @@ static void on_event(tc_status st, const char *shard_id, const tc_webhook_messag
     }
     fflush(stdout);
     s->received++;
-    if (s->count_limit > 0 && s->received >= s->count_limit) set_stop(s);
+    if (s->count_limit > 0 && s->received >= s->count_limit) tcctl_stop_request();
 }
 
 static void on_done(tc_status st, void *ud) {
@@ -214,7 +184,6 @@ int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv) {
     run_state s;
     tc_runner *r = NULL;
     tc_status st;
-    pthread_t sig_thread;
     char *pos[MAX_RUN_SHARDS + 1];
     int npos, k, rc = TCCTL_EXIT_OK, stop_sent = 0, timed_out = 0;
     long timeout_s = 0, keepalive_s = 0;
@@ -249,12 +218,8 @@ int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv) {
     ro.shard_userdata = &s;
 
     /* Block the stop signals before any library thread exists, so every
-     * thread inherits the mask and only signal_thread receives them. */
-    sigemptyset(&s.signals);
-    sigaddset(&s.signals, SIGINT);
-    sigaddset(&s.signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &s.signals, NULL);
-    signal(SIGPIPE, SIG_IGN);
+     * thread inherits the mask and only the stop watcher receives them. */
+    tcctl_stop_block_signals();
 
     rc = tcctl_client_new(g, 0, &s.c);
     if (rc != 0) return rc;
@@ -275,24 +240,23 @@ int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv) {
     if (!tcctl_json_mode())
         tcctl_err("running %s of conduit %s over %s; SIGINT/SIGTERM (Ctrl-C) stops", npos > 1 ? "the given shards" : "every shard",
                   pos[0], g->ws_url != NULL ? g->ws_url : "wss://eventsub.wss.twitch.tv/ws");
-    if (pthread_create(&sig_thread, NULL, signal_thread, &s) != 0) {
+    if (tcctl_stop_watch(s.c) != 0) {
         tcctl_err("cannot start the signal thread");
         tc_runner_free(r);
         tc_conduits_free(s.c);
         return TCCTL_EXIT_FAILURE;
     }
-    pthread_detach(sig_thread);
-    if (timeout_s > 0) deadline = mono_ms() + (double)timeout_s * 1000.0;
+    if (timeout_s > 0) deadline = tcctl_mono_ms() + (double)timeout_s * 1000.0;
     while (!s.done) {
         int wait_ms = -1;
-        if (!stop_sent && deadline > 0 && mono_ms() >= deadline) timed_out = 1;
-        if (!stop_sent && (should_stop(&s) || timed_out)) {
+        if (!stop_sent && deadline > 0 && tcctl_mono_ms() >= deadline) timed_out = 1;
+        if (!stop_sent && (tcctl_stop_requested() || timed_out)) {
             /* Closes every socket with a close frame; done_cb follows. */
             tc_runner_stop(r);
             stop_sent = 1;
         }
         if (!stop_sent && deadline > 0) {
-            double left = deadline - mono_ms();
+            double left = deadline - tcctl_mono_ms();
             wait_ms = left > 60000.0 ? 60000 : (int)left + 1;
         }
         tc_conduits_poll(s.c, wait_ms, NULL);
@@ -305,6 +269,7 @@ int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv) {
         rc = TCCTL_EXIT_TIMEOUT;
     }
     tc_runner_free(r);
+    tcctl_stop_unwatch();
     tc_conduits_free(s.c);
     free(s.shards);
     return rc;

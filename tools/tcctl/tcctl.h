@@ -169,6 +169,20 @@ void tcctl_webhook_describe(const tc_webhook_message *msg, char *out, size_t n);
 /* cmd_run.c: `shards run` (argv starts after the word "run"). */
 int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv);
 
+/* stop.c: how long-running commands stop. Block SIGINT/SIGTERM (and ignore
+ * SIGPIPE) before any library thread exists; once the manager exists, watch
+ * for them (a thread sets the stop flag and wakes c; -1 if it cannot start);
+ * unwatch before freeing c. The flag can also be set by the command itself. */
+void tcctl_stop_block_signals(void);
+int tcctl_stop_watch(tc_conduits *c);
+void tcctl_stop_unwatch(void);
+void tcctl_stop_request(void);
+int tcctl_stop_requested(void);
+/* Monotonic milliseconds, for deadlines. */
+double tcctl_mono_ms(void);
+/* "2025-01-31T12:00:00.123Z": now, for the line being printed. */
+void tcctl_now_text(char *out, size_t n);
+
 /* help.c: help texts. `topic` is "" (global), "token", "conduits", ... */
 void tcctl_help(const char *topic);
 int tcctl_has_help(const char *topic);
