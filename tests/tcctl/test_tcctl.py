@@ -450,6 +450,7 @@ def main():
     tty_tests()
     demo_tests()
     shards_run_tests()
+    hostile_server_tests()
 
     # ---- no colours or progress escapes when not on a terminal ----
     check(all("\033[" not in o and "\033[" not in e for _, o, e in all_outputs),
@@ -1258,6 +1259,94 @@ def shards_run_option_tests(ws):
                        env={"TWITCH_EVENTSUB_WS_URL": ws.url.replace("http://", "ws://") + "/ws"})
     check(rc == 1 and "not found" in err, "shards run on an unknown conduit exits 1", diag(rc, out, err))
     run("conduits", "delete", conduit, server=ws)
+
+
+class HostileServer:
+    """A tiny local HTTP responder: every request gets `status` and `body`
+    (a Helix-style error document), whatever it asked for."""
+
+    NONE = type("NoServer", (), {"url": None})()  # run(server=NONE): no --api-base of the mock
+
+    def __init__(self, status, body):
+        import http.server
+        import threading
+        payload = json.dumps(body).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PATCH = do_DELETE = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def hostile_server_tests():
+    """Findings 6 and 7 of issue 15: what a hostile server says must neither
+    drive the terminal nor unmask a credential."""
+    evil = "evil\u001b[2J\r\nfake line\u0007\u009b2J\u007f"
+    srv = HostileServer(400, {"error": "Bad Request", "status": 400, "message": evil})
+    try:
+        base = ["--api-base", srv.url + "/helix", "--auth-base", srv.url + "/oauth2", "--client-id", CLIENT_ID,
+                "--app-token", "plain-token-0123456789"]
+        rc, out, err = run(*base, "conduits", "list", creds=False, server=HostileServer.NONE)
+        raw = [c for c in "\x1b\x07\r\x7f\u009b" if c in out + err]
+        check(rc != 0 and not raw and not any(line.startswith("fake line") for line in err.splitlines())
+              and "evil\\x1b[2J" in err and "fake line\\x07\\u009b2J\\x7f" in err,
+              "text mode: control characters of a server's error message are printed as visible escapes",
+              repr(diag(rc, out, err)) + " raw=%r" % raw)
+        rc, out, err = run("--json", *base, "conduits", "list", creds=False, server=HostileServer.NONE)
+        doc = parse_json(out)
+        message = (doc or {}).get("error", {}).get("message", "")
+        # (the library itself turns CR/LF of a server message into spaces; the rest must stay exact)
+        check(rc != 0 and message.startswith("evil\x1b[2J") and "fake line\x07\u009b2J\x7f" in message,
+              "--json: the server's error message is kept exact", repr(diag(rc, out, err)))
+    finally:
+        srv.stop()
+
+    # A token with every JSON-special character, echoed back by the server (no CR/LF: the library
+    # turns those into spaces in error messages, and no HTTP header could carry them anyway).
+    token = 'tok"en\\/sl\b\f\t\x01\x1b\x7f\u0085-end'
+    srv = HostileServer(401, {"error": "Unauthorized", "status": 401, "message": "invalid token " + token})
+    try:
+        for how in ("flag", "env"):
+            base = ["--api-base", srv.url + "/helix", "--auth-base", srv.url + "/oauth2", "--client-id", CLIENT_ID]
+            env = {}
+            if how == "flag":
+                base += ["--app-token", token]
+            else:
+                env["TWITCH_APP_TOKEN"] = token
+            for mode in ([], ["--json"]):
+                rc, out, err = run(*mode, *base, "conduits", "list", creds=False, env=env,
+                                   server=HostileServer.NONE)
+                both = out + err
+                forms = {"raw": token, "json": json.dumps(token)[1:-1],
+                         "json-ascii-slash": json.dumps(token)[1:-1].replace("/", "\\/"),
+                         "middle": "en\\\\/sl"}
+                seen = [name for name, f in forms.items() if f in both]
+                doc = parse_json(out) if mode else None
+                check(rc != 0 and not seen and "***" in both and (not mode or doc is not None),
+                      "a token with JSON-special characters (%s, %s) is never printed, even escaped"
+                      % (how, "--json" if mode else "text"), repr(diag(rc, out, err)) + " seen=%r" % seen)
+    finally:
+        srv.stop()
 
 
 def finish():
