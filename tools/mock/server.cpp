@@ -161,6 +161,17 @@ void hold(State &st, MHD_Connection *conn, Take take) {
   if (!held) MHD_resume_connection(conn);
 }
 
+// The old mode (TCMOCK_THREAD_PER_CONNECTION): every connection has its own
+// thread, which simply waits: the latency, then a parked answer in dispatch.
+MHD_Result answer_in_thread(State &st, MHD_Connection *conn, const Request &rq) {
+  if (const long ms = latency_ms_for(st, rq)) {
+    std::unique_lock<std::mutex> lock(st.mu);
+    st.wake.wait_for(lock, std::chrono::milliseconds(ms), [&] { return st.stopping; });
+  }
+  Outcome out = dispatch(st, rq);
+  return out.drop ? MHD_NO : respond(conn, out.response);
+}
+
 // The body is in: hold the connection for the injected latency, then
 // dispatch; a parked answer holds it again until it is ready. Holding means
 // suspended in the ParkingLot, never a sleeping thread.
@@ -218,7 +229,7 @@ MHD_Result on_request(void *cls, MHD_Connection *conn, const char *url, const ch
       p->rq = build_request(conn, url, method, std::move(p->body));
       if (p->too_large) return respond(conn, body_too_large(st, p->rq));
     }
-    return answer(st, h.lot, conn, p);
+    return h.thread_per_connection ? answer_in_thread(st, conn, p->rq) : answer(st, h.lot, conn, p);
   } catch (...) {
     return MHD_NO;  // never let an exception unwind into C code; MHD closes the connection
   }
@@ -259,8 +270,9 @@ bool Server::start(const ServerOptions &opt, std::string *err) {
   const unsigned connection_limit = raise_fd_limit();
   const char *legacy = std::getenv("TCMOCK_THREAD_PER_CONNECTION");
   const bool thread_per_connection = legacy && *legacy && std::strcmp(legacy, "0") != 0;
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_UPGRADE | MHD_ALLOW_SUSPEND_RESUME;
-  if (thread_per_connection) flags |= MHD_USE_THREAD_PER_CONNECTION;
+  handler_.thread_per_connection = thread_per_connection;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_UPGRADE;
+  flags |= thread_per_connection ? MHD_USE_THREAD_PER_CONNECTION : MHD_ALLOW_SUSPEND_RESUME;
   if (tls()) flags |= MHD_USE_TLS;
   {
     std::lock_guard<std::mutex> lock(st_.mu);

@@ -3,8 +3,8 @@
 // dispatch() and either an answer or a dropped connection. A request that
 // waits (injected latency, a parked control call) is suspended in the
 // ParkingLot, so waiting costs no thread. TCMOCK_THREAD_PER_CONNECTION=1 in
-// the environment selects the old thread-per-connection mode instead (the
-// baseline of bench/bench_mock_burst).
+// the environment selects the old mode instead, a thread per connection that
+// waits in place (the baseline of bench/bench_mock_burst).
 #pragma once
 
 #include <string>
@@ -24,7 +24,7 @@ struct ServerOptions {
 
 class Server {
  public:
-  explicit Server(State &st) : st_(st), handler_{st, ParkingLot(st, &resume_connection)} {}
+  explicit Server(State &st) : st_(st), handler_{st, ParkingLot(st, &resume_connection), false} {}
   ~Server() { stop(); }
   Server(const Server &) = delete;
   Server &operator=(const Server &) = delete;
@@ -38,6 +38,7 @@ class Server {
   struct Handler {
     State &st;
     ParkingLot lot;
+    bool thread_per_connection = false;  // the old mode: waits block the connection's thread
   };
 
  private:
