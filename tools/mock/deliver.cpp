@@ -468,20 +468,24 @@ Response control_deliver(Ctx &c) {
     c.st.deliveries.waiting.erase(ticket);
     throw;
   }
-  if (!c.lock || !c.st.deliveries.waiting.count(ticket)) {
+  if (!c.st.deliveries.waiting.count(ticket)) {
     Json j = json_object();
     add_string(j.get(), "message_id", sent.id);
     add_bool(j.get(), "queued", true);
     return json_response(202, j.get());
   }
-  // Wait with State::mu released: the worker needs it, and so do other calls.
-  c.st.wake.wait(*c.lock, [&] {
-    return c.st.stopping || c.st.deliveries.epoch != epoch || c.st.deliveries.waiting.at(ticket).done;
-  });
-  DeliveryResult r = std::move(c.st.deliveries.waiting.at(ticket));
-  c.st.deliveries.waiting.erase(ticket);
-  if (!r.done) return helix_error(503, "the mock was stopped or reset before the delivery finished");
-  return result_response(sent, r);
+  // Answered once the worker settled the delivery (it needs State::mu, and so
+  // do other calls: the request is parked, not blocking a server thread).
+  return c.park(
+      [st, ticket, epoch] {
+        return st->stopping || st->deliveries.epoch != epoch || st->deliveries.waiting.at(ticket).done;
+      },
+      [st, ticket, sent] {
+        DeliveryResult r = std::move(st->deliveries.waiting.at(ticket));
+        st->deliveries.waiting.erase(ticket);
+        if (!r.done) return helix_error(503, "the mock was stopped or reset before the delivery finished");
+        return result_response(sent, r);
+      });
 }
 
 }  // namespace tcm

@@ -108,9 +108,9 @@ void tally(State &st, const Outcome &out) {
 
 }  // namespace
 
-Outcome dispatch(State &st, const Request &rq) {
+Outcome dispatch(State &st, const Request &rq, bool may_park) {
   std::unique_lock<std::mutex> lock(st.mu);
-  Ctx ctx{st, rq, std::string(), Clock::now(), &lock};
+  Ctx ctx{st, rq, std::string(), Clock::now(), nullptr};
   double epoch = epoch_now();
   Zone zone = zone_of(rq.path);
   if (zone != Zone::kControl) ++st.stats.requests_total;
@@ -127,7 +127,19 @@ Outcome dispatch(State &st, const Request &rq) {
       break;
     case Match::kFound:
       if (route->counter) ++(st.stats.*(route->counter));
-      if (route->area == Area::kControl) return Outcome{false, route->handler(ctx)};
+      if (route->area == Area::kControl) {
+        out.response = route->handler(ctx);
+        if (ctx.parked && may_park) {
+          out.parked = std::move(ctx.parked);
+        } else if (ctx.parked) {
+          // The caller has a thread to spare: wait here, State::mu released.
+          ++st.ws.waiters;
+          st.wake.wait(lock, [&] { return ctx.parked->ready(); });
+          --st.ws.waiters;
+          out.response = ctx.parked->finish();
+        }
+        return out;
+      }
       out = route->area == Area::kHelix ? run_helix(st, *route, ctx, epoch) : run_oauth(st, *route, ctx, epoch);
       break;
   }

@@ -2,6 +2,8 @@
 // declaration in handlers.hpp and one line in router.cpp.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "http.hpp"
@@ -12,15 +14,28 @@ namespace tcm {
 // Which pipeline a route runs through (see dispatch.cpp).
 enum class Area { kOAuth, kHelix, kControl };
 
+// An answer that waits for another thread (a delivery, a frame written).
+// Handlers never block: whoever serves the request re-checks ready() each
+// time State::wake is notified and answers finish() once it holds. Both run
+// with State::mu held; ready() must hold once State::stopping is set.
+struct Parked {
+  std::function<bool()> ready;
+  std::function<Response()> finish;
+};
+
 // What a handler gets. It runs with State::mu held.
 struct Ctx {
   State &st;
   const Request &rq;
   std::string client_id;  // the authenticated client for Helix routes
   Clock::time_point now;
-  // The dispatcher's hold on State::mu, for handlers that must wait with it
-  // released (st.wake.wait(*lock, ...)); null only outside dispatch.
-  std::unique_lock<std::mutex> *lock = nullptr;
+  std::shared_ptr<Parked> parked;  // set by park()
+
+  // Returns a placeholder; the request is answered finish() once ready().
+  Response park(std::function<bool()> ready, std::function<Response()> finish) {
+    parked = std::make_shared<Parked>(Parked{std::move(ready), std::move(finish)});
+    return Response();
+  }
 };
 
 using Handler = Response (*)(Ctx &);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include <microhttpd.h>
 
@@ -22,7 +23,13 @@ namespace {
 
 // Per-request context MHD carries between calls of the access handler.
 struct Pending {
+  // Where a request whose body has arrived stands; the connection is
+  // suspended (in the ParkingLot) between kDelayed/kParked and the next call.
+  enum Phase { kReading, kDelayed, kParked };
+  Phase phase = kReading;
   std::string body;
+  Request rq;       // from kDelayed on
+  Response answer;  // kParked: written by the ParkingLot before it resumes us
   bool too_large = false;
   bool answered = false;  // 413 already queued before the body arrived
   // GET /ws: what the upgrade handler needs once the 101 went out.
@@ -33,7 +40,11 @@ struct Pending {
 
 MHD_Result respond(MHD_Connection *conn, const Response &r);
 
-constexpr unsigned kConnectionLimit = 16384;  // HTTP + WebSocket connections at once
+// Event-loop threads; each serves its share of the connections with epoll.
+unsigned pool_size() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n < 2 ? 2 : n > 4 ? 4 : n;
+}
 
 MHD_Result plain_error(MHD_Connection *conn, int status, const std::string &message, const char *extra_header = nullptr,
                        const char *extra_value = nullptr) {
@@ -117,24 +128,77 @@ MHD_Result websocket_handshake(State &st, MHD_Connection *conn, const char *meth
   return ret;
 }
 
-// 1,000 sockets need more than the usual 1,024 descriptors: take what the hard limit allows.
-void raise_fd_limit() {
+// A burst of 10,000 sockets needs more than the usual 1,024 descriptors:
+// take what the hard limit allows, and admit connections up to what is left
+// after a margin for files, pipes and the delivery client.
+unsigned raise_fd_limit() {
   rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1000;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
   }
+  const rlim_t margin = 128, cap = 1u << 20;
+  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > cap + margin) return cap;
+  return rl.rlim_cur > 2 * margin ? static_cast<unsigned>(rl.rlim_cur - margin) : static_cast<unsigned>(rl.rlim_cur / 2);
 }
 
-void sleep_unless_stopping(State &st, long ms) {
-  if (ms <= 0) return;
-  std::unique_lock<std::mutex> lock(st.mu);
-  st.wake.wait_for(lock, std::chrono::milliseconds(ms), [&] { return st.stopping; });
+void resume(void *conn) { MHD_resume_connection(static_cast<MHD_Connection *>(conn)); }
+
+// Suspends `conn` and hands it to the ParkingLot with `take` (State::mu
+// held); when the lot does not take it, the connection is resumed at once and
+// MHD calls the access handler again.
+template <class Take>
+void hold(State &st, MHD_Connection *conn, Take take) {
+  MHD_suspend_connection(conn);  // before the lot may resume it
+  bool held = false;
+  try {
+    std::lock_guard<std::mutex> lock(st.mu);
+    held = take();
+  } catch (...) {
+  }
+  if (!held) MHD_resume_connection(conn);
+}
+
+// The old mode (TCMOCK_THREAD_PER_CONNECTION): every connection has its own
+// thread, which simply waits: the latency, then a parked answer in dispatch.
+MHD_Result answer_in_thread(State &st, MHD_Connection *conn, const Request &rq) {
+  if (const long ms = latency_ms_for(st, rq)) {
+    std::unique_lock<std::mutex> lock(st.mu);
+    st.wake.wait_for(lock, std::chrono::milliseconds(ms), [&] { return st.stopping; });
+  }
+  Outcome out = dispatch(st, rq);
+  return out.drop ? MHD_NO : respond(conn, out.response);
+}
+
+// The body is in: hold the connection for the injected latency, then
+// dispatch; a parked answer holds it again until it is ready. Holding means
+// suspended in the ParkingLot, never a sleeping thread.
+MHD_Result answer(State &st, ParkingLot &lot, MHD_Connection *conn, Pending *p) {
+  if (p->phase == Pending::kReading) {
+    p->phase = Pending::kDelayed;
+    const long ms = latency_ms_for(st, p->rq);
+    if (ms > 0) {
+      // Stopping: answered at once, without the delay.
+      hold(st, conn, [&] { return lot.delay(conn, Clock::now() + std::chrono::milliseconds(ms)); });
+      return MHD_YES;
+    }
+  }
+  if (p->phase == Pending::kParked) return respond(conn, p->answer);
+  Outcome out = dispatch(st, p->rq, /*may_park=*/true);
+  if (out.drop) return MHD_NO;  // MHD closes the socket without writing anything
+  if (!out.parked) return respond(conn, out.response);
+  p->phase = Pending::kParked;
+  p->answer = helix_error(500, "the mock could not wait for the answer");  // kept if park() throws
+  hold(st, conn, [&] { return lot.park(conn, std::move(out.parked), &p->answer); });
+  return MHD_YES;
 }
 
 MHD_Result on_request(void *cls, MHD_Connection *conn, const char *url, const char *method, const char *,
                       const char *upload_data, size_t *upload_data_size, void **con_cls) noexcept {
-  State &st = *static_cast<State *>(cls);
+  Server::Handler &h = *static_cast<Server::Handler *>(cls);
+  State &st = h.st;
   try {
     auto *p = static_cast<Pending *>(*con_cls);
     if (!p) {
@@ -161,12 +225,11 @@ MHD_Result on_request(void *cls, MHD_Connection *conn, const char *url, const ch
     }
     if (p->answered) return MHD_YES;
 
-    Request rq = build_request(conn, url, method, std::move(p->body));
-    if (p->too_large) return respond(conn, body_too_large(st, rq));
-    sleep_unless_stopping(st, latency_ms_for(st, rq));
-    Outcome out = dispatch(st, rq);
-    // MHD_NO makes MHD close the socket without writing anything.
-    return out.drop ? MHD_NO : respond(conn, out.response);
+    if (p->phase == Pending::kReading) {
+      p->rq = build_request(conn, url, method, std::move(p->body));
+      if (p->too_large) return respond(conn, body_too_large(st, p->rq));
+    }
+    return h.thread_per_connection ? answer_in_thread(st, conn, p->rq) : answer(st, h.lot, conn, p);
   } catch (...) {
     return MHD_NO;  // never let an exception unwind into C code; MHD closes the connection
   }
@@ -178,6 +241,8 @@ void on_completed(void *, MHD_Connection *, void **con_cls, MHD_RequestTerminati
 }
 
 }  // namespace
+
+void Server::resume_connection(void *conn) { resume(conn); }
 
 bool Server::start(const ServerOptions &opt, std::string *err) {
   if (daemon_) {
@@ -202,26 +267,41 @@ bool Server::start(const ServerOptions &opt, std::string *err) {
   addr.sin_port = htons(opt.port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-  raise_fd_limit();
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO | MHD_ALLOW_UPGRADE;
+  const unsigned connection_limit = raise_fd_limit();
+  const char *legacy = std::getenv("TCMOCK_THREAD_PER_CONNECTION");
+  const bool thread_per_connection = legacy && *legacy && std::strcmp(legacy, "0") != 0;
+  handler_.thread_per_connection = thread_per_connection;
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_UPGRADE;
+  flags |= thread_per_connection ? MHD_USE_THREAD_PER_CONNECTION : MHD_ALLOW_SUSPEND_RESUME;
   if (tls()) flags |= MHD_USE_TLS;
   {
     std::lock_guard<std::mutex> lock(st_.mu);
     st_.stopping = false;
   }
-  MHD_OptionItem tls_opts[] = {
+  handler_.lot.start();
+  MHD_OptionItem extra_opts[] = {
+      {MHD_OPTION_THREAD_POOL_SIZE, pool_size(), nullptr},  // not with a thread per connection
       {MHD_OPTION_HTTPS_MEM_CERT, 0, const_cast<char *>(cert_.c_str())},
       {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char *>(key_.c_str())},
       {MHD_OPTION_END, 0, nullptr},
   };
-  daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, &st_,
+  if (!tls()) extra_opts[1].option = MHD_OPTION_END;
+  daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request, &handler_,
                              MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr *>(&addr),
                              MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr,
                              MHD_OPTION_CONNECTION_TIMEOUT, 120u,  // reap idle keep-alive connections
-                             MHD_OPTION_CONNECTION_LIMIT, kConnectionLimit,
-                             MHD_OPTION_ARRAY, tls() ? tls_opts : tls_opts + 2,
+                             MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                             // A burst must wait in the kernel's queue, not be refused: ask for
+                             // a deep one (Linux caps it at net.core.somaxconn).
+                             MHD_OPTION_LISTEN_BACKLOG_SIZE, 65535u,
+                             MHD_OPTION_ARRAY, thread_per_connection ? extra_opts + 1 : extra_opts,
                              MHD_OPTION_END);
   if (!daemon_) {
+    {
+      std::lock_guard<std::mutex> lock(st_.mu);
+      st_.stopping = true;
+    }
+    handler_.lot.stop();
     *err = "cannot start the HTTP server on 127.0.0.1:" + std::to_string(opt.port) +
            (tls() ? " (port in use, or the TLS certificate/key was rejected)" : " (port in use?)");
     return false;
@@ -235,12 +315,15 @@ bool Server::start(const ServerOptions &opt, std::string *err) {
 void Server::stop() {
   if (!daemon_) return;
   {
-    // Wake requests sleeping on injected latency so the join below is quick.
+    // Held requests are answered now, without the rest of their latency.
     std::lock_guard<std::mutex> lock(st_.mu);
     st_.stopping = true;
   }
   st_.wake.notify_all();
   st_.ws.stop();  // every upgraded socket goes back to libmicrohttpd before it stops
+  // libmicrohttpd must not stop with a connection suspended: the lot resumes
+  // all it holds, and a request suspended after this resumes itself.
+  handler_.lot.stop();
   MHD_stop_daemon(daemon_);
   daemon_ = nullptr;
 }

@@ -52,13 +52,12 @@ std::shared_ptr<WsConn> target(Ctx &c, const cJSON *body, Response *err) {
   return conn;
 }
 
-// Waits (State::mu released) until `done` holds, the socket is closed or the mock stops.
-template <class Pred>
-void wait_for(Ctx &c, const WsConn &conn, Pred done) {
-  if (!c.lock) return;
-  ++c.st.ws.waiters;
-  c.st.wake.wait(*c.lock, [&] { return c.st.stopping || conn.closed || done(); });
-  --c.st.ws.waiters;
+// Answers answer() once `done` holds, the socket is closed or the mock stops
+// (the request is parked meanwhile; see Parked).
+template <class Pred, class Answer>
+Response answer_when(Ctx &c, const std::shared_ptr<WsConn> &conn, Pred done, Answer answer) {
+  State &st = c.st;
+  return c.park([&st, conn, done] { return st.stopping || conn->closed || done(); }, answer);
 }
 
 bool parse_target_body(Ctx &c, Json *body, std::shared_ptr<WsConn> *conn, Response *err) {
@@ -81,8 +80,9 @@ Response control_ws_reconnect(Ctx &c) {
   }
   const std::string url = c.st.ws.reconnect(*conn, same);
   const std::uint64_t end = conn->queued_bytes;
-  wait_for(c, *conn, [&] { return conn->written_bytes >= end; });
-  return done(*conn, "reconnect_url", url);
+  return answer_when(
+      c, conn, [conn, end] { return conn->written_bytes >= end; },
+      [conn, url] { return done(*conn, "reconnect_url", url); });
 }
 
 Response control_ws_drop(Ctx &c) {
@@ -91,8 +91,8 @@ Response control_ws_drop(Ctx &c) {
   std::shared_ptr<WsConn> conn;
   if (!parse_target_body(c, &body, &conn, &err)) return err;
   c.st.ws.close(*conn, kWsCloseNormal, std::string(), true);
-  wait_for(c, *conn, [] { return false; });
-  return done(*conn);
+  return answer_when(
+      c, conn, [] { return false; }, [conn] { return done(*conn); });
 }
 
 Response control_ws_stall(Ctx &c) {
@@ -122,8 +122,8 @@ Response control_ws_close(Ctx &c) {
   // Answered once the close frame is written: the TCP close follows the
   // client's close frame (or a second without one).
   const std::uint64_t end = conn->queued_bytes;
-  wait_for(c, *conn, [&] { return conn->written_bytes >= end; });
-  return done(*conn);
+  return answer_when(
+      c, conn, [conn, end] { return conn->written_bytes >= end; }, [conn] { return done(*conn); });
 }
 
 Response control_ws_send(Ctx &c) {
@@ -153,8 +153,8 @@ Response control_ws_send(Ctx &c) {
   }
   c.st.ws.send_raw(*conn, opcode, data);
   const std::uint64_t end = conn->queued_bytes;
-  wait_for(c, *conn, [&] { return conn->written_bytes >= end; });
-  return done(*conn);
+  return answer_when(
+      c, conn, [conn, end] { return conn->written_bytes >= end; }, [conn] { return done(*conn); });
 }
 
 Response control_ws_refuse_assign(Ctx &c) {
