@@ -324,6 +324,17 @@ bool Engine::would_pass_deadline(const Job &job, int64_t delay_ms) const {
     return job.deadline_timer != 0 && util::now() + util::Millis(delay_ms) >= job.deadline;
 }
 
+void Engine::withdraw(Job &job) {
+    const uint64_t id = job.id;
+    switch (job.state) {
+    case Job::State::Sleeping: loop_.cancel_timer(job.timer); break;
+    case Job::State::NeedToken: need_token_.erase(std::remove(need_token_.begin(), need_token_.end(), id), need_token_.end()); break;
+    case Job::State::Queued: ready_.erase(std::remove(ready_.begin(), ready_.end(), id), ready_.end()); break;
+    case Job::State::Sending:
+    case Job::State::Finished: break;
+    }
+}
+
 void Engine::on_deadline(uint64_t job_id) {
     auto found = jobs_.find(job_id);
     if (found == jobs_.end()) return;
@@ -336,13 +347,9 @@ void Engine::on_deadline(uint64_t job_id) {
         loop_.cancel_transfer(job.transfer_id);
         return;
     case Job::State::Sleeping:
-        loop_.cancel_timer(job.timer);
-        break;
     case Job::State::NeedToken:
-        need_token_.erase(std::remove(need_token_.begin(), need_token_.end(), job_id), need_token_.end());
-        break;
     case Job::State::Queued:
-        ready_.erase(std::remove(ready_.begin(), ready_.end(), job_id), ready_.end());
+        withdraw(job);
         break;
     case Job::State::Finished:
         return;
@@ -383,13 +390,9 @@ bool Engine::cancel(uint64_t job_id) {
         loop_.cancel_transfer(job.transfer_id);
         return true;
     case Job::State::Sleeping:
-        loop_.cancel_timer(job.timer);
-        break;
     case Job::State::NeedToken:
-        need_token_.erase(std::remove(need_token_.begin(), need_token_.end(), job_id), need_token_.end());
-        break;
     case Job::State::Queued:
-        ready_.erase(std::remove(ready_.begin(), ready_.end(), job_id), ready_.end());
+        withdraw(job);
         break;
     case Job::State::Finished:
         return false;

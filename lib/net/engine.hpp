@@ -103,6 +103,9 @@ private:
     void retry_later(Job &job, int64_t delay_ms);
     void start_deadline(Job &job);
     void on_deadline(uint64_t job_id);
+    // Takes a job that is not sending out of whatever it waits in: its backoff
+    // timer, the token queue or the gate (cancel and deadline both need it).
+    void withdraw(Job &job);
     bool would_pass_deadline(const Job &job, int64_t delay_ms) const;
     void finish(Job &job, tc_status status, HttpResult &&http, std::string message);
     void fail_soon(Job &job, tc_status status, std::string message);
