@@ -162,6 +162,9 @@ typedef enum tc_stat {
 
 /* Read a counter; 0 for a bad handle or unknown counter. */
 TC_API uint64_t tc_conduits_stat(const tc_conduits *c, tc_stat which);
+/* The counter's stable snake_case name ("http_requests", "retries", ...), as
+ * used in metric names (see metrics.h); NULL for an unknown value. */
+TC_API const char *tc_stat_name(tc_stat which);
 
 /* Free memory the library returned as char * (to_json results). NULL-safe. */
 TC_API void tc_free(void *ptr);

@@ -921,6 +921,19 @@ long long _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(struct tc_conduits *_sw
 }
 
 
+_gostring_ _wrap_tc_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_stat arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_stat)_swig_go_0; 
+  
+  result = (char *)tc_stat_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
   int result;
   intgo _swig_go_result;
@@ -2971,6 +2984,19 @@ long long _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(struct tc_listener 
   
   result = (uint64_t)tc_listener_stat_get((struct tc_listener const *)arg1,arg2);
   _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_listener_stat arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_listener_stat)_swig_go_0; 
+  
+  result = (char *)tc_listener_stat_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
