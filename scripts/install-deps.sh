@@ -12,7 +12,7 @@ set -eu
 
 packages="build-essential meson ninja-build pkg-config python3
 libcurl4-openssl-dev libcjson-dev libssl-dev libmicrohttpd-dev libcmocka-dev
-valgrind clang libclang-rt-14-dev
+valgrind clang libclang-rt-14-dev abigail-tools
 swig python3-dev python3-pytest ruby-dev
 python3-websockets python3-prometheus-client"
 
