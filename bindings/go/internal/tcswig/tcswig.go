@@ -263,6 +263,7 @@ extern swig_intgo _wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ESTALE_tcswig_05cc12d0720a4367(void);
 extern swig_type_1 _wrap_tc_strerror_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_type_2 _wrap_tc_last_error_message_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367(void);
@@ -290,7 +291,6 @@ extern swig_intgo _wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367(void);
 extern swig_type_5 _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern swig_type_6 _wrap_tc_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367(void);
 extern swig_type_7 _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_type_8 _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_type_9 _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -1162,6 +1162,12 @@ func Tc_last_error_message() (_swig_ret string) {
 	return swig_r_1
 }
 
+func Tc_last_http_status() (_swig_ret int) {
+	var swig_r int
+	swig_r = (int)(C._wrap_tc_last_http_status_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
 type Enum_SS_tc_log_level int
 func _swig_getTC_LOG_ERROR() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
@@ -1358,12 +1364,6 @@ func Tc_stat_name(arg1 Enum_SS_tc_stat) (_swig_ret string) {
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
-}
-
-func Tc_last_http_status() (_swig_ret int) {
-	var swig_r int
-	swig_r = (int)(C._wrap_tc_last_http_status_tcswig_05cc12d0720a4367())
-	return swig_r
 }
 
 func Tc_token_access_token(arg1 Tc_token) (_swig_ret string) {

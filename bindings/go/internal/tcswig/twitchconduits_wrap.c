@@ -602,6 +602,17 @@ _gostring_ _wrap_tc_last_error_message_tcswig_05cc12d0720a4367() {
 }
 
 
+intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
+  int result;
+  intgo _swig_go_result;
+  
+  
+  result = (int)tc_last_http_status();
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367() {
   enum tc_log_level result;
   intgo _swig_go_result;
@@ -930,17 +941,6 @@ _gostring_ _wrap_tc_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   
   result = (char *)tc_stat_name(arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
-  int result;
-  intgo _swig_go_result;
-  
-  
-  result = (int)tc_last_http_status();
-  _swig_go_result = result; 
   return _swig_go_result;
 }
 
