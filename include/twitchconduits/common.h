@@ -69,6 +69,9 @@ typedef enum tc_status {
 /* A static, never-NULL English description of a status; unknown values give
  * "unknown status code". */
 TC_API const char *tc_strerror(int status);
+/* The status's identifier ("TC_ENOTFOUND"), for mapping statuses to error
+ * classes by name; NULL for a value no version of the library defines. */
+TC_API const char *tc_status_name(int status);
 
 /* The message of the last failure on this thread (never NULL, "" if none).
  * Valid until the next tc_ call on the same thread. Inside a completion
@@ -100,6 +103,9 @@ typedef enum tc_log_level {
     TC_LOG_DEBUG = 3
 } tc_log_level;
 
+/* "error", "warn", "info", "debug"; NULL for an unknown value. */
+TC_API const char *tc_log_level_name(tc_log_level level);
+
 /*
  * Log sink. Called from library threads (never inside a libcurl callback),
  * one call at a time per manager; it must not call back into the library.
@@ -116,6 +122,9 @@ typedef enum tc_method {
     TC_PUT = 3,
     TC_DELETE = 4
 } tc_method;
+
+/* "GET", "POST", "PATCH", "PUT", "DELETE"; NULL for an unknown value. */
+TC_API const char *tc_method_name(tc_method method);
 
 #ifdef __cplusplus
 }

@@ -42,6 +42,10 @@ typedef enum tc_item_outcome {
     TC_ITEM_TO_DELETE = 8    /* dry run: would be deleted */
 } tc_item_outcome;
 
+/* "created", "existed", "failed", "over_budget", "canceled", "deleted", "gone",
+ * "to_create", "to_delete"; NULL for an unknown value. */
+TC_API const char *tc_item_outcome_name(tc_item_outcome outcome);
+
 typedef void (*tc_subscription_batch_cb)(tc_status status, const tc_subscription_batch *batch, void *userdata);
 /* Progress of a long batch, on the same thread as completions. */
 typedef void (*tc_progress_cb)(size_t done, size_t total, void *userdata);
@@ -223,6 +227,10 @@ typedef enum tc_view_change {
     TC_VIEW_CONDUIT_UPDATED = 6,      /* shard count */
     TC_VIEW_SHARD_STATUS = 7          /* id is "CONDUIT_ID/SHARD_ID" */
 } tc_view_change;
+
+/* "synced", "subscription_added", ..., "shard_status" (the constant's name after
+ * TC_VIEW_, lower case); NULL for an unknown value. */
+TC_API const char *tc_view_change_name(tc_view_change change);
 
 /* Called once per change, on the thread that runs completions (process /
  * poll / await, or the dispatch thread), after the view changed. id: the

@@ -24,6 +24,9 @@ typedef enum tc_transport_type {
     TC_TRANSPORT_OTHER = 3 /* a method this library does not know: see tc_transport_method_name */
 } tc_transport_type;
 
+/* "webhook", "websocket", "conduit", "other"; NULL for an unknown value. */
+TC_API const char *tc_transport_type_name(tc_transport_type type);
+
 /* A webhook: callback URL (https, port 443 at Twitch) and a secret of 10..100
  * ASCII characters. Checked here; TC_EINVAL names what is wrong. */
 TC_API tc_status tc_transport_webhook_new(tc_transport **out, const char *callback_url, const char *secret);

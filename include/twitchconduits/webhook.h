@@ -85,6 +85,10 @@ typedef enum tc_webhook_kind {
     TC_WEBHOOK_REVOCATION = 3    /* a subscription was revoked */
 } tc_webhook_kind;
 
+/* "rejected", "notification", "verification", "revocation"; NULL for an
+ * unknown value. */
+TC_API const char *tc_webhook_kind_name(tc_webhook_kind kind);
+
 /* Returns the current time in milliseconds since the Unix epoch. */
 typedef int64_t (*tc_clock_cb)(void *userdata);
 

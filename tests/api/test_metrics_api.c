@@ -1,6 +1,6 @@
-/* Public-API tests of the metrics: NULL and invalid arguments, the counter
- * name functions over every frozen value, and a manager's exposition before
- * it sent anything. */
+/* Public-API tests of the metrics: NULL and invalid arguments, and a
+ * manager's exposition before it sent anything (the counter names are in
+ * test_names_api.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -49,39 +49,10 @@ static void test_render_idle_manager(void **state) {
     tc_conduits_free(c);
 }
 
-/* Every value up to the last frozen one has a distinct snake_case name; one
- * past it and negative values have none. */
-static void check_names(const char *(*name_of)(int), int count) {
-    for (int i = 0; i < count; ++i) {
-        const char *name = name_of(i);
-        assert_non_null(name);
-        assert_true(strlen(name) > 0);
-        assert_int_equal(strspn(name, "abcdefghijklmnopqrstuvwxyz_"), strlen(name));
-        for (int j = 0; j < i; ++j) assert_string_not_equal(name, name_of(j));
-    }
-    assert_null(name_of(count));
-    assert_null(name_of(-1));
-}
-
-static const char *stat_name(int i) { return tc_stat_name((tc_stat)i); }
-static const char *listener_stat_name(int i) { return tc_listener_stat_name((tc_listener_stat)i); }
-static const char *runner_stat_name(int i) { return tc_runner_stat_name((tc_runner_stat)i); }
-
-static void test_stat_names(void **state) {
-    (void)state;
-    check_names(stat_name, TC_STAT_TOKEN_VALIDATIONS + 1);
-    check_names(listener_stat_name, TC_LISTENER_STAT_UNAVAILABLE + 1);
-    check_names(runner_stat_name, TC_RUNNER_STAT_SHARD_LISTS + 1);
-    assert_string_equal(tc_stat_name(TC_STAT_RATE_LIMITED), "rate_limited");
-    assert_string_equal(tc_listener_stat_name(TC_LISTENER_STAT_DUPLICATES), "duplicates");
-    assert_string_equal(tc_runner_stat_name(TC_RUNNER_STAT_WS_CONNECTS), "ws_connects");
-}
-
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_bad_arguments),
         cmocka_unit_test(test_render_idle_manager),
-        cmocka_unit_test(test_stat_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,21 +29,21 @@ typedef struct { void* array; intgo len; intgo cap; } _goslice_;
 
 typedef _gostring_ swig_type_1;
 typedef _gostring_ swig_type_2;
-typedef long long swig_type_3;
-typedef long long swig_type_4;
-typedef long long swig_type_5;
-typedef _gostring_ swig_type_6;
-typedef _gostring_ swig_type_7;
-typedef _gostring_ swig_type_8;
-typedef long long swig_type_9;
+typedef _gostring_ swig_type_3;
+typedef _gostring_ swig_type_4;
+typedef _gostring_ swig_type_5;
+typedef long long swig_type_6;
+typedef long long swig_type_7;
+typedef long long swig_type_8;
+typedef _gostring_ swig_type_9;
 typedef _gostring_ swig_type_10;
 typedef _gostring_ swig_type_11;
 typedef long long swig_type_12;
 typedef _gostring_ swig_type_13;
-typedef long long swig_type_14;
-typedef _gostring_ swig_type_15;
+typedef _gostring_ swig_type_14;
+typedef long long swig_type_15;
 typedef _gostring_ swig_type_16;
-typedef _gostring_ swig_type_17;
+typedef long long swig_type_17;
 typedef _gostring_ swig_type_18;
 typedef _gostring_ swig_type_19;
 typedef _gostring_ swig_type_20;
@@ -53,73 +53,73 @@ typedef _gostring_ swig_type_23;
 typedef _gostring_ swig_type_24;
 typedef _gostring_ swig_type_25;
 typedef _gostring_ swig_type_26;
-typedef long long swig_type_27;
-typedef long long swig_type_28;
+typedef _gostring_ swig_type_27;
+typedef _gostring_ swig_type_28;
 typedef _gostring_ swig_type_29;
 typedef _gostring_ swig_type_30;
 typedef long long swig_type_31;
 typedef long long swig_type_32;
-typedef long long swig_type_33;
+typedef _gostring_ swig_type_33;
 typedef _gostring_ swig_type_34;
 typedef long long swig_type_35;
 typedef long long swig_type_36;
-typedef _gostring_ swig_type_37;
-typedef long long swig_type_38;
-typedef _gostring_ swig_type_39;
+typedef long long swig_type_37;
+typedef _gostring_ swig_type_38;
+typedef long long swig_type_39;
 typedef long long swig_type_40;
-typedef long long swig_type_41;
+typedef _gostring_ swig_type_41;
 typedef long long swig_type_42;
 typedef _gostring_ swig_type_43;
-typedef _gostring_ swig_type_44;
-typedef _gostring_ swig_type_45;
-typedef _gostring_ swig_type_46;
+typedef long long swig_type_44;
+typedef long long swig_type_45;
+typedef long long swig_type_46;
 typedef _gostring_ swig_type_47;
 typedef _gostring_ swig_type_48;
 typedef _gostring_ swig_type_49;
-typedef long long swig_type_50;
-typedef long long swig_type_51;
-typedef long long swig_type_52;
-typedef long long swig_type_53;
-typedef long long swig_type_54;
+typedef _gostring_ swig_type_50;
+typedef _gostring_ swig_type_51;
+typedef _gostring_ swig_type_52;
+typedef _gostring_ swig_type_53;
+typedef _gostring_ swig_type_54;
 typedef long long swig_type_55;
 typedef long long swig_type_56;
 typedef long long swig_type_57;
-typedef _gostring_ swig_type_58;
+typedef long long swig_type_58;
 typedef long long swig_type_59;
 typedef long long swig_type_60;
 typedef long long swig_type_61;
 typedef long long swig_type_62;
-typedef long long swig_type_63;
+typedef _gostring_ swig_type_63;
 typedef long long swig_type_64;
-typedef _gostring_ swig_type_65;
-typedef _gostring_ swig_type_66;
-typedef _gostring_ swig_type_67;
-typedef _gostring_ swig_type_68;
+typedef long long swig_type_65;
+typedef long long swig_type_66;
+typedef long long swig_type_67;
+typedef long long swig_type_68;
 typedef long long swig_type_69;
 typedef _gostring_ swig_type_70;
 typedef _gostring_ swig_type_71;
-typedef long long swig_type_72;
+typedef _gostring_ swig_type_72;
 typedef _gostring_ swig_type_73;
-typedef long long swig_type_74;
+typedef _gostring_ swig_type_74;
 typedef long long swig_type_75;
 typedef _gostring_ swig_type_76;
-typedef long long swig_type_77;
-typedef _gostring_ swig_type_78;
+typedef _gostring_ swig_type_77;
+typedef long long swig_type_78;
 typedef _gostring_ swig_type_79;
 typedef long long swig_type_80;
-typedef _gostring_ swig_type_81;
+typedef long long swig_type_81;
 typedef _gostring_ swig_type_82;
-typedef _gostring_ swig_type_83;
+typedef long long swig_type_83;
 typedef _gostring_ swig_type_84;
 typedef _gostring_ swig_type_85;
-typedef long long swig_type_86;
-typedef _gostring_ swig_type_87;
+typedef _gostring_ swig_type_86;
+typedef long long swig_type_87;
 typedef _gostring_ swig_type_88;
 typedef _gostring_ swig_type_89;
 typedef _gostring_ swig_type_90;
 typedef _gostring_ swig_type_91;
 typedef _gostring_ swig_type_92;
-typedef _gostring_ swig_type_93;
+typedef long long swig_type_93;
 typedef _gostring_ swig_type_94;
 typedef _gostring_ swig_type_95;
 typedef _gostring_ swig_type_96;
@@ -133,102 +133,109 @@ typedef _gostring_ swig_type_103;
 typedef _gostring_ swig_type_104;
 typedef _gostring_ swig_type_105;
 typedef _gostring_ swig_type_106;
-typedef long long swig_type_107;
+typedef _gostring_ swig_type_107;
 typedef _gostring_ swig_type_108;
 typedef _gostring_ swig_type_109;
 typedef _gostring_ swig_type_110;
 typedef _gostring_ swig_type_111;
-typedef long long swig_type_112;
-typedef void* swig_type_113;
+typedef _gostring_ swig_type_112;
+typedef _gostring_ swig_type_113;
 typedef long long swig_type_114;
-typedef long long swig_type_115;
-typedef long long swig_type_116;
+typedef _gostring_ swig_type_115;
+typedef _gostring_ swig_type_116;
 typedef _gostring_ swig_type_117;
-typedef long long swig_type_118;
+typedef _gostring_ swig_type_118;
 typedef long long swig_type_119;
-typedef long long swig_type_120;
+typedef void* swig_type_120;
 typedef long long swig_type_121;
-typedef _gostring_ swig_type_122;
-typedef _gostring_ swig_type_123;
+typedef long long swig_type_122;
+typedef long long swig_type_123;
 typedef _gostring_ swig_type_124;
-typedef _gostring_ swig_type_125;
-typedef _gostring_ swig_type_126;
+typedef long long swig_type_125;
+typedef long long swig_type_126;
 typedef long long swig_type_127;
-typedef _gostring_ swig_type_128;
+typedef long long swig_type_128;
 typedef _gostring_ swig_type_129;
 typedef _gostring_ swig_type_130;
 typedef _gostring_ swig_type_131;
 typedef _gostring_ swig_type_132;
-typedef long long swig_type_133;
-typedef _gostring_ swig_type_134;
+typedef _gostring_ swig_type_133;
+typedef long long swig_type_134;
 typedef _gostring_ swig_type_135;
-typedef long long swig_type_136;
-typedef long long swig_type_137;
-typedef long long swig_type_138;
-typedef long long swig_type_139;
+typedef _gostring_ swig_type_136;
+typedef _gostring_ swig_type_137;
+typedef _gostring_ swig_type_138;
+typedef _gostring_ swig_type_139;
 typedef long long swig_type_140;
-typedef long long swig_type_141;
+typedef _gostring_ swig_type_141;
 typedef _gostring_ swig_type_142;
 typedef long long swig_type_143;
-typedef _gostring_ swig_type_144;
+typedef long long swig_type_144;
 typedef long long swig_type_145;
-typedef _gostring_ swig_type_146;
-typedef _gostring_ swig_type_147;
+typedef long long swig_type_146;
+typedef long long swig_type_147;
 typedef long long swig_type_148;
 typedef _gostring_ swig_type_149;
 typedef long long swig_type_150;
 typedef _gostring_ swig_type_151;
-typedef _gostring_ swig_type_152;
+typedef long long swig_type_152;
 typedef _gostring_ swig_type_153;
-typedef long long swig_type_154;
-typedef _gostring_ swig_type_155;
+typedef _gostring_ swig_type_154;
+typedef long long swig_type_155;
 typedef _gostring_ swig_type_156;
-typedef _gostring_ swig_type_157;
+typedef long long swig_type_157;
 typedef _gostring_ swig_type_158;
-typedef long long swig_type_159;
+typedef _gostring_ swig_type_159;
 typedef _gostring_ swig_type_160;
 typedef long long swig_type_161;
 typedef _gostring_ swig_type_162;
 typedef _gostring_ swig_type_163;
 typedef _gostring_ swig_type_164;
 typedef _gostring_ swig_type_165;
-typedef _gostring_ swig_type_166;
-typedef long long swig_type_167;
-typedef _gostring_ swig_type_168;
-typedef long long swig_type_169;
+typedef long long swig_type_166;
+typedef _gostring_ swig_type_167;
+typedef long long swig_type_168;
+typedef _gostring_ swig_type_169;
 typedef _gostring_ swig_type_170;
-typedef long long swig_type_171;
+typedef _gostring_ swig_type_171;
 typedef _gostring_ swig_type_172;
-typedef long long swig_type_173;
-typedef _gostring_ swig_type_174;
+typedef _gostring_ swig_type_173;
+typedef long long swig_type_174;
 typedef _gostring_ swig_type_175;
 typedef long long swig_type_176;
 typedef _gostring_ swig_type_177;
-typedef _gostring_ swig_type_178;
-typedef long long swig_type_179;
+typedef long long swig_type_178;
+typedef _gostring_ swig_type_179;
 typedef long long swig_type_180;
 typedef _gostring_ swig_type_181;
 typedef _gostring_ swig_type_182;
-typedef _gostring_ swig_type_183;
+typedef long long swig_type_183;
 typedef _gostring_ swig_type_184;
 typedef _gostring_ swig_type_185;
-typedef _gostring_ swig_type_186;
-typedef _gostring_ swig_type_187;
+typedef long long swig_type_186;
+typedef long long swig_type_187;
 typedef _gostring_ swig_type_188;
 typedef _gostring_ swig_type_189;
-typedef long long swig_type_190;
+typedef _gostring_ swig_type_190;
 typedef _gostring_ swig_type_191;
 typedef _gostring_ swig_type_192;
 typedef _gostring_ swig_type_193;
 typedef _gostring_ swig_type_194;
 typedef _gostring_ swig_type_195;
 typedef _gostring_ swig_type_196;
-typedef _gostring_ swig_type_197;
+typedef long long swig_type_197;
 typedef _gostring_ swig_type_198;
 typedef _gostring_ swig_type_199;
 typedef _gostring_ swig_type_200;
 typedef _gostring_ swig_type_201;
 typedef _gostring_ swig_type_202;
+typedef _gostring_ swig_type_203;
+typedef _gostring_ swig_type_204;
+typedef _gostring_ swig_type_205;
+typedef _gostring_ swig_type_206;
+typedef _gostring_ swig_type_207;
+typedef _gostring_ swig_type_208;
+typedef _gostring_ swig_type_209;
 extern void _wrap_Swig_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367(void);
@@ -262,25 +269,28 @@ extern swig_intgo _wrap_TC_ENOTSUPPORTED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ESTALE_tcswig_05cc12d0720a4367(void);
 extern swig_type_1 _wrap_tc_strerror_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_type_2 _wrap_tc_last_error_message_tcswig_05cc12d0720a4367(void);
+extern swig_type_2 _wrap_tc_status_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_type_3 _wrap_tc_last_error_message_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_DEBUG_tcswig_05cc12d0720a4367(void);
+extern swig_type_4 _wrap_tc_log_level_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_intgo _wrap_TC_GET_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_POST_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_PATCH_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_PUT_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_DELETE_tcswig_05cc12d0720a4367(void);
+extern swig_type_5 _wrap_tc_method_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_tc_conduits_wakeup_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_conduits_fd_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_3 arg2);
+extern swig_intgo _wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_6 arg2);
 extern swig_intgo _wrap_tc_conduits_cancel_all_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_4 _wrap_tc_conduits_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_7 _wrap_tc_conduits_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_STAT_RETRIES_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_05cc12d0720a4367(void);
@@ -289,59 +299,60 @@ extern swig_intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_STAT_OPERATIONS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367(void);
-extern swig_type_5 _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_6 _wrap_tc_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_type_7 _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_8 _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_9 _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_8 _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_9 _wrap_tc_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_type_10 _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_11 _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_12 _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_token_is_validated_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_10 _wrap_tc_token_login_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_11 _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_12 _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_13 _wrap_tc_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_14 arg2);
+extern swig_type_13 _wrap_tc_token_login_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_14 _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_15 _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_16 _wrap_tc_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_17 arg2);
 extern void _wrap_tc_token_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_tc_response_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_response_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_15 _wrap_tc_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_16 _wrap_tc_response_header_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_17 arg2);
+extern swig_type_18 _wrap_tc_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_19 _wrap_tc_response_header_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_20 arg2);
 extern swig_intgo _wrap_tc_response_attempts_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_18 _wrap_tc_response_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_21 _wrap_tc_response_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern double _wrap_tc_response_elapsed_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_response_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367(void);
+extern swig_type_22 _wrap_tc_transport_type_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_intgo _wrap_tc_transport_method_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_19 _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_20 _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_21 _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_22 _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_23 _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_24 _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_25 _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_23 _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_24 _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_25 _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_26 _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_27 _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_28 _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_29 _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_transport_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_26 _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_30 _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_conduit_shard_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_conduit_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_27 _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_28 arg2);
+extern swig_type_31 _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_32 arg2);
 extern void _wrap_tc_conduit_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_29 _wrap_tc_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_30 _wrap_tc_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_33 _wrap_tc_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_34 _wrap_tc_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tc_shard_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_shard_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_31 _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_32 arg2);
+extern swig_type_35 _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_36 arg2);
 extern void _wrap_tc_shard_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_33 _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_34 _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_35 arg2);
-extern swig_intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_36 arg2);
-extern swig_type_37 _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_38 arg2);
-extern swig_type_39 _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_40 arg2);
-extern uintptr_t _wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_41 arg2);
-extern swig_type_42 _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_37 _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_38 _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_39 arg2);
+extern swig_intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_40 arg2);
+extern swig_type_41 _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_42 arg2);
+extern swig_type_43 _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_44 arg2);
+extern uintptr_t _wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_45 arg2);
+extern swig_type_46 _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_shard_update_result_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_ITEM_CREATED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ITEM_EXISTED_tcswig_05cc12d0720a4367(void);
@@ -352,85 +363,88 @@ extern swig_intgo _wrap_TC_ITEM_DELETED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ITEM_GONE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ITEM_TO_CREATE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367(void);
+extern swig_type_47 _wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367(void);
-extern swig_type_43 _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_44 _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_45 _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_46 _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_47 _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_48 _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_48 _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_49 _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_50 _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_51 _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_52 _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_53 _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_subscription_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tc_subscription_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_49 _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_54 _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_subscription_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_50 _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_51 arg2);
-extern swig_type_52 _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_53 _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_54 _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_55 _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_56 arg2);
-extern swig_intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_57 arg2);
-extern swig_type_58 _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_59 arg2);
-extern uintptr_t _wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_60 arg2);
-extern swig_type_61 _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_62 _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_63 _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_64 _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_55 _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_56 arg2);
+extern swig_type_57 _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_58 _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_59 _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_60 _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_61 arg2);
+extern swig_intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_62 arg2);
+extern swig_type_63 _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_64 arg2);
+extern uintptr_t _wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_65 arg2);
+extern swig_type_66 _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_67 _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_68 _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_69 _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_70 _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern void _wrap_tc_users_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_65 arg2, swig_type_66 arg3);
-extern swig_intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_67 arg2, swig_type_68 arg3);
-extern swig_type_69 _wrap_tc_users_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_70 _wrap_tc_user_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_71 _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_72 _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_73 _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_74 arg2);
+extern swig_intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_71 arg2, swig_type_72 arg3);
+extern swig_intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_73 arg2, swig_type_74 arg3);
+extern swig_type_75 _wrap_tc_users_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_76 _wrap_tc_user_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_77 _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_78 _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_79 _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_80 arg2);
 extern void _wrap_tc_user_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_75 _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_76 _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_77 arg2);
+extern swig_type_81 _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_82 _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_83 arg2);
 extern void _wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_WEBHOOK_REJECTED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_WEBHOOK_NOTIFICATION_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_WEBHOOK_VERIFICATION_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_WEBHOOK_REVOCATION_tcswig_05cc12d0720a4367(void);
+extern swig_type_84 _wrap_tc_webhook_kind_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_78 arg2);
-extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_79 arg2);
-extern swig_type_80 _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_81 arg2);
+extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_85 arg2);
+extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_86 arg2);
+extern swig_type_87 _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_88 arg2);
 extern swig_intgo _wrap_tc_webhook_message_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_82 _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_83 _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_84 _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_85 _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_86 _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_89 _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_90 _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_91 _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_92 _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_93 _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_retry_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_is_duplicate_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_87 _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_88 _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_89 _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_90 _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_91 _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_92 _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_93 _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_94 _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_95 _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_96 _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_97 _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_94 _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_95 _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_96 _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_97 _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_98 _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_99 _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_100 _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_101 _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_102 _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_103 _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_104 _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_98 _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_105 _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_99 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_100 arg2, swig_type_101 arg3);
-extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_102 arg2);
-extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_103 arg2, swig_type_104 arg3);
-extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_105 arg2, swig_type_106 arg3);
+extern swig_type_106 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_107 arg2, swig_type_108 arg3);
+extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_109 arg2);
+extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_110 arg2, swig_type_111 arg3);
+extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_112 arg2, swig_type_113 arg3);
 extern swig_intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367(void);
@@ -438,20 +452,20 @@ extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367(void);
-extern swig_type_107 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_108 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_type_114 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_115 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern uintptr_t _wrap_tcb_config_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_config_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_109 arg2, swig_type_110 arg3);
-extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_111 arg2, swig_type_112 arg3);
+extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_116 arg2, swig_type_117 arg3);
+extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_118 arg2, swig_type_119 arg3);
 extern uintptr_t _wrap_tcb_client_new_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_client_manager_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_113 arg2, uintptr_t arg3);
+extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_120 arg2, uintptr_t arg3);
 extern swig_intgo _wrap_tcb_client_poll_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
 extern uintptr_t _wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_114 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_121 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367(void);
@@ -469,14 +483,14 @@ extern void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_future_release_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_115 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_116 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_122 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_123 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_117 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_118 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_119 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_124 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_125 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_126 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -485,60 +499,60 @@ extern uintptr_t _wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(uintptr_t a
 extern uintptr_t _wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_batch_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_response_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_120 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_121 arg2);
+extern swig_type_127 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_128 arg2);
 extern uintptr_t _wrap_tcb_future_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_122 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_123 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_129 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_130 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern uintptr_t _wrap_tcb_specs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_specs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_124 arg2, swig_type_125 arg3, swig_type_126 arg4);
-extern swig_type_127 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_131 arg2, swig_type_132 arg3, swig_type_133 arg4);
+extern swig_type_134 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_assignments_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_128 arg2, swig_type_129 arg3, swig_type_130 arg4);
-extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_131 arg2, swig_type_132 arg3);
-extern swig_type_133 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_135 arg2, swig_type_136 arg3, swig_type_137 arg4);
+extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_138 arg2, swig_type_139 arg3);
+extern swig_type_140 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_pairs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_134 arg2, swig_type_135 arg3);
-extern swig_type_136 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_137 arg3);
-extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_138 arg2);
-extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_139 arg2);
-extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_140 arg2);
-extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_141 arg3);
-extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_142 arg2, swig_intgo arg3, swig_type_143 arg4);
-extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_144 arg2, swig_type_145 arg3);
-extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_146 arg2, swig_type_147 arg3, swig_type_148 arg4);
-extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_149 arg2, uintptr_t arg3, swig_type_150 arg4);
-extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_151 arg2, swig_type_152 arg3, swig_type_153 arg4, swig_type_154 arg5);
-extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_155 arg2, swig_type_156 arg3, swig_type_157 arg4, swig_type_158 arg5, swig_type_159 arg6);
-extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_160 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_161 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_162 arg2, swig_type_163 arg3, swig_type_164 arg4, swig_type_165 arg5, swig_type_166 arg6, swig_type_167 arg7);
-extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_168 arg2, swig_type_169 arg3);
-extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_170 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_171 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_172 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_173 arg6);
-extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_174 arg3, uintptr_t arg4, swig_type_175 arg5, swig_intgo arg6, swig_type_176 arg7);
-extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_177 arg2, swig_intgo arg3, swig_type_178 arg4, swig_type_179 arg5, swig_intgo arg6, swig_type_180 arg7, swig_type_181 arg8, swig_type_182 arg9);
-extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_183 arg3);
-extern swig_type_184 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_185 arg1, swig_type_186 arg2, swig_type_187 arg3, swig_type_188 arg4);
-extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_189 arg1, swig_type_190 arg2);
+extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_141 arg2, swig_type_142 arg3);
+extern swig_type_143 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_144 arg3);
+extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_145 arg2);
+extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_146 arg2);
+extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_147 arg2);
+extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_148 arg3);
+extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_149 arg2, swig_intgo arg3, swig_type_150 arg4);
+extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_151 arg2, swig_type_152 arg3);
+extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_153 arg2, swig_type_154 arg3, swig_type_155 arg4);
+extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_156 arg2, uintptr_t arg3, swig_type_157 arg4);
+extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_158 arg2, swig_type_159 arg3, swig_type_160 arg4, swig_type_161 arg5);
+extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_162 arg2, swig_type_163 arg3, swig_type_164 arg4, swig_type_165 arg5, swig_type_166 arg6);
+extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_167 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_168 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_169 arg2, swig_type_170 arg3, swig_type_171 arg4, swig_type_172 arg5, swig_type_173 arg6, swig_type_174 arg7);
+extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_175 arg2, swig_type_176 arg3);
+extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_177 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_178 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_179 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_180 arg6);
+extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_181 arg3, uintptr_t arg4, swig_type_182 arg5, swig_intgo arg6, swig_type_183 arg7);
+extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_184 arg2, swig_intgo arg3, swig_type_185 arg4, swig_type_186 arg5, swig_intgo arg6, swig_type_187 arg7, swig_type_188 arg8, swig_type_189 arg9);
+extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_190 arg3);
+extern swig_type_191 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_192 arg1, swig_type_193 arg2, swig_type_194 arg3, swig_type_195 arg4);
+extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_196 arg1, swig_type_197 arg2);
 extern swig_intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367(void);
-extern swig_type_191 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_192 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_193 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_194 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_198 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_199 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_200 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_201 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_webhook_message_disabled_shard_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_users_new_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_195 arg2, swig_type_196 arg3);
+extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_202 arg2, swig_type_203 arg3);
 extern uintptr_t _wrap_tcb_users_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_197 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_198 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_199 arg2);
-extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_200 arg2);
-extern swig_type_201 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_202 arg1);
+extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_204 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_205 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_206 arg2);
+extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_207 arg2);
+extern swig_type_208 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_209 arg1);
 extern void _wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(uintptr_t arg1);
 #undef intgo
 */
@@ -1153,6 +1167,16 @@ func Tc_strerror(arg1 int) (_swig_ret string) {
 	return swig_r_1
 }
 
+func Tc_status_name(arg1 int) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_status_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 func Tc_last_error_message() (_swig_ret string) {
 	var swig_r string
 	swig_r_p := C._wrap_tc_last_error_message_tcswig_05cc12d0720a4367()
@@ -1197,6 +1221,16 @@ func _swig_getTC_LOG_DEBUG() (_swig_ret Enum_SS_tc_log_level) {
 }
 
 var TC_LOG_DEBUG Enum_SS_tc_log_level = _swig_getTC_LOG_DEBUG()
+func Tc_log_level_name(arg1 Enum_SS_tc_log_level) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_log_level_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 type Enum_SS_tc_method int
 func _swig_getTC_GET() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
@@ -1233,6 +1267,16 @@ func _swig_getTC_DELETE() (_swig_ret Enum_SS_tc_method) {
 }
 
 var TC_DELETE Enum_SS_tc_method = _swig_getTC_DELETE()
+func Tc_method_name(arg1 Enum_SS_tc_method) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_method_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 func _swig_getTC_CONDUITS_F_DISPATCH_THREAD() (_swig_ret uint) {
 	var swig_r uint
 	swig_r = (uint)(C._wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_05cc12d0720a4367())
@@ -1273,7 +1317,7 @@ func Tc_conduits_cancel(arg1 Tc_conduits, arg2 uint64) (_swig_ret Enum_SS_tc_sta
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_3(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_6(_swig_i_1)))
 	return swig_r
 }
 
@@ -1431,7 +1475,7 @@ func Tc_token_scope(arg1 Tc_token, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_token_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_14(_swig_i_1))
+	swig_r_p := C._wrap_tc_token_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_17(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1479,7 +1523,7 @@ func Tc_response_header(arg1 Tc_response, arg2 string) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_response_header_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_17)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_tc_response_header_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_20)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -1547,6 +1591,16 @@ func _swig_getTC_TRANSPORT_OTHER() (_swig_ret Enum_SS_tc_transport_type) {
 }
 
 var TC_TRANSPORT_OTHER Enum_SS_tc_transport_type = _swig_getTC_TRANSPORT_OTHER()
+func Tc_transport_type_name(arg1 Enum_SS_tc_transport_type) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_transport_type_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 func Tc_transport_method(arg1 Tc_transport) (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
 	_swig_i_0 := getSwigcptr(arg1)
@@ -1662,7 +1716,7 @@ func Tc_conduit_list_get(arg1 Tc_conduit_list, arg2 int64) (_swig_ret Tc_conduit
 	var swig_r Tc_conduit
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_28(_swig_i_1))))
+	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_32(_swig_i_1))))
 	return swig_r
 }
 
@@ -1714,7 +1768,7 @@ func Tc_shard_list_get(arg1 Tc_shard_list, arg2 int64) (_swig_ret Tc_shard) {
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_32(_swig_i_1))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_36(_swig_i_1))))
 	return swig_r
 }
 
@@ -1734,7 +1788,7 @@ func Tc_shard_update_result_shard_id(arg1 Tc_shard_update_result, arg2 int64) (_
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_35(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_39(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1745,7 +1799,7 @@ func Tc_shard_update_result_status(arg1 Tc_shard_update_result, arg2 int64) (_sw
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_36(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_40(_swig_i_1)))
 	return swig_r
 }
 
@@ -1753,7 +1807,7 @@ func Tc_shard_update_result_message(arg1 Tc_shard_update_result, arg2 int64) (_s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_38(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_42(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1764,7 +1818,7 @@ func Tc_shard_update_result_code(arg1 Tc_shard_update_result, arg2 int64) (_swig
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_40(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_44(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1775,7 +1829,7 @@ func Tc_shard_update_result_shard(arg1 Tc_shard_update_result, arg2 int64) (_swi
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_41(_swig_i_1))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_45(_swig_i_1))))
 	return swig_r
 }
 
@@ -1855,6 +1909,16 @@ func _swig_getTC_ITEM_TO_DELETE() (_swig_ret Enum_SS_tc_item_outcome) {
 }
 
 var TC_ITEM_TO_DELETE Enum_SS_tc_item_outcome = _swig_getTC_ITEM_TO_DELETE()
+func Tc_item_outcome_name(arg1 Enum_SS_tc_item_outcome) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 const TC_BATCH_OPTIONS_VERSION int = 1
 const TC_SUBSCRIPTION_FILTER_VERSION int = 1
 func _swig_getTC_CLEANUP_F_INCLUDE_PENDING() (_swig_ret uint) {
@@ -1971,7 +2035,7 @@ func Tc_subscription_list_get(arg1 Tc_subscription_list, arg2 int64) (_swig_ret 
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_51(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_56(_swig_i_1))))
 	return swig_r
 }
 
@@ -2007,7 +2071,7 @@ func Tc_subscription_batch_outcome(arg1 Tc_subscription_batch, arg2 int64) (_swi
 	var swig_r Enum_SS_tc_item_outcome
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_56(_swig_i_1)))
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_61(_swig_i_1)))
 	return swig_r
 }
 
@@ -2015,7 +2079,7 @@ func Tc_subscription_batch_status(arg1 Tc_subscription_batch, arg2 int64) (_swig
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_57(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_62(_swig_i_1)))
 	return swig_r
 }
 
@@ -2023,7 +2087,7 @@ func Tc_subscription_batch_message(arg1 Tc_subscription_batch, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_59(_swig_i_1))
+	swig_r_p := C._wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_64(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2034,7 +2098,7 @@ func Tc_subscription_batch_subscription(arg1 Tc_subscription_batch, arg2 int64) 
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_60(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_65(_swig_i_1))))
 	return swig_r
 }
 
@@ -2072,6 +2136,16 @@ func Tc_subscription_batch_free(arg1 Tc_subscription_batch) {
 	C._wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 }
 
+func Tc_view_change_name(arg1 Tc_view_change) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_view_change_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 func Tc_users_free(arg1 Tc_users) {
 	_swig_i_0 := getSwigcptr(arg1)
 	C._wrap_tc_users_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
@@ -2082,7 +2156,7 @@ func Tc_users_add_subscription(arg1 Tc_users, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_65)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_66)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_71)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_72)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2097,7 +2171,7 @@ func Tc_users_remove_subscription(arg1 Tc_users, arg2 string, arg3 string) (_swi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_67)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_68)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_73)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_74)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2145,7 +2219,7 @@ func Tc_user_subscription_id(arg1 Tc_user, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_74(_swig_i_1))
+	swig_r_p := C._wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_80(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2168,7 +2242,7 @@ func Tc_user_id_list_get(arg1 Tc_user_id_list, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_77(_swig_i_1))
+	swig_r_p := C._wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_83(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2209,6 +2283,16 @@ func _swig_getTC_WEBHOOK_REVOCATION() (_swig_ret Enum_SS_tc_webhook_kind) {
 }
 
 var TC_WEBHOOK_REVOCATION Enum_SS_tc_webhook_kind = _swig_getTC_WEBHOOK_REVOCATION()
+func Tc_webhook_kind_name(arg1 Enum_SS_tc_webhook_kind) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_webhook_kind_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 const TC_WEBHOOK_OPTIONS_VERSION int = 1
 func Tc_webhook_verifier_free(arg1 Tc_webhook_verifier) {
 	_swig_i_0 := getSwigcptr(arg1)
@@ -2219,7 +2303,7 @@ func Tc_webhook_verifier_add_secret(arg1 Tc_webhook_verifier, arg2 string) (_swi
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_78)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_85)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2230,7 +2314,7 @@ func Tc_webhook_verifier_remove_secret(arg1 Tc_webhook_verifier, arg2 string) (_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_79)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_86)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2248,7 +2332,7 @@ func Tc_webhook_verifier_forget(arg1 Tc_webhook_verifier, arg2 string) (_swig_re
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_81)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_88)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2497,7 +2581,7 @@ func Tc_listener_add_route(arg1 Tc_listener, arg2 string, arg3 string) (_swig_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_100)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_101)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_107)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_108)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2511,7 +2595,7 @@ func Tc_listener_remove_route(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_102)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_109)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2523,7 +2607,7 @@ func Tc_listener_add_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_103)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_104)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_110)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_111)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2538,7 +2622,7 @@ func Tc_listener_remove_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_105)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_106)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_112)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_113)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2632,7 +2716,7 @@ func Tcb_config_set_string(arg1 Tcb_config, arg2 string, arg3 string) (_swig_ret
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_109)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_110)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_116)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_117)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2647,7 +2731,7 @@ func Tcb_config_set_int(arg1 Tcb_config, arg2 string, arg3 int64) (_swig_ret Enu
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_111)(unsafe.Pointer(&_swig_i_1)), C.swig_type_112(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_118)(unsafe.Pointer(&_swig_i_1)), C.swig_type_119(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2677,7 +2761,7 @@ func Tcb_client_set_notify(arg1 Tcb_client, arg2 _swig_fnptr, arg3 uintptr) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_113(_swig_i_1), C.uintptr_t(_swig_i_2))
+	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_120(_swig_i_1), C.uintptr_t(_swig_i_2))
 }
 
 func Tcb_client_poll(arg1 Tcb_client, arg2 int) (_swig_ret int) {
@@ -2951,7 +3035,7 @@ func Tcb_future_subscription_get(arg1 Tcb_future, arg2 int64) (_swig_ret Tc_subs
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_121(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_128(_swig_i_1))))
 	return swig_r
 }
 
@@ -3000,7 +3084,7 @@ func Tcb_specs_add(arg1 Tcb_specs, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_124)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_125)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_126)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_131)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_132)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_133)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3037,7 +3121,7 @@ func Tcb_assignments_add_webhook(arg1 Tcb_assignments, arg2 string, arg3 string,
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_128)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_129)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_130)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_136)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_137)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3055,7 +3139,7 @@ func Tcb_assignments_add_websocket(arg1 Tcb_assignments, arg2 string, arg3 strin
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_131)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_132)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_138)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_139)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3088,7 +3172,7 @@ func Tcb_pairs_add(arg1 Tcb_pairs, arg2 string, arg3 string) (_swig_ret Enum_SS_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_134)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_141)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_142)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3110,7 +3194,7 @@ func Tcb_token_get(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_137(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_144(_swig_i_2))))
 	return swig_r
 }
 
@@ -3118,7 +3202,7 @@ func Tcb_token_validate(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_138(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_145(_swig_i_1))))
 	return swig_r
 }
 
@@ -3126,7 +3210,7 @@ func Tcb_token_revoke(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_139(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_146(_swig_i_1))))
 	return swig_r
 }
 
@@ -3134,7 +3218,7 @@ func Tcb_conduits_list(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_140(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_147(_swig_i_1))))
 	return swig_r
 }
 
@@ -3143,7 +3227,7 @@ func Tcb_conduit_create(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_f
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_141(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_148(_swig_i_2))))
 	return swig_r
 }
 
@@ -3153,7 +3237,7 @@ func Tcb_conduit_update(arg1 Tcb_client, arg2 string, arg3 int, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_142)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_143(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_149)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_150(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3165,7 +3249,7 @@ func Tcb_conduit_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_ret Tc
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_144)(unsafe.Pointer(&_swig_i_1)), C.swig_type_145(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_151)(unsafe.Pointer(&_swig_i_1)), C.swig_type_152(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3178,7 +3262,7 @@ func Tcb_shards_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_146)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_147)(unsafe.Pointer(&_swig_i_2)), C.swig_type_148(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_153)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_154)(unsafe.Pointer(&_swig_i_2)), C.swig_type_155(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3194,7 +3278,7 @@ func Tcb_shard_update(arg1 Tcb_client, arg2 string, arg3 Tcb_assignments, arg4 u
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_149)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_150(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_156)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_157(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3208,7 +3292,7 @@ func Tcb_shard_create(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_151)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_152)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_153)(unsafe.Pointer(&_swig_i_3)), C.swig_type_154(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_158)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_159)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_160)(unsafe.Pointer(&_swig_i_3)), C.swig_type_161(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3229,7 +3313,7 @@ func Tcb_shard_remove(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_155)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_156)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_157)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_158)(unsafe.Pointer(&_swig_i_4)), C.swig_type_159(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_162)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_163)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_164)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_165)(unsafe.Pointer(&_swig_i_4)), C.swig_type_166(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3252,7 +3336,7 @@ func Tcb_subscriptions_create(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, arg4
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_160)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_161(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_167)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_168(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3268,7 +3352,7 @@ func Tcb_subscriptions_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 stri
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_162)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_163)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_164)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_165)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_166)(unsafe.Pointer(&_swig_i_5)), C.swig_type_167(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_169)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_173)(unsafe.Pointer(&_swig_i_5)), C.swig_type_174(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3292,7 +3376,7 @@ func Tcb_subscription_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_1)), C.swig_type_169(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_175)(unsafe.Pointer(&_swig_i_1)), C.swig_type_176(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3306,7 +3390,7 @@ func Tcb_subscriptions_cleanup(arg1 Tcb_client, arg2 string, arg3 uint, arg4 int
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_171(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_178(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3321,7 +3405,7 @@ func Tcb_subscriptions_reconcile(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, a
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_173(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_179)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_180(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3337,7 +3421,7 @@ func Tcb_request(arg1 Tcb_client, arg2 Enum_SS_tc_method, arg3 string, arg4 Tcb_
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_174)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_175)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_176(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_182)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_183(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3358,7 +3442,7 @@ func Tcb_listener_new(arg1 Tcb_client, arg2 string, arg3 int, arg4 string, arg5 
 	_swig_i_6 := arg7
 	_swig_i_7 := arg8
 	_swig_i_8 := arg9
-	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_3)), C.swig_type_179(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_180(_swig_i_6), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_182)(unsafe.Pointer(&_swig_i_8)))))
+	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_184)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_185)(unsafe.Pointer(&_swig_i_3)), C.swig_type_186(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_187(_swig_i_6), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_8)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3379,7 +3463,7 @@ func Tcb_webhook_handle(arg1 Tc_webhook_verifier, arg2 Tcb_pairs, arg3 string) (
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_183)(unsafe.Pointer(&_swig_i_2)))))
+	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_2)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3392,7 +3476,7 @@ func Tcb_webhook_sign(arg1 string, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_185)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_187)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_3)))
+	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_192)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_195)(unsafe.Pointer(&_swig_i_3)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
@@ -3415,7 +3499,7 @@ func Tcb_webhook_verifier_new(arg1 string, arg2 int64) (_swig_ret Tc_webhook_ver
 	var swig_r Tc_webhook_verifier
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_189)(unsafe.Pointer(&_swig_i_0)), C.swig_type_190(_swig_i_1))))
+	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_196)(unsafe.Pointer(&_swig_i_0)), C.swig_type_197(_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3487,7 +3571,7 @@ func Tcb_users_add(arg1 Tc_users, arg2 string, arg3 string) (_swig_ret Enum_SS_t
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_195)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3508,7 +3592,7 @@ func Tcb_users_get_by_key(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3519,7 +3603,7 @@ func Tcb_users_get_by_user_id(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_198)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3530,7 +3614,7 @@ func Tcb_users_get_by_subscription(arg1 Tc_users, arg2 string) (_swig_ret Tc_use
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3541,7 +3625,7 @@ func Tcb_users_remove(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_200)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3561,7 +3645,7 @@ func Tcb_user_json(arg1 Tc_user, arg2 int) (_swig_ret string) {
 
 func Tcb_free_string(arg1 string) {
 	_swig_i_0 := arg1
-	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_202)(unsafe.Pointer(&_swig_i_0)))
+	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_209)(unsafe.Pointer(&_swig_i_0)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3572,4 +3656,6 @@ func Tcgo_install_notify(arg1 Tcb_client) {
 	C._wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 }
 
+
+type Tc_view_change int
 

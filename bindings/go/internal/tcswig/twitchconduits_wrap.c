@@ -591,6 +591,19 @@ _gostring_ _wrap_tc_strerror_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
+_gostring_ _wrap_tc_status_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  int arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (int)_swig_go_0; 
+  
+  result = (char *)tc_status_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 _gostring_ _wrap_tc_last_error_message_tcswig_05cc12d0720a4367() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -661,6 +674,19 @@ intgo _wrap_TC_LOG_DEBUG_tcswig_05cc12d0720a4367() {
 }
 
 
+_gostring_ _wrap_tc_log_level_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_log_level arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_log_level)_swig_go_0; 
+  
+  result = (char *)tc_log_level_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_TC_GET_tcswig_05cc12d0720a4367() {
   enum tc_method result;
   intgo _swig_go_result;
@@ -717,6 +743,19 @@ intgo _wrap_TC_DELETE_tcswig_05cc12d0720a4367() {
   result = TC_DELETE;
   
   _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_method_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_method arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_method)_swig_go_0; 
+  
+  result = (char *)tc_method_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
@@ -1230,6 +1269,19 @@ intgo _wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367() {
 }
 
 
+_gostring_ _wrap_tc_transport_type_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_transport_type arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_transport_type)_swig_go_0; 
+  
+  result = (char *)tc_transport_type_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_tc_transport_method_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   tc_transport_type result;
@@ -1724,6 +1776,19 @@ intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367() {
 }
 
 
+_gostring_ _wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_item_outcome arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_item_outcome)_swig_go_0; 
+  
+  result = (char *)tc_item_outcome_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367() {
   unsigned int result;
   intgo _swig_go_result;
@@ -2077,6 +2142,19 @@ void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(struct tc_subscrip
 }
 
 
+_gostring_ _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_view_change arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_view_change)_swig_go_0; 
+  
+  result = (char *)tc_view_change_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 void _wrap_tc_users_free_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
   tc_users *arg1 = (tc_users *) 0 ;
   
@@ -2324,6 +2402,19 @@ intgo _wrap_TC_WEBHOOK_REVOCATION_tcswig_05cc12d0720a4367() {
   result = TC_WEBHOOK_REVOCATION;
   
   _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_webhook_kind_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_webhook_kind arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_webhook_kind)_swig_go_0; 
+  
+  result = (char *)tc_webhook_kind_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
