@@ -2,6 +2,7 @@
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "capi/loop.hpp"
+#include "capi/metrics.hpp"
 #include "capi/options.hpp"
 
 #include <chrono>
@@ -111,6 +112,7 @@ TC_API tc_status tc_conduits_new(tc_conduits **out, const tc_conduits_options *o
         auto handle = std::make_unique<tc_conduits>();
         handle->manager = tc::core::Manager::create(std::move(config), &st, &error);
         if (!handle->manager) return fail(st, error);
+        handle->metrics = tc::capi::register_manager_metrics(handle->manager.get());
         tc_conduits *raw = handle.release();
         raw->manager->set_deferred_free([raw] { tc::capi::destroy(raw); });
         *out = raw;

@@ -5,6 +5,7 @@
 
 #include "core/manager.hpp"
 #include "net/http.hpp"
+#include "util/metrics_registry.hpp"
 
 #include <twitchconduits.h>
 
@@ -23,6 +24,9 @@ constexpr uint32_t kDeadTag = 0xdeadc0deu;
 struct tc_conduits {
     uint32_t tag = tc::capi::kConduitsTag;
     std::unique_ptr<tc::core::Manager> manager;
+    // The manager's own counters in its metrics registry; declared after
+    // `manager`, so it is removed before the manager is destroyed.
+    tc::util::MetricsRegistration metrics;
 };
 
 struct tc_response {

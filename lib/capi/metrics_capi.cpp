@@ -26,17 +26,6 @@ std::vector<std::string> shard_state_names() {
     return names;
 }
 
-void collect_manager(const core::Manager &manager, const tc_conduits *c, util::MetricFamilies &out) {
-    out.info(std::string(kPrefix) + "build", "the library's version", {{"version", tc_version(nullptr, nullptr, nullptr)}});
-    size_t count = 0;
-    const StatName *names = manager_stat_names(&count);
-    for (size_t i = 0; i < count; ++i)
-        out.counter(kPrefix + std::string(names[i].name), names[i].help, {},
-                    manager.stats().get(static_cast<tc_stat>(i)));
-    out.gauge(std::string(kPrefix) + "pending_operations", "operations submitted and not yet delivered", {},
-              static_cast<double>(tc_conduits_pending(c)));
-}
-
 void collect_runner(const run::Runner &runner, util::MetricFamilies &out) {
     const std::string conduit = runner.conduit_id();
     const std::string prefix = std::string(kPrefix) + "runner_";
@@ -67,6 +56,26 @@ void collect_runner(const run::Runner &runner, util::MetricFamilies &out) {
 
 }  // namespace
 
+util::MetricsRegistration register_manager_metrics(const core::Manager *manager) {
+    return util::MetricsRegistration(manager->metrics(), [manager](util::MetricFamilies &out) {
+        out.info(std::string(kPrefix) + "build", "the library's version",
+                 {{"version", tc_version(nullptr, nullptr, nullptr)}});
+        size_t count = 0;
+        const StatName *names = manager_stat_names(&count);
+        for (size_t i = 0; i < count; ++i)
+            out.counter(kPrefix + std::string(names[i].name), names[i].help, {},
+                        manager->stats().get(static_cast<tc_stat>(i)));
+        out.gauge(std::string(kPrefix) + "pending_operations", "operations submitted and not yet delivered", {},
+                  static_cast<double>(manager->pending()));
+    });
+}
+
+std::string render_metrics(const util::MetricsRegistry &registry) {
+    util::MetricFamilies families;
+    registry.collect(families);
+    return families.render();
+}
+
 util::MetricsRegistration register_listener_metrics(const std::shared_ptr<util::MetricsRegistry> &registry,
                                                     const events::Listener *listener) {
     return util::MetricsRegistration(registry, [listener](util::MetricFamilies &out) {
@@ -96,10 +105,7 @@ TC_API tc_status tc_metrics_render(char **out, const tc_conduits *c) {
     *out = nullptr;
     if (!tc::capi::valid(c)) return fail(TC_EINVAL, "invalid argument: c");
     return tc::capi::guarded([&]() -> tc_status {
-        tc::util::MetricFamilies families;
-        tc::capi::collect_manager(*c->manager, c, families);
-        c->manager->metrics()->collect(families);
-        char *text = tc::capi::dup_for_caller(families.render());
+        char *text = tc::capi::dup_for_caller(tc::capi::render_metrics(*c->manager->metrics()));
         if (text == nullptr) return fail(TC_ENOMEM, "out of memory");
         *out = text;
         return TC_OK;

@@ -92,6 +92,7 @@ public:
     int process();
 
     net::CompletionQueue &queue() { return queue_; }
+    size_t pending() const { return queue_.pending(); }  // tc_conduits_pending
     net::Engine &engine() { return *engine_; }
     net::TokenProvider &tokens() { return *tokens_; }
     util::Logger &logger() { return logger_; }
