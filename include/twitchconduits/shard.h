@@ -19,8 +19,11 @@ typedef struct tc_shard_update_result tc_shard_update_result;
 
 typedef void (*tc_shard_cb)(tc_status status, const tc_shard *shard, void *userdata);
 typedef void (*tc_shard_list_cb)(tc_status status, const tc_shard_list *list, void *userdata);
-/* `result` is non-NULL whenever the request reached Twitch (TC_OK or
- * TC_EPARTIAL): inspect every item. */
+/* `result` is non-NULL exactly when status is TC_OK or TC_EPARTIAL (Twitch
+ * answered with a result per shard): inspect every item. For any other status
+ * it is NULL; tc_last_error_message() and tc_last_http_status() say why. The
+ * result is borrowed for the callback's duration (tc_shard_update_result_dup
+ * keeps it). */
 typedef void (*tc_shard_update_cb)(tc_status status, const tc_shard_update_result *result, void *userdata);
 
 /* Every shard of a conduit that has a transport, following every page.
