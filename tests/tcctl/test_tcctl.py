@@ -1421,6 +1421,14 @@ def newcomer_tests():
     rc, out, err = run("--mock", url, "subs", "delete", "no-such-sub", creds=False, server=HostileServer.NONE)
     check(rc == 1 and "check the subscription id" in err and "subs list" in err,
           "subs delete ID: a 404 hints at the subscription id", diag(rc, out, err))
+    pj = Proc(["--json", "mock", "--port", "0"])
+    doc = parse_json(pj.out_line() or "")
+    env = (doc or {}).get("env", {})
+    check(doc is not None and env.get("TWITCH_API_BASE") == doc["helix_base"]
+          and env.get("TWITCH_CLIENT_SECRET") == CLIENT_SECRET and len(env) == 5,
+          "tcctl --json mock: one JSON line with the same environment", repr(doc))
+    check(pj.stop() == 0, "tcctl --json mock exits 0 on SIGTERM")
+    all_outputs.pop()  # the JSON mock's own output (its test secret, see below)
     code = p.stop()
     mock_run = all_outputs.pop()  # the mock's own output: its published test secret is the one allowed
     check(code == 0 and mock_run[1].count(CLIENT_SECRET) == 1 and CLIENT_SECRET not in mock_run[2],

@@ -47,6 +47,8 @@ static const char global_help[] =
     "  4  missing credentials\n"
     "  5  timed out: a request's deadline (--timeout-s) passed, or listen/shards run\n"
     "     did not see --count messages within --timeout-s\n"
+    "SIGINT/SIGTERM: listen, shards run and mock stop cleanly (exit 0) within a second,\n"
+    "even while their output is blocked; other commands are ended by the signal.\n"
     "\n"
     "examples:\n"
     "  tcctl demo                 # see everything work, offline, in seconds\n"
