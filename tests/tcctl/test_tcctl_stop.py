@@ -311,6 +311,22 @@ def shards_run_stdout_full_test(mock):
     t.run("conduits", "delete", conduit)
 
 
+def shards_run_stalled_helix_test(mock):
+    """shards run whose Helix calls never get an answer (tokens and WebSocket from the mock)."""
+    srv = StalledServer()
+    try:
+        p = start(["--mock", mock.url, "--api-base", srv.url + "/helix", "shards", "run", "some-conduit"],
+                  stderr=subprocess.PIPE)
+        asked = t.wait_until(lambda: srv.requests > 0, timeout=20 * SCALE)
+        elapsed, code = stop_time(p)
+        p.stderr.close()
+        t.check(asked and stopped_in_time(elapsed) and code == 0,
+                "shards run waiting on a stalled Helix stops on SIGTERM within %.0f s (%s) with exit 0"
+                % (STOP_LIMIT_S, secs(elapsed)), "asked: %r, exit %r" % (asked, code))
+    finally:
+        srv.stop()
+
+
 def subs_list_stalled_tests():
     for sig in (signal.SIGTERM, signal.SIGINT):
         srv = StalledServer()
@@ -343,6 +359,7 @@ def main():
         listen_slowloris_test()
         mock_stdout_full_test()
         shards_run_stdout_full_test(t.mock)
+        shards_run_stalled_helix_test(t.mock)
         subs_list_stalled_tests()
     finally:
         t.mock.stop()
