@@ -16,6 +16,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -1395,6 +1396,23 @@ def newcomer_tests():
     rc, out, err = run(*argv, creds=False, server=HostileServer.NONE)
     check(example and rc == 0 and "ID" in out, "--help's example against the mock works as written: %s"
           % (example[0] if example else "(none)"), diag(rc, out, err))
+    # The README's mock block, run as written by bash (on a free port instead of 8080).
+    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    start = text.find("```sh\n", text.find("To try it without a Twitch account"))
+    block = text[start + 6:text.find("```", start + 6)] if start >= 0 else ""
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    free_port = free.getsockname()[1]
+    free.close()
+    e = clean_env()
+    e["PATH"] = os.path.dirname(TCCTL) + os.pathsep + e.get("PATH", "")
+    pr = subprocess.run(["bash", "-e", "-c", block.replace("8080", str(free_port))], capture_output=True, text=True,
+                        env=e, timeout=60)
+    check(block.count("tcctl --mock") == 2 and pr.returncode == 0 and "created" in pr.stdout
+          and "export TWITCH_CLIENT_ID=" in pr.stdout,
+          "the README's tcctl mock block works as written", diag(pr.returncode, pr.stdout, pr.stderr))
     rc, out, err = run("--help", creds=False)
     check("--timeout-s S" in out and "--mock URL" in out and "5  timed out" in out,
           "--help documents --timeout-s, --mock and exit 5", diag(rc, out, err))
