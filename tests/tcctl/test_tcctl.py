@@ -16,6 +16,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -151,7 +152,7 @@ def main():
               diag(rc, out, err))
     rc, out, err = run("shards", "--help", creds=False)
     check(rc == 0 and "shards run CONDUIT_ID [SHARD...]" in out and "--count" in out and "--keepalive-s" in out
-          and '"kind":"shard"' in out and "ws://127.0.0.1:8080/ws shards run" in out,
+          and '"kind":"shard"' in out and "--mock http://127.0.0.1:8080 --json shards run" in out,
           "shards --help documents run, its JSON lines and an example against the mock", diag(rc, out, err))
     rc, out, err = run("--help", creds=False)
     check(rc == 0 and "--ws-url URL" in out and "TWITCH_EVENTSUB_WS_URL" in out, "--help documents --ws-url",
@@ -451,6 +452,7 @@ def main():
     demo_tests()
     shards_run_tests()
     hostile_server_tests()
+    newcomer_tests()
 
     # ---- no colours or progress escapes when not on a terminal ----
     check(all("\033[" not in o and "\033[" not in e for _, o, e in all_outputs),
@@ -1270,9 +1272,10 @@ class HostileServer:
     NONE = type("NoServer", (), {"url": None})()  # run(server=NONE): no --api-base of the mock
 
     def __init__(self, status, body):
+        """body: a document to send as JSON, or bytes to send as they are."""
         import http.server
         import threading
-        payload = json.dumps(body).encode()
+        payload = body if isinstance(body, bytes) else json.dumps(body).encode()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def _answer(self):
@@ -1349,6 +1352,106 @@ def hostile_server_tests():
                       % (how, "--json" if mode else "text"), repr(diag(rc, out, err)) + " seen=%r" % seen)
     finally:
         srv.stop()
+
+
+def newcomer_tests():
+    """Issue 12, items 3 and 9: pointing tcctl at the mock works as the help
+    and `tcctl mock` say, and error hints fit the command."""
+    # `tcctl mock` prints the lines to paste; pasted, they are all tcctl needs.
+    p = Proc(["mock", "--port", "0"])
+    lines = []
+    while not any(line.startswith("export TWITCH_CLIENT_SECRET=") for line in lines):
+        line = p.out_line()
+        if line is None:
+            break
+        lines.append(line)
+    exports = dict(line[len("export "):].split("=", 1) for line in lines if line.startswith("export "))
+    url = lines[0][len("tc-mock listening on "):] if lines else ""
+    check(set(exports) == {"TWITCH_API_BASE", "TWITCH_AUTH_BASE", "TWITCH_EVENTSUB_WS_URL", "TWITCH_CLIENT_ID",
+                           "TWITCH_CLIENT_SECRET"} and exports.get("TWITCH_CLIENT_SECRET") == CLIENT_SECRET
+          and exports.get("TWITCH_API_BASE") == url + "/helix" and any("--mock " + url in l for l in lines),
+          "tcctl mock prints the export lines to paste (URLs, client id and secret) and the --mock form",
+          "\n".join(lines))
+    rc, out, err = run("conduits", "create", "1", creds=False, server=HostileServer.NONE, env=exports)
+    check(rc == 0 and "created" in out, "with the pasted lines, conduits create works as written",
+          diag(rc, out, err))
+    # --mock URL implies the bases and the mock's credentials, over real ones in the environment.
+    real = {"TWITCH_CLIENT_ID": "realclientid", "TWITCH_CLIENT_SECRET": "realsecret-0123456789",
+            "TWITCH_APP_TOKEN": "realtoken-0123456789", "TWITCH_API_BASE": "https://127.0.0.1:1/helix"}
+    rc, out, err = run("--mock", url, "--json", "conduits", "list", creds=False, server=HostileServer.NONE, env=real)
+    doc = parse_json(out)
+    check(rc == 0 and doc is not None and len(doc["conduits"]) == 1,
+          "--mock URL: bases and the mock's credentials, whatever the environment says", diag(rc, out, err))
+    rc, out, err = run("--mock", url + "/", "--client-id", "someone-else", "conduits", "list", creds=False,
+                       server=HostileServer.NONE)
+    check(rc == 1 and "hint:" in err, "--mock URL/: flags still win (another client id is refused)",
+          diag(rc, out, err))
+    rc, out, err = run("--mock", "127.0.0.1:8080", "conduits", "list", creds=False, server=HostileServer.NONE)
+    check(rc == 2 and "--mock needs" in err, "--mock without http(s):// is a usage error", diag(rc, out, err))
+    # The example of `tcctl --help`, run as written (on this mock's port instead of 8080).
+    rc, out, err = run("--help", creds=False)
+    example = [l.strip() for l in out.splitlines() if l.strip().startswith("tcctl --mock http://127.0.0.1:8080 ")]
+    argv = example[0].split()[1:] if example else []
+    argv = [a.replace("http://127.0.0.1:8080", url) for a in argv]
+    rc, out, err = run(*argv, creds=False, server=HostileServer.NONE)
+    check(example and rc == 0 and "ID" in out, "--help's example against the mock works as written: %s"
+          % (example[0] if example else "(none)"), diag(rc, out, err))
+    # The README's mock block, run as written by bash (on a free port instead of 8080).
+    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "README.md")
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    start = text.find("```sh\n", text.find("To try it without a Twitch account"))
+    block = text[start + 6:text.find("```", start + 6)] if start >= 0 else ""
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    free_port = free.getsockname()[1]
+    free.close()
+    e = clean_env()
+    e["PATH"] = os.path.dirname(TCCTL) + os.pathsep + e.get("PATH", "")
+    pr = subprocess.run(["bash", "-e", "-c", block.replace("8080", str(free_port))], capture_output=True, text=True,
+                        env=e, timeout=60)
+    check(block.count("tcctl --mock") == 2 and pr.returncode == 0 and "created" in pr.stdout
+          and "export TWITCH_CLIENT_ID=" in pr.stdout,
+          "the README's tcctl mock block works as written", diag(pr.returncode, pr.stdout, pr.stderr))
+    rc, out, err = run("--help", creds=False)
+    check("--timeout-s S" in out and "--mock URL" in out and "5  timed out" in out,
+          "--help documents --timeout-s, --mock and exit 5", diag(rc, out, err))
+
+    # A server without the conduit endpoints: the 404 said once, a hint about the URL, not about an id.
+    rc, out, err = run("--mock", url, "--api-base", url + "/not-helix", "conduits", "list", creds=False,
+                       server=HostileServer.NONE)
+    check(rc == 1 and "--api-base" in err and "check the" not in err and err.count("404") == 1,
+          "conduits list without conduit endpoints: a hint about --api-base, none about an id", diag(rc, out, err))
+    srv = HostileServer(404, b"")
+    try:
+        rc, out, err = run("--api-base", srv.url + "/helix", "--auth-base", srv.url + "/oauth2", "--client-id",
+                           CLIENT_ID, "--app-token", "plain-token-0123456789", "conduits", "list", creds=False,
+                           server=HostileServer.NONE)
+        check(rc == 1 and "HTTP 404 (HTTP 404)" not in err and err.count("404") == 1 and "--api-base" in err
+              and "id" not in err.split("hint:", 1)[-1],
+              "an empty 404 body: 'HTTP 404' said once, no id hint", diag(rc, out, err))
+    finally:
+        srv.stop()
+    rc, out, err = run("--mock", url, "conduits", "delete", "no-such-conduit", creds=False,
+                       server=HostileServer.NONE)
+    check(rc == 1 and "check the conduit id" in err, "conduits delete ID: a 404 hints at the conduit id",
+          diag(rc, out, err))
+    rc, out, err = run("--mock", url, "subs", "delete", "no-such-sub", creds=False, server=HostileServer.NONE)
+    check(rc == 1 and "check the subscription id" in err and "subs list" in err,
+          "subs delete ID: a 404 hints at the subscription id", diag(rc, out, err))
+    pj = Proc(["--json", "mock", "--port", "0"])
+    doc = parse_json(pj.out_line() or "")
+    env = (doc or {}).get("env", {})
+    check(doc is not None and env.get("TWITCH_API_BASE") == doc["helix_base"]
+          and env.get("TWITCH_CLIENT_SECRET") == CLIENT_SECRET and len(env) == 5,
+          "tcctl --json mock: one JSON line with the same environment", repr(doc))
+    check(pj.stop() == 0, "tcctl --json mock exits 0 on SIGTERM")
+    all_outputs.pop()  # the JSON mock's own output (its test secret, see below)
+    code = p.stop()
+    mock_run = all_outputs.pop()  # the mock's own output: its published test secret is the one allowed
+    check(code == 0 and mock_run[1].count(CLIENT_SECRET) == 1 and CLIENT_SECRET not in mock_run[2],
+          "the second tcctl mock exits 0 on SIGTERM, its test secret printed once (the export line)",
+          "exit %r" % code)
 
 
 def finish():

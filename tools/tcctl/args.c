@@ -26,6 +26,52 @@ static int flag_matches(const char *arg, const char *name, const char **inline_v
     return 0;
 }
 
+/* The text of the global --timeout-s, handed to commands that list it too. */
+static const char *global_timeout_text = NULL;
+
+/* A numeric global option's value ("--name N" or "--name=N") in [min, max];
+ * advances *in past it. -1 after printing a usage error. */
+static int numeric_global(int argc, char **argv, int *in, const char *name, const char *inline_value, long min,
+                          long max, long *out, const char **text) {
+    const char *value = inline_value != NULL ? inline_value : (*in + 1 < argc ? argv[*in + 1] : NULL);
+    if (value == NULL || tcctl_parse_int(value, min, max, out) != 0) {
+        tcctl_err("%s needs an integer in %ld..%ld (see tcctl --help)", name, min, max);
+        return -1;
+    }
+    *in += inline_value != NULL ? 1 : 2;
+    if (text != NULL) *text = value;
+    return 0;
+}
+
+/* --mock URL: Helix, OAuth and WebSocket URLs below URL, and the mock's
+ * default credentials (an app token from the environment is ignored);
+ * flags given explicitly still win. Runs before the environment is read. */
+static int apply_mock(tcctl_globals *g) {
+    static char api[512], auth[512], ws[512];
+    const char *url = g->mock_url, *scheme_end;
+    size_t len = strlen(url);
+    int https = strncmp(url, "https://", 8) == 0;
+    if (!https && strncmp(url, "http://", 7) != 0) {
+        tcctl_err("--mock needs the mock's http:// or https:// URL (the first line of 'tcctl mock')");
+        return -1;
+    }
+    while (len > 0 && url[len - 1] == '/') len--;
+    scheme_end = url + (https ? 8 : 7);
+    if (len + 16 > sizeof api || url + len <= scheme_end) {
+        tcctl_err("--mock needs the mock's http:// or https:// URL (the first line of 'tcctl mock')");
+        return -1;
+    }
+    snprintf(api, sizeof api, "%.*s/helix", (int)len, url);
+    snprintf(auth, sizeof auth, "%.*s/oauth2", (int)len, url);
+    snprintf(ws, sizeof ws, "%s%.*s/ws", https ? "wss://" : "ws://", (int)(url + len - scheme_end), scheme_end);
+    if (g->api_base == NULL) g->api_base = api;
+    if (g->auth_base == NULL) g->auth_base = auth;
+    if (g->ws_url == NULL) g->ws_url = ws;
+    if (!g->client_id_from_flag) g->client_id = TCCTL_MOCK_CLIENT_ID;
+    if (!g->client_secret_from_flag) g->client_secret = TCCTL_MOCK_CLIENT_SECRET;
+    return 0;
+}
+
 int tcctl_parse_globals(int argc, char **argv, tcctl_globals *g) {
     static const struct {
         const char *name;
@@ -38,6 +84,7 @@ int tcctl_parse_globals(int argc, char **argv, tcctl_globals *g) {
         {"--app-token", offsetof(tcctl_globals, app_token)},
         {"--ca-file", offsetof(tcctl_globals, ca_file)},
         {"--ws-url", offsetof(tcctl_globals, ws_url)},
+        {"--mock", offsetof(tcctl_globals, mock_url)},
     };
     int in = 1, out = 1, after_dashdash = 0;
     memset(g, 0, sizeof *g);
@@ -66,12 +113,14 @@ int tcctl_parse_globals(int argc, char **argv, tcctl_globals *g) {
             continue;
         }
         if (flag_matches(arg, "--concurrency", &inline_value)) {
-            const char *value = inline_value != NULL ? inline_value : (in + 1 < argc ? argv[in + 1] : NULL);
-            if (value == NULL || tcctl_parse_int(value, 1, 1000, &g->concurrency) != 0) {
-                tcctl_err("--concurrency needs an integer in 1..1000 (see tcctl --help)");
+            if (numeric_global(argc, argv, &in, "--concurrency", inline_value, 1, 1000, &g->concurrency, NULL) != 0)
                 return -1;
-            }
-            in += inline_value != NULL ? 1 : 2;
+            continue;
+        }
+        if (flag_matches(arg, "--timeout-s", &inline_value)) {
+            if (numeric_global(argc, argv, &in, "--timeout-s", inline_value, 1, 31536000L, &g->timeout_s,
+                               &global_timeout_text) != 0)
+                return -1;
             continue;
         }
         for (k = 0; k < sizeof valued / sizeof valued[0]; k++) {
@@ -96,9 +145,11 @@ int tcctl_parse_globals(int argc, char **argv, tcctl_globals *g) {
         if (!matched) argv[out++] = argv[in++];
     }
     argv[out] = NULL;
+    /* --mock before the environment, which usually holds the real Twitch settings. */
+    if (g->mock_url != NULL && apply_mock(g) != 0) return -1;
     if (g->client_id == NULL) g->client_id = env_value("TWITCH_CLIENT_ID");
     if (g->client_secret == NULL) g->client_secret = env_value("TWITCH_CLIENT_SECRET");
-    if (g->app_token == NULL) g->app_token = env_value("TWITCH_APP_TOKEN");
+    if (g->app_token == NULL && g->mock_url == NULL) g->app_token = env_value("TWITCH_APP_TOKEN");
     if (g->api_base == NULL) g->api_base = env_value("TWITCH_API_BASE");
     if (g->auth_base == NULL) g->auth_base = env_value("TWITCH_AUTH_BASE");
     if (g->ws_url == NULL) g->ws_url = env_value("TWITCH_EVENTSUB_WS_URL");
@@ -159,6 +210,8 @@ int tcctl_parse_flags(const char *cmd, int argc, char **argv, tcctl_flag *flags,
         }
         pos[(*npos)++] = argv[i];
     }
+    for (k = 0; k < n; k++)
+        if (flags[k].value == NULL && strcmp(flags[k].name, "--timeout-s") == 0) flags[k].value = global_timeout_text;
     return 0;
 }
 

@@ -10,6 +10,7 @@ int tcctl_exit_code(tc_status st) {
     case TC_OK: return TCCTL_EXIT_OK;
     case TC_EPARTIAL: return TCCTL_EXIT_PARTIAL;
     case TC_ENOCREDENTIALS: return TCCTL_EXIT_CREDENTIALS;
+    case TC_ETIMEDOUT: return TCCTL_EXIT_TIMEOUT;
     default: return TCCTL_EXIT_FAILURE;
     }
 }
@@ -53,6 +54,8 @@ int tcctl_client_new(const tcctl_globals *g, unsigned int extra_flags, tc_condui
     opts.ca_file = g->ca_file;
     opts.flags = extra_flags;
     if (g->concurrency > 0) opts.max_concurrency = (int)g->concurrency; /* --concurrency: N in flight, no more */
+    /* --timeout-s: the library's total deadline of each request, every retry and wait included. */
+    if (g->timeout_s > 0) opts.request_deadline_ms = g->timeout_s * 1000L;
     st = tc_conduits_new(out, &opts);
     if (st != TC_OK) {
         tcctl_result r;
@@ -80,18 +83,32 @@ tc_status tcctl_finish(tc_conduits *c, tc_status submitted, const tc_op_id *id, 
     return r->status;
 }
 
-/* What to try next, by status. */
-static const char *hint_for(tc_status st) {
+/* What the running command names by its arguments (see tcctl_set_id_kind). */
+static const char *id_kind = NULL;
+
+void tcctl_set_id_kind(const char *kind) { id_kind = kind; }
+
+/* What to try next, by status. A 404 means "no such object" only when the
+ * command names one by an id; otherwise the server lacks the endpoint. */
+static const char *hint_for(tc_status st, char *buf, size_t n) {
     switch (st) {
     case TC_EAUTH:
         return "check the client id and secret (or the app token); 'tcctl token --validate' tests them";
     case TC_ENOCREDENTIALS:
         return "set TWITCH_CLIENT_SECRET or pass --client-secret so a new app token can be fetched";
-    case TC_ENOTFOUND: return "check the id ('tcctl conduits list' / 'tcctl subs list' show what exists)";
+    case TC_ENOTFOUND:
+        if (id_kind == NULL)
+            return "the server has no such endpoint: check --api-base (TWITCH_API_BASE) and --auth-base "
+                   "(TWITCH_AUTH_BASE)";
+        snprintf(buf, n, "check the %s id ('tcctl %s list' shows what exists)", id_kind,
+                 strcmp(id_kind, "subscription") == 0 ? "subs" : "conduits");
+        return buf;
     case TC_EFORBIDDEN: return "the app token lacks the authorization this call needs";
     case TC_ERATELIMIT: return "wait and retry, or delete what is no longer needed (limits are per client id)";
-    case TC_ENETWORK:
-    case TC_ETIMEDOUT: return "check the network and --api-base/--auth-base, then retry";
+    case TC_ENETWORK: return "check the network and --api-base/--auth-base, then retry";
+    case TC_ETIMEDOUT:
+        return "the server did not answer in time: check the network and --api-base/--auth-base, or allow more "
+               "with --timeout-s";
     case TC_ETLS: return "check the server certificate, or pass --ca-file with the right CA bundle";
     case TC_ESERVER: return "Twitch had a server error; retry later";
     case TC_EBADREQUEST:
@@ -121,7 +138,8 @@ static const char *status_name(tc_status st) {
 }
 
 int tcctl_fail(const char *what, const tcctl_result *r) {
-    const char *hint = hint_for(r->status);
+    char hint_buf[160], http_text[32];
+    const char *hint = hint_for(r->status, hint_buf, sizeof hint_buf);
     const char *msg = r->message[0] != '\0' ? r->message : tc_strerror(r->status);
     if (tcctl_json_mode()) {
         tcctl_buf b = {NULL, 0, 0};
@@ -133,8 +151,10 @@ int tcctl_fail(const char *what, const tcctl_result *r) {
         tcctl_print_json(b.data);
         tcctl_buf_free(&b);
     }
-    if (r->http_status > 0)
-        tcctl_err("%s%s: %s (HTTP %d)%s", tcctl_color("\033[31m"), what, msg, r->http_status, tcctl_reset());
+    snprintf(http_text, sizeof http_text, "HTTP %d", r->http_status);
+    /* The status once: the message may say it already ("HTTP 404" when the body had none). */
+    if (r->http_status > 0 && strstr(msg, http_text) == NULL)
+        tcctl_err("%s%s: %s (%s)%s", tcctl_color("\033[31m"), what, msg, http_text, tcctl_reset());
     else
         tcctl_err("%s%s: %s%s", tcctl_color("\033[31m"), what, msg, tcctl_reset());
     if (hint != NULL) tcctl_err("hint: %s", hint);

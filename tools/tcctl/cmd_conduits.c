@@ -97,6 +97,7 @@ int tcctl_cmd_conduits(const tcctl_globals *g, int argc, char **argv) {
         return tcctl_usage("conduits", "unknown subcommand '%.40s' (list, create, resize, delete)", sub);
     }
 
+    if (strcmp(sub, "resize") == 0 || strcmp(sub, "delete") == 0) tcctl_set_id_kind("conduit");
     rc = tcctl_client_new(g, 0, &c);
     if (rc != 0) return rc;
 

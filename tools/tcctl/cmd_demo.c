@@ -522,8 +522,8 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
         tcctl_err("hint: the demo needs a free loopback port; check that 127.0.0.1 is usable");
         return TCCTL_EXIT_FAILURE;
     }
-    co.client_id = "mockclientid0123456789abcdefghij";
-    co.client_secret = "mocksecret0123456789abcdefghijk";
+    co.client_id = TCCTL_MOCK_CLIENT_ID;
+    co.client_secret = TCCTL_MOCK_CLIENT_SECRET;
     co.api_base_url = tcmock_helix_base(d.mock);
     co.auth_base_url = tcmock_auth_base(d.mock);
     co.flags = TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS;

@@ -2,8 +2,6 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,44 @@ static int parse_rate(const char *text, double *out) {
     if (errno != 0 || end == text || *end != '\0' || !(d >= 0.0 && d <= 1.0)) return -1;
     *out = d;
     return 0;
+}
+
+/* The environment lines that point tcctl (and the library's examples) at
+ * this mock, as "NAME=value" pairs. A client secret given by flag is the
+ * user's: it is left out (a placeholder says so) rather than printed. */
+typedef struct mock_env {
+    const char *name;
+    const char *value;
+} mock_env;
+
+enum { MOCK_ENV_LINES = 5 };
+
+static void mock_env_lines(const tcmock *m, const tcmock_config *cfg, mock_env env[MOCK_ENV_LINES]) {
+    const mock_env lines[MOCK_ENV_LINES] = {
+        {"TWITCH_API_BASE", tcmock_helix_base(m)},
+        {"TWITCH_AUTH_BASE", tcmock_auth_base(m)},
+        {"TWITCH_EVENTSUB_WS_URL", tcmock_ws_url(m)},
+        {"TWITCH_CLIENT_ID", cfg->client_id != NULL ? cfg->client_id : TCCTL_MOCK_CLIENT_ID},
+        {"TWITCH_CLIENT_SECRET", cfg->client_secret != NULL ? NULL : TCCTL_MOCK_CLIENT_SECRET},
+    };
+    memcpy(env, lines, sizeof lines);
+}
+
+/* Prints the lines to paste. The mock's default secret goes out unredacted
+ * on purpose: it is a published test value, and it may well be registered
+ * as a secret already (TWITCH_CLIENT_SECRET from an earlier paste), which
+ * would print "***" where the value must be. */
+static void print_mock_env(const mock_env *env, const char *url) {
+    size_t k;
+    tcctl_out("\n# point tcctl at this mock: paste these lines, or use 'tcctl --mock %s COMMAND'\n", url);
+    for (k = 0; k < MOCK_ENV_LINES; k++) {
+        if (env[k].value == NULL)
+            tcctl_out("export %s='the --client-secret you gave the mock'\n", env[k].name);
+        else if (strcmp(env[k].value, TCCTL_MOCK_CLIENT_SECRET) == 0)
+            tcctl_print_raw("export TWITCH_CLIENT_SECRET=" TCCTL_MOCK_CLIENT_SECRET "\n");
+        else
+            tcctl_out("export %s=%s\n", env[k].name, env[k].value);
+    }
 }
 
 int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv) {
@@ -39,9 +75,10 @@ int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv) {
     tcmock *m = NULL;
     char *pos[1];
     char err[512], url[256];
-    int npos, sig = 0;
+    mock_env env[MOCK_ENV_LINES];
+    size_t k;
+    int npos;
     long v;
-    sigset_t stop;
 
     if (tcctl_parse_flags("mock", argc, argv, flags, F_N, pos, 0, &npos) != 0) return TCCTL_EXIT_USAGE;
     tcmock_config_init(&cfg);
@@ -104,12 +141,12 @@ int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv) {
     if (g->client_secret_from_flag) cfg.client_secret = g->client_secret;
 
     /* Block the stop signals before the server starts its threads, so that
-     * they inherit the mask and sigwait() below receives the signal. */
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
+     * they inherit the mask and only the stop watcher receives them. */
+    tcctl_stop_block_signals();
+    if (tcctl_stop_signal_fd() < 0) {
+        tcctl_err("cannot start the signal thread");
+        return TCCTL_EXIT_FAILURE;
+    }
 
     if (tcmock_start(&m, &cfg, err, sizeof err) != 0) {
         tcctl_err("cannot start the mock server: %s", err);
@@ -118,6 +155,7 @@ int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv) {
     }
     snprintf(url, sizeof url, "%s", tcmock_auth_base(m));
     if (strlen(url) > strlen("/oauth2")) url[strlen(url) - strlen("/oauth2")] = '\0';
+    mock_env_lines(m, &cfg, env);
     if (tcctl_json_mode()) {
         tcctl_buf b = {NULL, 0, 0};
         tcctl_buf_add(&b, "{\"url\":");
@@ -128,17 +166,22 @@ int tcctl_cmd_mock(const tcctl_globals *g, int argc, char **argv) {
         tcctl_buf_json_str(&b, tcmock_auth_base(m));
         tcctl_buf_add(&b, ",\"ws_url\":");
         tcctl_buf_json_str(&b, tcmock_ws_url(m));
-        tcctl_buf_add(&b, "}");
-        tcctl_print_json(b.data);
+        tcctl_buf_add(&b, ",\"env\":{");
+        for (k = 0; k < MOCK_ENV_LINES; k++) {
+            if (env[k].value == NULL) continue;
+            tcctl_buf_addf(&b, "%s\"%s\":", k > 0 ? "," : "", env[k].name);
+            tcctl_buf_json_str(&b, env[k].value);
+        }
+        tcctl_buf_add(&b, "}}\n");
+        tcctl_print_raw(b.data); /* unredacted, as print_mock_env explains */
         tcctl_buf_free(&b);
     } else {
         tcctl_out("tc-mock listening on %s\n", url);
         tcctl_out("helix base: %s\nauth base: %s\nwebsocket: %s\n", tcmock_helix_base(m), tcmock_auth_base(m),
                   tcmock_ws_url(m));
+        print_mock_env(env, url);
     }
-    fflush(stdout);
-    while (sigwait(&stop, &sig) != 0) {
-    }
+    tcctl_stop_wait_signal();
     tcmock_stop(m);
     return TCCTL_EXIT_OK;
 }

@@ -449,6 +449,7 @@ int tcctl_cmd_subs(const tcctl_globals *g, int argc, char **argv) {
     for (k = 0; k < F_N; k++)
         if (flags[k].value != NULL && !(subs[which].allowed & (1u << k)))
             return tcctl_usage("subs", "%s does not take %s", subs[which].name, flags[k].name);
+    if (which > 0) tcctl_set_id_kind(which == 2 ? "subscription" : "conduit"); /* list names nothing */
 
     if (which == 0) {
         tc_subscription_filter filter = TC_SUBSCRIPTION_FILTER_INIT;

@@ -31,6 +31,10 @@ static const char global_help[] =
     "                         default wss://eventsub.wss.twitch.tv/ws)\n"
     "  --concurrency N        batches (subs create/cleanup/reconcile) keep N requests in flight (1..1000);\n"
     "                         default: an adaptive window sized by the rate-limit bucket and the latency\n"
+    "  --timeout-s S          each request to Twitch gives up after S seconds, every retry and wait\n"
+    "                         included (exit 5); default 120. For listen and shards run: stop after S s\n"
+    "  --mock URL             talk to the 'tcctl mock' at URL: its Helix, OAuth and WebSocket URLs and\n"
+    "                         its default credentials (flags still win; the environment does not)\n"
     "  --help, -h             this text; 'tcctl COMMAND --help' for a command\n"
     "Prefer the environment for secrets: command lines are visible to other users.\n"
     "Secrets (client secret, tokens, webhook secrets) are never printed.\n"
@@ -41,7 +45,10 @@ static const char global_help[] =
     "  2  usage error\n"
     "  3  partial failure: some items of a batch failed\n"
     "  4  missing credentials\n"
-    "  5  timed out (listen or shards run: --count not reached within --timeout-s)\n"
+    "  5  timed out: a request's deadline (--timeout-s) passed, or listen/shards run\n"
+    "     did not see --count messages within --timeout-s\n"
+    "SIGINT/SIGTERM: listen, shards run and mock stop cleanly (exit 0) within a second,\n"
+    "even while their output is blocked; other commands are ended by the signal.\n"
     "\n"
     "examples:\n"
     "  tcctl demo                 # see everything work, offline, in seconds\n"
@@ -49,8 +56,9 @@ static const char global_help[] =
     "  tcctl conduits create 2\n"
     "  tcctl --json conduits list\n"
     "  TWITCH_WEBHOOK_SECRET=... tcctl listen --port 8080   # print each verified event\n"
-    "  tcctl mock --port 8080 &   # then: tcctl --api-base http://127.0.0.1:8080/helix \\\n"
-    "                             #   --auth-base http://127.0.0.1:8080/oauth2 conduits list\n";
+    "  tcctl mock --port 8080 &   # prints the environment lines to paste; or use --mock:\n"
+    "  tcctl --mock http://127.0.0.1:8080 conduits list\n"
+    "  tcctl --timeout-s 10 subs list   # give up on a request after 10 s\n";
 
 static const char token_help[] =
     "usage: tcctl token [get] [--validate]\n"
@@ -142,10 +150,8 @@ static const char shards_help[] =
     "  tcctl --json shards run 6f4f3b9c-...            # every shard, until Ctrl-C\n"
     "  tcctl shards run 6f4f3b9c-... 0 1 --count 10 --timeout-s 60\n"
     "  # against the bundled mock: tcctl mock --port 8080 &  then\n"
-    "  export TWITCH_API_BASE=http://127.0.0.1:8080/helix TWITCH_AUTH_BASE=http://127.0.0.1:8080/oauth2\n"
-    "  export TWITCH_CLIENT_ID=mockclientid0123456789abcdefghij TWITCH_CLIENT_SECRET=...  # tools/mock/README.md\n"
-    "  CONDUIT=$(tcctl --json conduits create 2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"conduit\"][\"id\"])')\n"
-    "  tcctl --json --ws-url ws://127.0.0.1:8080/ws shards run $CONDUIT\n";
+    "  CONDUIT=$(tcctl --mock http://127.0.0.1:8080 --json conduits create 2 | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"conduit\"][\"id\"])')\n"
+    "  tcctl --mock http://127.0.0.1:8080 --json shards run $CONDUIT  # the mock's ws://127.0.0.1:8080/ws\n";
 
 static const char subs_help[] =
     "usage: tcctl subs list [--status S | --type T | --user USER_ID | --conduit CONDUIT_ID]\n"
@@ -192,10 +198,14 @@ static const char mock_help[] =
     "Run the bundled mock Twitch server (OAuth + Helix EventSub) on 127.0.0.1 until\n"
     "SIGINT or SIGTERM. The first stdout line is\n"
     "  tc-mock listening on http://127.0.0.1:PORT\n"
-    "followed by the helix, auth and WebSocket URLs (with --json: one JSON object\n"
-    "{\"url\",\"port\",\"helix_base\",\"auth_base\",\"ws_url\"} instead).\n"
-    "Default credentials: client id mockclientid0123456789abcdefghij; the secret is\n"
-    "in tools/mock/README.md. --client-id/--client-secret set others.\n"
+    "followed by the helix, auth and WebSocket URLs and the export lines that point\n"
+    "tcctl at it (TWITCH_API_BASE, TWITCH_AUTH_BASE, TWITCH_EVENTSUB_WS_URL and the\n"
+    "mock's TWITCH_CLIENT_ID/TWITCH_CLIENT_SECRET): paste them, or pass\n"
+    "--mock http://127.0.0.1:PORT to any command instead. With --json: one JSON\n"
+    "object {\"url\",\"port\",\"helix_base\",\"auth_base\",\"ws_url\",\"env\":{NAME:value}}.\n"
+    "Default credentials: client id " TCCTL_MOCK_CLIENT_ID " and a fixed\n"
+    "test secret (both in the export lines). --client-id/--client-secret set\n"
+    "others (a secret given so is not printed).\n"
     "  --port N                 listen port (0 = any free port; the default)\n"
     "  --page-size N            items per page of shard and subscription lists\n"
     "  --max-total-cost N       subscription cost limit per client id\n"
@@ -213,6 +223,7 @@ static const char mock_help[] =
     "\n"
     "examples:\n"
     "  tcctl mock --port 0\n"
+    "  tcctl mock --port 8080 &  tcctl --mock http://127.0.0.1:8080 conduits create 2\n"
     "  tcctl mock --port 8080 --page-size 10 --fail-rate 0.1\n";
 
 static const char listen_help[] =
@@ -317,9 +328,9 @@ void tcctl_help(const char *topic) {
     size_t k;
     for (k = 0; k < sizeof topics / sizeof topics[0]; k++) {
         if (strcmp(topics[k].topic, topic) == 0) {
-            fputs(topics[k].text, stdout);
+            tcctl_print_raw(topics[k].text);
             return;
         }
     }
-    fputs(global_help, stdout);
+    tcctl_print_raw(global_help);
 }

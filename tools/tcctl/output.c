@@ -2,6 +2,9 @@
  * colours, aligned tables, JSON documents and the progress bar. */
 #define _POSIX_C_SOURCE 200809L
 
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +34,53 @@ void tcctl_output_init(int json) {
 }
 
 int tcctl_json_mode(void) { return json_mode; }
+
+/* ---- the one way out ----
+ * Everything tcctl prints goes through emit(), unbuffered, so that a stop
+ * signal never finds the process stuck in write(): each chunk is written
+ * only once poll() says the fd takes it, and at most PIPE_BUF bytes, which a
+ * pipe that polls writable accepts without blocking. When the fd does not
+ * take more and a stop signal has arrived (stop.c's signal fd), the rest of
+ * that stream's output is dropped: its reader is gone or stuck, and the user
+ * asked us to stop. Without blocked signals (the fd is -1) this is a plain
+ * blocking write, and a signal kills the process. A write error (EPIPE: the
+ * reader closed) drops the rest too. */
+
+static int abandoned[3]; /* by fd: stdout, stderr */
+
+static void emit(int fd, const char *data, size_t len) {
+    while (len > 0 && !abandoned[fd]) {
+        struct pollfd p[2];
+        int nfds = 1;
+        ssize_t n;
+        p[0].fd = fd;
+        p[0].events = POLLOUT;
+        p[0].revents = 0;
+        p[1].fd = tcctl_stop_signal_fd();
+        p[1].events = POLLIN;
+        p[1].revents = 0;
+        if (p[1].fd >= 0) nfds = 2;
+        if (poll(p, (nfds_t)nfds, -1) < 0) {
+            if (errno == EINTR) continue;
+            abandoned[fd] = 1;
+            break;
+        }
+        if (p[0].revents == 0) { /* not writable, and a stop signal arrived */
+            abandoned[fd] = 1;
+            break;
+        }
+        n = write(fd, data, len < PIPE_BUF ? len : PIPE_BUF);
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) continue;
+            abandoned[fd] = 1; /* EPIPE, EBADF, ...: nobody will read the rest */
+            break;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+void tcctl_print_raw(const char *text) { emit(STDOUT_FILENO, text, strlen(text)); }
 const char *tcctl_color(const char *ansi) { return use_color ? ansi : ""; }
 const char *tcctl_reset(void) { return use_color ? "\033[0m" : ""; }
 
@@ -352,35 +402,42 @@ static void format_escaped(tcctl_buf *out, const char *fmt, va_list ap) {
     }
 }
 
-static void vprint_escaped(FILE *f, const char *prefix, const char *fmt, va_list ap) {
-    tcctl_buf b = {NULL, 0, 0};
+/* prefix + the escaped, redacted text + suffix, in one write. */
+static void vprint_escaped(int fd, const char *prefix, const char *suffix, const char *fmt, va_list ap) {
+    tcctl_buf b = {NULL, 0, 0}, line = {NULL, 0, 0};
     char *clean;
     format_escaped(&b, fmt, ap);
     clean = redact(b.data);
-    fprintf(f, "%s%s", prefix, clean);
+    tcctl_buf_add(&line, prefix);
+    tcctl_buf_add(&line, clean);
+    tcctl_buf_add(&line, suffix);
+    emit(fd, line.data, line.len);
     free(clean);
     tcctl_buf_free(&b);
+    tcctl_buf_free(&line);
 }
 
 void tcctl_err(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vprint_escaped(stderr, "tcctl: ", fmt, ap);
+    vprint_escaped(STDERR_FILENO, "tcctl: ", "\n", fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void tcctl_out(const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vprint_escaped(stdout, "", fmt, ap);
+    vprint_escaped(STDOUT_FILENO, "", "", fmt, ap);
     va_end(ap);
 }
 
 void tcctl_print_json(const char *json) {
     char *clean = redact(json);
-    fputs(clean, stdout);
-    fputc('\n', stdout);
+    tcctl_buf line = {NULL, 0, 0};
+    tcctl_buf_add(&line, clean);
+    tcctl_buf_add(&line, "\n");
+    emit(STDOUT_FILENO, line.data, line.len);
+    tcctl_buf_free(&line);
     free(clean);
 }
 
@@ -515,6 +572,7 @@ static size_t width_of(const char *s) {
 
 void tcctl_table_print(const tcctl_table *t) {
     size_t *widths = calloc(t->columns, sizeof *widths), r, k;
+    tcctl_buf all = {NULL, 0, 0}; /* printed in one go */
     if (widths == NULL) exit(TCCTL_EXIT_FAILURE);
     for (r = 0; r <= t->rows; r++)
         for (k = 0; k < t->columns; k++) {
@@ -535,12 +593,14 @@ void tcctl_table_print(const tcctl_table *t) {
         if (r == 0) tcctl_buf_add(&line, tcctl_reset());
         {
             char *clean = redact(line.data); /* cells are escaped already: print as they are */
-            fputs(clean, stdout);
-            fputc('\n', stdout);
+            tcctl_buf_add(&all, clean);
+            tcctl_buf_add(&all, "\n");
             free(clean);
         }
         tcctl_buf_free(&line);
     }
+    if (all.data != NULL) emit(STDOUT_FILENO, all.data, all.len);
+    tcctl_buf_free(&all);
     free(widths);
 }
 
@@ -579,13 +639,14 @@ void tcctl_progress_cb(size_t done, size_t total, void *userdata) {
     memset(bar, '#', filled);
     memset(bar + filled, '.', 30 - filled);
     bar[30] = '\0';
-    fprintf(stderr, "\r%s [%s] %zu/%zu  %.0f/s  ETA %.0fs   ", p->label, bar, done, total, rate, eta);
-    fflush(stderr);
+    {
+        tcctl_buf line = {NULL, 0, 0};
+        tcctl_buf_addf(&line, "\r%s [%s] %zu/%zu  %.0f/s  ETA %.0fs   ", p->label, bar, done, total, rate, eta);
+        emit(STDERR_FILENO, line.data, line.len);
+        tcctl_buf_free(&line);
+    }
 }
 
 void tcctl_progress_end(tcctl_progress *p) {
-    if (p->active) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
-    }
+    if (p->active) emit(STDERR_FILENO, "\r\033[K", 4);
 }

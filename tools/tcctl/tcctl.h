@@ -16,7 +16,8 @@ enum {
     TCCTL_EXIT_USAGE = 2,
     TCCTL_EXIT_PARTIAL = 3, /* some items of a batch failed (TC_EPARTIAL) */
     TCCTL_EXIT_CREDENTIALS = 4,
-    TCCTL_EXIT_TIMEOUT = 5  /* listen --count not reached within --timeout-s */
+    TCCTL_EXIT_TIMEOUT = 5  /* a request's deadline (--timeout-s) passed, or listen/shards run --count
+                               not reached within --timeout-s */
 };
 
 /* ---- args.c: global flags and per-command flag parsing ---- */
@@ -34,7 +35,14 @@ typedef struct tcctl_globals {
     int client_secret_from_flag;
     const char *ws_url;          /* --ws-url / TWITCH_EVENTSUB_WS_URL; NULL = Twitch's */
     long concurrency;            /* --concurrency N: batches run N in flight; 0 = the library's adaptive window */
+    long timeout_s;              /* --timeout-s S: each request to Twitch, retries and waits included; 0 = the
+                                    library's default deadline */
+    const char *mock_url;        /* --mock URL: the bases, WebSocket URL and credentials of that tcctl mock */
 } tcctl_globals;
+
+/* The bundled mock's default credentials (tools/mock/README.md): test values, not secrets. */
+#define TCCTL_MOCK_CLIENT_ID "mockclientid0123456789abcdefghij"
+#define TCCTL_MOCK_CLIENT_SECRET "mocksecret0123456789abcdefghijk"
 
 /* One command flag. takes_value: 0 = boolean, 1 = needs a value. */
 typedef struct tcctl_flag {
@@ -51,7 +59,10 @@ int tcctl_parse_globals(int argc, char **argv, tcctl_globals *g);
 /* Parses what is left of a command's arguments: flags from `flags` (count n,
  * "--name value" or "--name=value") and positional arguments, which are
  * collected in pos (at most max_pos; *npos receives how many). Returns 0, or
- * -1 after printing a usage error naming the command. */
+ * -1 after printing a usage error naming the command.
+ * --timeout-s is a global option (it bounds each request to Twitch); a
+ * command that runs until stopped (listen, shards run) also lists it among
+ * its flags to bound its run time, and receives the global's value there. */
 int tcctl_parse_flags(const char *cmd, int argc, char **argv, tcctl_flag *flags, size_t n, char **pos,
                       int max_pos, int *npos);
 
@@ -106,6 +117,10 @@ size_t tcctl_table_rows(const tcctl_table *t);
 void tcctl_table_print(const tcctl_table *t);
 void tcctl_table_free(tcctl_table *t);
 
+/* Prints text on stdout as it is: no escaping, no redaction (tcctl's own
+ * texts only). Every other printing function goes through the same
+ * stop-aware writer (see output.c). */
+void tcctl_print_raw(const char *text);
 /* Prints one JSON document on stdout (secrets redacted), with a newline. */
 void tcctl_print_json(const char *json);
 
@@ -139,6 +154,10 @@ void tcctl_result_capture(tcctl_result *r, tc_status status);
  * in r. Returns r->status. */
 tc_status tcctl_finish(tc_conduits *c, tc_status submitted, const tc_op_id *id, tcctl_result *r);
 
+/* What the command names by an id argument ("conduit", "subscription";
+ * NULL, the default: none). It chooses the hint of a 404: that id is
+ * unknown, or, for a command without one, the server lacks the endpoint. */
+void tcctl_set_id_kind(const char *kind);
 /* Reports a failed operation (stderr, plus the JSON error document with
  * --json) with a hint of what to do next; returns the exit code. */
 int tcctl_fail(const char *what, const tcctl_result *r);
@@ -170,14 +189,22 @@ void tcctl_webhook_describe(const tc_webhook_message *msg, char *out, size_t n);
 int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv);
 
 /* stop.c: how long-running commands stop. Block SIGINT/SIGTERM (and ignore
- * SIGPIPE) before any library thread exists; once the manager exists, watch
- * for them (a thread sets the stop flag and wakes c; -1 if it cannot start);
- * unwatch before freeing c. The flag can also be set by the command itself. */
+ * SIGPIPE) before any library thread exists: a thread then waits for them,
+ * sets the stop flag and marks the signal fd readable. Once the manager
+ * exists, watch it (a signal also wakes c; -1 if the thread could not
+ * start); unwatch before freeing c. The flag can also be set by the command
+ * itself (--count reached), which does not touch the signal fd. Commands
+ * that never block the signals are simply killed by them. */
 void tcctl_stop_block_signals(void);
 int tcctl_stop_watch(tc_conduits *c);
 void tcctl_stop_unwatch(void);
 void tcctl_stop_request(void);
 int tcctl_stop_requested(void);
+/* Readable once SIGINT/SIGTERM arrived (never drained); -1 when signals are
+ * not blocked (they kill the process instead). For output.c's writes. */
+int tcctl_stop_signal_fd(void);
+/* Blocks until SIGINT/SIGTERM arrives; -1 when signals are not blocked. */
+int tcctl_stop_wait_signal(void);
 /* Monotonic milliseconds, for deadlines. */
 double tcctl_mono_ms(void);
 /* "2025-01-31T12:00:00.123Z": now, for the line being printed. */
