@@ -16,17 +16,10 @@ typedef struct listen_state {
     tc_conduits *c;
 } listen_state;
 
-
-
-
+/* The library's name of a kind, never NULL. */
 const char *tcctl_webhook_kind_name(tc_webhook_kind kind) {
-    switch (kind) {
-    case TC_WEBHOOK_NOTIFICATION: return "notification";
-    case TC_WEBHOOK_VERIFICATION: return "verification";
-    case TC_WEBHOOK_REVOCATION: return "revocation";
-    case TC_WEBHOOK_REJECTED: return "rejected";
-    }
-    return "unknown";
+    const char *name = tc_webhook_kind_name(kind);
+    return name != NULL ? name : "unknown";
 }
 
 void tcctl_webhook_describe(const tc_webhook_message *msg, char *out, size_t n) {

@@ -20,19 +20,10 @@ static void on_batch(tc_status st, const tc_subscription_batch *b, void *ud) {
     if (b != NULL) tc_subscription_batch_dup(&o->batch, b);
 }
 
+/* The library's name of an outcome ("over_budget", ...), never NULL. */
 static const char *outcome_name(tc_item_outcome o) {
-    switch (o) {
-    case TC_ITEM_CREATED: return "created";
-    case TC_ITEM_EXISTED: return "existed";
-    case TC_ITEM_FAILED: return "failed";
-    case TC_ITEM_OVER_BUDGET: return "over_budget";
-    case TC_ITEM_CANCELED: return "canceled";
-    case TC_ITEM_DELETED: return "deleted";
-    case TC_ITEM_GONE: return "gone";
-    case TC_ITEM_TO_CREATE: return "to_create";
-    case TC_ITEM_TO_DELETE: return "to_delete";
-    }
-    return "unknown";
+    const char *name = tc_item_outcome_name(o);
+    return name != NULL ? name : "unknown";
 }
 
 static const char *outcome_color(tc_item_outcome o) {
