@@ -214,7 +214,7 @@ std::string WsHub::reconnect(WsConn &c, bool same_session) {
   do token = random_token();
   while (tokens_.count(token));
   tokens_[token] = WsReconnectToken{c.session_id, same_session};
-  const std::string url = base_url_ + "/ws?reconnect=" + token;
+  const std::string url = base_url() + "/ws?reconnect=" + token;
   Json sess = json_object();
   add_string(sess.get(), "id", c.session_id);
   add_string(sess.get(), "status", "reconnecting");

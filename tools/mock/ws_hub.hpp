@@ -65,9 +65,16 @@ class WsHub {
   WsHub(const WsHub &) = delete;
   WsHub &operator=(const WsHub &) = delete;
 
-  // Set by the server before it accepts connections: "ws://127.0.0.1:PORT".
-  void set_base_url(const std::string &url) { base_url_ = url; }
-  const std::string &base_url() const { return base_url_; }
+  // "ws://127.0.0.1:PORT", set by the server once the daemon reports its
+  // port: the daemon already runs then, so a worker may read it concurrently.
+  void set_base_url(const std::string &url) {
+    std::lock_guard<std::mutex> lock(base_url_mu_);
+    base_url_ = url;
+  }
+  std::string base_url() const {
+    std::lock_guard<std::mutex> lock(base_url_mu_);
+    return base_url_;
+  }
 
   // libmicrohttpd's upgrade handler (State::mu NOT held): takes the socket.
   // `keepalive_s` is already clamped; `token` is the reconnect= value or empty.
@@ -111,6 +118,7 @@ class WsHub {
   void start_thread_locked();
 
   State &st_;
+  mutable std::mutex base_url_mu_;
   std::string base_url_;
   std::map<std::uint64_t, std::shared_ptr<WsConn>> conns_;
   std::map<std::string, WsSession> sessions_;
