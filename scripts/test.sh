@@ -78,7 +78,7 @@ section "ASan + UBSan"
 configure "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false -Dbindings=[] \
     -Dc_args=-fno-sanitize-recover=all -Dcpp_args=-fno-sanitize-recover=all
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite asan "$out/asan" --num-processes 2 --suite api --suite unit --suite integration --suite mock
+    run_suite asan "$out/asan" --num-processes 2 --suite api --suite unit --suite integration --suite mock --suite tcctl
 
 section "TSan"
 configure "$out/tsan" -Db_sanitize=thread -Db_lundef=false -Dbench=false -Dbindings=[]
