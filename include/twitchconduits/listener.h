@@ -29,9 +29,10 @@
  * than POST, 413 when Content-Length is over max_body_bytes, 400 for
  * ambiguous framing (two different Content-Length headers, Content-Length
  * with Transfer-Encoding, a Transfer-Encoding other than one "chunked"),
- * 503 once the manager is being freed or when max_queued_events messages
- * are waiting for event_cb (nothing is acknowledged then: Twitch
- * redelivers).
+ * 503 once the manager is being freed or, for a new notification or
+ * revocation, when max_queued_events messages are waiting for event_cb
+ * (nothing is acknowledged or recorded then: Twitch redelivers; challenges
+ * are always answered).
  *
  * Limits (a hostile client stalls nothing and exhausts nothing):
  * at most max_connections connections, max_connections_per_ip of them from

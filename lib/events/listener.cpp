@@ -456,18 +456,20 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
         count(TC_LISTENER_STAT_UNAVAILABLE);
         return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
     }
-    if (budget_->events.load(std::memory_order_relaxed) >= config_.max_queued_events) {
-        // The consumer is behind: acknowledge nothing more (Twitch redelivers)
-        // rather than hold messages without limit. Nothing is recorded.
-        count(TC_LISTENER_STAT_QUEUE_FULL);
-        return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
-    }
     std::vector<tc_header> headers;
     MHD_get_connection_values(conn, MHD_HEADER_KIND, &collect_header, &headers);
     tc_webhook_message *raw = nullptr;
     tc_webhook_handle(&raw, rq.route->verifier, headers.data(), headers.size(), rq.body.data(), rq.body.size());
     MessagePtr msg(raw);
     if (!msg) return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
+    if (queue_full_for(msg.get())) {
+        // The consumer is behind: acknowledge nothing more rather than hold
+        // messages without limit. The id is forgotten, so Twitch's
+        // redelivery is taken once there is room.
+        tc_webhook_verifier_forget(rq.route->verifier, tc_webhook_message_id(msg.get()));
+        count(TC_LISTENER_STAT_QUEUE_FULL);
+        return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
+    }
     size_t len = 0;
     const char *body = tc_webhook_message_response_body(msg.get(), &len);
     int http = tc_webhook_message_http_status(msg.get());
@@ -489,6 +491,15 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
         rq.msg = std::move(msg);  // dispatched once the answer is written (on_completed)
     }
     return ret;
+}
+
+bool Listener::queue_full_for(const tc_webhook_message *msg) const {
+    // A challenge is answered whatever the queue holds: failing it would
+    // fail the subscription or shard, and Twitch sends few of them.
+    const tc_webhook_kind kind = tc_webhook_message_kind(msg);
+    if (kind != TC_WEBHOOK_NOTIFICATION && kind != TC_WEBHOOK_REVOCATION) return false;
+    if (tc_webhook_message_is_duplicate(msg)) return false;  // answered again, never queued
+    return budget_->events.load(std::memory_order_relaxed) >= config_.max_queued_events;
 }
 
 void Listener::on_connection(MHD_Connection *conn, void **socket_context, bool started) {

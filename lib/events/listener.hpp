@@ -112,6 +112,8 @@ private:
 
     int finish_request(MHD_Connection *conn, Request &rq);
     uint64_t dedupe_evictions() const;
+    // Whether msg, accepted, would overfill the queue (challenges never do).
+    bool queue_full_for(const tc_webhook_message *msg) const;
 
 public:
     // MHD thread only (called from the daemon's C callbacks).

@@ -38,6 +38,9 @@ static const char *const kBody =
     "\"conduit_id\":\"c-1\"},\"created_at\":\"2024-01-01T00:00:00Z\"},"
     "\"event\":{\"user_id\":\"42\",\"user_login\":\"kappa\"}}";
 
+static const char *const kChallenge =
+    "{\"challenge\":\"pogchamp-kappa-360noscope-vohiyo\",\"conduit_shard\":{\"conduit_id\":\"c-1\",\"shard\":\"0\"}}";
+
 /* ---------------------------------------------------------------------- */
 /* What the callbacks saw (guarded by mu). */
 
@@ -250,22 +253,25 @@ static size_t discard(char *data, size_t size, size_t n, void *userp) {
     return size * n;
 }
 
-/* POSTs kBody signed as message `id` (tampered after signing when asked);
- * returns the HTTP status, 0 when the transfer failed. */
-static long post_signed(CURL *e, const tc_listener *l, const char *id, int tamper) {
+/* POSTs `text` signed as message `id` of `type` (tampered after signing
+ * when asked); returns the HTTP status, 0 when the transfer failed. The
+ * answer's body goes to answer (NULL: discarded). */
+static long post_as(CURL *e, const tc_listener *l, const char *id, const char *type, const char *text, int tamper,
+                    char *answer, size_t answer_size) {
     char url[256], ts[40], h[4][160];
-    char *sig = NULL, *body = strdup(kBody);
+    char *sig = NULL, *body = strdup(text);
+    FILE *sink = answer != NULL ? fmemopen(answer, answer_size, "w") : NULL;
     struct curl_slist *hs = NULL;
     long status = 0;
     int i;
     assert_non_null(body);
     rfc3339_now(ts, sizeof ts);
-    assert_int_equal(tc_webhook_sign(&sig, SECRET, id, ts, kBody, strlen(kBody)), TC_OK);
+    assert_int_equal(tc_webhook_sign(&sig, SECRET, id, ts, text, strlen(text)), TC_OK);
     if (tamper) body[10] ^= 0x01;
     snprintf(h[0], sizeof h[0], "Twitch-Eventsub-Message-Id: %s", id);
     snprintf(h[1], sizeof h[1], "Twitch-Eventsub-Message-Timestamp: %s", ts);
     snprintf(h[2], sizeof h[2], "Twitch-Eventsub-Message-Signature: %s", sig);
-    snprintf(h[3], sizeof h[3], "Twitch-Eventsub-Message-Type: notification");
+    snprintf(h[3], sizeof h[3], "Twitch-Eventsub-Message-Type: %s", type);
     for (i = 0; i < 4; i++) hs = curl_slist_append(hs, h[i]);
     hs = curl_slist_append(hs, "Expect:");
     tc_free(sig);
@@ -274,12 +280,18 @@ static long post_signed(CURL *e, const tc_listener *l, const char *id, int tampe
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, hs);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sink != NULL ? NULL : discard);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, sink);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 10000L);
     if (curl_easy_perform(e) == CURLE_OK) curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    if (sink != NULL) fclose(sink);
     curl_slist_free_all(hs);
     free(body);
     return status;
+}
+
+static long post_signed(CURL *e, const tc_listener *l, const char *id, int tamper) {
+    return post_as(e, l, id, "notification", kBody, tamper, NULL, 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -551,8 +563,19 @@ static void test_stalled_consumer_events(void **state) {
     assert_int_equal(unavailable, FLOOD - QUEUE_BOUND);
     assert_int_equal(tc_listener_stat_get(l, TC_LISTENER_STAT_QUEUE_FULL), FLOOD - QUEUE_BOUND);
     assert_int_equal(tc_listener_stat_get(l, TC_LISTENER_STAT_QUEUED), QUEUE_BOUND);
+    /* Full: a duplicate is still acknowledged (and not queued), and a
+     * challenge is still answered (failing it would fail the shard). */
+    assert_int_equal(post_signed(e, l, "q-0", 0), 204);
+    {
+        char answer[128] = "";
+        assert_int_equal(post_as(e, l, "challenge-1", "webhook_callback_verification", kChallenge, 0, answer,
+                                 sizeof answer),
+                         200);
+        assert_string_equal(answer, "pogchamp-kappa-360noscope-vohiyo");
+    }
+    assert_int_equal(tc_listener_stat_get(l, TC_LISTENER_STAT_QUEUE_FULL), FLOOD - QUEUE_BOUND);
     /* The consumer catches up: exactly the acknowledged ones, once each. */
-    process_until(c, s, &s->events, QUEUE_BOUND);
+    process_until(c, s, &s->events, QUEUE_BOUND + 1); /* the challenge too */
     for (i = 0; i < FLOOD; i++) assert_int_equal(s->delivered[i], acked[i]);
     assert_int_equal(tc_listener_stat_get(l, TC_LISTENER_STAT_QUEUED), 0);
     /* A refused message was not recorded: its redelivery is taken. */
@@ -560,7 +583,7 @@ static void test_stalled_consumer_events(void **state) {
         char id[32];
         snprintf(id, sizeof id, "q-%d", first_refused);
         assert_int_equal(post_signed(e, l, id, 0), 204);
-        process_until(c, s, &s->events, QUEUE_BOUND + 1);
+        process_until(c, s, &s->events, QUEUE_BOUND + 2);
         assert_int_equal(s->delivered[first_refused], 1);
         assert_int_equal(s->duplicates, 0);
     }
