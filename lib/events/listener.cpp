@@ -161,7 +161,6 @@ const char *ambiguous_framing(const tc_header *headers, size_t count) {
 Listener::Listener(ListenerConfig config)
     : config_(std::move(config)), link_(std::make_shared<QueueLink>()), budget_(std::make_shared<QueueBudget>()) {}
 
-
 std::unique_ptr<Listener> Listener::create(net::CompletionQueue &queue, ListenerConfig config, tc_status *status,
                                            std::string *error) {
     config.webhook.max_body_bytes = config.max_body_bytes;
