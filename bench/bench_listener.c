@@ -799,8 +799,8 @@ int main(int argc, char **argv) {
     atomic_store(&pol.stop, 1);
     tc_conduits_wakeup(c);
     pthread_join(pol.thread, NULL);
-    uint64_t stats[7];
-    for (int i = 0; i < 7; ++i) stats[i] = tc_listener_stat_get(l, (tc_listener_stat)i);
+    uint64_t stats[TC_LISTENER_STAT_QUEUED + 1];
+    for (int i = 0; i <= TC_LISTENER_STAT_QUEUED; ++i) stats[i] = tc_listener_stat_get(l, (tc_listener_stat)i);
     tc_listener_free(l);
     tc_conduits_free(c);
     long base_answered = atomic_load(&base.answered);
@@ -859,6 +859,14 @@ int main(int argc, char **argv) {
           ", unavailable %" PRIu64,
           stats[TC_LISTENER_STAT_DUPLICATES], stats[TC_LISTENER_STAT_REJECTED], stats[TC_LISTENER_STAT_NOT_FOUND],
           stats[TC_LISTENER_STAT_TOO_LARGE], stats[TC_LISTENER_STAT_UNAVAILABLE]);
+    /* The limits against hostile clients must never touch a well-behaved load. */
+    CHECK(stats[TC_LISTENER_STAT_QUEUE_FULL] + stats[TC_LISTENER_STAT_TIMED_OUT] + stats[TC_LISTENER_STAT_DISPLACED] +
+                  stats[TC_LISTENER_STAT_AMBIGUOUS] + stats[TC_LISTENER_STAT_DEDUPE_EVICTIONS] ==
+              0,
+          "listener counted queue full %" PRIu64 ", timed out %" PRIu64 ", displaced %" PRIu64 ", ambiguous %" PRIu64
+          ", dedupe evictions %" PRIu64,
+          stats[TC_LISTENER_STAT_QUEUE_FULL], stats[TC_LISTENER_STAT_TIMED_OUT], stats[TC_LISTENER_STAT_DISPLACED],
+          stats[TC_LISTENER_STAT_AMBIGUOUS], stats[TC_LISTENER_STAT_DEDUPE_EVICTIONS]);
     CHECK(base_answered == total, "baseline answered %ld requests, %ld sent", base_answered, total);
     CHECK(atomic_load(&pol.errors) == 0, "tc_conduits_poll failed %ld time(s)", atomic_load(&pol.errors));
 #undef CHECK

@@ -26,8 +26,27 @@
  *
  * Answers decided by the listener itself (counted, never reported): 404 for
  * a path outside the prefix or an unknown route key, 405 for a method other
- * than POST, 413 when Content-Length is over max_body_bytes, 503 once the
- * manager is being freed (nothing is acknowledged then).
+ * than POST, 413 when Content-Length is over max_body_bytes, 400 for
+ * ambiguous framing (two different Content-Length headers, Content-Length
+ * with Transfer-Encoding, a Transfer-Encoding other than one "chunked"),
+ * 503 once the manager is being freed or, for a new notification or
+ * revocation, when max_queued_events messages are waiting for event_cb
+ * (nothing is acknowledged or recorded then: Twitch redelivers; challenges
+ * are always answered).
+ *
+ * Limits (a hostile client stalls nothing and exhausts nothing):
+ * at most max_connections connections, max_connections_per_ip of them from
+ * one address (beyond, a new connection is closed at once; behind a reverse
+ * proxy every connection comes from the proxy's address). Each request must
+ * bring its complete head within head_timeout_s of the connection's start
+ * (or of the previous answer on a kept-alive connection) and be answered
+ * within request_timeout_s, however slowly it trickles bytes; timeout_s
+ * closes connections that send nothing at all. When max_connections are
+ * open, a new connection displaces the connection that has been reading a
+ * request head the longest. Messages waiting for event_cb are bounded by
+ * max_queued_events (beyond: 503), reports waiting for reject_cb by
+ * max_queued_rejects (beyond: dropped and counted). The process needs a
+ * descriptor per connection: raise RLIMIT_NOFILE above max_connections.
  *
  * Deployment: Twitch only calls https:// callbacks on port 443. The usual
  * set-up is this listener on loopback (the default, 127.0.0.1) behind a
@@ -76,7 +95,7 @@ typedef struct tc_listener tc_listener;
 typedef void (*tc_listener_cb)(tc_status status, const char *route_key, const tc_webhook_message *msg,
                                void *userdata);
 
-#define TC_LISTENER_OPTIONS_VERSION 2
+#define TC_LISTENER_OPTIONS_VERSION 3
 
 /* Options for tc_listener_new(). Strings are copied; 0/NULL fields take the
  * default given beside them. Append-only. */
@@ -87,7 +106,10 @@ typedef struct tc_listener_options {
     const char *path_prefix;     /* starts and ends with '/'; NULL = "/eventsub/" */
     size_t max_body_bytes;       /* larger requests get 413; 0 = 1 MiB */
     unsigned int timeout_s;      /* idle connections are closed after this; 0 = 10 */
-    unsigned int max_connections; /* simultaneous connections; 0 = 256 */
+    /* Simultaneous connections; 0 = 1024 (version 1 and 2 callers get 1024
+     * too). Beyond it, a new connection displaces the one that has been
+     * reading its request head the longest (see Limits above). */
+    unsigned int max_connections;
     tc_listener_cb event_cb;     /* required */
     void *event_userdata;
     tc_listener_cb reject_cb;    /* NULL = rejections are only counted */
@@ -100,10 +122,18 @@ typedef struct tc_listener_options {
      * URL then starts with https://. NULL = plain HTTP. */
     const char *tls_cert_file;
     const char *tls_key_file;
+    /* Version 3: limits against slow or flooding clients (see Limits above);
+     * version 1 and 2 callers get the defaults. */
+    unsigned int max_connections_per_ip; /* 0 = 64 */
+    unsigned int head_timeout_s;         /* request head complete within; 0 = 10 */
+    unsigned int request_timeout_s;      /* whole request, answer included; 0 = 30 */
+    size_t max_queued_events;            /* messages waiting for event_cb; 0 = 10000 */
+    size_t max_queued_rejects;           /* reports waiting for reject_cb; 0 = 1000 */
 } tc_listener_options;
 
 #define TC_LISTENER_OPTIONS_INIT \
-    { TC_LISTENER_OPTIONS_VERSION, NULL, 0, NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+    { TC_LISTENER_OPTIONS_VERSION, NULL, 0, NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+      0u, 0u, 0u, 0u, 0u }
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_listener_options_init(tc_listener_options *opts, unsigned int version);
@@ -136,7 +166,7 @@ TC_API tc_status tc_listener_remove_route(tc_listener *l, const char *route_key)
 TC_API tc_status tc_listener_add_secret(tc_listener *l, const char *route_key, const char *secret);
 TC_API tc_status tc_listener_remove_secret(tc_listener *l, const char *route_key, const char *secret);
 
-/* Counters kept since tc_listener_new(). Frozen values. */
+/* Counters kept since tc_listener_new() (and one gauge). Frozen values. */
 typedef enum tc_listener_stat {
     TC_LISTENER_STAT_REQUESTS = 0,      /* requests answered */
     TC_LISTENER_STAT_DISPATCHED = 1,    /* messages handed to the completion queue */
@@ -144,7 +174,15 @@ typedef enum tc_listener_stat {
     TC_LISTENER_STAT_REJECTED = 3,      /* answered 400/403/413 by a route's verifier */
     TC_LISTENER_STAT_NOT_FOUND = 4,     /* answered 404 or 405 */
     TC_LISTENER_STAT_TOO_LARGE = 5,     /* answered 413 from Content-Length */
-    TC_LISTENER_STAT_UNAVAILABLE = 6    /* answered 503: the manager was gone */
+    TC_LISTENER_STAT_UNAVAILABLE = 6,   /* answered 503: the manager was gone */
+    TC_LISTENER_STAT_QUEUE_FULL = 7,    /* answered 503: max_queued_events were waiting */
+    TC_LISTENER_STAT_REJECTS_DROPPED = 8, /* reject reports dropped: max_queued_rejects were waiting */
+    TC_LISTENER_STAT_TIMED_OUT = 9,     /* connections closed for missing head_timeout_s/request_timeout_s */
+    TC_LISTENER_STAT_DISPLACED = 10,    /* slow connections closed to make room (max_connections) */
+    TC_LISTENER_STAT_AMBIGUOUS = 11,    /* answered 400 for ambiguous framing */
+    TC_LISTENER_STAT_DEDUPE_EVICTIONS = 12, /* tc_webhook_verifier_dedupe_evictions(), all routes */
+    /* Not a counter: messages and reject reports waiting to be delivered now. */
+    TC_LISTENER_STAT_QUEUED = 13
 } tc_listener_stat;
 
 /* Read a counter; 0 for a bad handle or unknown counter. */

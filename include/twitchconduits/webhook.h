@@ -44,7 +44,11 @@
  *
  * The dedupe store holds at most dedupe_capacity ids, each for dedupe_ttl_s;
  * the oldest are dropped first. Only authentic messages are recorded, so a
- * flood of forged requests cannot push ids out.
+ * flood of forged requests cannot push ids out. The guarantee: no message
+ * is dispatched twice as long as fewer than dedupe_capacity messages are
+ * accepted within max_age_s + max_future_s (with the defaults, 100000 in
+ * 660 s: about 150 messages/s per verifier, sustained); beyond that, the
+ * ids dropped early are counted (tc_webhook_verifier_dedupe_evictions()).
  *
  * Secrets: one verifier per webhook shard (or per callback); during a
  * rotation add the new secret before updating the shard and remove the old
@@ -136,6 +140,14 @@ TC_API size_t tc_webhook_verifier_secret_count(const tc_webhook_verifier *verifi
  * dispatched again (for an application whose processing failed after the
  * message was accepted). TC_ENOTFOUND when the id is not recorded. */
 TC_API tc_status tc_webhook_verifier_forget(tc_webhook_verifier *verifier, const char *message_id);
+
+/* Message ids the dedupe store had to drop to make room (dedupe_capacity
+ * newer ids arrived) while a replay of them would still pass the timestamp
+ * check (younger than max_age_s + max_future_s). Each one is a redelivery
+ * that may be dispatched twice: raise dedupe_capacity above the number of
+ * messages this verifier accepts in max_age_s + max_future_s. 0 on a bad
+ * handle. */
+TC_API uint64_t tc_webhook_verifier_dedupe_evictions(const tc_webhook_verifier *verifier);
 
 /*
  * Handle one request. headers[0..header_count) may contain any headers

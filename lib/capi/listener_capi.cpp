@@ -44,7 +44,34 @@ bool valid_prefix(const std::string &p) {
 
 // The size of tc_listener_options as a caller of `version` knows it.
 size_t listener_options_size(unsigned int version) {
-    return version >= 2 ? sizeof(tc_listener_options) : offsetof(tc_listener_options, tls_cert_file);
+    if (version >= 3) return sizeof(tc_listener_options);
+    if (version == 2) return offsetof(tc_listener_options, max_connections_per_ip);
+    return offsetof(tc_listener_options, tls_cert_file);
+}
+
+// Version 3's limits; older callers keep the defaults.
+tc_status limits_from_options(const tc_listener_options *opts, tc::events::ListenerConfig *cfg) {
+    if (opts->version < 3) return TC_OK;
+    if (opts->max_connections_per_ip > 65536) {
+        return fail(TC_EINVAL, "invalid argument: max_connections_per_ip above 65536");
+    }
+    if (opts->max_connections_per_ip != 0) cfg->max_connections_per_ip = opts->max_connections_per_ip;
+    if (opts->head_timeout_s > 3600) return fail(TC_EINVAL, "invalid argument: head_timeout_s above 3600");
+    if (opts->head_timeout_s != 0) cfg->head_timeout_s = opts->head_timeout_s;
+    if (opts->request_timeout_s > 3600) return fail(TC_EINVAL, "invalid argument: request_timeout_s above 3600");
+    if (opts->request_timeout_s != 0) cfg->request_timeout_s = opts->request_timeout_s;
+    if (cfg->request_timeout_s < cfg->head_timeout_s) {
+        return fail(TC_EINVAL, "invalid argument: request_timeout_s below head_timeout_s");
+    }
+    if (opts->max_queued_events > (size_t{1} << 24)) {
+        return fail(TC_EINVAL, "invalid argument: max_queued_events above 16777216");
+    }
+    if (opts->max_queued_events != 0) cfg->max_queued_events = opts->max_queued_events;
+    if (opts->max_queued_rejects > (size_t{1} << 24)) {
+        return fail(TC_EINVAL, "invalid argument: max_queued_rejects above 16777216");
+    }
+    if (opts->max_queued_rejects != 0) cfg->max_queued_rejects = opts->max_queued_rejects;
+    return TC_OK;
 }
 
 // A whole PEM file; false when it cannot be read or is empty.
@@ -113,6 +140,8 @@ tc_status listener_config_from_options(const tc_listener_options *opts, tc::even
         }
         cfg->webhook = *opts->webhook;  // version 1 is the whole struct
     }
+    tc_status st = limits_from_options(opts, cfg);
+    if (st != TC_OK) return st;
     return tls_from_options(opts, cfg);
 }
 }  // namespace tc::capi

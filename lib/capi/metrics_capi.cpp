@@ -82,9 +82,14 @@ util::MetricsRegistration register_listener_metrics(const std::shared_ptr<util::
         const std::string prefix = std::string(kPrefix) + "listener_";
         size_t count = 0;
         const StatName *names = listener_stat_names(&count);
-        for (size_t i = 0; i < count; ++i)
-            out.counter(prefix + names[i].name, names[i].help, {{"listener", listener->base_url()}},
-                        listener->stat(static_cast<int>(i)));
+        const util::MetricLabels labels{{"listener", listener->base_url()}};
+        for (size_t i = 0; i < count; ++i) {
+            const uint64_t value = listener->stat(static_cast<int>(i));
+            if (names[i].gauge)
+                out.gauge(prefix + names[i].name, names[i].help, labels, static_cast<double>(value));
+            else
+                out.counter(prefix + names[i].name, names[i].help, labels, value);
+        }
     });
 }
 

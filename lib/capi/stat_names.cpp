@@ -32,7 +32,14 @@ constexpr StatName kListener[] = {
     {"rejected", "requests answered 400/403/413 by a route's verifier"},
     {"not_found", "requests answered 404 or 405"},
     {"too_large", "requests answered 413 from Content-Length"},
-    {"unavailable", "requests answered 503"},
+    {"unavailable", "requests answered 503 because the manager was gone"},
+    {"queue_full", "notifications answered 503 because max_queued_events were waiting"},
+    {"rejects_dropped", "reject reports dropped because max_queued_rejects were waiting"},
+    {"timed_out", "connections closed for missing the head or request deadline"},
+    {"displaced", "slow connections closed to make room under max_connections"},
+    {"ambiguous", "requests answered 400 for ambiguous framing"},
+    {"dedupe_evictions", "message ids evicted from a dedupe store inside the replay window"},
+    {"queued", "messages and reject reports waiting to be delivered", true},
 };
 static_assert(sizeof kListener / sizeof kListener[0] == events::Listener::kStatCount,
               "a tc_listener_stat without a name");

@@ -10,6 +10,7 @@ namespace tc::capi {
 struct StatName {
     const char *name;  // snake_case, stable: part of metric names
     const char *help;
+    bool gauge = false;  // a current level, not a running total
 };
 
 // The tables, indexed by the enum's value; `*count` gets their length.

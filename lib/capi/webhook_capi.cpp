@@ -141,6 +141,14 @@ TC_API size_t tc_webhook_verifier_secret_count(const tc_webhook_verifier *verifi
     return verifier->verifier->secret_count();
 }
 
+TC_API uint64_t tc_webhook_verifier_dedupe_evictions(const tc_webhook_verifier *verifier) {
+    if (!valid(verifier)) {
+        fail(TC_EINVAL, "invalid argument: verifier");
+        return 0;
+    }
+    return verifier->verifier->dedupe_evictions();
+}
+
 TC_API tc_status tc_webhook_verifier_forget(tc_webhook_verifier *verifier, const char *message_id) {
     TC_CHECK_ARG(valid(verifier), "verifier");
     TC_CHECK_ARG(message_id != nullptr, "message_id");

@@ -7,11 +7,41 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <strings.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
 namespace tc::events {
+
+// A place in the listener's bounded queue, held from the moment a message
+// is accepted until its callback has run (or it is dropped).
+class QueueSlot {
+public:
+    QueueSlot() = default;
+    explicit QueueSlot(std::shared_ptr<QueueBudget> budget, bool event) : budget_(std::move(budget)), event_(event) {
+        counter().fetch_add(1, std::memory_order_relaxed);
+    }
+    QueueSlot(QueueSlot &&other) noexcept : budget_(std::move(other.budget_)), event_(other.event_) {}
+    QueueSlot &operator=(QueueSlot &&other) noexcept {
+        release();
+        budget_ = std::move(other.budget_);
+        event_ = other.event_;
+        return *this;
+    }
+    ~QueueSlot() { release(); }
+    void release() {
+        if (budget_) counter().fetch_sub(1, std::memory_order_relaxed);
+        budget_.reset();
+    }
+
+private:
+    std::atomic<size_t> &counter() { return event_ ? budget_->events : budget_->rejects; }
+    std::shared_ptr<QueueBudget> budget_;
+    bool event_ = true;
+};
 
 namespace {
 
@@ -26,8 +56,18 @@ struct Delivery {
     void *userdata;
     std::string route_key;
     MessagePtr msg;
-    void run(tc_status status) const { cb(status, route_key.c_str(), msg.get(), userdata); }
+    QueueSlot slot;
+    void run(tc_status status) {
+        cb(status, route_key.c_str(), msg.get(), userdata);
+        msg.reset();
+        slot.release();  // only now does the message stop counting
+    }
 };
+
+ConnectionGuard::Handle *guard_handle(MHD_Connection *conn) {
+    const MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info != nullptr ? static_cast<ConnectionGuard::Handle *>(info->socket_context) : nullptr;
+}
 
 MHD_Result respond(MHD_Connection *conn, unsigned int http_status, const char *content_type, const char *body,
                    size_t len) {
@@ -64,13 +104,23 @@ MHD_Result on_request_c(void *cls, MHD_Connection *conn, const char *url, const 
     }
 }
 
-void on_completed_c(void *cls, MHD_Connection *, void **con_cls, MHD_RequestTerminationCode toe) noexcept {
+void on_completed_c(void *cls, MHD_Connection *conn, void **con_cls, MHD_RequestTerminationCode toe) noexcept {
     try {
-        static_cast<Listener *>(cls)->on_completed(*con_cls, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+        static_cast<Listener *>(cls)->on_completed(conn, *con_cls, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
     } catch (...) {
     }
     *con_cls = nullptr;
 }
+
+void on_connection_c(void *cls, MHD_Connection *conn, void **socket_context,
+                     MHD_ConnectionNotificationCode code) noexcept {
+    try {
+        static_cast<Listener *>(cls)->on_connection(conn, socket_context, code == MHD_CONNECTION_NOTIFY_STARTED);
+    } catch (...) {
+    }
+}
+
+bool header_is(const tc_header &h, const char *name) { return strcasecmp(h.name, name) == 0; }
 
 }  // namespace
 
@@ -86,9 +136,30 @@ struct Listener::Request {
     bool too_large = false;
     bool answered = false;
     MessagePtr msg;  // handled; dispatched once the answer is written
+    QueueSlot slot;  // msg's place in the queue
 };
 
-Listener::Listener(ListenerConfig config) : config_(std::move(config)), link_(std::make_shared<QueueLink>()) {}
+const char *ambiguous_framing(const tc_header *headers, size_t count) {
+    const char *length = nullptr;
+    size_t encodings = 0;
+    bool chunked = false;
+    for (size_t i = 0; i < count; i++) {
+        const tc_header &h = headers[i];
+        if (header_is(h, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+            if (length != nullptr && std::strcmp(length, h.value) != 0) return "two different Content-Length headers";
+            length = h.value;
+        } else if (header_is(h, MHD_HTTP_HEADER_TRANSFER_ENCODING)) {
+            encodings++;
+            chunked = strcasecmp(h.value, "chunked") == 0;
+        }
+    }
+    if (encodings > 0 && length != nullptr) return "Content-Length together with Transfer-Encoding";
+    if (encodings > 1 || (encodings == 1 && !chunked)) return "a Transfer-Encoding other than one \"chunked\"";
+    return nullptr;
+}
+
+Listener::Listener(ListenerConfig config)
+    : config_(std::move(config)), link_(std::make_shared<QueueLink>()), budget_(std::make_shared<QueueBudget>()) {}
 
 std::unique_ptr<Listener> Listener::create(net::CompletionQueue &queue, ListenerConfig config, tc_status *status,
                                            std::string *error) {
@@ -156,11 +227,21 @@ bool Listener::start(std::string *error) {
         {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char *>(config_.tls_key_pem.c_str())},
         {MHD_OPTION_END, 0, nullptr},
     };
+    GuardLimits limits;
+    limits.head_ms = static_cast<int64_t>(config_.head_timeout_s) * 1000;
+    limits.request_ms = static_cast<int64_t>(config_.request_timeout_s) * 1000;
+    limits.max_connections = config_.max_connections;
+    guard_ = std::make_unique<ConnectionGuard>(limits);
+    // The guard displaces a slow head beyond max_connections; libmicrohttpd's
+    // own (hard) limit leaves room for the new connections meanwhile.
+    const unsigned int headroom = std::max(8u, config_.max_connections / 16);
     daemon_ = MHD_start_daemon(flags, 0, nullptr, nullptr, &on_request_c, this,
                                MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr *>(&addr),
                                MHD_OPTION_NOTIFY_COMPLETED, &on_completed_c, this,
+                               MHD_OPTION_NOTIFY_CONNECTION, &on_connection_c, this,
                                MHD_OPTION_CONNECTION_TIMEOUT, config_.timeout_s,
-                               MHD_OPTION_CONNECTION_LIMIT, config_.max_connections,
+                               MHD_OPTION_CONNECTION_LIMIT, config_.max_connections + headroom,
+                               MHD_OPTION_PER_IP_CONNECTION_LIMIT, config_.max_connections_per_ip,
                                MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(64 * 1024),
                                MHD_OPTION_ARRAY, tls ? tls_options : tls_options + 2,
                                MHD_OPTION_END);
@@ -231,6 +312,7 @@ tc_status Listener::remove_route(const std::string &key, std::string *error) {
     }
     gone = std::move(it->second);
     routes_.erase(it);
+    removed_routes_evictions_ += tc_webhook_verifier_dedupe_evictions(gone->verifier);
     return TC_OK;
 }
 
@@ -256,7 +338,26 @@ tc_status Listener::remove_secret(const std::string &key, const char *secret, st
     return st;
 }
 
+uint64_t Listener::dedupe_evictions() const {
+    std::lock_guard<std::mutex> lock(routes_mu_);
+    uint64_t total = removed_routes_evictions_;
+    for (const auto &entry : routes_) total += tc_webhook_verifier_dedupe_evictions(entry.second->verifier);
+    return total;
+}
+
 uint64_t Listener::stat(int which) const {
+    switch (which) {
+    case TC_LISTENER_STAT_TIMED_OUT:
+        return guard_->timed_out();
+    case TC_LISTENER_STAT_DISPLACED:
+        return guard_->displaced();
+    case TC_LISTENER_STAT_DEDUPE_EVICTIONS:
+        return dedupe_evictions();
+    case TC_LISTENER_STAT_QUEUED:
+        return budget_->events.load(std::memory_order_relaxed) + budget_->rejects.load(std::memory_order_relaxed);
+    default:
+        break;
+    }
     if (which < 0 || which >= kStatCount) return 0;
     return stats_[static_cast<size_t>(which)].load(std::memory_order_relaxed);
 }
@@ -267,8 +368,8 @@ bool Listener::attached() {
 }
 
 bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_webhook_message *msg,
-                        bool event) {
-    auto d = std::make_shared<Delivery>(Delivery{cb, userdata, route_key, MessagePtr(msg)});
+                        QueueSlot slot, bool event) {
+    auto d = std::make_shared<Delivery>(Delivery{cb, userdata, route_key, MessagePtr(msg), std::move(slot)});
     std::lock_guard<std::mutex> lock(link_->mu);
     if (link_->queue == nullptr) return false;
     // Each message is an operation of its own, finished at once: the queue
@@ -293,6 +394,7 @@ int Listener::on_request(MHD_Connection *conn, const char *url, const char *meth
         // First call: headers only. Decide what needs no body before it is read.
         rq = new Request;
         *con_cls = rq;
+        if (ConnectionGuard::Handle *h = guard_handle(conn)) guard_->head_complete(*h);
         std::string path = url != nullptr ? url : "";
         if (std::strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
             rq->answered = true;
@@ -309,6 +411,14 @@ int Listener::on_request(MHD_Connection *conn, const char *url, const char *meth
             count(TC_LISTENER_STAT_REQUESTS);
             count(TC_LISTENER_STAT_NOT_FOUND);
             return respond_text(conn, MHD_HTTP_NOT_FOUND, "not found");
+        }
+        std::vector<tc_header> headers;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, &collect_header, &headers);
+        if (ambiguous_framing(headers.data(), headers.size()) != nullptr) {
+            rq->answered = true;  // the body is never read; the connection closes after the answer
+            count(TC_LISTENER_STAT_REQUESTS);
+            count(TC_LISTENER_STAT_AMBIGUOUS);
+            return respond_text(conn, MHD_HTTP_BAD_REQUEST, "ambiguous request framing");
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl != nullptr && std::strtoull(cl, nullptr, 10) > config_.max_body_bytes) {
@@ -351,6 +461,14 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
     tc_webhook_handle(&raw, rq.route->verifier, headers.data(), headers.size(), rq.body.data(), rq.body.size());
     MessagePtr msg(raw);
     if (!msg) return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
+    if (queue_full_for(msg.get())) {
+        // The consumer is behind: acknowledge nothing more rather than hold
+        // messages without limit. The id is forgotten, so Twitch's
+        // redelivery is taken once there is room.
+        tc_webhook_verifier_forget(rq.route->verifier, tc_webhook_message_id(msg.get()));
+        count(TC_LISTENER_STAT_QUEUE_FULL);
+        return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
+    }
     size_t len = 0;
     const char *body = tc_webhook_message_response_body(msg.get(), &len);
     int http = tc_webhook_message_http_status(msg.get());
@@ -358,25 +476,58 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
                              body, len);
     if (tc_webhook_message_kind(msg.get()) == TC_WEBHOOK_REJECTED) {
         count(TC_LISTENER_STAT_REJECTED);
-        if (config_.reject_cb != nullptr) rq.msg = std::move(msg);
+        if (config_.reject_cb == nullptr) return ret;
+        if (budget_->rejects.load(std::memory_order_relaxed) >= config_.max_queued_rejects) {
+            count(TC_LISTENER_STAT_REJECTS_DROPPED);  // a flood of bad requests costs no memory
+            return ret;
+        }
+        rq.slot = QueueSlot(budget_, false);
+        rq.msg = std::move(msg);
     } else if (tc_webhook_message_is_duplicate(msg.get())) {
         count(TC_LISTENER_STAT_DUPLICATES);  // answered again, never dispatched again
     } else {
+        rq.slot = QueueSlot(budget_, true);
         rq.msg = std::move(msg);  // dispatched once the answer is written (on_completed)
     }
     return ret;
 }
 
-void Listener::on_completed(void *request, bool completed_ok) {
+bool Listener::queue_full_for(const tc_webhook_message *msg) const {
+    // A challenge is answered whatever the queue holds: failing it would
+    // fail the subscription or shard, and Twitch sends few of them.
+    const tc_webhook_kind kind = tc_webhook_message_kind(msg);
+    if (kind != TC_WEBHOOK_NOTIFICATION && kind != TC_WEBHOOK_REVOCATION) return false;
+    if (tc_webhook_message_is_duplicate(msg)) return false;  // answered again, never queued
+    return budget_->events.load(std::memory_order_relaxed) >= config_.max_queued_events;
+}
+
+void Listener::on_connection(MHD_Connection *conn, void **socket_context, bool started) {
+    if (started) {
+        const MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (info == nullptr) return;
+        *socket_context = new ConnectionGuard::Handle(guard_->opened(info->connect_fd));
+        return;
+    }
+    // libmicrohttpd closes the descriptor only after this returns.
+    std::unique_ptr<ConnectionGuard::Handle> h(static_cast<ConnectionGuard::Handle *>(*socket_context));
+    *socket_context = nullptr;
+    if (h) guard_->closed(*h);
+}
+
+void Listener::on_completed(MHD_Connection *conn, void *request, bool completed_ok) {
+    if (ConnectionGuard::Handle *h = guard_handle(conn)) guard_->answer_written(*h);
     std::unique_ptr<Request> rq(static_cast<Request *>(request));
     if (!rq || !rq->msg) return;
     tc_webhook_message *msg = rq->msg.release();
     if (tc_webhook_message_kind(msg) == TC_WEBHOOK_REJECTED) {
-        dispatch(config_.reject_cb, config_.reject_userdata, rq->route->key, msg, false);
+        dispatch(config_.reject_cb, config_.reject_userdata, rq->route->key, msg, std::move(rq->slot), false);
         return;
     }
     std::string id = tc_webhook_message_id(msg);
-    if (completed_ok && dispatch(config_.event_cb, config_.event_userdata, rq->route->key, msg, true)) return;
+    if (completed_ok &&
+        dispatch(config_.event_cb, config_.event_userdata, rq->route->key, msg, std::move(rq->slot), true)) {
+        return;
+    }
     // The acknowledgement did not get out (or there is no one to deliver to):
     // forget the id so that Twitch's redelivery is dispatched.
     tc_webhook_verifier_forget(rq->route->verifier, id.c_str());

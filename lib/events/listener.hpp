@@ -5,6 +5,7 @@
 // deliveries run, never on the listener's thread.
 #pragma once
 
+#include "events/connection_guard.hpp"
 #include "net/completion_queue.hpp"
 
 #include <twitchconduits/listener.h>
@@ -28,7 +29,12 @@ struct ListenerConfig {
     std::string prefix = "/eventsub/";
     size_t max_body_bytes = 1u << 20;
     unsigned int timeout_s = 10;
-    unsigned int max_connections = 256;
+    unsigned int max_connections = 1024;
+    unsigned int max_connections_per_ip = 64;
+    unsigned int head_timeout_s = 10;     // the request head must be in within this
+    unsigned int request_timeout_s = 30;  // the whole request, answer included
+    size_t max_queued_events = 10000;     // beyond: notifications are answered 503
+    size_t max_queued_rejects = 1000;     // beyond: reject reports are dropped (counted)
     tc_listener_cb event_cb = nullptr;
     void *event_userdata = nullptr;
     tc_listener_cb reject_cb = nullptr;
@@ -52,6 +58,22 @@ struct QueueLink {
     uint64_t close_hook = 0;
 };
 
+// How many messages and reject reports the listener has in the queue (or
+// holds until their answer is written). Shared with the deliveries, which
+// may outlive the listener.
+struct QueueBudget {
+    std::atomic<size_t> events{0};
+    std::atomic<size_t> rejects{0};
+};
+
+// Why a request's body framing is ambiguous (two different Content-Length
+// values, Content-Length with Transfer-Encoding, a Transfer-Encoding other
+// than one "chunked"): a front proxy may frame it differently from
+// libmicrohttpd, so it is refused before verification. nullptr when clear.
+class QueueSlot;  // a message's place in the listener's queue budget
+
+const char *ambiguous_framing(const tc_header *headers, size_t count);
+
 class Listener {
 public:
     // TC_EINVAL for a bad webhook option, TC_ECLOSED when the queue is closed,
@@ -72,7 +94,7 @@ public:
 
     uint64_t stat(int which) const;
     static bool valid_route_key(const std::string &key);
-    static constexpr int kStatCount = 7;
+    static constexpr int kStatCount = 14;
 
 private:
     struct Route;
@@ -86,22 +108,29 @@ private:
     // Hands msg to the queue for cb; `event` counts it as dispatched (before
     // the handover). False when the manager is gone.
     bool dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_webhook_message *msg,
-                  bool event);
+                  QueueSlot slot, bool event);
 
     int finish_request(MHD_Connection *conn, Request &rq);
+    uint64_t dedupe_evictions() const;
+    // Whether msg, accepted, would overfill the queue (challenges never do).
+    bool queue_full_for(const tc_webhook_message *msg) const;
 
 public:
     // MHD thread only (called from the daemon's C callbacks).
     int on_request(MHD_Connection *conn, const char *url, const char *method, const char *upload_data,
                    size_t *upload_data_size, void **con_cls);
-    void on_completed(void *request, bool completed_ok);
+    void on_completed(MHD_Connection *conn, void *request, bool completed_ok);
+    void on_connection(MHD_Connection *conn, void **socket_context, bool started);
 
 private:
 
     ListenerConfig config_;
     std::shared_ptr<QueueLink> link_;
-    std::mutex routes_mu_;
+    mutable std::mutex routes_mu_;
     std::unordered_map<std::string, std::shared_ptr<Route>> routes_;
+    uint64_t removed_routes_evictions_ = 0;  // dedupe evictions of routes gone (routes_mu_)
+    std::shared_ptr<QueueBudget> budget_;
+    std::unique_ptr<ConnectionGuard> guard_;  // before daemon_: outlives it
     std::array<std::atomic<uint64_t>, kStatCount> stats_{};
     MHD_Daemon *daemon_ = nullptr;
     int port_ = 0;

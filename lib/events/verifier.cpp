@@ -248,7 +248,9 @@ void reject(Message *m, tc_status status, int http, std::string why) {
 Verifier::Verifier(const WebhookConfig &config)
     : config_(config),
       secrets_(std::make_shared<const SecretSet>()),
-      dedupe_(config.dedupe_capacity, config.dedupe_ttl_ms) {}
+      // A message passes the timestamp check again for up to max_age +
+      // max_future after it was first accepted: its replay window.
+      dedupe_(config.dedupe_capacity, config.dedupe_ttl_ms, config.max_age_ms + config.max_future_ms) {}
 
 Verifier::~Verifier() = default;
 

@@ -78,6 +78,8 @@ public:
 
     // Forgets a recorded message id (so a redelivery is dispatched again).
     bool forget(std::string_view message_id) { return dedupe_.forget(message_id); }
+    // Ids dropped from a full dedupe store within their replay window.
+    uint64_t dedupe_evictions() const { return dedupe_.early_evictions(); }
 
     int64_t now_ms() const;
 

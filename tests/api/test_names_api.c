@@ -61,7 +61,7 @@ static void test_every_enum_is_named(void **state) {
     check_names(transport_name, TC_TRANSPORT_WEBHOOK, TC_TRANSPORT_OTHER, LOWER);
     check_names(webhook_kind_name, TC_WEBHOOK_REJECTED, TC_WEBHOOK_REVOCATION, LOWER);
     check_names(stat_name, TC_STAT_HTTP_REQUESTS, TC_STAT_TOKEN_VALIDATIONS, LOWER);
-    check_names(listener_stat_name, TC_LISTENER_STAT_REQUESTS, TC_LISTENER_STAT_UNAVAILABLE, LOWER);
+    check_names(listener_stat_name, TC_LISTENER_STAT_REQUESTS, TC_LISTENER_STAT_QUEUED, LOWER);
     check_names(runner_stat_name, TC_RUNNER_STAT_EVENTS, TC_RUNNER_STAT_SHARD_LISTS, LOWER);
     /* The shard state's name predates the others: "unknown" out of range. */
     for (int v = TC_RUNNER_SHARD_STARTING; v <= TC_RUNNER_SHARD_STOPPED; ++v) {

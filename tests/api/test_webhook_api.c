@@ -118,6 +118,11 @@ static void secrets_bad_input(void **state)
     expect_failure(tc_webhook_verifier_forget(NULL, "x"), TC_EINVAL, "verifier");
     expect_failure(tc_webhook_verifier_forget(v, NULL), TC_EINVAL, "message_id");
     expect_failure(tc_webhook_verifier_forget(v, "never-seen"), TC_ENOTFOUND, "message_id");
+    assert_int_equal(tc_webhook_verifier_dedupe_evictions(NULL), 0);
+    expect_failure(TC_EINVAL, TC_EINVAL, "verifier");
+    assert_int_equal(tc_webhook_verifier_dedupe_evictions((tc_webhook_verifier *)body_c), 0);
+    expect_failure(TC_EINVAL, TC_EINVAL, "verifier");
+    assert_int_equal(tc_webhook_verifier_dedupe_evictions(v), 0);
     tc_webhook_verifier_free(v);
 }
 

@@ -63,6 +63,8 @@ def main():
           "the listener counted the unknown route")
     check(value("twitchconduits_listener_requests", "_total", listener=listener) == 1,
           "the listener counted one request")
+    check(families["twitchconduits_listener_queued"].type == "gauge", "the listener's queue depth is a gauge")
+    check(value("twitchconduits_listener_queued", listener=listener) == 0, "nothing waits in the listener's queue")
     check("secret" not in exposition.lower(), "no secret in the exposition")
 
     print("1..%d" % len(checks))

@@ -115,12 +115,12 @@ typedef _gostring_ swig_type_85;
 typedef _gostring_ swig_type_86;
 typedef long long swig_type_87;
 typedef _gostring_ swig_type_88;
-typedef _gostring_ swig_type_89;
+typedef long long swig_type_89;
 typedef _gostring_ swig_type_90;
 typedef _gostring_ swig_type_91;
 typedef _gostring_ swig_type_92;
-typedef long long swig_type_93;
-typedef _gostring_ swig_type_94;
+typedef _gostring_ swig_type_93;
+typedef long long swig_type_94;
 typedef _gostring_ swig_type_95;
 typedef _gostring_ swig_type_96;
 typedef _gostring_ swig_type_97;
@@ -140,81 +140,81 @@ typedef _gostring_ swig_type_110;
 typedef _gostring_ swig_type_111;
 typedef _gostring_ swig_type_112;
 typedef _gostring_ swig_type_113;
-typedef long long swig_type_114;
-typedef _gostring_ swig_type_115;
+typedef _gostring_ swig_type_114;
+typedef long long swig_type_115;
 typedef _gostring_ swig_type_116;
 typedef _gostring_ swig_type_117;
 typedef _gostring_ swig_type_118;
-typedef long long swig_type_119;
-typedef void* swig_type_120;
-typedef long long swig_type_121;
+typedef _gostring_ swig_type_119;
+typedef long long swig_type_120;
+typedef void* swig_type_121;
 typedef long long swig_type_122;
 typedef long long swig_type_123;
-typedef _gostring_ swig_type_124;
-typedef long long swig_type_125;
+typedef long long swig_type_124;
+typedef _gostring_ swig_type_125;
 typedef long long swig_type_126;
 typedef long long swig_type_127;
 typedef long long swig_type_128;
-typedef _gostring_ swig_type_129;
+typedef long long swig_type_129;
 typedef _gostring_ swig_type_130;
 typedef _gostring_ swig_type_131;
 typedef _gostring_ swig_type_132;
 typedef _gostring_ swig_type_133;
-typedef long long swig_type_134;
-typedef _gostring_ swig_type_135;
+typedef _gostring_ swig_type_134;
+typedef long long swig_type_135;
 typedef _gostring_ swig_type_136;
 typedef _gostring_ swig_type_137;
 typedef _gostring_ swig_type_138;
 typedef _gostring_ swig_type_139;
-typedef long long swig_type_140;
-typedef _gostring_ swig_type_141;
+typedef _gostring_ swig_type_140;
+typedef long long swig_type_141;
 typedef _gostring_ swig_type_142;
-typedef long long swig_type_143;
+typedef _gostring_ swig_type_143;
 typedef long long swig_type_144;
 typedef long long swig_type_145;
 typedef long long swig_type_146;
 typedef long long swig_type_147;
 typedef long long swig_type_148;
-typedef _gostring_ swig_type_149;
-typedef long long swig_type_150;
-typedef _gostring_ swig_type_151;
-typedef long long swig_type_152;
-typedef _gostring_ swig_type_153;
+typedef long long swig_type_149;
+typedef _gostring_ swig_type_150;
+typedef long long swig_type_151;
+typedef _gostring_ swig_type_152;
+typedef long long swig_type_153;
 typedef _gostring_ swig_type_154;
-typedef long long swig_type_155;
-typedef _gostring_ swig_type_156;
-typedef long long swig_type_157;
-typedef _gostring_ swig_type_158;
+typedef _gostring_ swig_type_155;
+typedef long long swig_type_156;
+typedef _gostring_ swig_type_157;
+typedef long long swig_type_158;
 typedef _gostring_ swig_type_159;
 typedef _gostring_ swig_type_160;
-typedef long long swig_type_161;
-typedef _gostring_ swig_type_162;
+typedef _gostring_ swig_type_161;
+typedef long long swig_type_162;
 typedef _gostring_ swig_type_163;
 typedef _gostring_ swig_type_164;
 typedef _gostring_ swig_type_165;
-typedef long long swig_type_166;
-typedef _gostring_ swig_type_167;
-typedef long long swig_type_168;
-typedef _gostring_ swig_type_169;
+typedef _gostring_ swig_type_166;
+typedef long long swig_type_167;
+typedef _gostring_ swig_type_168;
+typedef long long swig_type_169;
 typedef _gostring_ swig_type_170;
 typedef _gostring_ swig_type_171;
 typedef _gostring_ swig_type_172;
 typedef _gostring_ swig_type_173;
-typedef long long swig_type_174;
-typedef _gostring_ swig_type_175;
-typedef long long swig_type_176;
-typedef _gostring_ swig_type_177;
-typedef long long swig_type_178;
-typedef _gostring_ swig_type_179;
-typedef long long swig_type_180;
-typedef _gostring_ swig_type_181;
+typedef _gostring_ swig_type_174;
+typedef long long swig_type_175;
+typedef _gostring_ swig_type_176;
+typedef long long swig_type_177;
+typedef _gostring_ swig_type_178;
+typedef long long swig_type_179;
+typedef _gostring_ swig_type_180;
+typedef long long swig_type_181;
 typedef _gostring_ swig_type_182;
-typedef long long swig_type_183;
-typedef _gostring_ swig_type_184;
+typedef _gostring_ swig_type_183;
+typedef long long swig_type_184;
 typedef _gostring_ swig_type_185;
-typedef long long swig_type_186;
+typedef _gostring_ swig_type_186;
 typedef long long swig_type_187;
-typedef _gostring_ swig_type_188;
+typedef long long swig_type_188;
 typedef _gostring_ swig_type_189;
 typedef _gostring_ swig_type_190;
 typedef _gostring_ swig_type_191;
@@ -223,8 +223,8 @@ typedef _gostring_ swig_type_193;
 typedef _gostring_ swig_type_194;
 typedef _gostring_ swig_type_195;
 typedef _gostring_ swig_type_196;
-typedef long long swig_type_197;
-typedef _gostring_ swig_type_198;
+typedef _gostring_ swig_type_197;
+typedef long long swig_type_198;
 typedef _gostring_ swig_type_199;
 typedef _gostring_ swig_type_200;
 typedef _gostring_ swig_type_201;
@@ -236,6 +236,7 @@ typedef _gostring_ swig_type_206;
 typedef _gostring_ swig_type_207;
 typedef _gostring_ swig_type_208;
 typedef _gostring_ swig_type_209;
+typedef _gostring_ swig_type_210;
 extern void _wrap_Swig_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367(void);
@@ -414,37 +415,38 @@ extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(u
 extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_86 arg2);
 extern swig_type_87 _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_88 arg2);
+extern swig_type_89 _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_89 _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_90 _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_91 _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_92 _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_93 _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_90 _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_91 _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_92 _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_93 _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_94 _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_retry_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_is_duplicate_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_94 _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_95 _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_96 _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_97 _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_98 _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_99 _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_100 _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_101 _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_102 _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_103 _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_104 _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_95 _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_96 _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_97 _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_98 _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_99 _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_100 _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_101 _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_102 _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_103 _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_104 _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_105 _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_105 _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_106 _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_106 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_107 arg2, swig_type_108 arg3);
-extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_109 arg2);
-extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_110 arg2, swig_type_111 arg3);
-extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_112 arg2, swig_type_113 arg3);
+extern swig_type_107 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_108 arg2, swig_type_109 arg3);
+extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_110 arg2);
+extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_111 arg2, swig_type_112 arg3);
+extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_113 arg2, swig_type_114 arg3);
 extern swig_intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367(void);
@@ -452,20 +454,27 @@ extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367(void);
-extern swig_type_114 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_115 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367(void);
+extern swig_type_115 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_116 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern uintptr_t _wrap_tcb_config_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_config_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_116 arg2, swig_type_117 arg3);
-extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_118 arg2, swig_type_119 arg3);
+extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_117 arg2, swig_type_118 arg3);
+extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_119 arg2, swig_type_120 arg3);
 extern uintptr_t _wrap_tcb_client_new_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_client_manager_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_120 arg2, uintptr_t arg3);
+extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_121 arg2, uintptr_t arg3);
 extern swig_intgo _wrap_tcb_client_poll_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
 extern uintptr_t _wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_121 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_122 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367(void);
@@ -483,14 +492,14 @@ extern void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_future_release_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_122 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_123 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_123 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_124 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_124 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_125 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_126 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_125 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_126 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_127 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -499,60 +508,60 @@ extern uintptr_t _wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(uintptr_t a
 extern uintptr_t _wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_batch_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_response_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_127 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_128 arg2);
+extern swig_type_128 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_129 arg2);
 extern uintptr_t _wrap_tcb_future_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_129 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_130 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_130 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_131 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern uintptr_t _wrap_tcb_specs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_specs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_131 arg2, swig_type_132 arg3, swig_type_133 arg4);
-extern swig_type_134 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_132 arg2, swig_type_133 arg3, swig_type_134 arg4);
+extern swig_type_135 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_assignments_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_135 arg2, swig_type_136 arg3, swig_type_137 arg4);
-extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_138 arg2, swig_type_139 arg3);
-extern swig_type_140 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_136 arg2, swig_type_137 arg3, swig_type_138 arg4);
+extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_139 arg2, swig_type_140 arg3);
+extern swig_type_141 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_pairs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_141 arg2, swig_type_142 arg3);
-extern swig_type_143 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_144 arg3);
-extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_145 arg2);
-extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_146 arg2);
-extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_147 arg2);
-extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_148 arg3);
-extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_149 arg2, swig_intgo arg3, swig_type_150 arg4);
-extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_151 arg2, swig_type_152 arg3);
-extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_153 arg2, swig_type_154 arg3, swig_type_155 arg4);
-extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_156 arg2, uintptr_t arg3, swig_type_157 arg4);
-extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_158 arg2, swig_type_159 arg3, swig_type_160 arg4, swig_type_161 arg5);
-extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_162 arg2, swig_type_163 arg3, swig_type_164 arg4, swig_type_165 arg5, swig_type_166 arg6);
-extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_167 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_168 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_169 arg2, swig_type_170 arg3, swig_type_171 arg4, swig_type_172 arg5, swig_type_173 arg6, swig_type_174 arg7);
-extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_175 arg2, swig_type_176 arg3);
-extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_177 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_178 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_179 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_180 arg6);
-extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_181 arg3, uintptr_t arg4, swig_type_182 arg5, swig_intgo arg6, swig_type_183 arg7);
-extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_184 arg2, swig_intgo arg3, swig_type_185 arg4, swig_type_186 arg5, swig_intgo arg6, swig_type_187 arg7, swig_type_188 arg8, swig_type_189 arg9);
-extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_190 arg3);
-extern swig_type_191 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_192 arg1, swig_type_193 arg2, swig_type_194 arg3, swig_type_195 arg4);
-extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_196 arg1, swig_type_197 arg2);
+extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_142 arg2, swig_type_143 arg3);
+extern swig_type_144 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_145 arg3);
+extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_146 arg2);
+extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_147 arg2);
+extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_148 arg2);
+extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_149 arg3);
+extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_150 arg2, swig_intgo arg3, swig_type_151 arg4);
+extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_152 arg2, swig_type_153 arg3);
+extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_154 arg2, swig_type_155 arg3, swig_type_156 arg4);
+extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_157 arg2, uintptr_t arg3, swig_type_158 arg4);
+extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_159 arg2, swig_type_160 arg3, swig_type_161 arg4, swig_type_162 arg5);
+extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_163 arg2, swig_type_164 arg3, swig_type_165 arg4, swig_type_166 arg5, swig_type_167 arg6);
+extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_168 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_169 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_170 arg2, swig_type_171 arg3, swig_type_172 arg4, swig_type_173 arg5, swig_type_174 arg6, swig_type_175 arg7);
+extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_176 arg2, swig_type_177 arg3);
+extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_178 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_179 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_180 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_181 arg6);
+extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_182 arg3, uintptr_t arg4, swig_type_183 arg5, swig_intgo arg6, swig_type_184 arg7);
+extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_185 arg2, swig_intgo arg3, swig_type_186 arg4, swig_type_187 arg5, swig_intgo arg6, swig_type_188 arg7, swig_type_189 arg8, swig_type_190 arg9);
+extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_191 arg3);
+extern swig_type_192 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_193 arg1, swig_type_194 arg2, swig_type_195 arg3, swig_type_196 arg4);
+extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_197 arg1, swig_type_198 arg2);
 extern swig_intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367(void);
-extern swig_type_198 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_199 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_200 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_201 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_199 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_200 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_201 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_202 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_webhook_message_disabled_shard_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_users_new_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_202 arg2, swig_type_203 arg3);
+extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_203 arg2, swig_type_204 arg3);
 extern uintptr_t _wrap_tcb_users_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_204 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_205 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_206 arg2);
-extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_207 arg2);
-extern swig_type_208 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_209 arg1);
+extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_205 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_206 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_207 arg2);
+extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_208 arg2);
+extern swig_type_209 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_210 arg1);
 extern void _wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(uintptr_t arg1);
 #undef intgo
 */
@@ -2339,6 +2348,13 @@ func Tc_webhook_verifier_forget(arg1 Tc_webhook_verifier, arg2 string) (_swig_re
 	return swig_r
 }
 
+func Tc_webhook_verifier_dedupe_evictions(arg1 Tc_webhook_verifier) (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (uint64)(C._wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
 func Tc_webhook_message_kind(arg1 Tc_webhook_message) (_swig_ret Enum_SS_tc_webhook_kind) {
 	var swig_r Enum_SS_tc_webhook_kind
 	_swig_i_0 := getSwigcptr(arg1)
@@ -2553,7 +2569,7 @@ func Tc_webhook_message_free(arg1 Tc_webhook_message) {
 	C._wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 }
 
-const TC_LISTENER_OPTIONS_VERSION int = 2
+const TC_LISTENER_OPTIONS_VERSION int = 3
 func Tc_listener_free(arg1 Tc_listener) {
 	_swig_i_0 := getSwigcptr(arg1)
 	C._wrap_tc_listener_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
@@ -2581,7 +2597,7 @@ func Tc_listener_add_route(arg1 Tc_listener, arg2 string, arg3 string) (_swig_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_107)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_108)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_108)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_109)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2595,7 +2611,7 @@ func Tc_listener_remove_route(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_109)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_110)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2607,7 +2623,7 @@ func Tc_listener_add_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_110)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_111)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_111)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_112)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2622,7 +2638,7 @@ func Tc_listener_remove_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_112)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_113)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_113)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_114)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2682,6 +2698,55 @@ func _swig_getTC_LISTENER_STAT_UNAVAILABLE() (_swig_ret Enum_SS_tc_listener_stat
 }
 
 var TC_LISTENER_STAT_UNAVAILABLE Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_UNAVAILABLE()
+func _swig_getTC_LISTENER_STAT_QUEUE_FULL() (_swig_ret Enum_SS_tc_listener_stat) {
+	var swig_r Enum_SS_tc_listener_stat
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_LISTENER_STAT_QUEUE_FULL Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_QUEUE_FULL()
+func _swig_getTC_LISTENER_STAT_REJECTS_DROPPED() (_swig_ret Enum_SS_tc_listener_stat) {
+	var swig_r Enum_SS_tc_listener_stat
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_LISTENER_STAT_REJECTS_DROPPED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_REJECTS_DROPPED()
+func _swig_getTC_LISTENER_STAT_TIMED_OUT() (_swig_ret Enum_SS_tc_listener_stat) {
+	var swig_r Enum_SS_tc_listener_stat
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_LISTENER_STAT_TIMED_OUT Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_TIMED_OUT()
+func _swig_getTC_LISTENER_STAT_DISPLACED() (_swig_ret Enum_SS_tc_listener_stat) {
+	var swig_r Enum_SS_tc_listener_stat
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_LISTENER_STAT_DISPLACED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DISPLACED()
+func _swig_getTC_LISTENER_STAT_AMBIGUOUS() (_swig_ret Enum_SS_tc_listener_stat) {
+	var swig_r Enum_SS_tc_listener_stat
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_LISTENER_STAT_AMBIGUOUS Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_AMBIGUOUS()
+func _swig_getTC_LISTENER_STAT_DEDUPE_EVICTIONS() (_swig_ret Enum_SS_tc_listener_stat) {
+	var swig_r Enum_SS_tc_listener_stat
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_LISTENER_STAT_DEDUPE_EVICTIONS Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DEDUPE_EVICTIONS()
+func _swig_getTC_LISTENER_STAT_QUEUED() (_swig_ret Enum_SS_tc_listener_stat) {
+	var swig_r Enum_SS_tc_listener_stat
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_LISTENER_STAT_QUEUED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_QUEUED()
 func Tc_listener_stat_get(arg1 Tc_listener, arg2 Enum_SS_tc_listener_stat) (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := getSwigcptr(arg1)
@@ -2716,7 +2781,7 @@ func Tcb_config_set_string(arg1 Tcb_config, arg2 string, arg3 string) (_swig_ret
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_116)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_117)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_117)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_118)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2731,7 +2796,7 @@ func Tcb_config_set_int(arg1 Tcb_config, arg2 string, arg3 int64) (_swig_ret Enu
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_118)(unsafe.Pointer(&_swig_i_1)), C.swig_type_119(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_119)(unsafe.Pointer(&_swig_i_1)), C.swig_type_120(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2761,7 +2826,7 @@ func Tcb_client_set_notify(arg1 Tcb_client, arg2 _swig_fnptr, arg3 uintptr) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_120(_swig_i_1), C.uintptr_t(_swig_i_2))
+	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_121(_swig_i_1), C.uintptr_t(_swig_i_2))
 }
 
 func Tcb_client_poll(arg1 Tcb_client, arg2 int) (_swig_ret int) {
@@ -3035,7 +3100,7 @@ func Tcb_future_subscription_get(arg1 Tcb_future, arg2 int64) (_swig_ret Tc_subs
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_128(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_129(_swig_i_1))))
 	return swig_r
 }
 
@@ -3084,7 +3149,7 @@ func Tcb_specs_add(arg1 Tcb_specs, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_131)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_132)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_133)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_132)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_133)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_134)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3121,7 +3186,7 @@ func Tcb_assignments_add_webhook(arg1 Tcb_assignments, arg2 string, arg3 string,
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_136)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_137)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_136)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_137)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_138)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3139,7 +3204,7 @@ func Tcb_assignments_add_websocket(arg1 Tcb_assignments, arg2 string, arg3 strin
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_138)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_139)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_139)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_140)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3172,7 +3237,7 @@ func Tcb_pairs_add(arg1 Tcb_pairs, arg2 string, arg3 string) (_swig_ret Enum_SS_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_141)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_142)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_142)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_143)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3194,7 +3259,7 @@ func Tcb_token_get(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_144(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_145(_swig_i_2))))
 	return swig_r
 }
 
@@ -3202,7 +3267,7 @@ func Tcb_token_validate(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_145(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_146(_swig_i_1))))
 	return swig_r
 }
 
@@ -3210,7 +3275,7 @@ func Tcb_token_revoke(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_146(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_147(_swig_i_1))))
 	return swig_r
 }
 
@@ -3218,7 +3283,7 @@ func Tcb_conduits_list(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_147(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_148(_swig_i_1))))
 	return swig_r
 }
 
@@ -3227,7 +3292,7 @@ func Tcb_conduit_create(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_f
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_148(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_149(_swig_i_2))))
 	return swig_r
 }
 
@@ -3237,7 +3302,7 @@ func Tcb_conduit_update(arg1 Tcb_client, arg2 string, arg3 int, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_149)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_150(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_150)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_151(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3249,7 +3314,7 @@ func Tcb_conduit_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_ret Tc
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_151)(unsafe.Pointer(&_swig_i_1)), C.swig_type_152(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_152)(unsafe.Pointer(&_swig_i_1)), C.swig_type_153(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3262,7 +3327,7 @@ func Tcb_shards_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_153)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_154)(unsafe.Pointer(&_swig_i_2)), C.swig_type_155(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_154)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_155)(unsafe.Pointer(&_swig_i_2)), C.swig_type_156(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3278,7 +3343,7 @@ func Tcb_shard_update(arg1 Tcb_client, arg2 string, arg3 Tcb_assignments, arg4 u
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_156)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_157(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_157)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_158(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3292,7 +3357,7 @@ func Tcb_shard_create(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_158)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_159)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_160)(unsafe.Pointer(&_swig_i_3)), C.swig_type_161(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_159)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_160)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_161)(unsafe.Pointer(&_swig_i_3)), C.swig_type_162(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3313,7 +3378,7 @@ func Tcb_shard_remove(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_162)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_163)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_164)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_165)(unsafe.Pointer(&_swig_i_4)), C.swig_type_166(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_163)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_164)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_165)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_166)(unsafe.Pointer(&_swig_i_4)), C.swig_type_167(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3336,7 +3401,7 @@ func Tcb_subscriptions_create(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, arg4
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_167)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_168(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_169(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3352,7 +3417,7 @@ func Tcb_subscriptions_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 stri
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_169)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_173)(unsafe.Pointer(&_swig_i_5)), C.swig_type_174(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_173)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_174)(unsafe.Pointer(&_swig_i_5)), C.swig_type_175(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3376,7 +3441,7 @@ func Tcb_subscription_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_175)(unsafe.Pointer(&_swig_i_1)), C.swig_type_176(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_176)(unsafe.Pointer(&_swig_i_1)), C.swig_type_177(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3390,7 +3455,7 @@ func Tcb_subscriptions_cleanup(arg1 Tcb_client, arg2 string, arg3 uint, arg4 int
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_178(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_179(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3405,7 +3470,7 @@ func Tcb_subscriptions_reconcile(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, a
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_179)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_180(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_180)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_181(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3421,7 +3486,7 @@ func Tcb_request(arg1 Tcb_client, arg2 Enum_SS_tc_method, arg3 string, arg4 Tcb_
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_182)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_183(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_182)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_183)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_184(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3442,7 +3507,7 @@ func Tcb_listener_new(arg1 Tcb_client, arg2 string, arg3 int, arg4 string, arg5 
 	_swig_i_6 := arg7
 	_swig_i_7 := arg8
 	_swig_i_8 := arg9
-	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_184)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_185)(unsafe.Pointer(&_swig_i_3)), C.swig_type_186(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_187(_swig_i_6), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_8)))))
+	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_185)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_3)), C.swig_type_187(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_188(_swig_i_6), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_8)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3463,7 +3528,7 @@ func Tcb_webhook_handle(arg1 Tc_webhook_verifier, arg2 Tcb_pairs, arg3 string) (
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_2)))))
+	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_2)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3476,7 +3541,7 @@ func Tcb_webhook_sign(arg1 string, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_192)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_195)(unsafe.Pointer(&_swig_i_3)))
+	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_193)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_195)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_3)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
@@ -3499,7 +3564,7 @@ func Tcb_webhook_verifier_new(arg1 string, arg2 int64) (_swig_ret Tc_webhook_ver
 	var swig_r Tc_webhook_verifier
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_196)(unsafe.Pointer(&_swig_i_0)), C.swig_type_197(_swig_i_1))))
+	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_197)(unsafe.Pointer(&_swig_i_0)), C.swig_type_198(_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3571,7 +3636,7 @@ func Tcb_users_add(arg1 Tc_users, arg2 string, arg3 string) (_swig_ret Enum_SS_t
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3592,7 +3657,7 @@ func Tcb_users_get_by_key(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3603,7 +3668,7 @@ func Tcb_users_get_by_user_id(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3614,7 +3679,7 @@ func Tcb_users_get_by_subscription(arg1 Tc_users, arg2 string) (_swig_ret Tc_use
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3625,7 +3690,7 @@ func Tcb_users_remove(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3645,7 +3710,7 @@ func Tcb_user_json(arg1 Tc_user, arg2 int) (_swig_ret string) {
 
 func Tcb_free_string(arg1 string) {
 	_swig_i_0 := arg1
-	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_209)(unsafe.Pointer(&_swig_i_0)))
+	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_210)(unsafe.Pointer(&_swig_i_0)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}

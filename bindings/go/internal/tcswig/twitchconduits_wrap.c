@@ -2502,6 +2502,19 @@ intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(struct tc_webhook
 }
 
 
+long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0) {
+  tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
+  
+  result = (uint64_t)tc_webhook_verifier_dedupe_evictions((struct tc_webhook_verifier const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_tc_webhook_message_kind_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
   tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
   tc_webhook_kind result;
@@ -3058,6 +3071,90 @@ intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367() {
   
   
   result = TC_LISTENER_STAT_UNAVAILABLE;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_05cc12d0720a4367() {
+  enum tc_listener_stat result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_LISTENER_STAT_QUEUE_FULL;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_05cc12d0720a4367() {
+  enum tc_listener_stat result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_LISTENER_STAT_REJECTS_DROPPED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_05cc12d0720a4367() {
+  enum tc_listener_stat result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_LISTENER_STAT_TIMED_OUT;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367() {
+  enum tc_listener_stat result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_LISTENER_STAT_DISPLACED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367() {
+  enum tc_listener_stat result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_LISTENER_STAT_AMBIGUOUS;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367() {
+  enum tc_listener_stat result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_LISTENER_STAT_DEDUPE_EVICTIONS;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367() {
+  enum tc_listener_stat result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_LISTENER_STAT_QUEUED;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
