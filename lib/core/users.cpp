@@ -2,6 +2,8 @@
 
 #include "util/random.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cassert>
 #include <chrono>
@@ -16,25 +18,14 @@ namespace tc::core {
 
 namespace {
 
-constexpr uint32_t kNoOrdinal = UINT32_MAX;
-
-// Clears memory in a way the compiler may not drop as a dead store.
-void wipe(void *p, size_t n) noexcept {
-    std::memset(p, 0, n);
-#if defined(__GNUC__) || defined(__clang__)
-    __asm__ __volatile__("" : : "r"(p) : "memory");
-#else
-    volatile unsigned char *v = static_cast<volatile unsigned char *>(p);
-    for (size_t i = 0; i < n; ++i) v[i] = 0;
-#endif
-}
-
 inline uint64_t step(uint64_t h, uint64_t v) {
     h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
     return h ^ (h >> 31);
 }
 
 std::string decimal(size_t n) { return std::to_string(n); }
+
+constexpr size_t kNoDrop = SIZE_MAX;
 
 }  // namespace
 
@@ -46,64 +37,71 @@ inline const char *block_base(const UserBlock *b) { return reinterpret_cast<cons
 inline const uint32_t *block_offsets(const UserBlock *b) {
     return reinterpret_cast<const uint32_t *>(block_base(b) + sizeof(UserBlock));
 }
-inline size_t strings_begin(const UserBlock *b) { return sizeof(UserBlock) + sizeof(uint32_t) * b->sub_count; }
 }  // namespace
 
-std::string_view UserBlock::key() const { return {key_cstr(), key_len}; }
-
-const char *UserBlock::key_cstr() const { return block_base(this) + strings_begin(this); }
-
-std::string_view UserBlock::user_id() const {
-    const size_t begin = strings_begin(this) + key_len + 1;
-    const size_t end = (sub_count > 0 ? block_offsets(this)[0] : size) - 1;
-    return {block_base(this) + begin, end - begin};
-}
-
-const char *UserBlock::user_id_cstr() const { return block_base(this) + strings_begin(this) + key_len + 1; }
-
-std::string_view UserBlock::subscription(size_t index) const {
+std::string_view UserBlock::str(size_t index) const {
     const uint32_t *off = block_offsets(this);
     const size_t begin = off[index];
-    const size_t end = (index + 1 < sub_count ? off[index + 1] : size) - 1;
+    const size_t end = (index + 1 < string_count() ? off[index + 1] : size) - 1;
     return {block_base(this) + begin, end - begin};
 }
 
-const char *UserBlock::subscription_cstr(size_t index) const { return block_base(this) + block_offsets(this)[index]; }
+const char *UserBlock::cstr(size_t index) const { return block_base(this) + block_offsets(this)[index]; }
 
-UserBlock *UserBlock::make(std::string_view key, std::string_view user_id, const std::string_view *subs,
-                           size_t sub_count) {
+UserFields UserBlock::fields() const {
+    UserFields f;
+    f.key = key();
+    f.user_id = user_id();
+    if (has_refresh_token()) f.refresh_token = str(kRefresh);
+    if (has_login()) f.login = str(kLogin);
+    if (has_code()) f.code = str(kCode);
+    f.expires_at = expires_at;
+    f.scopes.reserve(scope_count);
+    for (size_t i = 0; i < scope_count; ++i) f.scopes.push_back(scope(i));
+    return f;
+}
+
+UserBlock *UserBlock::make(const UserFields &f, const std::string_view *subs, size_t sub_count) {
     // Sizes are bounded by the argument checks except the number of
     // subscriptions; everything must fit the 32-bit offsets.
     const uint64_t limit = UINT32_MAX;
-    uint64_t total = sizeof(UserBlock) + key.size() + 1 + user_id.size() + 1;
-    if (sub_count > (limit - total) / (sizeof(uint32_t) + 2)) return nullptr;
-    total += sizeof(uint32_t) * static_cast<uint64_t>(sub_count);
+    const std::string_view fixed[kFixedStrings] = {f.key, f.user_id, f.refresh_token.value_or(std::string_view()),
+                                                   f.login.value_or(std::string_view()),
+                                                   f.code.value_or(std::string_view())};
+    const size_t strings = kFixedStrings + f.scopes.size() + sub_count;
+    if (sub_count > (limit - sizeof(UserBlock)) / (sizeof(uint32_t) + 2)) return nullptr;
+    uint64_t total = sizeof(UserBlock) + sizeof(uint32_t) * static_cast<uint64_t>(strings);
+    for (const std::string_view &s : fixed) total += s.size() + 1;
+    for (const std::string_view &s : f.scopes) total += s.size() + 1;
     for (size_t i = 0; i < sub_count; ++i) {
         total += subs[i].size() + 1;
         if (total > limit) return nullptr;
     }
+    if (total > limit) return nullptr;
     void *mem = std::malloc(static_cast<size_t>(total));
     if (mem == nullptr) throw std::bad_alloc();
     auto *b = static_cast<UserBlock *>(mem);
     b->tag = 0;
     b->size = static_cast<uint32_t>(total);
-    b->key_len = static_cast<uint32_t>(key.size());
     b->sub_count = static_cast<uint32_t>(sub_count);
+    b->scope_count = static_cast<uint16_t>(f.scopes.size());
+    b->present = static_cast<uint16_t>((f.refresh_token ? kHasRefresh : 0) | (f.login ? kHasLogin : 0) |
+                                       (f.code ? kHasCode : 0));
+    b->expires_at = f.expires_at;
     char *base = static_cast<char *>(mem);
     auto *off = reinterpret_cast<uint32_t *>(base + sizeof(UserBlock));
-    size_t pos = sizeof(UserBlock) + sizeof(uint32_t) * sub_count;
+    size_t pos = sizeof(UserBlock) + sizeof(uint32_t) * strings;
+    size_t n = 0;
     auto put = [&](std::string_view s) {
+        off[n++] = static_cast<uint32_t>(pos);
         if (!s.empty()) std::memcpy(base + pos, s.data(), s.size());
         pos += s.size();
         base[pos++] = '\0';
     };
-    put(key);
-    put(user_id);
-    for (size_t i = 0; i < sub_count; ++i) {
-        off[i] = static_cast<uint32_t>(pos);
-        put(subs[i]);
-    }
-    assert(pos == total);
+    for (const std::string_view &s : fixed) put(s);
+    for (const std::string_view &s : f.scopes) put(s);
+    for (size_t i = 0; i < sub_count; ++i) put(subs[i]);
+    assert(pos == total && n == strings);
     return b;
 }
 
@@ -116,9 +114,11 @@ UserBlock *UserBlock::copy(const UserBlock *from, uint32_t tag) {
     return b;
 }
 
+void wipe_block(UserBlock *block) noexcept { OPENSSL_cleanse(block, block->size); }
+
 void UserBlock::destroy(UserBlock *block) noexcept {
     if (block == nullptr) return;
-    wipe(block, block->size);
+    wipe_block(block);
     std::free(block);
 }
 
@@ -141,7 +141,7 @@ uint64_t users_hash(std::string_view s, uint64_t seed) {
         std::memcpy(&v, p, n);
         h = step(h, v);
     }
-    // Final avalanche, so that both halves of the result depend on every bit.
+    // Final avalanche, so that every bit of the result depends on every bit.
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 27;
@@ -151,109 +151,29 @@ uint64_t users_hash(std::string_view s, uint64_t seed) {
 }
 
 // ---------------------------------------------------------------------------
-// UserIndex
-
-UserIndex::UserIndex() { rehash(16); }
-
-UserIndex::~UserIndex() { std::free(slots_); }
-
-void UserIndex::rehash(size_t capacity) {
-    auto *fresh = static_cast<Slot *>(std::calloc(capacity, sizeof(Slot)));
-    if (fresh == nullptr) throw std::bad_alloc();
-    Slot *old = slots_;
-    const size_t old_cap = cap_;
-    slots_ = fresh;
-    cap_ = capacity;
-    for (size_t i = 0; i < old_cap; ++i) {
-        if (old[i].user == nullptr) continue;
-        size_t j = home(old[i].hash_hi);
-        while (slots_[j].user != nullptr) j = next(j);
-        slots_[j] = old[i];
-    }
-    std::free(old);
-}
-
-void UserIndex::reserve_more(size_t extra) {
-    // hash_hi has 32 bits: the home function spreads over at most 2^32 slots.
-    constexpr uint64_t kMaxCapacity = std::min<uint64_t>(uint64_t{1} << 32, SIZE_MAX / sizeof(Slot));
-    if (extra > kMaxCapacity - size_) throw std::bad_alloc();
-    const uint64_t need = static_cast<uint64_t>(size_) + extra;
-    uint64_t cap = cap_;
-    // Keep the load at or below 3/4; grow by half, which keeps it above 1/2.
-    while (need > cap / 4 * 3) {
-        cap += cap / 2;
-        if (cap > kMaxCapacity) throw std::bad_alloc();
-    }
-    if (cap != cap_) rehash(static_cast<size_t>(cap));
-}
-
-void UserIndex::insert(uint64_t hash, UserBlock *user, uint32_t ordinal) {
-    assert(size_ + 1 <= (capacity() / 4) * 3);
-    const uint32_t hi = static_cast<uint32_t>(hash >> 32);
-    size_t i = home(hi);
-    while (slots_[i].user != nullptr) i = next(i);
-    slots_[i] = Slot{hi, ordinal, user};
-    ++size_;
-}
-
-UserIndex::Slot *UserIndex::locate(uint64_t hash, const UserBlock *user, uint32_t ordinal) {
-    const uint32_t hi = static_cast<uint32_t>(hash >> 32);
-    for (size_t i = home(hi);; i = next(i)) {
-        Slot &s = slots_[i];
-        if (s.user == nullptr) return nullptr;
-        if (s.user == user && s.ordinal == ordinal && s.hash_hi == hi) return &s;
-    }
-}
-
-bool UserIndex::repoint(uint64_t hash, const UserBlock *user, uint32_t ordinal, UserBlock *new_user,
-                        uint32_t new_ordinal) {
-    Slot *s = locate(hash, user, ordinal);
-    if (s == nullptr) return false;
-    s->user = new_user;
-    s->ordinal = new_ordinal;
-    return true;
-}
-
-bool UserIndex::erase(uint64_t hash, const UserBlock *user, uint32_t ordinal) {
-    Slot *s = locate(hash, user, ordinal);
-    if (s == nullptr) return false;
-    erase_at(static_cast<size_t>(s - slots_));
-    return true;
-}
-
-// Backward-shift deletion: entries after the hole move into it when that
-// keeps them at or after their home slot, so no tombstones are needed.
-void UserIndex::erase_at(size_t index) {
-    // Distance going forward (with wrap-around) from slot a to slot b.
-    auto dist = [this](size_t a, size_t b) { return b >= a ? b - a : b + cap_ - a; };
-    size_t hole = index;
-    for (size_t j = next(index); slots_[j].user != nullptr; j = next(j)) {
-        if (dist(home(slots_[j].hash_hi), j) >= dist(hole, j)) {
-            slots_[hole] = slots_[j];
-            hole = j;
-        }
-    }
-    slots_[hole] = Slot{0, 0, nullptr};
-    --size_;
-}
-
-// ---------------------------------------------------------------------------
 // Users: argument checks
 
-tc_status Users::check_key(std::string_view key, std::string *why) {
-    if (key.empty()) {
-        *why = "invalid argument: key (empty)";
+namespace {
+// A secret-or-text argument: 1..max bytes, no NUL. Never echoes the value.
+tc_status check_text(std::string_view s, const std::string &name, size_t max, std::string *why) {
+    if (s.empty()) {
+        *why = "invalid argument: " + name + " (empty)";
         return TC_EINVAL;
     }
-    if (key.size() > kMaxUserKeyBytes) {
-        *why = "invalid argument: key (longer than " + decimal(kMaxUserKeyBytes) + " bytes)";
+    if (s.size() > max) {
+        *why = "invalid argument: " + name + " (longer than " + decimal(max) + " bytes)";
         return TC_EINVAL;
     }
-    if (std::memchr(key.data(), '\0', key.size()) != nullptr) {
-        *why = "invalid argument: key (contains a NUL byte)";
+    if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
+        *why = "invalid argument: " + name + " (contains a NUL byte)";
         return TC_EINVAL;
     }
     return TC_OK;
+}
+}  // namespace
+
+tc_status Users::check_key(std::string_view key, std::string *why) {
+    return check_text(key, "key", kMaxUserKeyBytes, why);
 }
 
 tc_status Users::check_user_id(std::string_view user_id, std::string *why) {
@@ -272,19 +192,27 @@ tc_status Users::check_user_id(std::string_view user_id, std::string *why) {
 }
 
 tc_status Users::check_subscription_id(std::string_view id, const std::string &name, std::string *why) {
-    if (id.empty()) {
-        *why = "invalid argument: " + name + " (empty)";
-        return TC_EINVAL;
+    return check_text(id, name, kMaxSubscriptionIdBytes, why);
+}
+
+tc_status Users::check_fields(const UserFields &f, std::string *why) {
+    tc_status st = check_key(f.key, why);
+    if (st == TC_OK) st = check_user_id(f.user_id, why);
+    if (st == TC_OK && f.refresh_token) st = check_text(*f.refresh_token, "refresh_token", kMaxUserKeyBytes, why);
+    if (st == TC_OK && f.login) st = check_text(*f.login, "login", kMaxSubscriptionIdBytes, why);
+    if (st == TC_OK && f.code) st = check_text(*f.code, "code", kMaxUserKeyBytes, why);
+    if (st == TC_OK && f.expires_at < 0) {
+        *why = "invalid argument: expires_at (negative)";
+        st = TC_EINVAL;
     }
-    if (id.size() > kMaxSubscriptionIdBytes) {
-        *why = "invalid argument: " + name + " (longer than " + decimal(kMaxSubscriptionIdBytes) + " bytes)";
-        return TC_EINVAL;
+    if (st == TC_OK && f.scopes.size() > kMaxUserScopes) {
+        *why = "invalid argument: scope_count (more than " + decimal(kMaxUserScopes) + ")";
+        st = TC_EINVAL;
     }
-    if (std::memchr(id.data(), '\0', id.size()) != nullptr) {
-        *why = "invalid argument: " + name + " (contains a NUL byte)";
-        return TC_EINVAL;
+    for (size_t i = 0; st == TC_OK && i < f.scopes.size(); ++i) {
+        st = check_text(f.scopes[i], "scopes[" + decimal(i) + "]", kMaxSubscriptionIdBytes, why);
     }
-    return TC_OK;
+    return st;
 }
 
 // ---------------------------------------------------------------------------
@@ -297,127 +225,226 @@ uint64_t pick_seed(uint64_t seed) {
     // No CSPRNG: the seed only spreads entries, so a clock value will do.
     return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1u;
 }
+
+// Moves the entry `from` of `index` to the text `to` of block `fresh`,
+// reusing its node: no allocation. The maps are never above their load
+// limit after extract(), so insert() does not rehash.
+template <class Index>
+void rebind(Index &index, std::string_view from, std::string_view to, UserBlock *fresh) noexcept {
+    auto node = index.extract(from);
+    assert(!node.empty() && "an index lost an entry");
+    node.key() = to;
+    node.mapped() = fresh;
+    index.insert(std::move(node));
+}
 }  // namespace
 
-Users::Users(uint64_t seed) : seed_(pick_seed(seed)) {}
+Users::Users(uint64_t seed)
+    : seed_(pick_seed(seed)),
+      by_key_(16, ViewHash{seed_}),
+      by_id_(16, ViewHash{seed_}),
+      by_refresh_(16, ViewHash{seed_}),
+      by_sub_(16, ViewHash{seed_}) {}
 
 Users::~Users() {
-    const UserIndex::Slot *slots = by_id_.slots();
-    for (size_t i = 0; i < by_id_.capacity(); ++i) UserBlock::destroy(slots[i].user);
+    for (auto &entry : by_id_) UserBlock::destroy(entry.second);
 }
 
-const UserBlock *Users::find_key(std::string_view key, uint64_t hash) const {
-    const UserIndex::Slot *s = by_key_.find(hash, [&](const UserIndex::Slot &e) { return e.user->key() == key; });
-    return s != nullptr ? s->user : nullptr;
+UserBlock *Users::find(const Index &index, std::string_view text) const {
+    auto it = index.find(text);
+    return it != index.end() ? it->second : nullptr;
 }
 
-const UserBlock *Users::find_user_id(std::string_view user_id, uint64_t hash) const {
-    const UserIndex::Slot *s =
-        by_id_.find(hash, [&](const UserIndex::Slot &e) { return e.user->user_id() == user_id; });
-    return s != nullptr ? s->user : nullptr;
-}
-
-const UserIndex::Slot *Users::find_subscription(std::string_view id, uint64_t hash) const {
-    return by_sub_.find(hash, [&](const UserIndex::Slot &e) { return e.user->subscription(e.ordinal) == id; });
-}
-
-void Users::repoint_all(const UserBlock *old_block, UserBlock *fresh, uint32_t drop) {
-    bool ok = by_key_.repoint(users_hash(old_block->key(), seed_), old_block, 0, fresh, 0);
-    ok = by_id_.repoint(users_hash(old_block->user_id(), seed_), old_block, 0, fresh, 0) && ok;
-    for (uint32_t i = 0; i < old_block->sub_count; ++i) {
-        if (i == drop) continue;
-        const uint32_t to = (drop != kNoOrdinal && i > drop) ? i - 1 : i;
-        ok = by_sub_.repoint(users_hash(old_block->subscription(i), seed_), old_block, i, fresh, to) && ok;
+tc_status Users::check_free(const UserFields &f, const UserBlock *self, std::string *why) const {
+    if (const UserBlock *other = find(by_key_, f.key); other != nullptr && other != self) {
+        *why = "conflict: key is already registered to user_id " + std::string(other->user_id());
+        return TC_ECONFLICT;
     }
-    assert(ok && "an index lost an entry");
-    (void)ok;
+    if (f.refresh_token) {
+        if (const UserBlock *other = find(by_refresh_, *f.refresh_token); other != nullptr && other != self) {
+            *why = "conflict: refresh_token is already registered to user_id " + std::string(other->user_id());
+            return TC_ECONFLICT;
+        }
+    }
+    return TC_OK;
+}
+
+void Users::swap_block(UserBlock *old_block, UserBlock *fresh, size_t drop) {
+    // The one step that may allocate, first: if it throws, nothing changed.
+    if (fresh->has_refresh_token() && !old_block->has_refresh_token()) {
+        by_refresh_.emplace(fresh->refresh_token(), fresh);
+    }
+    // No allocation from here on.
+    rebind(by_id_, old_block->user_id(), fresh->user_id(), fresh);
+    rebind(by_key_, old_block->key(), fresh->key(), fresh);
+    if (old_block->has_refresh_token()) {
+        if (fresh->has_refresh_token()) {
+            rebind(by_refresh_, old_block->refresh_token(), fresh->refresh_token(), fresh);
+        } else {
+            by_refresh_.erase(old_block->refresh_token());
+        }
+    }
+    for (size_t i = 0, to = 0; i < old_block->sub_count; ++i) {
+        if (i == drop) continue;
+        rebind(by_sub_, old_block->subscription(i), fresh->subscription(to++), fresh);
+    }
+    block_bytes_ = block_bytes_ - old_block->size + fresh->size;
 }
 
 tc_status Users::add(std::string_view key, std::string_view user_id, const std::string_view *subs, size_t sub_count,
                      std::string *why) {
-    tc_status st = check_key(key, why);
-    if (st == TC_OK) st = check_user_id(user_id, why);
+    UserFields f;
+    f.key = key;
+    f.user_id = user_id;
+    return add(f, subs, sub_count, why);
+}
+
+tc_status Users::add(const UserFields &fields, const std::string_view *subs, size_t sub_count, std::string *why) {
+    tc_status st = check_fields(fields, why);
     for (size_t i = 0; st == TC_OK && i < sub_count; ++i) {
         st = check_subscription_id(subs[i], "subscription_ids[" + decimal(i) + "]", why);
     }
     if (st != TC_OK) return st;
 
-    // The set: first occurrences, in order. Small sets need no allocation.
-    constexpr size_t kInline = 8;
-    std::string_view inline_views[kInline];
-    uint64_t inline_hashes[kInline];
-    std::vector<std::string_view> heap_views;
-    std::vector<uint64_t> heap_hashes;
-    std::string_view *unique = inline_views;
-    uint64_t *sub_hashes = inline_hashes;
-    if (sub_count > kInline) {
-        heap_views.resize(sub_count);
-        heap_hashes.resize(sub_count);
-        unique = heap_views.data();
-        sub_hashes = heap_hashes.data();
-    }
-    size_t unique_count = 0;
+    // The set: first occurrences, in order.
+    std::vector<std::string_view> unique;
+    unique.reserve(sub_count);
     if (sub_count <= 16) {
         for (size_t i = 0; i < sub_count; ++i) {
-            if (std::find(unique, unique + unique_count, subs[i]) == unique + unique_count) {
-                unique[unique_count++] = subs[i];
-            }
+            if (std::find(unique.begin(), unique.end(), subs[i]) == unique.end()) unique.push_back(subs[i]);
         }
     } else {
         std::unordered_set<std::string_view> seen;
         seen.reserve(sub_count);
         for (size_t i = 0; i < sub_count; ++i) {
-            if (seen.insert(subs[i]).second) unique[unique_count++] = subs[i];
+            if (seen.insert(subs[i]).second) unique.push_back(subs[i]);
         }
     }
 
-    const uint64_t key_hash = users_hash(key, seed_);
-    const uint64_t id_hash = users_hash(user_id, seed_);
-    for (size_t i = 0; i < unique_count; ++i) sub_hashes[i] = users_hash(unique[i], seed_);
-
-    UserPtr block(UserBlock::make(key, user_id, unique, unique_count));
+    UserPtr block(UserBlock::make(fields, unique.data(), unique.size()));
     if (!block) {
         *why = "invalid argument: subscription_count (too many subscriptions for one user)";
         return TC_EINVAL;
     }
+    UserBlock *b = block.get();
 
     std::unique_lock<std::shared_mutex> lock(mu_);
-    if (find_user_id(user_id, id_hash) != nullptr) {
-        *why = "conflict: user_id " + std::string(user_id) + " is already registered";
+    if (find(by_id_, fields.user_id) != nullptr) {
+        *why = "conflict: user_id " + std::string(fields.user_id) + " is already registered";
         return TC_ECONFLICT;
     }
-    if (const UserBlock *other = find_key(key, key_hash)) {
-        *why = "conflict: key is already registered to user_id " + std::string(other->user_id());
-        return TC_ECONFLICT;
-    }
-    for (size_t i = 0; i < unique_count; ++i) {
-        if (const UserIndex::Slot *s = find_subscription(unique[i], sub_hashes[i])) {
+    st = check_free(fields, nullptr, why);
+    if (st != TC_OK) return st;
+    for (size_t i = 0; i < unique.size(); ++i) {
+        if (const UserBlock *owner = find(by_sub_, unique[i])) {
             // Name the first occurrence in the caller's array.
             const size_t origin = static_cast<size_t>(std::find(subs, subs + sub_count, unique[i]) - subs);
             *why = "conflict: subscription_ids[" + decimal(origin) + "] already belongs to user_id " +
-                   std::string(s->user->user_id());
+                   std::string(owner->user_id());
             return TC_ECONFLICT;
         }
     }
-    // Room first: after these, nothing below can fail.
-    by_id_.reserve_more(1);
-    by_key_.reserve_more(1);
-    by_sub_.reserve_more(unique_count);
-    UserBlock *b = block.release();
-    by_id_.insert(id_hash, b, 0);
-    by_key_.insert(key_hash, b, 0);
-    for (size_t i = 0; i < unique_count; ++i) by_sub_.insert(sub_hashes[i], b, static_cast<uint32_t>(i));
+    // Inserted in an order that can be undone if an allocation fails.
+    std::vector<Index *> done;
+    try {
+        by_id_.emplace(b->user_id(), b);
+        done.push_back(&by_id_);
+        by_key_.emplace(b->key(), b);
+        done.push_back(&by_key_);
+        if (b->has_refresh_token()) {
+            by_refresh_.emplace(b->refresh_token(), b);
+            done.push_back(&by_refresh_);
+        }
+        for (size_t i = 0; i < b->sub_count; ++i) by_sub_.emplace(b->subscription(i), b);
+    } catch (...) {
+        for (size_t i = 0; i < b->sub_count; ++i) {
+            auto it = by_sub_.find(b->subscription(i));
+            if (it != by_sub_.end() && it->second == b) by_sub_.erase(it);
+        }
+        if (!done.empty()) by_id_.erase(b->user_id());
+        if (done.size() > 1) by_key_.erase(b->key());
+        if (done.size() > 2) by_refresh_.erase(b->refresh_token());
+        throw;
+    }
+    block.release();
     block_bytes_ += b->size;
     count_.fetch_add(1, std::memory_order_relaxed);
     return TC_OK;
 }
 
+tc_status Users::replace_locked(UserBlock *old_block, const UserFields &fields, UserPtr *old_out, UserPtr *updated,
+                                std::string *why) {
+    tc_status st = check_free(fields, old_block, why);
+    if (st != TC_OK) return st;
+    std::vector<std::string_view> subs(old_block->sub_count);
+    for (size_t i = 0; i < subs.size(); ++i) subs[i] = old_block->subscription(i);
+    // Same subscriptions as a block that exists: the size fits.
+    UserPtr fresh(UserBlock::make(fields, subs.data(), subs.size()));
+    if (!fresh) {
+        *why = "invalid argument: the record is too large";
+        return TC_EINVAL;
+    }
+    UserPtr copy;
+    if (updated != nullptr) copy.reset(UserBlock::copy(fresh.get(), 0));
+    swap_block(old_block, fresh.get(), kNoDrop);
+    fresh.release();
+    if (old_out != nullptr) old_out->reset(old_block);
+    if (updated != nullptr) *updated = std::move(copy);
+    return TC_OK;
+}
+
+tc_status Users::replace(const UserFields &fields, UserPtr *old, std::string *why) {
+    tc_status st = check_fields(fields, why);
+    if (st != TC_OK) return st;
+    UserPtr gone;  // freed (and cleared) after the lock is released
+    {
+        std::unique_lock<std::shared_mutex> lock(mu_);
+        UserBlock *b = find(by_id_, fields.user_id);
+        if (b == nullptr) {
+            *why = "not found: no user with user_id " + std::string(fields.user_id);
+            return TC_ENOTFOUND;
+        }
+        st = replace_locked(b, fields, &gone, nullptr, why);
+    }
+    if (st == TC_OK && old != nullptr) *old = std::move(gone);
+    return st;
+}
+
+tc_status Users::rotate_tokens(std::string_view user_id, std::string_view used_refresh_token,
+                               const TokenGrant &grant, UserPtr *updated, std::string *why) {
+    UserPtr gone;  // freed (and cleared) after the lock is released
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    UserBlock *b = find(by_id_, user_id);
+    if (b == nullptr) {
+        *why = "not found: user_id " + std::string(user_id) + " was removed while its tokens were refreshed";
+        return TC_ENOTFOUND;
+    }
+    if (!b->has_refresh_token() || b->refresh_token() != used_refresh_token) {
+        *why = "conflict: the refresh token of user_id " + std::string(user_id) +
+               " changed while it was being refreshed";
+        return TC_ECONFLICT;
+    }
+    UserFields f = b->fields();
+    f.key = grant.access_token;
+    if (grant.refresh_token) f.refresh_token = grant.refresh_token;
+    if (grant.expires_at > 0) f.expires_at = grant.expires_at;
+    if (grant.scopes) f.scopes = *grant.scopes;
+    tc_status st = check_fields(f, why);
+    if (st != TC_OK) {
+        // The server's answer does not fit the registry's limits.
+        *why = "the token endpoint's answer was rejected: " + *why;
+        return TC_EPROTOCOL;
+    }
+    st = replace_locked(b, f, &gone, updated, why);
+    lock.unlock();
+    return st;
+}
+
 tc_status Users::get_by_key(std::string_view key, UserPtr *out, std::string *why) const {
     tc_status st = check_key(key, why);
     if (st != TC_OK) return st;
-    const uint64_t hash = users_hash(key, seed_);
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find_key(key, hash);
+    const UserBlock *b = find(by_key_, key);
     if (b == nullptr) {
         *why = "not found: no user has this key";
         return TC_ENOTFOUND;
@@ -429,11 +456,23 @@ tc_status Users::get_by_key(std::string_view key, UserPtr *out, std::string *why
 tc_status Users::get_by_user_id(std::string_view user_id, UserPtr *out, std::string *why) const {
     tc_status st = check_user_id(user_id, why);
     if (st != TC_OK) return st;
-    const uint64_t hash = users_hash(user_id, seed_);
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find_user_id(user_id, hash);
+    const UserBlock *b = find(by_id_, user_id);
     if (b == nullptr) {
         *why = "not found: no user with user_id " + std::string(user_id);
+        return TC_ENOTFOUND;
+    }
+    out->reset(UserBlock::copy(b, 0));
+    return TC_OK;
+}
+
+tc_status Users::get_by_refresh_token(std::string_view refresh_token, UserPtr *out, std::string *why) const {
+    tc_status st = check_text(refresh_token, "refresh_token", kMaxUserKeyBytes, why);
+    if (st != TC_OK) return st;
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    const UserBlock *b = find(by_refresh_, refresh_token);
+    if (b == nullptr) {
+        *why = "not found: no user has this refresh_token";
         return TC_ENOTFOUND;
     }
     out->reset(UserBlock::copy(b, 0));
@@ -443,39 +482,34 @@ tc_status Users::get_by_user_id(std::string_view user_id, UserPtr *out, std::str
 tc_status Users::get_by_subscription(std::string_view subscription_id, UserPtr *out, std::string *why) const {
     tc_status st = check_subscription_id(subscription_id, "subscription_id", why);
     if (st != TC_OK) return st;
-    const uint64_t hash = users_hash(subscription_id, seed_);
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserIndex::Slot *s = find_subscription(subscription_id, hash);
-    if (s == nullptr) {
+    const UserBlock *b = find(by_sub_, subscription_id);
+    if (b == nullptr) {
         *why = "not found: no user has this subscription_id";
         return TC_ENOTFOUND;
     }
-    out->reset(UserBlock::copy(s->user, 0));
+    out->reset(UserBlock::copy(b, 0));
     return TC_OK;
 }
 
 tc_status Users::remove(std::string_view user_id, UserPtr *removed, std::string *why) {
     tc_status st = check_user_id(user_id, why);
     if (st != TC_OK) return st;
-    const uint64_t id_hash = users_hash(user_id, seed_);
-    UserPtr gone;  // freed after the lock is released
+    UserPtr gone;  // freed (and cleared) after the lock is released
     {
         std::unique_lock<std::shared_mutex> lock(mu_);
-        const UserBlock *b = find_user_id(user_id, id_hash);
+        UserBlock *b = find(by_id_, user_id);
         if (b == nullptr) {
             *why = "not found: no user with user_id " + std::string(user_id);
             return TC_ENOTFOUND;
         }
-        bool ok = by_key_.erase(users_hash(b->key(), seed_), b, 0);
-        for (uint32_t i = 0; i < b->sub_count; ++i) {
-            ok = by_sub_.erase(users_hash(b->subscription(i), seed_), b, i) && ok;
-        }
-        ok = by_id_.erase(id_hash, b, 0) && ok;
-        assert(ok && "an index lost an entry");
-        (void)ok;
+        by_key_.erase(b->key());
+        if (b->has_refresh_token()) by_refresh_.erase(b->refresh_token());
+        for (size_t i = 0; i < b->sub_count; ++i) by_sub_.erase(b->subscription(i));
+        by_id_.erase(b->user_id());
         block_bytes_ -= b->size;
         count_.fetch_sub(1, std::memory_order_relaxed);
-        gone.reset(const_cast<UserBlock *>(b));
+        gone.reset(b);
     }
     if (removed != nullptr) *removed = std::move(gone);
     return TC_OK;
@@ -485,34 +519,36 @@ tc_status Users::add_subscription(std::string_view user_id, std::string_view sub
     tc_status st = check_user_id(user_id, why);
     if (st == TC_OK) st = check_subscription_id(subscription_id, "subscription_id", why);
     if (st != TC_OK) return st;
-    const uint64_t id_hash = users_hash(user_id, seed_);
-    const uint64_t sub_hash = users_hash(subscription_id, seed_);
     UserPtr old;  // freed after the lock is released
     std::unique_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find_user_id(user_id, id_hash);
+    UserBlock *b = find(by_id_, user_id);
     if (b == nullptr) {
         *why = "not found: no user with user_id " + std::string(user_id);
         return TC_ENOTFOUND;
     }
-    if (const UserIndex::Slot *s = find_subscription(subscription_id, sub_hash)) {
-        if (s->user == b) return TC_OK;  // a set: already there
-        *why = "conflict: subscription_id already belongs to user_id " + std::string(s->user->user_id());
+    if (const UserBlock *owner = find(by_sub_, subscription_id)) {
+        if (owner == b) return TC_OK;  // a set: already there
+        *why = "conflict: subscription_id already belongs to user_id " + std::string(owner->user_id());
         return TC_ECONFLICT;
     }
     std::vector<std::string_view> subs(b->sub_count + size_t{1});
-    for (uint32_t i = 0; i < b->sub_count; ++i) subs[i] = b->subscription(i);
+    for (size_t i = 0; i < b->sub_count; ++i) subs[i] = b->subscription(i);
     subs[b->sub_count] = subscription_id;
-    UserPtr fresh(UserBlock::make(b->key(), b->user_id(), subs.data(), subs.size()));
+    UserPtr fresh(UserBlock::make(b->fields(), subs.data(), subs.size()));
     if (!fresh) {
         *why = "invalid argument: subscription_id (too many subscriptions for one user)";
         return TC_EINVAL;
     }
-    by_sub_.reserve_more(1);
-    UserBlock *nb = fresh.release();
-    repoint_all(b, nb, kNoOrdinal);
-    by_sub_.insert(sub_hash, nb, b->sub_count);
-    block_bytes_ = block_bytes_ - b->size + nb->size;
-    old.reset(const_cast<UserBlock *>(b));
+    // The new entry first (it allocates); then the moves, which cannot fail.
+    auto added = by_sub_.emplace(fresh->subscription(b->sub_count), fresh.get());
+    try {
+        swap_block(b, fresh.get(), kNoDrop);
+    } catch (...) {
+        by_sub_.erase(added.first);
+        throw;
+    }
+    fresh.release();
+    old.reset(b);
     lock.unlock();
     return TC_OK;
 }
@@ -522,35 +558,31 @@ tc_status Users::remove_subscription(std::string_view user_id, std::string_view 
     tc_status st = check_user_id(user_id, why);
     if (st == TC_OK) st = check_subscription_id(subscription_id, "subscription_id", why);
     if (st != TC_OK) return st;
-    const uint64_t id_hash = users_hash(user_id, seed_);
-    const uint64_t sub_hash = users_hash(subscription_id, seed_);
     UserPtr old;  // freed after the lock is released
     std::unique_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find_user_id(user_id, id_hash);
+    UserBlock *b = find(by_id_, user_id);
     if (b == nullptr) {
         *why = "not found: no user with user_id " + std::string(user_id);
         return TC_ENOTFOUND;
     }
-    const UserIndex::Slot *s = find_subscription(subscription_id, sub_hash);
-    if (s == nullptr || s->user != b) {
+    auto it = by_sub_.find(subscription_id);
+    if (it == by_sub_.end() || it->second != b) {
         *why = "not found: user_id " + std::string(user_id) + " has no such subscription_id";
         return TC_ENOTFOUND;
     }
-    const uint32_t drop = s->ordinal;
+    size_t drop = 0;
+    while (b->subscription(drop) != subscription_id) ++drop;
     std::vector<std::string_view> subs;
     subs.reserve(b->sub_count);
-    for (uint32_t i = 0; i < b->sub_count; ++i) {
+    for (size_t i = 0; i < b->sub_count; ++i) {
         if (i != drop) subs.push_back(b->subscription(i));
     }
-    UserPtr fresh(UserBlock::make(b->key(), b->user_id(), subs.data(), subs.size()));
+    UserPtr fresh(UserBlock::make(b->fields(), subs.data(), subs.size()));
     assert(fresh);  // smaller than a block that exists
-    UserBlock *nb = fresh.release();
-    bool ok = by_sub_.erase(sub_hash, b, drop);
-    assert(ok);
-    (void)ok;
-    repoint_all(b, nb, drop);
-    block_bytes_ = block_bytes_ - b->size + nb->size;
-    old.reset(const_cast<UserBlock *>(b));
+    by_sub_.erase(it);
+    swap_block(b, fresh.get(), drop);  // no refresh-token change: cannot throw
+    fresh.release();
+    old.reset(b);
     lock.unlock();
     return TC_OK;
 }
@@ -575,10 +607,7 @@ std::vector<std::string> Users::user_ids() const {
     {
         std::shared_lock<std::shared_mutex> lock(mu_);
         ids.reserve(by_id_.size());
-        const UserIndex::Slot *slots = by_id_.slots();
-        for (size_t i = 0; i < by_id_.capacity(); ++i) {
-            if (slots[i].user != nullptr) ids.emplace_back(slots[i].user->user_id());
-        }
+        for (const auto &entry : by_id_) ids.emplace_back(entry.first);
     }
     std::sort(ids.begin(), ids.end(), numeric_less);
     return ids;
@@ -589,8 +618,14 @@ UsersStats Users::stats() const {
     UsersStats s;
     s.users = by_id_.size();
     s.subscriptions = by_sub_.size();
+    s.refresh_tokens = by_refresh_.size();
     s.block_bytes = block_bytes_;
-    s.index_bytes = by_key_.bytes() + by_id_.bytes() + by_sub_.bytes();
+    // A node: the next pointer plus the (view, block) pair; the hash is not
+    // cached (the hasher is noexcept). Buckets: one pointer each.
+    constexpr size_t kNode = sizeof(void *) + sizeof(Index::value_type);
+    for (const Index *ix : {&by_key_, &by_id_, &by_refresh_, &by_sub_}) {
+        s.index_bytes += ix->bucket_count() * sizeof(void *) + ix->size() * kNode;
+    }
     return s;
 }
 
@@ -600,64 +635,51 @@ bool Users::check_invariants(std::string *why) const {
         *why = std::move(text);
         return false;
     };
-    if (by_id_.size() != count_.load() || by_key_.size() != count_.load()) {
-        return bad("index sizes differ from the user count");
-    }
-    // Every slot is reachable from its home slot and carries its string's hash.
+    const size_t n = count_.load();
+    if (by_id_.size() != n || by_key_.size() != n) return bad("index sizes differ from the user count");
+    // Every entry's view points into its own block (never into a freed one)
+    // and its text is that block's string.
+    auto inside = [](std::string_view v, const UserBlock *b) {
+        const char *lo = reinterpret_cast<const char *>(b);
+        return v.data() >= lo && v.data() + v.size() < lo + b->size;
+    };
     struct Named {
-        const UserIndex *index;
+        const Index *index;
         const char *name;
     };
-    for (const Named &n : {Named{&by_key_, "key"}, Named{&by_id_, "user_id"}, Named{&by_sub_, "subscription"}}) {
-        const UserIndex &ix = *n.index;
-        size_t occupied = 0;
-        for (size_t i = 0; i < ix.capacity(); ++i) {
-            const UserIndex::Slot &s = ix.slots()[i];
-            if (s.user == nullptr) continue;
-            ++occupied;
-            for (size_t j = ix.home(s.hash_hi); j != i; j = ix.next(j)) {
-                if (ix.slots()[j].user == nullptr) return bad(std::string(n.name) + " index: unreachable slot");
-            }
-            std::string_view text;
-            if (&ix == &by_key_) {
-                text = s.user->key();
-            } else if (&ix == &by_id_) {
-                text = s.user->user_id();
-            } else {
-                if (s.ordinal >= s.user->sub_count) return bad("subscription index: ordinal out of range");
-                text = s.user->subscription(s.ordinal);
-            }
-            if (s.hash_hi != static_cast<uint32_t>(users_hash(text, seed_) >> 32)) {
-                return bad(std::string(n.name) + " index: stale hash");
-            }
-            if (find_user_id(s.user->user_id(), users_hash(s.user->user_id(), seed_)) != s.user) {
-                return bad(std::string(n.name) + " index: entry of a user that is not registered");
+    for (const Named &ix : {Named{&by_key_, "key"}, Named{&by_id_, "user_id"}, Named{&by_refresh_, "refresh_token"},
+                            Named{&by_sub_, "subscription"}}) {
+        for (const auto &entry : *ix.index) {
+            const UserBlock *b = entry.second;
+            if (!inside(entry.first, b)) return bad(std::string(ix.name) + " index: a view outside its block");
+            if (find(by_id_, b->user_id()) != b) {
+                return bad(std::string(ix.name) + " index: entry of a user that is not registered");
             }
         }
-        if (occupied != ix.size()) return bad(std::string(n.name) + " index: size is wrong");
     }
-    size_t subs = 0;
-    size_t bytes = 0;
-    for (size_t i = 0; i < by_id_.capacity(); ++i) {
-        const UserBlock *b = by_id_.slots()[i].user;
-        if (b == nullptr) continue;
+    size_t subs = 0, refresh = 0, bytes = 0;
+    for (const auto &entry : by_id_) {
+        const UserBlock *b = entry.second;
         subs += b->sub_count;
         bytes += b->size;
         if (b->tag != 0) return bad("a registered block carries a tag");
         std::string ignored;
-        if (check_key(b->key(), &ignored) != TC_OK || check_user_id(b->user_id(), &ignored) != TC_OK) {
-            return bad("a registered user has an invalid key or user_id");
+        if (check_fields(b->fields(), &ignored) != TC_OK) return bad("a registered user has an invalid field");
+        if (entry.first != b->user_id()) return bad("user_id index: wrong text");
+        if (find(by_key_, b->key()) != b) return bad("key index: user missing");
+        if (b->has_refresh_token()) {
+            ++refresh;
+            if (find(by_refresh_, b->refresh_token()) != b) return bad("refresh_token index: user missing");
         }
-        if (find_key(b->key(), users_hash(b->key(), seed_)) != b) return bad("key index: user missing");
-        for (uint32_t k = 0; k < b->sub_count; ++k) {
-            const UserIndex::Slot *s = find_subscription(b->subscription(k), users_hash(b->subscription(k), seed_));
-            if (s == nullptr || s->user != b || s->ordinal != k) {
+        for (size_t k = 0; k < b->sub_count; ++k) {
+            if (find(by_sub_, b->subscription(k)) != b) {
                 return bad("subscription index: user " + std::string(b->user_id()) + " subscription " +
-                           decimal(k) + " is missing or duplicated");
+                           decimal(k) + " is missing or another user's");
             }
         }
     }
     if (subs != by_sub_.size()) return bad("subscription index size differs from the users' subscriptions");
+    if (refresh != by_refresh_.size()) return bad("refresh_token index size differs from the users' tokens");
     if (bytes != block_bytes_) return bad("block byte count is wrong");
     return true;
 }
