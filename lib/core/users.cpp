@@ -215,6 +215,94 @@ tc_status Users::check_fields(const UserFields &f, std::string *why) {
     return st;
 }
 
+
+// ---------------------------------------------------------------------------
+// UserIndex
+
+UserIndex::UserIndex() { rehash(16); }
+
+UserIndex::~UserIndex() { std::free(slots_); }
+
+void UserIndex::rehash(size_t capacity) {
+    auto *fresh = static_cast<Slot *>(std::calloc(capacity, sizeof(Slot)));
+    if (fresh == nullptr) throw std::bad_alloc();
+    Slot *old = slots_;
+    const size_t old_cap = cap_;
+    slots_ = fresh;
+    cap_ = capacity;
+    for (size_t i = 0; i < old_cap; ++i) {
+        if (old[i].user == nullptr) continue;
+        size_t j = home(old[i].hash_hi);
+        while (slots_[j].user != nullptr) j = next(j);
+        slots_[j] = old[i];
+    }
+    std::free(old);
+}
+
+void UserIndex::reserve_more(size_t extra) {
+    // hash_hi has 32 bits: the home function spreads over at most 2^32 slots.
+    constexpr uint64_t kMaxCapacity = std::min<uint64_t>(uint64_t{1} << 32, SIZE_MAX / sizeof(Slot));
+    if (extra > kMaxCapacity - size_) throw std::bad_alloc();
+    const uint64_t need = static_cast<uint64_t>(size_) + extra;
+    uint64_t cap = cap_;
+    // Keep the load at or below 3/4; grow by half, which keeps it above 1/2.
+    while (need > cap / 4 * 3) {
+        cap += cap / 2;
+        if (cap > kMaxCapacity) throw std::bad_alloc();
+    }
+    if (cap != cap_) rehash(static_cast<size_t>(cap));
+}
+
+void UserIndex::insert(uint64_t hash, UserBlock *user, uint32_t ordinal) {
+    assert(size_ + 1 <= (capacity() / 4) * 3);
+    const uint32_t hi = static_cast<uint32_t>(hash >> 32);
+    size_t i = home(hi);
+    while (slots_[i].user != nullptr) i = next(i);
+    slots_[i] = Slot{hi, ordinal, user};
+    ++size_;
+}
+
+UserIndex::Slot *UserIndex::locate(uint64_t hash, const UserBlock *user, uint32_t ordinal) {
+    const uint32_t hi = static_cast<uint32_t>(hash >> 32);
+    for (size_t i = home(hi);; i = next(i)) {
+        Slot &s = slots_[i];
+        if (s.user == nullptr) return nullptr;
+        if (s.user == user && s.ordinal == ordinal && s.hash_hi == hi) return &s;
+    }
+}
+
+bool UserIndex::repoint(uint64_t hash, const UserBlock *user, uint32_t ordinal, UserBlock *new_user,
+                        uint32_t new_ordinal) {
+    Slot *s = locate(hash, user, ordinal);
+    if (s == nullptr) return false;
+    s->user = new_user;
+    s->ordinal = new_ordinal;
+    return true;
+}
+
+bool UserIndex::erase(uint64_t hash, const UserBlock *user, uint32_t ordinal) {
+    Slot *s = locate(hash, user, ordinal);
+    if (s == nullptr) return false;
+    erase_at(static_cast<size_t>(s - slots_));
+    return true;
+}
+
+// Backward-shift deletion: entries after the hole move into it when that
+// keeps them at or after their home slot, so no tombstones are needed.
+void UserIndex::erase_at(size_t index) {
+    // Distance going forward (with wrap-around) from slot a to slot b.
+    auto dist = [this](size_t a, size_t b) { return b >= a ? b - a : b + cap_ - a; };
+    size_t hole = index;
+    for (size_t j = next(index); slots_[j].user != nullptr; j = next(j)) {
+        if (dist(home(slots_[j].hash_hi), j) >= dist(hole, j)) {
+            slots_[hole] = slots_[j];
+            hole = j;
+        }
+    }
+    slots_[hole] = Slot{0, 0, nullptr};
+    --size_;
+}
+
 // ---------------------------------------------------------------------------
 // Users
 
@@ -225,43 +313,43 @@ uint64_t pick_seed(uint64_t seed) {
     // No CSPRNG: the seed only spreads entries, so a clock value will do.
     return static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1u;
 }
-
-// Moves the entry `from` of `index` to the text `to` of block `fresh`,
-// reusing its node: no allocation. The maps are never above their load
-// limit after extract(), so insert() does not rehash.
-template <class Index>
-void rebind(Index &index, std::string_view from, std::string_view to, UserBlock *fresh) noexcept {
-    auto node = index.extract(from);
-    assert(!node.empty() && "an index lost an entry");
-    node.key() = to;
-    node.mapped() = fresh;
-    index.insert(std::move(node));
-}
 }  // namespace
 
-Users::Users(uint64_t seed)
-    : seed_(pick_seed(seed)),
-      by_key_(16, ViewHash{seed_}),
-      by_id_(16, ViewHash{seed_}),
-      by_refresh_(16, ViewHash{seed_}),
-      by_sub_(16, ViewHash{seed_}) {}
+Users::Users(uint64_t seed) : seed_(pick_seed(seed)) {}
 
 Users::~Users() {
-    for (auto &entry : by_id_) UserBlock::destroy(entry.second);
+    const UserIndex::Slot *slots = by_id_.slots();
+    for (size_t i = 0; i < by_id_.capacity(); ++i) UserBlock::destroy(slots[i].user);
 }
 
-UserBlock *Users::find(const Index &index, std::string_view text) const {
-    auto it = index.find(text);
-    return it != index.end() ? it->second : nullptr;
+UserBlock *Users::find_key(std::string_view key) const {
+    const UserIndex::Slot *s = by_key_.find(hash(key), [&](const UserIndex::Slot &e) { return e.user->key() == key; });
+    return s != nullptr ? s->user : nullptr;
+}
+
+UserBlock *Users::find_user_id(std::string_view user_id) const {
+    const UserIndex::Slot *s =
+        by_id_.find(hash(user_id), [&](const UserIndex::Slot &e) { return e.user->user_id() == user_id; });
+    return s != nullptr ? s->user : nullptr;
+}
+
+UserBlock *Users::find_refresh(std::string_view refresh_token) const {
+    const UserIndex::Slot *s = by_refresh_.find(
+        hash(refresh_token), [&](const UserIndex::Slot &e) { return e.user->refresh_token() == refresh_token; });
+    return s != nullptr ? s->user : nullptr;
+}
+
+const UserIndex::Slot *Users::find_subscription(std::string_view id) const {
+    return by_sub_.find(hash(id), [&](const UserIndex::Slot &e) { return e.user->subscription(e.ordinal) == id; });
 }
 
 tc_status Users::check_free(const UserFields &f, const UserBlock *self, std::string *why) const {
-    if (const UserBlock *other = find(by_key_, f.key); other != nullptr && other != self) {
+    if (const UserBlock *other = find_key(f.key); other != nullptr && other != self) {
         *why = "conflict: key is already registered to user_id " + std::string(other->user_id());
         return TC_ECONFLICT;
     }
     if (f.refresh_token) {
-        if (const UserBlock *other = find(by_refresh_, *f.refresh_token); other != nullptr && other != self) {
+        if (const UserBlock *other = find_refresh(*f.refresh_token); other != nullptr && other != self) {
             *why = "conflict: refresh_token is already registered to user_id " + std::string(other->user_id());
             return TC_ECONFLICT;
         }
@@ -270,24 +358,34 @@ tc_status Users::check_free(const UserFields &f, const UserBlock *self, std::str
 }
 
 void Users::swap_block(UserBlock *old_block, UserBlock *fresh, size_t drop) {
-    // The one step that may allocate, first: if it throws, nothing changed.
-    if (fresh->has_refresh_token() && !old_block->has_refresh_token()) {
-        by_refresh_.emplace(fresh->refresh_token(), fresh);
+    const bool key_changes = old_block->key() != fresh->key();
+    const bool refresh_changes = old_block->has_refresh_token() != fresh->has_refresh_token() ||
+                                 old_block->refresh_token() != fresh->refresh_token();
+    // Room first (the only step that can throw); nothing has changed yet.
+    if (key_changes) by_key_.reserve_more(1);
+    if (refresh_changes && fresh->has_refresh_token()) by_refresh_.reserve_more(1);
+
+    bool ok = by_id_.repoint(hash(old_block->user_id()), old_block, 0, fresh, 0);
+    if (key_changes) {
+        ok = by_key_.erase(hash(old_block->key()), old_block, 0) && ok;
+        by_key_.insert(hash(fresh->key()), fresh, 0);
+    } else {
+        ok = by_key_.repoint(hash(old_block->key()), old_block, 0, fresh, 0) && ok;
     }
-    // No allocation from here on.
-    rebind(by_id_, old_block->user_id(), fresh->user_id(), fresh);
-    rebind(by_key_, old_block->key(), fresh->key(), fresh);
-    if (old_block->has_refresh_token()) {
-        if (fresh->has_refresh_token()) {
-            rebind(by_refresh_, old_block->refresh_token(), fresh->refresh_token(), fresh);
-        } else {
-            by_refresh_.erase(old_block->refresh_token());
-        }
+    if (refresh_changes) {
+        if (old_block->has_refresh_token()) ok = by_refresh_.erase(hash(old_block->refresh_token()), old_block, 0) && ok;
+        if (fresh->has_refresh_token()) by_refresh_.insert(hash(fresh->refresh_token()), fresh, 0);
+    } else if (old_block->has_refresh_token()) {
+        ok = by_refresh_.repoint(hash(old_block->refresh_token()), old_block, 0, fresh, 0) && ok;
     }
     for (size_t i = 0, to = 0; i < old_block->sub_count; ++i) {
         if (i == drop) continue;
-        rebind(by_sub_, old_block->subscription(i), fresh->subscription(to++), fresh);
+        ok = by_sub_.repoint(hash(old_block->subscription(i)), old_block, static_cast<uint32_t>(i), fresh,
+                             static_cast<uint32_t>(to++)) &&
+             ok;
     }
+    assert(ok && "an index lost an entry");
+    (void)ok;
     block_bytes_ = block_bytes_ - old_block->size + fresh->size;
 }
 
@@ -306,67 +404,71 @@ tc_status Users::add(const UserFields &fields, const std::string_view *subs, siz
     }
     if (st != TC_OK) return st;
 
-    // The set: first occurrences, in order.
-    std::vector<std::string_view> unique;
-    unique.reserve(sub_count);
+    // The set: first occurrences, in order. Small sets need no allocation.
+    constexpr size_t kInline = 8;
+    std::string_view inline_views[kInline];
+    uint64_t inline_hashes[kInline];
+    std::vector<std::string_view> heap_views;
+    std::vector<uint64_t> heap_hashes;
+    std::string_view *unique = inline_views;
+    uint64_t *sub_hashes = inline_hashes;
+    if (sub_count > kInline) {
+        heap_views.resize(sub_count);
+        heap_hashes.resize(sub_count);
+        unique = heap_views.data();
+        sub_hashes = heap_hashes.data();
+    }
+    size_t unique_count = 0;
     if (sub_count <= 16) {
         for (size_t i = 0; i < sub_count; ++i) {
-            if (std::find(unique.begin(), unique.end(), subs[i]) == unique.end()) unique.push_back(subs[i]);
+            if (std::find(unique, unique + unique_count, subs[i]) == unique + unique_count) {
+                unique[unique_count++] = subs[i];
+            }
         }
     } else {
         std::unordered_set<std::string_view> seen;
         seen.reserve(sub_count);
         for (size_t i = 0; i < sub_count; ++i) {
-            if (seen.insert(subs[i]).second) unique.push_back(subs[i]);
+            if (seen.insert(subs[i]).second) unique[unique_count++] = subs[i];
         }
     }
+    for (size_t i = 0; i < unique_count; ++i) sub_hashes[i] = hash(unique[i]);
+    const uint64_t key_hash = hash(fields.key);
+    const uint64_t id_hash = hash(fields.user_id);
+    const uint64_t refresh_hash = fields.refresh_token ? hash(*fields.refresh_token) : 0;
 
-    UserPtr block(UserBlock::make(fields, unique.data(), unique.size()));
+    UserPtr block(UserBlock::make(fields, unique, unique_count));
     if (!block) {
         *why = "invalid argument: subscription_count (too many subscriptions for one user)";
         return TC_EINVAL;
     }
-    UserBlock *b = block.get();
 
     std::unique_lock<std::shared_mutex> lock(mu_);
-    if (find(by_id_, fields.user_id) != nullptr) {
+    if (find_user_id(fields.user_id) != nullptr) {
         *why = "conflict: user_id " + std::string(fields.user_id) + " is already registered";
         return TC_ECONFLICT;
     }
     st = check_free(fields, nullptr, why);
     if (st != TC_OK) return st;
-    for (size_t i = 0; i < unique.size(); ++i) {
-        if (const UserBlock *owner = find(by_sub_, unique[i])) {
+    for (size_t i = 0; i < unique_count; ++i) {
+        if (const UserIndex::Slot *s = find_subscription(unique[i])) {
             // Name the first occurrence in the caller's array.
             const size_t origin = static_cast<size_t>(std::find(subs, subs + sub_count, unique[i]) - subs);
             *why = "conflict: subscription_ids[" + decimal(origin) + "] already belongs to user_id " +
-                   std::string(owner->user_id());
+                   std::string(s->user->user_id());
             return TC_ECONFLICT;
         }
     }
-    // Inserted in an order that can be undone if an allocation fails.
-    std::vector<Index *> done;
-    try {
-        by_id_.emplace(b->user_id(), b);
-        done.push_back(&by_id_);
-        by_key_.emplace(b->key(), b);
-        done.push_back(&by_key_);
-        if (b->has_refresh_token()) {
-            by_refresh_.emplace(b->refresh_token(), b);
-            done.push_back(&by_refresh_);
-        }
-        for (size_t i = 0; i < b->sub_count; ++i) by_sub_.emplace(b->subscription(i), b);
-    } catch (...) {
-        for (size_t i = 0; i < b->sub_count; ++i) {
-            auto it = by_sub_.find(b->subscription(i));
-            if (it != by_sub_.end() && it->second == b) by_sub_.erase(it);
-        }
-        if (!done.empty()) by_id_.erase(b->user_id());
-        if (done.size() > 1) by_key_.erase(b->key());
-        if (done.size() > 2) by_refresh_.erase(b->refresh_token());
-        throw;
-    }
-    block.release();
+    // Room first: after these, nothing below can fail.
+    by_id_.reserve_more(1);
+    by_key_.reserve_more(1);
+    if (fields.refresh_token) by_refresh_.reserve_more(1);
+    by_sub_.reserve_more(unique_count);
+    UserBlock *b = block.release();
+    by_id_.insert(id_hash, b, 0);
+    by_key_.insert(key_hash, b, 0);
+    if (fields.refresh_token) by_refresh_.insert(refresh_hash, b, 0);
+    for (size_t i = 0; i < unique_count; ++i) by_sub_.insert(sub_hashes[i], b, static_cast<uint32_t>(i));
     block_bytes_ += b->size;
     count_.fetch_add(1, std::memory_order_relaxed);
     return TC_OK;
@@ -378,7 +480,6 @@ tc_status Users::replace_locked(UserBlock *old_block, const UserFields &fields, 
     if (st != TC_OK) return st;
     std::vector<std::string_view> subs(old_block->sub_count);
     for (size_t i = 0; i < subs.size(); ++i) subs[i] = old_block->subscription(i);
-    // Same subscriptions as a block that exists: the size fits.
     UserPtr fresh(UserBlock::make(fields, subs.data(), subs.size()));
     if (!fresh) {
         *why = "invalid argument: the record is too large";
@@ -399,7 +500,7 @@ tc_status Users::replace(const UserFields &fields, UserPtr *old, std::string *wh
     UserPtr gone;  // freed (and cleared) after the lock is released
     {
         std::unique_lock<std::shared_mutex> lock(mu_);
-        UserBlock *b = find(by_id_, fields.user_id);
+        UserBlock *b = find_user_id(fields.user_id);
         if (b == nullptr) {
             *why = "not found: no user with user_id " + std::string(fields.user_id);
             return TC_ENOTFOUND;
@@ -414,7 +515,7 @@ tc_status Users::rotate_tokens(std::string_view user_id, std::string_view used_r
                                const TokenGrant &grant, UserPtr *updated, std::string *why) {
     UserPtr gone;  // freed (and cleared) after the lock is released
     std::unique_lock<std::shared_mutex> lock(mu_);
-    UserBlock *b = find(by_id_, user_id);
+    UserBlock *b = find_user_id(user_id);
     if (b == nullptr) {
         *why = "not found: user_id " + std::string(user_id) + " was removed while its tokens were refreshed";
         return TC_ENOTFOUND;
@@ -444,7 +545,7 @@ tc_status Users::get_by_key(std::string_view key, UserPtr *out, std::string *why
     tc_status st = check_key(key, why);
     if (st != TC_OK) return st;
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find(by_key_, key);
+    const UserBlock *b = find_key(key);
     if (b == nullptr) {
         *why = "not found: no user has this key";
         return TC_ENOTFOUND;
@@ -457,7 +558,7 @@ tc_status Users::get_by_user_id(std::string_view user_id, UserPtr *out, std::str
     tc_status st = check_user_id(user_id, why);
     if (st != TC_OK) return st;
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find(by_id_, user_id);
+    const UserBlock *b = find_user_id(user_id);
     if (b == nullptr) {
         *why = "not found: no user with user_id " + std::string(user_id);
         return TC_ENOTFOUND;
@@ -470,7 +571,7 @@ tc_status Users::get_by_refresh_token(std::string_view refresh_token, UserPtr *o
     tc_status st = check_text(refresh_token, "refresh_token", kMaxUserKeyBytes, why);
     if (st != TC_OK) return st;
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find(by_refresh_, refresh_token);
+    const UserBlock *b = find_refresh(refresh_token);
     if (b == nullptr) {
         *why = "not found: no user has this refresh_token";
         return TC_ENOTFOUND;
@@ -483,12 +584,12 @@ tc_status Users::get_by_subscription(std::string_view subscription_id, UserPtr *
     tc_status st = check_subscription_id(subscription_id, "subscription_id", why);
     if (st != TC_OK) return st;
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find(by_sub_, subscription_id);
-    if (b == nullptr) {
+    const UserIndex::Slot *s = find_subscription(subscription_id);
+    if (s == nullptr) {
         *why = "not found: no user has this subscription_id";
         return TC_ENOTFOUND;
     }
-    out->reset(UserBlock::copy(b, 0));
+    out->reset(UserBlock::copy(s->user, 0));
     return TC_OK;
 }
 
@@ -498,15 +599,19 @@ tc_status Users::remove(std::string_view user_id, UserPtr *removed, std::string 
     UserPtr gone;  // freed (and cleared) after the lock is released
     {
         std::unique_lock<std::shared_mutex> lock(mu_);
-        UserBlock *b = find(by_id_, user_id);
+        UserBlock *b = find_user_id(user_id);
         if (b == nullptr) {
             *why = "not found: no user with user_id " + std::string(user_id);
             return TC_ENOTFOUND;
         }
-        by_key_.erase(b->key());
-        if (b->has_refresh_token()) by_refresh_.erase(b->refresh_token());
-        for (size_t i = 0; i < b->sub_count; ++i) by_sub_.erase(b->subscription(i));
-        by_id_.erase(b->user_id());
+        bool ok = by_key_.erase(hash(b->key()), b, 0);
+        if (b->has_refresh_token()) ok = by_refresh_.erase(hash(b->refresh_token()), b, 0) && ok;
+        for (size_t i = 0; i < b->sub_count; ++i) {
+            ok = by_sub_.erase(hash(b->subscription(i)), b, static_cast<uint32_t>(i)) && ok;
+        }
+        ok = by_id_.erase(hash(b->user_id()), b, 0) && ok;
+        assert(ok && "an index lost an entry");
+        (void)ok;
         block_bytes_ -= b->size;
         count_.fetch_sub(1, std::memory_order_relaxed);
         gone.reset(b);
@@ -519,16 +624,17 @@ tc_status Users::add_subscription(std::string_view user_id, std::string_view sub
     tc_status st = check_user_id(user_id, why);
     if (st == TC_OK) st = check_subscription_id(subscription_id, "subscription_id", why);
     if (st != TC_OK) return st;
+    const uint64_t sub_hash = hash(subscription_id);
     UserPtr old;  // freed after the lock is released
     std::unique_lock<std::shared_mutex> lock(mu_);
-    UserBlock *b = find(by_id_, user_id);
+    UserBlock *b = find_user_id(user_id);
     if (b == nullptr) {
         *why = "not found: no user with user_id " + std::string(user_id);
         return TC_ENOTFOUND;
     }
-    if (const UserBlock *owner = find(by_sub_, subscription_id)) {
-        if (owner == b) return TC_OK;  // a set: already there
-        *why = "conflict: subscription_id already belongs to user_id " + std::string(owner->user_id());
+    if (const UserIndex::Slot *s = find_subscription(subscription_id)) {
+        if (s->user == b) return TC_OK;  // a set: already there
+        *why = "conflict: subscription_id already belongs to user_id " + std::string(s->user->user_id());
         return TC_ECONFLICT;
     }
     std::vector<std::string_view> subs(b->sub_count + size_t{1});
@@ -539,15 +645,11 @@ tc_status Users::add_subscription(std::string_view user_id, std::string_view sub
         *why = "invalid argument: subscription_id (too many subscriptions for one user)";
         return TC_EINVAL;
     }
-    // The new entry first (it allocates); then the moves, which cannot fail.
-    auto added = by_sub_.emplace(fresh->subscription(b->sub_count), fresh.get());
-    try {
-        swap_block(b, fresh.get(), kNoDrop);
-    } catch (...) {
-        by_sub_.erase(added.first);
-        throw;
-    }
+    by_sub_.reserve_more(1);
+    UserBlock *nb = fresh.get();
+    swap_block(b, nb, kNoDrop);  // key and refresh token unchanged: reserves nothing, cannot throw
     fresh.release();
+    by_sub_.insert(sub_hash, nb, b->sub_count);
     old.reset(b);
     lock.unlock();
     return TC_OK;
@@ -558,20 +660,20 @@ tc_status Users::remove_subscription(std::string_view user_id, std::string_view 
     tc_status st = check_user_id(user_id, why);
     if (st == TC_OK) st = check_subscription_id(subscription_id, "subscription_id", why);
     if (st != TC_OK) return st;
+    const uint64_t sub_hash = hash(subscription_id);
     UserPtr old;  // freed after the lock is released
     std::unique_lock<std::shared_mutex> lock(mu_);
-    UserBlock *b = find(by_id_, user_id);
+    UserBlock *b = find_user_id(user_id);
     if (b == nullptr) {
         *why = "not found: no user with user_id " + std::string(user_id);
         return TC_ENOTFOUND;
     }
-    auto it = by_sub_.find(subscription_id);
-    if (it == by_sub_.end() || it->second != b) {
+    const UserIndex::Slot *s = find_subscription(subscription_id);
+    if (s == nullptr || s->user != b) {
         *why = "not found: user_id " + std::string(user_id) + " has no such subscription_id";
         return TC_ENOTFOUND;
     }
-    size_t drop = 0;
-    while (b->subscription(drop) != subscription_id) ++drop;
+    const uint32_t drop = s->ordinal;
     std::vector<std::string_view> subs;
     subs.reserve(b->sub_count);
     for (size_t i = 0; i < b->sub_count; ++i) {
@@ -579,8 +681,10 @@ tc_status Users::remove_subscription(std::string_view user_id, std::string_view 
     }
     UserPtr fresh(UserBlock::make(b->fields(), subs.data(), subs.size()));
     assert(fresh);  // smaller than a block that exists
-    by_sub_.erase(it);
-    swap_block(b, fresh.get(), drop);  // no refresh-token change: cannot throw
+    bool ok = by_sub_.erase(sub_hash, b, drop);
+    assert(ok);
+    (void)ok;
+    swap_block(b, fresh.get(), drop);  // cannot throw: nothing to reserve
     fresh.release();
     old.reset(b);
     lock.unlock();
@@ -607,7 +711,10 @@ std::vector<std::string> Users::user_ids() const {
     {
         std::shared_lock<std::shared_mutex> lock(mu_);
         ids.reserve(by_id_.size());
-        for (const auto &entry : by_id_) ids.emplace_back(entry.first);
+        const UserIndex::Slot *slots = by_id_.slots();
+        for (size_t i = 0; i < by_id_.capacity(); ++i) {
+            if (slots[i].user != nullptr) ids.emplace_back(slots[i].user->user_id());
+        }
     }
     std::sort(ids.begin(), ids.end(), numeric_less);
     return ids;
@@ -620,12 +727,7 @@ UsersStats Users::stats() const {
     s.subscriptions = by_sub_.size();
     s.refresh_tokens = by_refresh_.size();
     s.block_bytes = block_bytes_;
-    // A node: the next pointer plus the (view, block) pair; the hash is not
-    // cached (the hasher is noexcept). Buckets: one pointer each.
-    constexpr size_t kNode = sizeof(void *) + sizeof(Index::value_type);
-    for (const Index *ix : {&by_key_, &by_id_, &by_refresh_, &by_sub_}) {
-        s.index_bytes += ix->bucket_count() * sizeof(void *) + ix->size() * kNode;
-    }
+    s.index_bytes = by_key_.bytes() + by_id_.bytes() + by_refresh_.bytes() + by_sub_.bytes();
     return s;
 }
 
@@ -635,46 +737,65 @@ bool Users::check_invariants(std::string *why) const {
         *why = std::move(text);
         return false;
     };
-    const size_t n = count_.load();
-    if (by_id_.size() != n || by_key_.size() != n) return bad("index sizes differ from the user count");
-    // Every entry's view points into its own block (never into a freed one)
-    // and its text is that block's string.
-    auto inside = [](std::string_view v, const UserBlock *b) {
-        const char *lo = reinterpret_cast<const char *>(b);
-        return v.data() >= lo && v.data() + v.size() < lo + b->size;
-    };
+    if (by_id_.size() != count_.load() || by_key_.size() != count_.load()) {
+        return bad("index sizes differ from the user count");
+    }
+    // Every slot is reachable from its home slot and carries its string's hash.
     struct Named {
-        const Index *index;
+        const UserIndex *index;
         const char *name;
     };
-    for (const Named &ix : {Named{&by_key_, "key"}, Named{&by_id_, "user_id"}, Named{&by_refresh_, "refresh_token"},
-                            Named{&by_sub_, "subscription"}}) {
-        for (const auto &entry : *ix.index) {
-            const UserBlock *b = entry.second;
-            if (!inside(entry.first, b)) return bad(std::string(ix.name) + " index: a view outside its block");
-            if (find(by_id_, b->user_id()) != b) {
-                return bad(std::string(ix.name) + " index: entry of a user that is not registered");
+    for (const Named &n : {Named{&by_key_, "key"}, Named{&by_id_, "user_id"}, Named{&by_refresh_, "refresh_token"},
+                           Named{&by_sub_, "subscription"}}) {
+        const UserIndex &ix = *n.index;
+        size_t occupied = 0;
+        for (size_t i = 0; i < ix.capacity(); ++i) {
+            const UserIndex::Slot &s = ix.slots()[i];
+            if (s.user == nullptr) continue;
+            ++occupied;
+            for (size_t j = ix.home(s.hash_hi); j != i; j = ix.next(j)) {
+                if (ix.slots()[j].user == nullptr) return bad(std::string(n.name) + " index: unreachable slot");
+            }
+            std::string_view text;
+            if (&ix == &by_key_) {
+                text = s.user->key();
+            } else if (&ix == &by_id_) {
+                text = s.user->user_id();
+            } else if (&ix == &by_refresh_) {
+                if (!s.user->has_refresh_token()) return bad("refresh_token index: a user without one");
+                text = s.user->refresh_token();
+            } else {
+                if (s.ordinal >= s.user->sub_count) return bad("subscription index: ordinal out of range");
+                text = s.user->subscription(s.ordinal);
+            }
+            if (s.hash_hi != static_cast<uint32_t>(hash(text) >> 32)) {
+                return bad(std::string(n.name) + " index: stale hash");
+            }
+            if (find_user_id(s.user->user_id()) != s.user) {
+                return bad(std::string(n.name) + " index: entry of a user that is not registered");
             }
         }
+        if (occupied != ix.size()) return bad(std::string(n.name) + " index: size is wrong");
     }
     size_t subs = 0, refresh = 0, bytes = 0;
-    for (const auto &entry : by_id_) {
-        const UserBlock *b = entry.second;
+    for (size_t i = 0; i < by_id_.capacity(); ++i) {
+        const UserBlock *b = by_id_.slots()[i].user;
+        if (b == nullptr) continue;
         subs += b->sub_count;
         bytes += b->size;
         if (b->tag != 0) return bad("a registered block carries a tag");
         std::string ignored;
         if (check_fields(b->fields(), &ignored) != TC_OK) return bad("a registered user has an invalid field");
-        if (entry.first != b->user_id()) return bad("user_id index: wrong text");
-        if (find(by_key_, b->key()) != b) return bad("key index: user missing");
+        if (find_key(b->key()) != b) return bad("key index: user missing");
         if (b->has_refresh_token()) {
             ++refresh;
-            if (find(by_refresh_, b->refresh_token()) != b) return bad("refresh_token index: user missing");
+            if (find_refresh(b->refresh_token()) != b) return bad("refresh_token index: user missing");
         }
         for (size_t k = 0; k < b->sub_count; ++k) {
-            if (find(by_sub_, b->subscription(k)) != b) {
+            const UserIndex::Slot *s = find_subscription(b->subscription(k));
+            if (s == nullptr || s->user != b || s->ordinal != k) {
                 return bad("subscription index: user " + std::string(b->user_id()) + " subscription " +
-                           decimal(k) + " is missing or another user's");
+                           decimal(k) + " is missing or duplicated");
             }
         }
     }
