@@ -119,19 +119,23 @@ bool parse_refresh(const std::string &body, RefreshedTokens *out, std::string *e
         return false;
     }
     out->wipe();
+    out->has_refresh_token = false;
+    out->expires_in = 0;
+    out->has_scopes = false;
+    out->scopes.clear();
     out->access_token = access;
     const cJSON *refresh = cJSON_GetObjectItemCaseSensitive(json.get(), "refresh_token");
     if (cJSON_IsString(refresh) && refresh->valuestring[0] != '\0') {
         out->has_refresh_token = true;
         out->refresh_token = refresh->valuestring;
-    } else if (refresh != nullptr && !cJSON_IsNull(refresh)) {
-        *error = "refresh: refresh_token is not a non-empty string";
+    } else if (refresh != nullptr && !cJSON_IsNull(refresh) && !cJSON_IsString(refresh)) {
+        // null or "" mean none (the old one stays); anything else is malformed.
+        *error = "refresh: refresh_token is not a string";
         out->wipe();
         return false;
     }
     out->expires_in = util::clamp_seconds(util::json_number(json.get(), "expires_in", 0));
     const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(json.get(), "scope");
-    out->scopes.clear();
     out->has_scopes = cJSON_IsArray(scopes);
     const cJSON *scope = nullptr;
     if (out->has_scopes) {
@@ -139,6 +143,7 @@ bool parse_refresh(const std::string &body, RefreshedTokens *out, std::string *e
             if (!cJSON_IsString(scope)) {
                 *error = "refresh: scope is not an array of strings";
                 out->wipe();
+                out->has_refresh_token = false;
                 return false;
             }
             out->scopes.emplace_back(scope->valuestring);

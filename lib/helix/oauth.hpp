@@ -32,7 +32,7 @@ bool parse_validate(const std::string &body, TokenInfo *out, std::string *error)
 // secrets: wipe() clears them.
 struct RefreshedTokens {
     std::string access_token;
-    bool has_refresh_token = false;  // Twitch sends one; absent = keep the old
+    bool has_refresh_token = false;  // Twitch sends one; absent, null or "" = keep the old
     std::string refresh_token;
     int64_t expires_in = 0;          // 0 = not given
     bool has_scopes = false;

@@ -422,6 +422,47 @@ static void test_readers_during_refreshes(void **state) {
     tcmock_stop(m);
 }
 
+
+/* The blocking form refuses to run inside one of the manager's callbacks
+ * (it would wait for itself). */
+typedef struct nested {
+    tc_conduits *c;
+    tc_users *u;
+    int calls;
+    tc_status outer, inner;
+    tc_user *inner_out;
+} nested;
+
+static void refresh_inside(tc_status status, const tc_user *user, void *userdata) {
+    nested *n = (nested *)userdata;
+    (void)user;
+    n->calls++;
+    n->outer = status;
+    n->inner_out = (tc_user *)n; /* must be reset to NULL */
+    n->inner = tc_users_refresh_sync(&n->inner_out, n->c, n->u, USER_ID);
+}
+
+static void test_sync_inside_a_callback(void **state) {
+    tcmock *m = fixture_mock(NULL);
+    tc_conduits_options o = fixture_options(m);
+    nested n;
+    (void)state;
+    memset(&n, 0, sizeof n);
+    n.c = fixture_manager(&o);
+    n.u = registry_with_user(SEED_REFRESH);
+    mock_issue(m, SEED_REFRESH);
+    assert_int_equal(tc_users_refresh(NULL, n.c, n.u, USER_ID, refresh_inside, &n), TC_OK);
+    run_all(n.c, LOOP_MS);
+    assert_int_equal(n.calls, 1);
+    assert_int_equal(n.outer, TC_OK);
+    assert_int_equal(n.inner, TC_EREENTRANT);
+    assert_null(n.inner_out);
+    assert_int_equal(tcmock_stat(m, "token_requests"), 1);
+    tc_conduits_free(n.c);
+    tc_users_free(n.u);
+    tcmock_stop(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refresh_rotates_both_tokens),
@@ -430,6 +471,7 @@ int main(void) {
         cmocka_unit_test(test_cancel_and_free_pending),
         cmocka_unit_test(test_registry_changes_meanwhile),
         cmocka_unit_test(test_readers_during_refreshes),
+        cmocka_unit_test(test_sync_inside_a_callback),
     };
     return cmocka_run_group_tests_name("users_refresh", tests, NULL, NULL);
 }
