@@ -196,6 +196,31 @@ static void test_used_refresh_token_is_refused(void **state) {
     out = (tc_user *)&rec;
     assert_int_equal(tc_users_refresh_sync(&out, c, second, USER_ID), TC_EAUTH);
     assert_null(out);
+
+    /* A wrong client secret (403 "invalid client secret") is TC_EAUTH too,
+     * and does not use the refresh token up. */
+    {
+        tc_conduits_options bad = fixture_options(m);
+        tc_conduits *wrong;
+        tc_user *first_user = NULL;
+        bad.client_secret = "wrongsecret-Pz6Xc3Vb8";
+        wrong = fixture_manager(&bad);
+        assert_int_equal(tc_users_get_by_user_id(&first_user, first, USER_ID), TC_OK);
+        memset(&rec, 0, sizeof rec);
+        assert_int_equal(tc_users_refresh(NULL, wrong, first, USER_ID, record_refresh, &rec), TC_OK);
+        run_all(wrong, LOOP_MS);
+        assert_int_equal(rec.calls, 1);
+        assert_int_equal(rec.status, TC_EAUTH);
+        assert_non_null(strstr(rec.message, "403"));
+        assert_null(strstr(rec.message, "wrongsecret-Pz6Xc3Vb8"));
+        assert_null(strstr(rec.message, tc_user_refresh_token(first_user)));
+        assert_user_tokens(first, tc_user_key(first_user), tc_user_refresh_token(first_user), NULL, NULL);
+        tc_conduits_free(wrong);
+        /* The right secret still works with the same refresh token. */
+        assert_int_equal(tc_users_refresh_sync(&out, c, first, USER_ID), TC_OK);
+        tc_user_free(out);
+        tc_user_free(first_user);
+    }
     tc_conduits_free(c);
     tc_users_free(first);
     tc_users_free(second);
