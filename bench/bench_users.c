@@ -28,10 +28,11 @@
  * refresh does to the registry: all indexes re-pointed under one lock).
  *
  * The index structure was chosen with this bench (#14, 2026-12-03, 1M users,
- * --plain data, each against the baseline of its own run, loaded machine):
- *   registry before #14 (own open addressing)  252 B/user, lookups 0.88-0.94x baseline
- *   std::unordered_map indexes (tried in #14)  443 B/user, lookups 1.60-1.84x baseline,
- *                                              adds 4.4x slower
+ * --plain, each against the baseline of its own run, loaded 2-core machine):
+ *   registry before #14 (own tables, smaller blocks)  252 B/user, lookups 0.88-1.11x baseline
+ *   #14 blocks, own open-addressing tables            284 B/user, lookups 1.09-1.33x baseline
+ *   #14 blocks, std::unordered_map indexes            443 B/user, lookups 1.60-1.84x baseline,
+ *                                                     adds ~4x slower
  * so the library keeps its own table (see lib/core/users.hpp).
  *
  * Exit status: 0 when every lookup found the right user, 1 otherwise, 2 on
