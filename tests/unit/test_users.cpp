@@ -677,7 +677,8 @@ static void rotate_tokens(void **) {
 // (ASan and valgrind rightly refuse), so what is observable is the clearing
 // step itself, on a copy of a block placed in memory the test owns.
 static void destroy_clears_the_secrets(void **) {
-    UserFields f = record("access-SECRET", "5", &kRefresh);
+    const std::string key = "access-SECRET", id = "5";  // outlive the views in f
+    UserFields f = record(key, id, &kRefresh);
     f.code = "code-SECRET";
     UserPtr b(UserBlock::make(f, nullptr, 0));
     const size_t size = b->size;
