@@ -2,6 +2,8 @@
 
 #include "util/random.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <cassert>
 #include <chrono>
@@ -16,25 +18,14 @@ namespace tc::core {
 
 namespace {
 
-constexpr uint32_t kNoOrdinal = UINT32_MAX;
-
-// Clears memory in a way the compiler may not drop as a dead store.
-void wipe(void *p, size_t n) noexcept {
-    std::memset(p, 0, n);
-#if defined(__GNUC__) || defined(__clang__)
-    __asm__ __volatile__("" : : "r"(p) : "memory");
-#else
-    volatile unsigned char *v = static_cast<volatile unsigned char *>(p);
-    for (size_t i = 0; i < n; ++i) v[i] = 0;
-#endif
-}
-
 inline uint64_t step(uint64_t h, uint64_t v) {
     h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
     return h ^ (h >> 31);
 }
 
 std::string decimal(size_t n) { return std::to_string(n); }
+
+constexpr size_t kNoDrop = SIZE_MAX;
 
 }  // namespace
 
@@ -46,64 +37,71 @@ inline const char *block_base(const UserBlock *b) { return reinterpret_cast<cons
 inline const uint32_t *block_offsets(const UserBlock *b) {
     return reinterpret_cast<const uint32_t *>(block_base(b) + sizeof(UserBlock));
 }
-inline size_t strings_begin(const UserBlock *b) { return sizeof(UserBlock) + sizeof(uint32_t) * b->sub_count; }
 }  // namespace
 
-std::string_view UserBlock::key() const { return {key_cstr(), key_len}; }
-
-const char *UserBlock::key_cstr() const { return block_base(this) + strings_begin(this); }
-
-std::string_view UserBlock::user_id() const {
-    const size_t begin = strings_begin(this) + key_len + 1;
-    const size_t end = (sub_count > 0 ? block_offsets(this)[0] : size) - 1;
-    return {block_base(this) + begin, end - begin};
-}
-
-const char *UserBlock::user_id_cstr() const { return block_base(this) + strings_begin(this) + key_len + 1; }
-
-std::string_view UserBlock::subscription(size_t index) const {
+std::string_view UserBlock::str(size_t index) const {
     const uint32_t *off = block_offsets(this);
     const size_t begin = off[index];
-    const size_t end = (index + 1 < sub_count ? off[index + 1] : size) - 1;
+    const size_t end = (index + 1 < string_count() ? off[index + 1] : size) - 1;
     return {block_base(this) + begin, end - begin};
 }
 
-const char *UserBlock::subscription_cstr(size_t index) const { return block_base(this) + block_offsets(this)[index]; }
+const char *UserBlock::cstr(size_t index) const { return block_base(this) + block_offsets(this)[index]; }
 
-UserBlock *UserBlock::make(std::string_view key, std::string_view user_id, const std::string_view *subs,
-                           size_t sub_count) {
+UserFields UserBlock::fields() const {
+    UserFields f;
+    f.key = key();
+    f.user_id = user_id();
+    if (has_refresh_token()) f.refresh_token = str(kRefresh);
+    if (has_login()) f.login = str(kLogin);
+    if (has_code()) f.code = str(kCode);
+    f.expires_at = expires_at;
+    f.scopes.reserve(scope_count);
+    for (size_t i = 0; i < scope_count; ++i) f.scopes.push_back(scope(i));
+    return f;
+}
+
+UserBlock *UserBlock::make(const UserFields &f, const std::string_view *subs, size_t sub_count) {
     // Sizes are bounded by the argument checks except the number of
     // subscriptions; everything must fit the 32-bit offsets.
     const uint64_t limit = UINT32_MAX;
-    uint64_t total = sizeof(UserBlock) + key.size() + 1 + user_id.size() + 1;
-    if (sub_count > (limit - total) / (sizeof(uint32_t) + 2)) return nullptr;
-    total += sizeof(uint32_t) * static_cast<uint64_t>(sub_count);
+    const std::string_view fixed[kFixedStrings] = {f.key, f.user_id, f.refresh_token.value_or(std::string_view()),
+                                                   f.login.value_or(std::string_view()),
+                                                   f.code.value_or(std::string_view())};
+    const size_t strings = kFixedStrings + f.scopes.size() + sub_count;
+    if (sub_count > (limit - sizeof(UserBlock)) / (sizeof(uint32_t) + 2)) return nullptr;
+    uint64_t total = sizeof(UserBlock) + sizeof(uint32_t) * static_cast<uint64_t>(strings);
+    for (const std::string_view &s : fixed) total += s.size() + 1;
+    for (const std::string_view &s : f.scopes) total += s.size() + 1;
     for (size_t i = 0; i < sub_count; ++i) {
         total += subs[i].size() + 1;
         if (total > limit) return nullptr;
     }
+    if (total > limit) return nullptr;
     void *mem = std::malloc(static_cast<size_t>(total));
     if (mem == nullptr) throw std::bad_alloc();
     auto *b = static_cast<UserBlock *>(mem);
     b->tag = 0;
     b->size = static_cast<uint32_t>(total);
-    b->key_len = static_cast<uint32_t>(key.size());
     b->sub_count = static_cast<uint32_t>(sub_count);
+    b->scope_count = static_cast<uint16_t>(f.scopes.size());
+    b->present = static_cast<uint16_t>((f.refresh_token ? kHasRefresh : 0) | (f.login ? kHasLogin : 0) |
+                                       (f.code ? kHasCode : 0));
+    b->expires_at = f.expires_at;
     char *base = static_cast<char *>(mem);
     auto *off = reinterpret_cast<uint32_t *>(base + sizeof(UserBlock));
-    size_t pos = sizeof(UserBlock) + sizeof(uint32_t) * sub_count;
+    size_t pos = sizeof(UserBlock) + sizeof(uint32_t) * strings;
+    size_t n = 0;
     auto put = [&](std::string_view s) {
+        off[n++] = static_cast<uint32_t>(pos);
         if (!s.empty()) std::memcpy(base + pos, s.data(), s.size());
         pos += s.size();
         base[pos++] = '\0';
     };
-    put(key);
-    put(user_id);
-    for (size_t i = 0; i < sub_count; ++i) {
-        off[i] = static_cast<uint32_t>(pos);
-        put(subs[i]);
-    }
-    assert(pos == total);
+    for (const std::string_view &s : fixed) put(s);
+    for (const std::string_view &s : f.scopes) put(s);
+    for (size_t i = 0; i < sub_count; ++i) put(subs[i]);
+    assert(pos == total && n == strings);
     return b;
 }
 
@@ -116,9 +114,11 @@ UserBlock *UserBlock::copy(const UserBlock *from, uint32_t tag) {
     return b;
 }
 
+void wipe_block(UserBlock *block) noexcept { OPENSSL_cleanse(block, block->size); }
+
 void UserBlock::destroy(UserBlock *block) noexcept {
     if (block == nullptr) return;
-    wipe(block, block->size);
+    wipe_block(block);
     std::free(block);
 }
 
@@ -141,7 +141,7 @@ uint64_t users_hash(std::string_view s, uint64_t seed) {
         std::memcpy(&v, p, n);
         h = step(h, v);
     }
-    // Final avalanche, so that both halves of the result depend on every bit.
+    // Final avalanche, so that every bit of the result depends on every bit.
     h ^= h >> 30;
     h *= 0xbf58476d1ce4e5b9ull;
     h ^= h >> 27;
@@ -149,6 +149,72 @@ uint64_t users_hash(std::string_view s, uint64_t seed) {
     h ^= h >> 31;
     return h;
 }
+
+// ---------------------------------------------------------------------------
+// Users: argument checks
+
+namespace {
+// A secret-or-text argument: 1..max bytes, no NUL. Never echoes the value.
+tc_status check_text(std::string_view s, const std::string &name, size_t max, std::string *why) {
+    if (s.empty()) {
+        *why = "invalid argument: " + name + " (empty)";
+        return TC_EINVAL;
+    }
+    if (s.size() > max) {
+        *why = "invalid argument: " + name + " (longer than " + decimal(max) + " bytes)";
+        return TC_EINVAL;
+    }
+    if (std::memchr(s.data(), '\0', s.size()) != nullptr) {
+        *why = "invalid argument: " + name + " (contains a NUL byte)";
+        return TC_EINVAL;
+    }
+    return TC_OK;
+}
+}  // namespace
+
+tc_status Users::check_key(std::string_view key, std::string *why) {
+    return check_text(key, "key", kMaxUserKeyBytes, why);
+}
+
+tc_status Users::check_user_id(std::string_view user_id, std::string *why) {
+    // Never echo a rejected value: a key passed by mistake must not leak.
+    if (user_id.empty()) {
+        *why = "invalid argument: user_id (empty)";
+        return TC_EINVAL;
+    }
+    bool digits = user_id.size() <= kMaxUserIdDigits;
+    for (size_t i = 0; digits && i < user_id.size(); ++i) digits = user_id[i] >= '0' && user_id[i] <= '9';
+    if (!digits) {
+        *why = "invalid argument: user_id (must be 1 to " + decimal(kMaxUserIdDigits) + " ASCII digits)";
+        return TC_EINVAL;
+    }
+    return TC_OK;
+}
+
+tc_status Users::check_subscription_id(std::string_view id, const std::string &name, std::string *why) {
+    return check_text(id, name, kMaxSubscriptionIdBytes, why);
+}
+
+tc_status Users::check_fields(const UserFields &f, std::string *why) {
+    tc_status st = check_key(f.key, why);
+    if (st == TC_OK) st = check_user_id(f.user_id, why);
+    if (st == TC_OK && f.refresh_token) st = check_text(*f.refresh_token, "refresh_token", kMaxUserKeyBytes, why);
+    if (st == TC_OK && f.login) st = check_text(*f.login, "login", kMaxSubscriptionIdBytes, why);
+    if (st == TC_OK && f.code) st = check_text(*f.code, "code", kMaxUserKeyBytes, why);
+    if (st == TC_OK && f.expires_at < 0) {
+        *why = "invalid argument: expires_at (negative)";
+        st = TC_EINVAL;
+    }
+    if (st == TC_OK && f.scopes.size() > kMaxUserScopes) {
+        *why = "invalid argument: scope_count (more than " + decimal(kMaxUserScopes) + ")";
+        st = TC_EINVAL;
+    }
+    for (size_t i = 0; st == TC_OK && i < f.scopes.size(); ++i) {
+        st = check_text(f.scopes[i], "scopes[" + decimal(i) + "]", kMaxSubscriptionIdBytes, why);
+    }
+    return st;
+}
+
 
 // ---------------------------------------------------------------------------
 // UserIndex
@@ -238,56 +304,6 @@ void UserIndex::erase_at(size_t index) {
 }
 
 // ---------------------------------------------------------------------------
-// Users: argument checks
-
-tc_status Users::check_key(std::string_view key, std::string *why) {
-    if (key.empty()) {
-        *why = "invalid argument: key (empty)";
-        return TC_EINVAL;
-    }
-    if (key.size() > kMaxUserKeyBytes) {
-        *why = "invalid argument: key (longer than " + decimal(kMaxUserKeyBytes) + " bytes)";
-        return TC_EINVAL;
-    }
-    if (std::memchr(key.data(), '\0', key.size()) != nullptr) {
-        *why = "invalid argument: key (contains a NUL byte)";
-        return TC_EINVAL;
-    }
-    return TC_OK;
-}
-
-tc_status Users::check_user_id(std::string_view user_id, std::string *why) {
-    // Never echo a rejected value: a key passed by mistake must not leak.
-    if (user_id.empty()) {
-        *why = "invalid argument: user_id (empty)";
-        return TC_EINVAL;
-    }
-    bool digits = user_id.size() <= kMaxUserIdDigits;
-    for (size_t i = 0; digits && i < user_id.size(); ++i) digits = user_id[i] >= '0' && user_id[i] <= '9';
-    if (!digits) {
-        *why = "invalid argument: user_id (must be 1 to " + decimal(kMaxUserIdDigits) + " ASCII digits)";
-        return TC_EINVAL;
-    }
-    return TC_OK;
-}
-
-tc_status Users::check_subscription_id(std::string_view id, const std::string &name, std::string *why) {
-    if (id.empty()) {
-        *why = "invalid argument: " + name + " (empty)";
-        return TC_EINVAL;
-    }
-    if (id.size() > kMaxSubscriptionIdBytes) {
-        *why = "invalid argument: " + name + " (longer than " + decimal(kMaxSubscriptionIdBytes) + " bytes)";
-        return TC_EINVAL;
-    }
-    if (std::memchr(id.data(), '\0', id.size()) != nullptr) {
-        *why = "invalid argument: " + name + " (contains a NUL byte)";
-        return TC_EINVAL;
-    }
-    return TC_OK;
-}
-
-// ---------------------------------------------------------------------------
 // Users
 
 namespace {
@@ -306,37 +322,83 @@ Users::~Users() {
     for (size_t i = 0; i < by_id_.capacity(); ++i) UserBlock::destroy(slots[i].user);
 }
 
-const UserBlock *Users::find_key(std::string_view key, uint64_t hash) const {
-    const UserIndex::Slot *s = by_key_.find(hash, [&](const UserIndex::Slot &e) { return e.user->key() == key; });
+UserBlock *Users::find_key(std::string_view key) const {
+    const UserIndex::Slot *s = by_key_.find(hash(key), [&](const UserIndex::Slot &e) { return e.user->key() == key; });
     return s != nullptr ? s->user : nullptr;
 }
 
-const UserBlock *Users::find_user_id(std::string_view user_id, uint64_t hash) const {
+UserBlock *Users::find_user_id(std::string_view user_id) const {
     const UserIndex::Slot *s =
-        by_id_.find(hash, [&](const UserIndex::Slot &e) { return e.user->user_id() == user_id; });
+        by_id_.find(hash(user_id), [&](const UserIndex::Slot &e) { return e.user->user_id() == user_id; });
     return s != nullptr ? s->user : nullptr;
 }
 
-const UserIndex::Slot *Users::find_subscription(std::string_view id, uint64_t hash) const {
-    return by_sub_.find(hash, [&](const UserIndex::Slot &e) { return e.user->subscription(e.ordinal) == id; });
+UserBlock *Users::find_refresh(std::string_view refresh_token) const {
+    const UserIndex::Slot *s = by_refresh_.find(
+        hash(refresh_token), [&](const UserIndex::Slot &e) { return e.user->refresh_token() == refresh_token; });
+    return s != nullptr ? s->user : nullptr;
 }
 
-void Users::repoint_all(const UserBlock *old_block, UserBlock *fresh, uint32_t drop) {
-    bool ok = by_key_.repoint(users_hash(old_block->key(), seed_), old_block, 0, fresh, 0);
-    ok = by_id_.repoint(users_hash(old_block->user_id(), seed_), old_block, 0, fresh, 0) && ok;
-    for (uint32_t i = 0; i < old_block->sub_count; ++i) {
+const UserIndex::Slot *Users::find_subscription(std::string_view id) const {
+    return by_sub_.find(hash(id), [&](const UserIndex::Slot &e) { return e.user->subscription(e.ordinal) == id; });
+}
+
+tc_status Users::check_free(const UserFields &f, const UserBlock *self, std::string *why) const {
+    if (const UserBlock *other = find_key(f.key); other != nullptr && other != self) {
+        *why = "conflict: key is already registered to user_id " + std::string(other->user_id());
+        return TC_ECONFLICT;
+    }
+    if (f.refresh_token) {
+        if (const UserBlock *other = find_refresh(*f.refresh_token); other != nullptr && other != self) {
+            *why = "conflict: refresh_token is already registered to user_id " + std::string(other->user_id());
+            return TC_ECONFLICT;
+        }
+    }
+    return TC_OK;
+}
+
+void Users::swap_block(UserBlock *old_block, UserBlock *fresh, size_t drop) {
+    const bool key_changes = old_block->key() != fresh->key();
+    const bool refresh_changes = old_block->has_refresh_token() != fresh->has_refresh_token() ||
+                                 old_block->refresh_token() != fresh->refresh_token();
+    // Room first (the only step that can throw); nothing has changed yet.
+    if (key_changes) by_key_.reserve_more(1);
+    if (refresh_changes && fresh->has_refresh_token()) by_refresh_.reserve_more(1);
+
+    bool ok = by_id_.repoint(hash(old_block->user_id()), old_block, 0, fresh, 0);
+    if (key_changes) {
+        ok = by_key_.erase(hash(old_block->key()), old_block, 0) && ok;
+        by_key_.insert(hash(fresh->key()), fresh, 0);
+    } else {
+        ok = by_key_.repoint(hash(old_block->key()), old_block, 0, fresh, 0) && ok;
+    }
+    if (refresh_changes) {
+        if (old_block->has_refresh_token()) ok = by_refresh_.erase(hash(old_block->refresh_token()), old_block, 0) && ok;
+        if (fresh->has_refresh_token()) by_refresh_.insert(hash(fresh->refresh_token()), fresh, 0);
+    } else if (old_block->has_refresh_token()) {
+        ok = by_refresh_.repoint(hash(old_block->refresh_token()), old_block, 0, fresh, 0) && ok;
+    }
+    for (size_t i = 0, to = 0; i < old_block->sub_count; ++i) {
         if (i == drop) continue;
-        const uint32_t to = (drop != kNoOrdinal && i > drop) ? i - 1 : i;
-        ok = by_sub_.repoint(users_hash(old_block->subscription(i), seed_), old_block, i, fresh, to) && ok;
+        ok = by_sub_.repoint(hash(old_block->subscription(i)), old_block, static_cast<uint32_t>(i), fresh,
+                             static_cast<uint32_t>(to++)) &&
+             ok;
     }
     assert(ok && "an index lost an entry");
     (void)ok;
+    block_bytes_ = block_bytes_ - old_block->size + fresh->size;
 }
 
 tc_status Users::add(std::string_view key, std::string_view user_id, const std::string_view *subs, size_t sub_count,
                      std::string *why) {
-    tc_status st = check_key(key, why);
-    if (st == TC_OK) st = check_user_id(user_id, why);
+    UserFields f;
+    f.key = key;
+    f.user_id = user_id;
+    return add(f, subs, sub_count, why);
+}
+
+tc_status Users::add(const UserFields &fields, const std::string_view *subs, size_t sub_count, std::string *why) {
+    tc_status st = check_fields(fields, why);
     for (size_t i = 0; st == TC_OK && i < sub_count; ++i) {
         st = check_subscription_id(subs[i], "subscription_ids[" + decimal(i) + "]", why);
     }
@@ -370,28 +432,26 @@ tc_status Users::add(std::string_view key, std::string_view user_id, const std::
             if (seen.insert(subs[i]).second) unique[unique_count++] = subs[i];
         }
     }
+    for (size_t i = 0; i < unique_count; ++i) sub_hashes[i] = hash(unique[i]);
+    const uint64_t key_hash = hash(fields.key);
+    const uint64_t id_hash = hash(fields.user_id);
+    const uint64_t refresh_hash = fields.refresh_token ? hash(*fields.refresh_token) : 0;
 
-    const uint64_t key_hash = users_hash(key, seed_);
-    const uint64_t id_hash = users_hash(user_id, seed_);
-    for (size_t i = 0; i < unique_count; ++i) sub_hashes[i] = users_hash(unique[i], seed_);
-
-    UserPtr block(UserBlock::make(key, user_id, unique, unique_count));
+    UserPtr block(UserBlock::make(fields, unique, unique_count));
     if (!block) {
         *why = "invalid argument: subscription_count (too many subscriptions for one user)";
         return TC_EINVAL;
     }
 
     std::unique_lock<std::shared_mutex> lock(mu_);
-    if (find_user_id(user_id, id_hash) != nullptr) {
-        *why = "conflict: user_id " + std::string(user_id) + " is already registered";
+    if (find_user_id(fields.user_id) != nullptr) {
+        *why = "conflict: user_id " + std::string(fields.user_id) + " is already registered";
         return TC_ECONFLICT;
     }
-    if (const UserBlock *other = find_key(key, key_hash)) {
-        *why = "conflict: key is already registered to user_id " + std::string(other->user_id());
-        return TC_ECONFLICT;
-    }
+    st = check_free(fields, nullptr, why);
+    if (st != TC_OK) return st;
     for (size_t i = 0; i < unique_count; ++i) {
-        if (const UserIndex::Slot *s = find_subscription(unique[i], sub_hashes[i])) {
+        if (const UserIndex::Slot *s = find_subscription(unique[i])) {
             // Name the first occurrence in the caller's array.
             const size_t origin = static_cast<size_t>(std::find(subs, subs + sub_count, unique[i]) - subs);
             *why = "conflict: subscription_ids[" + decimal(origin) + "] already belongs to user_id " +
@@ -402,22 +462,90 @@ tc_status Users::add(std::string_view key, std::string_view user_id, const std::
     // Room first: after these, nothing below can fail.
     by_id_.reserve_more(1);
     by_key_.reserve_more(1);
+    if (fields.refresh_token) by_refresh_.reserve_more(1);
     by_sub_.reserve_more(unique_count);
     UserBlock *b = block.release();
     by_id_.insert(id_hash, b, 0);
     by_key_.insert(key_hash, b, 0);
+    if (fields.refresh_token) by_refresh_.insert(refresh_hash, b, 0);
     for (size_t i = 0; i < unique_count; ++i) by_sub_.insert(sub_hashes[i], b, static_cast<uint32_t>(i));
     block_bytes_ += b->size;
     count_.fetch_add(1, std::memory_order_relaxed);
     return TC_OK;
 }
 
+tc_status Users::replace_locked(UserBlock *old_block, const UserFields &fields, UserPtr *old_out, UserPtr *updated,
+                                std::string *why) {
+    tc_status st = check_free(fields, old_block, why);
+    if (st != TC_OK) return st;
+    std::vector<std::string_view> subs(old_block->sub_count);
+    for (size_t i = 0; i < subs.size(); ++i) subs[i] = old_block->subscription(i);
+    UserPtr fresh(UserBlock::make(fields, subs.data(), subs.size()));
+    if (!fresh) {
+        *why = "invalid argument: the record is too large";
+        return TC_EINVAL;
+    }
+    UserPtr copy;
+    if (updated != nullptr) copy.reset(UserBlock::copy(fresh.get(), 0));
+    swap_block(old_block, fresh.get(), kNoDrop);
+    fresh.release();
+    if (old_out != nullptr) old_out->reset(old_block);
+    if (updated != nullptr) *updated = std::move(copy);
+    return TC_OK;
+}
+
+tc_status Users::replace(const UserFields &fields, UserPtr *old, std::string *why) {
+    tc_status st = check_fields(fields, why);
+    if (st != TC_OK) return st;
+    UserPtr gone;  // freed (and cleared) after the lock is released
+    {
+        std::unique_lock<std::shared_mutex> lock(mu_);
+        UserBlock *b = find_user_id(fields.user_id);
+        if (b == nullptr) {
+            *why = "not found: no user with user_id " + std::string(fields.user_id);
+            return TC_ENOTFOUND;
+        }
+        st = replace_locked(b, fields, &gone, nullptr, why);
+    }
+    if (st == TC_OK && old != nullptr) *old = std::move(gone);
+    return st;
+}
+
+tc_status Users::rotate_tokens(std::string_view user_id, std::string_view used_refresh_token,
+                               const TokenGrant &grant, UserPtr *updated, std::string *why) {
+    UserPtr gone;  // freed (and cleared) after the lock is released
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    UserBlock *b = find_user_id(user_id);
+    if (b == nullptr) {
+        *why = "not found: user_id " + std::string(user_id) + " was removed while its tokens were refreshed";
+        return TC_ENOTFOUND;
+    }
+    if (!b->has_refresh_token() || b->refresh_token() != used_refresh_token) {
+        *why = "conflict: the refresh token of user_id " + std::string(user_id) +
+               " changed while it was being refreshed";
+        return TC_ECONFLICT;
+    }
+    UserFields f = b->fields();
+    f.key = grant.access_token;
+    if (grant.refresh_token) f.refresh_token = grant.refresh_token;
+    if (grant.expires_at > 0) f.expires_at = grant.expires_at;
+    if (grant.scopes) f.scopes = *grant.scopes;
+    tc_status st = check_fields(f, why);
+    if (st != TC_OK) {
+        // The server's answer does not fit the registry's limits.
+        *why = "the token endpoint's answer was rejected: " + *why;
+        return TC_EPROTOCOL;
+    }
+    st = replace_locked(b, f, &gone, updated, why);
+    lock.unlock();
+    return st;
+}
+
 tc_status Users::get_by_key(std::string_view key, UserPtr *out, std::string *why) const {
     tc_status st = check_key(key, why);
     if (st != TC_OK) return st;
-    const uint64_t hash = users_hash(key, seed_);
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find_key(key, hash);
+    const UserBlock *b = find_key(key);
     if (b == nullptr) {
         *why = "not found: no user has this key";
         return TC_ENOTFOUND;
@@ -429,11 +557,23 @@ tc_status Users::get_by_key(std::string_view key, UserPtr *out, std::string *why
 tc_status Users::get_by_user_id(std::string_view user_id, UserPtr *out, std::string *why) const {
     tc_status st = check_user_id(user_id, why);
     if (st != TC_OK) return st;
-    const uint64_t hash = users_hash(user_id, seed_);
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find_user_id(user_id, hash);
+    const UserBlock *b = find_user_id(user_id);
     if (b == nullptr) {
         *why = "not found: no user with user_id " + std::string(user_id);
+        return TC_ENOTFOUND;
+    }
+    out->reset(UserBlock::copy(b, 0));
+    return TC_OK;
+}
+
+tc_status Users::get_by_refresh_token(std::string_view refresh_token, UserPtr *out, std::string *why) const {
+    tc_status st = check_text(refresh_token, "refresh_token", kMaxUserKeyBytes, why);
+    if (st != TC_OK) return st;
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    const UserBlock *b = find_refresh(refresh_token);
+    if (b == nullptr) {
+        *why = "not found: no user has this refresh_token";
         return TC_ENOTFOUND;
     }
     out->reset(UserBlock::copy(b, 0));
@@ -443,9 +583,8 @@ tc_status Users::get_by_user_id(std::string_view user_id, UserPtr *out, std::str
 tc_status Users::get_by_subscription(std::string_view subscription_id, UserPtr *out, std::string *why) const {
     tc_status st = check_subscription_id(subscription_id, "subscription_id", why);
     if (st != TC_OK) return st;
-    const uint64_t hash = users_hash(subscription_id, seed_);
     std::shared_lock<std::shared_mutex> lock(mu_);
-    const UserIndex::Slot *s = find_subscription(subscription_id, hash);
+    const UserIndex::Slot *s = find_subscription(subscription_id);
     if (s == nullptr) {
         *why = "not found: no user has this subscription_id";
         return TC_ENOTFOUND;
@@ -457,25 +596,25 @@ tc_status Users::get_by_subscription(std::string_view subscription_id, UserPtr *
 tc_status Users::remove(std::string_view user_id, UserPtr *removed, std::string *why) {
     tc_status st = check_user_id(user_id, why);
     if (st != TC_OK) return st;
-    const uint64_t id_hash = users_hash(user_id, seed_);
-    UserPtr gone;  // freed after the lock is released
+    UserPtr gone;  // freed (and cleared) after the lock is released
     {
         std::unique_lock<std::shared_mutex> lock(mu_);
-        const UserBlock *b = find_user_id(user_id, id_hash);
+        UserBlock *b = find_user_id(user_id);
         if (b == nullptr) {
             *why = "not found: no user with user_id " + std::string(user_id);
             return TC_ENOTFOUND;
         }
-        bool ok = by_key_.erase(users_hash(b->key(), seed_), b, 0);
-        for (uint32_t i = 0; i < b->sub_count; ++i) {
-            ok = by_sub_.erase(users_hash(b->subscription(i), seed_), b, i) && ok;
+        bool ok = by_key_.erase(hash(b->key()), b, 0);
+        if (b->has_refresh_token()) ok = by_refresh_.erase(hash(b->refresh_token()), b, 0) && ok;
+        for (size_t i = 0; i < b->sub_count; ++i) {
+            ok = by_sub_.erase(hash(b->subscription(i)), b, static_cast<uint32_t>(i)) && ok;
         }
-        ok = by_id_.erase(id_hash, b, 0) && ok;
+        ok = by_id_.erase(hash(b->user_id()), b, 0) && ok;
         assert(ok && "an index lost an entry");
         (void)ok;
         block_bytes_ -= b->size;
         count_.fetch_sub(1, std::memory_order_relaxed);
-        gone.reset(const_cast<UserBlock *>(b));
+        gone.reset(b);
     }
     if (removed != nullptr) *removed = std::move(gone);
     return TC_OK;
@@ -485,34 +624,33 @@ tc_status Users::add_subscription(std::string_view user_id, std::string_view sub
     tc_status st = check_user_id(user_id, why);
     if (st == TC_OK) st = check_subscription_id(subscription_id, "subscription_id", why);
     if (st != TC_OK) return st;
-    const uint64_t id_hash = users_hash(user_id, seed_);
-    const uint64_t sub_hash = users_hash(subscription_id, seed_);
+    const uint64_t sub_hash = hash(subscription_id);
     UserPtr old;  // freed after the lock is released
     std::unique_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find_user_id(user_id, id_hash);
+    UserBlock *b = find_user_id(user_id);
     if (b == nullptr) {
         *why = "not found: no user with user_id " + std::string(user_id);
         return TC_ENOTFOUND;
     }
-    if (const UserIndex::Slot *s = find_subscription(subscription_id, sub_hash)) {
+    if (const UserIndex::Slot *s = find_subscription(subscription_id)) {
         if (s->user == b) return TC_OK;  // a set: already there
         *why = "conflict: subscription_id already belongs to user_id " + std::string(s->user->user_id());
         return TC_ECONFLICT;
     }
     std::vector<std::string_view> subs(b->sub_count + size_t{1});
-    for (uint32_t i = 0; i < b->sub_count; ++i) subs[i] = b->subscription(i);
+    for (size_t i = 0; i < b->sub_count; ++i) subs[i] = b->subscription(i);
     subs[b->sub_count] = subscription_id;
-    UserPtr fresh(UserBlock::make(b->key(), b->user_id(), subs.data(), subs.size()));
+    UserPtr fresh(UserBlock::make(b->fields(), subs.data(), subs.size()));
     if (!fresh) {
         *why = "invalid argument: subscription_id (too many subscriptions for one user)";
         return TC_EINVAL;
     }
     by_sub_.reserve_more(1);
-    UserBlock *nb = fresh.release();
-    repoint_all(b, nb, kNoOrdinal);
+    UserBlock *nb = fresh.get();
+    swap_block(b, nb, kNoDrop);  // key and refresh token unchanged: reserves nothing, cannot throw
+    fresh.release();
     by_sub_.insert(sub_hash, nb, b->sub_count);
-    block_bytes_ = block_bytes_ - b->size + nb->size;
-    old.reset(const_cast<UserBlock *>(b));
+    old.reset(b);
     lock.unlock();
     return TC_OK;
 }
@@ -522,16 +660,15 @@ tc_status Users::remove_subscription(std::string_view user_id, std::string_view 
     tc_status st = check_user_id(user_id, why);
     if (st == TC_OK) st = check_subscription_id(subscription_id, "subscription_id", why);
     if (st != TC_OK) return st;
-    const uint64_t id_hash = users_hash(user_id, seed_);
-    const uint64_t sub_hash = users_hash(subscription_id, seed_);
+    const uint64_t sub_hash = hash(subscription_id);
     UserPtr old;  // freed after the lock is released
     std::unique_lock<std::shared_mutex> lock(mu_);
-    const UserBlock *b = find_user_id(user_id, id_hash);
+    UserBlock *b = find_user_id(user_id);
     if (b == nullptr) {
         *why = "not found: no user with user_id " + std::string(user_id);
         return TC_ENOTFOUND;
     }
-    const UserIndex::Slot *s = find_subscription(subscription_id, sub_hash);
+    const UserIndex::Slot *s = find_subscription(subscription_id);
     if (s == nullptr || s->user != b) {
         *why = "not found: user_id " + std::string(user_id) + " has no such subscription_id";
         return TC_ENOTFOUND;
@@ -539,18 +676,17 @@ tc_status Users::remove_subscription(std::string_view user_id, std::string_view 
     const uint32_t drop = s->ordinal;
     std::vector<std::string_view> subs;
     subs.reserve(b->sub_count);
-    for (uint32_t i = 0; i < b->sub_count; ++i) {
+    for (size_t i = 0; i < b->sub_count; ++i) {
         if (i != drop) subs.push_back(b->subscription(i));
     }
-    UserPtr fresh(UserBlock::make(b->key(), b->user_id(), subs.data(), subs.size()));
+    UserPtr fresh(UserBlock::make(b->fields(), subs.data(), subs.size()));
     assert(fresh);  // smaller than a block that exists
-    UserBlock *nb = fresh.release();
     bool ok = by_sub_.erase(sub_hash, b, drop);
     assert(ok);
     (void)ok;
-    repoint_all(b, nb, drop);
-    block_bytes_ = block_bytes_ - b->size + nb->size;
-    old.reset(const_cast<UserBlock *>(b));
+    swap_block(b, fresh.get(), drop);  // cannot throw: nothing to reserve
+    fresh.release();
+    old.reset(b);
     lock.unlock();
     return TC_OK;
 }
@@ -589,8 +725,9 @@ UsersStats Users::stats() const {
     UsersStats s;
     s.users = by_id_.size();
     s.subscriptions = by_sub_.size();
+    s.refresh_tokens = by_refresh_.size();
     s.block_bytes = block_bytes_;
-    s.index_bytes = by_key_.bytes() + by_id_.bytes() + by_sub_.bytes();
+    s.index_bytes = by_key_.bytes() + by_id_.bytes() + by_refresh_.bytes() + by_sub_.bytes();
     return s;
 }
 
@@ -608,7 +745,8 @@ bool Users::check_invariants(std::string *why) const {
         const UserIndex *index;
         const char *name;
     };
-    for (const Named &n : {Named{&by_key_, "key"}, Named{&by_id_, "user_id"}, Named{&by_sub_, "subscription"}}) {
+    for (const Named &n : {Named{&by_key_, "key"}, Named{&by_id_, "user_id"}, Named{&by_refresh_, "refresh_token"},
+                           Named{&by_sub_, "subscription"}}) {
         const UserIndex &ix = *n.index;
         size_t occupied = 0;
         for (size_t i = 0; i < ix.capacity(); ++i) {
@@ -623,21 +761,23 @@ bool Users::check_invariants(std::string *why) const {
                 text = s.user->key();
             } else if (&ix == &by_id_) {
                 text = s.user->user_id();
+            } else if (&ix == &by_refresh_) {
+                if (!s.user->has_refresh_token()) return bad("refresh_token index: a user without one");
+                text = s.user->refresh_token();
             } else {
                 if (s.ordinal >= s.user->sub_count) return bad("subscription index: ordinal out of range");
                 text = s.user->subscription(s.ordinal);
             }
-            if (s.hash_hi != static_cast<uint32_t>(users_hash(text, seed_) >> 32)) {
+            if (s.hash_hi != static_cast<uint32_t>(hash(text) >> 32)) {
                 return bad(std::string(n.name) + " index: stale hash");
             }
-            if (find_user_id(s.user->user_id(), users_hash(s.user->user_id(), seed_)) != s.user) {
+            if (find_user_id(s.user->user_id()) != s.user) {
                 return bad(std::string(n.name) + " index: entry of a user that is not registered");
             }
         }
         if (occupied != ix.size()) return bad(std::string(n.name) + " index: size is wrong");
     }
-    size_t subs = 0;
-    size_t bytes = 0;
+    size_t subs = 0, refresh = 0, bytes = 0;
     for (size_t i = 0; i < by_id_.capacity(); ++i) {
         const UserBlock *b = by_id_.slots()[i].user;
         if (b == nullptr) continue;
@@ -645,12 +785,14 @@ bool Users::check_invariants(std::string *why) const {
         bytes += b->size;
         if (b->tag != 0) return bad("a registered block carries a tag");
         std::string ignored;
-        if (check_key(b->key(), &ignored) != TC_OK || check_user_id(b->user_id(), &ignored) != TC_OK) {
-            return bad("a registered user has an invalid key or user_id");
+        if (check_fields(b->fields(), &ignored) != TC_OK) return bad("a registered user has an invalid field");
+        if (find_key(b->key()) != b) return bad("key index: user missing");
+        if (b->has_refresh_token()) {
+            ++refresh;
+            if (find_refresh(b->refresh_token()) != b) return bad("refresh_token index: user missing");
         }
-        if (find_key(b->key(), users_hash(b->key(), seed_)) != b) return bad("key index: user missing");
-        for (uint32_t k = 0; k < b->sub_count; ++k) {
-            const UserIndex::Slot *s = find_subscription(b->subscription(k), users_hash(b->subscription(k), seed_));
+        for (size_t k = 0; k < b->sub_count; ++k) {
+            const UserIndex::Slot *s = find_subscription(b->subscription(k));
             if (s == nullptr || s->user != b || s->ordinal != k) {
                 return bad("subscription index: user " + std::string(b->user_id()) + " subscription " +
                            decimal(k) + " is missing or duplicated");
@@ -658,6 +800,7 @@ bool Users::check_invariants(std::string *why) const {
         }
     }
     if (subs != by_sub_.size()) return bad("subscription index size differs from the users' subscriptions");
+    if (refresh != by_refresh_.size()) return bad("refresh_token index size differs from the users' tokens");
     if (bytes != block_bytes_) return bad("block byte count is wrong");
     return true;
 }

@@ -29,6 +29,9 @@
 /* Distinctive, so that a leak into a message or JSON is detectable. */
 #define SECRET_KEY "userkey-Zq8Lw3Vn5Rt"
 #define SECRET_KEY2 "userkey-Hj2Kp7Xc4Ms"
+#define SECRET_REFRESH "refresh-Tq5Bv8Nw2Yx"
+#define SECRET_REFRESH2 "refresh-Lk3Fd9Gs6Pa"
+#define SECRET_CODE "authcode-Wm4Hr7Jc1Ez"
 
 /* A pointer value no library function can legitimately produce. */
 static char out_sentinel_storage;
@@ -85,6 +88,9 @@ static const char *message_problem(const char *msg, const char *word)
         return "the message spans more than one line";
     if (strstr(msg, SECRET_KEY) != NULL || strstr(msg, SECRET_KEY2) != NULL)
         return "the message contains a key";
+    if (strstr(msg, SECRET_REFRESH) != NULL || strstr(msg, SECRET_REFRESH2) != NULL ||
+        strstr(msg, SECRET_CODE) != NULL)
+        return "the message contains a refresh token or a code";
     if (word != NULL && !mentions_word(msg, word))
         return "the message does not name the argument";
     return NULL;
@@ -451,11 +457,13 @@ static void test_snapshot_and_json(void **state)
     EXPECT_OK(tc_user_to_json(&json, a, 0));
     assert_false(json_has(json, SECRET_KEY));
     assert_false(json_has(json, "\"key\""));
-    assert_string_equal(json, "{\"user_id\":\"1001\",\"subscription_ids\":[\"s1\",\"s2\"]}");
+    assert_string_equal(json, "{\"user_id\":\"1001\",\"login\":null,\"expires_at\":0,\"scopes\":[],"
+                              "\"subscription_ids\":[\"s1\",\"s2\"]}");
     tc_free(json);
     json = NULL;
     EXPECT_OK(tc_user_to_json(&json, a, 1));
-    assert_string_equal(json, "{\"key\":\"" SECRET_KEY "\",\"user_id\":\"1001\",\"subscription_ids\":[\"s1\",\"s2\"]}");
+    assert_string_equal(json, "{\"key\":\"" SECRET_KEY "\",\"user_id\":\"1001\",\"login\":null,\"expires_at\":0,"
+                              "\"scopes\":[],\"subscription_ids\":[\"s1\",\"s2\"]}");
     tc_free(json);
     json = NULL;
     /* Any non-zero include_key counts as yes. */
@@ -578,6 +586,336 @@ static void test_threads(void **state)
     tc_users_free(u);
 }
 
+
+/* ======================================================================== */
+/* The full record (#14): refresh token, login, expiry, scopes, code        */
+
+static const char *const sample_scopes[] = {"channel:read:subscriptions", "moderator:read:followers"};
+
+/* user 3001 with every field. */
+static tc_user_record full_record(void)
+{
+    tc_user_record r = TC_USER_RECORD_INIT;
+    r.key = SECRET_KEY;
+    r.user_id = "3001";
+    r.refresh_token = SECRET_REFRESH;
+    r.login = "twitchdev";
+    r.expires_at = 1800000000;
+    r.scopes = sample_scopes;
+    r.scope_count = 2;
+    r.code = SECRET_CODE;
+    return r;
+}
+
+static void test_record_bad_arguments(void **state)
+{
+    tc_users *u = new_users();
+    tc_user_id_list *wrong = other_handle(u);
+    tc_user_record r;
+    const char *scopes_with_null[] = {"a", NULL};
+    const char *scopes_with_empty[] = {"a", ""};
+    const char *subs_with_null[] = {"s", NULL};
+    (void)state;
+
+    r = full_record();
+    EXPECT(tc_users_add_record(NULL, &r, NULL, 0), TC_EINVAL, "users");
+    EXPECT(tc_users_add_record((tc_users *)wrong, &r, NULL, 0), TC_EINVAL, "users");
+    EXPECT(tc_users_add_record(u, NULL, NULL, 0), TC_EINVAL, "record");
+    EXPECT(tc_users_add_record(u, &r, NULL, 1), TC_EINVAL, "subscription_ids");
+    EXPECT(tc_users_add_record(u, &r, subs_with_null, 2), TC_EINVAL, "subscription_ids");
+    r.version = 0;
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EVERSION, "version");
+    r.version = TC_USER_RECORD_VERSION + 1;
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EVERSION, "version");
+    r = full_record();
+    r.key = NULL;
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "key");
+    r = full_record();
+    r.user_id = NULL;
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "user_id");
+    r.user_id = SECRET_REFRESH; /* not digits, and not echoed */
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "user_id");
+    r = full_record();
+    r.refresh_token = "";
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "refresh_token");
+    r = full_record();
+    r.login = "";
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "login");
+    r = full_record();
+    r.code = "";
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "code");
+    r = full_record();
+    r.expires_at = -1;
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "expires_at");
+    r = full_record();
+    r.scopes = NULL;
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "scopes");
+    r.scopes = scopes_with_null;
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "scopes");
+    assert_non_null(strstr(tc_last_error_message(), "scopes[1]"));
+    r.scopes = scopes_with_empty;
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "scopes");
+    r.scope_count = 100000;
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_EINVAL, "scope_count");
+    assert_int_equal(tc_users_count(u), 0);
+
+    /* Only key and user id are required; scopes may be NULL with a count of 0. */
+    r = full_record();
+    r.refresh_token = r.login = r.code = NULL;
+    r.scopes = NULL;
+    r.scope_count = 0;
+    r.expires_at = 0;
+    EXPECT_OK(tc_users_add_record(u, &r, NULL, 0));
+    assert_int_equal(tc_users_count(u), 1);
+    tc_user_id_list_free(wrong);
+    tc_users_free(u);
+}
+
+static void test_record_fields_and_json(void **state)
+{
+    tc_users *u = new_users();
+    tc_user_record r = full_record();
+    const char *subs[] = {"s1"};
+    tc_user *a = NULL, *b = NULL, *none = NULL;
+    char *json = NULL;
+    (void)state;
+
+    EXPECT_OK(tc_users_add_record(u, &r, subs, 1));
+    EXPECT_OK(tc_users_get_by_refresh_token(&a, u, SECRET_REFRESH));
+    assert_string_equal(tc_user_user_id(a), "3001");
+    assert_string_equal(tc_user_key(a), SECRET_KEY);
+    assert_string_equal(tc_user_refresh_token(a), SECRET_REFRESH);
+    assert_string_equal(tc_user_login(a), "twitchdev");
+    assert_string_equal(tc_user_code(a), SECRET_CODE);
+    assert_true(tc_user_expires_at(a) == 1800000000);
+    assert_int_equal(tc_user_scope_count(a), 2);
+    assert_string_equal(tc_user_scope(a, 0), "channel:read:subscriptions");
+    assert_string_equal(tc_user_scope(a, 1), "moderator:read:followers");
+    assert_null(tc_user_scope(a, 2));
+    assert_int_equal(tc_user_subscription_count(a), 1);
+    /* The same user by every index. */
+    EXPECT_OK(tc_users_get_by_key(&b, u, SECRET_KEY));
+    assert_string_equal(tc_user_refresh_token(b), SECRET_REFRESH);
+    tc_user_free(b);
+    EXPECT_OK(tc_users_get_by_subscription(&b, u, "s1"));
+    assert_string_equal(tc_user_login(b), "twitchdev");
+    tc_user_free(b);
+
+    EXPECT_OK(tc_user_to_json(&json, a, 0));
+    assert_string_equal(json, "{\"user_id\":\"3001\",\"login\":\"twitchdev\",\"expires_at\":1800000000,"
+                              "\"scopes\":[\"channel:read:subscriptions\",\"moderator:read:followers\"],"
+                              "\"subscription_ids\":[\"s1\"]}");
+    tc_free(json);
+    json = NULL;
+    EXPECT_OK(tc_user_to_json(&json, a, 1));
+    assert_true(json_has(json, "\"key\":\"" SECRET_KEY "\""));
+    assert_true(json_has(json, "\"refresh_token\":\"" SECRET_REFRESH "\""));
+    assert_true(json_has(json, "\"code\":\"" SECRET_CODE "\""));
+    tc_free(json);
+
+    /* Absent fields: NULL / 0, and no refresh-token index entry. */
+    EXPECT_OK(tc_users_add(u, SECRET_KEY2, "3002", NULL, 0));
+    EXPECT_OK(tc_users_get_by_user_id(&none, u, "3002"));
+    assert_null(tc_user_refresh_token(none));
+    assert_null(tc_user_login(none));
+    assert_null(tc_user_code(none));
+    assert_true(tc_user_expires_at(none) == 0);
+    assert_int_equal(tc_user_scope_count(none), 0);
+    assert_null(tc_user_scope(none, 0));
+    tc_user_free(none);
+
+    /* Accessors on bad handles. */
+    assert_null(tc_user_refresh_token(NULL));
+    assert_null(tc_user_login(NULL));
+    assert_null(tc_user_code(NULL));
+    assert_true(tc_user_expires_at(NULL) == 0);
+    assert_int_equal(tc_user_scope_count(NULL), 0);
+    assert_null(tc_user_scope(NULL, 0));
+    assert_null(tc_user_refresh_token((const tc_user *)u));
+    tc_user_free(a);
+    tc_users_free(u);
+}
+
+static void test_refresh_token_lookup(void **state)
+{
+    tc_users *u = new_users();
+    tc_user_id_list *wrong = other_handle(u);
+    tc_user_record r = full_record();
+    tc_user *out = (tc_user *)OUT_SENTINEL;
+    (void)state;
+
+    EXPECT_OK(tc_users_add_record(u, &r, NULL, 0));
+    EXPECT(tc_users_get_by_refresh_token(NULL, u, SECRET_REFRESH), TC_EINVAL, "out");
+    EXPECT(tc_users_get_by_refresh_token(&out, NULL, SECRET_REFRESH), TC_EINVAL, "users");
+    assert_null(out);
+    EXPECT(tc_users_get_by_refresh_token(&out, (const tc_users *)wrong, SECRET_REFRESH), TC_EINVAL, "users");
+    EXPECT(tc_users_get_by_refresh_token(&out, u, NULL), TC_EINVAL, "refresh_token");
+    EXPECT(tc_users_get_by_refresh_token(&out, u, ""), TC_EINVAL, "refresh_token");
+    EXPECT(tc_users_get_by_refresh_token(&out, u, SECRET_REFRESH2), TC_ENOTFOUND, "refresh_token");
+    /* The key is not a refresh token. */
+    EXPECT(tc_users_get_by_refresh_token(&out, u, SECRET_KEY), TC_ENOTFOUND, "refresh_token");
+    assert_null(out);
+
+    /* A second user cannot take the same refresh token. */
+    r.key = SECRET_KEY2;
+    r.user_id = "3002";
+    EXPECT(tc_users_add_record(u, &r, NULL, 0), TC_ECONFLICT, "refresh_token");
+    assert_int_equal(tc_users_count(u), 1);
+    tc_user_id_list_free(wrong);
+    tc_users_free(u);
+}
+
+static void test_replace(void **state)
+{
+    tc_users *u = new_users();
+    tc_user_id_list *wrong = other_handle(u);
+    tc_user_record r = full_record(), next;
+    const char *subs[] = {"s1", "s2"};
+    tc_user *old = (tc_user *)OUT_SENTINEL, *got = NULL;
+    (void)state;
+
+    EXPECT_OK(tc_users_add_record(u, &r, subs, 2));
+    EXPECT_OK(tc_users_add(u, SECRET_KEY2, "3002", NULL, 0));
+
+    next = full_record();
+    next.key = "userkey-new";
+    next.refresh_token = SECRET_REFRESH2;
+    next.login = "renamed";
+    next.scope_count = 1;
+    next.code = NULL;
+    EXPECT(tc_users_replace(&old, NULL, &next), TC_EINVAL, "users");
+    assert_null(old);
+    EXPECT(tc_users_replace(NULL, (tc_users *)wrong, &next), TC_EINVAL, "users");
+    EXPECT(tc_users_replace(NULL, u, NULL), TC_EINVAL, "record");
+    next.version = 77;
+    EXPECT(tc_users_replace(NULL, u, &next), TC_EVERSION, "version");
+    next.version = TC_USER_RECORD_VERSION;
+    next.user_id = "9999";
+    old = (tc_user *)OUT_SENTINEL;
+    EXPECT(tc_users_replace(&old, u, &next), TC_ENOTFOUND, "user_id");
+    assert_null(old);
+    next.user_id = "3001";
+    /* Another user's key: a conflict, and nothing changes. */
+    next.key = SECRET_KEY2;
+    EXPECT(tc_users_replace(NULL, u, &next), TC_ECONFLICT, "key");
+    EXPECT_OK(tc_users_get_by_refresh_token(&got, u, SECRET_REFRESH));
+    assert_string_equal(tc_user_user_id(got), "3001");
+    tc_user_free(got);
+    next.key = "userkey-new";
+
+    EXPECT_OK(tc_users_replace(&old, u, &next));
+    /* The previous record, owned by the caller. */
+    assert_string_equal(tc_user_key(old), SECRET_KEY);
+    assert_string_equal(tc_user_refresh_token(old), SECRET_REFRESH);
+    assert_string_equal(tc_user_code(old), SECRET_CODE);
+    tc_user_free(old);
+    /* The old key and refresh token are gone from the indexes, the new ones in. */
+    got = (tc_user *)OUT_SENTINEL;
+    EXPECT(tc_users_get_by_key(&got, u, SECRET_KEY), TC_ENOTFOUND, "key");
+    EXPECT(tc_users_get_by_refresh_token(&got, u, SECRET_REFRESH), TC_ENOTFOUND, "refresh_token");
+    assert_null(got);
+    EXPECT_OK(tc_users_get_by_refresh_token(&got, u, SECRET_REFRESH2));
+    assert_string_equal(tc_user_key(got), "userkey-new");
+    assert_string_equal(tc_user_login(got), "renamed");
+    assert_null(tc_user_code(got));
+    assert_int_equal(tc_user_scope_count(got), 1);
+    /* The subscriptions stayed with the user. */
+    assert_int_equal(tc_user_subscription_count(got), 2);
+    tc_user_free(got);
+    EXPECT_OK(tc_users_get_by_subscription(&got, u, "s2"));
+    assert_string_equal(tc_user_key(got), "userkey-new");
+    tc_user_free(got);
+
+    /* Dropping the refresh token takes it out of its index; old_out may be NULL. */
+    next.refresh_token = NULL;
+    EXPECT_OK(tc_users_replace(NULL, u, &next));
+    got = NULL;
+    EXPECT(tc_users_get_by_refresh_token(&got, u, SECRET_REFRESH2), TC_ENOTFOUND, "refresh_token");
+    /* ... and it can be given to another user now. */
+    next.user_id = "3002";
+    next.key = SECRET_KEY2;
+    next.refresh_token = SECRET_REFRESH2;
+    EXPECT_OK(tc_users_replace(NULL, u, &next));
+    EXPECT_OK(tc_users_get_by_refresh_token(&got, u, SECRET_REFRESH2));
+    assert_string_equal(tc_user_user_id(got), "3002");
+    tc_user_free(got);
+    assert_int_equal(tc_users_count(u), 2);
+    tc_user_id_list_free(wrong);
+    tc_users_free(u);
+}
+
+/* Argument and state checks of tc_users_refresh that fail before anything
+ * is sent (the grant itself is tested against the mock in
+ * tests/integration/test_users_refresh.c). */
+static tc_conduits *offline_manager(const char *client_secret, const char *app_token)
+{
+    tc_conduits_options o = TC_CONDUITS_OPTIONS_INIT;
+    tc_conduits *c = NULL;
+    o.client_id = "x";
+    o.client_secret = client_secret;
+    o.app_token = app_token;
+    o.api_base_url = "http://127.0.0.1:9";
+    o.auth_base_url = "http://127.0.0.1:9";
+    EXPECT_OK(tc_conduits_new(&c, &o));
+    return c;
+}
+
+static int refresh_calls;
+static void count_refresh(tc_status status, const tc_user *user, void *userdata)
+{
+    (void)status;
+    (void)user;
+    (void)userdata;
+    refresh_calls++;
+}
+
+static void test_refresh_bad_arguments(void **state)
+{
+    tc_conduits *c = offline_manager("y-secret", NULL);
+    tc_conduits *no_secret = offline_manager(NULL, "apptoken");
+    tc_users *u = new_users();
+    tc_user_id_list *wrong = other_handle(u);
+    tc_user_record r = full_record();
+    tc_op_id id = 99;
+    tc_user *out = (tc_user *)OUT_SENTINEL;
+    (void)state;
+
+    EXPECT_OK(tc_users_add_record(u, &r, NULL, 0));
+    EXPECT_OK(tc_users_add(u, SECRET_KEY2, "3002", NULL, 0));
+    refresh_calls = 0;
+    EXPECT(tc_users_refresh(&id, NULL, u, "3001", count_refresh, NULL), TC_EINVAL, "c");
+    assert_true(id == 0);
+    EXPECT(tc_users_refresh(&id, (tc_conduits *)u, u, "3001", count_refresh, NULL), TC_EINVAL, "c");
+    EXPECT(tc_users_refresh(&id, c, NULL, "3001", count_refresh, NULL), TC_EINVAL, "users");
+    EXPECT(tc_users_refresh(&id, c, (tc_users *)wrong, "3001", count_refresh, NULL), TC_EINVAL, "users");
+    EXPECT(tc_users_refresh(&id, c, u, NULL, count_refresh, NULL), TC_EINVAL, "user_id");
+    EXPECT(tc_users_refresh(&id, c, u, SECRET_KEY, count_refresh, NULL), TC_EINVAL, "user_id");
+    EXPECT(tc_users_refresh(&id, c, u, "3001", NULL, NULL), TC_EINVAL, "cb");
+    EXPECT(tc_users_refresh(&id, c, u, "4242", count_refresh, NULL), TC_ENOTFOUND, "user_id");
+    /* A user without a refresh token, a manager without a client secret. */
+    EXPECT(tc_users_refresh(&id, c, u, "3002", count_refresh, NULL), TC_ENOCREDENTIALS, "refresh");
+    EXPECT(tc_users_refresh(&id, no_secret, u, "3001", count_refresh, NULL), TC_ENOCREDENTIALS, "secret");
+    assert_true(id == 0);
+
+    EXPECT(tc_users_refresh_sync(NULL, c, u, "3001"), TC_EINVAL, "out");
+    EXPECT(tc_users_refresh_sync(&out, NULL, u, "3001"), TC_EINVAL, "c");
+    assert_null(out);
+    EXPECT(tc_users_refresh_sync(&out, c, NULL, "3001"), TC_EINVAL, "users");
+    EXPECT(tc_users_refresh_sync(&out, c, u, NULL), TC_EINVAL, "user_id");
+    EXPECT(tc_users_refresh_sync(&out, c, u, "3002"), TC_ENOCREDENTIALS, "refresh");
+    assert_null(out);
+
+    /* A refused submission never runs the callback, and changed nothing. */
+    assert_int_equal(tc_conduits_pending(c), 0);
+    assert_int_equal(refresh_calls, 0);
+    EXPECT_OK(tc_users_get_by_refresh_token(&out, u, SECRET_REFRESH));
+    tc_user_free(out);
+    tc_user_id_list_free(wrong);
+    tc_users_free(u);
+    tc_conduits_free(no_secret);
+    tc_conduits_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -595,6 +933,11 @@ int main(void)
         cmocka_unit_test(test_snapshot_and_json),
         cmocka_unit_test(test_list),
         cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_record_bad_arguments),
+        cmocka_unit_test(test_record_fields_and_json),
+        cmocka_unit_test(test_refresh_token_lookup),
+        cmocka_unit_test(test_replace),
+        cmocka_unit_test(test_refresh_bad_arguments),
     };
     return cmocka_run_group_tests_name("users_api", tests, NULL, NULL);
 }

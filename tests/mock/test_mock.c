@@ -74,6 +74,97 @@ static void test_token_errors(void **state) {
   resp_free(&r);
 }
 
+
+/* grant_type=refresh_token: new access and refresh tokens, the old refresh
+ * token used up; validate knows the user; the control endpoint's errors. */
+static void test_refresh_token_grant(void **state) {
+  fx_t *f = *state;
+  resp_t r;
+  cJSON *j;
+  char body[512], access[64], refresh[128], hdr[128];
+  const char *hdrs[] = {hdr, NULL};
+  control_ok(f, "user_tokens",
+             "{\"refresh_token\":\"seed-refresh\",\"user_id\":\"141981764\",\"login\":\"twitchdev\","
+             "\"scopes\":[\"user:read:chat\"]}");
+
+  http(NULL, "POST", url(f, "/oauth2/token"), NULL,
+       "client_id=" CLIENT_ID "&client_secret=" CLIENT_SECRET "&grant_type=refresh_token&refresh_token=seed-refresh",
+       &r);
+  assert_int_equal(r.status, 200);
+  j = parse(&r);
+  snprintf(access, sizeof access, "%s", cJSON_GetObjectItemCaseSensitive(j, "access_token")->valuestring);
+  snprintf(refresh, sizeof refresh, "%s", cJSON_GetObjectItemCaseSensitive(j, "refresh_token")->valuestring);
+  assert_int_equal(strlen(access), 30);
+  assert_true(strlen(refresh) > 30);
+  assert_string_not_equal(refresh, "seed-refresh");
+  assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "expires_in")->valuedouble, 5011271);
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "scope"), 0)->valuestring,
+                      "user:read:chat");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "token_type")->valuestring, "bearer");
+  cJSON_Delete(j);
+  resp_free(&r);
+
+  /* The user access token validates as the user's. */
+  snprintf(hdr, sizeof hdr, "Authorization: OAuth %s", access);
+  http(NULL, "GET", url(f, "/oauth2/validate"), hdrs, NULL, &r);
+  assert_int_equal(r.status, 200);
+  j = parse(&r);
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "login")->valuestring, "twitchdev");
+  assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "user_id")->valuestring, "141981764");
+  assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "scopes"), 0)->valuestring,
+                      "user:read:chat");
+  cJSON_Delete(j);
+  resp_free(&r);
+
+  /* The used refresh token, an unknown one, another client's, a wrong secret. */
+  http(NULL, "POST", url(f, "/oauth2/token"), NULL,
+       "client_id=" CLIENT_ID "&client_secret=" CLIENT_SECRET "&grant_type=refresh_token&refresh_token=seed-refresh",
+       &r);
+  assert_int_equal(r.status, 400);
+  assert_string_equal(r.body, "{\"status\":400,\"message\":\"Invalid refresh token\"}");
+  resp_free(&r);
+  control_ok(f, "clients", "{\"client_id\":\"" OTHER_ID "\",\"client_secret\":\"" OTHER_SECRET "\"}");
+  snprintf(body, sizeof body,
+           "client_id=" OTHER_ID "&client_secret=" OTHER_SECRET "&grant_type=refresh_token&refresh_token=%s", refresh);
+  http(NULL, "POST", url(f, "/oauth2/token"), NULL, body, &r);
+  assert_int_equal(r.status, 400);
+  resp_free(&r);
+  snprintf(body, sizeof body, "client_id=" CLIENT_ID "&client_secret=wrong&grant_type=refresh_token&refresh_token=%s",
+           refresh);
+  http(NULL, "POST", url(f, "/oauth2/token"), NULL, body, &r);
+  assert_int_equal(r.status, 403);
+  resp_free(&r);
+  /* ... none of which used the new refresh token up. */
+  snprintf(body, sizeof body,
+           "client_id=" CLIENT_ID "&client_secret=" CLIENT_SECRET "&grant_type=refresh_token&refresh_token=%s", refresh);
+  http(NULL, "POST", url(f, "/oauth2/token"), NULL, body, &r);
+  assert_int_equal(r.status, 200);
+  resp_free(&r);
+
+  /* /_mock/user_tokens: bad bodies (two clients now, so client_id is needed). */
+  {
+    static const char *const bad[] = {
+        "{\"user_id\":\"1\",\"client_id\":\"" CLIENT_ID "\"}",
+        "{\"refresh_token\":\"r\",\"client_id\":\"" CLIENT_ID "\"}",
+        "{\"refresh_token\":\"r\",\"user_id\":\"1\"}",
+        "{\"refresh_token\":\"r\",\"user_id\":\"1\",\"client_id\":\"nosuch\"}",
+        "{\"refresh_token\":\"r\",\"user_id\":\"1\",\"client_id\":\"" CLIENT_ID "\",\"scopes\":\"a\"}",
+        "{\"refresh_token\":\"r\",\"user_id\":\"1\",\"client_id\":\"" CLIENT_ID "\",\"scopes\":[1]}",
+    };
+    size_t i;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+      http(NULL, "POST", url(f, "/_mock/user_tokens"), NULL, bad[i], &r);
+      if (r.status != 400) fail_msg("%s: %ld", bad[i], r.status);
+      resp_free(&r);
+    }
+    control_ok(f, "user_tokens", "{\"refresh_token\":\"dup\",\"user_id\":\"1\",\"client_id\":\"" CLIENT_ID "\"}");
+    http(NULL, "POST", url(f, "/_mock/user_tokens"), NULL,
+         "{\"refresh_token\":\"dup\",\"user_id\":\"2\",\"client_id\":\"" CLIENT_ID "\"}", &r);
+    assert_int_equal(r.status, 409);
+    resp_free(&r);
+  }
+}
+
 static void test_validate(void **state) {
   fx_t *f = *state;
   char hdr[128], expected[256];
@@ -792,6 +883,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_token_form_and_query, setup, teardown),
       cmocka_unit_test_setup_teardown(test_token_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_refresh_token_grant, setup, teardown),
       cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
       cmocka_unit_test_setup_teardown(test_revoke, setup, teardown),
       cmocka_unit_test_setup_teardown(test_helix_auth, setup, teardown),

@@ -1,5 +1,6 @@
-// helix/oauth: parsing the /validate answer, and the shape of the validate
-// and revoke calls (credentials in a header or form body, never the URL).
+// helix/oauth: parsing the /validate and refresh_token-grant answers, and
+// the shape of the validate, revoke and refresh calls (credentials in a
+// header or form body, never the URL).
 #include "unit.hpp"
 
 #include "helix/oauth.hpp"
@@ -157,6 +158,80 @@ static void revoke_call_shape(void **) {
     TC_ASSERT_NOT_CONTAINS(call.path, "tok");
 }
 
+
+static void refresh_call_shape(void **) {
+    const std::string refresh = "ref/resh+tok=en&x";
+    tc::net::Call call = tc::helix::refresh_call("my-client", "s3cret&", refresh);
+    assert_true(call.target == tc::net::Call::Target::Auth);
+    assert_int_equal(call.method, TC_POST);
+    TC_ASSERT_STR(call.path, "/token");
+    assert_int_equal(call.query.size(), 0);
+    assert_true(call.has_body);
+    TC_ASSERT_STR(call.content_type, "application/x-www-form-urlencoded");
+    TC_ASSERT_STR(call.body, "client_id=my-client&client_secret=s3cret%26&grant_type=refresh_token"
+                             "&refresh_token=ref%2Fresh%2Btok%3Den%26x");
+    assert_true(call.unsafe_retry);  // 5xx/429 retried: no grant was made
+    TC_ASSERT_NOT_CONTAINS(call.path, "s3cret");
+    TC_ASSERT_NOT_CONTAINS(call.path, "ref");
+}
+
+static void refresh_answers(void **) {
+    tc::helix::RefreshedTokens t;
+    std::string error;
+    // Twitch's documented answer (no expires_in in the doc's example).
+    assert_true(tc::helix::parse_refresh("{\"access_token\":\"1ssjqsqfy6bads1ws7m03gras79zfr\",\"refresh_token\":"
+                                         "\"eyJfMzUtNDU0OC4MWYwLTQ5MDY5ODY4NGNlMSJ9%asdfasdf=\",\"scope\":"
+                                         "[\"channel:read:subscriptions\",\"channel:manage:polls\"],"
+                                         "\"token_type\":\"bearer\"}",
+                                         &t, &error));
+    TC_ASSERT_STR(t.access_token, "1ssjqsqfy6bads1ws7m03gras79zfr");
+    assert_true(t.has_refresh_token);
+    TC_ASSERT_STR(t.refresh_token, "eyJfMzUtNDU0OC4MWYwLTQ5MDY5ODY4NGNlMSJ9%asdfasdf=");
+    TC_ASSERT_EQ(t.expires_in, 0);
+    assert_true(t.has_scopes);
+    TC_ASSERT_EQ(t.scopes.size(), 2);
+    TC_ASSERT_STR(t.scopes[1], "channel:manage:polls");
+    // expires_in given; no refresh token (null) and no scope: keep the old ones.
+    assert_true(tc::helix::parse_refresh("{\"access_token\":\"a\",\"expires_in\":14400,\"refresh_token\":null}", &t,
+                                         &error));
+    TC_ASSERT_EQ(t.expires_in, 14400);
+    assert_false(t.has_refresh_token);
+    assert_false(t.has_scopes);
+    assert_true(tc::helix::parse_refresh("{\"access_token\":\"a\",\"refresh_token\":\"\",\"scope\":[]}", &t, &error));
+    assert_false(t.has_refresh_token);  // empty: none
+    assert_true(t.has_scopes);
+    TC_ASSERT_EQ(t.scopes.size(), 0);
+    // wipe() clears the secrets.
+    t.access_token = "secret-access";
+    t.refresh_token = "secret-refresh";
+    t.wipe();
+    assert_true(t.access_token.empty());
+    assert_true(t.refresh_token.empty());
+}
+
+static void malformed_refresh_answers(void **) {
+    const char *const bad[] = {
+        "",                                                     // not JSON
+        "[]",                                                   // not an object
+        "{}",                                                   // no access_token
+        "{\"access_token\":\"\"}",                              // empty
+        "{\"access_token\":7}",                                 // not a string
+        "{\"access_token\":\"SECRETa\",\"refresh_token\":5}",   // refresh token not a string
+        "{\"access_token\":\"SECRETa\",\"scope\":[\"a\",1]}",   // a scope not a string
+    };
+    for (const char *body : bad) {
+        tc::helix::RefreshedTokens t;
+        std::string error;
+        if (tc::helix::parse_refresh(body, &t, &error)) {
+            print_error("accepted: %s\n", body);
+            fail();
+        }
+        TC_ASSERT_CONTAINS(error, "refresh");
+        TC_ASSERT_NOT_CONTAINS(error, "SECRET");
+        assert_true(t.access_token.empty());  // nothing half-parsed is left
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(app_token),
@@ -169,6 +244,9 @@ int main(void) {
         cmocka_unit_test(malformed_answers),
         cmocka_unit_test(validate_call_shape),
         cmocka_unit_test(revoke_call_shape),
+        cmocka_unit_test(refresh_call_shape),
+        cmocka_unit_test(refresh_answers),
+        cmocka_unit_test(malformed_refresh_answers),
     };
     return cmocka_run_group_tests_name("oauth_parse", tests, nullptr, nullptr);
 }

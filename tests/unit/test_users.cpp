@@ -1,7 +1,8 @@
-// core/users: the users registry (key, user id, subscription set) with its
-// three O(1) indexes; every operation and failure path, the index's deletion
-// and growth under load, and concurrent use from 8 threads with the
-// invariants checked at the end.
+// core/users: the users registry (key, user id, the optional record fields,
+// subscription set) with its four O(1) indexes; every operation and failure
+// path, growth and shrinking under load, replace and token rotation, the
+// block being cleared when it is freed, and concurrent use from 8 threads
+// (and readers during refreshes) with the invariants checked at the end.
 #include "unit.hpp"
 
 #include "core/users.hpp"
@@ -15,7 +16,9 @@
 #include <thread>
 #include <vector>
 
+using tc::core::TokenGrant;
 using tc::core::UserBlock;
+using tc::core::UserFields;
 using tc::core::UserPtr;
 using tc::core::Users;
 using tc::core::UsersStats;
@@ -69,9 +72,16 @@ void assert_message(const std::string &why, const std::string &word) {
 // ---------------------------------------------------------------------------
 // The block layout
 
+UserFields plain(std::string_view key, std::string_view user_id) {
+    UserFields f;
+    f.key = key;
+    f.user_id = user_id;
+    return f;
+}
+
 static void block_layout(void **) {
     std::string_view subs[] = {"sub-a", "sub-bb", "s"};
-    UserPtr b(UserBlock::make("key", "123", subs, 3));
+    UserPtr b(UserBlock::make(plain("key", "123"), subs, 3));
     assert_non_null(b.get());
     TC_ASSERT_STR(std::string(b->key()), "key");
     TC_ASSERT_STR(std::string(b->user_id()), "123");
@@ -80,18 +90,44 @@ static void block_layout(void **) {
     assert_string_equal(b->key_cstr(), "key");
     assert_string_equal(b->user_id_cstr(), "123");
     assert_string_equal(b->subscription_cstr(1), "sub-bb");
-    // header + 3 offsets + "key\0123\0sub-a\0sub-bb\0s\0"
-    TC_ASSERT_EQ(b->size, sizeof(UserBlock) + 3 * sizeof(uint32_t) + 4 + 4 + 6 + 7 + 2);
+    // header + 5+3 offsets + "key\0123\0" + 3 absent strings "\0" + "sub-a\0sub-bb\0s\0"
+    TC_ASSERT_EQ(b->size, sizeof(UserBlock) + 8 * sizeof(uint32_t) + 4 + 4 + 3 + 6 + 7 + 2);
+    TC_ASSERT_EQ(b->has_refresh_token(), false);
+    TC_ASSERT_EQ(b->has_login(), false);
+    TC_ASSERT_EQ(b->has_code(), false);
+    TC_ASSERT_EQ(b->scope_count, 0);
 
     UserPtr c(UserBlock::copy(b.get(), 77));
     TC_ASSERT_EQ(c->tag, 77);
     TC_ASSERT_EQ(c->size, b->size);
     assert_subs(*c, list({"sub-a", "sub-bb", "s"}));
 
-    UserPtr none(UserBlock::make("k", "1", nullptr, 0));
+    UserPtr none(UserBlock::make(plain("k", "1"), nullptr, 0));
     TC_ASSERT_STR(std::string(none->user_id()), "1");
     TC_ASSERT_EQ(none->sub_count, 0);
     UserBlock::destroy(nullptr);  // NULL-safe
+
+    // Every field, and an empty-but-present login is not "absent".
+    UserFields f = plain("acc", "42");
+    f.refresh_token = "ref";
+    f.login = "";
+    f.code = "cd";
+    f.expires_at = 1234567890123;
+    f.scopes = {"a:b", "c"};
+    UserPtr full(UserBlock::make(f, subs, 1));
+    TC_ASSERT_STR(std::string(full->refresh_token()), "ref");
+    TC_ASSERT_EQ(full->has_login(), true);
+    TC_ASSERT_STR(std::string(full->str(UserBlock::kLogin)), "");
+    TC_ASSERT_STR(std::string(full->str(UserBlock::kCode)), "cd");
+    TC_ASSERT_EQ(full->expires_at, 1234567890123);
+    TC_ASSERT_EQ(full->scope_count, 2);
+    TC_ASSERT_STR(std::string(full->scope(1)), "c");
+    assert_string_equal(full->scope_cstr(0), "a:b");
+    assert_subs(*full, list({"sub-a"}));
+    const UserFields back = full->fields();
+    TC_ASSERT_STR(std::string(*back.refresh_token), "ref");
+    TC_ASSERT_EQ(back.scopes.size(), 2);
+    TC_ASSERT_EQ(back.expires_at, 1234567890123);
 }
 
 static void hash_is_seeded_and_spreads(void **) {
@@ -497,6 +533,224 @@ static void concurrent_use(void **) {
     }
 }
 
+
+// ---------------------------------------------------------------------------
+// The full record: the refresh-token index through add, replace, remove and
+// rotate_tokens.
+
+namespace {
+const std::string kRefresh = "refresh-SECRET-0a1b2c";
+
+UserFields record(const std::string &key, const std::string &id, const std::string *refresh) {
+    UserFields f = plain(key, id);
+    if (refresh != nullptr) f.refresh_token = *refresh;
+    f.login = "a-login";  // a literal: UserFields holds views
+    f.expires_at = 100;
+    f.scopes = {"chat:read"};
+    return f;
+}
+
+// Finds the user by all three of its strings, or asserts that none finds it.
+void assert_indexed(const Users &u, const std::string &key, const std::string &id, const std::string &refresh,
+                    bool present) {
+    UserPtr a, b, c;
+    std::string why;
+    TC_ASSERT_EQ(u.get_by_key(key, &a, &why), present ? TC_OK : TC_ENOTFOUND);
+    TC_ASSERT_EQ(u.get_by_refresh_token(refresh, &c, &why), present ? TC_OK : TC_ENOTFOUND);
+    if (present) {
+        TC_ASSERT_EQ(u.get_by_user_id(id, &b, &why), TC_OK);
+        TC_ASSERT_STR(std::string(a->user_id()), id);
+        TC_ASSERT_STR(std::string(b->refresh_token()), refresh);
+        TC_ASSERT_STR(std::string(c->key()), key);
+    }
+}
+}  // namespace
+
+static void record_indexes(void **) {
+    Users u(11);
+    std::string why;
+    std::string_view subs[] = {"s-1", "s-2"};
+    const std::string r1 = kRefresh + "1", r2 = kRefresh + "2", r3 = kRefresh + "3";
+    TC_ASSERT_EQ(u.add(record("k1", "1", &r1), subs, 2, &why), TC_OK);
+    TC_ASSERT_EQ(u.add(record("k2", "2", nullptr), nullptr, 0, &why), TC_OK);
+    check_ok(u);
+    TC_ASSERT_EQ(u.stats().refresh_tokens, 1);
+    assert_indexed(u, "k1", "1", r1, true);
+
+    // Conflicts: another user's refresh token or key; nothing changes.
+    TC_ASSERT_EQ(u.add(record("k3", "3", &r1), nullptr, 0, &why), TC_ECONFLICT);
+    assert_message(why, "refresh_token");
+    TC_ASSERT_NOT_CONTAINS(why, r1);
+    TC_ASSERT_EQ(u.replace(record("k2", "1", &r2), nullptr, &why), TC_ECONFLICT);
+    assert_message(why, "key");
+    TC_ASSERT_EQ(u.replace(record("k2b", "2", &r1), nullptr, &why), TC_ECONFLICT);
+    assert_message(why, "refresh_token");
+    TC_ASSERT_EQ(u.replace(record("k9", "9", &r3), nullptr, &why), TC_ENOTFOUND);
+    check_ok(u);
+    assert_indexed(u, "k1", "1", r1, true);
+
+    // Replace: new key and refresh token; the old ones are gone; subs kept.
+    UserPtr old;
+    TC_ASSERT_EQ(u.replace(record("k1b", "1", &r2), &old, &why), TC_OK);
+    TC_ASSERT_STR(std::string(old->key()), "k1");
+    check_ok(u);
+    assert_indexed(u, "k1", "1", r1, false);
+    assert_indexed(u, "k1b", "1", r2, true);
+    UserPtr by_sub;
+    TC_ASSERT_EQ(u.get_by_subscription("s-2", &by_sub, &why), TC_OK);
+    TC_ASSERT_STR(std::string(by_sub->key()), "k1b");
+    assert_subs(*by_sub, list({"s-1", "s-2"}));
+
+    // Gaining and losing a refresh token.
+    TC_ASSERT_EQ(u.replace(record("k2", "2", &r3), nullptr, &why), TC_OK);
+    TC_ASSERT_EQ(u.stats().refresh_tokens, 2);
+    TC_ASSERT_EQ(u.replace(record("k2", "2", nullptr), nullptr, &why), TC_OK);
+    TC_ASSERT_EQ(u.stats().refresh_tokens, 1);
+    UserPtr none;
+    TC_ASSERT_EQ(u.get_by_refresh_token(r3, &none, &why), TC_ENOTFOUND);
+    check_ok(u);
+
+    // Subscriptions move blocks too; the refresh index follows.
+    TC_ASSERT_EQ(u.add_subscription("1", "s-3", &why), TC_OK);
+    TC_ASSERT_EQ(u.remove_subscription("1", "s-1", &why), TC_OK);
+    check_ok(u);
+    assert_indexed(u, "k1b", "1", r2, true);
+
+    // Remove takes every index entry with it.
+    TC_ASSERT_EQ(u.remove("1", nullptr, &why), TC_OK);
+    check_ok(u);
+    assert_indexed(u, "k1b", "1", r2, false);
+    TC_ASSERT_EQ(u.get_by_subscription("s-3", &none, &why), TC_ENOTFOUND);
+    TC_ASSERT_EQ(u.stats().refresh_tokens, 0);
+}
+
+static void rotate_tokens(void **) {
+    Users u(12);
+    std::string why;
+    const std::string r1 = kRefresh + "1", r2 = kRefresh + "2", r3 = kRefresh + "3";
+    std::string_view subs[] = {"s"};
+    TC_ASSERT_EQ(u.add(record("acc1", "7", &r1), subs, 1, &why), TC_OK);
+    TC_ASSERT_EQ(u.add(record("other", "8", &r3), nullptr, 0, &why), TC_OK);
+
+    TokenGrant g;
+    g.access_token = "acc2";
+    g.refresh_token = std::string_view(r2);
+    g.expires_at = 5000;
+    std::vector<std::string_view> scopes = {"x", "y"};
+    g.scopes = scopes;
+    // A refresh that presented a token the user no longer has changes nothing.
+    TC_ASSERT_EQ(u.rotate_tokens("7", "stale", g, nullptr, &why), TC_ECONFLICT);
+    TC_ASSERT_NOT_CONTAINS(why, "stale");
+    TC_ASSERT_EQ(u.rotate_tokens("9", r1, g, nullptr, &why), TC_ENOTFOUND);
+    UserPtr updated;
+    TC_ASSERT_EQ(u.rotate_tokens("7", r1, g, &updated, &why), TC_OK);
+    TC_ASSERT_STR(std::string(updated->key()), "acc2");
+    TC_ASSERT_STR(std::string(updated->refresh_token()), r2);
+    TC_ASSERT_EQ(updated->expires_at, 5000);
+    TC_ASSERT_EQ(updated->scope_count, 2);
+    TC_ASSERT_STR(std::string(updated->str(UserBlock::kLogin)), "a-login");  // kept
+    assert_subs(*updated, list({"s"}));
+    check_ok(u);
+    assert_indexed(u, "acc1", "7", r1, false);
+    assert_indexed(u, "acc2", "7", r2, true);
+    // The old refresh token is used up: presenting it again conflicts.
+    TC_ASSERT_EQ(u.rotate_tokens("7", r1, g, nullptr, &why), TC_ECONFLICT);
+
+    // No new refresh token, expiry or scopes in the answer: those are kept.
+    TokenGrant bare;
+    bare.access_token = "acc3";
+    TC_ASSERT_EQ(u.rotate_tokens("7", r2, bare, &updated, &why), TC_OK);
+    TC_ASSERT_STR(std::string(updated->refresh_token()), r2);
+    TC_ASSERT_EQ(updated->expires_at, 5000);
+    TC_ASSERT_EQ(updated->scope_count, 2);
+    // An access token that is another user's key conflicts; nothing changes.
+    bare.access_token = "other";
+    TC_ASSERT_EQ(u.rotate_tokens("7", r2, bare, nullptr, &why), TC_ECONFLICT);
+    // An answer outside the limits is a protocol error.
+    bare.access_token = "";
+    TC_ASSERT_EQ(u.rotate_tokens("7", r2, bare, nullptr, &why), TC_EPROTOCOL);
+    check_ok(u);
+    assert_indexed(u, "acc3", "7", r2, true);
+}
+
+// destroy() clears a block before free(); freed memory cannot be read
+// (ASan and valgrind rightly refuse), so what is observable is the clearing
+// step itself, on a copy of a block placed in memory the test owns.
+static void destroy_clears_the_secrets(void **) {
+    const std::string key = "access-SECRET", id = "5";  // outlive the views in f
+    UserFields f = record(key, id, &kRefresh);
+    f.code = "code-SECRET";
+    UserPtr b(UserBlock::make(f, nullptr, 0));
+    const size_t size = b->size;
+    std::vector<unsigned char> own(size);
+    std::memcpy(own.data(), b.get(), size);
+    auto *placed = reinterpret_cast<UserBlock *>(own.data());
+    TC_ASSERT_STR(std::string(placed->key()), "access-SECRET");
+    tc::core::wipe_block(placed);
+    for (unsigned char ch : own) TC_ASSERT_EQ(ch, 0);
+}
+
+// Readers never see a half-made refresh: each refresh installs the pair
+// (acc-N, ref-N) for N = 1, 2, ...; every snapshot a reader gets, by any
+// index, must carry a matching pair, and a lookup by the pair's refresh
+// token finds the same generation.
+static void readers_during_refresh(void **) {
+    Users u(0);
+    std::string why;
+    const std::string first_ref = "ref-0";
+    TC_ASSERT_EQ(u.add(record("acc-0", "77", &first_ref), nullptr, 0, &why), TC_OK);
+    TC_ASSERT_EQ(u.add(record("bystander", "78", nullptr), nullptr, 0, &why), TC_OK);
+    constexpr int kRefreshes = 3000;
+    std::atomic<bool> done{false};
+    std::atomic<int> torn{0};
+    std::atomic<long> reads{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 3; ++t) {
+        readers.emplace_back([&, t] {
+            std::string w;
+            while (!done.load(std::memory_order_acquire)) {
+                UserPtr s;
+                if (u.get_by_user_id("77", &s, &w) != TC_OK) {
+                    torn.fetch_add(1);
+                    continue;
+                }
+                const std::string key(s->key()), ref(s->refresh_token());
+                if (key.substr(4) != ref.substr(4)) torn.fetch_add(1);
+                // By the refresh token just seen: the same user or, if a
+                // refresh happened in between, not found; never another.
+                UserPtr again;
+                const tc_status st = u.get_by_refresh_token(ref, &again, &w);
+                if (st == TC_OK && std::string(again->key()) != key) torn.fetch_add(1);
+                if (st != TC_OK && st != TC_ENOTFOUND) torn.fetch_add(1);
+                if (t == 0) {
+                    UserPtr other;
+                    if (u.get_by_key("bystander", &other, &w) != TC_OK) torn.fetch_add(1);
+                }
+                reads.fetch_add(1);
+            }
+        });
+    }
+    // The refreshes start once the readers are reading and go on until they
+    // have read a while (bounded: a starved reader cannot hang the test).
+    while (reads.load() < 3) std::this_thread::yield();
+    int n = 0;
+    while (n < kRefreshes || (reads.load() < 1000 && n < 20 * kRefreshes)) {
+        ++n;
+        const std::string acc = "acc-" + std::to_string(n), ref = "ref-" + std::to_string(n);
+        const std::string used = "ref-" + std::to_string(n - 1);
+        TokenGrant g;
+        g.access_token = acc;
+        g.refresh_token = std::string_view(ref);
+        TC_ASSERT_EQ(u.rotate_tokens("77", used, g, nullptr, &why), TC_OK);
+    }
+    done.store(true, std::memory_order_release);
+    for (std::thread &th : readers) th.join();
+    TC_ASSERT_EQ(torn.load(), 0);
+    assert_true(reads.load() > 0);
+    check_ok(u);
+    assert_indexed(u, "acc-" + std::to_string(n), "77", "ref-" + std::to_string(n), true);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(block_layout),
@@ -510,6 +764,10 @@ int main(void) {
         cmocka_unit_test(user_ids_in_numeric_order),
         cmocka_unit_test(grow_and_shrink),
         cmocka_unit_test(concurrent_use),
+        cmocka_unit_test(record_indexes),
+        cmocka_unit_test(rotate_tokens),
+        cmocka_unit_test(destroy_clears_the_secrets),
+        cmocka_unit_test(readers_during_refresh),
     };
     return cmocka_run_group_tests_name("users", tests, nullptr, nullptr);
 }

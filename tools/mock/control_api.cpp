@@ -199,6 +199,7 @@ Response control_expire_tokens(Ctx &c) {
 Response control_reset(Ctx &c) {
   // Back to a fresh server, keeping the configuration and the clients.
   c.st.tokens.clear();
+  c.st.refresh_tokens.clear();
   c.st.conduits.clear();  // and their shards: a challenge in flight finds nothing to settle
   c.st.sender.clear();         // queued challenges and deliveries
   c.st.deliveries.clear();     // waiting /_mock/deliver calls give up

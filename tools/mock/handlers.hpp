@@ -48,6 +48,8 @@ Response control_expire_tokens(Ctx &c);
 Response control_reset(Ctx &c);
 Response control_sessions(Ctx &c);
 Response control_subscription_status(Ctx &c);
+// oauth.cpp: POST /_mock/user_tokens registers a user's refresh token
+Response control_user_tokens(Ctx &c);
 
 // ws_control.cpp — /_mock/ws/*: the WebSocket server's sockets
 Response control_ws_reconnect(Ctx &c);

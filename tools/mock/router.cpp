@@ -40,6 +40,7 @@ const Route kRoutes[] = {
     {"POST", "/_mock/ws/send", Area::kControl, control_ws_send, nullptr},
     {"POST", "/_mock/ws/refuse_assign", Area::kControl, control_ws_refuse_assign, nullptr},
     {"GET", "/_mock/ws/sessions", Area::kControl, control_ws_sessions, nullptr},
+    {"POST", "/_mock/user_tokens", Area::kControl, control_user_tokens, nullptr},
 };
 
 }  // namespace

@@ -94,6 +94,18 @@ struct Token {
   std::string client_id;
   Clock::time_point expires_at;
   long helix_calls = 0;
+  // A user access token (issued by the refresh_token grant): whose, and its
+  // scopes, which validate reports (§1.2). Empty user_id: an app token.
+  std::string user_id, login;
+  std::vector<std::string> scopes;
+};
+
+// A user's refresh token (registered by POST /_mock/user_tokens, since the
+// mock has no authorization-code flow). The refresh_token grant answers it
+// with a new access token and a NEW refresh token, and this one stops working.
+struct UserGrant {
+  std::string client_id, user_id, login;
+  std::vector<std::string> scopes;
 };
 
 // One shard slot that has been given a transport (§3). Unassigned slots are
@@ -147,6 +159,7 @@ class State {
   Stats stats;
   std::map<std::string, std::string> clients;  // client id -> secret
   std::unordered_map<std::string, Token> tokens;
+  std::unordered_map<std::string, UserGrant> refresh_tokens;  // by refresh token
   std::map<std::string, Conduit> conduits;  // by id
   std::uint64_t conduit_seq = 0;
   std::map<std::string, Session> sessions;  // by session id

@@ -192,6 +192,9 @@ void tcgo_install_notify(tcb_client *cl);
 
 #include <stdint.h>		// Use the C99 official header
 
+
+#include <string.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -2317,6 +2320,490 @@ void _wrap_tc_user_free_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
   
   tc_user_free(arg1);
   
+}
+
+
+void _wrap_tc_user_record_version_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, intgo _swig_go_1) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->version = arg2;
+  
+}
+
+
+intgo _wrap_tc_user_record_version_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_user_record_key_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  {
+    if (arg2) {
+      arg1->key = (char const *) malloc(strlen((const char *)arg2)+1);
+      strcpy((char *)arg1->key, (const char *)arg2);
+    } else {
+      arg1->key = 0;
+    }
+  }
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_user_record_key_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->key);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_user_record_user_id_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  {
+    if (arg2) {
+      arg1->user_id = (char const *) malloc(strlen((const char *)arg2)+1);
+      strcpy((char *)arg1->user_id, (const char *)arg2);
+    } else {
+      arg1->user_id = 0;
+    }
+  }
+  
+  
+  free((char *)arg2);
+  
+}
+
+
+_gostring_ _wrap_tc_user_record_user_id_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->user_id);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_user_record_refresh_token_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  {
+    if (arg2) {
+      arg1->refresh_token = (char const *) malloc(strlen((const char *)arg2)+1);
+      strcpy((char *)arg1->refresh_token, (const char *)arg2);
+    } else {
+      arg1->refresh_token = 0;
+    }
+  }
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_user_record_refresh_token_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->refresh_token);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_user_record_login_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  {
+    if (arg2) {
+      arg1->login = (char const *) malloc(strlen((const char *)arg2)+1);
+      strcpy((char *)arg1->login, (const char *)arg2);
+    } else {
+      arg1->login = 0;
+    }
+  }
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_user_record_login_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->login);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_user_record_expires_at_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, long long _swig_go_1) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  int64_t arg2 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  arg2 = (int64_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->expires_at = arg2;
+  
+}
+
+
+long long _wrap_tc_user_record_expires_at_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  result = (int64_t) ((arg1)->expires_at);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_user_record_scopes_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_* _swig_go_1) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char **arg2 = (char **) 0 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  arg2 = *(char ***)&_swig_go_1; 
+  
+  if (arg1) (arg1)->scopes = (char const *const *)arg2;
+  
+}
+
+
+_gostring_* _wrap_tc_user_record_scopes_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char **result = 0 ;
+  _gostring_* _swig_go_result;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  result = (char **) ((arg1)->scopes);
+  *(char ***)&_swig_go_result = (char **)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_user_record_scope_count_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, long long _swig_go_1) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->scope_count = arg2;
+  
+}
+
+
+long long _wrap_tc_user_record_scope_count_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  result =  ((arg1)->scope_count);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_user_record_code_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  {
+    if (arg2) {
+      arg1->code = (char const *) malloc(strlen((const char *)arg2)+1);
+      strcpy((char *)arg1->code, (const char *)arg2);
+    } else {
+      arg1->code = 0;
+    }
+  }
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_user_record_code_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->code);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+struct tc_user_record *_wrap_new_tc_user_record_tcswig_05cc12d0720a4367() {
+  struct tc_user_record *result = 0 ;
+  struct tc_user_record *_swig_go_result;
+  
+  
+  result = (struct tc_user_record *)calloc(1, sizeof(struct tc_user_record));
+  *(struct tc_user_record **)&_swig_go_result = (struct tc_user_record *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_user_record_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
+  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
+  
+  arg1 = *(struct tc_user_record **)&_swig_go_0; 
+  
+  free((char *) arg1);
+  
+}
+
+
+intgo _wrap_tc_users_add_record_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, struct tc_user_record *_swig_go_1, _gostring_* _swig_go_2, long long _swig_go_3) {
+  tc_users *arg1 = (tc_users *) 0 ;
+  tc_user_record *arg2 = (tc_user_record *) 0 ;
+  char **arg3 = (char **) 0 ;
+  size_t arg4 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_users **)&_swig_go_0; 
+  arg2 = *(tc_user_record **)&_swig_go_1; 
+  arg3 = *(char ***)&_swig_go_2; 
+  arg4 = (size_t)_swig_go_3; 
+  
+  result = (tc_status)tc_users_add_record(arg1,(struct tc_user_record const *)arg2,(char const *const *)arg3,arg4);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_users_replace_tcswig_05cc12d0720a4367(struct tc_user **_swig_go_0, struct tc_users *_swig_go_1, struct tc_user_record *_swig_go_2) {
+  tc_user **arg1 = (tc_user **) 0 ;
+  tc_users *arg2 = (tc_users *) 0 ;
+  tc_user_record *arg3 = (tc_user_record *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_user ***)&_swig_go_0; 
+  arg2 = *(tc_users **)&_swig_go_1; 
+  arg3 = *(tc_user_record **)&_swig_go_2; 
+  
+  result = (tc_status)tc_users_replace(arg1,arg2,(struct tc_user_record const *)arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_users_get_by_refresh_token_tcswig_05cc12d0720a4367(struct tc_user **_swig_go_0, struct tc_users *_swig_go_1, _gostring_ _swig_go_2) {
+  tc_user **arg1 = (tc_user **) 0 ;
+  tc_users *arg2 = (tc_users *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_user ***)&_swig_go_0; 
+  arg2 = *(tc_users **)&_swig_go_1; 
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  
+  result = (tc_status)tc_users_get_by_refresh_token(arg1,(struct tc_users const *)arg2,(char const *)arg3);
+  _swig_go_result = (intgo)result; 
+  free(arg3); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_user_refresh_token_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
+  tc_user *arg1 = (tc_user *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_user **)&_swig_go_0; 
+  
+  result = (char *)tc_user_refresh_token((struct tc_user const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_user_login_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
+  tc_user *arg1 = (tc_user *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_user **)&_swig_go_0; 
+  
+  result = (char *)tc_user_login((struct tc_user const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_user_code_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
+  tc_user *arg1 = (tc_user *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_user **)&_swig_go_0; 
+  
+  result = (char *)tc_user_code((struct tc_user const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_user_expires_at_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
+  tc_user *arg1 = (tc_user *) 0 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_user **)&_swig_go_0; 
+  
+  result = (int64_t)tc_user_expires_at((struct tc_user const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_user_scope_count_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
+  tc_user *arg1 = (tc_user *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_user **)&_swig_go_0; 
+  
+  result = tc_user_scope_count((struct tc_user const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_user_scope_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0, long long _swig_go_1) {
+  tc_user *arg1 = (tc_user *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_user **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)tc_user_scope((struct tc_user const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_users_refresh_tcswig_05cc12d0720a4367(long long *_swig_go_0, struct tc_conduits *_swig_go_1, struct tc_users *_swig_go_2, _gostring_ _swig_go_3, void* _swig_go_4, void *_swig_go_5) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_users *arg3 = (tc_users *) 0 ;
+  char *arg4 = (char *) 0 ;
+  tc_user_cb arg5 = (tc_user_cb) 0 ;
+  void *arg6 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_op_id **)&_swig_go_0; 
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = *(tc_users **)&_swig_go_2; 
+  
+  if (_swig_go_3.n == 0) {
+    arg4 = NULL;
+  } else {
+    arg4 = (char *)malloc(_swig_go_3.n + 1);
+    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
+    ((char *)arg4)[_swig_go_3.n] = '\0';
+  }
+  
+  arg5 = *(tc_user_cb *)&_swig_go_4; 
+  arg6 = *(void **)&_swig_go_5; 
+  
+  result = (tc_status)tc_users_refresh(arg1,arg2,arg3,(char const *)arg4,arg5,arg6);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg4);
+  
+  return _swig_go_result;
 }
 
 
