@@ -71,7 +71,10 @@ void Coordinator::run() {
         serve_checks();
         if (util::now() < next_round) continue;
         round();
-        int64_t wait = round_interval_ms();
+        // The start-up's quiet round is short: nobody holds anything yet.
+        int64_t wait = heartbeats_ == 1 && failures_ == 0 && !first_round_done_
+                           ? std::min<int64_t>(round_interval_ms(), 500)
+                           : round_interval_ms();
         if (!client_.connected()) {
             // Reconnect with full jitter, growing from 100 ms to one round.
             int64_t cap = 100;
@@ -143,6 +146,7 @@ void Coordinator::round() {
     if (!client_.pipeline(first, &replies, &why) || !workers_reply(replies[0], &live)) {
         if (why.empty()) why = "redis: unexpected heartbeat reply: " + replies[0].str;
         ++failures_;
+        quiet_rounds_ = 2;
         set_redis_state("unreachable", why);
         return;
     }
@@ -160,6 +164,16 @@ void Coordinator::round() {
             held_.erase(renewing[k]);
         }
     }
+    if (quiet_rounds_ > 0) {
+        // Announce ourselves (and renew) without taking shards: at start-up,
+        // workers started together see each other first; after Redis came
+        // back (maybe empty), every holder re-takes its leases before anyone
+        // acquires, so nothing changes hands.
+        --quiet_rounds_;
+        ++heartbeats_;
+        return;
+    }
+    ++heartbeats_;
     std::set<std::string> held_ids;
     for (const auto &kv : held_) held_ids.insert(kv.first);
     const RoundPlan plan = plan_round(config_.worker_id, live, shards_, held_ids);
@@ -185,6 +199,7 @@ void Coordinator::round() {
     if (!second.empty()) {
         if (!client_.pipeline(second, &replies, &why)) {
             ++failures_;
+            quiet_rounds_ = 2;
             set_redis_state("unreachable", why);
             // Releases that did not arrive expire with their TTL; acquisitions
             // that did arrive are renewed-or-reclaimed by nobody: they expire too.

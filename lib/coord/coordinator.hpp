@@ -105,6 +105,8 @@ private:
     // Coordinator thread only.
     std::map<std::string, Held> held_;
     bool first_round_done_ = false;
+    int heartbeats_ = 0;  // rounds in which Redis answered
+    int quiet_rounds_ = 1;  // rounds that only heartbeat and renew (start-up, after an outage)
     int failures_ = 0;
 
     mutable std::mutex mu_;
