@@ -325,6 +325,26 @@ def printed_counts(group):
     return counts
 
 
+M64 = 0xFFFFFFFFFFFFFFFF
+
+
+def weight(worker, shard):
+    """coord/balance.cpp's rendezvous_weight (the test checks the placement)."""
+    h = 14695981039346656037
+    for b in worker.encode():
+        h = ((h ^ b) * 1099511628211) & M64
+    h ^= 0xff
+    for b in shard.encode():
+        h = ((h ^ b) * 1099511628211) & M64
+    h = ((h ^ (h >> 30)) * 0xbf58476d1ce4e5b9) & M64
+    h = ((h ^ (h >> 27)) * 0x94d049bb133111eb) & M64
+    return h ^ (h >> 31)
+
+
+def target(shard, live):
+    return max(sorted(live), key=lambda w: weight(w, shard))
+
+
 def fnv1a64(text):
     h = 14695981039346656037
     for b in text.encode():
@@ -398,6 +418,8 @@ def scenarios(group, mock, redis, subs):
     per = {w: sorted(s for s, (o, _) in owners.items() if o == w) for w in ("w1", "w2", "w3")}
     note("start-up: all %d shards enabled in %.2f s; %r" % (SHARDS, time.monotonic() - t0, per))
     check(all(per.values()), "each of the 3 workers owns some shards", per)
+    check(all(o == target(s, group.live) for s, (o, _) in owners.items()),
+          "each shard is owned by its rendezvous owner (the balancing policy)", owners)
 
     # ---- kill -9 while events flow ----
     feed = Deliverer(mock, subs)
