@@ -193,11 +193,10 @@ uint64_t Runner::stat(int which) const {
 
 std::string Runner::group_json() const {
     if (config_.group.name.empty()) return {};
-    coord::CoordinatorStatus st;
-    if (coordinator_) {
-        st = coordinator_->status();
-    } else {
-        st.redis = stopping_ ? "stopped" : "connecting";
+    coord::CoordinatorStatus st;  // "connecting" until the conduit is known and the coordinator runs
+    {
+        std::lock_guard<std::mutex> lock(mu_);  // coordinator_ is set on the loop thread
+        if (coordinator_) st = coordinator_->status();
     }
     util::JsonPtr root(cJSON_CreateObject());
     cJSON_AddStringToObject(root.get(), "group", config_.group.name.c_str());
@@ -473,8 +472,10 @@ void Runner::start_coordinator() {
         });
     };
     ev.stopped = [post] { post([](Runner &r) { r.shrink_or_finish(); }); };
-    coordinator_ = std::make_unique<coord::Coordinator>(std::move(cc), std::move(ev));
-    coordinator_->start();
+    auto coordinator = std::make_unique<coord::Coordinator>(std::move(cc), std::move(ev));
+    coordinator->start();
+    std::lock_guard<std::mutex> lock(mu_);
+    coordinator_ = std::move(coordinator);
 }
 
 void Runner::on_granted(const std::string &shard_id, uint64_t token) {

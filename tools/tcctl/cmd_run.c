@@ -20,6 +20,7 @@ typedef struct printed_shard {
     char id[16];
     int enabled;       /* the last line said "enabled" */
     char session[128]; /* with this session */
+    int ours;          /* --group: a line said we run it (enabled or lost) since the last not_owned */
 } printed_shard;
 
 typedef struct run_state {
@@ -67,13 +68,15 @@ static void on_shard(const tc_runner_shard *sh, void *ud) {
         if (p->enabled && strcmp(p->session, session) == 0) return;
         status = "enabled";
         p->enabled = 1;
+        p->ours = 1;
         snprintf(p->session, sizeof p->session, "%s", session);
     } else if (state == TC_RUNNER_SHARD_NOT_OWNED) {
         /* --group: another worker owns it now (only said after we had it). */
-        if (!p->enabled) return;
+        if (!p->ours) return;
         status = "not_owned";
         reason = tc_runner_shard_error(sh);
         p->enabled = 0;
+        p->ours = 0;
     } else if (state == TC_RUNNER_SHARD_LOST) {
         status = tc_runner_shard_status(sh);
         /* Twitch's status as last seen may still read "enabled": the shard
@@ -81,6 +84,7 @@ static void on_shard(const tc_runner_shard *sh, void *ud) {
         if (status[0] == '\0' || strcmp(status, "enabled") == 0) status = "websocket_disconnected";
         reason = tc_runner_shard_error(sh);
         p->enabled = 0;
+        p->ours = 1;
     } else {
         return;
     }
