@@ -8,8 +8,9 @@ namespace tc::coord {
 
 Coordinator::Coordinator(CoordinatorConfig config, Events events)
     : config_(std::move(config)), events_(std::move(events)), keys_(config_.group, config_.conduit_id),
-      // Redis calls wait at most a third of a round: a round never overruns the lease.
-      client_(config_.address, std::max<int64_t>(config_.lease_ttl_ms / 9, 100)), jitter_(config_.seed) {
+      // A Redis call waits at most a third of a round (250 ms at least, for
+      // loaded machines): a round's two round trips stay well inside the lease.
+      client_(config_.address, std::max<int64_t>(config_.lease_ttl_ms / 9, 250)), jitter_(config_.seed) {
     for (int k = 0; k < config_.shard_count; ++k) shards_.push_back(std::to_string(k));
 }
 
@@ -139,8 +140,6 @@ void Coordinator::round() {
         renewing.push_back(kv.first);
         first.push_back(renew_command(keys_, kv.first, config_.worker_id, kv.second.token, config_.lease_ttl_ms));
     }
-    const util::TimePoint sent = util::now();
-    const auto ttl = std::chrono::milliseconds(config_.lease_ttl_ms);
     std::vector<RedisReply> replies;
     std::vector<std::string> live;
     if (!client_.pipeline(first, &replies, &why) || !workers_reply(replies[0], &live)) {
@@ -158,7 +157,6 @@ void Coordinator::round() {
         Held &h = held_[renewing[k]];
         if (token > 0) {
             h.token = static_cast<uint64_t>(token);
-            h.valid_until = sent + ttl;
         } else if (token == 0) {
             lost.emplace_back(renewing[k], "another worker holds the lease now");
             held_.erase(renewing[k]);
@@ -195,7 +193,6 @@ void Coordinator::round() {
         if (events_.revoked) events_.revoked(l.first, true, l.second);
     }
     std::vector<std::pair<std::string, uint64_t>> granted;
-    const util::TimePoint sent2 = util::now();
     if (!second.empty()) {
         if (!client_.pipeline(second, &replies, &why)) {
             ++failures_;
@@ -207,7 +204,7 @@ void Coordinator::round() {
             for (size_t k = 0; k < plan.acquire.size(); ++k) {
                 const long long token = integer_reply(replies[plan.release.size() + k]);
                 if (token <= 0) continue;  // held by another worker still (it gives it up on its round)
-                held_[plan.acquire[k]] = Held{static_cast<uint64_t>(token), sent2 + ttl};
+                held_[plan.acquire[k]] = Held{static_cast<uint64_t>(token)};
                 granted.emplace_back(plan.acquire[k], static_cast<uint64_t>(token));
             }
         }

@@ -81,7 +81,6 @@ public:
 private:
     struct Held {
         uint64_t token = 0;
-        util::TimePoint valid_until{};  // by our clock: when the last renewal was sent + TTL
     };
     struct Check {
         std::string shard;
