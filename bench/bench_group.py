@@ -34,14 +34,6 @@ g = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(g)
 
 
-def balanced(group):
-    """Every shard with its rendezvous owner among the live workers, and consistent."""
-    owners = group.owners() or {}
-    if any(o != g.target(s, group.live) for s, (o, _) in owners.items()):
-        return False
-    return group.consistent()[0]
-
-
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     quick = "--quick" in sys.argv
@@ -118,7 +110,7 @@ def main():
                 n += 1
                 t0 = time.monotonic()
                 group.start(wid)
-                ok = g.wait_until(lambda: balanced(group), 30, step=0.1)
+                ok = g.wait_until(lambda: g.balanced(group), 30, step=0.1)
                 took_join = time.monotonic() - t0
                 if not ok:
                     print("join: the shards never reached their rendezvous owners")

@@ -345,6 +345,14 @@ def target(shard, live):
     return max(sorted(live), key=lambda w: weight(w, shard))
 
 
+def balanced(group):
+    """Settled: every shard with its rendezvous owner among the live workers, and consistent."""
+    owners = group.owners() or {}
+    if len(owners) != SHARDS or any(o != target(s, group.live) for s, (o, _) in owners.items()):
+        return False
+    return group.consistent()[0]
+
+
 def fnv1a64(text):
     h = 14695981039346656037
     for b in text.encode():
@@ -406,7 +414,37 @@ def secrets_checked(group):
     check(not leaked, "no worker printed the client secret", leaked)
 
 
+def usage_checks(group, mock, redis):
+    """Bad flags: exit 2 naming the problem; Redis not there: exit 1, no password shown."""
+    c = group.conduit
+    bad = [
+        (["shards", "owners", c], "owners without --group/--redis"),
+        (["shards", "owners", c, "--group", GROUP], "owners without --redis"),
+        (["shards", "owners", "--group", GROUP, "--redis", redis.url], "owners without a conduit"),
+        (["shards", "owners", c, "--group", "a b", "--redis", redis.url], "owners with a group name with a space"),
+        (["shards", "owners", c, "--group", GROUP, "--redis", "http://x"], "owners with a URL that is not redis://"),
+        (["shards", "run", c, "--group", GROUP], "run --group without --redis"),
+        (["shards", "run", c, "--redis", redis.url], "run --redis without --group"),
+        (["shards", "run", c, "--worker-id", "w"], "run --worker-id without a group"),
+        (["shards", "run", c, "0", "--group", GROUP, "--redis", redis.url], "run --group with a SHARD"),
+        (["shards", "run", c, "--group", GROUP, "--redis", redis.url, "--lease-ttl-ms", "10"],
+         "run --lease-ttl-ms below 300"),
+        (["shards", "run", c, "--group", GROUP, "--redis", "redis://h:0"], "run with a redis URL with port 0"),
+        (["shards", "run", c, "--group", "{x}", "--redis", redis.url], "run with a group name with braces"),
+    ]
+    for args, what in bad:
+        rc, out, err = tcctl(mock, *args)
+        check(rc == 2 and err.strip(), "usage error (exit 2): " + what, "rc=%r out=%r err=%r" % (rc, out, err))
+    rc, out, err = tcctl(mock, "shards", "owners", c, "--group", GROUP, "--redis",
+                         "redis://:pw-s3cret-42@127.0.0.1:9")
+    check(rc == 1 and "127.0.0.1:9" in err and "pw-s3cret-42" not in out + err,
+          "owners with Redis not there: exit 1 naming where, never the password", "rc=%r err=%r" % (rc, err))
+    rc, out, err = tcctl(mock, "shards", "owners", c, "--group", "unused-group", "--redis", redis.url)
+    check(rc == 0 and "no worker of group unused-group" in out, "owners of a group nobody ran: says so", out + err)
+
+
 def scenarios(group, mock, redis, subs):
+    usage_checks(group, mock, redis)
     # ---- three workers: every shard owned exactly once ----
     t0 = time.monotonic()
     for wid in ("w1", "w2", "w3"):
@@ -418,6 +456,9 @@ def scenarios(group, mock, redis, subs):
     per = {w: sorted(s for s, (o, _) in owners.items() if o == w) for w in ("w1", "w2", "w3")}
     note("start-up: all %d shards enabled in %.2f s; %r" % (SHARDS, time.monotonic() - t0, per))
     check(all(per.values()), "each of the 3 workers owns some shards", per)
+    rc, out, err = tcctl(mock, "shards", "owners", group.conduit, "--group", GROUP, "--redis", redis.url)
+    check(rc == 0 and out.splitlines()[0].split() == ["SHARD", "OWNER", "LEASE_MS_LEFT", "FENCING_TOKEN"]
+          and len(out.splitlines()) == SHARDS + 1, "owners without --json: a table, one row per shard", out + err)
     check(all(o == target(s, group.live) for s, (o, _) in owners.items()),
           "each shard is owned by its rendezvous owner (the balancing policy)", owners)
 
@@ -491,8 +532,9 @@ def scenarios(group, mock, redis, subs):
             if d.get("status") == "enabled":
                 bad.append(d)
     check(not bad, "SIGCONT: no shard re-enabled by the paused worker before it gave it up", bad)
-    ok, detail = group.wait_consistent(30)
-    check(ok, "after SIGCONT: every shard owned exactly once (the resumed worker rejoins by the rules)", detail)
+    ok = wait_until(lambda: balanced(group), 30, step=0.1)
+    check(ok, "after SIGCONT: the resumed worker rejoins by the rules: every shard with its rendezvous owner, "
+              "owned exactly once", group.consistent()[1])
     final = group.owners() or {}
     regained = [s for s in paused_shards if final.get(s, (None, 0))[0] == paused]
     check(all(final[s][1] > interim[s][1] for s in regained),
@@ -502,6 +544,7 @@ def scenarios(group, mock, redis, subs):
          % (len(paused_shards), len(regained), time.monotonic() - resumed))
 
     # ---- Redis restart (its data lost) mid-run ----
+    check(wait_until(lambda: balanced(group), 30, step=0.1), "settled before the Redis restart", group.consistent()[1])
     before = {s: o for s, (o, _) in (group.owners() or {}).items()}
     assigned_before = group.assigned()
     feed = Deliverer(mock, subs)
