@@ -268,15 +268,19 @@ class Group:
         return wait_until(probe, timeout, step=0.1), last[0]
 
     def stop_all(self):
-        for w in self.workers.values():
+        """SIGTERM every live worker; returns {id: exit code} (None: had to be killed)."""
+        codes = {}
+        for wid, w in self.workers.items():
             if w.alive():
                 try:
                     w.proc.send_signal(signal.SIGCONT)
                     w.proc.terminate()
-                    w.proc.wait(timeout=15)
+                    codes[wid] = w.proc.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     w.proc.kill()
                     w.proc.wait()
+                    codes[wid] = None
+        return codes
 
 
 class Deliverer:
@@ -384,7 +388,8 @@ def main():
             scenarios(group, mock, redis, group.subs)
     finally:
         if group is not None:
-            group.stop_all()
+            codes = group.stop_all()
+            check(all(c == 0 for c in codes.values()), "every worker still running exits 0 on SIGTERM", codes)
             secrets_checked(group)
         mock.stop()
         redis.kill()
@@ -409,6 +414,10 @@ def setup(mock, redis):
 
 
 def secrets_checked(group):
+    # Built with sanitizers, a worker reports on stderr (and exits non-zero).
+    reports = [(w.id, line) for w in group.workers.values() for line in w.err
+               if "Sanitizer" in line or "runtime error:" in line]
+    check(not reports, "no sanitizer report from any worker", reports[:10])
     leaked = [w.id for w in group.workers.values()
               if any(CLIENT_SECRET in line for line in w.err) or any(CLIENT_SECRET in json.dumps(d) for _, d in w.lines())]
     check(not leaked, "no worker printed the client secret", leaked)
