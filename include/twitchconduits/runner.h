@@ -47,6 +47,24 @@
  * Thread safety: every function may be called from any thread, including
  * from inside a callback; tc_runner_free() must not race with other calls
  * on the same runner.
+ *
+ * Groups (options version 2, `group` + `redis_url`): many runners, in any
+ * number of processes on any number of hosts, share the shards of one
+ * conduit. Each shard is owned by at most one worker through a lease in
+ * Redis (TTL lease_ttl_ms, renewed every third of it) carrying a fencing
+ * token that grows with every new owner; the token is checked in Redis right
+ * before each shard update the worker sends, so a worker that was paused or
+ * cut off past its lease does not overwrite the new owner's assignment.
+ * Workers heartbeat into the group; shards are spread over the live workers
+ * by rendezvous hashing (a join or leave moves only the shards that must
+ * move). A shard the runner does not own is in state
+ * TC_RUNNER_SHARD_NOT_OWNED and is never touched. A killed worker's shards
+ * are taken over within the lease TTL plus one round; a stopped runner
+ * releases its leases (the next owner assigns within a round). While Redis
+ * cannot be reached the runner keeps the sockets it has, takes no new
+ * shards, updates no shard (tc_runner_group_to_json() says "unreachable")
+ * and reconnects with a backoff. Without hiredis at build time a group
+ * fails with TC_ENOTSUPPORTED. Group runners run WebSocket shards.
  */
 #ifndef TWITCHCONDUITS_RUNNER_H
 #define TWITCHCONDUITS_RUNNER_H
@@ -72,7 +90,8 @@ typedef enum tc_runner_shard_state {
     TC_RUNNER_SHARD_ASSIGNING = 2,  /* the shard update is in flight (or being retried) */
     TC_RUNNER_SHARD_ENABLED = 3,    /* assigned; receiving events */
     TC_RUNNER_SHARD_LOST = 4,       /* the transport failed; reconnecting/re-assigning after a backoff */
-    TC_RUNNER_SHARD_STOPPED = 5     /* the runner stopped */
+    TC_RUNNER_SHARD_STOPPED = 5,    /* the runner stopped */
+    TC_RUNNER_SHARD_NOT_OWNED = 6   /* group: another worker owns it (or nobody yet) */
 } tc_runner_shard_state;
 
 /* One shard to run. */
@@ -99,7 +118,7 @@ typedef void (*tc_runner_done_cb)(tc_status status, void *userdata);
 #define TC_RUNNER_F_SHRINK_ON_STOP 0x2u  /* on stop, shrink a conduit the runner grew back to its
                                             old size (or delete one it created) */
 
-#define TC_RUNNER_OPTIONS_VERSION 1
+#define TC_RUNNER_OPTIONS_VERSION 2
 
 /* Options for tc_runner_start(). Strings and arrays are copied; 0/NULL
  * fields take the default given beside them. Append-only. */
@@ -137,11 +156,16 @@ typedef struct tc_runner_options {
     long reconnect_base_ms;           /* first backoff; 0 = 500 */
     long reconnect_max_ms;            /* backoff cap; 0 = 30000 */
     unsigned int flags;               /* TC_RUNNER_F_* */
+    /* Version 2: run as one worker of a group (see "Groups" above). */
+    const char *group;                /* NULL = no group (every shard given is ours, as in version 1) */
+    const char *redis_url;            /* with group: redis://[:password@]host[:port][/db] or unix:///path */
+    const char *worker_id;            /* NULL = "<hostname>:<pid>"; unique in the group */
+    long lease_ttl_ms;                /* 0 = 15000; 300..600000 */
 } tc_runner_options;
 
 #define TC_RUNNER_OPTIONS_INIT                                                                                     \
     { TC_RUNNER_OPTIONS_VERSION, NULL, 0, NULL, 0u, TC_TRANSPORT_WEBSOCKET, NULL, 0, NULL, NULL, NULL, NULL, NULL, \
-      NULL, NULL, NULL, 0L, 0u, 0L, 0L, 0L, 0u }
+      NULL, NULL, NULL, 0L, 0u, 0L, 0L, 0L, 0u, NULL, NULL, NULL, 0L }
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_runner_options_init(tc_runner_options *opts, unsigned int version);
@@ -231,7 +255,11 @@ typedef enum tc_runner_stat {
     TC_RUNNER_STAT_KEEPALIVE_TIMEOUTS = 9, /* sockets declared dead by the watchdog */
     TC_RUNNER_STAT_PROTOCOL_ERRORS = 10,   /* bad frames or messages (binary, bad JSON, too large, ...) */
     TC_RUNNER_STAT_REPAIRS = 11,           /* shards repaired after a shard.disabled event or a listing */
-    TC_RUNNER_STAT_SHARD_LISTS = 12        /* periodic shard listings completed */
+    TC_RUNNER_STAT_SHARD_LISTS = 12,       /* periodic shard listings completed */
+    TC_RUNNER_STAT_LEASES_ACQUIRED = 13,   /* group: shard leases taken */
+    TC_RUNNER_STAT_LEASES_RELEASED = 14,   /* group: shard leases given up (rebalance or stop) */
+    TC_RUNNER_STAT_LEASES_LOST = 15,       /* group: leases found held by another worker */
+    TC_RUNNER_STAT_FENCE_REJECTS = 16      /* group: shard updates not sent: the fencing check failed */
 } tc_runner_stat;
 
 /* Read a counter; 0 for a bad handle or unknown counter. */
@@ -239,6 +267,22 @@ TC_API uint64_t tc_runner_stat_get(const tc_runner *r, tc_runner_stat which);
 /* The counter's stable snake_case name ("events", "ws_connects", ...); NULL
  * for an unknown value. */
 TC_API const char *tc_runner_stat_name(tc_runner_stat which);
+
+/* A group runner's view of its group: {"group":..,"worker_id":..,
+ * "redis":"connecting"|"connected"|"unreachable"|"stopped","error":..,
+ * "live_workers":N,"owned":[{"shard_id":"0","fencing_token":N},...]};
+ * never a password. TC_ENOTFOUND for a runner without a group. Free with
+ * tc_free. */
+TC_API tc_status tc_runner_group_to_json(char **out, const tc_runner *r);
+
+/* Who owns which shard of conduit_id in a group, read from Redis (blocks
+ * for at most about timeout_ms; 0 = 2000):
+ * {"shards":[{"shard_id":"0","owner":"ID"|null,"lease_ms_left":N,
+ * "fencing_token":N},...]} over the shard count the group's workers last
+ * recorded (none: an empty list). TC_ENETWORK when Redis cannot be reached,
+ * TC_ENOTSUPPORTED without hiredis. Free with tc_free. */
+TC_API tc_status tc_runner_group_owners(char **out, const char *redis_url, const char *group, const char *conduit_id,
+                                        long timeout_ms);
 
 #ifdef __cplusplus
 }

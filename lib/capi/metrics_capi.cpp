@@ -21,8 +21,12 @@ constexpr const char *kPrefix = "twitchconduits_";
 
 std::vector<std::string> shard_state_names() {
     std::vector<std::string> names;
-    for (int s = TC_RUNNER_SHARD_STARTING; s <= TC_RUNNER_SHARD_STOPPED; ++s)
-        names.emplace_back(tc_runner_shard_state_name(static_cast<tc_runner_shard_state>(s)));
+    // Every state the library names ("unknown" ends the enum).
+    for (int s = TC_RUNNER_SHARD_STARTING;; ++s) {
+        const std::string name = tc_runner_shard_state_name(static_cast<tc_runner_shard_state>(s));
+        if (name == "unknown") break;
+        names.push_back(name);
+    }
     return names;
 }
 

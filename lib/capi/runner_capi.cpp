@@ -5,6 +5,8 @@
 #include "capi/metrics.hpp"
 #include "capi/objects.hpp"
 #include "capi/webhook_message.hpp"
+#include "coord/lease_store.hpp"
+#include "coord/redis_client.hpp"
 #include "events/verifier.hpp"
 #include "helix/codec.hpp"
 #include "net/websocket.hpp"
@@ -14,6 +16,7 @@
 #include <twitchconduits/runner.h>
 
 #include <cstring>
+#include <unistd.h>
 #include <memory>
 #include <string>
 
@@ -53,6 +56,58 @@ bool valid_shard_id(const char *id) {
 }
 
 bool runner_transport(int t) { return t == TC_TRANSPORT_WEBSOCKET || t == TC_TRANSPORT_WEBHOOK; }
+
+// What a caller compiled against an older header has of the struct.
+size_t runner_options_size(unsigned int version) {
+    return version >= 2 ? sizeof(tc_runner_options) : offsetof(tc_runner_options, group);
+}
+
+// Group names and worker ids go into Redis keys and logs: printable ASCII
+// without spaces or braces (the braces are the key's cluster hash tag).
+bool valid_name(const char *s, size_t max) {
+    if (s == nullptr || s[0] == '\0' || std::strlen(s) > max) return false;
+    for (const char *p = s; *p != '\0'; ++p) {
+        if (*p <= ' ' || *p > '~' || *p == '{' || *p == '}') return false;
+    }
+    return true;
+}
+
+std::string default_worker_id() {
+    char host[256] = {0};
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::strcpy(host, "localhost");
+    return std::string(host) + ":" + std::to_string(static_cast<long>(getpid()));
+}
+
+// Version 2: the group fields.
+tc_status group_from_options(const tc_runner_options *o, tc::run::RunnerConfig *cfg) {
+    if (o->version < 2 || o->group == nullptr) {
+        TC_CHECK_ARG(o->version < 2 || (o->redis_url == nullptr && o->worker_id == nullptr && o->lease_ttl_ms == 0),
+                     "opts->group (redis_url, worker_id and lease_ttl_ms go with a group)");
+        return TC_OK;
+    }
+    TC_CHECK_ARG(valid_name(o->group, 64), "opts->group (1..64 printable characters, no spaces or braces)");
+    TC_CHECK_ARG(o->redis_url != nullptr, "opts->redis_url (a group needs redis://host:port or unix:///path)");
+    TC_CHECK_ARG(o->worker_id == nullptr || valid_name(o->worker_id, 128),
+                 "opts->worker_id (1..128 printable characters, no spaces or braces)");
+    TC_CHECK_ARG(o->lease_ttl_ms == 0 || (o->lease_ttl_ms >= 300 && o->lease_ttl_ms <= 600000),
+                 "opts->lease_ttl_ms (300..600000)");
+    TC_CHECK_ARG(o->conduit_id != nullptr, "opts->conduit_id (a group runs an existing conduit)");
+    TC_CHECK_ARG(o->shards == nullptr, "opts->shards (a group shares every shard of the conduit)");
+    TC_CHECK_ARG(o->default_transport == TC_TRANSPORT_WEBSOCKET, "opts->default_transport (a group runs WebSocket shards)");
+    TC_CHECK_ARG((o->flags & TC_RUNNER_F_SHRINK_ON_STOP) == 0, "opts->flags (a group worker never shrinks the conduit)");
+    std::string why;
+    if (!tc::coord::parse_redis_url(o->redis_url, &cfg->group.address, &why)) {
+        return fail(TC_EINVAL, "invalid argument: opts->redis_url: " + why);
+    }
+    if (!tc::coord::RedisClient::available()) {
+        return fail(TC_ENOTSUPPORTED, "runner groups need Redis support: this library was built without hiredis "
+                                      "(install libhiredis-dev and rebuild)");
+    }
+    cfg->group.name = o->group;
+    cfg->group.worker_id = o->worker_id != nullptr ? o->worker_id : default_worker_id();
+    if (o->lease_ttl_ms != 0) cfg->group.lease_ttl_ms = o->lease_ttl_ms;
+    return TC_OK;
+}
 
 tc_status config_from_options(const tc_runner_options *o, tc_runner_done_cb done_cb, void *userdata,
                               tc::run::RunnerConfig *cfg) {
@@ -126,6 +181,8 @@ tc_status config_from_options(const tc_runner_options *o, tc_runner_done_cb done
     if (o->reconnect_max_ms != 0) cfg->backoff_cap_ms = o->reconnect_max_ms;
     cfg->subscribe_disabled = (o->flags & TC_RUNNER_F_NO_DISABLED_SUB) == 0;
     cfg->shrink_on_stop = (o->flags & TC_RUNNER_F_SHRINK_ON_STOP) != 0;
+    tc_status gst = group_from_options(o, cfg);
+    if (gst != TC_OK) return gst;
 
     tc_runner_event_cb event_cb = o->event_cb;
     void *event_ud = o->event_userdata;
@@ -165,6 +222,7 @@ const char *state_name(tc_runner_shard_state st) {
     case TC_RUNNER_SHARD_ENABLED: return "enabled";
     case TC_RUNNER_SHARD_LOST: return "lost";
     case TC_RUNNER_SHARD_STOPPED: return "stopped";
+    case TC_RUNNER_SHARD_NOT_OWNED: return "not_owned";
     }
     return "unknown";
 }
@@ -178,8 +236,10 @@ TC_API tc_status tc_runner_options_init(tc_runner_options *opts, unsigned int ve
     if (version == 0 || version > TC_RUNNER_OPTIONS_VERSION) {
         return fail(TC_EVERSION, "tc_runner_options_init: version " + std::to_string(version) + " is not supported");
     }
+    // A caller compiled against an older header has a shorter struct: write
+    // only the fields its version has.
     const tc_runner_options defaults = TC_RUNNER_OPTIONS_INIT;
-    *opts = defaults;
+    std::memcpy(opts, &defaults, runner_options_size(version));
     opts->version = version;
     return TC_OK;
 }
@@ -368,6 +428,47 @@ TC_API tc_status tc_runner_shard_to_json(char **out, const tc_runner_shard *s) {
 TC_API uint64_t tc_runner_stat_get(const tc_runner *r, tc_runner_stat which) {
     if (!valid_runner(r)) return 0;
     return r->runner->stat(tc::capi::raw_enum(which));
+}
+
+TC_API tc_status tc_runner_group_to_json(char **out, const tc_runner *r) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(valid_runner(r), "r");
+    return guarded([&]() -> tc_status {
+        const std::string json = r->runner->group_json();
+        if (json.empty()) return fail(TC_ENOTFOUND, "the runner is not part of a group");
+        char *text = tc::capi::dup_for_caller(json);
+        if (text == nullptr) return fail(TC_ENOMEM, "out of memory");
+        *out = text;
+        return TC_OK;
+    });
+}
+
+TC_API tc_status tc_runner_group_owners(char **out, const char *redis_url, const char *group, const char *conduit_id,
+                                        long timeout_ms) {
+    TC_CHECK_ARG(out != nullptr, "out");
+    *out = nullptr;
+    TC_CHECK_ARG(redis_url != nullptr, "redis_url");
+    TC_CHECK_ARG(valid_name(group, 64), "group (1..64 printable characters, no spaces or braces)");
+    TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0' && std::strlen(conduit_id) <= 128, "conduit_id");
+    TC_CHECK_ARG(timeout_ms >= 0 && timeout_ms <= 600000, "timeout_ms (0..600000)");
+    return guarded([&]() -> tc_status {
+        tc::coord::RedisAddress address;
+        std::string why;
+        if (!tc::coord::parse_redis_url(redis_url, &address, &why)) return fail(TC_EINVAL, "invalid argument: redis_url: " + why);
+        if (!tc::coord::RedisClient::available()) {
+            return fail(TC_ENOTSUPPORTED, "built without hiredis (install libhiredis-dev and rebuild)");
+        }
+        tc::coord::RedisClient client(address, timeout_ms == 0 ? 2000 : timeout_ms);
+        std::vector<tc::coord::ShardOwner> owners;
+        if (!tc::coord::read_owners(client, tc::coord::LeaseKeys(group, conduit_id), &owners, &why)) {
+            return fail(TC_ENETWORK, why);
+        }
+        char *text = tc::capi::dup_for_caller(tc::coord::owners_json(owners));
+        if (text == nullptr) return fail(TC_ENOMEM, "out of memory");
+        *out = text;
+        return TC_OK;
+    });
 }
 
 }  // extern "C"

@@ -58,6 +58,10 @@ constexpr StatName kRunner[] = {
     {"protocol_errors", "bad frames or messages"},
     {"repairs", "shards repaired after a shard.disabled event or a listing"},
     {"shard_lists", "periodic shard listings completed"},
+    {"leases_acquired", "group: shard leases taken"},
+    {"leases_released", "group: shard leases given up (rebalance or stop)"},
+    {"leases_lost", "group: leases found held by another worker"},
+    {"fence_rejects", "group: shard updates not sent because the fencing check failed"},
 };
 static_assert(sizeof kRunner / sizeof kRunner[0] == run::Runner::kStatCount, "a tc_runner_stat without a name");
 

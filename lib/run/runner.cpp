@@ -6,6 +6,7 @@
 #include "helix/shards.hpp"
 #include "helix/subscriptions.hpp"
 #include "run/policy.hpp"
+#include "util/json.hpp"
 #include "util/random.hpp"
 
 #include <algorithm>
@@ -76,6 +77,9 @@ struct Runner::Shard {
     uint64_t retry_timer = 0;
     int failures = 0;  // consecutive, for the backoff
     int assign_failures = 0;
+    // Group mode: whether we hold the shard's lease (always true without a group).
+    bool owned = true;
+    uint64_t token = 0;  // the lease's fencing token when granted
     // Both
     bool assigning = false;
     uint64_t assign_serial = 0;
@@ -187,6 +191,29 @@ uint64_t Runner::stat(int which) const {
     return stats_[static_cast<size_t>(which)].load();
 }
 
+std::string Runner::group_json() const {
+    if (config_.group.name.empty()) return {};
+    coord::CoordinatorStatus st;  // "connecting" until the conduit is known and the coordinator runs
+    {
+        std::lock_guard<std::mutex> lock(mu_);  // coordinator_ is set on the loop thread
+        if (coordinator_) st = coordinator_->status();
+    }
+    util::JsonPtr root(cJSON_CreateObject());
+    cJSON_AddStringToObject(root.get(), "group", config_.group.name.c_str());
+    cJSON_AddStringToObject(root.get(), "worker_id", config_.group.worker_id.c_str());
+    cJSON_AddStringToObject(root.get(), "redis", st.redis.c_str());
+    cJSON_AddStringToObject(root.get(), "error", st.error.c_str());
+    cJSON_AddNumberToObject(root.get(), "live_workers", static_cast<double>(st.live_workers));
+    cJSON *owned = cJSON_AddArrayToObject(root.get(), "owned");
+    for (const auto &kv : st.held) {
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddItemToArray(owned, item);
+        cJSON_AddStringToObject(item, "shard_id", kv.first.c_str());
+        cJSON_AddNumberToObject(item, "fencing_token", static_cast<double>(kv.second));
+    }
+    return util::json_print(root.get());
+}
+
 void Runner::stop(tc_status status) {
     std::lock_guard<std::mutex> lock(link_->mu);
     if (!link_->manager_alive) return;
@@ -244,6 +271,17 @@ void Runner::after_sockets_closed() {
         s->socket.reset();
         s->retiring.reset();
     }
+    if (coordinator_) {
+        // Leases go after the sockets: the next owner assigns a shard we no
+        // longer listen on. The coordinator's `stopped` event continues.
+        coordinator_->stop();
+        return;
+    }
+    shrink_or_finish();
+}
+
+void Runner::shrink_or_finish() {
+    if (torn_down_) return;
     auto self = shared_from_this();
     const std::string conduit = conduit_id();
     if (config_.shrink_on_stop && !conduit.empty() && stop_status_ == TC_OK &&
@@ -371,8 +409,125 @@ void Runner::launch_shards(int shard_count) {
         for (auto &s : shards_) snapshots_.push_back(s->snap);
     }
     if (config_.subscribe_disabled) subscribe_disabled();
-    for (auto &s : shards_) start_shard(*s);
+    if (!config_.group.name.empty()) {
+        // A group worker owns nothing until the coordinator grants leases.
+        for (auto &s : shards_) {
+            s->owned = false;
+            s->snap.state = TC_RUNNER_SHARD_NOT_OWNED;
+            publish(*s);
+        }
+        start_coordinator();
+    } else {
+        for (auto &s : shards_) start_shard(*s);
+    }
     schedule_list();
+}
+
+void Runner::start_coordinator() {
+    coord::CoordinatorConfig cc;
+    cc.address = config_.group.address;
+    cc.group = config_.group.name;
+    cc.conduit_id = conduit_id();
+    cc.worker_id = config_.group.worker_id;
+    cc.lease_ttl_ms = config_.group.lease_ttl_ms;
+    cc.shard_count = static_cast<int>(shards_.size());
+    cc.seed = manager_.config().random_seed == 0 ? 0 : manager_.config().random_seed ^ 0x434f4f5244ull;
+    // The coordinator's thread reaches the runner only through the loop,
+    // and only while the manager lives.
+    std::weak_ptr<Runner> weak = shared_from_this();
+    auto link = link_;
+    core::Manager *m = &manager_;
+    auto post = [weak, link, m](std::function<void(Runner &)> f) {
+        std::lock_guard<std::mutex> lock(link->mu);
+        if (!link->manager_alive) return;
+        m->engine().loop().post([weak, f = std::move(f)] {
+            auto self = weak.lock();
+            if (self && !self->torn_down_) f(*self);
+        });
+    };
+    coord::Coordinator::Events ev;
+    ev.granted = [post](const std::string &shard, uint64_t token) {
+        post([shard, token](Runner &r) { r.on_granted(shard, token); });
+    };
+    ev.revoked = [post](const std::string &shard, bool lost, const std::string &why) {
+        post([shard, lost, why](Runner &r) { r.on_revoked(shard, lost, why); });
+    };
+    ev.status_changed = [post](const coord::CoordinatorStatus &st) {
+        const std::string state = st.redis, error = st.error;
+        post([state, error](Runner &r) {
+            if (state == "unreachable") {
+                r.manager_.logger().log(TC_LOG_WARN,
+                                        "runner: redis unreachable (%s): keeping the shards we own, taking none, "
+                                        "updating none until it is back",
+                                        error.c_str());
+            } else {
+                r.manager_.logger().log(TC_LOG_INFO, "runner: redis %s", state.c_str());
+            }
+        });
+    };
+    ev.first_round = [post] {
+        post([](Runner &r) {
+            r.group_round_done_ = true;
+            r.check_ready();
+        });
+    };
+    ev.stopped = [post] { post([](Runner &r) { r.shrink_or_finish(); }); };
+    auto coordinator = std::make_unique<coord::Coordinator>(std::move(cc), std::move(ev));
+    coordinator->start();
+    std::lock_guard<std::mutex> lock(mu_);
+    coordinator_ = std::move(coordinator);
+}
+
+void Runner::on_granted(const std::string &shard_id, uint64_t token) {
+    Shard *s = find(shard_id);
+    if (s == nullptr || stopping_ || torn_down_ || s->owned) return;
+    count(TC_RUNNER_STAT_LEASES_ACQUIRED);
+    manager_.logger().log(TC_LOG_INFO, "runner: shard %s: lease acquired (fencing token %llu)", shard_id.c_str(),
+                          static_cast<unsigned long long>(token));
+    s->owned = true;
+    s->token = token;
+    s->failures = 0;
+    s->assign_failures = 0;
+    s->snap.error.clear();
+    start_shard(*s);
+}
+
+void Runner::on_revoked(const std::string &shard_id, bool lost, const std::string &why) {
+    Shard *s = find(shard_id);
+    if (s == nullptr || stopping_ || torn_down_ || !s->owned) return;
+    count(lost ? TC_RUNNER_STAT_LEASES_LOST : TC_RUNNER_STAT_LEASES_RELEASED);
+    manager_.logger().log(lost ? TC_LOG_WARN : TC_LOG_INFO, "runner: shard %s: lease %s: %s", shard_id.c_str(),
+                          lost ? "lost" : "given up", why.c_str());
+    drop_shard(*s, (lost ? "lease lost: " : "lease given up: ") + why);
+}
+
+// The shard is no longer ours: nothing more is sent for it. Its socket is
+// closed gracefully (frames already on their way are still delivered, as in a
+// hand-over) and nothing reconnects it.
+void Runner::drop_shard(Shard &s, const std::string &why) {
+    net::IoLoop &loop = manager_.engine().loop();
+    s.owned = false;
+    s.assigning = false;
+    ++s.assign_serial;
+    if (s.watchdog != 0) loop.cancel_timer(s.watchdog);
+    if (s.retry_timer != 0) loop.cancel_timer(s.retry_timer);
+    s.watchdog = s.retry_timer = 0;
+    if (s.next) s.next->close(1000, "");
+    s.next.reset();
+    if (s.socket) {
+        drop_retiring(s, 1000);
+        s.retiring = std::move(s.socket);
+        s.retiring_serial = s.socket_serial;
+        s.retiring_session = s.session_id;
+        retire_old_socket(s);
+    }
+    s.session_id.clear();
+    s.assigned_session.clear();
+    s.snap.state = TC_RUNNER_SHARD_NOT_OWNED;
+    s.snap.status.clear();
+    s.snap.session_id.clear();
+    s.snap.error = why;
+    publish(s);
 }
 
 void Runner::subscribe_disabled() {
@@ -587,7 +742,7 @@ void Runner::schedule_reconnect(Shard &s, bool backoff) {
     Shard *sp = &s;
     s.retry_timer = loop.add_timer(wait, [this, sp] {
         sp->retry_timer = 0;
-        if (stopping_ || torn_down_) return;
+        if (stopping_ || torn_down_ || !sp->owned) return;
         count(TC_RUNNER_STAT_RECONNECTS);
         ++sp->snap.reconnects;
         if (sp->spec.transport == TC_TRANSPORT_WEBHOOK) {
@@ -604,6 +759,43 @@ void Runner::assign(Shard &s) {
     const uint64_t serial = ++s.assign_serial;
     s.snap.state = TC_RUNNER_SHARD_ASSIGNING;
     publish(s);
+    if (coordinator_) {
+        // The fencing check, right before the update: only the lease's
+        // current holder may move the shard (answered on the loop).
+        std::weak_ptr<Runner> weak = shared_from_this();
+        auto link = link_;
+        core::Manager *m = &manager_;
+        Shard *sp = &s;
+        coordinator_->check(s.spec.id, [weak, link, m, sp, serial](coord::Fence fence) {
+            std::lock_guard<std::mutex> lock(link->mu);
+            if (!link->manager_alive) return;
+            m->engine().loop().post([weak, sp, serial, fence] {
+                auto self = weak.lock();
+                if (self && !self->torn_down_) self->on_fenced(*sp, serial, fence);
+            });
+        });
+        return;
+    }
+    send_assignment(s, serial);
+}
+
+void Runner::on_fenced(Shard &s, uint64_t serial, coord::Fence fence) {
+    if (stopping_ || !s.owned || serial != s.assign_serial) return;
+    switch (fence) {
+    case coord::Fence::Ours: send_assignment(s, serial); return;
+    case coord::Fence::NotOurs:
+        count(TC_RUNNER_STAT_FENCE_REJECTS);
+        count(TC_RUNNER_STAT_LEASES_LOST);
+        drop_shard(s, "lease lost: the fencing check refused the shard update");
+        return;
+    case coord::Fence::Unknown:
+        s.assigning = false;
+        retry_assign(s, "the lease cannot be confirmed (redis unreachable or the lease about to expire)");
+        return;
+    }
+}
+
+void Runner::send_assignment(Shard &s, uint64_t serial) {
     helix::ShardAssignment a;
     a.shard_id = s.spec.id;
     if (s.spec.transport == TC_TRANSPORT_WEBHOOK) {
@@ -636,30 +828,7 @@ void Runner::on_assigned(Shard &s, uint64_t serial, net::CallResult &&r) {
               !outcomes.empty() && outcomes[0].ok;
     if (r.status == TC_OK && !outcomes.empty() && !outcomes[0].ok) why = outcomes[0].message;
     if (!ok) {
-        count(TC_RUNNER_STAT_ASSIGN_FAILURES);
-        s.snap.error = "shard update failed: " + why;
-        manager_.logger().log(TC_LOG_WARN, "runner: shard %s: %s", s.spec.id.c_str(), s.snap.error.c_str());
-        ++s.assign_failures;
-        const bool ws = s.spec.transport == TC_TRANSPORT_WEBSOCKET;
-        if (ws && (!s.socket || s.assign_failures >= kMaxAssignAttempts)) {
-            if (s.socket) s.socket->close(1000, "");
-            s.socket.reset();
-            lose(s, "websocket_disconnected", s.snap.error, true);
-            return;
-        }
-        // Retry the update after a backoff on the same socket (or route).
-        net::IoLoop &loop = manager_.engine().loop();
-        const int64_t wait =
-            jitter_.uniform_ms(backoff_delay_ms(s.assign_failures, config_.backoff_base_ms, config_.backoff_cap_ms, 1.0));
-        Shard *sp = &s;
-        s.assigning = true;
-        ++s.assign_serial;
-        if (s.retry_timer != 0) loop.cancel_timer(s.retry_timer);
-        s.retry_timer = loop.add_timer(wait, [this, sp] {
-            sp->retry_timer = 0;
-            if (!stopping_ && !torn_down_) assign(*sp);
-        });
-        publish(s);
+        retry_assign(s, "shard update failed: " + why);
         return;
     }
     count(TC_RUNNER_STAT_ASSIGNS);
@@ -682,6 +851,34 @@ void Runner::on_assigned(Shard &s, uint64_t serial, net::CallResult &&r) {
         return;
     }
     publish(s);  // still assigning: verification pending
+}
+
+// An update that failed (or could not be sent): retry it after a backoff on
+// the same socket (or route); after kMaxAssignAttempts, a new socket.
+void Runner::retry_assign(Shard &s, const std::string &why) {
+    count(TC_RUNNER_STAT_ASSIGN_FAILURES);
+    s.snap.error = why;
+    manager_.logger().log(TC_LOG_WARN, "runner: shard %s: %s", s.spec.id.c_str(), s.snap.error.c_str());
+    ++s.assign_failures;
+    const bool ws = s.spec.transport == TC_TRANSPORT_WEBSOCKET;
+    if (ws && (!s.socket || s.assign_failures >= kMaxAssignAttempts)) {
+        if (s.socket) s.socket->close(1000, "");
+        s.socket.reset();
+        lose(s, "websocket_disconnected", s.snap.error, true);
+        return;
+    }
+    net::IoLoop &loop = manager_.engine().loop();
+    const int64_t wait =
+        jitter_.uniform_ms(backoff_delay_ms(s.assign_failures, config_.backoff_base_ms, config_.backoff_cap_ms, 1.0));
+    Shard *sp = &s;
+    s.assigning = true;
+    ++s.assign_serial;
+    if (s.retry_timer != 0) loop.cancel_timer(s.retry_timer);
+    s.retry_timer = loop.add_timer(wait, [this, sp] {
+        sp->retry_timer = 0;
+        if (!stopping_ && !torn_down_ && sp->owned) assign(*sp);
+    });
+    publish(s);
 }
 
 void Runner::mark_enabled(Shard &s) {
@@ -752,7 +949,7 @@ void Runner::deliver_event(Shard &s, events::Message &&m) {
 
 void Runner::handle_shard_disabled(const std::string &shard_id, const std::string &status, const std::string &session) {
     Shard *s = find(shard_id);
-    if (s == nullptr || stopping_ || torn_down_) return;  // not ours
+    if (s == nullptr || !s->owned || stopping_ || torn_down_) return;  // not ours
     if (s->spec.transport == TC_TRANSPORT_WEBHOOK) {
         if (s->assigning) return;
         count(TC_RUNNER_STAT_REPAIRS);
@@ -832,7 +1029,7 @@ void Runner::list_shards(const std::string &after) {
         }
         for (const auto &listed : page) {
             Shard *s = find(listed.id);
-            if (s == nullptr) continue;  // not ours: never touched
+            if (s == nullptr || !s->owned) continue;  // not ours: never touched
             ShardView view;
             view.transport = listed.transport.type;
             view.status = listed.status;
@@ -909,8 +1106,9 @@ void Runner::publish(Shard &s) {
 
 void Runner::check_ready() {
     if (ready_sent_) return;
+    if (!config_.group.name.empty() && !group_round_done_) return;
     for (auto &s : shards_) {
-        if (!s->ever_enabled) return;
+        if (s->owned && !s->ever_enabled) return;
     }
     ready_sent_ = true;
     auto cb = config_.on_ready;
@@ -952,6 +1150,7 @@ void Runner::teardown() {
         if (s->retiring_timer != 0) loop.cancel_timer(s->retiring_timer);
         s->watchdog = s->retry_timer = s->retiring_timer = 0;
     }
+    if (coordinator_) coordinator_->stop();  // releases what it holds; joined when the runner goes
     std::vector<uint64_t> jobs;
     jobs.swap(jobs_);
     for (uint64_t id : jobs) manager_.engine().cancel(id);

@@ -5,6 +5,7 @@
 // completion queue. The decisions it takes come from run/policy.
 #pragma once
 
+#include "coord/coordinator.hpp"
 #include "core/manager.hpp"
 #include "events/dedupe.hpp"
 #include "events/listener.hpp"
@@ -46,6 +47,14 @@ struct ShardSnapshot {
     uint64_t duplicates = 0;
 };
 
+// A group of workers sharing the conduit's shards through Redis leases.
+struct GroupConfig {
+    std::string name;  // "" = no group
+    coord::RedisAddress address;
+    std::string worker_id;
+    int64_t lease_ttl_ms = 15000;
+};
+
 struct RunnerConfig {
     std::string conduit_id;  // "" = create
     int shard_count = 0;
@@ -63,6 +72,7 @@ struct RunnerConfig {
     int64_t backoff_cap_ms = 30000;
     bool subscribe_disabled = true;
     bool shrink_on_stop = false;
+    GroupConfig group;
     // Called on the user's thread (queue deliveries).
     std::function<void(tc_status, const std::string &shard_id, events::Message &&msg)> on_ws_event;
     std::function<void(tc_status, const std::string &shard_id, const tc_webhook_message *msg)> on_webhook_event;
@@ -73,7 +83,7 @@ struct RunnerConfig {
 
 class Runner : public std::enable_shared_from_this<Runner> {
 public:
-    static constexpr int kStatCount = 13;
+    static constexpr int kStatCount = 17;
 
     // Validates what can be checked at once, creates the listener when
     // webhook shards are wanted, registers the operation and starts on the
@@ -89,6 +99,8 @@ public:
     std::string callback_base() const;
     std::vector<ShardSnapshot> snapshots() const;
     uint64_t stat(int which) const;
+    // Group runners: the coordinator's view as JSON; "" without a group.
+    std::string group_json() const;
     // Opaque pointer that stays valid as long as the runner (for C strings).
     const char *conduit_id_cstr() const;
 
@@ -126,6 +138,15 @@ private:
     void schedule_list();
     void publish(Shard &s);
     void check_ready();
+    // Groups (loop thread): leases come and go through the coordinator.
+    void start_coordinator();
+    void on_granted(const std::string &shard_id, uint64_t token);
+    void on_revoked(const std::string &shard_id, bool lost, const std::string &why);
+    void drop_shard(Shard &s, const std::string &why);
+    void on_fenced(Shard &s, uint64_t attempt_serial, coord::Fence fence);
+    void send_assignment(Shard &s, uint64_t attempt_serial);
+    void retry_assign(Shard &s, const std::string &why);
+    void shrink_or_finish();
     void begin_stop(tc_status status);
     bool any_socket_open() const;
     void after_sockets_closed();
@@ -165,6 +186,9 @@ private:
     bool stop_sockets_done_ = false;
     std::vector<uint64_t> jobs_;
     util::Jitter jitter_;  // seeded from the manager's random_seed (reproducible tests)
+    // Group mode: the coordinator's thread posts its events to the loop.
+    std::unique_ptr<coord::Coordinator> coordinator_;
+    bool group_round_done_ = false;
 
     mutable std::mutex mu_;  // guards what the user thread reads
     std::string conduit_id_;

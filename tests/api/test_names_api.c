@@ -62,13 +62,13 @@ static void test_every_enum_is_named(void **state) {
     check_names(webhook_kind_name, TC_WEBHOOK_REJECTED, TC_WEBHOOK_REVOCATION, LOWER);
     check_names(stat_name, TC_STAT_HTTP_REQUESTS, TC_STAT_TOKEN_VALIDATIONS, LOWER);
     check_names(listener_stat_name, TC_LISTENER_STAT_REQUESTS, TC_LISTENER_STAT_QUEUED, LOWER);
-    check_names(runner_stat_name, TC_RUNNER_STAT_EVENTS, TC_RUNNER_STAT_SHARD_LISTS, LOWER);
+    check_names(runner_stat_name, TC_RUNNER_STAT_EVENTS, TC_RUNNER_STAT_FENCE_REJECTS, LOWER);
     /* The shard state's name predates the others: "unknown" out of range. */
-    for (int v = TC_RUNNER_SHARD_STARTING; v <= TC_RUNNER_SHARD_STOPPED; ++v) {
+    for (int v = TC_RUNNER_SHARD_STARTING; v <= TC_RUNNER_SHARD_NOT_OWNED; ++v) {
         assert_int_equal(strspn(shard_state_name(v), LOWER), strlen(shard_state_name(v)));
         for (int w = TC_RUNNER_SHARD_STARTING; w < v; ++w) assert_string_not_equal(shard_state_name(v), shard_state_name(w));
     }
-    assert_string_equal(shard_state_name(TC_RUNNER_SHARD_STOPPED + 1), "unknown");
+    assert_string_equal(shard_state_name(TC_RUNNER_SHARD_NOT_OWNED + 1), "unknown");
 }
 
 static void test_spellings(void **state) {

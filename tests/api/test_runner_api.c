@@ -125,6 +125,105 @@ static void test_start_bad_arguments(void **state) {
     assert_int_equal(done_calls, 0);
 }
 
+/* Version 2: the group fields, checked before anything starts. */
+static void test_group_bad_arguments(void **state) {
+    tc_conduits *c = manager();
+    tc_runner_options good = TC_RUNNER_OPTIONS_INIT, o;
+    tc_runner_shard_spec spec = {"0", TC_TRANSPORT_WEBSOCKET, NULL};
+    (void)state;
+    good.event_cb = on_event;
+    good.conduit_id = "conduit-1";
+    good.group = "bots";
+    good.redis_url = "redis://127.0.0.1:9";
+#define BAD(field_change, arg)                       \
+    do {                                             \
+        o = good;                                    \
+        field_change;                                \
+        start_fails(c, &o, on_done, TC_EINVAL, arg); \
+    } while (0)
+    BAD(o.group = "", "group");
+    BAD(o.group = "has space", "group");
+    BAD(o.group = "{tag}", "group");
+    BAD(o.redis_url = NULL, "redis_url");
+    BAD(o.redis_url = "http://127.0.0.1:6379", "redis_url");
+    BAD(o.redis_url = "redis://h:99999", "redis_url");
+    BAD(o.redis_url = "unix://relative.sock", "redis_url");
+    BAD(o.worker_id = "", "worker_id");
+    BAD(o.worker_id = "a b", "worker_id");
+    BAD(o.lease_ttl_ms = 299, "lease_ttl_ms");
+    BAD(o.lease_ttl_ms = 600001, "lease_ttl_ms");
+    BAD(o.conduit_id = NULL, "conduit_id");
+    BAD((o.shards = &spec, o.shards_len = 1), "shards");
+    BAD(o.default_transport = TC_TRANSPORT_WEBHOOK, "default_transport");
+    BAD(o.flags = TC_RUNNER_F_SHRINK_ON_STOP, "flags");
+    /* Group fields without a group are a mistake, not ignored. */
+    BAD((o.group = NULL, o.lease_ttl_ms = 1000), "group");
+    BAD((o.group = NULL, o.worker_id = "w1"), "group");
+    /* A secret in the URL never reaches the message. */
+    o = good;
+    o.redis_url = "redis://:pw-s3cret@h:0";
+    start_fails(c, &o, on_done, TC_EINVAL, "redis_url");
+    assert_null(strstr(tc_last_error_message(), "pw-s3cret"));
+#undef BAD
+    assert_int_equal(done_calls, 0);
+    tc_conduits_free(c);
+}
+
+/* A version-1 caller's struct is shorter: init writes only its fields and
+ * start never reads the group fields. */
+static void test_version_1_options(void **state) {
+    struct {
+        tc_runner_options o;
+        char guard[64];
+    } v1;
+    tc_conduits *c = manager();
+    tc_runner *r = NULL;
+    (void)state;
+    memset(&v1, 0x5a, sizeof v1);
+    assert_int_equal(tc_runner_options_init(&v1.o, 1), TC_OK);
+    assert_int_equal(v1.o.version, 1);
+    assert_int_equal(v1.o.flags, 0);
+    /* The bytes where version 2 put its fields are untouched. */
+    assert_int_equal(((unsigned char *)&v1.o)[offsetof(tc_runner_options, group)], 0x5a);
+    v1.o.event_cb = on_event;
+    v1.o.conduit_id = "c";
+    assert_int_equal(tc_runner_start(&r, c, &v1.o, on_done, NULL), TC_OK); /* garbage past flags: ignored */
+    tc_runner_free(r);
+    tc_conduits_free(c);
+    {
+        tc_runner_options o2;
+        assert_int_equal(tc_runner_options_init(&o2, 2), TC_OK);
+        assert_null(o2.group);
+        assert_null(o2.redis_url);
+        assert_null(o2.worker_id);
+        assert_int_equal(o2.lease_ttl_ms, 0);
+    }
+}
+
+static void test_group_functions(void **state) {
+    char *json = (char *)0x1;
+    (void)state;
+    expect_failure(tc_runner_group_to_json(NULL, NULL), TC_EINVAL, "out");
+    expect_failure(tc_runner_group_to_json(&json, NULL), TC_EINVAL, "r");
+    assert_null(json);
+    expect_failure(tc_runner_group_owners(NULL, "redis://h", "g", "c", 0), TC_EINVAL, "out");
+    json = (char *)0x1;
+    expect_failure(tc_runner_group_owners(&json, NULL, "g", "c", 0), TC_EINVAL, "redis_url");
+    assert_null(json);
+    expect_failure(tc_runner_group_owners(&json, "redis://h", NULL, "c", 0), TC_EINVAL, "group");
+    expect_failure(tc_runner_group_owners(&json, "redis://h", "a b", "c", 0), TC_EINVAL, "group");
+    expect_failure(tc_runner_group_owners(&json, "redis://h", "g", NULL, 0), TC_EINVAL, "conduit_id");
+    expect_failure(tc_runner_group_owners(&json, "redis://h", "g", "", 0), TC_EINVAL, "conduit_id");
+    expect_failure(tc_runner_group_owners(&json, "redis://h", "g", "c", -1), TC_EINVAL, "timeout_ms");
+    expect_failure(tc_runner_group_owners(&json, "ftp://h", "g", "c", 0), TC_EINVAL, "redis_url");
+    /* Nothing listens on port 9 (discard): a clear network error, no password. */
+    expect_failure(tc_runner_group_owners(&json, "redis://:pw-s3cret@127.0.0.1:9", "g", "c", 500), TC_ENETWORK,
+                   "127.0.0.1:9");
+    assert_null(strstr(tc_last_error_message(), "pw-s3cret"));
+    assert_null(json);
+    assert_string_equal(tc_runner_shard_state_name(TC_RUNNER_SHARD_NOT_OWNED), "not_owned");
+}
+
 static void test_null_handles(void **state) {
     tc_runner_shard *s = (tc_runner_shard *)0x1;
     char *json = (char *)0x1;
@@ -205,6 +304,9 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_init),
         cmocka_unit_test(test_start_bad_arguments),
+        cmocka_unit_test(test_group_bad_arguments),
+        cmocka_unit_test(test_version_1_options),
+        cmocka_unit_test(test_group_functions),
         cmocka_unit_test(test_null_handles),
         cmocka_unit_test(test_running_handle),
     };

@@ -20,6 +20,7 @@ typedef struct printed_shard {
     char id[16];
     int enabled;       /* the last line said "enabled" */
     char session[128]; /* with this session */
+    int ours;          /* --group: a line said we run it (enabled or lost) since the last not_owned */
 } printed_shard;
 
 typedef struct run_state {
@@ -67,7 +68,15 @@ static void on_shard(const tc_runner_shard *sh, void *ud) {
         if (p->enabled && strcmp(p->session, session) == 0) return;
         status = "enabled";
         p->enabled = 1;
+        p->ours = 1;
         snprintf(p->session, sizeof p->session, "%s", session);
+    } else if (state == TC_RUNNER_SHARD_NOT_OWNED) {
+        /* --group: another worker owns it now (only said after we had it). */
+        if (!p->ours) return;
+        status = "not_owned";
+        reason = tc_runner_shard_error(sh);
+        p->enabled = 0;
+        p->ours = 0;
     } else if (state == TC_RUNNER_SHARD_LOST) {
         status = tc_runner_shard_status(sh);
         /* Twitch's status as last seen may still read "enabled": the shard
@@ -75,6 +84,7 @@ static void on_shard(const tc_runner_shard *sh, void *ud) {
         if (status[0] == '\0' || strcmp(status, "enabled") == 0) status = "websocket_disconnected";
         reason = tc_runner_shard_error(sh);
         p->enabled = 0;
+        p->ours = 1;
     } else {
         return;
     }
@@ -100,6 +110,9 @@ static void on_shard(const tc_runner_shard *sh, void *ud) {
         if (reason == NULL)
             tcctl_out("%s  %sshard %-6s%s  enabled  session %s\n", when, tcctl_color("\033[36m"), id, tcctl_reset(),
                       session[0] != '\0' ? session : "-");
+        else if (state == TC_RUNNER_SHARD_NOT_OWNED)
+            tcctl_out("%s  %sshard %-6s%s  not owned: %s\n", when, tcctl_color("\033[33m"), id, tcctl_reset(),
+                      reason[0] != '\0' ? reason : "another worker owns it");
         else
             tcctl_out("%s  %sshard %-6s%s  %s: %s (reconnecting)\n", when, tcctl_color("\033[33m"), id, tcctl_reset(),
                       status, reason[0] != '\0' ? reason : "lost");
@@ -177,8 +190,10 @@ static int check_shard_ids(char **ids, int n) {
 }
 
 int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv) {
-    tcctl_flag flags[] = {{"--count", 1, NULL}, {"--timeout-s", 1, NULL}, {"--keepalive-s", 1, NULL}};
-    enum { F_COUNT, F_TIMEOUT, F_KEEPALIVE, F_N };
+    tcctl_flag flags[] = {{"--count", 1, NULL},  {"--timeout-s", 1, NULL}, {"--keepalive-s", 1, NULL},
+                          {"--group", 1, NULL},  {"--redis", 1, NULL},     {"--worker-id", 1, NULL},
+                          {"--lease-ttl-ms", 1, NULL}};
+    enum { F_COUNT, F_TIMEOUT, F_KEEPALIVE, F_GROUP, F_REDIS, F_WORKER, F_LEASE_TTL, F_N };
     static tc_runner_shard_spec specs[MAX_RUN_SHARDS];
     tc_runner_options ro = TC_RUNNER_OPTIONS_INIT;
     run_state s;
@@ -186,7 +201,7 @@ int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv) {
     tc_status st;
     char *pos[MAX_RUN_SHARDS + 1];
     int npos, k, rc = TCCTL_EXIT_OK, stop_sent = 0, timed_out = 0;
-    long timeout_s = 0, keepalive_s = 0;
+    long timeout_s = 0, keepalive_s = 0, lease_ttl_ms = 0;
     double deadline = 0;
 
     memset(&s, 0, sizeof s);
@@ -200,6 +215,15 @@ int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv) {
         return tcctl_usage("shards", "--timeout-s needs a positive number of seconds");
     if (flags[F_KEEPALIVE].value != NULL && tcctl_parse_int(flags[F_KEEPALIVE].value, 10, 600, &keepalive_s) != 0)
         return tcctl_usage("shards", "--keepalive-s needs an integer in 10..600 (Twitch's range)");
+    /* A group of workers sharing the conduit's shards through Redis leases. */
+    if ((flags[F_GROUP].value == NULL) != (flags[F_REDIS].value == NULL))
+        return tcctl_usage("shards", "--group and --redis go together (a group's leases live in Redis)");
+    if (flags[F_GROUP].value == NULL && (flags[F_WORKER].value != NULL || flags[F_LEASE_TTL].value != NULL))
+        return tcctl_usage("shards", "--worker-id and --lease-ttl-ms need --group and --redis");
+    if (flags[F_GROUP].value != NULL && npos > 1)
+        return tcctl_usage("shards", "--group shares every shard of the conduit: give no SHARD");
+    if (flags[F_LEASE_TTL].value != NULL && tcctl_parse_int(flags[F_LEASE_TTL].value, 300, 600000, &lease_ttl_ms) != 0)
+        return tcctl_usage("shards", "--lease-ttl-ms needs an integer in 300..600000");
 
     for (k = 1; k < npos; k++) {
         specs[k - 1].shard_id = pos[k];
@@ -216,6 +240,10 @@ int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv) {
     ro.event_userdata = &s;
     ro.shard_cb = on_shard;
     ro.shard_userdata = &s;
+    ro.group = flags[F_GROUP].value;
+    ro.redis_url = flags[F_REDIS].value;
+    ro.worker_id = flags[F_WORKER].value;
+    ro.lease_ttl_ms = lease_ttl_ms;
 
     /* Block the stop signals before any library thread exists, so every
      * thread inherits the mask and only the stop watcher receives them. */
@@ -229,7 +257,10 @@ int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv) {
         tcctl_result_capture(&res, st);
         if (st == TC_EINVAL) {
             tcctl_usage("shards", "%s%s", res.message,
-                        strstr(res.message, "ws_url") != NULL ? " (see --ws-url / TWITCH_EVENTSUB_WS_URL)" : "");
+                        strstr(res.message, "ws_url") != NULL     ? " (see --ws-url / TWITCH_EVENTSUB_WS_URL)"
+                        : strstr(res.message, "redis_url") != NULL ? " (see --redis)"
+                        : strstr(res.message, "worker_id") != NULL ? " (see --worker-id)"
+                                                                   : "");
             rc = TCCTL_EXIT_USAGE;
         } else {
             rc = tcctl_fail("cannot run the shards", &res);

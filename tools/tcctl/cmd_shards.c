@@ -212,6 +212,7 @@ int tcctl_cmd_shards(const tcctl_globals *g, int argc, char **argv) {
 
     tcctl_set_id_kind("conduit"); /* every subcommand acts on CONDUIT_ID */
     if (argc > 0 && strcmp(argv[0], "run") == 0) return tcctl_cmd_shards_run(g, argc - 1, argv + 1);
+    if (argc > 0 && strcmp(argv[0], "owners") == 0) return tcctl_cmd_shards_owners(g, argc - 1, argv + 1);
     if (tcctl_parse_flags("shards", argc, argv, flags, sizeof flags / sizeof flags[0], pos, MAX_SHARDS + 2, &npos) != 0)
         return TCCTL_EXIT_USAGE;
     secret = flags[F_SECRET].value != NULL ? flags[F_SECRET].value : getenv("TWITCH_WEBHOOK_SECRET");

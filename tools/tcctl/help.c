@@ -308,6 +308,27 @@ static const char types_help[] =
     "  tcctl types channel.chat\n"
     "  tcctl --json types stream.online\n";
 
+/* Printed after shards_help (a string literal of its own: C99's 4095 limit). */
+static const char shards_group_help[] =
+    "\n"
+    "usage: tcctl shards run CONDUIT_ID --group NAME --redis URL [--worker-id ID] [--lease-ttl-ms MS]\n"
+    "       tcctl shards owners CONDUIT_ID --group NAME --redis URL\n"
+    "\n"
+    "run --group NAME --redis URL: be one worker of a group on any number of hosts\n"
+    "  sharing every shard of the conduit: each shard is owned by one worker at a\n"
+    "  time through a lease in Redis (URL redis://[:password@]host[:port][/db] or\n"
+    "  unix:///path), spread evenly over the live workers; a dead worker's shards\n"
+    "  are taken over within the lease TTL (--lease-ttl-ms, default 15000) plus a\n"
+    "  third of it; SIGINT/SIGTERM release them. --worker-id defaults to host:pid.\n"
+    "  Output as above, plus {\"kind\":\"shard\",...,\"status\":\"not_owned\",\"reason\"}\n"
+    "  when a shard this worker had moves to another worker.\n"
+    "owners: who owns which shard of the group, from Redis; with --json\n"
+    "  {\"shards\":[{\"shard_id\",\"owner\" (null: nobody),\"lease_ms_left\",\"fencing_token\"}]}\n"
+    "\n"
+    "examples:\n"
+    "  tcctl shards run 6f4f3b9c-... --group bots --redis redis://127.0.0.1:6379   # on every host\n"
+    "  tcctl --json shards owners 6f4f3b9c-... --group bots --redis redis://127.0.0.1:6379\n";
+
 static const struct {
     const char *topic;
     const char *text;
@@ -315,6 +336,7 @@ static const struct {
     {"", global_help},           {"token", token_help}, {"conduits", conduits_help},
     {"shards", shards_help},     {"subs", subs_help},   {"mock", mock_help},
     {"listen", listen_help},     {"demo", demo_help},   {"types", types_help},
+    {"shards", shards_group_help},
 };
 
 int tcctl_has_help(const char *topic) {
@@ -326,11 +348,12 @@ int tcctl_has_help(const char *topic) {
 
 void tcctl_help(const char *topic) {
     size_t k;
+    int found = 0;
     for (k = 0; k < sizeof topics / sizeof topics[0]; k++) {
         if (strcmp(topics[k].topic, topic) == 0) {
-            tcctl_print_raw(topics[k].text);
-            return;
+            tcctl_print_raw(topics[k].text); /* a topic may have several parts */
+            found = 1;
         }
     }
-    tcctl_print_raw(global_help);
+    if (!found) tcctl_print_raw(global_help);
 }

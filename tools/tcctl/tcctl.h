@@ -187,6 +187,8 @@ void tcctl_webhook_describe(const tc_webhook_message *msg, char *out, size_t n);
 
 /* cmd_run.c: `shards run` (argv starts after the word "run"). */
 int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv);
+/* cmd_owners.c: tcctl shards owners CONDUIT_ID --group NAME --redis URL */
+int tcctl_cmd_shards_owners(const tcctl_globals *g, int argc, char **argv);
 
 /* stop.c: how long-running commands stop. Block SIGINT/SIGTERM (and ignore
  * SIGPIPE) before any library thread exists: a thread then waits for them,
