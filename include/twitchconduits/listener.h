@@ -166,6 +166,16 @@ TC_API tc_status tc_listener_remove_route(tc_listener *l, const char *route_key)
 TC_API tc_status tc_listener_add_secret(tc_listener *l, const char *route_key, const char *secret);
 TC_API tc_status tc_listener_remove_secret(tc_listener *l, const char *route_key, const char *secret);
 
+/* Serve the manager's metrics (what tc_metrics_render() gives: the manager,
+ * its listeners and runners) as OpenMetrics text on GET
+ * <path_prefix><route_key>, e.g. "/eventsub/metrics" for Prometheus to
+ * scrape. Off by default; NULL or "" turns it off again. The route key
+ * follows the webhook route rules and must not be a webhook route's
+ * (TC_ECONFLICT); adding a webhook route with the metrics key fails too.
+ * The text holds no secret, but conduit ids and counters: on a listener
+ * reachable from outside, choose a key as hard to guess as a secret. */
+TC_API tc_status tc_listener_serve_metrics(tc_listener *l, const char *route_key);
+
 /* Counters kept since tc_listener_new() (and one gauge). Frozen values. */
 typedef enum tc_listener_stat {
     TC_LISTENER_STAT_REQUESTS = 0,      /* requests answered */

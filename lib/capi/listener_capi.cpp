@@ -23,6 +23,7 @@ struct tc_listener {
     uint32_t tag = tc::capi::kListenerTag;
     std::unique_ptr<tc::events::Listener> listener;
     tc::util::MetricsRegistration metrics;  // declared after `listener`: removed before it is destroyed
+    std::shared_ptr<tc::util::MetricsRegistry> registry;  // the manager's, for the metrics route
 };
 
 using tc::capi::fail;
@@ -206,6 +207,7 @@ TC_API tc_status tc_listener_new(tc_listener **out, tc_conduits *c, const tc_lis
         handle->listener = tc::events::Listener::create(c->manager->queue(), std::move(cfg), &st, &error);
         if (!handle->listener) return fail(st, error);
         handle->metrics = tc::capi::register_listener_metrics(c->manager->metrics(), handle->listener.get());
+        handle->registry = c->manager->metrics();
         *out = handle.release();
         return TC_OK;
     });
@@ -243,6 +245,23 @@ TC_API tc_status tc_listener_add_route(tc_listener *l, const char *route_key, co
 TC_API tc_status tc_listener_remove_route(tc_listener *l, const char *route_key) {
     return route_call(l, route_key, nullptr, false, [&](tc::events::Listener &x, std::string *e) {
         return x.remove_route(route_key, e);
+    });
+}
+
+TC_API tc_status tc_listener_serve_metrics(tc_listener *l, const char *route_key) {
+    TC_CHECK_ARG(valid_listener(l), "l");
+    const bool off = route_key == nullptr || route_key[0] == '\0';
+    if (!off) {
+        tc_status st = check_key(route_key);
+        if (st != TC_OK) return st;
+    }
+    return guarded([&]() -> tc_status {
+        std::string error;
+        std::shared_ptr<tc::util::MetricsRegistry> registry = l->registry;
+        tc_status r = l->listener->set_metrics_route(
+            off ? std::string() : std::string(route_key),
+            [registry] { return tc::capi::render_metrics(*registry); }, &error);
+        return r == TC_OK ? TC_OK : fail(r, error);
     });
 }
 

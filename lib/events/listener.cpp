@@ -295,11 +295,46 @@ tc_status Listener::add_route(const std::string &key, const char *secret, std::s
         return st;
     }
     std::lock_guard<std::mutex> lock(routes_mu_);
+    if (key == metrics_key_) {
+        *error = "route " + key + " serves metrics";
+        return TC_ECONFLICT;
+    }
     if (!routes_.emplace(key, std::move(route)).second) {
         *error = "route " + key + " already exists";
         return TC_ECONFLICT;
     }
     return TC_OK;
+}
+
+tc_status Listener::set_metrics_route(const std::string &key, std::function<std::string()> render,
+                                      std::string *error) {
+    std::lock_guard<std::mutex> lock(routes_mu_);
+    if (!key.empty() && routes_.count(key) != 0) {
+        *error = "route " + key + " is a webhook route";
+        return TC_ECONFLICT;
+    }
+    metrics_key_ = key;
+    metrics_render_ = key.empty() ? nullptr : std::move(render);
+    return TC_OK;
+}
+
+// A GET of the metrics route: answers it (true, *answer set) or leaves the
+// request to the webhook path (false).
+bool Listener::serve_metrics(MHD_Connection *conn, const std::string &path, int *answer) {
+    std::function<std::string()> render;
+    {
+        std::lock_guard<std::mutex> lock(routes_mu_);
+        if (metrics_key_.empty() || path.size() != config_.prefix.size() + metrics_key_.size() ||
+            path.compare(0, config_.prefix.size(), config_.prefix) != 0 ||
+            path.compare(config_.prefix.size(), std::string::npos, metrics_key_) != 0)
+            return false;
+        render = metrics_render_;
+    }
+    count(TC_LISTENER_STAT_REQUESTS);
+    const std::string text = render();  // outside the lock: it reads this listener's counters too
+    *answer = respond(conn, MHD_HTTP_OK, "application/openmetrics-text; version=1.0.0; charset=utf-8", text.data(),
+                      text.size());
+    return true;
 }
 
 tc_status Listener::remove_route(const std::string &key, std::string *error) {
@@ -396,6 +431,11 @@ int Listener::on_request(MHD_Connection *conn, const char *url, const char *meth
         *con_cls = rq;
         if (ConnectionGuard::Handle *h = guard_handle(conn)) guard_->head_complete(*h);
         std::string path = url != nullptr ? url : "";
+        int metrics_answer = MHD_NO;
+        if (std::strcmp(method, MHD_HTTP_METHOD_GET) == 0 && serve_metrics(conn, path, &metrics_answer)) {
+            rq->answered = true;
+            return metrics_answer;
+        }
         if (std::strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
             rq->answered = true;
             count(TC_LISTENER_STAT_REQUESTS);

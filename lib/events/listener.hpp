@@ -92,6 +92,11 @@ public:
     tc_status add_secret(const std::string &key, const char *secret, std::string *error);
     tc_status remove_secret(const std::string &key, const char *secret, std::string *error);
 
+    // GET <prefix><key> answers 200 with render()'s text (OpenMetrics), from
+    // the listener's thread; an empty key stops it. TC_ECONFLICT when a
+    // webhook route has that key. render must be thread-safe.
+    tc_status set_metrics_route(const std::string &key, std::function<std::string()> render, std::string *error);
+
     uint64_t stat(int which) const;
     static bool valid_route_key(const std::string &key);
     static constexpr int kStatCount = 14;
@@ -128,6 +133,9 @@ private:
     std::shared_ptr<QueueLink> link_;
     mutable std::mutex routes_mu_;
     std::unordered_map<std::string, std::shared_ptr<Route>> routes_;
+    std::string metrics_key_;                 // under routes_mu_; "" = not served
+    std::function<std::string()> metrics_render_;
+    bool serve_metrics(MHD_Connection *conn, const std::string &path, int *answer);
     uint64_t removed_routes_evictions_ = 0;  // dedupe evictions of routes gone (routes_mu_)
     std::shared_ptr<QueueBudget> budget_;
     std::unique_ptr<ConnectionGuard> guard_;  // before daemon_: outlives it

@@ -49,10 +49,46 @@ static void test_render_idle_manager(void **state) {
     tc_conduits_free(c);
 }
 
+static void on_event(tc_status st, const char *route_key, const tc_webhook_message *msg, void *ud) {
+    (void)st, (void)route_key, (void)msg, (void)ud;
+}
+
+/* The metrics route: bad arguments, and its key shared with webhook routes. */
+static void test_serve_metrics_arguments(void **state) {
+    tc_conduits_options o = TC_CONDUITS_OPTIONS_INIT;
+    tc_listener_options lo = TC_LISTENER_OPTIONS_INIT;
+    tc_conduits *c = NULL;
+    tc_listener *l = NULL;
+    int not_a_listener = 7;
+    (void)state;
+    o.client_id = "cid-7f3a";
+    o.client_secret = "secret-value";
+    o.api_base_url = "http://127.0.0.1:9/helix";
+    o.auth_base_url = "http://127.0.0.1:9/oauth2";
+    assert_int_equal(tc_conduits_new(&c, &o), TC_OK);
+    lo.event_cb = on_event;
+    assert_int_equal(tc_listener_new(&l, c, &lo), TC_OK);
+
+    expect(tc_listener_serve_metrics(NULL, "metrics"), TC_EINVAL, "l");
+    expect(tc_listener_serve_metrics((tc_listener *)&not_a_listener, "metrics"), TC_EINVAL, "l");
+    expect(tc_listener_serve_metrics(l, "a/b"), TC_EINVAL, "route_key");
+    assert_int_equal(tc_listener_add_route(l, "hook", "0123456789abcdef"), TC_OK);
+    expect(tc_listener_serve_metrics(l, "hook"), TC_ECONFLICT, "hook");
+    assert_int_equal(tc_listener_serve_metrics(l, "metrics"), TC_OK);
+    expect(tc_listener_add_route(l, "metrics", "0123456789abcdef"), TC_ECONFLICT, "metrics");
+    assert_int_equal(tc_listener_serve_metrics(l, "other"), TC_OK); /* moved */
+    assert_int_equal(tc_listener_add_route(l, "metrics", "0123456789abcdef"), TC_OK);
+    assert_int_equal(tc_listener_serve_metrics(l, ""), TC_OK); /* off */
+    assert_int_equal(tc_listener_serve_metrics(l, NULL), TC_OK);
+    tc_listener_free(l);
+    tc_conduits_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_bad_arguments),
         cmocka_unit_test(test_render_idle_manager),
+        cmocka_unit_test(test_serve_metrics_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,6 +51,42 @@ static long post_unknown_route(tc_listener *l) {
     return code;
 }
 
+typedef struct scrape {
+    char body[65536];
+    size_t len;
+} scrape;
+
+static size_t keep(char *data, size_t size, size_t n, void *userp) {
+    scrape *sc = userp;
+    size_t total = size * n;
+    if (sc->len + total >= sizeof sc->body) return 0;
+    memcpy(sc->body + sc->len, data, total);
+    sc->len += total;
+    sc->body[sc->len] = '\0';
+    return total;
+}
+
+/* GET <base>KEY as Prometheus would; returns the HTTP status. */
+static long scrape_metrics(tc_listener *l, const char *key, scrape *sc, char *content_type, size_t ct_len) {
+    char url[256];
+    long code = 0;
+    char *ct = NULL;
+    CURL *curl = curl_easy_init();
+    assert_non_null(curl);
+    sc->len = 0;
+    sc->body[0] = '\0';
+    snprintf(url, sizeof url, "%s%s", tc_listener_base_url(l), key);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, sc);
+    assert_int_equal(curl_easy_perform(curl), CURLE_OK);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ct);
+    snprintf(content_type, ct_len, "%s", ct != NULL ? ct : "");
+    curl_easy_cleanup(curl);
+    return code;
+}
+
 static char *render(tc_conduits *c) {
     char *text = NULL;
     assert_int_equal(tc_metrics_render(&text, c), TC_OK);
@@ -86,11 +122,21 @@ static void test_render_live_sources(void **state) {
     l = new_listener(h.c);
     assert_int_equal(post_unknown_route(l), 404);
 
+    /* The route is off until asked for; then it serves what Prometheus reads. */
+    static scrape sc;
+    char content_type[128];
+    assert_int_equal(scrape_metrics(l, "metrics", &sc, content_type, sizeof content_type), 405);
+    assert_int_equal(tc_listener_serve_metrics(l, "metrics"), TC_OK);
+    assert_int_equal(scrape_metrics(l, "metrics", &sc, content_type, sizeof content_type), 200);
+    assert_string_equal(content_type, "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    assert_has(sc.body, "twitchconduits_runner_events_total{");
+    assert_string_equal(sc.body + sc.len - 6, "# EOF\n");
+
     text = render(h.c);
     if (dump != NULL) {
         FILE *f = fopen(dump, "w");
         assert_non_null(f);
-        fputs(text, f);
+        fputs(sc.body, f); /* the scraped text: what the parser must accept */
         fprintf(f, "# conduit %s\n# listener %s\n", h.conduit, tc_listener_base_url(l));
         assert_int_equal(fclose(f), 0);
     }
@@ -102,10 +148,14 @@ static void test_render_live_sources(void **state) {
              "twitchconduits_runner_shard_state=\"enabled\"} 1\n",
              h.conduit);
     assert_has(text, line);
-    snprintf(line, sizeof line, "twitchconduits_listener_not_found_total{listener=\"%s\"} 1\n",
+    /* The POST to an unknown route and the GET before the metrics route was on. */
+    snprintf(line, sizeof line, "twitchconduits_listener_not_found_total{listener=\"%s\"} 2\n",
              tc_listener_base_url(l));
     assert_has(text, line);
     assert_true(strlen(text) > 6 && strcmp(text + strlen(text) - 6, "# EOF\n") == 0);
+    /* Turned off again: no longer served. */
+    assert_int_equal(tc_listener_serve_metrics(l, NULL), TC_OK);
+    assert_int_equal(scrape_metrics(l, "metrics", &sc, content_type, sizeof content_type), 405);
     assert_null(strstr(text, "secret"));
     tc_free(text);
 

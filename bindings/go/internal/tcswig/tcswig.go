@@ -166,81 +166,81 @@ typedef _gostring_ swig_type_136;
 typedef _gostring_ swig_type_137;
 typedef _gostring_ swig_type_138;
 typedef _gostring_ swig_type_139;
-typedef long long swig_type_140;
-typedef _gostring_ swig_type_141;
+typedef _gostring_ swig_type_140;
+typedef long long swig_type_141;
 typedef _gostring_ swig_type_142;
 typedef _gostring_ swig_type_143;
 typedef _gostring_ swig_type_144;
-typedef long long swig_type_145;
-typedef void* swig_type_146;
-typedef long long swig_type_147;
+typedef _gostring_ swig_type_145;
+typedef long long swig_type_146;
+typedef void* swig_type_147;
 typedef long long swig_type_148;
 typedef long long swig_type_149;
-typedef _gostring_ swig_type_150;
-typedef long long swig_type_151;
+typedef long long swig_type_150;
+typedef _gostring_ swig_type_151;
 typedef long long swig_type_152;
 typedef long long swig_type_153;
 typedef long long swig_type_154;
-typedef _gostring_ swig_type_155;
+typedef long long swig_type_155;
 typedef _gostring_ swig_type_156;
 typedef _gostring_ swig_type_157;
 typedef _gostring_ swig_type_158;
 typedef _gostring_ swig_type_159;
-typedef long long swig_type_160;
-typedef _gostring_ swig_type_161;
+typedef _gostring_ swig_type_160;
+typedef long long swig_type_161;
 typedef _gostring_ swig_type_162;
 typedef _gostring_ swig_type_163;
 typedef _gostring_ swig_type_164;
 typedef _gostring_ swig_type_165;
-typedef long long swig_type_166;
-typedef _gostring_ swig_type_167;
+typedef _gostring_ swig_type_166;
+typedef long long swig_type_167;
 typedef _gostring_ swig_type_168;
-typedef long long swig_type_169;
+typedef _gostring_ swig_type_169;
 typedef long long swig_type_170;
 typedef long long swig_type_171;
 typedef long long swig_type_172;
 typedef long long swig_type_173;
 typedef long long swig_type_174;
-typedef _gostring_ swig_type_175;
-typedef long long swig_type_176;
-typedef _gostring_ swig_type_177;
-typedef long long swig_type_178;
-typedef _gostring_ swig_type_179;
+typedef long long swig_type_175;
+typedef _gostring_ swig_type_176;
+typedef long long swig_type_177;
+typedef _gostring_ swig_type_178;
+typedef long long swig_type_179;
 typedef _gostring_ swig_type_180;
-typedef long long swig_type_181;
-typedef _gostring_ swig_type_182;
-typedef long long swig_type_183;
-typedef _gostring_ swig_type_184;
+typedef _gostring_ swig_type_181;
+typedef long long swig_type_182;
+typedef _gostring_ swig_type_183;
+typedef long long swig_type_184;
 typedef _gostring_ swig_type_185;
 typedef _gostring_ swig_type_186;
-typedef long long swig_type_187;
-typedef _gostring_ swig_type_188;
+typedef _gostring_ swig_type_187;
+typedef long long swig_type_188;
 typedef _gostring_ swig_type_189;
 typedef _gostring_ swig_type_190;
 typedef _gostring_ swig_type_191;
-typedef long long swig_type_192;
-typedef _gostring_ swig_type_193;
-typedef long long swig_type_194;
-typedef _gostring_ swig_type_195;
+typedef _gostring_ swig_type_192;
+typedef long long swig_type_193;
+typedef _gostring_ swig_type_194;
+typedef long long swig_type_195;
 typedef _gostring_ swig_type_196;
 typedef _gostring_ swig_type_197;
 typedef _gostring_ swig_type_198;
 typedef _gostring_ swig_type_199;
-typedef long long swig_type_200;
-typedef _gostring_ swig_type_201;
-typedef long long swig_type_202;
-typedef _gostring_ swig_type_203;
-typedef long long swig_type_204;
-typedef _gostring_ swig_type_205;
-typedef long long swig_type_206;
-typedef _gostring_ swig_type_207;
+typedef _gostring_ swig_type_200;
+typedef long long swig_type_201;
+typedef _gostring_ swig_type_202;
+typedef long long swig_type_203;
+typedef _gostring_ swig_type_204;
+typedef long long swig_type_205;
+typedef _gostring_ swig_type_206;
+typedef long long swig_type_207;
 typedef _gostring_ swig_type_208;
-typedef long long swig_type_209;
-typedef _gostring_ swig_type_210;
+typedef _gostring_ swig_type_209;
+typedef long long swig_type_210;
 typedef _gostring_ swig_type_211;
-typedef long long swig_type_212;
+typedef _gostring_ swig_type_212;
 typedef long long swig_type_213;
-typedef _gostring_ swig_type_214;
+typedef long long swig_type_214;
 typedef _gostring_ swig_type_215;
 typedef _gostring_ swig_type_216;
 typedef _gostring_ swig_type_217;
@@ -249,8 +249,8 @@ typedef _gostring_ swig_type_219;
 typedef _gostring_ swig_type_220;
 typedef _gostring_ swig_type_221;
 typedef _gostring_ swig_type_222;
-typedef long long swig_type_223;
-typedef _gostring_ swig_type_224;
+typedef _gostring_ swig_type_223;
+typedef long long swig_type_224;
 typedef _gostring_ swig_type_225;
 typedef _gostring_ swig_type_226;
 typedef _gostring_ swig_type_227;
@@ -262,6 +262,7 @@ typedef _gostring_ swig_type_232;
 typedef _gostring_ swig_type_233;
 typedef _gostring_ swig_type_234;
 typedef _gostring_ swig_type_235;
+typedef _gostring_ swig_type_236;
 extern void _wrap_Swig_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367(void);
@@ -502,6 +503,7 @@ extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t 
 extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_135 arg2);
 extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_136 arg2, swig_type_137 arg3);
 extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_138 arg2, swig_type_139 arg3);
+extern swig_intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_140 arg2);
 extern swig_intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367(void);
@@ -516,20 +518,20 @@ extern swig_intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367(void)
 extern swig_intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367(void);
-extern swig_type_140 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_141 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_type_141 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_142 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern uintptr_t _wrap_tcb_config_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_config_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_142 arg2, swig_type_143 arg3);
-extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_144 arg2, swig_type_145 arg3);
+extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_143 arg2, swig_type_144 arg3);
+extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_145 arg2, swig_type_146 arg3);
 extern uintptr_t _wrap_tcb_client_new_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_client_manager_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_146 arg2, uintptr_t arg3);
+extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_147 arg2, uintptr_t arg3);
 extern swig_intgo _wrap_tcb_client_poll_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
 extern uintptr_t _wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_147 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_148 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367(void);
@@ -547,14 +549,14 @@ extern void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_future_release_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_148 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_149 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_149 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_150 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_150 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_151 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_152 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_151 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_152 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_153 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -563,60 +565,60 @@ extern uintptr_t _wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(uintptr_t a
 extern uintptr_t _wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_batch_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_response_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_153 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_154 arg2);
+extern swig_type_154 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_155 arg2);
 extern uintptr_t _wrap_tcb_future_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_155 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_156 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_156 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_157 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern uintptr_t _wrap_tcb_specs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_specs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_157 arg2, swig_type_158 arg3, swig_type_159 arg4);
-extern swig_type_160 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_158 arg2, swig_type_159 arg3, swig_type_160 arg4);
+extern swig_type_161 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_assignments_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_161 arg2, swig_type_162 arg3, swig_type_163 arg4);
-extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_164 arg2, swig_type_165 arg3);
-extern swig_type_166 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_162 arg2, swig_type_163 arg3, swig_type_164 arg4);
+extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_165 arg2, swig_type_166 arg3);
+extern swig_type_167 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_pairs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_167 arg2, swig_type_168 arg3);
-extern swig_type_169 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_170 arg3);
-extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_171 arg2);
-extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_172 arg2);
-extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_173 arg2);
-extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_174 arg3);
-extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_175 arg2, swig_intgo arg3, swig_type_176 arg4);
-extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_177 arg2, swig_type_178 arg3);
-extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_179 arg2, swig_type_180 arg3, swig_type_181 arg4);
-extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_182 arg2, uintptr_t arg3, swig_type_183 arg4);
-extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_184 arg2, swig_type_185 arg3, swig_type_186 arg4, swig_type_187 arg5);
-extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_188 arg2, swig_type_189 arg3, swig_type_190 arg4, swig_type_191 arg5, swig_type_192 arg6);
-extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_193 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_194 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_195 arg2, swig_type_196 arg3, swig_type_197 arg4, swig_type_198 arg5, swig_type_199 arg6, swig_type_200 arg7);
-extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_201 arg2, swig_type_202 arg3);
-extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_203 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_204 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_205 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_206 arg6);
-extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_207 arg3, uintptr_t arg4, swig_type_208 arg5, swig_intgo arg6, swig_type_209 arg7);
-extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_210 arg2, swig_intgo arg3, swig_type_211 arg4, swig_type_212 arg5, swig_intgo arg6, swig_type_213 arg7, swig_type_214 arg8, swig_type_215 arg9);
-extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_216 arg3);
-extern swig_type_217 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_218 arg1, swig_type_219 arg2, swig_type_220 arg3, swig_type_221 arg4);
-extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_222 arg1, swig_type_223 arg2);
+extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_168 arg2, swig_type_169 arg3);
+extern swig_type_170 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_171 arg3);
+extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_172 arg2);
+extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_173 arg2);
+extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_174 arg2);
+extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_175 arg3);
+extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_176 arg2, swig_intgo arg3, swig_type_177 arg4);
+extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_178 arg2, swig_type_179 arg3);
+extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_180 arg2, swig_type_181 arg3, swig_type_182 arg4);
+extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_183 arg2, uintptr_t arg3, swig_type_184 arg4);
+extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_185 arg2, swig_type_186 arg3, swig_type_187 arg4, swig_type_188 arg5);
+extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_189 arg2, swig_type_190 arg3, swig_type_191 arg4, swig_type_192 arg5, swig_type_193 arg6);
+extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_194 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_195 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_196 arg2, swig_type_197 arg3, swig_type_198 arg4, swig_type_199 arg5, swig_type_200 arg6, swig_type_201 arg7);
+extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_202 arg2, swig_type_203 arg3);
+extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_204 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_205 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_206 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_207 arg6);
+extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_208 arg3, uintptr_t arg4, swig_type_209 arg5, swig_intgo arg6, swig_type_210 arg7);
+extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_211 arg2, swig_intgo arg3, swig_type_212 arg4, swig_type_213 arg5, swig_intgo arg6, swig_type_214 arg7, swig_type_215 arg8, swig_type_216 arg9);
+extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_217 arg3);
+extern swig_type_218 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_219 arg1, swig_type_220 arg2, swig_type_221 arg3, swig_type_222 arg4);
+extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_223 arg1, swig_type_224 arg2);
 extern swig_intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367(void);
-extern swig_type_224 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_225 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_226 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_227 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_225 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_226 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_227 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_228 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_webhook_message_disabled_shard_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_users_new_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_228 arg2, swig_type_229 arg3);
+extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_229 arg2, swig_type_230 arg3);
 extern uintptr_t _wrap_tcb_users_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_230 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_231 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_232 arg2);
-extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_233 arg2);
-extern swig_type_234 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_235 arg1);
+extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_231 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_232 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_233 arg2);
+extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_234 arg2);
+extern swig_type_235 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_236 arg1);
 extern void _wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(uintptr_t arg1);
 #undef intgo
 */
@@ -2995,6 +2997,17 @@ func Tc_listener_remove_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swi
 	return swig_r
 }
 
+func Tc_listener_serve_metrics(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_140)(unsafe.Pointer(&_swig_i_1))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	return swig_r
+}
+
 type Enum_SS_tc_listener_stat int
 func _swig_getTC_LISTENER_STAT_REQUESTS() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
@@ -3128,7 +3141,7 @@ func Tcb_config_set_string(arg1 Tcb_config, arg2 string, arg3 string) (_swig_ret
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_142)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_143)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_143)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_144)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3143,7 +3156,7 @@ func Tcb_config_set_int(arg1 Tcb_config, arg2 string, arg3 int64) (_swig_ret Enu
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_144)(unsafe.Pointer(&_swig_i_1)), C.swig_type_145(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_145)(unsafe.Pointer(&_swig_i_1)), C.swig_type_146(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3173,7 +3186,7 @@ func Tcb_client_set_notify(arg1 Tcb_client, arg2 _swig_fnptr, arg3 uintptr) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_146(_swig_i_1), C.uintptr_t(_swig_i_2))
+	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_147(_swig_i_1), C.uintptr_t(_swig_i_2))
 }
 
 func Tcb_client_poll(arg1 Tcb_client, arg2 int) (_swig_ret int) {
@@ -3447,7 +3460,7 @@ func Tcb_future_subscription_get(arg1 Tcb_future, arg2 int64) (_swig_ret Tc_subs
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_154(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_155(_swig_i_1))))
 	return swig_r
 }
 
@@ -3496,7 +3509,7 @@ func Tcb_specs_add(arg1 Tcb_specs, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_157)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_158)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_159)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_158)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_159)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_160)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3533,7 +3546,7 @@ func Tcb_assignments_add_webhook(arg1 Tcb_assignments, arg2 string, arg3 string,
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_161)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_162)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_163)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_162)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_163)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_164)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3551,7 +3564,7 @@ func Tcb_assignments_add_websocket(arg1 Tcb_assignments, arg2 string, arg3 strin
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_164)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_165)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_165)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_166)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3584,7 +3597,7 @@ func Tcb_pairs_add(arg1 Tcb_pairs, arg2 string, arg3 string) (_swig_ret Enum_SS_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_167)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_169)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3606,7 +3619,7 @@ func Tcb_token_get(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_170(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_171(_swig_i_2))))
 	return swig_r
 }
 
@@ -3614,7 +3627,7 @@ func Tcb_token_validate(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_171(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_172(_swig_i_1))))
 	return swig_r
 }
 
@@ -3622,7 +3635,7 @@ func Tcb_token_revoke(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_172(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_173(_swig_i_1))))
 	return swig_r
 }
 
@@ -3630,7 +3643,7 @@ func Tcb_conduits_list(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_173(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_174(_swig_i_1))))
 	return swig_r
 }
 
@@ -3639,7 +3652,7 @@ func Tcb_conduit_create(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_f
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_174(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_175(_swig_i_2))))
 	return swig_r
 }
 
@@ -3649,7 +3662,7 @@ func Tcb_conduit_update(arg1 Tcb_client, arg2 string, arg3 int, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_175)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_176(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_176)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_177(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3661,7 +3674,7 @@ func Tcb_conduit_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_ret Tc
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_1)), C.swig_type_178(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_1)), C.swig_type_179(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3674,7 +3687,7 @@ func Tcb_shards_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_179)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_180)(unsafe.Pointer(&_swig_i_2)), C.swig_type_181(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_180)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_2)), C.swig_type_182(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3690,7 +3703,7 @@ func Tcb_shard_update(arg1 Tcb_client, arg2 string, arg3 Tcb_assignments, arg4 u
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_182)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_183(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_183)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_184(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3704,7 +3717,7 @@ func Tcb_shard_create(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_184)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_185)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_3)), C.swig_type_187(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_185)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_187)(unsafe.Pointer(&_swig_i_3)), C.swig_type_188(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3725,7 +3738,7 @@ func Tcb_shard_remove(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_4)), C.swig_type_192(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_192)(unsafe.Pointer(&_swig_i_4)), C.swig_type_193(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3748,7 +3761,7 @@ func Tcb_subscriptions_create(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, arg4
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_194(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_195(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3764,7 +3777,7 @@ func Tcb_subscriptions_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 stri
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_195)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_198)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_5)), C.swig_type_200(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_198)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_200)(unsafe.Pointer(&_swig_i_5)), C.swig_type_201(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3788,7 +3801,7 @@ func Tcb_subscription_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_201)(unsafe.Pointer(&_swig_i_1)), C.swig_type_202(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_1)), C.swig_type_203(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3802,7 +3815,7 @@ func Tcb_subscriptions_cleanup(arg1 Tcb_client, arg2 string, arg3 uint, arg4 int
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_204(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_205(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3817,7 +3830,7 @@ func Tcb_subscriptions_reconcile(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, a
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_206(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_207(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3833,7 +3846,7 @@ func Tcb_request(arg1 Tcb_client, arg2 Enum_SS_tc_method, arg3 string, arg4 Tcb_
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_209(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_210(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3854,7 +3867,7 @@ func Tcb_listener_new(arg1 Tcb_client, arg2 string, arg3 int, arg4 string, arg5 
 	_swig_i_6 := arg7
 	_swig_i_7 := arg8
 	_swig_i_8 := arg9
-	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_210)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_3)), C.swig_type_212(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_213(_swig_i_6), *(*C.swig_type_214)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_215)(unsafe.Pointer(&_swig_i_8)))))
+	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_212)(unsafe.Pointer(&_swig_i_3)), C.swig_type_213(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_214(_swig_i_6), *(*C.swig_type_215)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_216)(unsafe.Pointer(&_swig_i_8)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3875,7 +3888,7 @@ func Tcb_webhook_handle(arg1 Tc_webhook_verifier, arg2 Tcb_pairs, arg3 string) (
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_216)(unsafe.Pointer(&_swig_i_2)))))
+	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_217)(unsafe.Pointer(&_swig_i_2)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3888,7 +3901,7 @@ func Tcb_webhook_sign(arg1 string, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_218)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_219)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_221)(unsafe.Pointer(&_swig_i_3)))
+	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_219)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_221)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_222)(unsafe.Pointer(&_swig_i_3)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
@@ -3911,7 +3924,7 @@ func Tcb_webhook_verifier_new(arg1 string, arg2 int64) (_swig_ret Tc_webhook_ver
 	var swig_r Tc_webhook_verifier
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_222)(unsafe.Pointer(&_swig_i_0)), C.swig_type_223(_swig_i_1))))
+	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_223)(unsafe.Pointer(&_swig_i_0)), C.swig_type_224(_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3983,7 +3996,7 @@ func Tcb_users_add(arg1 Tc_users, arg2 string, arg3 string) (_swig_ret Enum_SS_t
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_228)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_230)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4004,7 +4017,7 @@ func Tcb_users_get_by_key(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_230)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_231)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4015,7 +4028,7 @@ func Tcb_users_get_by_user_id(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_231)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_232)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4026,7 +4039,7 @@ func Tcb_users_get_by_subscription(arg1 Tc_users, arg2 string) (_swig_ret Tc_use
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_232)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4037,7 +4050,7 @@ func Tcb_users_remove(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4057,7 +4070,7 @@ func Tcb_user_json(arg1 Tc_user, arg2 int) (_swig_ret string) {
 
 func Tcb_free_string(arg1 string) {
 	_swig_i_0 := arg1
-	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_235)(unsafe.Pointer(&_swig_i_0)))
+	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_236)(unsafe.Pointer(&_swig_i_0)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}

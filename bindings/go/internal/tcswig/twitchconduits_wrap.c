@@ -3480,6 +3480,32 @@ intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(struct tc_listener
 }
 
 
+intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+  tc_listener *arg1 = (tc_listener *) 0 ;
+  char *arg2 = (char *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_listener **)&_swig_go_0; 
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  result = (tc_status)tc_listener_serve_metrics(arg1,(char const *)arg2);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg2);
+  
+  return _swig_go_result;
+}
+
+
 intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
