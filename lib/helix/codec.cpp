@@ -126,7 +126,8 @@ void copy_optional(std::string_view value, std::optional<std::string> *out) {
 
 bool scan_answer(std::string_view body, AnswerText *out, std::string *error) {
     *out = AnswerText{};
-    if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
+    // A byte order mark is skipped as cJSON skips it: only with at least two more bytes after it.
+    if (body.size() > 4 && body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
     static constexpr std::string_view kNames[] = {"data", "pagination", "total", "total_cost", "max_total_cost",
                                                   "errors", "id"};
     util::Span spans[7];

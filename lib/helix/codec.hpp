@@ -37,7 +37,7 @@ std::string next_cursor(const cJSON *root);
 struct AnswerText {
     std::string_view data, pagination, total, total_cost, max_total_cost, errors, id;
 };
-// Validates `body` as JSON (a leading UTF-8 BOM is skipped, as cJSON does)
+// Validates `body` as JSON (a leading UTF-8 BOM is skipped as cJSON skips it)
 // and finds its members. False with "the answer is not JSON", or, for valid
 // JSON that is not an object with a "data" array, "the answer has no \"data\"
 // array" (then `out` still holds whatever members were found).

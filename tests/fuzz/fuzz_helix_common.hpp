@@ -40,9 +40,9 @@ inline bool cjson_is_an_oracle(std::string_view text) {
 }
 
 // Whether `text` is valid JSON (after a UTF-8 byte order mark, which both
-// decoders skip as cJSON does).
+// decoders skip as cJSON does: with at least two bytes after it).
 inline bool strictly_valid(std::string_view text) {
-    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    if (text.size() > 4 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     return tc::util::json_valid(text);
 }
 
