@@ -4,6 +4,7 @@
 #include "net/token_provider.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -196,7 +197,7 @@ HttpRequest Engine::build_request(const Job &job, const std::string *token) {
     req.has_body = call.has_body;
     req.body = call.body;
     req.fresh_connection = call.method == TC_POST && !call.unsafe_retry;
-    const bool json = call.has_body && call.content_type == "application/json";
+    const bool json = call.has_body && std::strcmp(call.content_type, "application/json") == 0;
     if (token != nullptr && call.extra_headers.empty() && (json || !call.has_body)) {
         // The common Helix header set: built once per token and shared.
         req.header_list = helix_headers(*token, job.token_generation, json);

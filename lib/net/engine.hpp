@@ -48,7 +48,7 @@ struct Call {
     util::Params query;
     std::string body;
     bool has_body = false;
-    std::string content_type = "application/json";
+    const char *content_type = "application/json";  // static text: a string here cost an allocation per call
     Headers extra_headers;      // e.g. "Authorization: OAuth ..." for validate
     bool unsafe_retry = false;  // TC_REQUEST_F_RETRY_UNSAFE
     long timeout_ms = 0;        // 0 = engine default
