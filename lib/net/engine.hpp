@@ -120,7 +120,7 @@ private:
     IoLoop loop_;
     TokenProvider *tokens_ = nullptr;
 
-    std::unordered_map<uint64_t, std::unique_ptr<Job>> jobs_;
+    std::unordered_map<uint64_t, Job> jobs_;  // a job lives in its node (stable address)
     std::deque<uint64_t> ready_;      // Helix jobs waiting for the gate, in order
     std::deque<uint64_t> need_token_; // Helix jobs waiting for a token
     int active_helix_ = 0;
