@@ -114,8 +114,9 @@ typedef struct tc_subscription_filter {
 } tc_subscription_filter;
 #define TC_SUBSCRIPTION_FILTER_INIT { TC_SUBSCRIPTION_FILTER_VERSION, NULL, NULL, NULL, NULL, NULL }
 
-/* Called once per page, in order, on the completion thread; the next page is
- * fetched only after it returns, so memory stays one page whatever the total.
+/* Called once per page, in order, on the completion thread; while it runs the
+ * next page is fetched (never more than one ahead), so memory stays about two
+ * pages whatever the total.
  * Return non-zero to stop: the listing then completes with TC_EUSER. */
 typedef int (*tc_subscription_page_cb)(const tc_subscription_list *page, void *userdata);
 

@@ -2,6 +2,7 @@
 
 #include "core/paginate.hpp"
 
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -179,34 +180,91 @@ namespace {
 
 struct ListState {
     helix::SubscriptionFilter filter;
-    std::string cursor;
+    std::string cursor;  // of the next page to fetch ("" once the last page is in)
     std::shared_ptr<PageSink> sink;
     Deliver<int> deliver;
     CursorGuard guard;
+    bool fetching = false;     // a page request is in flight
+    bool user_busy = false;    // the user's page callback has a page and has not returned
+    bool last_fetched = false; // the page without a cursor has arrived
+    bool finished = false;
+    std::shared_ptr<Subscriptions> ready;  // a fetched page waiting for the user (at most one)
+    helix::CostInfo ready_cost;
+    std::optional<Outcome<int>> failure;   // an error waiting for the user's current page to return
 };
 
-// One page: fetch it, hand it to the user's thread, and fetch the next one
-// only when the page callback has returned (so at most one page is held).
-void list_page(Manager &m, const OpPtr &op, std::shared_ptr<ListState> state) {
+using ListPtr = std::shared_ptr<ListState>;
+
+void hand_page(Manager &m, const OpPtr &op, const ListPtr &state, std::shared_ptr<Subscriptions> page,
+               helix::CostInfo cost);
+
+void end_listing(Manager &m, const OpPtr &op, const ListPtr &state, Outcome<int> &&outcome) {
+    if (state->finished) return;
+    state->finished = true;
+    state->ready.reset();
+    // A prefetch still in flight is not wanted any more.
+    std::vector<uint64_t> jobs(op->jobs.begin(), op->jobs.end());
+    for (uint64_t job : jobs) m.engine().cancel(job);
+    m.finish(op, state->deliver(std::move(outcome)));
+}
+
+// Loop thread: fetches the page after state->cursor. Its answer is parsed
+// here and handed to the user at once when the user is idle, else kept as
+// the one prefetched page.
+void fetch_page(Manager &m, const OpPtr &op, const ListPtr &state) {
+    state->fetching = true;
     m.step(op, helix::list_subscriptions_call(state->filter, state->cursor), [&m, op, state](net::CallResult &&r) {
-        if (r.status != TC_OK) return m.finish(op, state->deliver(Outcome<int>::failed(r)));
+        state->fetching = false;
+        if (state->finished) return;
+        std::optional<Outcome<int>> failed;
         auto page = std::make_shared<Subscriptions>();
         helix::CostInfo cost;
         std::string next, error;
-        if (!helix::parse_subscription_page(r.http.body, page.get(), &next, &cost, &error)) {
-            return m.finish(op, state->deliver(Outcome<int>::failed(TC_EPROTOCOL, error, r.http.http_status)));
+        if (r.status != TC_OK) {
+            failed = Outcome<int>::failed(r);
+        } else if (!helix::parse_subscription_page(r.http.body, page.get(), &next, &cost, &error)) {
+            failed = Outcome<int>::failed(TC_EPROTOCOL, error, r.http.http_status);
+        } else if (!next.empty()) {
+            const std::string stop = state->guard.next(next);
+            if (!stop.empty()) failed = Outcome<int>::failed(TC_EPROTOCOL, stop, r.http.http_status);
         }
-        const std::string stop = next.empty() ? std::string() : state->guard.next(next);
-        if (!stop.empty()) return m.finish(op, state->deliver(Outcome<int>::failed(TC_EPROTOCOL, stop, r.http.http_status)));
+        if (failed) {
+            // Reported after the page the user holds, as if fetched after it.
+            if (state->user_busy) return void(state->failure = std::move(failed));
+            return end_listing(m, op, state, std::move(*failed));
+        }
         state->cursor = next;
-        m.notify(op, [&m, op, state, page, cost] {
-            const bool go_on = state->sink->page(std::move(*page), cost);
-            m.engine().loop().post([&m, op, state, go_on] {
-                if (!go_on) return m.finish(op, state->deliver(Outcome<int>::failed(TC_EUSER, "stopped by the page callback")));
-                if (state->cursor.empty()) return m.finish(op, state->deliver(Outcome<int>{}));
-                list_page(m, op, state);
-            });
-        });
+        state->last_fetched = next.empty();
+        if (state->user_busy) {
+            state->ready = std::move(page);
+            state->ready_cost = cost;
+            return;
+        }
+        hand_page(m, op, state, std::move(page), cost);
+    });
+}
+
+// Loop thread: the user's page callback returned (go_on = it wants more).
+void page_returned(Manager &m, const OpPtr &op, const ListPtr &state, bool go_on) {
+    state->user_busy = false;
+    if (state->finished) return;
+    if (!go_on) return end_listing(m, op, state, Outcome<int>::failed(TC_EUSER, "stopped by the page callback"));
+    if (state->failure) return end_listing(m, op, state, std::move(*state->failure));
+    if (state->ready) return hand_page(m, op, state, std::move(state->ready), state->ready_cost);
+    if (!state->fetching && state->last_fetched) return end_listing(m, op, state, Outcome<int>{});
+    // Otherwise the next page is on its way and is handed over when it arrives.
+}
+
+// Loop thread: gives `page` to the user's thread and, while the user reads
+// it, fetches the next one (so at most two pages are held: the user's and
+// the prefetched one).
+void hand_page(Manager &m, const OpPtr &op, const ListPtr &state, std::shared_ptr<Subscriptions> page,
+               helix::CostInfo cost) {
+    state->user_busy = true;
+    if (!state->last_fetched && !state->fetching) fetch_page(m, op, state);
+    m.notify(op, [&m, op, state, page, cost] {
+        const bool go_on = state->sink->page(std::move(*page), cost);
+        m.engine().loop().post([&m, op, state, go_on] { page_returned(m, op, state, go_on); });
     });
 }
 
@@ -214,8 +272,9 @@ void list_page(Manager &m, const OpPtr &op, std::shared_ptr<ListState> state) {
 
 void list_subscriptions(Manager &m, const OpPtr &op, const helix::SubscriptionFilter &filter,
                         std::shared_ptr<PageSink> sink, Deliver<int> deliver) {
-    list_page(m, op, std::make_shared<ListState>(ListState{filter, std::string(), std::move(sink), std::move(deliver),
-                                                           CursorGuard(m.config().max_list_pages)}));
+    auto state = std::make_shared<ListState>(
+        ListState{filter, std::string(), std::move(sink), std::move(deliver), CursorGuard(m.config().max_list_pages)});
+    fetch_page(m, op, state);
 }
 
 void cleanup_subscriptions(Manager &m, const OpPtr &op, const std::string &conduit_id, bool include_pending,

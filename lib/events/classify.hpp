@@ -5,20 +5,21 @@
 // are decoded. The event stays raw bytes, handed out as a slice.
 #pragma once
 
+#include "util/json_scan.hpp"
+
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <string_view>
 
 namespace tc::events {
 
-// [begin, end) of a JSON value inside the text that was scanned.
-struct Span {
-    size_t begin = 0;
-    size_t end = 0;
-    bool found = false;
-    std::string_view in(std::string_view text) const { return text.substr(begin, end - begin); }
-};
+// The generic scanner lives in util/json_scan; these names stay here for
+// the events code that uses them.
+using util::Span;
+using util::scan_members;
+using util::for_each_member;
+using util::key_equals;
+using util::decode_string;
 
 // The top-level members of a webhook body that matter.
 struct BodyLayout {
@@ -33,24 +34,6 @@ struct BodyLayout {
 // text is not valid JSON, not an object, nests deeper than 128 levels, or
 // has one of the four members twice.
 bool scan_body(std::string_view text, BodyLayout *layout, std::string *why);
-
-// The generic form of scan_body(): validates `text` as one JSON object and
-// records the top-level members named names[0..count) in spans[0..count).
-// False with a short reason for invalid JSON, a non-object, or a named
-// member given twice.
-bool scan_members(std::string_view text, const std::string_view *names, Span *spans, size_t count,
-                  std::string *why);
-
-// Visits the members of an already validated object: on_member(key literal
-// with its quotes, raw value text); returning false stops.
-void for_each_member(std::string_view object, const std::function<bool(std::string_view, std::string_view)> &on_member);
-
-// Whether a key literal (with quotes) spells `name`.
-bool key_equals(std::string_view key_literal, std::string_view name);
-
-// Decodes the JSON string literal `literal` (with its quotes; already
-// validated) into UTF-8. Lone surrogate escapes become U+FFFD.
-std::string decode_string(std::string_view literal);
 
 // The string members of an already validated object. Missing or non-string
 // members are left empty; `found_*` say which were present as strings.

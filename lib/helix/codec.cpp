@@ -1,5 +1,7 @@
 #include "helix/codec.hpp"
 
+#include <cstdlib>
+
 namespace tc::helix {
 
 namespace {
@@ -114,6 +116,90 @@ std::string next_cursor(const cJSON *root) {
     const cJSON *pagination = cJSON_GetObjectItemCaseSensitive(root, "pagination");
     const char *cursor = util::json_string(pagination, "cursor");
     return cursor != nullptr ? cursor : "";
+}
+
+namespace {
+void copy_optional(std::string_view value, std::optional<std::string> *out) {
+    if (is_json_string(value)) *out = util::decode_string(value);
+}
+}  // namespace
+
+bool scan_answer(std::string_view body, AnswerText *out, std::string *error) {
+    *out = AnswerText{};
+    // A byte order mark is skipped as cJSON skips it: only with at least two more bytes after it.
+    if (body.size() > 4 && body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);
+    static constexpr std::string_view kNames[] = {"data", "pagination", "total", "total_cost", "max_total_cost",
+                                                  "errors", "id"};
+    util::Span spans[7];
+    std::string why;
+    if (!util::scan_members(body, kNames, spans, 7, &why, util::Duplicates::FirstWins)) {
+        *error = util::json_valid(body) ? "the answer has no \"data\" array" : "the answer is not JSON";
+        return false;
+    }
+    std::string_view *fields[] = {&out->data, &out->pagination, &out->total, &out->total_cost, &out->max_total_cost,
+                                  &out->errors, &out->id};
+    for (size_t k = 0; k < 7; ++k) {
+        if (spans[k].found) *fields[k] = spans[k].in(body);
+    }
+    if (!is_json_array(out->data)) {
+        *error = "the answer has no \"data\" array";
+        return false;
+    }
+    return true;
+}
+
+std::string next_cursor(const AnswerText &answer) {
+    if (!is_json_object(answer.pagination)) return std::string();
+    static constexpr std::string_view kNames[] = {"cursor"};
+    std::string_view values[1];
+    find_members(answer.pagination, kNames, values);
+    return is_json_string(values[0]) ? util::decode_string(values[0]) : std::string();
+}
+
+bool json_number_value(std::string_view value, double *out) {
+    if (value.empty() || (value.front() != '-' && (value.front() < '0' || value.front() > '9'))) return false;
+    char buf[64];
+    if (value.size() < sizeof buf) {
+        value.copy(buf, value.size());
+        buf[value.size()] = '\0';
+        *out = std::strtod(buf, nullptr);
+    } else {
+        *out = std::strtod(std::string(value).c_str(), nullptr);
+    }
+    return true;
+}
+
+bool decode_transport(std::string_view object, Transport *out, std::string *error) {
+    static constexpr std::string_view kNames[] = {"method", "callback", "session_id", "connected_at",
+                                                  "disconnected_at", "conduit_id"};
+    std::string_view v[6];
+    find_members(object, kNames, v);
+    if (!is_json_string(v[0])) {
+        *error = "transport without a method";
+        return false;
+    }
+    *out = Transport{};
+    out->method = util::decode_string(v[0]);
+    out->type = transport_type_from_name(out->method);
+    copy_optional(v[1], &out->callback);
+    copy_optional(v[2], &out->session_id);
+    copy_optional(v[3], &out->connected_at);
+    copy_optional(v[4], &out->disconnected_at);
+    copy_optional(v[5], &out->conduit_id);
+    return true;
+}
+
+bool decode_shard(std::string_view object, Shard *out, std::string *error) {
+    static constexpr std::string_view kNames[] = {"id", "status", "transport"};
+    std::string_view v[3];
+    if (is_json_object(object)) find_members(object, kNames, v);
+    if (!is_json_string(v[0]) || !is_json_string(v[1]) || !is_json_object(v[2])) {
+        *error = "shard without id, status or transport";
+        return false;
+    }
+    out->id = util::decode_string(v[0]);
+    out->status = util::decode_string(v[1]);
+    return decode_transport(v[2], &out->transport, error);
 }
 
 }  // namespace tc::helix

@@ -48,20 +48,17 @@ net::Call update_shards_call(const std::string &conduit_id, const std::vector<Sh
 }
 
 bool parse_shard_page(const std::string &body, std::vector<Shard> *out, std::string *cursor, std::string *error) {
-    util::JsonPtr root = util::json_parse(body);
-    if (!root) {
-        *error = "the answer is not JSON";
-        return false;
-    }
-    const cJSON *data = data_array(root.get(), error);
-    if (data == nullptr) return false;
-    const cJSON *item = nullptr;
-    cJSON_ArrayForEach(item, data) {
+    AnswerText answer;
+    if (!scan_answer(body, &answer, error)) return false;
+    bool ok = true;
+    util::json_scan::elements(answer.data, [&](std::string_view item) {
         Shard s;
-        if (!decode_shard(item, &s, error)) return false;
-        out->push_back(std::move(s));
-    }
-    *cursor = next_cursor(root.get());
+        ok = decode_shard(item, &s, error);
+        if (ok) out->push_back(std::move(s));
+        return ok;
+    });
+    if (!ok) return false;
+    *cursor = next_cursor(answer);
     return true;
 }
 

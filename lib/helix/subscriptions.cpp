@@ -37,30 +37,6 @@ void sort_keys(cJSON *node) {
     for (cJSON *c = node->child; c != nullptr; c = c->next) sort_keys(c);
 }
 
-// True when every object in `node` already lists its keys in sorted order.
-bool keys_sorted(const cJSON *node) {
-    const char *previous = nullptr;
-    for (const cJSON *c = node->child; c != nullptr; c = c->next) {
-        if (cJSON_IsObject(node)) {
-            if (previous != nullptr && std::strcmp(previous, c->string) > 0) return false;
-            previous = c->string;
-        }
-        if (c->child != nullptr && !keys_sorted(c)) return false;
-    }
-    return true;
-}
-
-int64_t number_or(const cJSON *obj, const char *key, int64_t fallback) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!cJSON_IsNumber(item) || item->valuedouble < -9e15 || item->valuedouble > 9e15) return fallback;
-    return static_cast<int64_t>(item->valuedouble);
-}
-
-void read_cost(const cJSON *root, CostInfo *cost) {
-    cost->total = number_or(root, "total", cost->total);
-    cost->total_cost = number_or(root, "total_cost", cost->total_cost);
-    cost->max_total_cost = number_or(root, "max_total_cost", cost->max_total_cost);
-}
 }  // namespace
 
 std::string canonical_json(const std::string &json_text) {
@@ -129,69 +105,118 @@ net::Call delete_subscription_call(const std::string &subscription_id) {
     return call;
 }
 
-bool decode_subscription(const cJSON *json, Subscription *out, std::string *error) {
-    const char *id = util::json_string(json, "id");
-    const char *type = util::json_string(json, "type");
-    const char *version = util::json_string(json, "version");
-    const char *status = util::json_string(json, "status");
-    const cJSON *condition = cJSON_GetObjectItemCaseSensitive(json, "condition");
-    const cJSON *transport = cJSON_GetObjectItemCaseSensitive(json, "transport");
-    if (id == nullptr || type == nullptr || version == nullptr || status == nullptr || !cJSON_IsObject(condition) ||
-        !cJSON_IsObject(transport)) {
+namespace {
+int64_t number_or(std::string_view value, int64_t fallback) {
+    double v = 0;
+    if (!json_number_value(value, &v) || v < -9e15 || v > 9e15) return fallback;
+    return static_cast<int64_t>(v);
+}
+
+void read_cost(const AnswerText &answer, CostInfo *cost) {
+    cost->total = number_or(answer.total, cost->total);
+    cost->total_cost = number_or(answer.total_cost, cost->total_cost);
+    cost->max_total_cost = number_or(answer.max_total_cost, cost->max_total_cost);
+}
+
+// The condition as compact JSON with sorted keys, and its user. Twitch's
+// conditions are flat objects of plain strings in key order: those are
+// copied as they are (what cJSON would print); anything else goes through
+// cJSON like canonical_json.
+void read_condition(std::string_view condition, std::string *json, std::string *user) {
+    std::string_view previous;
+    bool plain = true;
+    size_t count = 0;
+    util::json_scan::members(condition, [&](util::Span key, util::Span val) {
+        const std::string_view k = key.in(condition), v = val.in(condition);
+        plain = is_json_string(v) && k.find('\\') == std::string_view::npos && v.find('\\') == std::string_view::npos &&
+                (count == 0 || previous < k.substr(1, k.size() - 2));
+        previous = k.substr(1, k.size() - 2);
+        ++count;
+        return plain;
+    });
+    if (!plain) {
+        util::JsonPtr parsed = util::json_parse(condition.data(), condition.size());
+        *user = user_in(parsed.get());
+        sort_keys(parsed.get());
+        *json = util::json_print(parsed.get());
+        return;
+    }
+    json->clear();
+    json->reserve(condition.size());
+    json->push_back('{');
+    user->clear();
+    int user_rank = 3;  // broadcaster_user_id (0) before user_id (1) before to_broadcaster_user_id (2)
+    util::json_scan::members(condition, [&](util::Span key, util::Span val) {
+        const std::string_view k = key.in(condition), v = val.in(condition);
+        if (json->size() > 1) json->push_back(',');
+        json->append(k).push_back(':');
+        json->append(v);
+        static constexpr std::string_view kUserKeys[] = {"\"broadcaster_user_id\"", "\"user_id\"",
+                                                         "\"to_broadcaster_user_id\""};
+        for (int rank = 0; rank < user_rank; ++rank) {
+            if (k == kUserKeys[rank] && v.size() > 2) {
+                user->assign(v.substr(1, v.size() - 2));
+                user_rank = rank;
+                break;
+            }
+        }
+        return true;
+    });
+    json->push_back('}');
+}
+}  // namespace
+
+bool decode_subscription(std::string_view object, Subscription *out, std::string *error) {
+    static constexpr std::string_view kNames[] = {"id", "type", "version", "status", "condition", "transport",
+                                                  "created_at", "cost"};
+    std::string_view v[8];
+    if (is_json_object(object)) find_members(object, kNames, v);
+    if (!is_json_string(v[0]) || !is_json_string(v[1]) || !is_json_string(v[2]) || !is_json_string(v[3]) ||
+        !is_json_object(v[4]) || !is_json_object(v[5])) {
         *error = "subscription without id, type, version, status, condition or transport";
         return false;
     }
-    out->id = id;
-    out->type = type;
-    out->version = version;
-    out->status = status;
-    out->user = user_in(condition);
-    if (keys_sorted(condition)) {
-        out->condition = util::json_print(condition);  // the common case: no copy needed
-    } else {
-        util::JsonPtr cond(cJSON_Duplicate(condition, 1));
-        sort_keys(cond.get());
-        out->condition = util::json_print(cond.get());
-    }
-    const char *created_at = util::json_string(json, "created_at");
-    out->created_at = created_at != nullptr ? created_at : "";
-    out->cost = static_cast<int>(number_or(json, "cost", 0));
-    return decode_transport(transport, &out->transport, error);
+    out->id = util::decode_string(v[0]);
+    out->type = util::decode_string(v[1]);
+    out->version = util::decode_string(v[2]);
+    out->status = util::decode_string(v[3]);
+    read_condition(v[4], &out->condition, &out->user);
+    out->created_at = is_json_string(v[6]) ? util::decode_string(v[6]) : std::string();
+    out->cost = static_cast<int>(number_or(v[7], 0));
+    return decode_transport(v[5], &out->transport, error);
 }
 
 bool parse_created(const std::string &body, Subscription *out, CostInfo *cost, std::string *error) {
-    util::JsonPtr root = util::json_parse(body);
-    if (!root) {
-        *error = "the answer is not JSON";
-        return false;
-    }
-    const cJSON *data = data_array(root.get(), error);
-    if (data == nullptr) return false;
-    if (cJSON_GetArraySize(data) != 1) {
+    AnswerText answer;
+    if (!scan_answer(body, &answer, error)) return false;
+    std::string_view first;
+    size_t count = 0;
+    util::json_scan::elements(answer.data, [&](std::string_view item) {
+        if (count++ == 0) first = item;
+        return count < 2;
+    });
+    if (count != 1) {
         *error = "expected one subscription in the answer";
         return false;
     }
-    read_cost(root.get(), cost);
-    return decode_subscription(cJSON_GetArrayItem(data, 0), out, error);
+    read_cost(answer, cost);
+    return decode_subscription(first, out, error);
 }
 
 bool parse_subscription_page(const std::string &body, std::vector<Subscription> *out, std::string *cursor,
                              CostInfo *cost, std::string *error) {
-    util::JsonPtr root = util::json_parse(body);
-    if (!root) {
-        *error = "the answer is not JSON";
-        return false;
-    }
-    const cJSON *data = data_array(root.get(), error);
-    if (data == nullptr) return false;
-    const cJSON *item = nullptr;
-    cJSON_ArrayForEach(item, data) {
+    AnswerText answer;
+    if (!scan_answer(body, &answer, error)) return false;
+    bool ok = true;
+    util::json_scan::elements(answer.data, [&](std::string_view item) {
         Subscription s;
-        if (!decode_subscription(item, &s, error)) return false;
-        out->push_back(std::move(s));
-    }
-    read_cost(root.get(), cost);
-    *cursor = next_cursor(root.get());
+        ok = decode_subscription(item, &s, error);
+        if (ok) out->push_back(std::move(s));
+        return ok;
+    });
+    if (!ok) return false;
+    read_cost(answer, cost);
+    *cursor = next_cursor(answer);
     return true;
 }
 
@@ -202,13 +227,20 @@ void merge_cost(CostInfo *into, const CostInfo &seen) {
 }
 
 std::string conflict_id(const std::string &body) {
-    util::JsonPtr root = util::json_parse(body);
-    if (!root) return std::string();
-    if (const char *id = util::json_string(root.get(), "id")) return id;
+    AnswerText answer;
+    std::string ignored;
+    scan_answer(body, &answer, &ignored);  // a 409 need not carry "data"
+    if (is_json_string(answer.id)) return util::decode_string(answer.id);
     // Also accept {"data":[{"id":...}]}: Twitch documents the id, not its place.
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(root.get(), "data");
-    const char *id = cJSON_IsArray(data) ? util::json_string(cJSON_GetArrayItem(data, 0), "id") : nullptr;
-    return id != nullptr ? id : std::string();
+    std::string_view first;
+    util::json_scan::elements(answer.data, [&](std::string_view item) {
+        first = item;
+        return false;
+    });
+    static constexpr std::string_view kNames[] = {"id"};
+    std::string_view id[1];
+    if (is_json_object(first)) find_members(first, kNames, id);
+    return is_json_string(id[0]) ? util::decode_string(id[0]) : std::string();
 }
 
 bool is_over_budget(const std::string &message) {

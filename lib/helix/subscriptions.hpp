@@ -7,6 +7,7 @@
 #include "util/json.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace tc::helix {
@@ -37,7 +38,8 @@ net::Call create_subscription_call(const std::string &conduit_id, const Subscrip
 net::Call list_subscriptions_call(const SubscriptionFilter &filter, const std::string &after);
 net::Call delete_subscription_call(const std::string &subscription_id);
 
-bool decode_subscription(const cJSON *json, Subscription *out, std::string *error);
+// One subscription object (the text of a validated answer's data[] item).
+bool decode_subscription(std::string_view object, Subscription *out, std::string *error);
 // The 202 answer of a create: the new subscription and the cost accounting.
 bool parse_created(const std::string &body, Subscription *out, CostInfo *cost, std::string *error);
 // One page of a listing: appends, sets *cursor ("" on the last page) and *cost.

@@ -4,6 +4,7 @@
 #include "net/token_provider.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -69,16 +70,17 @@ bool Engine::start(TokenProvider *tokens, std::string *error) {
 void Engine::stop() { loop_.stop(); }
 
 uint64_t Engine::submit(Call call, Done done) {
-    auto job = std::make_unique<Job>();
-    job->id = next_job_id_++;
-    job->call = std::move(call);
-    job->done = std::move(done);
-    job->max_attempts = job->call.max_attempts > 0 ? job->call.max_attempts : config_.retry.max_attempts;
-    if (job->call.timeout_ms <= 0) job->call.timeout_ms = config_.request_timeout_ms;
-    job->deadline_ms = job->call.deadline_ms == 0 ? config_.request_deadline_ms : std::max<int64_t>(0, job->call.deadline_ms);
-    job->started = util::now();
-    Job &ref = *job;
-    jobs_.emplace(ref.id, std::move(job));
+    // The job lives in its map node: one allocation for both.
+    const uint64_t id = next_job_id_++;
+    Job &job = jobs_.try_emplace(id).first->second;
+    job.id = id;
+    job.call = std::move(call);
+    job.done = std::move(done);
+    job.max_attempts = job.call.max_attempts > 0 ? job.call.max_attempts : config_.retry.max_attempts;
+    if (job.call.timeout_ms <= 0) job.call.timeout_ms = config_.request_timeout_ms;
+    job.deadline_ms = job.call.deadline_ms == 0 ? config_.request_deadline_ms : std::max<int64_t>(0, job.call.deadline_ms);
+    job.started = util::now();
+    Job &ref = job;
     enqueue(ref);
     return ref.id;
 }
@@ -117,14 +119,14 @@ void Engine::on_token_settled(tc_status status, const std::string &message) {
         // and those a worn-out token turned back most often before the rest.
         std::stable_sort(waiting.begin(), waiting.end(), [this](uint64_t a, uint64_t b) {
             auto fa = jobs_.find(a), fb = jobs_.find(b);
-            const int ra = fa != jobs_.end() ? fa->second->stale_token_retries : 0;
-            const int rb = fb != jobs_.end() ? fb->second->stale_token_retries : 0;
+            const int ra = fa != jobs_.end() ? fa->second.stale_token_retries : 0;
+            const int rb = fb != jobs_.end() ? fb->second.stale_token_retries : 0;
             return ra > rb;
         });
         for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
             auto found = jobs_.find(*it);
             if (found == jobs_.end()) continue;
-            found->second->state = Job::State::Queued;
+            found->second.state = Job::State::Queued;
             ready_.push_front(*it);
         }
         pump();
@@ -132,7 +134,7 @@ void Engine::on_token_settled(tc_status status, const std::string &message) {
     }
     for (uint64_t id : waiting) {
         auto found = jobs_.find(id);
-        if (found != jobs_.end()) finish(*found->second, status, HttpResult{}, message);
+        if (found != jobs_.end()) finish(found->second, status, HttpResult{}, message);
     }
 }
 
@@ -140,11 +142,11 @@ void Engine::pump() {
     const auto now = util::now();
     while (!ready_.empty() && active_helix_ < config_.max_concurrency) {
         auto found = jobs_.find(ready_.front());
-        if (found == jobs_.end() || found->second->state != Job::State::Queued) {
+        if (found == jobs_.end() || found->second.state != Job::State::Queued) {
             ready_.pop_front();  // cancelled while queued
             continue;
         }
-        Job &job = *found->second;
+        Job &job = found->second;
         if (!pacer_.may_send(now)) {
             if (!job.counted_pacing) {
                 job.counted_pacing = true;
@@ -196,7 +198,7 @@ HttpRequest Engine::build_request(const Job &job, const std::string *token) {
     req.has_body = call.has_body;
     req.body = call.body;
     req.fresh_connection = call.method == TC_POST && !call.unsafe_retry;
-    const bool json = call.has_body && call.content_type == "application/json";
+    const bool json = call.has_body && std::strcmp(call.content_type, "application/json") == 0;
     if (token != nullptr && call.extra_headers.empty() && (json || !call.has_body)) {
         // The common Helix header set: built once per token and shared.
         req.header_list = helix_headers(*token, job.token_generation, json);
@@ -233,7 +235,7 @@ void Engine::send(Job &job, const std::string *token) {
 void Engine::on_attempt_done(uint64_t job_id, HttpResult &&result) {
     auto found = jobs_.find(job_id);
     if (found == jobs_.end()) return;
-    Job &job = *found->second;
+    Job &job = found->second;
     job.transfer_id = 0;
     const bool helix = job.call.target == Call::Target::Helix;
     if (helix) {
@@ -306,10 +308,10 @@ void Engine::retry_later(Job &job, int64_t delay_ms) {
     job.timer = loop_.add_timer(delay_ms, [this, id] {
         auto found = jobs_.find(id);
         if (found == jobs_.end()) return;
-        found->second->timer = 0;
+        found->second.timer = 0;
         // A retry is older than anything queued since: it goes first, so fresh
         // work cannot take the points it waited for.
-        enqueue(*found->second, true);
+        enqueue(found->second, true);
     });
 }
 
@@ -338,7 +340,7 @@ void Engine::withdraw(Job &job) {
 void Engine::on_deadline(uint64_t job_id) {
     auto found = jobs_.find(job_id);
     if (found == jobs_.end()) return;
-    Job &job = *found->second;
+    Job &job = found->second;
     job.deadline_timer = 0;
     switch (job.state) {
     case Job::State::Sending:
@@ -364,26 +366,25 @@ void Engine::on_deadline(uint64_t job_id) {
 void Engine::finish(Job &job, tc_status status, HttpResult &&http, std::string message) {
     auto found = jobs_.find(job.id);
     if (found == jobs_.end()) return;
-    std::unique_ptr<Job> owned = std::move(found->second);
-    jobs_.erase(found);
-    if (owned->deadline_timer != 0) loop_.cancel_timer(owned->deadline_timer);
-    owned->state = Job::State::Finished;
+    Job &owned = found->second;
+    if (owned.deadline_timer != 0) loop_.cancel_timer(owned.deadline_timer);
+    owned.state = Job::State::Finished;
     CallResult result;
     result.status = status;
     result.http = std::move(http);
-    result.attempts = owned->attempts;
+    result.attempts = owned.attempts;
     result.message = std::move(message);
     result.elapsed_ms = static_cast<double>(
-        std::chrono::duration_cast<std::chrono::microseconds>(util::now() - owned->started).count()) / 1000.0;
-    Done done = std::move(owned->done);
-    owned.reset();
+        std::chrono::duration_cast<std::chrono::microseconds>(util::now() - owned.started).count()) / 1000.0;
+    Done done = std::move(owned.done);
+    jobs_.erase(found);  // `job` is gone from here on
     done(std::move(result));
 }
 
 bool Engine::cancel(uint64_t job_id) {
     auto found = jobs_.find(job_id);
     if (found == jobs_.end()) return false;
-    Job &job = *found->second;
+    Job &job = found->second;
     switch (job.state) {
     case Job::State::Sending:
         // The transfer's completion (canceled) finishes the job.

@@ -48,7 +48,7 @@ struct Call {
     util::Params query;
     std::string body;
     bool has_body = false;
-    std::string content_type = "application/json";
+    const char *content_type = "application/json";  // static text: a string here cost an allocation per call
     Headers extra_headers;      // e.g. "Authorization: OAuth ..." for validate
     bool unsafe_retry = false;  // TC_REQUEST_F_RETRY_UNSAFE
     long timeout_ms = 0;        // 0 = engine default
@@ -120,7 +120,7 @@ private:
     IoLoop loop_;
     TokenProvider *tokens_ = nullptr;
 
-    std::unordered_map<uint64_t, std::unique_ptr<Job>> jobs_;
+    std::unordered_map<uint64_t, Job> jobs_;  // a job lives in its node (stable address)
     std::deque<uint64_t> ready_;      // Helix jobs waiting for the gate, in order
     std::deque<uint64_t> need_token_; // Helix jobs waiting for a token
     int active_helix_ = 0;

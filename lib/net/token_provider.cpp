@@ -1,6 +1,6 @@
 #include "net/token_provider.hpp"
 
-#include "util/json.hpp"
+#include "net/token_answer.hpp"
 #include "util/url.hpp"
 
 #include <algorithm>
@@ -90,11 +90,10 @@ void TokenProvider::on_fetched(CallResult &&result) {
         settle(status, "app token request failed: " + result.message);
         return;
     }
-    util::JsonPtr json = util::json_parse(result.http.body);
-    const char *access = json ? util::json_string(json.get(), "access_token") : nullptr;
-    const int64_t expires_in = json ? util::clamp_seconds(util::json_number(json.get(), "expires_in", 0)) : 0;
-    if (access == nullptr || *access == '\0') {
-        settle(TC_EPROTOCOL, "app token response has no access_token");
+    std::string access, error;
+    int64_t expires_in = 0;
+    if (!parse_token_answer(result.http.body, &access, &expires_in, &error)) {
+        settle(TC_EPROTOCOL, error);
         return;
     }
     engine_.logger().add_secret(access);

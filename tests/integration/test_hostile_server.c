@@ -127,11 +127,85 @@ static void test_shard_listing_has_the_same_guard(void **state) {
     hostile_stop(h);
 }
 
+/* The next page is fetched while the user reads the current one: a failure
+ * of that prefetched page is reported only after the page callback returns,
+ * and never replaces the callback's own decision to stop. */
+static void failing_second_page(int n, const char *path, const char *after, hostile_reply *out, void *userdata) {
+    (void)path;
+    (void)after;
+    (void)userdata;
+    if (n == 0) {
+        snprintf(out->body, sizeof out->body,
+                 "{\"data\":[{\"id\":\"s1\",\"status\":\"enabled\",\"type\":\"stream.online\",\"version\":\"1\","
+                 "\"condition\":{\"broadcaster_user_id\":\"1\"},\"created_at\":\"2020-11-10T20:08:33Z\","
+                 "\"transport\":{\"method\":\"conduit\",\"conduit_id\":\"c\"},\"cost\":0}],"
+                 "\"total\":2,\"total_cost\":0,\"max_total_cost\":10000,\"pagination\":{\"cursor\":\"next\"}}");
+        return;
+    }
+    out->status = 400;
+    snprintf(out->body, sizeof out->body, "{\"error\":\"Bad Request\",\"status\":400,\"message\":\"broken page\"}");
+}
+
+typedef struct prefetch_run {
+    int stop;             /* the page callback's answer */
+    int pages;
+    int pages_at_done;    /* pages seen when the completion ran */
+    size_t items;
+    call_record done;
+} prefetch_run;
+
+static int on_prefetch_page(const tc_subscription_list *page, void *userdata) {
+    prefetch_run *r = (prefetch_run *)userdata;
+    r->pages++;
+    r->items += tc_subscription_list_count(page);
+    return r->stop;
+}
+
+static void on_prefetch_done(tc_status status, const tc_response *resp, void *userdata) {
+    prefetch_run *r = (prefetch_run *)userdata;
+    r->pages_at_done = r->pages;
+    record_response(status, resp, &r->done);
+}
+
+static void list_with_failing_second_page(int stop, prefetch_run *run) {
+    hostile *h = hostile_start(failing_second_page, NULL);
+    tc_conduits_options o = TC_CONDUITS_OPTIONS_INIT;
+    tc_conduits *c;
+    o.client_id = "hostileclient";
+    o.app_token = "hostiletoken";
+    o.api_base_url = hostile_helix_base(h);
+    c = fixture_manager(&o);
+    memset(run, 0, sizeof *run);
+    run->stop = stop;
+    assert_int_equal(tc_subscriptions_list(NULL, c, NULL, on_prefetch_page, on_prefetch_done, run), TC_OK);
+    run_all(c, 20000);
+    tc_conduits_free(c);
+    assert_true(hostile_requests(h) <= 2);
+    hostile_stop(h);
+}
+
+static void test_prefetched_page_failure_comes_after_the_page(void **state) {
+    prefetch_run run;
+    (void)state;
+    list_with_failing_second_page(0, &run);
+    assert_int_equal(run.done.calls, 1);
+    assert_int_equal(run.done.status, TC_EBADREQUEST);
+    assert_int_equal(run.pages, 1);
+    assert_int_equal(run.pages_at_done, 1);
+    assert_int_equal(run.items, 1);
+
+    list_with_failing_second_page(1, &run); /* stops at the first page */
+    assert_int_equal(run.done.calls, 1);
+    assert_int_equal(run.done.status, TC_EUSER);
+    assert_int_equal(run.pages, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alternating_cursors_are_a_cycle),
         cmocka_unit_test(test_endless_cursors_stop_at_the_page_cap),
         cmocka_unit_test(test_shard_listing_has_the_same_guard),
+        cmocka_unit_test(test_prefetched_page_failure_comes_after_the_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

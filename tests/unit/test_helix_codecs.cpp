@@ -161,6 +161,80 @@ static void validation_before_sending(void **) {
     assert_false(check_webhook("http://example.com/cb", "0123456789", true).empty());        // loopback only
 }
 
+// The no-DOM page decoder reads what cJSON's lookups read: the first member
+// of a name, a wrong type as absent, escaped keys, a leading BOM; conditions
+// come out as canonical_json prints them, whatever their order or escapes.
+static void page_decoder_reads_what_cjson_read(void **) {
+    const std::string item =
+        "{\"id\":\"s1\",\"id\":\"second\",\"st\\u0061tus\":\"enabled\",\"type\":\"t\",\"version\":\"1\","
+        "\"condition\":{\"user_id\":\"9\",\"broadcaster_user_id\":\"\",\"x\":{\"b\":1.50,\"a\":[true,null,\"\\/\"]}},"
+        "\"created_at\":1,\"cost\":1.0,\"transport\":{\"method\":\"conduit\",\"conduit_id\":7,\"conduit_id\":\"late\"}}";
+    std::vector<Subscription> page;
+    std::string cursor = "stale", error;
+    CostInfo cost;
+    assert_true(parse_subscription_page("\xEF\xBB\xBF {\"data\":[" + item + "],\"data\":\"ignored\",\"total\":\"2\","
+                                        "\"total_cost\":3,\"pagination\":{\"cursor\":\"a\\u0062c\"}}",
+                                        &page, &cursor, &cost, &error));
+    assert_int_equal(page.size(), 1);
+    TC_ASSERT_STR(page[0].id, "s1");
+    TC_ASSERT_STR(page[0].status, "enabled");
+    TC_ASSERT_STR(page[0].created_at, "");  // not a string: absent
+    assert_int_equal(page[0].cost, 1);
+    assert_false(page[0].transport.conduit_id.has_value());  // the first conduit_id is a number
+    TC_ASSERT_STR(page[0].condition, canonical_json("{\"user_id\":\"9\",\"broadcaster_user_id\":\"\",\"x\":{\"b\":1.50,\"a\":[true,null,\"/\"]}}"));
+    TC_ASSERT_STR(page[0].condition, "{\"broadcaster_user_id\":\"\",\"user_id\":\"9\",\"x\":{\"a\":[true,null,\"/\"],\"b\":1.5}}");
+    TC_ASSERT_STR(page[0].user, "9");  // broadcaster_user_id is empty
+    TC_ASSERT_STR(cursor, "abc");
+    TC_ASSERT_EQ(cost.total, -1);  // "2" is not a number
+    TC_ASSERT_EQ(cost.total_cost, 3);
+
+    // A plain condition in key order is copied as it is; its user by priority.
+    page.clear();
+    const std::string plain =
+        "{\"id\":\"s\",\"status\":\"enabled\",\"type\":\"t\",\"version\":\"1\",\"transport\":{\"method\":\"webhook\"},"
+        "\"condition\":{ \"a\" : \"\xc3\xa9\", \"to_broadcaster_user_id\":\"3\",\"user_id\":\"2\" }}";
+    assert_true(parse_subscription_page("{\"data\":[" + plain + "]}", &page, &cursor, &cost, &error));
+    TC_ASSERT_STR(page[0].condition, "{\"a\":\"\xc3\xa9\",\"to_broadcaster_user_id\":\"3\",\"user_id\":\"2\"}");
+    TC_ASSERT_STR(page[0].user, "2");
+    TC_ASSERT_STR(cursor, "");
+    assert_false(page[0].transport.callback.has_value());
+}
+
+static void page_decoder_refuses_in_one_line(void **) {
+    std::vector<Subscription> page;
+    std::vector<Shard> shards;
+    std::string cursor, error;
+    CostInfo cost;
+    struct Case {
+        const char *body;
+        const char *error;
+    } cases[] = {
+        {"", "the answer is not JSON"},
+        {"{\"data\":[]} trailing", "the answer is not JSON"},
+        {"{\"data\":[\"\x01\"]}", "the answer is not JSON"},
+        {"{\"data\":[\"\xff\"]}", "the answer is not JSON"},
+        {"[1,2]", "the answer has no \"data\" array"},
+        {"{\"data\":{}}", "the answer has no \"data\" array"},
+        {"{\"data\":[1]}", "subscription without id, type, version, status, condition or transport"},
+        {"{\"data\":[{\"id\":\"s\",\"status\":\"e\",\"type\":\"t\",\"version\":\"1\",\"condition\":{},\"transport\":{}}]}",
+         "transport without a method"},
+    };
+    for (const Case &c : cases) {
+        error.clear();
+        assert_false(parse_subscription_page(c.body, &page, &cursor, &cost, &error));
+        TC_ASSERT_STR(error, c.error);
+    }
+    assert_false(parse_shard_page("{\"data\":[{\"id\":\"1\",\"status\":2,\"transport\":{}}]}", &shards, &cursor, &error));
+    TC_ASSERT_STR(error, "shard without id, status or transport");
+    assert_false(parse_shard_page(std::string(200, '[') + std::string(200, ']'), &shards, &cursor, &error));
+    TC_ASSERT_STR(error, "the answer is not JSON");  // nested deeper than the scanner's 128 levels
+    Subscription s;
+    assert_false(parse_created("{\"data\":[1,2]}", &s, &cost, &error));
+    TC_ASSERT_STR(error, "expected one subscription in the answer");
+    TC_ASSERT_STR(conflict_id("{\"id\":\"a\"} x"), "");
+    TC_ASSERT_STR(conflict_id("{\"id\":5,\"data\":[{\"id\":\"d\"}]}"), "d");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(shard_update_outcomes_follow_the_request_order),
@@ -171,6 +245,8 @@ int main(void) {
         cmocka_unit_test(conflict_id_and_budget),
         cmocka_unit_test(subscription_page_and_created),
         cmocka_unit_test(validation_before_sending),
+        cmocka_unit_test(page_decoder_reads_what_cjson_read),
+        cmocka_unit_test(page_decoder_refuses_in_one_line),
     };
     return cmocka_run_group_tests_name("helix_codecs", tests, nullptr, nullptr);
 }
