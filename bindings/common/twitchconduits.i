@@ -140,7 +140,7 @@ TC_OPAQUE(tcb_pairs)
 
 /* ---- out-parameters of the directly bound calls ----
  * `TYPE **out` (tc_catalogue_find, tc_view_*) is the call's result:
- *   Python, Ruby: the call returns [status, handle] (handle None/nil on failure);
+ *   Python, Ruby: the call returns [status, handle] (None/nil when it gives none);
  *   Go: the caller passes a []uintptr of length 1 that receives the handle.
  * Lists come back owned by the caller (free them with their _free function);
  * catalogue entries are constant and never freed. */

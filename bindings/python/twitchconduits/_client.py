@@ -318,7 +318,9 @@ class Client:
                     self._dispatch_event(self._listeners[token], f)
                 elif self._view_watch is not None and token == self._view_watch[0]:
                     change, vid, fn = _t.tcb_future_view_change(f), _t.tcb_future_view_id(f), self._view_watch[1]
-                    self._run_callback(lambda _: fn(ViewChange(change), vid), None)
+                    # a value this binding does not know yet stays a plain int
+                    change = ViewChange(change) if change in ViewChange._value2member_map_ else change
+                    self._run_callback(lambda _: fn(change, vid), None)
             finally:
                 _t.tcb_future_release(f)
         for fut in list(self._pending.values()):
