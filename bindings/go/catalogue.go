@@ -87,6 +87,28 @@ func eventTypeFrom(t tcswig.Tc_event_type) EventType {
 	return e
 }
 
+// clone copies the slices too, so that a caller cannot change the cache.
+func (t EventType) clone() EventType {
+	strs := func(v []string) []string { return append([]string(nil), v...) }
+	t.Required, t.Optional, t.Transports = strs(t.Required), strs(t.Optional), strs(t.Transports)
+	t.Scopes, t.AppTokenScopes = strs(t.Scopes), strs(t.AppTokenScopes)
+	groups := t.OneOf
+	t.OneOf = nil
+	for _, g := range groups {
+		t.OneOf = append(t.OneOf, strs(g))
+	}
+	t.CreateBodyExtra = append(json.RawMessage(nil), t.CreateBodyExtra...)
+	return t
+}
+
+func cloneAll(ts []EventType) []EventType {
+	out := make([]EventType, len(ts))
+	for i, t := range ts {
+		out[i] = t.clone()
+	}
+	return out
+}
+
 var catalogue struct {
 	once      sync.Once
 	all       []EventType
@@ -115,7 +137,7 @@ func Catalogue() []EventType {
 	var out []EventType
 	for _, e := range catalogue.all {
 		if e.Newest {
-			out = append(out, e)
+			out = append(out, e.clone())
 		}
 	}
 	return out
@@ -125,13 +147,13 @@ func Catalogue() []EventType {
 // then version (the newest of a type last).
 func CatalogueVersions() []EventType {
 	loadCatalogue()
-	return append([]EventType(nil), catalogue.all...)
+	return cloneAll(catalogue.all)
 }
 
 // WithdrawnEventTypes returns the versions Twitch no longer accepts.
 func WithdrawnEventTypes() []EventType {
 	loadCatalogue()
-	return append([]EventType(nil), catalogue.withdrawn...)
+	return cloneAll(catalogue.withdrawn)
 }
 
 // LookupEventType finds a type at a version ("" = its newest). Errors match
