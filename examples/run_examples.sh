@@ -2,17 +2,18 @@
 # Run the example programs against a freshly started tc-mock and check what
 # they print. Exit status 0 only when every check passed.
 #
-# usage: run_examples.sh TC_MOCK PKGCONFIG_CONSUMER DLOPEN_CONSUMER LIBTWITCHCONDUITS_SO
+# usage: run_examples.sh TC_MOCK PKGCONFIG_CONSUMER DLOPEN_CONSUMER LIBTWITCHCONDUITS_SO TOUR
 set -u
 
-if [ $# -ne 4 ]; then
-    echo "usage: $0 TC_MOCK PKGCONFIG_CONSUMER DLOPEN_CONSUMER LIBTWITCHCONDUITS_SO" >&2
+if [ $# -ne 5 ]; then
+    echo "usage: $0 TC_MOCK PKGCONFIG_CONSUMER DLOPEN_CONSUMER LIBTWITCHCONDUITS_SO TOUR" >&2
     exit 2
 fi
 mock_exe=$1
 pkgconfig_consumer=$2
 dlopen_consumer=$3
 tc_lib=$4
+tour=$5
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/tc-examples.XXXXXX") || exit 1
 mock_pid=
@@ -139,6 +140,20 @@ if run pkgconfig_noenv 2 env TWITCH_CLIENT_ID= "$pkgconfig_consumer"; then
 fi
 if run dlopen_nolib 1 "$dlopen_consumer" "$work/no-such-library.so"; then
     expect dlopen_nolib err "dlopen($work/no-such-library.so)"
+fi
+
+# 6. README's tour: a conduit created in the blocking form, listed in the
+#    asynchronous one.
+if run tour 0 "$tour"; then
+    expect tour out 'success: HTTP 200 after 1 attempt(s): {"data":[{"id":"'
+    expect tour out '"shard_count":4'
+    expect tour out "async: success, HTTP 200: "
+    refuse tour "$client_secret"
+fi
+if run tour_badsecret 1 env TWITCH_CLIENT_SECRET=wrongsecret0123456789abcdefghij "$tour"; then
+    expect tour_badsecret out "authentication failed: HTTP 0 after 0 attempt(s)" # never sent to Helix
+    expect tour_badsecret err "app token request failed"
+    refuse tour_badsecret wrongsecret0123456789abcdefghij
 fi
 
 # The mock must still be up (nothing above crashed it).

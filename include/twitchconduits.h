@@ -19,5 +19,6 @@
 #include <twitchconduits/listener.h>
 #include <twitchconduits/runner.h>
 #include <twitchconduits/catalogue.h>
+#include <twitchconduits/metrics.h>
 
 #endif /* TWITCHCONDUITS_H */

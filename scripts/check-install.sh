@@ -1,7 +1,9 @@
 #!/bin/sh
-# Installs a build into a staging dir and proves a plain C program builds
-# against it with `pkg-config --cflags --libs twitchconduits` and runs
-# against the mock server: check-install.sh BUILD_DIR STAGE_DIR
+# Installs a build into a staging dir (meson install --destdir) and proves,
+# with nothing but the staged tree: the C examples that use only the
+# installed API (tour, pkgconfig_consumer, dlopen_consumer) build with
+# `pkg-config --cflags --libs twitchconduits` and run against the staged
+# tc-mock, and the staged tcctl talks to it: check-install.sh BUILD_DIR STAGE_DIR
 set -eu
 build=$1
 stage=$2
@@ -13,21 +15,45 @@ libdir=$(dirname "$(find "$stage" -name 'libtwitchconduits.so.0' | head -n 1)")
 flags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --cflags --libs twitchconduits)
 echo "pkg-config: $flags"
 cc -std=c99 -Wall -Wextra -pedantic -Werror "$top/examples/pkgconfig_consumer.c" -o "$stage/consumer" $flags
+cc -std=c99 -Wall -Wextra -pedantic -Werror "$top/examples/tour.c" -o "$stage/tour" $flags
+cflags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --cflags twitchconduits)
+cc -std=c99 -Wall -Wextra -pedantic -Werror "$top/examples/dlopen_consumer.c" -o "$stage/dlopen_consumer" $cflags -ldl
+bindir=$(dirname "$(find "$stage" -name tc-mock -type f | head -n 1)")
+[ -x "$bindir/tcctl" ] || { echo "tcctl is not installed beside tc-mock in $bindir" >&2; exit 1; }
 # The installed header must not need anything but itself.
 printf '#include <twitchconduits.h>\nint main(void){return tc_version(0,0,0)==0;}\n' > "$stage/h.c"
 cc -std=c99 -Wall -Wextra -pedantic -Werror "$stage/h.c" -o "$stage/h" $flags
 
 log=$(mktemp)
-"$build/tools/mock/tc-mock" --port 0 >"$log" 2>&1 &
+LD_LIBRARY_PATH="$libdir" "$bindir/tc-mock" --port 0 >"$log" 2>&1 &
 mock=$!
 trap 'kill $mock 2>/dev/null; rm -f "$log"' EXIT
 i=0
 until grep -q "listening on" "$log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 base=$(sed -n 's/^tc-mock listening on //p' "$log" | head -n 1)
 [ -n "$base" ] || { echo "tc-mock did not start" >&2; exit 1; }
-LD_LIBRARY_PATH="$libdir" TWITCH_CLIENT_ID=mockclientid0123456789abcdefghij \
+export LD_LIBRARY_PATH="$libdir" TWITCH_CLIENT_ID=mockclientid0123456789abcdefghij \
     TWITCH_CLIENT_SECRET=mocksecret0123456789abcdefghijk \
-    TWITCH_API_BASE="$base/helix" TWITCH_AUTH_BASE="$base/oauth2" "$stage/consumer"
+    TWITCH_API_BASE="$base/helix" TWITCH_AUTH_BASE="$base/oauth2"
+"$stage/consumer"
+"$stage/tour"
+"$stage/dlopen_consumer" "$libdir/libtwitchconduits.so.0"
+"$bindir/tcctl" --json conduits list | grep -q '"conduits":\['
 # It must really be the staged copy that was loaded.
-LD_LIBRARY_PATH="$libdir" ldd "$stage/consumer" | grep -q "$libdir/libtwitchconduits.so.0"
+for program in "$stage/consumer" "$stage/tour" "$bindir/tcctl"; do
+    ldd "$program" | grep -q "$libdir/libtwitchconduits.so.0" || { echo "$program did not load the staged library" >&2; exit 1; }
+done
+# The Python package, when the binding was built: importable from the staged
+# site directory alone, and working against the mock.
+pkg=$(find "$stage" -path '*/twitchconduits/__init__.py' | head -n 1)
+if [ -n "$pkg" ]; then
+    site=$(dirname "$(dirname "$pkg")")
+    (cd "$stage" && PYTHONPATH="$site" /usr/bin/python3 -c '
+import os, twitchconduits as tc
+assert os.path.dirname(tc.__file__).startswith(os.environ["PYTHONPATH"]), tc.__file__
+with tc.Client(client_id=os.environ["TWITCH_CLIENT_ID"], client_secret=os.environ["TWITCH_CLIENT_SECRET"],
+               api_base_url=os.environ["TWITCH_API_BASE"], auth_base_url=os.environ["TWITCH_AUTH_BASE"]) as c:
+    print("python package from", os.path.dirname(tc.__file__), "lists", len(c.list_conduits()), "conduit(s)")
+')
+fi
 echo "installed library OK"

@@ -75,6 +75,16 @@ TC_API const char *tc_strerror(int status);
  * callback it describes that completion. */
 TC_API const char *tc_last_error_message(void);
 
+/* The HTTP status of the completion being delivered on this thread (0 when
+ * there was none, or outside a callback). Complements tc_last_error_message()
+ * for results that carry no response object. */
+TC_API int tc_last_http_status(void);
+
+/* Free memory the library returned as char * (every _to_json result, metrics
+ * text, ...). NULL-safe. Never use free() on it: the library may use another
+ * allocator than the caller. */
+TC_API void tc_free(void *ptr);
+
 /* The run-time version of the library; any pointer may be NULL.
  * Returns TC_VERSION_STRING of the library that is actually loaded. */
 TC_API const char *tc_version(int *major, int *minor, int *patch);

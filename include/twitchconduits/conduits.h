@@ -162,14 +162,9 @@ typedef enum tc_stat {
 
 /* Read a counter; 0 for a bad handle or unknown counter. */
 TC_API uint64_t tc_conduits_stat(const tc_conduits *c, tc_stat which);
-
-/* Free memory the library returned as char * (to_json results). NULL-safe. */
-TC_API void tc_free(void *ptr);
-
-/* The HTTP status of the completion being delivered on this thread (0 when
- * there was none, or outside a callback). Complements tc_last_error_message()
- * for results that carry no response object. */
-TC_API int tc_last_http_status(void);
+/* The counter's stable snake_case name ("http_requests", "retries", ...), as
+ * used in metric names (see metrics.h); NULL for an unknown value. */
+TC_API const char *tc_stat_name(tc_stat which);
 
 #ifdef __cplusplus
 }

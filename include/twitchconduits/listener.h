@@ -149,6 +149,9 @@ typedef enum tc_listener_stat {
 
 /* Read a counter; 0 for a bad handle or unknown counter. */
 TC_API uint64_t tc_listener_stat_get(const tc_listener *l, tc_listener_stat which);
+/* The counter's stable snake_case name ("requests", "dispatched", ...); NULL
+ * for an unknown value. */
+TC_API const char *tc_listener_stat_name(tc_listener_stat which);
 
 #ifdef __cplusplus
 }

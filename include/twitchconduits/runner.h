@@ -236,6 +236,9 @@ typedef enum tc_runner_stat {
 
 /* Read a counter; 0 for a bad handle or unknown counter. */
 TC_API uint64_t tc_runner_stat_get(const tc_runner *r, tc_runner_stat which);
+/* The counter's stable snake_case name ("events", "ws_connects", ...); NULL
+ * for an unknown value. */
+TC_API const char *tc_runner_stat_name(tc_runner_stat which);
 
 #ifdef __cplusplus
 }

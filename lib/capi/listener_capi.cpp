@@ -2,6 +2,7 @@
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "capi/listener_config.hpp"
+#include "capi/metrics.hpp"
 #include "capi/objects.hpp"
 #include "events/listener.hpp"
 
@@ -21,6 +22,7 @@ constexpr uint32_t kListenerTag = 0x54434c53u;  // "TCLS"
 struct tc_listener {
     uint32_t tag = tc::capi::kListenerTag;
     std::unique_ptr<tc::events::Listener> listener;
+    tc::util::MetricsRegistration metrics;  // declared after `listener`: removed before it is destroyed
 };
 
 using tc::capi::fail;
@@ -174,6 +176,7 @@ TC_API tc_status tc_listener_new(tc_listener **out, tc_conduits *c, const tc_lis
         auto handle = std::make_unique<tc_listener>();
         handle->listener = tc::events::Listener::create(c->manager->queue(), std::move(cfg), &st, &error);
         if (!handle->listener) return fail(st, error);
+        handle->metrics = tc::capi::register_listener_metrics(c->manager->metrics(), handle->listener.get());
         *out = handle.release();
         return TC_OK;
     });
@@ -182,6 +185,7 @@ TC_API tc_status tc_listener_new(tc_listener **out, tc_conduits *c, const tc_lis
 TC_API void tc_listener_free(tc_listener *l) {
     if (!valid_listener(l)) return;
     guarded([&] {
+        l->metrics.reset();  // waits for a render that is reading this listener
         l->listener.reset();
         l->tag = tc::capi::kDeadTag;
         delete l;

@@ -2,6 +2,7 @@
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "capi/listener_config.hpp"
+#include "capi/metrics.hpp"
 #include "capi/objects.hpp"
 #include "capi/webhook_message.hpp"
 #include "events/verifier.hpp"
@@ -25,6 +26,7 @@ struct tc_runner {
     uint32_t tag = tc::capi::kRunnerTag;
     std::shared_ptr<tc::run::Runner> runner;
     std::string callback_base;
+    tc::util::MetricsRegistration metrics;
 };
 
 struct tc_runner_shard {
@@ -205,6 +207,7 @@ TC_API tc_status tc_runner_start(tc_runner **out, tc_conduits *c, const tc_runne
         handle->runner = tc::run::Runner::start(*c->manager, std::move(cfg), &st, &error);
         if (!handle->runner) return fail(st, error);
         handle->callback_base = handle->runner->callback_base();
+        handle->metrics = tc::capi::register_runner_metrics(c->manager->metrics(), handle->runner);
         *out = handle.release();
         return TC_OK;
     });
@@ -221,6 +224,7 @@ TC_API tc_status tc_runner_stop(tc_runner *r) {
 TC_API void tc_runner_free(tc_runner *r) {
     if (!valid_runner(r)) return;
     guarded([&] {
+        r->metrics.reset();
         r->runner->stop(TC_ECANCELED);
         r->runner.reset();
         r->tag = tc::capi::kDeadTag;

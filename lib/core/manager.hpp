@@ -10,6 +10,7 @@
 #include "net/engine.hpp"
 #include "net/token_provider.hpp"
 #include "util/log.hpp"
+#include "util/metrics_registry.hpp"
 #include "util/random.hpp"
 #include "util/stats.hpp"
 
@@ -97,6 +98,9 @@ public:
     // Loop thread: runs conduit-changing operations one at a time per conduit.
     Serializer &per_conduit() { return per_conduit_; }
     const util::Stats &stats() const { return stats_; }
+    // Where this manager's listeners and runners register their metrics
+    // (tc_metrics_render); shared, so a source may outlive the manager.
+    const std::shared_ptr<util::MetricsRegistry> &metrics() const { return metrics_; }
     const ManagerConfig &config() const { return config_; }
     bool dispatch_thread_mode() const { return config_.dispatch_thread; }
     bool on_dispatch_thread() const;
@@ -121,6 +125,7 @@ private:
     ManagerConfig config_;
     util::Logger logger_;
     util::Stats stats_;
+    std::shared_ptr<util::MetricsRegistry> metrics_ = std::make_shared<util::MetricsRegistry>();
     util::Jitter jitter_;
     net::CompletionQueue queue_;
     std::unique_ptr<net::Engine> engine_;

@@ -34,13 +34,13 @@ typedef long long swig_type_4;
 typedef long long swig_type_5;
 typedef _gostring_ swig_type_6;
 typedef _gostring_ swig_type_7;
-typedef long long swig_type_8;
-typedef _gostring_ swig_type_9;
+typedef _gostring_ swig_type_8;
+typedef long long swig_type_9;
 typedef _gostring_ swig_type_10;
-typedef long long swig_type_11;
-typedef _gostring_ swig_type_12;
-typedef long long swig_type_13;
-typedef _gostring_ swig_type_14;
+typedef _gostring_ swig_type_11;
+typedef long long swig_type_12;
+typedef _gostring_ swig_type_13;
+typedef long long swig_type_14;
 typedef _gostring_ swig_type_15;
 typedef _gostring_ swig_type_16;
 typedef _gostring_ swig_type_17;
@@ -52,30 +52,30 @@ typedef _gostring_ swig_type_22;
 typedef _gostring_ swig_type_23;
 typedef _gostring_ swig_type_24;
 typedef _gostring_ swig_type_25;
-typedef long long swig_type_26;
+typedef _gostring_ swig_type_26;
 typedef long long swig_type_27;
-typedef _gostring_ swig_type_28;
+typedef long long swig_type_28;
 typedef _gostring_ swig_type_29;
-typedef long long swig_type_30;
+typedef _gostring_ swig_type_30;
 typedef long long swig_type_31;
 typedef long long swig_type_32;
-typedef _gostring_ swig_type_33;
-typedef long long swig_type_34;
+typedef long long swig_type_33;
+typedef _gostring_ swig_type_34;
 typedef long long swig_type_35;
-typedef _gostring_ swig_type_36;
-typedef long long swig_type_37;
-typedef _gostring_ swig_type_38;
-typedef long long swig_type_39;
+typedef long long swig_type_36;
+typedef _gostring_ swig_type_37;
+typedef long long swig_type_38;
+typedef _gostring_ swig_type_39;
 typedef long long swig_type_40;
 typedef long long swig_type_41;
-typedef _gostring_ swig_type_42;
+typedef long long swig_type_42;
 typedef _gostring_ swig_type_43;
 typedef _gostring_ swig_type_44;
 typedef _gostring_ swig_type_45;
 typedef _gostring_ swig_type_46;
 typedef _gostring_ swig_type_47;
 typedef _gostring_ swig_type_48;
-typedef long long swig_type_49;
+typedef _gostring_ swig_type_49;
 typedef long long swig_type_50;
 typedef long long swig_type_51;
 typedef long long swig_type_52;
@@ -83,14 +83,14 @@ typedef long long swig_type_53;
 typedef long long swig_type_54;
 typedef long long swig_type_55;
 typedef long long swig_type_56;
-typedef _gostring_ swig_type_57;
-typedef long long swig_type_58;
+typedef long long swig_type_57;
+typedef _gostring_ swig_type_58;
 typedef long long swig_type_59;
 typedef long long swig_type_60;
 typedef long long swig_type_61;
 typedef long long swig_type_62;
 typedef long long swig_type_63;
-typedef _gostring_ swig_type_64;
+typedef long long swig_type_64;
 typedef _gostring_ swig_type_65;
 typedef _gostring_ swig_type_66;
 typedef _gostring_ swig_type_67;
@@ -98,34 +98,34 @@ typedef _gostring_ swig_type_68;
 typedef _gostring_ swig_type_69;
 typedef _gostring_ swig_type_70;
 typedef _gostring_ swig_type_71;
-typedef _goslice_ swig_type_72;
-typedef long long swig_type_73;
-typedef _goslice_ swig_type_74;
+typedef _gostring_ swig_type_72;
+typedef _goslice_ swig_type_73;
+typedef long long swig_type_74;
 typedef _goslice_ swig_type_75;
-typedef _gostring_ swig_type_76;
+typedef _goslice_ swig_type_76;
 typedef _gostring_ swig_type_77;
 typedef _gostring_ swig_type_78;
 typedef _gostring_ swig_type_79;
 typedef _gostring_ swig_type_80;
-typedef long long swig_type_81;
-typedef _gostring_ swig_type_82;
+typedef _gostring_ swig_type_81;
+typedef long long swig_type_82;
 typedef _gostring_ swig_type_83;
-typedef long long swig_type_84;
-typedef _gostring_ swig_type_85;
-typedef long long swig_type_86;
+typedef _gostring_ swig_type_84;
+typedef long long swig_type_85;
+typedef _gostring_ swig_type_86;
 typedef long long swig_type_87;
-typedef _gostring_ swig_type_88;
-typedef long long swig_type_89;
-typedef _gostring_ swig_type_90;
+typedef long long swig_type_88;
+typedef _gostring_ swig_type_89;
+typedef long long swig_type_90;
 typedef _gostring_ swig_type_91;
-typedef long long swig_type_92;
-typedef _gostring_ swig_type_93;
+typedef _gostring_ swig_type_92;
+typedef long long swig_type_93;
 typedef _gostring_ swig_type_94;
 typedef _gostring_ swig_type_95;
 typedef _gostring_ swig_type_96;
 typedef _gostring_ swig_type_97;
-typedef long long swig_type_98;
-typedef _gostring_ swig_type_99;
+typedef _gostring_ swig_type_98;
+typedef long long swig_type_99;
 typedef _gostring_ swig_type_100;
 typedef _gostring_ swig_type_101;
 typedef _gostring_ swig_type_102;
@@ -145,99 +145,99 @@ typedef _gostring_ swig_type_115;
 typedef _gostring_ swig_type_116;
 typedef _gostring_ swig_type_117;
 typedef _gostring_ swig_type_118;
-typedef long long swig_type_119;
-typedef _gostring_ swig_type_120;
-typedef long long swig_type_121;
-typedef long long swig_type_122;
+typedef _gostring_ swig_type_119;
+typedef long long swig_type_120;
+typedef _gostring_ swig_type_121;
+typedef _gostring_ swig_type_122;
 typedef long long swig_type_123;
 typedef long long swig_type_124;
-typedef _goslice_ swig_type_125;
-typedef _gostring_ swig_type_126;
-typedef _gostring_ swig_type_127;
+typedef long long swig_type_125;
+typedef long long swig_type_126;
+typedef _goslice_ swig_type_127;
 typedef _gostring_ swig_type_128;
 typedef _gostring_ swig_type_129;
 typedef _gostring_ swig_type_130;
-typedef long long swig_type_131;
+typedef _gostring_ swig_type_131;
 typedef _gostring_ swig_type_132;
 typedef long long swig_type_133;
-typedef long long swig_type_134;
-typedef _gostring_ swig_type_135;
+typedef _gostring_ swig_type_134;
+typedef long long swig_type_135;
 typedef long long swig_type_136;
-typedef long long swig_type_137;
+typedef _gostring_ swig_type_137;
 typedef long long swig_type_138;
 typedef long long swig_type_139;
-typedef _gostring_ swig_type_140;
+typedef long long swig_type_140;
 typedef long long swig_type_141;
-typedef long long swig_type_142;
+typedef _gostring_ swig_type_142;
 typedef long long swig_type_143;
-typedef _gostring_ swig_type_144;
+typedef long long swig_type_144;
 typedef long long swig_type_145;
 typedef _gostring_ swig_type_146;
 typedef long long swig_type_147;
 typedef _gostring_ swig_type_148;
 typedef long long swig_type_149;
 typedef _gostring_ swig_type_150;
-typedef _gostring_ swig_type_151;
+typedef long long swig_type_151;
 typedef _gostring_ swig_type_152;
 typedef _gostring_ swig_type_153;
 typedef _gostring_ swig_type_154;
-typedef long long swig_type_155;
-typedef void* swig_type_156;
+typedef _gostring_ swig_type_155;
+typedef _gostring_ swig_type_156;
 typedef long long swig_type_157;
-typedef long long swig_type_158;
+typedef void* swig_type_158;
 typedef long long swig_type_159;
-typedef _gostring_ swig_type_160;
+typedef long long swig_type_160;
 typedef long long swig_type_161;
-typedef long long swig_type_162;
+typedef _gostring_ swig_type_162;
 typedef long long swig_type_163;
 typedef long long swig_type_164;
-typedef _gostring_ swig_type_165;
-typedef _gostring_ swig_type_166;
+typedef long long swig_type_165;
+typedef long long swig_type_166;
 typedef _gostring_ swig_type_167;
 typedef _gostring_ swig_type_168;
 typedef _gostring_ swig_type_169;
 typedef _gostring_ swig_type_170;
-typedef long long swig_type_171;
+typedef _gostring_ swig_type_171;
 typedef _gostring_ swig_type_172;
-typedef _gostring_ swig_type_173;
+typedef long long swig_type_173;
 typedef _gostring_ swig_type_174;
 typedef _gostring_ swig_type_175;
 typedef _gostring_ swig_type_176;
-typedef long long swig_type_177;
+typedef _gostring_ swig_type_177;
 typedef _gostring_ swig_type_178;
-typedef _gostring_ swig_type_179;
-typedef long long swig_type_180;
-typedef long long swig_type_181;
+typedef long long swig_type_179;
+typedef _gostring_ swig_type_180;
+typedef _gostring_ swig_type_181;
 typedef long long swig_type_182;
 typedef long long swig_type_183;
 typedef long long swig_type_184;
 typedef long long swig_type_185;
-typedef _gostring_ swig_type_186;
+typedef long long swig_type_186;
 typedef long long swig_type_187;
 typedef _gostring_ swig_type_188;
 typedef long long swig_type_189;
 typedef _gostring_ swig_type_190;
-typedef _gostring_ swig_type_191;
-typedef long long swig_type_192;
+typedef long long swig_type_191;
+typedef _gostring_ swig_type_192;
 typedef _gostring_ swig_type_193;
 typedef long long swig_type_194;
 typedef _gostring_ swig_type_195;
-typedef _gostring_ swig_type_196;
+typedef long long swig_type_196;
 typedef _gostring_ swig_type_197;
-typedef long long swig_type_198;
+typedef _gostring_ swig_type_198;
 typedef _gostring_ swig_type_199;
-typedef _gostring_ swig_type_200;
+typedef long long swig_type_200;
 typedef _gostring_ swig_type_201;
 typedef _gostring_ swig_type_202;
-typedef long long swig_type_203;
+typedef _gostring_ swig_type_203;
 typedef _gostring_ swig_type_204;
 typedef long long swig_type_205;
 typedef _gostring_ swig_type_206;
-typedef _gostring_ swig_type_207;
+typedef long long swig_type_207;
 typedef _gostring_ swig_type_208;
 typedef _gostring_ swig_type_209;
 typedef _gostring_ swig_type_210;
-typedef long long swig_type_211;
+typedef _gostring_ swig_type_211;
 typedef _gostring_ swig_type_212;
 typedef long long swig_type_213;
 typedef _gostring_ swig_type_214;
@@ -245,20 +245,20 @@ typedef long long swig_type_215;
 typedef _gostring_ swig_type_216;
 typedef long long swig_type_217;
 typedef _gostring_ swig_type_218;
-typedef _gostring_ swig_type_219;
+typedef long long swig_type_219;
 typedef _gostring_ swig_type_220;
-typedef long long swig_type_221;
-typedef long long swig_type_222;
+typedef _gostring_ swig_type_221;
+typedef _gostring_ swig_type_222;
 typedef long long swig_type_223;
-typedef _gostring_ swig_type_224;
-typedef _gostring_ swig_type_225;
-typedef long long swig_type_226;
+typedef long long swig_type_224;
+typedef long long swig_type_225;
+typedef _gostring_ swig_type_226;
 typedef _gostring_ swig_type_227;
-typedef _gostring_ swig_type_228;
-typedef long long swig_type_229;
-typedef long long swig_type_230;
-typedef _gostring_ swig_type_231;
-typedef _gostring_ swig_type_232;
+typedef long long swig_type_228;
+typedef _gostring_ swig_type_229;
+typedef _gostring_ swig_type_230;
+typedef long long swig_type_231;
+typedef long long swig_type_232;
 typedef _gostring_ swig_type_233;
 typedef _gostring_ swig_type_234;
 typedef _gostring_ swig_type_235;
@@ -266,9 +266,9 @@ typedef _gostring_ swig_type_236;
 typedef _gostring_ swig_type_237;
 typedef _gostring_ swig_type_238;
 typedef _gostring_ swig_type_239;
-typedef long long swig_type_240;
+typedef _gostring_ swig_type_240;
 typedef _gostring_ swig_type_241;
-typedef _gostring_ swig_type_242;
+typedef long long swig_type_242;
 typedef _gostring_ swig_type_243;
 typedef _gostring_ swig_type_244;
 typedef _gostring_ swig_type_245;
@@ -279,6 +279,8 @@ typedef _gostring_ swig_type_249;
 typedef _gostring_ swig_type_250;
 typedef _gostring_ swig_type_251;
 typedef _gostring_ swig_type_252;
+typedef _gostring_ swig_type_253;
+typedef _gostring_ swig_type_254;
 extern void _wrap_Swig_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367(void);
@@ -313,6 +315,7 @@ extern swig_intgo _wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ESTALE_tcswig_05cc12d0720a4367(void);
 extern swig_type_1 _wrap_tc_strerror_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_type_2 _wrap_tc_last_error_message_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367(void);
@@ -339,23 +342,23 @@ extern swig_intgo _wrap_TC_STAT_OPERATIONS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367(void);
 extern swig_type_5 _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367(void);
-extern swig_type_6 _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_7 _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_8 _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_6 _wrap_tc_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_type_7 _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_8 _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_9 _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_token_is_validated_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_9 _wrap_tc_token_login_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_10 _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_11 _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_12 _wrap_tc_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_13 arg2);
+extern swig_type_10 _wrap_tc_token_login_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_11 _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_12 _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_13 _wrap_tc_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_14 arg2);
 extern void _wrap_tc_token_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_tc_response_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_response_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_14 _wrap_tc_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_15 _wrap_tc_response_header_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_16 arg2);
+extern swig_type_15 _wrap_tc_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_16 _wrap_tc_response_header_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_17 arg2);
 extern swig_intgo _wrap_tc_response_attempts_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_17 _wrap_tc_response_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_18 _wrap_tc_response_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern double _wrap_tc_response_elapsed_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_response_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_05cc12d0720a4367(void);
@@ -363,34 +366,34 @@ extern swig_intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_tc_transport_method_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_18 _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_19 _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_20 _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_21 _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_22 _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_23 _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_24 _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_19 _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_20 _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_21 _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_22 _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_23 _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_24 _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_25 _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_transport_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_25 _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_26 _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_conduit_shard_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_conduit_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_26 _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_27 arg2);
+extern swig_type_27 _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_28 arg2);
 extern void _wrap_tc_conduit_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_28 _wrap_tc_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_29 _wrap_tc_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_29 _wrap_tc_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_30 _wrap_tc_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tc_shard_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_shard_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_30 _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_31 arg2);
+extern swig_type_31 _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_32 arg2);
 extern void _wrap_tc_shard_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_32 _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_33 _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_34 arg2);
-extern swig_intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_35 arg2);
-extern swig_type_36 _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_37 arg2);
-extern swig_type_38 _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_39 arg2);
-extern uintptr_t _wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_40 arg2);
-extern swig_type_41 _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_33 _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_34 _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_35 arg2);
+extern swig_intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_36 arg2);
+extern swig_type_37 _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_38 arg2);
+extern swig_type_39 _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_40 arg2);
+extern uintptr_t _wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_41 arg2);
+extern swig_type_42 _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_shard_update_result_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_ITEM_CREATED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ITEM_EXISTED_tcswig_05cc12d0720a4367(void);
@@ -404,30 +407,30 @@ extern swig_intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367(void);
-extern swig_type_42 _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_43 _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_44 _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_45 _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_46 _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_47 _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_43 _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_44 _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_45 _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_46 _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_47 _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_48 _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_subscription_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tc_subscription_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_48 _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_49 _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_subscription_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_49 _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_50 arg2);
-extern swig_type_51 _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_52 _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_53 _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_54 _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_55 arg2);
-extern swig_intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_56 arg2);
-extern swig_type_57 _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_58 arg2);
-extern uintptr_t _wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_59 arg2);
-extern swig_type_60 _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_61 _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_62 _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_63 _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_50 _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_51 arg2);
+extern swig_type_52 _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_53 _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_54 _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_55 _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_56 arg2);
+extern swig_intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_57 arg2);
+extern swig_type_58 _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_59 arg2);
+extern uintptr_t _wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_60 arg2);
+extern swig_type_61 _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_62 _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_63 _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_64 _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367(void);
@@ -440,68 +443,68 @@ extern swig_intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_64 _wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_65 _wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_66 _wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_67 _wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_view_query_tcswig_05cc12d0720a4367(swig_type_68 arg1, swig_type_69 arg2, swig_type_70 arg3, swig_type_71 arg4);
+extern swig_type_65 _wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_66 _wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_67 _wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_68 _wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_view_query_tcswig_05cc12d0720a4367(swig_type_69 arg1, swig_type_70 arg2, swig_type_71 arg3, swig_type_72 arg4);
 extern void _wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(swig_type_72 arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_type_73 _wrap_tc_view_count_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2);
-extern swig_intgo _wrap_tc_view_conduits_tcswig_05cc12d0720a4367(swig_type_74 arg1, uintptr_t arg2);
-extern swig_intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(swig_type_75 arg1, uintptr_t arg2, swig_type_76 arg3);
+extern swig_intgo _wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(swig_type_73 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_type_74 _wrap_tc_view_count_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2);
+extern swig_intgo _wrap_tc_view_conduits_tcswig_05cc12d0720a4367(swig_type_75 arg1, uintptr_t arg2);
+extern swig_intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(swig_type_76 arg1, uintptr_t arg2, swig_type_77 arg3);
 extern void _wrap_tc_users_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_77 arg2, swig_type_78 arg3);
-extern swig_intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_79 arg2, swig_type_80 arg3);
-extern swig_type_81 _wrap_tc_users_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_82 _wrap_tc_user_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_83 _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_84 _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_85 _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_86 arg2);
+extern swig_intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_78 arg2, swig_type_79 arg3);
+extern swig_intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_80 arg2, swig_type_81 arg3);
+extern swig_type_82 _wrap_tc_users_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_83 _wrap_tc_user_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_84 _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_85 _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_86 _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_87 arg2);
 extern void _wrap_tc_user_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_87 _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_88 _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_89 arg2);
+extern swig_type_88 _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_89 _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_90 arg2);
 extern void _wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_WEBHOOK_REJECTED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_WEBHOOK_NOTIFICATION_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_WEBHOOK_VERIFICATION_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_WEBHOOK_REVOCATION_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_90 arg2);
-extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_91 arg2);
-extern swig_type_92 _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_93 arg2);
+extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_91 arg2);
+extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_92 arg2);
+extern swig_type_93 _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_94 arg2);
 extern swig_intgo _wrap_tc_webhook_message_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_94 _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_95 _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_96 _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_97 _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_98 _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_95 _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_96 _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_97 _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_98 _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_99 _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_retry_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_is_duplicate_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_99 _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_100 _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_101 _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_102 _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_103 _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_104 _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_105 _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_106 _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_107 _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_108 _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_109 _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_100 _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_101 _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_102 _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_103 _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_104 _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_105 _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_106 _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_107 _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_108 _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_109 _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_110 _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_110 _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_111 _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_111 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_112 arg2, swig_type_113 arg3);
-extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_114 arg2);
-extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_115 arg2, swig_type_116 arg3);
-extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_117 arg2, swig_type_118 arg3);
+extern swig_type_112 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_113 arg2, swig_type_114 arg3);
+extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_115 arg2);
+extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_116 arg2, swig_type_117 arg3);
+extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_118 arg2, swig_type_119 arg3);
 extern swig_intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367(void);
@@ -509,45 +512,46 @@ extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367(void);
-extern swig_type_119 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_120 _wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367(void);
-extern swig_type_121 _wrap_tc_catalogue_count_tcswig_05cc12d0720a4367(void);
-extern uintptr_t _wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(swig_type_122 arg1);
-extern swig_type_123 _wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367(void);
-extern uintptr_t _wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(swig_type_124 arg1);
-extern swig_intgo _wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(swig_type_125 arg1, swig_type_126 arg2, swig_type_127 arg3);
-extern swig_type_128 _wrap_tc_event_type_name_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_129 _wrap_tc_event_type_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_130 _wrap_tc_event_type_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_120 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_121 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_type_122 _wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367(void);
+extern swig_type_123 _wrap_tc_catalogue_count_tcswig_05cc12d0720a4367(void);
+extern uintptr_t _wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(swig_type_124 arg1);
+extern swig_type_125 _wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367(void);
+extern uintptr_t _wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(swig_type_126 arg1);
+extern swig_intgo _wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(swig_type_127 arg1, swig_type_128 arg2, swig_type_129 arg3);
+extern swig_type_130 _wrap_tc_event_type_name_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_131 _wrap_tc_event_type_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_132 _wrap_tc_event_type_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_131 _wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_132 _wrap_tc_event_type_required_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_133 arg2);
-extern swig_type_134 _wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_135 _wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_136 arg2);
-extern swig_type_137 _wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_138 _wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_139 arg2);
-extern swig_type_140 _wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_141 arg2, swig_type_142 arg3);
+extern swig_type_133 _wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_134 _wrap_tc_event_type_required_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_135 arg2);
+extern swig_type_136 _wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_137 _wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_138 arg2);
+extern swig_type_139 _wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_140 _wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_141 arg2);
+extern swig_type_142 _wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_143 arg2, swig_type_144 arg3);
 extern swig_intgo _wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_143 _wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_144 _wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_145 arg2);
-extern swig_type_146 _wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_147 _wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_148 _wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_149 arg2);
-extern swig_type_150 _wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_151 _wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_145 _wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_146 _wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_147 arg2);
+extern swig_type_148 _wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_149 _wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_150 _wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_151 arg2);
+extern swig_type_152 _wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_153 _wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_config_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_config_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_152 arg2, swig_type_153 arg3);
-extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_154 arg2, swig_type_155 arg3);
+extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_154 arg2, swig_type_155 arg3);
+extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_156 arg2, swig_type_157 arg3);
 extern uintptr_t _wrap_tcb_client_new_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_client_manager_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_156 arg2, uintptr_t arg3);
+extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_158 arg2, uintptr_t arg3);
 extern swig_intgo _wrap_tcb_client_poll_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
 extern uintptr_t _wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_157 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_159 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367(void);
@@ -566,14 +570,14 @@ extern void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_future_release_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_158 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_159 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_160 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_161 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_160 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_161 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_162 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_162 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_163 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_164 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -582,65 +586,65 @@ extern uintptr_t _wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(uintptr_t a
 extern uintptr_t _wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_batch_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_response_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_163 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_164 arg2);
+extern swig_type_165 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_166 arg2);
 extern uintptr_t _wrap_tcb_future_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_165 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_167 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_view_change_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_166 _wrap_tcb_future_view_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_167 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_168 _wrap_tcb_future_view_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_169 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern uintptr_t _wrap_tcb_specs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_specs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_168 arg2, swig_type_169 arg3, swig_type_170 arg4);
-extern swig_type_171 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_170 arg2, swig_type_171 arg3, swig_type_172 arg4);
+extern swig_type_173 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_assignments_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_172 arg2, swig_type_173 arg3, swig_type_174 arg4);
-extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_175 arg2, swig_type_176 arg3);
-extern swig_type_177 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_174 arg2, swig_type_175 arg3, swig_type_176 arg4);
+extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_177 arg2, swig_type_178 arg3);
+extern swig_type_179 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_pairs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_178 arg2, swig_type_179 arg3);
-extern swig_type_180 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_181 arg3);
-extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_182 arg2);
-extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_183 arg2);
-extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_184 arg2);
-extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_185 arg3);
-extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_186 arg2, swig_intgo arg3, swig_type_187 arg4);
-extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_188 arg2, swig_type_189 arg3);
-extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_190 arg2, swig_type_191 arg3, swig_type_192 arg4);
-extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_193 arg2, uintptr_t arg3, swig_type_194 arg4);
-extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_195 arg2, swig_type_196 arg3, swig_type_197 arg4, swig_type_198 arg5);
-extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_199 arg2, swig_type_200 arg3, swig_type_201 arg4, swig_type_202 arg5, swig_type_203 arg6);
-extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_204 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_205 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_206 arg2, swig_type_207 arg3, swig_type_208 arg4, swig_type_209 arg5, swig_type_210 arg6, swig_type_211 arg7);
-extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_212 arg2, swig_type_213 arg3);
-extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_214 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_215 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_216 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_217 arg6);
-extern uintptr_t _wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_218 arg2, swig_type_219 arg3, swig_type_220 arg4, swig_intgo arg5, swig_intgo arg6, swig_type_221 arg7);
-extern uintptr_t _wrap_tcb_sync_view_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_222 arg2);
-extern swig_intgo _wrap_tcb_view_watch_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_223 arg2);
-extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_224 arg3, uintptr_t arg4, swig_type_225 arg5, swig_intgo arg6, swig_type_226 arg7);
-extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_227 arg2, swig_intgo arg3, swig_type_228 arg4, swig_type_229 arg5, swig_intgo arg6, swig_type_230 arg7, swig_type_231 arg8, swig_type_232 arg9);
-extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_233 arg3);
-extern swig_type_234 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_235 arg1, swig_type_236 arg2, swig_type_237 arg3, swig_type_238 arg4);
-extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_239 arg1, swig_type_240 arg2);
+extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_180 arg2, swig_type_181 arg3);
+extern swig_type_182 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_183 arg3);
+extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_184 arg2);
+extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_185 arg2);
+extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_186 arg2);
+extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_187 arg3);
+extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_188 arg2, swig_intgo arg3, swig_type_189 arg4);
+extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_190 arg2, swig_type_191 arg3);
+extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_192 arg2, swig_type_193 arg3, swig_type_194 arg4);
+extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_195 arg2, uintptr_t arg3, swig_type_196 arg4);
+extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_197 arg2, swig_type_198 arg3, swig_type_199 arg4, swig_type_200 arg5);
+extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_201 arg2, swig_type_202 arg3, swig_type_203 arg4, swig_type_204 arg5, swig_type_205 arg6);
+extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_206 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_207 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_208 arg2, swig_type_209 arg3, swig_type_210 arg4, swig_type_211 arg5, swig_type_212 arg6, swig_type_213 arg7);
+extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_214 arg2, swig_type_215 arg3);
+extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_216 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_217 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_218 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_219 arg6);
+extern uintptr_t _wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_220 arg2, swig_type_221 arg3, swig_type_222 arg4, swig_intgo arg5, swig_intgo arg6, swig_type_223 arg7);
+extern uintptr_t _wrap_tcb_sync_view_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_224 arg2);
+extern swig_intgo _wrap_tcb_view_watch_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_225 arg2);
+extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_226 arg3, uintptr_t arg4, swig_type_227 arg5, swig_intgo arg6, swig_type_228 arg7);
+extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_229 arg2, swig_intgo arg3, swig_type_230 arg4, swig_type_231 arg5, swig_intgo arg6, swig_type_232 arg7, swig_type_233 arg8, swig_type_234 arg9);
+extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_235 arg3);
+extern swig_type_236 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_237 arg1, swig_type_238 arg2, swig_type_239 arg3, swig_type_240 arg4);
+extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_241 arg1, swig_type_242 arg2);
 extern swig_intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367(void);
-extern swig_type_241 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_242 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_243 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_244 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_243 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_244 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_245 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_246 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_webhook_message_disabled_shard_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_users_new_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_245 arg2, swig_type_246 arg3);
+extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_247 arg2, swig_type_248 arg3);
 extern uintptr_t _wrap_tcb_users_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_247 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_248 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_249 arg2);
-extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_250 arg2);
-extern swig_type_251 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_252 arg1);
+extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_249 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_250 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_251 arg2);
+extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_252 arg2);
+extern swig_type_253 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_254 arg1);
 extern void _wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(uintptr_t arg1);
 #undef intgo
 */
@@ -1289,6 +1293,12 @@ func Tc_last_error_message() (_swig_ret string) {
 	return swig_r_1
 }
 
+func Tc_last_http_status() (_swig_ret int) {
+	var swig_r int
+	swig_r = (int)(C._wrap_tc_last_http_status_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
 type Enum_SS_tc_log_level int
 func _swig_getTC_LOG_ERROR() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
@@ -1477,10 +1487,14 @@ func Tc_conduits_stat(arg1 Tc_conduits, arg2 Enum_SS_tc_stat) (_swig_ret uint64)
 	return swig_r
 }
 
-func Tc_last_http_status() (_swig_ret int) {
-	var swig_r int
-	swig_r = (int)(C._wrap_tc_last_http_status_tcswig_05cc12d0720a4367())
-	return swig_r
+func Tc_stat_name(arg1 Enum_SS_tc_stat) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_stat_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
 }
 
 func Tc_token_access_token(arg1 Tc_token) (_swig_ret string) {
@@ -1548,7 +1562,7 @@ func Tc_token_scope(arg1 Tc_token, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_token_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_13(_swig_i_1))
+	swig_r_p := C._wrap_tc_token_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_14(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1596,7 +1610,7 @@ func Tc_response_header(arg1 Tc_response, arg2 string) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_response_header_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_16)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_tc_response_header_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_17)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -1779,7 +1793,7 @@ func Tc_conduit_list_get(arg1 Tc_conduit_list, arg2 int64) (_swig_ret Tc_conduit
 	var swig_r Tc_conduit
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_27(_swig_i_1))))
+	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_28(_swig_i_1))))
 	return swig_r
 }
 
@@ -1831,7 +1845,7 @@ func Tc_shard_list_get(arg1 Tc_shard_list, arg2 int64) (_swig_ret Tc_shard) {
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_31(_swig_i_1))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_32(_swig_i_1))))
 	return swig_r
 }
 
@@ -1851,7 +1865,7 @@ func Tc_shard_update_result_shard_id(arg1 Tc_shard_update_result, arg2 int64) (_
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_34(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_35(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1862,7 +1876,7 @@ func Tc_shard_update_result_status(arg1 Tc_shard_update_result, arg2 int64) (_sw
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_35(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_36(_swig_i_1)))
 	return swig_r
 }
 
@@ -1870,7 +1884,7 @@ func Tc_shard_update_result_message(arg1 Tc_shard_update_result, arg2 int64) (_s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_37(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_38(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1881,7 +1895,7 @@ func Tc_shard_update_result_code(arg1 Tc_shard_update_result, arg2 int64) (_swig
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_39(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_40(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -1892,7 +1906,7 @@ func Tc_shard_update_result_shard(arg1 Tc_shard_update_result, arg2 int64) (_swi
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_40(_swig_i_1))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_41(_swig_i_1))))
 	return swig_r
 }
 
@@ -2095,7 +2109,7 @@ func Tc_subscription_list_get(arg1 Tc_subscription_list, arg2 int64) (_swig_ret 
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_50(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_51(_swig_i_1))))
 	return swig_r
 }
 
@@ -2131,7 +2145,7 @@ func Tc_subscription_batch_outcome(arg1 Tc_subscription_batch, arg2 int64) (_swi
 	var swig_r Enum_SS_tc_item_outcome
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_55(_swig_i_1)))
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_56(_swig_i_1)))
 	return swig_r
 }
 
@@ -2139,7 +2153,7 @@ func Tc_subscription_batch_status(arg1 Tc_subscription_batch, arg2 int64) (_swig
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_56(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_57(_swig_i_1)))
 	return swig_r
 }
 
@@ -2147,7 +2161,7 @@ func Tc_subscription_batch_message(arg1 Tc_subscription_batch, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_58(_swig_i_1))
+	swig_r_p := C._wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_59(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2158,7 +2172,7 @@ func Tc_subscription_batch_subscription(arg1 Tc_subscription_batch, arg2 int64) 
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_59(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_60(_swig_i_1))))
 	return swig_r
 }
 
@@ -2328,7 +2342,7 @@ func NewTc_view_query(arg1 string, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tc_view_query)(SwigcptrTc_view_query(C._wrap_new_tc_view_query_tcswig_05cc12d0720a4367(*(*C.swig_type_68)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_69)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_70)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_71)(unsafe.Pointer(&_swig_i_3)))))
+	swig_r = (Tc_view_query)(SwigcptrTc_view_query(C._wrap_new_tc_view_query_tcswig_05cc12d0720a4367(*(*C.swig_type_69)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_70)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_71)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_72)(unsafe.Pointer(&_swig_i_3)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2364,7 +2378,7 @@ func Tc_view_subscriptions(arg1 []uintptr, arg2 Tc_conduits, arg3 Tc_view_query)
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(*(*C.swig_type_72)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(*(*C.swig_type_73)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2383,7 +2397,7 @@ func Tc_view_conduits(arg1 []uintptr, arg2 Tc_conduits) (_swig_ret Enum_SS_tc_st
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_conduits_tcswig_05cc12d0720a4367(*(*C.swig_type_74)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_conduits_tcswig_05cc12d0720a4367(*(*C.swig_type_75)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2395,7 +2409,7 @@ func Tc_view_shards(arg1 []uintptr, arg2 Tc_conduits, arg3 string) (_swig_ret En
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_shards_tcswig_05cc12d0720a4367(*(*C.swig_type_75)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_76)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_shards_tcswig_05cc12d0720a4367(*(*C.swig_type_76)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_77)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2415,7 +2429,7 @@ func Tc_users_add_subscription(arg1 Tc_users, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_77)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_78)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_78)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_79)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2430,7 +2444,7 @@ func Tc_users_remove_subscription(arg1 Tc_users, arg2 string, arg3 string) (_swi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_79)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_80)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_80)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_81)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2478,7 +2492,7 @@ func Tc_user_subscription_id(arg1 Tc_user, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_86(_swig_i_1))
+	swig_r_p := C._wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_87(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2501,7 +2515,7 @@ func Tc_user_id_list_get(arg1 Tc_user_id_list, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_89(_swig_i_1))
+	swig_r_p := C._wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_90(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2552,7 +2566,7 @@ func Tc_webhook_verifier_add_secret(arg1 Tc_webhook_verifier, arg2 string) (_swi
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_90)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_91)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2563,7 +2577,7 @@ func Tc_webhook_verifier_remove_secret(arg1 Tc_webhook_verifier, arg2 string) (_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_91)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_92)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2581,7 +2595,7 @@ func Tc_webhook_verifier_forget(arg1 Tc_webhook_verifier, arg2 string) (_swig_re
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_93)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_94)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2830,7 +2844,7 @@ func Tc_listener_add_route(arg1 Tc_listener, arg2 string, arg3 string) (_swig_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_112)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_113)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_113)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_114)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2844,7 +2858,7 @@ func Tc_listener_remove_route(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_114)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_115)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2856,7 +2870,7 @@ func Tc_listener_add_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_115)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_116)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_116)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_117)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2871,7 +2885,7 @@ func Tc_listener_remove_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_117)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_118)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_118)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_119)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2939,6 +2953,16 @@ func Tc_listener_stat_get(arg1 Tc_listener, arg2 Enum_SS_tc_listener_stat) (_swi
 	return swig_r
 }
 
+func Tc_listener_stat_name(arg1 Enum_SS_tc_listener_stat) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 func Tc_catalogue_snapshot() (_swig_ret string) {
 	var swig_r string
 	swig_r_p := C._wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367()
@@ -2957,7 +2981,7 @@ func Tc_catalogue_count() (_swig_ret int64) {
 func Tc_catalogue_at(arg1 int64) (_swig_ret Tc_event_type) {
 	var swig_r Tc_event_type
 	_swig_i_0 := arg1
-	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(C.swig_type_122(_swig_i_0))))
+	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(C.swig_type_124(_swig_i_0))))
 	return swig_r
 }
 
@@ -2970,7 +2994,7 @@ func Tc_catalogue_withdrawn_count() (_swig_ret int64) {
 func Tc_catalogue_withdrawn_at(arg1 int64) (_swig_ret Tc_event_type) {
 	var swig_r Tc_event_type
 	_swig_i_0 := arg1
-	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(C.swig_type_124(_swig_i_0))))
+	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(C.swig_type_126(_swig_i_0))))
 	return swig_r
 }
 
@@ -2979,7 +3003,7 @@ func Tc_catalogue_find(arg1 []uintptr, arg2 string, arg3 string) (_swig_ret Enum
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(*(*C.swig_type_125)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_126)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_127)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(*(*C.swig_type_127)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_128)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_129)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3040,7 +3064,7 @@ func Tc_event_type_required(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_required_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_133(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_required_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_135(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -3058,7 +3082,7 @@ func Tc_event_type_optional(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_136(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_138(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -3076,7 +3100,7 @@ func Tc_event_type_one_of_size(arg1 Tc_event_type, arg2 int64) (_swig_ret int64)
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_139(_swig_i_1)))
+	swig_r = (int64)(C._wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_141(_swig_i_1)))
 	return swig_r
 }
 
@@ -3085,7 +3109,7 @@ func Tc_event_type_one_of(arg1 Tc_event_type, arg2 int64, arg3 int64) (_swig_ret
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_141(_swig_i_1), C.swig_type_142(_swig_i_2))
+	swig_r_p := C._wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_143(_swig_i_1), C.swig_type_144(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -3118,7 +3142,7 @@ func Tc_event_type_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_145(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_147(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -3146,7 +3170,7 @@ func Tc_event_type_app_token_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret st
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_149(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_151(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -3189,7 +3213,7 @@ func Tcb_config_set_string(arg1 Tcb_config, arg2 string, arg3 string) (_swig_ret
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_152)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_153)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_154)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_155)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3204,7 +3228,7 @@ func Tcb_config_set_int(arg1 Tcb_config, arg2 string, arg3 int64) (_swig_ret Enu
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_154)(unsafe.Pointer(&_swig_i_1)), C.swig_type_155(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_156)(unsafe.Pointer(&_swig_i_1)), C.swig_type_157(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3234,7 +3258,7 @@ func Tcb_client_set_notify(arg1 Tcb_client, arg2 _swig_fnptr, arg3 uintptr) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_156(_swig_i_1), C.uintptr_t(_swig_i_2))
+	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_158(_swig_i_1), C.uintptr_t(_swig_i_2))
 }
 
 func Tcb_client_poll(arg1 Tcb_client, arg2 int) (_swig_ret int) {
@@ -3515,7 +3539,7 @@ func Tcb_future_subscription_get(arg1 Tcb_future, arg2 int64) (_swig_ret Tc_subs
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_164(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_166(_swig_i_1))))
 	return swig_r
 }
 
@@ -3581,7 +3605,7 @@ func Tcb_specs_add(arg1 Tcb_specs, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_169)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3618,7 +3642,7 @@ func Tcb_assignments_add_webhook(arg1 Tcb_assignments, arg2 string, arg3 string,
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_173)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_174)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_174)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_175)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_176)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3636,7 +3660,7 @@ func Tcb_assignments_add_websocket(arg1 Tcb_assignments, arg2 string, arg3 strin
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_175)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_176)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3669,7 +3693,7 @@ func Tcb_pairs_add(arg1 Tcb_pairs, arg2 string, arg3 string) (_swig_ret Enum_SS_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_179)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_180)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3691,7 +3715,7 @@ func Tcb_token_get(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_181(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_183(_swig_i_2))))
 	return swig_r
 }
 
@@ -3699,7 +3723,7 @@ func Tcb_token_validate(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_182(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_184(_swig_i_1))))
 	return swig_r
 }
 
@@ -3707,7 +3731,7 @@ func Tcb_token_revoke(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_183(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_185(_swig_i_1))))
 	return swig_r
 }
 
@@ -3715,7 +3739,7 @@ func Tcb_conduits_list(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_184(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_186(_swig_i_1))))
 	return swig_r
 }
 
@@ -3724,7 +3748,7 @@ func Tcb_conduit_create(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_f
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_185(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_187(_swig_i_2))))
 	return swig_r
 }
 
@@ -3734,7 +3758,7 @@ func Tcb_conduit_update(arg1 Tcb_client, arg2 string, arg3 int, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_187(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_189(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3746,7 +3770,7 @@ func Tcb_conduit_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_ret Tc
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_1)), C.swig_type_189(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_1)), C.swig_type_191(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3759,7 +3783,7 @@ func Tcb_shards_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_2)), C.swig_type_192(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_192)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_2)), C.swig_type_194(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3775,7 +3799,7 @@ func Tcb_shard_update(arg1 Tcb_client, arg2 string, arg3 Tcb_assignments, arg4 u
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_194(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_195)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_196(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3789,7 +3813,7 @@ func Tcb_shard_create(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_195)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_3)), C.swig_type_198(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_198)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_3)), C.swig_type_200(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3810,7 +3834,7 @@ func Tcb_shard_remove(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_200)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_201)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_4)), C.swig_type_203(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_201)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_4)), C.swig_type_205(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3833,7 +3857,7 @@ func Tcb_subscriptions_create(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, arg4
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_205(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_207(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3849,7 +3873,7 @@ func Tcb_subscriptions_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 stri
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_207)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_210)(unsafe.Pointer(&_swig_i_5)), C.swig_type_211(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_210)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_212)(unsafe.Pointer(&_swig_i_5)), C.swig_type_213(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3873,7 +3897,7 @@ func Tcb_subscription_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_212)(unsafe.Pointer(&_swig_i_1)), C.swig_type_213(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_214)(unsafe.Pointer(&_swig_i_1)), C.swig_type_215(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3887,7 +3911,7 @@ func Tcb_subscriptions_cleanup(arg1 Tcb_client, arg2 string, arg3 uint, arg4 int
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_214)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_215(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_216)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_217(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3902,7 +3926,7 @@ func Tcb_subscriptions_reconcile(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, a
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_216)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_217(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_218)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_219(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3918,7 +3942,7 @@ func Tcb_subscriptions_create_by_type(arg1 Tcb_client, arg2 string, arg3 string,
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_218)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_219)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_221(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_221)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_222)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_223(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3935,7 +3959,7 @@ func Tcb_sync_view(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_sync_view_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_222(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_sync_view_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_224(_swig_i_1))))
 	return swig_r
 }
 
@@ -3943,7 +3967,7 @@ func Tcb_view_watch(arg1 Tcb_client, arg2 uint64) (_swig_ret Enum_SS_tc_status) 
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_view_watch_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_223(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_view_watch_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_225(_swig_i_1)))
 	return swig_r
 }
 
@@ -3956,7 +3980,7 @@ func Tcb_request(arg1 Tcb_client, arg2 Enum_SS_tc_method, arg3 string, arg4 Tcb_
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_224)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_225)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_226(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_226)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_227)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_228(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3977,7 +4001,7 @@ func Tcb_listener_new(arg1 Tcb_client, arg2 string, arg3 int, arg4 string, arg5 
 	_swig_i_6 := arg7
 	_swig_i_7 := arg8
 	_swig_i_8 := arg9
-	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_227)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_228)(unsafe.Pointer(&_swig_i_3)), C.swig_type_229(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_230(_swig_i_6), *(*C.swig_type_231)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_232)(unsafe.Pointer(&_swig_i_8)))))
+	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_230)(unsafe.Pointer(&_swig_i_3)), C.swig_type_231(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_232(_swig_i_6), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_8)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3998,7 +4022,7 @@ func Tcb_webhook_handle(arg1 Tc_webhook_verifier, arg2 Tcb_pairs, arg3 string) (
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_2)))))
+	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_235)(unsafe.Pointer(&_swig_i_2)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -4011,7 +4035,7 @@ func Tcb_webhook_sign(arg1 string, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_235)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_236)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_237)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_238)(unsafe.Pointer(&_swig_i_3)))
+	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_237)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_238)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_239)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_240)(unsafe.Pointer(&_swig_i_3)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
@@ -4034,7 +4058,7 @@ func Tcb_webhook_verifier_new(arg1 string, arg2 int64) (_swig_ret Tc_webhook_ver
 	var swig_r Tc_webhook_verifier
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_239)(unsafe.Pointer(&_swig_i_0)), C.swig_type_240(_swig_i_1))))
+	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_241)(unsafe.Pointer(&_swig_i_0)), C.swig_type_242(_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -4106,7 +4130,7 @@ func Tcb_users_add(arg1 Tc_users, arg2 string, arg3 string) (_swig_ret Enum_SS_t
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_246)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_247)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_248)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4127,7 +4151,7 @@ func Tcb_users_get_by_key(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_247)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_249)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4138,7 +4162,7 @@ func Tcb_users_get_by_user_id(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_248)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_250)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4149,7 +4173,7 @@ func Tcb_users_get_by_subscription(arg1 Tc_users, arg2 string) (_swig_ret Tc_use
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_249)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_251)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4160,7 +4184,7 @@ func Tcb_users_remove(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_250)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_252)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4180,7 +4204,7 @@ func Tcb_user_json(arg1 Tc_user, arg2 int) (_swig_ret string) {
 
 func Tcb_free_string(arg1 string) {
 	_swig_i_0 := arg1
-	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_252)(unsafe.Pointer(&_swig_i_0)))
+	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_254)(unsafe.Pointer(&_swig_i_0)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}

@@ -648,6 +648,17 @@ _gostring_ _wrap_tc_last_error_message_tcswig_05cc12d0720a4367() {
 }
 
 
+intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
+  int result;
+  intgo _swig_go_result;
+  
+  
+  result = (int)tc_last_http_status();
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367() {
   enum tc_log_level result;
   intgo _swig_go_result;
@@ -967,13 +978,15 @@ long long _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(struct tc_conduits *_sw
 }
 
 
-intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
-  int result;
-  intgo _swig_go_result;
+_gostring_ _wrap_tc_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_stat arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
   
+  arg1 = (tc_stat)_swig_go_0; 
   
-  result = (int)tc_last_http_status();
-  _swig_go_result = result; 
+  result = (char *)tc_stat_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
@@ -3381,6 +3394,19 @@ long long _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(struct tc_listener 
   
   result = (uint64_t)tc_listener_stat_get((struct tc_listener const *)arg1,arg2);
   _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_listener_stat arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_listener_stat)_swig_go_0; 
+  
+  result = (char *)tc_listener_stat_name(arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
