@@ -134,6 +134,8 @@ struct tcb_future {
     size_t sub_count, sub_cap;
     tc_webhook_message *message;
     char *route_key;
+    int view_change; /* TCB_KIND_VIEW_CHANGE: a tc_view_change */
+    char *view_id;
     struct tcb_future *next; /* ready queue link */
 };
 
@@ -155,6 +157,7 @@ struct tcb_client {
     tcb_notify_fn notify;
     void *notify_ud;
     listener_ctx *listeners;
+    atomic_ullong view_token; /* view changes go to futures with this token; 0 = not watched */
 };
 
 void tcb_future_retain(tcb_future *f) {
@@ -176,6 +179,7 @@ void tcb_future_release(tcb_future *f) {
     free(f->subs);
     tc_webhook_message_free(f->message);
     free(f->route_key);
+    free(f->view_id);
     free(f);
 }
 
@@ -284,6 +288,14 @@ const char *tcb_future_route_key(const tcb_future *f) {
     return f != NULL && f->route_key != NULL ? f->route_key : "";
 }
 
+int tcb_future_view_change(const tcb_future *f) {
+    return f != NULL && f->kind == TCB_KIND_VIEW_CHANGE ? f->view_change : -1;
+}
+
+const char *tcb_future_view_id(const tcb_future *f) {
+    return f != NULL && f->view_id != NULL ? f->view_id : "";
+}
+
 
 /* JSON array of the collected subscriptions. */
 static char *subscriptions_json(const tcb_future *f) {
@@ -338,6 +350,7 @@ tcb_client *tcb_client_new(const tcb_config *cfg) {
     if (cfg == NULL) return fail_null(TC_EINVAL);
     tcb_client *cl = calloc(1, sizeof *cl);
     if (cl == NULL) return fail_null(TC_ENOMEM);
+    atomic_init(&cl->view_token, 0);
     tc_conduits_options o = cfg->opts;
     o.client_id = cfg->strings[CFG_CLIENT_ID];
     o.client_secret = cfg->strings[CFG_CLIENT_SECRET];
@@ -812,6 +825,46 @@ tcb_future *tcb_subscriptions_reconcile(tcb_client *cl, const char *conduit_id, 
                                                    flags, &o, on_batch, f));
 }
 
+tcb_future *tcb_subscriptions_create_by_type(tcb_client *cl, const char *conduit_id, const char *type_list,
+                                             const char *condition_json, unsigned int flags, int concurrency,
+                                             unsigned long long token) {
+    BEGIN(TCB_KIND_BATCH);
+    /* One copy of the list, cut at each '\n' in place; types[] points into it. */
+    char *copy = NULL;
+    const char **types = NULL;
+    size_t n = 0;
+    if (type_list != NULL && type_list[0] != '\0') {
+        n = 1;
+        for (const char *p = type_list; *p != '\0'; p++) n += *p == '\n';
+        copy = dup_str(type_list);
+        types = calloc(n, sizeof *types);
+        if (copy == NULL || types == NULL) {
+            free(copy);
+            free(types);
+            return refused_because(f, TC_ENOMEM, "out of memory");
+        }
+        size_t i = 0;
+        types[i++] = copy;
+        for (char *p = copy; *p != '\0'; p++) {
+            if (*p == '\n') {
+                *p = '\0';
+                types[i++] = p + 1;
+            }
+        }
+    }
+    tc_batch_options o = batch_options(f, concurrency);
+    tc_status st = tc_subscriptions_create_by_type(&f->op_id, cl->c, conduit_id, (const char *const *)types, n,
+                                                   condition_json, flags, &o, on_batch, f);
+    free(types); /* the library copied the names */
+    free(copy);
+    return submitted(f, st);
+}
+
+tcb_future *tcb_sync_view(tcb_client *cl, unsigned long long token) {
+    BEGIN(TCB_KIND_NONE);
+    return submitted(f, tc_conduits_sync(&f->op_id, cl->c, on_response, f));
+}
+
 tcb_future *tcb_request(tcb_client *cl, tc_method method, const char *path, const tcb_pairs *query,
                         const char *body, unsigned int flags, unsigned long long token) {
     BEGIN(TCB_KIND_RESPONSE);
@@ -887,6 +940,26 @@ tc_listener *tcb_listener_new(tcb_client *cl, const char *bind_address, int port
     cl->listeners = ctx;
     pthread_mutex_unlock(&cl->mu);
     return l;
+}
+
+/* ------------------------------------------------------------------ */
+/* the synced view's changes: delivered like events                     */
+
+static void on_view_change(tc_view_change change, const char *id, void *ud) {
+    tcb_client *cl = ud;
+    unsigned long long token = atomic_load(&cl->view_token);
+    if (token == 0) return;
+    tcb_future *f = future_new(cl, TCB_KIND_VIEW_CHANGE, token, 1);
+    if (f == NULL) return; /* out of memory: this change is not reported (a re-sync reports TC_VIEW_SYNCED) */
+    f->view_change = (int)change;
+    f->view_id = dup_str(id != NULL ? id : "");
+    finish(f, TC_OK);
+}
+
+tc_status tcb_view_watch(tcb_client *cl, unsigned long long token) {
+    if (cl == NULL) return TC_EINVAL;
+    atomic_store(&cl->view_token, token);
+    return token != 0 ? tc_view_set_change_cb(cl->c, on_view_change, cl) : tc_view_set_change_cb(cl->c, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */

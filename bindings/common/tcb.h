@@ -105,7 +105,8 @@ typedef enum tcb_kind {
     TCB_KIND_SUBSCRIPTIONS = 8, /* tcb_future_subscription_count()/_get() */
     TCB_KIND_RESPONSE = 9,      /* tcb_future_response() */
     TCB_KIND_EVENT = 10,        /* tcb_future_message(), tcb_future_route_key() */
-    TCB_KIND_REJECT = 11        /* same accessors as an event */
+    TCB_KIND_REJECT = 11,       /* same accessors as an event */
+    TCB_KIND_VIEW_CHANGE = 12   /* tcb_future_view_change(), tcb_future_view_id() */
 } tcb_kind;
 
 void tcb_future_retain(tcb_future *f);
@@ -141,6 +142,10 @@ size_t tcb_future_subscription_count(const tcb_future *f);
 const tc_subscription *tcb_future_subscription_get(const tcb_future *f, size_t index);
 const tc_webhook_message *tcb_future_message(const tcb_future *f);
 const char *tcb_future_route_key(const tcb_future *f);
+/* A TCB_KIND_VIEW_CHANGE future: what changed (a tc_view_change) and the
+ * subscription or conduit id ("" for TC_VIEW_SYNCED); -1 / "" otherwise. */
+int tcb_future_view_change(const tcb_future *f);
+const char *tcb_future_view_id(const tcb_future *f);
 /* The result as JSON (the to_json of whatever the future holds; "null" when
  * nothing). Free with tc_free. NULL on failure. */
 char *tcb_future_result_json(const tcb_future *f, int include_secret);
@@ -197,6 +202,19 @@ tcb_future *tcb_subscriptions_cleanup(tcb_client *cl, const char *conduit_id, un
                                       int concurrency, unsigned long long token);
 tcb_future *tcb_subscriptions_reconcile(tcb_client *cl, const char *conduit_id, const tcb_specs *specs,
                                         unsigned int flags, int concurrency, unsigned long long token);
+/* tc_subscriptions_create_by_type(): type_list holds the type names
+ * ("channel.follow" or "channel.follow@2") separated by '\n'; NULL or ""
+ * = no types (with TC_BY_TYPE_F_ALL_FILLABLE: every type the condition
+ * fills). */
+tcb_future *tcb_subscriptions_create_by_type(tcb_client *cl, const char *conduit_id, const char *type_list,
+                                             const char *condition_json, unsigned int flags, int concurrency,
+                                             unsigned long long token);
+/* tc_conduits_sync(): load the synced view (queried with tc_view_*). Not
+ * named tcb_conduits_sync: the shared interface ignores every "_sync" name. */
+tcb_future *tcb_sync_view(tcb_client *cl, unsigned long long token);
+/* Deliver every change of the synced view as a TCB_KIND_VIEW_CHANGE future
+ * with `token` (queued or notified like events); token 0 stops. */
+tc_status tcb_view_watch(tcb_client *cl, unsigned long long token);
 /* A generic Helix call; query and body may be NULL. */
 tcb_future *tcb_request(tcb_client *cl, tc_method method, const char *path, const tcb_pairs *query,
                         const char *body, unsigned int flags, unsigned long long token);

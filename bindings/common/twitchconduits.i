@@ -7,8 +7,12 @@
  *     client, the listener and webhook handling, array builders;
  *   - from the public headers: status codes, enums and the accessors of the
  *     result objects (pure getters on borrowed pointers);
- *   - nothing that takes a C callback, an options struct or an out-parameter:
- *     the bridge has a plain form of each.
+ *   - the synchronous calls that return a handle through an out-parameter
+ *     (the catalogue, the synced view's queries), bound directly with the
+ *     TC_OUT_HANDLE typemaps below (issue 11: the bindings move onto the C
+ *     API itself);
+ *   - nothing else that takes a C callback, an options struct or an
+ *     out-parameter: the bridge has a plain form of each.
  * Opaque handles become proxy classes with no constructor or destructor;
  * objects are created and freed through the bridge's functions.
  */
@@ -45,6 +49,7 @@ TC_OPAQUE(tc_user_id_list)
 TC_OPAQUE(tc_webhook_verifier)
 TC_OPAQUE(tc_webhook_message)
 TC_OPAQUE(tc_listener)
+TC_OPAQUE(tc_event_type)
 TC_OPAQUE(tcb_config)
 TC_OPAQUE(tcb_client)
 TC_OPAQUE(tcb_future)
@@ -109,6 +114,13 @@ TC_OPAQUE(tcb_pairs)
 %ignore tc_users_get_by_subscription;
 %ignore tc_users_remove;
 %ignore tc_users_list;
+/* The full user record (#14 part 4) is not bound yet: the record struct's
+ * const char * fields would get leaking SWIG setters, and refresh is async. */
+%ignore tc_user_record;
+%ignore tc_users_add_record;
+%ignore tc_users_replace;
+%ignore tc_users_get_by_refresh_token;
+%ignore tc_users_refresh;
 %ignore tc_listener_new;
 %ignore tc_webhook_verifier_new;
 %ignore tc_webhook_handle;
@@ -125,27 +137,92 @@ TC_OPAQUE(tcb_pairs)
 %ignore tc_header;
 %ignore tc_shard_assignment;
 %ignore tc_subscription_spec;
-/* Subscribe by type names and the synced view (issue 14): not bound yet. */
-%ignore tc_subscriptions_create_by_type;
-%ignore tc_subscription_list_free;
-%ignore tc_view_set_change_cb;
-%ignore tc_view_is_synced;
-%ignore tc_view_subscriptions;
-%ignore tc_view_count;
-%ignore tc_view_conduits;
-%ignore tc_view_shards;
-%ignore tc_view_query;
-%ignore tc_view_change;
-%ignore TC_VIEW_SYNCED;
-%ignore TC_VIEW_SUBSCRIPTION_ADDED;
-%ignore TC_VIEW_SUBSCRIPTION_REMOVED;
-%ignore TC_VIEW_SUBSCRIPTION_STATUS;
-%ignore TC_VIEW_CONDUIT_ADDED;
-%ignore TC_VIEW_CONDUIT_REMOVED;
-%ignore TC_VIEW_CONDUIT_UPDATED;
-%ignore TC_VIEW_SHARD_STATUS;
-%ignore TC_VIEW_QUERY_VERSION;
-%ignore TC_BY_TYPE_F_ALL_FILLABLE;
+/* Subscribe by type names and the synced view (issue 14). Synchronous calls
+ * (catalogue lookups, view queries) are bound directly, below; the create and
+ * the sync complete through the bridge like every other operation, and the
+ * view's change callback becomes bridge futures (tcb_view_watch), since a C
+ * callback cannot reach Ruby or Python on the completion thread. */
+%ignore tc_subscriptions_create_by_type;  /* tcb_subscriptions_create_by_type */
+%ignore tc_view_set_change_cb;            /* tcb_view_watch */
+
+/* ---- out-parameters of the directly bound calls ----
+ * `TYPE **out` (tc_catalogue_find, tc_view_*) is the call's result:
+ *   Python, Ruby: the call returns [status, handle] (None/nil when it gives none);
+ *   Go: the caller passes a []uintptr of length 1 that receives the handle.
+ * Lists come back owned by the caller (free them with their _free function);
+ * catalogue entries are constant and never freed. */
+%define TC_OUT_HANDLE(TYPE)
+#if defined(SWIGGO)
+%typemap(gotype) TYPE **out "[]uintptr"
+%typemap(in) TYPE **out (TYPE *out_tmp = NULL) %{
+  if ($input.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  $1 = ($1_ltype)&out_tmp;
+%}
+%typemap(argout) TYPE **out %{ ((uintptr_t *)$input.array)[0] = (uintptr_t)out_tmp$argnum; %}
+#elif defined(SWIGPYTHON)
+%typemap(in, numinputs=0) TYPE **out (TYPE *out_tmp = NULL) %{ $1 = ($1_ltype)&out_tmp; %}
+%typemap(argout) TYPE **out %{
+  $result = SWIG_Python_AppendOutput($result, SWIG_NewPointerObj((void *)out_tmp$argnum, $*1_descriptor, 0));
+%}
+#elif defined(SWIGRUBY)
+%typemap(in, numinputs=0) TYPE **out (TYPE *out_tmp = NULL) %{ $1 = ($1_ltype)&out_tmp; %}
+%typemap(argout) TYPE **out %{
+  $result = SWIG_Ruby_AppendOutput($result, SWIG_NewPointerObj((void *)out_tmp$argnum, $*1_descriptor, 0));
+%}
+#endif
+%enddef
+TC_OUT_HANDLE(const tc_event_type)
+TC_OUT_HANDLE(tc_subscription_list)
+TC_OUT_HANDLE(tc_conduit_list)
+TC_OUT_HANDLE(tc_shard_list)
+
+/* ---- tc_view_query: built with all four filters at once, freed by the proxy ----
+ * NULL (Go: "") for a filter matches everything. */
+%{
+static char *tcv_strdup(const char *s) {
+    size_t n;
+    char *d;
+    if (s == NULL) return NULL;
+    n = strlen(s) + 1;
+    d = (char *)malloc(n);
+    if (d != NULL) memcpy(d, s, n);
+    return d;
+}
+
+static void tcv_query_free(tc_view_query *q) {
+    if (q == NULL) return;
+    free((char *)q->conduit_id);
+    free((char *)q->user_id);
+    free((char *)q->type);
+    free((char *)q->status);
+    free(q);
+}
+%}
+%immutable tc_view_query::version;
+%immutable tc_view_query::conduit_id;
+%immutable tc_view_query::user_id;
+%immutable tc_view_query::type;
+%immutable tc_view_query::status;
+%extend tc_view_query {
+    tc_view_query(const char *conduit_id, const char *user_id, const char *type, const char *status) {
+        tc_view_query *q = (tc_view_query *)calloc(1, sizeof *q);
+        if (q == NULL) return NULL;
+        q->version = TC_VIEW_QUERY_VERSION;
+        q->conduit_id = tcv_strdup(conduit_id);
+        q->user_id = tcv_strdup(user_id);
+        q->type = tcv_strdup(type);
+        q->status = tcv_strdup(status);
+        if ((conduit_id && !q->conduit_id) || (user_id && !q->user_id) || (type && !q->type) ||
+            (status && !q->status)) {
+            tcv_query_free(q);
+            return NULL;
+        }
+        return q;
+    }
+    ~tc_view_query() { tcv_query_free($self); }
+}
 
 #define TC_API
 %include <twitchconduits/version.h>
@@ -160,4 +237,5 @@ TC_OPAQUE(tcb_pairs)
 %include <twitchconduits/users.h>
 %include <twitchconduits/webhook.h>
 %include <twitchconduits/listener.h>
+%include <twitchconduits/catalogue.h>
 %include "tcb.h"

@@ -3,6 +3,7 @@ package twitchconduits
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -374,6 +375,50 @@ func (c *Client) CreateSubscriptions(ctx context.Context, conduitID string, spec
 	var out *Batch
 	err = c.do(ctx, progress, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
 		return tcswig.Tcb_subscriptions_create(cl, conduitID, s, conc, tok)
+	}, batchResult(&out))
+	return out, err
+}
+
+// CreateSubscriptionsByType is the original create_subscriptions(types,
+// condition): types by name ("channel.follow": its newest version, from the
+// catalogue; "channel.follow@2": that version) and one condition for all of
+// them (each type keeps the keys it uses, e.g. {"broadcaster_user_id": "1",
+// "moderator_user_id": "2"}). An unknown type, a withdrawn version or a
+// missing condition field fails that item alone (its Err names the cause),
+// before anything is sent; the others are created as CreateSubscriptions
+// does. When some item failed the error matches ErrPartial and the Batch is
+// still given.
+func (c *Client) CreateSubscriptionsByType(ctx context.Context, conduitID string, types []string,
+	condition map[string]string, opts *BatchOptions) (*Batch, error) {
+	for _, t := range types {
+		if t == "" || strings.ContainsRune(t, '\n') {
+			return nil, newError(CodeInvalid, fmt.Sprintf("bad type name %q", t), 0)
+		}
+	}
+	return c.createByType(ctx, conduitID, strings.Join(types, "\n"), condition, 0, opts)
+}
+
+// CreateFillableSubscriptions subscribes the conduit to the newest version of
+// every type whose whole condition `condition` fills (e.g. every type of one
+// user: {"broadcaster_user_id": id, "moderator_user_id": id, "user_id": id}).
+func (c *Client) CreateFillableSubscriptions(ctx context.Context, conduitID string, condition map[string]string,
+	opts *BatchOptions) (*Batch, error) {
+	return c.createByType(ctx, conduitID, "", condition, uint(tcswig.TC_BY_TYPE_F_ALL_FILLABLE), opts)
+}
+
+func (c *Client) createByType(ctx context.Context, conduitID, typeList string, condition map[string]string,
+	flags uint, opts *BatchOptions) (*Batch, error) {
+	if condition == nil {
+		condition = map[string]string{}
+	}
+	cond, err := json.Marshal(condition)
+	if err != nil {
+		return nil, err
+	}
+	conc, progress := opts.parts()
+	var out *Batch
+	err = c.do(ctx, progress, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
+		return tcswig.Tcb_subscriptions_create_by_type(cl, conduitID, typeList, string(cond), flags, conc, tok)
 	}, batchResult(&out))
 	return out, err
 }

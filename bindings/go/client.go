@@ -58,6 +58,8 @@ type Client struct {
 	mu        sync.RWMutex
 	cl        tcswig.Tcb_client // nil once closed
 	listeners []*Listener
+	viewWatch *viewWatcher   // OnViewChange's; nil when none
+	watchers  []*viewWatcher // every one made: their handles live until Close
 }
 
 func init() { tcswig.SetNotifyHook(onNotify) }
@@ -74,6 +76,8 @@ func onNotify(f tcswig.Tcb_future) {
 	case chan struct{}:
 		close(x)
 	case *Listener:
+		x.push(f)
+	case *viewWatcher:
 		x.push(f)
 	}
 }
@@ -149,6 +153,9 @@ func (c *Client) Close() error {
 	c.cl = nil
 	ls := c.listeners
 	c.listeners = nil
+	ws := c.watchers
+	c.watchers = nil
+	c.viewWatch = nil
 	c.mu.Unlock()
 	if cl == nil {
 		return nil
@@ -159,6 +166,10 @@ func (c *Client) Close() error {
 	tcswig.Tcb_client_free(cl) // pending operations complete (ECANCELED) first
 	for _, l := range ls {
 		l.finish() // no event can arrive any more
+	}
+	for _, w := range ws {
+		w.stop() // what is queued is still delivered
+		w.h.Delete()
 	}
 	return nil
 }

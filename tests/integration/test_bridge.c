@@ -1,7 +1,8 @@
 /* The bindings' bridge (bindings/common/tcb.c) from C, against the mock over
  * real sockets: futures in both delivery modes (ready queue, notify on the
  * dispatch thread), refused submissions, errors, cancellation, freeing with
- * work pending, collected listings, listener events and webhook handling.
+ * work pending, collected listings, listener events, webhook handling, and
+ * subscribing by type names with the synced view's changes as futures.
  * It runs under ASan, TSan and valgrind like every C test, which is where the
  * bridge's reference counting is proven. */
 #include "fixture.h"
@@ -338,6 +339,112 @@ static void test_listener_events_and_shard_challenge(void **state) {
     tcmock_stop(m);
 }
 
+/* Releases what is ready: operation references of futures already waited for. */
+static void drain_ready(tcb_client *cl) {
+    tcb_future *f;
+    while ((f = tcb_client_next_ready(cl)) != NULL) {
+        assert_int_not_equal(tcb_future_kind(f), TCB_KIND_VIEW_CHANGE);
+        tcb_future_release(f);
+    }
+}
+
+/* Subscribing by type names, the synced view's sync and its changes as
+ * futures (issue 14): a name list cut at '\n', per-item failures, refused
+ * submissions, change futures with the watch's token, stopping the watch,
+ * and freeing the client with change futures still queued. */
+static void test_by_type_sync_and_view_changes(void **state) {
+    (void)state;
+    tcmock *m = fixture_mock(NULL);
+    tcb_client *cl = bridge_client(m, 0);
+    tcb_future *conduit = tcb_conduit_create(cl, 1, 0);
+    complete(cl, conduit);
+    const char *conduit_id = tc_conduit_id(tcb_future_conduit(conduit));
+    const char *cond = "{\"broadcaster_user_id\":\"1001\",\"moderator_user_id\":\"1002\"}";
+
+    assert_int_equal(tcb_view_watch(NULL, 1), TC_EINVAL);
+    assert_int_equal(tcb_view_watch(cl, 77), TC_OK);
+    tcb_future *sync = tcb_sync_view(cl, 5);
+    assert_int_equal(tcb_client_wait_for(cl, sync, 10000), TC_OK);
+    assert_int_equal(tcb_future_status(sync), TC_OK);
+    assert_int_equal(tcb_future_kind(sync), TCB_KIND_NONE);
+    assert_int_equal(tcb_future_view_change(sync), -1);
+    assert_int_equal(tc_view_is_synced(tcb_client_manager(cl)), 1);
+    tcb_future *ch = next_of_kind(cl, TCB_KIND_VIEW_CHANGE);
+    assert_int_equal(tcb_future_token(ch), 77);
+    assert_int_equal(tcb_future_view_change(ch), TC_VIEW_SYNCED);
+    assert_string_equal(tcb_future_view_id(ch), "");
+    tcb_future_release(ch);
+    drain_ready(cl); /* the sync's own reference, when it was queued after the change */
+    tcb_future_release(sync);
+
+    /* Names cut at '\n': two created, an unknown one and a withdrawn version fail alone. */
+    tcb_future *batch = tcb_subscriptions_create_by_type(cl, conduit_id,
+                                                         "channel.follow\nstream.online\nno.such.type\nchannel.follow@1",
+                                                         cond, 0, 2, 6);
+    assert_int_equal(tcb_client_wait_for(cl, batch, 10000), TC_OK);
+    assert_int_equal(tcb_future_status(batch), TC_EPARTIAL);
+    const tc_subscription_batch *b = tcb_future_batch(batch);
+    assert_int_equal(tc_subscription_batch_count(b), 4);
+    assert_int_equal(tc_subscription_batch_tally(b, TC_ITEM_CREATED), 2);
+    assert_int_equal(tc_subscription_batch_status(b, 2), TC_ENOTFOUND);
+    assert_int_equal(tc_subscription_batch_status(b, 3), TC_EGONE);
+    char first_id[64];
+    snprintf(first_id, sizeof first_id, "%s", tc_subscription_id(tc_subscription_batch_subscription(b, 0)));
+    int seen_first = 0;
+    tcb_future *f;
+    for (int i = 0; i < 2; i++) { /* one change per subscription created (the batch's own future is skipped) */
+        f = next_of_kind(cl, TCB_KIND_VIEW_CHANGE);
+        assert_int_equal(tcb_future_token(f), 77);
+        assert_int_equal(tcb_future_view_change(f), TC_VIEW_SUBSCRIPTION_ADDED);
+        seen_first += strcmp(tcb_future_view_id(f), first_id) == 0;
+        tcb_future_release(f);
+    }
+    assert_int_equal(seen_first, 1);
+    drain_ready(cl);
+    tcb_future_release(batch);
+    assert_int_equal(tc_view_count(tcb_client_manager(cl), NULL), 2);
+
+    /* Refused at submission: an empty name, a condition that is not an object. */
+    f = tcb_subscriptions_create_by_type(cl, conduit_id, "stream.online\n\nstream.offline", cond, 0, 0, 7);
+    assert_true(tcb_future_done(f));
+    assert_int_equal(tcb_future_op_id(f), 0);
+    assert_int_equal(tcb_future_status(f), TC_EINVAL);
+    assert_non_null(strstr(tcb_future_error(f), "types[1]"));
+    tcb_future_release(f);
+    f = tcb_subscriptions_create_by_type(cl, conduit_id, "stream.online", "[1]", 0, 0, 8);
+    assert_int_equal(tcb_future_status(f), TC_EINVAL);
+    tcb_future_release(f);
+    f = tcb_subscriptions_create_by_type(NULL, conduit_id, "stream.online", cond, 0, 0, 9);
+    assert_int_equal(tcb_future_status(f), TC_EINVAL);
+    tcb_future_release(f);
+    assert_null(tcb_client_next_ready(cl)); /* refused futures are never queued */
+
+    /* No names: an empty batch. */
+    f = tcb_subscriptions_create_by_type(cl, conduit_id, NULL, cond, 0, 0, 10);
+    complete(cl, f);
+    assert_int_equal(tcb_future_status(f), TC_OK);
+    assert_int_equal(tc_subscription_batch_count(tcb_future_batch(f)), 0);
+    tcb_future_release(f);
+
+    /* Stopped: a change makes no future. */
+    assert_int_equal(tcb_view_watch(cl, 0), TC_OK);
+    f = tcb_subscriptions_create_by_type(cl, conduit_id, "stream.offline", cond, 0, 0, 11);
+    complete(cl, f);
+    assert_int_equal(tcb_future_status(f), TC_OK);
+    tcb_future_release(f);
+    assert_int_equal(tcb_client_poll(cl, 0), 0);
+    assert_int_equal(tc_view_count(tcb_client_manager(cl), NULL), 3);
+
+    /* Watched again, changes left queued are released with the client. */
+    assert_int_equal(tcb_view_watch(cl, 78), TC_OK);
+    f = tcb_sync_view(cl, 12);
+    assert_int_equal(tcb_client_wait_for(cl, f, 10000), TC_OK);
+    tcb_future_release(f);
+    tcb_future_release(conduit);
+    tcb_client_free(cl);
+    tcmock_stop(m);
+}
+
 static void test_webhook_handle_and_users(void **state) {
     (void)state;
     const char *body = "{\"subscription\":{\"id\":\"s\",\"type\":\"stream.online\",\"version\":\"1\"},"
@@ -398,6 +505,7 @@ int main(void) {
         cmocka_unit_test(test_subscriptions_batch_and_listing),
         cmocka_unit_test(test_listener_events_and_shard_challenge),
         cmocka_unit_test(test_webhook_handle_and_users),
+        cmocka_unit_test(test_by_type_sync_and_view_changes),
     };
     return cmocka_run_group_tests_name("bridge", tests, NULL, NULL);
 }

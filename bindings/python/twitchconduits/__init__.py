@@ -13,6 +13,8 @@ from ._types import (BatchItem, BatchResult, Conduit, Response, Shard, ShardAssi
 from ._client import Client, Future, Listener
 from ._webhook import WebhookApp, WebhookMessage, WebhookVerifier, sign
 from ._users import User, Users
+from ._catalogue import Catalogue, EventType, catalogue
+from ._view import View, ViewChange
 
 #: TC_CONDUITS_F_* flags for Client(flags=...)
 F_NO_PACING = _swig.TC_CONDUITS_F_NO_PACING

@@ -2,6 +2,7 @@
 objects. Callbacks run only on the thread that polls (poll(), run(), or a
 blocking wait); waits release the GIL and return to Python every 100 ms so
 Ctrl-C (KeyboardInterrupt) and other signals are handled."""
+from collections.abc import Mapping
 import itertools
 import json
 import threading
@@ -11,6 +12,7 @@ import twitchconduits_swig as _t
 
 from . import _types as T
 from ._errors import Cancelled, ClosedError, check, error_for
+from ._view import View, ViewChange
 from ._webhook import WebhookMessage
 
 _SLICE_MS = 100
@@ -199,6 +201,7 @@ class Client:
         self._tokens = itertools.count(1)
         self._pending = {}      # token -> Future (operation in flight)
         self._listeners = {}    # token -> Listener
+        self._view_watch = None  # (token, fn) of on_view_change
         self._poll_lock = threading.Lock()
         self._cond = threading.Condition()
         self._callback_errors = []
@@ -313,6 +316,11 @@ class Client:
                     _t.tcb_future_release(own)
                 elif token in self._listeners:
                     self._dispatch_event(self._listeners[token], f)
+                elif self._view_watch is not None and token == self._view_watch[0]:
+                    change, vid, fn = _t.tcb_future_view_change(f), _t.tcb_future_view_id(f), self._view_watch[1]
+                    # a value this binding does not know yet stays a plain int
+                    change = ViewChange(change) if change in ViewChange._value2member_map_ else change
+                    self._run_callback(lambda _: fn(change, vid), None)
             finally:
                 _t.tcb_future_release(f)
         for fut in list(self._pending.values()):
@@ -475,6 +483,27 @@ class Client:
         finally:
             _t.tcb_specs_free(s)
 
+    def submit_create_subscriptions_by_type(self, conduit_id, types=None, condition=None, all_fillable=False,
+                                            concurrency=None, progress=None):
+        """The original create_subscriptions(types, condition): ``types`` are
+        names ("channel.follow": its newest version) or "name@version" /
+        (name, version); ``condition`` one dict for all of them (each type
+        keeps the keys it uses). An unknown type, a withdrawn version or a
+        missing condition field fails that item only, before anything is
+        sent. ``all_fillable=True`` (types None): every type the condition
+        fills."""
+        type_list = _type_list(types, all_fillable)
+        cond = json.dumps(_condition(condition))
+        flags = _t.TC_BY_TYPE_F_ALL_FILLABLE if all_fillable else 0
+        return self._submit(lambda c, k: _t.tcb_subscriptions_create_by_type(c, _str(conduit_id), type_list, cond,
+                                                                             flags, _int(concurrency or 0), k),
+                            _batch, partial_ok=True, progress=progress)
+
+    def submit_sync(self):
+        """Load (or re-load) the synced view: conduits, shards and every
+        subscription. ``client.view`` queries it once this completed."""
+        return self._submit(_t.tcb_sync_view, lambda f: None)
+
     def submit_request(self, method, path, query=None, body=None, retry_unsafe=False):
         """A generic Helix call: method 'GET'/'POST'/...; query a dict or
         pairs; body a str, bytes or JSON-able object."""
@@ -544,6 +573,37 @@ class Client:
     def request(self, method, path, query=None, body=None, retry_unsafe=False):
         return self.submit_request(method, path, query, body, retry_unsafe).result()
 
+    def create_subscriptions_by_type(self, conduit_id, types=None, condition=None, all_fillable=False,
+                                     concurrency=None, progress=None):
+        return self.submit_create_subscriptions_by_type(conduit_id, types, condition, all_fillable, concurrency,
+                                                        progress).result()
+
+    def sync(self):
+        self.submit_sync().result()
+        return self.view
+
+    def start(self):
+        """The original start(): the token, then the synced view; returns
+        ``client.view``."""
+        self.get_token()
+        return self.sync()
+
+    # -- the synced view -------------------------------------------------------
+    @property
+    def view(self):
+        """Queries of the synced view (see View); load it with sync()."""
+        return View(self)
+
+    def on_view_change(self, fn):
+        """fn(ViewChange, id) runs during poll() (or a blocking wait) after
+        each change of the view; None stops. One callback per client."""
+        if fn is not None and not callable(fn):
+            raise TypeError("fn must be callable or None")
+        token = next(self._tokens) if fn is not None else 0
+        with self._locked():
+            check(_t.tcb_view_watch(self._handle(), token), "view watch")
+            self._view_watch = (token, fn) if fn is not None else None
+
     # -- the embedded listener ------------------------------------------------
     def listen(self, port=0, routes=None, bind_address=None, prefix=None, max_body_bytes=0,
                on_event=None, on_reject=None, tls_cert_file=None, tls_key_file=None):
@@ -612,6 +672,36 @@ def _specs(specs):
         _t.tcb_specs_free(s)
         raise
     return s
+
+
+def _type_list(types, all_fillable):
+    if types is None or isinstance(types, str):
+        if types is not None:
+            raise TypeError("types must be a list of names, not one str")
+        return None
+    names = []
+    for x in types:
+        if isinstance(x, tuple) and len(x) == 2:
+            x = f"{_str(x[0])}@{_str(x[1])}"
+        if not isinstance(x, str) or not x or "\n" in x:
+            raise ValueError(f"bad type name {x!r}")
+        names.append(x)
+    if names and all_fillable:
+        raise ValueError("give types or all_fillable=True, not both")
+    return "\n".join(names)
+
+
+def _condition(condition):
+    if condition is None:
+        return {}
+    if not isinstance(condition, Mapping):
+        raise TypeError("condition must be a dict of str")
+    out = {}
+    for k, v in condition.items():
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            raise TypeError(f"condition[{k!r}] must be a str")
+        out[_str(k)] = str(v)
+    return out
 
 
 def _pairs(items):

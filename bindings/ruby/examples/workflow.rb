@@ -28,6 +28,9 @@ TwitchConduits::Client.open(client_id: ENV.fetch("TWITCH_CLIENT_ID", "mockclient
   puts "cleaned up #{removed.tally(:deleted)} subscriptions"
   client.delete_conduit(conduit.id)
   puts "deleted conduit #{conduit.id}"
+rescue TwitchConduits::Partial => e # some items failed: say which and why
+  failed = e.result.is_a?(TwitchConduits::BatchResult) ? e.result.failed : e.result.items.reject(&:ok?)
+  abort "workflow: #{e.message}: " + failed.map { |i| "#{"shard #{i.shard_id}: " if i.respond_to?(:shard_id)}#{i.error&.message}" }.join("; ")
 rescue TwitchConduits::Error => e
-  abort "#{e.name} (HTTP #{e.http_status}): #{e.message}"
+  abort "workflow: #{e.name} (HTTP #{e.http_status}): #{e.message}"
 end

@@ -53,9 +53,15 @@ func run(ctx context.Context, base string, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out, "conduit:", conduit.ID)
-	if _, err := c.UpdateShards(ctx, conduit.ID, []tc.ShardAssignment{
-		{ID: "0", Callback: l.BaseURL() + "shard0", Secret: secret}}); err != nil {
-		return err
+	results, err := c.UpdateShards(ctx, conduit.ID, []tc.ShardAssignment{
+		{ID: "0", Callback: l.BaseURL() + "shard0", Secret: secret}})
+	for _, r := range results { // on a partial failure, say which shard and why
+		if r.Err != nil {
+			err = fmt.Errorf("%w; shard %s: %v", err, r.ShardID, r.Err)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("update shards: %w", err)
 	}
 	specs := []tc.SubscriptionSpec{
 		{Type: "stream.online", Version: "1", Condition: map[string]string{"broadcaster_user_id": "1337"}},

@@ -101,51 +101,51 @@ typedef _gostring_ swig_type_71;
 typedef _gostring_ swig_type_72;
 typedef _gostring_ swig_type_73;
 typedef _gostring_ swig_type_74;
-typedef long long swig_type_75;
+typedef _gostring_ swig_type_75;
 typedef _gostring_ swig_type_76;
 typedef _gostring_ swig_type_77;
-typedef long long swig_type_78;
-typedef _gostring_ swig_type_79;
+typedef _gostring_ swig_type_78;
+typedef _goslice_ swig_type_79;
 typedef long long swig_type_80;
-typedef _gostring_ swig_type_81;
-typedef _gostring_ swig_type_82;
+typedef _goslice_ swig_type_81;
+typedef _goslice_ swig_type_82;
 typedef _gostring_ swig_type_83;
 typedef _gostring_ swig_type_84;
 typedef _gostring_ swig_type_85;
 typedef _gostring_ swig_type_86;
 typedef _gostring_ swig_type_87;
-typedef _gostring_ swig_type_88;
-typedef long long swig_type_89;
-typedef long long swig_type_90;
+typedef long long swig_type_88;
+typedef _gostring_ swig_type_89;
+typedef _gostring_ swig_type_90;
 typedef long long swig_type_91;
-typedef long long swig_type_92;
-typedef _gostring_ swig_type_93;
+typedef _gostring_ swig_type_92;
+typedef long long swig_type_93;
 typedef _gostring_ swig_type_94;
-typedef long long swig_type_95;
+typedef _gostring_ swig_type_95;
 typedef _gostring_ swig_type_96;
-typedef _gostring_ swig_type_97;
-typedef _gostring_ swig_type_98;
+typedef long long swig_type_97;
+typedef long long swig_type_98;
 typedef _gostring_ swig_type_99;
 typedef long long swig_type_100;
 typedef long long swig_type_101;
 typedef _gostring_ swig_type_102;
 typedef long long swig_type_103;
 typedef _gostring_ swig_type_104;
-typedef void* swig_type_105;
-typedef long long swig_type_106;
-typedef _gostring_ swig_type_107;
-typedef long long swig_type_108;
-typedef _gostring_ swig_type_109;
+typedef _gostring_ swig_type_105;
+typedef _gostring_ swig_type_106;
+typedef long long swig_type_107;
+typedef _gostring_ swig_type_108;
+typedef long long swig_type_109;
 typedef _gostring_ swig_type_110;
 typedef _gostring_ swig_type_111;
-typedef long long swig_type_112;
+typedef _gostring_ swig_type_112;
 typedef _gostring_ swig_type_113;
 typedef long long swig_type_114;
 typedef _gostring_ swig_type_115;
 typedef _gostring_ swig_type_116;
 typedef _gostring_ swig_type_117;
 typedef _gostring_ swig_type_118;
-typedef long long swig_type_119;
+typedef _gostring_ swig_type_119;
 typedef _gostring_ swig_type_120;
 typedef _gostring_ swig_type_121;
 typedef _gostring_ swig_type_122;
@@ -162,73 +162,73 @@ typedef _gostring_ swig_type_132;
 typedef _gostring_ swig_type_133;
 typedef _gostring_ swig_type_134;
 typedef _gostring_ swig_type_135;
-typedef _gostring_ swig_type_136;
+typedef long long swig_type_136;
 typedef _gostring_ swig_type_137;
 typedef _gostring_ swig_type_138;
-typedef _gostring_ swig_type_139;
-typedef _gostring_ swig_type_140;
+typedef long long swig_type_139;
+typedef long long swig_type_140;
 typedef long long swig_type_141;
-typedef _gostring_ swig_type_142;
-typedef _gostring_ swig_type_143;
+typedef long long swig_type_142;
+typedef _goslice_ swig_type_143;
 typedef _gostring_ swig_type_144;
 typedef _gostring_ swig_type_145;
-typedef long long swig_type_146;
-typedef void* swig_type_147;
-typedef long long swig_type_148;
+typedef _gostring_ swig_type_146;
+typedef _gostring_ swig_type_147;
+typedef _gostring_ swig_type_148;
 typedef long long swig_type_149;
-typedef long long swig_type_150;
-typedef _gostring_ swig_type_151;
+typedef _gostring_ swig_type_150;
+typedef long long swig_type_151;
 typedef long long swig_type_152;
-typedef long long swig_type_153;
+typedef _gostring_ swig_type_153;
 typedef long long swig_type_154;
 typedef long long swig_type_155;
-typedef _gostring_ swig_type_156;
-typedef _gostring_ swig_type_157;
+typedef long long swig_type_156;
+typedef long long swig_type_157;
 typedef _gostring_ swig_type_158;
-typedef _gostring_ swig_type_159;
-typedef _gostring_ swig_type_160;
+typedef long long swig_type_159;
+typedef long long swig_type_160;
 typedef long long swig_type_161;
 typedef _gostring_ swig_type_162;
-typedef _gostring_ swig_type_163;
+typedef long long swig_type_163;
 typedef _gostring_ swig_type_164;
-typedef _gostring_ swig_type_165;
+typedef long long swig_type_165;
 typedef _gostring_ swig_type_166;
 typedef long long swig_type_167;
 typedef _gostring_ swig_type_168;
 typedef _gostring_ swig_type_169;
-typedef long long swig_type_170;
-typedef long long swig_type_171;
-typedef long long swig_type_172;
+typedef _gostring_ swig_type_170;
+typedef _gostring_ swig_type_171;
+typedef _gostring_ swig_type_172;
 typedef long long swig_type_173;
-typedef long long swig_type_174;
+typedef void* swig_type_174;
 typedef long long swig_type_175;
-typedef _gostring_ swig_type_176;
+typedef long long swig_type_176;
 typedef long long swig_type_177;
 typedef _gostring_ swig_type_178;
 typedef long long swig_type_179;
-typedef _gostring_ swig_type_180;
-typedef _gostring_ swig_type_181;
+typedef long long swig_type_180;
+typedef long long swig_type_181;
 typedef long long swig_type_182;
 typedef _gostring_ swig_type_183;
-typedef long long swig_type_184;
+typedef _gostring_ swig_type_184;
 typedef _gostring_ swig_type_185;
 typedef _gostring_ swig_type_186;
 typedef _gostring_ swig_type_187;
-typedef long long swig_type_188;
-typedef _gostring_ swig_type_189;
+typedef _gostring_ swig_type_188;
+typedef long long swig_type_189;
 typedef _gostring_ swig_type_190;
 typedef _gostring_ swig_type_191;
 typedef _gostring_ swig_type_192;
-typedef long long swig_type_193;
+typedef _gostring_ swig_type_193;
 typedef _gostring_ swig_type_194;
 typedef long long swig_type_195;
 typedef _gostring_ swig_type_196;
 typedef _gostring_ swig_type_197;
-typedef _gostring_ swig_type_198;
-typedef _gostring_ swig_type_199;
-typedef _gostring_ swig_type_200;
+typedef long long swig_type_198;
+typedef long long swig_type_199;
+typedef long long swig_type_200;
 typedef long long swig_type_201;
-typedef _gostring_ swig_type_202;
+typedef long long swig_type_202;
 typedef long long swig_type_203;
 typedef _gostring_ swig_type_204;
 typedef long long swig_type_205;
@@ -238,31 +238,65 @@ typedef _gostring_ swig_type_208;
 typedef _gostring_ swig_type_209;
 typedef long long swig_type_210;
 typedef _gostring_ swig_type_211;
-typedef _gostring_ swig_type_212;
-typedef long long swig_type_213;
-typedef long long swig_type_214;
+typedef long long swig_type_212;
+typedef _gostring_ swig_type_213;
+typedef _gostring_ swig_type_214;
 typedef _gostring_ swig_type_215;
-typedef _gostring_ swig_type_216;
+typedef long long swig_type_216;
 typedef _gostring_ swig_type_217;
 typedef _gostring_ swig_type_218;
 typedef _gostring_ swig_type_219;
 typedef _gostring_ swig_type_220;
-typedef _gostring_ swig_type_221;
+typedef long long swig_type_221;
 typedef _gostring_ swig_type_222;
-typedef _gostring_ swig_type_223;
-typedef long long swig_type_224;
+typedef long long swig_type_223;
+typedef _gostring_ swig_type_224;
 typedef _gostring_ swig_type_225;
 typedef _gostring_ swig_type_226;
 typedef _gostring_ swig_type_227;
 typedef _gostring_ swig_type_228;
-typedef _gostring_ swig_type_229;
+typedef long long swig_type_229;
 typedef _gostring_ swig_type_230;
-typedef _gostring_ swig_type_231;
+typedef long long swig_type_231;
 typedef _gostring_ swig_type_232;
-typedef _gostring_ swig_type_233;
+typedef long long swig_type_233;
 typedef _gostring_ swig_type_234;
-typedef _gostring_ swig_type_235;
+typedef long long swig_type_235;
 typedef _gostring_ swig_type_236;
+typedef _gostring_ swig_type_237;
+typedef _gostring_ swig_type_238;
+typedef long long swig_type_239;
+typedef long long swig_type_240;
+typedef long long swig_type_241;
+typedef _gostring_ swig_type_242;
+typedef _gostring_ swig_type_243;
+typedef long long swig_type_244;
+typedef _gostring_ swig_type_245;
+typedef _gostring_ swig_type_246;
+typedef long long swig_type_247;
+typedef long long swig_type_248;
+typedef _gostring_ swig_type_249;
+typedef _gostring_ swig_type_250;
+typedef _gostring_ swig_type_251;
+typedef _gostring_ swig_type_252;
+typedef _gostring_ swig_type_253;
+typedef _gostring_ swig_type_254;
+typedef _gostring_ swig_type_255;
+typedef _gostring_ swig_type_256;
+typedef _gostring_ swig_type_257;
+typedef long long swig_type_258;
+typedef _gostring_ swig_type_259;
+typedef _gostring_ swig_type_260;
+typedef _gostring_ swig_type_261;
+typedef _gostring_ swig_type_262;
+typedef _gostring_ swig_type_263;
+typedef _gostring_ swig_type_264;
+typedef _gostring_ swig_type_265;
+typedef _gostring_ swig_type_266;
+typedef _gostring_ swig_type_267;
+typedef _gostring_ swig_type_268;
+typedef _gostring_ swig_type_269;
+typedef _gostring_ swig_type_270;
 extern void _wrap_Swig_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_Swig_malloc_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern swig_intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367(void);
@@ -391,6 +425,7 @@ extern swig_intgo _wrap_TC_ITEM_GONE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ITEM_TO_CREATE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367(void);
 extern swig_type_47 _wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367(void);
 extern swig_type_48 _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -418,92 +453,89 @@ extern swig_type_67 _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(ui
 extern swig_type_68 _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_type_69 _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern void _wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367(void);
 extern swig_type_70 _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_intgo _wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_71 _wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_72 _wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_73 _wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_74 _wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_view_query_tcswig_05cc12d0720a4367(swig_type_75 arg1, swig_type_76 arg2, swig_type_77 arg3, swig_type_78 arg4);
+extern void _wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(swig_type_79 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_type_80 _wrap_tc_view_count_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2);
+extern swig_intgo _wrap_tc_view_conduits_tcswig_05cc12d0720a4367(swig_type_81 arg1, uintptr_t arg2);
+extern swig_intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(swig_type_82 arg1, uintptr_t arg2, swig_type_83 arg3);
 extern void _wrap_tc_users_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_71 arg2, swig_type_72 arg3);
-extern swig_intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_73 arg2, swig_type_74 arg3);
-extern swig_type_75 _wrap_tc_users_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_76 _wrap_tc_user_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_77 _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_78 _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_79 _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_80 arg2);
+extern swig_intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_84 arg2, swig_type_85 arg3);
+extern swig_intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_86 arg2, swig_type_87 arg3);
+extern swig_type_88 _wrap_tc_users_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_89 _wrap_tc_user_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_90 _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_91 _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_92 _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_93 arg2);
 extern void _wrap_tc_user_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_user_record_version_set_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_user_record_version_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_user_record_key_set_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_81 arg2);
-extern swig_type_82 _wrap_tc_user_record_key_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_user_record_user_id_set_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_83 arg2);
-extern swig_type_84 _wrap_tc_user_record_user_id_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_user_record_refresh_token_set_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_85 arg2);
-extern swig_type_86 _wrap_tc_user_record_refresh_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_user_record_login_set_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_87 arg2);
-extern swig_type_88 _wrap_tc_user_record_login_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_user_record_expires_at_set_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_89 arg2);
-extern swig_type_90 _wrap_tc_user_record_expires_at_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_user_record_scopes_set_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_voidp arg2);
-extern swig_voidp _wrap_tc_user_record_scopes_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_user_record_scope_count_set_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_91 arg2);
-extern swig_type_92 _wrap_tc_user_record_scope_count_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_user_record_code_set_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_93 arg2);
-extern swig_type_94 _wrap_tc_user_record_code_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_user_record_tcswig_05cc12d0720a4367(void);
-extern void _wrap_delete_tc_user_record_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_users_add_record_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_voidp arg3, swig_type_95 arg4);
-extern swig_intgo _wrap_tc_users_replace_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_intgo _wrap_tc_users_get_by_refresh_token_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_96 arg3);
-extern swig_type_97 _wrap_tc_user_refresh_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_98 _wrap_tc_user_login_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_99 _wrap_tc_user_code_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_100 _wrap_tc_user_expires_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_101 _wrap_tc_user_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_102 _wrap_tc_user_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_103 arg2);
-extern swig_intgo _wrap_tc_users_refresh_tcswig_05cc12d0720a4367(swig_voidp arg1, uintptr_t arg2, uintptr_t arg3, swig_type_104 arg4, swig_type_105 arg5, uintptr_t arg6);
-extern swig_type_106 _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_107 _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_108 arg2);
+extern swig_type_94 _wrap_tc_user_refresh_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_95 _wrap_tc_user_login_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_96 _wrap_tc_user_code_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_97 _wrap_tc_user_expires_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_98 _wrap_tc_user_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_99 _wrap_tc_user_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_100 arg2);
+extern swig_type_101 _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_102 _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_103 arg2);
 extern void _wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TC_WEBHOOK_REJECTED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_WEBHOOK_NOTIFICATION_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_WEBHOOK_VERIFICATION_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_WEBHOOK_REVOCATION_tcswig_05cc12d0720a4367(void);
-extern swig_type_109 _wrap_tc_webhook_kind_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_type_104 _wrap_tc_webhook_kind_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_110 arg2);
-extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_111 arg2);
-extern swig_type_112 _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_113 arg2);
-extern swig_type_114 _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_105 arg2);
+extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_106 arg2);
+extern swig_type_107 _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_108 arg2);
+extern swig_type_109 _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_115 _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_116 _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_117 _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_118 _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_119 _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_110 _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_111 _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_112 _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_113 _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_114 _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_retry_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_is_duplicate_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_120 _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_121 _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_122 _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_123 _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_124 _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_125 _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_126 _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_127 _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_128 _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_129 _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_130 _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_115 _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_116 _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_117 _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_118 _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_119 _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_120 _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_121 _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_122 _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_123 _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_124 _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_125 _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_message_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_131 _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_126 _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_132 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_133 arg2, swig_type_134 arg3);
-extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_135 arg2);
-extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_136 arg2, swig_type_137 arg3);
-extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_138 arg2, swig_type_139 arg3);
-extern swig_intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_140 arg2);
+extern swig_type_127 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_128 arg2, swig_type_129 arg3);
+extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_130 arg2);
+extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_131 arg2, swig_type_132 arg3);
+extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_133 arg2, swig_type_134 arg3);
+extern swig_intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_135 arg2);
 extern swig_intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367(void);
@@ -518,20 +550,46 @@ extern swig_intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367(void)
 extern swig_intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367(void);
-extern swig_type_141 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_142 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_type_136 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_137 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_type_138 _wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367(void);
+extern swig_type_139 _wrap_tc_catalogue_count_tcswig_05cc12d0720a4367(void);
+extern uintptr_t _wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(swig_type_140 arg1);
+extern swig_type_141 _wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367(void);
+extern uintptr_t _wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(swig_type_142 arg1);
+extern swig_intgo _wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(swig_type_143 arg1, swig_type_144 arg2, swig_type_145 arg3);
+extern swig_type_146 _wrap_tc_event_type_name_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_147 _wrap_tc_event_type_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_148 _wrap_tc_event_type_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_149 _wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_150 _wrap_tc_event_type_required_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_151 arg2);
+extern swig_type_152 _wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_153 _wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_154 arg2);
+extern swig_type_155 _wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_156 _wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_157 arg2);
+extern swig_type_158 _wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_159 arg2, swig_type_160 arg3);
+extern swig_intgo _wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_161 _wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_162 _wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_163 arg2);
+extern swig_type_164 _wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_165 _wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_166 _wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_167 arg2);
+extern swig_type_168 _wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_169 _wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_config_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_config_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_143 arg2, swig_type_144 arg3);
-extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_145 arg2, swig_type_146 arg3);
+extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_170 arg2, swig_type_171 arg3);
+extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_172 arg2, swig_type_173 arg3);
 extern uintptr_t _wrap_tcb_client_new_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_client_manager_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_147 arg2, uintptr_t arg3);
+extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_174 arg2, uintptr_t arg3);
 extern swig_intgo _wrap_tcb_client_poll_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
 extern uintptr_t _wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_148 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_175 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367(void);
@@ -545,18 +603,19 @@ extern swig_intgo _wrap_TCB_KIND_SUBSCRIPTIONS_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TCB_KIND_RESPONSE_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TCB_KIND_EVENT_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_TCB_KIND_REJECT_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TCB_KIND_VIEW_CHANGE_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tcb_future_release_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_149 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_150 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_176 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_177 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_151 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_152 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_153 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_178 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_179 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_180 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -565,60 +624,65 @@ extern uintptr_t _wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(uintptr_t a
 extern uintptr_t _wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_batch_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_future_response_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_154 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_155 arg2);
+extern swig_type_181 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_182 arg2);
 extern uintptr_t _wrap_tcb_future_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_156 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_157 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_183 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_future_view_change_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_184 _wrap_tcb_future_view_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_185 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
 extern uintptr_t _wrap_tcb_specs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_specs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_158 arg2, swig_type_159 arg3, swig_type_160 arg4);
-extern swig_type_161 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_186 arg2, swig_type_187 arg3, swig_type_188 arg4);
+extern swig_type_189 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_assignments_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_162 arg2, swig_type_163 arg3, swig_type_164 arg4);
-extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_165 arg2, swig_type_166 arg3);
-extern swig_type_167 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_190 arg2, swig_type_191 arg3, swig_type_192 arg4);
+extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_193 arg2, swig_type_194 arg3);
+extern swig_type_195 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_pairs_new_tcswig_05cc12d0720a4367(void);
 extern void _wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_168 arg2, swig_type_169 arg3);
-extern swig_type_170 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_171 arg3);
-extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_172 arg2);
-extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_173 arg2);
-extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_174 arg2);
-extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_175 arg3);
-extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_176 arg2, swig_intgo arg3, swig_type_177 arg4);
-extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_178 arg2, swig_type_179 arg3);
-extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_180 arg2, swig_type_181 arg3, swig_type_182 arg4);
-extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_183 arg2, uintptr_t arg3, swig_type_184 arg4);
-extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_185 arg2, swig_type_186 arg3, swig_type_187 arg4, swig_type_188 arg5);
-extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_189 arg2, swig_type_190 arg3, swig_type_191 arg4, swig_type_192 arg5, swig_type_193 arg6);
-extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_194 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_195 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_196 arg2, swig_type_197 arg3, swig_type_198 arg4, swig_type_199 arg5, swig_type_200 arg6, swig_type_201 arg7);
-extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_202 arg2, swig_type_203 arg3);
-extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_204 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_205 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_206 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_207 arg6);
-extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_208 arg3, uintptr_t arg4, swig_type_209 arg5, swig_intgo arg6, swig_type_210 arg7);
-extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_211 arg2, swig_intgo arg3, swig_type_212 arg4, swig_type_213 arg5, swig_intgo arg6, swig_type_214 arg7, swig_type_215 arg8, swig_type_216 arg9);
-extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_217 arg3);
-extern swig_type_218 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_219 arg1, swig_type_220 arg2, swig_type_221 arg3, swig_type_222 arg4);
-extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_223 arg1, swig_type_224 arg2);
+extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_196 arg2, swig_type_197 arg3);
+extern swig_type_198 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_199 arg3);
+extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_200 arg2);
+extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_201 arg2);
+extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_202 arg2);
+extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_203 arg3);
+extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_204 arg2, swig_intgo arg3, swig_type_205 arg4);
+extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_206 arg2, swig_type_207 arg3);
+extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_208 arg2, swig_type_209 arg3, swig_type_210 arg4);
+extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_211 arg2, uintptr_t arg3, swig_type_212 arg4);
+extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_213 arg2, swig_type_214 arg3, swig_type_215 arg4, swig_type_216 arg5);
+extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_217 arg2, swig_type_218 arg3, swig_type_219 arg4, swig_type_220 arg5, swig_type_221 arg6);
+extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_222 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_223 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_224 arg2, swig_type_225 arg3, swig_type_226 arg4, swig_type_227 arg5, swig_type_228 arg6, swig_type_229 arg7);
+extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_230 arg2, swig_type_231 arg3);
+extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_232 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_233 arg5);
+extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_234 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_235 arg6);
+extern uintptr_t _wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_236 arg2, swig_type_237 arg3, swig_type_238 arg4, swig_intgo arg5, swig_intgo arg6, swig_type_239 arg7);
+extern uintptr_t _wrap_tcb_sync_view_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_240 arg2);
+extern swig_intgo _wrap_tcb_view_watch_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_241 arg2);
+extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_242 arg3, uintptr_t arg4, swig_type_243 arg5, swig_intgo arg6, swig_type_244 arg7);
+extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_245 arg2, swig_intgo arg3, swig_type_246 arg4, swig_type_247 arg5, swig_intgo arg6, swig_type_248 arg7, swig_type_249 arg8, swig_type_250 arg9);
+extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_251 arg3);
+extern swig_type_252 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_253 arg1, swig_type_254 arg2, swig_type_255 arg3, swig_type_256 arg4);
+extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_257 arg1, swig_type_258 arg2);
 extern swig_intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367(void);
-extern swig_type_225 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_226 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_227 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_228 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_259 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_260 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_261 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_262 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_webhook_message_disabled_shard_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_users_new_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_229 arg2, swig_type_230 arg3);
+extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_263 arg2, swig_type_264 arg3);
 extern uintptr_t _wrap_tcb_users_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_231 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_232 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_233 arg2);
-extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_234 arg2);
-extern swig_type_235 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_236 arg1);
+extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_265 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_266 arg2);
+extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_267 arg2);
+extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_268 arg2);
+extern swig_type_269 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
+extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_270 arg1);
 extern void _wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(uintptr_t arg1);
 #undef intgo
 */
@@ -650,6 +714,17 @@ func getSwigcptr(v interface { Swigcptr() uintptr }) uintptr {
 
 
 type _ sync.Mutex
+
+//export cgo_panic__tcswig_05cc12d0720a4367
+func cgo_panic__tcswig_05cc12d0720a4367(p *byte) {
+	s := (*[1024]byte)(unsafe.Pointer(p))[:]
+	for i, b := range s {
+		if b == 0 {
+			panic(string(s[:i]))
+		}
+	}
+	panic(string(s))
+}
 
 
 type swig_gostring struct { p uintptr; n int }
@@ -922,6 +997,20 @@ func (p SwigcptrTc_listener) SwigIsTc_listener() {
 type Tc_listener interface {
 	Swigcptr() uintptr
 	SwigIsTc_listener()
+}
+
+type SwigcptrTc_event_type uintptr
+
+func (p SwigcptrTc_event_type) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrTc_event_type) SwigIsTc_event_type() {
+}
+
+type Tc_event_type interface {
+	Swigcptr() uintptr
+	SwigIsTc_event_type()
 }
 
 type SwigcptrTcb_config uintptr
@@ -1986,6 +2075,13 @@ func Tc_item_outcome_name(arg1 Enum_SS_tc_item_outcome) (_swig_ret string) {
 }
 
 const TC_BATCH_OPTIONS_VERSION int = 1
+func _swig_getTC_BY_TYPE_F_ALL_FILLABLE() (_swig_ret uint) {
+	var swig_r uint
+	swig_r = (uint)(C._wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_BY_TYPE_F_ALL_FILLABLE uint = _swig_getTC_BY_TYPE_F_ALL_FILLABLE()
 const TC_SUBSCRIPTION_FILTER_VERSION int = 1
 func _swig_getTC_CLEANUP_F_INCLUDE_PENDING() (_swig_ret uint) {
 	var swig_r uint
@@ -2202,7 +2298,69 @@ func Tc_subscription_batch_free(arg1 Tc_subscription_batch) {
 	C._wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 }
 
-func Tc_view_change_name(arg1 Tc_view_change) (_swig_ret string) {
+func Tc_subscription_list_free(arg1 Tc_subscription_list) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+}
+
+type Enum_SS_tc_view_change int
+func _swig_getTC_VIEW_SYNCED() (_swig_ret Enum_SS_tc_view_change) {
+	var swig_r Enum_SS_tc_view_change
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_VIEW_SYNCED Enum_SS_tc_view_change = _swig_getTC_VIEW_SYNCED()
+func _swig_getTC_VIEW_SUBSCRIPTION_ADDED() (_swig_ret Enum_SS_tc_view_change) {
+	var swig_r Enum_SS_tc_view_change
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_VIEW_SUBSCRIPTION_ADDED Enum_SS_tc_view_change = _swig_getTC_VIEW_SUBSCRIPTION_ADDED()
+func _swig_getTC_VIEW_SUBSCRIPTION_REMOVED() (_swig_ret Enum_SS_tc_view_change) {
+	var swig_r Enum_SS_tc_view_change
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_VIEW_SUBSCRIPTION_REMOVED Enum_SS_tc_view_change = _swig_getTC_VIEW_SUBSCRIPTION_REMOVED()
+func _swig_getTC_VIEW_SUBSCRIPTION_STATUS() (_swig_ret Enum_SS_tc_view_change) {
+	var swig_r Enum_SS_tc_view_change
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_VIEW_SUBSCRIPTION_STATUS Enum_SS_tc_view_change = _swig_getTC_VIEW_SUBSCRIPTION_STATUS()
+func _swig_getTC_VIEW_CONDUIT_ADDED() (_swig_ret Enum_SS_tc_view_change) {
+	var swig_r Enum_SS_tc_view_change
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_ADDED_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_VIEW_CONDUIT_ADDED Enum_SS_tc_view_change = _swig_getTC_VIEW_CONDUIT_ADDED()
+func _swig_getTC_VIEW_CONDUIT_REMOVED() (_swig_ret Enum_SS_tc_view_change) {
+	var swig_r Enum_SS_tc_view_change
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_VIEW_CONDUIT_REMOVED Enum_SS_tc_view_change = _swig_getTC_VIEW_CONDUIT_REMOVED()
+func _swig_getTC_VIEW_CONDUIT_UPDATED() (_swig_ret Enum_SS_tc_view_change) {
+	var swig_r Enum_SS_tc_view_change
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_VIEW_CONDUIT_UPDATED Enum_SS_tc_view_change = _swig_getTC_VIEW_CONDUIT_UPDATED()
+func _swig_getTC_VIEW_SHARD_STATUS() (_swig_ret Enum_SS_tc_view_change) {
+	var swig_r Enum_SS_tc_view_change
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TC_VIEW_SHARD_STATUS Enum_SS_tc_view_change = _swig_getTC_VIEW_SHARD_STATUS()
+func Tc_view_change_name(arg1 Enum_SS_tc_view_change) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
 	swig_r_p := C._wrap_tc_view_change_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
@@ -2210,6 +2368,153 @@ func Tc_view_change_name(arg1 Tc_view_change) (_swig_ret string) {
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
+}
+
+func Tc_view_is_synced(arg1 Tc_conduits) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+const TC_VIEW_QUERY_VERSION int = 1
+type SwigcptrTc_view_query uintptr
+
+func (p SwigcptrTc_view_query) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrTc_view_query) SwigIsTc_view_query() {
+}
+
+func (arg1 SwigcptrTc_view_query) GetVersion() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_view_query) GetConduit_id() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_view_query) GetUser_id() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_view_query) GetXtype() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_view_query) GetStatus() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func NewTc_view_query(arg1 string, arg2 string, arg3 string, arg4 string) (_swig_ret Tc_view_query) {
+	var swig_r Tc_view_query
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	swig_r = (Tc_view_query)(SwigcptrTc_view_query(C._wrap_new_tc_view_query_tcswig_05cc12d0720a4367(*(*C.swig_type_75)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_76)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_77)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_78)(unsafe.Pointer(&_swig_i_3)))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	return swig_r
+}
+
+func DeleteTc_view_query(arg1 Tc_view_query) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+}
+
+type Tc_view_query interface {
+	Swigcptr() uintptr
+	SwigIsTc_view_query()
+	GetVersion() (_swig_ret uint)
+	GetConduit_id() (_swig_ret string)
+	GetUser_id() (_swig_ret string)
+	GetXtype() (_swig_ret string)
+	GetStatus() (_swig_ret string)
+}
+
+func Tc_view_subscriptions(arg1 []uintptr, arg2 Tc_conduits, arg3 Tc_view_query) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(*(*C.swig_type_79)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
+func Tc_view_count(arg1 Tc_conduits, arg2 Tc_view_query) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := getSwigcptr(arg2)
+	swig_r = (int64)(C._wrap_tc_view_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1)))
+	return swig_r
+}
+
+func Tc_view_conduits(arg1 []uintptr, arg2 Tc_conduits) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_conduits_tcswig_05cc12d0720a4367(*(*C.swig_type_81)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
+func Tc_view_shards(arg1 []uintptr, arg2 Tc_conduits, arg3 string) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_shards_tcswig_05cc12d0720a4367(*(*C.swig_type_82)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_83)(unsafe.Pointer(&_swig_i_2))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
 }
 
 func Tc_users_free(arg1 Tc_users) {
@@ -2222,7 +2527,7 @@ func Tc_users_add_subscription(arg1 Tc_users, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_71)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_72)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_84)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_85)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2237,7 +2542,7 @@ func Tc_users_remove_subscription(arg1 Tc_users, arg2 string, arg3 string) (_swi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_73)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_74)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_86)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_87)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2285,7 +2590,7 @@ func Tc_user_subscription_id(arg1 Tc_user, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_80(_swig_i_1))
+	swig_r_p := C._wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_93(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2298,227 +2603,6 @@ func Tc_user_free(arg1 Tc_user) {
 }
 
 const TC_USER_RECORD_VERSION int = 1
-type SwigcptrTc_user_record uintptr
-
-func (p SwigcptrTc_user_record) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTc_user_record) SwigIsTc_user_record() {
-}
-
-func (arg1 SwigcptrTc_user_record) SetVersion(arg2 uint) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_user_record_version_set_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_user_record) GetVersion() (_swig_ret uint) {
-	var swig_r uint
-	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_user_record_version_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_user_record) SetKey(arg2 string) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_user_record_key_set_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_81)(unsafe.Pointer(&_swig_i_1)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-}
-
-func (arg1 SwigcptrTc_user_record) GetKey() (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_user_record_key_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func (arg1 SwigcptrTc_user_record) SetUser_id(arg2 string) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_user_record_user_id_set_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_83)(unsafe.Pointer(&_swig_i_1)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-}
-
-func (arg1 SwigcptrTc_user_record) GetUser_id() (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_user_record_user_id_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func (arg1 SwigcptrTc_user_record) SetRefresh_token(arg2 string) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_user_record_refresh_token_set_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_85)(unsafe.Pointer(&_swig_i_1)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-}
-
-func (arg1 SwigcptrTc_user_record) GetRefresh_token() (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_user_record_refresh_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func (arg1 SwigcptrTc_user_record) SetLogin(arg2 string) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_user_record_login_set_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_87)(unsafe.Pointer(&_swig_i_1)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-}
-
-func (arg1 SwigcptrTc_user_record) GetLogin() (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_user_record_login_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func (arg1 SwigcptrTc_user_record) SetExpires_at(arg2 int64) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_user_record_expires_at_set_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_89(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_user_record) GetExpires_at() (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_user_record_expires_at_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_user_record) SetScopes(arg2 *string) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_user_record_scopes_set_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_user_record) GetScopes() (_swig_ret *string) {
-	var swig_r *string
-	_swig_i_0 := arg1
-	swig_r = (*string)(C._wrap_tc_user_record_scopes_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_user_record) SetScope_count(arg2 int64) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_user_record_scope_count_set_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_91(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_user_record) GetScope_count() (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_user_record_scope_count_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_user_record) SetCode(arg2 string) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_user_record_code_set_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_93)(unsafe.Pointer(&_swig_i_1)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-}
-
-func (arg1 SwigcptrTc_user_record) GetCode() (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_user_record_code_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func NewTc_user_record() (_swig_ret Tc_user_record) {
-	var swig_r Tc_user_record
-	swig_r = (Tc_user_record)(SwigcptrTc_user_record(C._wrap_new_tc_user_record_tcswig_05cc12d0720a4367()))
-	return swig_r
-}
-
-func DeleteTc_user_record(arg1 Tc_user_record) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_tc_user_record_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
-type Tc_user_record interface {
-	Swigcptr() uintptr
-	SwigIsTc_user_record()
-	SetVersion(arg2 uint)
-	GetVersion() (_swig_ret uint)
-	SetKey(arg2 string)
-	GetKey() (_swig_ret string)
-	SetUser_id(arg2 string)
-	GetUser_id() (_swig_ret string)
-	SetRefresh_token(arg2 string)
-	GetRefresh_token() (_swig_ret string)
-	SetLogin(arg2 string)
-	GetLogin() (_swig_ret string)
-	SetExpires_at(arg2 int64)
-	GetExpires_at() (_swig_ret int64)
-	SetScopes(arg2 *string)
-	GetScopes() (_swig_ret *string)
-	SetScope_count(arg2 int64)
-	GetScope_count() (_swig_ret int64)
-	SetCode(arg2 string)
-	GetCode() (_swig_ret string)
-}
-
-func Tc_users_add_record(arg1 Tc_users, arg2 Tc_user_record, arg3 *string, arg4 int64) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := getSwigcptr(arg2)
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_add_record_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_voidp(_swig_i_2), C.swig_type_95(_swig_i_3)))
-	return swig_r
-}
-
-func Tc_users_replace(arg1 Tc_user, arg2 Tc_users, arg3 Tc_user_record) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := getSwigcptr(arg2)
-	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_replace_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
-	return swig_r
-}
-
-func Tc_users_get_by_refresh_token(arg1 Tc_user, arg2 Tc_users, arg3 string) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := getSwigcptr(arg2)
-	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_get_by_refresh_token_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_96)(unsafe.Pointer(&_swig_i_2))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	return swig_r
-}
-
 func Tc_user_refresh_token(arg1 Tc_user) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
@@ -2567,26 +2651,11 @@ func Tc_user_scope(arg1 Tc_user, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_103(_swig_i_1))
+	swig_r_p := C._wrap_tc_user_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_100(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
-}
-
-func Tc_users_refresh(arg1 *uint64, arg2 Tc_conduits, arg3 Tc_users, arg4 string, arg5 _swig_fnptr, arg6 uintptr) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := arg1
-	_swig_i_1 := getSwigcptr(arg2)
-	_swig_i_2 := getSwigcptr(arg3)
-	_swig_i_3 := arg4
-	_swig_i_4 := arg5
-	_swig_i_5 := arg6
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_refresh_tcswig_05cc12d0720a4367(C.swig_voidp(_swig_i_0), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2), *(*C.swig_type_104)(unsafe.Pointer(&_swig_i_3)), C.swig_type_105(_swig_i_4), C.uintptr_t(_swig_i_5)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
-	return swig_r
 }
 
 func Tc_user_id_list_count(arg1 Tc_user_id_list) (_swig_ret int64) {
@@ -2600,7 +2669,7 @@ func Tc_user_id_list_get(arg1 Tc_user_id_list, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_108(_swig_i_1))
+	swig_r_p := C._wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_103(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2661,7 +2730,7 @@ func Tc_webhook_verifier_add_secret(arg1 Tc_webhook_verifier, arg2 string) (_swi
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_110)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_105)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2672,7 +2741,7 @@ func Tc_webhook_verifier_remove_secret(arg1 Tc_webhook_verifier, arg2 string) (_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_111)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_106)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2690,7 +2759,7 @@ func Tc_webhook_verifier_forget(arg1 Tc_webhook_verifier, arg2 string) (_swig_re
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_113)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_108)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2946,7 +3015,7 @@ func Tc_listener_add_route(arg1 Tc_listener, arg2 string, arg3 string) (_swig_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_133)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_134)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_128)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_129)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2960,7 +3029,7 @@ func Tc_listener_remove_route(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_130)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2972,7 +3041,7 @@ func Tc_listener_add_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_136)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_137)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_131)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_132)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2987,7 +3056,7 @@ func Tc_listener_remove_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_138)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_139)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_133)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_134)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3001,7 +3070,7 @@ func Tc_listener_serve_metrics(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_140)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3125,6 +3194,240 @@ func Tc_listener_stat_name(arg1 Enum_SS_tc_listener_stat) (_swig_ret string) {
 	return swig_r_1
 }
 
+func Tc_catalogue_snapshot() (_swig_ret string) {
+	var swig_r string
+	swig_r_p := C._wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367()
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_catalogue_count() (_swig_ret int64) {
+	var swig_r int64
+	swig_r = (int64)(C._wrap_tc_catalogue_count_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+func Tc_catalogue_at(arg1 int64) (_swig_ret Tc_event_type) {
+	var swig_r Tc_event_type
+	_swig_i_0 := arg1
+	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(C.swig_type_140(_swig_i_0))))
+	return swig_r
+}
+
+func Tc_catalogue_withdrawn_count() (_swig_ret int64) {
+	var swig_r int64
+	swig_r = (int64)(C._wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+func Tc_catalogue_withdrawn_at(arg1 int64) (_swig_ret Tc_event_type) {
+	var swig_r Tc_event_type
+	_swig_i_0 := arg1
+	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(C.swig_type_142(_swig_i_0))))
+	return swig_r
+}
+
+func Tc_catalogue_find(arg1 []uintptr, arg2 string, arg3 string) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(*(*C.swig_type_143)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_144)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_145)(unsafe.Pointer(&_swig_i_2))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
+func Tc_event_type_name(arg1 Tc_event_type) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_tc_event_type_name_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_version(arg1 Tc_event_type) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_tc_event_type_version_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_status(arg1 Tc_event_type) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_tc_event_type_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_is_newest(arg1 Tc_event_type) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_event_type_required_count(arg1 Tc_event_type) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_event_type_required(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_tc_event_type_required_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_151(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_optional_count(arg1 Tc_event_type) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_event_type_optional(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_154(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_one_of_count(arg1 Tc_event_type) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_event_type_one_of_size(arg1 Tc_event_type, arg2 int64) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (int64)(C._wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_157(_swig_i_1)))
+	return swig_r
+}
+
+func Tc_event_type_one_of(arg1 Tc_event_type, arg2 int64, arg3 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	swig_r_p := C._wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_159(_swig_i_1), C.swig_type_160(_swig_i_2))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_allows(arg1 Tc_event_type, arg2 Enum_SS_tc_transport_type) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (int)(C._wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	return swig_r
+}
+
+func Tc_event_type_app_token_only(arg1 Tc_event_type) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_event_type_scope_count(arg1 Tc_event_type) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_event_type_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_163(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_authorizer(arg1 Tc_event_type) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_app_token_scope_count(arg1 Tc_event_type) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int64)(C._wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_event_type_app_token_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r_p := C._wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_167(_swig_i_1))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_create_body_extra(arg1 Tc_event_type) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tc_event_type_replaced_by(arg1 Tc_event_type) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
 func Tcb_config_new() (_swig_ret Tcb_config) {
 	var swig_r Tcb_config
 	swig_r = (Tcb_config)(SwigcptrTcb_config(C._wrap_tcb_config_new_tcswig_05cc12d0720a4367()))
@@ -3141,7 +3444,7 @@ func Tcb_config_set_string(arg1 Tcb_config, arg2 string, arg3 string) (_swig_ret
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_143)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_144)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3156,7 +3459,7 @@ func Tcb_config_set_int(arg1 Tcb_config, arg2 string, arg3 int64) (_swig_ret Enu
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_145)(unsafe.Pointer(&_swig_i_1)), C.swig_type_146(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_1)), C.swig_type_173(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3186,7 +3489,7 @@ func Tcb_client_set_notify(arg1 Tcb_client, arg2 _swig_fnptr, arg3 uintptr) {
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_147(_swig_i_1), C.uintptr_t(_swig_i_2))
+	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_174(_swig_i_1), C.uintptr_t(_swig_i_2))
 }
 
 func Tcb_client_poll(arg1 Tcb_client, arg2 int) (_swig_ret int) {
@@ -3310,6 +3613,13 @@ func _swig_getTCB_KIND_REJECT() (_swig_ret Enum_SS_tcb_kind) {
 }
 
 var TCB_KIND_REJECT Enum_SS_tcb_kind = _swig_getTCB_KIND_REJECT()
+func _swig_getTCB_KIND_VIEW_CHANGE() (_swig_ret Enum_SS_tcb_kind) {
+	var swig_r Enum_SS_tcb_kind
+	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_VIEW_CHANGE_tcswig_05cc12d0720a4367())
+	return swig_r
+}
+
+var TCB_KIND_VIEW_CHANGE Enum_SS_tcb_kind = _swig_getTCB_KIND_VIEW_CHANGE()
 func Tcb_future_retain(arg1 Tcb_future) {
 	_swig_i_0 := getSwigcptr(arg1)
 	C._wrap_tcb_future_retain_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
@@ -3460,7 +3770,7 @@ func Tcb_future_subscription_get(arg1 Tcb_future, arg2 int64) (_swig_ret Tc_subs
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_155(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_182(_swig_i_1))))
 	return swig_r
 }
 
@@ -3475,6 +3785,23 @@ func Tcb_future_route_key(arg1 Tcb_future) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	swig_r_p := C._wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyString(swig_r) 
+	return swig_r_1
+}
+
+func Tcb_future_view_change(arg1 Tcb_future) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_tcb_future_view_change_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tcb_future_view_id(arg1 Tcb_future) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_tcb_future_view_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -3509,7 +3836,7 @@ func Tcb_specs_add(arg1 Tcb_specs, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_158)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_159)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_160)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_187)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3546,7 +3873,7 @@ func Tcb_assignments_add_webhook(arg1 Tcb_assignments, arg2 string, arg3 string,
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_162)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_163)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_164)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_192)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3564,7 +3891,7 @@ func Tcb_assignments_add_websocket(arg1 Tcb_assignments, arg2 string, arg3 strin
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_165)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_166)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3597,7 +3924,7 @@ func Tcb_pairs_add(arg1 Tcb_pairs, arg2 string, arg3 string) (_swig_ret Enum_SS_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_168)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_169)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3619,7 +3946,7 @@ func Tcb_token_get(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_171(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_199(_swig_i_2))))
 	return swig_r
 }
 
@@ -3627,7 +3954,7 @@ func Tcb_token_validate(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_172(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_200(_swig_i_1))))
 	return swig_r
 }
 
@@ -3635,7 +3962,7 @@ func Tcb_token_revoke(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_173(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_201(_swig_i_1))))
 	return swig_r
 }
 
@@ -3643,7 +3970,7 @@ func Tcb_conduits_list(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
 	var swig_r Tcb_future
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_174(_swig_i_1))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_202(_swig_i_1))))
 	return swig_r
 }
 
@@ -3652,7 +3979,7 @@ func Tcb_conduit_create(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_f
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_175(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_203(_swig_i_2))))
 	return swig_r
 }
 
@@ -3662,7 +3989,7 @@ func Tcb_conduit_update(arg1 Tcb_client, arg2 string, arg3 int, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_176)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_177(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_205(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3674,7 +4001,7 @@ func Tcb_conduit_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_ret Tc
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_178)(unsafe.Pointer(&_swig_i_1)), C.swig_type_179(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), C.swig_type_207(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3687,7 +4014,7 @@ func Tcb_shards_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 uint64) (_s
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_180)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_2)), C.swig_type_182(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_2)), C.swig_type_210(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3703,7 +4030,7 @@ func Tcb_shard_update(arg1 Tcb_client, arg2 string, arg3 Tcb_assignments, arg4 u
 	_swig_i_1 := arg2
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_183)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_184(_swig_i_3))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_212(_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3717,7 +4044,7 @@ func Tcb_shard_create(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_185)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_187)(unsafe.Pointer(&_swig_i_3)), C.swig_type_188(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_213)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_214)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_215)(unsafe.Pointer(&_swig_i_3)), C.swig_type_216(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3738,7 +4065,7 @@ func Tcb_shard_remove(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, ar
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_192)(unsafe.Pointer(&_swig_i_4)), C.swig_type_193(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_217)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_218)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_219)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_4)), C.swig_type_221(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3761,7 +4088,7 @@ func Tcb_subscriptions_create(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, arg4
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_195(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_222)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_223(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3777,7 +4104,7 @@ func Tcb_subscriptions_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 stri
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_198)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_199)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_200)(unsafe.Pointer(&_swig_i_5)), C.swig_type_201(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_224)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_225)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_226)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_227)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_228)(unsafe.Pointer(&_swig_i_5)), C.swig_type_229(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3801,7 +4128,7 @@ func Tcb_subscription_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_1)), C.swig_type_203(_swig_i_2))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_230)(unsafe.Pointer(&_swig_i_1)), C.swig_type_231(_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3815,7 +4142,7 @@ func Tcb_subscriptions_cleanup(arg1 Tcb_client, arg2 string, arg3 uint, arg4 int
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_205(_swig_i_4))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_232)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_233(_swig_i_4))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3830,10 +4157,48 @@ func Tcb_subscriptions_reconcile(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, a
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_207(_swig_i_5))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_235(_swig_i_5))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
+	return swig_r
+}
+
+func Tcb_subscriptions_create_by_type(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, arg5 uint, arg6 int, arg7 uint64) (_swig_ret Tcb_future) {
+	var swig_r Tcb_future
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	_swig_i_5 := arg6
+	_swig_i_6 := arg7
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_236)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_237)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_238)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_239(_swig_i_6))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	return swig_r
+}
+
+func Tcb_sync_view(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
+	var swig_r Tcb_future
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_sync_view_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_240(_swig_i_1))))
+	return swig_r
+}
+
+func Tcb_view_watch(arg1 Tcb_client, arg2 uint64) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_view_watch_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_241(_swig_i_1)))
 	return swig_r
 }
 
@@ -3846,7 +4211,7 @@ func Tcb_request(arg1 Tcb_client, arg2 Enum_SS_tc_method, arg3 string, arg4 Tcb_
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
 	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_210(_swig_i_6))))
+	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_242)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_243)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_244(_swig_i_6))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3867,7 +4232,7 @@ func Tcb_listener_new(arg1 Tcb_client, arg2 string, arg3 int, arg4 string, arg5 
 	_swig_i_6 := arg7
 	_swig_i_7 := arg8
 	_swig_i_8 := arg9
-	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_212)(unsafe.Pointer(&_swig_i_3)), C.swig_type_213(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_214(_swig_i_6), *(*C.swig_type_215)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_216)(unsafe.Pointer(&_swig_i_8)))))
+	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_246)(unsafe.Pointer(&_swig_i_3)), C.swig_type_247(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_248(_swig_i_6), *(*C.swig_type_249)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_250)(unsafe.Pointer(&_swig_i_8)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3888,7 +4253,7 @@ func Tcb_webhook_handle(arg1 Tc_webhook_verifier, arg2 Tcb_pairs, arg3 string) (
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_217)(unsafe.Pointer(&_swig_i_2)))))
+	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_251)(unsafe.Pointer(&_swig_i_2)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -3901,7 +4266,7 @@ func Tcb_webhook_sign(arg1 string, arg2 string, arg3 string, arg4 string) (_swig
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_219)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_221)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_222)(unsafe.Pointer(&_swig_i_3)))
+	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_253)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_254)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_255)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_256)(unsafe.Pointer(&_swig_i_3)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
@@ -3924,7 +4289,7 @@ func Tcb_webhook_verifier_new(arg1 string, arg2 int64) (_swig_ret Tc_webhook_ver
 	var swig_r Tc_webhook_verifier
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_223)(unsafe.Pointer(&_swig_i_0)), C.swig_type_224(_swig_i_1))))
+	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_257)(unsafe.Pointer(&_swig_i_0)), C.swig_type_258(_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3996,7 +4361,7 @@ func Tcb_users_add(arg1 Tc_users, arg2 string, arg3 string) (_swig_ret Enum_SS_t
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_230)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_263)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_264)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4017,7 +4382,7 @@ func Tcb_users_get_by_key(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_231)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_265)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4028,7 +4393,7 @@ func Tcb_users_get_by_user_id(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_232)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_266)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4039,7 +4404,7 @@ func Tcb_users_get_by_subscription(arg1 Tc_users, arg2 string) (_swig_ret Tc_use
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_267)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4050,7 +4415,7 @@ func Tcb_users_remove(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_1)))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_268)(unsafe.Pointer(&_swig_i_1)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4070,7 +4435,7 @@ func Tcb_user_json(arg1 Tc_user, arg2 int) (_swig_ret string) {
 
 func Tcb_free_string(arg1 string) {
 	_swig_i_0 := arg1
-	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_236)(unsafe.Pointer(&_swig_i_0)))
+	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_270)(unsafe.Pointer(&_swig_i_0)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -4081,6 +4446,4 @@ func Tcgo_install_notify(arg1 Tcb_client) {
 	C._wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 }
 
-
-type Tc_view_change int
 

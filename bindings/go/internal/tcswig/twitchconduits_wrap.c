@@ -9,6 +9,16 @@
 /* source: twitchconduits.i */
 
 
+extern
+#ifdef __cplusplus
+  "C"
+#endif
+  void cgo_panic__tcswig_05cc12d0720a4367(const char*);
+static void _swig_gopanic(const char *p) {
+  cgo_panic__tcswig_05cc12d0720a4367(p);
+}
+
+
 
 #define SWIG_VERSION 0x040100
 #define SWIGGO
@@ -193,8 +203,41 @@ void tcgo_install_notify(tcb_client *cl);
 #include <stdint.h>		// Use the C99 official header
 
 
-#include <string.h>
+static char *tcv_strdup(const char *s) {
+    size_t n;
+    char *d;
+    if (s == NULL) return NULL;
+    n = strlen(s) + 1;
+    d = (char *)malloc(n);
+    if (d != NULL) memcpy(d, s, n);
+    return d;
+}
 
+static void tcv_query_free(tc_view_query *q) {
+    if (q == NULL) return;
+    free((char *)q->conduit_id);
+    free((char *)q->user_id);
+    free((char *)q->type);
+    free((char *)q->status);
+    free(q);
+}
+
+SWIGINTERN struct tc_view_query *new_tc_view_query(char const *conduit_id,char const *user_id,char const *type,char const *status){
+        tc_view_query *q = (tc_view_query *)calloc(1, sizeof *q);
+        if (q == NULL) return NULL;
+        q->version = TC_VIEW_QUERY_VERSION;
+        q->conduit_id = tcv_strdup(conduit_id);
+        q->user_id = tcv_strdup(user_id);
+        q->type = tcv_strdup(type);
+        q->status = tcv_strdup(status);
+        if ((conduit_id && !q->conduit_id) || (user_id && !q->user_id) || (type && !q->type) ||
+            (status && !q->status)) {
+            tcv_query_free(q);
+            return NULL;
+        }
+        return q;
+    }
+SWIGINTERN void delete_tc_view_query(struct tc_view_query *self){ tcv_query_free(self); }
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -1792,6 +1835,17 @@ _gostring_ _wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) 
 }
 
 
+intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367() {
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  
+  result = (unsigned int)((1u << 0));
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367() {
   unsigned int result;
   intgo _swig_go_result;
@@ -2145,6 +2199,112 @@ void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(struct tc_subscrip
 }
 
 
+void _wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+  tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
+  
+  arg1 = *(tc_subscription_list **)&_swig_go_0; 
+  
+  tc_subscription_list_free(arg1);
+  
+}
+
+
+intgo _wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367() {
+  enum tc_view_change result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_VIEW_SYNCED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_05cc12d0720a4367() {
+  enum tc_view_change result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_VIEW_SUBSCRIPTION_ADDED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_05cc12d0720a4367() {
+  enum tc_view_change result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_VIEW_SUBSCRIPTION_REMOVED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_05cc12d0720a4367() {
+  enum tc_view_change result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_VIEW_SUBSCRIPTION_STATUS;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_05cc12d0720a4367() {
+  enum tc_view_change result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_VIEW_CONDUIT_ADDED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_05cc12d0720a4367() {
+  enum tc_view_change result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_VIEW_CONDUIT_REMOVED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367() {
+  enum tc_view_change result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_VIEW_CONDUIT_UPDATED;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367() {
+  enum tc_view_change result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_VIEW_SHARD_STATUS;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
 _gostring_ _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   tc_view_change arg1 ;
   char *result = 0 ;
@@ -2154,6 +2314,253 @@ _gostring_ _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   
   result = (char *)tc_view_change_name(arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_conduits **)&_swig_go_0; 
+  
+  result = (int)tc_view_is_synced((struct tc_conduits const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->conduit_id);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->user_id);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->type);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->status);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+struct tc_view_query *_wrap_new_tc_view_query_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+  char *arg1 = (char *) 0 ;
+  char *arg2 = (char *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  struct tc_view_query *result = 0 ;
+  struct tc_view_query *_swig_go_result;
+  
+  
+  if (_swig_go_0.n == 0) {
+    arg1 = NULL;
+  } else {
+    arg1 = (char *)malloc(_swig_go_0.n + 1);
+    memcpy((char *)arg1, _swig_go_0.p, _swig_go_0.n);
+    ((char *)arg1)[_swig_go_0.n] = '\0';
+  }
+  
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  if (_swig_go_3.n == 0) {
+    arg4 = NULL;
+  } else {
+    arg4 = (char *)malloc(_swig_go_3.n + 1);
+    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
+    ((char *)arg4)[_swig_go_3.n] = '\0';
+  }
+  
+  
+  result = (struct tc_view_query *)new_tc_view_query((char const *)arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4);
+  *(struct tc_view_query **)&_swig_go_result = (struct tc_view_query *)result; 
+  
+  free((char *)arg1);
+  
+  
+  free((char *)arg2);
+  
+  
+  free((char *)arg3);
+  
+  
+  free((char *)arg4);
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  delete_tc_view_query(arg1);
+  
+}
+
+
+intgo _wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
+  tc_subscription_list **arg1 = (tc_subscription_list **) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_view_query *arg3 = (tc_view_query *) 0 ;
+  tc_subscription_list *out_tmp1 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_subscription_list **)&out_tmp1;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = *(tc_view_query **)&_swig_go_2; 
+  
+  result = (tc_status)tc_view_subscriptions(arg1,(struct tc_conduits const *)arg2,(struct tc_view_query const *)arg3);
+  _swig_go_result = (intgo)result; 
+  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_view_count_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
+  tc_view_query *arg2 = (tc_view_query *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_conduits **)&_swig_go_0; 
+  arg2 = *(tc_view_query **)&_swig_go_1; 
+  
+  result = tc_view_count((struct tc_conduits const *)arg1,(struct tc_view_query const *)arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_view_conduits_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
+  tc_conduit_list **arg1 = (tc_conduit_list **) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_conduit_list *out_tmp1 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_conduit_list **)&out_tmp1;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  result = (tc_status)tc_view_conduits(arg1,(struct tc_conduits const *)arg2);
+  _swig_go_result = (intgo)result; 
+  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
+  tc_shard_list **arg1 = (tc_shard_list **) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_shard_list *out_tmp1 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_shard_list **)&out_tmp1;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  result = (tc_status)tc_view_shards(arg1,(struct tc_conduits const *)arg2,(char const *)arg3);
+  _swig_go_result = (intgo)result; 
+  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
+  
+  free((char *)arg3);
+  
   return _swig_go_result;
 }
 
@@ -2323,376 +2730,6 @@ void _wrap_tc_user_free_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
 }
 
 
-void _wrap_tc_user_record_version_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, intgo _swig_go_1) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  unsigned int arg2 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  arg2 = (unsigned int)_swig_go_1; 
-  
-  if (arg1) (arg1)->version = arg2;
-  
-}
-
-
-intgo _wrap_tc_user_record_version_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  unsigned int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  result = (unsigned int) ((arg1)->version);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_record_key_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *arg2 = (char *) 0 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  {
-    if (arg2) {
-      arg1->key = (char const *) malloc(strlen((const char *)arg2)+1);
-      strcpy((char *)arg1->key, (const char *)arg2);
-    } else {
-      arg1->key = 0;
-    }
-  }
-  
-  free(arg2); 
-}
-
-
-_gostring_ _wrap_tc_user_record_key_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  result = (char *) ((arg1)->key);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_record_user_id_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *arg2 = (char *) 0 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  {
-    if (arg2) {
-      arg1->user_id = (char const *) malloc(strlen((const char *)arg2)+1);
-      strcpy((char *)arg1->user_id, (const char *)arg2);
-    } else {
-      arg1->user_id = 0;
-    }
-  }
-  
-  
-  free((char *)arg2);
-  
-}
-
-
-_gostring_ _wrap_tc_user_record_user_id_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  result = (char *) ((arg1)->user_id);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_record_refresh_token_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *arg2 = (char *) 0 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  {
-    if (arg2) {
-      arg1->refresh_token = (char const *) malloc(strlen((const char *)arg2)+1);
-      strcpy((char *)arg1->refresh_token, (const char *)arg2);
-    } else {
-      arg1->refresh_token = 0;
-    }
-  }
-  
-  free(arg2); 
-}
-
-
-_gostring_ _wrap_tc_user_record_refresh_token_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  result = (char *) ((arg1)->refresh_token);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_record_login_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *arg2 = (char *) 0 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  {
-    if (arg2) {
-      arg1->login = (char const *) malloc(strlen((const char *)arg2)+1);
-      strcpy((char *)arg1->login, (const char *)arg2);
-    } else {
-      arg1->login = 0;
-    }
-  }
-  
-  free(arg2); 
-}
-
-
-_gostring_ _wrap_tc_user_record_login_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  result = (char *) ((arg1)->login);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_record_expires_at_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, long long _swig_go_1) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  int64_t arg2 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  arg2 = (int64_t)_swig_go_1; 
-  
-  if (arg1) (arg1)->expires_at = arg2;
-  
-}
-
-
-long long _wrap_tc_user_record_expires_at_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  int64_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  result = (int64_t) ((arg1)->expires_at);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_record_scopes_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_* _swig_go_1) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char **arg2 = (char **) 0 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  arg2 = *(char ***)&_swig_go_1; 
-  
-  if (arg1) (arg1)->scopes = (char const *const *)arg2;
-  
-}
-
-
-_gostring_* _wrap_tc_user_record_scopes_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char **result = 0 ;
-  _gostring_* _swig_go_result;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  result = (char **) ((arg1)->scopes);
-  *(char ***)&_swig_go_result = (char **)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_record_scope_count_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, long long _swig_go_1) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  size_t arg2 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
-  
-  if (arg1) (arg1)->scope_count = arg2;
-  
-}
-
-
-long long _wrap_tc_user_record_scope_count_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  result =  ((arg1)->scope_count);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_record_code_set_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0, _gostring_ _swig_go_1) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *arg2 = (char *) 0 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  {
-    if (arg2) {
-      arg1->code = (char const *) malloc(strlen((const char *)arg2)+1);
-      strcpy((char *)arg1->code, (const char *)arg2);
-    } else {
-      arg1->code = 0;
-    }
-  }
-  
-  free(arg2); 
-}
-
-
-_gostring_ _wrap_tc_user_record_code_get_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  result = (char *) ((arg1)->code);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-struct tc_user_record *_wrap_new_tc_user_record_tcswig_05cc12d0720a4367() {
-  struct tc_user_record *result = 0 ;
-  struct tc_user_record *_swig_go_result;
-  
-  
-  result = (struct tc_user_record *)calloc(1, sizeof(struct tc_user_record));
-  *(struct tc_user_record **)&_swig_go_result = (struct tc_user_record *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_delete_tc_user_record_tcswig_05cc12d0720a4367(struct tc_user_record *_swig_go_0) {
-  struct tc_user_record *arg1 = (struct tc_user_record *) 0 ;
-  
-  arg1 = *(struct tc_user_record **)&_swig_go_0; 
-  
-  free((char *) arg1);
-  
-}
-
-
-intgo _wrap_tc_users_add_record_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, struct tc_user_record *_swig_go_1, _gostring_* _swig_go_2, long long _swig_go_3) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  tc_user_record *arg2 = (tc_user_record *) 0 ;
-  char **arg3 = (char **) 0 ;
-  size_t arg4 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  arg2 = *(tc_user_record **)&_swig_go_1; 
-  arg3 = *(char ***)&_swig_go_2; 
-  arg4 = (size_t)_swig_go_3; 
-  
-  result = (tc_status)tc_users_add_record(arg1,(struct tc_user_record const *)arg2,(char const *const *)arg3,arg4);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_users_replace_tcswig_05cc12d0720a4367(struct tc_user **_swig_go_0, struct tc_users *_swig_go_1, struct tc_user_record *_swig_go_2) {
-  tc_user **arg1 = (tc_user **) 0 ;
-  tc_users *arg2 = (tc_users *) 0 ;
-  tc_user_record *arg3 = (tc_user_record *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_user ***)&_swig_go_0; 
-  arg2 = *(tc_users **)&_swig_go_1; 
-  arg3 = *(tc_user_record **)&_swig_go_2; 
-  
-  result = (tc_status)tc_users_replace(arg1,arg2,(struct tc_user_record const *)arg3);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_users_get_by_refresh_token_tcswig_05cc12d0720a4367(struct tc_user **_swig_go_0, struct tc_users *_swig_go_1, _gostring_ _swig_go_2) {
-  tc_user **arg1 = (tc_user **) 0 ;
-  tc_users *arg2 = (tc_users *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_user ***)&_swig_go_0; 
-  arg2 = *(tc_users **)&_swig_go_1; 
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  result = (tc_status)tc_users_get_by_refresh_token(arg1,(struct tc_users const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  free(arg3); 
-  return _swig_go_result;
-}
-
-
 _gostring_ _wrap_tc_user_refresh_token_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
   tc_user *arg1 = (tc_user *) 0 ;
   char *result = 0 ;
@@ -2769,40 +2806,6 @@ _gostring_ _wrap_tc_user_scope_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_
   
   result = (char *)tc_user_scope((struct tc_user const *)arg1,arg2);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_users_refresh_tcswig_05cc12d0720a4367(long long *_swig_go_0, struct tc_conduits *_swig_go_1, struct tc_users *_swig_go_2, _gostring_ _swig_go_3, void* _swig_go_4, void *_swig_go_5) {
-  tc_op_id *arg1 = (tc_op_id *) 0 ;
-  tc_conduits *arg2 = (tc_conduits *) 0 ;
-  tc_users *arg3 = (tc_users *) 0 ;
-  char *arg4 = (char *) 0 ;
-  tc_user_cb arg5 = (tc_user_cb) 0 ;
-  void *arg6 = (void *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_op_id **)&_swig_go_0; 
-  arg2 = *(tc_conduits **)&_swig_go_1; 
-  arg3 = *(tc_users **)&_swig_go_2; 
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  arg5 = *(tc_user_cb *)&_swig_go_4; 
-  arg6 = *(void **)&_swig_go_5; 
-  
-  result = (tc_status)tc_users_refresh(arg1,arg2,arg3,(char const *)arg4,arg5,arg6);
-  _swig_go_result = (intgo)result; 
-  
-  free((char *)arg4);
-  
   return _swig_go_result;
 }
 
@@ -3702,6 +3705,381 @@ _gostring_ _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0)
 }
 
 
+_gostring_ _wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367() {
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  
+  result = (char *)tc_catalogue_snapshot();
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_catalogue_count_tcswig_05cc12d0720a4367() {
+  size_t result;
+  long long _swig_go_result;
+  
+  
+  result = tc_catalogue_count();
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_event_type *_wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(long long _swig_go_0) {
+  size_t arg1 ;
+  tc_event_type *result = 0 ;
+  struct tc_event_type *_swig_go_result;
+  
+  arg1 = (size_t)_swig_go_0; 
+  
+  result = (tc_event_type *)tc_catalogue_at(arg1);
+  *(tc_event_type **)&_swig_go_result = (tc_event_type *)result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367() {
+  size_t result;
+  long long _swig_go_result;
+  
+  
+  result = tc_catalogue_withdrawn_count();
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(long long _swig_go_0) {
+  size_t arg1 ;
+  tc_event_type *result = 0 ;
+  struct tc_event_type *_swig_go_result;
+  
+  arg1 = (size_t)_swig_go_0; 
+  
+  result = (tc_event_type *)tc_catalogue_withdrawn_at(arg1);
+  *(tc_event_type **)&_swig_go_result = (tc_event_type *)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+  tc_event_type **arg1 = (tc_event_type **) 0 ;
+  char *arg2 = (char *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_event_type const *out_tmp1 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_event_type **)&out_tmp1;
+  
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  
+  result = (tc_status)tc_catalogue_find((struct tc_event_type const **)arg1,(char const *)arg2,(char const *)arg3);
+  _swig_go_result = (intgo)result; 
+  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
+  
+  free((char *)arg2);
+  
+  free(arg3); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_name_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = (char *)tc_event_type_name((struct tc_event_type const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_version_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = (char *)tc_event_type_version((struct tc_event_type const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_status_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = (char *)tc_event_type_status((struct tc_event_type const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = (int)tc_event_type_is_newest((struct tc_event_type const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = tc_event_type_required_count((struct tc_event_type const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_required_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)tc_event_type_required((struct tc_event_type const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = tc_event_type_optional_count((struct tc_event_type const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)tc_event_type_optional((struct tc_event_type const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = tc_event_type_one_of_count((struct tc_event_type const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t arg2 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = tc_event_type_one_of_size((struct tc_event_type const *)arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t arg2 ;
+  size_t arg3 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  arg3 = (size_t)_swig_go_2; 
+  
+  result = (char *)tc_event_type_one_of((struct tc_event_type const *)arg1,arg2,arg3);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  tc_transport_type arg2 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  arg2 = (tc_transport_type)_swig_go_1; 
+  
+  result = (int)tc_event_type_allows((struct tc_event_type const *)arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = (int)tc_event_type_app_token_only((struct tc_event_type const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = tc_event_type_scope_count((struct tc_event_type const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)tc_event_type_scope((struct tc_event_type const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = (char *)tc_event_type_authorizer((struct tc_event_type const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = tc_event_type_app_token_scope_count((struct tc_event_type const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  size_t arg2 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  result = (char *)tc_event_type_app_token_scope((struct tc_event_type const *)arg1,arg2);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = (char *)tc_event_type_create_body_extra((struct tc_event_type const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+  tc_event_type *arg1 = (tc_event_type *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tc_event_type **)&_swig_go_0; 
+  
+  result = (char *)tc_event_type_replaced_by((struct tc_event_type const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
 struct tcb_config *_wrap_tcb_config_new_tcswig_05cc12d0720a4367() {
   tcb_config *result = 0 ;
   struct tcb_config *_swig_go_result;
@@ -4034,6 +4412,18 @@ intgo _wrap_TCB_KIND_REJECT_tcswig_05cc12d0720a4367() {
 }
 
 
+intgo _wrap_TCB_KIND_VIEW_CHANGE_tcswig_05cc12d0720a4367() {
+  enum tcb_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TCB_KIND_VIEW_CHANGE;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
 void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
   
@@ -4337,6 +4727,32 @@ _gostring_ _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(struct tcb_future 
   arg1 = *(tcb_future **)&_swig_go_0; 
   
   result = (char *)tcb_future_route_key((struct tcb_future const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tcb_future_view_change_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
+  tcb_future *arg1 = (tcb_future *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tcb_future **)&_swig_go_0; 
+  
+  result = (int)tcb_future_view_change((struct tcb_future const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tcb_future_view_id_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
+  tcb_future *arg1 = (tcb_future *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(tcb_future **)&_swig_go_0; 
+  
+  result = (char *)tcb_future_view_id((struct tcb_future const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
@@ -5119,6 +5535,82 @@ struct tcb_future *_wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(str
   
   free((char *)arg2);
   
+  return _swig_go_result;
+}
+
+
+struct tcb_future *_wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, intgo _swig_go_5, long long _swig_go_6) {
+  tcb_client *arg1 = (tcb_client *) 0 ;
+  char *arg2 = (char *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  unsigned int arg5 ;
+  int arg6 ;
+  unsigned long long arg7 ;
+  tcb_future *result = 0 ;
+  struct tcb_future *_swig_go_result;
+  
+  arg1 = *(tcb_client **)&_swig_go_0; 
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  
+  arg4 = (char *)malloc(_swig_go_3.n + 1);
+  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
+  arg4[_swig_go_3.n] = '\0';
+  
+  arg5 = (unsigned int)_swig_go_4; 
+  arg6 = (int)_swig_go_5; 
+  arg7 = (unsigned long long)_swig_go_6; 
+  
+  result = (tcb_future *)tcb_subscriptions_create_by_type(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,arg5,arg6,arg7);
+  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
+  
+  free((char *)arg2);
+  
+  free(arg3); 
+  free(arg4); 
+  return _swig_go_result;
+}
+
+
+struct tcb_future *_wrap_tcb_sync_view_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
+  tcb_client *arg1 = (tcb_client *) 0 ;
+  unsigned long long arg2 ;
+  tcb_future *result = 0 ;
+  struct tcb_future *_swig_go_result;
+  
+  arg1 = *(tcb_client **)&_swig_go_0; 
+  arg2 = (unsigned long long)_swig_go_1; 
+  
+  result = (tcb_future *)tcb_sync_view(arg1,arg2);
+  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tcb_view_watch_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
+  tcb_client *arg1 = (tcb_client *) 0 ;
+  unsigned long long arg2 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tcb_client **)&_swig_go_0; 
+  arg2 = (unsigned long long)_swig_go_1; 
+  
+  result = (tc_status)tcb_view_watch(arg1,arg2);
+  _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 

@@ -59,6 +59,7 @@ module TwitchConduits
       @listeners = {}
       @ready = []
       @next_token = 0
+      @view_watch = nil
     end
 
     def synchronize(&block) = @lock.synchronize(&block)
@@ -172,12 +173,78 @@ module TwitchConduits
     operation(:reconcile_subscriptions) do |cl, t, conduit_id, specs, dry_run: false, concurrency: nil|
       with_specs(specs) { |s| Native.tcb_subscriptions_reconcile(cl, conduit_id, s, dry_run ? 1 : 0, concurrency.to_i, t) }
     end
+    # The original create_subscriptions(types, condition): types by name
+    # ("channel.follow" or :"channel.follow": its newest version;
+    # "channel.follow@2" or ["channel.follow", "2"]: that version) and one
+    # condition for all of them (each type keeps the keys it uses). An
+    # unknown type, a withdrawn version or a missing condition field fails
+    # that item alone, before anything is sent. all_fillable: true (no
+    # types): every type the condition fills.
+    operation(:create_subscriptions_by_type) do |cl, t, conduit_id, types = nil, condition: {}, all_fillable: false,
+                                                 concurrency: nil|
+      Native.tcb_subscriptions_create_by_type(cl, conduit_id, Client.type_list(types, all_fillable),
+                                              JSON.generate(Client.condition(condition)), all_fillable ? 1 : 0,
+                                              concurrency.to_i, t)
+    end
     # A Helix call: method :get/:post/...; path relative to api_base_url;
     # body a String or an object sent as JSON. Returns a Response.
     operation(:request) do |cl, t, method, path, query: nil, body: nil|
       m = METHODS.fetch(method.to_s.downcase.to_sym) { raise InvalidArgument.new("bad method #{method}", code: -2, name: "TC_EINVAL") }
       body = JSON.generate(body) unless body.nil? || body.is_a?(String)
       with_pairs(query) { |q| Native.tcb_request(cl, m, path, q, body, 0, t) }
+    end
+
+    # Load (or re-load) the synced view; returns #view.
+    def sync
+      call_sync(nil) { |cl, t| Native.tcb_sync_view(cl, t) }
+      view
+    end
+
+    def sync_async(&blk) = submit(blk) { |cl, t| Native.tcb_sync_view(cl, t) }
+
+    # The original start(): the token, then the synced view; returns #view.
+    def start
+      token
+      sync
+    end
+
+    # Queries of the synced view (see View).
+    def view = View.new(self)
+
+    # Block |change, id| runs inside #poll after each change of the view:
+    # change is a Symbol of View::CHANGES, id the subscription or conduit id
+    # ("" for :synced). Without a block, stops.
+    def on_view_change(&block)
+      synchronize do
+        token = block ? (@next_token += 1) : 0
+        Error.check(Native.tcb_view_watch(live, token))
+        @view_watch = block && ViewWatch.new(token, block)
+      end
+      nil
+    end
+
+    def self.type_list(types, all_fillable)
+      return nil if types.nil?
+      raise TypeError, "types must be an Array of names" unless types.is_a?(Array)
+      raise ArgumentError, "give types or all_fillable: true, not both" if all_fillable && !types.empty?
+
+      types.map do |x|
+        x = "#{x[0]}@#{x[1]}" if x.is_a?(Array) && x.size == 2
+        raise TypeError, "a type name must be a String or Symbol: #{x.inspect}" unless x.is_a?(String) || x.is_a?(Symbol)
+        raise ArgumentError, "bad type name #{x.inspect}" if x.empty? || x.to_s.include?("\n")
+
+        x.to_s
+      end.join("\n")
+    end
+
+    def self.condition(condition)
+      raise TypeError, "condition must be a Hash" unless condition.is_a?(Hash)
+
+      condition.to_h do |k, v|
+        raise TypeError, "condition[#{k.inspect}] must be a String" unless v.is_a?(String) || v.is_a?(Integer)
+
+        [k.to_s, v.to_s]
+      end
     end
 
     # -- internals, used by Operation and Listener --
@@ -196,6 +263,10 @@ module TwitchConduits
           elsif (l = @listeners[token])
             m = Native.tcb_future_message(f)
             @ready << [l, WebhookMessage.from_native(m, route_key: Native.tcb_future_route_key(f))] if m
+            Native.tcb_future_release(f)
+          elsif @view_watch&.token == token
+            change = View::CHANGES[Native.tcb_future_view_change(f)]
+            @ready << [@view_watch, [change, Native.tcb_future_view_id(f)]]
             Native.tcb_future_release(f)
           else
             Native.tcb_future_release(f)

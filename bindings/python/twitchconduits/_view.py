@@ -1,0 +1,120 @@
+"""The synced view (tc_conduits_sync + tc_view_*): the application's conduits,
+their shards and every subscription, held in memory by the library and kept
+current from the client's own calls and the events its listener receives.
+
+Queries are snapshots read straight from the C API (no round trip to
+Twitch); they may be made from any thread. The view goes stale when
+something else changes Twitch's state (another process, the console, missed
+events): ``client.sync()`` re-loads it."""
+import enum
+import json
+
+import twitchconduits_swig as _t
+
+from . import _types as T
+from ._errors import error_for
+
+
+class ViewChange(enum.IntEnum):
+    """What changed (tc_view_change); the callback also gets the id of the
+    subscription or conduit ("" for SYNCED, "CONDUIT_ID/SHARD_ID" for
+    SHARD_STATUS)."""
+    SYNCED = _t.TC_VIEW_SYNCED
+    SUBSCRIPTION_ADDED = _t.TC_VIEW_SUBSCRIPTION_ADDED
+    SUBSCRIPTION_REMOVED = _t.TC_VIEW_SUBSCRIPTION_REMOVED
+    SUBSCRIPTION_STATUS = _t.TC_VIEW_SUBSCRIPTION_STATUS
+    CONDUIT_ADDED = _t.TC_VIEW_CONDUIT_ADDED
+    CONDUIT_REMOVED = _t.TC_VIEW_CONDUIT_REMOVED
+    CONDUIT_UPDATED = _t.TC_VIEW_CONDUIT_UPDATED
+    SHARD_STATUS = _t.TC_VIEW_SHARD_STATUS
+
+
+def _transport(t):
+    if t is None:
+        return None
+    return T.Transport(_t.tc_transport_method_name(t) or "", _t.tc_transport_callback(t),
+                       _t.tc_transport_session_id(t), _t.tc_transport_connected_at(t),
+                       _t.tc_transport_disconnected_at(t), _t.tc_transport_conduit_id(t))
+
+
+def _subscription(s):
+    cond = _t.tc_subscription_condition(s)
+    return T.Subscription(_t.tc_subscription_id(s), _t.tc_subscription_status(s) or "",
+                          _t.tc_subscription_type(s) or "", _t.tc_subscription_version(s) or "",
+                          json.loads(cond) if cond else {}, _t.tc_subscription_created_at(s) or "",
+                          _t.tc_subscription_cost(s), _transport(_t.tc_subscription_transport(s)),
+                          _t.tc_subscription_user_id(s))
+
+
+def _owned(call, *args):
+    """Run a tc_view_* call returning (status, list); raise its error."""
+    st, lst = call(*args)
+    if st != _t.TC_OK:
+        raise error_for(st, _t.tc_last_error_message())
+    return lst
+
+
+class View:
+    """``client.view``: query the synced view. Every filter left None
+    matches all; ``user_id`` matches a subscription whose condition names
+    that user (broadcaster, user, moderator, from/to broadcaster).
+    Before the first ``client.sync()`` queries raise InvalidArgumentError
+    (``count`` returns 0)."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def __repr__(self):
+        return f"<twitchconduits.View {'synced' if self.synced else 'not synced'}>"
+
+    def _c(self):
+        return _t.tcb_client_manager(self._client._handle())
+
+    @property
+    def synced(self):
+        """True once a sync has completed."""
+        return bool(_t.tc_view_is_synced(self._c()))
+
+    def subscriptions(self, conduit_id=None, user_id=None, type=None, status=None):
+        """The matching subscriptions, oldest first."""
+        q = _query(conduit_id, user_id, type, status)
+        lst = _owned(_t.tc_view_subscriptions, self._c(), q)
+        try:
+            return [_subscription(_t.tc_subscription_list_get(lst, i))
+                    for i in range(_t.tc_subscription_list_count(lst))]
+        finally:
+            _t.tc_subscription_list_free(lst)
+
+    def count(self, conduit_id=None, user_id=None, type=None, status=None):
+        """How many subscriptions match (without copying them)."""
+        return _t.tc_view_count(self._c(), _query(conduit_id, user_id, type, status))
+
+    def __len__(self):
+        return self.count()
+
+    def conduits(self):
+        lst = _owned(_t.tc_view_conduits, self._c())
+        try:
+            return [T.Conduit(_t.tc_conduit_id(c), _t.tc_conduit_shard_count(c))
+                    for c in (_t.tc_conduit_list_get(lst, i) for i in range(_t.tc_conduit_list_count(lst)))]
+        finally:
+            _t.tc_conduit_list_free(lst)
+
+    def shards(self, conduit_id):
+        """A conduit's shards (NotFoundError when the view has no such
+        conduit). Webhook secrets are never known."""
+        if not isinstance(conduit_id, str):
+            raise TypeError("conduit_id must be a str")
+        lst = _owned(_t.tc_view_shards, self._c(), conduit_id)
+        try:
+            return [T.Shard(_t.tc_shard_id(s), _t.tc_shard_status(s) or "", _transport(_t.tc_shard_transport(s)))
+                    for s in (_t.tc_shard_list_get(lst, i) for i in range(_t.tc_shard_list_count(lst)))]
+        finally:
+            _t.tc_shard_list_free(lst)
+
+
+def _query(conduit_id, user_id, type, status):
+    for name, v in (("conduit_id", conduit_id), ("user_id", user_id), ("type", type), ("status", status)):
+        if v is not None and not isinstance(v, str):
+            raise TypeError(f"{name} must be a str or None")
+    return _t.tc_view_query(conduit_id, user_id, type, status)
