@@ -121,6 +121,9 @@ TC_OPAQUE(tcb_pairs)
 %ignore tc_users_replace;
 %ignore tc_users_get_by_refresh_token;
 %ignore tc_users_refresh;
+%ignore tc_user_record_init;
+%ignore tc_subscription_filter_init;
+%ignore tc_view_query_init;
 %ignore tc_listener_new;
 %ignore tc_webhook_verifier_new;
 %ignore tc_webhook_handle;

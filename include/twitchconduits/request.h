@@ -54,6 +54,10 @@ typedef struct tc_request_options {
 #define TC_REQUEST_OPTIONS_INIT \
     { TC_REQUEST_OPTIONS_VERSION, TC_GET, NULL, NULL, 0u, NULL, 0u, 0u, 0L, 0, 0L }
 
+/* Fill opts with the defaults of `version`, writing only the fields that
+ * version has (TC_EVERSION if unknown). */
+TC_API tc_status tc_request_options_init(tc_request_options *opts, unsigned int version);
+
 /* Completion: status is TC_OK for a 2xx answer; otherwise the error (mapped
  * from the HTTP status where there was one). `response` is never NULL. */
 typedef void (*tc_response_cb)(tc_status status, const tc_response *response, void *userdata);

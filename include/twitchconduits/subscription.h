@@ -64,6 +64,8 @@ typedef struct tc_batch_options {
     size_t progress_every;      /* items between progress calls; 0 = about 1% */
 } tc_batch_options;
 #define TC_BATCH_OPTIONS_INIT { TC_BATCH_OPTIONS_VERSION, 0, NULL, NULL, 0u }
+/* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
+TC_API tc_status tc_batch_options_init(tc_batch_options *opts, unsigned int version);
 
 /* Create subscriptions on a conduit. A subscription that already exists (409)
  * is adopted and reported TC_ITEM_EXISTED; POSTs are retried safely because
@@ -113,6 +115,8 @@ typedef struct tc_subscription_filter {
     const char *conduit_id;
 } tc_subscription_filter;
 #define TC_SUBSCRIPTION_FILTER_INIT { TC_SUBSCRIPTION_FILTER_VERSION, NULL, NULL, NULL, NULL, NULL }
+/* Fill filter with "no filter" for `version` (TC_EVERSION if unknown). */
+TC_API tc_status tc_subscription_filter_init(tc_subscription_filter *filter, unsigned int version);
 
 /* Called once per page, in order, on the completion thread; while it runs the
  * next page is fetched (never more than one ahead), so memory stays about two
@@ -260,6 +264,8 @@ typedef struct tc_view_query {
     const char *status;
 } tc_view_query;
 #define TC_VIEW_QUERY_INIT { TC_VIEW_QUERY_VERSION, NULL, NULL, NULL, NULL }
+/* Fill query with "everything" for `version` (TC_EVERSION if unknown). */
+TC_API tc_status tc_view_query_init(tc_view_query *query, unsigned int version);
 
 /* The subscriptions matching `query` (NULL = all), oldest first; free with
  * tc_subscription_list_free. TC_EINVAL before a sync (the message says so). */

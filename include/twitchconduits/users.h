@@ -152,6 +152,8 @@ typedef struct tc_user_record {
 
 #define TC_USER_RECORD_INIT \
     { TC_USER_RECORD_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0u, NULL }
+/* Fill record with an empty record of `version` (TC_EVERSION if unknown). */
+TC_API tc_status tc_user_record_init(tc_user_record *record, unsigned int version);
 
 /* tc_users_add() with the whole record. Every string is copied.
  * TC_ECONFLICT when the user id, the key, the refresh token or one of the
