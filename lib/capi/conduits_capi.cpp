@@ -1,5 +1,6 @@
 // tc_conduits_*: the manager handle and its caller-driven loop.
 #include "capi/guard.hpp"
+#include "capi/options_init.hpp"
 #include "capi/handles.hpp"
 #include "capi/loop.hpp"
 #include "capi/metrics.hpp"
@@ -89,16 +90,8 @@ tc_status await_op(tc_conduits *c, tc_op_id id, int timeout_ms) {
 extern "C" {
 
 TC_API tc_status tc_conduits_options_init(tc_conduits_options *opts, unsigned int version) {
-    TC_CHECK_ARG(opts != nullptr, "opts");
-    if (version == 0 || version > TC_CONDUITS_OPTIONS_VERSION) {
-        return fail(TC_EVERSION, "tc_conduits_options_init: version " + std::to_string(version) + " is not supported");
-    }
-    // A caller compiled against an older header has a shorter struct: write
-    // only the fields its version has.
     const tc_conduits_options defaults = TC_CONDUITS_OPTIONS_INIT;
-    std::memcpy(opts, &defaults, tc::capi::conduits_options_size(version));
-    opts->version = version;
-    return TC_OK;
+    return tc::capi::init_versioned("tc_conduits_options_init", opts, version, TC_CONDUITS_OPTIONS_VERSION, defaults, tc::capi::conduits_options_size);
 }
 
 TC_API tc_status tc_conduits_new(tc_conduits **out, const tc_conduits_options *opts) {

@@ -1,5 +1,6 @@
 // tc_listener_*: the embedded webhook listener (events/listener).
 #include "capi/guard.hpp"
+#include "capi/options_init.hpp"
 #include "capi/handles.hpp"
 #include "capi/listener_config.hpp"
 #include "capi/metrics.hpp"
@@ -177,16 +178,8 @@ tc_status route_call(tc_listener *l, const char *route_key, const char *secret, 
 extern "C" {
 
 TC_API tc_status tc_listener_options_init(tc_listener_options *opts, unsigned int version) {
-    TC_CHECK_ARG(opts != nullptr, "opts");
-    if (version == 0 || version > TC_LISTENER_OPTIONS_VERSION) {
-        return fail(TC_EVERSION, "tc_listener_options_init: version " + std::to_string(version) + " is not supported");
-    }
-    // Write only the fields the caller's version has (an older caller's
-    // struct is shorter).
     const tc_listener_options defaults = TC_LISTENER_OPTIONS_INIT;
-    std::memcpy(opts, &defaults, listener_options_size(version));
-    opts->version = version;
-    return TC_OK;
+    return tc::capi::init_versioned("tc_listener_options_init", opts, version, TC_LISTENER_OPTIONS_VERSION, defaults, listener_options_size);
 }
 
 TC_API tc_status tc_listener_new(tc_listener **out, tc_conduits *c, const tc_listener_options *opts) {

@@ -1,5 +1,6 @@
 // tc_runner_*: running a conduit (run/runner).
 #include "capi/guard.hpp"
+#include "capi/options_init.hpp"
 #include "capi/handles.hpp"
 #include "capi/listener_config.hpp"
 #include "capi/metrics.hpp"
@@ -232,16 +233,8 @@ const char *state_name(tc_runner_shard_state st) {
 extern "C" {
 
 TC_API tc_status tc_runner_options_init(tc_runner_options *opts, unsigned int version) {
-    TC_CHECK_ARG(opts != nullptr, "opts");
-    if (version == 0 || version > TC_RUNNER_OPTIONS_VERSION) {
-        return fail(TC_EVERSION, "tc_runner_options_init: version " + std::to_string(version) + " is not supported");
-    }
-    // A caller compiled against an older header has a shorter struct: write
-    // only the fields its version has.
     const tc_runner_options defaults = TC_RUNNER_OPTIONS_INIT;
-    std::memcpy(opts, &defaults, runner_options_size(version));
-    opts->version = version;
-    return TC_OK;
+    return tc::capi::init_versioned("tc_runner_options_init", opts, version, TC_RUNNER_OPTIONS_VERSION, defaults, runner_options_size);
 }
 
 TC_API int tc_runner_websocket_supported(void) { return tc::net::websocket_supported() ? 1 : 0; }

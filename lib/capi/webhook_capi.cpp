@@ -1,5 +1,6 @@
 // tc_webhook_*: framework-neutral webhook verification (pure, no I/O).
 #include "capi/guard.hpp"
+#include "capi/options_init.hpp"
 #include "capi/objects.hpp"
 #include "capi/webhook_message.hpp"
 #include "events/verifier.hpp"
@@ -64,15 +65,8 @@ const char *empty_out(size_t *len) {
 extern "C" {
 
 TC_API tc_status tc_webhook_options_init(tc_webhook_options *opts, unsigned int version) {
-    TC_CHECK_ARG(opts != nullptr, "opts");
-    if (version == 0 || version > TC_WEBHOOK_OPTIONS_VERSION) {
-        return fail(TC_EVERSION, "version " + std::to_string(version) + " is not supported (this library knows 1.." +
-                                     std::to_string(TC_WEBHOOK_OPTIONS_VERSION) + ")");
-    }
     const tc_webhook_options defaults = TC_WEBHOOK_OPTIONS_INIT;
-    *opts = defaults;
-    opts->version = version;
-    return TC_OK;
+    return tc::capi::init_versioned("tc_webhook_options_init", opts, version, TC_WEBHOOK_OPTIONS_VERSION, defaults, tc::capi::whole<tc_webhook_options>);
 }
 
 TC_API tc_status tc_webhook_verifier_new(tc_webhook_verifier **out, const tc_webhook_options *opts) {
