@@ -245,27 +245,27 @@ static void bad_event(const char *fmt, ...) {
     va_end(ap);
 }
 
-static void on_event(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata) {
+static void on_event(tc_status status, const char *route_key, const tc_event *msg, void *userdata) {
     (void)userdata;
     uint64_t t = now_ns();
     if (status != TC_OK) {
         bad_event("status %s", tc_strerror(status));
         return;
     }
-    const char *id = tc_webhook_message_id(msg);
+    const char *id = tc_event_id(msg);
     long idx = parse_id(id);
     if (idx < 0 || idx >= g_note_count) {
         bad_event("unknown message id \"%s\"", id);
         return;
     }
-    if (strcmp(route_key, ROUTE_KEY) != 0 || tc_webhook_message_kind(msg) != TC_WEBHOOK_NOTIFICATION ||
-        strcmp(tc_webhook_message_subscription_type(msg), SUB_TYPE) != 0) {
+    if (strcmp(route_key, ROUTE_KEY) != 0 || tc_event_kind_get(msg) != TC_EVENT_NOTIFICATION ||
+        strcmp(tc_event_subscription_type(msg), SUB_TYPE) != 0) {
         bad_event("message %s: route \"%s\", kind %d, subscription type \"%s\"", id, route_key,
-                  (int)tc_webhook_message_kind(msg), tc_webhook_message_subscription_type(msg));
+                  (int)tc_event_kind_get(msg), tc_event_subscription_type(msg));
         return;
     }
     size_t ev_len = 0;
-    tc_webhook_message_event_json(msg, &ev_len);
+    tc_event_event_json(msg, &ev_len);
     if (ev_len == 0) {
         bad_event("message %s: empty event", id);
         return;
@@ -279,14 +279,14 @@ static void on_event(tc_status status, const char *route_key, const tc_webhook_m
     atomic_fetch_add(&g_events, 1);
 }
 
-static void on_reject(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata) {
+static void on_reject(tc_status status, const char *route_key, const tc_event *msg, void *userdata) {
     (void)status;
     (void)userdata;
     long n = atomic_fetch_add(&g_rejections, 1);
     if (n < MAX_PRINTED_FAILURES) {
         fprintf(stderr, "listener: rejected on route %s: message %s, HTTP %d, %s\n", route_key,
-                tc_webhook_message_id(msg), tc_webhook_message_http_status(msg),
-                tc_strerror(tc_webhook_message_status(msg)));
+                tc_event_id(msg), tc_event_http_status(msg),
+                tc_strerror(tc_event_status(msg)));
     }
 }
 

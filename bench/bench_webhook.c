@@ -143,12 +143,12 @@ static double run_library(msg_t *msgs, size_t n)
                                {"Twitch-Eventsub-Message-Timestamp", TIMESTAMP},
                                {"Twitch-Eventsub-Subscription-Type", "channel.chat.message"},
                                {"Twitch-Eventsub-Subscription-Version", "1"}};
-        tc_webhook_message *m = NULL;
+        tc_event *m = NULL;
         if (tc_webhook_handle(&m, v, h, 8, msgs[i].body, msgs[i].len) != TC_OK ||
-            tc_webhook_message_is_duplicate(m)) {
+            tc_event_is_duplicate(m)) {
             g_failures++;
         }
-        tc_webhook_message_free(m);
+        tc_event_free(m);
     }
     uint64_t t1 = now_ns();
     tc_webhook_verifier_free(v);

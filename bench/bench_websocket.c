@@ -187,7 +187,7 @@ typedef struct seen {
     char prefix[16];
 } seen;
 
-static void on_event(tc_status status, const char *shard_id, const tc_webhook_message *msg, void *userdata) {
+static void on_event(tc_status status, const char *shard_id, const tc_event *msg, void *userdata) {
     seen *s = (seen *)userdata;
     (void)shard_id;
     if (status != TC_OK) {
@@ -195,7 +195,7 @@ static void on_event(tc_status status, const char *shard_id, const tc_webhook_me
         return;
     }
     s->events++;
-    const char *id = tc_webhook_message_id(msg);
+    const char *id = tc_event_id(msg);
     size_t plen = strlen(s->prefix);
     if (s->marks != NULL && strncmp(id, s->prefix, plen) == 0) {
         long k = atol(id + plen);

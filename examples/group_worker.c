@@ -21,9 +21,9 @@
 static volatile sig_atomic_t stop_requested = 0;
 static void on_signal(int sig) { (void)sig; stop_requested = 1; }
 
-static void on_event(tc_status st, const char *shard_id, const tc_webhook_message *msg, void *ud) {
+static void on_event(tc_status st, const char *shard_id, const tc_event *msg, void *ud) {
     (void)ud;
-    if (st == TC_OK) printf("shard %s: %s\n", shard_id, tc_webhook_message_subscription_type(msg));
+    if (st == TC_OK) printf("shard %s: %s\n", shard_id, tc_event_subscription_type(msg));
 }
 
 static void on_done(tc_status st, void *ud) { *(tc_status *)ud = st; }

@@ -20,13 +20,13 @@
 /* ---- snippet ---- */
 /* Every event of every shard, whichever its transport (the runner itself
  * also subscribes to conduit.shard.disabled and acts on it). */
-static void on_event(tc_status st, const char *shard_id, const tc_webhook_message *msg, void *ud) {
+static void on_event(tc_status st, const char *shard_id, const tc_event *msg, void *ud) {
     int *events = ud;
     if (st != TC_OK) return; /* TC_ECANCELED: the manager was freed */
     printf("shard %s (%s): %s %s\n", shard_id,
-           tc_webhook_message_transport(msg) == TC_TRANSPORT_WEBSOCKET ? "websocket" : "webhook",
-           tc_webhook_message_subscription_type(msg), tc_webhook_message_event_json(msg, NULL));
-    if (strcmp(tc_webhook_message_subscription_type(msg), "stream.online") == 0) ++*events;
+           tc_event_transport(msg) == TC_TRANSPORT_WEBSOCKET ? "websocket" : "webhook",
+           tc_event_subscription_type(msg), tc_event_event_json(msg, NULL));
+    if (strcmp(tc_event_subscription_type(msg), "stream.online") == 0) ++*events;
 }
 
 static void on_shard(const tc_runner_shard *s, void *ud) {

@@ -132,7 +132,7 @@ struct tcb_future {
     tc_response *response;
     tc_subscription **subs;
     size_t sub_count, sub_cap;
-    tc_webhook_message *message;
+    tc_event *message;
     char *route_key;
     int view_change; /* TCB_KIND_VIEW_CHANGE: a tc_view_change */
     char *view_id;
@@ -177,7 +177,7 @@ void tcb_future_release(tcb_future *f) {
     tc_response_free(f->response);
     for (size_t i = 0; i < f->sub_count; i++) tc_subscription_free(f->subs[i]);
     free(f->subs);
-    tc_webhook_message_free(f->message);
+    tc_event_free(f->message);
     free(f->route_key);
     free(f->view_id);
     free(f);
@@ -274,7 +274,7 @@ RESULT_ACCESSOR(tc_shard_list, shard_list, shard_list)
 RESULT_ACCESSOR(tc_shard_update_result, shard_update, shard_update)
 RESULT_ACCESSOR(tc_subscription_batch, batch, batch)
 RESULT_ACCESSOR(tc_response, response, response)
-RESULT_ACCESSOR(tc_webhook_message, message, message)
+RESULT_ACCESSOR(tc_event, message, message)
 
 size_t tcb_future_subscription_count(const tcb_future *f) {
     return f != NULL && tcb_future_done(f) ? f->sub_count : 0;
@@ -335,7 +335,7 @@ char *tcb_future_result_json(const tcb_future *f, int include_secret) {
     else if (f->shard_list) st = tc_shard_list_to_json(&out, f->shard_list);
     else if (f->shard_update) st = tc_shard_update_result_to_json(&out, f->shard_update);
     else if (f->batch) st = tc_subscription_batch_to_json(&out, f->batch);
-    else if (f->message) st = tc_webhook_message_to_json(&out, f->message);
+    else if (f->message) st = tc_event_to_json(&out, f->message);
     else if (f->response) st = tc_response_to_json(&out, f->response);
     else if (f->kind == TCB_KIND_SUBSCRIPTIONS) out = subscriptions_json(f);
     else out = dup_str("null");
@@ -890,21 +890,21 @@ tcb_future *tcb_request(tcb_client *cl, tc_method method, const char *path, cons
 /* ------------------------------------------------------------------ */
 /* the listener                                                         */
 
-static void on_listener_message(tc_status st, const char *route_key, const tc_webhook_message *msg, void *ud,
+static void on_listener_message(tc_status st, const char *route_key, const tc_event *msg, void *ud,
                                 tcb_kind kind) {
     listener_ctx *ctx = ud;
     tcb_future *f = future_new(ctx->cl, kind, ctx->token, 1);
     if (f == NULL) return; /* out of memory: the event is lost, as it would be anywhere */
     f->route_key = dup_str(route_key);
-    if (msg != NULL) tc_webhook_message_dup(&f->message, msg);
+    if (msg != NULL) tc_event_dup(&f->message, msg);
     finish(f, st);
 }
 
-static void on_listener_event(tc_status st, const char *route_key, const tc_webhook_message *msg, void *ud) {
+static void on_listener_event(tc_status st, const char *route_key, const tc_event *msg, void *ud) {
     on_listener_message(st, route_key, msg, ud, TCB_KIND_EVENT);
 }
 
-static void on_listener_reject(tc_status st, const char *route_key, const tc_webhook_message *msg, void *ud) {
+static void on_listener_reject(tc_status st, const char *route_key, const tc_event *msg, void *ud) {
     on_listener_message(st, route_key, msg, ud, TCB_KIND_REJECT);
 }
 
@@ -965,9 +965,9 @@ tc_status tcb_view_watch(tcb_client *cl, unsigned long long token) {
 /* ------------------------------------------------------------------ */
 /* webhooks                                                             */
 
-tc_webhook_message *tcb_webhook_handle(tc_webhook_verifier *v, const tcb_pairs *headers, const char *body,
+tc_event *tcb_webhook_handle(tc_webhook_verifier *v, const tcb_pairs *headers, const char *body,
                                        size_t body_len) {
-    tc_webhook_message *m = NULL;
+    tc_event *m = NULL;
     last_status = tc_webhook_handle(&m, v, headers != NULL ? headers->items : NULL,
                                     headers != NULL ? headers->count : 0, body, body_len);
     return m;
@@ -1014,9 +1014,9 @@ char *tcb_shard_json(const tc_shard *x, int include_secret) {
     OUT_OR_NULL(tc_shard_to_json(&out, x, include_secret));
 }
 
-char *tcb_webhook_message_json(const tc_webhook_message *x) {
+char *tcb_event_json(const tc_event *x) {
     char *out = NULL;
-    OUT_OR_NULL(tc_webhook_message_to_json(&out, x));
+    OUT_OR_NULL(tc_event_to_json(&out, x));
 }
 
 char *tcb_subscription_json(const tc_subscription *x) {
@@ -1024,14 +1024,14 @@ char *tcb_subscription_json(const tc_subscription *x) {
     OUT_OR_NULL(tc_subscription_to_json(&out, x));
 }
 
-tc_webhook_message *tcb_webhook_message_dup(const tc_webhook_message *m) {
-    tc_webhook_message *out = NULL;
-    OUT_OR_NULL(tc_webhook_message_dup(&out, m));
+tc_event *tcb_event_dup(const tc_event *m) {
+    tc_event *out = NULL;
+    OUT_OR_NULL(tc_event_dup(&out, m));
 }
 
-tc_shard *tcb_webhook_message_disabled_shard(const tc_webhook_message *m) {
+tc_shard *tcb_event_disabled_shard(const tc_event *m) {
     tc_shard *out = NULL;
-    OUT_OR_NULL(tc_webhook_message_disabled_shard(&out, m));
+    OUT_OR_NULL(tc_event_disabled_shard(&out, m));
 }
 
 tc_users *tcb_users_new(void) {

@@ -140,7 +140,7 @@ const tc_subscription_batch *tcb_future_batch(const tcb_future *f);
 const tc_response *tcb_future_response(const tcb_future *f);
 size_t tcb_future_subscription_count(const tcb_future *f);
 const tc_subscription *tcb_future_subscription_get(const tcb_future *f, size_t index);
-const tc_webhook_message *tcb_future_message(const tcb_future *f);
+const tc_event *tcb_future_message(const tcb_future *f);
 const char *tcb_future_route_key(const tcb_future *f);
 /* A TCB_KIND_VIEW_CHANGE future: what changed (a tc_view_change) and the
  * subscription or conduit id ("" for TC_VIEW_SYNCED); -1 / "" otherwise. */
@@ -234,7 +234,7 @@ tc_listener *tcb_listener_new(tcb_client *cl, const char *bind_address, int port
 
 /* tc_webhook_handle() with a header builder; never NULL but on out of
  * memory: answer with the message's http status and body, then free it. */
-tc_webhook_message *tcb_webhook_handle(tc_webhook_verifier *v, const tcb_pairs *headers, const char *body,
+tc_event *tcb_webhook_handle(tc_webhook_verifier *v, const tcb_pairs *headers, const char *body,
                                        size_t body_len);
 /* The signature header value for a message (tests, mocks); free with
  * tc_free. NULL on failure. */
@@ -250,12 +250,12 @@ tc_status tcb_last_status(void);
 /* JSON of an object (free with tc_free); NULL with tcb_last_status() set. */
 char *tcb_conduit_json(const tc_conduit *x);
 char *tcb_shard_json(const tc_shard *x, int include_secret);
-char *tcb_webhook_message_json(const tc_webhook_message *x);
+char *tcb_event_json(const tc_event *x);
 char *tcb_subscription_json(const tc_subscription *x);
-tc_webhook_message *tcb_webhook_message_dup(const tc_webhook_message *m);
+tc_event *tcb_event_dup(const tc_event *m);
 /* The disabled shard of a conduit.shard.disabled notification (caller
  * frees with tc_shard_free); NULL with TC_ENOTFOUND for other messages. */
-tc_shard *tcb_webhook_message_disabled_shard(const tc_webhook_message *m);
+tc_shard *tcb_event_disabled_shard(const tc_event *m);
 tc_users *tcb_users_new(void);
 /* tc_users_add() with no subscriptions (add them with tc_users_add_subscription). */
 tc_status tcb_users_add(tc_users *u, const char *key, const char *user_id);

@@ -47,7 +47,7 @@ TC_OPAQUE(tc_users)
 TC_OPAQUE(tc_user)
 TC_OPAQUE(tc_user_id_list)
 TC_OPAQUE(tc_webhook_verifier)
-TC_OPAQUE(tc_webhook_message)
+TC_OPAQUE(tc_event)
 TC_OPAQUE(tc_listener)
 TC_OPAQUE(tc_event_type)
 TC_OPAQUE(tcb_config)
@@ -63,7 +63,7 @@ TC_OPAQUE(tcb_pairs)
 %newobject tcb_future_result_json;
 %newobject tcb_conduit_json;
 %newobject tcb_shard_json;
-%newobject tcb_webhook_message_json;
+%newobject tcb_event_json;
 %newobject tcb_subscription_json;
 %newobject tcb_user_json;
 %newobject tcb_webhook_sign;
@@ -128,7 +128,7 @@ TC_OPAQUE(tcb_pairs)
 %ignore tc_webhook_verifier_new;
 %ignore tc_webhook_handle;
 %ignore tc_webhook_sign;
-%ignore tc_webhook_message_disabled_shard;
+%ignore tc_event_disabled_shard;
 %ignore tc_free;
 %ignore tc_conduits_options;
 %ignore tc_request_options;

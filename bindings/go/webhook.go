@@ -13,7 +13,7 @@ import (
 // MessageKind classifies a webhook request.
 type MessageKind string
 
-// Webhook message kinds (tc_webhook_kind).
+// Webhook message kinds (tc_event_kind).
 const (
 	KindRejected     MessageKind = "rejected"
 	KindNotification MessageKind = "notification"
@@ -50,25 +50,25 @@ func rawJSON(s string) json.RawMessage {
 	return json.RawMessage(s)
 }
 
-func messageFrom(m tcswig.Tc_webhook_message) *WebhookMessage {
+func messageFrom(m tcswig.Tc_event) *WebhookMessage {
 	w := &WebhookMessage{
-		Kind:                kinds[int(tcswig.Tc_webhook_message_kind(m))],
-		HTTPStatus:          tcswig.Tc_webhook_message_http_status(m),
-		MessageID:           tcswig.Tc_webhook_message_id(m),
-		Timestamp:           tcswig.Tc_webhook_message_timestamp(m),
-		Retry:               tcswig.Tc_webhook_message_retry(m),
-		Duplicate:           tcswig.Tc_webhook_message_is_duplicate(m) != 0,
-		SubscriptionID:      tcswig.Tc_webhook_message_subscription_id(m),
-		SubscriptionType:    tcswig.Tc_webhook_message_subscription_type(m),
-		SubscriptionVersion: tcswig.Tc_webhook_message_subscription_version(m),
-		Subscription:        rawJSON(tcswig.Tc_webhook_message_subscription_json(m)),
-		Event:               rawJSON(tcswig.Tc_webhook_message_event_json(m)),
-		Challenge:           tcswig.Tc_webhook_message_challenge(m),
-		RevocationReason:    tcswig.Tc_webhook_message_revocation_reason(m),
-		ConduitID:           tcswig.Tc_webhook_message_conduit_id(m),
-		ShardID:             tcswig.Tc_webhook_message_shard_id(m),
+		Kind:                kinds[int(tcswig.Tc_event_kind_get(m))],
+		HTTPStatus:          tcswig.Tc_event_http_status(m),
+		MessageID:           tcswig.Tc_event_id(m),
+		Timestamp:           tcswig.Tc_event_timestamp(m),
+		Retry:               tcswig.Tc_event_retry(m),
+		Duplicate:           tcswig.Tc_event_is_duplicate(m) != 0,
+		SubscriptionID:      tcswig.Tc_event_subscription_id(m),
+		SubscriptionType:    tcswig.Tc_event_subscription_type(m),
+		SubscriptionVersion: tcswig.Tc_event_subscription_version(m),
+		Subscription:        rawJSON(tcswig.Tc_event_subscription_json(m)),
+		Event:               rawJSON(tcswig.Tc_event_event_json(m)),
+		Challenge:           tcswig.Tc_event_challenge(m),
+		RevocationReason:    tcswig.Tc_event_revocation_reason(m),
+		ConduitID:           tcswig.Tc_event_conduit_id(m),
+		ShardID:             tcswig.Tc_event_shard_id(m),
 	}
-	w.Err = statusError(int(tcswig.Tc_webhook_message_status(m)), tcswig.Tc_webhook_message_error(m), w.HTTPStatus)
+	w.Err = statusError(int(tcswig.Tc_event_status(m)), tcswig.Tc_event_error(m), w.HTTPStatus)
 	return w
 }
 
@@ -147,9 +147,9 @@ func (h *WebhookHandler) Handle(header http.Header, body []byte) (*WebhookMessag
 	if m.Swigcptr() == 0 {
 		return nil, "", nil, ErrNoMemory
 	}
-	defer tcswig.Tc_webhook_message_free(m)
-	return messageFrom(m), tcswig.Tc_webhook_message_content_type(m),
-		[]byte(tcswig.Tc_webhook_message_response_body(m)), nil
+	defer tcswig.Tc_event_free(m)
+	return messageFrom(m), tcswig.Tc_event_content_type(m),
+		[]byte(tcswig.Tc_event_response_body(m)), nil
 }
 
 // ServeHTTP answers exactly what the verifier decided.

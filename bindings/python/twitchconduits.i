@@ -38,7 +38,7 @@
 
 %newobject tcb_py_webhook_sign;
 %inline %{
-tc_webhook_message *tcb_py_webhook_handle(tc_webhook_verifier *v, const tcb_pairs *headers,
+tc_event *tcb_py_webhook_handle(tc_webhook_verifier *v, const tcb_pairs *headers,
                                           const char *py_body, size_t py_body_len) {
     return tcb_webhook_handle(v, headers, py_body, py_body_len);
 }

@@ -86,13 +86,13 @@ typedef struct tc_listener tc_listener;
 /*
  * A delivered message. status is TC_OK, or TC_ECANCELED when the manager was
  * freed while the message was being handed over. route_key and msg are
- * borrowed until the callback returns (tc_webhook_message_dup() to keep
+ * borrowed until the callback returns (tc_event_dup() to keep
  * msg). event_cb gets notifications, verifications and revocations (see
- * tc_webhook_message_kind()); reject_cb gets requests a route's verifier
- * rejected (kind TC_WEBHOOK_REJECTED, the reason in
- * tc_webhook_message_status()).
+ * tc_event_kind_get()); reject_cb gets requests a route's verifier
+ * rejected (kind TC_EVENT_REJECTED, the reason in
+ * tc_event_status()).
  */
-typedef void (*tc_listener_cb)(tc_status status, const char *route_key, const tc_webhook_message *msg,
+typedef void (*tc_listener_cb)(tc_status status, const char *route_key, const tc_event *msg,
                                void *userdata);
 
 #define TC_LISTENER_OPTIONS_VERSION 3

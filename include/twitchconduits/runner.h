@@ -25,8 +25,8 @@
  *    repaired. Shards it does not own are never touched.
  *
  * One event path: notifications and revocations from both transports reach
- * event_cb as a tc_webhook_message (see webhook.h;
- * tc_webhook_message_transport() and _session_id() tell them apart), on the
+ * event_cb as a tc_event (see webhook.h;
+ * tc_event_transport() and _session_id() tell them apart), on the
  * thread that runs the manager's callbacks (tc_conduits_process()/poll()/
  * run(), or the dispatch thread), exactly like the listener's events.
  * Messages are deduplicated by message id across shards, reconnects and
@@ -103,8 +103,8 @@ typedef struct tc_runner_shard_spec {
 
 /* An event from any shard. status is TC_OK, or TC_ECANCELED when the
  * manager was freed while it was being handed over. shard_id and msg are
- * borrowed until the callback returns (tc_webhook_message_dup() to keep). */
-typedef void (*tc_runner_event_cb)(tc_status status, const char *shard_id, const tc_webhook_message *msg,
+ * borrowed until the callback returns (tc_event_dup() to keep). */
+typedef void (*tc_runner_event_cb)(tc_status status, const char *shard_id, const tc_event *msg,
                                    void *userdata);
 /* A shard changed state (or status, session, error). The snapshot is
  * borrowed until the callback returns. */

@@ -30,7 +30,7 @@
  *     TC_EBADREQUEST. An unknown message type is 400 as well;
  *  6. duplicates: a message id already accepted within dedupe_ttl_s gets the
  *     same answer again (2xx, the challenge for a challenge), and the message
- *     is flagged tc_webhook_message_is_duplicate(): do not dispatch it again.
+ *     is flagged tc_event_is_duplicate(): do not dispatch it again.
  *     Ids are recorded only for messages that passed 1-5.
  *
  * Answers: notification and revocation 204 with no body; challenge 200,
@@ -39,7 +39,7 @@
  *
  * The subscription type and version reported are the ones in the signed
  * body; the unsigned Twitch-Eventsub-Subscription-* headers are ignored.
- * The event is not parsed: tc_webhook_message_event_json() returns its raw
+ * The event is not parsed: tc_event_event_json() returns its raw
  * JSON text, a copy of the bytes of the body.
  *
  * The dedupe store holds at most dedupe_capacity ids, each for dedupe_ttl_s;
@@ -57,7 +57,7 @@
  *
  * Thread safety: tc_webhook_handle() and the secret functions may be called
  * concurrently on one verifier from any thread; tc_webhook_verifier_free()
- * must not race with them. A tc_webhook_message is immutable: read it from
+ * must not race with them. A tc_event is immutable: read it from
  * any thread, free it exactly once.
  */
 #ifndef TWITCHCONDUITS_WEBHOOK_H
@@ -73,7 +73,7 @@ extern "C" {
 /* Verifies and classifies webhook requests for one shard or callback. */
 typedef struct tc_webhook_verifier tc_webhook_verifier;
 /* One handled request: the answer and the classified message. */
-typedef struct tc_webhook_message tc_webhook_message;
+typedef struct tc_event tc_event;
 
 /* One request header as the HTTP framework gives it. */
 typedef struct tc_header {
@@ -82,16 +82,16 @@ typedef struct tc_header {
 } tc_header;
 
 /* What a request turned out to be. Values are frozen. */
-typedef enum tc_webhook_kind {
-    TC_WEBHOOK_REJECTED = 0,     /* not answered 2xx: see the status */
-    TC_WEBHOOK_NOTIFICATION = 1, /* an event */
-    TC_WEBHOOK_VERIFICATION = 2, /* a challenge (subscription or conduit shard) */
-    TC_WEBHOOK_REVOCATION = 3    /* a subscription was revoked */
-} tc_webhook_kind;
+typedef enum tc_event_kind {
+    TC_EVENT_REJECTED = 0,     /* not answered 2xx: see the status */
+    TC_EVENT_NOTIFICATION = 1, /* an event */
+    TC_EVENT_VERIFICATION = 2, /* a challenge (subscription or conduit shard) */
+    TC_EVENT_REVOCATION = 3    /* a subscription was revoked */
+} tc_event_kind;
 
 /* "rejected", "notification", "verification", "revocation"; NULL for an
  * unknown value. */
-TC_API const char *tc_webhook_kind_name(tc_webhook_kind kind);
+TC_API const char *tc_event_kind_name(tc_event_kind kind);
 
 /* Returns the current time in milliseconds since the Unix epoch. */
 typedef int64_t (*tc_clock_cb)(void *userdata);
@@ -156,12 +156,12 @@ TC_API uint64_t tc_webhook_verifier_dedupe_evictions(const tc_webhook_verifier *
  *
  * *out is always set, whatever the result (except when out itself is NULL,
  * and on TC_ENOMEM, where it may be NULL): send its http_status, content
- * type and response body, then free it with tc_webhook_message_free().
+ * type and response body, then free it with tc_event_free().
  * Returns TC_OK when the answer is 2xx (duplicates included) and otherwise
  * the reason: TC_ESIGNATURE, TC_ESTALE, TC_EBADREQUEST, TC_ETOOLARGE, or
  * TC_EINVAL for a bad argument or a verifier without secrets (answer 500).
  */
-TC_API tc_status tc_webhook_handle(tc_webhook_message **out, tc_webhook_verifier *verifier,
+TC_API tc_status tc_webhook_handle(tc_event **out, tc_webhook_verifier *verifier,
                                    const tc_header *headers, size_t header_count, const char *body,
                                    size_t body_len);
 
@@ -173,73 +173,73 @@ TC_API tc_status tc_webhook_sign(char **out_header_value, const char *secret, co
 /* Accessors. Strings are owned by the message and never NULL ("" when
  * absent or on a bad handle). The `len` out-parameters may be NULL; they
  * give lengths for texts that may contain NUL bytes. */
-TC_API tc_webhook_kind tc_webhook_message_kind(const tc_webhook_message *msg);
+TC_API tc_event_kind tc_event_kind_get(const tc_event *msg);
 /* The tc_status tc_webhook_handle() returned for it. */
-TC_API tc_status tc_webhook_message_status(const tc_webhook_message *msg);
+TC_API tc_status tc_event_status(const tc_event *msg);
 /* The HTTP status to answer; 0 on a bad handle. */
-TC_API int tc_webhook_message_http_status(const tc_webhook_message *msg);
+TC_API int tc_event_http_status(const tc_event *msg);
 /* "text/plain", or "" when the answer has no body (204). */
-TC_API const char *tc_webhook_message_content_type(const tc_webhook_message *msg);
-TC_API const char *tc_webhook_message_response_body(const tc_webhook_message *msg, size_t *len);
+TC_API const char *tc_event_content_type(const tc_event *msg);
+TC_API const char *tc_event_response_body(const tc_event *msg, size_t *len);
 /* Twitch-Eventsub-Message-Id and -Timestamp as received. */
-TC_API const char *tc_webhook_message_id(const tc_webhook_message *msg);
-TC_API const char *tc_webhook_message_timestamp(const tc_webhook_message *msg);
+TC_API const char *tc_event_id(const tc_event *msg);
+TC_API const char *tc_event_timestamp(const tc_event *msg);
 /* The timestamp in milliseconds since the Unix epoch; 0 when unknown. */
-TC_API int64_t tc_webhook_message_timestamp_ms(const tc_webhook_message *msg);
+TC_API int64_t tc_event_timestamp_ms(const tc_event *msg);
 /* Twitch-Eventsub-Message-Retry; -1 when absent or not a number. */
-TC_API int tc_webhook_message_retry(const tc_webhook_message *msg);
+TC_API int tc_event_retry(const tc_event *msg);
 /* 1 when the id was already accepted: answer, but do not dispatch again. */
-TC_API int tc_webhook_message_is_duplicate(const tc_webhook_message *msg);
+TC_API int tc_event_is_duplicate(const tc_event *msg);
 /* subscription.id / .type / .version from the body. */
-TC_API const char *tc_webhook_message_subscription_id(const tc_webhook_message *msg);
-TC_API const char *tc_webhook_message_subscription_type(const tc_webhook_message *msg);
-TC_API const char *tc_webhook_message_subscription_version(const tc_webhook_message *msg);
+TC_API const char *tc_event_subscription_id(const tc_event *msg);
+TC_API const char *tc_event_subscription_type(const tc_event *msg);
+TC_API const char *tc_event_subscription_version(const tc_event *msg);
 /* The raw JSON text of "event" (notifications) and "subscription". */
-TC_API const char *tc_webhook_message_event_json(const tc_webhook_message *msg, size_t *len);
-TC_API const char *tc_webhook_message_subscription_json(const tc_webhook_message *msg, size_t *len);
+TC_API const char *tc_event_event_json(const tc_event *msg, size_t *len);
+TC_API const char *tc_event_subscription_json(const tc_event *msg, size_t *len);
 /* The decoded challenge (verifications). */
-TC_API const char *tc_webhook_message_challenge(const tc_webhook_message *msg, size_t *len);
+TC_API const char *tc_event_challenge(const tc_event *msg, size_t *len);
 /* subscription.status of a revocation, e.g. "authorization_revoked". */
-TC_API const char *tc_webhook_message_revocation_reason(const tc_webhook_message *msg);
+TC_API const char *tc_event_revocation_reason(const tc_event *msg);
 /* Why a request was rejected, one line for logs (e.g. "webhook timestamp is
  * 900 s old (max_age_s is 600)"); never a secret, an expected signature or
  * unauthenticated header text. "" for accepted messages. */
-TC_API const char *tc_webhook_message_error(const tc_webhook_message *msg);
+TC_API const char *tc_event_error(const tc_event *msg);
 /* The conduit and shard a message is about: conduit_shard.conduit_id and
  * .shard of a conduit shard challenge, or event.conduit_id and .shard_id of
  * a conduit.shard.disabled notification. */
-TC_API const char *tc_webhook_message_conduit_id(const tc_webhook_message *msg);
-TC_API const char *tc_webhook_message_shard_id(const tc_webhook_message *msg);
+TC_API const char *tc_event_conduit_id(const tc_event *msg);
+TC_API const char *tc_event_shard_id(const tc_event *msg);
 /* Shard health. For a conduit.shard.disabled notification (subscribe to it
  * with condition {"client_id":"<yours>"} to learn when Twitch disables one
  * of your shards), the disabled shard's status, e.g.
  * "webhook_callback_verification_failed" or "websocket_disconnected"; ""
  * for any other message. */
-TC_API const char *tc_webhook_message_shard_status(const tc_webhook_message *msg);
+TC_API const char *tc_event_shard_status(const tc_event *msg);
 /* The disabled shard of a conduit.shard.disabled notification as a shard
  * object (id, status, transport as Twitch reported it; no secret), ready to
  * be re-assigned with tc_shard_update(). Free with tc_shard_free().
  * TC_ENOTFOUND for any other message. */
-TC_API tc_status tc_webhook_message_disabled_shard(tc_shard **out, const tc_webhook_message *msg);
+TC_API tc_status tc_event_disabled_shard(tc_shard **out, const tc_event *msg);
 
 /* Which transport delivered the message: TC_TRANSPORT_WEBHOOK (a request
  * handled by tc_webhook_handle() or the listener) or TC_TRANSPORT_WEBSOCKET
  * (an EventSub WebSocket message received by a tc_runner; its
  * http_status is 0, since nothing is answered on a socket, and its retry
  * is -1). */
-TC_API tc_transport_type tc_webhook_message_transport(const tc_webhook_message *msg);
+TC_API tc_transport_type tc_event_transport(const tc_event *msg);
 /* The WebSocket session that received the message; "" for webhooks. */
-TC_API const char *tc_webhook_message_session_id(const tc_webhook_message *msg);
+TC_API const char *tc_event_session_id(const tc_event *msg);
 
-TC_API tc_status tc_webhook_message_dup(tc_webhook_message **out, const tc_webhook_message *msg);
-TC_API void tc_webhook_message_free(tc_webhook_message *msg);
+TC_API tc_status tc_event_dup(tc_event **out, const tc_event *msg);
+TC_API void tc_event_free(tc_event *msg);
 /* {"kind":"notification","transport":"webhook"|"websocket","status":0,
  * "http_status":204,"session_id":.. (websocket only),"message_id":..,
  * "timestamp":..,"retry":..,"duplicate":false,"subscription_type":..,
  * "subscription_version":..,"subscription":{..},"event":{..}, ...}; the
  * fields present depend on the kind. Never contains a secret. Free with
  * tc_free. */
-TC_API tc_status tc_webhook_message_to_json(char **out, const tc_webhook_message *msg);
+TC_API tc_status tc_event_to_json(char **out, const tc_event *msg);
 
 #ifdef __cplusplus
 }

@@ -46,6 +46,6 @@ TC_API const char *tc_method_name(tc_method method) { return lookup(kMethod, met
 TC_API const char *tc_item_outcome_name(tc_item_outcome outcome) { return lookup(kItemOutcome, outcome); }
 TC_API const char *tc_view_change_name(tc_view_change change) { return lookup(kViewChange, change); }
 TC_API const char *tc_transport_type_name(tc_transport_type type) { return lookup(kTransportType, type); }
-TC_API const char *tc_webhook_kind_name(tc_webhook_kind kind) { return lookup(kWebhookKind, kind); }
+TC_API const char *tc_event_kind_name(tc_event_kind kind) { return lookup(kWebhookKind, kind); }
 
 }  // extern "C"

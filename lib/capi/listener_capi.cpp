@@ -192,7 +192,7 @@ TC_API tc_status tc_listener_new(tc_listener **out, tc_conduits *c, const tc_lis
         tc_status st = listener_config_from_options(opts, &cfg);
         if (st != TC_OK) return st;
         tc::core::Manager *manager = c->manager.get();
-        cfg.observe = [manager](const tc_webhook_message *msg) {
+        cfg.observe = [manager](const tc_event *msg) {
             if (const tc::events::Message *m = tc::capi::webhook_message(msg)) manager->observe_event(*m);
         };
         std::string error;

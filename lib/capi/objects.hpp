@@ -23,7 +23,7 @@ struct Message;
 
 namespace tc::capi {
 // In webhook_capi.cpp: the message inside the handle (nullptr if invalid).
-const events::Message *webhook_message(const tc_webhook_message *m);
+const events::Message *webhook_message(const tc_event *m);
 constexpr uint32_t kTransportTag = 0x54435450u;     // "TCTP"
 constexpr uint32_t kConduitTag = 0x5443434eu;       // "TCCN"
 constexpr uint32_t kConduitListTag = 0x5443434cu;   // "TCCL"
@@ -126,7 +126,7 @@ template <class T, class Obj>
 core::Deliver<T> deliver_object(void (*cb)(tc_status, const Obj *, void *), void *userdata,
                                 std::function<std::shared_ptr<Obj>(T &&)> wrap) {
     return [cb, userdata, wrap = std::move(wrap)](core::Outcome<T> &&o) {
-        net::Completion done;
+        runtime::Completion done;
         done.status = o.status;
         done.http_status = o.http_status;
         done.message = o.message;

@@ -83,8 +83,8 @@ std::shared_ptr<tc_response> response_from(net::CallResult &&r) {
     return resp;
 }
 
-net::Completion response_completion(std::shared_ptr<tc_response> resp, tc_response_cb cb, void *userdata) {
-    net::Completion done;
+runtime::Completion response_completion(std::shared_ptr<tc_response> resp, tc_response_cb cb, void *userdata) {
+    runtime::Completion done;
     done.status = resp->status;
     done.http_status = resp->http_status;
     done.message = resp->message;

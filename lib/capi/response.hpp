@@ -3,7 +3,7 @@
 #pragma once
 
 #include "capi/handles.hpp"
-#include "net/completion_queue.hpp"
+#include "runtime/completion_queue.hpp"
 #include "net/engine.hpp"
 
 #include <functional>
@@ -13,7 +13,7 @@ namespace tc::capi {
 
 std::shared_ptr<tc_response> response_from(net::CallResult &&r);
 // A delivery that calls cb with `resp`.
-net::Completion response_completion(std::shared_ptr<tc_response> resp, tc_response_cb cb, void *userdata);
+runtime::Completion response_completion(std::shared_ptr<tc_response> resp, tc_response_cb cb, void *userdata);
 // The teardown/cancel delivery: cb(TC_ECANCELED, <empty response>).
 std::function<void()> deliver_canceled_response(tc_response_cb cb, void *userdata);
 // Starts an operation that is one HTTP call completing with its response

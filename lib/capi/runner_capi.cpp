@@ -46,7 +46,7 @@ namespace {
 bool valid_runner(const tc_runner *r) { return r != nullptr && r->tag == tc::capi::kRunnerTag && r->runner; }
 bool valid_shard(const tc_runner_shard *s) { return s != nullptr && s->tag == tc::capi::kRunnerShardTag; }
 
-void noop_listener_cb(tc_status, const char *, const tc_webhook_message *, void *) {}
+void noop_listener_cb(tc_status, const char *, const tc_event *, void *) {}
 
 bool valid_shard_id(const char *id) {
     if (id == nullptr || id[0] == '\0' || std::strlen(id) > 9) return false;
@@ -188,12 +188,12 @@ tc_status config_from_options(const tc_runner_options *o, tc_runner_done_cb done
     tc_runner_event_cb event_cb = o->event_cb;
     void *event_ud = o->event_userdata;
     cfg->on_ws_event = [event_cb, event_ud](tc_status st, const std::string &shard, tc::events::Message &&m) {
-        tc_webhook_message msg;
+        tc_event msg;
         msg.m = std::move(m);
         event_cb(st, shard.c_str(), &msg, event_ud);
         msg.tag = tc::capi::kWebhookDeadTag;
     };
-    cfg->on_webhook_event = [event_cb, event_ud](tc_status st, const std::string &shard, const tc_webhook_message *m) {
+    cfg->on_webhook_event = [event_cb, event_ud](tc_status st, const std::string &shard, const tc_event *m) {
         event_cb(st, shard.c_str(), m, event_ud);
     };
     if (o->shard_cb != nullptr) {
@@ -254,7 +254,7 @@ TC_API tc_status tc_runner_start(tc_runner **out, tc_conduits *c, const tc_runne
         // Webhook events the runner's listener verifies keep the synced view current, as
         // tc_listener_new's do (WebSocket events reach it from the runner itself).
         tc::core::Manager *manager = c->manager.get();
-        cfg.listener.observe = [manager](const tc_webhook_message *msg) {
+        cfg.listener.observe = [manager](const tc_event *msg) {
             if (const tc::events::Message *m = tc::capi::webhook_message(msg)) manager->observe_event(*m);
         };
         handle->runner = tc::run::Runner::start(*c->manager, std::move(cfg), &st, &error);

@@ -23,9 +23,9 @@ std::shared_ptr<tc_token> token_from(const net::TokenSnapshot &s) {
     return t;
 }
 
-net::Completion token_completion(tc_status status, const std::string &message, int http_status,
+runtime::Completion token_completion(tc_status status, const std::string &message, int http_status,
                                  std::shared_ptr<tc_token> token, tc_token_cb cb, void *userdata) {
-    net::Completion done;
+    runtime::Completion done;
     done.status = status;
     done.message = message;
     done.http_status = http_status;

@@ -29,9 +29,9 @@ struct RefreshJob {
     ~RefreshJob() { tc::helix::wipe_string(refresh_token); }
 };
 
-tc::net::Completion user_completion(tc_status status, std::string message, int http_status,
+tc::runtime::Completion user_completion(tc_status status, std::string message, int http_status,
                                     tc::core::UserPtr user, tc_user_cb cb, void *userdata) {
-    tc::net::Completion done;
+    tc::runtime::Completion done;
     done.status = status;
     done.message = std::move(message);
     done.http_status = http_status;
@@ -43,7 +43,7 @@ tc::net::Completion user_completion(tc_status status, std::string message, int h
 }
 
 // The grant's answer applied to the registry (loop thread).
-tc::net::Completion finish_refresh(const RefreshJob &job, tc::net::CallResult &&r, tc_user_cb cb,
+tc::runtime::Completion finish_refresh(const RefreshJob &job, tc::net::CallResult &&r, tc_user_cb cb,
                                    void *userdata) {
     const int http = r.http.http_status;
     if (r.status != TC_OK) {

@@ -25,13 +25,13 @@ namespace {
 bool valid(const tc_webhook_verifier *v) {
     return v != nullptr && v->tag == tc::capi::kWebhookVerifierTag && v->verifier;
 }
-bool valid(const tc_webhook_message *m) { return m != nullptr && m->tag == tc::capi::kWebhookMessageTag; }
+bool valid(const tc_event *m) { return m != nullptr && m->tag == tc::capi::kWebhookMessageTag; }
 
 // The answer when not even a message could be allocated: a static object
-// that tc_webhook_message_free() leaves alone.
-tc_webhook_message *out_of_memory_message() {
-    static tc_webhook_message *const msg = [] {
-        static tc_webhook_message storage;
+// that tc_event_free() leaves alone.
+tc_event *out_of_memory_message() {
+    static tc_event *const msg = [] {
+        static tc_event storage;
         storage.m.status = TC_ENOMEM;
         storage.m.http_status = 500;
         return &storage;
@@ -41,11 +41,11 @@ tc_webhook_message *out_of_memory_message() {
 
 constexpr long kMaxWindowS = 30L * 86400;
 
-const char *kind_name(tc_webhook_kind k) {
+const char *kind_name(tc_event_kind k) {
     switch (k) {
-    case TC_WEBHOOK_NOTIFICATION: return "notification";
-    case TC_WEBHOOK_VERIFICATION: return "webhook_callback_verification";
-    case TC_WEBHOOK_REVOCATION: return "revocation";
+    case TC_EVENT_NOTIFICATION: return "notification";
+    case TC_EVENT_VERIFICATION: return "webhook_callback_verification";
+    case TC_EVENT_REVOCATION: return "revocation";
     default: return "rejected";
     }
 }
@@ -154,12 +154,12 @@ TC_API tc_status tc_webhook_verifier_forget(tc_webhook_verifier *verifier, const
     });
 }
 
-TC_API tc_status tc_webhook_handle(tc_webhook_message **out, tc_webhook_verifier *verifier, const tc_header *headers,
+TC_API tc_status tc_webhook_handle(tc_event **out, tc_webhook_verifier *verifier, const tc_header *headers,
                                    size_t header_count, const char *body, size_t body_len) {
     TC_CHECK_ARG(out != nullptr, "out");
     *out = nullptr;
     return guarded([&]() -> tc_status {
-        auto msg = std::make_unique<tc_webhook_message>();
+        auto msg = std::make_unique<tc_event>();
         tc::events::Message &m = msg->m;
         auto bad_argument = [&](const std::string &what) {
             m.status = TC_EINVAL;
@@ -211,89 +211,89 @@ TC_API tc_status tc_webhook_sign(char **out_header_value, const char *secret, co
     });
 }
 
-TC_API tc_webhook_kind tc_webhook_message_kind(const tc_webhook_message *msg) {
-    return valid(msg) ? msg->m.kind : TC_WEBHOOK_REJECTED;
+TC_API tc_event_kind tc_event_kind_get(const tc_event *msg) {
+    return valid(msg) ? msg->m.kind : TC_EVENT_REJECTED;
 }
 
-TC_API tc_status tc_webhook_message_status(const tc_webhook_message *msg) {
+TC_API tc_status tc_event_status(const tc_event *msg) {
     return valid(msg) ? msg->m.status : TC_EINVAL;
 }
 
-TC_API int tc_webhook_message_http_status(const tc_webhook_message *msg) {
+TC_API int tc_event_http_status(const tc_event *msg) {
     return valid(msg) ? msg->m.http_status : 0;
 }
 
-TC_API const char *tc_webhook_message_content_type(const tc_webhook_message *msg) {
+TC_API const char *tc_event_content_type(const tc_event *msg) {
     return valid(msg) ? msg->m.content_type : "";
 }
 
-TC_API const char *tc_webhook_message_response_body(const tc_webhook_message *msg, size_t *len) {
+TC_API const char *tc_event_response_body(const tc_event *msg, size_t *len) {
     return valid(msg) ? text_out(msg->m.response_body, len) : empty_out(len);
 }
 
-TC_API const char *tc_webhook_message_id(const tc_webhook_message *msg) {
+TC_API const char *tc_event_id(const tc_event *msg) {
     return valid(msg) ? msg->m.message_id.c_str() : "";
 }
 
-TC_API const char *tc_webhook_message_timestamp(const tc_webhook_message *msg) {
+TC_API const char *tc_event_timestamp(const tc_event *msg) {
     return valid(msg) ? msg->m.timestamp.c_str() : "";
 }
 
-TC_API int64_t tc_webhook_message_timestamp_ms(const tc_webhook_message *msg) {
+TC_API int64_t tc_event_timestamp_ms(const tc_event *msg) {
     return valid(msg) ? msg->m.timestamp_ms : 0;
 }
 
-TC_API int tc_webhook_message_retry(const tc_webhook_message *msg) { return valid(msg) ? msg->m.retry : -1; }
+TC_API int tc_event_retry(const tc_event *msg) { return valid(msg) ? msg->m.retry : -1; }
 
-TC_API int tc_webhook_message_is_duplicate(const tc_webhook_message *msg) {
+TC_API int tc_event_is_duplicate(const tc_event *msg) {
     return valid(msg) && msg->m.duplicate ? 1 : 0;
 }
 
-TC_API const char *tc_webhook_message_subscription_id(const tc_webhook_message *msg) {
+TC_API const char *tc_event_subscription_id(const tc_event *msg) {
     return valid(msg) ? msg->m.subscription_id.c_str() : "";
 }
 
-TC_API const char *tc_webhook_message_subscription_type(const tc_webhook_message *msg) {
+TC_API const char *tc_event_subscription_type(const tc_event *msg) {
     return valid(msg) ? msg->m.subscription_type.c_str() : "";
 }
 
-TC_API const char *tc_webhook_message_subscription_version(const tc_webhook_message *msg) {
+TC_API const char *tc_event_subscription_version(const tc_event *msg) {
     return valid(msg) ? msg->m.subscription_version.c_str() : "";
 }
 
-TC_API const char *tc_webhook_message_event_json(const tc_webhook_message *msg, size_t *len) {
+TC_API const char *tc_event_event_json(const tc_event *msg, size_t *len) {
     return valid(msg) ? text_out(msg->m.event_json, len) : empty_out(len);
 }
 
-TC_API const char *tc_webhook_message_subscription_json(const tc_webhook_message *msg, size_t *len) {
+TC_API const char *tc_event_subscription_json(const tc_event *msg, size_t *len) {
     return valid(msg) ? text_out(msg->m.subscription_json, len) : empty_out(len);
 }
 
-TC_API const char *tc_webhook_message_challenge(const tc_webhook_message *msg, size_t *len) {
+TC_API const char *tc_event_challenge(const tc_event *msg, size_t *len) {
     return valid(msg) ? text_out(msg->m.challenge, len) : empty_out(len);
 }
 
-TC_API const char *tc_webhook_message_revocation_reason(const tc_webhook_message *msg) {
-    return valid(msg) && msg->m.kind == TC_WEBHOOK_REVOCATION ? msg->m.subscription_status.c_str() : "";
+TC_API const char *tc_event_revocation_reason(const tc_event *msg) {
+    return valid(msg) && msg->m.kind == TC_EVENT_REVOCATION ? msg->m.subscription_status.c_str() : "";
 }
 
-TC_API const char *tc_webhook_message_error(const tc_webhook_message *msg) {
-    return valid(msg) && msg->m.kind == TC_WEBHOOK_REJECTED ? msg->m.why.c_str() : "";
+TC_API const char *tc_event_error(const tc_event *msg) {
+    return valid(msg) && msg->m.kind == TC_EVENT_REJECTED ? msg->m.why.c_str() : "";
 }
 
-TC_API const char *tc_webhook_message_conduit_id(const tc_webhook_message *msg) {
+TC_API const char *tc_event_conduit_id(const tc_event *msg) {
     return valid(msg) ? msg->m.conduit_id.c_str() : "";
 }
 
-TC_API const char *tc_webhook_message_shard_id(const tc_webhook_message *msg) {
+TC_API const char *tc_event_shard_id(const tc_event *msg) {
     return valid(msg) ? msg->m.shard_id.c_str() : "";
 }
 
-TC_API const char *tc_webhook_message_shard_status(const tc_webhook_message *msg) {
+TC_API const char *tc_event_shard_status(const tc_event *msg) {
     return valid(msg) ? msg->m.shard_status.c_str() : "";
 }
 
-TC_API tc_status tc_webhook_message_disabled_shard(tc_shard **out, const tc_webhook_message *msg) {
+TC_API tc_status tc_event_disabled_shard(tc_shard **out, const tc_event *msg) {
     TC_CHECK_ARG(out != nullptr, "out");
     *out = nullptr;
     TC_CHECK_ARG(valid(msg), "msg");
@@ -322,31 +322,31 @@ TC_API tc_status tc_webhook_message_disabled_shard(tc_shard **out, const tc_webh
     });
 }
 
-TC_API tc_transport_type tc_webhook_message_transport(const tc_webhook_message *msg) {
+TC_API tc_transport_type tc_event_transport(const tc_event *msg) {
     return valid(msg) ? msg->m.transport : TC_TRANSPORT_WEBHOOK;
 }
 
-TC_API const char *tc_webhook_message_session_id(const tc_webhook_message *msg) {
+TC_API const char *tc_event_session_id(const tc_event *msg) {
     return valid(msg) ? msg->m.session_id.c_str() : "";
 }
 
-TC_API tc_status tc_webhook_message_dup(tc_webhook_message **out, const tc_webhook_message *msg) {
+TC_API tc_status tc_event_dup(tc_event **out, const tc_event *msg) {
     TC_CHECK_ARG(out != nullptr, "out");
     *out = nullptr;
     TC_CHECK_ARG(valid(msg), "msg");
     return guarded([&] {
-        *out = new tc_webhook_message(*msg);
+        *out = new tc_event(*msg);
         return TC_OK;
     });
 }
 
-TC_API void tc_webhook_message_free(tc_webhook_message *msg) {
+TC_API void tc_event_free(tc_event *msg) {
     if (!valid(msg) || msg == out_of_memory_message()) return;
     msg->tag = tc::capi::kWebhookDeadTag;
     delete msg;
 }
 
-TC_API tc_status tc_webhook_message_to_json(char **out, const tc_webhook_message *msg) {
+TC_API tc_status tc_event_to_json(char **out, const tc_event *msg) {
     TC_CHECK_ARG(out != nullptr, "out");
     *out = nullptr;
     TC_CHECK_ARG(valid(msg), "msg");
@@ -366,21 +366,21 @@ TC_API tc_status tc_webhook_message_to_json(char **out, const tc_webhook_message
             ok = cJSON_AddStringToObject(r, "message_id", m.message_id.c_str()) != nullptr &&
                  cJSON_AddStringToObject(r, "timestamp", m.timestamp.c_str()) != nullptr;
         }
-        if (ok && m.kind != TC_WEBHOOK_REJECTED) {
+        if (ok && m.kind != TC_EVENT_REJECTED) {
             ok = cJSON_AddNumberToObject(r, "retry", m.retry) != nullptr &&
                  cJSON_AddBoolToObject(r, "duplicate", m.duplicate ? 1 : 0) != nullptr;
         }
-        if (ok && m.kind == TC_WEBHOOK_REJECTED && !m.why.empty()) {
+        if (ok && m.kind == TC_EVENT_REJECTED && !m.why.empty()) {
             ok = cJSON_AddStringToObject(r, "error", m.why.c_str()) != nullptr;
         }
         if (ok && !m.subscription_type.empty()) {
             ok = cJSON_AddStringToObject(r, "subscription_type", m.subscription_type.c_str()) != nullptr &&
                  cJSON_AddStringToObject(r, "subscription_version", m.subscription_version.c_str()) != nullptr;
         }
-        if (ok && m.kind == TC_WEBHOOK_REVOCATION) {
+        if (ok && m.kind == TC_EVENT_REVOCATION) {
             ok = cJSON_AddStringToObject(r, "reason", m.subscription_status.c_str()) != nullptr;
         }
-        if (ok && m.kind == TC_WEBHOOK_VERIFICATION) {
+        if (ok && m.kind == TC_EVENT_VERIFICATION) {
             ok = cJSON_AddItemToObject(r, "challenge", cJSON_CreateString(m.challenge.c_str()));
         }
         if (ok && !m.conduit_id.empty()) {
@@ -408,4 +408,4 @@ TC_API tc_status tc_webhook_message_to_json(char **out, const tc_webhook_message
 
 }  // extern "C"
 
-const tc::events::Message *tc::capi::webhook_message(const tc_webhook_message *m) { return ::valid(m) ? &m->m : nullptr; }
+const tc::events::Message *tc::capi::webhook_message(const tc_event *m) { return ::valid(m) ? &m->m : nullptr; }

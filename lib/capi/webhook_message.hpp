@@ -1,4 +1,4 @@
-// The struct behind tc_webhook_message, shared by the webhook functions and
+// The struct behind tc_event, shared by the webhook functions and
 // the runner, which wraps WebSocket events in it.
 #pragma once
 
@@ -14,7 +14,7 @@ constexpr uint32_t kWebhookMessageTag = 0x5443574du;   // "TCWM"
 constexpr uint32_t kWebhookDeadTag = 0xdeadc0deu;
 }  // namespace tc::capi
 
-struct tc_webhook_message {
+struct tc_event {
     uint32_t tag = tc::capi::kWebhookMessageTag;
     tc::events::Message m;
 };

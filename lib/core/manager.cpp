@@ -123,7 +123,7 @@ void Manager::step(const std::shared_ptr<OpState> &op, net::Call call,
 }
 
 void Manager::run_call(const std::shared_ptr<OpState> &op, net::Call call,
-                       std::function<net::Completion(net::CallResult &&)> make) {
+                       std::function<runtime::Completion(net::CallResult &&)> make) {
     step(op, std::move(call), [this, op, make = std::move(make)](net::CallResult &&r) { finish(op, make(std::move(r))); });
 }
 
@@ -147,13 +147,13 @@ void Manager::install_view_hook() {
         if (user_cb == nullptr) return;
         tc_op_id op = queue_.begin(nullptr, [] {});
         if (op == 0) return;
-        net::Completion done;
+        runtime::Completion done;
         done.deliver = [user_cb, user_data, kind, id] { user_cb(kind, id.c_str(), user_data); };
         queue_.complete(op, std::move(done));
     });
 }
 
-void Manager::finish(const std::shared_ptr<OpState> &op, net::Completion completion) {
+void Manager::finish(const std::shared_ptr<OpState> &op, runtime::Completion completion) {
     queue_.complete(op->id, std::move(completion));
 }
 

@@ -6,7 +6,7 @@
 #include "core/serializer.hpp"
 #include "core/token_validator.hpp"
 #include "core/view.hpp"
-#include "net/completion_queue.hpp"
+#include "runtime/completion_queue.hpp"
 #include "net/engine.hpp"
 #include "net/token_provider.hpp"
 #include "util/log.hpp"
@@ -66,9 +66,9 @@ public:
     void step(const std::shared_ptr<OpState> &op, net::Call call, std::function<void(net::CallResult &&)> then);
     // Loop thread: an engine call whose result `make` turns into the completion.
     void run_call(const std::shared_ptr<OpState> &op, net::Call call,
-                  std::function<net::Completion(net::CallResult &&)> make);
+                  std::function<runtime::Completion(net::CallResult &&)> make);
     // Any thread: finishes an operation (later calls for the same id are ignored).
-    void finish(const std::shared_ptr<OpState> &op, net::Completion completion);
+    void finish(const std::shared_ptr<OpState> &op, runtime::Completion completion);
     // Any thread: a delivery that does not finish the operation (progress, pages).
     void notify(const std::shared_ptr<OpState> &op, std::function<void()> deliver);
 
@@ -91,7 +91,7 @@ public:
     // the work they submit handed to the I/O thread in one batch.
     int process();
 
-    net::CompletionQueue &queue() { return queue_; }
+    runtime::CompletionQueue &queue() { return queue_; }
     size_t pending() const { return queue_.pending(); }  // tc_conduits_pending
     net::Engine &engine() { return *engine_; }
     net::TokenProvider &tokens() { return *tokens_; }
@@ -128,7 +128,7 @@ private:
     util::Stats stats_;
     std::shared_ptr<util::MetricsRegistry> metrics_ = std::make_shared<util::MetricsRegistry>();
     util::Jitter jitter_;
-    net::CompletionQueue queue_;
+    runtime::CompletionQueue queue_;
     std::unique_ptr<net::Engine> engine_;
     std::unique_ptr<net::TokenProvider> tokens_;
     std::unique_ptr<TokenValidator> validator_;  // after engine_ and tokens_: stopped with the engine

@@ -1,7 +1,7 @@
 // The result of a core operation before the C API turns it into objects.
 #pragma once
 
-#include "net/completion_queue.hpp"
+#include "runtime/completion_queue.hpp"
 #include "net/engine.hpp"
 
 #include <functional>
@@ -35,6 +35,6 @@ struct Outcome {
 
 // Turns an outcome into the delivery of the user's callback (built by the C API).
 template <class T>
-using Deliver = std::function<net::Completion(Outcome<T> &&)>;
+using Deliver = std::function<runtime::Completion(Outcome<T> &&)>;
 
 }  // namespace tc::core

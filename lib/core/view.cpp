@@ -216,10 +216,10 @@ void View::observe_event(const events::Message &message) {
     {
         std::lock_guard<std::mutex> lock(mu_);
         if (!synced_) return;
-        if (message.kind == TC_WEBHOOK_REVOCATION && !message.subscription_id.empty()) {
+        if (message.kind == TC_EVENT_REVOCATION && !message.subscription_id.empty()) {
             set_status_locked(message.subscription_id,
                               message.subscription_status.empty() ? "revoked" : message.subscription_status, &changes);
-        } else if (message.kind == TC_WEBHOOK_NOTIFICATION && message.subscription_type == "conduit.shard.disabled" &&
+        } else if (message.kind == TC_EVENT_NOTIFICATION && message.subscription_type == "conduit.shard.disabled" &&
                    !message.conduit_id.empty() && !message.shard_id.empty()) {
             auto &shards = shards_[message.conduit_id];
             auto at = std::find_if(shards.begin(), shards.end(),

@@ -46,9 +46,9 @@ private:
 namespace {
 
 struct MessageDeleter {
-    void operator()(tc_webhook_message *m) const { tc_webhook_message_free(m); }
+    void operator()(tc_event *m) const { tc_event_free(m); }
 };
-using MessagePtr = std::unique_ptr<tc_webhook_message, MessageDeleter>;
+using MessagePtr = std::unique_ptr<tc_event, MessageDeleter>;
 
 // One message on its way to a user callback; runs exactly once.
 struct Delivery {
@@ -161,7 +161,7 @@ const char *ambiguous_framing(const tc_header *headers, size_t count) {
 Listener::Listener(ListenerConfig config)
     : config_(std::move(config)), link_(std::make_shared<QueueLink>()), budget_(std::make_shared<QueueBudget>()) {}
 
-std::unique_ptr<Listener> Listener::create(net::CompletionQueue &queue, ListenerConfig config, tc_status *status,
+std::unique_ptr<Listener> Listener::create(runtime::CompletionQueue &queue, ListenerConfig config, tc_status *status,
                                            std::string *error) {
     config.webhook.max_body_bytes = config.max_body_bytes;
     // Reject bad verifier options now rather than at the first add_route.
@@ -402,7 +402,7 @@ bool Listener::attached() {
     return link_->queue != nullptr;
 }
 
-bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_webhook_message *msg,
+bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_event *msg,
                         QueueSlot slot, bool event) {
     auto d = std::make_shared<Delivery>(Delivery{cb, userdata, route_key, MessagePtr(msg), std::move(slot)});
     std::lock_guard<std::mutex> lock(link_->mu);
@@ -412,9 +412,9 @@ bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &ro
     tc_op_id id = link_->queue->begin(nullptr, [d] { d->run(TC_ECANCELED); });
     if (id == 0) return false;
     if (event && config_.observe) config_.observe(d->msg.get());
-    net::Completion done;
+    runtime::Completion done;
     done.status = TC_OK;
-    done.http_status = tc_webhook_message_http_status(d->msg.get());
+    done.http_status = tc_event_http_status(d->msg.get());
     done.deliver = [d] { d->run(TC_OK); };
     // Counted before the handover, so a callback never sees a count without it.
     if (event) count(TC_LISTENER_STAT_DISPATCHED);
@@ -497,7 +497,7 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
     }
     std::vector<tc_header> headers;
     MHD_get_connection_values(conn, MHD_HEADER_KIND, &collect_header, &headers);
-    tc_webhook_message *raw = nullptr;
+    tc_event *raw = nullptr;
     tc_webhook_handle(&raw, rq.route->verifier, headers.data(), headers.size(), rq.body.data(), rq.body.size());
     MessagePtr msg(raw);
     if (!msg) return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
@@ -505,16 +505,16 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
         // The consumer is behind: acknowledge nothing more rather than hold
         // messages without limit. The id is forgotten, so Twitch's
         // redelivery is taken once there is room.
-        tc_webhook_verifier_forget(rq.route->verifier, tc_webhook_message_id(msg.get()));
+        tc_webhook_verifier_forget(rq.route->verifier, tc_event_id(msg.get()));
         count(TC_LISTENER_STAT_QUEUE_FULL);
         return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
     }
     size_t len = 0;
-    const char *body = tc_webhook_message_response_body(msg.get(), &len);
-    int http = tc_webhook_message_http_status(msg.get());
-    MHD_Result ret = respond(conn, static_cast<unsigned int>(http), tc_webhook_message_content_type(msg.get()),
+    const char *body = tc_event_response_body(msg.get(), &len);
+    int http = tc_event_http_status(msg.get());
+    MHD_Result ret = respond(conn, static_cast<unsigned int>(http), tc_event_content_type(msg.get()),
                              body, len);
-    if (tc_webhook_message_kind(msg.get()) == TC_WEBHOOK_REJECTED) {
+    if (tc_event_kind_get(msg.get()) == TC_EVENT_REJECTED) {
         count(TC_LISTENER_STAT_REJECTED);
         if (config_.reject_cb == nullptr) return ret;
         if (budget_->rejects.load(std::memory_order_relaxed) >= config_.max_queued_rejects) {
@@ -523,7 +523,7 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
         }
         rq.slot = QueueSlot(budget_, false);
         rq.msg = std::move(msg);
-    } else if (tc_webhook_message_is_duplicate(msg.get())) {
+    } else if (tc_event_is_duplicate(msg.get())) {
         count(TC_LISTENER_STAT_DUPLICATES);  // answered again, never dispatched again
     } else {
         rq.slot = QueueSlot(budget_, true);
@@ -532,12 +532,12 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
     return ret;
 }
 
-bool Listener::queue_full_for(const tc_webhook_message *msg) const {
+bool Listener::queue_full_for(const tc_event *msg) const {
     // A challenge is answered whatever the queue holds: failing it would
     // fail the subscription or shard, and Twitch sends few of them.
-    const tc_webhook_kind kind = tc_webhook_message_kind(msg);
-    if (kind != TC_WEBHOOK_NOTIFICATION && kind != TC_WEBHOOK_REVOCATION) return false;
-    if (tc_webhook_message_is_duplicate(msg)) return false;  // answered again, never queued
+    const tc_event_kind kind = tc_event_kind_get(msg);
+    if (kind != TC_EVENT_NOTIFICATION && kind != TC_EVENT_REVOCATION) return false;
+    if (tc_event_is_duplicate(msg)) return false;  // answered again, never queued
     return budget_->events.load(std::memory_order_relaxed) >= config_.max_queued_events;
 }
 
@@ -558,12 +558,12 @@ void Listener::on_completed(MHD_Connection *conn, void *request, bool completed_
     if (ConnectionGuard::Handle *h = guard_handle(conn)) guard_->answer_written(*h);
     std::unique_ptr<Request> rq(static_cast<Request *>(request));
     if (!rq || !rq->msg) return;
-    tc_webhook_message *msg = rq->msg.release();
-    if (tc_webhook_message_kind(msg) == TC_WEBHOOK_REJECTED) {
+    tc_event *msg = rq->msg.release();
+    if (tc_event_kind_get(msg) == TC_EVENT_REJECTED) {
         dispatch(config_.reject_cb, config_.reject_userdata, rq->route->key, msg, std::move(rq->slot), false);
         return;
     }
-    std::string id = tc_webhook_message_id(msg);
+    std::string id = tc_event_id(msg);
     if (completed_ok &&
         dispatch(config_.event_cb, config_.event_userdata, rq->route->key, msg, std::move(rq->slot), true)) {
         return;
@@ -571,7 +571,7 @@ void Listener::on_completed(MHD_Connection *conn, void *request, bool completed_
     // The acknowledgement did not get out (or there is no one to deliver to):
     // forget the id so that Twitch's redelivery is dispatched.
     tc_webhook_verifier_forget(rq->route->verifier, id.c_str());
-    if (!completed_ok) tc_webhook_message_free(msg);
+    if (!completed_ok) tc_event_free(msg);
 }
 
 }  // namespace tc::events

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "events/connection_guard.hpp"
-#include "net/completion_queue.hpp"
+#include "runtime/completion_queue.hpp"
 
 #include <twitchconduits/listener.h>
 
@@ -44,7 +44,7 @@ struct ListenerConfig {
     std::string tls_key_pem;       // wiped when the listener is freed
     // Sees each accepted message just before it is handed over, while the
     // queue (hence the manager) is alive: the manager's view learns from it.
-    std::function<void(const tc_webhook_message *)> observe;
+    std::function<void(const tc_event *)> observe;
 };
 
 // The listener's tie to its manager's queue. `queue` is non-null exactly
@@ -54,7 +54,7 @@ struct ListenerConfig {
 // of the queue holds `mu`.
 struct QueueLink {
     std::mutex mu;
-    net::CompletionQueue *queue = nullptr;
+    runtime::CompletionQueue *queue = nullptr;
     uint64_t close_hook = 0;
 };
 
@@ -78,7 +78,7 @@ class Listener {
 public:
     // TC_EINVAL for a bad webhook option, TC_ECLOSED when the queue is closed,
     // TC_ENETWORK when the address cannot be bound.
-    static std::unique_ptr<Listener> create(net::CompletionQueue &queue, ListenerConfig config, tc_status *status,
+    static std::unique_ptr<Listener> create(runtime::CompletionQueue &queue, ListenerConfig config, tc_status *status,
                                             std::string *error);
     ~Listener();
     Listener(const Listener &) = delete;
@@ -112,13 +112,13 @@ private:
     bool attached();
     // Hands msg to the queue for cb; `event` counts it as dispatched (before
     // the handover). False when the manager is gone.
-    bool dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_webhook_message *msg,
+    bool dispatch(tc_listener_cb cb, void *userdata, const std::string &route_key, tc_event *msg,
                   QueueSlot slot, bool event);
 
     int finish_request(MHD_Connection *conn, Request &rq);
     uint64_t dedupe_evictions() const;
     // Whether msg, accepted, would overfill the queue (challenges never do).
-    bool queue_full_for(const tc_webhook_message *msg) const;
+    bool queue_full_for(const tc_event *msg) const;
 
 public:
     // MHD thread only (called from the daemon's C callbacks).

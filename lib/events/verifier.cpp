@@ -227,7 +227,7 @@ int parse_retry(const char *v) {
 }
 
 void reject(Message *m, tc_status status, int http, std::string why) {
-    m->kind = TC_WEBHOOK_REJECTED;
+    m->kind = TC_EVENT_REJECTED;
     m->status = status;
     m->http_status = http;
     m->content_type = "text/plain";
@@ -385,13 +385,13 @@ void Verifier::handle(const tc_header *headers, size_t count, std::string_view b
 
     // 4. Body.
     const std::string_view type = value[kType];
-    tc_webhook_kind kind;
+    tc_event_kind kind;
     if (type == "notification") {
-        kind = TC_WEBHOOK_NOTIFICATION;
+        kind = TC_EVENT_NOTIFICATION;
     } else if (type == "webhook_callback_verification") {
-        kind = TC_WEBHOOK_VERIFICATION;
+        kind = TC_EVENT_VERIFICATION;
     } else if (type == "revocation") {
-        kind = TC_WEBHOOK_REVOCATION;
+        kind = TC_EVENT_REVOCATION;
     } else {
         reject(m, TC_EBADREQUEST, 400, "webhook header Twitch-Eventsub-Message-Type has an unknown value");
         return;
@@ -406,7 +406,7 @@ void Verifier::handle(const tc_header *headers, size_t count, std::string_view b
     SubscriptionFields sub;
     if (sub_is_object) read_subscription(layout.subscription.in(body), &sub);
     switch (kind) {
-    case TC_WEBHOOK_NOTIFICATION:
+    case TC_EVENT_NOTIFICATION:
         if (!sub_is_object || !sub.has_type || !sub.has_version || !layout.event.found) {
             reject(m, TC_EBADREQUEST, 400,
                    "webhook notification body needs \"subscription\" (with type and version) and \"event\"");
@@ -418,7 +418,7 @@ void Verifier::handle(const tc_header *headers, size_t count, std::string_view b
             m->conduit_id.clear(), m->shard_id.clear(), m->shard_status.clear();  // authentic but odd: no typed view
         }
         break;
-    case TC_WEBHOOK_VERIFICATION:
+    case TC_EVENT_VERIFICATION:
         if (!layout.challenge.found || body[layout.challenge.begin] != '"') {
             reject(m, TC_EBADREQUEST, 400, "webhook challenge body needs a string \"challenge\"");
             return;
@@ -457,7 +457,7 @@ void Verifier::handle(const tc_header *headers, size_t count, std::string_view b
         m->subscription_version = std::move(sub.version);
         m->subscription_status = std::move(sub.status);
     }
-    if (kind == TC_WEBHOOK_VERIFICATION) {
+    if (kind == TC_EVENT_VERIFICATION) {
         m->http_status = 200;
         m->content_type = "text/plain";
         m->response_body = m->challenge;

@@ -31,7 +31,7 @@ struct WebhookConfig {
 // What to answer and what arrived. Strings from a rejected request are left
 // empty, except id and timestamp of an authentic but stale one.
 struct Message {
-    tc_webhook_kind kind = TC_WEBHOOK_REJECTED;
+    tc_event_kind kind = TC_EVENT_REJECTED;
     tc_status status = TC_OK;
     int http_status = 500;
     const char *content_type = "";  // static text

@@ -140,7 +140,7 @@ bool decode_ws_message(std::string_view text, WsMessage *out, std::string *why) 
     if (!notification && !sub.has_status) return fail(why, "revocation: payload.subscription needs a status");
 
     Message &m = out->event;
-    m.kind = notification ? TC_WEBHOOK_NOTIFICATION : TC_WEBHOOK_REVOCATION;
+    m.kind = notification ? TC_EVENT_NOTIFICATION : TC_EVENT_REVOCATION;
     m.status = TC_OK;
     m.http_status = 0;  // nothing to answer on a socket
     m.transport = TC_TRANSPORT_WEBSOCKET;

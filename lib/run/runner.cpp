@@ -93,7 +93,7 @@ struct Runner::Shard {
 };
 
 namespace {
-void listener_trampoline(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata);
+void listener_trampoline(tc_status status, const char *route_key, const tc_event *msg, void *userdata);
 }
 
 Runner::Runner(core::Manager &manager, RunnerConfig config)
@@ -312,10 +312,10 @@ uint64_t Runner::submit(net::Call call, std::function<void(net::CallResult &&)> 
 
 bool Runner::queue_delivery(std::function<void(tc_status)> deliver) {
     auto d = std::make_shared<std::function<void(tc_status)>>(std::move(deliver));
-    net::CompletionQueue &q = manager_.queue();
+    runtime::CompletionQueue &q = manager_.queue();
     tc_op_id id = q.begin(nullptr, [d] { (*d)(TC_ECANCELED); });
     if (id == 0) return false;
-    net::Completion done;
+    runtime::Completion done;
     done.deliver = [d] { (*d)(TC_OK); };
     q.complete(id, std::move(done));
     return true;
@@ -966,10 +966,10 @@ void Runner::handle_shard_disabled(const std::string &shard_id, const std::strin
     lose(*s, status, "Twitch disabled the shard: " + status, false);
 }
 
-void Runner::on_listener_event(tc_status status, const char *route_key, const tc_webhook_message *msg) {
+void Runner::on_listener_event(tc_status status, const char *route_key, const tc_event *msg) {
     std::string key = route_key != nullptr ? route_key : "";
     const std::string shard_id = key.rfind("shard-", 0) == 0 ? key.substr(6) : key;
-    const std::string id = tc_webhook_message_id(msg);
+    const std::string id = tc_event_id(msg);
     const bool fresh = status != TC_OK || dedupe_.insert(id, util::unix_millis_now());
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -984,7 +984,7 @@ void Runner::on_listener_event(tc_status status, const char *route_key, const tc
         count(TC_RUNNER_STAT_DUPLICATES);
         return;
     }
-    if (tc_webhook_message_kind(msg) == TC_WEBHOOK_VERIFICATION) {
+    if (tc_event_kind_get(msg) == TC_EVENT_VERIFICATION) {
         // Answered by the listener: the shard's assignment is verified.
         if (status != TC_OK) return;
         std::lock_guard<std::mutex> lock(link_->mu);
@@ -995,10 +995,10 @@ void Runner::on_listener_event(tc_status status, const char *route_key, const tc
         return;
     }
     count(TC_RUNNER_STAT_EVENTS);
-    const std::string shard_status = tc_webhook_message_shard_status(msg);
-    if (status == TC_OK && !shard_status.empty() && conduit_id() == tc_webhook_message_conduit_id(msg)) {
-        std::string disabled = tc_webhook_message_shard_id(msg);
-        std::string session = disabled_session(tc_webhook_message_event_json(msg, nullptr));
+    const std::string shard_status = tc_event_shard_status(msg);
+    if (status == TC_OK && !shard_status.empty() && conduit_id() == tc_event_conduit_id(msg)) {
+        std::string disabled = tc_event_shard_id(msg);
+        std::string session = disabled_session(tc_event_event_json(msg, nullptr));
         std::lock_guard<std::mutex> lock(link_->mu);
         if (link_->manager_alive) {
             auto self = shared_from_this();
@@ -1116,7 +1116,7 @@ void Runner::check_ready() {
 }
 
 void Runner::finish_stop() {
-    net::Completion done;
+    runtime::Completion done;
     done.status = stop_status_;
     auto cb = config_.on_done;
     const tc_status st = stop_status_;
@@ -1158,17 +1158,17 @@ void Runner::teardown() {
     // Listener deliveries still queued reach the trampoline with this
     // Shared; free it only after them (the queue delivers in order).
     auto shared = std::make_shared<std::shared_ptr<Shared>>(std::move(shared_));
-    net::CompletionQueue &q = manager_.queue();
+    runtime::CompletionQueue &q = manager_.queue();
     tc_op_id id = q.begin(nullptr, [shared] { shared->reset(); });
     if (id != 0) {
-        net::Completion done;
+        runtime::Completion done;
         done.deliver = [shared] { shared->reset(); };
         q.complete(id, std::move(done));
     }
 }
 
 namespace {
-void listener_trampoline(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata) {
+void listener_trampoline(tc_status status, const char *route_key, const tc_event *msg, void *userdata) {
     auto *shared = static_cast<Runner::Shared *>(userdata);
     if (auto r = shared->runner.lock()) r->on_listener_event(status, route_key, msg);
 }

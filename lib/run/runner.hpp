@@ -75,7 +75,7 @@ struct RunnerConfig {
     GroupConfig group;
     // Called on the user's thread (queue deliveries).
     std::function<void(tc_status, const std::string &shard_id, events::Message &&msg)> on_ws_event;
-    std::function<void(tc_status, const std::string &shard_id, const tc_webhook_message *msg)> on_webhook_event;
+    std::function<void(tc_status, const std::string &shard_id, const tc_event *msg)> on_webhook_event;
     std::function<void(const ShardSnapshot &)> on_shard;
     std::function<void(tc_status)> on_ready;
     std::function<void(tc_status)> on_done;
@@ -105,7 +105,7 @@ public:
     const char *conduit_id_cstr() const;
 
     // The embedded listener's trampoline (user thread).
-    void on_listener_event(tc_status status, const char *route_key, const tc_webhook_message *msg);
+    void on_listener_event(tc_status status, const char *route_key, const tc_event *msg);
     struct Shared;  // what outlives the runner for queued listener deliveries
 
 private:

@@ -49,7 +49,7 @@ static void test_render_idle_manager(void **state) {
     tc_conduits_free(c);
 }
 
-static void on_event(tc_status st, const char *route_key, const tc_webhook_message *msg, void *ud) {
+static void on_event(tc_status st, const char *route_key, const tc_event *msg, void *ud) {
     (void)st, (void)route_key, (void)msg, (void)ud;
 }
 

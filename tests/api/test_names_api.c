@@ -36,7 +36,7 @@ static const char *method_name(int v) { return tc_method_name((tc_method)v); }
 static const char *outcome_name(int v) { return tc_item_outcome_name((tc_item_outcome)v); }
 static const char *view_change_name(int v) { return tc_view_change_name((tc_view_change)v); }
 static const char *transport_name(int v) { return tc_transport_type_name((tc_transport_type)v); }
-static const char *webhook_kind_name(int v) { return tc_webhook_kind_name((tc_webhook_kind)v); }
+static const char *webhook_kind_name(int v) { return tc_event_kind_name((tc_event_kind)v); }
 static const char *stat_name(int v) { return tc_stat_name((tc_stat)v); }
 static const char *listener_stat_name(int v) { return tc_listener_stat_name((tc_listener_stat)v); }
 static const char *runner_stat_name(int v) { return tc_runner_stat_name((tc_runner_stat)v); }
@@ -59,7 +59,7 @@ static void test_every_enum_is_named(void **state) {
     check_names(outcome_name, TC_ITEM_CREATED, TC_ITEM_TO_DELETE, LOWER);
     check_names(view_change_name, TC_VIEW_SYNCED, TC_VIEW_SHARD_STATUS, LOWER);
     check_names(transport_name, TC_TRANSPORT_WEBHOOK, TC_TRANSPORT_OTHER, LOWER);
-    check_names(webhook_kind_name, TC_WEBHOOK_REJECTED, TC_WEBHOOK_REVOCATION, LOWER);
+    check_names(webhook_kind_name, TC_EVENT_REJECTED, TC_EVENT_REVOCATION, LOWER);
     check_names(stat_name, TC_STAT_HTTP_REQUESTS, TC_STAT_TOKEN_VALIDATIONS, LOWER);
     check_names(listener_stat_name, TC_LISTENER_STAT_REQUESTS, TC_LISTENER_STAT_QUEUED, LOWER);
     check_names(runner_stat_name, TC_RUNNER_STAT_EVENTS, TC_RUNNER_STAT_FENCE_REJECTS, LOWER);
@@ -81,7 +81,7 @@ static void test_spellings(void **state) {
     assert_string_equal(tc_item_outcome_name(TC_ITEM_TO_CREATE), "to_create");
     assert_string_equal(tc_view_change_name(TC_VIEW_SHARD_STATUS), "shard_status");
     assert_string_equal(tc_transport_type_name(TC_TRANSPORT_WEBSOCKET), "websocket");
-    assert_string_equal(tc_webhook_kind_name(TC_WEBHOOK_REVOCATION), "revocation");
+    assert_string_equal(tc_event_kind_name(TC_EVENT_REVOCATION), "revocation");
     assert_string_equal(tc_log_level_name(TC_LOG_WARN), "warn");
     assert_string_equal(tc_stat_name(TC_STAT_RATE_LIMITED), "rate_limited");
     assert_string_equal(tc_listener_stat_name(TC_LISTENER_STAT_DUPLICATES), "duplicates");

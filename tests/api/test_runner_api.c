@@ -41,7 +41,7 @@ static void on_done(tc_status status, void *userdata) {
     (void)userdata;
     done_calls++;
 }
-static void on_event(tc_status status, const char *shard_id, const tc_webhook_message *msg, void *userdata) {
+static void on_event(tc_status status, const char *shard_id, const tc_event *msg, void *userdata) {
     (void)status;
     (void)shard_id;
     (void)msg;
@@ -270,8 +270,8 @@ static void test_null_handles(void **state) {
     assert_string_equal(tc_runner_shard_state_name(TC_RUNNER_SHARD_STOPPED), "stopped");
     assert_string_equal(tc_runner_shard_state_name((tc_runner_shard_state)42), "unknown");
     /* The webhook message's transport accessors. */
-    assert_int_equal(tc_webhook_message_transport(NULL), TC_TRANSPORT_WEBHOOK);
-    assert_string_equal(tc_webhook_message_session_id(NULL), "");
+    assert_int_equal(tc_event_transport(NULL), TC_TRANSPORT_WEBHOOK);
+    assert_string_equal(tc_event_session_id(NULL), "");
 }
 
 /* A runner that started (its conduit cannot be reached): handles and

@@ -129,7 +129,7 @@ static void secrets_bad_input(void **state)
 static void handle_bad_input(void **state)
 {
     tc_webhook_verifier *v = make_verifier();
-    tc_webhook_message *m = (tc_webhook_message *)OUT_SENTINEL;
+    tc_event *m = (tc_event *)OUT_SENTINEL;
     const tc_header h[] = {{"Twitch-Eventsub-Message-Id", MSG_ID}, {NULL, "x"}};
     const tc_header hv[] = {{"Twitch-Eventsub-Message-Id", NULL}};
     (void)state;
@@ -137,28 +137,28 @@ static void handle_bad_input(void **state)
 
     expect_failure(tc_webhook_handle(&m, NULL, h, 1, body_c, 3), TC_EINVAL, "verifier");
     assert_non_null(m);
-    assert_int_equal(tc_webhook_message_http_status(m), 500);
-    assert_int_equal(tc_webhook_message_kind(m), TC_WEBHOOK_REJECTED);
-    assert_int_equal(tc_webhook_message_status(m), TC_EINVAL);
-    tc_webhook_message_free(m);
+    assert_int_equal(tc_event_http_status(m), 500);
+    assert_int_equal(tc_event_kind_get(m), TC_EVENT_REJECTED);
+    assert_int_equal(tc_event_status(m), TC_EINVAL);
+    tc_event_free(m);
 
-    m = (tc_webhook_message *)OUT_SENTINEL;
+    m = (tc_event *)OUT_SENTINEL;
     expect_failure(tc_webhook_handle(&m, v, NULL, 1, body_c, 3), TC_EINVAL, "headers");
     assert_non_null(m);
-    tc_webhook_message_free(m);
+    tc_event_free(m);
     expect_failure(tc_webhook_handle(&m, v, h, 2, body_c, 3), TC_EINVAL, "headers");
     assert_non_null(strstr(tc_last_error_message(), "name"));
-    tc_webhook_message_free(m);
+    tc_event_free(m);
     expect_failure(tc_webhook_handle(&m, v, hv, 1, body_c, 3), TC_EINVAL, "headers");
     assert_non_null(strstr(tc_last_error_message(), "value"));
-    tc_webhook_message_free(m);
+    tc_event_free(m);
     expect_failure(tc_webhook_handle(&m, v, h, 1, NULL, 3), TC_EINVAL, "body");
-    tc_webhook_message_free(m);
+    tc_event_free(m);
 
     /* No headers and no body: a normal rejection, not a bad argument. */
     expect_failure(tc_webhook_handle(&m, v, NULL, 0, NULL, 0), TC_ESIGNATURE, "missing");
-    assert_int_equal(tc_webhook_message_http_status(m), 403);
-    tc_webhook_message_free(m);
+    assert_int_equal(tc_event_http_status(m), 403);
+    tc_event_free(m);
     tc_webhook_verifier_free(v);
 }
 
@@ -184,7 +184,7 @@ static void sign_bad_input(void **state)
 static void message_accessors(void **state)
 {
     tc_webhook_verifier *v = make_verifier();
-    tc_webhook_message *m = NULL, *copy = (tc_webhook_message *)OUT_SENTINEL;
+    tc_event *m = NULL, *copy = (tc_event *)OUT_SENTINEL;
     const tc_header h[] = {
         {"Twitch-Eventsub-Message-Id", MSG_ID},          {"Twitch-Eventsub-Message-Timestamp", MSG_TS},
         {"Twitch-Eventsub-Message-Signature", SIG_C},    {"Twitch-Eventsub-Message-Type", "notification"},
@@ -195,59 +195,59 @@ static void message_accessors(void **state)
     (void)state;
 
     /* NULL handles: defaults, no crash. */
-    assert_int_equal(tc_webhook_message_kind(NULL), TC_WEBHOOK_REJECTED);
-    assert_int_equal(tc_webhook_message_status(NULL), TC_EINVAL);
-    assert_int_equal(tc_webhook_message_http_status(NULL), 0);
-    assert_string_equal(tc_webhook_message_content_type(NULL), "");
-    assert_string_equal(tc_webhook_message_response_body(NULL, &len), "");
+    assert_int_equal(tc_event_kind_get(NULL), TC_EVENT_REJECTED);
+    assert_int_equal(tc_event_status(NULL), TC_EINVAL);
+    assert_int_equal(tc_event_http_status(NULL), 0);
+    assert_string_equal(tc_event_content_type(NULL), "");
+    assert_string_equal(tc_event_response_body(NULL, &len), "");
     assert_int_equal(len, 0);
-    assert_string_equal(tc_webhook_message_id(NULL), "");
-    assert_string_equal(tc_webhook_message_timestamp(NULL), "");
-    assert_true(tc_webhook_message_timestamp_ms(NULL) == 0);
-    assert_int_equal(tc_webhook_message_retry(NULL), -1);
-    assert_int_equal(tc_webhook_message_is_duplicate(NULL), 0);
-    assert_string_equal(tc_webhook_message_subscription_id(NULL), "");
-    assert_string_equal(tc_webhook_message_subscription_type(NULL), "");
-    assert_string_equal(tc_webhook_message_subscription_version(NULL), "");
-    assert_string_equal(tc_webhook_message_event_json(NULL, NULL), "");
-    assert_string_equal(tc_webhook_message_subscription_json(NULL, NULL), "");
-    assert_string_equal(tc_webhook_message_challenge(NULL, NULL), "");
-    assert_string_equal(tc_webhook_message_revocation_reason(NULL), "");
-    assert_string_equal(tc_webhook_message_error(NULL), "");
-    assert_string_equal(tc_webhook_message_shard_status(NULL), "");
-    assert_string_equal(tc_webhook_message_conduit_id(NULL), "");
-    assert_string_equal(tc_webhook_message_shard_id(NULL), "");
-    expect_failure(tc_webhook_message_dup(NULL, NULL), TC_EINVAL, "out");
-    expect_failure(tc_webhook_message_dup(&copy, NULL), TC_EINVAL, "msg");
+    assert_string_equal(tc_event_id(NULL), "");
+    assert_string_equal(tc_event_timestamp(NULL), "");
+    assert_true(tc_event_timestamp_ms(NULL) == 0);
+    assert_int_equal(tc_event_retry(NULL), -1);
+    assert_int_equal(tc_event_is_duplicate(NULL), 0);
+    assert_string_equal(tc_event_subscription_id(NULL), "");
+    assert_string_equal(tc_event_subscription_type(NULL), "");
+    assert_string_equal(tc_event_subscription_version(NULL), "");
+    assert_string_equal(tc_event_event_json(NULL, NULL), "");
+    assert_string_equal(tc_event_subscription_json(NULL, NULL), "");
+    assert_string_equal(tc_event_challenge(NULL, NULL), "");
+    assert_string_equal(tc_event_revocation_reason(NULL), "");
+    assert_string_equal(tc_event_error(NULL), "");
+    assert_string_equal(tc_event_shard_status(NULL), "");
+    assert_string_equal(tc_event_conduit_id(NULL), "");
+    assert_string_equal(tc_event_shard_id(NULL), "");
+    expect_failure(tc_event_dup(NULL, NULL), TC_EINVAL, "out");
+    expect_failure(tc_event_dup(&copy, NULL), TC_EINVAL, "msg");
     assert_null(copy);
-    expect_failure(tc_webhook_message_to_json(NULL, NULL), TC_EINVAL, "out");
-    expect_failure(tc_webhook_message_to_json(&json, NULL), TC_EINVAL, "msg");
+    expect_failure(tc_event_to_json(NULL, NULL), TC_EINVAL, "out");
+    expect_failure(tc_event_to_json(&json, NULL), TC_EINVAL, "msg");
     assert_null(json);
-    tc_webhook_message_free(NULL);
+    tc_event_free(NULL);
 
     assert_int_equal(tc_webhook_handle(&m, v, h, 5, body_c, sizeof body_c - 1), TC_OK);
-    assert_int_equal(tc_webhook_message_kind(m), TC_WEBHOOK_NOTIFICATION);
-    assert_int_equal(tc_webhook_message_http_status(m), 204);
-    assert_int_equal(tc_webhook_message_retry(m), 2);
-    assert_true(tc_webhook_message_timestamp_ms(m) == 1689761472634LL);
-    assert_string_equal(tc_webhook_message_subscription_type(m), "stream.online");
-    assert_string_equal(tc_webhook_message_event_json(m, &len),
+    assert_int_equal(tc_event_kind_get(m), TC_EVENT_NOTIFICATION);
+    assert_int_equal(tc_event_http_status(m), 204);
+    assert_int_equal(tc_event_retry(m), 2);
+    assert_true(tc_event_timestamp_ms(m) == 1689761472634LL);
+    assert_string_equal(tc_event_subscription_type(m), "stream.online");
+    assert_string_equal(tc_event_event_json(m, &len),
                         "{\"id\":\"9001\",\"broadcaster_user_id\":\"1337\",\"broadcaster_user_login\":\"cool_user\","
                         "\"broadcaster_user_name\":\"Cool_User\",\"type\":\"live\",\"started_at\":"
                         "\"2020-10-11T10:11:12.123Z\"}");
-    assert_int_equal(tc_webhook_message_dup(&copy, m), TC_OK);
-    tc_webhook_message_free(m);
-    assert_string_equal(tc_webhook_message_subscription_type(copy), "stream.online");
-    assert_int_equal(tc_webhook_message_to_json(&json, copy), TC_OK);
+    assert_int_equal(tc_event_dup(&copy, m), TC_OK);
+    tc_event_free(m);
+    assert_string_equal(tc_event_subscription_type(copy), "stream.online");
+    assert_int_equal(tc_event_to_json(&json, copy), TC_OK);
     assert_null(strstr(json, SECRET));
     assert_non_null(strstr(json, "\"kind\":\"notification\""));
     tc_free(json);
-    tc_webhook_message_free(copy);
+    tc_event_free(copy);
 
     /* The same message again: a duplicate, still 204. */
     assert_int_equal(tc_webhook_handle(&m, v, h, 5, body_c, sizeof body_c - 1), TC_OK);
-    assert_int_equal(tc_webhook_message_is_duplicate(m), 1);
-    tc_webhook_message_free(m);
+    assert_int_equal(tc_event_is_duplicate(m), 1);
+    tc_event_free(m);
     assert_int_equal(tc_webhook_verifier_forget(v, MSG_ID), TC_OK);
     tc_webhook_verifier_free(v);
 }

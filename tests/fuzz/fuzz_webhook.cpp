@@ -69,24 +69,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                            {"TWITCH-EVENTSUB-MESSAGE-SIGNATURE", sig.c_str()},
                            {"Twitch-Eventsub-Message-Type", types[type_pick]},
                            {"Twitch-Eventsub-Message-Retry", id.c_str()}};
-    tc_webhook_message *m = nullptr;
+    tc_event *m = nullptr;
     const tc_status st = tc_webhook_handle(&m, verifier(), h, 5, body.data(), body.size());
-    if (m == nullptr || tc_webhook_message_status(m) != st) abort();
-    const int http = tc_webhook_message_http_status(m);
+    if (m == nullptr || tc_event_status(m) != st) abort();
+    const int http = tc_event_http_status(m);
     size_t len = 0;
-    const char *resp = tc_webhook_message_response_body(m, &len);
+    const char *resp = tc_event_response_body(m, &len);
     if (resp == nullptr || (st == TC_OK) != (http >= 200 && http < 300)) abort();
     if (st == TC_OK) {
-        const tc_webhook_kind k = tc_webhook_message_kind(m);
-        if (k == TC_WEBHOOK_REJECTED || !sign) abort();
-        if (k == TC_WEBHOOK_VERIFICATION) {
+        const tc_event_kind k = tc_event_kind_get(m);
+        if (k == TC_EVENT_REJECTED || !sign) abort();
+        if (k == TC_EVENT_VERIFICATION) {
             size_t clen = 0;
-            const char *ch = tc_webhook_message_challenge(m, &clen);
+            const char *ch = tc_event_challenge(m, &clen);
             if (http != 200 || clen != len || memcmp(ch, resp, len) != 0) abort();
         } else if (http != 204 || len != 0) {
             abort();
         }
-        if (k == TC_WEBHOOK_NOTIFICATION && tc_webhook_message_subscription_type(m)[0] == '\0' &&
+        if (k == TC_EVENT_NOTIFICATION && tc_event_subscription_type(m)[0] == '\0' &&
             strstr(body.c_str(), "type") == nullptr) {
             abort();
         }
@@ -95,16 +95,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     // Shard health: a typed shard exactly when the message says a shard was disabled.
     tc_shard *shard = nullptr;
-    const tc_status typed = tc_webhook_message_disabled_shard(&shard, m);
-    if (tc_webhook_message_shard_status(m)[0] == '\0' ? typed != TC_ENOTFOUND
+    const tc_status typed = tc_event_disabled_shard(&shard, m);
+    if (tc_event_shard_status(m)[0] == '\0' ? typed != TC_ENOTFOUND
                                                        : (typed != TC_OK && typed != TC_EPROTOCOL)) {
         abort();
     }
     if ((typed == TC_OK) != (shard != nullptr)) abort();
     tc_shard_free(shard);
     char *json = nullptr;
-    if (tc_webhook_message_to_json(&json, m) != TC_OK || strstr(json, kSecret) != nullptr) abort();
+    if (tc_event_to_json(&json, m) != TC_OK || strstr(json, kSecret) != nullptr) abort();
     tc_free(json);
-    tc_webhook_message_free(m);
+    tc_event_free(m);
     return 0;
 }

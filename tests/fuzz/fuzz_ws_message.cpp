@@ -30,11 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (m.session.id.empty() || m.session.reconnect_url.empty()) abort();
         break;
     case WsMessageType::Notification:
-        if (m.event.kind != TC_WEBHOOK_NOTIFICATION || m.event.event_json.empty()) abort();
+        if (m.event.kind != TC_EVENT_NOTIFICATION || m.event.event_json.empty()) abort();
         if (m.event.transport != TC_TRANSPORT_WEBSOCKET || m.event.subscription_json.empty()) abort();
         break;
     case WsMessageType::Revocation:
-        if (m.event.kind != TC_WEBHOOK_REVOCATION || m.event.subscription_status.empty()) abort();
+        if (m.event.kind != TC_EVENT_REVOCATION || m.event.subscription_status.empty()) abort();
         break;
     case WsMessageType::Keepalive: break;
     }

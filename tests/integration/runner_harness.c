@@ -17,9 +17,9 @@
 
 /* ---- callbacks (test thread) ---- */
 
-static void on_event(tc_status status, const char *shard_id, const tc_webhook_message *msg, void *userdata) {
+static void on_event(tc_status status, const char *shard_id, const tc_event *msg, void *userdata) {
     rh *h = (rh *)userdata;
-    const char *id = tc_webhook_message_id(msg);
+    const char *id = tc_event_id(msg);
     (void)shard_id;
     if (status != TC_OK || id == NULL || id[0] == '\0') {
         h->event_errors++;
@@ -27,7 +27,7 @@ static void on_event(tc_status status, const char *shard_id, const tc_webhook_me
     }
     h->events++;
     snprintf(h->last_transport, sizeof h->last_transport, "%s",
-             tc_webhook_message_transport(msg) == TC_TRANSPORT_WEBSOCKET ? "websocket" : "webhook");
+             tc_event_transport(msg) == TC_TRANSPORT_WEBSOCKET ? "websocket" : "webhook");
     for (int k = 0; k < h->id_count; ++k) {
         if (strcmp(h->ids[k], id) == 0) {
             h->id_counts[k]++;

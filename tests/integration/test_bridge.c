@@ -306,7 +306,7 @@ static void test_listener_events_and_shard_challenge(void **state) {
     tcb_future *ev = next_of_kind(cl, TCB_KIND_EVENT);
     assert_int_equal(tcb_future_token(ev), 99);
     assert_string_equal(tcb_future_route_key(ev), "shard0");
-    assert_int_equal(tc_webhook_message_kind(tcb_future_message(ev)), TC_WEBHOOK_VERIFICATION);
+    assert_int_equal(tc_event_kind_get(tcb_future_message(ev)), TC_EVENT_VERIFICATION);
     tcb_future_release(ev);
 
     tcb_specs *specs = tcb_specs_new();
@@ -318,8 +318,8 @@ static void test_listener_events_and_shard_challenge(void **state) {
 
     deliver(m, "{\"subscription_id\":\"%s\",\"message_id\":\"bridge-1\",\"wait\":true}", sub_id);
     ev = next_of_kind(cl, TCB_KIND_EVENT);
-    assert_int_equal(tc_webhook_message_kind(tcb_future_message(ev)), TC_WEBHOOK_NOTIFICATION);
-    assert_string_equal(tc_webhook_message_id(tcb_future_message(ev)), "bridge-1");
+    assert_int_equal(tc_event_kind_get(tcb_future_message(ev)), TC_EVENT_NOTIFICATION);
+    assert_string_equal(tc_event_id(tcb_future_message(ev)), "bridge-1");
     char *json = tcb_future_result_json(ev, 0);
     assert_non_null(strstr(json, "\"broadcaster_user_id\":\"1337\""));
     assert_null(strstr(json, SECRET));
@@ -328,7 +328,7 @@ static void test_listener_events_and_shard_challenge(void **state) {
 
     deliver(m, "{\"subscription_id\":\"%s\",\"tamper\":true,\"wait\":true}", sub_id);
     ev = next_of_kind(cl, TCB_KIND_REJECT);
-    assert_int_equal(tc_webhook_message_status(tcb_future_message(ev)), TC_ESIGNATURE);
+    assert_int_equal(tc_event_status(tcb_future_message(ev)), TC_ESIGNATURE);
     tcb_future_release(ev);
 
     tc_listener_free(l);
@@ -461,15 +461,15 @@ static void test_webhook_handle_and_users(void **state) {
     tcb_pairs_add(h, "Twitch-Eventsub-Message-Signature", sig);
     tcb_pairs_add(h, "Twitch-Eventsub-Message-Type", "notification");
     assert_int_equal(tcb_pairs_count(h), 4);
-    tc_webhook_message *msg = tcb_webhook_handle(v, h, body, strlen(body));
+    tc_event *msg = tcb_webhook_handle(v, h, body, strlen(body));
     assert_int_equal(tcb_last_status(), TC_OK);
-    assert_int_equal(tc_webhook_message_http_status(msg), 204);
-    tc_webhook_message_free(msg);
+    assert_int_equal(tc_event_http_status(msg), 204);
+    tc_event_free(msg);
     /* A wrong body under the same signature: 403. */
     msg = tcb_webhook_handle(v, h, "{}", 2);
     assert_int_equal(tcb_last_status(), TC_ESIGNATURE);
-    assert_int_equal(tc_webhook_message_http_status(msg), 403);
-    tc_webhook_message_free(msg);
+    assert_int_equal(tc_event_http_status(msg), 403);
+    tc_event_free(msg);
     assert_null(tcb_webhook_verifier_new("short", 0));
     assert_int_equal(tcb_last_status(), TC_EINVAL);
     tcb_pairs_free(h);

@@ -22,40 +22,40 @@ typedef struct seen {
     char event[512];
 } seen;
 
-static void on_event(tc_status status, const char *route, const tc_webhook_message *msg, void *userdata) {
+static void on_event(tc_status status, const char *route, const tc_event *msg, void *userdata) {
     seen *s = (seen *)userdata;
     size_t len = 0;
     assert_int_equal(status, TC_OK);
     assert_string_equal(route, "shard0");
-    switch (tc_webhook_message_kind(msg)) {
-    case TC_WEBHOOK_VERIFICATION:
+    switch (tc_event_kind_get(msg)) {
+    case TC_EVENT_VERIFICATION:
         s->verifications++;
-        snprintf(s->conduit_id, sizeof s->conduit_id, "%s", tc_webhook_message_conduit_id(msg));
-        snprintf(s->shard_id, sizeof s->shard_id, "%s", tc_webhook_message_shard_id(msg));
+        snprintf(s->conduit_id, sizeof s->conduit_id, "%s", tc_event_conduit_id(msg));
+        snprintf(s->shard_id, sizeof s->shard_id, "%s", tc_event_shard_id(msg));
         break;
-    case TC_WEBHOOK_NOTIFICATION: {
-        const char *event = tc_webhook_message_event_json(msg, &len);
+    case TC_EVENT_NOTIFICATION: {
+        const char *event = tc_event_event_json(msg, &len);
         s->notifications++;
-        snprintf(s->type, sizeof s->type, "%s", tc_webhook_message_subscription_type(msg));
-        snprintf(s->message_id, sizeof s->message_id, "%s", tc_webhook_message_id(msg));
+        snprintf(s->type, sizeof s->type, "%s", tc_event_subscription_type(msg));
+        snprintf(s->message_id, sizeof s->message_id, "%s", tc_event_id(msg));
         snprintf(s->event, sizeof s->event, "%.*s", (int)(len < 500 ? len : 500), event);
         break;
     }
-    case TC_WEBHOOK_REVOCATION:
+    case TC_EVENT_REVOCATION:
         s->revocations++;
-        snprintf(s->reason, sizeof s->reason, "%s", tc_webhook_message_revocation_reason(msg));
+        snprintf(s->reason, sizeof s->reason, "%s", tc_event_revocation_reason(msg));
         break;
     default:
-        fail_msg("unexpected message kind %d", (int)tc_webhook_message_kind(msg));
+        fail_msg("unexpected message kind %d", (int)tc_event_kind_get(msg));
     }
 }
 
-static void on_reject(tc_status status, const char *route, const tc_webhook_message *msg, void *userdata) {
+static void on_reject(tc_status status, const char *route, const tc_event *msg, void *userdata) {
     seen *s = (seen *)userdata;
     (void)status;
     (void)route;
     s->rejected++;
-    s->last_reject = tc_webhook_message_status(msg);
+    s->last_reject = tc_event_status(msg);
 }
 
 /* Runs callbacks until *counter reaches want, within 10 s. */

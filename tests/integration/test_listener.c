@@ -41,7 +41,7 @@ typedef struct seen {
     int rejects;
     int canceled;
     tc_status last_status;
-    tc_webhook_kind kind;
+    tc_event_kind kind;
     pthread_t thread;
     char route[80];
     char id[80];
@@ -51,29 +51,29 @@ typedef struct seen {
     tc_status reject_status;
 } seen;
 
-static void on_event(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata) {
+static void on_event(tc_status status, const char *route_key, const tc_event *msg, void *userdata) {
     seen *s = userdata;
     pthread_mutex_lock(&s->mu);
     s->events++;
     if (status == TC_ECANCELED) s->canceled++;
     s->last_status = status;
-    s->kind = tc_webhook_message_kind(msg);
+    s->kind = tc_event_kind_get(msg);
     s->thread = pthread_self();
     snprintf(s->route, sizeof s->route, "%s", route_key);
-    snprintf(s->id, sizeof s->id, "%s", tc_webhook_message_id(msg));
-    snprintf(s->type, sizeof s->type, "%s", tc_webhook_message_subscription_type(msg));
-    snprintf(s->event, sizeof s->event, "%s", tc_webhook_message_event_json(msg, NULL));
-    snprintf(s->challenge, sizeof s->challenge, "%s", tc_webhook_message_challenge(msg, NULL));
+    snprintf(s->id, sizeof s->id, "%s", tc_event_id(msg));
+    snprintf(s->type, sizeof s->type, "%s", tc_event_subscription_type(msg));
+    snprintf(s->event, sizeof s->event, "%s", tc_event_event_json(msg, NULL));
+    snprintf(s->challenge, sizeof s->challenge, "%s", tc_event_challenge(msg, NULL));
     pthread_mutex_unlock(&s->mu);
 }
 
-static void on_reject(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata) {
+static void on_reject(tc_status status, const char *route_key, const tc_event *msg, void *userdata) {
     seen *s = userdata;
     (void)status;
     (void)route_key;
     pthread_mutex_lock(&s->mu);
     s->rejects++;
-    s->reject_status = tc_webhook_message_status(msg);
+    s->reject_status = tc_event_status(msg);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -229,7 +229,7 @@ static void test_ack_first_then_dispatch(void **state) {
     assert_int_equal(tc_conduits_process(c, &ran), TC_OK);
     assert_int_equal(s.events, 1);
     assert_int_equal(s.last_status, TC_OK);
-    assert_int_equal(s.kind, TC_WEBHOOK_NOTIFICATION);
+    assert_int_equal(s.kind, TC_EVENT_NOTIFICATION);
     assert_true(pthread_equal(s.thread, pthread_self()));
     assert_string_equal(s.route, "shard-a");
     assert_string_equal(s.id, "msg-1");
@@ -256,7 +256,7 @@ static void test_shard_challenge_answered_raw(void **state) {
     assert_string_equal(r.body, "pogchamp-kappa-360noscope-vohiyo");
     process_until(c, &s, 1);
     assert_int_equal(s.events, 1);
-    assert_int_equal(s.kind, TC_WEBHOOK_VERIFICATION);
+    assert_int_equal(s.kind, TC_EVENT_VERIFICATION);
     assert_string_equal(s.challenge, "pogchamp-kappa-360noscope-vohiyo");
     tc_listener_free(l);
     tc_conduits_free(c);

@@ -54,19 +54,19 @@ typedef struct seen {
     unsigned char delivered[MAX_IDS]; /* times id "q-<n>" reached event_cb */
 } seen;
 
-static void on_event(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata) {
+static void on_event(tc_status status, const char *route_key, const tc_event *msg, void *userdata) {
     seen *s = userdata;
     int n = -1;
     (void)status;
     (void)route_key;
     pthread_mutex_lock(&s->mu);
     s->events++;
-    if (tc_webhook_message_is_duplicate(msg)) s->duplicates++;
-    if (sscanf(tc_webhook_message_id(msg), "q-%d", &n) == 1 && n >= 0 && n < MAX_IDS) s->delivered[n]++;
+    if (tc_event_is_duplicate(msg)) s->duplicates++;
+    if (sscanf(tc_event_id(msg), "q-%d", &n) == 1 && n >= 0 && n < MAX_IDS) s->delivered[n]++;
     pthread_mutex_unlock(&s->mu);
 }
 
-static void on_reject(tc_status status, const char *route_key, const tc_webhook_message *msg, void *userdata) {
+static void on_reject(tc_status status, const char *route_key, const tc_event *msg, void *userdata) {
     seen *s = userdata;
     (void)status;
     (void)route_key;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void on_listener_event(tc_status status, const char *route_key, const tc_webhook_message *msg,
+static void on_listener_event(tc_status status, const char *route_key, const tc_event *msg,
                               void *userdata) {
     (void)status, (void)route_key, (void)msg, (void)userdata;
 }

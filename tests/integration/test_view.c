@@ -27,11 +27,11 @@ static void on_change(tc_view_change kind, const char *id, void *userdata) {
 }
 
 static int revocations;
-static void on_event(tc_status status, const char *route, const tc_webhook_message *msg, void *userdata) {
+static void on_event(tc_status status, const char *route, const tc_event *msg, void *userdata) {
     (void)status;
     (void)route;
     (void)userdata;
-    if (tc_webhook_message_kind(msg) == TC_WEBHOOK_REVOCATION) revocations++;
+    if (tc_event_kind_get(msg) == TC_EVENT_REVOCATION) revocations++;
 }
 
 static void on_response(tc_status status, const tc_response *r, void *userdata) {

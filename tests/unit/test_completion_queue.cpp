@@ -1,9 +1,9 @@
-// net/completion_queue: exactly-once completion, cancellation, delivery on
+// runtime/completion_queue: exactly-once completion, cancellation, delivery on
 // the processing thread, the pollable fd, wait/wakeup and reentrancy state.
 // Threads synchronise on conditions with timeouts, never on sleeps.
 #include "unit.hpp"
 
-#include "net/completion_queue.hpp"
+#include "runtime/completion_queue.hpp"
 #include "util/last_error.hpp"
 
 #include <poll.h>
@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-using tc::net::Completion;
-using tc::net::CompletionQueue;
+using tc::runtime::Completion;
+using tc::runtime::CompletionQueue;
 using tc::util::Stats;
 
 namespace {

@@ -86,10 +86,10 @@ bool deliver(tc_webhook_verifier *v, const std::string &id) {
                             {"Twitch-Eventsub-Message-Timestamp", kTs},
                             {"Twitch-Eventsub-Message-Signature", sig},
                             {"Twitch-Eventsub-Message-Type", "notification"}};
-    tc_webhook_message *m = nullptr;
+    tc_event *m = nullptr;
     assert_int_equal(tc_webhook_handle(&m, v, hs, 4, kBody, strlen(kBody)), TC_OK);
-    const bool fresh = tc_webhook_message_is_duplicate(m) == 0;
-    tc_webhook_message_free(m);
+    const bool fresh = tc_event_is_duplicate(m) == 0;
+    tc_event_free(m);
     tc_free(sig);
     return fresh;
 }

@@ -43,7 +43,7 @@ ViewSnapshot snapshot() {
 
 tc::events::Message shard_disabled(const char *shard, const char *status) {
     tc::events::Message m;
-    m.kind = TC_WEBHOOK_NOTIFICATION;
+    m.kind = TC_EVENT_NOTIFICATION;
     m.subscription_type = "conduit.shard.disabled";
     m.conduit_id = "c1";
     m.shard_id = shard;
@@ -53,7 +53,7 @@ tc::events::Message shard_disabled(const char *shard, const char *status) {
 
 tc::events::Message revoked(const char *id) {
     tc::events::Message m;
-    m.kind = TC_WEBHOOK_REVOCATION;
+    m.kind = TC_EVENT_REVOCATION;
     m.subscription_id = id;
     m.subscription_status = "user_removed";
     return m;

@@ -113,8 +113,8 @@ struct Req {
 
 struct Result {
     tc_status st;
-    tc_webhook_message *m;
-    ~Result() { tc_webhook_message_free(m); }
+    tc_event *m;
+    ~Result() { tc_event_free(m); }
 };
 
 Result *send(Fixture &f, const Req &r, const std::string *body_override = nullptr) {
@@ -131,35 +131,35 @@ Result *send(Fixture &f, const Req &r, const std::string *body_override = nullpt
     auto *res = new Result{TC_OK, nullptr};
     res->st = tc_webhook_handle(&res->m, f.v, h.data(), h.size(), body.data(), body.size());
     assert_non_null(res->m);
-    TC_ASSERT_EQ(tc_webhook_message_status(res->m), res->st);
+    TC_ASSERT_EQ(tc_event_status(res->m), res->st);
     return res;
 }
 
 void expect_rejected_at(int line, Result *r, tc_status st, int http) {
     if (r->st != st) print_error("line %d: status %d (%s)\n", line, r->st, tc_last_error_message());
     TC_ASSERT_EQ(r->st, st);
-    TC_ASSERT_EQ(tc_webhook_message_kind(r->m), TC_WEBHOOK_REJECTED);
-    TC_ASSERT_EQ(tc_webhook_message_http_status(r->m), http);
-    TC_ASSERT_STR(tc_webhook_message_id(r->m), st == TC_ESTALE ? tc_webhook_message_id(r->m) : "");
-    TC_ASSERT_STR(tc_webhook_message_event_json(r->m, nullptr), "");
+    TC_ASSERT_EQ(tc_event_kind_get(r->m), TC_EVENT_REJECTED);
+    TC_ASSERT_EQ(tc_event_http_status(r->m), http);
+    TC_ASSERT_STR(tc_event_id(r->m), st == TC_ESTALE ? tc_event_id(r->m) : "");
+    TC_ASSERT_STR(tc_event_event_json(r->m, nullptr), "");
     const std::string msg = tc_last_error_message();
     assert_true(!msg.empty());
     assert_true(msg.find('\n') == std::string::npos);
     TC_ASSERT_NOT_CONTAINS(msg, kSecret);
     TC_ASSERT_NOT_CONTAINS(msg, kSecret2);
     // The same reason travels with the message, for whoever logs it later.
-    TC_ASSERT_STR(tc_webhook_message_error(r->m), msg.c_str());
+    TC_ASSERT_STR(tc_event_error(r->m), msg.c_str());
     delete r;
 }
 
 #define expect_rejected(...) expect_rejected_at(__LINE__, __VA_ARGS__)
 
-void expect_ok(Result *r, tc_webhook_kind kind, bool dup = false) {
+void expect_ok(Result *r, tc_event_kind kind, bool dup = false) {
     if (r->st != TC_OK) print_error("unexpected failure: %s\n", tc_last_error_message());
     TC_ASSERT_EQ(r->st, TC_OK);
-    TC_ASSERT_EQ(tc_webhook_message_kind(r->m), kind);
-    TC_ASSERT_EQ(tc_webhook_message_is_duplicate(r->m), dup ? 1 : 0);
-    TC_ASSERT_STR(tc_webhook_message_error(r->m), "");
+    TC_ASSERT_EQ(tc_event_kind_get(r->m), kind);
+    TC_ASSERT_EQ(tc_event_is_duplicate(r->m), dup ? 1 : 0);
+    TC_ASSERT_STR(tc_event_error(r->m), "");
     delete r;
 }
 
@@ -192,38 +192,38 @@ void vectors_verify(void **) {
         const bool challenge = v == &kB;
         Result *r = send_vector(f, *v, challenge ? "webhook_callback_verification" : "notification");
         TC_ASSERT_EQ(r->st, TC_OK);
-        TC_ASSERT_STR(tc_webhook_message_id(r->m), v->id);
-        TC_ASSERT_STR(tc_webhook_message_timestamp(r->m), v->ts);
-        TC_ASSERT_EQ(tc_webhook_message_retry(r->m), 0);
+        TC_ASSERT_STR(tc_event_id(r->m), v->id);
+        TC_ASSERT_STR(tc_event_timestamp(r->m), v->ts);
+        TC_ASSERT_EQ(tc_event_retry(r->m), 0);
         if (challenge) {
-            TC_ASSERT_EQ(tc_webhook_message_kind(r->m), TC_WEBHOOK_VERIFICATION);
-            TC_ASSERT_EQ(tc_webhook_message_http_status(r->m), 200);
-            TC_ASSERT_STR(tc_webhook_message_content_type(r->m), "text/plain");
+            TC_ASSERT_EQ(tc_event_kind_get(r->m), TC_EVENT_VERIFICATION);
+            TC_ASSERT_EQ(tc_event_http_status(r->m), 200);
+            TC_ASSERT_STR(tc_event_content_type(r->m), "text/plain");
             size_t len = 0;
-            TC_ASSERT_STR(tc_webhook_message_response_body(r->m, &len), "11535768-497e-14ec-8197-ba2cb5341a01");
+            TC_ASSERT_STR(tc_event_response_body(r->m, &len), "11535768-497e-14ec-8197-ba2cb5341a01");
             TC_ASSERT_EQ(len, 36);
-            TC_ASSERT_STR(tc_webhook_message_challenge(r->m, nullptr), "11535768-497e-14ec-8197-ba2cb5341a01");
-            TC_ASSERT_STR(tc_webhook_message_subscription_type(r->m), "channel.subscribe");
+            TC_ASSERT_STR(tc_event_challenge(r->m, nullptr), "11535768-497e-14ec-8197-ba2cb5341a01");
+            TC_ASSERT_STR(tc_event_subscription_type(r->m), "channel.subscribe");
         } else {
-            TC_ASSERT_EQ(tc_webhook_message_kind(r->m), TC_WEBHOOK_NOTIFICATION);
-            TC_ASSERT_EQ(tc_webhook_message_http_status(r->m), 204);
-            TC_ASSERT_STR(tc_webhook_message_content_type(r->m), "");
-            TC_ASSERT_STR(tc_webhook_message_response_body(r->m, nullptr), "");
-            TC_ASSERT_STR(tc_webhook_message_subscription_version(r->m), "1");
+            TC_ASSERT_EQ(tc_event_kind_get(r->m), TC_EVENT_NOTIFICATION);
+            TC_ASSERT_EQ(tc_event_http_status(r->m), 204);
+            TC_ASSERT_STR(tc_event_content_type(r->m), "");
+            TC_ASSERT_STR(tc_event_response_body(r->m, nullptr), "");
+            TC_ASSERT_STR(tc_event_subscription_version(r->m), "1");
             // The event is the exact slice of the body.
             const std::string body(v->body, v->body_len);
             const size_t at = body.find("\"event\":") + 8;
             size_t len = 0;
-            const char *ev = tc_webhook_message_event_json(r->m, &len);
+            const char *ev = tc_event_event_json(r->m, &len);
             TC_ASSERT_STR(std::string(ev, len), body.substr(at, body.size() - 1 - at));
             TC_ASSERT_EQ(strlen(ev), len);
         }
-        if (v == &kA) TC_ASSERT_STR(tc_webhook_message_subscription_type(r->m), "channel.follow");
+        if (v == &kA) TC_ASSERT_STR(tc_event_subscription_type(r->m), "channel.follow");
         if (v == &kC) {
-            TC_ASSERT_STR(tc_webhook_message_subscription_type(r->m), "stream.online");
-            TC_ASSERT_STR(tc_webhook_message_subscription_id(r->m), "f1c2a387-161a-49f9-a165-0f21d7a4e1c4");
+            TC_ASSERT_STR(tc_event_subscription_type(r->m), "stream.online");
+            TC_ASSERT_STR(tc_event_subscription_id(r->m), "f1c2a387-161a-49f9-a165-0f21d7a4e1c4");
             size_t len = 0;
-            const std::string sub(tc_webhook_message_subscription_json(r->m, &len));
+            const std::string sub(tc_event_subscription_json(r->m, &len));
             TC_ASSERT_EQ(sub.size(), len);
             assert_true(sub.front() == '{' && sub.back() == '}');
             TC_ASSERT_CONTAINS(sub, "\"conduit_id\":\"bfcfc993-26b1-b876-44d9-afe75a379dac\"");
@@ -255,7 +255,7 @@ void random_vectors_match_openssl(void **) {
             assert_int_equal(tc_webhook_verifier_add_secret(f.v, secret.c_str()), TC_OK);
             Req r;
             r.secret = secret, r.id = id, r.ts = ts;
-            expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION);
+            expect_ok(send(f, r), TC_EVENT_NOTIFICATION);
             assert_int_equal(tc_webhook_verifier_remove_secret(f.v, secret.c_str()), TC_OK);
             Req again = r;
             again.id += "x";
@@ -282,7 +282,7 @@ void tamper_cases(void **) {
         r.id += std::to_string(++n);
         return r;
     };
-    expect_ok(send(f, fresh()), TC_WEBHOOK_NOTIFICATION);
+    expect_ok(send(f, fresh()), TC_EVENT_NOTIFICATION);
     {  // body changed after signing
         Req r = fresh();
         r.sig = r.signature();
@@ -314,14 +314,14 @@ void tamper_cases(void **) {
         r.sig = bad;
         r.sig_set = true;
         expect_rejected(send(f, r), TC_ESIGNATURE, 403);
-        TC_ASSERT_STR(tc_webhook_message_response_body(nullptr, nullptr), "");
+        TC_ASSERT_STR(tc_event_response_body(nullptr, nullptr), "");
     }
     {  // uppercase hex is the same MAC: accepted
         Req r = fresh();
         std::string s = r.signature();
         for (size_t k = 7; k < s.size(); ++k) s[k] = static_cast<char>(toupper(s[k]));
         r.sig = s;
-        expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION);
+        expect_ok(send(f, r), TC_EVENT_NOTIFICATION);
     }
     for (int k = 0; k < 4; ++k) {  // each required header missing
         Req r = fresh();
@@ -339,7 +339,7 @@ void tamper_cases(void **) {
                 if (variant == 2 && k % 2) name[k] = static_cast<char>(toupper(name[k]));
             }
         }
-        expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION);
+        expect_ok(send(f, r), TC_EVENT_NOTIFICATION);
     }
     for (int k = 0; k < 4; ++k) {  // each header twice (differently cased)
         Req r = fresh();
@@ -367,7 +367,7 @@ void tamper_cases(void **) {
         r.id = std::string(256, 'a');
         expect_rejected(send(f, r), TC_ESIGNATURE, 403);
         r.id = std::string(255, 'b');
-        expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION);
+        expect_ok(send(f, r), TC_EVENT_NOTIFICATION);
     }
     for (const char *ts : {"", "yesterday", "2024-05-01 12:00:00Z", "2024-05-01T12:00:00", "2024-05-01T12:00:00.Z",
                            "2024-13-01T12:00:00Z", "2024-02-30T12:00:00Z", "2024-05-01T24:00:00Z",
@@ -380,15 +380,15 @@ void tamper_cases(void **) {
         Req r = fresh();
         r.extra.push_back({"Twitch-Eventsub-Message-Ids", "x"});
         r.extra.push_back({"Twitch-Eventsub", "x"});
-        expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION);
+        expect_ok(send(f, r), TC_EVENT_NOTIFICATION);
     }
     {  // the wrong secret
         Req r = fresh();
         r.secret = kSecret2;
         Result *res = send(f, r);
         size_t len = 0;
-        TC_ASSERT_STR(tc_webhook_message_response_body(res->m, &len), "forbidden");
-        TC_ASSERT_STR(tc_webhook_message_content_type(res->m), "text/plain");
+        TC_ASSERT_STR(tc_event_response_body(res->m, &len), "forbidden");
+        TC_ASSERT_STR(tc_event_content_type(res->m), "text/plain");
         expect_rejected(res, TC_ESIGNATURE, 403);
     }
 }
@@ -406,13 +406,13 @@ void replay_window(void **) {
         r.id = "replay-" + std::to_string(++n);
         return send(f, r);
     };
-    expect_ok(at(t + 600000), TC_WEBHOOK_NOTIFICATION);
+    expect_ok(at(t + 600000), TC_EVENT_NOTIFICATION);
     Result *stale = at(t + 600001);
-    TC_ASSERT_STR(tc_webhook_message_id(stale->m), r.id);  // authentic, so reported
-    TC_ASSERT_STR(tc_webhook_message_response_body(stale->m, nullptr), "forbidden");
+    TC_ASSERT_STR(tc_event_id(stale->m), r.id);  // authentic, so reported
+    TC_ASSERT_STR(tc_event_response_body(stale->m, nullptr), "forbidden");
     TC_ASSERT_CONTAINS(tc_last_error_message(), "old");
     expect_rejected(stale, TC_ESTALE, 403);
-    expect_ok(at(t - 60000), TC_WEBHOOK_NOTIFICATION);
+    expect_ok(at(t - 60000), TC_EVENT_NOTIFICATION);
     Result *future = at(t - 60001);
     TC_ASSERT_CONTAINS(tc_last_error_message(), "future");
     expect_rejected(future, TC_ESTALE, 403);
@@ -422,7 +422,7 @@ void replay_window(void **) {
     r.sig.clear();
     // Offsets in the timestamp count.
     r.ts = "2024-05-01T14:00:00.123456789+02:00";
-    expect_ok(at(t), TC_WEBHOOK_NOTIFICATION);
+    expect_ok(at(t), TC_EVENT_NOTIFICATION);
 
     tc_webhook_options o = TC_WEBHOOK_OPTIONS_INIT;
     o.max_age_s = 5;
@@ -432,7 +432,7 @@ void replay_window(void **) {
     Req q;
     g.now = ms_of(q.ts.c_str()) + 5000;
     q.id = "a";
-    expect_ok(send(g, q), TC_WEBHOOK_NOTIFICATION);
+    expect_ok(send(g, q), TC_EVENT_NOTIFICATION);
     g.now = ms_of(q.ts.c_str()) + 5001;
     q.id = "b";
     expect_rejected(send(g, q), TC_ESTALE, 403);
@@ -454,31 +454,31 @@ void duplicates(void **) {
     const int64_t t = ms_of(r.ts.c_str());
     f.now = t;
     r.id = "dup-1";
-    expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION, false);
+    expect_ok(send(f, r), TC_EVENT_NOTIFICATION, false);
     Result *again = send(f, r);
-    TC_ASSERT_EQ(tc_webhook_message_http_status(again->m), 204);
-    expect_ok(again, TC_WEBHOOK_NOTIFICATION, true);
+    TC_ASSERT_EQ(tc_event_http_status(again->m), 204);
+    expect_ok(again, TC_EVENT_NOTIFICATION, true);
     // A duplicate with a wrong signature is a forgery, not a duplicate.
     Req forged = r;
     forged.secret = kSecret2;
     expect_rejected(send(f, forged), TC_ESIGNATURE, 403);
     // Expired after the TTL.
     f.now = t + 30001;
-    expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION, false);
-    expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION, true);
+    expect_ok(send(f, r), TC_EVENT_NOTIFICATION, false);
+    expect_ok(send(f, r), TC_EVENT_NOTIFICATION, true);
     // Capacity: three more ids push the first out.
     for (const char *id : {"dup-2", "dup-3", "dup-4"}) {
         r.id = id;
-        expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION, false);
+        expect_ok(send(f, r), TC_EVENT_NOTIFICATION, false);
     }
     r.id = "dup-1";
-    expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION, false);
+    expect_ok(send(f, r), TC_EVENT_NOTIFICATION, false);
     r.id = "dup-4";
-    expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION, true);
+    expect_ok(send(f, r), TC_EVENT_NOTIFICATION, true);
     // forget() lets a redelivery through once.
     assert_int_equal(tc_webhook_verifier_forget(f.v, "dup-4"), TC_OK);
     assert_int_equal(tc_webhook_verifier_forget(f.v, "dup-4"), TC_ENOTFOUND);
-    expect_ok(send(f, r), TC_WEBHOOK_NOTIFICATION, false);
+    expect_ok(send(f, r), TC_EVENT_NOTIFICATION, false);
     // A repeated challenge is answered with the challenge again.
     Req c;
     c.id = "dup-challenge";
@@ -487,12 +487,12 @@ void duplicates(void **) {
              "\"3f1c2a87-161a-49f9-a165-0f21d7a4e1c4\",\"shard\":\"42\"}}";
     for (int k = 0; k < 2; ++k) {
         Result *res = send(f, c);
-        TC_ASSERT_EQ(tc_webhook_message_http_status(res->m), 200);
-        TC_ASSERT_STR(tc_webhook_message_response_body(res->m, nullptr), "pogchamp-kappa-360noscope-vohiyo");
-        TC_ASSERT_STR(tc_webhook_message_conduit_id(res->m), "3f1c2a87-161a-49f9-a165-0f21d7a4e1c4");
-        TC_ASSERT_STR(tc_webhook_message_shard_id(res->m), "42");
-        TC_ASSERT_STR(tc_webhook_message_subscription_type(res->m), "");
-        expect_ok(res, TC_WEBHOOK_VERIFICATION, k == 1);
+        TC_ASSERT_EQ(tc_event_http_status(res->m), 200);
+        TC_ASSERT_STR(tc_event_response_body(res->m, nullptr), "pogchamp-kappa-360noscope-vohiyo");
+        TC_ASSERT_STR(tc_event_conduit_id(res->m), "3f1c2a87-161a-49f9-a165-0f21d7a4e1c4");
+        TC_ASSERT_STR(tc_event_shard_id(res->m), "42");
+        TC_ASSERT_STR(tc_event_subscription_type(res->m), "");
+        expect_ok(res, TC_EVENT_VERIFICATION, k == 1);
     }
     // Rejected messages are not recorded.
     Req bad = r;
@@ -500,7 +500,7 @@ void duplicates(void **) {
     bad.body = "{\"subscription\":{}}";
     expect_rejected(send(f, bad), TC_EBADREQUEST, 400);
     bad.body = r.body;
-    expect_ok(send(f, bad), TC_WEBHOOK_NOTIFICATION, false);
+    expect_ok(send(f, bad), TC_EVENT_NOTIFICATION, false);
 }
 
 void dedupe_store(void **) {
@@ -541,7 +541,7 @@ void body_limits_and_json(void **) {
         return send(f, r);
     };
     Result *big = with_body(std::string(kBodyC) + std::string(200, ' '));
-    TC_ASSERT_EQ(tc_webhook_message_http_status(big->m), 413);
+    TC_ASSERT_EQ(tc_event_http_status(big->m), 413);
     expect_rejected(big, TC_ETOOLARGE, 413);
     // Truncated in transit: the signature no longer matches.
     r.id = "trunc";
@@ -566,18 +566,18 @@ void body_limits_and_json(void **) {
              "{\"subscription\":{\"type\":\"a\",\"version\":\"1\"},\"ev\\u0065nt\":{},\"event\":{}}",
              std::string(200, '[') + std::string(200, ']')}) {
         Result *res = with_body(bad);
-        TC_ASSERT_EQ(tc_webhook_message_http_status(res->m), 400);
-        TC_ASSERT_STR(tc_webhook_message_response_body(res->m, nullptr), "bad request");
+        TC_ASSERT_EQ(tc_event_http_status(res->m), 400);
+        TC_ASSERT_STR(tc_event_response_body(res->m, nullptr), "bad request");
         expect_rejected(res, TC_EBADREQUEST, 400);
     }
     // Valid oddities: whitespace, escaped keys, unicode, nested arrays.
     Result *ok = with_body(
         " \r\n{ \"ev\\u0065nt\" : [ {\"t\":\"\\ud83d\\ude00 \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}, -0.5e+3, true, "
         "false, null ] , \"subscription\" : {\"type\":\"t\\/x\",\"version\":\"2\",\"extra\":{\"type\":\"nested\"}} } ");
-    TC_ASSERT_STR(tc_webhook_message_subscription_type(ok->m), "t/x");
-    TC_ASSERT_STR(tc_webhook_message_subscription_version(ok->m), "2");
-    assert_true(std::string(tc_webhook_message_event_json(ok->m, nullptr)).front() == '[');
-    expect_ok(ok, TC_WEBHOOK_NOTIFICATION);
+    TC_ASSERT_STR(tc_event_subscription_type(ok->m), "t/x");
+    TC_ASSERT_STR(tc_event_subscription_version(ok->m), "2");
+    assert_true(std::string(tc_event_event_json(ok->m, nullptr)).front() == '[');
+    expect_ok(ok, TC_EVENT_NOTIFICATION);
     // Type header vs body.
     r.type = "webhook_callback_verification";
     expect_rejected(with_body(kBodyC), TC_EBADREQUEST, 400);  // no challenge
@@ -598,17 +598,17 @@ void revocation_and_challenges(void **) {
              "\"version\":\"2\",\"cost\":1,\"condition\":{},\"transport\":{\"method\":\"conduit\",\"conduit_id\":\"c\"},"
              "\"created_at\":\"2019-11-16T10:11:12.634234626Z\"}}";
     Result *res = send(f, r);
-    TC_ASSERT_EQ(tc_webhook_message_http_status(res->m), 204);
-    TC_ASSERT_STR(tc_webhook_message_revocation_reason(res->m), "authorization_revoked");
-    TC_ASSERT_STR(tc_webhook_message_subscription_type(res->m), "channel.follow");
-    TC_ASSERT_STR(tc_webhook_message_subscription_version(res->m), "2");
+    TC_ASSERT_EQ(tc_event_http_status(res->m), 204);
+    TC_ASSERT_STR(tc_event_revocation_reason(res->m), "authorization_revoked");
+    TC_ASSERT_STR(tc_event_subscription_type(res->m), "channel.follow");
+    TC_ASSERT_STR(tc_event_subscription_version(res->m), "2");
     char *json = nullptr;
-    assert_int_equal(tc_webhook_message_to_json(&json, res->m), TC_OK);
+    assert_int_equal(tc_event_to_json(&json, res->m), TC_OK);
     TC_ASSERT_CONTAINS(json, "\"kind\":\"revocation\"");
     TC_ASSERT_CONTAINS(json, "\"reason\":\"authorization_revoked\"");
     TC_ASSERT_NOT_CONTAINS(json, kSecret);
     tc_free(json);
-    expect_ok(res, TC_WEBHOOK_REVOCATION);
+    expect_ok(res, TC_EVENT_REVOCATION);
 
     // A challenge with escapes and a NUL: answered with the decoded bytes.
     r.type = "webhook_callback_verification";
@@ -616,11 +616,11 @@ void revocation_and_challenges(void **) {
     r.body = "{\"challenge\":\"a\\\"b\\\\c\\u0000d\\u00e9\",\"conduit_shard\":{\"conduit_id\":\"x\",\"shard\":7}}";
     res = send(f, r);
     size_t len = 0;
-    const char *body = tc_webhook_message_response_body(res->m, &len);
+    const char *body = tc_event_response_body(res->m, &len);
     TC_ASSERT_EQ(len, 9);
     assert_memory_equal(body, "a\"b\\c\0d\xc3\xa9", 9);
-    TC_ASSERT_STR(tc_webhook_message_shard_id(res->m), "7");
-    expect_ok(res, TC_WEBHOOK_VERIFICATION);
+    TC_ASSERT_STR(tc_event_shard_id(res->m), "7");
+    expect_ok(res, TC_EVENT_VERIFICATION);
     r.id = "ch-bad";
     r.body = "{\"challenge\":5}";
     expect_rejected(send(f, r), TC_EBADREQUEST, 400);
@@ -631,16 +631,16 @@ void revocation_and_challenges(void **) {
     Req n;
     n.id = "json-1";
     res = send(f, n);
-    tc_webhook_message *copy = nullptr;
-    assert_int_equal(tc_webhook_message_dup(&copy, res->m), TC_OK);
-    assert_int_equal(tc_webhook_message_to_json(&json, copy), TC_OK);
+    tc_event *copy = nullptr;
+    assert_int_equal(tc_event_dup(&copy, res->m), TC_OK);
+    assert_int_equal(tc_event_to_json(&json, copy), TC_OK);
     TC_ASSERT_CONTAINS(json, "\"event\":{\"id\":\"9001\"");
     TC_ASSERT_CONTAINS(json, "\"subscription_type\":\"stream.online\"");
     TC_ASSERT_CONTAINS(json, "\"duplicate\":false");
     TC_ASSERT_NOT_CONTAINS(json, kSecret);
     tc_free(json);
-    tc_webhook_message_free(copy);
-    expect_ok(res, TC_WEBHOOK_NOTIFICATION);
+    tc_event_free(copy);
+    expect_ok(res, TC_EVENT_NOTIFICATION);
 }
 
 // Shard health: conduit.shard.disabled arrives typed, ready for re-assignment.
@@ -657,11 +657,11 @@ void shard_disabled(void **) {
              "\"2020-11-10T14:32:18.730260295Z\",\"disconnected_at\":\"2020-11-11T14:32:18.730260295Z\"}}}";
     Result *res = send(f, r);
     TC_ASSERT_EQ(res->st, TC_OK);
-    TC_ASSERT_STR(tc_webhook_message_conduit_id(res->m), "bfcfc993");
-    TC_ASSERT_STR(tc_webhook_message_shard_id(res->m), "4");
-    TC_ASSERT_STR(tc_webhook_message_shard_status(res->m), "websocket_disconnected");
+    TC_ASSERT_STR(tc_event_conduit_id(res->m), "bfcfc993");
+    TC_ASSERT_STR(tc_event_shard_id(res->m), "4");
+    TC_ASSERT_STR(tc_event_shard_status(res->m), "websocket_disconnected");
     tc_shard *shard = nullptr;
-    assert_int_equal(tc_webhook_message_disabled_shard(&shard, res->m), TC_OK);
+    assert_int_equal(tc_event_disabled_shard(&shard, res->m), TC_OK);
     TC_ASSERT_STR(tc_shard_id(shard), "4");
     TC_ASSERT_STR(tc_shard_status(shard), "websocket_disconnected");
     TC_ASSERT_EQ(tc_transport_method(tc_shard_transport(shard)), TC_TRANSPORT_WEBSOCKET);
@@ -669,11 +669,11 @@ void shard_disabled(void **) {
     TC_ASSERT_STR(tc_transport_disconnected_at(tc_shard_transport(shard)), "2020-11-11T14:32:18.730260295Z");
     tc_shard_free(shard);
     char *json = nullptr;
-    assert_int_equal(tc_webhook_message_to_json(&json, res->m), TC_OK);
+    assert_int_equal(tc_event_to_json(&json, res->m), TC_OK);
     TC_ASSERT_CONTAINS(json, "\"shard_status\":\"websocket_disconnected\"");
     TC_ASSERT_CONTAINS(json, "\"conduit_id\":\"bfcfc993\"");
     tc_free(json);
-    expect_ok(res, TC_WEBHOOK_NOTIFICATION);
+    expect_ok(res, TC_EVENT_NOTIFICATION);
 
     // An event without its transport: the status is still readable, the
     // shard object is refused clearly; other notifications have no typed shard.
@@ -681,22 +681,22 @@ void shard_disabled(void **) {
     r.body = "{\"subscription\":{\"type\":\"conduit.shard.disabled\",\"version\":\"1\"},\"event\":{\"conduit_id\":"
              "\"c\",\"shard_id\":\"0\",\"status\":\"webhook_callback_verification_failed\"}}";
     res = send(f, r);
-    TC_ASSERT_STR(tc_webhook_message_shard_status(res->m), "webhook_callback_verification_failed");
-    assert_int_equal(tc_webhook_message_disabled_shard(&shard, res->m), TC_EPROTOCOL);
+    TC_ASSERT_STR(tc_event_shard_status(res->m), "webhook_callback_verification_failed");
+    assert_int_equal(tc_event_disabled_shard(&shard, res->m), TC_EPROTOCOL);
     assert_null(shard);
     TC_ASSERT_CONTAINS(tc_last_error_message(), "transport");
-    expect_ok(res, TC_WEBHOOK_NOTIFICATION);
+    expect_ok(res, TC_EVENT_NOTIFICATION);
     Req plain;
     plain.id = "not-disabled";
     res = send(f, plain);
-    TC_ASSERT_STR(tc_webhook_message_shard_status(res->m), "");
+    TC_ASSERT_STR(tc_event_shard_status(res->m), "");
     shard = reinterpret_cast<tc_shard *>(1);
-    assert_int_equal(tc_webhook_message_disabled_shard(&shard, res->m), TC_ENOTFOUND);
+    assert_int_equal(tc_event_disabled_shard(&shard, res->m), TC_ENOTFOUND);
     assert_null(shard);
-    assert_int_equal(tc_webhook_message_disabled_shard(nullptr, res->m), TC_EINVAL);
-    assert_int_equal(tc_webhook_message_disabled_shard(&shard, nullptr), TC_EINVAL);
-    TC_ASSERT_STR(tc_webhook_message_shard_status(nullptr), "");
-    expect_ok(res, TC_WEBHOOK_NOTIFICATION);
+    assert_int_equal(tc_event_disabled_shard(nullptr, res->m), TC_EINVAL);
+    assert_int_equal(tc_event_disabled_shard(&shard, nullptr), TC_EINVAL);
+    TC_ASSERT_STR(tc_event_shard_status(nullptr), "");
+    expect_ok(res, TC_EVENT_NOTIFICATION);
 }
 
 // ---------------------------------------------------------------------------
@@ -713,20 +713,20 @@ void secret_rotation(void **) {
     assert_int_equal(tc_webhook_verifier_add_secret(f.v, kSecret2), TC_OK);
     assert_int_equal(tc_webhook_verifier_add_secret(f.v, kSecret2), TC_OK);  // idempotent
     TC_ASSERT_EQ(tc_webhook_verifier_secret_count(f.v), 2);
-    expect_ok(send(f, old_r), TC_WEBHOOK_NOTIFICATION);
-    expect_ok(send(f, new_r), TC_WEBHOOK_NOTIFICATION);
+    expect_ok(send(f, old_r), TC_EVENT_NOTIFICATION);
+    expect_ok(send(f, new_r), TC_EVENT_NOTIFICATION);
     assert_int_equal(tc_webhook_verifier_remove_secret(f.v, kSecret), TC_OK);
     assert_int_equal(tc_webhook_verifier_remove_secret(f.v, kSecret), TC_ENOTFOUND);
     TC_ASSERT_NOT_CONTAINS(tc_last_error_message(), kSecret);
     old_r.id = "rot-3";
     expect_rejected(send(f, old_r), TC_ESIGNATURE, 403);
     new_r.id = "rot-4";
-    expect_ok(send(f, new_r), TC_WEBHOOK_NOTIFICATION);
+    expect_ok(send(f, new_r), TC_EVENT_NOTIFICATION);
     // No secret at all: 500, TC_EINVAL.
     assert_int_equal(tc_webhook_verifier_remove_secret(f.v, kSecret2), TC_OK);
     new_r.id = "rot-5";
     Result *res = send(f, new_r);
-    TC_ASSERT_EQ(tc_webhook_message_http_status(res->m), 500);
+    TC_ASSERT_EQ(tc_event_http_status(res->m), 500);
     TC_ASSERT_EQ(res->st, TC_EINVAL);
     delete res;
     // Secret rules.
@@ -833,15 +833,15 @@ void concurrency(void **) {
                                        {"twitch-eventsub-message-timestamp", base.ts.c_str()},
                                        {"twitch-eventsub-message-signature", sig.c_str()},
                                        {"twitch-eventsub-message-type", "notification"}};
-                tc_webhook_message *m = nullptr;
+                tc_event *m = nullptr;
                 if (tc_webhook_handle(&m, f.v, h, 4, base.body.data(), base.body.size()) != TC_OK) {
                     failures++;
-                } else if (tc_webhook_message_is_duplicate(m)) {
+                } else if (tc_event_is_duplicate(m)) {
                     dups++;
                 } else {
                     fresh++;
                 }
-                tc_webhook_message_free(m);
+                tc_event_free(m);
             }
         });
     }

@@ -70,7 +70,7 @@ void notification(void **) {
         R"(,"subscription_type":"stream.online","subscription_version":"1")");
     assert_true(decode_ws_message(t, &m, &why));
     assert_int_equal(static_cast<int>(m.type), static_cast<int>(WsMessageType::Notification));
-    assert_int_equal(m.event.kind, TC_WEBHOOK_NOTIFICATION);
+    assert_int_equal(m.event.kind, TC_EVENT_NOTIFICATION);
     assert_int_equal(m.event.transport, TC_TRANSPORT_WEBSOCKET);
     TC_ASSERT_STR(m.event.message_id, "m-1");
     TC_ASSERT_STR(m.event.subscription_id, "s-1");
@@ -96,7 +96,7 @@ void revocation(void **) {
     const std::string t = frame("revocation",
                                 R"({"subscription":{"id":"s-1","status":"authorization_revoked","type":"channel.follow","version":"2"}})");
     assert_true(decode_ws_message(t, &m, &why));
-    assert_int_equal(m.event.kind, TC_WEBHOOK_REVOCATION);
+    assert_int_equal(m.event.kind, TC_EVENT_REVOCATION);
     TC_ASSERT_STR(m.event.subscription_status, "authorization_revoked");
 }
 

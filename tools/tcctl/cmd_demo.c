@@ -160,34 +160,34 @@ static void note(demo *d, const char *fmt, ...) {
 
 /* ---- the listener's callbacks (run inside tc_conduits_poll on this thread) ---- */
 
-static void on_event(tc_status st, const char *route, const tc_webhook_message *msg, void *ud) {
+static void on_event(tc_status st, const char *route, const tc_event *msg, void *ud) {
     demo *d = (demo *)ud;
     char what[256];
     size_t k;
     if (st != TC_OK || msg == NULL) return;
-    switch (tc_webhook_message_kind(msg)) {
-    case TC_WEBHOOK_NOTIFICATION: d->notifications++; break;
-    case TC_WEBHOOK_VERIFICATION: d->verifications++; break;
-    case TC_WEBHOOK_REVOCATION: d->revocations++; break;
+    switch (tc_event_kind_get(msg)) {
+    case TC_EVENT_NOTIFICATION: d->notifications++; break;
+    case TC_EVENT_VERIFICATION: d->verifications++; break;
+    case TC_EVENT_REVOCATION: d->revocations++; break;
     default: break;
     }
     for (k = 0; k < d->seen_n; k++)
-        if (strcmp(d->seen[k], tc_webhook_message_id(msg)) == 0) break;
+        if (strcmp(d->seen[k], tc_event_id(msg)) == 0) break;
     if (k == d->seen_n && d->seen_n < MAX_SEEN)
-        snprintf(d->seen[d->seen_n++], sizeof d->seen[0], "%s", tc_webhook_message_id(msg));
+        snprintf(d->seen[d->seen_n++], sizeof d->seen[0], "%s", tc_event_id(msg));
     if (k < MAX_SEEN) d->seen_times[k]++;
     tcctl_webhook_describe(msg, what, sizeof what);
-    note(d, "<- %s %s via route %s (id %.40s)", tcctl_webhook_kind_name(tc_webhook_message_kind(msg)), what, route,
-         tc_webhook_message_id(msg));
+    note(d, "<- %s %s via route %s (id %.40s)", tcctl_webhook_kind_name(tc_event_kind_get(msg)), what, route,
+         tc_event_id(msg));
 }
 
-static void on_reject(tc_status st, const char *route, const tc_webhook_message *msg, void *ud) {
+static void on_reject(tc_status st, const char *route, const tc_event *msg, void *ud) {
     demo *d = (demo *)ud;
     if (st != TC_OK || msg == NULL) return;
     d->rejections++;
-    snprintf(d->last_reject, sizeof d->last_reject, "%s", tc_strerror(tc_webhook_message_status(msg)));
+    snprintf(d->last_reject, sizeof d->last_reject, "%s", tc_strerror(tc_event_status(msg)));
     note(d, "<- rejected on route %s: %s (answered HTTP %d)", route, d->last_reject,
-         tc_webhook_message_http_status(msg));
+         tc_event_http_status(msg));
 }
 
 static unsigned seen_count(const demo *d, const char *id) {
@@ -199,18 +199,18 @@ static unsigned seen_count(const demo *d, const char *id) {
 
 /* ---- the runner's callbacks ---- */
 
-static void on_run_event(tc_status st, const char *shard_id, const tc_webhook_message *msg, void *ud) {
+static void on_run_event(tc_status st, const char *shard_id, const tc_event *msg, void *ud) {
     demo *d = (demo *)ud;
     const char *id, *via;
     char what[256];
     size_t k;
     if (st != TC_OK || msg == NULL) return;
-    id = tc_webhook_message_id(msg);
+    id = tc_event_id(msg);
     /* Only the demo's own deliveries count; conduit.shard.disabled events
      * (the runner subscribes to them) are shown but not counted. */
-    via = tc_webhook_message_transport(msg) == TC_TRANSPORT_WEBSOCKET ? "WebSocket" : "webhook";
+    via = tc_event_transport(msg) == TC_TRANSPORT_WEBSOCKET ? "WebSocket" : "webhook";
     if (strncmp(id, "demo-run-", 9) == 0) {
-        if (tc_webhook_message_transport(msg) == TC_TRANSPORT_WEBSOCKET)
+        if (tc_event_transport(msg) == TC_TRANSPORT_WEBSOCKET)
             d->run_events_ws++;
         else
             d->run_events_webhook++;
@@ -220,7 +220,7 @@ static void on_run_event(tc_status st, const char *shard_id, const tc_webhook_me
     if (k == d->seen_n && d->seen_n < MAX_SEEN) snprintf(d->seen[d->seen_n++], sizeof d->seen[0], "%s", id);
     if (k < MAX_SEEN) d->seen_times[k]++;
     tcctl_webhook_describe(msg, what, sizeof what);
-    note(d, "<- %s %s over %s, shard %s (id %.40s)", tcctl_webhook_kind_name(tc_webhook_message_kind(msg)), what, via,
+    note(d, "<- %s %s over %s, shard %s (id %.40s)", tcctl_webhook_kind_name(tc_event_kind_get(msg)), what, via,
          shard_id, id);
 }
 

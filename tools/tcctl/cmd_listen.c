@@ -17,24 +17,24 @@ typedef struct listen_state {
 } listen_state;
 
 /* The library's name of a kind, never NULL. */
-const char *tcctl_webhook_kind_name(tc_webhook_kind kind) {
-    const char *name = tc_webhook_kind_name(kind);
+const char *tcctl_webhook_kind_name(tc_event_kind kind) {
+    const char *name = tc_event_kind_name(kind);
     return name != NULL ? name : "unknown";
 }
 
-void tcctl_webhook_describe(const tc_webhook_message *msg, char *out, size_t n) {
-    tc_webhook_kind kind = tc_webhook_message_kind(msg);
-    const char *type = tc_webhook_message_subscription_type(msg);
-    const char *version = tc_webhook_message_subscription_version(msg);
-    if (kind == TC_WEBHOOK_VERIFICATION && tc_webhook_message_conduit_id(msg)[0] != '\0')
-        snprintf(out, n, "conduit %s shard %s", tc_webhook_message_conduit_id(msg), tc_webhook_message_shard_id(msg));
-    else if (kind == TC_WEBHOOK_REVOCATION)
-        snprintf(out, n, "%s v%s (%s)", type, version, tc_webhook_message_revocation_reason(msg));
+void tcctl_webhook_describe(const tc_event *msg, char *out, size_t n) {
+    tc_event_kind kind = tc_event_kind_get(msg);
+    const char *type = tc_event_subscription_type(msg);
+    const char *version = tc_event_subscription_version(msg);
+    if (kind == TC_EVENT_VERIFICATION && tc_event_conduit_id(msg)[0] != '\0')
+        snprintf(out, n, "conduit %s shard %s", tc_event_conduit_id(msg), tc_event_shard_id(msg));
+    else if (kind == TC_EVENT_REVOCATION)
+        snprintf(out, n, "%s v%s (%s)", type, version, tc_event_revocation_reason(msg));
     else
         snprintf(out, n, "%s v%s", type[0] != '\0' ? type : "-", version[0] != '\0' ? version : "-");
 }
 
-static void on_event(tc_status st, const char *route, const tc_webhook_message *msg, void *ud) {
+static void on_event(tc_status st, const char *route, const tc_event *msg, void *ud) {
     listen_state *s = (listen_state *)ud;
     (void)route;
     if (st != TC_OK || msg == NULL) return;
@@ -42,31 +42,31 @@ static void on_event(tc_status st, const char *route, const tc_webhook_message *
     if (s->count_limit > 0 && s->received >= s->count_limit) return;
     if (tcctl_json_mode()) {
         char *json = NULL;
-        if (tc_webhook_message_to_json(&json, msg) == TC_OK) tcctl_print_json(json);
+        if (tc_event_to_json(&json, msg) == TC_OK) tcctl_print_json(json);
         tc_free(json);
     } else {
         char when[48], what[256];
-        tc_webhook_kind kind = tc_webhook_message_kind(msg);
+        tc_event_kind kind = tc_event_kind_get(msg);
         tcctl_now_text(when, sizeof when);
         tcctl_webhook_describe(msg, what, sizeof what);
-        tcctl_out("%s  %s%-12s%s  %s  %s\n", when, tcctl_color(kind == TC_WEBHOOK_REVOCATION ? "\033[33m" : "\033[32m"),
-                  tcctl_webhook_kind_name(kind), tcctl_reset(), what, tc_webhook_message_id(msg));
+        tcctl_out("%s  %s%-12s%s  %s  %s\n", when, tcctl_color(kind == TC_EVENT_REVOCATION ? "\033[33m" : "\033[32m"),
+                  tcctl_webhook_kind_name(kind), tcctl_reset(), what, tc_event_id(msg));
     }
     fflush(stdout);
     s->received++;
     if (s->count_limit > 0 && s->received >= s->count_limit) tcctl_stop_request();
 }
 
-static void on_reject(tc_status st, const char *route, const tc_webhook_message *msg, void *ud) {
+static void on_reject(tc_status st, const char *route, const tc_event *msg, void *ud) {
     const char *id;
     (void)ud;
     (void)route;
     if (st != TC_OK || msg == NULL) return;
-    id = tc_webhook_message_id(msg);
+    id = tc_event_id(msg);
     /* The reason and what identifies the request; never the secret or the expected signature. */
-    tcctl_err("rejected request: %s (answered HTTP %d)%s%.128s: %s", tc_strerror(tc_webhook_message_status(msg)),
-              tc_webhook_message_http_status(msg), id[0] != '\0' ? ", message id " : "", id,
-              tc_webhook_message_error(msg));
+    tcctl_err("rejected request: %s (answered HTTP %d)%s%.128s: %s", tc_strerror(tc_event_status(msg)),
+              tc_event_http_status(msg), id[0] != '\0' ? ", message id " : "", id,
+              tc_event_error(msg));
     fflush(stderr);
 }
 

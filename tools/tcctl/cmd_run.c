@@ -120,30 +120,30 @@ static void on_shard(const tc_runner_shard *sh, void *ud) {
     fflush(stdout);
 }
 
-static void on_event(tc_status st, const char *shard_id, const tc_webhook_message *msg, void *ud) {
+static void on_event(tc_status st, const char *shard_id, const tc_event *msg, void *ud) {
     run_state *s = (run_state *)ud;
-    tc_webhook_kind kind;
+    tc_event_kind kind;
     if (st != TC_OK || msg == NULL) return;
-    kind = tc_webhook_message_kind(msg);
-    if (kind != TC_WEBHOOK_NOTIFICATION && kind != TC_WEBHOOK_REVOCATION) return;
+    kind = tc_event_kind_get(msg);
+    if (kind != TC_EVENT_NOTIFICATION && kind != TC_EVENT_REVOCATION) return;
     /* Past --count: received, but not printed (as listen does). */
     if (s->count_limit > 0 && s->received >= s->count_limit) return;
     if (tcctl_json_mode()) {
         tcctl_buf b = {NULL, 0, 0};
         size_t event_len = 0;
-        const char *event = tc_webhook_message_event_json(msg, &event_len);
-        tcctl_buf_add(&b, kind == TC_WEBHOOK_NOTIFICATION ? "{\"kind\":\"notification\"" : "{\"kind\":\"revocation\"");
+        const char *event = tc_event_event_json(msg, &event_len);
+        tcctl_buf_add(&b, kind == TC_EVENT_NOTIFICATION ? "{\"kind\":\"notification\"" : "{\"kind\":\"revocation\"");
         tcctl_buf_add(&b, ",\"shard_id\":");
         tcctl_buf_json_str(&b, shard_id);
         tcctl_buf_add(&b, ",\"message_id\":");
-        tcctl_buf_json_str(&b, tc_webhook_message_id(msg));
+        tcctl_buf_json_str(&b, tc_event_id(msg));
         tcctl_buf_add(&b, ",\"type\":");
-        tcctl_buf_json_str(&b, tc_webhook_message_subscription_type(msg));
+        tcctl_buf_json_str(&b, tc_event_subscription_type(msg));
         tcctl_buf_add(&b, ",\"version\":");
-        tcctl_buf_json_str(&b, tc_webhook_message_subscription_version(msg));
+        tcctl_buf_json_str(&b, tc_event_subscription_version(msg));
         tcctl_buf_add(&b, ",\"subscription_id\":");
-        tcctl_buf_json_str(&b, tc_webhook_message_subscription_id(msg));
-        if (kind == TC_WEBHOOK_NOTIFICATION) {
+        tcctl_buf_json_str(&b, tc_event_subscription_id(msg));
+        if (kind == TC_EVENT_NOTIFICATION) {
             /* The event exactly as received (the decoder checked it is JSON). */
             tcctl_buf_add(&b, ",\"event\":");
             if (event_len > 0)
@@ -152,7 +152,7 @@ static void on_event(tc_status st, const char *shard_id, const tc_webhook_messag
                 tcctl_buf_add(&b, "null");
         } else {
             tcctl_buf_add(&b, ",\"reason\":");
-            tcctl_buf_json_str(&b, tc_webhook_message_revocation_reason(msg));
+            tcctl_buf_json_str(&b, tc_event_revocation_reason(msg));
         }
         tcctl_buf_add(&b, "}");
         tcctl_print_json(b.data);
@@ -162,8 +162,8 @@ static void on_event(tc_status st, const char *shard_id, const tc_webhook_messag
         tcctl_now_text(when, sizeof when);
         tcctl_webhook_describe(msg, what, sizeof what);
         tcctl_out("%s  %s%-12s%s  %s  shard %s  %s\n", when,
-                  tcctl_color(kind == TC_WEBHOOK_REVOCATION ? "\033[33m" : "\033[32m"), tcctl_webhook_kind_name(kind),
-                  tcctl_reset(), what, shard_id, tc_webhook_message_id(msg));
+                  tcctl_color(kind == TC_EVENT_REVOCATION ? "\033[33m" : "\033[32m"), tcctl_webhook_kind_name(kind),
+                  tcctl_reset(), what, shard_id, tc_event_id(msg));
     }
     fflush(stdout);
     s->received++;

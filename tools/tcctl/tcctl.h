@@ -181,9 +181,9 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv);
 int tcctl_cmd_types(const tcctl_globals *g, int argc, char **argv);
 
 /* cmd_listen.c, shared with the demo: a webhook message in words. */
-const char *tcctl_webhook_kind_name(tc_webhook_kind kind);
+const char *tcctl_webhook_kind_name(tc_event_kind kind);
 /* "stream.online v1", "conduit ID shard N", "type v1 (reason)". */
-void tcctl_webhook_describe(const tc_webhook_message *msg, char *out, size_t n);
+void tcctl_webhook_describe(const tc_event *msg, char *out, size_t n);
 
 /* cmd_run.c: `shards run` (argv starts after the word "run"). */
 int tcctl_cmd_shards_run(const tcctl_globals *g, int argc, char **argv);

@@ -8,8 +8,8 @@ import twitchconduits_swig as _t
 
 from ._errors import check
 
-_KINDS = {_t.TC_WEBHOOK_REJECTED: "rejected", _t.TC_WEBHOOK_NOTIFICATION: "notification",
-          _t.TC_WEBHOOK_VERIFICATION: "verification", _t.TC_WEBHOOK_REVOCATION: "revocation"}
+_KINDS = {_t.TC_EVENT_REJECTED: "rejected", _t.TC_EVENT_NOTIFICATION: "notification",
+          _t.TC_EVENT_VERIFICATION: "verification", _t.TC_EVENT_REVOCATION: "revocation"}
 _REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 413: "Payload Too Large", 500: "Internal Server Error"}
 
@@ -52,27 +52,27 @@ class WebhookMessage:
 
     @classmethod
     def _from_c(cls, m, route_key=None):
-        err = _t.tc_webhook_message_error(m) or ""
-        body = _t.tc_webhook_message_response_body(m) or ""
+        err = _t.tc_event_error(m) or ""
+        body = _t.tc_event_response_body(m) or ""
         return cls(
-            kind=_KINDS.get(_t.tc_webhook_message_kind(m), "rejected"),
-            status=_t.tc_webhook_message_status(m),
-            http_status=_t.tc_webhook_message_http_status(m),
-            content_type=_t.tc_webhook_message_content_type(m) or "text/plain",
+            kind=_KINDS.get(_t.tc_event_kind_get(m), "rejected"),
+            status=_t.tc_event_status(m),
+            http_status=_t.tc_event_http_status(m),
+            content_type=_t.tc_event_content_type(m) or "text/plain",
             body=body.encode("utf-8", "surrogateescape"),
-            message_id=_t.tc_webhook_message_id(m) or None,
-            timestamp=_t.tc_webhook_message_timestamp(m) or None,
-            retry=_t.tc_webhook_message_retry(m),
-            duplicate=bool(_t.tc_webhook_message_is_duplicate(m)),
-            subscription_id=_t.tc_webhook_message_subscription_id(m) or None,
-            subscription_type=_t.tc_webhook_message_subscription_type(m) or None,
-            subscription_version=_t.tc_webhook_message_subscription_version(m) or None,
-            event=_json_or_none(_t.tc_webhook_message_event_json(m)),
-            subscription=_json_or_none(_t.tc_webhook_message_subscription_json(m)),
-            challenge=_t.tc_webhook_message_challenge(m) or None,
-            revocation_reason=_t.tc_webhook_message_revocation_reason(m) or None,
-            conduit_id=_t.tc_webhook_message_conduit_id(m) or None,
-            shard_id=_t.tc_webhook_message_shard_id(m) or None,
+            message_id=_t.tc_event_id(m) or None,
+            timestamp=_t.tc_event_timestamp(m) or None,
+            retry=_t.tc_event_retry(m),
+            duplicate=bool(_t.tc_event_is_duplicate(m)),
+            subscription_id=_t.tc_event_subscription_id(m) or None,
+            subscription_type=_t.tc_event_subscription_type(m) or None,
+            subscription_version=_t.tc_event_subscription_version(m) or None,
+            event=_json_or_none(_t.tc_event_event_json(m)),
+            subscription=_json_or_none(_t.tc_event_subscription_json(m)),
+            challenge=_t.tc_event_challenge(m) or None,
+            revocation_reason=_t.tc_event_revocation_reason(m) or None,
+            conduit_id=_t.tc_event_conduit_id(m) or None,
+            shard_id=_t.tc_event_shard_id(m) or None,
             error=err,
             route_key=route_key,
         )
@@ -132,7 +132,7 @@ class WebhookVerifier:
         try:
             return WebhookMessage._from_c(m)
         finally:
-            _t.tc_webhook_message_free(m)
+            _t.tc_event_free(m)
 
 
 def sign(secret, message_id, timestamp, body):

@@ -493,41 +493,41 @@ extern swig_type_99 _wrap_tc_user_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, 
 extern swig_type_101 _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_type_102 _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_103 arg2);
 extern void _wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_TC_WEBHOOK_REJECTED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_WEBHOOK_NOTIFICATION_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_WEBHOOK_VERIFICATION_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_WEBHOOK_REVOCATION_tcswig_05cc12d0720a4367(void);
-extern swig_type_104 _wrap_tc_webhook_kind_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
+extern swig_intgo _wrap_TC_EVENT_REJECTED_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_EVENT_VERIFICATION_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_EVENT_REVOCATION_tcswig_05cc12d0720a4367(void);
+extern swig_type_104 _wrap_tc_event_kind_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
 extern void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_105 arg2);
 extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_106 arg2);
 extern swig_type_107 _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_108 arg2);
 extern swig_type_109 _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_message_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_message_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_message_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_110 _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_111 _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_112 _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_113 _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_114 _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_message_retry_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_message_is_duplicate_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_115 _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_116 _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_117 _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_118 _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_119 _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_120 _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_121 _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_122 _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_123 _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_124 _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_125 _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_message_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_126 _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_kind_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_110 _wrap_tc_event_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_111 _wrap_tc_event_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_112 _wrap_tc_event_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_113 _wrap_tc_event_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_114 _wrap_tc_event_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_retry_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_is_duplicate_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_115 _wrap_tc_event_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_116 _wrap_tc_event_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_117 _wrap_tc_event_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_118 _wrap_tc_event_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_119 _wrap_tc_event_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_120 _wrap_tc_event_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_121 _wrap_tc_event_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_122 _wrap_tc_event_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_123 _wrap_tc_event_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_124 _wrap_tc_event_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_125 _wrap_tc_event_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_126 _wrap_tc_event_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern void _wrap_tc_event_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_type_127 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -671,9 +671,9 @@ extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_typ
 extern swig_intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367(void);
 extern swig_type_259 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_type_260 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_261 _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern swig_type_261 _wrap_tcb_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_type_262 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_webhook_message_disabled_shard_tcswig_05cc12d0720a4367(uintptr_t arg1);
+extern uintptr_t _wrap_tcb_event_disabled_shard_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern uintptr_t _wrap_tcb_users_new_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_263 arg2, swig_type_264 arg3);
 extern uintptr_t _wrap_tcb_users_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -971,18 +971,18 @@ type Tc_webhook_verifier interface {
 	SwigIsTc_webhook_verifier()
 }
 
-type SwigcptrTc_webhook_message uintptr
+type SwigcptrTc_event uintptr
 
-func (p SwigcptrTc_webhook_message) Swigcptr() uintptr {
+func (p SwigcptrTc_event) Swigcptr() uintptr {
 	return (uintptr)(p)
 }
 
-func (p SwigcptrTc_webhook_message) SwigIsTc_webhook_message() {
+func (p SwigcptrTc_event) SwigIsTc_event() {
 }
 
-type Tc_webhook_message interface {
+type Tc_event interface {
 	Swigcptr() uintptr
-	SwigIsTc_webhook_message()
+	SwigIsTc_event()
 }
 
 type SwigcptrTc_listener uintptr
@@ -2681,39 +2681,39 @@ func Tc_user_id_list_free(arg1 Tc_user_id_list) {
 	C._wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 }
 
-type Enum_SS_tc_webhook_kind int
-func _swig_getTC_WEBHOOK_REJECTED() (_swig_ret Enum_SS_tc_webhook_kind) {
-	var swig_r Enum_SS_tc_webhook_kind
-	swig_r = (Enum_SS_tc_webhook_kind)(C._wrap_TC_WEBHOOK_REJECTED_tcswig_05cc12d0720a4367())
+type Enum_SS_tc_event_kind int
+func _swig_getTC_EVENT_REJECTED() (_swig_ret Enum_SS_tc_event_kind) {
+	var swig_r Enum_SS_tc_event_kind
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REJECTED_tcswig_05cc12d0720a4367())
 	return swig_r
 }
 
-var TC_WEBHOOK_REJECTED Enum_SS_tc_webhook_kind = _swig_getTC_WEBHOOK_REJECTED()
-func _swig_getTC_WEBHOOK_NOTIFICATION() (_swig_ret Enum_SS_tc_webhook_kind) {
-	var swig_r Enum_SS_tc_webhook_kind
-	swig_r = (Enum_SS_tc_webhook_kind)(C._wrap_TC_WEBHOOK_NOTIFICATION_tcswig_05cc12d0720a4367())
+var TC_EVENT_REJECTED Enum_SS_tc_event_kind = _swig_getTC_EVENT_REJECTED()
+func _swig_getTC_EVENT_NOTIFICATION() (_swig_ret Enum_SS_tc_event_kind) {
+	var swig_r Enum_SS_tc_event_kind
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_NOTIFICATION_tcswig_05cc12d0720a4367())
 	return swig_r
 }
 
-var TC_WEBHOOK_NOTIFICATION Enum_SS_tc_webhook_kind = _swig_getTC_WEBHOOK_NOTIFICATION()
-func _swig_getTC_WEBHOOK_VERIFICATION() (_swig_ret Enum_SS_tc_webhook_kind) {
-	var swig_r Enum_SS_tc_webhook_kind
-	swig_r = (Enum_SS_tc_webhook_kind)(C._wrap_TC_WEBHOOK_VERIFICATION_tcswig_05cc12d0720a4367())
+var TC_EVENT_NOTIFICATION Enum_SS_tc_event_kind = _swig_getTC_EVENT_NOTIFICATION()
+func _swig_getTC_EVENT_VERIFICATION() (_swig_ret Enum_SS_tc_event_kind) {
+	var swig_r Enum_SS_tc_event_kind
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_VERIFICATION_tcswig_05cc12d0720a4367())
 	return swig_r
 }
 
-var TC_WEBHOOK_VERIFICATION Enum_SS_tc_webhook_kind = _swig_getTC_WEBHOOK_VERIFICATION()
-func _swig_getTC_WEBHOOK_REVOCATION() (_swig_ret Enum_SS_tc_webhook_kind) {
-	var swig_r Enum_SS_tc_webhook_kind
-	swig_r = (Enum_SS_tc_webhook_kind)(C._wrap_TC_WEBHOOK_REVOCATION_tcswig_05cc12d0720a4367())
+var TC_EVENT_VERIFICATION Enum_SS_tc_event_kind = _swig_getTC_EVENT_VERIFICATION()
+func _swig_getTC_EVENT_REVOCATION() (_swig_ret Enum_SS_tc_event_kind) {
+	var swig_r Enum_SS_tc_event_kind
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REVOCATION_tcswig_05cc12d0720a4367())
 	return swig_r
 }
 
-var TC_WEBHOOK_REVOCATION Enum_SS_tc_webhook_kind = _swig_getTC_WEBHOOK_REVOCATION()
-func Tc_webhook_kind_name(arg1 Enum_SS_tc_webhook_kind) (_swig_ret string) {
+var TC_EVENT_REVOCATION Enum_SS_tc_event_kind = _swig_getTC_EVENT_REVOCATION()
+func Tc_event_kind_name(arg1 Enum_SS_tc_event_kind) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_webhook_kind_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_kind_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -2773,218 +2773,218 @@ func Tc_webhook_verifier_dedupe_evictions(arg1 Tc_webhook_verifier) (_swig_ret u
 	return swig_r
 }
 
-func Tc_webhook_message_kind(arg1 Tc_webhook_message) (_swig_ret Enum_SS_tc_webhook_kind) {
-	var swig_r Enum_SS_tc_webhook_kind
+func Tc_event_kind_get(arg1 Tc_event) (_swig_ret Enum_SS_tc_event_kind) {
+	var swig_r Enum_SS_tc_event_kind
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_webhook_kind)(C._wrap_tc_webhook_message_kind_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_tc_event_kind_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tc_webhook_message_status(arg1 Tc_webhook_message) (_swig_ret Enum_SS_tc_status) {
+func Tc_event_status(arg1 Tc_event) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_message_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_event_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tc_webhook_message_http_status(arg1 Tc_webhook_message) (_swig_ret int) {
+func Tc_event_http_status(arg1 Tc_event) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_webhook_message_http_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_http_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tc_webhook_message_content_type(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_content_type(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_content_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_response_body(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_response_body(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_response_body_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_id(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_timestamp(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_timestamp(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_timestamp_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_timestamp_ms(arg1 Tc_webhook_message) (_swig_ret int64) {
+func Tc_event_timestamp_ms(arg1 Tc_event) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_timestamp_ms_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tc_webhook_message_retry(arg1 Tc_webhook_message) (_swig_ret int) {
+func Tc_event_retry(arg1 Tc_event) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_webhook_message_retry_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_retry_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tc_webhook_message_is_duplicate(arg1 Tc_webhook_message) (_swig_ret int) {
+func Tc_event_is_duplicate(arg1 Tc_event) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_webhook_message_is_duplicate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_is_duplicate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tc_webhook_message_subscription_id(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_subscription_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_subscription_type(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_subscription_type(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_subscription_version(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_subscription_version(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_version_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_event_json(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_event_json(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_event_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_subscription_json(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_subscription_json(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_challenge(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_challenge(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_challenge_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_revocation_reason(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_revocation_reason(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_revocation_reason_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_error(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_error(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_error_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_conduit_id(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_conduit_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_conduit_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_shard_id(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_shard_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_shard_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_shard_status(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_shard_status(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_shard_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_transport(arg1 Tc_webhook_message) (_swig_ret Enum_SS_tc_transport_type) {
+func Tc_event_transport(arg1 Tc_event) (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_webhook_message_transport_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_event_transport_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tc_webhook_message_session_id(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tc_event_session_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_session_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
 	return swig_r_1
 }
 
-func Tc_webhook_message_free(arg1 Tc_webhook_message) {
+func Tc_event_free(arg1 Tc_event) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_event_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 }
 
 const TC_LISTENER_OPTIONS_VERSION int = 3
@@ -3774,10 +3774,10 @@ func Tcb_future_subscription_get(arg1 Tcb_future, arg2 int64) (_swig_ret Tc_subs
 	return swig_r
 }
 
-func Tcb_future_message(arg1 Tcb_future) (_swig_ret Tc_webhook_message) {
-	var swig_r Tc_webhook_message
+func Tcb_future_message(arg1 Tcb_future) (_swig_ret Tc_event) {
+	var swig_r Tc_event
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_future_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_event)(SwigcptrTc_event(C._wrap_tcb_future_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
@@ -4248,12 +4248,12 @@ func Tcb_listener_new(arg1 Tcb_client, arg2 string, arg3 int, arg4 string, arg5 
 	return swig_r
 }
 
-func Tcb_webhook_handle(arg1 Tc_webhook_verifier, arg2 Tcb_pairs, arg3 string) (_swig_ret Tc_webhook_message) {
-	var swig_r Tc_webhook_message
+func Tcb_webhook_handle(arg1 Tc_webhook_verifier, arg2 Tcb_pairs, arg3 string) (_swig_ret Tc_event) {
+	var swig_r Tc_event
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Tc_webhook_message)(SwigcptrTc_webhook_message(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_251)(unsafe.Pointer(&_swig_i_2)))))
+	swig_r = (Tc_event)(SwigcptrTc_event(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_251)(unsafe.Pointer(&_swig_i_2)))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg3
 	}
@@ -4323,10 +4323,10 @@ func Tcb_shard_json(arg1 Tc_shard, arg2 int) (_swig_ret string) {
 	return swig_r_1
 }
 
-func Tcb_webhook_message_json(arg1 Tc_webhook_message) (_swig_ret string) {
+func Tcb_event_json(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tcb_event_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyString(swig_r) 
@@ -4343,10 +4343,10 @@ func Tcb_subscription_json(arg1 Tc_subscription) (_swig_ret string) {
 	return swig_r_1
 }
 
-func Tcb_webhook_message_disabled_shard(arg1 Tc_webhook_message) (_swig_ret Tc_shard) {
+func Tcb_event_disabled_shard(arg1 Tc_event) (_swig_ret Tc_shard) {
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tcb_webhook_message_disabled_shard_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tcb_event_disabled_shard_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 

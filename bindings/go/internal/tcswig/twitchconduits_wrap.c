@@ -2848,62 +2848,62 @@ void _wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(struct tc_user_id_list *
 }
 
 
-intgo _wrap_TC_WEBHOOK_REJECTED_tcswig_05cc12d0720a4367() {
-  enum tc_webhook_kind result;
+intgo _wrap_TC_EVENT_REJECTED_tcswig_05cc12d0720a4367() {
+  enum tc_event_kind result;
   intgo _swig_go_result;
   
   
-  result = TC_WEBHOOK_REJECTED;
+  result = TC_EVENT_REJECTED;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TC_WEBHOOK_NOTIFICATION_tcswig_05cc12d0720a4367() {
-  enum tc_webhook_kind result;
+intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_05cc12d0720a4367() {
+  enum tc_event_kind result;
   intgo _swig_go_result;
   
   
-  result = TC_WEBHOOK_NOTIFICATION;
+  result = TC_EVENT_NOTIFICATION;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TC_WEBHOOK_VERIFICATION_tcswig_05cc12d0720a4367() {
-  enum tc_webhook_kind result;
+intgo _wrap_TC_EVENT_VERIFICATION_tcswig_05cc12d0720a4367() {
+  enum tc_event_kind result;
   intgo _swig_go_result;
   
   
-  result = TC_WEBHOOK_VERIFICATION;
+  result = TC_EVENT_VERIFICATION;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TC_WEBHOOK_REVOCATION_tcswig_05cc12d0720a4367() {
-  enum tc_webhook_kind result;
+intgo _wrap_TC_EVENT_REVOCATION_tcswig_05cc12d0720a4367() {
+  enum tc_event_kind result;
   intgo _swig_go_result;
   
   
-  result = TC_WEBHOOK_REVOCATION;
+  result = TC_EVENT_REVOCATION;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_kind_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
-  tc_webhook_kind arg1 ;
+_gostring_ _wrap_tc_event_kind_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+  tc_event_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = (tc_webhook_kind)_swig_go_0; 
+  arg1 = (tc_event_kind)_swig_go_0; 
   
-  result = (char *)tc_webhook_kind_name(arg1);
+  result = (char *)tc_event_kind_name(arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
@@ -3005,319 +3005,319 @@ long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(str
 }
 
 
-intgo _wrap_tc_webhook_message_kind_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
-  tc_webhook_kind result;
+intgo _wrap_tc_event_kind_get_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
+  tc_event_kind result;
   intgo _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (tc_webhook_kind)tc_webhook_message_kind((struct tc_webhook_message const *)arg1);
+  result = (tc_event_kind)tc_event_kind_get((struct tc_event const *)arg1);
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_webhook_message_status_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+intgo _wrap_tc_event_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   tc_status result;
   intgo _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (tc_status)tc_webhook_message_status((struct tc_webhook_message const *)arg1);
+  result = (tc_status)tc_event_status((struct tc_event const *)arg1);
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_webhook_message_http_status_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+intgo _wrap_tc_event_http_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (int)tc_webhook_message_http_status((struct tc_webhook_message const *)arg1);
+  result = (int)tc_event_http_status((struct tc_event const *)arg1);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_content_type_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_content_type_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_content_type((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_content_type((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_response_body_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_response_body_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
   arg2 = NULL;
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_response_body((struct tc_webhook_message const *)arg1,arg2);
+  result = (char *)tc_event_response_body((struct tc_event const *)arg1,arg2);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_id((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_id((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_timestamp_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_timestamp_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_timestamp((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_timestamp((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_webhook_message_timestamp_ms_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+long long _wrap_tc_event_timestamp_ms_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (int64_t)tc_webhook_message_timestamp_ms((struct tc_webhook_message const *)arg1);
+  result = (int64_t)tc_event_timestamp_ms((struct tc_event const *)arg1);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_webhook_message_retry_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+intgo _wrap_tc_event_retry_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (int)tc_webhook_message_retry((struct tc_webhook_message const *)arg1);
+  result = (int)tc_event_retry((struct tc_event const *)arg1);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_webhook_message_is_duplicate_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+intgo _wrap_tc_event_is_duplicate_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (int)tc_webhook_message_is_duplicate((struct tc_webhook_message const *)arg1);
+  result = (int)tc_event_is_duplicate((struct tc_event const *)arg1);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_subscription_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_subscription_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_subscription_id((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_subscription_id((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_subscription_type_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_subscription_type_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_subscription_type((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_subscription_type((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_subscription_version_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_subscription_version_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_subscription_version((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_subscription_version((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_event_json_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_event_json_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
   arg2 = NULL;
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_event_json((struct tc_webhook_message const *)arg1,arg2);
+  result = (char *)tc_event_event_json((struct tc_event const *)arg1,arg2);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_subscription_json_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_subscription_json_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
   arg2 = NULL;
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_subscription_json((struct tc_webhook_message const *)arg1,arg2);
+  result = (char *)tc_event_subscription_json((struct tc_event const *)arg1,arg2);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_challenge_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_challenge_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
   arg2 = NULL;
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_challenge((struct tc_webhook_message const *)arg1,arg2);
+  result = (char *)tc_event_challenge((struct tc_event const *)arg1,arg2);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_revocation_reason_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_revocation_reason_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_revocation_reason((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_revocation_reason((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_error_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_error_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_error((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_error((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_conduit_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_conduit_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_conduit_id((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_conduit_id((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_shard_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_shard_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_shard_id((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_shard_id((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_shard_status_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_shard_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_shard_status((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_shard_status((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_webhook_message_transport_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+intgo _wrap_tc_event_transport_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (tc_transport_type)tc_webhook_message_transport((struct tc_webhook_message const *)arg1);
+  result = (tc_transport_type)tc_event_transport((struct tc_event const *)arg1);
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_webhook_message_session_id_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tc_event_session_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tc_webhook_message_session_id((struct tc_webhook_message const *)arg1);
+  result = (char *)tc_event_session_id((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-void _wrap_tc_webhook_message_free_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+void _wrap_tc_event_free_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  tc_webhook_message_free(arg1);
+  tc_event_free(arg1);
   
 }
 
@@ -4706,15 +4706,15 @@ struct tc_subscription *_wrap_tcb_future_subscription_get_tcswig_05cc12d0720a436
 }
 
 
-struct tc_webhook_message *_wrap_tcb_future_message_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
+struct tc_event *_wrap_tcb_future_message_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
   tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_webhook_message *result = 0 ;
-  struct tc_webhook_message *_swig_go_result;
+  tc_event *result = 0 ;
+  struct tc_event *_swig_go_result;
   
   arg1 = *(tcb_future **)&_swig_go_0; 
   
-  result = (tc_webhook_message *)tcb_future_message((struct tcb_future const *)arg1);
-  *(tc_webhook_message **)&_swig_go_result = (tc_webhook_message *)result; 
+  result = (tc_event *)tcb_future_message((struct tcb_future const *)arg1);
+  *(tc_event **)&_swig_go_result = (tc_event *)result; 
   return _swig_go_result;
 }
 
@@ -5729,13 +5729,13 @@ struct tc_listener *_wrap_tcb_listener_new_tcswig_05cc12d0720a4367(struct tcb_cl
 }
 
 
-struct tc_webhook_message *_wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, struct tcb_pairs *_swig_go_1, _gostring_ _swig_go_2) {
+struct tc_event *_wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, struct tcb_pairs *_swig_go_1, _gostring_ _swig_go_2) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   tcb_pairs *arg2 = (tcb_pairs *) 0 ;
   char *arg3 = (char *) 0 ;
   size_t arg4 ;
-  tc_webhook_message *result = 0 ;
-  struct tc_webhook_message *_swig_go_result;
+  tc_event *result = 0 ;
+  struct tc_event *_swig_go_result;
   
   arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
   arg2 = *(tcb_pairs **)&_swig_go_1; 
@@ -5744,8 +5744,8 @@ struct tc_webhook_message *_wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(stru
   arg4 = (size_t)_swig_go_2.n;
   
   
-  result = (tc_webhook_message *)tcb_webhook_handle(arg1,(struct tcb_pairs const *)arg2,(char const *)arg3,arg4);
-  *(tc_webhook_message **)&_swig_go_result = (tc_webhook_message *)result; 
+  result = (tc_event *)tcb_webhook_handle(arg1,(struct tcb_pairs const *)arg2,(char const *)arg3,arg4);
+  *(tc_event **)&_swig_go_result = (tc_event *)result; 
   return _swig_go_result;
 }
 
@@ -5850,14 +5850,14 @@ _gostring_ _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(struct tc_shard *_swig_g
 }
 
 
-_gostring_ _wrap_tcb_webhook_message_json_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+_gostring_ _wrap_tcb_event_json_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (char *)tcb_webhook_message_json((struct tc_webhook_message const *)arg1);
+  result = (char *)tcb_event_json((struct tc_event const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   tc_free(result);
   return _swig_go_result;
@@ -5878,14 +5878,14 @@ _gostring_ _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(struct tc_subscri
 }
 
 
-struct tc_shard *_wrap_tcb_webhook_message_disabled_shard_tcswig_05cc12d0720a4367(struct tc_webhook_message *_swig_go_0) {
-  tc_webhook_message *arg1 = (tc_webhook_message *) 0 ;
+struct tc_shard *_wrap_tcb_event_disabled_shard_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+  tc_event *arg1 = (tc_event *) 0 ;
   tc_shard *result = 0 ;
   struct tc_shard *_swig_go_result;
   
-  arg1 = *(tc_webhook_message **)&_swig_go_0; 
+  arg1 = *(tc_event **)&_swig_go_0; 
   
-  result = (tc_shard *)tcb_webhook_message_disabled_shard((struct tc_webhook_message const *)arg1);
+  result = (tc_shard *)tcb_event_disabled_shard((struct tc_event const *)arg1);
   *(tc_shard **)&_swig_go_result = (tc_shard *)result; 
   return _swig_go_result;
 }

@@ -19,22 +19,22 @@ module TwitchConduits
 
     def self.from_native(m, route_key: nil)
       n = Native
-      new(kind: WEBHOOK_KINDS.fetch(n.tc_webhook_message_kind(m), :rejected),
-          error: Error.for(n.tc_webhook_message_status(m), n.tc_webhook_message_error(m),
-                           http_status: n.tc_webhook_message_http_status(m)),
-          http_status: n.tc_webhook_message_http_status(m),
-          content_type: opt(n.tc_webhook_message_content_type(m)),
-          response_body: n.tc_webhook_message_response_body(m).to_s,
-          message_id: n.tc_webhook_message_id(m), timestamp: opt(n.tc_webhook_message_timestamp(m)),
-          retry: n.tc_webhook_message_retry(m), duplicate: n.tc_webhook_message_is_duplicate(m) == 1,
-          subscription_id: opt(n.tc_webhook_message_subscription_id(m)),
-          subscription_type: opt(n.tc_webhook_message_subscription_type(m)),
-          subscription_version: opt(n.tc_webhook_message_subscription_version(m)),
-          event: parse(n.tc_webhook_message_event_json(m)),
-          subscription: parse(n.tc_webhook_message_subscription_json(m)),
-          challenge: opt(n.tc_webhook_message_challenge(m)),
-          revocation_reason: opt(n.tc_webhook_message_revocation_reason(m)),
-          conduit_id: opt(n.tc_webhook_message_conduit_id(m)), shard_id: opt(n.tc_webhook_message_shard_id(m)),
+      new(kind: WEBHOOK_KINDS.fetch(n.tc_event_kind_get(m), :rejected),
+          error: Error.for(n.tc_event_status(m), n.tc_event_error(m),
+                           http_status: n.tc_event_http_status(m)),
+          http_status: n.tc_event_http_status(m),
+          content_type: opt(n.tc_event_content_type(m)),
+          response_body: n.tc_event_response_body(m).to_s,
+          message_id: n.tc_event_id(m), timestamp: opt(n.tc_event_timestamp(m)),
+          retry: n.tc_event_retry(m), duplicate: n.tc_event_is_duplicate(m) == 1,
+          subscription_id: opt(n.tc_event_subscription_id(m)),
+          subscription_type: opt(n.tc_event_subscription_type(m)),
+          subscription_version: opt(n.tc_event_subscription_version(m)),
+          event: parse(n.tc_event_event_json(m)),
+          subscription: parse(n.tc_event_subscription_json(m)),
+          challenge: opt(n.tc_event_challenge(m)),
+          revocation_reason: opt(n.tc_event_revocation_reason(m)),
+          conduit_id: opt(n.tc_event_conduit_id(m)), shard_id: opt(n.tc_event_shard_id(m)),
           route_key: route_key)
     end
 
@@ -63,7 +63,7 @@ module TwitchConduits
       begin
         WebhookMessage.from_native(m)
       ensure
-        Native.tc_webhook_message_free(m)
+        Native.tc_event_free(m)
       end
     ensure
       Native.tcb_pairs_free(pairs) if pairs

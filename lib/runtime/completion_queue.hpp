@@ -18,7 +18,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace tc::net {
+namespace tc::runtime {
 
 struct Completion {
     tc_status status = TC_OK;
@@ -117,4 +117,4 @@ private:
     bool batch_pending_ = false;  // completions queued during a batch, not yet signalled
 };
 
-}  // namespace tc::net
+}  // namespace tc::runtime

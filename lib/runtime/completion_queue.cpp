@@ -1,4 +1,4 @@
-#include "net/completion_queue.hpp"
+#include "runtime/completion_queue.hpp"
 
 #include "util/last_error.hpp"
 
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-namespace tc::net {
+namespace tc::runtime {
 
 namespace {
 // The queue whose callback this thread is running (nested managers restore it).
@@ -245,5 +245,5 @@ bool CompletionQueue::has_ready() const {
 
 bool CompletionQueue::in_callback() const { return tl_delivering == this; }
 
-}  // namespace tc::net
+}  // namespace tc::runtime
 
