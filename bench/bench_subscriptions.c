@@ -759,12 +759,12 @@ static int on_page(const tc_subscription_list *page, void *userdata) {
     return 0;
 }
 
-static void on_list_done(tc_status status, const tc_response *resp, void *userdata) {
+static void on_list_done(tc_status status, void *userdata) {
     list_run *r = userdata;
     r->done = 1;
     r->status = status;
-    r->http = tc_response_http_status(resp);
-    snprintf(r->message, sizeof r->message, "%s", tc_response_message(resp));
+    r->http = tc_last_http_status();
+    snprintf(r->message, sizeof r->message, "%s", status == TC_OK ? "" : tc_last_error_message());
     if (r->sample) sample_memory(r, 1);
 }
 

@@ -109,6 +109,12 @@ static void on_response(tc_status st, const tc_response *r, void *ud) {
     snprintf(o->text, sizeof o->text, "HTTP %d after %d attempt(s)", tc_response_http_status(r), tc_response_attempts(r));
 }
 
+static void on_listed(tc_status st, void *ud) {
+    outcome *o = (outcome *)ud;
+    o->status = st;
+    snprintf(o->text, sizeof o->text, "%s", st == TC_OK ? "listed" : tc_last_error_message());
+}
+
 /* Waits for an operation that was submitted (or reports why it was not).
  * The id is read through a pointer: the submit call in the same argument
  * list sets it, and C leaves the order of argument evaluation open. */
@@ -260,7 +266,7 @@ int main(void) {
         tc_subscription_filter f = TC_SUBSCRIPTION_FILTER_INIT;
         f.conduit_id = conduit;
         memset(&o, 0, sizeof o);
-        finish(c, tc_subscriptions_list(&id, c, &f, on_page, on_response, &o), &id, &o);
+        finish(c, tc_subscriptions_list(&id, c, &f, on_page, on_listed, &o), &id, &o);
         printf("   %zu subscriptions in %zu pages\n", o.items, o.pages);
         check(o.status == TC_OK && o.items == SUBS, "all listed, one page in memory at a time");
     }

@@ -15,7 +15,7 @@
 
 #include <stdio.h>
 
-static void done(tc_status st, const tc_response *r, void *out) { (void)r; *(tc_status *)out = st; }
+static void done(tc_status st, void *out) { *(tc_status *)out = st; }
 static void made(tc_status st, const tc_conduit *cd, void *out) { (void)cd; *(tc_status *)out = st; }
 static void subscribed(tc_status st, const tc_subscription_batch *b, void *out) {
     size_t i;

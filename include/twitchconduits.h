@@ -20,5 +20,6 @@
 #include <twitchconduits/runner.h>
 #include <twitchconduits/catalogue.h>
 #include <twitchconduits/metrics.h>
+#include <twitchconduits/completion.h>
 
 #endif /* TWITCHCONDUITS_H */

@@ -644,6 +644,13 @@ static void on_response(tc_status st, const tc_response *r, void *ud) {
     finish(f, st);
 }
 
+static void on_done(tc_status st, void *ud) {
+    tcb_future *f = ud;
+    f->http_status = tc_last_http_status();
+    if (st != TC_OK && tc_last_error_message()[0] != '\0') f->error = dup_str(tc_last_error_message());
+    finish(f, st);
+}
+
 static void on_conduit(tc_status st, const tc_conduit *x, void *ud) {
     tcb_future *f = ud;
     if (x != NULL) tc_conduit_dup(&f->conduit, x);
@@ -801,7 +808,7 @@ tcb_future *tcb_subscriptions_list(tcb_client *cl, const char *status, const cha
     filter.user_id = user_id;
     filter.subscription_id = subscription_id;
     filter.conduit_id = conduit_id;
-    return submitted(f, tc_subscriptions_list(&f->op_id, cl->c, &filter, on_page, on_response, f));
+    return submitted(f, tc_subscriptions_list(&f->op_id, cl->c, &filter, on_page, on_done, f));
 }
 
 tcb_future *tcb_subscription_delete(tcb_client *cl, const char *subscription_id, unsigned long long token) {
@@ -862,7 +869,7 @@ tcb_future *tcb_subscriptions_create_by_type(tcb_client *cl, const char *conduit
 
 tcb_future *tcb_sync_view(tcb_client *cl, unsigned long long token) {
     BEGIN(TCB_KIND_NONE);
-    return submitted(f, tc_conduits_sync(&f->op_id, cl->c, on_response, f));
+    return submitted(f, tc_conduits_sync(&f->op_id, cl->c, on_done, f));
 }
 
 tcb_future *tcb_request(tcb_client *cl, tc_method method, const char *path, const tcb_pairs *query,

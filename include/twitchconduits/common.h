@@ -95,6 +95,10 @@ TC_API const char *tc_version(int *major, int *minor, int *patch);
 /* Identifies one submitted operation; 0 is never a valid id. */
 typedef uint64_t tc_op_id;
 
+/* The completion of an operation whose only result is its status (and the
+ * message and HTTP status, see tc_last_error_message()). */
+typedef void (*tc_done_cb)(tc_status status, void *userdata);
+
 /* Log levels, most severe first. */
 typedef enum tc_log_level {
     TC_LOG_ERROR = 0,

@@ -124,9 +124,13 @@ TC_API tc_status tc_subscription_filter_init(tc_subscription_filter *filter, uns
  * Return non-zero to stop: the listing then completes with TC_EUSER. */
 typedef int (*tc_subscription_page_cb)(const tc_subscription_list *page, void *userdata);
 
-/* List subscriptions, streaming pages to page_cb; done_cb runs once at the end. */
+/* List subscriptions, streaming pages to page_cb; done_cb runs once at the
+ * end with the listing's status (TC_OK, TC_EUSER when page_cb stopped it,
+ * or the error; tc_last_error_message() and tc_last_http_status() say
+ * more). page_cb and done_cb both NULL: the pull form, each page a
+ * TC_COMPLETION_PAGE (see completion.h); one of them NULL: TC_EINVAL. */
 TC_API tc_status tc_subscriptions_list(tc_op_id *id_out, tc_conduits *c, const tc_subscription_filter *filter,
-                                       tc_subscription_page_cb page_cb, tc_response_cb done_cb, void *userdata);
+                                       tc_subscription_page_cb page_cb, tc_done_cb done_cb, void *userdata);
 
 /* Delete one subscription. An unknown id completes with TC_ENOTFOUND
  * ("already gone"), distinct from failures. */
@@ -246,8 +250,8 @@ typedef void (*tc_view_change_cb)(tc_view_change change, const char *id, void *u
 TC_API tc_status tc_view_set_change_cb(tc_conduits *c, tc_view_change_cb cb, void *userdata);
 
 /* Load the view: the conduits, each conduit's shards, every subscription.
- * cb gets the outcome (no body); the view is usable once it ran with TC_OK. */
-TC_API tc_status tc_conduits_sync(tc_op_id *id_out, tc_conduits *c, tc_response_cb cb, void *userdata);
+ * cb gets the outcome; the view is usable once it ran with TC_OK. */
+TC_API tc_status tc_conduits_sync(tc_op_id *id_out, tc_conduits *c, tc_done_cb cb, void *userdata);
 
 /* 1 once a sync has completed. */
 TC_API int tc_view_is_synced(const tc_conduits *c);

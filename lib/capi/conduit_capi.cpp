@@ -43,7 +43,6 @@ extern "C" {
 TC_API tc_status tc_conduits_list(tc_op_id *id_out, tc_conduits *c, tc_conduit_list_cb cb, void *userdata) {
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&] {
         return tc::capi::start_object_op<Conduits, tc_conduit_list>(id_out, c, cb, userdata, wrap_list,
                                                                    tc::core::list_conduits);
@@ -54,7 +53,6 @@ TC_API tc_status tc_conduit_create(tc_op_id *id_out, tc_conduits *c, int shard_c
                                    void *userdata) {
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     tc_status st = check_count(shard_count);
     if (st != TC_OK) return st;
     return guarded([&] {
@@ -71,7 +69,6 @@ TC_API tc_status tc_conduit_update(tc_op_id *id_out, tc_conduits *c, const char 
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     tc_status st = check_count(shard_count);
     if (st != TC_OK) return st;
     return guarded([&] {
@@ -89,7 +86,6 @@ TC_API tc_status tc_conduit_delete(tc_op_id *id_out, tc_conduits *c, const char 
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&] { return tc::capi::start_call_op(id_out, c, tc::helix::delete_conduit_call(conduit_id), cb, userdata); });
 }
 

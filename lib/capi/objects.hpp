@@ -3,6 +3,7 @@
 // glue that turns a core Outcome into the delivery of a typed callback.
 #pragma once
 
+#include "capi/completion_form.hpp"
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "core/outcome.hpp"
@@ -119,22 +120,29 @@ tc_shard make_shard(helix::Shard &&s);
 tc_subscription make_subscription(helix::Subscription &&s);
 std::shared_ptr<tc_conduit> wrap_conduit(helix::Conduit &&c);
 
-// The delivery of a typed callback `cb(status, const Obj *, userdata)`: the
-// object (built by `wrap` from the outcome's value) is passed when the
-// outcome is TC_OK or TC_EPARTIAL, NULL otherwise.
+// The completion kind that carries each result object.
+template <class Obj>
+constexpr tc_completion_kind completion_kind();
+template <> constexpr tc_completion_kind completion_kind<tc_conduit>() { return TC_COMPLETION_CONDUIT; }
+template <> constexpr tc_completion_kind completion_kind<tc_conduit_list>() { return TC_COMPLETION_CONDUIT_LIST; }
+template <> constexpr tc_completion_kind completion_kind<tc_shard>() { return TC_COMPLETION_SHARD; }
+template <> constexpr tc_completion_kind completion_kind<tc_shard_list>() { return TC_COMPLETION_SHARD_LIST; }
+template <> constexpr tc_completion_kind completion_kind<tc_shard_update_result>() { return TC_COMPLETION_SHARD_UPDATE; }
+template <> constexpr tc_completion_kind completion_kind<tc_subscription_batch>() { return TC_COMPLETION_BATCH; }
+
+// The completion of a typed callback `cb(status, const Obj *, userdata)` (or
+// its pull form when cb is NULL): the object (built by `wrap` from the
+// outcome's value) is given when the outcome is TC_OK or TC_EPARTIAL, NULL
+// otherwise.
 template <class T, class Obj>
 core::Deliver<T> deliver_object(void (*cb)(tc_status, const Obj *, void *), void *userdata,
                                 std::function<std::shared_ptr<Obj>(T &&)> wrap) {
     return [cb, userdata, wrap = std::move(wrap)](core::Outcome<T> &&o) {
-        runtime::Completion done;
-        done.status = o.status;
-        done.http_status = o.http_status;
-        done.message = o.message;
         std::shared_ptr<Obj> obj;
         if (o.status == TC_OK || o.status == TC_EPARTIAL) obj = wrap(std::move(o.value));
         const tc_status status = o.status;
-        done.deliver = [cb, userdata, status, obj] { cb(status, obj.get(), userdata); };
-        return done;
+        return completion_for(cb != nullptr, userdata, completion_kind<Obj>(), status, o.http_status,
+                              std::move(o.message), obj, [cb, userdata, status, obj] { cb(status, obj.get(), userdata); });
     };
 }
 
@@ -167,10 +175,11 @@ tc_status object_to_json(char **out, const T *in, const char *name, Encode encod
     return guarded([&] { return json_out(out, encode(*in)); });
 }
 
-// cb(TC_ECANCELED, NULL, userdata), for cancellation and teardown.
+// cb(TC_ECANCELED, NULL, userdata) or its pull form, for cancellation and teardown.
 template <class Obj>
-std::function<void()> deliver_canceled_object(void (*cb)(tc_status, const Obj *, void *), void *userdata) {
-    return [cb, userdata] { cb(TC_ECANCELED, nullptr, userdata); };
+runtime::Completion canceled_object(void (*cb)(tc_status, const Obj *, void *), void *userdata) {
+    return canceled_for(cb != nullptr, userdata, completion_kind<Obj>(),
+                        [cb, userdata] { cb(TC_ECANCELED, nullptr, userdata); });
 }
 
 // Starts a domain operation whose result is one object: the common shape of
@@ -186,7 +195,7 @@ tc_status start_object_op(tc_op_id *id_out, tc_conduits *c, void (*cb)(tc_status
         [&m, run = std::move(run), deliver = std::move(deliver)](const std::shared_ptr<core::OpState> &op) {
             run(m, op, deliver);
         },
-        deliver_canceled_object<Obj>(cb, userdata));
+        canceled_object<Obj>(cb, userdata));
     if (st != TC_OK) util::set_last_error("the manager is being freed");
     return st;
 }

@@ -84,21 +84,26 @@ std::shared_ptr<tc_response> response_from(net::CallResult &&r) {
 }
 
 runtime::Completion response_completion(std::shared_ptr<tc_response> resp, tc_response_cb cb, void *userdata) {
-    runtime::Completion done;
-    done.status = resp->status;
-    done.http_status = resp->http_status;
-    done.message = resp->message;
-    done.deliver = [cb, userdata, resp] { cb(resp->status, resp.get(), userdata); };
-    return done;
+    return completion_for(cb != nullptr, userdata, TC_COMPLETION_RESPONSE, resp->status, resp->http_status,
+                          resp->message, resp, [cb, userdata, resp] { cb(resp->status, resp.get(), userdata); });
 }
 
-std::function<void()> deliver_canceled_response(tc_response_cb cb, void *userdata) {
-    return [cb, userdata] {
-        tc_response canceled;
-        canceled.status = TC_ECANCELED;
-        canceled.message = "operation canceled";
-        cb(TC_ECANCELED, &canceled, userdata);
-    };
+runtime::Completion canceled_response(tc_response_cb cb, void *userdata) {
+    auto canceled = std::make_shared<tc_response>();
+    canceled->status = TC_ECANCELED;
+    canceled->message = "operation canceled";
+    return canceled_for(cb != nullptr, userdata, TC_COMPLETION_RESPONSE,
+                        [cb, userdata, canceled] { cb(TC_ECANCELED, canceled.get(), userdata); }, canceled);
+}
+
+runtime::Completion status_completion(tc_done_cb cb, void *userdata, tc_status status, int http_status,
+                                      std::string message) {
+    return completion_for(cb != nullptr, userdata, TC_COMPLETION_DONE, status, http_status, std::move(message),
+                          nullptr, [cb, userdata, status] { cb(status, userdata); });
+}
+
+runtime::Completion canceled_status(tc_done_cb cb, void *userdata) {
+    return canceled_for(cb != nullptr, userdata, TC_COMPLETION_DONE, [cb, userdata] { cb(TC_ECANCELED, userdata); });
 }
 
 tc_status start_call_op(tc_op_id *id_out, tc_conduits *c, net::Call call, tc_response_cb cb, void *userdata) {
@@ -110,7 +115,7 @@ tc_status start_call_op(tc_op_id *id_out, tc_conduits *c, net::Call call, tc_res
                 return response_completion(response_from(std::move(r)), cb, userdata);
             });
         },
-        deliver_canceled_response(cb, userdata));
+        canceled_response(cb, userdata));
     return st == TC_OK ? TC_OK : fail(st, "the manager is being freed");
 }
 
@@ -135,7 +140,6 @@ TC_API tc_status tc_request(tc_op_id *id_out, tc_conduits *c, const tc_request_o
                             tc_response_cb cb, void *userdata) {
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::net::Call call;
         tc_status st = tc::capi::call_from_options(req, &call);

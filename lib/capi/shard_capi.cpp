@@ -59,7 +59,6 @@ TC_API tc_status tc_shards_list(tc_op_id *id_out, tc_conduits *c, const char *co
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
     TC_CHECK_ARG(status_filter == nullptr || status_filter[0] != '\0', "status_filter (NULL for all, not \"\")");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&] {
         std::string id(conduit_id), status(status_filter != nullptr ? status_filter : "");
         return tc::capi::start_object_op<Shards, tc_shard_list>(
@@ -78,7 +77,6 @@ TC_API tc_status tc_shard_update(tc_op_id *id_out, tc_conduits *c, const char *c
     TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
     TC_CHECK_ARG(assignments != nullptr && count > 0, "assignments (at least one)");
     TC_CHECK_ARG(count <= static_cast<size_t>(tc::helix::kMaxShardCount), "count (at most 20000)");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         const bool allow_http = c->manager->config().allow_http_callbacks;
         std::vector<tc::helix::ShardAssignment> items;
@@ -107,7 +105,6 @@ TC_API tc_status tc_shard_create(tc_op_id *id_out, tc_conduits *c, const char *c
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         std::string callback = callback_url != nullptr ? callback_url : c->manager->config().callback_url;
         if (callback.empty()) {
@@ -143,7 +140,6 @@ TC_API tc_status tc_shard_remove(tc_op_id *id_out, tc_conduits *c, const char *c
     TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
     TC_CHECK_ARG(shard_id != nullptr && shard_id[0] != '\0', "shard_id");
     TC_CHECK_ARG(last_transport == nullptr || valid(last_transport), "last_transport");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         char *end = nullptr;
         long number = std::strtol(shard_id, &end, 10);

@@ -45,7 +45,9 @@ std::shared_ptr<tc_subscription_batch> wrap_batch(BatchResult &&result) {
     return batch;
 }
 
-tc_status batch_config(const tc_batch_options *opts, tc::core::BatchConfig *config) {
+// pull: the operation has the pull form; its progress then is too, when
+// asked for with progress_every and no progress callback.
+tc_status batch_config(const tc_batch_options *opts, bool pull, void *userdata, tc::core::BatchConfig *config) {
     if (opts == nullptr) return TC_OK;
     if (opts->version == 0 || opts->version > TC_BATCH_OPTIONS_VERSION) {
         return fail(TC_EVERSION, "opts->version " + std::to_string(opts->version) + " is not supported");
@@ -53,10 +55,20 @@ tc_status batch_config(const tc_batch_options *opts, tc::core::BatchConfig *conf
     if (opts->concurrency < 0 || opts->concurrency > 1000) return fail(TC_EINVAL, "invalid argument: opts->concurrency must be 0..1000");
     if (opts->concurrency > 0) config->concurrency = opts->concurrency;
     config->progress_every = opts->progress_every;
-    if (opts->progress != nullptr) {
-        tc_progress_cb progress = opts->progress;
-        void *userdata = opts->progress_userdata;
-        config->progress = [progress, userdata](size_t done, size_t total) { progress(done, total, userdata); };
+    tc_progress_cb progress = opts->progress;
+    if (progress != nullptr) {
+        void *progress_userdata = opts->progress_userdata;
+        config->progress = [progress, progress_userdata](size_t done, size_t total) {
+            tc::runtime::Completion report;
+            report.deliver = [progress, progress_userdata, done, total] { progress(done, total, progress_userdata); };
+            return report;
+        };
+    } else if (pull && opts->progress_every > 0) {
+        config->progress = [userdata](size_t done, size_t total) {
+            tc::runtime::Completion report = tc::runtime::pull_form(TC_COMPLETION_PROGRESS, userdata);
+            report.result = std::make_shared<tc::capi::ProgressReport>(tc::capi::ProgressReport{done, total});
+            return report;
+        };
     }
     return TC_OK;
 }
@@ -127,11 +139,10 @@ TC_API tc_status tc_subscriptions_create(tc_op_id *id_out, tc_conduits *c, const
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::core::BatchConfig config;
         std::vector<tc::helix::SubscriptionSpec> items;
-        tc_status st = batch_config(opts, &config);
+        tc_status st = batch_config(opts, cb == nullptr, userdata, &config);
         if (st == TC_OK) st = specs_from(specs, count, &items);
         if (st != TC_OK) return st;
         std::string id(conduit_id);
@@ -155,10 +166,9 @@ TC_API tc_status tc_subscriptions_create_by_type(tc_op_id *id_out, tc_conduits *
     const bool all_fillable = (flags & TC_BY_TYPE_F_ALL_FILLABLE) != 0;
     TC_CHECK_ARG(all_fillable || types != nullptr || type_count == 0, "types (NULL but type_count is not 0)");
     TC_CHECK_ARG(condition_json != nullptr, "condition_json");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::core::BatchConfig config;
-        tc_status st = batch_config(opts, &config);
+        tc_status st = batch_config(opts, cb == nullptr, userdata, &config);
         if (st != TC_OK) return st;
         std::vector<std::string> names;
         if (!all_fillable) {
@@ -184,11 +194,10 @@ TC_API tc_status tc_subscriptions_create_by_type(tc_op_id *id_out, tc_conduits *
 }
 
 TC_API tc_status tc_subscriptions_list(tc_op_id *id_out, tc_conduits *c, const tc_subscription_filter *filter,
-                                       tc_subscription_page_cb page_cb, tc_response_cb done_cb, void *userdata) {
+                                       tc_subscription_page_cb page_cb, tc_done_cb done_cb, void *userdata) {
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
-    TC_CHECK_ARG(page_cb != nullptr, "page_cb");
-    TC_CHECK_ARG(done_cb != nullptr, "done_cb");
+    TC_CHECK_ARG((page_cb == nullptr) == (done_cb == nullptr), "page_cb and done_cb (both or neither)");
     return guarded([&]() -> tc_status {
         tc::helix::SubscriptionFilter f;
         if (filter != nullptr) {
@@ -208,24 +217,30 @@ TC_API tc_status tc_subscriptions_list(tc_op_id *id_out, tc_conduits *c, const t
             }
         }
         auto sink = std::make_shared<tc::core::PageSink>();
-        sink->page = [page_cb, userdata](tc::core::Subscriptions &&page, const tc::helix::CostInfo &cost) {
-            tc_subscription_list list;
-            list.cost = cost;
-            list.items.reserve(page.size());
-            for (auto &s : page) list.items.push_back(make_subscription(std::move(s)));
-            return page_cb(&list, userdata) == 0;
+        sink->page = [page_cb, userdata](tc::core::Subscriptions &&page, const tc::helix::CostInfo &cost,
+                                         std::function<void(bool)> returned) {
+            auto list = std::make_shared<tc_subscription_list>();
+            list->cost = cost;
+            list->items.reserve(page.size());
+            for (auto &s : page) list->items.push_back(make_subscription(std::move(s)));
+            tc::runtime::Completion report;
+            if (page_cb == nullptr) {
+                // Freeing the taken page lets the listing go on.
+                report = tc::runtime::pull_form(TC_COMPLETION_PAGE, userdata);
+                report.result = list;
+                report.on_release = [returned] { returned(true); };
+            } else {
+                report.deliver = [page_cb, userdata, list, returned] { returned(page_cb(list.get(), userdata) == 0); };
+            }
+            return report;
         };
         tc::core::Deliver<int> deliver = [done_cb, userdata](tc::core::Outcome<int> &&o) {
-            tc::net::CallResult r;
-            r.status = o.status;
-            r.http.http_status = o.http_status;
-            r.message = o.message;
-            return tc::capi::response_completion(tc::capi::response_from(std::move(r)), done_cb, userdata);
+            return tc::capi::status_completion(done_cb, userdata, o.status, o.http_status, std::move(o.message));
         };
         tc::core::Manager &m = *c->manager;
         tc_status st = m.start_op(
             id_out, [&m, f, sink, deliver](const tc::core::OpPtr &op) { tc::core::list_subscriptions(m, op, f, sink, deliver); },
-            tc::capi::deliver_canceled_response(done_cb, userdata));
+            tc::capi::canceled_status(done_cb, userdata));
         return st == TC_OK ? TC_OK : fail(st, "the manager is being freed");
     });
 }
@@ -235,7 +250,6 @@ TC_API tc_status tc_subscription_delete(tc_op_id *id_out, tc_conduits *c, const 
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(subscription_id != nullptr && subscription_id[0] != '\0', "subscription_id");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&] { return tc::capi::start_call_op(id_out, c, tc::helix::delete_subscription_call(subscription_id), cb, userdata); });
 }
 
@@ -245,10 +259,9 @@ TC_API tc_status tc_subscriptions_cleanup(tc_op_id *id_out, tc_conduits *c, cons
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(conduit_id == nullptr || conduit_id[0] != '\0', "conduit_id (NULL for all, not \"\")");
     TC_CHECK_ARG((flags & ~TC_CLEANUP_F_INCLUDE_PENDING) == 0, "flags");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::core::BatchConfig config;
-        tc_status st = batch_config(opts, &config);
+        tc_status st = batch_config(opts, cb == nullptr, userdata, &config);
         if (st != TC_OK) return st;
         std::string id(conduit_id != nullptr ? conduit_id : "");
         const bool pending = (flags & TC_CLEANUP_F_INCLUDE_PENDING) != 0;
@@ -266,11 +279,10 @@ TC_API tc_status tc_subscriptions_reconcile(tc_op_id *id_out, tc_conduits *c, co
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(conduit_id != nullptr && conduit_id[0] != '\0', "conduit_id");
     TC_CHECK_ARG((flags & ~TC_RECONCILE_F_DRY_RUN) == 0, "flags");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::core::BatchConfig config;
         std::vector<tc::helix::SubscriptionSpec> items;
-        tc_status st = batch_config(opts, &config);
+        tc_status st = batch_config(opts, cb == nullptr, userdata, &config);
         if (st == TC_OK) st = specs_from(specs, count, &items);
         if (st != TC_OK) return st;
         std::string id(conduit_id);

@@ -25,17 +25,13 @@ std::shared_ptr<tc_token> token_from(const net::TokenSnapshot &s) {
 
 runtime::Completion token_completion(tc_status status, const std::string &message, int http_status,
                                  std::shared_ptr<tc_token> token, tc_token_cb cb, void *userdata) {
-    runtime::Completion done;
-    done.status = status;
-    done.message = message;
-    done.http_status = http_status;
     if (status != TC_OK) token.reset();
-    done.deliver = [cb, userdata, status, token] { cb(status, token.get(), userdata); };
-    return done;
+    return completion_for(cb != nullptr, userdata, TC_COMPLETION_TOKEN, status, http_status, message, token,
+                          [cb, userdata, status, token] { cb(status, token.get(), userdata); });
 }
 
-std::function<void()> canceled_token(tc_token_cb cb, void *userdata) {
-    return [cb, userdata] { cb(TC_ECANCELED, nullptr, userdata); };
+runtime::Completion canceled_token(tc_token_cb cb, void *userdata) {
+    return canceled_for(cb != nullptr, userdata, TC_COMPLETION_TOKEN, [cb, userdata] { cb(TC_ECANCELED, nullptr, userdata); });
 }
 
 // Runs `then` on the loop thread once a token is usable (or finishes `op` with the error).
@@ -93,7 +89,6 @@ TC_API tc_status tc_token_get(tc_op_id *id_out, tc_conduits *c, int force_refres
                               void *userdata) {
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::core::Manager &m = *c->manager;
         const bool force = force_refresh != 0;
@@ -113,7 +108,6 @@ TC_API tc_status tc_token_get(tc_op_id *id_out, tc_conduits *c, int force_refres
 TC_API tc_status tc_token_validate(tc_op_id *id_out, tc_conduits *c, tc_token_cb cb, void *userdata) {
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::core::Manager &m = *c->manager;
         tc_status st = m.start_op(
@@ -153,7 +147,6 @@ TC_API tc_status tc_token_validate(tc_op_id *id_out, tc_conduits *c, tc_token_cb
 TC_API tc_status tc_token_revoke(tc_op_id *id_out, tc_conduits *c, tc_response_cb cb, void *userdata) {
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::core::Manager &m = *c->manager;
         auto respond = [cb, userdata](tc::net::CallResult &&r) {
@@ -176,7 +169,7 @@ TC_API tc_status tc_token_revoke(tc_op_id *id_out, tc_conduits *c, tc_response_c
                                return respond(std::move(r));
                            });
             },
-            tc::capi::deliver_canceled_response(cb, userdata));
+            tc::capi::canceled_response(cb, userdata));
         return st == TC_OK ? TC_OK : fail(st, "the manager is being freed");
     });
 }

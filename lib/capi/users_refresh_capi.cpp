@@ -1,5 +1,6 @@
 // tc_users_refresh: a user's tokens renewed through the OAuth refresh_token
 // grant, applied to the registry in one atomic change.
+#include "capi/completion_form.hpp"
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "capi/loop.hpp"
@@ -31,15 +32,12 @@ struct RefreshJob {
 
 tc::runtime::Completion user_completion(tc_status status, std::string message, int http_status,
                                     tc::core::UserPtr user, tc_user_cb cb, void *userdata) {
-    tc::runtime::Completion done;
-    done.status = status;
-    done.message = std::move(message);
-    done.http_status = http_status;
     // std::function needs a copyable target: share the snapshot.
     std::shared_ptr<tc_user> handle;
     if (status == TC_OK && user) handle.reset(tc::capi::to_user_handle(std::move(user)), tc_user_free);
-    done.deliver = [cb, userdata, status, handle] { cb(status, status == TC_OK ? handle.get() : nullptr, userdata); };
-    return done;
+    return tc::capi::completion_for(cb != nullptr, userdata, TC_COMPLETION_USER, status, http_status,
+                                    std::move(message), handle,
+                                    [cb, userdata, status, handle] { cb(status, status == TC_OK ? handle.get() : nullptr, userdata); });
 }
 
 // The grant's answer applied to the registry (loop thread).
@@ -101,7 +99,6 @@ TC_API tc_status tc_users_refresh(tc_op_id *id_out, tc_conduits *c, tc_users *us
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(valid(users), "users");
     TC_CHECK_ARG(user_id != nullptr, "user_id");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::core::Manager &m = *c->manager;
         if (m.config().client_secret.empty()) {
@@ -132,7 +129,8 @@ TC_API tc_status tc_users_refresh(tc_op_id *id_out, tc_conduits *c, tc_users *us
                                return finish_refresh(*job, std::move(r), cb, userdata);
                            });
             },
-            [cb, userdata] { cb(TC_ECANCELED, nullptr, userdata); });
+            tc::capi::canceled_for(cb != nullptr, userdata, TC_COMPLETION_USER,
+                                   [cb, userdata] { cb(TC_ECANCELED, nullptr, userdata); }));
         return st == TC_OK ? TC_OK : fail(st, "the manager is being freed");
     });
 }

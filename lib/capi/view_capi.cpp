@@ -49,22 +49,23 @@ TC_API tc_status tc_view_set_change_cb(tc_conduits *c, tc_view_change_cb cb, voi
     return TC_OK;
 }
 
-TC_API tc_status tc_conduits_sync(tc_op_id *id_out, tc_conduits *c, tc_response_cb cb, void *userdata) {
+TC_API tc_status tc_view_pull_changes(tc_conduits *c, int enable, void *userdata) {
+    TC_CHECK_ARG(valid(c), "c");
+    c->manager->set_view_change_cb(nullptr, enable != 0 ? userdata : nullptr, enable != 0);
+    return TC_OK;
+}
+
+TC_API tc_status tc_conduits_sync(tc_op_id *id_out, tc_conduits *c, tc_done_cb cb, void *userdata) {
     if (id_out != nullptr) *id_out = 0;
     TC_CHECK_ARG(valid(c), "c");
-    TC_CHECK_ARG(cb != nullptr, "cb");
     return guarded([&]() -> tc_status {
         tc::core::Deliver<int> deliver = [cb, userdata](tc::core::Outcome<int> &&o) {
-            tc::net::CallResult r;
-            r.status = o.status;
-            r.http.http_status = o.http_status;
-            r.message = o.message;
-            return tc::capi::response_completion(tc::capi::response_from(std::move(r)), cb, userdata);
+            return tc::capi::status_completion(cb, userdata, o.status, o.http_status, std::move(o.message));
         };
         tc::core::Manager &m = *c->manager;
         tc_status st = m.start_op(
             id_out, [&m, deliver](const std::shared_ptr<tc::core::OpState> &op) { tc::core::sync_view(m, op, deliver); },
-            tc::capi::deliver_canceled_response(cb, userdata));
+            tc::capi::canceled_status(cb, userdata));
         return st == TC_OK ? TC_OK : fail(st, "the manager is being freed");
     });
 }

@@ -103,9 +103,7 @@ void Batch::record(size_t index, BatchItem &&item) {
     const size_t total = result_.items.size();
     if (config_.progress && (done_ - last_progress_ >= config_.progress_every || done_ == total)) {
         last_progress_ = done_;
-        auto progress = config_.progress;
-        size_t done = done_;
-        m_.notify(op_, [progress, done, total] { progress(done, total); });
+        m_.notify(op_, config_.progress(done_, total));
     }
     if (done_ == total && in_flight_ == 0) {
         if (adaptive_) log_window();

@@ -40,7 +40,9 @@ struct BatchResult {
 struct BatchConfig {
     int concurrency = 0;  // > 0: fixed; 0: adaptive
     size_t progress_every = 0;  // 0 = about 1% of the items
-    std::function<void(size_t done, size_t total)> progress;  // runs on the user's thread
+    // The progress report to queue (built by the C API in the form the
+    // caller chose); empty = no reports.
+    std::function<runtime::Completion(size_t done, size_t total)> progress;
 };
 
 class Batch : public std::enable_shared_from_this<Batch> {

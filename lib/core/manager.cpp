@@ -87,11 +87,11 @@ void Manager::dispatch_main() {
 }
 
 tc_status Manager::start_op(tc_op_id *id_out, std::function<void(const std::shared_ptr<OpState> &)> start,
-                            std::function<void()> deliver_canceled) {
+                            runtime::Completion canceled) {
     auto op = std::make_shared<OpState>();
     tc_op_id id = queue_.begin(
         [this, op] { engine_->loop().post([this, op] { cancel_on_loop(op); }); },
-        std::move(deliver_canceled));
+        std::move(canceled));
     if (id == 0) return TC_ECLOSED;
     op->id = id;
     engine_->loop().post([op, start = std::move(start)] { start(op); });
@@ -127,10 +127,11 @@ void Manager::run_call(const std::shared_ptr<OpState> &op, net::Call call,
     step(op, std::move(call), [this, op, make = std::move(make)](net::CallResult &&r) { finish(op, make(std::move(r))); });
 }
 
-void Manager::set_view_change_cb(tc_view_change_cb cb, void *userdata) {
+void Manager::set_view_change_cb(tc_view_change_cb cb, void *userdata, bool pull) {
     std::lock_guard<std::mutex> lock(view_cb_mu_);
     view_cb_ = cb;
     view_cb_userdata_ = userdata;
+    view_pull_ = cb == nullptr && pull;
 }
 
 void Manager::install_view_hook() {
@@ -139,16 +140,23 @@ void Manager::install_view_hook() {
     view_.set_changed([this](tc_view_change kind, const std::string &id) {
         tc_view_change_cb user_cb;
         void *user_data;
+        bool pull;
         {
             std::lock_guard<std::mutex> lock(view_cb_mu_);
             user_cb = view_cb_;
             user_data = view_cb_userdata_;
+            pull = view_pull_;
         }
-        if (user_cb == nullptr) return;
+        if (user_cb == nullptr && !pull) return;
+        runtime::Completion done;
+        if (pull) {
+            done = runtime::pull_form(TC_COMPLETION_VIEW_CHANGE, user_data);
+            done.result = std::make_shared<ViewChangeReport>(ViewChangeReport{kind, id});
+        } else {
+            done.deliver = [user_cb, user_data, kind, id] { user_cb(kind, id.c_str(), user_data); };
+        }
         tc_op_id op = queue_.begin(nullptr, [] {});
         if (op == 0) return;
-        runtime::Completion done;
-        done.deliver = [user_cb, user_data, kind, id] { user_cb(kind, id.c_str(), user_data); };
         queue_.complete(op, std::move(done));
     });
 }
@@ -159,6 +167,10 @@ void Manager::finish(const std::shared_ptr<OpState> &op, runtime::Completion com
 
 void Manager::notify(const std::shared_ptr<OpState> &op, std::function<void()> deliver) {
     queue_.notify(op->id, std::move(deliver));
+}
+
+void Manager::notify(const std::shared_ptr<OpState> &op, runtime::Completion report) {
+    queue_.notify(op->id, std::move(report));
 }
 
 void Manager::cancel_on_loop(const std::shared_ptr<OpState> &op) {

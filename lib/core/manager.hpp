@@ -14,6 +14,8 @@
 #include "util/random.hpp"
 #include "util/stats.hpp"
 
+#include <twitchconduits/completion.h>
+
 #include <atomic>
 #include <mutex>
 #include <functional>
@@ -41,6 +43,12 @@ struct ManagerConfig {
     net::EngineConfig engine;
 };
 
+// What a pull-form TC_COMPLETION_VIEW_CHANGE carries.
+struct ViewChangeReport {
+    tc_view_change change;
+    std::string id;
+};
+
 // Loop-thread state of one operation, shared with its cancel hook.
 struct OpState {
     tc_op_id id = 0;
@@ -56,10 +64,10 @@ public:
     Manager &operator=(const Manager &) = delete;
 
     // Starts an operation: registers it, then runs `start` on the loop thread.
-    // `start` must eventually call finish(). `deliver_canceled` calls the user's
-    // callback with TC_ECANCELED. TC_ECLOSED once shutdown has begun.
+    // `start` must eventually call finish(). `canceled` is its TC_ECANCELED
+    // completion (callback or pull form). TC_ECLOSED once shutdown has begun.
     tc_status start_op(tc_op_id *id_out, std::function<void(const std::shared_ptr<OpState> &)> start,
-                       std::function<void()> deliver_canceled);
+                       runtime::Completion canceled);
     // Loop thread: one HTTP step of an operation. `then` runs exactly once on
     // the loop thread with the result (TC_ECANCELED if the operation was
     // cancelled; then nothing is sent and `then` runs at once).
@@ -71,6 +79,7 @@ public:
     void finish(const std::shared_ptr<OpState> &op, runtime::Completion completion);
     // Any thread: a delivery that does not finish the operation (progress, pages).
     void notify(const std::shared_ptr<OpState> &op, std::function<void()> deliver);
+    void notify(const std::shared_ptr<OpState> &op, runtime::Completion report);
 
     // The synced view (tc_conduits_sync), fed by every successful step().
     View &view() { return view_; }
@@ -81,7 +90,8 @@ public:
     void observe_event(const events::Message &message) { view_.observe_event(message); }
     // The view's change callback (tc_view_set_change_cb), run on the user's
     // thread through the completion queue; nullptr clears it.
-    void set_view_change_cb(tc_view_change_cb cb, void *userdata);
+    // cb NULL with pull set: changes are queued as pull-form completions.
+    void set_view_change_cb(tc_view_change_cb cb, void *userdata, bool pull = false);
 
     // Cancels everything, stops the threads and delivers what is left on the
     // calling thread. Idempotent.
@@ -137,6 +147,7 @@ private:
     std::mutex view_cb_mu_;
     tc_view_change_cb view_cb_ = nullptr;
     void *view_cb_userdata_ = nullptr;
+    bool view_pull_ = false;
     std::thread dispatch_thread_;
     std::atomic<bool> stop_dispatch_{false};
     std::atomic<bool> free_requested_{false};

@@ -262,10 +262,9 @@ void hand_page(Manager &m, const OpPtr &op, const ListPtr &state, std::shared_pt
                helix::CostInfo cost) {
     state->user_busy = true;
     if (!state->last_fetched && !state->fetching) fetch_page(m, op, state);
-    m.notify(op, [&m, op, state, page, cost] {
-        const bool go_on = state->sink->page(std::move(*page), cost);
+    m.notify(op, state->sink->page(std::move(*page), cost, [&m, op, state](bool go_on) {
         m.engine().loop().post([&m, op, state, go_on] { page_returned(m, op, state, go_on); });
-    });
+    }));
 }
 
 }  // namespace

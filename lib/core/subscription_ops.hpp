@@ -28,10 +28,16 @@ void create_subscriptions(Manager &m, const OpPtr &op, const std::string &condui
 void create_planned_subscriptions(Manager &m, const OpPtr &op, const std::string &conduit_id,
                                   std::vector<PlannedItem> plan, BatchConfig config, Deliver<BatchResult> deliver);
 
-// Streams pages: `page` runs on the user's thread and returns true to go on;
-// the next page is fetched only after it returned. `deliver` gets the end.
+// Streams pages: each is handed over by the completion `page` builds; the
+// page after the prefetched one is fetched only once the user returned the
+// current one. `deliver` gets the end.
 struct PageSink {
-    std::function<bool(Subscriptions &&page, const helix::CostInfo &cost)> page;
+    // Builds the completion that hands one page over (callback or pull
+    // form). Its user must call `returned` once done with the page (go_on:
+    // the listing may go on), from any thread.
+    std::function<runtime::Completion(Subscriptions &&page, const helix::CostInfo &cost,
+                                      std::function<void(bool go_on)> returned)>
+        page;
 };
 void list_subscriptions(Manager &m, const OpPtr &op, const helix::SubscriptionFilter &filter,
                         std::shared_ptr<PageSink> sink, Deliver<int> deliver);

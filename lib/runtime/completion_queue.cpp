@@ -42,11 +42,28 @@ bool CompletionQueue::init(std::string *error) {
     return true;
 }
 
+Completion pull_form(int kind, void *userdata) {
+    Completion c;
+    c.pull = true;
+    c.kind = kind;
+    c.userdata = userdata;
+    return c;
+}
+
 tc_op_id CompletionQueue::begin(std::function<void()> cancel, std::function<void()> deliver_canceled) {
+    Completion canceled;
+    canceled.deliver = std::move(deliver_canceled);
+    return begin(std::move(cancel), std::move(canceled));
+}
+
+tc_op_id CompletionQueue::begin(std::function<void()> cancel, Completion canceled) {
+    canceled.status = TC_ECANCELED;
+    canceled.http_status = 0;
+    canceled.message = "operation canceled";
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return 0;
     tc_op_id id = next_id_++;
-    ops_.emplace(id, Entry{std::move(cancel), std::move(deliver_canceled), false});
+    ops_.emplace(id, Entry{std::move(cancel), std::move(canceled), false});
     return id;
 }
 
@@ -72,21 +89,37 @@ void CompletionQueue::complete(tc_op_id id, Completion completion) {
     if (it == ops_.end() || it->second.completed) return;
     it->second.completed = true;
     it->second.cancel = nullptr;
-    it->second.deliver_canceled = nullptr;
+    it->second.canceled = Completion{};
     push_locked(Ready{id, true, std::move(completion)});
 }
 
 void CompletionQueue::notify(tc_op_id id, std::function<void()> deliver) {
+    Completion c;
+    c.deliver = std::move(deliver);
+    notify(id, std::move(c));
+}
+
+void CompletionQueue::notify(tc_op_id id, Completion report) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = ops_.find(id);
     if (it == ops_.end() || it->second.completed) return;
-    Completion c;
-    c.deliver = std::move(deliver);
-    push_locked(Ready{id, false, std::move(c)});
+    push_locked(Ready{id, false, std::move(report)});
+}
+
+// A pull-form operation has nothing left to run once its final completion
+// is queued: it stops being pending (cancel says ENOTFOUND, await returns).
+void CompletionQueue::finish_pull_locked(tc_op_id id) {
+    ops_.erase(id);
+    delivered_cv_.notify_all();
 }
 
 void CompletionQueue::push_locked(Ready item) {
-    ready_.push_back(std::move(item));
+    if (item.completion.pull) {
+        if (item.final) finish_pull_locked(item.id);
+        pulled_.push_back(std::move(item));
+    } else {
+        ready_.push_back(std::move(item));
+    }
     if (tl_batching == this) {
         batch_pending_ = true;
         return;
@@ -133,12 +166,19 @@ void CompletionQueue::cancel_entry_locked(tc_op_id id, Entry &entry) {
     if (entry.completed) return;
     entry.completed = true;
     entry.cancel = nullptr;
-    push_locked(Ready{id, true, Completion{TC_ECANCELED, 0, "operation canceled", std::move(entry.deliver_canceled)}});
+    // May erase `entry` (the pull form): nothing of it is used after this.
+    push_locked(Ready{id, true, std::move(entry.canceled)});
 }
 
 void CompletionQueue::cancel_unfinished() {
     std::lock_guard<std::mutex> lock(mu_);
-    for (auto &op : ops_) cancel_entry_locked(op.first, op.second);
+    std::vector<tc_op_id> ids;
+    ids.reserve(ops_.size());
+    for (auto &op : ops_) ids.push_back(op.first);
+    for (tc_op_id id : ids) {
+        auto it = ops_.find(id);
+        if (it != ops_.end()) cancel_entry_locked(id, it->second);
+    }
 }
 
 void CompletionQueue::cancel_unfinished_one(tc_op_id id) {
@@ -153,6 +193,11 @@ void CompletionQueue::close() {
         std::lock_guard<std::mutex> lock(mu_);
         closed_ = true;
         hooks.swap(close_hooks_);
+    }
+    {
+        // Waits for a taken page's on_release that is running right now.
+        std::lock_guard<std::mutex> lock(alive_->mu);
+        alive_->open = false;
     }
     // Outside the lock: a hook may wait for a producer that is inside begin().
     for (auto &hook : hooks) hook.second();
@@ -176,7 +221,7 @@ int CompletionQueue::process() {
     {
         std::lock_guard<std::mutex> lock(mu_);
         batch.swap(ready_);
-        drain_fd_locked();
+        if (pulled_.empty()) drain_fd_locked();
     }
     const CompletionQueue *outer = tl_delivering;
     int ran = 0;
@@ -203,6 +248,33 @@ int CompletionQueue::process() {
     return ran;
 }
 
+bool CompletionQueue::take(tc_op_id *id, bool *final, Completion *out, int timeout_ms) {
+    std::unique_lock<std::mutex> lock(mu_);
+    wait_for(ready_cv_, lock, timeout_ms, [this] { return !pulled_.empty() || take_woken_; });
+    take_woken_ = false;
+    if (pulled_.empty()) return false;
+    Ready item = std::move(pulled_.front());
+    pulled_.pop_front();
+    if (pulled_.empty() && ready_.empty()) drain_fd_locked();
+    lock.unlock();
+    if (item.final) stats_.add(TC_STAT_OPERATIONS);
+    *id = item.id;
+    *final = item.final;
+    *out = std::move(item.completion);
+    if (out->on_release) {
+        out->on_release = [alive = alive_, hook = std::move(out->on_release)] {
+            std::lock_guard<std::mutex> guard(alive->mu);
+            if (alive->open) hook();
+        };
+    }
+    return true;
+}
+
+size_t CompletionQueue::ready_to_take() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return pulled_.size();
+}
+
 tc_status CompletionQueue::wait(int timeout_ms) {
     std::unique_lock<std::mutex> lock(mu_);
     bool ready = wait_for(ready_cv_, lock, timeout_ms, [this] { return !ready_.empty() || woken_; });
@@ -213,6 +285,7 @@ tc_status CompletionQueue::wait(int timeout_ms) {
 void CompletionQueue::wakeup() {
     std::lock_guard<std::mutex> lock(mu_);
     woken_ = true;
+    take_woken_ = true;
     ready_cv_.notify_all();
 }
 

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -24,8 +25,21 @@ struct Completion {
     tc_status status = TC_OK;
     int http_status = 0;
     std::string message;              // becomes tc_last_error_message() in the callback
-    std::function<void()> deliver;    // calls the user's callback
+    std::function<void()> deliver;    // calls the user's callback (callback form)
+
+    // The pull form (the operation was submitted without a callback): the
+    // completion waits in the queue until take() hands it out, carrying
+    // what the callback would have been given.
+    bool pull = false;
+    int kind = 0;                     // a tc_completion_kind: which object `result` is
+    std::shared_ptr<void> result;     // that object, or nullptr
+    void *userdata = nullptr;
+    std::string source;               // an event's route key or shard id
+    std::function<void()> on_release; // runs when the taken completion is freed (pages)
 };
+
+// A pull-form completion of `kind` for `userdata`, with no result yet.
+Completion pull_form(int kind, void *userdata);
 
 class CompletionQueue {
 public:
@@ -41,12 +55,16 @@ public:
     // `deliver_canceled` calls the user's callback with TC_ECANCELED, for the
     // teardown safety net. Returns 0 once the queue is closed.
     tc_op_id begin(std::function<void()> cancel, std::function<void()> deliver_canceled);
+    // The same, with the whole TC_ECANCELED completion given (callback or
+    // pull form); its status and message are set here.
+    tc_op_id begin(std::function<void()> cancel, Completion canceled);
     // Finishes an operation (any thread). A second call for the same id is ignored.
     void complete(tc_op_id id, Completion completion);
     // Queues a delivery that does NOT finish the operation (a progress report
     // or a page of a listing). Ignored once the operation has finished; runs
     // before that operation's completion, in order.
     void notify(tc_op_id id, std::function<void()> deliver);
+    void notify(tc_op_id id, Completion report);
     // Between these two calls, completions made on this thread are queued
     // but signalled (fd, waiters) only once, at the end: one wakeup per batch.
     void begin_batch();
@@ -68,6 +86,12 @@ public:
 
     // Runs ready deliveries on this thread; returns how many ran.
     int process();
+    // Hands out the next pull-form completion (with its operation's id and
+    // whether it is the final one), waiting up to timeout_ms (-1 = no
+    // limit); false when none came or wakeup() was called. Its on_release is
+    // wrapped so that it does nothing once the queue is closed.
+    bool take(tc_op_id *id, bool *final, Completion *out, int timeout_ms);
+    size_t ready_to_take() const;
     // Blocks until deliveries are ready, wakeup(), or the timeout (-1 = none).
     tc_status wait(int timeout_ms);
     void wakeup();
@@ -86,8 +110,14 @@ public:
 private:
     struct Entry {
         std::function<void()> cancel;
-        std::function<void()> deliver_canceled;
+        Completion canceled;  // delivered when cancelled before completing
         bool completed = false;
+    };
+    // Open until close(): a taken page's on_release may still run after the
+    // manager is gone; it checks this first.
+    struct Liveness {
+        std::mutex mu;
+        bool open = true;
     };
 
     void signal_fd_locked();
@@ -106,13 +136,17 @@ private:
         Completion completion;
     };
     void push_locked(Ready item);
+    void finish_pull_locked(tc_op_id id);
 
-    std::deque<Ready> ready_;
+    std::deque<Ready> ready_;   // the callback form, for process()
+    std::deque<Ready> pulled_;  // the pull form, for take()
+    std::shared_ptr<Liveness> alive_ = std::make_shared<Liveness>();
     tc_op_id next_id_ = 1;
     bool closed_ = false;
     std::unordered_map<uint64_t, std::function<void()>> close_hooks_;
     uint64_t next_hook_id_ = 1;
-    bool woken_ = false;
+    bool woken_ = false;       // for wait()
+    bool take_woken_ = false;  // for take()
     bool fd_signaled_ = false;
     bool batch_pending_ = false;  // completions queued during a batch, not yet signalled
 };

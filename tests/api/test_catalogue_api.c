@@ -194,7 +194,6 @@ static void test_create_by_type_bad_arguments(void **state) {
     EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, "[1]", 0, NULL, batch_cb, NULL), TC_EINVAL, "condition_json");
     EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, "{\"a\":", 0, NULL, batch_cb, NULL), TC_EINVAL, "condition_json");
     EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, cond, 0x80, NULL, batch_cb, NULL), TC_EINVAL, "flags");
-    EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, cond, 0, NULL, NULL, NULL), TC_EINVAL, "cb");
     bo.version = 0;
     EXPECT_STATUS(tc_subscriptions_create_by_type(NULL, c, "x", types, 1, cond, 0, &bo, batch_cb, NULL), TC_EVERSION, "version");
     bo.version = TC_BATCH_OPTIONS_VERSION;

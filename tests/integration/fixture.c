@@ -62,6 +62,15 @@ void record_response(tc_status status, const tc_response *r, void *userdata) {
     snprintf(rec->body, sizeof rec->body, "%.*s", (int)(len < 1000 ? len : 1000), body);
 }
 
+void record_done(tc_status status, void *userdata) {
+    call_record *rec = (call_record *)userdata;
+    rec->calls++;
+    rec->status = status;
+    rec->http_status = tc_last_http_status();
+    snprintf(rec->message, sizeof rec->message, "%s", status == TC_OK ? "" : tc_last_error_message());
+    rec->body[0] = '\0';
+}
+
 void run_all(tc_conduits *c, int timeout_ms) {
     tc_status st = tc_conduits_run(c, timeout_ms);
     if (st != TC_OK) fail_msg("tc_conduits_run: %s (%zu pending)", tc_strerror(st), tc_conduits_pending(c));

@@ -35,6 +35,9 @@ typedef struct call_record {
 
 /* A tc_response_cb that fills a call_record (userdata). */
 void record_response(tc_status status, const tc_response *r, void *userdata);
+/* A tc_done_cb that fills a call_record (userdata): status, HTTP status and
+ * message; no attempts, elapsed time or body. */
+void record_done(tc_status status, void *userdata);
 
 /* One successful GET, so the token and a connection exist before a test
  * scripts faults for the requests that follow. */

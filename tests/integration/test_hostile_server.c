@@ -40,9 +40,7 @@ typedef struct listing {
     call_record done;
 } listing;
 
-static void on_listed(tc_status status, const tc_response *r, void *userdata) {
-    record_response(status, r, &((listing *)userdata)->done);
-}
+static void on_listed(tc_status status, void *userdata) { record_done(status, &((listing *)userdata)->done); }
 
 static int list_against(int mode, long max_list_pages, listing *out) {
     hostile *h = hostile_start(subscription_pages, &mode);
@@ -161,10 +159,10 @@ static int on_prefetch_page(const tc_subscription_list *page, void *userdata) {
     return r->stop;
 }
 
-static void on_prefetch_done(tc_status status, const tc_response *resp, void *userdata) {
+static void on_prefetch_done(tc_status status, void *userdata) {
     prefetch_run *r = (prefetch_run *)userdata;
     r->pages_at_done = r->pages;
-    record_response(status, resp, &r->done);
+    record_done(status, &r->done);
 }
 
 static void list_with_failing_second_page(int stop, prefetch_run *run) {

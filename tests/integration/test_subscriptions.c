@@ -82,9 +82,8 @@ static int count_page(const tc_subscription_list *page, void *userdata) {
     return rec->stop_after != 0 && rec->pages >= rec->stop_after;
 }
 
-static void page_done(tc_status status, const tc_response *r, void *userdata) {
+static void page_done(tc_status status, void *userdata) {
     page_record *rec = (page_record *)userdata;
-    (void)r;
     rec->done_calls++;
     rec->done_status = status;
 }

@@ -39,6 +39,8 @@ static void on_response(tc_status status, const tc_response *r, void *userdata) 
     *(tc_status *)userdata = status;
 }
 
+static void on_done(tc_status status, void *userdata) { *(tc_status *)userdata = status; }
+
 static void on_batch(tc_status status, const tc_subscription_batch *b, void *userdata) {
     (void)b;
     *(tc_status *)userdata = status;
@@ -57,7 +59,7 @@ static void on_conduit(tc_status status, const tc_conduit *cd, void *userdata) {
 static void sync_view(tc_conduits *c) {
     tc_status st = TC_ERROR;
     tc_op_id id = 0;
-    assert_int_equal(tc_conduits_sync(&id, c, on_response, &st), TC_OK);
+    assert_int_equal(tc_conduits_sync(&id, c, on_done, &st), TC_OK);
     assert_int_equal(tc_conduits_await(c, id, 20000), TC_OK);
     assert_int_equal(st, TC_OK);
     assert_int_equal(tc_view_is_synced(c), 1);

@@ -148,6 +148,8 @@ static int on_page(const tc_subscription_list *page, void *ud) {
     return 0;
 }
 
+static void on_listed(tc_status st, void *ud) { tcctl_result_capture(&((list_out *)ud)->r, st); }
+
 static void on_done(tc_status st, const tc_response *resp, void *ud) {
     list_out *o = (list_out *)ud;
     tcctl_result_capture(&o->r, st);
@@ -166,7 +168,7 @@ static int cmd_list(tc_conduits *c, const tc_subscription_filter *filter) {
     memset(&o, 0, sizeof o);
     o.total = o.total_cost = o.max_total_cost = -1;
     o.table = tcctl_table_new(7, headers);
-    if (tcctl_finish(c, tc_subscriptions_list(&id, c, filter, on_page, on_done, &o), &id, &o.r) != TC_OK) {
+    if (tcctl_finish(c, tc_subscriptions_list(&id, c, filter, on_page, on_listed, &o), &id, &o.r) != TC_OK) {
         rc = tcctl_fail("cannot list the subscriptions", &o.r);
     } else if (tcctl_json_mode()) {
         tcctl_buf doc = {NULL, 0, 0};
