@@ -122,6 +122,13 @@ void on_connection_c(void *cls, MHD_Connection *conn, void **socket_context,
 
 bool header_is(const tc_header &h, const char *name) { return strcasecmp(h.name, name) == 0; }
 
+// The C API checks secrets for NULL; other callers get the same answer.
+bool secret_given(const char *secret, std::string *error) {
+    if (secret != nullptr) return true;
+    *error = "invalid argument: secret";
+    return false;
+}
+
 }  // namespace
 
 struct Listener::Route {
@@ -286,6 +293,7 @@ std::shared_ptr<Listener::Route> Listener::find_route(const std::string &key) {
 }
 
 tc_status Listener::add_route(const std::string &key, const char *secret, std::string *error) {
+    if (!secret_given(secret, error)) return TC_EINVAL;
     auto route = std::make_shared<Route>(key, webhook_);
     const tc_status st = route->verifier.add_secret(secret, error);
     if (st != TC_OK) return st;
@@ -352,6 +360,7 @@ tc_status Listener::add_secret(const std::string &key, const char *secret, std::
         *error = "no route " + key;
         return TC_ENOTFOUND;
     }
+    if (!secret_given(secret, error)) return TC_EINVAL;
     return route->verifier.add_secret(secret, error);
 }
 
@@ -361,6 +370,7 @@ tc_status Listener::remove_secret(const std::string &key, const char *secret, st
         *error = "no route " + key;
         return TC_ENOTFOUND;
     }
+    if (!secret_given(secret, error)) return TC_EINVAL;
     return route->verifier.remove_secret(secret, error);
 }
 
