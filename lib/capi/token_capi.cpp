@@ -3,7 +3,7 @@
 #include "capi/objects.hpp"
 #include "capi/loop.hpp"
 #include "capi/response.hpp"
-#include "helix/oauth.hpp"
+#include "net/oauth.hpp"
 #include "util/json.hpp"
 
 using tc::capi::fail;
@@ -114,16 +114,13 @@ TC_API tc_status tc_token_validate(tc_op_id *id_out, tc_conduits *c, tc_token_cb
             id_out,
             [&m, cb, userdata](const tc::capi::OpPtr &op) {
                 tc::capi::with_token(m, op, cb, userdata, [&m, op, cb, userdata](const tc::net::TokenSnapshot &snap) {
-                    m.run_call(op, tc::helix::validate_call(snap.access_token),
+                    m.run_call(op, tc::net::validate_call(snap.access_token),
                                [&m, snap, cb, userdata](tc::net::CallResult &&r) {
-                                   if (r.http.http_status == 401) m.tokens().invalidate(snap.generation);
+                                   m.tokens().validate_answered(snap.generation, r);
                                    auto token = tc::capi::token_from(snap);
-                                   tc::helix::TokenInfo info;
-                                   tc_status s = r.status;
-                                   std::string message = r.message;
-                                   if (s == TC_OK && !tc::helix::parse_validate(r.http.body, &info, &message)) {
-                                       s = TC_EPROTOCOL;
-                                   }
+                                   tc::net::TokenInfo info;
+                                   std::string message;
+                                   const tc_status s = tc::net::read_validate(r, &info, &message);
                                    if (s == TC_OK) {
                                        token->validated = true;
                                        token->client_id = info.client_id;
@@ -160,12 +157,9 @@ TC_API tc_status tc_token_revoke(tc_op_id *id_out, tc_conduits *c, tc_response_c
                     m.finish(op, respond(tc::net::CallResult{}));  // nothing to revoke
                     return;
                 }
-                m.run_call(op, tc::helix::revoke_call(snap.client_id, snap.access_token),
+                m.run_call(op, tc::net::revoke_call(snap.client_id, snap.access_token),
                            [&m, snap, respond](tc::net::CallResult &&r) {
-                               if (r.status == TC_OK || r.http.http_status == 400) {
-                                   // 400 "Invalid token": it is already dead; forget it either way.
-                                   if (m.tokens().snapshot().generation == snap.generation) m.tokens().forget();
-                               }
+                               m.tokens().revoke_answered(snap.generation, r);
                                return respond(std::move(r));
                            });
             },

@@ -6,7 +6,7 @@
 #include "capi/loop.hpp"
 #include "capi/users_handle.hpp"
 #include "core/manager.hpp"
-#include "helix/oauth.hpp"
+#include "net/oauth.hpp"
 #include "util/clock.hpp"
 
 #include <memory>
@@ -27,7 +27,7 @@ struct RefreshJob {
     RefreshJob() = default;
     RefreshJob(const RefreshJob &) = delete;
     RefreshJob &operator=(const RefreshJob &) = delete;
-    ~RefreshJob() { tc::helix::wipe_string(refresh_token); }
+    ~RefreshJob() { tc::net::wipe_string(refresh_token); }
 };
 
 tc::runtime::Completion user_completion(tc_status status, std::string message, int http_status,
@@ -40,28 +40,14 @@ tc::runtime::Completion user_completion(tc_status status, std::string message, i
                                     [cb, userdata, status, handle] { cb(status, status == TC_OK ? handle.get() : nullptr, userdata); });
 }
 
-// The grant's answer applied to the registry (loop thread).
+// The grant's answer (read by net/oauth) applied to the registry (loop thread).
 tc::runtime::Completion finish_refresh(const RefreshJob &job, tc::net::CallResult &&r, tc_user_cb cb,
                                    void *userdata) {
     const int http = r.http.http_status;
-    if (r.status != TC_OK) {
-        tc_status status = r.status;
-        std::string message = r.message;
-        // 400 "Invalid refresh token" (expired, revoked, already used) and bad
-        // client credentials (400/403) are authorization failures.
-        if (http == 400 || http == 401 || http == 403) {
-            status = TC_EAUTH;
-            message = "refreshing the tokens of user_id " + job.user_id + " was refused (HTTP " +
-                      std::to_string(http) + ": " + r.message + ")" +
-                      (http == 400 ? "; the user must authorize the app again" : "");
-        }
-        return user_completion(status, message, http, nullptr, cb, userdata);
-    }
-    tc::helix::RefreshedTokens tokens;
+    tc::net::RefreshedTokens tokens;
     std::string error;
-    const bool parsed = tc::helix::parse_refresh(r.http.body, &tokens, &error);
-    tc::helix::wipe_string(r.http.body);
-    if (!parsed) return user_completion(TC_EPROTOCOL, error, http, nullptr, cb, userdata);
+    const tc_status outcome = tc::net::read_refresh(job.user_id, r, &tokens, &error);
+    if (outcome != TC_OK) return user_completion(outcome, error, http, nullptr, cb, userdata);
 
     tc::core::TokenGrant grant;
     grant.access_token = tokens.access_token;
@@ -119,7 +105,7 @@ TC_API tc_status tc_users_refresh(tc_op_id *id_out, tc_conduits *c, tc_users *us
         st = m.start_op(
             id_out,
             [&m, job, cb, userdata](const std::shared_ptr<tc::core::OpState> &op) {
-                m.run_call(op, tc::helix::refresh_call(m.config().client_id, m.config().client_secret,
+                m.run_call(op, tc::net::refresh_call(m.config().client_id, m.config().client_secret,
                                                        job->refresh_token),
                            [op, job, cb, userdata](tc::net::CallResult &&r) {
                                if (op->canceled) {  // already delivered TC_ECANCELED; change nothing

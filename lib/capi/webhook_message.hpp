@@ -1,8 +1,8 @@
-// The struct behind tc_event, shared by the webhook functions and
-// the runner, which wraps WebSocket events in it.
+// The struct behind tc_event lives in events/event.hpp (the listener and
+// the runner make events there); this adds the verifier handle's tag.
 #pragma once
 
-#include "events/verifier.hpp"
+#include "events/event.hpp"
 
 #include <twitchconduits/webhook.h>
 
@@ -10,11 +10,6 @@
 
 namespace tc::capi {
 constexpr uint32_t kWebhookVerifierTag = 0x54435756u;  // "TCWV"
-constexpr uint32_t kWebhookMessageTag = 0x5443574du;   // "TCWM"
-constexpr uint32_t kWebhookDeadTag = 0xdeadc0deu;
+constexpr uint32_t kWebhookMessageTag = tc::events::kEventTag;
+constexpr uint32_t kWebhookDeadTag = tc::events::kDeadEventTag;
 }  // namespace tc::capi
-
-struct tc_event {
-    uint32_t tag = tc::capi::kWebhookMessageTag;
-    tc::events::Message m;
-};

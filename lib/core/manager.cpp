@@ -46,7 +46,7 @@ bool Manager::start(std::string *error) {
                                                    config_.app_token, config_.token_refresh_margin_s);
     engine_->loop().set_turn_hooks([this] { queue_.begin_batch(); }, [this] { queue_.end_batch(); });
     if (!engine_->start(tokens_.get(), error)) return false;
-    validator_ = std::make_unique<TokenValidator>(*engine_, *tokens_, config_.token_validate_interval_s * 1000);
+    validator_ = std::make_unique<net::TokenValidator>(*engine_, *tokens_, config_.token_validate_interval_s * 1000);
     validator_->start();
     if (config_.dispatch_thread) {
         try {

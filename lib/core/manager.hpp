@@ -4,11 +4,11 @@
 #pragma once
 
 #include "core/serializer.hpp"
-#include "core/token_validator.hpp"
 #include "core/view.hpp"
 #include "runtime/completion_queue.hpp"
 #include "net/engine.hpp"
 #include "net/token_provider.hpp"
+#include "net/token_validator.hpp"
 #include "util/log.hpp"
 #include "util/metrics_registry.hpp"
 #include "util/random.hpp"
@@ -141,7 +141,7 @@ private:
     runtime::CompletionQueue queue_;
     std::unique_ptr<net::Engine> engine_;
     std::unique_ptr<net::TokenProvider> tokens_;
-    std::unique_ptr<TokenValidator> validator_;  // after engine_ and tokens_: stopped with the engine
+    std::unique_ptr<net::TokenValidator> validator_;  // after engine_ and tokens_: stopped with the engine
     Serializer per_conduit_;
     View view_;
     std::mutex view_cb_mu_;

@@ -1,5 +1,7 @@
 #include "events/listener.hpp"
 
+#include "events/event.hpp"
+
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <vector>
 
 namespace tc::events {
@@ -45,10 +48,7 @@ private:
 
 namespace {
 
-struct MessageDeleter {
-    void operator()(tc_event *m) const { tc_event_free(m); }
-};
-using MessagePtr = std::unique_ptr<tc_event, MessageDeleter>;
+using MessagePtr = EventPtr;
 
 // One message on its way to a user callback; runs exactly once.
 struct Delivery {
@@ -122,12 +122,19 @@ void on_connection_c(void *cls, MHD_Connection *conn, void **socket_context,
 
 bool header_is(const tc_header &h, const char *name) { return strcasecmp(h.name, name) == 0; }
 
+// The C API checks secrets for NULL; other callers get the same answer.
+bool secret_given(const char *secret, std::string *error) {
+    if (secret != nullptr) return true;
+    *error = "invalid argument: secret";
+    return false;
+}
+
 }  // namespace
 
 struct Listener::Route {
+    Route(std::string k, const WebhookConfig &config) : key(std::move(k)), verifier(config) {}
     std::string key;
-    tc_webhook_verifier *verifier = nullptr;
-    ~Route() { tc_webhook_verifier_free(verifier); }
+    Verifier verifier;
 };
 
 struct Listener::Request {
@@ -158,22 +165,22 @@ const char *ambiguous_framing(const tc_header *headers, size_t count) {
     return nullptr;
 }
 
-Listener::Listener(ListenerConfig config)
-    : config_(std::move(config)), link_(std::make_shared<QueueLink>()), budget_(std::make_shared<QueueBudget>()) {}
+Listener::Listener(ListenerConfig config, const WebhookConfig &webhook)
+    : config_(std::move(config)), webhook_(webhook), link_(std::make_shared<QueueLink>()),
+      budget_(std::make_shared<QueueBudget>()) {}
 
 std::unique_ptr<Listener> Listener::create(runtime::CompletionQueue &queue, ListenerConfig config, tc_status *status,
                                            std::string *error) {
-    config.webhook.max_body_bytes = config.max_body_bytes;
     // Reject bad verifier options now rather than at the first add_route.
-    tc_webhook_verifier *probe = nullptr;
-    tc_status st = tc_webhook_verifier_new(&probe, &config.webhook);
-    tc_webhook_verifier_free(probe);
-    if (st != TC_OK) {
-        *status = st;
-        *error = std::string("webhook options: ") + tc_last_error_message();
+    WebhookConfig webhook;
+    std::string why;
+    if (!webhook_config_from_options(config.webhook, &webhook, &why)) {
+        *status = TC_EINVAL;
+        *error = "webhook options: " + why;
         return nullptr;
     }
-    std::unique_ptr<Listener> l(new Listener(std::move(config)));
+    webhook.max_body_bytes = config.max_body_bytes;
+    std::unique_ptr<Listener> l(new Listener(std::move(config), webhook));
     {
         std::shared_ptr<QueueLink> link = l->link_;
         std::lock_guard<std::mutex> lock(link->mu);
@@ -286,14 +293,10 @@ std::shared_ptr<Listener::Route> Listener::find_route(const std::string &key) {
 }
 
 tc_status Listener::add_route(const std::string &key, const char *secret, std::string *error) {
-    auto route = std::make_shared<Route>();
-    route->key = key;
-    tc_status st = tc_webhook_verifier_new(&route->verifier, &config_.webhook);
-    if (st == TC_OK) st = tc_webhook_verifier_add_secret(route->verifier, secret);
-    if (st != TC_OK) {
-        *error = tc_last_error_message();
-        return st;
-    }
+    if (!secret_given(secret, error)) return TC_EINVAL;
+    auto route = std::make_shared<Route>(key, webhook_);
+    const tc_status st = route->verifier.add_secret(secret, error);
+    if (st != TC_OK) return st;
     std::lock_guard<std::mutex> lock(routes_mu_);
     if (key == metrics_key_) {
         *error = "route " + key + " serves metrics";
@@ -347,7 +350,7 @@ tc_status Listener::remove_route(const std::string &key, std::string *error) {
     }
     gone = std::move(it->second);
     routes_.erase(it);
-    removed_routes_evictions_ += tc_webhook_verifier_dedupe_evictions(gone->verifier);
+    removed_routes_evictions_ += gone->verifier.dedupe_evictions();
     return TC_OK;
 }
 
@@ -357,9 +360,8 @@ tc_status Listener::add_secret(const std::string &key, const char *secret, std::
         *error = "no route " + key;
         return TC_ENOTFOUND;
     }
-    tc_status st = tc_webhook_verifier_add_secret(route->verifier, secret);
-    if (st != TC_OK) *error = tc_last_error_message();
-    return st;
+    if (!secret_given(secret, error)) return TC_EINVAL;
+    return route->verifier.add_secret(secret, error);
 }
 
 tc_status Listener::remove_secret(const std::string &key, const char *secret, std::string *error) {
@@ -368,15 +370,14 @@ tc_status Listener::remove_secret(const std::string &key, const char *secret, st
         *error = "no route " + key;
         return TC_ENOTFOUND;
     }
-    tc_status st = tc_webhook_verifier_remove_secret(route->verifier, secret);
-    if (st != TC_OK) *error = tc_last_error_message();
-    return st;
+    if (!secret_given(secret, error)) return TC_EINVAL;
+    return route->verifier.remove_secret(secret, error);
 }
 
 uint64_t Listener::dedupe_evictions() const {
     std::lock_guard<std::mutex> lock(routes_mu_);
     uint64_t total = removed_routes_evictions_;
-    for (const auto &entry : routes_) total += tc_webhook_verifier_dedupe_evictions(entry.second->verifier);
+    for (const auto &entry : routes_) total += entry.second->verifier.dedupe_evictions();
     return total;
 }
 
@@ -414,7 +415,7 @@ bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &ro
     if (event && config_.observe) config_.observe(d->msg.get());
     runtime::Completion done;
     done.status = TC_OK;
-    done.http_status = tc_event_http_status(d->msg.get());
+    done.http_status = d->msg->m.http_status;
     done.deliver = [d] { d->run(TC_OK); };
     // Counted before the handover, so a callback never sees a count without it.
     if (event) count(TC_LISTENER_STAT_DISPATCHED);
@@ -497,24 +498,26 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
     }
     std::vector<tc_header> headers;
     MHD_get_connection_values(conn, MHD_HEADER_KIND, &collect_header, &headers);
-    tc_event *raw = nullptr;
-    tc_webhook_handle(&raw, rq.route->verifier, headers.data(), headers.size(), rq.body.data(), rq.body.size());
-    MessagePtr msg(raw);
-    if (!msg) return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
-    if (queue_full_for(msg.get())) {
+    MessagePtr msg;
+    try {
+        msg.reset(new tc_event);
+        rq.route->verifier.handle(headers.data(), headers.size(), rq.body, &msg->m);
+    } catch (const std::bad_alloc &) {
+        count(TC_LISTENER_STAT_REJECTED);  // unverified, so not acknowledged: Twitch will retry
+        return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
+    }
+    const Message &m = msg->m;
+    if (queue_full_for(m)) {
         // The consumer is behind: acknowledge nothing more rather than hold
         // messages without limit. The id is forgotten, so Twitch's
         // redelivery is taken once there is room.
-        tc_webhook_verifier_forget(rq.route->verifier, tc_event_id(msg.get()));
+        rq.route->verifier.forget(m.message_id);
         count(TC_LISTENER_STAT_QUEUE_FULL);
         return respond_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
     }
-    size_t len = 0;
-    const char *body = tc_event_response_body(msg.get(), &len);
-    int http = tc_event_http_status(msg.get());
-    MHD_Result ret = respond(conn, static_cast<unsigned int>(http), tc_event_content_type(msg.get()),
-                             body, len);
-    if (tc_event_kind_get(msg.get()) == TC_EVENT_REJECTED) {
+    MHD_Result ret = respond(conn, static_cast<unsigned int>(m.http_status), m.content_type,
+                             m.response_body.data(), m.response_body.size());
+    if (m.kind == TC_EVENT_REJECTED) {
         count(TC_LISTENER_STAT_REJECTED);
         if (config_.reject_cb == nullptr) return ret;
         if (budget_->rejects.load(std::memory_order_relaxed) >= config_.max_queued_rejects) {
@@ -523,7 +526,7 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
         }
         rq.slot = QueueSlot(budget_, false);
         rq.msg = std::move(msg);
-    } else if (tc_event_is_duplicate(msg.get())) {
+    } else if (m.duplicate) {
         count(TC_LISTENER_STAT_DUPLICATES);  // answered again, never dispatched again
     } else {
         rq.slot = QueueSlot(budget_, true);
@@ -532,12 +535,11 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
     return ret;
 }
 
-bool Listener::queue_full_for(const tc_event *msg) const {
+bool Listener::queue_full_for(const Message &m) const {
     // A challenge is answered whatever the queue holds: failing it would
     // fail the subscription or shard, and Twitch sends few of them.
-    const tc_event_kind kind = tc_event_kind_get(msg);
-    if (kind != TC_EVENT_NOTIFICATION && kind != TC_EVENT_REVOCATION) return false;
-    if (tc_event_is_duplicate(msg)) return false;  // answered again, never queued
+    if (m.kind != TC_EVENT_NOTIFICATION && m.kind != TC_EVENT_REVOCATION) return false;
+    if (m.duplicate) return false;  // answered again, never queued
     return budget_->events.load(std::memory_order_relaxed) >= config_.max_queued_events;
 }
 
@@ -559,19 +561,19 @@ void Listener::on_completed(MHD_Connection *conn, void *request, bool completed_
     std::unique_ptr<Request> rq(static_cast<Request *>(request));
     if (!rq || !rq->msg) return;
     tc_event *msg = rq->msg.release();
-    if (tc_event_kind_get(msg) == TC_EVENT_REJECTED) {
+    if (msg->m.kind == TC_EVENT_REJECTED) {
         dispatch(config_.reject_cb, config_.reject_userdata, rq->route->key, msg, std::move(rq->slot), false);
         return;
     }
-    std::string id = tc_event_id(msg);
+    std::string id = msg->m.message_id;
     if (completed_ok &&
         dispatch(config_.event_cb, config_.event_userdata, rq->route->key, msg, std::move(rq->slot), true)) {
         return;
     }
     // The acknowledgement did not get out (or there is no one to deliver to):
     // forget the id so that Twitch's redelivery is dispatched.
-    tc_webhook_verifier_forget(rq->route->verifier, id.c_str());
-    if (!completed_ok) tc_event_free(msg);
+    rq->route->verifier.forget(id);
+    if (!completed_ok) free_event(msg);
 }
 
 }  // namespace tc::events

@@ -1,11 +1,12 @@
 // The embedded webhook listener: libmicrohttpd on its own thread answers each
-// request at once (through a route's tc_webhook_verifier) and, once a 2xx
+// request at once (through a route's events::Verifier) and, once a 2xx
 // answer is written, hands the message to the manager's completion queue as
 // an operation of its own. User callbacks therefore run wherever the queue's
 // deliveries run, never on the listener's thread.
 #pragma once
 
 #include "events/connection_guard.hpp"
+#include "events/verifier.hpp"
 #include "runtime/completion_queue.hpp"
 
 #include <twitchconduits/listener.h>
@@ -105,7 +106,7 @@ private:
     struct Route;
     struct Request;
 
-    explicit Listener(ListenerConfig config);
+    Listener(ListenerConfig config, const WebhookConfig &webhook);
     bool start(std::string *error);
     std::shared_ptr<Route> find_route(const std::string &key);
     void count(int which) { stats_[static_cast<size_t>(which)].fetch_add(1, std::memory_order_relaxed); }
@@ -118,7 +119,7 @@ private:
     int finish_request(MHD_Connection *conn, Request &rq);
     uint64_t dedupe_evictions() const;
     // Whether msg, accepted, would overfill the queue (challenges never do).
-    bool queue_full_for(const tc_event *msg) const;
+    bool queue_full_for(const Message &m) const;
 
 public:
     // MHD thread only (called from the daemon's C callbacks).
@@ -130,6 +131,7 @@ public:
 private:
 
     ListenerConfig config_;
+    WebhookConfig webhook_;  // config_.webhook, checked; every route's verifier gets it
     std::shared_ptr<QueueLink> link_;
     mutable std::mutex routes_mu_;
     std::unordered_map<std::string, std::shared_ptr<Route>> routes_;

@@ -469,4 +469,30 @@ void Verifier::handle(const tc_header *headers, size_t count, std::string_view b
     m->duplicate = !dedupe_.insert(id, now);
 }
 
+bool webhook_config_from_options(const tc_webhook_options &o, WebhookConfig *out, std::string *why) {
+    constexpr int64_t kMaxWindowS = 30LL * 86400;
+    const char *bad = nullptr;
+    if (o.max_age_s < 0 || o.max_age_s > kMaxWindowS) {
+        bad = "opts->max_age_s";
+    } else if (o.max_future_s < 0 || o.max_future_s > 86400) {
+        bad = "opts->max_future_s";
+    } else if (o.dedupe_ttl_s < 0 || o.dedupe_ttl_s > 2 * kMaxWindowS) {
+        bad = "opts->dedupe_ttl_s";
+    } else if (o.dedupe_capacity > (size_t{1} << 26)) {
+        bad = "opts->dedupe_capacity";
+    }
+    if (bad != nullptr) {
+        *why = std::string("invalid argument: ") + bad;
+        return false;
+    }
+    out->max_age_ms = (o.max_age_s == 0 ? 600 : o.max_age_s) * 1000LL;
+    out->max_future_ms = (o.max_future_s == 0 ? 60 : o.max_future_s) * 1000LL;
+    out->dedupe_capacity = o.dedupe_capacity == 0 ? 100000 : o.dedupe_capacity;
+    out->dedupe_ttl_ms = o.dedupe_ttl_s == 0 ? 2 * out->max_age_ms : o.dedupe_ttl_s * 1000LL;
+    out->max_body_bytes = o.max_body_bytes == 0 ? (size_t{1} << 20) : o.max_body_bytes;
+    out->clock_ms = o.clock_cb;
+    out->clock_userdata = o.clock_userdata;
+    return true;
+}
+
 }  // namespace tc::events

@@ -93,6 +93,11 @@ private:
     DedupeStore dedupe_;
 };
 
+// tc_webhook_options -> WebhookConfig (0 fields take their defaults): false
+// with *why ("invalid argument: opts->max_age_s") when a field is out of
+// range. The options' version is the caller's to check.
+bool webhook_config_from_options(const tc_webhook_options &opts, WebhookConfig *out, std::string *why);
+
 // Secret rule of Update Conduit Shards: 10..100 printable ASCII characters.
 bool valid_secret(std::string_view secret);
 

@@ -1,7 +1,6 @@
 #include "net/token_provider.hpp"
 
-#include "net/token_answer.hpp"
-#include "util/url.hpp"
+#include "net/oauth.hpp"
 
 #include <algorithm>
 
@@ -64,17 +63,7 @@ void TokenProvider::refresh(bool force, Ready ready) {
 
 void TokenProvider::start_fetch() {
     fetching_ = true;
-    Call call;
-    call.target = Call::Target::Auth;
-    call.method = TC_POST;
-    call.path = "/token";
-    call.has_body = true;
-    call.content_type = "application/x-www-form-urlencoded";
-    // Credentials go in the body, never in the URL.
-    call.body = util::encode_params({{"client_id", client_id_},
-                                     {"client_secret", client_secret_},
-                                     {"grant_type", "client_credentials"}});
-    call.unsafe_retry = true;  // a second grant is harmless
+    Call call = client_credentials_call(client_id_, client_secret_);
     engine_.logger().log(TC_LOG_INFO, "requesting an app access token");
     engine_.stats().add(TC_STAT_TOKEN_FETCHES);
     engine_.submit(std::move(call), [this](CallResult &&result) { on_fetched(std::move(result)); });
@@ -127,6 +116,17 @@ void TokenProvider::invalidate(uint64_t generation) {
     } else {
         rejected_ = true;
     }
+}
+
+bool TokenProvider::validate_answered(uint64_t generation, const CallResult &result) {
+    if (result.http.http_status != 401) return false;
+    invalidate(generation);
+    return true;
+}
+
+void TokenProvider::revoke_answered(uint64_t generation, const CallResult &result) {
+    // 400 "Invalid token": it is already dead; forget it either way (unless a newer one replaced it).
+    if ((result.status == TC_OK || result.http.http_status == 400) && generation == generation_) forget();
 }
 
 void TokenProvider::forget() {

@@ -1,6 +1,9 @@
 // The app access token: client-credentials grant, expiry tracking with an
-// early background refresh, and a single-flight refresh that every waiting
-// request shares. Loop thread only (except the constructor).
+// early background refresh, a single-flight refresh that every waiting
+// request shares, and what a validate or revoke answer means for the token
+// (net/oauth has their wire format, net/token_validator the hourly check).
+// Every token rule lives here; capi only converts. Loop thread only (except
+// the constructor).
 #pragma once
 
 #include "net/engine.hpp"
@@ -47,6 +50,12 @@ public:
         if (generation == generation_) proven_ = true;
     }
     bool proven(uint64_t generation) const { return generation == generation_ && proven_; }
+    // A validate call for `generation` came back: a 401 drops that token
+    // (true), anything else changes nothing.
+    bool validate_answered(uint64_t generation, const CallResult &result);
+    // A revoke call for `generation` came back: revoked (or 400, already
+    // invalid) forgets it, unless a newer token replaced it meanwhile.
+    void revoke_answered(uint64_t generation, const CallResult &result);
     // Forget the token entirely (after a revoke).
     void forget();
     TokenSnapshot snapshot() const;

@@ -1,6 +1,7 @@
 #include "run/runner.hpp"
 
 #include "events/classify.hpp"
+#include "events/event.hpp"
 #include "events/ws_message.hpp"
 #include "helix/conduits.hpp"
 #include "helix/shards.hpp"
@@ -969,7 +970,8 @@ void Runner::handle_shard_disabled(const std::string &shard_id, const std::strin
 void Runner::on_listener_event(tc_status status, const char *route_key, const tc_event *msg) {
     std::string key = route_key != nullptr ? route_key : "";
     const std::string shard_id = key.rfind("shard-", 0) == 0 ? key.substr(6) : key;
-    const std::string id = tc_event_id(msg);
+    const events::Message &m = msg->m;
+    const std::string &id = m.message_id;
     const bool fresh = status != TC_OK || dedupe_.insert(id, util::unix_millis_now());
     {
         std::lock_guard<std::mutex> lock(mu_);
@@ -984,7 +986,7 @@ void Runner::on_listener_event(tc_status status, const char *route_key, const tc
         count(TC_RUNNER_STAT_DUPLICATES);
         return;
     }
-    if (tc_event_kind_get(msg) == TC_EVENT_VERIFICATION) {
+    if (m.kind == TC_EVENT_VERIFICATION) {
         // Answered by the listener: the shard's assignment is verified.
         if (status != TC_OK) return;
         std::lock_guard<std::mutex> lock(link_->mu);
@@ -995,10 +997,10 @@ void Runner::on_listener_event(tc_status status, const char *route_key, const tc
         return;
     }
     count(TC_RUNNER_STAT_EVENTS);
-    const std::string shard_status = tc_event_shard_status(msg);
-    if (status == TC_OK && !shard_status.empty() && conduit_id() == tc_event_conduit_id(msg)) {
-        std::string disabled = tc_event_shard_id(msg);
-        std::string session = disabled_session(tc_event_event_json(msg, nullptr));
+    const std::string &shard_status = m.shard_status;
+    if (status == TC_OK && !shard_status.empty() && conduit_id() == m.conduit_id) {
+        std::string disabled = m.shard_id;
+        std::string session = disabled_session(m.event_json);
         std::lock_guard<std::mutex> lock(link_->mu);
         if (link_->manager_alive) {
             auto self = shared_from_this();

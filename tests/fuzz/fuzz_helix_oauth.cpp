@@ -4,8 +4,7 @@
 // answer has what it must (a token, a client id) and lifetimes in 0..10 years.
 #include "fuzz_helix_common.hpp"
 
-#include "helix/oauth.hpp"
-#include "net/token_answer.hpp"
+#include "net/oauth.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     constexpr int64_t kTenYears = 10LL * 365 * 24 * 3600;
@@ -17,9 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         fuzz_helix::check_error(error);
     }
-    tc::helix::TokenInfo info;
+    tc::net::TokenInfo info;
     error.clear();
-    if (tc::helix::parse_validate(body, &info, &error)) {
+    if (tc::net::parse_validate(body, &info, &error)) {
         if (info.expires_in < 0 || info.expires_in > kTenYears) abort();
         if (!info.has_login && !info.login.empty()) abort();
         if (!info.has_user_id && !info.user_id.empty()) abort();

@@ -472,6 +472,20 @@ static void test_options_checked(void **state) {
     lo.path_prefix = "eventsub";
     assert_int_equal(tc_listener_new(&l, c, &lo), TC_EINVAL);
     lo.path_prefix = "/hooks/";
+    {
+        /* The listener's verifier options are checked when it starts, by name. */
+        tc_webhook_options wo = TC_WEBHOOK_OPTIONS_INIT;
+        wo.max_age_s = -1;
+        lo.webhook = &wo;
+        assert_int_equal(tc_listener_new(&l, c, &lo), TC_EINVAL);
+        assert_null(l);
+        assert_non_null(strstr(tc_last_error_message(), "webhook options: invalid argument: opts->max_age_s"));
+        wo.max_age_s = 0;
+        wo.dedupe_capacity = (size_t)1 << 27;
+        assert_int_equal(tc_listener_new(&l, c, &lo), TC_EINVAL);
+        assert_non_null(strstr(tc_last_error_message(), "opts->dedupe_capacity"));
+        lo.webhook = NULL;
+    }
     lo.version = 99;
     assert_int_equal(tc_listener_new(&l, c, &lo), TC_EVERSION);
     lo.version = TC_LISTENER_OPTIONS_VERSION;

@@ -1,12 +1,13 @@
-// helix/oauth: parsing the /validate and refresh_token-grant answers, and
-// the shape of the validate, revoke and refresh calls (credentials in a
-// header or form body, never the URL).
+// net/oauth: parsing the /validate and refresh_token-grant answers, what a
+// validate or refresh outcome means, and the shape of the client-credentials,
+// validate, revoke and refresh calls (credentials in a header or form body,
+// never the URL).
 #include "unit.hpp"
 
-#include "helix/oauth.hpp"
+#include "net/oauth.hpp"
 
-using tc::helix::parse_validate;
-using tc::helix::TokenInfo;
+using tc::net::parse_validate;
+using tc::net::TokenInfo;
 
 namespace {
 
@@ -132,7 +133,7 @@ static void malformed_answers(void **) {
 
 static void validate_call_shape(void **) {
     const std::string token = "abcdefghijklmnopqrstuvwxyz0123";
-    tc::net::Call call = tc::helix::validate_call(token);
+    tc::net::Call call = tc::net::validate_call(token);
     assert_true(call.target == tc::net::Call::Target::Auth);
     assert_int_equal(call.method, TC_GET);
     TC_ASSERT_STR(call.path, "/validate");
@@ -146,7 +147,7 @@ static void validate_call_shape(void **) {
 
 static void revoke_call_shape(void **) {
     const std::string token = "tok/en+with=reserved&chars";
-    tc::net::Call call = tc::helix::revoke_call("my-client", token);
+    tc::net::Call call = tc::net::revoke_call("my-client", token);
     assert_true(call.target == tc::net::Call::Target::Auth);
     assert_int_equal(call.method, TC_POST);
     TC_ASSERT_STR(call.path, "/revoke");
@@ -161,7 +162,7 @@ static void revoke_call_shape(void **) {
 
 static void refresh_call_shape(void **) {
     const std::string refresh = "ref/resh+tok=en&x";
-    tc::net::Call call = tc::helix::refresh_call("my-client", "s3cret&", refresh);
+    tc::net::Call call = tc::net::refresh_call("my-client", "s3cret&", refresh);
     assert_true(call.target == tc::net::Call::Target::Auth);
     assert_int_equal(call.method, TC_POST);
     TC_ASSERT_STR(call.path, "/token");
@@ -175,11 +176,74 @@ static void refresh_call_shape(void **) {
     TC_ASSERT_NOT_CONTAINS(call.path, "ref");
 }
 
+static void client_credentials_call_shape(void **) {
+    tc::net::Call call = tc::net::client_credentials_call("my-client", "s3cret&x");
+    assert_true(call.target == tc::net::Call::Target::Auth);
+    assert_int_equal(call.method, TC_POST);
+    TC_ASSERT_STR(call.path, "/token");
+    assert_int_equal(call.query.size(), 0);
+    assert_true(call.has_body);
+    TC_ASSERT_STR(call.content_type, "application/x-www-form-urlencoded");
+    TC_ASSERT_STR(call.body, "client_id=my-client&client_secret=s3cret%26x&grant_type=client_credentials");
+    assert_true(call.unsafe_retry);  // a second grant is harmless
+    TC_ASSERT_NOT_CONTAINS(call.path, "s3cret");
+}
+
+static tc::net::CallResult answer(tc_status status, int http, const std::string &body, const char *message = "") {
+    tc::net::CallResult r;
+    r.status = status;
+    r.http.http_status = http;
+    r.http.body = body;
+    r.message = message;
+    return r;
+}
+
+static void validate_outcomes(void **) {
+    tc::net::TokenInfo info;
+    std::string message;
+    tc::net::CallResult ok = answer(TC_OK, 200, "{\"client_id\":\"c\",\"scopes\":[\"a\"],\"expires_in\":60}");
+    assert_int_equal(tc::net::read_validate(ok, &info, &message), TC_OK);
+    TC_ASSERT_STR(info.client_id, "c");
+    assert_int_equal(info.expires_in, 60);
+    tc::net::CallResult bad = answer(TC_OK, 200, "[]");
+    assert_int_equal(tc::net::read_validate(bad, &info, &message), TC_EPROTOCOL);
+    TC_ASSERT_CONTAINS(message, "validate");
+    tc::net::CallResult refused = answer(TC_EAUTH, 401, "{}", "invalid access token");
+    assert_int_equal(tc::net::read_validate(refused, &info, &message), TC_EAUTH);
+    TC_ASSERT_STR(message, "invalid access token");
+}
+
+static void refresh_outcomes(void **) {
+    tc::net::RefreshedTokens t;
+    std::string message;
+    tc::net::CallResult ok = answer(TC_OK, 200, "{\"access_token\":\"acc\",\"refresh_token\":\"ref\",\"expires_in\":5}");
+    assert_int_equal(tc::net::read_refresh("42", ok, &t, &message), TC_OK);
+    TC_ASSERT_STR(t.access_token, "acc");
+    TC_ASSERT_STR(t.refresh_token, "ref");
+    assert_true(ok.http.body.empty());  // the answer held the tokens: wiped
+    // Refused: 400 (the refresh token is dead: authorize again), 401/403 (client credentials).
+    tc::net::CallResult dead = answer(TC_EBADREQUEST, 400, "{}", "Invalid refresh token");
+    assert_int_equal(tc::net::read_refresh("42", dead, &t, &message), TC_EAUTH);
+    TC_ASSERT_STR(message, "refreshing the tokens of user_id 42 was refused (HTTP 400: Invalid refresh token); "
+                           "the user must authorize the app again");
+    tc::net::CallResult creds = answer(TC_EFORBIDDEN, 403, "{}", "invalid client secret");
+    assert_int_equal(tc::net::read_refresh("42", creds, &t, &message), TC_EAUTH);
+    TC_ASSERT_STR(message, "refreshing the tokens of user_id 42 was refused (HTTP 403: invalid client secret)");
+    // Anything else keeps the call's own status and message.
+    tc::net::CallResult down = answer(TC_ESERVER, 503, "", "HTTP 503");
+    assert_int_equal(tc::net::read_refresh("42", down, &t, &message), TC_ESERVER);
+    TC_ASSERT_STR(message, "HTTP 503");
+    tc::net::CallResult odd = answer(TC_OK, 200, "{\"refresh_token\":\"ref\"}");
+    assert_int_equal(tc::net::read_refresh("42", odd, &t, &message), TC_EPROTOCOL);
+    TC_ASSERT_CONTAINS(message, "access_token");
+    TC_ASSERT_NOT_CONTAINS(message, "ref\"");
+}
+
 static void refresh_answers(void **) {
-    tc::helix::RefreshedTokens t;
+    tc::net::RefreshedTokens t;
     std::string error;
     // Twitch's documented answer (no expires_in in the doc's example).
-    assert_true(tc::helix::parse_refresh("{\"access_token\":\"1ssjqsqfy6bads1ws7m03gras79zfr\",\"refresh_token\":"
+    assert_true(tc::net::parse_refresh("{\"access_token\":\"1ssjqsqfy6bads1ws7m03gras79zfr\",\"refresh_token\":"
                                          "\"eyJfMzUtNDU0OC4MWYwLTQ5MDY5ODY4NGNlMSJ9%asdfasdf=\",\"scope\":"
                                          "[\"channel:read:subscriptions\",\"channel:manage:polls\"],"
                                          "\"token_type\":\"bearer\"}",
@@ -192,12 +256,12 @@ static void refresh_answers(void **) {
     TC_ASSERT_EQ(t.scopes.size(), 2);
     TC_ASSERT_STR(t.scopes[1], "channel:manage:polls");
     // expires_in given; no refresh token (null) and no scope: keep the old ones.
-    assert_true(tc::helix::parse_refresh("{\"access_token\":\"a\",\"expires_in\":14400,\"refresh_token\":null}", &t,
+    assert_true(tc::net::parse_refresh("{\"access_token\":\"a\",\"expires_in\":14400,\"refresh_token\":null}", &t,
                                          &error));
     TC_ASSERT_EQ(t.expires_in, 14400);
     assert_false(t.has_refresh_token);
     assert_false(t.has_scopes);
-    assert_true(tc::helix::parse_refresh("{\"access_token\":\"a\",\"refresh_token\":\"\",\"scope\":[]}", &t, &error));
+    assert_true(tc::net::parse_refresh("{\"access_token\":\"a\",\"refresh_token\":\"\",\"scope\":[]}", &t, &error));
     assert_false(t.has_refresh_token);  // empty: none
     assert_true(t.has_scopes);
     TC_ASSERT_EQ(t.scopes.size(), 0);
@@ -220,9 +284,9 @@ static void malformed_refresh_answers(void **) {
         "{\"access_token\":\"SECRETa\",\"scope\":[\"a\",1]}",   // a scope not a string
     };
     for (const char *body : bad) {
-        tc::helix::RefreshedTokens t;
+        tc::net::RefreshedTokens t;
         std::string error;
-        if (tc::helix::parse_refresh(body, &t, &error)) {
+        if (tc::net::parse_refresh(body, &t, &error)) {
             print_error("accepted: %s\n", body);
             fail();
         }
@@ -247,6 +311,9 @@ int main(void) {
         cmocka_unit_test(refresh_call_shape),
         cmocka_unit_test(refresh_answers),
         cmocka_unit_test(malformed_refresh_answers),
+        cmocka_unit_test(client_credentials_call_shape),
+        cmocka_unit_test(validate_outcomes),
+        cmocka_unit_test(refresh_outcomes),
     };
     return cmocka_run_group_tests_name("oauth_parse", tests, nullptr, nullptr);
 }

@@ -4,7 +4,7 @@
 // Some only show as undefined behaviour, under -fsanitize=undefined.
 #include "unit.hpp"
 
-#include "helix/oauth.hpp"
+#include "net/oauth.hpp"
 #include "net/pacer.hpp"
 #include "net/retry_policy.hpp"
 #include "util/log.hpp"
@@ -42,9 +42,9 @@ static void absurd_ratelimit_reset_gives_up(void **) {
 
 // An out-of-range expires_in is clamped, not cast (undefined behaviour).
 static void validate_expires_in_is_clamped(void **) {
-    tc::helix::TokenInfo info;
+    tc::net::TokenInfo info;
     std::string error;
-    bool ok = tc::helix::parse_validate("{\"client_id\":\"c\",\"expires_in\":1e300}", &info, &error);
+    bool ok = tc::net::parse_validate("{\"client_id\":\"c\",\"expires_in\":1e300}", &info, &error);
     if (ok) TC_ASSERT_BETWEEN(info.expires_in, 0, INT64_MAX);  // clamped, or else rejected
 }
 

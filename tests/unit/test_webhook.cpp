@@ -857,6 +857,48 @@ void concurrency(void **) {
     TC_ASSERT_EQ(fresh.load() + dups.load(), kThreads * kPerThread);
 }
 
+// tc_webhook_options -> WebhookConfig, as the listener reads its options:
+// 0 fields take their defaults, out-of-range fields are refused by name.
+void config_from_options(void **) {
+    tc_webhook_options o = TC_WEBHOOK_OPTIONS_INIT;
+    tc::events::WebhookConfig c;
+    std::string why;
+    TC_ASSERT_EQ(tc::events::webhook_config_from_options(o, &c, &why), true);
+    TC_ASSERT_EQ(c.max_age_ms, 600000);
+    TC_ASSERT_EQ(c.max_future_ms, 60000);
+    TC_ASSERT_EQ(c.dedupe_capacity, 100000u);
+    TC_ASSERT_EQ(c.dedupe_ttl_ms, 1200000);
+    TC_ASSERT_EQ(c.max_body_bytes, size_t{1} << 20);
+    o.max_age_s = 30;
+    o.max_future_s = 5;
+    o.dedupe_capacity = 7;
+    o.max_body_bytes = 100;
+    TC_ASSERT_EQ(tc::events::webhook_config_from_options(o, &c, &why), true);
+    TC_ASSERT_EQ(c.max_age_ms, 30000);
+    TC_ASSERT_EQ(c.max_future_ms, 5000);
+    TC_ASSERT_EQ(c.dedupe_ttl_ms, 60000);  // twice the window by default
+    TC_ASSERT_EQ(c.dedupe_capacity, 7u);
+    TC_ASSERT_EQ(c.max_body_bytes, 100u);
+    struct Bad {
+        void (*set)(tc_webhook_options *);
+        const char *name;
+    };
+    const Bad bad[] = {
+        {[](tc_webhook_options *x) { x->max_age_s = -1; }, "opts->max_age_s"},
+        {[](tc_webhook_options *x) { x->max_age_s = 30L * 86400 + 1; }, "opts->max_age_s"},
+        {[](tc_webhook_options *x) { x->max_future_s = 86401; }, "opts->max_future_s"},
+        {[](tc_webhook_options *x) { x->dedupe_ttl_s = -5; }, "opts->dedupe_ttl_s"},
+        {[](tc_webhook_options *x) { x->dedupe_capacity = (size_t{1} << 26) + 1; }, "opts->dedupe_capacity"},
+    };
+    for (const Bad &b : bad) {
+        tc_webhook_options x = TC_WEBHOOK_OPTIONS_INIT;
+        b.set(&x);
+        why.clear();
+        TC_ASSERT_EQ(tc::events::webhook_config_from_options(x, &c, &why), false);
+        TC_ASSERT_STR(why, std::string("invalid argument: ") + b.name);
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -875,6 +917,7 @@ int main() {
         cmocka_unit_test(timestamps),
         cmocka_unit_test(scanner),
         cmocka_unit_test(concurrency),
+        cmocka_unit_test(config_from_options),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -11,12 +11,12 @@
 
 #include <cstdint>
 
-namespace tc::core {
+namespace tc::net {
 
 class TokenValidator {
 public:
     // interval_ms <= 0: never validate.
-    TokenValidator(net::Engine &engine, net::TokenProvider &tokens, int64_t interval_ms);
+    TokenValidator(Engine &engine, TokenProvider &tokens, int64_t interval_ms);
 
     // Any thread: schedules the first check one interval from now.
     void start();
@@ -25,9 +25,9 @@ private:
     void schedule();
     void check();
 
-    net::Engine &engine_;
-    net::TokenProvider &tokens_;
+    Engine &engine_;
+    TokenProvider &tokens_;
     int64_t interval_ms_;
 };
 
-}  // namespace tc::core
+}  // namespace tc::net

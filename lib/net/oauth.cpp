@@ -1,4 +1,4 @@
-#include "helix/oauth.hpp"
+#include "net/oauth.hpp"
 
 #include "util/clock.hpp"
 #include "util/json.hpp"
@@ -8,20 +8,47 @@
 
 #include <cstring>
 
-namespace tc::helix {
+namespace tc::net {
 
-net::Call validate_call(const std::string &token) {
-    net::Call call;
-    call.target = net::Call::Target::Auth;
+Call client_credentials_call(const std::string &client_id, const std::string &client_secret) {
+    Call call;
+    call.target = Call::Target::Auth;
+    call.method = TC_POST;
+    call.path = "/token";
+    call.has_body = true;
+    call.content_type = "application/x-www-form-urlencoded";
+    // Credentials go in the body, never in the URL.
+    call.body = util::encode_params({{"client_id", client_id},
+                                     {"client_secret", client_secret},
+                                     {"grant_type", "client_credentials"}});
+    call.unsafe_retry = true;  // a second grant is harmless
+    return call;
+}
+
+bool parse_token_answer(const std::string &body, std::string *access_token, int64_t *expires_in_s, std::string *error) {
+    util::JsonPtr json = util::json_parse(body);
+    const char *access = json ? util::json_string(json.get(), "access_token") : nullptr;
+    if (access == nullptr || *access == '\0') {
+        *error = "app token response has no access_token";
+        return false;
+    }
+    *access_token = access;
+    *expires_in_s = util::clamp_seconds(util::json_number(json.get(), "expires_in", 0));
+    return true;
+}
+
+Call validate_call(const std::string &token) {
+    Call call;
+    call.target = Call::Target::Auth;
     call.method = TC_GET;
     call.path = "/validate";
     call.extra_headers.emplace_back("Authorization", "OAuth " + token);
     return call;
 }
 
-net::Call revoke_call(const std::string &client_id, const std::string &token) {
-    net::Call call;
-    call.target = net::Call::Target::Auth;
+Call revoke_call(const std::string &client_id, const std::string &token) {
+    Call call;
+    call.target = Call::Target::Auth;
     call.method = TC_POST;
     call.path = "/revoke";
     call.has_body = true;
@@ -63,6 +90,12 @@ bool parse_validate(const std::string &body, TokenInfo *out, std::string *error)
     return true;
 }
 
+tc_status read_validate(const CallResult &r, TokenInfo *info, std::string *message) {
+    *message = r.message;
+    if (r.status != TC_OK) return r.status;
+    return parse_validate(r.http.body, info, message) ? TC_OK : TC_EPROTOCOL;
+}
+
 void wipe_string(std::string &s) {
     if (!s.empty()) OPENSSL_cleanse(&s[0], s.size());
     s.clear();
@@ -73,10 +106,10 @@ void RefreshedTokens::wipe() {
     wipe_string(refresh_token);
 }
 
-net::Call refresh_call(const std::string &client_id, const std::string &client_secret,
+Call refresh_call(const std::string &client_id, const std::string &client_secret,
                        const std::string &refresh_token) {
-    net::Call call;
-    call.target = net::Call::Target::Auth;
+    Call call;
+    call.target = Call::Target::Auth;
     call.method = TC_POST;
     call.path = "/token";
     call.has_body = true;
@@ -152,4 +185,20 @@ bool parse_refresh(const std::string &body, RefreshedTokens *out, std::string *e
     return true;
 }
 
-}  // namespace tc::helix
+tc_status read_refresh(const std::string &user_id, CallResult &r, RefreshedTokens *out, std::string *message) {
+    const int http = r.http.http_status;
+    if (r.status != TC_OK) {
+        *message = r.message;
+        // 400 "Invalid refresh token" (expired, revoked, already used) and bad
+        // client credentials (400/403) are authorization failures.
+        if (http != 400 && http != 401 && http != 403) return r.status;
+        *message = "refreshing the tokens of user_id " + user_id + " was refused (HTTP " + std::to_string(http) +
+                   ": " + r.message + ")" + (http == 400 ? "; the user must authorize the app again" : "");
+        return TC_EAUTH;
+    }
+    const bool parsed = parse_refresh(r.http.body, out, message);
+    wipe_string(r.http.body);
+    return parsed ? TC_OK : TC_EPROTOCOL;
+}
+
+}  // namespace tc::net
