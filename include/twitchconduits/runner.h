@@ -144,7 +144,7 @@ typedef struct tc_runner_options {
      * is appended (e.g. "https://bot.example.com/eventsub/"); NULL = the
      * listener's base URL (only useful behind a proxy or with a mock). */
     const char *webhook_callback_base;
-    tc_runner_event_cb event_cb;      /* required */
+    tc_runner_event_cb event_cb;      /* NULL = the pull form (completion.h) */
     void *event_userdata;
     tc_runner_shard_cb shard_cb;      /* NULL = none */
     void *shard_userdata;
