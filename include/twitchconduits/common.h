@@ -23,6 +23,30 @@
 #define TC_API
 #endif
 
+/*
+ * Versioned structs and their *_INIT macros. In every options struct a
+ * field's 0/NULL value means its default (the one exception is
+ * tc_runner_options.default_transport, whose 0 is TC_TRANSPORT_WEBHOOK), so
+ * in C a designated initialiser is as good as the macro:
+ *     tc_conduits_options o = { .version = TC_CONDUITS_OPTIONS_VERSION,
+ *                               .client_id = "...", .client_secret = "..." };
+ * In C the macros are such initialisers. C++ before C++20 has no designated
+ * initialisers and g++ warns (-Wmissing-field-initializers) about a short
+ * braced list even in C++20, so in C++ a macro is a value-initialised
+ * (all-zero) struct with its version set. Either way the result equals what
+ * the struct's _init(opts, VERSION) function writes.
+ */
+#ifdef __cplusplus
+#define TC_VERSIONED_INIT_(type, version_value)                                          \
+    ([]() {                                                                              \
+        type tc_init_value_ = type();                                                    \
+        tc_init_value_.version = (version_value);                                        \
+        return tc_init_value_;                                                           \
+    }())
+#else
+#define TC_VERSIONED_INIT_(type, version_value) { .version = (version_value) }
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

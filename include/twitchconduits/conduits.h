@@ -89,11 +89,7 @@ typedef struct tc_conduits_options {
     long max_list_pages;
 } tc_conduits_options;
 
-#define TC_CONDUITS_OPTIONS_INIT                                                     \
-    {                                                                                \
-        TC_CONDUITS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0L, 0L, \
-            0, 0L, 0L, 0L, 0, 0u, 0L, 0u, NULL, NULL, TC_LOG_ERROR, 0u, 0L, 0L, 0L   \
-    }
+#define TC_CONDUITS_OPTIONS_INIT TC_VERSIONED_INIT_(tc_conduits_options, TC_CONDUITS_OPTIONS_VERSION)
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_conduits_options_init(tc_conduits_options *opts, unsigned int version);

@@ -131,9 +131,7 @@ typedef struct tc_listener_options {
     size_t max_queued_rejects;           /* reports waiting for reject_cb; 0 = 1000 */
 } tc_listener_options;
 
-#define TC_LISTENER_OPTIONS_INIT \
-    { TC_LISTENER_OPTIONS_VERSION, NULL, 0, NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-      0u, 0u, 0u, 0u, 0u }
+#define TC_LISTENER_OPTIONS_INIT TC_VERSIONED_INIT_(tc_listener_options, TC_LISTENER_OPTIONS_VERSION)
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_listener_options_init(tc_listener_options *opts, unsigned int version);

@@ -51,8 +51,7 @@ typedef struct tc_request_options {
     long deadline_ms;
 } tc_request_options;
 
-#define TC_REQUEST_OPTIONS_INIT \
-    { TC_REQUEST_OPTIONS_VERSION, TC_GET, NULL, NULL, 0u, NULL, 0u, 0u, 0L, 0, 0L }
+#define TC_REQUEST_OPTIONS_INIT TC_VERSIONED_INIT_(tc_request_options, TC_REQUEST_OPTIONS_VERSION)
 
 /* Fill opts with the defaults of `version`, writing only the fields that
  * version has (TC_EVERSION if unknown). */

@@ -133,7 +133,9 @@ typedef struct tc_runner_options {
      * conduit when shard_count is 0), each over default_transport. */
     const tc_runner_shard_spec *shards;
     size_t shards_len;
-    tc_transport_type default_transport; /* TC_TRANSPORT_WEBSOCKET (the INIT value) or _WEBHOOK */
+    /* TC_TRANSPORT_WEBSOCKET (the INIT/_init value) or _WEBHOOK. The one
+     * field whose 0 is not its default: 0 is TC_TRANSPORT_WEBHOOK. */
+    tc_transport_type default_transport;
     const char *ws_url;               /* NULL = "wss://eventsub.wss.twitch.tv/ws" */
     int keepalive_timeout_s;          /* 0 = the server's default; 10..600 is asked for in the URL */
     /* Webhook shards: the embedded listener the runner creates (its
@@ -163,9 +165,22 @@ typedef struct tc_runner_options {
     long lease_ttl_ms;                /* 0 = 15000; 300..600000 */
 } tc_runner_options;
 
-#define TC_RUNNER_OPTIONS_INIT                                                                                     \
-    { TC_RUNNER_OPTIONS_VERSION, NULL, 0, NULL, 0u, TC_TRANSPORT_WEBSOCKET, NULL, 0, NULL, NULL, NULL, NULL, NULL, \
-      NULL, NULL, NULL, 0L, 0u, 0L, 0L, 0L, 0u, NULL, NULL, NULL, 0L }
+/* Like TC_VERSIONED_INIT_ (common.h), plus default_transport: its 0 is
+ * TC_TRANSPORT_WEBHOOK (enum values are frozen), so this macro and
+ * tc_runner_options_init() set TC_TRANSPORT_WEBSOCKET, and a designated
+ * initialiser that leaves it out asks for webhook shards. */
+#ifdef __cplusplus
+#define TC_RUNNER_OPTIONS_INIT                                                           \
+    ([]() {                                                                              \
+        tc_runner_options tc_init_value_ = tc_runner_options();                          \
+        tc_init_value_.version = TC_RUNNER_OPTIONS_VERSION;                              \
+        tc_init_value_.default_transport = TC_TRANSPORT_WEBSOCKET;                       \
+        return tc_init_value_;                                                           \
+    }())
+#else
+#define TC_RUNNER_OPTIONS_INIT \
+    { .version = TC_RUNNER_OPTIONS_VERSION, .default_transport = TC_TRANSPORT_WEBSOCKET }
+#endif
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_runner_options_init(tc_runner_options *opts, unsigned int version);

@@ -63,7 +63,7 @@ typedef struct tc_batch_options {
     void *progress_userdata;
     size_t progress_every;      /* items between progress calls; 0 = about 1% */
 } tc_batch_options;
-#define TC_BATCH_OPTIONS_INIT { TC_BATCH_OPTIONS_VERSION, 0, NULL, NULL, 0u }
+#define TC_BATCH_OPTIONS_INIT TC_VERSIONED_INIT_(tc_batch_options, TC_BATCH_OPTIONS_VERSION)
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_batch_options_init(tc_batch_options *opts, unsigned int version);
 
@@ -114,7 +114,7 @@ typedef struct tc_subscription_filter {
     const char *subscription_id;
     const char *conduit_id;
 } tc_subscription_filter;
-#define TC_SUBSCRIPTION_FILTER_INIT { TC_SUBSCRIPTION_FILTER_VERSION, NULL, NULL, NULL, NULL, NULL }
+#define TC_SUBSCRIPTION_FILTER_INIT TC_VERSIONED_INIT_(tc_subscription_filter, TC_SUBSCRIPTION_FILTER_VERSION)
 /* Fill filter with "no filter" for `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_subscription_filter_init(tc_subscription_filter *filter, unsigned int version);
 
@@ -263,7 +263,7 @@ typedef struct tc_view_query {
     const char *type;
     const char *status;
 } tc_view_query;
-#define TC_VIEW_QUERY_INIT { TC_VIEW_QUERY_VERSION, NULL, NULL, NULL, NULL }
+#define TC_VIEW_QUERY_INIT TC_VERSIONED_INIT_(tc_view_query, TC_VIEW_QUERY_VERSION)
 /* Fill query with "everything" for `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_view_query_init(tc_view_query *query, unsigned int version);
 

@@ -150,8 +150,7 @@ typedef struct tc_user_record {
     const char *code;           /* the OAuth authorization code; NULL = none (secret) */
 } tc_user_record;
 
-#define TC_USER_RECORD_INIT \
-    { TC_USER_RECORD_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0u, NULL }
+#define TC_USER_RECORD_INIT TC_VERSIONED_INIT_(tc_user_record, TC_USER_RECORD_VERSION)
 /* Fill record with an empty record of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_user_record_init(tc_user_record *record, unsigned int version);
 

@@ -111,7 +111,7 @@ typedef struct tc_webhook_options {
     void *clock_userdata;
 } tc_webhook_options;
 
-#define TC_WEBHOOK_OPTIONS_INIT { TC_WEBHOOK_OPTIONS_VERSION, 0L, 0L, 0u, 0L, 0u, NULL, NULL }
+#define TC_WEBHOOK_OPTIONS_INIT TC_VERSIONED_INIT_(tc_webhook_options, TC_WEBHOOK_OPTIONS_VERSION)
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_webhook_options_init(tc_webhook_options *opts, unsigned int version);
