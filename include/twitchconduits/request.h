@@ -25,12 +25,12 @@ typedef struct tc_param {
     const char *value;
 } tc_param;
 
-/* Retry a POST even when the server may already have acted on it (a dropped
- * connection or a 5xx after the request was sent). Only for calls the caller
- * makes idempotent itself, e.g. subscription creation that adopts 409s.
- * GET, PUT, PATCH and DELETE are always retried; a POST is always retried
- * when the connection could not be made at all. */
-#define TC_REQUEST_F_RETRY_UNSAFE (1u << 0)
+/* The caller says this request is idempotent: retry it even when it is a
+ * POST the server may already have acted on (a dropped connection or a 5xx
+ * after the request was sent), e.g. subscription creation that adopts 409s.
+ * GET, PUT, PATCH and DELETE are always retried; a POST without this flag
+ * only when the connection could not be made at all. */
+#define TC_REQUEST_F_IDEMPOTENT (1u << 0)
 
 #define TC_REQUEST_OPTIONS_VERSION 2
 
