@@ -58,10 +58,12 @@ typedef struct tc_request_options {
 TC_API tc_status tc_request_options_init(tc_request_options *opts, unsigned int version);
 
 /* Completion: status is TC_OK for a 2xx answer; otherwise the error (mapped
- * from the HTTP status where there was one). `response` is never NULL. */
+ * from the HTTP status where there was one). `response` is never NULL and
+ * is borrowed until the callback returns (tc_response_dup to keep it). */
 typedef void (*tc_response_cb)(tc_status status, const tc_response *response, void *userdata);
 
-/* Send a Helix request. id_out (nullable) receives the operation id. */
+/* Send a Helix request. id_out (nullable) receives the operation id. req
+ * and everything it points to is copied before the call returns. */
 TC_API tc_status tc_request(tc_op_id *id_out, tc_conduits *c, const tc_request_options *req,
                             tc_response_cb cb, void *userdata);
 
@@ -70,7 +72,8 @@ TC_API tc_status tc_request(tc_op_id *id_out, tc_conduits *c, const tc_request_o
  * tc_response_free) whenever the request was submitted, else NULL. */
 TC_API tc_status tc_request_sync(tc_response **out, tc_conduits *c, const tc_request_options *req);
 
-/* Accessors. Strings are owned by the response. */
+/* Accessors. Strings are owned by the response: valid until it is freed
+ * (inside a callback: until the callback returns). */
 TC_API tc_status tc_response_status(const tc_response *r);     /* the completion status */
 TC_API int tc_response_http_status(const tc_response *r);      /* 0 when no HTTP answer */
 TC_API const char *tc_response_body(const tc_response *r, size_t *len_out); /* never NULL */
@@ -81,7 +84,10 @@ TC_API int tc_response_attempts(const tc_response *r);         /* HTTP attempts 
 TC_API const char *tc_response_message(const tc_response *r);
 TC_API double tc_response_elapsed_ms(const tc_response *r);    /* submit to completion */
 
+/* A deep copy, the caller's: free it with tc_response_free(). */
 TC_API tc_status tc_response_dup(tc_response **out, const tc_response *r);
+/* NULL-safe. Only for responses the caller owns (_sync, _dup), never for one
+ * a callback was given. */
 TC_API void tc_response_free(tc_response *r);
 /* {"status":..,"http_status":..,"attempts":..,"message":..,"body":..}; free with tc_free. */
 TC_API tc_status tc_response_to_json(char **out, const tc_response *r);
