@@ -177,7 +177,9 @@ std::string Runner::conduit_id() const {
 
 const char *Runner::conduit_id_cstr() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return conduit_id_.c_str();  // set once, before it is non-empty it is ""
+    // Set once. Until then a static "": a pointer into the empty string would
+    // dangle (and race) when the I/O thread assigns the id.
+    return conduit_id_.empty() ? "" : conduit_id_.c_str();
 }
 
 std::string Runner::callback_base() const {

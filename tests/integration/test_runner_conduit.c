@@ -323,6 +323,7 @@ static void test_listing_repairs(void **state) {
 static void test_grow_and_shrink(void **state) {
     (void)state;
     rh h;
+    const char *early_id;
     rh_setup(&h);
     fixture_make_conduit(h.c, 1, h.conduit);
     tc_runner_options o = rh_options(&h);
@@ -344,9 +345,12 @@ static void test_grow_and_shrink(void **state) {
     o.shard_count = 2;
     o.flags = TC_RUNNER_F_SHRINK_ON_STOP;
     rh_start(&h, &o);
+    early_id = tc_runner_conduit_id(h.r); /* most likely before the conduit exists */
     rh_wait(&h, rh_ready, NULL, 10000, "the new conduit's shards enabled");
     snprintf(h.conduit, sizeof h.conduit, "%s", tc_runner_conduit_id(h.r));
     assert_true(h.conduit[0] != '\0');
+    /* A pointer handed out earlier is still a valid string: "" or the id. */
+    assert_true(early_id[0] == '\0' || strcmp(early_id, h.conduit) == 0);
     assert_int_equal(conduit_shards(&h), 2);
     stop_and_check(&h);
     assert_int_equal(conduit_shards(&h), -1);
