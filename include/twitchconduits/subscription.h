@@ -123,7 +123,8 @@ TC_API tc_status tc_subscription_filter_init(tc_subscription_filter *filter, uns
 
 /* Called once per page, in order, on the completion thread; while it runs the
  * next page is fetched (never more than one ahead), so memory stays about two
- * pages whatever the total.
+ * pages whatever the total. The page is borrowed until the callback returns
+ * (tc_subscription_list_dup() to keep it).
  * Return non-zero to stop: the listing then completes with TC_EUSER. */
 typedef int (*tc_subscription_page_cb)(const tc_subscription_list *page, void *userdata);
 

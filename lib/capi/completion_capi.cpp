@@ -57,11 +57,15 @@ TC_API tc_status tc_conduits_next(tc_conduits *c, tc_completion **out, int timeo
     TC_CHECK_ARG(valid(c), "c");
     TC_CHECK_ARG(timeout_ms >= -1, "timeout_ms (must be -1 or more)");
     return guarded([&]() -> tc_status {
+        tc_op_id op = 0;
+        bool final = true;
+        tc::runtime::Completion taken;
+        // Nothing allocated on the common empty path (a short message, no object).
+        if (!c->manager->queue().take(&op, &final, &taken, timeout_ms)) return fail(TC_ETIMEDOUT, "nothing ready");
         auto done = std::make_unique<tc_completion>();
-        if (!c->manager->queue().take(&done->op, &done->final, &done->c, timeout_ms)) {
-            return fail(TC_ETIMEDOUT, "no completion is ready");
-        }
-        if (belongs_to_no_operation(done->c.kind)) done->op = 0;
+        done->op = belongs_to_no_operation(taken.kind) ? 0 : op;
+        done->final = final;
+        done->c = std::move(taken);
         *out = done.release();
         return TC_OK;
     });

@@ -250,7 +250,7 @@ int CompletionQueue::process() {
 
 bool CompletionQueue::take(tc_op_id *id, bool *final, Completion *out, int timeout_ms) {
     std::unique_lock<std::mutex> lock(mu_);
-    wait_for(ready_cv_, lock, timeout_ms, [this] { return !pulled_.empty() || take_woken_; });
+    if (timeout_ms != 0) wait_for(ready_cv_, lock, timeout_ms, [this] { return !pulled_.empty() || take_woken_; });
     take_woken_ = false;
     if (pulled_.empty()) return false;
     Ready item = std::move(pulled_.front());

@@ -192,7 +192,13 @@ static void test_mixed_conduit_pulled(void **state) {
     assert_int_equal(tc_runner_stat_get(h.r, TC_RUNNER_STAT_EVENTS), 3);
     assert_int_equal(tc_runner_stop(h.r), TC_OK);
     rh_wait(&h, rh_done, NULL, 10000, "done_cb");
-    assert_int_equal(tc_conduits_next(h.c, &extra, 0), TC_ETIMEDOUT);
+    /* Whatever else was pulled (conduit.shard.disabled as the sockets
+     * closed) is an event, and none of the above came twice. */
+    while (tc_conduits_next(h.c, &extra, 0) == TC_OK) {
+        assert_int_equal(tc_completion_kind_get(extra), TC_COMPLETION_EVENT);
+        assert_null(strstr(tc_event_id(tc_completion_event(extra)), "pulled-"));
+        tc_completion_free(extra);
+    }
     rh_teardown(&h);
 }
 

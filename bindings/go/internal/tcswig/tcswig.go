@@ -371,7 +371,7 @@ extern swig_type_14 _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(uintptr_t arg
 extern swig_type_15 _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_type_16 _wrap_tc_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_17 arg2);
 extern void _wrap_tc_token_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_05cc12d0720a4367(void);
+extern swig_intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_05cc12d0720a4367(void);
 extern swig_intgo _wrap_tc_response_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_intgo _wrap_tc_response_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
 extern swig_type_18 _wrap_tc_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
@@ -1642,13 +1642,13 @@ func Tc_token_free(arg1 Tc_token) {
 	C._wrap_tc_token_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
 }
 
-func _swig_getTC_REQUEST_F_RETRY_UNSAFE() (_swig_ret uint) {
+func _swig_getTC_REQUEST_F_IDEMPOTENT() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_05cc12d0720a4367())
+	swig_r = (uint)(C._wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_05cc12d0720a4367())
 	return swig_r
 }
 
-var TC_REQUEST_F_RETRY_UNSAFE uint = _swig_getTC_REQUEST_F_RETRY_UNSAFE()
+var TC_REQUEST_F_IDEMPOTENT uint = _swig_getTC_REQUEST_F_IDEMPOTENT()
 const TC_REQUEST_OPTIONS_VERSION int = 2
 func Tc_response_status(arg1 Tc_response) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status

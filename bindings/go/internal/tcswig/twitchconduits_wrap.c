@@ -1146,7 +1146,7 @@ void _wrap_tc_token_free_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
 }
 
 
-intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_05cc12d0720a4367() {
   unsigned int result;
   intgo _swig_go_result;
   
