@@ -128,3 +128,22 @@ def test_asyncio_integration(client):
 
     made, listed = asyncio.run(main())
     assert sorted(c.id for c in made) == sorted(c.id for c in listed)
+
+
+def test_several_threads_wait_at_once(client):
+    futs = [client.submit_list_conduits() for _ in range(6)]
+    errors = []
+
+    def wait(mine):
+        try:
+            for f in mine:
+                assert f.result(10) == []
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=wait, args=(futs[i::3],)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert not errors and all(f.done() for f in futs) and client.pending() == 0
