@@ -5,7 +5,7 @@ the Python side run alternately ROUNDS times; each side's best round counts,
 so a burst of load from elsewhere on the machine hits neither alone.
 Prints the ratio and whether the target (Python <= 1.15x C per call) is met
 ("NOT MET" otherwise; a miss is reported, not failed).
-Env: TC_MOCK, TC_BENCH_C; args: [COUNT] [CONCURRENCY] [ROUNDS] (default 2000 16 3)."""
+Env: TC_MOCK, TC_BENCH_C; args: [COUNT] [CONCURRENCY] [ROUNDS] (default 1000 16 7)."""
 import json
 import os
 import re
@@ -17,9 +17,9 @@ import urllib.request
 import twitchconduits as tc
 
 TARGET = 1.15
-count = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 conc = int(sys.argv[2]) if len(sys.argv) > 2 else 16
-rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 7
 
 
 def c_round(url):
