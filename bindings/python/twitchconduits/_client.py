@@ -543,6 +543,8 @@ class Client:
                 c = self._c
                 while not fut._done and c is not None and not self._closing:
                     self._take(c, _SLICE_MS)  # signals (Ctrl-C) are handled between slices
+                    if self._waiters:  # what it took may be another thread's
+                        self._notify_waiters()
             finally:
                 lock.release()
                 if self._waiters:
