@@ -147,3 +147,10 @@ def test_several_threads_wait_at_once(client):
     for t in threads:
         t.join(20)
     assert not errors and all(f.done() for f in futs) and client.pending() == 0
+
+
+def test_dispatch_thread_mode(mock):
+    # The pull form works in both loop modes: nothing runs on the library's dispatch thread.
+    with make_client(mock, flags=tc._swig.TC_CONDUITS_F_DISPATCH_THREAD) as c:
+        made = c.create_conduit(1)
+        assert c.list_conduits() == [made] and list(c.subscriptions()) == []
