@@ -1,14 +1,17 @@
 """Cost of a completed request through the Python binding vs. from C, in one
 run against one tc-mock: GET /eventsub/conduits, sequential blocking calls,
 then `concurrency` futures in flight. The C baseline (bench_c_requests) and
-the Python side run alternately ROUNDS times; each side's best round counts,
-so a burst of load from elsewhere on the machine hits neither alone.
+the Python side run alternately ROUNDS times, and the ratio is the median of
+each round's Python/C ratio: two neighbouring runs see about the same load
+from elsewhere on the machine, so a burst of it cannot make either side
+look better or worse.
 Prints the ratio and whether the target (Python <= 1.15x C per call) is met
 ("NOT MET" otherwise; a miss is reported, not failed).
-Env: TC_MOCK, TC_BENCH_C; args: [COUNT] [CONCURRENCY] [ROUNDS] (default 1000 16 7)."""
+Env: TC_MOCK, TC_BENCH_C; args: [COUNT] [CONCURRENCY] [ROUNDS] (default 500 16 9)."""
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -17,9 +20,9 @@ import urllib.request
 import twitchconduits as tc
 
 TARGET = 1.15
-count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+count = int(sys.argv[1]) if len(sys.argv) > 1 else 500
 conc = int(sys.argv[2]) if len(sys.argv) > 2 else 16
-rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 7
+rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 9
 
 
 def c_round(url):
@@ -67,14 +70,15 @@ try:
     for _ in range(rounds):
         cs.append(c_round(url))
         ps.append(python_round(url))
-    c_seq, c_conc = min(r[0] for r in cs), min(r[1] for r in cs)
-    p_seq, p_conc = min(r[0] for r in ps), min(r[1] for r in ps)
     failures = sum(r[2] for r in cs + ps)
-    seq, concurrent = p_seq / c_seq, p_conc / c_conc
+    seq = statistics.median(p[0] / c[0] for c, p in zip(cs, ps))
+    concurrent = statistics.median(p[1] / c[1] for c, p in zip(cs, ps))
     met = "met" if max(seq, concurrent) <= TARGET else "NOT MET"
-    print(f"C:      sequential_us={c_seq:.1f} concurrent_us={c_conc:.1f}")
-    print(f"Python: sequential_us={p_seq:.1f} concurrent_us={p_conc:.1f}  (best of {rounds} rounds each)")
-    print(f"ratio (Python / C): sequential={seq:.2f} concurrent={concurrent:.2f}  "
+    print(f"C:      sequential_us={statistics.median(r[0] for r in cs):.1f} "
+          f"concurrent_us={statistics.median(r[1] for r in cs):.1f}  (median of {rounds} rounds)")
+    print(f"Python: sequential_us={statistics.median(r[0] for r in ps):.1f} "
+          f"concurrent_us={statistics.median(r[1] for r in ps):.1f}")
+    print(f"ratio (Python / C, median of the rounds' ratios): sequential={seq:.2f} concurrent={concurrent:.2f}  "
           f"(count={count}, concurrency={conc}, failures={failures})  target <= {TARGET}x: {met}")
     sys.exit(1 if failures else 0)
 finally:
