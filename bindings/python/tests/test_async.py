@@ -154,3 +154,23 @@ def test_dispatch_thread_mode(mock):
     with make_client(mock, flags=tc._swig.TC_CONDUITS_F_DISPATCH_THREAD) as c:
         made = c.create_conduit(1)
         assert c.list_conduits() == [made] and list(c.subscriptions()) == []
+
+
+def test_close_from_another_thread_during_a_blocking_call(mock):
+    from conftest import wait_until
+    mock.control("config", {"latency_ms": 3000})
+    c = make_client(mock)
+    errors = []
+
+    def call():
+        try:
+            c.list_conduits()
+        except BaseException as e:  # checked below
+            errors.append(e)
+
+    t = threading.Thread(target=call)
+    t.start()
+    wait_until(lambda: c.pending() == 1 and c._poll_lock.locked(), what="the call waiting")
+    c.close()            # the waiting thread lets go of the loop; its call completes Cancelled
+    t.join(10)
+    assert not t.is_alive() and len(errors) == 1 and isinstance(errors[0], tc.Cancelled)
