@@ -501,7 +501,9 @@ class Client:
         while done is not None:
             n += 1
             token = _t.tc_completion_userdata(done)
-            target = pending.get(token) or streams.get(token)
+            target = pending.get(token)
+            if target is None:
+                target = streams.get(token)
             keep = False
             try:
                 if target is not None:
