@@ -128,3 +128,49 @@ def test_asyncio_integration(client):
 
     made, listed = asyncio.run(main())
     assert sorted(c.id for c in made) == sorted(c.id for c in listed)
+
+
+def test_several_threads_wait_at_once(client):
+    futs = [client.submit_list_conduits() for _ in range(6)]
+    errors = []
+
+    def wait(mine):
+        try:
+            for f in mine:
+                assert f.result(10) == []
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=wait, args=(futs[i::3],)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert not errors and all(f.done() for f in futs) and client.pending() == 0
+
+
+def test_dispatch_thread_mode(mock):
+    # The pull form works in both loop modes: nothing runs on the library's dispatch thread.
+    with make_client(mock, flags=tc._swig.TC_CONDUITS_F_DISPATCH_THREAD) as c:
+        made = c.create_conduit(1)
+        assert c.list_conduits() == [made] and list(c.subscriptions()) == []
+
+
+def test_close_from_another_thread_during_a_blocking_call(mock):
+    from conftest import wait_until
+    mock.control("config", {"latency_ms": 3000})
+    c = make_client(mock)
+    errors = []
+
+    def call():
+        try:
+            c.list_conduits()
+        except BaseException as e:  # checked below
+            errors.append(e)
+
+    t = threading.Thread(target=call)
+    t.start()
+    wait_until(lambda: c.pending() == 1 and c._poll_lock.locked(), what="the call waiting")
+    c.close()            # the waiting thread lets go of the loop; its call completes Cancelled
+    t.join(10)
+    assert not t.is_alive() and len(errors) == 1 and isinstance(errors[0], tc.Cancelled)

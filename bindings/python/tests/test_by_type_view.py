@@ -90,8 +90,8 @@ def test_create_by_type_per_item_failures(client, mock):
         client.create_subscriptions_by_type(conduit.id, "stream.online", USER)
     with pytest.raises(ValueError):
         client.create_subscriptions_by_type(conduit.id, ["stream.online", ""], USER)
-    with pytest.raises(ValueError):
-        client.create_subscriptions_by_type(conduit.id, ["stream.online\nstream.offline"], USER)
+    with pytest.raises(TypeError):
+        client.create_subscriptions_by_type(conduit.id, ["stream.online", 5], USER)
     with pytest.raises(TypeError):
         client.create_subscriptions_by_type(conduit.id, ["stream.online"], {"broadcaster_user_id": 1.5})
     with pytest.raises(ValueError):

@@ -110,3 +110,28 @@ def test_every_status_code_has_a_class():
         e = tc.error_for(code, "x", 0)
         assert type(e) is not tc.Error and e.code == code and e.name.startswith("TC_E")
     assert issubclass(tc.Cancelled, tc.Error) and issubclass(tc.TimedOut, TimeoutError)
+
+
+def test_refused_submission_raises_at_once(client):
+    with pytest.raises(tc.InvalidArgumentError) as ei:
+        client.submit_create_conduit(0)
+    assert "shard" in ei.value.message
+    with pytest.raises(tc.InvalidArgumentError):
+        client.submit_update_shards("x", [tc.ShardAssignment.webhook("0", "not a url", SECRET)])
+    with pytest.raises(TypeError):
+        client.submit_request("POST", "/eventsub/conduits", body=3.5j)   # not JSON-able
+    assert client.pending() == 0
+    assert client.list_conduits() == []   # the client still works
+
+
+def test_options_are_checked_by_type(mock):
+    with pytest.raises(TypeError, match="no field"):
+        make_client(mock, log_cb=1)                     # callbacks cannot be given
+    with pytest.raises(ValueError, match="out of range"):
+        make_client(mock, max_concurrency=2**40)
+    with pytest.raises(TypeError, match="must be an int"):
+        make_client(mock, flags=True)
+    with pytest.raises(ValueError, match="NUL"):
+        make_client(mock, client_id="abc\0def")
+    with make_client(mock, request_deadline_ms=30000, max_list_pages=5, random_seed=2**63) as c:
+        assert c.list_conduits() == []

@@ -10,7 +10,7 @@ from ._errors import *  # noqa: F401,F403
 from ._errors import Error, error_for
 from ._types import (BatchItem, BatchResult, Conduit, Response, Shard, ShardAssignment, ShardResult,
                      ShardUpdateResult, Subscription, SubscriptionSpec, Token, Transport)
-from ._client import Client, Future, Listener
+from ._client import Client, Future, Listener, Listing
 from ._webhook import WebhookApp, WebhookMessage, WebhookVerifier, sign
 from ._users import User, Users
 from ._catalogue import Catalogue, EventType, catalogue

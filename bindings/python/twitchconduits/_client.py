@@ -1,7 +1,11 @@
-"""Client and Future: the bridge's futures (bindings/common/tcb.h) as Python
-objects. Callbacks run only on the thread that polls (poll(), run(), or a
-blocking wait); waits release the GIL and return to Python every 100 ms so
-Ctrl-C (KeyboardInterrupt) and other signals are handled."""
+"""Client, Future, Listener and Listing: the C API's operations in their pull
+form (include/twitchconduits/completion.h). Each submission carries an
+integer token as its userdata; whichever thread waits takes finished
+operations with tc_conduits_next() and routes each by its token. Callbacks
+run only on that thread (poll(), run(), or a blocking wait); waits release
+the GIL and return to Python every 100 ms so Ctrl-C (KeyboardInterrupt) and
+other signals are handled."""
+from collections import deque
 from collections.abc import Mapping
 import itertools
 import json
@@ -16,22 +20,51 @@ from ._view import View, ViewChange
 from ._webhook import WebhookMessage
 
 _SLICE_MS = 100
-_STRINGS = ("client_id", "client_secret", "app_token", "callback_url", "api_base_url", "auth_base_url", "ca_file")
-_SECRET_OPTIONS = ("client_secret", "app_token")
+_OK = _t.TC_OK
+_EPARTIAL = _t.TC_EPARTIAL
+_ECANCELED = _t.TC_ECANCELED
+_PROGRESS = _t.TC_COMPLETION_PROGRESS
+_PAGE = _t.TC_COMPLETION_PAGE
+_EVENT = _t.TC_COMPLETION_EVENT
+# "Retry this POST too": the caller says the request is idempotent (older headers: _RETRY_UNSAFE).
+_F_IDEMPOTENT = getattr(_t, "TC_REQUEST_F_IDEMPOTENT", None) or _t.TC_REQUEST_F_RETRY_UNSAFE
 
 
-def _result_json(f, include_secret=0):
-    text = _t.tcb_future_result_json(f, include_secret)
-    return json.loads(text) if text else None
+# -- results, read from the completion with the C accessors -------------------
+def _nothing(done):
+    return None
 
 
-def _response(f):
-    r = _t.tcb_future_response(f)
-    if r is None:
-        return None
-    body = _t.tc_response_body(r).encode("utf-8", "surrogateescape")
-    return T.Response(_t.tc_response_http_status(r), body, _t.tc_response_attempts(r),
-                      _t.tc_response_elapsed_ms(r))
+def _response(done):
+    return T.Response._from_c(_t.tc_completion_response(done))
+
+
+def _token(done):
+    return T.Token._from_c(_t.tc_completion_token(done))
+
+
+def _conduit(done):
+    return T.Conduit._from_c(_t.tc_completion_conduit(done))
+
+
+def _conduits(done):
+    return T.Conduit._list_from_c(_t.tc_completion_conduit_list(done))
+
+
+def _shard(done):
+    return T.Shard._from_c(_t.tc_completion_shard(done))
+
+
+def _shards(done):
+    return T.Shard._list_from_c(_t.tc_completion_shard_list(done))
+
+
+def _shard_update(done):
+    return T.ShardUpdateResult._from_c(_t.tc_completion_shard_update(done))
+
+
+def _batch(done):
+    return T.BatchResult._from_c(_t.tc_completion_batch(done))
 
 
 class Future:
@@ -39,18 +72,21 @@ class Future:
     (polling the client), ``done()``, ``cancel()``, ``add_done_callback(fn)``
     (fn(future) runs on the polling thread, or at once if already done)."""
 
-    def __init__(self, client, convert, partial_ok=False, progress=None):
+    __slots__ = ("_client", "_token", "_convert", "_partial_ok", "_progress_fn", "_progress", "_op", "_done",
+                 "_value", "_error", "_callbacks")
+
+    def __init__(self, client, token, convert, partial_ok=False, progress=None):
         self._client = client
+        self._token = token
         self._convert = convert
         self._partial_ok = partial_ok
-        self._progress = progress
-        self._last_progress = None
-        self._reported = None
-        self._f = None
+        self._progress_fn = progress
+        self._progress = (0, 0)
+        self._op = 0
         self._done = False
         self._value = None
         self._error = None
-        self._callbacks = []
+        self._callbacks = None
 
     def __repr__(self):
         state = "pending" if not self._done else ("failed" if self._error else "done")
@@ -65,19 +101,21 @@ class Future:
     def cancel(self):
         """Ask the operation to stop; it then completes with Cancelled.
         False when it has already completed."""
-        if self._done or self._f is None:
+        c = self._client._c
+        if self._done or c is None:
             return False
-        return _t.tcb_future_cancel(self._f) == _t.TC_OK
+        return _t.tc_conduits_cancel(c, self._op) == _OK
 
     def progress(self):
-        """(done, total) of a batch operation so far."""
-        if self._f is None:
-            return self._last_progress or (0, 0)
-        return (_t.tcb_future_progress_done(self._f), _t.tcb_future_progress_total(self._f))
+        """(done, total) of a batch operation, as last reported (batches
+        report progress when submitted with a progress callback)."""
+        return self._progress
 
     def add_done_callback(self, fn):
         if self._done:
             fn(self)
+        elif self._callbacks is None:
+            self._callbacks = [fn]
         else:
             self._callbacks.append(fn)
 
@@ -85,44 +123,187 @@ class Future:
         """The value, or raise the operation's Error (TimeoutError if not done
         within timeout seconds)."""
         if not self._done:
-            self._client._wait(self, timeout)
+            self._client._wait_for(self, timeout)
         if self._error is not None:
             raise self._error
         return self._value
 
     def exception(self, timeout=None):
         if not self._done:
-            self._client._wait(self, timeout)
+            self._client._wait_until(self.done, timeout)
         return self._error
 
-    # -- internal: called with the C future once it is done
-    def _complete(self, f):
-        st = _t.tcb_future_status(f)
-        http = _t.tcb_future_http_status(f)
-        self._last_progress = (_t.tcb_future_progress_done(f), _t.tcb_future_progress_total(f))
+    # -- internal: the pump hands over each completion of this operation
+    def _on_completion(self, done):
+        # progress completions come only when asked for (a progress callback)
+        if self._progress_fn is not None and _t.tc_completion_kind_get(done) == _PROGRESS:
+            _, d, total = _t.tc_completion_progress(done)
+            self._progress = (d, total)
+            self._client._run_callback(lambda _: self._progress_fn(d, total), None)
+            return False
+        self._client._pending.pop(self._token, None)
+        st = _t.tc_completion_status(done)
         try:
-            if st == _t.TC_OK or (st == _t.TC_EPARTIAL and self._partial_ok):
-                self._value = self._convert(f)
+            if st == _OK or (st == _EPARTIAL and self._partial_ok):
+                self._value = self._convert(done)
             else:
-                result = None
-                if st == _t.TC_EPARTIAL:
-                    result = self._convert(f)
-                self._error = error_for(st, _t.tcb_future_error(f), http, result)
+                result = self._convert(done) if st == _EPARTIAL else None
+                self._error = error_for(st, _t.tc_completion_message(done), _t.tc_completion_http_status(done),
+                                        result)
         except Exception as e:  # a conversion bug must not lose the completion
             self._error = e
-        self._done = True
-        self._check_progress()
-        callbacks, self._callbacks = self._callbacks, []
-        for cb in callbacks:
-            self._client._run_callback(cb, self)
+        self._finish()
+        return False
 
-    def _check_progress(self):
-        if self._progress is None:
-            return
-        p = self.progress()
-        if p[1] and p != self._reported:
-            self._reported = p
-            self._client._run_callback(lambda _: self._progress(*p), None)
+    def _abandon(self, error):
+        """Complete without a C completion (the client was freed first)."""
+        self._error = error
+        self._finish()
+
+    def _finish(self):
+        self._done = True
+        if self._progress_fn is None and isinstance(self._value, T.BatchResult):
+            n = len(self._value.items)
+            self._progress = (n, n)
+        if self._callbacks is not None:
+            callbacks, self._callbacks = self._callbacks, None
+            for cb in callbacks:
+                self._client._run_callback(cb, self)
+
+
+class _PageQueue:
+    """A listing's completions as the pump routes them: pages (still owned,
+    so the library fetches no further) and the final status."""
+
+    def __init__(self, client, token):
+        self.client = client
+        self.token = token
+        self.op = 0
+        self.pages = deque()
+        self.status = None
+        self.message = ""
+        self.http_status = 0
+        self.closed = False
+        self.wakers = []
+
+    def _on_completion(self, done):
+        if _t.tc_completion_kind_get(done) == _PAGE:
+            if self.closed:
+                return False  # nobody reads it: free it now
+            self.pages.append(done)
+            self._wake()
+            return True
+        self.client._pending.pop(self.token, None)
+        self.status = _t.tc_completion_status(done)
+        self.message = _t.tc_completion_message(done)
+        self.http_status = _t.tc_completion_http_status(done)
+        self._wake()
+        return False
+
+    def _abandon(self, error):
+        self.status = error.code
+        self.message = error.message
+        self._wake()
+
+    def _wake(self):
+        wakers, self.wakers = self.wakers, []
+        for fn in wakers:
+            fn()
+
+    def ready(self):
+        return bool(self.pages) or self.status is not None
+
+    def close(self):
+        self.closed = True
+        while self.pages:
+            _t.tc_completion_free(self.pages.popleft())
+        c = self.client._c
+        if self.status is None and c is not None:
+            _t.tc_conduits_cancel(c, self.op)
+
+
+_WAIT = object()
+
+
+class Listing:
+    """The subscriptions matching a filter, fetched page by page as you
+    iterate: the library fetches a page only once the one before it was
+    read, so memory stays about two pages however long the listing.
+    ``total``, ``total_cost`` and ``max_total_cost`` are Twitch's figures
+    from the latest page (None before the first). ``close()`` (or leaving a
+    ``with`` block, or dropping the iterator) stops the listing."""
+
+    def __init__(self, client, filters):
+        c = client._handle()
+        token = next(client._tokens)
+        self._q = q = _PageQueue(client, token)
+        self._items = deque()
+        self._raised = False
+        self.total = self.total_cost = self.max_total_cost = None
+        client._pending[token] = q
+        st, q.op = _t.tc_subscriptions_list(c, filters, token)
+        if st != _OK:
+            client._pending.pop(token, None)
+            q.status = st
+            self._raised = True
+            raise error_for(st, _t.tc_last_error_message())
+
+    def __repr__(self):
+        return f"<twitchconduits.Listing {'open' if self._q.status is None else 'finished'}>"
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while True:
+            item = self._take()
+            if item is not _WAIT:
+                return item
+            self._q.client._wait_until(self._q.ready, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        q = getattr(self, "_q", None)
+        try:
+            if q is not None and not q.closed:
+                q.close()
+        except Exception:  # at interpreter exit the module may be gone
+            pass
+
+    def close(self):
+        self._items.clear()
+        self._q.close()
+
+    def _take(self):
+        """The next item, _WAIT when a page must come first; raises
+        StopIteration at the end, or the listing's error (once)."""
+        q = self._q
+        while not self._items:
+            if q.pages and not q.closed:
+                self._read_page(q.pages.popleft())
+                continue
+            if q.status is None and not q.closed:
+                return _WAIT
+            if q.status not in (None, _OK) and not self._raised and not (q.closed and q.status == _ECANCELED):
+                self._raised = True
+                raise error_for(q.status, q.message, q.http_status)
+            raise StopIteration
+        return self._items.popleft()
+
+    def _read_page(self, done):
+        try:
+            page = _t.tc_completion_page(done)
+            self._items.extend(T.Subscription._list_from_c(page))
+            self.total = _t.tc_subscription_list_total(page)
+            self.total_cost = _t.tc_subscription_list_total_cost(page)
+            self.max_total_cost = _t.tc_subscription_list_max_total_cost(page)
+        finally:
+            _t.tc_completion_free(done)  # lets the library fetch the next page
 
 
 class Listener:
@@ -165,49 +346,55 @@ class Listener:
         if self._l is not None:
             _t.tc_listener_free(self._l)
             self._l = None
-            self._client._listeners.pop(self._token, None)
+            self._client._streams.pop(self._token, None)
+
+    def _on_completion(self, done):
+        m = _t.tc_completion_event(done)
+        if m is not None:
+            cb = self.on_event if _t.tc_completion_kind_get(done) == _EVENT else self.on_reject
+            if cb is not None:
+                self._client._run_callback(cb, WebhookMessage._from_c(m, _t.tc_completion_source(done)))
+        return False
+
+
+class _ViewWatch:
+    def __init__(self, client, fn):
+        self.client = client
+        self.fn = fn
+
+    def _on_completion(self, done):
+        change, vid = _t.tc_completion_view_change(done), _t.tc_completion_view_id(done)
+        # a value this binding does not know yet stays a plain int
+        change = ViewChange(change) if change in ViewChange._value2member_map_ else change
+        self.client._run_callback(lambda _: self.fn(change, vid), None)
+        return False
 
 
 class Client:
-    """A Twitch EventSub client. String options: client_id, client_secret,
-    app_token, api_base_url, auth_base_url, ca_file, callback_url; integer
-    options as keywords (request_timeout_ms, max_attempts, max_concurrency,
-    flags, ...; see tcb.h). Use as a context manager or call close()."""
+    """A Twitch EventSub client. Options are tc_conduits_options' fields as
+    keywords: client_id, client_secret, app_token, api_base_url,
+    auth_base_url, ca_file, callback_url (str); request_timeout_ms,
+    max_attempts, max_concurrency, flags, ... (int; see conduits.h). Use as
+    a context manager or call close()."""
 
     def __init__(self, **options):
-        self._cl = None
+        self._c = None
+        self._closing = False
         self._desc = options.get("client_id") or "(no client id)"
-        cfg = _t.tcb_config_new()
-        try:
-            for name, value in options.items():
-                if value is None:
-                    continue
-                if name in _STRINGS:
-                    if not isinstance(value, str):
-                        raise TypeError(f"{name} must be a str")
-                    check(_t.tcb_config_set_string(cfg, name, value), name)
-                elif isinstance(value, bool) or not isinstance(value, int):
-                    raise TypeError(f"unknown option or not an int: {name}")
-                else:
-                    if name == "flags" and value & _t.TC_CONDUITS_F_DISPATCH_THREAD:
-                        raise ValueError("the dispatch-thread flag is not supported by the Python binding")
-                    check(_t.tcb_config_set_int(cfg, name, value), f"option {name}")
-            cl = _t.tcb_client_new(cfg)
-            if cl is None:
-                check(_t.tcb_last_status() or _t.TC_ERROR)
-        finally:
-            _t.tcb_config_free(cfg)
-        self._cl = cl
+        st, c = _t.tc_conduits_new({k: v for k, v in options.items() if v is not None})
+        check(st, "client")
+        self._c = c
         self._tokens = itertools.count(1)
-        self._pending = {}      # token -> Future (operation in flight)
-        self._listeners = {}    # token -> Listener
-        self._view_watch = None  # (token, fn) of on_view_change
+        self._pending = {}      # token -> Future or _PageQueue (operation in flight)
+        self._streams = {}      # token -> Listener or _ViewWatch (no end)
+        self._view_token = 0
         self._poll_lock = threading.Lock()
         self._cond = threading.Condition()
+        self._waiters = 0
         self._callback_errors = []
 
     def __repr__(self):
-        return f"<twitchconduits.Client {self._desc} {'closed' if self._cl is None else 'open'}>"
+        return f"<twitchconduits.Client {self._desc} {'closed' if self._c is None else 'open'}>"
 
     def __enter__(self):
         return self
@@ -225,43 +412,50 @@ class Client:
     def close(self):
         """Free the client: operations still pending complete with Cancelled
         (their done-callbacks run here)."""
-        cl = getattr(self, "_cl", None)
-        if cl is None:
+        c = getattr(self, "_c", None)
+        if c is None:
             return
+        self._closing = True  # a thread waiting in _wait_for() lets go of the poll lock
         with self._locked():
-            for lst in list(self._listeners.values()):
+            for lst in [s for s in self._streams.values() if isinstance(s, Listener)]:
                 lst.close()
-            self._cl = None
-            _t.tcb_client_free(cl)  # completes pending work; drops queued refs
-            pending, self._pending = self._pending, {}
-            for fut in pending.values():
-                f, fut._f = fut._f, None
-                fut._complete(f)
-                _t.tcb_future_release(f)
+            self._c = None
+            self._streams.clear()
+            _t.tc_conduits_cancel_all(c)
+            deadline = time.monotonic() + 10
+            while self._pending and time.monotonic() < deadline:
+                self._take(c, _SLICE_MS)
+            _t.tc_conduits_free(c)
+            for op in list(self._pending.values()):
+                op._abandon(Cancelled("the client was closed"))
+            self._pending.clear()
         with self._cond:
             self._cond.notify_all()
 
     @property
     def closed(self):
-        return self._cl is None
+        return self._c is None
 
     def _handle(self):
-        if self._cl is None:
+        c = self._c
+        if c is None:
             raise ClosedError("client closed")
-        return self._cl
+        return c
 
     def fileno(self):
         """A descriptor that becomes readable when poll() has work (select,
         selectors, asyncio's add_reader)."""
-        return _t.tc_conduits_fd(_t.tcb_client_manager(self._handle()))
+        return _t.tc_conduits_fd(self._handle())
 
     def pending(self):
+        """Operations submitted and not yet completed (listings included)."""
         return len(self._pending)
 
     def wakeup(self):
         """Make a blocked poll() return (any thread)."""
-        if self._cl is not None:
-            _t.tcb_client_wakeup(self._cl)
+        c = self._c
+        if c is not None:
+            _t.tc_conduits_wakeup(c)
 
     # -- the loop ------------------------------------------------------------
     def poll(self, timeout=0.0):
@@ -272,7 +466,9 @@ class Client:
         while True:
             left = _SLICE_MS if deadline is None else max(0, min(_SLICE_MS, int((deadline - time.monotonic()) * 1000)))
             with self._poll_lock:
-                n = self._poll_once(left)
+                c = self._c
+                n = self._take(c, left) if c is not None else 0
+            self._notify_waiters()
             self._raise_callback_errors()
             if n or (deadline is not None and time.monotonic() >= deadline):
                 return n
@@ -289,55 +485,38 @@ class Client:
 
     def _locked(self):
         """The poll lock; wakes a thread blocked in a poll slice holding it."""
-        if self._poll_lock.locked() and self._cl is not None:
-            _t.tcb_client_wakeup(self._cl)
+        c = self._c
+        if self._poll_lock.locked() and c is not None:
+            _t.tc_conduits_wakeup(c)
         return self._poll_lock
 
-    def _poll_once(self, timeout_ms):
-        """Poll the bridge and dispatch; caller holds _poll_lock."""
-        cl = self._cl
-        if cl is None:
-            return 0
-        rc = _t.tcb_client_poll(cl, timeout_ms)
-        if rc < 0 and rc != _t.TC_ETIMEDOUT:
-            check(rc)
+    def _take(self, c, timeout_ms):
+        """Take what is ready (waiting up to timeout_ms for the first) and
+        hand each completion to its operation or stream by its token, then
+        free it (unless a listing keeps the page for its reader). The caller
+        holds _poll_lock. Returns how many were taken."""
+        st, done = _t.tc_conduits_next(c, timeout_ms)
         n = 0
-        while True:
-            f = _t.tcb_client_next_ready(cl)
-            if f is None:
-                break
+        pending, streams = self._pending, self._streams
+        while done is not None:
             n += 1
-            token = _t.tcb_future_token(f)
-            fut = self._pending.pop(token, None)
+            token = _t.tc_completion_userdata(done)
+            target = pending.get(token)
+            if target is None:
+                target = streams.get(token)
+            keep = False
             try:
-                if fut is not None:
-                    own, fut._f = fut._f, None
-                    fut._complete(f)
-                    _t.tcb_future_release(own)
-                elif token in self._listeners:
-                    self._dispatch_event(self._listeners[token], f)
-                elif self._view_watch is not None and token == self._view_watch[0]:
-                    change, vid, fn = _t.tcb_future_view_change(f), _t.tcb_future_view_id(f), self._view_watch[1]
-                    # a value this binding does not know yet stays a plain int
-                    change = ViewChange(change) if change in ViewChange._value2member_map_ else change
-                    self._run_callback(lambda _: fn(change, vid), None)
+                if target is not None:
+                    keep = target._on_completion(done)
             finally:
-                _t.tcb_future_release(f)
-        for fut in list(self._pending.values()):
-            fut._check_progress()
-        if n:
-            with self._cond:
-                self._cond.notify_all()
+                if not keep:
+                    _t.tc_completion_free(done)
+            if not _t.tc_conduits_ready(c):  # much cheaper than a tc_conduits_next() that finds nothing
+                break
+            st, done = _t.tc_conduits_next(c, 0)
+        if st != _OK and st != _t.TC_ETIMEDOUT:
+            check(st)
         return n
-
-    def _dispatch_event(self, listener, f):
-        m = _t.tcb_future_message(f)
-        if m is None:
-            return
-        msg = WebhookMessage._from_c(m, _t.tcb_future_route_key(f))
-        cb = listener.on_event if _t.tcb_future_kind(f) == _t.TCB_KIND_EVENT else listener.on_reject
-        if cb is not None:
-            self._run_callback(cb, msg)
 
     def _run_callback(self, cb, arg):
         try:
@@ -350,138 +529,173 @@ class Client:
             errs, self._callback_errors = self._callback_errors, []
             raise errs[0]
 
-    def _wait(self, fut, timeout):
+    def _notify_waiters(self):
+        if self._waiters:
+            with self._cond:
+                self._cond.notify_all()
+
+    def _wait_for(self, fut, timeout):
+        """Wait until `fut` is done. The common case, no time limit and no
+        other thread polling, takes completions in a tight loop (the
+        per-call cost counts: see bench/); everything else is
+        _wait_until()'s."""
+        lock = self._poll_lock
+        if timeout is None and not self._closing and lock.acquire(blocking=False):
+            try:
+                c = self._c
+                while not fut._done and c is not None and not self._closing:
+                    self._take(c, _SLICE_MS)  # signals (Ctrl-C) are handled between slices
+                    if self._waiters:  # what it took may be another thread's
+                        self._notify_waiters()
+            finally:
+                lock.release()
+                if self._waiters:
+                    self._notify_waiters()
+            if self._callback_errors:
+                self._raise_callback_errors()
+        if not fut._done:
+            self._wait_until(fut.done, timeout)
+
+    def _wait_until(self, ready, timeout):
+        """Poll (or, while another thread polls, wait for it) until ready()."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not fut._done:
+        lock = self._poll_lock
+        while not ready():
             left_ms = _SLICE_MS
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise TimeoutError("operation not done in time")
                 left_ms = max(1, min(_SLICE_MS, int(left * 1000)))
-            if self._cl is None and not fut._done:
+            c = self._c
+            if c is None:
                 raise ClosedError("client closed")
-            if self._poll_lock.acquire(blocking=False):
+            if lock.acquire(blocking=False):
                 try:
-                    if not fut._done:
-                        self._poll_once(left_ms)
+                    if not ready():
+                        self._take(c, left_ms)
                 finally:
-                    self._poll_lock.release()
-            else:  # another thread polls: it completes our future
+                    lock.release()
+                    if self._waiters:
+                        self._notify_waiters()
+            else:  # another thread polls: it routes our completion
                 with self._cond:
-                    if not fut._done:
-                        self._cond.wait(left_ms / 1000)
-        self._raise_callback_errors()
+                    self._waiters += 1
+                    try:
+                        if not ready():
+                            self._cond.wait(left_ms / 1000)
+                    finally:
+                        self._waiters -= 1
+        if self._callback_errors:
+            self._raise_callback_errors()
 
     # -- submitting -----------------------------------------------------------
-    def _submit(self, start, convert, partial_ok=False, progress=None):
-        fut = Future(self, convert, partial_ok, progress)
+    def _submit(self, start, args, convert, partial_ok=False, progress=None):
+        """start(c, *args, token), the C submission with a fresh token as its
+        userdata; a refusal raises at once."""
+        c = self._c
+        if c is None:
+            raise ClosedError("client closed")
         token = next(self._tokens)
-        with self._locked():
-            f = start(self._handle(), token)
-            if f is None:
-                raise MemoryError("twitchconduits: out of memory")
-            fut._f = f
-            if _t.tcb_future_done(f) and _t.tcb_future_op_id(f) == 0:
-                fut._f = None   # refused at submission: one reference, not queued
-                fut._complete(f)
-                _t.tcb_future_release(f)
-            else:
-                self._pending[token] = fut
+        fut = Future(self, token, convert, partial_ok, progress)
+        self._pending[token] = fut  # before submitting: another thread may take it at once
+        st, fut._op = start(c, *args, token)
+        if st != _OK:
+            self._pending.pop(token, None)
+            raise error_for(st, _t.tc_last_error_message())
         return fut
 
     def submit_get_token(self, force_refresh=False):
-        return self._submit(lambda c, k: _t.tcb_token_get(c, int(bool(force_refresh)), k),
-                            lambda f: T.Token._from(_result_json(f, 1)))
+        return self._submit(_t.tc_token_get, (int(bool(force_refresh)),), _token)
 
     def submit_validate_token(self):
-        return self._submit(_t.tcb_token_validate, lambda f: T.Token._from(_result_json(f, 1)))
+        return self._submit(_t.tc_token_validate, (), _token)
 
     def submit_revoke_token(self):
-        return self._submit(_t.tcb_token_revoke, _response)
+        return self._submit(_t.tc_token_revoke, (), _response)
 
     def submit_list_conduits(self):
-        return self._submit(_t.tcb_conduits_list, lambda f: [T.Conduit._from(d) for d in _result_json(f)])
+        return self._submit(_t.tc_conduits_list, (), _conduits)
 
     def submit_create_conduit(self, shard_count):
-        return self._submit(lambda c, k: _t.tcb_conduit_create(c, _int(shard_count), k),
-                            lambda f: T.Conduit._from(_result_json(f)))
+        return self._submit(_t.tc_conduit_create, (_int(shard_count),), _conduit)
 
     def submit_update_conduit(self, conduit_id, shard_count):
-        return self._submit(lambda c, k: _t.tcb_conduit_update(c, _str(conduit_id), _int(shard_count), k),
-                            lambda f: T.Conduit._from(_result_json(f)))
+        return self._submit(_t.tc_conduit_update, (_str(conduit_id), _int(shard_count)), _conduit)
 
     def submit_delete_conduit(self, conduit_id):
-        return self._submit(lambda c, k: _t.tcb_conduit_delete(c, _str(conduit_id), k), lambda f: None)
+        return self._submit(_t.tc_conduit_delete, (_str(conduit_id),), _nothing)
 
     def submit_list_shards(self, conduit_id, status=None):
-        return self._submit(lambda c, k: _t.tcb_shards_list(c, _str(conduit_id), _opt(status), k),
-                            lambda f: [T.Shard._from(d) for d in _result_json(f)])
+        return self._submit(_t.tc_shards_list, (_str(conduit_id), _opt(status)), _shards)
 
     def submit_update_shards(self, conduit_id, assignments):
         """Partial failure is not an exception: the ShardUpdateResult says
         which shards failed (``.failed``, each item's ``.ok``)."""
-        a = _t.tcb_assignments_new()
+        transports = []
         try:
+            items = []
             for x in assignments:
                 if not isinstance(x, T.ShardAssignment):
                     raise TypeError("assignments must be ShardAssignment objects")
                 if x.session_id is not None:
-                    check(_t.tcb_assignments_add_websocket(a, _str(x.shard_id), _str(x.session_id)))
+                    st, t = _t.tc_transport_websocket_new(_str(x.session_id))
                 else:
-                    check(_t.tcb_assignments_add_webhook(a, _str(x.shard_id), _str(x.callback_url),
-                                                         _str(x.secret)), "webhook assignment")
-            return self._submit(lambda c, k: _t.tcb_shard_update(c, _str(conduit_id), a, k),
-                                lambda f: T.ShardUpdateResult._from(_result_json(f)), partial_ok=True)
+                    st, t = _t.tc_transport_webhook_new(_str(x.callback_url), _str(x.secret))
+                check(st, "shard assignment")
+                transports.append(t)
+                items.append((_str(x.shard_id), t))
+            return self._submit(_t.tc_shard_update, (_str(conduit_id), items), _shard_update,
+                                partial_ok=True)
         finally:
-            _t.tcb_assignments_free(a)   # the bridge copied it
+            for t in transports:   # the library copied them
+                _t.tc_transport_free(t)
 
     def submit_create_shard(self, conduit_id, callback_url=None, route_key=None):
-        return self._submit(lambda c, k: _t.tcb_shard_create(c, _str(conduit_id), _opt(callback_url),
-                                                             _opt(route_key), k),
-                            lambda f: T.Shard._from(_result_json(f, 1)))
+        return self._submit(_t.tc_shard_create, (_str(conduit_id), _opt(callback_url), _opt(route_key)), _shard)
 
     def submit_remove_shard(self, conduit_id, shard_id, last_callback=None, last_secret=None):
-        return self._submit(lambda c, k: _t.tcb_shard_remove(c, _str(conduit_id), _str(shard_id),
-                                                             _opt(last_callback), _opt(last_secret), k),
-                            lambda f: None)
+        """Completes with the resized Conduit."""
+        last = None
+        if last_callback is not None or last_secret is not None:
+            st, last = _t.tc_transport_webhook_new(_opt(last_callback), _opt(last_secret))
+            check(st, "last shard's transport")
+        try:
+            return self._submit(_t.tc_shard_remove, (_str(conduit_id), _str(shard_id), last), _conduit)
+        finally:
+            _t.tc_transport_free(last)   # the library copied it
 
     def submit_create_subscriptions(self, conduit_id, specs, concurrency=None, progress=None):
         """Per-item results in a BatchResult; partial failure is not an
         exception (check ``.failed``)."""
         s = _specs(specs)
-        try:
-            return self._submit(lambda c, k: _t.tcb_subscriptions_create(c, _str(conduit_id), s,
-                                                                         _int(concurrency or 0), k),
-                                _batch, partial_ok=True, progress=progress)
-        finally:
-            _t.tcb_specs_free(s)
+        opts = _batch_options(concurrency, progress, len(s))
+        return self._submit(_t.tc_subscriptions_create, (_str(conduit_id), s, opts),
+                            _batch, partial_ok=True, progress=progress)
 
-    def submit_list_subscriptions(self, status=None, type=None, user_id=None, subscription_id=None,
-                                  conduit_id=None):
-        return self._submit(lambda c, k: _t.tcb_subscriptions_list(c, _opt(status), _opt(type), _opt(user_id),
-                                                                   _opt(subscription_id), _opt(conduit_id), k),
-                            lambda f: [T.Subscription._from(d) for d in _result_json(f)])
+    def subscriptions(self, status=None, type=None, user_id=None, subscription_id=None, conduit_id=None):
+        """A Listing: iterate it to get the matching Subscriptions, fetched
+        page by page on demand. At most one filter (Twitch's rule; a second
+        raises InvalidArgumentError at once)."""
+        return Listing(self, {"status": _opt(status), "type": _opt(type), "user_id": _opt(user_id),
+                              "subscription_id": _opt(subscription_id), "conduit_id": _opt(conduit_id)})
 
     def submit_delete_subscription(self, subscription_id):
-        return self._submit(lambda c, k: _t.tcb_subscription_delete(c, _str(subscription_id), k), lambda f: None)
+        return self._submit(_t.tc_subscription_delete, (_str(subscription_id),), _nothing)
 
     def submit_cleanup_subscriptions(self, conduit_id=None, include_pending=False, concurrency=None,
                                      progress=None):
         flags = _t.TC_CLEANUP_F_INCLUDE_PENDING if include_pending else 0
-        return self._submit(lambda c, k: _t.tcb_subscriptions_cleanup(c, _opt(conduit_id), flags,
-                                                                      _int(concurrency or 0), k),
+        opts = _batch_options(concurrency, progress, 0)
+        return self._submit(_t.tc_subscriptions_cleanup, (_opt(conduit_id), flags, opts),
                             _batch, partial_ok=True, progress=progress)
 
     def submit_reconcile_subscriptions(self, conduit_id, specs, dry_run=False, concurrency=None, progress=None):
         s = _specs(specs)
         flags = _t.TC_RECONCILE_F_DRY_RUN if dry_run else 0
-        try:
-            return self._submit(lambda c, k: _t.tcb_subscriptions_reconcile(c, _str(conduit_id), s, flags,
-                                                                            _int(concurrency or 0), k),
-                                _batch, partial_ok=True, progress=progress)
-        finally:
-            _t.tcb_specs_free(s)
+        opts = _batch_options(concurrency, progress, len(s))
+        return self._submit(_t.tc_subscriptions_reconcile, (_str(conduit_id), s, flags, opts),
+                            _batch, partial_ok=True, progress=progress)
 
     def submit_create_subscriptions_by_type(self, conduit_id, types=None, condition=None, all_fillable=False,
                                             concurrency=None, progress=None):
@@ -495,31 +709,35 @@ class Client:
         type_list = _type_list(types, all_fillable)
         cond = json.dumps(_condition(condition))
         flags = _t.TC_BY_TYPE_F_ALL_FILLABLE if all_fillable else 0
-        return self._submit(lambda c, k: _t.tcb_subscriptions_create_by_type(c, _str(conduit_id), type_list, cond,
-                                                                             flags, _int(concurrency or 0), k),
+        opts = _batch_options(concurrency, progress, len(type_list or ()))
+        return self._submit(_t.tc_subscriptions_create_by_type, (_str(conduit_id), type_list, cond, flags, opts),
                             _batch, partial_ok=True, progress=progress)
 
     def submit_sync(self):
         """Load (or re-load) the synced view: conduits, shards and every
         subscription. ``client.view`` queries it once this completed."""
-        return self._submit(_t.tcb_sync_view, lambda f: None)
+        return self._submit(_t.tc_conduits_sync, (), _nothing)
 
-    def submit_request(self, method, path, query=None, body=None, retry_unsafe=False):
+    def submit_request(self, method, path, query=None, body=None, idempotent=False, retry_unsafe=False):
         """A generic Helix call: method 'GET'/'POST'/...; query a dict or
-        pairs; body a str, bytes or JSON-able object."""
-        m = _METHODS.get(str(method).upper())
+        pairs; body a str, bytes or JSON-able object. ``idempotent=True``:
+        retry a POST like the other methods (you made it safe to repeat;
+        ``retry_unsafe`` is its older name)."""
+        m = _METHODS.get(method)
         if m is None:
-            raise ValueError(f"unknown HTTP method {method!r}")
-        if body is not None and not isinstance(body, (str, bytes)):
-            body = json.dumps(body)
-        if isinstance(body, bytes):
-            body = body.decode("utf-8")
-        q = _pairs(query)
-        flags = _t.TC_REQUEST_F_RETRY_UNSAFE if retry_unsafe else 0
-        try:
-            return self._submit(lambda c, k: _t.tcb_request(c, m, _str(path), q, body, flags, k), _response)
-        finally:
-            _t.tcb_pairs_free(q)
+            m = _METHODS.get(method.upper() if isinstance(method, str) else None)
+            if m is None:
+                raise ValueError(f"unknown HTTP method {method!r}")
+        if not isinstance(path, str):
+            raise TypeError(f"path must be a str, got {type(path).__name__}")
+        req = {"method": m, "path": path}
+        if query:
+            req["query"] = _pairs(query)
+        if body is not None:
+            req["body"] = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        if idempotent or retry_unsafe:
+            req["flags"] = _F_IDEMPOTENT
+        return self._submit(_t.tc_request, (req,), _response)
 
     # -- blocking forms ------------------------------------------------------
     def get_token(self, force_refresh=False):
@@ -559,7 +777,10 @@ class Client:
         return self.submit_create_subscriptions(conduit_id, specs, concurrency, progress).result()
 
     def list_subscriptions(self, **filters):
-        return self.submit_list_subscriptions(**filters).result()
+        """Every matching subscription as a list (``subscriptions()`` gives
+        them page by page)."""
+        with self.subscriptions(**filters) as listing:
+            return list(listing)
 
     def delete_subscription(self, subscription_id):
         return self.submit_delete_subscription(subscription_id).result()
@@ -570,8 +791,8 @@ class Client:
     def reconcile_subscriptions(self, conduit_id, specs, dry_run=False, concurrency=None, progress=None):
         return self.submit_reconcile_subscriptions(conduit_id, specs, dry_run, concurrency, progress).result()
 
-    def request(self, method, path, query=None, body=None, retry_unsafe=False):
-        return self.submit_request(method, path, query, body, retry_unsafe).result()
+    def request(self, method, path, query=None, body=None, idempotent=False, retry_unsafe=False):
+        return self.submit_request(method, path, query, body, idempotent, retry_unsafe).result()
 
     def create_subscriptions_by_type(self, conduit_id, types=None, condition=None, all_fillable=False,
                                      concurrency=None, progress=None):
@@ -599,28 +820,31 @@ class Client:
         each change of the view; None stops. One callback per client."""
         if fn is not None and not callable(fn):
             raise TypeError("fn must be callable or None")
+        c = self._handle()
         token = next(self._tokens) if fn is not None else 0
-        with self._locked():
-            check(_t.tcb_view_watch(self._handle(), token), "view watch")
-            self._view_watch = (token, fn) if fn is not None else None
+        check(_t.tc_view_pull_changes(c, int(fn is not None), token), "view changes")
+        self._streams.pop(self._view_token, None)
+        self._view_token = token
+        if fn is not None:
+            self._streams[token] = _ViewWatch(self, fn)
 
     # -- the embedded listener ------------------------------------------------
     def listen(self, port=0, routes=None, bind_address=None, prefix=None, max_body_bytes=0,
                on_event=None, on_reject=None, tls_cert_file=None, tls_key_file=None):
         """Start the embedded webhook listener. ``routes`` maps route keys to
-        secrets; ``tls_cert_file``/``tls_key_file`` (PEM) make it serve HTTPS. on_event(WebhookMessage) runs during poll() for each message
+        secrets; ``tls_cert_file``/``tls_key_file`` (PEM) make it serve
+        HTTPS. on_event(WebhookMessage) runs during poll() for each message
         the listener accepted (notifications, revocations and the shard
         challenges it answered; duplicates are not delivered), on_reject for
         requests it refused (bad signature, stale, ...)."""
         token = next(self._tokens)
-        with self._poll_lock:
-            h = _t.tcb_listener_new(self._handle(), _opt(bind_address), _int(port), _opt(prefix),
-                                    _int(max_body_bytes), int(on_reject is not None), token,
-                                    _opt(tls_cert_file), _opt(tls_key_file))
-        if h is None:
-            check(_t.tcb_last_status() or _t.TC_ERROR, "listener")
+        st, h = _t.tc_listener_new(self._handle(), {
+            "bind_address": bind_address, "port": _int(port), "path_prefix": prefix,
+            "max_body_bytes": max_body_bytes, "tls_cert_file": tls_cert_file, "tls_key_file": tls_key_file,
+            "event_userdata": token, "reject_userdata": token})
+        check(st, "listener")
         lst = Listener(self, h, token, on_event, on_reject)
-        self._listeners[token] = lst
+        self._streams[token] = lst
         try:
             for key, secret in (routes or {}).items():
                 lst.add_route(key, secret)
@@ -630,11 +854,15 @@ class Client:
         return lst
 
 
-_METHODS = {"GET": _t.TC_GET, "POST": _t.TC_POST, "PATCH": _t.TC_PATCH, "PUT": _t.TC_PUT, "DELETE": _t.TC_DELETE}
+def _methods():
+    out, m = {}, 0
+    while _t.tc_method_name(m) is not None:
+        out[_t.tc_method_name(m)] = m
+        m += 1
+    return out
 
 
-def _batch(f):
-    return T.BatchResult._from(_result_json(f))
+_METHODS = _methods()
 
 
 def _str(v):
@@ -655,40 +883,39 @@ def _int(v):
     return v
 
 
+def _batch_options(concurrency, progress, count):
+    """tc_batch_options: with a progress callback, progress completions about
+    every 1% of `count` items (every item when the count is not known)."""
+    opts = {"concurrency": _int(concurrency or 0)}
+    if progress is not None:
+        if not callable(progress):
+            raise TypeError("progress must be callable")
+        opts["progress_every"] = max(1, count // 100)
+    return opts
+
+
 def _specs(specs):
-    s = _t.tcb_specs_new()
-    try:
-        for x in specs:
-            if isinstance(x, T.SubscriptionSpec):
-                typ, ver, cond = x.type, x.version, x.condition
-            elif isinstance(x, dict):
-                typ, ver, cond = x.get("type"), x.get("version", "1"), x.get("condition")
-            else:
-                typ, ver, cond = x
-            if not isinstance(cond, str):
-                cond = json.dumps(cond)
-            check(_t.tcb_specs_add(s, _str(typ), _str(ver), cond), "subscription spec")
-    except BaseException:
-        _t.tcb_specs_free(s)
-        raise
-    return s
+    out = []
+    for x in specs:
+        if isinstance(x, T.SubscriptionSpec):
+            typ, ver, cond = x.type, x.version, x.condition
+        elif isinstance(x, dict):
+            typ, ver, cond = x.get("type"), x.get("version", "1"), x.get("condition")
+        else:
+            typ, ver, cond = x
+        out.append((_str(typ), _str(ver), cond if isinstance(cond, str) else json.dumps(cond)))
+    return out
 
 
 def _type_list(types, all_fillable):
-    if types is None or isinstance(types, str):
-        if types is not None:
-            raise TypeError("types must be a list of names, not one str")
+    if types is None:
         return None
-    names = []
-    for x in types:
-        if isinstance(x, tuple) and len(x) == 2:
-            x = f"{_str(x[0])}@{_str(x[1])}"
-        if not isinstance(x, str) or not x or "\n" in x:
-            raise ValueError(f"bad type name {x!r}")
-        names.append(x)
+    if isinstance(types, str):
+        raise TypeError("types must be a list of names, not one str")
+    names = [f"{_str(x[0])}@{_str(x[1])}" if isinstance(x, tuple) and len(x) == 2 else x for x in types]
     if names and all_fillable:
         raise ValueError("give types or all_fillable=True, not both")
-    return "\n".join(names)
+    return names
 
 
 def _condition(condition):
@@ -705,11 +932,4 @@ def _condition(condition):
 
 
 def _pairs(items):
-    p = _t.tcb_pairs_new()
-    try:
-        for name, value in (items.items() if isinstance(items, dict) else (items or ())):
-            check(_t.tcb_pairs_add(p, _str(name), str(value)))
-    except BaseException:
-        _t.tcb_pairs_free(p)
-        raise
-    return p
+    return [(_str(name), str(value)) for name, value in (items.items() if isinstance(items, dict) else items)]

@@ -14,7 +14,7 @@ class Error(Exception):
     def __init__(self, message="", code=None, http_status=0, result=None):
         if code is not None:
             self.code = code
-        self.name = _NAMES.get(self.code, "TC_UNKNOWN")
+        self.name = _t.tc_status_name(self.code) or "TC_UNKNOWN"
         self.message = message or _t.tc_strerror(self.code)
         self.http_status = http_status
         #: what the operation still produced (e.g. per-item results), or None
@@ -32,9 +32,6 @@ def _cls(name, code, *bases, doc=""):
     return cls
 
 
-_NAMES = {getattr(_t, n): n for n in dir(_t)
-          if n.startswith("TC_E") or n in ("TC_OK", "TC_ERROR")
-          if isinstance(getattr(_t, n), int) and getattr(_t, n) <= 0}
 _BY_CODE = {}
 
 InternalError = _cls("InternalError", _t.TC_ERROR)

@@ -1,8 +1,11 @@
-"""Plain result objects, built from the bridge's JSON. Secrets (tokens, shard
-secrets, user keys) never appear in repr()/str()."""
+"""Plain result objects, built with the C API's accessors from the result
+objects a completion holds (borrowed: each _from_c copies what it needs).
+Secrets (tokens, shard secrets, user keys) never appear in repr()/str()."""
 from dataclasses import dataclass, field
 import json
 from typing import Any, Optional
+
+import twitchconduits_swig as _t
 
 
 @dataclass(frozen=True)
@@ -16,10 +19,11 @@ class Token:
     access_token: str = field(default="", repr=False)
 
     @classmethod
-    def _from(cls, d):
-        return cls(d.get("client_id") or "", d.get("expires_at") or 0, bool(d.get("validated")),
-                   d.get("login"), d.get("user_id"), tuple(d.get("scopes") or ()),
-                   d.get("access_token") or "")
+    def _from_c(cls, t):
+        return cls(_t.tc_token_client_id(t) or "", _t.tc_token_expires_at(t), bool(_t.tc_token_is_validated(t)),
+                   _t.tc_token_login(t), _t.tc_token_user_id(t),
+                   tuple(_t.tc_token_scope(t, i) for i in range(_t.tc_token_scope_count(t))),
+                   _t.tc_token_access_token(t) or "")
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,12 @@ class Conduit:
     shard_count: int
 
     @classmethod
-    def _from(cls, d):
-        return cls(d["id"], d["shard_count"])
+    def _from_c(cls, c):
+        return cls(_t.tc_conduit_id(c), _t.tc_conduit_shard_count(c))
+
+    @classmethod
+    def _list_from_c(cls, lst):
+        return [cls._from_c(_t.tc_conduit_list_get(lst, i)) for i in range(_t.tc_conduit_list_count(lst))]
 
 
 @dataclass(frozen=True)
@@ -43,10 +51,12 @@ class Transport:
     secret: Optional[str] = field(default=None, repr=False)  # only from create_shard()
 
     @classmethod
-    def _from(cls, d):
-        d = d or {}
-        return cls(d.get("method") or "", d.get("callback"), d.get("session_id"), d.get("connected_at"),
-                   d.get("disconnected_at"), d.get("conduit_id"), d.get("secret"))
+    def _from_c(cls, t):
+        if t is None:
+            return None
+        return cls(_t.tc_transport_method_name(t) or "", _t.tc_transport_callback(t), _t.tc_transport_session_id(t),
+                   _t.tc_transport_connected_at(t), _t.tc_transport_disconnected_at(t),
+                   _t.tc_transport_conduit_id(t), _t.tc_transport_secret(t))
 
 
 @dataclass(frozen=True)
@@ -56,8 +66,12 @@ class Shard:
     transport: Transport
 
     @classmethod
-    def _from(cls, d):
-        return cls(d["id"], d.get("status") or "", Transport._from(d.get("transport")))
+    def _from_c(cls, s):
+        return cls(_t.tc_shard_id(s), _t.tc_shard_status(s) or "", Transport._from_c(_t.tc_shard_transport(s)))
+
+    @classmethod
+    def _list_from_c(cls, lst):
+        return [cls._from_c(_t.tc_shard_list_get(lst, i)) for i in range(_t.tc_shard_list_count(lst))]
 
 
 @dataclass(frozen=True)
@@ -103,10 +117,14 @@ class ShardUpdateResult:
         return self.failed == 0
 
     @classmethod
-    def _from(cls, d):
-        items = tuple(ShardResult(i.get("shard_id") or "", i.get("status", 0), i.get("message") or "",
-                                  i.get("code"), i.get("status_text") or "") for i in d.get("items") or ())
-        return cls(items, d.get("failed", 0))
+    def _from_c(cls, r):
+        def item(i):
+            st = _t.tc_shard_update_result_status(r, i)
+            return ShardResult(_t.tc_shard_update_result_shard_id(r, i) or "", st,
+                               _t.tc_shard_update_result_message(r, i) or "",
+                               _t.tc_shard_update_result_code(r, i) or None, _t.tc_strerror(st))
+        return cls(tuple(item(i) for i in range(_t.tc_shard_update_result_count(r))),
+                   _t.tc_shard_update_result_failed(r))
 
 
 @dataclass(frozen=True)
@@ -122,10 +140,16 @@ class Subscription:
     user_id: Optional[str] = None
 
     @classmethod
-    def _from(cls, d):
-        return cls(d["id"], d.get("status") or "", d.get("type") or "", d.get("version") or "",
-                   d.get("condition") or {}, d.get("created_at") or "", d.get("cost") or 0,
-                   Transport._from(d.get("transport")), d.get("user_id"))
+    def _from_c(cls, s):
+        cond = _t.tc_subscription_condition(s)
+        return cls(_t.tc_subscription_id(s), _t.tc_subscription_status(s) or "", _t.tc_subscription_type(s) or "",
+                   _t.tc_subscription_version(s) or "", json.loads(cond) if cond else {},
+                   _t.tc_subscription_created_at(s) or "", _t.tc_subscription_cost(s),
+                   Transport._from_c(_t.tc_subscription_transport(s)), _t.tc_subscription_user_id(s))
+
+    @classmethod
+    def _list_from_c(cls, lst):
+        return [cls._from_c(_t.tc_subscription_list_get(lst, i)) for i in range(_t.tc_subscription_list_count(lst))]
 
 
 @dataclass(frozen=True)
@@ -170,11 +194,15 @@ class BatchResult:
         return sum(1 for i in self.items if i.outcome == outcome)
 
     @classmethod
-    def _from(cls, d):
-        items = tuple(BatchItem(i.get("outcome") or "", i.get("status", 0), i.get("message") or "",
-                                Subscription._from(i["subscription"]) if i.get("subscription") else None)
-                      for i in d.get("items") or ())
-        return cls(items, d.get("total", -1), d.get("total_cost", -1), d.get("max_total_cost", -1))
+    def _from_c(cls, b):
+        def item(i):
+            sub = _t.tc_subscription_batch_subscription(b, i)
+            return BatchItem(_t.tc_item_outcome_name(_t.tc_subscription_batch_outcome(b, i)) or "",
+                             _t.tc_subscription_batch_status(b, i), _t.tc_subscription_batch_message(b, i) or "",
+                             Subscription._from_c(sub) if sub is not None else None)
+        return cls(tuple(item(i) for i in range(_t.tc_subscription_batch_count(b))),
+                   _t.tc_subscription_batch_total(b), _t.tc_subscription_batch_total_cost(b),
+                   _t.tc_subscription_batch_max_total_cost(b))
 
 
 @dataclass(frozen=True)
@@ -184,6 +212,16 @@ class Response:
     body: bytes
     attempts: int = 1
     elapsed_ms: float = 0.0
+
+    @classmethod
+    def _from_c(cls, r):
+        # Every request makes one: filled directly, skipping the frozen
+        # dataclass's __init__ (four object.__setattr__ calls), which costs
+        # more than the C calls here.
+        self = object.__new__(cls)
+        self.__dict__.update(http_status=_t.tc_response_http_status(r), body=_t.tc_response_body(r),
+                             attempts=_t.tc_response_attempts(r), elapsed_ms=_t.tc_response_elapsed_ms(r))
+        return self
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None

@@ -28,9 +28,8 @@ class Users:
     user id or subscription id (each raises NotFoundError when absent)."""
 
     def __init__(self):
-        u = _t.tcb_users_new()
-        if u is None:
-            check(_t.tcb_last_status() or _t.TC_ENOMEM)
+        st, u = _t.tc_users_new()
+        check(st, "users")
         self._u = u
 
     def __del__(self):
@@ -48,7 +47,7 @@ class Users:
         return _t.tc_users_count(self._u) if self._u is not None else 0
 
     def add(self, key, user_id):
-        check(_t.tcb_users_add(self._u, _s(key), _s(user_id)), "users.add")
+        check(_t.tc_users_add(self._u, _s(key), _s(user_id), None), "users.add")
 
     def add_subscription(self, user_id, subscription_id):
         check(_t.tc_users_add_subscription(self._u, _s(user_id), _s(subscription_id)))
@@ -57,34 +56,31 @@ class Users:
         check(_t.tc_users_remove_subscription(self._u, _s(user_id), _s(subscription_id)))
 
     def user_ids(self):
-        lst = _t.tcb_users_list(self._u)
-        if lst is None:
-            check(_t.tcb_last_status() or _t.TC_ERROR)
+        st, lst = _t.tc_users_list(self._u)
+        check(st)
         try:
             return [_t.tc_user_id_list_get(lst, i) for i in range(_t.tc_user_id_list_count(lst))]
         finally:
             _t.tc_user_id_list_free(lst)
 
     def _get(self, fn, arg):
-        u = fn(self._u, _s(arg))
-        if u is None:
-            st = _t.tcb_last_status()
-            if st == _t.TC_ENOTFOUND or st == _t.TC_OK:
-                raise NotFoundError(f"no user for {arg!r}")
-            check(st)
+        st, u = fn(self._u, _s(arg))
+        if st == _t.TC_ENOTFOUND:
+            raise NotFoundError(f"no user for {arg!r}")
+        check(st)
         return User._take(u)
 
     def get_by_key(self, key):
-        return self._get(_t.tcb_users_get_by_key, key)
+        return self._get(_t.tc_users_get_by_key, key)
 
     def get_by_user_id(self, user_id):
-        return self._get(_t.tcb_users_get_by_user_id, user_id)
+        return self._get(_t.tc_users_get_by_user_id, user_id)
 
     def get_by_subscription(self, subscription_id):
-        return self._get(_t.tcb_users_get_by_subscription, subscription_id)
+        return self._get(_t.tc_users_get_by_subscription, subscription_id)
 
     def remove(self, user_id):
-        return self._get(_t.tcb_users_remove, user_id)
+        return self._get(_t.tc_users_remove, user_id)
 
     def __contains__(self, user_id):
         try:

@@ -7,7 +7,6 @@ Twitch); they may be made from any thread. The view goes stale when
 something else changes Twitch's state (another process, the console, missed
 events): ``client.sync()`` re-loads it."""
 import enum
-import json
 
 import twitchconduits_swig as _t
 
@@ -27,23 +26,6 @@ class ViewChange(enum.IntEnum):
     CONDUIT_REMOVED = _t.TC_VIEW_CONDUIT_REMOVED
     CONDUIT_UPDATED = _t.TC_VIEW_CONDUIT_UPDATED
     SHARD_STATUS = _t.TC_VIEW_SHARD_STATUS
-
-
-def _transport(t):
-    if t is None:
-        return None
-    return T.Transport(_t.tc_transport_method_name(t) or "", _t.tc_transport_callback(t),
-                       _t.tc_transport_session_id(t), _t.tc_transport_connected_at(t),
-                       _t.tc_transport_disconnected_at(t), _t.tc_transport_conduit_id(t))
-
-
-def _subscription(s):
-    cond = _t.tc_subscription_condition(s)
-    return T.Subscription(_t.tc_subscription_id(s), _t.tc_subscription_status(s) or "",
-                          _t.tc_subscription_type(s) or "", _t.tc_subscription_version(s) or "",
-                          json.loads(cond) if cond else {}, _t.tc_subscription_created_at(s) or "",
-                          _t.tc_subscription_cost(s), _transport(_t.tc_subscription_transport(s)),
-                          _t.tc_subscription_user_id(s))
 
 
 def _owned(call, *args):
@@ -68,7 +50,7 @@ class View:
         return f"<twitchconduits.View {'synced' if self.synced else 'not synced'}>"
 
     def _c(self):
-        return _t.tcb_client_manager(self._client._handle())
+        return self._client._handle()
 
     @property
     def synced(self):
@@ -80,8 +62,7 @@ class View:
         q = _query(conduit_id, user_id, type, status)
         lst = _owned(_t.tc_view_subscriptions, self._c(), q)
         try:
-            return [_subscription(_t.tc_subscription_list_get(lst, i))
-                    for i in range(_t.tc_subscription_list_count(lst))]
+            return T.Subscription._list_from_c(lst)
         finally:
             _t.tc_subscription_list_free(lst)
 
@@ -95,8 +76,7 @@ class View:
     def conduits(self):
         lst = _owned(_t.tc_view_conduits, self._c())
         try:
-            return [T.Conduit(_t.tc_conduit_id(c), _t.tc_conduit_shard_count(c))
-                    for c in (_t.tc_conduit_list_get(lst, i) for i in range(_t.tc_conduit_list_count(lst)))]
+            return T.Conduit._list_from_c(lst)
         finally:
             _t.tc_conduit_list_free(lst)
 
@@ -107,14 +87,11 @@ class View:
             raise TypeError("conduit_id must be a str")
         lst = _owned(_t.tc_view_shards, self._c(), conduit_id)
         try:
-            return [T.Shard(_t.tc_shard_id(s), _t.tc_shard_status(s) or "", _transport(_t.tc_shard_transport(s)))
-                    for s in (_t.tc_shard_list_get(lst, i) for i in range(_t.tc_shard_list_count(lst)))]
+            return T.Shard._list_from_c(lst)
         finally:
             _t.tc_shard_list_free(lst)
 
 
 def _query(conduit_id, user_id, type, status):
-    for name, v in (("conduit_id", conduit_id), ("user_id", user_id), ("type", type), ("status", status)):
-        if v is not None and not isinstance(v, str):
-            raise TypeError(f"{name} must be a str or None")
-    return _t.tc_view_query(conduit_id, user_id, type, status)
+    """A tc_view_query (the typemap checks that each is a str or None)."""
+    return {"conduit_id": conduit_id, "user_id": user_id, "type": type, "status": status}

@@ -1,21 +1,18 @@
 """Receiving events: WebhookVerifier (framework-neutral), WebhookApp (WSGI)."""
 from dataclasses import dataclass, field
 import json
-import threading
 from typing import Optional
 
 import twitchconduits_swig as _t
 
 from ._errors import check
 
-_KINDS = {_t.TC_EVENT_REJECTED: "rejected", _t.TC_EVENT_NOTIFICATION: "notification",
-          _t.TC_EVENT_VERIFICATION: "verification", _t.TC_EVENT_REVOCATION: "revocation"}
 _REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 413: "Payload Too Large", 500: "Internal Server Error"}
 
 
-def _json_or_none(text):
-    return json.loads(text) if text else None
+def _json_or_none(raw):
+    return json.loads(raw) if raw else None
 
 
 @dataclass(frozen=True)
@@ -52,14 +49,13 @@ class WebhookMessage:
 
     @classmethod
     def _from_c(cls, m, route_key=None):
-        err = _t.tc_event_error(m) or ""
-        body = _t.tc_event_response_body(m) or ""
+        challenge = _t.tc_event_challenge(m)
         return cls(
-            kind=_KINDS.get(_t.tc_event_kind_get(m), "rejected"),
+            kind=_t.tc_event_kind_name(_t.tc_event_kind_get(m)) or "rejected",
             status=_t.tc_event_status(m),
             http_status=_t.tc_event_http_status(m),
             content_type=_t.tc_event_content_type(m) or "text/plain",
-            body=body.encode("utf-8", "surrogateescape"),
+            body=_t.tc_event_response_body(m),
             message_id=_t.tc_event_id(m) or None,
             timestamp=_t.tc_event_timestamp(m) or None,
             retry=_t.tc_event_retry(m),
@@ -69,11 +65,11 @@ class WebhookMessage:
             subscription_version=_t.tc_event_subscription_version(m) or None,
             event=_json_or_none(_t.tc_event_event_json(m)),
             subscription=_json_or_none(_t.tc_event_subscription_json(m)),
-            challenge=_t.tc_event_challenge(m) or None,
+            challenge=challenge.decode("utf-8", "surrogateescape") if challenge else None,
             revocation_reason=_t.tc_event_revocation_reason(m) or None,
             conduit_id=_t.tc_event_conduit_id(m) or None,
             shard_id=_t.tc_event_shard_id(m) or None,
-            error=err,
+            error=_t.tc_event_error(m) or "",
             route_key=route_key,
         )
 
@@ -86,11 +82,10 @@ class WebhookVerifier:
     def __init__(self, secret, max_age_s=0):
         if not isinstance(secret, str):
             raise TypeError("secret must be a str")
-        v = _t.tcb_webhook_verifier_new(secret, int(max_age_s))
-        if v is None:
-            check(_t.tcb_last_status() or _t.TC_EINVAL, "webhook secret")
+        st, v = _t.tc_webhook_verifier_new({"max_age_s": max_age_s})
+        check(st, "webhook options")
         self._v = v
-        self._lock = threading.Lock()
+        self.add_secret(secret)
 
     def __repr__(self):
         return f"<twitchconduits.WebhookVerifier secrets={self.secret_count()}>"
@@ -120,13 +115,8 @@ class WebhookVerifier:
         """headers: a dict or (name, value) pairs; body: bytes (or str)."""
         if self._v is None:
             raise ValueError("verifier closed")
-        p = _t.tcb_pairs_new()
-        try:
-            for name, value in (headers.items() if hasattr(headers, "items") else headers):
-                check(_t.tcb_pairs_add(p, str(name), str(value)))
-            m = _t.tcb_py_webhook_handle(self._v, p, body)
-        finally:
-            _t.tcb_pairs_free(p)
+        pairs = [(str(name), str(value)) for name, value in (headers.items() if hasattr(headers, "items") else headers)]
+        _, m = _t.tc_webhook_handle(self._v, pairs, body)
         if m is None:
             raise MemoryError("twitchconduits: out of memory")
         try:
@@ -137,9 +127,8 @@ class WebhookVerifier:
 
 def sign(secret, message_id, timestamp, body):
     """The Twitch-Eventsub-Message-Signature value for a message (tests)."""
-    s = _t.tcb_py_webhook_sign(secret, message_id, timestamp, body)
-    if s is None:
-        check(_t.tcb_last_status() or _t.TC_EINVAL, "sign")
+    st, s = _t.tc_webhook_sign(secret, message_id, timestamp, body)
+    check(st, "sign")
     return s
 
 
