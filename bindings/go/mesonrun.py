@@ -98,7 +98,7 @@ def cmd_vet(src, build):
     goroot = subprocess.check_output(['go', 'env', 'GOROOT'], cwd=src, env=env, text=True).strip()
     files = [os.path.join(d, f) for d, _, fs in os.walk(src) for f in fs
              if f.endswith('.go') and 'internal' + os.sep + 'tcswig' not in d]
-    files += [os.path.join(src, 'internal', 'tcswig', f) for f in ('cgoflags.go', 'hook.go')]
+    files += [os.path.join(src, 'internal', 'tcswig', 'cgoflags.go')]
     bad = subprocess.check_output([os.path.join(goroot, 'bin', 'gofmt'), '-l'] + files, text=True)
     if bad.strip():
         print('not gofmt-ed:\n' + bad)
@@ -114,7 +114,6 @@ def cmd_regen(src, build, swig):
     with tempfile.TemporaryDirectory() as out:
         # Run from src with a relative input: SWIG records only 'twitchconduits.i'.
         subprocess.check_call([swig, '-go', '-cgo', '-intgosize', '64',
-                               '-I' + os.path.join(repo, 'bindings', 'common'),
                                '-I' + os.path.join(repo, 'include'), '-I' + os.path.join(build, 'include'),
                                '-outdir', out, '-o', os.path.join(out, 'twitchconduits_wrap.c'),
                                'twitchconduits.i'], cwd=src)

@@ -13,9 +13,9 @@ extern
 #ifdef __cplusplus
   "C"
 #endif
-  void cgo_panic__tcswig_05cc12d0720a4367(const char*);
+  void cgo_panic__tcswig_235e4f39892f8336(const char*);
 static void _swig_gopanic(const char *p) {
-  cgo_panic__tcswig_05cc12d0720a4367(p);
+  cgo_panic__tcswig_235e4f39892f8336(p);
 }
 
 
@@ -191,58 +191,193 @@ static void* Swig_malloc(int c) {
 }
 
 
+#include <stdlib.h>
+#include <stddef.h>
+#include <string.h>
 #include <twitchconduits.h>
-#include "tcb.h"
-void tcgo_install_notify(tcb_client *cl);
-
-
-#include <twitchconduits.h>
-#include "tcb.h"
+#include <twitchconduits/completion.h>
 
 
 #include <stdint.h>		// Use the C99 official header
 
 
-static char *tcv_strdup(const char *s) {
+/* The fields of a packed Go string, in one copy of it. */
+typedef struct tcgo_fields {
+    char *text;
+    const char **at;
+    size_t count;
+} tcgo_fields;
+
+/* Split p[0..n) at each NUL; a record is `arity` fields. 0 on success, -1 on
+ * out of memory or a trailing partial record. */
+static int tcgo_fields_split(tcgo_fields *f, const char *p, size_t n, size_t arity) {
+    size_t i, k = 0;
+    f->text = NULL;
+    f->at = NULL;
+    f->count = 0;
+    for (i = 0; i < n; i++) f->count += p[i] == '\0';
+    if (f->count % arity != 0 || (n > 0 && p[n - 1] != '\0')) return -1;
+    if (f->count == 0) return 0;
+    f->text = (char *)malloc(n);
+    f->at = (const char **)calloc(f->count, sizeof *f->at);
+    if (f->text == NULL || f->at == NULL) return -1;
+    memcpy(f->text, p, n);
+    f->at[k++] = f->text;
+    for (i = 0; i + 1 < n; i++) {
+        if (f->text[i] == '\0') f->at[k++] = f->text + i + 1;
+    }
+    return 0;
+}
+
+static void tcgo_fields_free(tcgo_fields *f) {
+    free(f->text);
+    free((void *)f->at);
+}
+
+/* "" is NULL for an optional field. */
+static const char *tcgo_opt(const char *s) { return s != NULL && s[0] != '\0' ? s : NULL; }
+
+
+/* Options strings may be secrets: wipe before freeing. */
+static void tcgo_free_text(const char *s) {
+    if (s != NULL) {
+        volatile char *p = (volatile char *)s;
+        while (*p != '\0') *p++ = '\0';
+        free((char *)s);
+    }
+}
+
+static char *tcgo_copy_text(const char *s) {
     size_t n;
     char *d;
-    if (s == NULL) return NULL;
+    if (s == NULL || s[0] == '\0') return NULL;
     n = strlen(s) + 1;
     d = (char *)malloc(n);
     if (d != NULL) memcpy(d, s, n);
     return d;
 }
 
-static void tcv_query_free(tc_view_query *q) {
-    if (q == NULL) return;
-    free((char *)q->conduit_id);
-    free((char *)q->user_id);
-    free((char *)q->type);
-    free((char *)q->status);
+
+typedef struct tcgo_query {
+    tcgo_fields f;
+    tc_param params[1];
+} tcgo_query;
+
+static void tcgo_request_query_free(tc_request_options *o) {
+    tcgo_query *q;
+    if (o->query == NULL) return;
+    q = (tcgo_query *)(void *)((char *)o->query - offsetof(tcgo_query, params));
+    tcgo_fields_free(&q->f);
     free(q);
+    o->query = NULL;
+    o->query_count = 0;
 }
 
-SWIGINTERN struct tc_view_query *new_tc_view_query(char const *conduit_id,char const *user_id,char const *type,char const *status){
-        tc_view_query *q = (tc_view_query *)calloc(1, sizeof *q);
-        if (q == NULL) return NULL;
-        q->version = TC_VIEW_QUERY_VERSION;
-        q->conduit_id = tcv_strdup(conduit_id);
-        q->user_id = tcv_strdup(user_id);
-        q->type = tcv_strdup(type);
-        q->status = tcv_strdup(status);
-        if ((conduit_id && !q->conduit_id) || (user_id && !q->user_id) || (type && !q->type) ||
-            (status && !q->status)) {
-            tcv_query_free(q);
-            return NULL;
-        }
-        return q;
+SWIGINTERN struct tc_conduits_options *new_tc_conduits_options(void){
+    tc_conduits_options *o = (tc_conduits_options *)calloc(1, sizeof(tc_conduits_options));
+    if (o != NULL) tc_conduits_options_init(o, TC_CONDUITS_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_conduits_options(struct tc_conduits_options *self){
+    tc_conduits_options *o = self;
+    tcgo_free_text(o->client_id); tcgo_free_text(o->client_secret); tcgo_free_text(o->app_token);
+  tcgo_free_text(o->callback_url); tcgo_free_text(o->api_base_url); tcgo_free_text(o->auth_base_url);
+  tcgo_free_text(o->ca_file);
+    free(o);
+  }
+SWIGINTERN struct tc_request_options *new_tc_request_options(void){
+    tc_request_options *o = (tc_request_options *)calloc(1, sizeof(tc_request_options));
+    if (o != NULL) tc_request_options_init(o, TC_REQUEST_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_request_options(struct tc_request_options *self){
+    tc_request_options *o = self;
+    tcgo_free_text(o->path); tcgo_free_text(o->body); tcgo_request_query_free(o);
+    free(o);
+  }
+SWIGINTERN tc_status tc_request_options_set_query(struct tc_request_options *self,char const *packed,size_t packed_len){
+    tcgo_fields f;
+    tcgo_query *q;
+    size_t n, i;
+    if (tcgo_fields_split(&f, packed, packed_len, 2) != 0) {
+      tcgo_fields_free(&f);
+      return TC_EINVAL;
     }
-SWIGINTERN void delete_tc_view_query(struct tc_view_query *self){ tcv_query_free(self); }
+    tcgo_request_query_free(self);
+    n = f.count / 2;
+    if (n == 0) return TC_OK;
+    q = (tcgo_query *)calloc(1, sizeof *q + (n - 1) * sizeof(tc_param));
+    if (q == NULL) {
+      tcgo_fields_free(&f);
+      return TC_ENOMEM;
+    }
+    q->f = f;
+    for (i = 0; i < n; i++) {
+      q->params[i].name = f.at[2 * i];
+      q->params[i].value = f.at[2 * i + 1];
+    }
+    self->query = q->params;
+    self->query_count = n;
+    return TC_OK;
+  }
+SWIGINTERN struct tc_batch_options *new_tc_batch_options(void){
+    tc_batch_options *o = (tc_batch_options *)calloc(1, sizeof(tc_batch_options));
+    if (o != NULL) tc_batch_options_init(o, TC_BATCH_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_batch_options(struct tc_batch_options *self){
+    tc_batch_options *o = self;
+    
+    free(o);
+  }
+SWIGINTERN struct tc_subscription_filter *new_tc_subscription_filter(void){
+    tc_subscription_filter *o = (tc_subscription_filter *)calloc(1, sizeof(tc_subscription_filter));
+    if (o != NULL) tc_subscription_filter_init(o, TC_SUBSCRIPTION_FILTER_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_subscription_filter(struct tc_subscription_filter *self){
+    tc_subscription_filter *o = self;
+    tcgo_free_text(o->status); tcgo_free_text(o->type); tcgo_free_text(o->user_id);
+  tcgo_free_text(o->subscription_id); tcgo_free_text(o->conduit_id);
+    free(o);
+  }
+SWIGINTERN struct tc_view_query *new_tc_view_query(void){
+    tc_view_query *o = (tc_view_query *)calloc(1, sizeof(tc_view_query));
+    if (o != NULL) tc_view_query_init(o, TC_VIEW_QUERY_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_view_query(struct tc_view_query *self){
+    tc_view_query *o = self;
+    tcgo_free_text(o->conduit_id); tcgo_free_text(o->user_id); tcgo_free_text(o->type);
+  tcgo_free_text(o->status);
+    free(o);
+  }
+SWIGINTERN struct tc_webhook_options *new_tc_webhook_options(void){
+    tc_webhook_options *o = (tc_webhook_options *)calloc(1, sizeof(tc_webhook_options));
+    if (o != NULL) tc_webhook_options_init(o, TC_WEBHOOK_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_webhook_options(struct tc_webhook_options *self){
+    tc_webhook_options *o = self;
+    
+    free(o);
+  }
+SWIGINTERN struct tc_listener_options *new_tc_listener_options(void){
+    tc_listener_options *o = (tc_listener_options *)calloc(1, sizeof(tc_listener_options));
+    if (o != NULL) tc_listener_options_init(o, TC_LISTENER_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_listener_options(struct tc_listener_options *self){
+    tc_listener_options *o = self;
+    tcgo_free_text(o->bind_address); tcgo_free_text(o->path_prefix); tcgo_free_text(o->tls_cert_file);
+  tcgo_free_text(o->tls_key_file);
+    free(o);
+  }
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-void _wrap_Swig_free_tcswig_05cc12d0720a4367(void *_swig_go_0) {
+void _wrap_Swig_free_tcswig_235e4f39892f8336(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -252,7 +387,7 @@ void _wrap_Swig_free_tcswig_05cc12d0720a4367(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -265,7 +400,7 @@ void *_wrap_Swig_malloc_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VERSION_tcswig_235e4f39892f8336() {
   int result;
   intgo _swig_go_result;
   
@@ -276,7 +411,7 @@ intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_OK_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_OK_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -288,7 +423,7 @@ intgo _wrap_TC_OK_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ERROR_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ERROR_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -300,7 +435,7 @@ intgo _wrap_TC_ERROR_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EINVAL_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EINVAL_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -312,7 +447,7 @@ intgo _wrap_TC_EINVAL_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENOMEM_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENOMEM_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -324,7 +459,7 @@ intgo _wrap_TC_ENOMEM_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EVERSION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVERSION_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -336,7 +471,7 @@ intgo _wrap_TC_EVERSION_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ECANCELED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ECANCELED_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -348,7 +483,7 @@ intgo _wrap_TC_ECANCELED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ETIMEDOUT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ETIMEDOUT_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -360,7 +495,7 @@ intgo _wrap_TC_ETIMEDOUT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENETWORK_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENETWORK_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -372,7 +507,7 @@ intgo _wrap_TC_ENETWORK_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ETLS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ETLS_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -384,7 +519,7 @@ intgo _wrap_TC_ETLS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EHTTP_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EHTTP_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -396,7 +531,7 @@ intgo _wrap_TC_EHTTP_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EAUTH_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EAUTH_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -408,7 +543,7 @@ intgo _wrap_TC_EAUTH_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EFORBIDDEN_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EFORBIDDEN_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -420,7 +555,7 @@ intgo _wrap_TC_EFORBIDDEN_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENOTFOUND_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENOTFOUND_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -432,7 +567,7 @@ intgo _wrap_TC_ENOTFOUND_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ECONFLICT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ECONFLICT_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -444,7 +579,7 @@ intgo _wrap_TC_ECONFLICT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ERATELIMIT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ERATELIMIT_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -456,7 +591,7 @@ intgo _wrap_TC_ERATELIMIT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ESERVER_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ESERVER_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -468,7 +603,7 @@ intgo _wrap_TC_ESERVER_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EPROTOCOL_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EPROTOCOL_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -480,7 +615,7 @@ intgo _wrap_TC_EPROTOCOL_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ECLOSED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ECLOSED_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -492,7 +627,7 @@ intgo _wrap_TC_ECLOSED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EREENTRANT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EREENTRANT_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -504,7 +639,7 @@ intgo _wrap_TC_EREENTRANT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EBUSY_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EBUSY_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -516,7 +651,7 @@ intgo _wrap_TC_EBUSY_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ETOOLARGE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ETOOLARGE_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -528,7 +663,7 @@ intgo _wrap_TC_ETOOLARGE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EUSER_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EUSER_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -540,7 +675,7 @@ intgo _wrap_TC_EUSER_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EBADREQUEST_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EBADREQUEST_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -552,7 +687,7 @@ intgo _wrap_TC_EBADREQUEST_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EGONE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EGONE_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -564,7 +699,7 @@ intgo _wrap_TC_EGONE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EPARTIAL_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EPARTIAL_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -576,7 +711,7 @@ intgo _wrap_TC_EPARTIAL_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENOCREDENTIALS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENOCREDENTIALS_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -588,7 +723,7 @@ intgo _wrap_TC_ENOCREDENTIALS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENOTSUPPORTED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENOTSUPPORTED_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -600,7 +735,7 @@ intgo _wrap_TC_ENOTSUPPORTED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ESIGNATURE_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -612,7 +747,7 @@ intgo _wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ESTALE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ESTALE_tcswig_235e4f39892f8336() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -624,7 +759,7 @@ intgo _wrap_TC_ESTALE_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_strerror_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_strerror_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -637,7 +772,7 @@ _gostring_ _wrap_tc_strerror_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_tc_status_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_status_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -650,7 +785,7 @@ _gostring_ _wrap_tc_status_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_tc_last_error_message_tcswig_05cc12d0720a4367() {
+_gostring_ _wrap_tc_last_error_message_tcswig_235e4f39892f8336() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -661,7 +796,7 @@ _gostring_ _wrap_tc_last_error_message_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
+intgo _wrap_tc_last_http_status_tcswig_235e4f39892f8336() {
   int result;
   intgo _swig_go_result;
   
@@ -672,7 +807,7 @@ intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LOG_ERROR_tcswig_235e4f39892f8336() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -684,7 +819,7 @@ intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LOG_WARN_tcswig_235e4f39892f8336() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -696,7 +831,7 @@ intgo _wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LOG_INFO_tcswig_235e4f39892f8336() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -708,7 +843,7 @@ intgo _wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LOG_DEBUG_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LOG_DEBUG_tcswig_235e4f39892f8336() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -720,7 +855,7 @@ intgo _wrap_TC_LOG_DEBUG_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_log_level_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_log_level_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   tc_log_level arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -733,7 +868,7 @@ _gostring_ _wrap_tc_log_level_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_GET_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_GET_tcswig_235e4f39892f8336() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -745,7 +880,7 @@ intgo _wrap_TC_GET_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_POST_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_POST_tcswig_235e4f39892f8336() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -757,7 +892,7 @@ intgo _wrap_TC_POST_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_PATCH_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_PATCH_tcswig_235e4f39892f8336() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -769,7 +904,7 @@ intgo _wrap_TC_PATCH_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_PUT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_PUT_tcswig_235e4f39892f8336() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -781,7 +916,7 @@ intgo _wrap_TC_PUT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_DELETE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_DELETE_tcswig_235e4f39892f8336() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -793,7 +928,7 @@ intgo _wrap_TC_DELETE_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_method_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_method_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   tc_method arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -806,7 +941,7 @@ _gostring_ _wrap_tc_method_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_235e4f39892f8336() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -817,7 +952,7 @@ intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_235e4f39892f8336() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -828,7 +963,7 @@ intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_235e4f39892f8336() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -839,7 +974,661 @@ intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_tc_conduits_wakeup_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_options_version_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_client_id_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->client_id);
+  arg1->client_id = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->client_id);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_client_secret_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->client_secret);
+  arg1->client_secret = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->client_secret);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_app_token_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->app_token);
+  arg1->app_token = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->app_token);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_callback_url_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  
+  tcgo_free_text(arg1->callback_url);
+  arg1->callback_url = tcgo_copy_text(arg2);
+  
+  
+  
+  free((char *)arg2);
+  
+}
+
+
+_gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->callback_url);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_api_base_url_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->api_base_url);
+  arg1->api_base_url = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->api_base_url);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_auth_base_url_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->auth_base_url);
+  arg1->auth_base_url = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->auth_base_url);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_ca_file_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->ca_file);
+  arg1->ca_file = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->ca_file);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->connect_timeout_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->connect_timeout_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->request_timeout_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->request_timeout_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_max_attempts_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_attempts = arg2;
+  
+}
+
+
+intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->max_attempts);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->backoff_base_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->backoff_base_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->backoff_max_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->backoff_max_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->ratelimit_max_wait_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->ratelimit_max_wait_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_max_concurrency_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_concurrency = arg2;
+  
+}
+
+
+intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->max_concurrency);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_response_bytes = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_response_bytes);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->token_refresh_margin_s = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->token_refresh_margin_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_flags_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->flags = arg2;
+  
+}
+
+
+intgo _wrap_tc_conduits_options_flags_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->flags);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_random_seed_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  uint64_t arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (uint64_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->random_seed = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_random_seed_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->random_seed);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->token_validate_interval_s = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->token_validate_interval_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->request_deadline_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->request_deadline_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_max_list_pages_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_list_pages = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->max_list_pages);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_235e4f39892f8336() {
+  struct tc_conduits_options *result = 0 ;
+  struct tc_conduits_options *_swig_go_result;
+  
+  
+  result = (struct tc_conduits_options *)new_tc_conduits_options();
+  *(struct tc_conduits_options **)&_swig_go_result = (struct tc_conduits_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_conduits_options_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  delete_tc_conduits_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_conduits_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits_options *_swig_go_1) {
+  tc_conduits **arg1 = (tc_conduits **) 0 ;
+  tc_conduits_options *arg2 = (tc_conduits_options *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_conduits **)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits_options **)&_swig_go_1; 
+  
+  result = (tc_status)tc_conduits_new(arg1,(struct tc_conduits_options const *)arg2);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_free_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
+  
+  arg1 = *(tc_conduits **)&_swig_go_0; 
+  
+  tc_conduits_free(arg1);
+  
+}
+
+
+intgo _wrap_tc_conduits_wakeup_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -852,20 +1641,7 @@ intgo _wrap_tc_conduits_wakeup_tcswig_05cc12d0720a4367(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_fd_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
-  tc_conduits *arg1 = (tc_conduits *) 0 ;
-  int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_conduits **)&_swig_go_0; 
-  
-  result = (int)tc_conduits_fd((struct tc_conduits const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_conduits_cancel_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_op_id arg2 ;
   tc_status result;
@@ -880,7 +1656,7 @@ intgo _wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_cancel_all_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_cancel_all_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -893,7 +1669,7 @@ intgo _wrap_tc_conduits_cancel_all_tcswig_05cc12d0720a4367(struct tc_conduits *_
 }
 
 
-long long _wrap_tc_conduits_pending_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
+long long _wrap_tc_conduits_pending_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -906,7 +1682,7 @@ long long _wrap_tc_conduits_pending_tcswig_05cc12d0720a4367(struct tc_conduits *
 }
 
 
-intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_235e4f39892f8336() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -918,7 +1694,7 @@ intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_RETRIES_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_RETRIES_tcswig_235e4f39892f8336() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -930,7 +1706,7 @@ intgo _wrap_TC_STAT_RETRIES_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_235e4f39892f8336() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -942,7 +1718,7 @@ intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_235e4f39892f8336() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -954,7 +1730,7 @@ intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_235e4f39892f8336() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -966,7 +1742,7 @@ intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_OPERATIONS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_OPERATIONS_tcswig_235e4f39892f8336() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -978,7 +1754,7 @@ intgo _wrap_TC_STAT_OPERATIONS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_CONNECTIONS_tcswig_235e4f39892f8336() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -990,7 +1766,7 @@ intgo _wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_235e4f39892f8336() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1002,7 +1778,7 @@ intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367() {
 }
 
 
-long long _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_conduits_stat_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_stat arg2 ;
   uint64_t result;
@@ -1017,7 +1793,7 @@ long long _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(struct tc_conduits *_sw
 }
 
 
-_gostring_ _wrap_tc_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_stat_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   tc_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1030,7 +1806,81 @@ _gostring_ _wrap_tc_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+intgo _wrap_tc_token_get_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  int arg3 ;
+  tc_token_cb arg4 = (tc_token_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = (int)_swig_go_2; 
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_token_get(arg1,arg2,arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_token_validate_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_token_cb arg3 = (tc_token_cb) 0 ;
+  void *arg4 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg3 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg4 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_token_validate(arg1,arg2,arg3,arg4);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_token_revoke_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_response_cb arg3 = (tc_response_cb) 0 ;
+  void *arg4 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg3 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg4 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_token_revoke(arg1,arg2,arg3,arg4);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_token_access_token_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1043,7 +1893,7 @@ _gostring_ _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(struct tc_token *
 }
 
 
-_gostring_ _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_client_id_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1056,7 +1906,7 @@ _gostring_ _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(struct tc_token *_sw
 }
 
 
-long long _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_expires_at_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1069,7 +1919,7 @@ long long _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(struct tc_token *_sw
 }
 
 
-intgo _wrap_tc_token_is_validated_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+intgo _wrap_tc_token_is_validated_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1082,7 +1932,7 @@ intgo _wrap_tc_token_is_validated_tcswig_05cc12d0720a4367(struct tc_token *_swig
 }
 
 
-_gostring_ _wrap_tc_token_login_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_login_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1095,7 +1945,7 @@ _gostring_ _wrap_tc_token_login_tcswig_05cc12d0720a4367(struct tc_token *_swig_g
 }
 
 
-_gostring_ _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_user_id_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1108,7 +1958,7 @@ _gostring_ _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(struct tc_token *_swig
 }
 
 
-long long _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_scope_count_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1121,7 +1971,7 @@ long long _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(struct tc_token *_s
 }
 
 
-_gostring_ _wrap_tc_token_scope_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_token_scope_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0, long long _swig_go_1) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1136,7 +1986,7 @@ _gostring_ _wrap_tc_token_scope_tcswig_05cc12d0720a4367(struct tc_token *_swig_g
 }
 
 
-void _wrap_tc_token_free_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+void _wrap_tc_token_free_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   
   arg1 = *(tc_token **)&_swig_go_0; 
@@ -1146,7 +1996,7 @@ void _wrap_tc_token_free_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
 }
 
 
-intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_235e4f39892f8336() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1157,7 +2007,302 @@ intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_tc_response_status_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_request_options_version_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_method_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  tc_method arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (tc_method)_swig_go_1; 
+  
+  if (arg1) (arg1)->method = arg2;
+  
+}
+
+
+intgo _wrap_tc_request_options_method_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  tc_method result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (tc_method) ((arg1)->method);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_path_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->path);
+  arg1->path = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_request_options_path_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->path);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_body_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->body);
+  arg1->body = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_request_options_body_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->body);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_body_len_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->body_len = arg2;
+  
+}
+
+
+long long _wrap_tc_request_options_body_len_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->body_len);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_flags_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->flags = arg2;
+  
+}
+
+
+intgo _wrap_tc_request_options_flags_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->flags);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_timeout_ms_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->timeout_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_request_options_timeout_ms_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->timeout_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_max_attempts_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_attempts = arg2;
+  
+}
+
+
+intgo _wrap_tc_request_options_max_attempts_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->max_attempts);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_deadline_ms_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->deadline_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_request_options_deadline_ms_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->deadline_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_request_options *_wrap_new_tc_request_options_tcswig_235e4f39892f8336() {
+  struct tc_request_options *result = 0 ;
+  struct tc_request_options *_swig_go_result;
+  
+  
+  result = (struct tc_request_options *)new_tc_request_options();
+  *(struct tc_request_options **)&_swig_go_result = (struct tc_request_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_request_options_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  delete_tc_request_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_request_options_set_query_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  
+  result = (tc_status)tc_request_options_set_query(arg1,(char const *)arg2,arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_request_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_request_options *_swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_request_options *arg3 = (tc_request_options *) 0 ;
+  tc_response_cb arg4 = (tc_response_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = *(tc_request_options **)&_swig_go_2; 
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_request(arg1,arg2,(struct tc_request_options const *)arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_response_status_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -1170,7 +2315,7 @@ intgo _wrap_tc_response_status_tcswig_05cc12d0720a4367(struct tc_response *_swig
 }
 
 
-intgo _wrap_tc_response_http_status_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_http_status_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1183,7 +2328,7 @@ intgo _wrap_tc_response_http_status_tcswig_05cc12d0720a4367(struct tc_response *
 }
 
 
-_gostring_ _wrap_tc_response_body_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_body_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -1198,7 +2343,7 @@ _gostring_ _wrap_tc_response_body_tcswig_05cc12d0720a4367(struct tc_response *_s
 }
 
 
-_gostring_ _wrap_tc_response_header_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_tc_response_header_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -1218,7 +2363,7 @@ _gostring_ _wrap_tc_response_header_tcswig_05cc12d0720a4367(struct tc_response *
 }
 
 
-intgo _wrap_tc_response_attempts_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_attempts_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1231,7 +2376,7 @@ intgo _wrap_tc_response_attempts_tcswig_05cc12d0720a4367(struct tc_response *_sw
 }
 
 
-_gostring_ _wrap_tc_response_message_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_message_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1244,7 +2389,7 @@ _gostring_ _wrap_tc_response_message_tcswig_05cc12d0720a4367(struct tc_response 
 }
 
 
-double _wrap_tc_response_elapsed_ms_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+double _wrap_tc_response_elapsed_ms_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   double result;
   double _swig_go_result;
@@ -1257,7 +2402,7 @@ double _wrap_tc_response_elapsed_ms_tcswig_05cc12d0720a4367(struct tc_response *
 }
 
 
-void _wrap_tc_response_free_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+void _wrap_tc_response_free_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   
   arg1 = *(tc_response **)&_swig_go_0; 
@@ -1267,7 +2412,7 @@ void _wrap_tc_response_free_tcswig_05cc12d0720a4367(struct tc_response *_swig_go
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_235e4f39892f8336() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1279,7 +2424,7 @@ intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_235e4f39892f8336() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1291,7 +2436,7 @@ intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_235e4f39892f8336() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1303,7 +2448,7 @@ intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_TRANSPORT_OTHER_tcswig_235e4f39892f8336() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1315,7 +2460,7 @@ intgo _wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_transport_type_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_transport_type_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   tc_transport_type arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1328,7 +2473,107 @@ _gostring_ _wrap_tc_transport_type_name_tcswig_05cc12d0720a4367(intgo _swig_go_0
 }
 
 
-intgo _wrap_tc_transport_method_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+intgo _wrap_tc_transport_webhook_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+  tc_transport **arg1 = (tc_transport **) 0 ;
+  char *arg2 = (char *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_transport **)_swig_go_0.array;
+  
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  
+  result = (tc_status)tc_transport_webhook_new(arg1,(char const *)arg2,(char const *)arg3);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg2);
+  
+  free(arg3); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_transport_websocket_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+  tc_transport **arg1 = (tc_transport **) 0 ;
+  char *arg2 = (char *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_transport **)_swig_go_0.array;
+  
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  result = (tc_status)tc_transport_websocket_new(arg1,(char const *)arg2);
+  _swig_go_result = (intgo)result; 
+  free(arg2); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_transport_conduit_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+  tc_transport **arg1 = (tc_transport **) 0 ;
+  char *arg2 = (char *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_transport **)_swig_go_0.array;
+  
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  result = (tc_status)tc_transport_conduit_new(arg1,(char const *)arg2);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg2);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_transport_method_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -1341,7 +2586,7 @@ intgo _wrap_tc_transport_method_tcswig_05cc12d0720a4367(struct tc_transport *_sw
 }
 
 
-_gostring_ _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_method_name_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1354,7 +2599,7 @@ _gostring_ _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(struct tc_tran
 }
 
 
-_gostring_ _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_callback_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1367,7 +2612,7 @@ _gostring_ _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(struct tc_transpo
 }
 
 
-_gostring_ _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_secret_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1380,7 +2625,7 @@ _gostring_ _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(struct tc_transport
 }
 
 
-_gostring_ _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_session_id_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1393,7 +2638,7 @@ _gostring_ _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(struct tc_trans
 }
 
 
-_gostring_ _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_connected_at_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1406,7 +2651,7 @@ _gostring_ _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(struct tc_tra
 }
 
 
-_gostring_ _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_disconnected_at_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1419,7 +2664,7 @@ _gostring_ _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(struct tc_
 }
 
 
-_gostring_ _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_conduit_id_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1432,7 +2677,7 @@ _gostring_ _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(struct tc_trans
 }
 
 
-void _wrap_tc_transport_free_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+void _wrap_tc_transport_free_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   
   arg1 = *(tc_transport **)&_swig_go_0; 
@@ -1442,7 +2687,139 @@ void _wrap_tc_transport_free_tcswig_05cc12d0720a4367(struct tc_transport *_swig_
 }
 
 
-_gostring_ _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
+intgo _wrap_tc_conduits_list_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_conduit_list_cb arg3 = (tc_conduit_list_cb) 0 ;
+  void *arg4 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg3 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg4 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_conduits_list(arg1,arg2,arg3,arg4);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_conduit_create_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  int arg3 ;
+  tc_conduit_cb arg4 = (tc_conduit_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = (int)_swig_go_2; 
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_conduit_create(arg1,arg2,arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_conduit_update_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, void *_swig_go_4) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  int arg4 ;
+  tc_conduit_cb arg5 = (tc_conduit_cb) 0 ;
+  void *arg6 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg5 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  arg4 = (int)_swig_go_3; 
+  arg6 = *(void **)&_swig_go_4; 
+  
+  result = (tc_status)tc_conduit_update(arg1,arg2,(char const *)arg3,arg4,arg5,arg6);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_conduit_delete_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_response_cb arg4 = (tc_response_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_conduit_delete(arg1,arg2,(char const *)arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_conduit_id_tcswig_235e4f39892f8336(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1455,7 +2832,7 @@ _gostring_ _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_
 }
 
 
-intgo _wrap_tc_conduit_shard_count_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
+intgo _wrap_tc_conduit_shard_count_tcswig_235e4f39892f8336(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1468,7 +2845,7 @@ intgo _wrap_tc_conduit_shard_count_tcswig_05cc12d0720a4367(struct tc_conduit *_s
 }
 
 
-void _wrap_tc_conduit_free_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
+void _wrap_tc_conduit_free_tcswig_235e4f39892f8336(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   
   arg1 = *(tc_conduit **)&_swig_go_0; 
@@ -1478,7 +2855,7 @@ void _wrap_tc_conduit_free_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0
 }
 
 
-long long _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(struct tc_conduit_list *_swig_go_0) {
+long long _wrap_tc_conduit_list_count_tcswig_235e4f39892f8336(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1491,7 +2868,7 @@ long long _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(struct tc_conduit_
 }
 
 
-struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
+struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_235e4f39892f8336(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t arg2 ;
   tc_conduit *result = 0 ;
@@ -1506,7 +2883,7 @@ struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(struct tc_c
 }
 
 
-void _wrap_tc_conduit_list_free_tcswig_05cc12d0720a4367(struct tc_conduit_list *_swig_go_0) {
+void _wrap_tc_conduit_list_free_tcswig_235e4f39892f8336(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   
   arg1 = *(tc_conduit_list **)&_swig_go_0; 
@@ -1516,7 +2893,257 @@ void _wrap_tc_conduit_list_free_tcswig_05cc12d0720a4367(struct tc_conduit_list *
 }
 
 
-_gostring_ _wrap_tc_shard_id_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
+intgo _wrap_tc_shards_list_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  tc_shard_list_cb arg5 = (tc_shard_list_cb) 0 ;
+  void *arg6 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg5 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  if (_swig_go_3.n == 0) {
+    arg4 = NULL;
+  } else {
+    arg4 = (char *)malloc(_swig_go_3.n + 1);
+    if (arg4 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
+    ((char *)arg4)[_swig_go_3.n] = '\0';
+  }
+  
+  arg6 = *(void **)&_swig_go_4; 
+  
+  result = (tc_status)tc_shards_list(arg1,arg2,(char const *)arg3,(char const *)arg4,arg5,arg6);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free((char *)arg4);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_shard_update_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_shard_assignment *arg4 = (tc_shard_assignment *) 0 ;
+  size_t arg5 ;
+  tc_shard_update_cb arg6 = (tc_shard_update_cb) 0 ;
+  void *arg7 = (void *) 0 ;
+  tcgo_fields f4 ;
+  void *block4 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg6 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = NULL;
+  arg5 = 0;
+  if (tcgo_fields_split(&f4, _swig_go_3.p, (size_t)_swig_go_3.n, 4) == 0 && f4.count > 0) {
+    size_t n = f4.count / 4, i;
+    block4 = calloc(n, sizeof *arg4);
+    if (block4 != NULL) {
+      arg4 = (tc_shard_assignment *)block4;
+      arg5 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f4.at + i * 4;
+        (void)at;
+        tc_transport *t = NULL;
+        if (at[3][0] != '\0') tc_transport_websocket_new(&t, at[3]);
+        else tc_transport_webhook_new(&t, at[1], at[2]);
+        ((tc_shard_assignment *)block4)[i].shard_id = at[0];
+        ((tc_shard_assignment *)block4)[i].transport = t;
+      }
+    }
+  }
+  
+  arg7 = *(void **)&_swig_go_4; 
+  
+  result = (tc_status)tc_shard_update(arg1,arg2,(char const *)arg3,(struct tc_shard_assignment const *)arg4,arg5,arg6,arg7);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  {
+    size_t i;
+    for (i = 0; i < arg5; i++) tc_transport_free((tc_transport *)((tc_shard_assignment *)block4)[i].transport);
+  }
+  free(block4);
+  tcgo_fields_free(&f4);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_shard_create_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, void *_swig_go_5) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  char *arg5 = (char *) 0 ;
+  tc_shard_cb arg6 = (tc_shard_cb) 0 ;
+  void *arg7 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg6 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  if (_swig_go_3.n == 0) {
+    arg4 = NULL;
+  } else {
+    arg4 = (char *)malloc(_swig_go_3.n + 1);
+    if (arg4 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
+    ((char *)arg4)[_swig_go_3.n] = '\0';
+  }
+  
+  
+  if (_swig_go_4.n == 0) {
+    arg5 = NULL;
+  } else {
+    arg5 = (char *)malloc(_swig_go_4.n + 1);
+    if (arg5 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg5, _swig_go_4.p, _swig_go_4.n);
+    ((char *)arg5)[_swig_go_4.n] = '\0';
+  }
+  
+  arg7 = *(void **)&_swig_go_5; 
+  
+  result = (tc_status)tc_shard_create(arg1,arg2,(char const *)arg3,(char const *)arg4,(char const *)arg5,arg6,arg7);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free((char *)arg4);
+  
+  
+  free((char *)arg5);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_shard_remove_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_transport *_swig_go_4, void *_swig_go_5) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  tc_transport *arg5 = (tc_transport *) 0 ;
+  tc_conduit_cb arg6 = (tc_conduit_cb) 0 ;
+  void *arg7 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg6 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = (char *)malloc(_swig_go_3.n + 1);
+  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
+  arg4[_swig_go_3.n] = '\0';
+  
+  arg5 = *(tc_transport **)&_swig_go_4; 
+  arg7 = *(void **)&_swig_go_5; 
+  
+  result = (tc_status)tc_shard_remove(arg1,arg2,(char const *)arg3,(char const *)arg4,(struct tc_transport const *)arg5,arg6,arg7);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  free(arg4); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_shard_id_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1529,7 +3156,7 @@ _gostring_ _wrap_tc_shard_id_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0
 }
 
 
-_gostring_ _wrap_tc_shard_status_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_status_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1542,7 +3169,7 @@ _gostring_ _wrap_tc_shard_status_tcswig_05cc12d0720a4367(struct tc_shard *_swig_
 }
 
 
-struct tc_transport *_wrap_tc_shard_transport_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
+struct tc_transport *_wrap_tc_shard_transport_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -1555,7 +3182,7 @@ struct tc_transport *_wrap_tc_shard_transport_tcswig_05cc12d0720a4367(struct tc_
 }
 
 
-void _wrap_tc_shard_free_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
+void _wrap_tc_shard_free_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   
   arg1 = *(tc_shard **)&_swig_go_0; 
@@ -1565,7 +3192,7 @@ void _wrap_tc_shard_free_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
 }
 
 
-long long _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(struct tc_shard_list *_swig_go_0) {
+long long _wrap_tc_shard_list_count_tcswig_235e4f39892f8336(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1578,7 +3205,7 @@ long long _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(struct tc_shard_list
 }
 
 
-struct tc_shard *_wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_list_get_tcswig_235e4f39892f8336(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -1593,7 +3220,7 @@ struct tc_shard *_wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(struct tc_shard
 }
 
 
-void _wrap_tc_shard_list_free_tcswig_05cc12d0720a4367(struct tc_shard_list *_swig_go_0) {
+void _wrap_tc_shard_list_free_tcswig_235e4f39892f8336(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   
   arg1 = *(tc_shard_list **)&_swig_go_0; 
@@ -1603,7 +3230,7 @@ void _wrap_tc_shard_list_free_tcswig_05cc12d0720a4367(struct tc_shard_list *_swi
 }
 
 
-long long _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_count_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1616,7 +3243,7 @@ long long _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(struct tc_s
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1631,7 +3258,7 @@ _gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(struct 
 }
 
 
-intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_shard_update_result_status_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -1646,7 +3273,7 @@ intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(struct tc_shar
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_message_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1661,7 +3288,7 @@ _gostring_ _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(struct t
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_code_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1676,7 +3303,7 @@ _gostring_ _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(struct tc_s
 }
 
 
-struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -1691,7 +3318,7 @@ struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(stru
 }
 
 
-long long _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_failed_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1704,7 +3331,7 @@ long long _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(struct tc_
 }
 
 
-void _wrap_tc_shard_update_result_free_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0) {
+void _wrap_tc_shard_update_result_free_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   
   arg1 = *(tc_shard_update_result **)&_swig_go_0; 
@@ -1714,7 +3341,7 @@ void _wrap_tc_shard_update_result_free_tcswig_05cc12d0720a4367(struct tc_shard_u
 }
 
 
-intgo _wrap_TC_ITEM_CREATED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_CREATED_tcswig_235e4f39892f8336() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1726,7 +3353,7 @@ intgo _wrap_TC_ITEM_CREATED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_EXISTED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_EXISTED_tcswig_235e4f39892f8336() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1738,7 +3365,7 @@ intgo _wrap_TC_ITEM_EXISTED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_FAILED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_FAILED_tcswig_235e4f39892f8336() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1750,7 +3377,7 @@ intgo _wrap_TC_ITEM_FAILED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_235e4f39892f8336() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1762,7 +3389,7 @@ intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_CANCELED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_CANCELED_tcswig_235e4f39892f8336() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1774,7 +3401,7 @@ intgo _wrap_TC_ITEM_CANCELED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_DELETED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_DELETED_tcswig_235e4f39892f8336() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1786,7 +3413,7 @@ intgo _wrap_TC_ITEM_DELETED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_GONE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_GONE_tcswig_235e4f39892f8336() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1798,7 +3425,7 @@ intgo _wrap_TC_ITEM_GONE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_CREATE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_TO_CREATE_tcswig_235e4f39892f8336() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1810,7 +3437,7 @@ intgo _wrap_TC_ITEM_TO_CREATE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_TO_DELETE_tcswig_235e4f39892f8336() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1822,7 +3449,7 @@ intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_item_outcome_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   tc_item_outcome arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1835,7 +3462,160 @@ _gostring_ _wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) 
 }
 
 
-intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367() {
+intgo _wrap_tc_batch_options_version_get_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_batch_options_concurrency_set_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->concurrency = arg2;
+  
+}
+
+
+intgo _wrap_tc_batch_options_concurrency_get_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->concurrency);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_batch_options_progress_every_set_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->progress_every = arg2;
+  
+}
+
+
+long long _wrap_tc_batch_options_progress_every_get_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->progress_every);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_235e4f39892f8336() {
+  struct tc_batch_options *result = 0 ;
+  struct tc_batch_options *_swig_go_result;
+  
+  
+  result = (struct tc_batch_options *)new_tc_batch_options();
+  *(struct tc_batch_options **)&_swig_go_result = (struct tc_batch_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_batch_options_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  
+  delete_tc_batch_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_subscriptions_create_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_subscription_spec *arg4 = (tc_subscription_spec *) 0 ;
+  size_t arg5 ;
+  tc_batch_options *arg6 = (tc_batch_options *) 0 ;
+  tc_subscription_batch_cb arg7 = (tc_subscription_batch_cb) 0 ;
+  void *arg8 = (void *) 0 ;
+  tcgo_fields f4 ;
+  void *block4 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg7 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = NULL;
+  arg5 = 0;
+  if (tcgo_fields_split(&f4, _swig_go_3.p, (size_t)_swig_go_3.n, 3) == 0 && f4.count > 0) {
+    size_t n = f4.count / 3, i;
+    block4 = calloc(n, sizeof *arg4);
+    if (block4 != NULL) {
+      arg4 = (tc_subscription_spec *)block4;
+      arg5 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f4.at + i * 3;
+        (void)at;
+        ((tc_subscription_spec *)block4)[i].type = at[0];
+        ((tc_subscription_spec *)block4)[i].version = at[1];
+        ((tc_subscription_spec *)block4)[i].condition_json = at[2];
+      }
+    }
+  }
+  
+  arg6 = *(tc_batch_options **)&_swig_go_4; 
+  arg8 = *(void **)&_swig_go_5; 
+  
+  result = (tc_status)tc_subscriptions_create(arg1,arg2,(char const *)arg3,(struct tc_subscription_spec const *)arg4,arg5,(struct tc_batch_options const *)arg6,arg7,arg8);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free(block4);
+  tcgo_fields_free(&f4);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_235e4f39892f8336() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1846,7 +3626,359 @@ intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367() {
+intgo _wrap_tc_subscriptions_create_by_type_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, struct tc_batch_options *_swig_go_6, void *_swig_go_7) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char **arg4 = (char **) 0 ;
+  size_t arg5 ;
+  char *arg6 = (char *) 0 ;
+  unsigned int arg7 ;
+  tc_batch_options *arg8 = (tc_batch_options *) 0 ;
+  tc_subscription_batch_cb arg9 = (tc_subscription_batch_cb) 0 ;
+  void *arg10 = (void *) 0 ;
+  tcgo_fields f4 ;
+  void *block4 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg9 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = NULL;
+  arg5 = 0;
+  if (tcgo_fields_split(&f4, _swig_go_3.p, (size_t)_swig_go_3.n, 1) == 0 && f4.count > 0) {
+    size_t n = f4.count / 1, i;
+    block4 = calloc(n, sizeof *arg4);
+    if (block4 != NULL) {
+      arg4 = (char **)block4;
+      arg5 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f4.at + i * 1;
+        (void)at;
+        ((const char **)block4)[i] = at[0];
+      }
+    }
+  }
+  
+  
+  if (_swig_go_4.n == 0) {
+    arg6 = NULL;
+  } else {
+    arg6 = (char *)malloc(_swig_go_4.n + 1);
+    if (arg6 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg6, _swig_go_4.p, _swig_go_4.n);
+    ((char *)arg6)[_swig_go_4.n] = '\0';
+  }
+  
+  arg7 = (unsigned int)_swig_go_5; 
+  arg8 = *(tc_batch_options **)&_swig_go_6; 
+  arg10 = *(void **)&_swig_go_7; 
+  
+  result = (tc_status)tc_subscriptions_create_by_type(arg1,arg2,(char const *)arg3,(char const *const *)arg4,arg5,(char const *)arg6,arg7,(struct tc_batch_options const *)arg8,arg9,arg10);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free(block4);
+  tcgo_fields_free(&f4);
+  
+  
+  free((char *)arg6);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_subscription_filter_version_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_status_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->status);
+  arg1->status = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_status_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->status);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_Xtype_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->type);
+  arg1->type = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->type);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_user_id_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->user_id);
+  arg1->user_id = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->user_id);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_subscription_id_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->subscription_id);
+  arg1->subscription_id = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->subscription_id);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_conduit_id_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  
+  tcgo_free_text(arg1->conduit_id);
+  arg1->conduit_id = tcgo_copy_text(arg2);
+  
+  
+  
+  free((char *)arg2);
+  
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->conduit_id);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_235e4f39892f8336() {
+  struct tc_subscription_filter *result = 0 ;
+  struct tc_subscription_filter *_swig_go_result;
+  
+  
+  result = (struct tc_subscription_filter *)new_tc_subscription_filter();
+  *(struct tc_subscription_filter **)&_swig_go_result = (struct tc_subscription_filter *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_subscription_filter_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  delete_tc_subscription_filter(arg1);
+  
+}
+
+
+intgo _wrap_tc_subscriptions_list_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_subscription_filter *_swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_subscription_filter *arg3 = (tc_subscription_filter *) 0 ;
+  tc_subscription_page_cb arg4 = (tc_subscription_page_cb) 0 ;
+  tc_done_cb arg5 = (tc_done_cb) 0 ;
+  void *arg6 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  arg5 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = *(tc_subscription_filter **)&_swig_go_2; 
+  arg6 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_subscriptions_list(arg1,arg2,(struct tc_subscription_filter const *)arg3,arg4,arg5,arg6);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_subscription_delete_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_response_cb arg4 = (tc_response_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_subscription_delete(arg1,arg2,(char const *)arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  free(arg3); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_235e4f39892f8336() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1857,7 +3989,51 @@ intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367() {
+intgo _wrap_tc_subscriptions_cleanup_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  unsigned int arg4 ;
+  tc_batch_options *arg5 = (tc_batch_options *) 0 ;
+  tc_subscription_batch_cb arg6 = (tc_subscription_batch_cb) 0 ;
+  void *arg7 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg6 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  arg4 = (unsigned int)_swig_go_3; 
+  arg5 = *(tc_batch_options **)&_swig_go_4; 
+  arg7 = *(void **)&_swig_go_5; 
+  
+  result = (tc_status)tc_subscriptions_cleanup(arg1,arg2,(char const *)arg3,arg4,(struct tc_batch_options const *)arg5,arg6,arg7);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_235e4f39892f8336() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1868,7 +4044,78 @@ intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+intgo _wrap_tc_subscriptions_reconcile_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, struct tc_batch_options *_swig_go_5, void *_swig_go_6) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_subscription_spec *arg4 = (tc_subscription_spec *) 0 ;
+  size_t arg5 ;
+  unsigned int arg6 ;
+  tc_batch_options *arg7 = (tc_batch_options *) 0 ;
+  tc_subscription_batch_cb arg8 = (tc_subscription_batch_cb) 0 ;
+  void *arg9 = (void *) 0 ;
+  tcgo_fields f4 ;
+  void *block4 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg8 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = NULL;
+  arg5 = 0;
+  if (tcgo_fields_split(&f4, _swig_go_3.p, (size_t)_swig_go_3.n, 3) == 0 && f4.count > 0) {
+    size_t n = f4.count / 3, i;
+    block4 = calloc(n, sizeof *arg4);
+    if (block4 != NULL) {
+      arg4 = (tc_subscription_spec *)block4;
+      arg5 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f4.at + i * 3;
+        (void)at;
+        ((tc_subscription_spec *)block4)[i].type = at[0];
+        ((tc_subscription_spec *)block4)[i].version = at[1];
+        ((tc_subscription_spec *)block4)[i].condition_json = at[2];
+      }
+    }
+  }
+  
+  arg6 = (unsigned int)_swig_go_4; 
+  arg7 = *(tc_batch_options **)&_swig_go_5; 
+  arg9 = *(void **)&_swig_go_6; 
+  
+  result = (tc_status)tc_subscriptions_reconcile(arg1,arg2,(char const *)arg3,(struct tc_subscription_spec const *)arg4,arg5,arg6,(struct tc_batch_options const *)arg7,arg8,arg9);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free(block4);
+  tcgo_fields_free(&f4);
+  
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_subscription_id_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1881,7 +4128,7 @@ _gostring_ _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(struct tc_subscripti
 }
 
 
-_gostring_ _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_type_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1894,7 +4141,7 @@ _gostring_ _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(struct tc_subscrip
 }
 
 
-_gostring_ _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_version_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1907,7 +4154,7 @@ _gostring_ _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_status_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1920,7 +4167,7 @@ _gostring_ _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(struct tc_subscr
 }
 
 
-_gostring_ _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_condition_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1933,7 +4180,7 @@ _gostring_ _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(struct tc_sub
 }
 
 
-_gostring_ _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_created_at_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1946,7 +4193,7 @@ _gostring_ _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_cost_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+intgo _wrap_tc_subscription_cost_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1959,7 +4206,7 @@ intgo _wrap_tc_subscription_cost_tcswig_05cc12d0720a4367(struct tc_subscription 
 }
 
 
-struct tc_transport *_wrap_tc_subscription_transport_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+struct tc_transport *_wrap_tc_subscription_transport_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -1972,7 +4219,7 @@ struct tc_transport *_wrap_tc_subscription_transport_tcswig_05cc12d0720a4367(str
 }
 
 
-_gostring_ _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_user_id_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1985,7 +4232,7 @@ _gostring_ _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(struct tc_subsc
 }
 
 
-void _wrap_tc_subscription_free_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+void _wrap_tc_subscription_free_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   
   arg1 = *(tc_subscription **)&_swig_go_0; 
@@ -1995,7 +4242,7 @@ void _wrap_tc_subscription_free_tcswig_05cc12d0720a4367(struct tc_subscription *
 }
 
 
-long long _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_count_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2008,7 +4255,7 @@ long long _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(struct tc_sub
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -2023,7 +4270,7 @@ struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(s
 }
 
 
-long long _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2036,7 +4283,7 @@ long long _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(struct tc_sub
 }
 
 
-long long _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_cost_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2049,7 +4296,7 @@ long long _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(struct t
 }
 
 
-long long _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_max_total_cost_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2062,7 +4309,7 @@ long long _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(stru
 }
 
 
-long long _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_count_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2075,7 +4322,7 @@ long long _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_outcome_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_item_outcome result;
@@ -2090,7 +4337,7 @@ intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(struct tc_subs
 }
 
 
-intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_status_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -2105,7 +4352,7 @@ intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_subscription_batch_message_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2120,7 +4367,7 @@ _gostring_ _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(struct tc
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -2135,7 +4382,7 @@ struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_05cc12d0
 }
 
 
-long long _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_subscription_batch_tally_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   tc_item_outcome arg2 ;
   size_t result;
@@ -2150,7 +4397,7 @@ long long _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2163,7 +4410,7 @@ long long _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_cost_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2176,7 +4423,7 @@ long long _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(struct 
 }
 
 
-long long _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_max_total_cost_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2189,7 +4436,7 @@ long long _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(str
 }
 
 
-void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+void _wrap_tc_subscription_batch_free_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   
   arg1 = *(tc_subscription_batch **)&_swig_go_0; 
@@ -2199,7 +4446,7 @@ void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(struct tc_subscrip
 }
 
 
-void _wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+void _wrap_tc_subscription_list_free_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   
   arg1 = *(tc_subscription_list **)&_swig_go_0; 
@@ -2209,7 +4456,7 @@ void _wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(struct tc_subscript
 }
 
 
-intgo _wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SYNCED_tcswig_235e4f39892f8336() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2221,7 +4468,7 @@ intgo _wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_235e4f39892f8336() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2233,7 +4480,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_235e4f39892f8336() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2245,7 +4492,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_235e4f39892f8336() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2257,7 +4504,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_235e4f39892f8336() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2269,7 +4516,7 @@ intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_235e4f39892f8336() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2281,7 +4528,7 @@ intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_235e4f39892f8336() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2293,7 +4540,7 @@ intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_235e4f39892f8336() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2305,7 +4552,7 @@ intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_view_change_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   tc_view_change arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2318,7 +4565,31 @@ _gostring_ _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_sync_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_done_cb arg3 = (tc_done_cb) 0 ;
+  void *arg4 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg3 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg4 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_conduits_sync(arg1,arg2,arg3,arg4);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_view_is_synced_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2331,7 +4602,7 @@ intgo _wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+intgo _wrap_tc_view_query_version_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -2344,7 +4615,36 @@ intgo _wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(struct tc_view_que
 }
 
 
-_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_tc_view_query_conduit_id_set_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  
+  tcgo_free_text(arg1->conduit_id);
+  arg1->conduit_id = tcgo_copy_text(arg2);
+  
+  
+  
+  free((char *)arg2);
+  
+}
+
+
+_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2357,7 +4657,27 @@ _gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(struct tc_
 }
 
 
-_gostring_ _wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_tc_view_query_user_id_set_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->user_id);
+  arg1->user_id = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_view_query_user_id_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2370,7 +4690,27 @@ _gostring_ _wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(struct tc_vie
 }
 
 
-_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_tc_view_query_Xtype_set_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->type);
+  arg1->type = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2383,7 +4723,27 @@ _gostring_ _wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(struct tc_view_
 }
 
 
-_gostring_ _wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_tc_view_query_status_set_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->status);
+  arg1->status = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_view_query_status_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2396,70 +4756,18 @@ _gostring_ _wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(struct tc_view
 }
 
 
-struct tc_view_query *_wrap_new_tc_view_query_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
-  char *arg1 = (char *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
+struct tc_view_query *_wrap_new_tc_view_query_tcswig_235e4f39892f8336() {
   struct tc_view_query *result = 0 ;
   struct tc_view_query *_swig_go_result;
   
   
-  if (_swig_go_0.n == 0) {
-    arg1 = NULL;
-  } else {
-    arg1 = (char *)malloc(_swig_go_0.n + 1);
-    memcpy((char *)arg1, _swig_go_0.p, _swig_go_0.n);
-    ((char *)arg1)[_swig_go_0.n] = '\0';
-  }
-  
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  
-  result = (struct tc_view_query *)new_tc_view_query((char const *)arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4);
+  result = (struct tc_view_query *)new_tc_view_query();
   *(struct tc_view_query **)&_swig_go_result = (struct tc_view_query *)result; 
-  
-  free((char *)arg1);
-  
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  
-  free((char *)arg4);
-  
   return _swig_go_result;
 }
 
 
-void _wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_delete_tc_view_query_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
@@ -2469,11 +4777,10 @@ void _wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(struct tc_view_query *_s
 }
 
 
-intgo _wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
+intgo _wrap_tc_view_subscriptions_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
   tc_subscription_list **arg1 = (tc_subscription_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_view_query *arg3 = (tc_view_query *) 0 ;
-  tc_subscription_list *out_tmp1 = NULL ;
   tc_status result;
   intgo _swig_go_result;
   
@@ -2481,19 +4788,18 @@ intgo _wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, 
   if (_swig_go_0.len < 1) {
     _swig_gopanic("out: pass a slice of one element");
   }
-  arg1 = (tc_subscription_list **)&out_tmp1;
+  arg1 = (tc_subscription_list **)_swig_go_0.array;
   
   arg2 = *(tc_conduits **)&_swig_go_1; 
   arg3 = *(tc_view_query **)&_swig_go_2; 
   
   result = (tc_status)tc_view_subscriptions(arg1,(struct tc_conduits const *)arg2,(struct tc_view_query const *)arg3);
   _swig_go_result = (intgo)result; 
-  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_view_count_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
+long long _wrap_tc_view_count_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_view_query *arg2 = (tc_view_query *) 0 ;
   size_t result;
@@ -2508,10 +4814,9 @@ long long _wrap_tc_view_count_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_conduits_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
+intgo _wrap_tc_view_conduits_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
   tc_conduit_list **arg1 = (tc_conduit_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
-  tc_conduit_list *out_tmp1 = NULL ;
   tc_status result;
   intgo _swig_go_result;
   
@@ -2519,22 +4824,20 @@ intgo _wrap_tc_view_conduits_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struc
   if (_swig_go_0.len < 1) {
     _swig_gopanic("out: pass a slice of one element");
   }
-  arg1 = (tc_conduit_list **)&out_tmp1;
+  arg1 = (tc_conduit_list **)_swig_go_0.array;
   
   arg2 = *(tc_conduits **)&_swig_go_1; 
   
   result = (tc_status)tc_view_conduits(arg1,(struct tc_conduits const *)arg2);
   _swig_go_result = (intgo)result; 
-  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_view_shards_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
   tc_shard_list **arg1 = (tc_shard_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
-  tc_shard_list *out_tmp1 = NULL ;
   tc_status result;
   intgo _swig_go_result;
   
@@ -2542,7 +4845,7 @@ intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct 
   if (_swig_go_0.len < 1) {
     _swig_gopanic("out: pass a slice of one element");
   }
-  arg1 = (tc_shard_list **)&out_tmp1;
+  arg1 = (tc_shard_list **)_swig_go_0.array;
   
   arg2 = *(tc_conduits **)&_swig_go_1; 
   
@@ -2550,6 +4853,9 @@ intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct 
     arg3 = NULL;
   } else {
     arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
     ((char *)arg3)[_swig_go_2.n] = '\0';
   }
@@ -2557,7 +4863,6 @@ intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct 
   
   result = (tc_status)tc_view_shards(arg1,(struct tc_conduits const *)arg2,(char const *)arg3);
   _swig_go_result = (intgo)result; 
-  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
   
   free((char *)arg3);
   
@@ -2565,290 +4870,7 @@ intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct 
 }
 
 
-void _wrap_tc_users_free_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  tc_users_free(arg1);
-  
-}
-
-
-intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  result = (tc_status)tc_users_add_subscription(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  result = (tc_status)tc_users_remove_subscription(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_users_count_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  result = tc_users_count((struct tc_users const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_key_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_key((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_user_id((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = tc_user_subscription_count((struct tc_user const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0, long long _swig_go_1) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  size_t arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
-  
-  result = (char *)tc_user_subscription_id((struct tc_user const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_free_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  tc_user_free(arg1);
-  
-}
-
-
-_gostring_ _wrap_tc_user_refresh_token_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_refresh_token((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_login_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_login((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_code_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_code((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_user_expires_at_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  int64_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (int64_t)tc_user_expires_at((struct tc_user const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_user_scope_count_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = tc_user_scope_count((struct tc_user const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_scope_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0, long long _swig_go_1) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  size_t arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
-  
-  result = (char *)tc_user_scope((struct tc_user const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(struct tc_user_id_list *_swig_go_0) {
-  tc_user_id_list *arg1 = (tc_user_id_list *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_user_id_list **)&_swig_go_0; 
-  
-  result = tc_user_id_list_count((struct tc_user_id_list const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(struct tc_user_id_list *_swig_go_0, long long _swig_go_1) {
-  tc_user_id_list *arg1 = (tc_user_id_list *) 0 ;
-  size_t arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user_id_list **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
-  
-  result = (char *)tc_user_id_list_get((struct tc_user_id_list const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(struct tc_user_id_list *_swig_go_0) {
-  tc_user_id_list *arg1 = (tc_user_id_list *) 0 ;
-  
-  arg1 = *(tc_user_id_list **)&_swig_go_0; 
-  
-  tc_user_id_list_free(arg1);
-  
-}
-
-
-intgo _wrap_TC_EVENT_REJECTED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVENT_REJECTED_tcswig_235e4f39892f8336() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -2860,7 +4882,7 @@ intgo _wrap_TC_EVENT_REJECTED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_235e4f39892f8336() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -2872,7 +4894,7 @@ intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EVENT_VERIFICATION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVENT_VERIFICATION_tcswig_235e4f39892f8336() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -2884,7 +4906,7 @@ intgo _wrap_TC_EVENT_VERIFICATION_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EVENT_REVOCATION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVENT_REVOCATION_tcswig_235e4f39892f8336() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -2896,7 +4918,7 @@ intgo _wrap_TC_EVENT_REVOCATION_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_event_kind_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_event_kind_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   tc_event_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2909,7 +4931,186 @@ _gostring_ _wrap_tc_event_kind_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
-void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0) {
+intgo _wrap_tc_webhook_options_version_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_max_age_s_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_age_s = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_max_age_s_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->max_age_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_max_future_s_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_future_s = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_max_future_s_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->max_future_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->dedupe_capacity = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->dedupe_capacity);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->dedupe_ttl_s = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->dedupe_ttl_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_body_bytes = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_body_bytes);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_235e4f39892f8336() {
+  struct tc_webhook_options *result = 0 ;
+  struct tc_webhook_options *_swig_go_result;
+  
+  
+  result = (struct tc_webhook_options *)new_tc_webhook_options();
+  *(struct tc_webhook_options **)&_swig_go_result = (struct tc_webhook_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_webhook_options_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  delete_tc_webhook_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_webhook_verifier_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_webhook_options *_swig_go_1) {
+  tc_webhook_verifier **arg1 = (tc_webhook_verifier **) 0 ;
+  tc_webhook_options *arg2 = (tc_webhook_options *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_webhook_verifier **)_swig_go_0.array;
+  
+  arg2 = *(tc_webhook_options **)&_swig_go_1; 
+  
+  result = (tc_status)tc_webhook_verifier_new(arg1,(struct tc_webhook_options const *)arg2);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_verifier_free_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   
   arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
@@ -2919,7 +5120,7 @@ void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(struct tc_webhook_ve
 }
 
 
-intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_add_secret_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2939,7 +5140,7 @@ intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(struct tc_web
 }
 
 
-intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2959,7 +5160,7 @@ intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(struct tc_
 }
 
 
-long long _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_secret_count_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2972,7 +5173,7 @@ long long _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(struct 
 }
 
 
-intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_forget_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2992,7 +5193,7 @@ intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(struct tc_webhook
 }
 
 
-long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3005,7 +5206,59 @@ long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(str
 }
 
 
-intgo _wrap_tc_event_kind_get_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_webhook_handle_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_webhook_verifier *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+  tc_event **arg1 = (tc_event **) 0 ;
+  tc_webhook_verifier *arg2 = (tc_webhook_verifier *) 0 ;
+  tc_header *arg3 = (tc_header *) 0 ;
+  size_t arg4 ;
+  char *arg5 = (char *) 0 ;
+  size_t arg6 ;
+  tcgo_fields f3 ;
+  void *block3 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_event **)_swig_go_0.array;
+  
+  arg2 = *(tc_webhook_verifier **)&_swig_go_1; 
+  
+  arg3 = NULL;
+  arg4 = 0;
+  if (tcgo_fields_split(&f3, _swig_go_2.p, (size_t)_swig_go_2.n, 2) == 0 && f3.count > 0) {
+    size_t n = f3.count / 2, i;
+    block3 = calloc(n, sizeof *arg3);
+    if (block3 != NULL) {
+      arg3 = (tc_header *)block3;
+      arg4 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f3.at + i * 2;
+        (void)at;
+        ((tc_header *)block3)[i].name = at[0];
+        ((tc_header *)block3)[i].value = at[1];
+      }
+    }
+  }
+  
+  
+  arg5 = (char *)_swig_go_3.p;
+  arg6 = (size_t)_swig_go_3.n;
+  
+  
+  result = (tc_status)tc_webhook_handle(arg1,arg2,(struct tc_header const *)arg3,arg4,(char const *)arg5,arg6);
+  _swig_go_result = (intgo)result; 
+  
+  free(block3);
+  tcgo_fields_free(&f3);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_event_kind_get_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_event_kind result;
   intgo _swig_go_result;
@@ -3018,7 +5271,7 @@ intgo _wrap_tc_event_kind_get_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_
 }
 
 
-intgo _wrap_tc_event_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_status_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -3031,7 +5284,7 @@ intgo _wrap_tc_event_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0)
 }
 
 
-intgo _wrap_tc_event_http_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_http_status_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3044,7 +5297,7 @@ intgo _wrap_tc_event_http_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_
 }
 
 
-_gostring_ _wrap_tc_event_content_type_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_content_type_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3057,7 +5310,7 @@ _gostring_ _wrap_tc_event_content_type_tcswig_05cc12d0720a4367(struct tc_event *
 }
 
 
-_gostring_ _wrap_tc_event_response_body_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_response_body_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -3072,7 +5325,7 @@ _gostring_ _wrap_tc_event_response_body_tcswig_05cc12d0720a4367(struct tc_event 
 }
 
 
-_gostring_ _wrap_tc_event_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3085,7 +5338,7 @@ _gostring_ _wrap_tc_event_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0
 }
 
 
-_gostring_ _wrap_tc_event_timestamp_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_timestamp_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3098,7 +5351,7 @@ _gostring_ _wrap_tc_event_timestamp_tcswig_05cc12d0720a4367(struct tc_event *_sw
 }
 
 
-long long _wrap_tc_event_timestamp_ms_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+long long _wrap_tc_event_timestamp_ms_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3111,7 +5364,7 @@ long long _wrap_tc_event_timestamp_ms_tcswig_05cc12d0720a4367(struct tc_event *_
 }
 
 
-intgo _wrap_tc_event_retry_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_retry_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3124,7 +5377,7 @@ intgo _wrap_tc_event_retry_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) 
 }
 
 
-intgo _wrap_tc_event_is_duplicate_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_is_duplicate_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3137,7 +5390,7 @@ intgo _wrap_tc_event_is_duplicate_tcswig_05cc12d0720a4367(struct tc_event *_swig
 }
 
 
-_gostring_ _wrap_tc_event_subscription_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3150,7 +5403,7 @@ _gostring_ _wrap_tc_event_subscription_id_tcswig_05cc12d0720a4367(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_subscription_type_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_type_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3163,7 +5416,7 @@ _gostring_ _wrap_tc_event_subscription_type_tcswig_05cc12d0720a4367(struct tc_ev
 }
 
 
-_gostring_ _wrap_tc_event_subscription_version_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_version_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3176,7 +5429,7 @@ _gostring_ _wrap_tc_event_subscription_version_tcswig_05cc12d0720a4367(struct tc
 }
 
 
-_gostring_ _wrap_tc_event_event_json_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_event_json_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -3191,7 +5444,7 @@ _gostring_ _wrap_tc_event_event_json_tcswig_05cc12d0720a4367(struct tc_event *_s
 }
 
 
-_gostring_ _wrap_tc_event_subscription_json_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_json_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -3206,7 +5459,7 @@ _gostring_ _wrap_tc_event_subscription_json_tcswig_05cc12d0720a4367(struct tc_ev
 }
 
 
-_gostring_ _wrap_tc_event_challenge_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_challenge_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -3221,7 +5474,7 @@ _gostring_ _wrap_tc_event_challenge_tcswig_05cc12d0720a4367(struct tc_event *_sw
 }
 
 
-_gostring_ _wrap_tc_event_revocation_reason_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_revocation_reason_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3234,7 +5487,7 @@ _gostring_ _wrap_tc_event_revocation_reason_tcswig_05cc12d0720a4367(struct tc_ev
 }
 
 
-_gostring_ _wrap_tc_event_error_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_error_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3247,7 +5500,7 @@ _gostring_ _wrap_tc_event_error_tcswig_05cc12d0720a4367(struct tc_event *_swig_g
 }
 
 
-_gostring_ _wrap_tc_event_conduit_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_conduit_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3260,7 +5513,7 @@ _gostring_ _wrap_tc_event_conduit_id_tcswig_05cc12d0720a4367(struct tc_event *_s
 }
 
 
-_gostring_ _wrap_tc_event_shard_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3273,7 +5526,7 @@ _gostring_ _wrap_tc_event_shard_id_tcswig_05cc12d0720a4367(struct tc_event *_swi
 }
 
 
-_gostring_ _wrap_tc_event_shard_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_status_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3286,7 +5539,7 @@ _gostring_ _wrap_tc_event_shard_status_tcswig_05cc12d0720a4367(struct tc_event *
 }
 
 
-intgo _wrap_tc_event_transport_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_transport_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -3299,7 +5552,7 @@ intgo _wrap_tc_event_transport_tcswig_05cc12d0720a4367(struct tc_event *_swig_go
 }
 
 
-_gostring_ _wrap_tc_event_session_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_session_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3312,7 +5565,7 @@ _gostring_ _wrap_tc_event_session_id_tcswig_05cc12d0720a4367(struct tc_event *_s
 }
 
 
-void _wrap_tc_event_free_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+void _wrap_tc_event_free_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   
   arg1 = *(tc_event **)&_swig_go_0; 
@@ -3322,7 +5575,470 @@ void _wrap_tc_event_free_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
 }
 
 
-void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0) {
+intgo _wrap_tc_listener_options_version_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_bind_address_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->bind_address);
+  arg1->bind_address = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->bind_address);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_port_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->port = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_port_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->port);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_path_prefix_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->path_prefix);
+  arg1->path_prefix = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->path_prefix);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_body_bytes_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_body_bytes = arg2;
+  
+}
+
+
+long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_body_bytes);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_timeout_s_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->timeout_s = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_timeout_s_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->timeout_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_connections_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_connections = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_max_connections_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->max_connections);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_event_userdata_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  void *arg2 = (void *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = *(void **)&_swig_go_1; 
+  
+  if (arg1) (arg1)->event_userdata = arg2;
+  
+}
+
+
+void *_wrap_tc_listener_options_event_userdata_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  void *result = 0 ;
+  void *_swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (void *) ((arg1)->event_userdata);
+  *(void **)&_swig_go_result = (void *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_reject_userdata_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  void *arg2 = (void *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = *(void **)&_swig_go_1; 
+  
+  if (arg1) (arg1)->reject_userdata = arg2;
+  
+}
+
+
+void *_wrap_tc_listener_options_reject_userdata_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  void *result = 0 ;
+  void *_swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (void *) ((arg1)->reject_userdata);
+  *(void **)&_swig_go_result = (void *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_tls_cert_file_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->tls_cert_file);
+  arg1->tls_cert_file = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->tls_cert_file);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_tls_key_file_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->tls_key_file);
+  arg1->tls_key_file = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->tls_key_file);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_connections_per_ip = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->max_connections_per_ip);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_head_timeout_s_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->head_timeout_s = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->head_timeout_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_request_timeout_s_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->request_timeout_s = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->request_timeout_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_queued_events_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_queued_events = arg2;
+  
+}
+
+
+long long _wrap_tc_listener_options_max_queued_events_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_queued_events);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_queued_rejects = arg2;
+  
+}
+
+
+long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_queued_rejects);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_235e4f39892f8336() {
+  struct tc_listener_options *result = 0 ;
+  struct tc_listener_options *_swig_go_result;
+  
+  
+  result = (struct tc_listener_options *)new_tc_listener_options();
+  *(struct tc_listener_options **)&_swig_go_result = (struct tc_listener_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_listener_options_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  delete_tc_listener_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_listener_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_listener_options *_swig_go_2) {
+  tc_listener **arg1 = (tc_listener **) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_listener_options *arg3 = (tc_listener_options *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_listener **)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = *(tc_listener_options **)&_swig_go_2; 
+  
+  result = (tc_status)tc_listener_new(arg1,arg2,(struct tc_listener_options const *)arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_free_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   
   arg1 = *(tc_listener **)&_swig_go_0; 
@@ -3332,7 +6048,7 @@ void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go
 }
 
 
-intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0) {
+intgo _wrap_tc_listener_port_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3345,7 +6061,7 @@ intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(struct tc_listener *_swig_g
 }
 
 
-_gostring_ _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0) {
+_gostring_ _wrap_tc_listener_base_url_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3358,7 +6074,7 @@ _gostring_ _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_route_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3371,6 +6087,9 @@ intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(struct tc_listener *_s
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3391,7 +6110,7 @@ intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(struct tc_listener *_s
 }
 
 
-intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_remove_route_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -3403,6 +6122,9 @@ intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(struct tc_listener 
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3417,7 +6139,7 @@ intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(struct tc_listener 
 }
 
 
-intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_secret_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3430,6 +6152,9 @@ intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(struct tc_listener *_
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3450,7 +6175,7 @@ intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(struct tc_listener *_
 }
 
 
-intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_remove_secret_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3463,6 +6188,9 @@ intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(struct tc_listener
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3483,7 +6211,7 @@ intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_serve_metrics_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -3495,6 +6223,9 @@ intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(struct tc_listener
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3509,7 +6240,7 @@ intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(struct tc_listener
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3521,7 +6252,7 @@ intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3533,7 +6264,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3545,7 +6276,7 @@ intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3557,7 +6288,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3569,7 +6300,7 @@ intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3581,7 +6312,7 @@ intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3593,7 +6324,7 @@ intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3605,7 +6336,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3617,7 +6348,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3629,7 +6360,7 @@ intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3641,7 +6372,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3653,7 +6384,7 @@ intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3665,7 +6396,7 @@ intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_235e4f39892f8336() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3677,7 +6408,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367() {
 }
 
 
-long long _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_listener_stat_get_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   tc_listener_stat arg2 ;
   uint64_t result;
@@ -3692,7 +6423,7 @@ long long _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(struct tc_listener 
 }
 
 
-_gostring_ _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_listener_stat_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   tc_listener_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3705,7 +6436,7 @@ _gostring_ _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0)
 }
 
 
-_gostring_ _wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367() {
+_gostring_ _wrap_tc_catalogue_snapshot_tcswig_235e4f39892f8336() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -3716,7 +6447,7 @@ _gostring_ _wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367() {
 }
 
 
-long long _wrap_tc_catalogue_count_tcswig_05cc12d0720a4367() {
+long long _wrap_tc_catalogue_count_tcswig_235e4f39892f8336() {
   size_t result;
   long long _swig_go_result;
   
@@ -3727,7 +6458,7 @@ long long _wrap_tc_catalogue_count_tcswig_05cc12d0720a4367() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_at_tcswig_235e4f39892f8336(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -3740,7 +6471,7 @@ struct tc_event_type *_wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(long long _s
 }
 
 
-long long _wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367() {
+long long _wrap_tc_catalogue_withdrawn_count_tcswig_235e4f39892f8336() {
   size_t result;
   long long _swig_go_result;
   
@@ -3751,7 +6482,7 @@ long long _wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_235e4f39892f8336(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -3764,11 +6495,10 @@ struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(lo
 }
 
 
-intgo _wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_catalogue_find_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_event_type **arg1 = (tc_event_type **) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
-  tc_event_type const *out_tmp1 = NULL ;
   tc_status result;
   intgo _swig_go_result;
   
@@ -3776,35 +6506,37 @@ intgo _wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, _gos
   if (_swig_go_0.len < 1) {
     _swig_gopanic("out: pass a slice of one element");
   }
-  arg1 = (tc_event_type **)&out_tmp1;
+  arg1 = (tc_event_type **)_swig_go_0.array;
   
   
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
   } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
   }
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
   
   
   result = (tc_status)tc_catalogue_find((struct tc_event_type const **)arg1,(char const *)arg2,(char const *)arg3);
   _swig_go_result = (intgo)result; 
-  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
+  free(arg2); 
   
-  free((char *)arg2);
+  free((char *)arg3);
   
-  free(arg3); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_name_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_name_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3817,7 +6549,7 @@ _gostring_ _wrap_tc_event_type_name_tcswig_05cc12d0720a4367(struct tc_event_type
 }
 
 
-_gostring_ _wrap_tc_event_type_version_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_version_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3830,7 +6562,7 @@ _gostring_ _wrap_tc_event_type_version_tcswig_05cc12d0720a4367(struct tc_event_t
 }
 
 
-_gostring_ _wrap_tc_event_type_status_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_status_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3843,7 +6575,7 @@ _gostring_ _wrap_tc_event_type_status_tcswig_05cc12d0720a4367(struct tc_event_ty
 }
 
 
-intgo _wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_is_newest_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3856,7 +6588,7 @@ intgo _wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(struct tc_event_type
 }
 
 
-long long _wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_required_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3869,7 +6601,7 @@ long long _wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_required_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_required_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3884,7 +6616,7 @@ _gostring_ _wrap_tc_event_type_required_tcswig_05cc12d0720a4367(struct tc_event_
 }
 
 
-long long _wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_optional_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3897,7 +6629,7 @@ long long _wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_optional_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3912,7 +6644,7 @@ _gostring_ _wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(struct tc_event_
 }
 
 
-long long _wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_one_of_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3925,7 +6657,7 @@ long long _wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(struct tc_eve
 }
 
 
-long long _wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+long long _wrap_tc_event_type_one_of_size_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -3940,7 +6672,7 @@ long long _wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
+_gostring_ _wrap_tc_event_type_one_of_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t arg3 ;
@@ -3957,7 +6689,7 @@ _gostring_ _wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(struct tc_event_ty
 }
 
 
-intgo _wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_tc_event_type_allows_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   tc_transport_type arg2 ;
   int result;
@@ -3972,7 +6704,7 @@ intgo _wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(struct tc_event_type *_
 }
 
 
-intgo _wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_app_token_only_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3985,7 +6717,7 @@ intgo _wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(struct tc_event
 }
 
 
-long long _wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_scope_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3998,7 +6730,7 @@ long long _wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_scope_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4013,7 +6745,7 @@ _gostring_ _wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(struct tc_event_typ
 }
 
 
-_gostring_ _wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_authorizer_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4026,7 +6758,7 @@ _gostring_ _wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(struct tc_even
 }
 
 
-long long _wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_app_token_scope_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4039,7 +6771,7 @@ long long _wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(stru
 }
 
 
-_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4054,7 +6786,7 @@ _gostring_ _wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(struct tc
 }
 
 
-_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4067,7 +6799,7 @@ _gostring_ _wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(struct 
 }
 
 
-_gostring_ _wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_replaced_by_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4080,2010 +6812,548 @@ _gostring_ _wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(struct tc_eve
 }
 
 
-struct tcb_config *_wrap_tcb_config_new_tcswig_05cc12d0720a4367() {
-  tcb_config *result = 0 ;
-  struct tcb_config *_swig_go_result;
-  
-  
-  result = (tcb_config *)tcb_config_new();
-  *(tcb_config **)&_swig_go_result = (tcb_config *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_config_free_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0) {
-  tcb_config *arg1 = (tcb_config *) 0 ;
-  
-  arg1 = *(tcb_config **)&_swig_go_0; 
-  
-  tcb_config_free(arg1);
-  
-}
-
-
-intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tcb_config *arg1 = (tcb_config *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_config **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  result = (tc_status)tcb_config_set_string(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  free(arg3); 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
-  tcb_config *arg1 = (tcb_config *) 0 ;
-  char *arg2 = (char *) 0 ;
-  long long arg3 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_config **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  arg3 = (long long)_swig_go_2; 
-  
-  result = (tc_status)tcb_config_set_int(arg1,(char const *)arg2,arg3);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  return _swig_go_result;
-}
-
-
-struct tcb_client *_wrap_tcb_client_new_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0) {
-  tcb_config *arg1 = (tcb_config *) 0 ;
-  tcb_client *result = 0 ;
-  struct tcb_client *_swig_go_result;
-  
-  arg1 = *(tcb_config **)&_swig_go_0; 
-  
-  result = (tcb_client *)tcb_client_new((struct tcb_config const *)arg1);
-  *(tcb_client **)&_swig_go_result = (tcb_client *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_client_free_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  tcb_client_free(arg1);
-  
-}
-
-
-struct tc_conduits *_wrap_tcb_client_manager_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tc_conduits *result = 0 ;
-  struct tc_conduits *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  result = (tc_conduits *)tcb_client_manager(arg1);
-  *(tc_conduits **)&_swig_go_result = (tc_conduits *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, void* _swig_go_1, void *_swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tcb_notify_fn arg2 = (tcb_notify_fn) 0 ;
-  void *arg3 = (void *) 0 ;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = *(tcb_notify_fn *)&_swig_go_1; 
-  arg3 = *(void **)&_swig_go_2; 
-  
-  tcb_client_set_notify(arg1,arg2,arg3);
-  
-}
-
-
-intgo _wrap_tcb_client_poll_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  int arg2 ;
-  int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  
-  result = (int)tcb_client_poll(arg1,arg2);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, struct tcb_future *_swig_go_1, intgo _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tcb_future *arg2 = (tcb_future *) 0 ;
-  int arg3 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = *(tcb_future **)&_swig_go_1; 
-  arg3 = (int)_swig_go_2; 
-  
-  result = (tc_status)tcb_client_wait_for(arg1,arg2,arg3);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  result = (tcb_future *)tcb_client_next_ready(arg1);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  result = tcb_client_pending(arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  tcb_client_wakeup(arg1);
-  
-}
-
-
-intgo _wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_DONE_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_NONE;
+  result = TC_COMPLETION_DONE;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_TOKEN;
+  result = TC_COMPLETION_RESPONSE;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_CONDUIT_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_TOKEN_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_CONDUIT;
+  result = TC_COMPLETION_TOKEN;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_CONDUIT_LIST_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_USER_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_CONDUIT_LIST;
+  result = TC_COMPLETION_USER;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_SHARD_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_SHARD;
+  result = TC_COMPLETION_CONDUIT;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_SHARD_LIST_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_SHARD_LIST;
+  result = TC_COMPLETION_CONDUIT_LIST;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_SHARD_UPDATE_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_SHARD_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_SHARD_UPDATE;
+  result = TC_COMPLETION_SHARD;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_BATCH_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_BATCH;
+  result = TC_COMPLETION_SHARD_LIST;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_SUBSCRIPTIONS_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_SUBSCRIPTIONS;
+  result = TC_COMPLETION_SHARD_UPDATE;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_RESPONSE_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_BATCH_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_RESPONSE;
+  result = TC_COMPLETION_BATCH;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_EVENT_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_PAGE_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_EVENT;
+  result = TC_COMPLETION_PAGE;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_REJECT_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_REJECT;
+  result = TC_COMPLETION_PROGRESS;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_VIEW_CHANGE_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+intgo _wrap_TC_COMPLETION_EVENT_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
   
-  result = TCB_KIND_VIEW_CHANGE;
+  result = TC_COMPLETION_EVENT;
   
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  tcb_future_retain(arg1);
-  
-}
-
-
-void _wrap_tcb_future_release_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  tcb_future_release(arg1);
-  
-}
-
-
-intgo _wrap_tcb_future_done_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  int result;
+intgo _wrap_TC_COMPLETION_REJECT_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
   
-  result = (int)tcb_future_done((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_future_kind_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tcb_kind result;
-  intgo _swig_go_result;
+  result = TC_COMPLETION_REJECT;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tcb_kind)tcb_future_kind((struct tcb_future const *)arg1);
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-long long _wrap_tcb_future_token_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  unsigned long long result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (unsigned long long)tcb_future_token((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  unsigned long long result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (unsigned long long)tcb_future_op_id((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_status result;
+intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_235e4f39892f8336() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
   
-  result = (tc_status)tcb_future_cancel(arg1);
+  result = TC_COMPLETION_VIEW_CHANGE;
+  
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tcb_future_status_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_status)tcb_future_status((struct tcb_future const *)arg1);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (int)tcb_future_http_status((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_future_error_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
+_gostring_ _wrap_tc_completion_kind_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+  tc_completion_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = (tc_completion_kind)_swig_go_0; 
   
-  result = (char *)tcb_future_error((struct tcb_future const *)arg1);
+  result = (char *)tc_completion_kind_name(arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-long long _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
+intgo _wrap_tc_conduits_next_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
+  tc_completion **arg2 = (tc_completion **) 0 ;
+  int arg3 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_conduits **)&_swig_go_0; 
+  
+  if (_swig_go_1.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg2 = (tc_completion **)_swig_go_1.array;
+  
+  arg3 = (int)_swig_go_2; 
+  
+  result = (tc_status)tc_conduits_next(arg1,arg2,arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tc_conduits_ready_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_conduits **)&_swig_go_0; 
   
-  result = tcb_future_progress_done((struct tcb_future const *)arg1);
+  result = tc_conduits_ready((struct tc_conduits const *)arg1);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-long long _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  size_t result;
+void _wrap_tc_completion_free_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  
+  arg1 = *(tc_completion **)&_swig_go_0; 
+  
+  tc_completion_free(arg1);
+  
+}
+
+
+long long _wrap_tc_completion_op_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_op_id result;
   long long _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = tcb_future_progress_total((struct tcb_future const *)arg1);
+  result = (tc_op_id)tc_completion_op((struct tc_completion const *)arg1);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-struct tc_token *_wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_token *result = 0 ;
-  struct tc_token *_swig_go_result;
+intgo _wrap_tc_completion_kind_get_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_completion_kind result;
+  intgo _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_token *)tcb_future_token_obj((struct tcb_future const *)arg1);
-  *(tc_token **)&_swig_go_result = (tc_token *)result; 
+  result = (tc_completion_kind)tc_completion_kind_get((struct tc_completion const *)arg1);
+  _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-struct tc_conduit *_wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_conduit *result = 0 ;
-  struct tc_conduit *_swig_go_result;
+intgo _wrap_tc_completion_is_final_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  int result;
+  intgo _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_conduit *)tcb_future_conduit((struct tcb_future const *)arg1);
-  *(tc_conduit **)&_swig_go_result = (tc_conduit *)result; 
+  result = (int)tc_completion_is_final((struct tc_completion const *)arg1);
+  _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-struct tc_conduit_list *_wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_conduit_list *result = 0 ;
-  struct tc_conduit_list *_swig_go_result;
+intgo _wrap_tc_completion_status_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_conduit_list *)tcb_future_conduit_list((struct tcb_future const *)arg1);
-  *(tc_conduit_list **)&_swig_go_result = (tc_conduit_list *)result; 
+  result = (tc_status)tc_completion_status((struct tc_completion const *)arg1);
+  _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-struct tc_shard *_wrap_tcb_future_shard_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_shard *result = 0 ;
-  struct tc_shard *_swig_go_result;
+intgo _wrap_tc_completion_http_status_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  int result;
+  intgo _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_shard *)tcb_future_shard((struct tcb_future const *)arg1);
-  *(tc_shard **)&_swig_go_result = (tc_shard *)result; 
+  result = (int)tc_completion_http_status((struct tc_completion const *)arg1);
+  _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-struct tc_shard_list *_wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_shard_list *result = 0 ;
-  struct tc_shard_list *_swig_go_result;
+_gostring_ _wrap_tc_completion_message_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_shard_list *)tcb_future_shard_list((struct tcb_future const *)arg1);
-  *(tc_shard_list **)&_swig_go_result = (tc_shard_list *)result; 
+  result = (char *)tc_completion_message((struct tc_completion const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
   return _swig_go_result;
 }
 
 
-struct tc_shard_update_result *_wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_shard_update_result *result = 0 ;
-  struct tc_shard_update_result *_swig_go_result;
+void *_wrap_tc_completion_userdata_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  void *result = 0 ;
+  void *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_shard_update_result *)tcb_future_shard_update((struct tcb_future const *)arg1);
-  *(tc_shard_update_result **)&_swig_go_result = (tc_shard_update_result *)result; 
+  result = (void *)tc_completion_userdata((struct tc_completion const *)arg1);
+  *(void **)&_swig_go_result = (void *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_subscription_batch *_wrap_tcb_future_batch_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_subscription_batch *result = 0 ;
-  struct tc_subscription_batch *_swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_subscription_batch *)tcb_future_batch((struct tcb_future const *)arg1);
-  *(tc_subscription_batch **)&_swig_go_result = (tc_subscription_batch *)result; 
-  return _swig_go_result;
-}
-
-
-struct tc_response *_wrap_tcb_future_response_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
+struct tc_response *_wrap_tc_completion_response_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   tc_response *result = 0 ;
   struct tc_response *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_response *)tcb_future_response((struct tcb_future const *)arg1);
+  result = (tc_response *)tc_completion_response((struct tc_completion const *)arg1);
   *(tc_response **)&_swig_go_result = (tc_response *)result; 
   return _swig_go_result;
 }
 
 
-long long _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  size_t result;
-  long long _swig_go_result;
+struct tc_token *_wrap_tc_completion_token_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_token *result = 0 ;
+  struct tc_token *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = tcb_future_subscription_count((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
+  result = (tc_token *)tc_completion_token((struct tc_completion const *)arg1);
+  *(tc_token **)&_swig_go_result = (tc_token *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_subscription *_wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0, long long _swig_go_1) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  size_t arg2 ;
-  tc_subscription *result = 0 ;
-  struct tc_subscription *_swig_go_result;
+tc_user *_wrap_tc_completion_user_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_user *result = 0 ;
+  tc_user *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_subscription *)tcb_future_subscription_get((struct tcb_future const *)arg1,arg2);
-  *(tc_subscription **)&_swig_go_result = (tc_subscription *)result; 
+  result = (tc_user *)tc_completion_user((struct tc_completion const *)arg1);
+  *(tc_user **)&_swig_go_result = (tc_user *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_event *_wrap_tcb_future_message_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_event *result = 0 ;
-  struct tc_event *_swig_go_result;
+struct tc_conduit *_wrap_tc_completion_conduit_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_conduit *result = 0 ;
+  struct tc_conduit *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_event *)tcb_future_message((struct tcb_future const *)arg1);
-  *(tc_event **)&_swig_go_result = (tc_event *)result; 
+  result = (tc_conduit *)tc_completion_conduit((struct tc_completion const *)arg1);
+  *(tc_conduit **)&_swig_go_result = (tc_conduit *)result; 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
+struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_conduit_list *result = 0 ;
+  struct tc_conduit_list *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (char *)tcb_future_route_key((struct tcb_future const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  result = (tc_conduit_list *)tc_completion_conduit_list((struct tc_completion const *)arg1);
+  *(tc_conduit_list **)&_swig_go_result = (tc_conduit_list *)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tcb_future_view_change_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (int)tcb_future_view_change((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_future_view_id_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (char *)tcb_future_view_id((struct tcb_future const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0, intgo _swig_go_1) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  int arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  
-  result = (char *)tcb_future_result_json((struct tcb_future const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-struct tcb_specs *_wrap_tcb_specs_new_tcswig_05cc12d0720a4367() {
-  tcb_specs *result = 0 ;
-  struct tcb_specs *_swig_go_result;
-  
-  
-  result = (tcb_specs *)tcb_specs_new();
-  *(tcb_specs **)&_swig_go_result = (tcb_specs *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_specs_free_tcswig_05cc12d0720a4367(struct tcb_specs *_swig_go_0) {
-  tcb_specs *arg1 = (tcb_specs *) 0 ;
-  
-  arg1 = *(tcb_specs **)&_swig_go_0; 
-  
-  tcb_specs_free(arg1);
-  
-}
-
-
-intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(struct tcb_specs *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
-  tcb_specs *arg1 = (tcb_specs *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_specs **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  arg4 = (char *)malloc(_swig_go_3.n + 1);
-  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
-  arg4[_swig_go_3.n] = '\0';
-  
-  
-  result = (tc_status)tcb_specs_add(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4);
-  _swig_go_result = (intgo)result; 
-  
-  free((char *)arg2);
-  
-  free(arg3); 
-  free(arg4); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(struct tcb_specs *_swig_go_0) {
-  tcb_specs *arg1 = (tcb_specs *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_specs **)&_swig_go_0; 
-  
-  result = tcb_specs_count((struct tcb_specs const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_assignments *_wrap_tcb_assignments_new_tcswig_05cc12d0720a4367() {
-  tcb_assignments *result = 0 ;
-  struct tcb_assignments *_swig_go_result;
-  
-  
-  result = (tcb_assignments *)tcb_assignments_new();
-  *(tcb_assignments **)&_swig_go_result = (tcb_assignments *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0) {
-  tcb_assignments *arg1 = (tcb_assignments *) 0 ;
-  
-  arg1 = *(tcb_assignments **)&_swig_go_0; 
-  
-  tcb_assignments_free(arg1);
-  
-}
-
-
-intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
-  tcb_assignments *arg1 = (tcb_assignments *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_assignments **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  arg4 = (char *)malloc(_swig_go_3.n + 1);
-  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
-  arg4[_swig_go_3.n] = '\0';
-  
-  
-  result = (tc_status)tcb_assignments_add_webhook(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  
-  free((char *)arg3);
-  
-  free(arg4); 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tcb_assignments *arg1 = (tcb_assignments *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_assignments **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  result = (tc_status)tcb_assignments_add_websocket(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  free(arg3); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0) {
-  tcb_assignments *arg1 = (tcb_assignments *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_assignments **)&_swig_go_0; 
-  
-  result = tcb_assignments_count((struct tcb_assignments const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_pairs *_wrap_tcb_pairs_new_tcswig_05cc12d0720a4367() {
-  tcb_pairs *result = 0 ;
-  struct tcb_pairs *_swig_go_result;
-  
-  
-  result = (tcb_pairs *)tcb_pairs_new();
-  *(tcb_pairs **)&_swig_go_result = (tcb_pairs *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(struct tcb_pairs *_swig_go_0) {
-  tcb_pairs *arg1 = (tcb_pairs *) 0 ;
-  
-  arg1 = *(tcb_pairs **)&_swig_go_0; 
-  
-  tcb_pairs_free(arg1);
-  
-}
-
-
-intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(struct tcb_pairs *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tcb_pairs *arg1 = (tcb_pairs *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_pairs **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  result = (tc_status)tcb_pairs_add(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  free(arg3); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(struct tcb_pairs *_swig_go_0) {
-  tcb_pairs *arg1 = (tcb_pairs *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_pairs **)&_swig_go_0; 
-  
-  result = tcb_pairs_count((struct tcb_pairs const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_token_get_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1, long long _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  int arg2 ;
-  unsigned long long arg3 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  arg3 = (unsigned long long)_swig_go_2; 
-  
-  result = (tcb_future *)tcb_token_get(arg1,arg2,arg3);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_token_validate_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tcb_future *)tcb_token_validate(arg1,arg2);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tcb_future *)tcb_token_revoke(arg1,arg2);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tcb_future *)tcb_conduits_list(arg1,arg2);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1, long long _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  int arg2 ;
-  unsigned long long arg3 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  arg3 = (unsigned long long)_swig_go_2; 
-  
-  result = (tcb_future *)tcb_conduit_create(arg1,arg2,arg3);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, long long _swig_go_3) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  int arg3 ;
-  unsigned long long arg4 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (int)_swig_go_2; 
-  arg4 = (unsigned long long)_swig_go_3; 
-  
-  result = (tcb_future *)tcb_conduit_update(arg1,(char const *)arg2,arg3,arg4);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  unsigned long long arg3 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (unsigned long long)_swig_go_2; 
-  
-  result = (tcb_future *)tcb_conduit_delete(arg1,(char const *)arg2,arg3);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_shards_list_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long _swig_go_3) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  unsigned long long arg4 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  arg4 = (unsigned long long)_swig_go_3; 
-  
-  result = (tcb_future *)tcb_shards_list(arg1,(char const *)arg2,(char const *)arg3,arg4);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_shard_update_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_assignments *_swig_go_2, long long _swig_go_3) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tcb_assignments *arg3 = (tcb_assignments *) 0 ;
-  unsigned long long arg4 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = *(tcb_assignments **)&_swig_go_2; 
-  arg4 = (unsigned long long)_swig_go_3; 
-  
-  result = (tcb_future *)tcb_shard_update(arg1,(char const *)arg2,(struct tcb_assignments const *)arg3,arg4);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_shard_create_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  unsigned long long arg5 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  arg5 = (unsigned long long)_swig_go_4; 
-  
-  result = (tcb_future *)tcb_shard_create(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,arg5);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  
-  free((char *)arg4);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, long long _swig_go_5) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  char *arg5 = (char *) 0 ;
-  unsigned long long arg6 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  
-  if (_swig_go_4.n == 0) {
-    arg5 = NULL;
-  } else {
-    arg5 = (char *)malloc(_swig_go_4.n + 1);
-    memcpy((char *)arg5, _swig_go_4.p, _swig_go_4.n);
-    ((char *)arg5)[_swig_go_4.n] = '\0';
-  }
-  
-  arg6 = (unsigned long long)_swig_go_5; 
-  
-  result = (tcb_future *)tcb_shard_remove(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,(char const *)arg5,arg6);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  free(arg3); 
-  
-  free((char *)arg4);
-  
-  
-  free((char *)arg5);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_specs *_swig_go_2, intgo _swig_go_3, long long _swig_go_4) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tcb_specs *arg3 = (tcb_specs *) 0 ;
-  int arg4 ;
-  unsigned long long arg5 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = *(tcb_specs **)&_swig_go_2; 
-  arg4 = (int)_swig_go_3; 
-  arg5 = (unsigned long long)_swig_go_4; 
-  
-  result = (tcb_future *)tcb_subscriptions_create(arg1,(char const *)arg2,(struct tcb_specs const *)arg3,arg4,arg5);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, _gostring_ _swig_go_5, long long _swig_go_6) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  char *arg5 = (char *) 0 ;
-  char *arg6 = (char *) 0 ;
-  unsigned long long arg7 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  
-  if (_swig_go_4.n == 0) {
-    arg5 = NULL;
-  } else {
-    arg5 = (char *)malloc(_swig_go_4.n + 1);
-    memcpy((char *)arg5, _swig_go_4.p, _swig_go_4.n);
-    ((char *)arg5)[_swig_go_4.n] = '\0';
-  }
-  
-  
-  if (_swig_go_5.n == 0) {
-    arg6 = NULL;
-  } else {
-    arg6 = (char *)malloc(_swig_go_5.n + 1);
-    memcpy((char *)arg6, _swig_go_5.p, _swig_go_5.n);
-    ((char *)arg6)[_swig_go_5.n] = '\0';
-  }
-  
-  arg7 = (unsigned long long)_swig_go_6; 
-  
-  result = (tcb_future *)tcb_subscriptions_list(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,(char const *)arg5,(char const *)arg6,arg7);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  
-  free((char *)arg4);
-  
-  
-  free((char *)arg5);
-  
-  
-  free((char *)arg6);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  unsigned long long arg3 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (unsigned long long)_swig_go_2; 
-  
-  result = (tcb_future *)tcb_subscription_delete(arg1,(char const *)arg2,arg3);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, intgo _swig_go_3, long long _swig_go_4) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  unsigned int arg3 ;
-  int arg4 ;
-  unsigned long long arg5 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (unsigned int)_swig_go_2; 
-  arg4 = (int)_swig_go_3; 
-  arg5 = (unsigned long long)_swig_go_4; 
-  
-  result = (tcb_future *)tcb_subscriptions_cleanup(arg1,(char const *)arg2,arg3,arg4,arg5);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_specs *_swig_go_2, intgo _swig_go_3, intgo _swig_go_4, long long _swig_go_5) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tcb_specs *arg3 = (tcb_specs *) 0 ;
-  unsigned int arg4 ;
-  int arg5 ;
-  unsigned long long arg6 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = *(tcb_specs **)&_swig_go_2; 
-  arg4 = (unsigned int)_swig_go_3; 
-  arg5 = (int)_swig_go_4; 
-  arg6 = (unsigned long long)_swig_go_5; 
-  
-  result = (tcb_future *)tcb_subscriptions_reconcile(arg1,(char const *)arg2,(struct tcb_specs const *)arg3,arg4,arg5,arg6);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, intgo _swig_go_5, long long _swig_go_6) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  unsigned int arg5 ;
-  int arg6 ;
-  unsigned long long arg7 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  arg4 = (char *)malloc(_swig_go_3.n + 1);
-  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
-  arg4[_swig_go_3.n] = '\0';
-  
-  arg5 = (unsigned int)_swig_go_4; 
-  arg6 = (int)_swig_go_5; 
-  arg7 = (unsigned long long)_swig_go_6; 
-  
-  result = (tcb_future *)tcb_subscriptions_create_by_type(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,arg5,arg6,arg7);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  free(arg3); 
-  free(arg4); 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_sync_view_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tcb_future *)tcb_sync_view(arg1,arg2);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_view_watch_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tc_status)tcb_view_watch(arg1,arg2);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_request_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, struct tcb_pairs *_swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, long long _swig_go_6) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tc_method arg2 ;
-  char *arg3 = (char *) 0 ;
-  tcb_pairs *arg4 = (tcb_pairs *) 0 ;
-  char *arg5 = (char *) 0 ;
-  unsigned int arg6 ;
-  unsigned long long arg7 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (tc_method)_swig_go_1; 
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  arg4 = *(tcb_pairs **)&_swig_go_3; 
-  
-  if (_swig_go_4.n == 0) {
-    arg5 = NULL;
-  } else {
-    arg5 = (char *)malloc(_swig_go_4.n + 1);
-    memcpy((char *)arg5, _swig_go_4.p, _swig_go_4.n);
-    ((char *)arg5)[_swig_go_4.n] = '\0';
-  }
-  
-  arg6 = (unsigned int)_swig_go_5; 
-  arg7 = (unsigned long long)_swig_go_6; 
-  
-  result = (tcb_future *)tcb_request(arg1,arg2,(char const *)arg3,(struct tcb_pairs const *)arg4,(char const *)arg5,arg6,arg7);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  free(arg3); 
-  
-  free((char *)arg5);
-  
-  return _swig_go_result;
-}
-
-
-struct tc_listener *_wrap_tcb_listener_new_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, intgo _swig_go_5, long long _swig_go_6, _gostring_ _swig_go_7, _gostring_ _swig_go_8) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  int arg3 ;
-  char *arg4 = (char *) 0 ;
-  size_t arg5 ;
-  int arg6 ;
-  unsigned long long arg7 ;
-  char *arg8 = (char *) 0 ;
-  char *arg9 = (char *) 0 ;
-  tc_listener *result = 0 ;
-  struct tc_listener *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (int)_swig_go_2; 
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  arg5 = (size_t)_swig_go_4; 
-  arg6 = (int)_swig_go_5; 
-  arg7 = (unsigned long long)_swig_go_6; 
-  
-  if (_swig_go_7.n == 0) {
-    arg8 = NULL;
-  } else {
-    arg8 = (char *)malloc(_swig_go_7.n + 1);
-    memcpy((char *)arg8, _swig_go_7.p, _swig_go_7.n);
-    ((char *)arg8)[_swig_go_7.n] = '\0';
-  }
-  
-  
-  if (_swig_go_8.n == 0) {
-    arg9 = NULL;
-  } else {
-    arg9 = (char *)malloc(_swig_go_8.n + 1);
-    memcpy((char *)arg9, _swig_go_8.p, _swig_go_8.n);
-    ((char *)arg9)[_swig_go_8.n] = '\0';
-  }
-  
-  
-  result = (tc_listener *)tcb_listener_new(arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,arg6,arg7,(char const *)arg8,(char const *)arg9);
-  *(tc_listener **)&_swig_go_result = (tc_listener *)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg4);
-  
-  
-  free((char *)arg8);
-  
-  
-  free((char *)arg9);
-  
-  return _swig_go_result;
-}
-
-
-struct tc_event *_wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, struct tcb_pairs *_swig_go_1, _gostring_ _swig_go_2) {
-  tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
-  tcb_pairs *arg2 = (tcb_pairs *) 0 ;
-  char *arg3 = (char *) 0 ;
-  size_t arg4 ;
-  tc_event *result = 0 ;
-  struct tc_event *_swig_go_result;
-  
-  arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
-  arg2 = *(tcb_pairs **)&_swig_go_1; 
-  
-  arg3 = (char *)_swig_go_2.p;
-  arg4 = (size_t)_swig_go_2.n;
-  
-  
-  result = (tc_event *)tcb_webhook_handle(arg1,(struct tcb_pairs const *)arg2,(char const *)arg3,arg4);
-  *(tc_event **)&_swig_go_result = (tc_event *)result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
-  char *arg1 = (char *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  size_t arg5 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  
-  arg1 = (char *)malloc(_swig_go_0.n + 1);
-  memcpy(arg1, _swig_go_0.p, _swig_go_0.n);
-  arg1[_swig_go_0.n] = '\0';
-  
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  arg4 = (char *)_swig_go_3.p;
-  arg5 = (size_t)_swig_go_3.n;
-  
-  
-  result = (char *)tcb_webhook_sign((char const *)arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,arg5);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  free(arg1); 
-  free(arg2); 
-  free(arg3); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-struct tc_webhook_verifier *_wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0, long long _swig_go_1) {
-  char *arg1 = (char *) 0 ;
-  long arg2 ;
-  tc_webhook_verifier *result = 0 ;
-  struct tc_webhook_verifier *_swig_go_result;
-  
-  
-  arg1 = (char *)malloc(_swig_go_0.n + 1);
-  memcpy(arg1, _swig_go_0.p, _swig_go_0.n);
-  arg1[_swig_go_0.n] = '\0';
-  
-  arg2 = (long)_swig_go_1; 
-  
-  result = (tc_webhook_verifier *)tcb_webhook_verifier_new((char const *)arg1,arg2);
-  *(tc_webhook_verifier **)&_swig_go_result = (tc_webhook_verifier *)result; 
-  free(arg1); 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367() {
-  tc_status result;
-  intgo _swig_go_result;
-  
-  
-  result = (tc_status)tcb_last_status();
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
-  tc_conduit *arg1 = (tc_conduit *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_conduit **)&_swig_go_0; 
-  
-  result = (char *)tcb_conduit_json((struct tc_conduit const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0, intgo _swig_go_1) {
-  tc_shard *arg1 = (tc_shard *) 0 ;
-  int arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_shard **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  
-  result = (char *)tcb_shard_json((struct tc_shard const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_event_json_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
-  tc_event *arg1 = (tc_event *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_event **)&_swig_go_0; 
-  
-  result = (char *)tcb_event_json((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
-  tc_subscription *arg1 = (tc_subscription *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_subscription **)&_swig_go_0; 
-  
-  result = (char *)tcb_subscription_json((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-struct tc_shard *_wrap_tcb_event_disabled_shard_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
-  tc_event *arg1 = (tc_event *) 0 ;
+struct tc_shard *_wrap_tc_completion_shard_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard *result = 0 ;
   struct tc_shard *_swig_go_result;
   
-  arg1 = *(tc_event **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_shard *)tcb_event_disabled_shard((struct tc_event const *)arg1);
+  result = (tc_shard *)tc_completion_shard((struct tc_completion const *)arg1);
   *(tc_shard **)&_swig_go_result = (tc_shard *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_users *_wrap_tcb_users_new_tcswig_05cc12d0720a4367() {
-  tc_users *result = 0 ;
-  struct tc_users *_swig_go_result;
+struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_shard_list *result = 0 ;
+  struct tc_shard_list *_swig_go_result;
   
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_users *)tcb_users_new();
-  *(tc_users **)&_swig_go_result = (tc_users *)result; 
+  result = (tc_shard_list *)tc_completion_shard_list((struct tc_completion const *)arg1);
+  *(tc_shard_list **)&_swig_go_result = (tc_shard_list *)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
+struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_shard_update_result *result = 0 ;
+  struct tc_shard_update_result *_swig_go_result;
   
-  arg1 = *(tc_users **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  result = (tc_status)tcb_users_add(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  
-  free((char *)arg3);
-  
+  result = (tc_shard_update_result *)tc_completion_shard_update((struct tc_completion const *)arg1);
+  *(tc_shard_update_result **)&_swig_go_result = (tc_shard_update_result *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_user_id_list *_wrap_tcb_users_list_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  tc_user_id_list *result = 0 ;
-  struct tc_user_id_list *_swig_go_result;
+struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_subscription_batch *result = 0 ;
+  struct tc_subscription_batch *_swig_go_result;
   
-  arg1 = *(tc_users **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_user_id_list *)tcb_users_list((struct tc_users const *)arg1);
-  *(tc_user_id_list **)&_swig_go_result = (tc_user_id_list *)result; 
+  result = (tc_subscription_batch *)tc_completion_batch((struct tc_completion const *)arg1);
+  *(tc_subscription_batch **)&_swig_go_result = (tc_subscription_batch *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_user *_wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tc_user *result = 0 ;
-  struct tc_user *_swig_go_result;
+struct tc_subscription_list *_wrap_tc_completion_page_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_subscription_list *result = 0 ;
+  struct tc_subscription_list *_swig_go_result;
   
-  arg1 = *(tc_users **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  result = (tc_user *)tcb_users_get_by_key((struct tc_users const *)arg1,(char const *)arg2);
-  *(tc_user **)&_swig_go_result = (tc_user *)result; 
-  free(arg2); 
+  result = (tc_subscription_list *)tc_completion_page((struct tc_completion const *)arg1);
+  *(tc_subscription_list **)&_swig_go_result = (tc_subscription_list *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_user *_wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tc_user *result = 0 ;
-  struct tc_user *_swig_go_result;
+struct tc_event *_wrap_tc_completion_event_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_event *result = 0 ;
+  struct tc_event *_swig_go_result;
   
-  arg1 = *(tc_users **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  result = (tc_user *)tcb_users_get_by_user_id((struct tc_users const *)arg1,(char const *)arg2);
-  *(tc_user **)&_swig_go_result = (tc_user *)result; 
-  
-  free((char *)arg2);
-  
+  result = (tc_event *)tc_completion_event((struct tc_completion const *)arg1);
+  *(tc_event **)&_swig_go_result = (tc_event *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_user *_wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tc_user *result = 0 ;
-  struct tc_user *_swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  result = (tc_user *)tcb_users_get_by_subscription((struct tc_users const *)arg1,(char const *)arg2);
-  *(tc_user **)&_swig_go_result = (tc_user *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tc_user *_wrap_tcb_users_remove_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tc_user *result = 0 ;
-  struct tc_user *_swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  result = (tc_user *)tcb_users_remove(arg1,(char const *)arg2);
-  *(tc_user **)&_swig_go_result = (tc_user *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_user_json_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0, intgo _swig_go_1) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  int arg2 ;
+_gostring_ _wrap_tc_completion_source_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_user **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (char *)tcb_user_json((struct tc_user const *)arg1,arg2);
+  result = (char *)tc_completion_source((struct tc_completion const *)arg1);
   _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
   return _swig_go_result;
 }
 
 
-void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0) {
-  char *arg1 = (char *) 0 ;
+intgo _wrap_tc_completion_progress_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0, long long *_swig_go_1, long long *_swig_go_2) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  size_t *arg2 = (size_t *) 0 ;
+  size_t *arg3 = (size_t *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
   
+  arg1 = *(tc_completion **)&_swig_go_0; 
+  arg2 = *(size_t **)&_swig_go_1; 
+  arg3 = *(size_t **)&_swig_go_2; 
   
-  arg1 = (char *)malloc(_swig_go_0.n + 1);
-  memcpy(arg1, _swig_go_0.p, _swig_go_0.n);
-  arg1[_swig_go_0.n] = '\0';
-  
-  
-  tcb_free_string(arg1);
-  
-  free(arg1); 
+  result = (tc_status)tc_completion_progress((struct tc_completion const *)arg1,arg2,arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
 }
 
 
-void _wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
+intgo _wrap_tc_completion_view_change_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  int result;
+  intgo _swig_go_result;
   
-  arg1 = *(tcb_client **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  tcgo_install_notify(arg1);
+  result = (int)tc_completion_view_change((struct tc_completion const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_completion_view_id_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
   
+  arg1 = *(tc_completion **)&_swig_go_0; 
+  
+  result = (char *)tc_completion_view_id((struct tc_completion const *)arg1);
+  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_view_pull_changes_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, intgo _swig_go_1, void *_swig_go_2) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
+  int arg2 ;
+  void *arg3 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_conduits **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  arg3 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_view_pull_changes(arg1,arg2,arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
 }
 
 
