@@ -16,7 +16,8 @@
  *    NUL-terminated fields (Go may not hand C memory that holds Go
  *    pointers), unpacked here into the C array for the duration of the call;
  *  - options structs are proxies made with their _init() defaults whose
- *    string fields are copied (and wiped when freed: some are secrets).
+ *    string fields are copied (and wiped when freed: some are secrets);
+ *  - returned strings are copied by Go straight from the library's memory.
  *
  * Generate (see meson.build, test go-swig-regen):
  *   swig -go -cgo -intgosize 64 -I<repo>/include -I<build>/include \
@@ -99,6 +100,24 @@ TC_OUT_HANDLE(tc_shard_list)
 
 /* Raw bodies may hold any byte: pass them with their length. */
 %apply (char *STRING, size_t LENGTH) { (const char *body, size_t body_len) };
+
+/* ---- returned text: borrowed from its object (or static), copied once, by Go ----
+ * SWIG's default copies it in C first (malloc) and frees that copy with a
+ * second cgo call. */
+%fragment("CopyBorrowed", "go_runtime", fragment="CopyString") %{
+func swigCopyBorrowed(s string) string {
+  p := *(*swig_gostring)(unsafe.Pointer(&s))
+  if p.n == 0 {
+    return ""
+  }
+  return string((*[0x7fffffff]byte)(unsafe.Pointer(p.p))[:p.n])
+}
+%}
+%typemap(out) const char * %{
+  $result.p = (char *)$1;
+  $result.n = $1 != NULL ? (intgo)strlen($1) : 0;
+%}
+%typemap(goout, fragment="CopyBorrowed") const char * %{ $result = swigCopyBorrowed($1) %}
 
 /* ---- optional text arguments: "" is NULL ---- */
 %typemap(in) const char *status_filter, const char *callback_url, const char *route_key,

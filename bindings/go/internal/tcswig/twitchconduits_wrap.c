@@ -13,9 +13,9 @@ extern
 #ifdef __cplusplus
   "C"
 #endif
-  void cgo_panic__tcswig_235e4f39892f8336(const char*);
+  void cgo_panic__tcswig_698c641da63d8c8e(const char*);
 static void _swig_gopanic(const char *p) {
-  cgo_panic__tcswig_235e4f39892f8336(p);
+  cgo_panic__tcswig_698c641da63d8c8e(p);
 }
 
 
@@ -171,15 +171,6 @@ typedef unsigned long long uintgo;
 typedef struct { char *p; intgo n; } _gostring_;
 typedef struct { void* array; intgo len; intgo cap; } _goslice_;
 
-
-
-static _gostring_ Swig_AllocateString(const char *p, size_t l) {
-  _gostring_ ret;
-  ret.p = (char*)malloc(l);
-  memcpy(ret.p, p, l);
-  ret.n = l;
-  return ret;
-}
 
 
 static void Swig_free(void* p) {
@@ -377,7 +368,7 @@ SWIGINTERN void delete_tc_listener_options(struct tc_listener_options *self){
 extern "C" {
 #endif
 
-void _wrap_Swig_free_tcswig_235e4f39892f8336(void *_swig_go_0) {
+void _wrap_Swig_free_tcswig_698c641da63d8c8e(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -387,7 +378,7 @@ void _wrap_Swig_free_tcswig_235e4f39892f8336(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -400,7 +391,7 @@ void *_wrap_Swig_malloc_tcswig_235e4f39892f8336(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_VERSION_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_VERSION_tcswig_698c641da63d8c8e() {
   int result;
   intgo _swig_go_result;
   
@@ -411,7 +402,7 @@ intgo _wrap_TC_VERSION_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_OK_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_OK_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -423,7 +414,7 @@ intgo _wrap_TC_OK_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ERROR_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ERROR_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -435,7 +426,7 @@ intgo _wrap_TC_ERROR_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EINVAL_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EINVAL_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -447,7 +438,7 @@ intgo _wrap_TC_EINVAL_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ENOMEM_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ENOMEM_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -459,7 +450,7 @@ intgo _wrap_TC_ENOMEM_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EVERSION_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EVERSION_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -471,7 +462,7 @@ intgo _wrap_TC_EVERSION_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ECANCELED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ECANCELED_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -483,7 +474,7 @@ intgo _wrap_TC_ECANCELED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ETIMEDOUT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ETIMEDOUT_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -495,7 +486,7 @@ intgo _wrap_TC_ETIMEDOUT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ENETWORK_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ENETWORK_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -507,7 +498,7 @@ intgo _wrap_TC_ENETWORK_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ETLS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ETLS_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -519,7 +510,7 @@ intgo _wrap_TC_ETLS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EHTTP_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EHTTP_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -531,7 +522,7 @@ intgo _wrap_TC_EHTTP_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EAUTH_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EAUTH_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -543,7 +534,7 @@ intgo _wrap_TC_EAUTH_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EFORBIDDEN_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EFORBIDDEN_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -555,7 +546,7 @@ intgo _wrap_TC_EFORBIDDEN_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ENOTFOUND_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ENOTFOUND_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -567,7 +558,7 @@ intgo _wrap_TC_ENOTFOUND_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ECONFLICT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ECONFLICT_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -579,7 +570,7 @@ intgo _wrap_TC_ECONFLICT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ERATELIMIT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ERATELIMIT_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -591,7 +582,7 @@ intgo _wrap_TC_ERATELIMIT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ESERVER_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ESERVER_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -603,7 +594,7 @@ intgo _wrap_TC_ESERVER_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EPROTOCOL_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EPROTOCOL_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -615,7 +606,7 @@ intgo _wrap_TC_EPROTOCOL_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ECLOSED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ECLOSED_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -627,7 +618,7 @@ intgo _wrap_TC_ECLOSED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EREENTRANT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EREENTRANT_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -639,7 +630,7 @@ intgo _wrap_TC_EREENTRANT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EBUSY_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EBUSY_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -651,7 +642,7 @@ intgo _wrap_TC_EBUSY_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ETOOLARGE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ETOOLARGE_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -663,7 +654,7 @@ intgo _wrap_TC_ETOOLARGE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EUSER_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EUSER_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -675,7 +666,7 @@ intgo _wrap_TC_EUSER_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EBADREQUEST_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EBADREQUEST_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -687,7 +678,7 @@ intgo _wrap_TC_EBADREQUEST_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EGONE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EGONE_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -699,7 +690,7 @@ intgo _wrap_TC_EGONE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EPARTIAL_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EPARTIAL_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -711,7 +702,7 @@ intgo _wrap_TC_EPARTIAL_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ENOCREDENTIALS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ENOCREDENTIALS_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -723,7 +714,7 @@ intgo _wrap_TC_ENOCREDENTIALS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ENOTSUPPORTED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ENOTSUPPORTED_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -735,7 +726,7 @@ intgo _wrap_TC_ENOTSUPPORTED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ESIGNATURE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ESIGNATURE_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -747,7 +738,7 @@ intgo _wrap_TC_ESIGNATURE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ESTALE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ESTALE_tcswig_698c641da63d8c8e() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -759,7 +750,7 @@ intgo _wrap_TC_ESTALE_tcswig_235e4f39892f8336() {
 }
 
 
-_gostring_ _wrap_tc_strerror_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_strerror_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -767,12 +758,15 @@ _gostring_ _wrap_tc_strerror_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   arg1 = (int)_swig_go_0; 
   
   result = (char *)tc_strerror(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_status_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_status_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -780,23 +774,29 @@ _gostring_ _wrap_tc_status_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   arg1 = (int)_swig_go_0; 
   
   result = (char *)tc_status_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_last_error_message_tcswig_235e4f39892f8336() {
+_gostring_ _wrap_tc_last_error_message_tcswig_698c641da63d8c8e() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
   
   result = (char *)tc_last_error_message();
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_last_http_status_tcswig_235e4f39892f8336() {
+intgo _wrap_tc_last_http_status_tcswig_698c641da63d8c8e() {
   int result;
   intgo _swig_go_result;
   
@@ -807,7 +807,7 @@ intgo _wrap_tc_last_http_status_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LOG_ERROR_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LOG_ERROR_tcswig_698c641da63d8c8e() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -819,7 +819,7 @@ intgo _wrap_TC_LOG_ERROR_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LOG_WARN_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LOG_WARN_tcswig_698c641da63d8c8e() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -831,7 +831,7 @@ intgo _wrap_TC_LOG_WARN_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LOG_INFO_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LOG_INFO_tcswig_698c641da63d8c8e() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -843,7 +843,7 @@ intgo _wrap_TC_LOG_INFO_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LOG_DEBUG_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LOG_DEBUG_tcswig_698c641da63d8c8e() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -855,7 +855,7 @@ intgo _wrap_TC_LOG_DEBUG_tcswig_235e4f39892f8336() {
 }
 
 
-_gostring_ _wrap_tc_log_level_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_log_level_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   tc_log_level arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -863,12 +863,15 @@ _gostring_ _wrap_tc_log_level_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   arg1 = (tc_log_level)_swig_go_0; 
   
   result = (char *)tc_log_level_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_TC_GET_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_GET_tcswig_698c641da63d8c8e() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -880,7 +883,7 @@ intgo _wrap_TC_GET_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_POST_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_POST_tcswig_698c641da63d8c8e() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -892,7 +895,7 @@ intgo _wrap_TC_POST_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_PATCH_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_PATCH_tcswig_698c641da63d8c8e() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -904,7 +907,7 @@ intgo _wrap_TC_PATCH_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_PUT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_PUT_tcswig_698c641da63d8c8e() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -916,7 +919,7 @@ intgo _wrap_TC_PUT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_DELETE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_DELETE_tcswig_698c641da63d8c8e() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -928,7 +931,7 @@ intgo _wrap_TC_DELETE_tcswig_235e4f39892f8336() {
 }
 
 
-_gostring_ _wrap_tc_method_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_method_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   tc_method arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -936,12 +939,15 @@ _gostring_ _wrap_tc_method_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   arg1 = (tc_method)_swig_go_0; 
   
   result = (char *)tc_method_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_698c641da63d8c8e() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -952,7 +958,7 @@ intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_698c641da63d8c8e() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -963,7 +969,7 @@ intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_698c641da63d8c8e() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -974,7 +980,7 @@ intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_tc_conduits_options_version_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_version_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -987,7 +993,7 @@ intgo _wrap_tc_conduits_options_version_get_tcswig_235e4f39892f8336(struct tc_co
 }
 
 
-void _wrap_tc_conduits_options_client_id_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_client_id_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1007,7 +1013,7 @@ void _wrap_tc_conduits_options_client_id_set_tcswig_235e4f39892f8336(struct tc_c
 }
 
 
-_gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1015,12 +1021,15 @@ _gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_235e4f39892f8336(struc
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->client_id);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_conduits_options_client_secret_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_client_secret_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1040,7 +1049,7 @@ void _wrap_tc_conduits_options_client_secret_set_tcswig_235e4f39892f8336(struct 
 }
 
 
-_gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1048,12 +1057,15 @@ _gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_235e4f39892f8336(s
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->client_secret);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_conduits_options_app_token_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_app_token_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1073,7 +1085,7 @@ void _wrap_tc_conduits_options_app_token_set_tcswig_235e4f39892f8336(struct tc_c
 }
 
 
-_gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1081,12 +1093,15 @@ _gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_235e4f39892f8336(struc
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->app_token);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_conduits_options_callback_url_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_callback_url_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1115,7 +1130,7 @@ void _wrap_tc_conduits_options_callback_url_set_tcswig_235e4f39892f8336(struct t
 }
 
 
-_gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1123,12 +1138,15 @@ _gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_235e4f39892f8336(st
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->callback_url);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_conduits_options_api_base_url_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_api_base_url_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1148,7 +1166,7 @@ void _wrap_tc_conduits_options_api_base_url_set_tcswig_235e4f39892f8336(struct t
 }
 
 
-_gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1156,12 +1174,15 @@ _gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_235e4f39892f8336(st
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->api_base_url);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_conduits_options_auth_base_url_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_auth_base_url_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1181,7 +1202,7 @@ void _wrap_tc_conduits_options_auth_base_url_set_tcswig_235e4f39892f8336(struct 
 }
 
 
-_gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1189,12 +1210,15 @@ _gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_235e4f39892f8336(s
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->auth_base_url);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_conduits_options_ca_file_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_ca_file_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1214,7 +1238,7 @@ void _wrap_tc_conduits_options_ca_file_set_tcswig_235e4f39892f8336(struct tc_con
 }
 
 
-_gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1222,12 +1246,15 @@ _gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_235e4f39892f8336(struct 
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->ca_file);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1239,7 +1266,7 @@ void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_235e4f39892f8336(st
 }
 
 
-long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1252,7 +1279,7 @@ long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_235e4f39892f83
 }
 
 
-void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1264,7 +1291,7 @@ void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_235e4f39892f8336(st
 }
 
 
-long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1277,7 +1304,7 @@ long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_235e4f39892f83
 }
 
 
-void _wrap_tc_conduits_options_max_attempts_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_conduits_options_max_attempts_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int arg2 ;
   
@@ -1289,7 +1316,7 @@ void _wrap_tc_conduits_options_max_attempts_set_tcswig_235e4f39892f8336(struct t
 }
 
 
-intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1302,7 +1329,7 @@ intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_235e4f39892f8336(struct 
 }
 
 
-void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1314,7 +1341,7 @@ void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_235e4f39892f8336(struc
 }
 
 
-long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1327,7 +1354,7 @@ long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_235e4f39892f8336(
 }
 
 
-void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1339,7 +1366,7 @@ void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_235e4f39892f8336(struct
 }
 
 
-long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1352,7 +1379,7 @@ long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_235e4f39892f8336(s
 }
 
 
-void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1364,7 +1391,7 @@ void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_235e4f39892f8336
 }
 
 
-long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1377,7 +1404,7 @@ long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_235e4f39892
 }
 
 
-void _wrap_tc_conduits_options_max_concurrency_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_conduits_options_max_concurrency_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int arg2 ;
   
@@ -1389,7 +1416,7 @@ void _wrap_tc_conduits_options_max_concurrency_set_tcswig_235e4f39892f8336(struc
 }
 
 
-intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1402,7 +1429,7 @@ intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_235e4f39892f8336(stru
 }
 
 
-void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   size_t arg2 ;
   
@@ -1414,7 +1441,7 @@ void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_235e4f39892f8336(st
 }
 
 
-long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1427,7 +1454,7 @@ long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_235e4f39892f83
 }
 
 
-void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1439,7 +1466,7 @@ void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_235e4f39892f833
 }
 
 
-long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1452,7 +1479,7 @@ long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_235e4f3989
 }
 
 
-void _wrap_tc_conduits_options_flags_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_conduits_options_flags_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   unsigned int arg2 ;
   
@@ -1464,7 +1491,7 @@ void _wrap_tc_conduits_options_flags_set_tcswig_235e4f39892f8336(struct tc_condu
 }
 
 
-intgo _wrap_tc_conduits_options_flags_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_flags_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -1477,7 +1504,7 @@ intgo _wrap_tc_conduits_options_flags_get_tcswig_235e4f39892f8336(struct tc_cond
 }
 
 
-void _wrap_tc_conduits_options_random_seed_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_random_seed_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   uint64_t arg2 ;
   
@@ -1489,7 +1516,7 @@ void _wrap_tc_conduits_options_random_seed_set_tcswig_235e4f39892f8336(struct tc
 }
 
 
-long long _wrap_tc_conduits_options_random_seed_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_random_seed_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -1502,7 +1529,7 @@ long long _wrap_tc_conduits_options_random_seed_get_tcswig_235e4f39892f8336(stru
 }
 
 
-void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1514,7 +1541,7 @@ void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_235e4f39892f
 }
 
 
-long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1527,7 +1554,7 @@ long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_235e4f3
 }
 
 
-void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1539,7 +1566,7 @@ void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_235e4f39892f8336(s
 }
 
 
-long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1552,7 +1579,7 @@ long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_235e4f39892f8
 }
 
 
-void _wrap_tc_conduits_options_max_list_pages_set_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_max_list_pages_set_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1564,7 +1591,7 @@ void _wrap_tc_conduits_options_max_list_pages_set_tcswig_235e4f39892f8336(struct
 }
 
 
-long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1577,7 +1604,7 @@ long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_235e4f39892f8336(s
 }
 
 
-struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_235e4f39892f8336() {
+struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_698c641da63d8c8e() {
   struct tc_conduits_options *result = 0 ;
   struct tc_conduits_options *_swig_go_result;
   
@@ -1588,7 +1615,7 @@ struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_235e4f39892f833
 }
 
 
-void _wrap_delete_tc_conduits_options_tcswig_235e4f39892f8336(struct tc_conduits_options *_swig_go_0) {
+void _wrap_delete_tc_conduits_options_tcswig_698c641da63d8c8e(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
@@ -1598,7 +1625,7 @@ void _wrap_delete_tc_conduits_options_tcswig_235e4f39892f8336(struct tc_conduits
 }
 
 
-intgo _wrap_tc_conduits_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits_options *_swig_go_1) {
+intgo _wrap_tc_conduits_new_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits_options *_swig_go_1) {
   tc_conduits **arg1 = (tc_conduits **) 0 ;
   tc_conduits_options *arg2 = (tc_conduits_options *) 0 ;
   tc_status result;
@@ -1618,7 +1645,7 @@ intgo _wrap_tc_conduits_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct
 }
 
 
-void _wrap_tc_conduits_free_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
+void _wrap_tc_conduits_free_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   
   arg1 = *(tc_conduits **)&_swig_go_0; 
@@ -1628,7 +1655,7 @@ void _wrap_tc_conduits_free_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go
 }
 
 
-intgo _wrap_tc_conduits_wakeup_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_wakeup_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -1641,7 +1668,7 @@ intgo _wrap_tc_conduits_wakeup_tcswig_235e4f39892f8336(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_cancel_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_conduits_cancel_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_op_id arg2 ;
   tc_status result;
@@ -1656,7 +1683,7 @@ intgo _wrap_tc_conduits_cancel_tcswig_235e4f39892f8336(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_cancel_all_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_cancel_all_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -1669,7 +1696,7 @@ intgo _wrap_tc_conduits_cancel_all_tcswig_235e4f39892f8336(struct tc_conduits *_
 }
 
 
-long long _wrap_tc_conduits_pending_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
+long long _wrap_tc_conduits_pending_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1682,7 +1709,7 @@ long long _wrap_tc_conduits_pending_tcswig_235e4f39892f8336(struct tc_conduits *
 }
 
 
-intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_698c641da63d8c8e() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1694,7 +1721,7 @@ intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_STAT_RETRIES_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_STAT_RETRIES_tcswig_698c641da63d8c8e() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1706,7 +1733,7 @@ intgo _wrap_TC_STAT_RETRIES_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_698c641da63d8c8e() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1718,7 +1745,7 @@ intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_698c641da63d8c8e() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1730,7 +1757,7 @@ intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_698c641da63d8c8e() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1742,7 +1769,7 @@ intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_STAT_OPERATIONS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_STAT_OPERATIONS_tcswig_698c641da63d8c8e() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1754,7 +1781,7 @@ intgo _wrap_TC_STAT_OPERATIONS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_STAT_CONNECTIONS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_STAT_CONNECTIONS_tcswig_698c641da63d8c8e() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1766,7 +1793,7 @@ intgo _wrap_TC_STAT_CONNECTIONS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_698c641da63d8c8e() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1778,7 +1805,7 @@ intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_235e4f39892f8336() {
 }
 
 
-long long _wrap_tc_conduits_stat_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_conduits_stat_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_stat arg2 ;
   uint64_t result;
@@ -1793,7 +1820,7 @@ long long _wrap_tc_conduits_stat_tcswig_235e4f39892f8336(struct tc_conduits *_sw
 }
 
 
-_gostring_ _wrap_tc_stat_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_stat_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   tc_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1801,12 +1828,15 @@ _gostring_ _wrap_tc_stat_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   arg1 = (tc_stat)_swig_go_0; 
   
   result = (char *)tc_stat_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_token_get_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_token_get_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   int arg3 ;
@@ -1832,7 +1862,7 @@ intgo _wrap_tc_token_get_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc
 }
 
 
-intgo _wrap_tc_token_validate_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_token_validate_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_token_cb arg3 = (tc_token_cb) 0 ;
@@ -1856,7 +1886,7 @@ intgo _wrap_tc_token_validate_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_token_revoke_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_token_revoke_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_response_cb arg3 = (tc_response_cb) 0 ;
@@ -1880,7 +1910,7 @@ intgo _wrap_tc_token_revoke_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct
 }
 
 
-_gostring_ _wrap_tc_token_access_token_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_access_token_tcswig_698c641da63d8c8e(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1888,12 +1918,15 @@ _gostring_ _wrap_tc_token_access_token_tcswig_235e4f39892f8336(struct tc_token *
   arg1 = *(tc_token **)&_swig_go_0; 
   
   result = (char *)tc_token_access_token((struct tc_token const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_token_client_id_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_client_id_tcswig_698c641da63d8c8e(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1901,12 +1934,15 @@ _gostring_ _wrap_tc_token_client_id_tcswig_235e4f39892f8336(struct tc_token *_sw
   arg1 = *(tc_token **)&_swig_go_0; 
   
   result = (char *)tc_token_client_id((struct tc_token const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_token_expires_at_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_expires_at_tcswig_698c641da63d8c8e(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1919,7 +1955,7 @@ long long _wrap_tc_token_expires_at_tcswig_235e4f39892f8336(struct tc_token *_sw
 }
 
 
-intgo _wrap_tc_token_is_validated_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
+intgo _wrap_tc_token_is_validated_tcswig_698c641da63d8c8e(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1932,7 +1968,7 @@ intgo _wrap_tc_token_is_validated_tcswig_235e4f39892f8336(struct tc_token *_swig
 }
 
 
-_gostring_ _wrap_tc_token_login_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_login_tcswig_698c641da63d8c8e(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1940,12 +1976,15 @@ _gostring_ _wrap_tc_token_login_tcswig_235e4f39892f8336(struct tc_token *_swig_g
   arg1 = *(tc_token **)&_swig_go_0; 
   
   result = (char *)tc_token_login((struct tc_token const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_token_user_id_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_user_id_tcswig_698c641da63d8c8e(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1953,12 +1992,15 @@ _gostring_ _wrap_tc_token_user_id_tcswig_235e4f39892f8336(struct tc_token *_swig
   arg1 = *(tc_token **)&_swig_go_0; 
   
   result = (char *)tc_token_user_id((struct tc_token const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_token_scope_count_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_scope_count_tcswig_698c641da63d8c8e(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1971,7 +2013,7 @@ long long _wrap_tc_token_scope_count_tcswig_235e4f39892f8336(struct tc_token *_s
 }
 
 
-_gostring_ _wrap_tc_token_scope_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_token_scope_tcswig_698c641da63d8c8e(struct tc_token *_swig_go_0, long long _swig_go_1) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1981,12 +2023,15 @@ _gostring_ _wrap_tc_token_scope_tcswig_235e4f39892f8336(struct tc_token *_swig_g
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_token_scope((struct tc_token const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_token_free_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
+void _wrap_tc_token_free_tcswig_698c641da63d8c8e(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   
   arg1 = *(tc_token **)&_swig_go_0; 
@@ -1996,7 +2041,7 @@ void _wrap_tc_token_free_tcswig_235e4f39892f8336(struct tc_token *_swig_go_0) {
 }
 
 
-intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_698c641da63d8c8e() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -2007,7 +2052,7 @@ intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_tc_request_options_version_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+intgo _wrap_tc_request_options_version_get_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -2020,7 +2065,7 @@ intgo _wrap_tc_request_options_version_get_tcswig_235e4f39892f8336(struct tc_req
 }
 
 
-void _wrap_tc_request_options_method_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_request_options_method_set_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   tc_method arg2 ;
   
@@ -2032,7 +2077,7 @@ void _wrap_tc_request_options_method_set_tcswig_235e4f39892f8336(struct tc_reque
 }
 
 
-intgo _wrap_tc_request_options_method_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+intgo _wrap_tc_request_options_method_get_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   tc_method result;
   intgo _swig_go_result;
@@ -2045,7 +2090,7 @@ intgo _wrap_tc_request_options_method_get_tcswig_235e4f39892f8336(struct tc_requ
 }
 
 
-void _wrap_tc_request_options_path_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_request_options_path_set_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -2065,7 +2110,7 @@ void _wrap_tc_request_options_path_set_tcswig_235e4f39892f8336(struct tc_request
 }
 
 
-_gostring_ _wrap_tc_request_options_path_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+_gostring_ _wrap_tc_request_options_path_get_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2073,12 +2118,15 @@ _gostring_ _wrap_tc_request_options_path_get_tcswig_235e4f39892f8336(struct tc_r
   arg1 = *(struct tc_request_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->path);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_request_options_body_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_request_options_body_set_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -2098,7 +2146,7 @@ void _wrap_tc_request_options_body_set_tcswig_235e4f39892f8336(struct tc_request
 }
 
 
-_gostring_ _wrap_tc_request_options_body_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+_gostring_ _wrap_tc_request_options_body_get_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2106,12 +2154,15 @@ _gostring_ _wrap_tc_request_options_body_get_tcswig_235e4f39892f8336(struct tc_r
   arg1 = *(struct tc_request_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->body);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_request_options_body_len_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_request_options_body_len_set_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   size_t arg2 ;
   
@@ -2123,7 +2174,7 @@ void _wrap_tc_request_options_body_len_set_tcswig_235e4f39892f8336(struct tc_req
 }
 
 
-long long _wrap_tc_request_options_body_len_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+long long _wrap_tc_request_options_body_len_get_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2136,7 +2187,7 @@ long long _wrap_tc_request_options_body_len_get_tcswig_235e4f39892f8336(struct t
 }
 
 
-void _wrap_tc_request_options_flags_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_request_options_flags_set_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   unsigned int arg2 ;
   
@@ -2148,7 +2199,7 @@ void _wrap_tc_request_options_flags_set_tcswig_235e4f39892f8336(struct tc_reques
 }
 
 
-intgo _wrap_tc_request_options_flags_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+intgo _wrap_tc_request_options_flags_get_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -2161,7 +2212,7 @@ intgo _wrap_tc_request_options_flags_get_tcswig_235e4f39892f8336(struct tc_reque
 }
 
 
-void _wrap_tc_request_options_timeout_ms_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_request_options_timeout_ms_set_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   long arg2 ;
   
@@ -2173,7 +2224,7 @@ void _wrap_tc_request_options_timeout_ms_set_tcswig_235e4f39892f8336(struct tc_r
 }
 
 
-long long _wrap_tc_request_options_timeout_ms_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+long long _wrap_tc_request_options_timeout_ms_get_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -2186,7 +2237,7 @@ long long _wrap_tc_request_options_timeout_ms_get_tcswig_235e4f39892f8336(struct
 }
 
 
-void _wrap_tc_request_options_max_attempts_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_request_options_max_attempts_set_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   int arg2 ;
   
@@ -2198,7 +2249,7 @@ void _wrap_tc_request_options_max_attempts_set_tcswig_235e4f39892f8336(struct tc
 }
 
 
-intgo _wrap_tc_request_options_max_attempts_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+intgo _wrap_tc_request_options_max_attempts_get_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2211,7 +2262,7 @@ intgo _wrap_tc_request_options_max_attempts_get_tcswig_235e4f39892f8336(struct t
 }
 
 
-void _wrap_tc_request_options_deadline_ms_set_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_request_options_deadline_ms_set_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   long arg2 ;
   
@@ -2223,7 +2274,7 @@ void _wrap_tc_request_options_deadline_ms_set_tcswig_235e4f39892f8336(struct tc_
 }
 
 
-long long _wrap_tc_request_options_deadline_ms_get_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+long long _wrap_tc_request_options_deadline_ms_get_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -2236,7 +2287,7 @@ long long _wrap_tc_request_options_deadline_ms_get_tcswig_235e4f39892f8336(struc
 }
 
 
-struct tc_request_options *_wrap_new_tc_request_options_tcswig_235e4f39892f8336() {
+struct tc_request_options *_wrap_new_tc_request_options_tcswig_698c641da63d8c8e() {
   struct tc_request_options *result = 0 ;
   struct tc_request_options *_swig_go_result;
   
@@ -2247,7 +2298,7 @@ struct tc_request_options *_wrap_new_tc_request_options_tcswig_235e4f39892f8336(
 }
 
 
-void _wrap_delete_tc_request_options_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0) {
+void _wrap_delete_tc_request_options_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   
   arg1 = *(struct tc_request_options **)&_swig_go_0; 
@@ -2257,7 +2308,7 @@ void _wrap_delete_tc_request_options_tcswig_235e4f39892f8336(struct tc_request_o
 }
 
 
-intgo _wrap_tc_request_options_set_query_tcswig_235e4f39892f8336(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_request_options_set_query_tcswig_698c641da63d8c8e(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *arg2 = (char *) 0 ;
   size_t arg3 ;
@@ -2276,7 +2327,7 @@ intgo _wrap_tc_request_options_set_query_tcswig_235e4f39892f8336(struct tc_reque
 }
 
 
-intgo _wrap_tc_request_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_request_options *_swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_request_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_request_options *_swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_request_options *arg3 = (tc_request_options *) 0 ;
@@ -2302,7 +2353,7 @@ intgo _wrap_tc_request_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_c
 }
 
 
-intgo _wrap_tc_response_status_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_status_tcswig_698c641da63d8c8e(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -2315,7 +2366,7 @@ intgo _wrap_tc_response_status_tcswig_235e4f39892f8336(struct tc_response *_swig
 }
 
 
-intgo _wrap_tc_response_http_status_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_http_status_tcswig_698c641da63d8c8e(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2328,7 +2379,7 @@ intgo _wrap_tc_response_http_status_tcswig_235e4f39892f8336(struct tc_response *
 }
 
 
-_gostring_ _wrap_tc_response_body_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_body_tcswig_698c641da63d8c8e(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -2338,12 +2389,15 @@ _gostring_ _wrap_tc_response_body_tcswig_235e4f39892f8336(struct tc_response *_s
   arg1 = *(tc_response **)&_swig_go_0; 
   
   result = (char *)tc_response_body((struct tc_response const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_response_header_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_tc_response_header_tcswig_698c641da63d8c8e(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -2357,13 +2411,16 @@ _gostring_ _wrap_tc_response_header_tcswig_235e4f39892f8336(struct tc_response *
   
   
   result = (char *)tc_response_header((struct tc_response const *)arg1,(char const *)arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   free(arg2); 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_response_attempts_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_attempts_tcswig_698c641da63d8c8e(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2376,7 +2433,7 @@ intgo _wrap_tc_response_attempts_tcswig_235e4f39892f8336(struct tc_response *_sw
 }
 
 
-_gostring_ _wrap_tc_response_message_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_message_tcswig_698c641da63d8c8e(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2384,12 +2441,15 @@ _gostring_ _wrap_tc_response_message_tcswig_235e4f39892f8336(struct tc_response 
   arg1 = *(tc_response **)&_swig_go_0; 
   
   result = (char *)tc_response_message((struct tc_response const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-double _wrap_tc_response_elapsed_ms_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
+double _wrap_tc_response_elapsed_ms_tcswig_698c641da63d8c8e(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   double result;
   double _swig_go_result;
@@ -2402,7 +2462,7 @@ double _wrap_tc_response_elapsed_ms_tcswig_235e4f39892f8336(struct tc_response *
 }
 
 
-void _wrap_tc_response_free_tcswig_235e4f39892f8336(struct tc_response *_swig_go_0) {
+void _wrap_tc_response_free_tcswig_698c641da63d8c8e(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   
   arg1 = *(tc_response **)&_swig_go_0; 
@@ -2412,7 +2472,7 @@ void _wrap_tc_response_free_tcswig_235e4f39892f8336(struct tc_response *_swig_go
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_698c641da63d8c8e() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2424,7 +2484,7 @@ intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_698c641da63d8c8e() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2436,7 +2496,7 @@ intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_698c641da63d8c8e() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2448,7 +2508,7 @@ intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_OTHER_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_TRANSPORT_OTHER_tcswig_698c641da63d8c8e() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2460,7 +2520,7 @@ intgo _wrap_TC_TRANSPORT_OTHER_tcswig_235e4f39892f8336() {
 }
 
 
-_gostring_ _wrap_tc_transport_type_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_transport_type_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   tc_transport_type arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2468,12 +2528,15 @@ _gostring_ _wrap_tc_transport_type_name_tcswig_235e4f39892f8336(intgo _swig_go_0
   arg1 = (tc_transport_type)_swig_go_0; 
   
   result = (char *)tc_transport_type_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_transport_webhook_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_transport_webhook_new_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_transport **arg1 = (tc_transport **) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2514,7 +2577,7 @@ intgo _wrap_tc_transport_webhook_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_
 }
 
 
-intgo _wrap_tc_transport_websocket_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_transport_websocket_new_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
   tc_transport **arg1 = (tc_transport **) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2539,7 +2602,7 @@ intgo _wrap_tc_transport_websocket_new_tcswig_235e4f39892f8336(_goslice_ _swig_g
 }
 
 
-intgo _wrap_tc_transport_conduit_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_transport_conduit_new_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
   tc_transport **arg1 = (tc_transport **) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2573,7 +2636,7 @@ intgo _wrap_tc_transport_conduit_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_
 }
 
 
-intgo _wrap_tc_transport_method_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
+intgo _wrap_tc_transport_method_tcswig_698c641da63d8c8e(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -2586,7 +2649,7 @@ intgo _wrap_tc_transport_method_tcswig_235e4f39892f8336(struct tc_transport *_sw
 }
 
 
-_gostring_ _wrap_tc_transport_method_name_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_method_name_tcswig_698c641da63d8c8e(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2594,12 +2657,15 @@ _gostring_ _wrap_tc_transport_method_name_tcswig_235e4f39892f8336(struct tc_tran
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_method_name((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_callback_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_callback_tcswig_698c641da63d8c8e(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2607,12 +2673,15 @@ _gostring_ _wrap_tc_transport_callback_tcswig_235e4f39892f8336(struct tc_transpo
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_callback((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_secret_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_secret_tcswig_698c641da63d8c8e(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2620,12 +2689,15 @@ _gostring_ _wrap_tc_transport_secret_tcswig_235e4f39892f8336(struct tc_transport
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_secret((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_session_id_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_session_id_tcswig_698c641da63d8c8e(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2633,12 +2705,15 @@ _gostring_ _wrap_tc_transport_session_id_tcswig_235e4f39892f8336(struct tc_trans
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_session_id((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_connected_at_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_connected_at_tcswig_698c641da63d8c8e(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2646,12 +2721,15 @@ _gostring_ _wrap_tc_transport_connected_at_tcswig_235e4f39892f8336(struct tc_tra
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_connected_at((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_disconnected_at_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_disconnected_at_tcswig_698c641da63d8c8e(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2659,12 +2737,15 @@ _gostring_ _wrap_tc_transport_disconnected_at_tcswig_235e4f39892f8336(struct tc_
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_disconnected_at((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_conduit_id_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_conduit_id_tcswig_698c641da63d8c8e(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2672,12 +2753,15 @@ _gostring_ _wrap_tc_transport_conduit_id_tcswig_235e4f39892f8336(struct tc_trans
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_conduit_id((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_transport_free_tcswig_235e4f39892f8336(struct tc_transport *_swig_go_0) {
+void _wrap_tc_transport_free_tcswig_698c641da63d8c8e(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   
   arg1 = *(tc_transport **)&_swig_go_0; 
@@ -2687,7 +2771,7 @@ void _wrap_tc_transport_free_tcswig_235e4f39892f8336(struct tc_transport *_swig_
 }
 
 
-intgo _wrap_tc_conduits_list_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_conduits_list_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_conduit_list_cb arg3 = (tc_conduit_list_cb) 0 ;
@@ -2711,7 +2795,7 @@ intgo _wrap_tc_conduits_list_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struc
 }
 
 
-intgo _wrap_tc_conduit_create_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_conduit_create_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   int arg3 ;
@@ -2737,7 +2821,7 @@ intgo _wrap_tc_conduit_create_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_conduit_update_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, void *_swig_go_4) {
+intgo _wrap_tc_conduit_update_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, void *_swig_go_4) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2779,7 +2863,7 @@ intgo _wrap_tc_conduit_update_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_conduit_delete_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_conduit_delete_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2819,7 +2903,7 @@ intgo _wrap_tc_conduit_delete_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, stru
 }
 
 
-_gostring_ _wrap_tc_conduit_id_tcswig_235e4f39892f8336(struct tc_conduit *_swig_go_0) {
+_gostring_ _wrap_tc_conduit_id_tcswig_698c641da63d8c8e(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2827,12 +2911,15 @@ _gostring_ _wrap_tc_conduit_id_tcswig_235e4f39892f8336(struct tc_conduit *_swig_
   arg1 = *(tc_conduit **)&_swig_go_0; 
   
   result = (char *)tc_conduit_id((struct tc_conduit const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_conduit_shard_count_tcswig_235e4f39892f8336(struct tc_conduit *_swig_go_0) {
+intgo _wrap_tc_conduit_shard_count_tcswig_698c641da63d8c8e(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2845,7 +2932,7 @@ intgo _wrap_tc_conduit_shard_count_tcswig_235e4f39892f8336(struct tc_conduit *_s
 }
 
 
-void _wrap_tc_conduit_free_tcswig_235e4f39892f8336(struct tc_conduit *_swig_go_0) {
+void _wrap_tc_conduit_free_tcswig_698c641da63d8c8e(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   
   arg1 = *(tc_conduit **)&_swig_go_0; 
@@ -2855,7 +2942,7 @@ void _wrap_tc_conduit_free_tcswig_235e4f39892f8336(struct tc_conduit *_swig_go_0
 }
 
 
-long long _wrap_tc_conduit_list_count_tcswig_235e4f39892f8336(struct tc_conduit_list *_swig_go_0) {
+long long _wrap_tc_conduit_list_count_tcswig_698c641da63d8c8e(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2868,7 +2955,7 @@ long long _wrap_tc_conduit_list_count_tcswig_235e4f39892f8336(struct tc_conduit_
 }
 
 
-struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_235e4f39892f8336(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
+struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_698c641da63d8c8e(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t arg2 ;
   tc_conduit *result = 0 ;
@@ -2883,7 +2970,7 @@ struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_235e4f39892f8336(struct tc_c
 }
 
 
-void _wrap_tc_conduit_list_free_tcswig_235e4f39892f8336(struct tc_conduit_list *_swig_go_0) {
+void _wrap_tc_conduit_list_free_tcswig_698c641da63d8c8e(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   
   arg1 = *(tc_conduit_list **)&_swig_go_0; 
@@ -2893,7 +2980,7 @@ void _wrap_tc_conduit_list_free_tcswig_235e4f39892f8336(struct tc_conduit_list *
 }
 
 
-intgo _wrap_tc_shards_list_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+intgo _wrap_tc_shards_list_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2949,7 +3036,7 @@ intgo _wrap_tc_shards_list_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct 
 }
 
 
-intgo _wrap_tc_shard_update_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+intgo _wrap_tc_shard_update_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3022,7 +3109,7 @@ intgo _wrap_tc_shard_update_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct
 }
 
 
-intgo _wrap_tc_shard_create_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_shard_create_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3094,7 +3181,7 @@ intgo _wrap_tc_shard_create_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct
 }
 
 
-intgo _wrap_tc_shard_remove_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_transport *_swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_shard_remove_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_transport *_swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3143,7 +3230,7 @@ intgo _wrap_tc_shard_remove_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct
 }
 
 
-_gostring_ _wrap_tc_shard_id_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_id_tcswig_698c641da63d8c8e(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3151,12 +3238,15 @@ _gostring_ _wrap_tc_shard_id_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0
   arg1 = *(tc_shard **)&_swig_go_0; 
   
   result = (char *)tc_shard_id((struct tc_shard const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_shard_status_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_status_tcswig_698c641da63d8c8e(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3164,12 +3254,15 @@ _gostring_ _wrap_tc_shard_status_tcswig_235e4f39892f8336(struct tc_shard *_swig_
   arg1 = *(tc_shard **)&_swig_go_0; 
   
   result = (char *)tc_shard_status((struct tc_shard const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tc_transport *_wrap_tc_shard_transport_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0) {
+struct tc_transport *_wrap_tc_shard_transport_tcswig_698c641da63d8c8e(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -3182,7 +3275,7 @@ struct tc_transport *_wrap_tc_shard_transport_tcswig_235e4f39892f8336(struct tc_
 }
 
 
-void _wrap_tc_shard_free_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0) {
+void _wrap_tc_shard_free_tcswig_698c641da63d8c8e(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   
   arg1 = *(tc_shard **)&_swig_go_0; 
@@ -3192,7 +3285,7 @@ void _wrap_tc_shard_free_tcswig_235e4f39892f8336(struct tc_shard *_swig_go_0) {
 }
 
 
-long long _wrap_tc_shard_list_count_tcswig_235e4f39892f8336(struct tc_shard_list *_swig_go_0) {
+long long _wrap_tc_shard_list_count_tcswig_698c641da63d8c8e(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3205,7 +3298,7 @@ long long _wrap_tc_shard_list_count_tcswig_235e4f39892f8336(struct tc_shard_list
 }
 
 
-struct tc_shard *_wrap_tc_shard_list_get_tcswig_235e4f39892f8336(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_list_get_tcswig_698c641da63d8c8e(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -3220,7 +3313,7 @@ struct tc_shard *_wrap_tc_shard_list_get_tcswig_235e4f39892f8336(struct tc_shard
 }
 
 
-void _wrap_tc_shard_list_free_tcswig_235e4f39892f8336(struct tc_shard_list *_swig_go_0) {
+void _wrap_tc_shard_list_free_tcswig_698c641da63d8c8e(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   
   arg1 = *(tc_shard_list **)&_swig_go_0; 
@@ -3230,7 +3323,7 @@ void _wrap_tc_shard_list_free_tcswig_235e4f39892f8336(struct tc_shard_list *_swi
 }
 
 
-long long _wrap_tc_shard_update_result_count_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_count_tcswig_698c641da63d8c8e(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3243,7 +3336,7 @@ long long _wrap_tc_shard_update_result_count_tcswig_235e4f39892f8336(struct tc_s
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_698c641da63d8c8e(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3253,12 +3346,15 @@ _gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_235e4f39892f8336(struct 
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_shard_update_result_shard_id((struct tc_shard_update_result const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_shard_update_result_status_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_shard_update_result_status_tcswig_698c641da63d8c8e(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -3273,7 +3369,7 @@ intgo _wrap_tc_shard_update_result_status_tcswig_235e4f39892f8336(struct tc_shar
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_message_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_message_tcswig_698c641da63d8c8e(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3283,12 +3379,15 @@ _gostring_ _wrap_tc_shard_update_result_message_tcswig_235e4f39892f8336(struct t
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_shard_update_result_message((struct tc_shard_update_result const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_code_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_code_tcswig_698c641da63d8c8e(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3298,12 +3397,15 @@ _gostring_ _wrap_tc_shard_update_result_code_tcswig_235e4f39892f8336(struct tc_s
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_shard_update_result_code((struct tc_shard_update_result const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_698c641da63d8c8e(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -3318,7 +3420,7 @@ struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_235e4f39892f8336(stru
 }
 
 
-long long _wrap_tc_shard_update_result_failed_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_failed_tcswig_698c641da63d8c8e(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3331,7 +3433,7 @@ long long _wrap_tc_shard_update_result_failed_tcswig_235e4f39892f8336(struct tc_
 }
 
 
-void _wrap_tc_shard_update_result_free_tcswig_235e4f39892f8336(struct tc_shard_update_result *_swig_go_0) {
+void _wrap_tc_shard_update_result_free_tcswig_698c641da63d8c8e(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   
   arg1 = *(tc_shard_update_result **)&_swig_go_0; 
@@ -3341,7 +3443,7 @@ void _wrap_tc_shard_update_result_free_tcswig_235e4f39892f8336(struct tc_shard_u
 }
 
 
-intgo _wrap_TC_ITEM_CREATED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ITEM_CREATED_tcswig_698c641da63d8c8e() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3353,7 +3455,7 @@ intgo _wrap_TC_ITEM_CREATED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ITEM_EXISTED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ITEM_EXISTED_tcswig_698c641da63d8c8e() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3365,7 +3467,7 @@ intgo _wrap_TC_ITEM_EXISTED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ITEM_FAILED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ITEM_FAILED_tcswig_698c641da63d8c8e() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3377,7 +3479,7 @@ intgo _wrap_TC_ITEM_FAILED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_698c641da63d8c8e() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3389,7 +3491,7 @@ intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ITEM_CANCELED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ITEM_CANCELED_tcswig_698c641da63d8c8e() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3401,7 +3503,7 @@ intgo _wrap_TC_ITEM_CANCELED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ITEM_DELETED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ITEM_DELETED_tcswig_698c641da63d8c8e() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3413,7 +3515,7 @@ intgo _wrap_TC_ITEM_DELETED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ITEM_GONE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ITEM_GONE_tcswig_698c641da63d8c8e() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3425,7 +3527,7 @@ intgo _wrap_TC_ITEM_GONE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_CREATE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ITEM_TO_CREATE_tcswig_698c641da63d8c8e() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3437,7 +3539,7 @@ intgo _wrap_TC_ITEM_TO_CREATE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_DELETE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_ITEM_TO_DELETE_tcswig_698c641da63d8c8e() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3449,7 +3551,7 @@ intgo _wrap_TC_ITEM_TO_DELETE_tcswig_235e4f39892f8336() {
 }
 
 
-_gostring_ _wrap_tc_item_outcome_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_item_outcome_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   tc_item_outcome arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3457,12 +3559,15 @@ _gostring_ _wrap_tc_item_outcome_name_tcswig_235e4f39892f8336(intgo _swig_go_0) 
   arg1 = (tc_item_outcome)_swig_go_0; 
   
   result = (char *)tc_item_outcome_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_batch_options_version_get_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0) {
+intgo _wrap_tc_batch_options_version_get_tcswig_698c641da63d8c8e(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3475,7 +3580,7 @@ intgo _wrap_tc_batch_options_version_get_tcswig_235e4f39892f8336(struct tc_batch
 }
 
 
-void _wrap_tc_batch_options_concurrency_set_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_batch_options_concurrency_set_tcswig_698c641da63d8c8e(struct tc_batch_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   int arg2 ;
   
@@ -3487,7 +3592,7 @@ void _wrap_tc_batch_options_concurrency_set_tcswig_235e4f39892f8336(struct tc_ba
 }
 
 
-intgo _wrap_tc_batch_options_concurrency_get_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0) {
+intgo _wrap_tc_batch_options_concurrency_get_tcswig_698c641da63d8c8e(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3500,7 +3605,7 @@ intgo _wrap_tc_batch_options_concurrency_get_tcswig_235e4f39892f8336(struct tc_b
 }
 
 
-void _wrap_tc_batch_options_progress_every_set_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_batch_options_progress_every_set_tcswig_698c641da63d8c8e(struct tc_batch_options *_swig_go_0, long long _swig_go_1) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   size_t arg2 ;
   
@@ -3512,7 +3617,7 @@ void _wrap_tc_batch_options_progress_every_set_tcswig_235e4f39892f8336(struct tc
 }
 
 
-long long _wrap_tc_batch_options_progress_every_get_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0) {
+long long _wrap_tc_batch_options_progress_every_get_tcswig_698c641da63d8c8e(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3525,7 +3630,7 @@ long long _wrap_tc_batch_options_progress_every_get_tcswig_235e4f39892f8336(stru
 }
 
 
-struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_235e4f39892f8336() {
+struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_698c641da63d8c8e() {
   struct tc_batch_options *result = 0 ;
   struct tc_batch_options *_swig_go_result;
   
@@ -3536,7 +3641,7 @@ struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_235e4f39892f8336() {
 }
 
 
-void _wrap_delete_tc_batch_options_tcswig_235e4f39892f8336(struct tc_batch_options *_swig_go_0) {
+void _wrap_delete_tc_batch_options_tcswig_698c641da63d8c8e(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   
   arg1 = *(struct tc_batch_options **)&_swig_go_0; 
@@ -3546,7 +3651,7 @@ void _wrap_delete_tc_batch_options_tcswig_235e4f39892f8336(struct tc_batch_optio
 }
 
 
-intgo _wrap_tc_subscriptions_create_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_subscriptions_create_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3615,7 +3720,7 @@ intgo _wrap_tc_subscriptions_create_tcswig_235e4f39892f8336(_goslice_ _swig_go_0
 }
 
 
-intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_698c641da63d8c8e() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -3626,7 +3731,7 @@ intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_tc_subscriptions_create_by_type_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, struct tc_batch_options *_swig_go_6, void *_swig_go_7) {
+intgo _wrap_tc_subscriptions_create_by_type_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, struct tc_batch_options *_swig_go_6, void *_swig_go_7) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3711,7 +3816,7 @@ intgo _wrap_tc_subscriptions_create_by_type_tcswig_235e4f39892f8336(_goslice_ _s
 }
 
 
-intgo _wrap_tc_subscription_filter_version_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+intgo _wrap_tc_subscription_filter_version_get_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3724,7 +3829,7 @@ intgo _wrap_tc_subscription_filter_version_get_tcswig_235e4f39892f8336(struct tc
 }
 
 
-void _wrap_tc_subscription_filter_status_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_status_set_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3744,7 +3849,7 @@ void _wrap_tc_subscription_filter_status_set_tcswig_235e4f39892f8336(struct tc_s
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_status_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_status_get_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3752,12 +3857,15 @@ _gostring_ _wrap_tc_subscription_filter_status_get_tcswig_235e4f39892f8336(struc
   arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
   
   result = (char *) ((arg1)->status);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_subscription_filter_Xtype_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_Xtype_set_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3777,7 +3885,7 @@ void _wrap_tc_subscription_filter_Xtype_set_tcswig_235e4f39892f8336(struct tc_su
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3785,12 +3893,15 @@ _gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_235e4f39892f8336(struct
   arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
   
   result = (char *) ((arg1)->type);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_subscription_filter_user_id_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_user_id_set_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3810,7 +3921,7 @@ void _wrap_tc_subscription_filter_user_id_set_tcswig_235e4f39892f8336(struct tc_
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3818,12 +3929,15 @@ _gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_235e4f39892f8336(stru
   arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
   
   result = (char *) ((arg1)->user_id);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_subscription_filter_subscription_id_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_subscription_id_set_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3843,7 +3957,7 @@ void _wrap_tc_subscription_filter_subscription_id_set_tcswig_235e4f39892f8336(st
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3851,12 +3965,15 @@ _gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_235e4f39892f8
   arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
   
   result = (char *) ((arg1)->subscription_id);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_subscription_filter_conduit_id_set_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_conduit_id_set_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3885,7 +4002,7 @@ void _wrap_tc_subscription_filter_conduit_id_set_tcswig_235e4f39892f8336(struct 
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3893,12 +4010,15 @@ _gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_235e4f39892f8336(s
   arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
   
   result = (char *) ((arg1)->conduit_id);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_235e4f39892f8336() {
+struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_698c641da63d8c8e() {
   struct tc_subscription_filter *result = 0 ;
   struct tc_subscription_filter *_swig_go_result;
   
@@ -3909,7 +4029,7 @@ struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_235e4f398
 }
 
 
-void _wrap_delete_tc_subscription_filter_tcswig_235e4f39892f8336(struct tc_subscription_filter *_swig_go_0) {
+void _wrap_delete_tc_subscription_filter_tcswig_698c641da63d8c8e(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   
   arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
@@ -3919,7 +4039,7 @@ void _wrap_delete_tc_subscription_filter_tcswig_235e4f39892f8336(struct tc_subsc
 }
 
 
-intgo _wrap_tc_subscriptions_list_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_subscription_filter *_swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_subscriptions_list_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_subscription_filter *_swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_subscription_filter *arg3 = (tc_subscription_filter *) 0 ;
@@ -3947,7 +4067,7 @@ intgo _wrap_tc_subscriptions_list_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, 
 }
 
 
-intgo _wrap_tc_subscription_delete_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_subscription_delete_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3978,7 +4098,7 @@ intgo _wrap_tc_subscription_delete_tcswig_235e4f39892f8336(_goslice_ _swig_go_0,
 }
 
 
-intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_698c641da63d8c8e() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -3989,7 +4109,7 @@ intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_tc_subscriptions_cleanup_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_subscriptions_cleanup_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4033,7 +4153,7 @@ intgo _wrap_tc_subscriptions_cleanup_tcswig_235e4f39892f8336(_goslice_ _swig_go_
 }
 
 
-intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_698c641da63d8c8e() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -4044,7 +4164,7 @@ intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_tc_subscriptions_reconcile_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, struct tc_batch_options *_swig_go_5, void *_swig_go_6) {
+intgo _wrap_tc_subscriptions_reconcile_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, struct tc_batch_options *_swig_go_5, void *_swig_go_6) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4115,7 +4235,7 @@ intgo _wrap_tc_subscriptions_reconcile_tcswig_235e4f39892f8336(_goslice_ _swig_g
 }
 
 
-_gostring_ _wrap_tc_subscription_id_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_id_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4123,12 +4243,15 @@ _gostring_ _wrap_tc_subscription_id_tcswig_235e4f39892f8336(struct tc_subscripti
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_id((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_type_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_type_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4136,12 +4259,15 @@ _gostring_ _wrap_tc_subscription_type_tcswig_235e4f39892f8336(struct tc_subscrip
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_type((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_version_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_version_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4149,12 +4275,15 @@ _gostring_ _wrap_tc_subscription_version_tcswig_235e4f39892f8336(struct tc_subsc
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_version((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_status_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_status_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4162,12 +4291,15 @@ _gostring_ _wrap_tc_subscription_status_tcswig_235e4f39892f8336(struct tc_subscr
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_status((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_condition_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_condition_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4175,12 +4307,15 @@ _gostring_ _wrap_tc_subscription_condition_tcswig_235e4f39892f8336(struct tc_sub
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_condition((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_created_at_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_created_at_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4188,12 +4323,15 @@ _gostring_ _wrap_tc_subscription_created_at_tcswig_235e4f39892f8336(struct tc_su
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_created_at((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_subscription_cost_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+intgo _wrap_tc_subscription_cost_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -4206,7 +4344,7 @@ intgo _wrap_tc_subscription_cost_tcswig_235e4f39892f8336(struct tc_subscription 
 }
 
 
-struct tc_transport *_wrap_tc_subscription_transport_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+struct tc_transport *_wrap_tc_subscription_transport_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -4219,7 +4357,7 @@ struct tc_transport *_wrap_tc_subscription_transport_tcswig_235e4f39892f8336(str
 }
 
 
-_gostring_ _wrap_tc_subscription_user_id_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_user_id_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4227,12 +4365,15 @@ _gostring_ _wrap_tc_subscription_user_id_tcswig_235e4f39892f8336(struct tc_subsc
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_user_id((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_subscription_free_tcswig_235e4f39892f8336(struct tc_subscription *_swig_go_0) {
+void _wrap_tc_subscription_free_tcswig_698c641da63d8c8e(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   
   arg1 = *(tc_subscription **)&_swig_go_0; 
@@ -4242,7 +4383,7 @@ void _wrap_tc_subscription_free_tcswig_235e4f39892f8336(struct tc_subscription *
 }
 
 
-long long _wrap_tc_subscription_list_count_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_count_tcswig_698c641da63d8c8e(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4255,7 +4396,7 @@ long long _wrap_tc_subscription_list_count_tcswig_235e4f39892f8336(struct tc_sub
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_698c641da63d8c8e(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -4270,7 +4411,7 @@ struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_235e4f39892f8336(s
 }
 
 
-long long _wrap_tc_subscription_list_total_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_tcswig_698c641da63d8c8e(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4283,7 +4424,7 @@ long long _wrap_tc_subscription_list_total_tcswig_235e4f39892f8336(struct tc_sub
 }
 
 
-long long _wrap_tc_subscription_list_total_cost_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_cost_tcswig_698c641da63d8c8e(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4296,7 +4437,7 @@ long long _wrap_tc_subscription_list_total_cost_tcswig_235e4f39892f8336(struct t
 }
 
 
-long long _wrap_tc_subscription_list_max_total_cost_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_max_total_cost_tcswig_698c641da63d8c8e(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4309,7 +4450,7 @@ long long _wrap_tc_subscription_list_max_total_cost_tcswig_235e4f39892f8336(stru
 }
 
 
-long long _wrap_tc_subscription_batch_count_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_count_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4322,7 +4463,7 @@ long long _wrap_tc_subscription_batch_count_tcswig_235e4f39892f8336(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_batch_outcome_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_outcome_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_item_outcome result;
@@ -4337,7 +4478,7 @@ intgo _wrap_tc_subscription_batch_outcome_tcswig_235e4f39892f8336(struct tc_subs
 }
 
 
-intgo _wrap_tc_subscription_batch_status_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_status_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -4352,7 +4493,7 @@ intgo _wrap_tc_subscription_batch_status_tcswig_235e4f39892f8336(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_batch_message_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_subscription_batch_message_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4362,12 +4503,15 @@ _gostring_ _wrap_tc_subscription_batch_message_tcswig_235e4f39892f8336(struct tc
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_subscription_batch_message((struct tc_subscription_batch const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -4382,7 +4526,7 @@ struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_235e4f39
 }
 
 
-long long _wrap_tc_subscription_batch_tally_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_subscription_batch_tally_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   tc_item_outcome arg2 ;
   size_t result;
@@ -4397,7 +4541,7 @@ long long _wrap_tc_subscription_batch_tally_tcswig_235e4f39892f8336(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4410,7 +4554,7 @@ long long _wrap_tc_subscription_batch_total_tcswig_235e4f39892f8336(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_cost_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_cost_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4423,7 +4567,7 @@ long long _wrap_tc_subscription_batch_total_cost_tcswig_235e4f39892f8336(struct 
 }
 
 
-long long _wrap_tc_subscription_batch_max_total_cost_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_max_total_cost_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4436,7 +4580,7 @@ long long _wrap_tc_subscription_batch_max_total_cost_tcswig_235e4f39892f8336(str
 }
 
 
-void _wrap_tc_subscription_batch_free_tcswig_235e4f39892f8336(struct tc_subscription_batch *_swig_go_0) {
+void _wrap_tc_subscription_batch_free_tcswig_698c641da63d8c8e(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   
   arg1 = *(tc_subscription_batch **)&_swig_go_0; 
@@ -4446,7 +4590,7 @@ void _wrap_tc_subscription_batch_free_tcswig_235e4f39892f8336(struct tc_subscrip
 }
 
 
-void _wrap_tc_subscription_list_free_tcswig_235e4f39892f8336(struct tc_subscription_list *_swig_go_0) {
+void _wrap_tc_subscription_list_free_tcswig_698c641da63d8c8e(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   
   arg1 = *(tc_subscription_list **)&_swig_go_0; 
@@ -4456,7 +4600,7 @@ void _wrap_tc_subscription_list_free_tcswig_235e4f39892f8336(struct tc_subscript
 }
 
 
-intgo _wrap_TC_VIEW_SYNCED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_VIEW_SYNCED_tcswig_698c641da63d8c8e() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4468,7 +4612,7 @@ intgo _wrap_TC_VIEW_SYNCED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_698c641da63d8c8e() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4480,7 +4624,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_698c641da63d8c8e() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4492,7 +4636,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_698c641da63d8c8e() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4504,7 +4648,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_698c641da63d8c8e() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4516,7 +4660,7 @@ intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_698c641da63d8c8e() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4528,7 +4672,7 @@ intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_698c641da63d8c8e() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4540,7 +4684,7 @@ intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_698c641da63d8c8e() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4552,7 +4696,7 @@ intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_235e4f39892f8336() {
 }
 
 
-_gostring_ _wrap_tc_view_change_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_view_change_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   tc_view_change arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4560,12 +4704,15 @@ _gostring_ _wrap_tc_view_change_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   arg1 = (tc_view_change)_swig_go_0; 
   
   result = (char *)tc_view_change_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_conduits_sync_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_conduits_sync_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_done_cb arg3 = (tc_done_cb) 0 ;
@@ -4589,7 +4736,7 @@ intgo _wrap_tc_conduits_sync_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struc
 }
 
 
-intgo _wrap_tc_view_is_synced_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_view_is_synced_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -4602,7 +4749,7 @@ intgo _wrap_tc_view_is_synced_tcswig_235e4f39892f8336(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_query_version_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
+intgo _wrap_tc_view_query_version_get_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -4615,7 +4762,7 @@ intgo _wrap_tc_view_query_version_get_tcswig_235e4f39892f8336(struct tc_view_que
 }
 
 
-void _wrap_tc_view_query_conduit_id_set_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_conduit_id_set_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4644,7 +4791,7 @@ void _wrap_tc_view_query_conduit_id_set_tcswig_235e4f39892f8336(struct tc_view_q
 }
 
 
-_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4652,12 +4799,15 @@ _gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_235e4f39892f8336(struct tc_
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
   
   result = (char *) ((arg1)->conduit_id);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_view_query_user_id_set_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_user_id_set_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4677,7 +4827,7 @@ void _wrap_tc_view_query_user_id_set_tcswig_235e4f39892f8336(struct tc_view_quer
 }
 
 
-_gostring_ _wrap_tc_view_query_user_id_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_user_id_get_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4685,12 +4835,15 @@ _gostring_ _wrap_tc_view_query_user_id_get_tcswig_235e4f39892f8336(struct tc_vie
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
   
   result = (char *) ((arg1)->user_id);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_view_query_Xtype_set_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_Xtype_set_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4710,7 +4863,7 @@ void _wrap_tc_view_query_Xtype_set_tcswig_235e4f39892f8336(struct tc_view_query 
 }
 
 
-_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4718,12 +4871,15 @@ _gostring_ _wrap_tc_view_query_Xtype_get_tcswig_235e4f39892f8336(struct tc_view_
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
   
   result = (char *) ((arg1)->type);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_view_query_status_set_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_status_set_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4743,7 +4899,7 @@ void _wrap_tc_view_query_status_set_tcswig_235e4f39892f8336(struct tc_view_query
 }
 
 
-_gostring_ _wrap_tc_view_query_status_get_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_status_get_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4751,12 +4907,15 @@ _gostring_ _wrap_tc_view_query_status_get_tcswig_235e4f39892f8336(struct tc_view
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
   
   result = (char *) ((arg1)->status);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tc_view_query *_wrap_new_tc_view_query_tcswig_235e4f39892f8336() {
+struct tc_view_query *_wrap_new_tc_view_query_tcswig_698c641da63d8c8e() {
   struct tc_view_query *result = 0 ;
   struct tc_view_query *_swig_go_result;
   
@@ -4767,7 +4926,7 @@ struct tc_view_query *_wrap_new_tc_view_query_tcswig_235e4f39892f8336() {
 }
 
 
-void _wrap_delete_tc_view_query_tcswig_235e4f39892f8336(struct tc_view_query *_swig_go_0) {
+void _wrap_delete_tc_view_query_tcswig_698c641da63d8c8e(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
@@ -4777,7 +4936,7 @@ void _wrap_delete_tc_view_query_tcswig_235e4f39892f8336(struct tc_view_query *_s
 }
 
 
-intgo _wrap_tc_view_subscriptions_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
+intgo _wrap_tc_view_subscriptions_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
   tc_subscription_list **arg1 = (tc_subscription_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_view_query *arg3 = (tc_view_query *) 0 ;
@@ -4799,7 +4958,7 @@ intgo _wrap_tc_view_subscriptions_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, 
 }
 
 
-long long _wrap_tc_view_count_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
+long long _wrap_tc_view_count_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_view_query *arg2 = (tc_view_query *) 0 ;
   size_t result;
@@ -4814,7 +4973,7 @@ long long _wrap_tc_view_count_tcswig_235e4f39892f8336(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_conduits_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
+intgo _wrap_tc_view_conduits_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
   tc_conduit_list **arg1 = (tc_conduit_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_status result;
@@ -4834,7 +4993,7 @@ intgo _wrap_tc_view_conduits_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struc
 }
 
 
-intgo _wrap_tc_view_shards_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_view_shards_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
   tc_shard_list **arg1 = (tc_shard_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4870,7 +5029,7 @@ intgo _wrap_tc_view_shards_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct 
 }
 
 
-intgo _wrap_TC_EVENT_REJECTED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EVENT_REJECTED_tcswig_698c641da63d8c8e() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -4882,7 +5041,7 @@ intgo _wrap_TC_EVENT_REJECTED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_698c641da63d8c8e() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -4894,7 +5053,7 @@ intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EVENT_VERIFICATION_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EVENT_VERIFICATION_tcswig_698c641da63d8c8e() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -4906,7 +5065,7 @@ intgo _wrap_TC_EVENT_VERIFICATION_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_EVENT_REVOCATION_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_EVENT_REVOCATION_tcswig_698c641da63d8c8e() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -4918,7 +5077,7 @@ intgo _wrap_TC_EVENT_REVOCATION_tcswig_235e4f39892f8336() {
 }
 
 
-_gostring_ _wrap_tc_event_kind_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_event_kind_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   tc_event_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4926,12 +5085,15 @@ _gostring_ _wrap_tc_event_kind_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
   arg1 = (tc_event_kind)_swig_go_0; 
   
   result = (char *)tc_event_kind_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_webhook_options_version_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+intgo _wrap_tc_webhook_options_version_get_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -4944,7 +5106,7 @@ intgo _wrap_tc_webhook_options_version_get_tcswig_235e4f39892f8336(struct tc_web
 }
 
 
-void _wrap_tc_webhook_options_max_age_s_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_max_age_s_set_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long arg2 ;
   
@@ -4956,7 +5118,7 @@ void _wrap_tc_webhook_options_max_age_s_set_tcswig_235e4f39892f8336(struct tc_we
 }
 
 
-long long _wrap_tc_webhook_options_max_age_s_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_max_age_s_get_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -4969,7 +5131,7 @@ long long _wrap_tc_webhook_options_max_age_s_get_tcswig_235e4f39892f8336(struct 
 }
 
 
-void _wrap_tc_webhook_options_max_future_s_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_max_future_s_set_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long arg2 ;
   
@@ -4981,7 +5143,7 @@ void _wrap_tc_webhook_options_max_future_s_set_tcswig_235e4f39892f8336(struct tc
 }
 
 
-long long _wrap_tc_webhook_options_max_future_s_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_max_future_s_get_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -4994,7 +5156,7 @@ long long _wrap_tc_webhook_options_max_future_s_get_tcswig_235e4f39892f8336(stru
 }
 
 
-void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t arg2 ;
   
@@ -5006,7 +5168,7 @@ void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_235e4f39892f8336(struct
 }
 
 
-long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5019,7 +5181,7 @@ long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_235e4f39892f8336(s
 }
 
 
-void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long arg2 ;
   
@@ -5031,7 +5193,7 @@ void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_235e4f39892f8336(struct tc
 }
 
 
-long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -5044,7 +5206,7 @@ long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_235e4f39892f8336(stru
 }
 
 
-void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t arg2 ;
   
@@ -5056,7 +5218,7 @@ void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_235e4f39892f8336(struct 
 }
 
 
-long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5069,7 +5231,7 @@ long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_235e4f39892f8336(st
 }
 
 
-struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_235e4f39892f8336() {
+struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_698c641da63d8c8e() {
   struct tc_webhook_options *result = 0 ;
   struct tc_webhook_options *_swig_go_result;
   
@@ -5080,7 +5242,7 @@ struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_235e4f39892f8336(
 }
 
 
-void _wrap_delete_tc_webhook_options_tcswig_235e4f39892f8336(struct tc_webhook_options *_swig_go_0) {
+void _wrap_delete_tc_webhook_options_tcswig_698c641da63d8c8e(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   
   arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
@@ -5090,7 +5252,7 @@ void _wrap_delete_tc_webhook_options_tcswig_235e4f39892f8336(struct tc_webhook_o
 }
 
 
-intgo _wrap_tc_webhook_verifier_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_webhook_options *_swig_go_1) {
+intgo _wrap_tc_webhook_verifier_new_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_webhook_options *_swig_go_1) {
   tc_webhook_verifier **arg1 = (tc_webhook_verifier **) 0 ;
   tc_webhook_options *arg2 = (tc_webhook_options *) 0 ;
   tc_status result;
@@ -5110,7 +5272,7 @@ intgo _wrap_tc_webhook_verifier_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0
 }
 
 
-void _wrap_tc_webhook_verifier_free_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0) {
+void _wrap_tc_webhook_verifier_free_tcswig_698c641da63d8c8e(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   
   arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
@@ -5120,7 +5282,7 @@ void _wrap_tc_webhook_verifier_free_tcswig_235e4f39892f8336(struct tc_webhook_ve
 }
 
 
-intgo _wrap_tc_webhook_verifier_add_secret_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_add_secret_tcswig_698c641da63d8c8e(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -5140,7 +5302,7 @@ intgo _wrap_tc_webhook_verifier_add_secret_tcswig_235e4f39892f8336(struct tc_web
 }
 
 
-intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_698c641da63d8c8e(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -5160,7 +5322,7 @@ intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_235e4f39892f8336(struct tc_
 }
 
 
-long long _wrap_tc_webhook_verifier_secret_count_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_secret_count_tcswig_698c641da63d8c8e(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5173,7 +5335,7 @@ long long _wrap_tc_webhook_verifier_secret_count_tcswig_235e4f39892f8336(struct 
 }
 
 
-intgo _wrap_tc_webhook_verifier_forget_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_forget_tcswig_698c641da63d8c8e(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -5193,7 +5355,7 @@ intgo _wrap_tc_webhook_verifier_forget_tcswig_235e4f39892f8336(struct tc_webhook
 }
 
 
-long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_235e4f39892f8336(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_698c641da63d8c8e(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -5206,7 +5368,7 @@ long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_235e4f39892f8336(str
 }
 
 
-intgo _wrap_tc_webhook_handle_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_webhook_verifier *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+intgo _wrap_tc_webhook_handle_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_webhook_verifier *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   tc_event **arg1 = (tc_event **) 0 ;
   tc_webhook_verifier *arg2 = (tc_webhook_verifier *) 0 ;
   tc_header *arg3 = (tc_header *) 0 ;
@@ -5258,7 +5420,7 @@ intgo _wrap_tc_webhook_handle_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_event_kind_get_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_kind_get_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_event_kind result;
   intgo _swig_go_result;
@@ -5271,7 +5433,7 @@ intgo _wrap_tc_event_kind_get_tcswig_235e4f39892f8336(struct tc_event *_swig_go_
 }
 
 
-intgo _wrap_tc_event_status_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_status_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -5284,7 +5446,7 @@ intgo _wrap_tc_event_status_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0)
 }
 
 
-intgo _wrap_tc_event_http_status_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_http_status_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5297,7 +5459,7 @@ intgo _wrap_tc_event_http_status_tcswig_235e4f39892f8336(struct tc_event *_swig_
 }
 
 
-_gostring_ _wrap_tc_event_content_type_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_content_type_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5305,12 +5467,15 @@ _gostring_ _wrap_tc_event_content_type_tcswig_235e4f39892f8336(struct tc_event *
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_content_type((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_response_body_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_response_body_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5320,12 +5485,15 @@ _gostring_ _wrap_tc_event_response_body_tcswig_235e4f39892f8336(struct tc_event 
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_response_body((struct tc_event const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_id_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5333,12 +5501,15 @@ _gostring_ _wrap_tc_event_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_timestamp_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_timestamp_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5346,12 +5517,15 @@ _gostring_ _wrap_tc_event_timestamp_tcswig_235e4f39892f8336(struct tc_event *_sw
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_timestamp((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_event_timestamp_ms_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+long long _wrap_tc_event_timestamp_ms_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -5364,7 +5538,7 @@ long long _wrap_tc_event_timestamp_ms_tcswig_235e4f39892f8336(struct tc_event *_
 }
 
 
-intgo _wrap_tc_event_retry_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_retry_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5377,7 +5551,7 @@ intgo _wrap_tc_event_retry_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) 
 }
 
 
-intgo _wrap_tc_event_is_duplicate_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_is_duplicate_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5390,7 +5564,7 @@ intgo _wrap_tc_event_is_duplicate_tcswig_235e4f39892f8336(struct tc_event *_swig
 }
 
 
-_gostring_ _wrap_tc_event_subscription_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_id_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5398,12 +5572,15 @@ _gostring_ _wrap_tc_event_subscription_id_tcswig_235e4f39892f8336(struct tc_even
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_subscription_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_subscription_type_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_type_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5411,12 +5588,15 @@ _gostring_ _wrap_tc_event_subscription_type_tcswig_235e4f39892f8336(struct tc_ev
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_subscription_type((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_subscription_version_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_version_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5424,12 +5604,15 @@ _gostring_ _wrap_tc_event_subscription_version_tcswig_235e4f39892f8336(struct tc
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_subscription_version((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_event_json_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_event_json_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5439,12 +5622,15 @@ _gostring_ _wrap_tc_event_event_json_tcswig_235e4f39892f8336(struct tc_event *_s
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_event_json((struct tc_event const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_subscription_json_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_json_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5454,12 +5640,15 @@ _gostring_ _wrap_tc_event_subscription_json_tcswig_235e4f39892f8336(struct tc_ev
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_subscription_json((struct tc_event const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_challenge_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_challenge_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5469,12 +5658,15 @@ _gostring_ _wrap_tc_event_challenge_tcswig_235e4f39892f8336(struct tc_event *_sw
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_challenge((struct tc_event const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_revocation_reason_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_revocation_reason_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5482,12 +5674,15 @@ _gostring_ _wrap_tc_event_revocation_reason_tcswig_235e4f39892f8336(struct tc_ev
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_revocation_reason((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_error_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_error_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5495,12 +5690,15 @@ _gostring_ _wrap_tc_event_error_tcswig_235e4f39892f8336(struct tc_event *_swig_g
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_error((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_conduit_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_conduit_id_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5508,12 +5706,15 @@ _gostring_ _wrap_tc_event_conduit_id_tcswig_235e4f39892f8336(struct tc_event *_s
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_conduit_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_shard_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_id_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5521,12 +5722,15 @@ _gostring_ _wrap_tc_event_shard_id_tcswig_235e4f39892f8336(struct tc_event *_swi
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_shard_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_shard_status_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_status_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5534,12 +5738,15 @@ _gostring_ _wrap_tc_event_shard_status_tcswig_235e4f39892f8336(struct tc_event *
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_shard_status((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_event_transport_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_transport_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -5552,7 +5759,7 @@ intgo _wrap_tc_event_transport_tcswig_235e4f39892f8336(struct tc_event *_swig_go
 }
 
 
-_gostring_ _wrap_tc_event_session_id_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_session_id_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5560,12 +5767,15 @@ _gostring_ _wrap_tc_event_session_id_tcswig_235e4f39892f8336(struct tc_event *_s
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_session_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_event_free_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
+void _wrap_tc_event_free_tcswig_698c641da63d8c8e(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   
   arg1 = *(tc_event **)&_swig_go_0; 
@@ -5575,7 +5785,7 @@ void _wrap_tc_event_free_tcswig_235e4f39892f8336(struct tc_event *_swig_go_0) {
 }
 
 
-intgo _wrap_tc_listener_options_version_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_version_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5588,7 +5798,7 @@ intgo _wrap_tc_listener_options_version_get_tcswig_235e4f39892f8336(struct tc_li
 }
 
 
-void _wrap_tc_listener_options_bind_address_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_bind_address_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -5608,7 +5818,7 @@ void _wrap_tc_listener_options_bind_address_set_tcswig_235e4f39892f8336(struct t
 }
 
 
-_gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5616,12 +5826,15 @@ _gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_235e4f39892f8336(st
   arg1 = *(struct tc_listener_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->bind_address);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_listener_options_port_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_port_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   int arg2 ;
   
@@ -5633,7 +5846,7 @@ void _wrap_tc_listener_options_port_set_tcswig_235e4f39892f8336(struct tc_listen
 }
 
 
-intgo _wrap_tc_listener_options_port_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_port_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5646,7 +5859,7 @@ intgo _wrap_tc_listener_options_port_get_tcswig_235e4f39892f8336(struct tc_liste
 }
 
 
-void _wrap_tc_listener_options_path_prefix_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_path_prefix_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -5666,7 +5879,7 @@ void _wrap_tc_listener_options_path_prefix_set_tcswig_235e4f39892f8336(struct tc
 }
 
 
-_gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5674,12 +5887,15 @@ _gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_235e4f39892f8336(str
   arg1 = *(struct tc_listener_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->path_prefix);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_listener_options_max_body_bytes_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_listener_options_max_body_bytes_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t arg2 ;
   
@@ -5691,7 +5907,7 @@ void _wrap_tc_listener_options_max_body_bytes_set_tcswig_235e4f39892f8336(struct
 }
 
 
-long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5704,7 +5920,7 @@ long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_235e4f39892f8336(s
 }
 
 
-void _wrap_tc_listener_options_timeout_s_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_timeout_s_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -5716,7 +5932,7 @@ void _wrap_tc_listener_options_timeout_s_set_tcswig_235e4f39892f8336(struct tc_l
 }
 
 
-intgo _wrap_tc_listener_options_timeout_s_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_timeout_s_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5729,7 +5945,7 @@ intgo _wrap_tc_listener_options_timeout_s_get_tcswig_235e4f39892f8336(struct tc_
 }
 
 
-void _wrap_tc_listener_options_max_connections_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_max_connections_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -5741,7 +5957,7 @@ void _wrap_tc_listener_options_max_connections_set_tcswig_235e4f39892f8336(struc
 }
 
 
-intgo _wrap_tc_listener_options_max_connections_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_max_connections_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5754,7 +5970,7 @@ intgo _wrap_tc_listener_options_max_connections_get_tcswig_235e4f39892f8336(stru
 }
 
 
-void _wrap_tc_listener_options_event_userdata_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+void _wrap_tc_listener_options_event_userdata_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *arg2 = (void *) 0 ;
   
@@ -5766,7 +5982,7 @@ void _wrap_tc_listener_options_event_userdata_set_tcswig_235e4f39892f8336(struct
 }
 
 
-void *_wrap_tc_listener_options_event_userdata_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+void *_wrap_tc_listener_options_event_userdata_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -5779,7 +5995,7 @@ void *_wrap_tc_listener_options_event_userdata_get_tcswig_235e4f39892f8336(struc
 }
 
 
-void _wrap_tc_listener_options_reject_userdata_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+void _wrap_tc_listener_options_reject_userdata_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *arg2 = (void *) 0 ;
   
@@ -5791,7 +6007,7 @@ void _wrap_tc_listener_options_reject_userdata_set_tcswig_235e4f39892f8336(struc
 }
 
 
-void *_wrap_tc_listener_options_reject_userdata_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+void *_wrap_tc_listener_options_reject_userdata_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -5804,7 +6020,7 @@ void *_wrap_tc_listener_options_reject_userdata_get_tcswig_235e4f39892f8336(stru
 }
 
 
-void _wrap_tc_listener_options_tls_cert_file_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_tls_cert_file_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -5824,7 +6040,7 @@ void _wrap_tc_listener_options_tls_cert_file_set_tcswig_235e4f39892f8336(struct 
 }
 
 
-_gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5832,12 +6048,15 @@ _gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_235e4f39892f8336(s
   arg1 = *(struct tc_listener_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->tls_cert_file);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_listener_options_tls_key_file_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_tls_key_file_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -5857,7 +6076,7 @@ void _wrap_tc_listener_options_tls_key_file_set_tcswig_235e4f39892f8336(struct t
 }
 
 
-_gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5865,12 +6084,15 @@ _gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_235e4f39892f8336(st
   arg1 = *(struct tc_listener_options **)&_swig_go_0; 
   
   result = (char *) ((arg1)->tls_key_file);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -5882,7 +6104,7 @@ void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_235e4f39892f833
 }
 
 
-intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5895,7 +6117,7 @@ intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_235e4f39892f83
 }
 
 
-void _wrap_tc_listener_options_head_timeout_s_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_head_timeout_s_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -5907,7 +6129,7 @@ void _wrap_tc_listener_options_head_timeout_s_set_tcswig_235e4f39892f8336(struct
 }
 
 
-intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5920,7 +6142,7 @@ intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_235e4f39892f8336(struc
 }
 
 
-void _wrap_tc_listener_options_request_timeout_s_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_request_timeout_s_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -5932,7 +6154,7 @@ void _wrap_tc_listener_options_request_timeout_s_set_tcswig_235e4f39892f8336(str
 }
 
 
-intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5945,7 +6167,7 @@ intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_235e4f39892f8336(st
 }
 
 
-void _wrap_tc_listener_options_max_queued_events_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_listener_options_max_queued_events_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t arg2 ;
   
@@ -5957,7 +6179,7 @@ void _wrap_tc_listener_options_max_queued_events_set_tcswig_235e4f39892f8336(str
 }
 
 
-long long _wrap_tc_listener_options_max_queued_events_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+long long _wrap_tc_listener_options_max_queued_events_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5970,7 +6192,7 @@ long long _wrap_tc_listener_options_max_queued_events_get_tcswig_235e4f39892f833
 }
 
 
-void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t arg2 ;
   
@@ -5982,7 +6204,7 @@ void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_235e4f39892f8336(st
 }
 
 
-long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5995,7 +6217,7 @@ long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_235e4f39892f83
 }
 
 
-struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_235e4f39892f8336() {
+struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_698c641da63d8c8e() {
   struct tc_listener_options *result = 0 ;
   struct tc_listener_options *_swig_go_result;
   
@@ -6006,7 +6228,7 @@ struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_235e4f39892f833
 }
 
 
-void _wrap_delete_tc_listener_options_tcswig_235e4f39892f8336(struct tc_listener_options *_swig_go_0) {
+void _wrap_delete_tc_listener_options_tcswig_698c641da63d8c8e(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   
   arg1 = *(struct tc_listener_options **)&_swig_go_0; 
@@ -6016,7 +6238,7 @@ void _wrap_delete_tc_listener_options_tcswig_235e4f39892f8336(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_listener_options *_swig_go_2) {
+intgo _wrap_tc_listener_new_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_listener_options *_swig_go_2) {
   tc_listener **arg1 = (tc_listener **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_listener_options *arg3 = (tc_listener_options *) 0 ;
@@ -6038,7 +6260,7 @@ intgo _wrap_tc_listener_new_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, struct
 }
 
 
-void _wrap_tc_listener_free_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0) {
+void _wrap_tc_listener_free_tcswig_698c641da63d8c8e(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   
   arg1 = *(tc_listener **)&_swig_go_0; 
@@ -6048,7 +6270,7 @@ void _wrap_tc_listener_free_tcswig_235e4f39892f8336(struct tc_listener *_swig_go
 }
 
 
-intgo _wrap_tc_listener_port_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0) {
+intgo _wrap_tc_listener_port_tcswig_698c641da63d8c8e(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -6061,7 +6283,7 @@ intgo _wrap_tc_listener_port_tcswig_235e4f39892f8336(struct tc_listener *_swig_g
 }
 
 
-_gostring_ _wrap_tc_listener_base_url_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0) {
+_gostring_ _wrap_tc_listener_base_url_tcswig_698c641da63d8c8e(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6069,12 +6291,15 @@ _gostring_ _wrap_tc_listener_base_url_tcswig_235e4f39892f8336(struct tc_listener
   arg1 = *(tc_listener **)&_swig_go_0; 
   
   result = (char *)tc_listener_base_url((struct tc_listener const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_listener_add_route_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_route_tcswig_698c641da63d8c8e(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6110,7 +6335,7 @@ intgo _wrap_tc_listener_add_route_tcswig_235e4f39892f8336(struct tc_listener *_s
 }
 
 
-intgo _wrap_tc_listener_remove_route_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_remove_route_tcswig_698c641da63d8c8e(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -6139,7 +6364,7 @@ intgo _wrap_tc_listener_remove_route_tcswig_235e4f39892f8336(struct tc_listener 
 }
 
 
-intgo _wrap_tc_listener_add_secret_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_secret_tcswig_698c641da63d8c8e(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6175,7 +6400,7 @@ intgo _wrap_tc_listener_add_secret_tcswig_235e4f39892f8336(struct tc_listener *_
 }
 
 
-intgo _wrap_tc_listener_remove_secret_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_remove_secret_tcswig_698c641da63d8c8e(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6211,7 +6436,7 @@ intgo _wrap_tc_listener_remove_secret_tcswig_235e4f39892f8336(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_serve_metrics_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_serve_metrics_tcswig_698c641da63d8c8e(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -6240,7 +6465,7 @@ intgo _wrap_tc_listener_serve_metrics_tcswig_235e4f39892f8336(struct tc_listener
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6252,7 +6477,7 @@ intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6264,7 +6489,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6276,7 +6501,7 @@ intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6288,7 +6513,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6300,7 +6525,7 @@ intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6312,7 +6537,7 @@ intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6324,7 +6549,7 @@ intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6336,7 +6561,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6348,7 +6573,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6360,7 +6585,7 @@ intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6372,7 +6597,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6384,7 +6609,7 @@ intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6396,7 +6621,7 @@ intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_698c641da63d8c8e() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6408,7 +6633,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_235e4f39892f8336() {
 }
 
 
-long long _wrap_tc_listener_stat_get_tcswig_235e4f39892f8336(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_listener_stat_get_tcswig_698c641da63d8c8e(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   tc_listener_stat arg2 ;
   uint64_t result;
@@ -6423,7 +6648,7 @@ long long _wrap_tc_listener_stat_get_tcswig_235e4f39892f8336(struct tc_listener 
 }
 
 
-_gostring_ _wrap_tc_listener_stat_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_listener_stat_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   tc_listener_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6431,23 +6656,29 @@ _gostring_ _wrap_tc_listener_stat_name_tcswig_235e4f39892f8336(intgo _swig_go_0)
   arg1 = (tc_listener_stat)_swig_go_0; 
   
   result = (char *)tc_listener_stat_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_catalogue_snapshot_tcswig_235e4f39892f8336() {
+_gostring_ _wrap_tc_catalogue_snapshot_tcswig_698c641da63d8c8e() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
   
   result = (char *)tc_catalogue_snapshot();
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_catalogue_count_tcswig_235e4f39892f8336() {
+long long _wrap_tc_catalogue_count_tcswig_698c641da63d8c8e() {
   size_t result;
   long long _swig_go_result;
   
@@ -6458,7 +6689,7 @@ long long _wrap_tc_catalogue_count_tcswig_235e4f39892f8336() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_at_tcswig_235e4f39892f8336(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_at_tcswig_698c641da63d8c8e(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -6471,7 +6702,7 @@ struct tc_event_type *_wrap_tc_catalogue_at_tcswig_235e4f39892f8336(long long _s
 }
 
 
-long long _wrap_tc_catalogue_withdrawn_count_tcswig_235e4f39892f8336() {
+long long _wrap_tc_catalogue_withdrawn_count_tcswig_698c641da63d8c8e() {
   size_t result;
   long long _swig_go_result;
   
@@ -6482,7 +6713,7 @@ long long _wrap_tc_catalogue_withdrawn_count_tcswig_235e4f39892f8336() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_235e4f39892f8336(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_698c641da63d8c8e(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -6495,7 +6726,7 @@ struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_235e4f39892f8336(lo
 }
 
 
-intgo _wrap_tc_catalogue_find_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_catalogue_find_tcswig_698c641da63d8c8e(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_event_type **arg1 = (tc_event_type **) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6536,7 +6767,7 @@ intgo _wrap_tc_catalogue_find_tcswig_235e4f39892f8336(_goslice_ _swig_go_0, _gos
 }
 
 
-_gostring_ _wrap_tc_event_type_name_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_name_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6544,12 +6775,15 @@ _gostring_ _wrap_tc_event_type_name_tcswig_235e4f39892f8336(struct tc_event_type
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_name((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_version_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_version_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6557,12 +6791,15 @@ _gostring_ _wrap_tc_event_type_version_tcswig_235e4f39892f8336(struct tc_event_t
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_version((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_status_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_status_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6570,12 +6807,15 @@ _gostring_ _wrap_tc_event_type_status_tcswig_235e4f39892f8336(struct tc_event_ty
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_status((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_event_type_is_newest_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_is_newest_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -6588,7 +6828,7 @@ intgo _wrap_tc_event_type_is_newest_tcswig_235e4f39892f8336(struct tc_event_type
 }
 
 
-long long _wrap_tc_event_type_required_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_required_count_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6601,7 +6841,7 @@ long long _wrap_tc_event_type_required_count_tcswig_235e4f39892f8336(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_required_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_required_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -6611,12 +6851,15 @@ _gostring_ _wrap_tc_event_type_required_tcswig_235e4f39892f8336(struct tc_event_
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_event_type_required((struct tc_event_type const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_event_type_optional_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_optional_count_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6629,7 +6872,7 @@ long long _wrap_tc_event_type_optional_count_tcswig_235e4f39892f8336(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_optional_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_optional_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -6639,12 +6882,15 @@ _gostring_ _wrap_tc_event_type_optional_tcswig_235e4f39892f8336(struct tc_event_
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_event_type_optional((struct tc_event_type const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_event_type_one_of_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_one_of_count_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6657,7 +6903,7 @@ long long _wrap_tc_event_type_one_of_count_tcswig_235e4f39892f8336(struct tc_eve
 }
 
 
-long long _wrap_tc_event_type_one_of_size_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+long long _wrap_tc_event_type_one_of_size_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -6672,7 +6918,7 @@ long long _wrap_tc_event_type_one_of_size_tcswig_235e4f39892f8336(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_one_of_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
+_gostring_ _wrap_tc_event_type_one_of_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t arg3 ;
@@ -6684,12 +6930,15 @@ _gostring_ _wrap_tc_event_type_one_of_tcswig_235e4f39892f8336(struct tc_event_ty
   arg3 = (size_t)_swig_go_2; 
   
   result = (char *)tc_event_type_one_of((struct tc_event_type const *)arg1,arg2,arg3);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_event_type_allows_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_tc_event_type_allows_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   tc_transport_type arg2 ;
   int result;
@@ -6704,7 +6953,7 @@ intgo _wrap_tc_event_type_allows_tcswig_235e4f39892f8336(struct tc_event_type *_
 }
 
 
-intgo _wrap_tc_event_type_app_token_only_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_app_token_only_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -6717,7 +6966,7 @@ intgo _wrap_tc_event_type_app_token_only_tcswig_235e4f39892f8336(struct tc_event
 }
 
 
-long long _wrap_tc_event_type_scope_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_scope_count_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6730,7 +6979,7 @@ long long _wrap_tc_event_type_scope_count_tcswig_235e4f39892f8336(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_scope_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_scope_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -6740,12 +6989,15 @@ _gostring_ _wrap_tc_event_type_scope_tcswig_235e4f39892f8336(struct tc_event_typ
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_event_type_scope((struct tc_event_type const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_authorizer_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_authorizer_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6753,12 +7005,15 @@ _gostring_ _wrap_tc_event_type_authorizer_tcswig_235e4f39892f8336(struct tc_even
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_authorizer((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_event_type_app_token_scope_count_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_app_token_scope_count_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6771,7 +7026,7 @@ long long _wrap_tc_event_type_app_token_scope_count_tcswig_235e4f39892f8336(stru
 }
 
 
-_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -6781,12 +7036,15 @@ _gostring_ _wrap_tc_event_type_app_token_scope_tcswig_235e4f39892f8336(struct tc
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_event_type_app_token_scope((struct tc_event_type const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6794,12 +7052,15 @@ _gostring_ _wrap_tc_event_type_create_body_extra_tcswig_235e4f39892f8336(struct 
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_create_body_extra((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_replaced_by_tcswig_235e4f39892f8336(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_replaced_by_tcswig_698c641da63d8c8e(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6807,12 +7068,15 @@ _gostring_ _wrap_tc_event_type_replaced_by_tcswig_235e4f39892f8336(struct tc_eve
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_replaced_by((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_TC_COMPLETION_DONE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_DONE_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6824,7 +7088,7 @@ intgo _wrap_TC_COMPLETION_DONE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6836,7 +7100,7 @@ intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_TOKEN_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_TOKEN_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6848,7 +7112,7 @@ intgo _wrap_TC_COMPLETION_TOKEN_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_USER_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_USER_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6860,7 +7124,7 @@ intgo _wrap_TC_COMPLETION_USER_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6872,7 +7136,7 @@ intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6884,7 +7148,7 @@ intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_SHARD_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_SHARD_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6896,7 +7160,7 @@ intgo _wrap_TC_COMPLETION_SHARD_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6908,7 +7172,7 @@ intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6920,7 +7184,7 @@ intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_BATCH_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_BATCH_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6932,7 +7196,7 @@ intgo _wrap_TC_COMPLETION_BATCH_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_PAGE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_PAGE_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6944,7 +7208,7 @@ intgo _wrap_TC_COMPLETION_PAGE_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6956,7 +7220,7 @@ intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_EVENT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_EVENT_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6968,7 +7232,7 @@ intgo _wrap_TC_COMPLETION_EVENT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_REJECT_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_REJECT_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6980,7 +7244,7 @@ intgo _wrap_TC_COMPLETION_REJECT_tcswig_235e4f39892f8336() {
 }
 
 
-intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_235e4f39892f8336() {
+intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_698c641da63d8c8e() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -6992,7 +7256,7 @@ intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_235e4f39892f8336() {
 }
 
 
-_gostring_ _wrap_tc_completion_kind_name_tcswig_235e4f39892f8336(intgo _swig_go_0) {
+_gostring_ _wrap_tc_completion_kind_name_tcswig_698c641da63d8c8e(intgo _swig_go_0) {
   tc_completion_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7000,12 +7264,15 @@ _gostring_ _wrap_tc_completion_kind_name_tcswig_235e4f39892f8336(intgo _swig_go_
   arg1 = (tc_completion_kind)_swig_go_0; 
   
   result = (char *)tc_completion_kind_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_conduits_next_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
+intgo _wrap_tc_conduits_next_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_completion **arg2 = (tc_completion **) 0 ;
   int arg3 ;
@@ -7027,7 +7294,7 @@ intgo _wrap_tc_conduits_next_tcswig_235e4f39892f8336(struct tc_conduits *_swig_g
 }
 
 
-long long _wrap_tc_conduits_ready_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0) {
+long long _wrap_tc_conduits_ready_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -7040,7 +7307,7 @@ long long _wrap_tc_conduits_ready_tcswig_235e4f39892f8336(struct tc_conduits *_s
 }
 
 
-void _wrap_tc_completion_free_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+void _wrap_tc_completion_free_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   
   arg1 = *(tc_completion **)&_swig_go_0; 
@@ -7050,7 +7317,7 @@ void _wrap_tc_completion_free_tcswig_235e4f39892f8336(struct tc_completion *_swi
 }
 
 
-long long _wrap_tc_completion_op_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+long long _wrap_tc_completion_op_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_op_id result;
   long long _swig_go_result;
@@ -7063,7 +7330,7 @@ long long _wrap_tc_completion_op_tcswig_235e4f39892f8336(struct tc_completion *_
 }
 
 
-intgo _wrap_tc_completion_kind_get_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_kind_get_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_completion_kind result;
   intgo _swig_go_result;
@@ -7076,7 +7343,7 @@ intgo _wrap_tc_completion_kind_get_tcswig_235e4f39892f8336(struct tc_completion 
 }
 
 
-intgo _wrap_tc_completion_is_final_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_is_final_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -7089,7 +7356,7 @@ intgo _wrap_tc_completion_is_final_tcswig_235e4f39892f8336(struct tc_completion 
 }
 
 
-intgo _wrap_tc_completion_status_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_status_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -7102,7 +7369,7 @@ intgo _wrap_tc_completion_status_tcswig_235e4f39892f8336(struct tc_completion *_
 }
 
 
-intgo _wrap_tc_completion_http_status_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_http_status_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -7115,7 +7382,7 @@ intgo _wrap_tc_completion_http_status_tcswig_235e4f39892f8336(struct tc_completi
 }
 
 
-_gostring_ _wrap_tc_completion_message_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+_gostring_ _wrap_tc_completion_message_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7123,12 +7390,15 @@ _gostring_ _wrap_tc_completion_message_tcswig_235e4f39892f8336(struct tc_complet
   arg1 = *(tc_completion **)&_swig_go_0; 
   
   result = (char *)tc_completion_message((struct tc_completion const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void *_wrap_tc_completion_userdata_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+void *_wrap_tc_completion_userdata_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -7141,7 +7411,7 @@ void *_wrap_tc_completion_userdata_tcswig_235e4f39892f8336(struct tc_completion 
 }
 
 
-struct tc_response *_wrap_tc_completion_response_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_response *_wrap_tc_completion_response_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_response *result = 0 ;
   struct tc_response *_swig_go_result;
@@ -7154,7 +7424,7 @@ struct tc_response *_wrap_tc_completion_response_tcswig_235e4f39892f8336(struct 
 }
 
 
-struct tc_token *_wrap_tc_completion_token_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_token *_wrap_tc_completion_token_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_token *result = 0 ;
   struct tc_token *_swig_go_result;
@@ -7167,7 +7437,7 @@ struct tc_token *_wrap_tc_completion_token_tcswig_235e4f39892f8336(struct tc_com
 }
 
 
-tc_user *_wrap_tc_completion_user_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+tc_user *_wrap_tc_completion_user_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_user *result = 0 ;
   tc_user *_swig_go_result;
@@ -7180,7 +7450,7 @@ tc_user *_wrap_tc_completion_user_tcswig_235e4f39892f8336(struct tc_completion *
 }
 
 
-struct tc_conduit *_wrap_tc_completion_conduit_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_conduit *_wrap_tc_completion_conduit_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_conduit *result = 0 ;
   struct tc_conduit *_swig_go_result;
@@ -7193,7 +7463,7 @@ struct tc_conduit *_wrap_tc_completion_conduit_tcswig_235e4f39892f8336(struct tc
 }
 
 
-struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_conduit_list *result = 0 ;
   struct tc_conduit_list *_swig_go_result;
@@ -7206,7 +7476,7 @@ struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_235e4f39892f8336
 }
 
 
-struct tc_shard *_wrap_tc_completion_shard_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_shard *_wrap_tc_completion_shard_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard *result = 0 ;
   struct tc_shard *_swig_go_result;
@@ -7219,7 +7489,7 @@ struct tc_shard *_wrap_tc_completion_shard_tcswig_235e4f39892f8336(struct tc_com
 }
 
 
-struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard_list *result = 0 ;
   struct tc_shard_list *_swig_go_result;
@@ -7232,7 +7502,7 @@ struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_235e4f39892f8336(str
 }
 
 
-struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard_update_result *result = 0 ;
   struct tc_shard_update_result *_swig_go_result;
@@ -7245,7 +7515,7 @@ struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_235e4f398
 }
 
 
-struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_subscription_batch *result = 0 ;
   struct tc_subscription_batch *_swig_go_result;
@@ -7258,7 +7528,7 @@ struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_235e4f39892f8336(
 }
 
 
-struct tc_subscription_list *_wrap_tc_completion_page_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_subscription_list *_wrap_tc_completion_page_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_subscription_list *result = 0 ;
   struct tc_subscription_list *_swig_go_result;
@@ -7271,7 +7541,7 @@ struct tc_subscription_list *_wrap_tc_completion_page_tcswig_235e4f39892f8336(st
 }
 
 
-struct tc_event *_wrap_tc_completion_event_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+struct tc_event *_wrap_tc_completion_event_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_event *result = 0 ;
   struct tc_event *_swig_go_result;
@@ -7284,7 +7554,7 @@ struct tc_event *_wrap_tc_completion_event_tcswig_235e4f39892f8336(struct tc_com
 }
 
 
-_gostring_ _wrap_tc_completion_source_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+_gostring_ _wrap_tc_completion_source_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7292,12 +7562,15 @@ _gostring_ _wrap_tc_completion_source_tcswig_235e4f39892f8336(struct tc_completi
   arg1 = *(tc_completion **)&_swig_go_0; 
   
   result = (char *)tc_completion_source((struct tc_completion const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_completion_progress_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0, long long *_swig_go_1, long long *_swig_go_2) {
+intgo _wrap_tc_completion_progress_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0, long long *_swig_go_1, long long *_swig_go_2) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t *arg3 = (size_t *) 0 ;
@@ -7314,7 +7587,7 @@ intgo _wrap_tc_completion_progress_tcswig_235e4f39892f8336(struct tc_completion 
 }
 
 
-intgo _wrap_tc_completion_view_change_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_view_change_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -7327,7 +7600,7 @@ intgo _wrap_tc_completion_view_change_tcswig_235e4f39892f8336(struct tc_completi
 }
 
 
-_gostring_ _wrap_tc_completion_view_id_tcswig_235e4f39892f8336(struct tc_completion *_swig_go_0) {
+_gostring_ _wrap_tc_completion_view_id_tcswig_698c641da63d8c8e(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7335,12 +7608,15 @@ _gostring_ _wrap_tc_completion_view_id_tcswig_235e4f39892f8336(struct tc_complet
   arg1 = *(tc_completion **)&_swig_go_0; 
   
   result = (char *)tc_completion_view_id((struct tc_completion const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_view_pull_changes_tcswig_235e4f39892f8336(struct tc_conduits *_swig_go_0, intgo _swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_view_pull_changes_tcswig_698c641da63d8c8e(struct tc_conduits *_swig_go_0, intgo _swig_go_1, void *_swig_go_2) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   int arg2 ;
   void *arg3 = (void *) 0 ;
