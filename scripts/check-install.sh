@@ -23,6 +23,18 @@ bindir=$(dirname "$(find "$stage" -name tc-mock -type f | head -n 1)")
 # The installed header must not need anything but itself.
 printf '#include <twitchconduits.h>\nint main(void){return tc_version(0,0,0)==0;}\n' > "$stage/h.c"
 cc -std=c99 -Wall -Wextra -pedantic -Werror "$stage/h.c" -o "$stage/h" $flags
+# One version everywhere: tc_version() at run time, the header's
+# TC_VERSION_STRING, pkg-config's Version, the file name and the SONAME major.
+printf '#include <stdio.h>\n#include <string.h>\n#include <twitchconduits.h>\nint main(void){int ma,mi,pa;const char*v=tc_version(&ma,&mi,&pa);printf("%%s %%d\\n",v,ma);return strcmp(v,TC_VERSION_STRING)!=0;}\n' > "$stage/v.c"
+cc -std=c99 -Wall -Wextra -pedantic -Werror "$stage/v.c" -o "$stage/v" $flags
+set -- $(LD_LIBRARY_PATH="$libdir" "$stage/v")
+run_version=$1 run_major=$2
+pc_version=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --modversion twitchconduits)
+soname=$(objdump -p "$libdir/libtwitchconduits.so.0" | awk '$1 == "SONAME" { print $2 }')
+[ -f "$libdir/libtwitchconduits.so.$run_version" ] || { echo "no libtwitchconduits.so.$run_version in $libdir" >&2; exit 1; }
+[ "$pc_version" = "$run_version" ] || { echo "pkg-config says $pc_version, tc_version() says $run_version" >&2; exit 1; }
+[ "$soname" = "libtwitchconduits.so.$run_major" ] || { echo "SONAME $soname does not match major $run_major" >&2; exit 1; }
+echo "version $run_version: tc_version(), pkg-config, file name and SONAME $soname agree"
 
 log=$(mktemp)
 LD_LIBRARY_PATH="$libdir" "$bindir/tc-mock" --port 0 >"$log" 2>&1 &

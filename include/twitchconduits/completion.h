@@ -30,10 +30,11 @@
  *  - batches (create, create_by_type, cleanup, reconcile): with
  *    opts->progress NULL and opts->progress_every > 0, progress is reported
  *    as TC_COMPLETION_PROGRESS every progress_every items;
- *  - the listener (listener.h) and the runner (runner.h): an event_cb of
- *    NULL queues each event as a TC_COMPLETION_EVENT (and, for the
- *    listener, each rejected request as a TC_COMPLETION_REJECT unless a
- *    reject_cb is given);
+ *  - the listener (listener.h): an event_cb of NULL queues each event as a
+ *    TC_COMPLETION_EVENT and each rejected request as a TC_COMPLETION_REJECT
+ *    (unless a reject_cb is given), their source being the route key; a
+ *    queued event counts against max_queued_events until it is freed;
+ *    (the runner, runner.h, has the callback form only);
  *  - the synced view: tc_view_pull_changes() queues its changes as
  *    TC_COMPLETION_VIEW_CHANGE.
  * The pull form never runs user code on a library thread, and

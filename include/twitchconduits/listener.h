@@ -110,7 +110,7 @@ typedef struct tc_listener_options {
      * too). Beyond it, a new connection displaces the one that has been
      * reading its request head the longest (see Limits above). */
     unsigned int max_connections;
-    tc_listener_cb event_cb;     /* required */
+    tc_listener_cb event_cb;     /* NULL = the pull form (completion.h) */
     void *event_userdata;
     tc_listener_cb reject_cb;    /* NULL = rejections are only counted */
     void *reject_userdata;

@@ -108,8 +108,8 @@ tc_status listener_config_from_options(const tc_listener_options *opts, tc::even
     if (opts->version == 0 || opts->version > TC_LISTENER_OPTIONS_VERSION) {
         return fail(TC_EVERSION, "tc_listener_options: version " + std::to_string(opts->version) + " is not supported");
     }
-    if (opts->event_cb == nullptr) return fail(TC_EINVAL, "invalid argument: event_cb is required");
     cfg->event_cb = opts->event_cb;
+    cfg->pull = opts->event_cb == nullptr;
     cfg->event_userdata = opts->event_userdata;
     cfg->reject_cb = opts->reject_cb;
     cfg->reject_userdata = opts->reject_userdata;

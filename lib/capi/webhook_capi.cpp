@@ -39,8 +39,6 @@ tc_event *out_of_memory_message() {
     return msg;
 }
 
-constexpr long kMaxWindowS = 30L * 86400;
-
 const char *kind_name(tc_event_kind k) {
     switch (k) {
     case TC_EVENT_NOTIFICATION: return "notification";
@@ -81,19 +79,10 @@ TC_API tc_status tc_webhook_verifier_new(tc_webhook_verifier **out, const tc_web
         }
         o = *opts;
     }
-    TC_CHECK_ARG(o.max_age_s >= 0 && o.max_age_s <= kMaxWindowS, "opts->max_age_s");
-    TC_CHECK_ARG(o.max_future_s >= 0 && o.max_future_s <= 86400, "opts->max_future_s");
-    TC_CHECK_ARG(o.dedupe_ttl_s >= 0 && o.dedupe_ttl_s <= 2 * kMaxWindowS, "opts->dedupe_ttl_s");
-    TC_CHECK_ARG(o.dedupe_capacity <= (size_t{1} << 26), "opts->dedupe_capacity");
-    return guarded([&] {
+    return guarded([&]() -> tc_status {
         tc::events::WebhookConfig c;
-        c.max_age_ms = (o.max_age_s == 0 ? 600 : o.max_age_s) * 1000LL;
-        c.max_future_ms = (o.max_future_s == 0 ? 60 : o.max_future_s) * 1000LL;
-        c.dedupe_capacity = o.dedupe_capacity == 0 ? 100000 : o.dedupe_capacity;
-        c.dedupe_ttl_ms = o.dedupe_ttl_s == 0 ? 2 * c.max_age_ms : o.dedupe_ttl_s * 1000LL;
-        c.max_body_bytes = o.max_body_bytes == 0 ? (size_t{1} << 20) : o.max_body_bytes;
-        c.clock_ms = o.clock_cb;
-        c.clock_userdata = o.clock_userdata;
+        std::string why;
+        if (!tc::events::webhook_config_from_options(o, &c, &why)) return fail(TC_EINVAL, why);
         auto v = std::make_unique<tc_webhook_verifier>();
         v->verifier = std::make_unique<tc::events::Verifier>(c);
         *out = v.release();

@@ -2,6 +2,8 @@
 
 #include "events/event.hpp"
 
+#include <twitchconduits/completion.h>
+
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 
@@ -409,14 +411,24 @@ bool Listener::dispatch(tc_listener_cb cb, void *userdata, const std::string &ro
     std::lock_guard<std::mutex> lock(link_->mu);
     if (link_->queue == nullptr) return false;
     // Each message is an operation of its own, finished at once: the queue
-    // delivers it on the user's thread (or the dispatch thread) exactly once.
-    tc_op_id id = link_->queue->begin(nullptr, [d] { d->run(TC_ECANCELED); });
+    // delivers it on the user's thread (or the dispatch thread) exactly
+    // once, or holds it for tc_conduits_next() (the pull form: the message
+    // counts against the queue bound until the taker frees it).
+    runtime::Completion done;
+    if (cb == nullptr) {
+        done = runtime::pull_form(event ? TC_COMPLETION_EVENT : TC_COMPLETION_REJECT, userdata);
+        done.result = std::shared_ptr<tc_event>(d, d->msg.get());
+        done.source = route_key;
+    } else {
+        done.deliver = [d] { d->run(TC_OK); };
+    }
+    runtime::Completion canceled = done;
+    if (cb != nullptr) canceled.deliver = [d] { d->run(TC_ECANCELED); };
+    tc_op_id id = link_->queue->begin(nullptr, std::move(canceled));
     if (id == 0) return false;
     if (event && config_.observe) config_.observe(d->msg.get());
-    runtime::Completion done;
     done.status = TC_OK;
     done.http_status = d->msg->m.http_status;
-    done.deliver = [d] { d->run(TC_OK); };
     // Counted before the handover, so a callback never sees a count without it.
     if (event) count(TC_LISTENER_STAT_DISPATCHED);
     link_->queue->complete(id, std::move(done));
@@ -519,7 +531,7 @@ int Listener::finish_request(MHD_Connection *conn, Request &rq) {
                              m.response_body.data(), m.response_body.size());
     if (m.kind == TC_EVENT_REJECTED) {
         count(TC_LISTENER_STAT_REJECTED);
-        if (config_.reject_cb == nullptr) return ret;
+        if (config_.reject_cb == nullptr && !config_.pull) return ret;
         if (budget_->rejects.load(std::memory_order_relaxed) >= config_.max_queued_rejects) {
             count(TC_LISTENER_STAT_REJECTS_DROPPED);  // a flood of bad requests costs no memory
             return ret;

@@ -39,6 +39,9 @@ struct ListenerConfig {
     tc_listener_cb event_cb = nullptr;
     void *event_userdata = nullptr;
     tc_listener_cb reject_cb = nullptr;
+    // event_cb NULL: the pull form. Events (and rejects, without a
+    // reject_cb) are queued as pull-form completions.
+    bool pull = false;
     void *reject_userdata = nullptr;
     tc_webhook_options webhook{};  // max_body_bytes is forced to the listener's
     std::string tls_cert_pem;      // both set: serve HTTPS

@@ -455,6 +455,60 @@ static void test_slow_client_times_out(void **state) {
     pthread_mutex_destroy(&s.mu);
 }
 
+/* event_cb NULL: events and rejects are pulled with tc_conduits_next(); a
+ * pulled event counts against max_queued_events until it is freed. */
+static void test_pull_form(void **state) {
+    tc_conduits *c = make_manager(0);
+    tc_listener_options lo = TC_LISTENER_OPTIONS_INIT;
+    tc_listener *l = NULL;
+    tc_completion *done = NULL, *held = NULL;
+    int marker = 0;
+    (void)state;
+    lo.event_userdata = &marker;
+    lo.reject_userdata = &lo;
+    lo.max_queued_events = 1;
+    assert_int_equal(tc_listener_new(&l, c, &lo), TC_OK);
+    assert_int_equal(tc_listener_add_route(l, "shard-a", SECRET_A), TC_OK);
+
+    assert_int_equal(notify(l, "shard-a", SECRET_A, "pull-1").status, 204);
+    assert_int_equal(tc_conduits_next(c, &held, 5000), TC_OK);
+    assert_int_equal(tc_completion_kind_get(held), TC_COMPLETION_EVENT);
+    assert_int_equal(tc_completion_status(held), TC_OK);
+    assert_int_equal(tc_completion_op(held), 0);
+    assert_ptr_equal(tc_completion_userdata(held), &marker);
+    assert_string_equal(tc_completion_source(held), "shard-a");
+    assert_string_equal(tc_event_id(tc_completion_event(held)), "pull-1");
+    assert_int_equal(tc_event_kind_get(tc_completion_event(held)), TC_EVENT_NOTIFICATION);
+
+    /* Held and not freed: the bound of 1 is reached, the next one is 503. */
+    assert_int_equal(notify(l, "shard-a", SECRET_A, "pull-2").status, 503);
+    tc_completion_free(held);
+    assert_int_equal(notify(l, "shard-a", SECRET_A, "pull-2").status, 204);
+    assert_int_equal(tc_conduits_next(c, &done, 5000), TC_OK);
+    assert_string_equal(tc_event_id(tc_completion_event(done)), "pull-2");
+    tc_completion_free(done);
+
+    /* A tampered request, with no reject_cb, is pulled as a reject. */
+    assert_int_equal(post(l, "shard-a", SECRET_A, "pull-3", "notification", kNotification,
+                          strlen(kNotification), 1).status, 403);
+    assert_int_equal(tc_conduits_next(c, &done, 5000), TC_OK);
+    assert_int_equal(tc_completion_kind_get(done), TC_COMPLETION_REJECT);
+    assert_ptr_equal(tc_completion_userdata(done), &lo);
+    assert_int_equal(tc_event_kind_get(tc_completion_event(done)), TC_EVENT_REJECTED);
+    assert_int_equal(tc_event_status(tc_completion_event(done)), TC_ESIGNATURE);
+    tc_completion_free(done);
+
+    /* A duplicate is answered, never queued again. */
+    assert_int_equal(notify(l, "shard-a", SECRET_A, "pull-2").status, 204);
+    assert_int_equal(tc_conduits_next(c, &done, 200), TC_ETIMEDOUT);
+
+    /* An event left in the queue is freed with the manager. */
+    assert_int_equal(notify(l, "shard-a", SECRET_A, "pull-4").status, 204);
+    wait_dispatched(l, 3);
+    tc_listener_free(l);
+    tc_conduits_free(c);
+}
+
 static void test_options_checked(void **state) {
     seen s;
     tc_conduits *c = make_manager(0);
@@ -462,8 +516,6 @@ static void test_options_checked(void **state) {
     tc_listener *l = (tc_listener *)&s;
     (void)state;
     init_seen(&s);
-    assert_int_equal(tc_listener_new(&l, c, &lo), TC_EINVAL); /* no event_cb */
-    assert_null(l);
     lo.event_cb = on_event;
     lo.bind_address = "localhost";
     assert_int_equal(tc_listener_new(&l, c, &lo), TC_EINVAL);
@@ -595,6 +647,7 @@ int main(void) {
         cmocka_unit_test(test_free_with_events_pending),
         cmocka_unit_test(test_manager_freed_first),
         cmocka_unit_test(test_slow_client_times_out),
+        cmocka_unit_test(test_pull_form),
         cmocka_unit_test(test_options_checked),
         cmocka_unit_test(test_tls),
     };
