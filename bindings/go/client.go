@@ -80,11 +80,15 @@ type Client struct {
 }
 
 // route receives the completions carrying one token. deliver runs on the
-// pump goroutine and must not block; the route frees the completion.
+// goroutine that pumps and must not block; the route frees the completion.
 // abandon runs once, when the client closes with the route still present.
+// A lasting route (a listener, the view watcher) keeps its token after a
+// final completion: its events are each final; an operation's route ends
+// with its final completion.
 type route interface {
 	deliver(done tcswig.Tc_completion)
 	abandon()
+	lasting() bool
 }
 
 // NewClient creates a client.
@@ -229,7 +233,8 @@ func (w *call) deliver(done tcswig.Tc_completion) {
 	w.done <- done // buffered for the one final completion
 }
 
-func (w *call) abandon() { w.done <- tcswig.SwigcptrTc_completion(0) }
+func (w *call) abandon()      { w.done <- tcswig.SwigcptrTc_completion(0) }
+func (w *call) lasting() bool { return false }
 
 // latest replaces what ch (capacity 1, one sender) holds with v.
 func latest(ch chan [2]int, v [2]int) {
@@ -339,8 +344,11 @@ func reportProgress(progress ProgressFunc, p [2]int) {
 }
 
 func completionError(done tcswig.Tc_completion) error {
-	return statusError(int(tcswig.Tc_completion_status(done)), tcswig.Tc_completion_message(done),
-		tcswig.Tc_completion_http_status(done))
+	st := int(tcswig.Tc_completion_status(done))
+	if st == 0 {
+		return nil
+	}
+	return newError(Code(st), tcswig.Tc_completion_message(done), tcswig.Tc_completion_http_status(done))
 }
 
 // callC runs a C call that reports failure through its status and the

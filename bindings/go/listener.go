@@ -189,7 +189,8 @@ func (l *Listener) deliver(done tcswig.Tc_completion) {
 	l.mu.Unlock()
 }
 
-func (l *Listener) abandon() {} // finish() ends the delivery
+func (l *Listener) abandon()      {} // finish() ends the delivery
+func (l *Listener) lasting() bool { return true }
 
 // run delivers queued messages in order until closed.
 func (l *Listener) run() {

@@ -37,7 +37,7 @@ func (c *Client) pumpOnce(timeoutMs int) {
 	final := tcswig.Tc_completion_is_final(done) == 1
 	c.routesMu.Lock()
 	r := c.routes[token]
-	if final && r != nil && tcswig.Tc_completion_op(done) != 0 {
+	if final && r != nil && !r.lasting() {
 		delete(c.routes, token) // an operation's last completion: its token is done
 	}
 	c.routesMu.Unlock()

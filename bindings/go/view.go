@@ -230,7 +230,8 @@ func (w *viewWatcher) deliver(done tcswig.Tc_completion) {
 	w.mu.Unlock()
 }
 
-func (w *viewWatcher) abandon() { w.stop() }
+func (w *viewWatcher) abandon()      { w.stop() }
+func (w *viewWatcher) lasting() bool { return true }
 
 func (w *viewWatcher) run() {
 	defer close(w.done)
