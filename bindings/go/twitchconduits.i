@@ -2,8 +2,8 @@
  * The Go binding's SWIG interface: the C API itself, with every operation
  * in the pull form of include/twitchconduits/completion.h. There is no
  * bridge: package twitchconduits submits each operation with an integer
- * token as its userdata and one goroutine takes the completions with
- * tc_conduits_next() and routes them by that token.
+ * token as its userdata, takes the completions with tc_conduits_next() and
+ * routes them by that token (see pump.go).
  *
  * What the typemaps below do, and nothing more:
  *  - every completion callback parameter is NULL (the pull form), so it
