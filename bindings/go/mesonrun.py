@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Meson's entry points for the Go binding (see meson.build).
 
-  mesonrun.py test  SRC BUILD        go test -json (plain, then -race) as TAP
+  mesonrun.py test  SRC BUILD        go test -json (plain, -race, then -asan with
+                                     leak detection) as TAP
   mesonrun.py vet   SRC BUILD        go vet + gofmt on the hand-written files
   mesonrun.py regen SRC BUILD SWIG   regenerate the SWIG layer, fail on a diff
   mesonrun.py bench SRC BUILD        the request benchmark (bench/)
@@ -67,7 +68,9 @@ def run_go_tests(src, env, extra):
 def cmd_test(src, build):
     env = go_env(src, build)
     tap = []
-    for label, extra in (('', []), ('race/', ['-race'])):
+    # -asan checks the C side too: the SWIG typemaps' copies, and every
+    # completion and result freed exactly once (leaks are reported at exit).
+    for label, extra in (('', []), ('race/', ['-race']), ('asan/', ['-asan'])):
         for (pkg, test), act, out in run_go_tests(src, env, extra):
             name = '%s%s %s' % (label, pkg, test)
             if act == 'fail':
