@@ -120,11 +120,12 @@ func (it *SubscriptionIterator) Close() error {
 // wait takes what the queue holds, honouring the context; false when the
 // listing ended without another page.
 func (it *SubscriptionIterator) wait() bool {
-	if it.c.awaitSignal(it.pages.signal, it.ctx.Done()) {
+	if it.ctx.Err() == nil && it.c.awaitSignal(it.pages.signal, it.ctx.Done()) && it.ctx.Err() == nil {
 		it.taken = it.pages.drain()
 		return true
 	}
 	it.c.cancel(it.id)
+	it.taken = it.pages.drain() // what a consumed signal announced, if anything
 	it.finish()
 	it.err = it.ctx.Err() // unread pages were dropped
 	return false
