@@ -27,7 +27,8 @@ extern "C" {
 /* One type+version of the catalogue. */
 typedef struct tc_event_type tc_event_type;
 
-/* The date of the Twitch documentation the catalogue follows ("2026-05-30"). */
+/* The date of the Twitch documentation the catalogue follows ("2026-05-30";
+ * a static string). */
 TC_API const char *tc_catalogue_snapshot(void);
 
 /* How many type+version entries can be created today (84 in the 2026-05-30
@@ -45,10 +46,13 @@ TC_API const tc_event_type *tc_catalogue_withdrawn_at(size_t index);
 /* Look a type up. version NULL (or "") = the type's newest version.
  * TC_ENOTFOUND for an unknown type or a version the type does not have (the
  * message lists the versions it has); TC_EGONE for a withdrawn version (the
- * message names its replacement; *out is then the withdrawn entry). */
+ * message names its replacement; *out is then the withdrawn entry). *out
+ * is constant data: never freed. */
 TC_API tc_status tc_catalogue_find(const tc_event_type **out, const char *type, const char *version);
 
-/* Accessors. On a bad handle: NULL strings, 0 counts. */
+/* Accessors. Strings are constant data like the entries: never freed,
+ * valid for the life of the process. On a bad handle: NULL strings, 0
+ * counts. */
 TC_API const char *tc_event_type_name(const tc_event_type *t);    /* "channel.follow" */
 TC_API const char *tc_event_type_version(const tc_event_type *t); /* "2"; "beta" is a version too */
 /* "ga", "beta", "deprecated" (still accepted, no longer documented), or "withdrawn". */

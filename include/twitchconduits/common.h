@@ -23,6 +23,30 @@
 #define TC_API
 #endif
 
+/*
+ * Versioned structs and their *_INIT macros. In every options struct a
+ * field's 0/NULL value means its default (the one exception is
+ * tc_runner_options.default_transport, whose 0 is TC_TRANSPORT_WEBHOOK), so
+ * in C a designated initialiser is as good as the macro:
+ *     tc_conduits_options o = { .version = TC_CONDUITS_OPTIONS_VERSION,
+ *                               .client_id = "...", .client_secret = "..." };
+ * In C the macros are such initialisers. C++ before C++20 has no designated
+ * initialisers and g++ warns (-Wmissing-field-initializers) about a short
+ * braced list even in C++20, so in C++ a macro is a value-initialised
+ * (all-zero) struct with its version set. Either way the result equals what
+ * the struct's _init(opts, VERSION) function writes.
+ */
+#ifdef __cplusplus
+#define TC_VERSIONED_INIT_(type, version_value)                                          \
+    ([]() {                                                                              \
+        type tc_init_value_ = type();                                                    \
+        tc_init_value_.version = (version_value);                                        \
+        return tc_init_value_;                                                           \
+    }())
+#else
+#define TC_VERSIONED_INIT_(type, version_value) { .version = (version_value) }
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -66,16 +90,31 @@ typedef enum tc_status {
     /* Append new codes here; never renumber. */
 } tc_status;
 
+/*
+ * Ownership. Each function says next to it what it hands over; the rules are:
+ *  - an object written to a `tc_x **out` (by _new, _dup, a snapshot getter or
+ *    a _sync call) is the caller's: free it exactly once with its tc_x_free()
+ *    (NULL-safe);
+ *  - text written to a `char **out` (_to_json, metrics) is freed with tc_free();
+ *  - what a callback is given is borrowed until the callback returns: _dup
+ *    it to keep it, never free it;
+ *  - strings and objects returned by accessors are borrowed from the object
+ *    asked, valid until that object is freed;
+ *  - the library copies input strings, arrays and options before the call
+ *    returns; userdata pointers are passed back as they are, never freed.
+ */
+
 /* A static, never-NULL English description of a status; unknown values give
  * "unknown status code". */
 TC_API const char *tc_strerror(int status);
-/* The status's identifier ("TC_ENOTFOUND"), for mapping statuses to error
- * classes by name; NULL for a value no version of the library defines. */
+/* The status's identifier ("TC_ENOTFOUND"), a static string, for mapping
+ * statuses to error classes by name; NULL for a value no version of the
+ * library defines. */
 TC_API const char *tc_status_name(int status);
 
-/* The message of the last failure on this thread (never NULL, "" if none).
- * Valid until the next tc_ call on the same thread. Inside a completion
- * callback it describes that completion. */
+/* The message of the last failure on this thread (never NULL, "" if none),
+ * owned by the library: valid until the next tc_ call on the same thread.
+ * Inside a completion callback it describes that completion. */
 TC_API const char *tc_last_error_message(void);
 
 /* The HTTP status of the completion being delivered on this thread (0 when
@@ -89,7 +128,8 @@ TC_API int tc_last_http_status(void);
 TC_API void tc_free(void *ptr);
 
 /* The run-time version of the library; any pointer may be NULL.
- * Returns TC_VERSION_STRING of the library that is actually loaded. */
+ * Returns TC_VERSION_STRING of the library that is actually loaded (a
+ * static string). */
 TC_API const char *tc_version(int *major, int *minor, int *patch);
 
 /* Identifies one submitted operation; 0 is never a valid id. */
@@ -107,14 +147,15 @@ typedef enum tc_log_level {
     TC_LOG_DEBUG = 3
 } tc_log_level;
 
-/* "error", "warn", "info", "debug"; NULL for an unknown value. */
+/* "error", "warn", "info", "debug" (static strings); NULL for an unknown value. */
 TC_API const char *tc_log_level_name(tc_log_level level);
 
 /*
  * Log sink. Called from library threads (never inside a libcurl callback),
  * one call at a time per manager; it must not call back into the library.
  * The message never contains a token or a secret: the library redacts every
- * credential it knows before the sink sees the text.
+ * credential it knows before the sink sees the text. `message` is borrowed
+ * until the sink returns.
  */
 typedef void (*tc_log_cb)(tc_log_level level, const char *message, void *userdata);
 
@@ -127,7 +168,8 @@ typedef enum tc_method {
     TC_DELETE = 4
 } tc_method;
 
-/* "GET", "POST", "PATCH", "PUT", "DELETE"; NULL for an unknown value. */
+/* "GET", "POST", "PATCH", "PUT", "DELETE" (static strings); NULL for an
+ * unknown value. */
 TC_API const char *tc_method_name(tc_method method);
 
 #ifdef __cplusplus

@@ -34,7 +34,9 @@
  *    TC_COMPLETION_EVENT and each rejected request as a TC_COMPLETION_REJECT
  *    (unless a reject_cb is given), their source being the route key; a
  *    queued event counts against max_queued_events until it is freed;
- *    (the runner, runner.h, has the callback form only);
+ *  - the runner (runner.h): an event_cb of NULL queues each event of every
+ *    shard, WebSocket or webhook, as a TC_COMPLETION_EVENT whose source is
+ *    the shard id (shard_cb, ready_cb and done_cb stay callbacks);
  *  - the synced view: tc_view_pull_changes() queues its changes as
  *    TC_COMPLETION_VIEW_CHANGE.
  * The pull form never runs user code on a library thread, and

@@ -89,17 +89,15 @@ typedef struct tc_conduits_options {
     long max_list_pages;
 } tc_conduits_options;
 
-#define TC_CONDUITS_OPTIONS_INIT                                                     \
-    {                                                                                \
-        TC_CONDUITS_OPTIONS_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0L, 0L, \
-            0, 0L, 0L, 0L, 0, 0u, 0L, 0u, NULL, NULL, TC_LOG_ERROR, 0u, 0L, 0L, 0L   \
-    }
+#define TC_CONDUITS_OPTIONS_INIT TC_VERSIONED_INIT_(tc_conduits_options, TC_CONDUITS_OPTIONS_VERSION)
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_conduits_options_init(tc_conduits_options *opts, unsigned int version);
 
-/* Create a manager. Fails with TC_EINVAL (message says which field) when
- * client_id is missing, or when neither client_secret nor app_token is given. */
+/* Create a manager; *out is the caller's, freed with tc_conduits_free().
+ * opts and its strings are copied. Fails with TC_EINVAL (message says which
+ * field) when client_id is missing, or when neither client_secret nor
+ * app_token is given. */
 TC_API tc_status tc_conduits_new(tc_conduits **out, const tc_conduits_options *opts);
 
 /* Free a manager: pending operations complete with TC_ECANCELED (operations
@@ -162,8 +160,9 @@ typedef enum tc_stat {
 
 /* Read a counter; 0 for a bad handle or unknown counter. */
 TC_API uint64_t tc_conduits_stat(const tc_conduits *c, tc_stat which);
-/* The counter's stable snake_case name ("http_requests", "retries", ...), as
- * used in metric names (see metrics.h); NULL for an unknown value. */
+/* The counter's stable snake_case name ("http_requests", "retries", ...; a
+ * static string), as used in metric names (see metrics.h); NULL for an
+ * unknown value. */
 TC_API const char *tc_stat_name(tc_stat which);
 
 #ifdef __cplusplus

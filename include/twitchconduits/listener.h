@@ -131,16 +131,15 @@ typedef struct tc_listener_options {
     size_t max_queued_rejects;           /* reports waiting for reject_cb; 0 = 1000 */
 } tc_listener_options;
 
-#define TC_LISTENER_OPTIONS_INIT \
-    { TC_LISTENER_OPTIONS_VERSION, NULL, 0, NULL, 0u, 0u, 0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
-      0u, 0u, 0u, 0u, 0u }
+#define TC_LISTENER_OPTIONS_INIT TC_VERSIONED_INIT_(tc_listener_options, TC_LISTENER_OPTIONS_VERSION)
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_listener_options_init(tc_listener_options *opts, unsigned int version);
 
-/* Bind and start listening on a library-owned thread. TC_EINVAL names the
- * field at fault; TC_ENETWORK when the address cannot be bound; TC_ECLOSED
- * when the manager is being freed. */
+/* Bind and start listening on a library-owned thread; *out is the
+ * caller's, freed with tc_listener_free(); opts and what it points to are
+ * copied. TC_EINVAL names the field at fault; TC_ENETWORK when the address
+ * cannot be bound; TC_ECLOSED when the manager is being freed. */
 TC_API tc_status tc_listener_new(tc_listener **out, tc_conduits *c, const tc_listener_options *opts);
 
 /* Stop listening (in-flight requests finish first) and free. NULL-safe. */
@@ -149,12 +148,14 @@ TC_API void tc_listener_free(tc_listener *l);
 /* The bound port; -1 on a bad handle. */
 TC_API int tc_listener_port(const tc_listener *l);
 
-/* "http(s)://<address>:<port><prefix>", owned by the listener ("" on a bad
- * handle). Append a route key to get that route's callback URL. */
+/* "http(s)://<address>:<port><prefix>", owned by the listener and valid
+ * until tc_listener_free() ("" on a bad handle). Append a route key to get
+ * that route's callback URL. */
 TC_API const char *tc_listener_base_url(const tc_listener *l);
 
 /* Serve `route_key` (1..64 characters of A-Z a-z 0-9 '-' '_'), accepting
- * signatures made with `secret` (see tc_webhook_verifier_add_secret()).
+ * signatures made with `secret` (see tc_webhook_verifier_add_secret()); both
+ * are copied.
  * TC_ECONFLICT when the route exists. */
 TC_API tc_status tc_listener_add_route(tc_listener *l, const char *route_key, const char *secret);
 
@@ -197,8 +198,8 @@ typedef enum tc_listener_stat {
 
 /* Read a counter; 0 for a bad handle or unknown counter. */
 TC_API uint64_t tc_listener_stat_get(const tc_listener *l, tc_listener_stat which);
-/* The counter's stable snake_case name ("requests", "dispatched", ...); NULL
- * for an unknown value. */
+/* The counter's stable snake_case name ("requests", "dispatched", ...; a
+ * static string); NULL for an unknown value. */
 TC_API const char *tc_listener_stat_name(tc_listener_stat which);
 
 #ifdef __cplusplus

@@ -25,12 +25,12 @@ typedef struct tc_param {
     const char *value;
 } tc_param;
 
-/* Retry a POST even when the server may already have acted on it (a dropped
- * connection or a 5xx after the request was sent). Only for calls the caller
- * makes idempotent itself, e.g. subscription creation that adopts 409s.
- * GET, PUT, PATCH and DELETE are always retried; a POST is always retried
- * when the connection could not be made at all. */
-#define TC_REQUEST_F_RETRY_UNSAFE (1u << 0)
+/* The caller says this request is idempotent: retry it even when it is a
+ * POST the server may already have acted on (a dropped connection or a 5xx
+ * after the request was sent), e.g. subscription creation that adopts 409s.
+ * GET, PUT, PATCH and DELETE are always retried; a POST without this flag
+ * only when the connection could not be made at all. */
+#define TC_REQUEST_F_IDEMPOTENT (1u << 0)
 
 #define TC_REQUEST_OPTIONS_VERSION 2
 
@@ -51,18 +51,19 @@ typedef struct tc_request_options {
     long deadline_ms;
 } tc_request_options;
 
-#define TC_REQUEST_OPTIONS_INIT \
-    { TC_REQUEST_OPTIONS_VERSION, TC_GET, NULL, NULL, 0u, NULL, 0u, 0u, 0L, 0, 0L }
+#define TC_REQUEST_OPTIONS_INIT TC_VERSIONED_INIT_(tc_request_options, TC_REQUEST_OPTIONS_VERSION)
 
 /* Fill opts with the defaults of `version`, writing only the fields that
  * version has (TC_EVERSION if unknown). */
 TC_API tc_status tc_request_options_init(tc_request_options *opts, unsigned int version);
 
 /* Completion: status is TC_OK for a 2xx answer; otherwise the error (mapped
- * from the HTTP status where there was one). `response` is never NULL. */
+ * from the HTTP status where there was one). `response` is never NULL and
+ * is borrowed until the callback returns (tc_response_dup to keep it). */
 typedef void (*tc_response_cb)(tc_status status, const tc_response *response, void *userdata);
 
-/* Send a Helix request. id_out (nullable) receives the operation id. */
+/* Send a Helix request. id_out (nullable) receives the operation id. req
+ * and everything it points to is copied before the call returns. */
 TC_API tc_status tc_request(tc_op_id *id_out, tc_conduits *c, const tc_request_options *req,
                             tc_response_cb cb, void *userdata);
 
@@ -71,7 +72,8 @@ TC_API tc_status tc_request(tc_op_id *id_out, tc_conduits *c, const tc_request_o
  * tc_response_free) whenever the request was submitted, else NULL. */
 TC_API tc_status tc_request_sync(tc_response **out, tc_conduits *c, const tc_request_options *req);
 
-/* Accessors. Strings are owned by the response. */
+/* Accessors. Strings are owned by the response: valid until it is freed
+ * (inside a callback: until the callback returns). */
 TC_API tc_status tc_response_status(const tc_response *r);     /* the completion status */
 TC_API int tc_response_http_status(const tc_response *r);      /* 0 when no HTTP answer */
 TC_API const char *tc_response_body(const tc_response *r, size_t *len_out); /* never NULL */
@@ -82,7 +84,10 @@ TC_API int tc_response_attempts(const tc_response *r);         /* HTTP attempts 
 TC_API const char *tc_response_message(const tc_response *r);
 TC_API double tc_response_elapsed_ms(const tc_response *r);    /* submit to completion */
 
+/* A deep copy, the caller's: free it with tc_response_free(). */
 TC_API tc_status tc_response_dup(tc_response **out, const tc_response *r);
+/* NULL-safe. Only for responses the caller owns (_sync, _dup), never for one
+ * a callback was given. */
 TC_API void tc_response_free(tc_response *r);
 /* {"status":..,"http_status":..,"attempts":..,"message":..,"body":..}; free with tc_free. */
 TC_API tc_status tc_response_to_json(char **out, const tc_response *r);

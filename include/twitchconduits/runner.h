@@ -133,7 +133,9 @@ typedef struct tc_runner_options {
      * conduit when shard_count is 0), each over default_transport. */
     const tc_runner_shard_spec *shards;
     size_t shards_len;
-    tc_transport_type default_transport; /* TC_TRANSPORT_WEBSOCKET (the INIT value) or _WEBHOOK */
+    /* TC_TRANSPORT_WEBSOCKET (the INIT/_init value) or _WEBHOOK. The one
+     * field whose 0 is not its default: 0 is TC_TRANSPORT_WEBHOOK. */
+    tc_transport_type default_transport;
     const char *ws_url;               /* NULL = "wss://eventsub.wss.twitch.tv/ws" */
     int keepalive_timeout_s;          /* 0 = the server's default; 10..600 is asked for in the URL */
     /* Webhook shards: the embedded listener the runner creates (its
@@ -144,7 +146,7 @@ typedef struct tc_runner_options {
      * is appended (e.g. "https://bot.example.com/eventsub/"); NULL = the
      * listener's base URL (only useful behind a proxy or with a mock). */
     const char *webhook_callback_base;
-    tc_runner_event_cb event_cb;      /* required */
+    tc_runner_event_cb event_cb;      /* NULL = the pull form (completion.h) */
     void *event_userdata;
     tc_runner_shard_cb shard_cb;      /* NULL = none */
     void *shard_userdata;
@@ -163,9 +165,22 @@ typedef struct tc_runner_options {
     long lease_ttl_ms;                /* 0 = 15000; 300..600000 */
 } tc_runner_options;
 
-#define TC_RUNNER_OPTIONS_INIT                                                                                     \
-    { TC_RUNNER_OPTIONS_VERSION, NULL, 0, NULL, 0u, TC_TRANSPORT_WEBSOCKET, NULL, 0, NULL, NULL, NULL, NULL, NULL, \
-      NULL, NULL, NULL, 0L, 0u, 0L, 0L, 0L, 0u, NULL, NULL, NULL, 0L }
+/* Like TC_VERSIONED_INIT_ (common.h), plus default_transport: its 0 is
+ * TC_TRANSPORT_WEBHOOK (enum values are frozen), so this macro and
+ * tc_runner_options_init() set TC_TRANSPORT_WEBSOCKET, and a designated
+ * initialiser that leaves it out asks for webhook shards. */
+#ifdef __cplusplus
+#define TC_RUNNER_OPTIONS_INIT                                                           \
+    ([]() {                                                                              \
+        tc_runner_options tc_init_value_ = tc_runner_options();                          \
+        tc_init_value_.version = TC_RUNNER_OPTIONS_VERSION;                              \
+        tc_init_value_.default_transport = TC_TRANSPORT_WEBSOCKET;                       \
+        return tc_init_value_;                                                           \
+    }())
+#else
+#define TC_RUNNER_OPTIONS_INIT \
+    { .version = TC_RUNNER_OPTIONS_VERSION, .default_transport = TC_TRANSPORT_WEBSOCKET }
+#endif
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_runner_options_init(tc_runner_options *opts, unsigned int version);
@@ -180,8 +195,10 @@ TC_API int tc_runner_websocket_supported(void);
  * Start running a conduit. Checks the options (TC_EINVAL names the field;
  * TC_ENOTSUPPORTED for WebSocket shards without WebSocket support;
  * TC_ENETWORK when the listener cannot bind; TC_ECLOSED when the manager is
- * being freed) and returns at once with *out set; the work happens on the
- * I/O thread. done_cb (required) runs exactly once when the runner stops.
+ * being freed) and returns at once with *out set (the caller's, freed with
+ * tc_runner_free(); opts and everything it points to are copied); the work
+ * happens on the I/O thread. done_cb (required) runs exactly once when the
+ * runner stops.
  */
 TC_API tc_status tc_runner_start(tc_runner **out, tc_conduits *c, const tc_runner_options *opts,
                                  tc_runner_done_cb done_cb, void *userdata);
@@ -194,10 +211,13 @@ TC_API tc_status tc_runner_stop(tc_runner *r);
 /* Free the handle; a running runner is stopped first. NULL-safe. */
 TC_API void tc_runner_free(tc_runner *r);
 
-/* The conduit id once known (given, or created), else "". Owned by r. */
+/* The conduit id once known (given, or created), else "". Owned by r,
+ * valid until tc_runner_free(r); a "" returned before the id was known
+ * stays "": ask again. */
 TC_API const char *tc_runner_conduit_id(const tc_runner *r);
 
-/* The callback URL base of webhook shards ("" without webhook shards). */
+/* The callback URL base of webhook shards ("" without webhook shards).
+ * Owned by r, valid until tc_runner_free(r). */
 TC_API const char *tc_runner_webhook_base_url(const tc_runner *r);
 
 /* How many shards the runner owns (0 until the conduit is known), and a
@@ -206,13 +226,18 @@ TC_API const char *tc_runner_webhook_base_url(const tc_runner *r);
 TC_API size_t tc_runner_shard_count(const tc_runner *r);
 TC_API tc_status tc_runner_shard_at(tc_runner_shard **out, const tc_runner *r, size_t index);
 TC_API tc_status tc_runner_shard_get(tc_runner_shard **out, const tc_runner *r, const char *shard_id);
+/* A copy, the caller's: free it with tc_runner_shard_free(). */
 TC_API tc_status tc_runner_shard_dup(tc_runner_shard **out, const tc_runner_shard *s);
+/* NULL-safe. Only for snapshots the caller owns (_at, _get, _dup), never
+ * for the one a tc_runner_shard_cb was given. */
 TC_API void tc_runner_shard_free(tc_runner_shard *s);
 
-/* Snapshot accessors. Strings are owned by the snapshot, never NULL. */
+/* Snapshot accessors. Strings are owned by the snapshot, valid until it is
+ * freed (inside a shard_cb: until it returns), never NULL. */
 TC_API const char *tc_runner_shard_id(const tc_runner_shard *s);
 TC_API tc_runner_shard_state tc_runner_shard_state_get(const tc_runner_shard *s);
-/* "starting", "connecting", "assigning", "enabled", "lost", "stopped". */
+/* "starting", "connecting", "assigning", "enabled", "lost", "stopped",
+ * "not_owned" (static strings). */
 TC_API const char *tc_runner_shard_state_name(tc_runner_shard_state state);
 /* Twitch's status of the shard as last seen ("enabled",
  * "websocket_disconnected", ...); "" when not known yet. */
@@ -264,8 +289,8 @@ typedef enum tc_runner_stat {
 
 /* Read a counter; 0 for a bad handle or unknown counter. */
 TC_API uint64_t tc_runner_stat_get(const tc_runner *r, tc_runner_stat which);
-/* The counter's stable snake_case name ("events", "ws_connects", ...); NULL
- * for an unknown value. */
+/* The counter's stable snake_case name ("events", "ws_connects", ...; a
+ * static string); NULL for an unknown value. */
 TC_API const char *tc_runner_stat_name(tc_runner_stat which);
 
 /* A group runner's view of its group: {"group":..,"worker_id":..,

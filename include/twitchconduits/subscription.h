@@ -46,6 +46,8 @@ typedef enum tc_item_outcome {
  * "to_create", "to_delete"; NULL for an unknown value. */
 TC_API const char *tc_item_outcome_name(tc_item_outcome outcome);
 
+/* `batch` is borrowed until the callback returns (tc_subscription_batch_dup
+ * to keep it). */
 typedef void (*tc_subscription_batch_cb)(tc_status status, const tc_subscription_batch *batch, void *userdata);
 /* Progress of a long batch, on the same thread as completions. */
 typedef void (*tc_progress_cb)(size_t done, size_t total, void *userdata);
@@ -63,11 +65,12 @@ typedef struct tc_batch_options {
     void *progress_userdata;
     size_t progress_every;      /* items between progress calls; 0 = about 1% */
 } tc_batch_options;
-#define TC_BATCH_OPTIONS_INIT { TC_BATCH_OPTIONS_VERSION, 0, NULL, NULL, 0u }
+#define TC_BATCH_OPTIONS_INIT TC_VERSIONED_INIT_(tc_batch_options, TC_BATCH_OPTIONS_VERSION)
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_batch_options_init(tc_batch_options *opts, unsigned int version);
 
-/* Create subscriptions on a conduit. A subscription that already exists (409)
+/* Create subscriptions on a conduit (specs and opts are copied before the
+ * call returns). A subscription that already exists (409)
  * is adopted and reported TC_ITEM_EXISTED; POSTs are retried safely because
  * of that. The completion is TC_OK when no item failed, TC_EPARTIAL
  * otherwise; `batch` is always given once the batch ran. */
@@ -114,7 +117,7 @@ typedef struct tc_subscription_filter {
     const char *subscription_id;
     const char *conduit_id;
 } tc_subscription_filter;
-#define TC_SUBSCRIPTION_FILTER_INIT { TC_SUBSCRIPTION_FILTER_VERSION, NULL, NULL, NULL, NULL, NULL }
+#define TC_SUBSCRIPTION_FILTER_INIT TC_VERSIONED_INIT_(tc_subscription_filter, TC_SUBSCRIPTION_FILTER_VERSION)
 /* Fill filter with "no filter" for `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_subscription_filter_init(tc_subscription_filter *filter, unsigned int version);
 
@@ -157,7 +160,8 @@ TC_API tc_status tc_subscriptions_reconcile(tc_op_id *id_out, tc_conduits *c, co
                                             const tc_batch_options *opts, tc_subscription_batch_cb cb,
                                             void *userdata);
 
-/* Subscription accessors (strings owned by the subscription). */
+/* Subscription accessors: strings and the transport are owned by the
+ * subscription, valid until it is freed. */
 TC_API const char *tc_subscription_id(const tc_subscription *s);
 TC_API const char *tc_subscription_type(const tc_subscription *s);
 TC_API const char *tc_subscription_version(const tc_subscription *s);
@@ -169,17 +173,24 @@ TC_API const tc_transport *tc_subscription_transport(const tc_subscription *s);
 /* The user the subscription belongs to: the condition's broadcaster_user_id,
  * else user_id, else to_broadcaster_user_id; NULL when it names no user. */
 TC_API const char *tc_subscription_user_id(const tc_subscription *s);
+/* A deep copy, the caller's: free it with tc_subscription_free(). */
 TC_API tc_status tc_subscription_dup(tc_subscription **out, const tc_subscription *s);
+/* NULL-safe. Only for subscriptions the caller owns (_dup), never for one
+ * borrowed from a list or batch. */
 TC_API void tc_subscription_free(tc_subscription *s);
+/* Free *out with tc_free. */
 TC_API tc_status tc_subscription_to_json(char **out, const tc_subscription *s);
 
 TC_API size_t tc_subscription_list_count(const tc_subscription_list *list);
+/* Borrowed from the list, valid until it is freed; NULL out of range. */
 TC_API const tc_subscription *tc_subscription_list_get(const tc_subscription_list *list, size_t index);
 /* The page's total/total_cost/max_total_cost as Twitch reported them. */
 TC_API int64_t tc_subscription_list_total(const tc_subscription_list *list);
 TC_API int64_t tc_subscription_list_total_cost(const tc_subscription_list *list);
 TC_API int64_t tc_subscription_list_max_total_cost(const tc_subscription_list *list);
 
+/* Batch accessors: strings and subscriptions are borrowed from the batch,
+ * valid until it is freed (inside the callback: until it returns). */
 TC_API size_t tc_subscription_batch_count(const tc_subscription_batch *b);
 TC_API tc_item_outcome tc_subscription_batch_outcome(const tc_subscription_batch *b, size_t index);
 TC_API tc_status tc_subscription_batch_status(const tc_subscription_batch *b, size_t index);
@@ -192,12 +203,17 @@ TC_API size_t tc_subscription_batch_tally(const tc_subscription_batch *b, tc_ite
 TC_API int64_t tc_subscription_batch_total(const tc_subscription_batch *b);
 TC_API int64_t tc_subscription_batch_total_cost(const tc_subscription_batch *b);
 TC_API int64_t tc_subscription_batch_max_total_cost(const tc_subscription_batch *b);
+/* A deep copy, the caller's: free it with tc_subscription_batch_free(). */
 TC_API tc_status tc_subscription_batch_dup(tc_subscription_batch **out, const tc_subscription_batch *b);
+/* NULL-safe. Only for batches the caller owns (_dup), never for the one a
+ * callback was given. */
 TC_API void tc_subscription_batch_free(tc_subscription_batch *b);
+/* Free *out with tc_free. */
 TC_API tc_status tc_subscription_batch_to_json(char **out, const tc_subscription_batch *b);
 
 /* ---- Lists owned by the caller ---- */
 
+/* A deep copy, the caller's: free it with tc_subscription_list_free(). */
 TC_API tc_status tc_subscription_list_dup(tc_subscription_list **out, const tc_subscription_list *list);
 /* NULL-safe. Only for lists the caller owns (dup, tc_view_subscriptions). */
 TC_API void tc_subscription_list_free(tc_subscription_list *list);
@@ -238,7 +254,7 @@ typedef enum tc_view_change {
 } tc_view_change;
 
 /* "synced", "subscription_added", ..., "shard_status" (the constant's name after
- * TC_VIEW_, lower case); NULL for an unknown value. */
+ * TC_VIEW_, lower case; static strings); NULL for an unknown value. */
 TC_API const char *tc_view_change_name(tc_view_change change);
 
 /* Called once per change, on the thread that runs completions (process /
@@ -267,7 +283,7 @@ typedef struct tc_view_query {
     const char *type;
     const char *status;
 } tc_view_query;
-#define TC_VIEW_QUERY_INIT { TC_VIEW_QUERY_VERSION, NULL, NULL, NULL, NULL }
+#define TC_VIEW_QUERY_INIT TC_VERSIONED_INIT_(tc_view_query, TC_VIEW_QUERY_VERSION)
 /* Fill query with "everything" for `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_view_query_init(tc_view_query *query, unsigned int version);
 

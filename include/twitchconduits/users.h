@@ -61,7 +61,7 @@ typedef struct tc_user tc_user;
 /* A snapshot of the user ids in a registry. */
 typedef struct tc_user_id_list tc_user_id_list;
 
-/* A new, empty registry. */
+/* A new, empty registry; *out is the caller's, freed with tc_users_free(). */
 TC_API tc_status tc_users_new(tc_users **out);
 
 /* Free a registry and every user in it. NULL-safe. Snapshots taken from it
@@ -120,7 +120,11 @@ TC_API size_t tc_user_subscription_count(const tc_user *user);
 /* In the order they were added; NULL out of range. */
 TC_API const char *tc_user_subscription_id(const tc_user *user, size_t index);
 
+/* A deep copy, the caller's: free it with tc_user_free(). */
 TC_API tc_status tc_user_dup(tc_user **out, const tc_user *user);
+/* Clears the snapshot's secrets and frees it. NULL-safe. Only for snapshots
+ * the caller owns (every tc_users_* snapshot, _dup, _sync), never for the
+ * one a tc_user_cb was given. */
 TC_API void tc_user_free(tc_user *user);
 /* {"user_id":"..","login":".."|null,"expires_at":N,"scopes":[..],
  * "subscription_ids":[..]}, plus the secrets "key", "refresh_token" and
@@ -150,8 +154,7 @@ typedef struct tc_user_record {
     const char *code;           /* the OAuth authorization code; NULL = none (secret) */
 } tc_user_record;
 
-#define TC_USER_RECORD_INIT \
-    { TC_USER_RECORD_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0u, NULL }
+#define TC_USER_RECORD_INIT TC_VERSIONED_INIT_(tc_user_record, TC_USER_RECORD_VERSION)
 /* Fill record with an empty record of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_user_record_init(tc_user_record *record, unsigned int version);
 
@@ -174,7 +177,8 @@ TC_API tc_status tc_users_replace(tc_user **old_out, tc_users *users, const tc_u
 TC_API tc_status tc_users_get_by_refresh_token(tc_user **out, const tc_users *users,
                                                const char *refresh_token);
 
-/* NULL when the user has none (or on a bad handle). Secrets: the refresh
+/* Owned by the snapshot, like the accessors above.
+ * NULL when the user has none (or on a bad handle). Secrets: the refresh
  * token and the code are returned only by these explicit accessors and by
  * tc_user_to_json(..., 1). */
 TC_API const char *tc_user_refresh_token(const tc_user *user);
@@ -223,7 +227,9 @@ TC_API tc_status tc_users_refresh_sync(tc_user **out, tc_conduits *c, tc_users *
 TC_API size_t tc_user_id_list_count(const tc_user_id_list *list);
 /* Owned by the list; NULL out of range. */
 TC_API const char *tc_user_id_list_get(const tc_user_id_list *list, size_t index);
+/* A deep copy, the caller's: free it with tc_user_id_list_free(). */
 TC_API tc_status tc_user_id_list_dup(tc_user_id_list **out, const tc_user_id_list *list);
+/* NULL-safe. */
 TC_API void tc_user_id_list_free(tc_user_id_list *list);
 /* {"user_ids":[..]}; free with tc_free. */
 TC_API tc_status tc_user_id_list_to_json(char **out, const tc_user_id_list *list);

@@ -89,8 +89,8 @@ typedef enum tc_event_kind {
     TC_EVENT_REVOCATION = 3    /* a subscription was revoked */
 } tc_event_kind;
 
-/* "rejected", "notification", "verification", "revocation"; NULL for an
- * unknown value. */
+/* "rejected", "notification", "verification", "revocation" (static
+ * strings); NULL for an unknown value. */
 TC_API const char *tc_event_kind_name(tc_event_kind kind);
 
 /* Returns the current time in milliseconds since the Unix epoch. */
@@ -111,12 +111,14 @@ typedef struct tc_webhook_options {
     void *clock_userdata;
 } tc_webhook_options;
 
-#define TC_WEBHOOK_OPTIONS_INIT { TC_WEBHOOK_OPTIONS_VERSION, 0L, 0L, 0u, 0L, 0u, NULL, NULL }
+#define TC_WEBHOOK_OPTIONS_INIT TC_VERSIONED_INIT_(tc_webhook_options, TC_WEBHOOK_OPTIONS_VERSION)
 
 /* Fill opts with the defaults of `version` (TC_EVERSION if unknown). */
 TC_API tc_status tc_webhook_options_init(tc_webhook_options *opts, unsigned int version);
 
-/* A verifier with no secret yet (opts may be NULL for the defaults).
+/* A verifier with no secret yet (opts may be NULL for the defaults; it is
+ * copied); *out is the caller's, freed with tc_webhook_verifier_free().
+ * clock_userdata is passed to clock_cb as it is, never freed.
  * TC_EINVAL names the field when a value is negative or out of range
  * (max_age_s and dedupe_ttl_s up to 30 days, max_future_s up to 1 day). */
 TC_API tc_status tc_webhook_verifier_new(tc_webhook_verifier **out, const tc_webhook_options *opts);
@@ -170,7 +172,8 @@ TC_API tc_status tc_webhook_handle(tc_event **out, tc_webhook_verifier *verifier
 TC_API tc_status tc_webhook_sign(char **out_header_value, const char *secret, const char *message_id,
                                  const char *timestamp, const char *body, size_t body_len);
 
-/* Accessors. Strings are owned by the message and never NULL ("" when
+/* Accessors. Strings are owned by the message, valid until it is freed
+ * (inside a callback: until the callback returns), and never NULL ("" when
  * absent or on a bad handle). The `len` out-parameters may be NULL; they
  * give lengths for texts that may contain NUL bytes. */
 TC_API tc_event_kind tc_event_kind_get(const tc_event *msg);
@@ -231,7 +234,10 @@ TC_API tc_transport_type tc_event_transport(const tc_event *msg);
 /* The WebSocket session that received the message; "" for webhooks. */
 TC_API const char *tc_event_session_id(const tc_event *msg);
 
+/* A deep copy, the caller's: free it with tc_event_free(). */
 TC_API tc_status tc_event_dup(tc_event **out, const tc_event *msg);
+/* NULL-safe. Only for events the caller owns (tc_webhook_handle, _dup),
+ * never for one a listener or runner callback was given. */
 TC_API void tc_event_free(tc_event *msg);
 /* {"kind":"notification","transport":"webhook"|"websocket","status":0,
  * "http_status":204,"session_id":.. (websocket only),"message_id":..,

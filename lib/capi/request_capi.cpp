@@ -39,7 +39,7 @@ tc_status call_from_options(const tc_request_options *req, net::Call *call) {
     if (req->body == nullptr && req->body_len != 0) {
         return fail(TC_EINVAL, "invalid argument: req->body is NULL but body_len is not 0");
     }
-    if ((req->flags & ~TC_REQUEST_F_RETRY_UNSAFE) != 0) return fail(TC_EINVAL, "invalid argument: req->flags has unknown bits");
+    if ((req->flags & ~TC_REQUEST_F_IDEMPOTENT) != 0) return fail(TC_EINVAL, "invalid argument: req->flags has unknown bits");
     if (req->timeout_ms < 0) return fail(TC_EINVAL, "invalid argument: req->timeout_ms must not be negative");
     if (req->max_attempts < 0 || req->max_attempts > 100) {
         return fail(TC_EINVAL, "invalid argument: req->max_attempts must be 0..100");
@@ -59,7 +59,7 @@ tc_status call_from_options(const tc_request_options *req, net::Call *call) {
         call->body.assign(req->body, len);
         call->has_body = true;
     }
-    call->unsafe_retry = (req->flags & TC_REQUEST_F_RETRY_UNSAFE) != 0;
+    call->unsafe_retry = (req->flags & TC_REQUEST_F_IDEMPOTENT) != 0;
     call->timeout_ms = req->timeout_ms;
     call->max_attempts = req->max_attempts;
     if (req->version >= 2) {  // a version-1 caller's struct ends before deadline_ms

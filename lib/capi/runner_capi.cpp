@@ -117,7 +117,6 @@ tc_status config_from_options(const tc_runner_options *o, tc_runner_done_cb done
         return fail(TC_EVERSION, "tc_runner_options: version " + std::to_string(o->version) + " is not supported");
     }
     TC_CHECK_ARG(done_cb != nullptr, "done_cb");
-    TC_CHECK_ARG(o->event_cb != nullptr, "opts->event_cb");
     TC_CHECK_ARG(o->shard_count >= 0 && o->shard_count <= 20000, "opts->shard_count (0..20000)");
     TC_CHECK_ARG(o->shards != nullptr || o->shards_len == 0, "opts->shards");
     TC_CHECK_ARG(o->shards_len <= 20000, "opts->shards_len");
@@ -187,6 +186,8 @@ tc_status config_from_options(const tc_runner_options *o, tc_runner_done_cb done
 
     tc_runner_event_cb event_cb = o->event_cb;
     void *event_ud = o->event_userdata;
+    cfg->pull_events = event_cb == nullptr;
+    cfg->event_userdata = event_ud;
     cfg->on_ws_event = [event_cb, event_ud](tc_status st, const std::string &shard, tc::events::Message &&m) {
         tc_event msg;
         msg.m = std::move(m);

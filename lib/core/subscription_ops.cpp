@@ -271,8 +271,9 @@ void hand_page(Manager &m, const OpPtr &op, const ListPtr &state, std::shared_pt
 
 void list_subscriptions(Manager &m, const OpPtr &op, const helix::SubscriptionFilter &filter,
                         std::shared_ptr<PageSink> sink, Deliver<int> deliver) {
-    auto state = std::make_shared<ListState>(
-        ListState{filter, std::string(), std::move(sink), std::move(deliver), CursorGuard(m.config().max_list_pages)});
+    auto state = std::make_shared<ListState>(ListState{filter, std::string(), std::move(sink), std::move(deliver),
+                                                       CursorGuard(m.config().max_list_pages), false, false, false,
+                                                       false, nullptr, {}, std::nullopt});
     fetch_page(m, op, state);
 }
 

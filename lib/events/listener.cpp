@@ -578,6 +578,13 @@ void Listener::on_completed(MHD_Connection *conn, void *request, bool completed_
         return;
     }
     std::string id = msg->m.message_id;
+    if (completed_ok && config_.direct) {
+        if (config_.observe) config_.observe(msg);
+        count(TC_LISTENER_STAT_DISPATCHED);
+        config_.event_cb(TC_OK, rq->route->key.c_str(), msg, config_.event_userdata);
+        free_event(msg);
+        return;
+    }
     if (completed_ok &&
         dispatch(config_.event_cb, config_.event_userdata, rq->route->key, msg, std::move(rq->slot), true)) {
         return;

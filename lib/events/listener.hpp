@@ -42,6 +42,10 @@ struct ListenerConfig {
     // event_cb NULL: the pull form. Events (and rejects, without a
     // reject_cb) are queued as pull-form completions.
     bool pull = false;
+    // For an internal consumer (the runner): event_cb runs on the
+    // listener's own thread once the answer is written, not through the
+    // queue; it must be thread-safe and never block.
+    bool direct = false;
     void *reject_userdata = nullptr;
     tc_webhook_options webhook{};  // max_body_bytes is forced to the listener's
     std::string tls_cert_pem;      // both set: serve HTTPS

@@ -33,7 +33,7 @@ std::string subscription_key(const std::string &type, const std::string &version
 // broadcaster_user_id, else user_id, else to_broadcaster_user_id; "" if none.
 std::string condition_user(const std::string &condition);
 
-// POSTed with TC_REQUEST_F_RETRY_UNSAFE: a repeat answers 409, which we adopt.
+// POSTed with TC_REQUEST_F_IDEMPOTENT: a repeat answers 409, which we adopt.
 net::Call create_subscription_call(const std::string &conduit_id, const SubscriptionSpec &spec);
 net::Call list_subscriptions_call(const SubscriptionFilter &filter, const std::string &after);
 net::Call delete_subscription_call(const std::string &subscription_id);

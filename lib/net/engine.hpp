@@ -50,7 +50,7 @@ struct Call {
     bool has_body = false;
     const char *content_type = "application/json";  // static text: a string here cost an allocation per call
     Headers extra_headers;      // e.g. "Authorization: OAuth ..." for validate
-    bool unsafe_retry = false;  // TC_REQUEST_F_RETRY_UNSAFE
+    bool unsafe_retry = false;  // retry even a POST (TC_REQUEST_F_IDEMPOTENT)
     long timeout_ms = 0;        // 0 = engine default
     int max_attempts = 0;       // 0 = engine default
     int64_t deadline_ms = 0;    // 0 = engine default; -1 = none

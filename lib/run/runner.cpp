@@ -10,6 +10,8 @@
 #include "util/json.hpp"
 #include "util/random.hpp"
 
+#include <twitchconduits/completion.h>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -128,6 +130,7 @@ std::shared_ptr<Runner> Runner::start(core::Manager &manager, RunnerConfig confi
         events::ListenerConfig lc = r->config_.listener;
         lc.event_cb = &listener_trampoline;
         lc.event_userdata = r->shared_.get();
+        lc.direct = r->config_.pull_events;
         lc.reject_cb = nullptr;
         r->listener_ = events::Listener::create(manager.queue(), std::move(lc), status, error);
         if (!r->listener_) return nullptr;
@@ -174,7 +177,9 @@ std::string Runner::conduit_id() const {
 
 const char *Runner::conduit_id_cstr() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return conduit_id_.c_str();  // set once, before it is non-empty it is ""
+    // Set once. Until then a static "": a pointer into the empty string would
+    // dangle (and race) when the I/O thread assigns the id.
+    return conduit_id_.empty() ? "" : conduit_id_.c_str();
 }
 
 std::string Runner::callback_base() const {
@@ -309,6 +314,20 @@ uint64_t Runner::submit(net::Call call, std::function<void(net::CallResult &&)> 
     });
     jobs_.push_back(*id);
     return *id;
+}
+
+void Runner::queue_event(const std::string &shard_id, events::Message m) {
+    runtime::Completion done = runtime::pull_form(TC_COMPLETION_EVENT, config_.event_userdata);
+    auto event = std::make_shared<tc_event>();
+    event->m = std::move(m);
+    done.http_status = event->m.http_status;
+    done.result = std::move(event);
+    done.source = shard_id;
+    std::lock_guard<std::mutex> lock(link_->mu);  // the queue outlives no close hook
+    if (!link_->manager_alive) return;
+    runtime::CompletionQueue &q = manager_.queue();
+    tc_op_id id = q.begin(nullptr, done);
+    if (id != 0) q.complete(id, std::move(done));
 }
 
 bool Runner::queue_delivery(std::function<void(tc_status)> deliver) {
@@ -941,6 +960,7 @@ void Runner::deliver_event(Shard &s, events::Message &&m) {
     count(TC_RUNNER_STAT_EVENTS);
     manager_.observe_event(m);  // the synced view (revocations, conduit.shard.disabled)
     auto msg = std::make_shared<events::Message>(std::move(m));
+    if (config_.pull_events) return queue_event(s.spec.id, std::move(*msg));
     auto cb = config_.on_ws_event;
     std::string shard_id = s.spec.id;
     queue_delivery([cb, msg, shard_id](tc_status status) {
@@ -1009,6 +1029,7 @@ void Runner::on_listener_event(tc_status status, const char *route_key, const tc
             });
         }
     }
+    if (config_.pull_events) return queue_event(shard_id, msg->m);
     if (config_.on_webhook_event) config_.on_webhook_event(status, shard_id, msg);
 }
 

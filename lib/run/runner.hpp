@@ -73,6 +73,12 @@ struct RunnerConfig {
     bool subscribe_disabled = true;
     bool shrink_on_stop = false;
     GroupConfig group;
+    // event_cb NULL (the pull form): every event is queued as a pull-form
+    // TC_COMPLETION_EVENT carrying event_userdata, and the embedded
+    // listener hands webhook events to the runner on its own thread, so
+    // nothing needs a thread that runs callbacks.
+    bool pull_events = false;
+    void *event_userdata = nullptr;
     // Called on the user's thread (queue deliveries).
     std::function<void(tc_status, const std::string &shard_id, events::Message &&msg)> on_ws_event;
     std::function<void(tc_status, const std::string &shard_id, const tc_event *msg)> on_webhook_event;
@@ -155,6 +161,8 @@ private:
     Shard *find(const std::string &id);
     void count(int which, uint64_t n = 1) { stats_[static_cast<size_t>(which)].fetch_add(n); }
     uint64_t submit(net::Call call, std::function<void(net::CallResult &&)> then);
+    // The pull form of an event (see RunnerConfig::pull_events).
+    void queue_event(const std::string &shard_id, events::Message m);
     bool queue_delivery(std::function<void(tc_status)> deliver);
 
     core::Manager &manager_;

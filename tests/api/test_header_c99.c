@@ -44,6 +44,17 @@ static int same_string(const char *a, const char *b)
 
 int main(void)
 {
+#include "header_alone_inits.inc"
+    {
+        /* A designated initialiser is as good as the macro: the fields it
+         * leaves out are zero, which means their defaults. */
+        tc_conduits_options d = { .version = TC_CONDUITS_OPTIONS_VERSION, .client_id = "cid" };
+        tc_runner_options r = { .version = TC_RUNNER_OPTIONS_VERSION, .default_transport = TC_TRANSPORT_WEBSOCKET };
+        tc_conduits_options m = TC_CONDUITS_OPTIONS_INIT;
+        if (d.version != m.version || d.client_secret != m.client_secret || d.max_list_pages != m.max_list_pages ||
+            d.log_level != m.log_level || r.list_interval_s != 0 || r.event_cb != NULL)
+            return 5;
+    }
     tc_conduits_options copts = TC_CONDUITS_OPTIONS_INIT;
     tc_request_options ropts = TC_REQUEST_OPTIONS_INIT;
     int major = -1, minor = -1, patch = -1;

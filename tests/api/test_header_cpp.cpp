@@ -1,9 +1,9 @@
 /*
- * The public header compiles on its own as strict C++11 (-std=c++11 -Wall
- * -Wextra -pedantic -Werror, set in meson.build), every *_OPTIONS_INIT macro
- * initialises its struct without a missing-initializer warning, the frozen
- * values hold, and the extern "C" declarations link. Nothing but
- * <twitchconduits.h> is included.
+ * The public header compiles on its own as strict C++ (C++11 to C++20, with
+ * -Wall -Wextra -pedantic -Werror, set in meson.build), every *_INIT macro
+ * initialises its struct without a warning in every way C++ code uses an
+ * initialiser, the frozen values hold, and the extern "C" declarations link.
+ * Nothing but <twitchconduits.h> is included.
  */
 #include <twitchconduits.h>
 
@@ -34,8 +34,30 @@ static bool same_string(const char *a, const char *b)
     return *a == *b;
 }
 
+// The INIT macros where C++ code puts initialisers: a namespace-scope
+// constant, a default member initialiser, a default argument, a return.
+static const tc_listener_options default_listener = TC_LISTENER_OPTIONS_INIT;
+struct Holder {
+    tc_runner_options runner = TC_RUNNER_OPTIONS_INIT;
+    explicit Holder(tc_webhook_options w = TC_WEBHOOK_OPTIONS_INIT) : webhook(w) {}
+    tc_webhook_options webhook;
+};
+static tc_batch_options batch_defaults() { return TC_BATCH_OPTIONS_INIT; }
+
 int main()
 {
+#include "header_alone_inits.inc"
+    Holder holder;
+    tc_view_query queries[2] = {TC_VIEW_QUERY_INIT, TC_VIEW_QUERY_INIT};
+    tc_user_record record = TC_USER_RECORD_INIT;
+    record.version = 0;
+    record = TC_USER_RECORD_INIT; // assignment
+    if (default_listener.version != TC_LISTENER_OPTIONS_VERSION || holder.runner.version != TC_RUNNER_OPTIONS_VERSION ||
+        holder.runner.default_transport != TC_TRANSPORT_WEBSOCKET || holder.webhook.version != TC_WEBHOOK_OPTIONS_VERSION ||
+        batch_defaults().version != TC_BATCH_OPTIONS_VERSION || queries[1].version != TC_VIEW_QUERY_VERSION ||
+        record.version != TC_USER_RECORD_VERSION)
+        return 6;
+
     // Every *_OPTIONS_INIT macro, as a C++ user writes it.
     tc_conduits_options copts = TC_CONDUITS_OPTIONS_INIT;
     tc_request_options ropts = TC_REQUEST_OPTIONS_INIT;

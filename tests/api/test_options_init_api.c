@@ -88,11 +88,66 @@ static void test_initialised_structs_work(void **state) {
     tc_conduits_free(c);
 }
 
+/* Zero means default: the four older _init functions write their version
+ * and zero everywhere else (the runner's default_transport aside), so a C
+ * designated initialiser naming only version is as good as _init. */
+static void test_zero_is_every_default(void **state) {
+    tc_conduits_options c;
+    tc_listener_options l;
+    tc_webhook_options w;
+    tc_runner_options r;
+    (void)state;
+    CHECK_INIT(c, tc_conduits_options_init, TC_CONDUITS_OPTIONS_VERSION);
+    assert_true(c.client_id == NULL && c.client_secret == NULL && c.app_token == NULL && c.callback_url == NULL);
+    assert_true(c.api_base_url == NULL && c.auth_base_url == NULL && c.ca_file == NULL);
+    assert_true(c.connect_timeout_ms == 0 && c.request_timeout_ms == 0 && c.max_attempts == 0);
+    assert_true(c.backoff_base_ms == 0 && c.backoff_max_ms == 0 && c.ratelimit_max_wait_ms == 0);
+    assert_true(c.max_concurrency == 0 && c.max_response_bytes == 0 && c.token_refresh_margin_s == 0);
+    assert_true(c.flags == 0 && c.log_cb == NULL && c.log_userdata == NULL && c.log_level == 0);
+    assert_true(c.random_seed == 0 && c.token_validate_interval_s == 0 && c.request_deadline_ms == 0 &&
+                c.max_list_pages == 0);
+    CHECK_INIT(l, tc_listener_options_init, TC_LISTENER_OPTIONS_VERSION);
+    assert_true(l.bind_address == NULL && l.port == 0 && l.path_prefix == NULL && l.max_body_bytes == 0);
+    assert_true(l.timeout_s == 0 && l.max_connections == 0 && l.event_cb == NULL && l.event_userdata == NULL);
+    assert_true(l.reject_cb == NULL && l.reject_userdata == NULL && l.webhook == NULL);
+    assert_true(l.tls_cert_file == NULL && l.tls_key_file == NULL && l.max_connections_per_ip == 0);
+    assert_true(l.head_timeout_s == 0 && l.request_timeout_s == 0 && l.max_queued_events == 0 &&
+                l.max_queued_rejects == 0);
+    CHECK_INIT(w, tc_webhook_options_init, TC_WEBHOOK_OPTIONS_VERSION);
+    assert_true(w.max_age_s == 0 && w.max_future_s == 0 && w.dedupe_capacity == 0 && w.dedupe_ttl_s == 0);
+    assert_true(w.max_body_bytes == 0 && w.clock_cb == NULL && w.clock_userdata == NULL);
+    CHECK_INIT(r, tc_runner_options_init, TC_RUNNER_OPTIONS_VERSION);
+    assert_int_equal(r.default_transport, TC_TRANSPORT_WEBSOCKET); /* the one non-zero default */
+    assert_true(r.conduit_id == NULL && r.shard_count == 0 && r.shards == NULL && r.shards_len == 0);
+    assert_true(r.ws_url == NULL && r.keepalive_timeout_s == 0 && r.listener == NULL &&
+                r.webhook_callback_base == NULL);
+    assert_true(r.event_cb == NULL && r.event_userdata == NULL && r.shard_cb == NULL && r.shard_userdata == NULL);
+    assert_true(r.ready_cb == NULL && r.ready_userdata == NULL && r.list_interval_s == 0 && r.max_message_bytes == 0);
+    assert_true(r.keepalive_margin_ms == 0 && r.reconnect_base_ms == 0 && r.reconnect_max_ms == 0 && r.flags == 0);
+    assert_true(r.group == NULL && r.redis_url == NULL && r.worker_id == NULL && r.lease_ttl_ms == 0);
+}
+
+/* A C designated initialiser with the version alone is accepted where the
+ * struct is used, exactly like the INIT macro. */
+static void test_designated_initialiser_works(void **state) {
+    tc_conduits_options co = { .version = TC_CONDUITS_OPTIONS_VERSION,
+                               .client_id = "cid",
+                               .client_secret = "secret-value",
+                               .api_base_url = "http://127.0.0.1:9/helix",
+                               .auth_base_url = "http://127.0.0.1:9/oauth2" };
+    tc_conduits *c = NULL;
+    (void)state;
+    assert_int_equal(tc_conduits_new(&c, &co), TC_OK);
+    tc_conduits_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_equal_the_init_macros),
         cmocka_unit_test(test_old_version_writes_only_its_fields),
         cmocka_unit_test(test_initialised_structs_work),
+        cmocka_unit_test(test_zero_is_every_default),
+        cmocka_unit_test(test_designated_initialiser_works),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

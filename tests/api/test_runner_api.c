@@ -92,7 +92,6 @@ static void test_start_bad_arguments(void **state) {
     start_fails(c, &o, on_done, TC_EVERSION, "version");
     o.version = TC_RUNNER_OPTIONS_VERSION + 1;
     start_fails(c, &o, on_done, TC_EVERSION, "version");
-    BAD(o.event_cb = NULL, "event_cb");
     BAD(o.shard_count = -1, "shard_count");
     BAD(o.shard_count = 20001, "shard_count");
     BAD((o.shards = NULL, o.shards_len = 1), "shards");

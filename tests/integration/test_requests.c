@@ -155,7 +155,7 @@ static void test_post_is_retried_only_when_marked_safe(void **state) {
     assert_int_equal(tc_response_attempts(resp), 1);
     tc_response_free(resp);
 
-    r.flags = TC_REQUEST_F_RETRY_UNSAFE;
+    r.flags = TC_REQUEST_F_IDEMPOTENT;
     assert_int_equal(tcmock_control(m, "fail_next", "{\"count\":1,\"status\":503}"), 0);
     assert_int_equal(tc_request_sync(&resp, c, &r), TC_OK);
     assert_int_equal(tc_response_attempts(resp), 2);

@@ -129,6 +129,73 @@ static void test_mixed_conduit(void **state) {
     rh_teardown(&h);
 }
 
+/* Takes pulled events until one with message id `want` (counting every id
+ * seen in `counts`, keyed by the ids given); fails after 5 s. */
+static void pull_until(rh *h, const char *want, const char *shard, const char *transport, int marker_check) {
+    double deadline = now_ms() + 5000;
+    for (;;) {
+        tc_completion *done = NULL;
+        const tc_event *e;
+        if (now_ms() > deadline) fail_msg("no pulled event %s", want);
+        if (tc_conduits_next(h->c, &done, 50) != TC_OK) {
+            tc_conduits_poll(h->c, 0, NULL);  /* the shard callbacks */
+            continue;
+        }
+        assert_int_equal(tc_completion_kind_get(done), TC_COMPLETION_EVENT);
+        assert_int_equal(tc_completion_op(done), 0);
+        assert_int_equal((int)(intptr_t)tc_completion_userdata(done), marker_check);
+        e = tc_completion_event(done);
+        assert_non_null(e);
+        if (strcmp(tc_event_id(e), want) == 0) {
+            assert_string_equal(tc_completion_source(done), shard);
+            assert_string_equal(tc_transport_type_name(tc_event_transport(e)), transport);
+            tc_completion_free(done);
+            return;
+        }
+        fail_msg("pulled %s while waiting for %s", tc_event_id(e), want);
+    }
+}
+
+/* event_cb NULL: events of both transports are pulled (no thread needs to
+ * run callbacks for webhook events to reach the queue), once each. */
+static void test_mixed_conduit_pulled(void **state) {
+    static const tc_runner_shard_spec specs[] = {
+        {"0", TC_TRANSPORT_WEBSOCKET, NULL},
+        {"1", TC_TRANSPORT_WEBHOOK, "mixed-webhook-secret-0123"},
+    };
+    rh h;
+    char b0[16], b1[16], sub0[64], sub1[64];
+    tc_completion *extra = NULL;
+    (void)state;
+    rh_setup(&h);
+    fixture_make_conduit(h.c, 2, h.conduit);
+    tc_runner_options o = rh_options(&h);
+    o.shards = specs;
+    o.shards_len = 2;
+    o.event_cb = NULL;
+    o.event_userdata = (void *)(intptr_t)77;
+    rh_start(&h, &o);
+    rh_wait(&h, rh_ready, NULL, 10000, "both shards enabled");
+    broadcaster_for(0, 2, b0, sizeof b0);
+    broadcaster_for(1, 2, b1, sizeof b1);
+    rh_subscribe_to(&h, b0, sub0, sizeof sub0);
+    rh_subscribe_to(&h, b1, sub1, sizeof sub1);
+    rh_mockf(&h, "deliver", "{\"subscription_id\":\"%s\",\"message_id\":\"pulled-ws\",\"wait\":true}", sub0);
+    pull_until(&h, "pulled-ws", "0", "websocket", 77);
+    rh_mockf(&h, "deliver", "{\"subscription_id\":\"%s\",\"message_id\":\"pulled-hook\",\"wait\":true}", sub1);
+    pull_until(&h, "pulled-hook", "1", "webhook", 77);
+    /* A resend is not pulled twice: the next event pulled is the next one. */
+    rh_mockf(&h, "deliver", "{\"resend_of\":\"pulled-hook\",\"wait\":true}");
+    rh_mockf(&h, "deliver", "{\"subscription_id\":\"%s\",\"message_id\":\"pulled-ws-2\",\"wait\":true}", sub0);
+    pull_until(&h, "pulled-ws-2", "0", "websocket", 77);
+    assert_int_equal(h.events, 0); /* no callback ran for an event */
+    assert_int_equal(tc_runner_stat_get(h.r, TC_RUNNER_STAT_EVENTS), 3);
+    assert_int_equal(tc_runner_stop(h.r), TC_OK);
+    rh_wait(&h, rh_done, NULL, 10000, "done_cb");
+    assert_int_equal(tc_conduits_next(h.c, &extra, 0), TC_ETIMEDOUT);
+    rh_teardown(&h);
+}
+
 static int repairs_at_least(rh *h, const void *n) {
     return tc_runner_stat_get(h->r, TC_RUNNER_STAT_REPAIRS) >= (uint64_t) * (const int *)n;
 }
@@ -256,6 +323,7 @@ static void test_listing_repairs(void **state) {
 static void test_grow_and_shrink(void **state) {
     (void)state;
     rh h;
+    const char *early_id;
     rh_setup(&h);
     fixture_make_conduit(h.c, 1, h.conduit);
     tc_runner_options o = rh_options(&h);
@@ -277,9 +345,12 @@ static void test_grow_and_shrink(void **state) {
     o.shard_count = 2;
     o.flags = TC_RUNNER_F_SHRINK_ON_STOP;
     rh_start(&h, &o);
+    early_id = tc_runner_conduit_id(h.r); /* most likely before the conduit exists */
     rh_wait(&h, rh_ready, NULL, 10000, "the new conduit's shards enabled");
     snprintf(h.conduit, sizeof h.conduit, "%s", tc_runner_conduit_id(h.r));
     assert_true(h.conduit[0] != '\0');
+    /* A pointer handed out earlier is still a valid string: "" or the id. */
+    assert_true(early_id[0] == '\0' || strcmp(early_id, h.conduit) == 0);
     assert_int_equal(conduit_shards(&h), 2);
     stop_and_check(&h);
     assert_int_equal(conduit_shards(&h), -1);
@@ -364,6 +435,7 @@ static void test_free_runner_while_running(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mixed_conduit),
+        cmocka_unit_test(test_mixed_conduit_pulled),
         cmocka_unit_test(test_shard_disabled_repairs_webhook_shard),
         cmocka_unit_test(test_shard_disabled_repairs_websocket_shard),
         cmocka_unit_test(test_listing_repairs),
