@@ -441,7 +441,7 @@ extern swig_type_54 _wrap_tc_token_user_id_tcswig_b7936a88d2cc3388(uintptr_t arg
 extern swig_type_55 _wrap_tc_token_scope_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
 extern swig_type_56 _wrap_tc_token_scope_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_57 arg2);
 extern void _wrap_tc_token_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
-extern swig_intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b7936a88d2cc3388(void);
 extern swig_intgo _wrap_tc_request_options_version_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
 extern void _wrap_tc_request_options_method_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_tc_request_options_method_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
@@ -2089,13 +2089,13 @@ func Tc_token_free(arg1 Tc_token) {
 	C._wrap_tc_token_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
-func _swig_getTC_REQUEST_F_RETRY_UNSAFE() (_swig_ret uint) {
+func _swig_getTC_REQUEST_F_IDEMPOTENT() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_b7936a88d2cc3388())
+	swig_r = (uint)(C._wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
-var TC_REQUEST_F_RETRY_UNSAFE uint = _swig_getTC_REQUEST_F_RETRY_UNSAFE()
+var TC_REQUEST_F_IDEMPOTENT uint = _swig_getTC_REQUEST_F_IDEMPOTENT()
 const TC_REQUEST_OPTIONS_VERSION int = 2
 type SwigcptrTc_request_options uintptr
 

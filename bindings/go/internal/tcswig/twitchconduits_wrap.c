@@ -2041,7 +2041,7 @@ void _wrap_tc_token_free_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
 }
 
 
-intgo _wrap_TC_REQUEST_F_RETRY_UNSAFE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b7936a88d2cc3388() {
   unsigned int result;
   intgo _swig_go_result;
   
