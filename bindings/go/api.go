@@ -146,73 +146,204 @@ type Response struct {
 	Attempts   int
 	Message    string
 	Elapsed    time.Duration
-	header     map[string]string
+	header     [len(keptHeaders)]string // the values of keptHeaders, in order
 }
 
 // Header is a response header by case-insensitive name ("" when absent);
 // the Ratelimit-* headers, Content-Type and Retry-After are kept.
-func (r *Response) Header(name string) string { return r.header[strings.ToLower(name)] }
-
-var keptHeaders = []string{"content-type", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"}
-
-func resultJSON(f tcswig.Tcb_future, includeSecret int, v interface{}) {
-	_ = json.Unmarshal([]byte(tcswig.Tcb_future_result_json(f, includeSecret)), v)
+func (r *Response) Header(name string) string {
+	for i, h := range keptHeaders {
+		if strings.EqualFold(h, name) {
+			return r.header[i]
+		}
+	}
+	return ""
 }
+
+var keptHeaders = [...]string{"content-type", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"}
+
+// ---- results, built with the C accessors ----
+
+func tokenFrom(t tcswig.Tc_token) *Token {
+	out := &Token{AccessToken: tcswig.Tc_token_access_token(t), ClientID: tcswig.Tc_token_client_id(t),
+		Validated: tcswig.Tc_token_is_validated(t) == 1, Login: tcswig.Tc_token_login(t),
+		UserID: tcswig.Tc_token_user_id(t), Scopes: []string{}}
+	if at := tcswig.Tc_token_expires_at(t); at != 0 {
+		out.ExpiresAt = time.Unix(at, 0)
+	}
+	for i := int64(0); i < tcswig.Tc_token_scope_count(t); i++ {
+		out.Scopes = append(out.Scopes, tcswig.Tc_token_scope(t, i))
+	}
+	return out
+}
+
+func conduitFrom(cd tcswig.Tc_conduit) Conduit {
+	return Conduit{ID: tcswig.Tc_conduit_id(cd), ShardCount: tcswig.Tc_conduit_shard_count(cd)}
+}
+
+func conduitsFrom(list tcswig.Tc_conduit_list) []Conduit {
+	out := make([]Conduit, tcswig.Tc_conduit_list_count(list))
+	for i := range out {
+		out[i] = conduitFrom(tcswig.Tc_conduit_list_get(list, int64(i)))
+	}
+	return out
+}
+
+func shardFrom(s tcswig.Tc_shard, withSecret bool) Shard {
+	out := Shard{ID: tcswig.Tc_shard_id(s), Status: tcswig.Tc_shard_status(s),
+		Transport: transportFrom(tcswig.Tc_shard_transport(s))}
+	if withSecret && out.Transport.Method == "webhook" {
+		out.Transport.Secret = tcswig.Tc_transport_secret(tcswig.Tc_shard_transport(s))
+	}
+	return out
+}
+
+func shardsFrom(list tcswig.Tc_shard_list) []Shard {
+	out := make([]Shard, tcswig.Tc_shard_list_count(list))
+	for i := range out {
+		out[i] = shardFrom(tcswig.Tc_shard_list_get(list, int64(i)), false)
+	}
+	return out
+}
+
+func responseFrom(r tcswig.Tc_response) *Response {
+	out := &Response{
+		HTTPStatus: tcswig.Tc_response_http_status(r),
+		Body:       []byte(tcswig.Tc_response_body(r)),
+		Attempts:   tcswig.Tc_response_attempts(r),
+		Message:    tcswig.Tc_response_message(r),
+		Elapsed:    time.Duration(tcswig.Tc_response_elapsed_ms(r) * float64(time.Millisecond)),
+	}
+	for i, h := range keptHeaders {
+		out.header[i] = tcswig.Tc_response_header(r, h)
+	}
+	return out
+}
+
+func batchFrom(b tcswig.Tc_subscription_batch) *Batch {
+	out := &Batch{Items: make([]BatchItem, tcswig.Tc_subscription_batch_count(b)),
+		Total: tcswig.Tc_subscription_batch_total(b), TotalCost: tcswig.Tc_subscription_batch_total_cost(b),
+		MaxTotalCost: tcswig.Tc_subscription_batch_max_total_cost(b)}
+	for i := range out.Items {
+		n := int64(i)
+		msg := tcswig.Tc_subscription_batch_message(b, n)
+		it := BatchItem{Outcome: Outcome(tcswig.Tc_item_outcome_name(tcswig.Tc_subscription_batch_outcome(b, n))),
+			Err: statusError(int(tcswig.Tc_subscription_batch_status(b, n)), msg, 0), Message: msg}
+		if s := tcswig.Tc_subscription_batch_subscription(b, n); s.Swigcptr() != 0 {
+			sub := subscriptionFrom(s)
+			it.Subscription = &sub
+		}
+		out.Items[i] = it
+	}
+	return out
+}
+
+func shardResultsFrom(r tcswig.Tc_shard_update_result) []ShardResult {
+	out := make([]ShardResult, tcswig.Tc_shard_update_result_count(r))
+	for i := range out {
+		n := int64(i)
+		out[i] = ShardResult{ShardID: tcswig.Tc_shard_update_result_shard_id(r, n),
+			Err: statusError(int(tcswig.Tc_shard_update_result_status(r, n)),
+				tcswig.Tc_shard_update_result_message(r, n), 0),
+			Code: tcswig.Tc_shard_update_result_code(r, n)}
+		if s := tcswig.Tc_shard_update_result_shard(r, n); s.Swigcptr() != 0 {
+			sh := shardFrom(s, false)
+			out[i].Shard = &sh
+		}
+	}
+	return out
+}
+
+// ---- one helper per result kind: an operation is one line that submits it ----
 
 func (c *Client) token(ctx context.Context, submit submitFunc) (*Token, error) {
-	var t *Token
-	err := c.do(ctx, nil, submit, func(f tcswig.Tcb_future) {
-		o := tcswig.Tcb_future_token_obj(f)
-		if o.Swigcptr() == 0 {
-			return
-		}
-		t = &Token{}
-		resultJSON(f, 0, t)
-		t.AccessToken = tcswig.Tc_token_access_token(o)
-		if at := tcswig.Tc_token_expires_at(o); at != 0 {
-			t.ExpiresAt = time.Unix(at, 0)
+	var out *Token
+	err := c.do(ctx, nil, submit, func(done tcswig.Tc_completion) {
+		if t := tcswig.Tc_completion_token(done); t.Swigcptr() != 0 {
+			out = tokenFrom(t)
 		}
 	})
-	return t, err
-}
-
-// Token gets the app access token (cached by the library until it nears expiry).
-func (c *Client) Token(ctx context.Context) (*Token, error) {
-	return c.token(ctx, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_token_get(cl, 0, tok)
-	})
-}
-
-// RefreshToken gets a new app access token even if the cached one is valid.
-func (c *Client) RefreshToken(ctx context.Context) (*Token, error) {
-	return c.token(ctx, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_token_get(cl, 1, tok)
-	})
-}
-
-// ValidateToken validates the current token with Twitch.
-func (c *Client) ValidateToken(ctx context.Context) (*Token, error) {
-	return c.token(ctx, tcswig.Tcb_token_validate)
-}
-
-// RevokeToken revokes the current token.
-func (c *Client) RevokeToken(ctx context.Context) error {
-	return c.do(ctx, nil, tcswig.Tcb_token_revoke, nil)
-}
-
-// Conduits lists the application's conduits.
-func (c *Client) Conduits(ctx context.Context) ([]Conduit, error) {
-	var out []Conduit
-	err := c.do(ctx, nil, tcswig.Tcb_conduits_list, func(f tcswig.Tcb_future) { resultJSON(f, 0, &out) })
 	return out, err
 }
 
 func (c *Client) conduit(ctx context.Context, submit submitFunc) (*Conduit, error) {
 	var out *Conduit
-	err := c.do(ctx, nil, submit, func(f tcswig.Tcb_future) {
-		if tcswig.Tcb_future_conduit(f).Swigcptr() != 0 {
-			out = &Conduit{}
-			resultJSON(f, 0, out)
+	err := c.do(ctx, nil, submit, func(done tcswig.Tc_completion) {
+		if cd := tcswig.Tc_completion_conduit(done); cd.Swigcptr() != 0 {
+			v := conduitFrom(cd)
+			out = &v
+		}
+	})
+	return out, err
+}
+
+func (c *Client) batch(ctx context.Context, opts *BatchOptions, items int,
+	submit func(id []uint64, m tcswig.Tc_conduits, o tcswig.Tc_batch_options, token uintptr) tcswig.Enum_SS_tc_status) (*Batch, error) {
+	o := tcswig.NewTc_batch_options()
+	if o.Swigcptr() == 0 {
+		return nil, newError(CodeNoMemory, "out of memory", 0)
+	}
+	defer tcswig.DeleteTc_batch_options(o)
+	var progress ProgressFunc
+	if opts != nil {
+		o.SetConcurrency(opts.Concurrency)
+		if opts.Progress != nil {
+			progress = opts.Progress
+			o.SetProgress_every(int64(progressEvery(items)))
+		}
+	}
+	var out *Batch
+	err := c.do(ctx, progress, func(id []uint64, m tcswig.Tc_conduits, token uintptr) tcswig.Enum_SS_tc_status {
+		return submit(id, m, o, token)
+	}, func(done tcswig.Tc_completion) {
+		if b := tcswig.Tc_completion_batch(done); b.Swigcptr() != 0 {
+			out = batchFrom(b)
+		}
+	})
+	return out, err
+}
+
+// progressEvery asks for about 100 progress reports (every item of a small
+// batch; items 0 = unknown in advance).
+func progressEvery(items int) int {
+	if items < 100 {
+		return 1
+	}
+	return items / 100
+}
+
+// ---- the operations ----
+
+// Token gets the app access token (cached by the library until it nears expiry).
+func (c *Client) Token(ctx context.Context) (*Token, error) {
+	return c.token(ctx, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_token_get(id, m, 0, tok)
+	})
+}
+
+// RefreshToken gets a new app access token even if the cached one is valid.
+func (c *Client) RefreshToken(ctx context.Context) (*Token, error) {
+	return c.token(ctx, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_token_get(id, m, 1, tok)
+	})
+}
+
+// ValidateToken validates the current token with Twitch.
+func (c *Client) ValidateToken(ctx context.Context) (*Token, error) {
+	return c.token(ctx, tcswig.Tc_token_validate)
+}
+
+// RevokeToken revokes the current token.
+func (c *Client) RevokeToken(ctx context.Context) error {
+	return c.do(ctx, nil, tcswig.Tc_token_revoke, nil)
+}
+
+// Conduits lists the application's conduits.
+func (c *Client) Conduits(ctx context.Context) ([]Conduit, error) {
+	var out []Conduit
+	err := c.do(ctx, nil, tcswig.Tc_conduits_list, func(done tcswig.Tc_completion) {
+		if l := tcswig.Tc_completion_conduit_list(done); l.Swigcptr() != 0 {
+			out = conduitsFrom(l)
 		}
 	})
 	return out, err
@@ -220,67 +351,75 @@ func (c *Client) conduit(ctx context.Context, submit submitFunc) (*Conduit, erro
 
 // CreateConduit creates a conduit with shardCount shards.
 func (c *Client) CreateConduit(ctx context.Context, shardCount int) (*Conduit, error) {
-	return c.conduit(ctx, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_conduit_create(cl, shardCount, tok)
+	return c.conduit(ctx, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_conduit_create(id, m, shardCount, tok)
 	})
 }
 
 // UpdateConduit resizes a conduit (shrinking drops the shards above the count).
 func (c *Client) UpdateConduit(ctx context.Context, conduitID string, shardCount int) (*Conduit, error) {
-	return c.conduit(ctx, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_conduit_update(cl, conduitID, shardCount, tok)
+	return c.conduit(ctx, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_conduit_update(id, m, conduitID, shardCount, tok)
 	})
 }
 
 // DeleteConduit deletes a conduit (ErrNotFound when unknown).
 func (c *Client) DeleteConduit(ctx context.Context, conduitID string) error {
-	return c.do(ctx, nil, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_conduit_delete(cl, conduitID, tok)
+	return c.do(ctx, nil, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_conduit_delete(id, m, conduitID, tok)
 	}, nil)
 }
 
 // Shards lists a conduit's shards; status "" = all.
 func (c *Client) Shards(ctx context.Context, conduitID, status string) ([]Shard, error) {
 	var out []Shard
-	err := c.do(ctx, nil, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_shards_list(cl, conduitID, status, tok)
-	}, func(f tcswig.Tcb_future) { resultJSON(f, 0, &out) })
+	err := c.do(ctx, nil, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_shards_list(id, m, conduitID, status, tok)
+	}, func(done tcswig.Tc_completion) {
+		if l := tcswig.Tc_completion_shard_list(done); l.Swigcptr() != 0 {
+			out = shardsFrom(l)
+		}
+	})
 	return out, err
+}
+
+// newTransport builds a webhook (or, with sessionID, websocket) transport
+// with the library's own checks; the caller frees it.
+func newTransport(callback, secret, sessionID string) (tcswig.Tc_transport, error) {
+	out := make([]uintptr, 1)
+	err := callC(func() tcswig.Enum_SS_tc_status {
+		if sessionID != "" {
+			return tcswig.Tc_transport_websocket_new(out, sessionID)
+		}
+		return tcswig.Tc_transport_webhook_new(out, callback, secret)
+	})
+	return tcswig.SwigcptrTc_transport(out[0]), err
 }
 
 // UpdateShards assigns transports. The results are per shard, in order; when
 // some failed the error matches ErrPartial and the results are still given.
 func (c *Client) UpdateShards(ctx context.Context, conduitID string, as []ShardAssignment) ([]ShardResult, error) {
-	a := tcswig.Tcb_assignments_new()
-	defer tcswig.Tcb_assignments_free(a)
+	fields := make([]string, 0, 4*len(as))
 	for _, s := range as {
-		var st tcswig.Enum_SS_tc_status
-		if s.SessionID != "" {
-			st = tcswig.Tcb_assignments_add_websocket(a, s.ID, s.SessionID)
-		} else {
-			st = tcswig.Tcb_assignments_add_webhook(a, s.ID, s.Callback, s.Secret)
+		t, err := newTransport(s.Callback, s.Secret, s.SessionID) // its reason, before anything is sent
+		if err != nil {
+			e := err.(*Error)
+			e.Message = "bad assignment for shard " + s.ID + ": " + e.Message
+			return nil, e
 		}
-		if st != 0 {
-			return nil, newError(Code(st), "bad assignment for shard "+s.ID, 0)
-		}
+		tcswig.Tc_transport_free(t)
+		fields = append(fields, s.ID, s.Callback, s.Secret, s.SessionID)
+	}
+	packed, err := pack(fields...)
+	if err != nil {
+		return nil, err
 	}
 	var out []ShardResult
-	err := c.do(ctx, nil, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_shard_update(cl, conduitID, a, tok)
-	}, func(f tcswig.Tcb_future) {
-		var raw struct {
-			Items []struct {
-				ShardID string `json:"shard_id"`
-				Status  int    `json:"status"`
-				Message string `json:"message"`
-				Code    string `json:"code"`
-				Shard   *Shard `json:"shard"`
-			} `json:"items"`
-		}
-		resultJSON(f, 0, &raw)
-		for _, it := range raw.Items {
-			out = append(out, ShardResult{ShardID: it.ShardID, Err: statusError(it.Status, it.Message, 0),
-				Code: it.Code, Shard: it.Shard})
+	err = c.do(ctx, nil, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_shard_update(id, m, conduitID, packed, tok)
+	}, func(done tcswig.Tc_completion) {
+		if r := tcswig.Tc_completion_shard_update(done); r.Swigcptr() != 0 {
+			out = shardResultsFrom(r)
 		}
 	})
 	return out, err
@@ -292,12 +431,12 @@ func (c *Client) UpdateShards(ctx context.Context, conduitID string, as []ShardA
 // client's CallbackURL.
 func (c *Client) CreateShard(ctx context.Context, conduitID, callbackURL, routeKey string) (*Shard, error) {
 	var out *Shard
-	err := c.do(ctx, nil, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_shard_create(cl, conduitID, callbackURL, routeKey, tok)
-	}, func(f tcswig.Tcb_future) {
-		if tcswig.Tcb_future_shard(f).Swigcptr() != 0 {
-			out = &Shard{}
-			resultJSON(f, 1, out)
+	err := c.do(ctx, nil, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_shard_create(id, m, conduitID, callbackURL, routeKey, tok)
+	}, func(done tcswig.Tc_completion) {
+		if s := tcswig.Tc_completion_shard(done); s.Swigcptr() != 0 {
+			v := shardFrom(s, true)
+			out = &v
 		}
 	})
 	return out, err
@@ -307,58 +446,44 @@ func (c *Client) CreateShard(ctx context.Context, conduitID, callbackURL, routeK
 // lastSecret are the last shard's webhook transport (moved into the freed
 // slot) when it is a webhook; "" otherwise.
 func (c *Client) RemoveShard(ctx context.Context, conduitID, shardID, lastCallback, lastSecret string) (*Conduit, error) {
-	return c.conduit(ctx, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_shard_remove(cl, conduitID, shardID, lastCallback, lastSecret, tok)
+	var last tcswig.Tc_transport = tcswig.SwigcptrTc_transport(0)
+	if lastCallback != "" || lastSecret != "" {
+		t, err := newTransport(lastCallback, lastSecret, "")
+		if err != nil {
+			return nil, err
+		}
+		defer tcswig.Tc_transport_free(t) // the library copies it at submission
+		last = t
+	}
+	return c.conduit(ctx, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_shard_remove(id, m, conduitID, shardID, last, tok)
 	})
 }
 
-func newSpecs(specs []SubscriptionSpec) (tcswig.Tcb_specs, error) {
-	s := tcswig.Tcb_specs_new()
+// pack joins array fields for the SWIG layer: each field ends with a NUL
+// (see twitchconduits.i), so none may hold one.
+func pack(fields ...string) (string, error) {
+	var b strings.Builder
+	for _, f := range fields {
+		if strings.IndexByte(f, 0) >= 0 {
+			return "", newError(CodeInvalid, fmt.Sprintf("a NUL byte in %q", f), 0)
+		}
+		b.WriteString(f)
+		b.WriteByte(0)
+	}
+	return b.String(), nil
+}
+
+func packSpecs(specs []SubscriptionSpec) (string, error) {
+	fields := make([]string, 0, 3*len(specs))
 	for _, sp := range specs {
 		cond, err := json.Marshal(sp.Condition)
 		if err != nil {
-			tcswig.Tcb_specs_free(s)
-			return nil, err
+			return "", err
 		}
-		if st := tcswig.Tcb_specs_add(s, sp.Type, sp.Version, string(cond)); st != 0 {
-			tcswig.Tcb_specs_free(s)
-			return nil, newError(Code(st), "bad subscription spec "+sp.Type, 0)
-		}
+		fields = append(fields, sp.Type, sp.Version, string(cond))
 	}
-	return s, nil
-}
-
-func batchResult(out **Batch) func(f tcswig.Tcb_future) {
-	return func(f tcswig.Tcb_future) {
-		if tcswig.Tcb_future_batch(f).Swigcptr() == 0 {
-			return
-		}
-		var raw struct {
-			Total        int64 `json:"total"`
-			TotalCost    int64 `json:"total_cost"`
-			MaxTotalCost int64 `json:"max_total_cost"`
-			Items        []struct {
-				Outcome      Outcome       `json:"outcome"`
-				Status       int           `json:"status"`
-				Message      string        `json:"message"`
-				Subscription *Subscription `json:"subscription"`
-			} `json:"items"`
-		}
-		resultJSON(f, 0, &raw)
-		b := &Batch{Total: raw.Total, TotalCost: raw.TotalCost, MaxTotalCost: raw.MaxTotalCost}
-		for _, it := range raw.Items {
-			b.Items = append(b.Items, BatchItem{Outcome: it.Outcome, Err: statusError(it.Status, it.Message, 0),
-				Message: it.Message, Subscription: it.Subscription})
-		}
-		*out = b
-	}
-}
-
-func (o *BatchOptions) parts() (int, ProgressFunc) {
-	if o == nil {
-		return 0, nil
-	}
-	return o.Concurrency, o.Progress
+	return pack(fields...)
 }
 
 // CreateSubscriptions creates subscriptions on a conduit; existing ones are
@@ -366,17 +491,14 @@ func (o *BatchOptions) parts() (int, ProgressFunc) {
 // item failed the error matches ErrPartial and the Batch is still given.
 func (c *Client) CreateSubscriptions(ctx context.Context, conduitID string, specs []SubscriptionSpec,
 	opts *BatchOptions) (*Batch, error) {
-	s, err := newSpecs(specs)
+	packed, err := packSpecs(specs)
 	if err != nil {
 		return nil, err
 	}
-	defer tcswig.Tcb_specs_free(s)
-	conc, progress := opts.parts()
-	var out *Batch
-	err = c.do(ctx, progress, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_subscriptions_create(cl, conduitID, s, conc, tok)
-	}, batchResult(&out))
-	return out, err
+	return c.batch(ctx, opts, len(specs), func(id []uint64, m tcswig.Tc_conduits, o tcswig.Tc_batch_options,
+		tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_subscriptions_create(id, m, conduitID, packed, o, tok)
+	})
 }
 
 // CreateSubscriptionsByType is the original create_subscriptions(types,
@@ -391,11 +513,11 @@ func (c *Client) CreateSubscriptions(ctx context.Context, conduitID string, spec
 func (c *Client) CreateSubscriptionsByType(ctx context.Context, conduitID string, types []string,
 	condition map[string]string, opts *BatchOptions) (*Batch, error) {
 	for _, t := range types {
-		if t == "" || strings.ContainsRune(t, '\n') {
+		if t == "" {
 			return nil, newError(CodeInvalid, fmt.Sprintf("bad type name %q", t), 0)
 		}
 	}
-	return c.createByType(ctx, conduitID, strings.Join(types, "\n"), condition, 0, opts)
+	return c.createByType(ctx, conduitID, types, condition, 0, opts)
 }
 
 // CreateFillableSubscriptions subscribes the conduit to the newest version of
@@ -403,10 +525,10 @@ func (c *Client) CreateSubscriptionsByType(ctx context.Context, conduitID string
 // user: {"broadcaster_user_id": id, "moderator_user_id": id, "user_id": id}).
 func (c *Client) CreateFillableSubscriptions(ctx context.Context, conduitID string, condition map[string]string,
 	opts *BatchOptions) (*Batch, error) {
-	return c.createByType(ctx, conduitID, "", condition, uint(tcswig.TC_BY_TYPE_F_ALL_FILLABLE), opts)
+	return c.createByType(ctx, conduitID, nil, condition, uint(tcswig.TC_BY_TYPE_F_ALL_FILLABLE), opts)
 }
 
-func (c *Client) createByType(ctx context.Context, conduitID, typeList string, condition map[string]string,
+func (c *Client) createByType(ctx context.Context, conduitID string, types []string, condition map[string]string,
 	flags uint, opts *BatchOptions) (*Batch, error) {
 	if condition == nil {
 		condition = map[string]string{}
@@ -415,28 +537,20 @@ func (c *Client) createByType(ctx context.Context, conduitID, typeList string, c
 	if err != nil {
 		return nil, err
 	}
-	conc, progress := opts.parts()
-	var out *Batch
-	err = c.do(ctx, progress, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_subscriptions_create_by_type(cl, conduitID, typeList, string(cond), flags, conc, tok)
-	}, batchResult(&out))
-	return out, err
-}
-
-// Subscriptions lists subscriptions (every page).
-func (c *Client) Subscriptions(ctx context.Context, filter SubscriptionFilter) ([]Subscription, error) {
-	var out []Subscription
-	err := c.do(ctx, nil, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_subscriptions_list(cl, filter.Status, filter.Type, filter.UserID,
-			filter.SubscriptionID, filter.ConduitID, tok)
-	}, func(f tcswig.Tcb_future) { resultJSON(f, 0, &out) })
-	return out, err
+	packed, err := pack(types...)
+	if err != nil {
+		return nil, err
+	}
+	return c.batch(ctx, opts, len(types), func(id []uint64, m tcswig.Tc_conduits, o tcswig.Tc_batch_options,
+		tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_subscriptions_create_by_type(id, m, conduitID, packed, string(cond), flags, o, tok)
+	})
 }
 
 // DeleteSubscription deletes one subscription (ErrNotFound when unknown).
 func (c *Client) DeleteSubscription(ctx context.Context, subscriptionID string) error {
-	return c.do(ctx, nil, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_subscription_delete(cl, subscriptionID, tok)
+	return c.do(ctx, nil, func(id []uint64, m tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_subscription_delete(id, m, subscriptionID, tok)
 	}, nil)
 }
 
@@ -447,35 +561,30 @@ func (c *Client) CleanupSubscriptions(ctx context.Context, conduitID string, inc
 	opts *BatchOptions) (*Batch, error) {
 	var flags uint
 	if includePending {
-		flags = 1
+		flags = uint(tcswig.TC_CLEANUP_F_INCLUDE_PENDING)
 	}
-	conc, progress := opts.parts()
-	var out *Batch
-	err := c.do(ctx, progress, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_subscriptions_cleanup(cl, conduitID, flags, conc, tok)
-	}, batchResult(&out))
-	return out, err
+	return c.batch(ctx, opts, 0, func(id []uint64, m tcswig.Tc_conduits, o tcswig.Tc_batch_options,
+		tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_subscriptions_cleanup(id, m, conduitID, flags, o, tok)
+	})
 }
 
 // ReconcileSubscriptions makes the conduit's subscriptions equal specs; with
 // dryRun only the plan is reported (OutcomeToCreate, OutcomeToDelete).
 func (c *Client) ReconcileSubscriptions(ctx context.Context, conduitID string, specs []SubscriptionSpec,
 	dryRun bool, opts *BatchOptions) (*Batch, error) {
-	s, err := newSpecs(specs)
+	packed, err := packSpecs(specs)
 	if err != nil {
 		return nil, err
 	}
-	defer tcswig.Tcb_specs_free(s)
 	var flags uint
 	if dryRun {
-		flags = 1
+		flags = uint(tcswig.TC_RECONCILE_F_DRY_RUN)
 	}
-	conc, progress := opts.parts()
-	var out *Batch
-	err = c.do(ctx, progress, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_subscriptions_reconcile(cl, conduitID, s, flags, conc, tok)
-	}, batchResult(&out))
-	return out, err
+	return c.batch(ctx, opts, len(specs), func(id []uint64, m tcswig.Tc_conduits, o tcswig.Tc_batch_options,
+		tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_subscriptions_reconcile(id, m, conduitID, packed, flags, o, tok)
+	})
 }
 
 var methods = map[string]tcswig.Enum_SS_tc_method{
@@ -491,38 +600,45 @@ func (c *Client) Request(ctx context.Context, method, path string, query url.Val
 	if !ok {
 		return nil, newError(CodeInvalid, "unknown method "+method, 0)
 	}
-	q := tcswig.Tcb_pairs_new()
-	defer tcswig.Tcb_pairs_free(q)
-	keys := make([]string, 0, len(query))
-	for k := range query {
-		keys = append(keys, k)
+	if path == "" || strings.IndexByte(path, 0) >= 0 || strings.IndexByte(string(body), 0) >= 0 {
+		return nil, newError(CodeInvalid, "a path is needed, and neither it nor the body may hold a NUL", 0)
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		for _, v := range query[k] {
-			tcswig.Tcb_pairs_add(q, k, v)
+	r := tcswig.NewTc_request_options()
+	if r.Swigcptr() == 0 {
+		return nil, newError(CodeNoMemory, "out of memory", 0)
+	}
+	defer tcswig.DeleteTc_request_options(r)
+	r.SetMethod(m)
+	r.SetPath(path)
+	if len(body) > 0 {
+		r.SetBody(string(body))
+	}
+	if len(query) > 0 {
+		keys := make([]string, 0, len(query))
+		for k := range query {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var fields []string
+		for _, k := range keys {
+			for _, v := range query[k] {
+				fields = append(fields, k, v)
+			}
+		}
+		packed, err := pack(fields...)
+		if err != nil {
+			return nil, err
+		}
+		if st := r.Set_query(packed); st != tcswig.TC_OK {
+			return nil, newError(Code(st), "cannot set the query", 0)
 		}
 	}
 	var out *Response
-	err := c.do(ctx, nil, func(cl tcswig.Tcb_client, tok uint64) tcswig.Tcb_future {
-		return tcswig.Tcb_request(cl, m, path, q, string(body), 0, tok)
-	}, func(f tcswig.Tcb_future) {
-		r := tcswig.Tcb_future_response(f)
-		if r.Swigcptr() == 0 {
-			return
-		}
-		out = &Response{
-			HTTPStatus: tcswig.Tc_response_http_status(r),
-			Body:       []byte(tcswig.Tc_response_body(r)),
-			Attempts:   tcswig.Tc_response_attempts(r),
-			Message:    tcswig.Tc_response_message(r),
-			Elapsed:    time.Duration(tcswig.Tc_response_elapsed_ms(r) * float64(time.Millisecond)),
-			header:     map[string]string{},
-		}
-		for _, h := range keptHeaders {
-			if v := tcswig.Tc_response_header(r, h); v != "" {
-				out.header[h] = v
-			}
+	err := c.do(ctx, nil, func(id []uint64, mg tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_request(id, mg, r, tok)
+	}, func(done tcswig.Tc_completion) {
+		if resp := tcswig.Tc_completion_response(done); resp.Swigcptr() != 0 {
+			out = responseFrom(resp)
 		}
 	})
 	return out, err

@@ -44,11 +44,8 @@ func (t *EventType) Allows(transport string) bool {
 	return false
 }
 
-var transportNames = []struct {
-	name string
-	v    tcswig.Enum_SS_tc_transport_type
-}{{"webhook", tcswig.TC_TRANSPORT_WEBHOOK}, {"websocket", tcswig.TC_TRANSPORT_WEBSOCKET},
-	{"conduit", tcswig.TC_TRANSPORT_CONDUIT}}
+var transportTypes = []tcswig.Enum_SS_tc_transport_type{tcswig.TC_TRANSPORT_WEBHOOK, tcswig.TC_TRANSPORT_WEBSOCKET,
+	tcswig.TC_TRANSPORT_CONDUIT}
 
 func eventTypeFrom(t tcswig.Tc_event_type) EventType {
 	strs := func(count func(tcswig.Tc_event_type) int64, get func(tcswig.Tc_event_type, int64) string) []string {
@@ -76,9 +73,9 @@ func eventTypeFrom(t tcswig.Tc_event_type) EventType {
 		}
 		e.OneOf = append(e.OneOf, group)
 	}
-	for _, tr := range transportNames {
-		if tcswig.Tc_event_type_allows(t, tr.v) == 1 {
-			e.Transports = append(e.Transports, tr.name)
+	for _, tr := range transportTypes {
+		if tcswig.Tc_event_type_allows(t, tr) == 1 {
+			e.Transports = append(e.Transports, tcswig.Tc_transport_type_name(tr))
 		}
 	}
 	if extra := tcswig.Tc_event_type_create_body_extra(t); extra != "" {

@@ -10,18 +10,16 @@ package twitchconduits
 import (
 	"context"
 	"runtime"
-	"runtime/cgo"
 	"sync"
 	"time"
 
 	"twitchconduits/internal/tcswig"
 )
 
-// Client flags (TC_CONDUITS_F_*). The binding always adds the dispatch thread.
+// Client flags (TC_CONDUITS_F_*).
 const (
 	FlagNoPacing           = 1 << 1
 	FlagAllowHTTPCallbacks = 1 << 2
-	flagDispatchThread     = 1 << 0
 )
 
 // Config configures a Client. Zero values take the library's defaults.
@@ -54,122 +52,145 @@ type Config struct {
 
 // Client manages conduits, shards and subscriptions of one application.
 // Close it when done.
+//
+// Every operation is submitted in the pull form of the C API (no callback)
+// with a token of its own as userdata. Completions are taken with
+// tc_conduits_next() and handed to the route registered under their token
+// (a waiting call, a listing, a listener, the view watcher) by whichever
+// goroutine holds the pump token: a call that waits takes it when it is
+// free and pumps until its own completion arrives, so a lone call needs no
+// hand-off between threads; a background goroutine pumps for listeners and
+// the view watcher (see pump.go).
 type Client struct {
-	mu        sync.RWMutex
-	cl        tcswig.Tcb_client // nil once closed
-	listeners []*Listener
-	viewWatch *viewWatcher   // OnViewChange's; nil when none
-	watchers  []*viewWatcher // every one made: their handles live until Close
+	mu sync.RWMutex       // guards m against Close
+	m  tcswig.Tc_conduits // nil once closed
+
+	routesMu  sync.Mutex
+	routes    map[uintptr]route
+	nextToken uintptr
+
+	queue      tcswig.Tc_conduits // the manager, for the pump token's holder; freed by Close
+	pumpTok    chan struct{}      // holds the token while nobody pumps
+	pumpOut    []uintptr          // tc_conduits_next's out-parameter, for the token's holder
+	stopping   int32              // atomic: Close wants the token back for good
+	closed     chan struct{}      // closed by Close, after the manager is freed
+	background sync.Once          // starts the background pump
+	listeners  []*Listener
+	viewWatch  *viewWatcher
 }
 
-func init() { tcswig.SetNotifyHook(onNotify) }
-
-// onNotify runs on the library's dispatch thread (or the thread closing the
-// client) for every completed future; it owns the operation's reference.
-func onNotify(f tcswig.Tcb_future) {
-	defer tcswig.Tcb_future_release(f)
-	tok := tcswig.Tcb_future_token(f)
-	if tok == 0 {
-		return
-	}
-	switch x := cgo.Handle(tok).Value().(type) {
-	case chan struct{}:
-		close(x)
-	case *Listener:
-		x.push(f)
-	case *viewWatcher:
-		x.push(f)
-	}
+// route receives the completions carrying one token. deliver runs on the
+// goroutine that pumps and must not block; the route frees the completion.
+// abandon runs once, when the client closes with the route still present.
+// A lasting route (a listener, the view watcher) keeps its token after a
+// final completion: its events are each final; an operation's route ends
+// with its final completion.
+type route interface {
+	deliver(done tcswig.Tc_completion)
+	abandon()
+	lasting() bool
 }
 
-// NewClient creates a client and its dispatch thread.
+// NewClient creates a client.
 func NewClient(c Config) (*Client, error) {
-	cfg := tcswig.Tcb_config_new()
-	if cfg.Swigcptr() == 0 {
+	o := tcswig.NewTc_conduits_options()
+	if o.Swigcptr() == 0 {
 		return nil, newError(CodeNoMemory, "out of memory", 0)
 	}
-	defer tcswig.Tcb_config_free(cfg)
-	flags := c.Flags | flagDispatchThread
+	defer tcswig.DeleteTc_conduits_options(o)
+	flags := c.Flags
 	if c.AllowHTTPCallbacks {
 		flags |= FlagAllowHTTPCallbacks
 	}
 	if c.DisableRatePacing {
 		flags |= FlagNoPacing
 	}
-	strs := []struct{ k, v string }{
-		{"client_id", c.ClientID}, {"client_secret", c.ClientSecret}, {"app_token", c.AppToken},
-		{"callback_url", c.CallbackURL}, {"api_base_url", c.APIBaseURL},
-		{"auth_base_url", c.AuthBaseURL}, {"ca_file", c.CAFile},
-	}
-	for _, s := range strs {
-		if s.v == "" {
-			continue
-		}
-		if st := tcswig.Tcb_config_set_string(cfg, s.k, s.v); st != 0 {
-			return nil, newError(Code(st), "bad option "+s.k, 0)
-		}
-	}
 	ms := func(d time.Duration) int64 { return int64(d / time.Millisecond) }
-	ints := []struct {
-		k string
-		v int64
-	}{
-		{"connect_timeout_ms", ms(c.ConnectTimeout)}, {"request_timeout_ms", ms(c.RequestTimeout)},
-		{"max_attempts", int64(c.MaxAttempts)}, {"backoff_base_ms", ms(c.BackoffBase)},
-		{"backoff_max_ms", ms(c.BackoffMax)}, {"ratelimit_max_wait_ms", ms(c.RateLimitMaxWait)},
-		{"max_concurrency", int64(c.MaxConcurrency)}, {"max_response_bytes", int64(c.MaxResponseBytes)},
-		{"token_refresh_margin_s", int64(c.TokenRefreshMargin / time.Second)},
-		{"random_seed", c.RandomSeed}, {"flags", int64(flags)},
-		{"token_validate_interval_s", validateInterval(c.TokenValidateInterval)},
-	}
-	for _, i := range ints {
-		if i.v == 0 && i.k != "flags" {
-			continue
-		}
-		if st := tcswig.Tcb_config_set_int(cfg, i.k, i.v); st != 0 {
-			return nil, newError(Code(st), "bad option "+i.k, 0)
+	for _, v := range []int64{ms(c.ConnectTimeout), ms(c.RequestTimeout), int64(c.MaxAttempts), ms(c.BackoffBase),
+		ms(c.BackoffMax), ms(c.RateLimitMaxWait), int64(c.MaxConcurrency), int64(c.MaxResponseBytes),
+		int64(c.TokenRefreshMargin), int64(flags)} {
+		if v < 0 {
+			return nil, newError(CodeInvalid, "a negative option in Config", 0)
 		}
 	}
-	// The failure status is thread-local: read it on the same OS thread.
-	runtime.LockOSThread()
-	cl := tcswig.Tcb_client_new(cfg)
-	var err error
-	if cl.Swigcptr() == 0 {
-		err = lastError()
-	}
-	runtime.UnlockOSThread()
-	if err != nil {
+	o.SetClient_id(c.ClientID)
+	o.SetClient_secret(c.ClientSecret)
+	o.SetApp_token(c.AppToken)
+	o.SetCallback_url(c.CallbackURL)
+	o.SetApi_base_url(c.APIBaseURL)
+	o.SetAuth_base_url(c.AuthBaseURL)
+	o.SetCa_file(c.CAFile)
+	o.SetConnect_timeout_ms(ms(c.ConnectTimeout))
+	o.SetRequest_timeout_ms(ms(c.RequestTimeout))
+	o.SetMax_attempts(c.MaxAttempts)
+	o.SetBackoff_base_ms(ms(c.BackoffBase))
+	o.SetBackoff_max_ms(ms(c.BackoffMax))
+	o.SetRatelimit_max_wait_ms(ms(c.RateLimitMaxWait))
+	o.SetMax_concurrency(c.MaxConcurrency)
+	o.SetMax_response_bytes(int64(c.MaxResponseBytes))
+	o.SetToken_refresh_margin_s(int64(c.TokenRefreshMargin / time.Second))
+	o.SetToken_validate_interval_s(validateInterval(c.TokenValidateInterval))
+	o.SetFlags(uint(flags))
+	o.SetRandom_seed(uint64(c.RandomSeed))
+
+	out := make([]uintptr, 1)
+	if err := callC(func() tcswig.Enum_SS_tc_status { return tcswig.Tc_conduits_new(out, o) }); err != nil {
 		return nil, err
 	}
-	tcswig.Tcgo_install_notify(cl)
-	return &Client{cl: cl}, nil
+	cl := &Client{m: tcswig.SwigcptrTc_conduits(out[0]), routes: map[uintptr]route{},
+		pumpTok: make(chan struct{}, 1), pumpOut: make([]uintptr, 1), closed: make(chan struct{})}
+	cl.queue = cl.m
+	cl.pumpTok <- struct{}{}
+	return cl, nil
+}
+
+// register gives r a fresh token.
+func (c *Client) register(r route) uintptr {
+	c.routesMu.Lock()
+	defer c.routesMu.Unlock()
+	c.nextToken++
+	c.routes[c.nextToken] = r
+	return c.nextToken
+}
+
+func (c *Client) unregister(token uintptr) {
+	c.routesMu.Lock()
+	delete(c.routes, token)
+	c.routesMu.Unlock()
 }
 
 // Close stops the listeners, cancels pending operations (their calls return
 // an error matching ErrCanceled) and frees the client. Idempotent.
 func (c *Client) Close() error {
 	c.mu.Lock()
-	cl := c.cl
-	c.cl = nil
+	m := c.m
+	c.m = nil
 	ls := c.listeners
 	c.listeners = nil
-	ws := c.watchers
-	c.watchers = nil
+	w := c.viewWatch
 	c.viewWatch = nil
 	c.mu.Unlock()
-	if cl == nil {
+	if m == nil {
 		return nil
 	}
 	for _, l := range ls {
 		l.free()
 	}
-	tcswig.Tcb_client_free(cl) // pending operations complete (ECANCELED) first
-	for _, l := range ls {
-		l.finish() // no event can arrive any more
+	c.takePumpForGood()
+	tcswig.Tc_conduits_free(m) // pending operations end; nobody takes their completions
+	close(c.closed)
+	c.routesMu.Lock()
+	rs := c.routes
+	c.routes = map[uintptr]route{}
+	c.routesMu.Unlock()
+	for _, r := range rs {
+		r.abandon() // waiting calls return ErrCanceled, listeners and the watcher end
 	}
-	for _, w := range ws {
-		w.stop() // what is queued is still delivered
-		w.h.Delete()
+	for _, l := range ls {
+		l.finish()
+	}
+	if w != nil {
+		w.stop()
 	}
 	return nil
 }
@@ -178,86 +199,167 @@ func (c *Client) Close() error {
 func (c *Client) Pending() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	if c.cl == nil {
+	if c.m == nil {
 		return 0
 	}
-	return int(tcswig.Tcb_client_pending(c.cl))
+	return int(tcswig.Tc_conduits_pending(c.m))
 }
 
 // ProgressFunc receives a batch's progress (items done, items in total).
 type ProgressFunc func(done, total int)
 
-type submitFunc func(cl tcswig.Tcb_client, token uint64) tcswig.Tcb_future
+// submitFunc submits one operation in the pull form (the C order: id_out,
+// the manager, arguments, userdata): id receives its id,
+// token is its userdata.
+type submitFunc func(id []uint64, m tcswig.Tc_conduits, token uintptr) tcswig.Enum_SS_tc_status
 
-// do submits one operation and waits for it. result, when not nil, reads the
-// completed future (also on failure: partial results). Both references of the
-// future and the handle are released exactly once before do returns.
+// call is the route of one waiting call: its final completion, and the
+// latest progress report when asked for.
+type call struct {
+	done     chan tcswig.Tc_completion // the final completion; 0 when the client closed
+	progress chan [2]int               // the latest (done, total), when wanted
+}
+
+func (w *call) deliver(done tcswig.Tc_completion) {
+	if tcswig.Tc_completion_kind_get(done) == tcswig.TC_COMPLETION_PROGRESS {
+		var d, t int64
+		tcswig.Tc_completion_progress(done, &d, &t)
+		tcswig.Tc_completion_free(done)
+		if w.progress != nil {
+			latest(w.progress, [2]int{int(d), int(t)})
+		}
+		return
+	}
+	w.done <- done // buffered for the one final completion
+}
+
+func (w *call) abandon()      { w.done <- tcswig.SwigcptrTc_completion(0) }
+func (w *call) lasting() bool { return false }
+
+// latest replaces what ch (capacity 1, one sender) holds with v.
+func latest(ch chan [2]int, v [2]int) {
+	select {
+	case ch <- v:
+	default:
+		select {
+		case <-ch:
+		default:
+		}
+		ch <- v
+	}
+}
+
+// submit registers r under a new token and submits the operation; the
+// returned error is the refusal (the route is then removed).
+func (c *Client) submit(r route, submit submitFunc) (token uintptr, id uint64, err error) {
+	token = c.register(r)
+	var ids [1]uint64
+	c.mu.RLock()
+	if c.m == nil {
+		c.mu.RUnlock()
+		c.unregister(token)
+		return 0, 0, newError(CodeClosed, "the client is closed", 0)
+	}
+	m := c.m
+	err = callC(func() tcswig.Enum_SS_tc_status { return submit(ids[:], m, token) })
+	c.mu.RUnlock()
+	if err != nil {
+		c.unregister(token)
+		return 0, 0, err
+	}
+	return token, ids[0], nil
+}
+
+// cancel asks the library to end operation id (it then completes with
+// TC_ECANCELED, unless it already completed).
+func (c *Client) cancel(id uint64) {
+	c.mu.RLock()
+	if c.m != nil {
+		tcswig.Tc_conduits_cancel(c.m, id)
+	}
+	c.mu.RUnlock()
+}
+
+// do submits one operation and waits for it. result, when not nil, reads
+// the final completion (also on failure: partial results) before it is
+// freed.
 func (c *Client) do(ctx context.Context, progress ProgressFunc, submit submitFunc,
-	result func(f tcswig.Tcb_future)) error {
+	result func(done tcswig.Tc_completion)) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	done := make(chan struct{})
-	h := cgo.NewHandle(done)
-	defer h.Delete()
-
-	c.mu.RLock()
-	if c.cl == nil {
-		c.mu.RUnlock()
-		return newError(CodeClosed, "the client is closed", 0)
+	w := &call{done: make(chan tcswig.Tc_completion, 1)}
+	var progressCh <-chan [2]int
+	if progress != nil {
+		ch := make(chan [2]int, 1)
+		w.progress, progressCh = ch, ch
 	}
-	f := submit(c.cl, uint64(h))
-	c.mu.RUnlock()
-	if f.Swigcptr() == 0 {
-		return newError(CodeNoMemory, "out of memory", 0)
+	_, id, err := c.submit(w, submit)
+	if err != nil {
+		return err
 	}
-	defer tcswig.Tcb_future_release(f)
-
-	if tcswig.Tcb_future_op_id(f) != 0 { // refused submissions are never notified
-		var tick <-chan time.Time
-		if progress != nil {
-			t := time.NewTicker(50 * time.Millisecond)
-			defer t.Stop()
-			tick = t.C
+	var done tcswig.Tc_completion
+	canceled := false
+	ctxDone := ctx.Done()
+	idle := func() bool { return len(w.done) == 0 && len(progressCh) == 0 && (canceled || ctx.Err() == nil) }
+wait:
+	for {
+		select {
+		case done = <-w.done:
+			break wait
+		case p := <-progressCh:
+			reportProgress(progress, p)
+		case <-ctxDone:
+			canceled, ctxDone = true, nil
+			c.cancel(id) // then wait for its completion (TC_ECANCELED, or what came first)
+		case <-c.pumpTok:
+			c.pumpWhile(idle)
 		}
-	wait:
-		for {
-			select {
-			case <-done:
-				break wait
-			case <-tick:
-				reportProgress(f, progress)
-			case <-ctx.Done():
-				c.mu.RLock()
-				if c.cl != nil {
-					tcswig.Tcb_future_cancel(f)
-				}
-				c.mu.RUnlock()
-				<-done // completes with ECANCELED (or already did)
-				return ctx.Err()
-			}
+	}
+	if progress != nil {
+		select {
+		case p := <-progressCh:
+			reportProgress(progress, p)
+		default:
 		}
-		if progress != nil {
-			reportProgress(f, progress)
-		}
+	}
+	if done.Swigcptr() == 0 {
+		return newError(CodeCanceled, "the client was closed", 0)
+	}
+	defer tcswig.Tc_completion_free(done)
+	if canceled {
+		return ctx.Err()
 	}
 	if result != nil {
-		result(f)
+		result(done)
 	}
-	return futureError(f)
+	return completionError(done)
 }
 
-func reportProgress(f tcswig.Tcb_future, progress ProgressFunc) {
-	total := int(tcswig.Tcb_future_progress_total(f))
-	if total > 0 {
+func reportProgress(progress ProgressFunc, p [2]int) {
+	if p[1] > 0 {
 		defer func() { _ = recover() }() // a user callback never breaks the wait
-		progress(int(tcswig.Tcb_future_progress_done(f)), total)
+		progress(p[0], p[1])
 	}
 }
 
-func futureError(f tcswig.Tcb_future) error {
-	return statusError(int(tcswig.Tcb_future_status(f)), tcswig.Tcb_future_error(f),
-		tcswig.Tcb_future_http_status(f))
+func completionError(done tcswig.Tc_completion) error {
+	st := int(tcswig.Tc_completion_status(done))
+	if st == 0 {
+		return nil
+	}
+	return newError(Code(st), tcswig.Tc_completion_message(done), tcswig.Tc_completion_http_status(done))
+}
+
+// callC runs a C call that reports failure through its status and the
+// thread-local message, on one OS thread so that the message is its own.
+func callC(fn func() tcswig.Enum_SS_tc_status) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if st := fn(); st != tcswig.TC_OK {
+		return newError(Code(st), tcswig.Tc_last_error_message(), 0)
+	}
+	return nil
 }
 
 // validateInterval maps the Config field to the C option: seconds, -1 = never.

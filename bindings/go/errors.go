@@ -2,6 +2,7 @@ package twitchconduits
 
 import (
 	"fmt"
+	"strings"
 
 	"twitchconduits/internal/tcswig"
 )
@@ -42,22 +43,11 @@ const (
 	CodeStale         Code = -28
 )
 
-var codeNames = map[Code]string{
-	CodeOK: "OK", CodeError: "ERROR", CodeInvalid: "EINVAL", CodeNoMemory: "ENOMEM",
-	CodeVersion: "EVERSION", CodeCanceled: "ECANCELED", CodeTimedOut: "ETIMEDOUT",
-	CodeNetwork: "ENETWORK", CodeTLS: "ETLS", CodeHTTP: "EHTTP", CodeAuth: "EAUTH",
-	CodeForbidden: "EFORBIDDEN", CodeNotFound: "ENOTFOUND", CodeConflict: "ECONFLICT",
-	CodeRateLimit: "ERATELIMIT", CodeServer: "ESERVER", CodeProtocol: "EPROTOCOL",
-	CodeClosed: "ECLOSED", CodeReentrant: "EREENTRANT", CodeBusy: "EBUSY",
-	CodeTooLarge: "ETOOLARGE", CodeUser: "EUSER", CodeBadRequest: "EBADREQUEST",
-	CodeGone: "EGONE", CodePartial: "EPARTIAL", CodeNoCredentials: "ENOCREDENTIALS",
-	CodeNotSupported: "ENOTSUPPORTED", CodeSignature: "ESIGNATURE", CodeStale: "ESTALE",
-}
-
-// Name is the code's C name without the TC_ prefix ("ENOTFOUND").
+// Name is the code's C name without the TC_ prefix ("ENOTFOUND"), from
+// tc_status_name().
 func (c Code) Name() string {
-	if n, ok := codeNames[c]; ok {
-		return n
+	if n := tcswig.Tc_status_name(int(c)); n != "" {
+		return strings.TrimPrefix(n, "TC_")
 	}
 	return fmt.Sprintf("E%d", int(c))
 }
@@ -136,13 +126,4 @@ func statusError(st int, msg string, httpStatus int) error {
 		return nil
 	}
 	return newError(Code(st), msg, httpStatus)
-}
-
-// lastError describes a bridge call that returned NULL.
-func lastError() error {
-	st := int(tcswig.Tcb_last_status())
-	if st == 0 {
-		st = int(CodeNoMemory)
-	}
-	return newError(Code(st), tcswig.Tc_last_error_message(), 0)
 }

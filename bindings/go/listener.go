@@ -1,8 +1,6 @@
 package twitchconduits
 
 import (
-	"runtime"
-	"runtime/cgo"
 	"sync"
 
 	"twitchconduits/internal/tcswig"
@@ -29,7 +27,8 @@ type ListenerConfig struct {
 type Listener struct {
 	c       *Client
 	l       tcswig.Tc_listener
-	h       cgo.Handle
+	token   uintptr // the events' userdata
+	rejects bool    // deliver rejected requests too
 	onEvent func(*WebhookMessage)
 	events  chan *WebhookMessage
 	baseURL string
@@ -45,37 +44,44 @@ type Listener struct {
 	done   chan struct{} // closed when run returns
 }
 
-// Listen starts the embedded listener.
+// Listen starts the embedded listener. Its messages come through the
+// client's completion queue (the pull form: no event callback in C).
 func (c *Client) Listen(cfg ListenerConfig) (*Listener, error) {
-	l := &Listener{c: c, onEvent: cfg.OnEvent, events: make(chan *WebhookMessage),
+	l := &Listener{c: c, onEvent: cfg.OnEvent, rejects: cfg.ReportRejects, events: make(chan *WebhookMessage),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	l.cond = sync.NewCond(&l.mu)
-	l.h = cgo.NewHandle(l)
-	report := 0
-	if cfg.ReportRejects {
-		report = 1
+	o := tcswig.NewTc_listener_options()
+	if o.Swigcptr() == 0 {
+		return nil, ErrNoMemory
 	}
+	defer tcswig.DeleteTc_listener_options(o)
+	if cfg.Port < 0 || cfg.MaxBodyBytes < 0 {
+		return nil, newError(CodeInvalid, "a negative port or body limit", 0)
+	}
+	o.SetBind_address(cfg.BindAddress)
+	o.SetPort(cfg.Port)
+	o.SetPath_prefix(cfg.Prefix)
+	o.SetMax_body_bytes(int64(cfg.MaxBodyBytes))
+	o.SetTls_cert_file(cfg.TLSCertFile)
+	o.SetTls_key_file(cfg.TLSKeyFile)
+	l.token = c.register(l)
+	o.SetEvent_userdata(l.token)
+	o.SetReject_userdata(l.token)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cl == nil {
-		l.h.Delete()
+	if c.m == nil {
+		c.unregister(l.token)
 		return nil, ErrClosed
 	}
-	runtime.LockOSThread()
-	tl := tcswig.Tcb_listener_new(c.cl, cfg.BindAddress, cfg.Port, cfg.Prefix, int64(cfg.MaxBodyBytes), report,
-		uint64(l.h), cfg.TLSCertFile, cfg.TLSKeyFile)
-	var err error
-	if tl.Swigcptr() == 0 {
-		err = lastError()
-	}
-	runtime.UnlockOSThread()
-	if err != nil {
-		l.h.Delete()
+	out := make([]uintptr, 1)
+	if err := callC(func() tcswig.Enum_SS_tc_status { return tcswig.Tc_listener_new(out, c.m, o) }); err != nil {
+		c.unregister(l.token)
 		return nil, err
 	}
-	l.l = tl
-	l.baseURL = tcswig.Tc_listener_base_url(tl)
+	l.l = tcswig.SwigcptrTc_listener(out[0])
+	l.baseURL = tcswig.Tc_listener_base_url(l.l)
 	c.listeners = append(c.listeners, l)
+	c.startBackgroundPump() // events come whether or not a call waits
 	go l.run()
 	return l, nil
 }
@@ -128,6 +134,7 @@ func (l *Listener) Events() <-chan *WebhookMessage { return l.events }
 // Close stops listening and delivering. Idempotent.
 func (l *Listener) Close() error {
 	l.free()
+	l.c.unregister(l.token) // events still queued for it are dropped by the pump
 	l.stopDelivery()
 	<-l.done
 	return nil
@@ -159,17 +166,21 @@ func (l *Listener) free() {
 func (l *Listener) finish() {
 	l.stopDelivery()
 	<-l.done
-	l.h.Delete()
 }
 
-// push runs on the library's dispatch thread: copy and queue, never block.
-func (l *Listener) push(f tcswig.Tcb_future) {
-	m := tcswig.Tcb_future_message(f)
-	if m.Swigcptr() == 0 {
+// deliver runs on the client's pump: convert, free and queue, never block.
+func (l *Listener) deliver(done tcswig.Tc_completion) {
+	defer tcswig.Tc_completion_free(done)
+	kind := tcswig.Tc_completion_kind_get(done)
+	if kind == tcswig.TC_COMPLETION_REJECT && !l.rejects {
+		return
+	}
+	m := tcswig.Tc_completion_event(done)
+	if m.Swigcptr() == 0 || (kind != tcswig.TC_COMPLETION_EVENT && kind != tcswig.TC_COMPLETION_REJECT) {
 		return
 	}
 	msg := messageFrom(m)
-	msg.RouteKey = tcswig.Tcb_future_route_key(f)
+	msg.RouteKey = tcswig.Tc_completion_source(done)
 	l.mu.Lock()
 	if !l.closed {
 		l.queue = append(l.queue, msg)
@@ -177,6 +188,9 @@ func (l *Listener) push(f tcswig.Tcb_future) {
 	}
 	l.mu.Unlock()
 }
+
+func (l *Listener) abandon()      {} // finish() ends the delivery
+func (l *Listener) lasting() bool { return true }
 
 // run delivers queued messages in order until closed.
 func (l *Listener) run() {

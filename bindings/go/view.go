@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"runtime"
-	"runtime/cgo"
 	"sync"
 
 	"twitchconduits/internal/tcswig"
@@ -33,12 +32,11 @@ const (
 	ViewShardStatus         ViewChange = 7
 )
 
-var viewChangeNames = []string{"synced", "subscription_added", "subscription_removed", "subscription_status",
-	"conduit_added", "conduit_removed", "conduit_updated", "shard_status"}
-
+// String is the library's name of the change ("subscription_added"), from
+// tc_view_change_name().
 func (v ViewChange) String() string {
-	if v >= 0 && int(v) < len(viewChangeNames) {
-		return viewChangeNames[v]
+	if n := tcswig.Tc_view_change_name(tcswig.Enum_SS_tc_view_change(v)); n != "" {
+		return n
 	}
 	return "unknown"
 }
@@ -56,7 +54,7 @@ type View struct{ c *Client }
 // Sync loads (or re-loads) the synced view: the conduits, each conduit's
 // shards and every subscription. A failed load leaves the view as it was.
 func (c *Client) Sync(ctx context.Context) error {
-	return c.do(ctx, nil, tcswig.Tcb_sync_view, nil)
+	return c.do(ctx, nil, tcswig.Tc_conduits_sync, nil)
 }
 
 // Start is the original start(): the token, then the synced view.
@@ -78,12 +76,12 @@ func (c *Client) View() *View { return &View{c: c} }
 func (v *View) query(fn func(m tcswig.Tc_conduits) int) error {
 	v.c.mu.RLock()
 	defer v.c.mu.RUnlock()
-	if v.c.cl == nil {
+	if v.c.m == nil {
 		return ErrClosed
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if st := fn(tcswig.Tcb_client_manager(v.c.cl)); st != 0 {
+	if st := fn(v.c.m); st != 0 {
 		return newError(Code(st), tcswig.Tc_last_error_message(), 0)
 	}
 	return nil
@@ -100,7 +98,14 @@ func (v *View) Synced() bool {
 }
 
 func newViewQuery(q ViewQuery) tcswig.Tc_view_query {
-	return tcswig.NewTc_view_query(q.ConduitID, q.UserID, q.Type, q.Status)
+	cq := tcswig.NewTc_view_query()
+	if cq.Swigcptr() != 0 {
+		cq.SetConduit_id(q.ConduitID)
+		cq.SetUser_id(q.UserID)
+		cq.SetXtype(q.Type)
+		cq.SetStatus(q.Status)
+	}
+	return cq
 }
 
 // Subscriptions returns the matching subscriptions, oldest first (an error
@@ -109,6 +114,9 @@ func (v *View) Subscriptions(q ViewQuery) ([]Subscription, error) {
 	var out []Subscription
 	err := v.query(func(m tcswig.Tc_conduits) int {
 		cq := newViewQuery(q)
+		if cq.Swigcptr() == 0 {
+			return int(CodeNoMemory)
+		}
 		defer tcswig.DeleteTc_view_query(cq)
 		handle := make([]uintptr, 1)
 		if st := int(tcswig.Tc_view_subscriptions(handle, m, cq)); st != 0 {
@@ -130,6 +138,9 @@ func (v *View) Count(q ViewQuery) int {
 	n := 0
 	_ = v.query(func(m tcswig.Tc_conduits) int {
 		cq := newViewQuery(q)
+		if cq.Swigcptr() == 0 {
+			return int(CodeNoMemory)
+		}
 		defer tcswig.DeleteTc_view_query(cq)
 		n = int(tcswig.Tc_view_count(m, cq))
 		return 0
@@ -147,11 +158,7 @@ func (v *View) Conduits() ([]Conduit, error) {
 		}
 		list := tcswig.SwigcptrTc_conduit_list(handle[0])
 		defer tcswig.Tc_conduit_list_free(list)
-		out = make([]Conduit, tcswig.Tc_conduit_list_count(list))
-		for i := range out {
-			cd := tcswig.Tc_conduit_list_get(list, int64(i))
-			out[i] = Conduit{ID: tcswig.Tc_conduit_id(cd), ShardCount: tcswig.Tc_conduit_shard_count(cd)}
-		}
+		out = conduitsFrom(list)
 		return 0
 	})
 	return out, err
@@ -168,12 +175,7 @@ func (v *View) Shards(conduitID string) ([]Shard, error) {
 		}
 		list := tcswig.SwigcptrTc_shard_list(handle[0])
 		defer tcswig.Tc_shard_list_free(list)
-		out = make([]Shard, tcswig.Tc_shard_list_count(list))
-		for i := range out {
-			s := tcswig.Tc_shard_list_get(list, int64(i))
-			out[i] = Shard{ID: tcswig.Tc_shard_id(s), Status: tcswig.Tc_shard_status(s),
-				Transport: transportFrom(tcswig.Tc_shard_transport(s))}
-		}
+		out = shardsFrom(list)
 		return 0
 	})
 	return out, err
@@ -200,11 +202,11 @@ func subscriptionFrom(s tcswig.Tc_subscription) Subscription {
 }
 
 // viewWatcher delivers view changes to the OnViewChange function, in
-// order, on its own goroutine (never on the library's thread, so the
-// function may call the client).
+// order, on its own goroutine (never on the pump, so the function may call
+// the client). It is the route of the changes' token.
 type viewWatcher struct {
 	fn      func(ViewChange, string)
-	h       cgo.Handle
+	token   uintptr
 	mu      sync.Mutex
 	cond    *sync.Cond
 	queue   []viewEvent
@@ -217,8 +219,9 @@ type viewEvent struct {
 	id     string
 }
 
-func (w *viewWatcher) push(f tcswig.Tcb_future) {
-	ev := viewEvent{ViewChange(tcswig.Tcb_future_view_change(f)), tcswig.Tcb_future_view_id(f)}
+func (w *viewWatcher) deliver(done tcswig.Tc_completion) {
+	ev := viewEvent{ViewChange(tcswig.Tc_completion_view_change(done)), tcswig.Tc_completion_view_id(done)}
+	tcswig.Tc_completion_free(done)
 	w.mu.Lock()
 	if !w.stopped {
 		w.queue = append(w.queue, ev)
@@ -226,6 +229,9 @@ func (w *viewWatcher) push(f tcswig.Tcb_future) {
 	}
 	w.mu.Unlock()
 }
+
+func (w *viewWatcher) abandon()      { w.stop() }
+func (w *viewWatcher) lasting() bool { return true }
 
 func (w *viewWatcher) run() {
 	defer close(w.done)
@@ -261,32 +267,35 @@ func (w *viewWatcher) stop() {
 // Close delivers what is queued and stops.
 func (c *Client) OnViewChange(fn func(change ViewChange, id string)) error {
 	var w *viewWatcher
-	var token uint64
 	if fn != nil {
 		w = &viewWatcher{fn: fn, done: make(chan struct{})}
 		w.cond = sync.NewCond(&w.mu)
-		w.h = cgo.NewHandle(w)
-		token = uint64(w.h)
+		w.token = c.register(w)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cl == nil {
+	fail := func(err error) error {
 		if w != nil {
-			w.h.Delete()
+			c.unregister(w.token)
 		}
-		return ErrClosed
+		return err
 	}
-	if st := int(tcswig.Tcb_view_watch(c.cl, token)); st != 0 {
-		if w != nil {
-			w.h.Delete()
-		}
-		return newError(Code(st), "cannot watch the view", 0)
+	if c.m == nil {
+		return fail(ErrClosed)
 	}
-	if c.viewWatch != nil {
-		c.viewWatch.stop() // its handle stays valid until Close: a change may be in flight
+	enable, token := 0, uintptr(0)
+	if w != nil {
+		enable, token = 1, w.token
+	}
+	if err := callC(func() tcswig.Enum_SS_tc_status { return tcswig.Tc_view_pull_changes(c.m, enable, token) }); err != nil {
+		return fail(err)
+	}
+	if old := c.viewWatch; old != nil {
+		c.unregister(old.token) // changes still queued for it are dropped by the pump
+		old.stop()
 	}
 	if w != nil {
-		c.watchers = append(c.watchers, w)
+		c.startBackgroundPump() // changes come whether or not a call waits
 		go w.run()
 	}
 	c.viewWatch = w

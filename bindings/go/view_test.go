@@ -138,8 +138,12 @@ func TestCreateByTypePerItemFailures(t *testing.T) {
 	if _, err := c.CreateSubscriptionsByType(ctx, cd.ID, []string{"stream.online", ""}, testUser, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("empty name: %v", err)
 	}
-	if _, err := c.CreateSubscriptionsByType(ctx, cd.ID, []string{"a\nb"}, testUser, nil); !errors.Is(err, ErrInvalid) {
-		t.Errorf("newline in a name: %v", err)
+	if _, err := c.CreateSubscriptionsByType(ctx, cd.ID, []string{"a\x00b"}, testUser, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("NUL in a name: %v", err)
+	}
+	if b, err := c.CreateSubscriptionsByType(ctx, cd.ID, []string{"a\nb"}, testUser, nil); !errors.Is(err, ErrPartial) ||
+		b.Items[0].Outcome != OutcomeFailed || !errors.Is(b.Items[0].Err, ErrNotFound) {
+		t.Errorf("newline in a name (an unknown type): %v %+v", err, b)
 	}
 	if _, err := c.CreateSubscriptionsByType(ctx, "", []string{"stream.online"}, testUser, nil); !errors.Is(err, ErrInvalid) {
 		t.Errorf("no conduit: %v", err)

@@ -21,8 +21,6 @@ const (
 	KindRevocation   MessageKind = "revocation"
 )
 
-var kinds = map[int]MessageKind{0: KindRejected, 1: KindNotification, 2: KindVerification, 3: KindRevocation}
-
 // WebhookMessage is one verified (or rejected) webhook request.
 type WebhookMessage struct {
 	Kind                MessageKind
@@ -52,7 +50,7 @@ func rawJSON(s string) json.RawMessage {
 
 func messageFrom(m tcswig.Tc_event) *WebhookMessage {
 	w := &WebhookMessage{
-		Kind:                kinds[int(tcswig.Tc_event_kind_get(m))],
+		Kind:                MessageKind(tcswig.Tc_event_kind_name(tcswig.Tc_event_kind_get(m))),
 		HTTPStatus:          tcswig.Tc_event_http_status(m),
 		MessageID:           tcswig.Tc_event_id(m),
 		Timestamp:           tcswig.Tc_event_timestamp(m),
@@ -93,14 +91,16 @@ type WebhookHandler struct {
 // goroutine for each non-duplicate notification and revocation; a panic in
 // it is recovered and the request is still acknowledged.
 func NewWebhookHandler(secret string, onEvent func(*WebhookMessage)) *WebhookHandler {
-	runtime.LockOSThread()
-	v := tcswig.Tcb_webhook_verifier_new(secret, 0)
-	var err error
-	if v.Swigcptr() == 0 {
-		err = lastError()
-	}
-	runtime.UnlockOSThread()
+	out := make([]uintptr, 1)
+	err := callC(func() tcswig.Enum_SS_tc_status {
+		return tcswig.Tc_webhook_verifier_new(out, tcswig.SwigcptrTc_webhook_options(0)) // the defaults
+	})
 	if err != nil {
+		panic(err)
+	}
+	v := tcswig.SwigcptrTc_webhook_verifier(out[0])
+	if err := callC(func() tcswig.Enum_SS_tc_status { return tcswig.Tc_webhook_verifier_add_secret(v, secret) }); err != nil {
+		tcswig.Tc_webhook_verifier_free(v)
 		panic(err)
 	}
 	h := &WebhookHandler{v: v, onEvent: onEvent, MaxBytes: 1 << 20}
@@ -131,19 +131,24 @@ func (h *WebhookHandler) Close() error {
 
 // Handle verifies one request and returns the message with its answer.
 func (h *WebhookHandler) Handle(header http.Header, body []byte) (*WebhookMessage, string, []byte, error) {
-	pairs := tcswig.Tcb_pairs_new()
-	defer tcswig.Tcb_pairs_free(pairs)
+	var fields []string
 	for name, vals := range header {
 		for _, v := range vals {
-			tcswig.Tcb_pairs_add(pairs, name, v)
+			fields = append(fields, name, v)
 		}
+	}
+	packed, err := pack(fields...)
+	if err != nil {
+		return nil, "", nil, err
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if h.v == nil {
 		return nil, "", nil, ErrClosed
 	}
-	m := tcswig.Tcb_webhook_handle(h.v, pairs, string(body))
+	out := make([]uintptr, 1)
+	tcswig.Tc_webhook_handle(out, h.v, packed, string(body)) // the answer says why when it is not 2xx
+	m := tcswig.SwigcptrTc_event(out[0])
 	if m.Swigcptr() == 0 {
 		return nil, "", nil, ErrNoMemory
 	}

@@ -26,8 +26,8 @@ _ECANCELED = _t.TC_ECANCELED
 _PROGRESS = _t.TC_COMPLETION_PROGRESS
 _PAGE = _t.TC_COMPLETION_PAGE
 _EVENT = _t.TC_COMPLETION_EVENT
-# "Retry this POST too": the caller says the request is idempotent (older headers: _RETRY_UNSAFE).
-_F_IDEMPOTENT = getattr(_t, "TC_REQUEST_F_IDEMPOTENT", None) or _t.TC_REQUEST_F_RETRY_UNSAFE
+# "Retry this POST too": the caller says the request is idempotent.
+_F_IDEMPOTENT = _t.TC_REQUEST_F_IDEMPOTENT
 
 
 # -- results, read from the completion with the C accessors -------------------

@@ -1,7 +1,7 @@
-// Package tcswig is the SWIG-generated layer of the Go binding plus the cgo
-// notify trampoline. Only package twitchconduits uses it.
+// Package tcswig is the SWIG-generated layer of the Go binding: the C API
+// of twitchconduits as it is (see ../../twitchconduits.i). Only package
+// twitchconduits uses it.
 package tcswig
 
-// #cgo CFLAGS: -I${SRCDIR}/../../../common
 // #cgo pkg-config: twitchconduits
 import "C"

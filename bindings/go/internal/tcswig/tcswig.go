@@ -32,658 +32,758 @@ typedef _gostring_ swig_type_2;
 typedef _gostring_ swig_type_3;
 typedef _gostring_ swig_type_4;
 typedef _gostring_ swig_type_5;
-typedef long long swig_type_6;
-typedef long long swig_type_7;
-typedef long long swig_type_8;
+typedef _gostring_ swig_type_6;
+typedef _gostring_ swig_type_7;
+typedef _gostring_ swig_type_8;
 typedef _gostring_ swig_type_9;
 typedef _gostring_ swig_type_10;
 typedef _gostring_ swig_type_11;
-typedef long long swig_type_12;
+typedef _gostring_ swig_type_12;
 typedef _gostring_ swig_type_13;
 typedef _gostring_ swig_type_14;
-typedef long long swig_type_15;
+typedef _gostring_ swig_type_15;
 typedef _gostring_ swig_type_16;
-typedef long long swig_type_17;
+typedef _gostring_ swig_type_17;
 typedef _gostring_ swig_type_18;
 typedef _gostring_ swig_type_19;
-typedef _gostring_ swig_type_20;
-typedef _gostring_ swig_type_21;
-typedef _gostring_ swig_type_22;
-typedef _gostring_ swig_type_23;
-typedef _gostring_ swig_type_24;
-typedef _gostring_ swig_type_25;
-typedef _gostring_ swig_type_26;
-typedef _gostring_ swig_type_27;
-typedef _gostring_ swig_type_28;
-typedef _gostring_ swig_type_29;
-typedef _gostring_ swig_type_30;
+typedef long long swig_type_20;
+typedef long long swig_type_21;
+typedef long long swig_type_22;
+typedef long long swig_type_23;
+typedef long long swig_type_24;
+typedef long long swig_type_25;
+typedef long long swig_type_26;
+typedef long long swig_type_27;
+typedef long long swig_type_28;
+typedef long long swig_type_29;
+typedef long long swig_type_30;
 typedef long long swig_type_31;
 typedef long long swig_type_32;
-typedef _gostring_ swig_type_33;
-typedef _gostring_ swig_type_34;
+typedef long long swig_type_33;
+typedef long long swig_type_34;
 typedef long long swig_type_35;
 typedef long long swig_type_36;
 typedef long long swig_type_37;
-typedef _gostring_ swig_type_38;
+typedef long long swig_type_38;
 typedef long long swig_type_39;
 typedef long long swig_type_40;
-typedef _gostring_ swig_type_41;
-typedef long long swig_type_42;
-typedef _gostring_ swig_type_43;
+typedef long long swig_type_41;
+typedef _goslice_ swig_type_42;
+typedef long long swig_type_43;
 typedef long long swig_type_44;
 typedef long long swig_type_45;
-typedef long long swig_type_46;
-typedef _gostring_ swig_type_47;
-typedef _gostring_ swig_type_48;
-typedef _gostring_ swig_type_49;
+typedef _gostring_ swig_type_46;
+typedef _goslice_ swig_type_47;
+typedef _goslice_ swig_type_48;
+typedef _goslice_ swig_type_49;
 typedef _gostring_ swig_type_50;
 typedef _gostring_ swig_type_51;
-typedef _gostring_ swig_type_52;
+typedef long long swig_type_52;
 typedef _gostring_ swig_type_53;
 typedef _gostring_ swig_type_54;
 typedef long long swig_type_55;
-typedef long long swig_type_56;
+typedef _gostring_ swig_type_56;
 typedef long long swig_type_57;
-typedef long long swig_type_58;
-typedef long long swig_type_59;
-typedef long long swig_type_60;
-typedef long long swig_type_61;
+typedef _gostring_ swig_type_58;
+typedef _gostring_ swig_type_59;
+typedef _gostring_ swig_type_60;
+typedef _gostring_ swig_type_61;
 typedef long long swig_type_62;
-typedef _gostring_ swig_type_63;
+typedef long long swig_type_63;
 typedef long long swig_type_64;
 typedef long long swig_type_65;
 typedef long long swig_type_66;
 typedef long long swig_type_67;
-typedef long long swig_type_68;
-typedef long long swig_type_69;
+typedef _gostring_ swig_type_68;
+typedef _goslice_ swig_type_69;
 typedef _gostring_ swig_type_70;
 typedef _gostring_ swig_type_71;
 typedef _gostring_ swig_type_72;
 typedef _gostring_ swig_type_73;
 typedef _gostring_ swig_type_74;
-typedef _gostring_ swig_type_75;
+typedef _goslice_ swig_type_75;
 typedef _gostring_ swig_type_76;
 typedef _gostring_ swig_type_77;
-typedef _gostring_ swig_type_78;
-typedef _goslice_ swig_type_79;
-typedef long long swig_type_80;
-typedef _goslice_ swig_type_81;
-typedef _goslice_ swig_type_82;
+typedef _goslice_ swig_type_78;
+typedef _gostring_ swig_type_79;
+typedef _goslice_ swig_type_80;
+typedef _gostring_ swig_type_81;
+typedef _gostring_ swig_type_82;
 typedef _gostring_ swig_type_83;
 typedef _gostring_ swig_type_84;
 typedef _gostring_ swig_type_85;
 typedef _gostring_ swig_type_86;
 typedef _gostring_ swig_type_87;
-typedef long long swig_type_88;
-typedef _gostring_ swig_type_89;
-typedef _gostring_ swig_type_90;
-typedef long long swig_type_91;
+typedef _gostring_ swig_type_88;
+typedef _goslice_ swig_type_89;
+typedef _goslice_ swig_type_90;
+typedef _goslice_ swig_type_91;
 typedef _gostring_ swig_type_92;
-typedef long long swig_type_93;
+typedef _goslice_ swig_type_93;
 typedef _gostring_ swig_type_94;
 typedef _gostring_ swig_type_95;
-typedef _gostring_ swig_type_96;
+typedef long long swig_type_96;
 typedef long long swig_type_97;
-typedef long long swig_type_98;
+typedef _goslice_ swig_type_98;
 typedef _gostring_ swig_type_99;
-typedef long long swig_type_100;
-typedef long long swig_type_101;
+typedef _gostring_ swig_type_100;
+typedef _goslice_ swig_type_101;
 typedef _gostring_ swig_type_102;
-typedef long long swig_type_103;
-typedef _gostring_ swig_type_104;
+typedef _gostring_ swig_type_103;
+typedef _goslice_ swig_type_104;
 typedef _gostring_ swig_type_105;
 typedef _gostring_ swig_type_106;
-typedef long long swig_type_107;
-typedef _gostring_ swig_type_108;
-typedef long long swig_type_109;
+typedef _gostring_ swig_type_107;
+typedef _goslice_ swig_type_108;
+typedef _gostring_ swig_type_109;
 typedef _gostring_ swig_type_110;
 typedef _gostring_ swig_type_111;
 typedef _gostring_ swig_type_112;
-typedef _gostring_ swig_type_113;
+typedef long long swig_type_113;
 typedef long long swig_type_114;
-typedef _gostring_ swig_type_115;
+typedef long long swig_type_115;
 typedef _gostring_ swig_type_116;
-typedef _gostring_ swig_type_117;
-typedef _gostring_ swig_type_118;
+typedef long long swig_type_117;
+typedef long long swig_type_118;
 typedef _gostring_ swig_type_119;
-typedef _gostring_ swig_type_120;
+typedef long long swig_type_120;
 typedef _gostring_ swig_type_121;
-typedef _gostring_ swig_type_122;
-typedef _gostring_ swig_type_123;
-typedef _gostring_ swig_type_124;
+typedef long long swig_type_122;
+typedef long long swig_type_123;
+typedef long long swig_type_124;
 typedef _gostring_ swig_type_125;
-typedef _gostring_ swig_type_126;
-typedef _gostring_ swig_type_127;
-typedef _gostring_ swig_type_128;
+typedef long long swig_type_126;
+typedef long long swig_type_127;
+typedef _goslice_ swig_type_128;
 typedef _gostring_ swig_type_129;
 typedef _gostring_ swig_type_130;
-typedef _gostring_ swig_type_131;
+typedef _goslice_ swig_type_131;
 typedef _gostring_ swig_type_132;
 typedef _gostring_ swig_type_133;
 typedef _gostring_ swig_type_134;
 typedef _gostring_ swig_type_135;
-typedef long long swig_type_136;
+typedef _gostring_ swig_type_136;
 typedef _gostring_ swig_type_137;
 typedef _gostring_ swig_type_138;
-typedef long long swig_type_139;
-typedef long long swig_type_140;
-typedef long long swig_type_141;
-typedef long long swig_type_142;
-typedef _goslice_ swig_type_143;
+typedef _gostring_ swig_type_139;
+typedef _gostring_ swig_type_140;
+typedef _gostring_ swig_type_141;
+typedef _gostring_ swig_type_142;
+typedef _gostring_ swig_type_143;
 typedef _gostring_ swig_type_144;
-typedef _gostring_ swig_type_145;
-typedef _gostring_ swig_type_146;
+typedef _goslice_ swig_type_145;
+typedef _goslice_ swig_type_146;
 typedef _gostring_ swig_type_147;
-typedef _gostring_ swig_type_148;
-typedef long long swig_type_149;
-typedef _gostring_ swig_type_150;
-typedef long long swig_type_151;
-typedef long long swig_type_152;
+typedef _goslice_ swig_type_148;
+typedef _gostring_ swig_type_149;
+typedef _goslice_ swig_type_150;
+typedef _gostring_ swig_type_151;
+typedef _gostring_ swig_type_152;
 typedef _gostring_ swig_type_153;
-typedef long long swig_type_154;
-typedef long long swig_type_155;
-typedef long long swig_type_156;
-typedef long long swig_type_157;
+typedef _gostring_ swig_type_154;
+typedef _gostring_ swig_type_155;
+typedef _gostring_ swig_type_156;
+typedef _gostring_ swig_type_157;
 typedef _gostring_ swig_type_158;
-typedef long long swig_type_159;
+typedef _gostring_ swig_type_159;
 typedef long long swig_type_160;
 typedef long long swig_type_161;
-typedef _gostring_ swig_type_162;
+typedef long long swig_type_162;
 typedef long long swig_type_163;
-typedef _gostring_ swig_type_164;
+typedef long long swig_type_164;
 typedef long long swig_type_165;
-typedef _gostring_ swig_type_166;
+typedef long long swig_type_166;
 typedef long long swig_type_167;
 typedef _gostring_ swig_type_168;
-typedef _gostring_ swig_type_169;
-typedef _gostring_ swig_type_170;
-typedef _gostring_ swig_type_171;
-typedef _gostring_ swig_type_172;
+typedef long long swig_type_169;
+typedef long long swig_type_170;
+typedef long long swig_type_171;
+typedef long long swig_type_172;
 typedef long long swig_type_173;
-typedef void* swig_type_174;
-typedef long long swig_type_175;
-typedef long long swig_type_176;
-typedef long long swig_type_177;
+typedef long long swig_type_174;
+typedef _gostring_ swig_type_175;
+typedef _goslice_ swig_type_176;
+typedef _gostring_ swig_type_177;
 typedef _gostring_ swig_type_178;
-typedef long long swig_type_179;
-typedef long long swig_type_180;
-typedef long long swig_type_181;
-typedef long long swig_type_182;
+typedef _gostring_ swig_type_179;
+typedef _gostring_ swig_type_180;
+typedef _gostring_ swig_type_181;
+typedef _gostring_ swig_type_182;
 typedef _gostring_ swig_type_183;
 typedef _gostring_ swig_type_184;
-typedef _gostring_ swig_type_185;
-typedef _gostring_ swig_type_186;
-typedef _gostring_ swig_type_187;
-typedef _gostring_ swig_type_188;
-typedef long long swig_type_189;
+typedef _goslice_ swig_type_185;
+typedef long long swig_type_186;
+typedef _goslice_ swig_type_187;
+typedef _goslice_ swig_type_188;
+typedef _gostring_ swig_type_189;
 typedef _gostring_ swig_type_190;
-typedef _gostring_ swig_type_191;
-typedef _gostring_ swig_type_192;
-typedef _gostring_ swig_type_193;
-typedef _gostring_ swig_type_194;
+typedef long long swig_type_191;
+typedef long long swig_type_192;
+typedef long long swig_type_193;
+typedef long long swig_type_194;
 typedef long long swig_type_195;
-typedef _gostring_ swig_type_196;
-typedef _gostring_ swig_type_197;
+typedef long long swig_type_196;
+typedef long long swig_type_197;
 typedef long long swig_type_198;
 typedef long long swig_type_199;
 typedef long long swig_type_200;
-typedef long long swig_type_201;
-typedef long long swig_type_202;
-typedef long long swig_type_203;
-typedef _gostring_ swig_type_204;
-typedef long long swig_type_205;
-typedef _gostring_ swig_type_206;
-typedef long long swig_type_207;
+typedef _goslice_ swig_type_201;
+typedef _gostring_ swig_type_202;
+typedef _gostring_ swig_type_203;
+typedef long long swig_type_204;
+typedef _gostring_ swig_type_205;
+typedef long long swig_type_206;
+typedef _goslice_ swig_type_207;
 typedef _gostring_ swig_type_208;
 typedef _gostring_ swig_type_209;
-typedef long long swig_type_210;
+typedef _gostring_ swig_type_210;
 typedef _gostring_ swig_type_211;
-typedef long long swig_type_212;
+typedef _gostring_ swig_type_212;
 typedef _gostring_ swig_type_213;
-typedef _gostring_ swig_type_214;
+typedef long long swig_type_214;
 typedef _gostring_ swig_type_215;
-typedef long long swig_type_216;
+typedef _gostring_ swig_type_216;
 typedef _gostring_ swig_type_217;
 typedef _gostring_ swig_type_218;
 typedef _gostring_ swig_type_219;
 typedef _gostring_ swig_type_220;
-typedef long long swig_type_221;
+typedef _gostring_ swig_type_221;
 typedef _gostring_ swig_type_222;
-typedef long long swig_type_223;
+typedef _gostring_ swig_type_223;
 typedef _gostring_ swig_type_224;
 typedef _gostring_ swig_type_225;
 typedef _gostring_ swig_type_226;
 typedef _gostring_ swig_type_227;
 typedef _gostring_ swig_type_228;
-typedef long long swig_type_229;
+typedef _gostring_ swig_type_229;
 typedef _gostring_ swig_type_230;
 typedef long long swig_type_231;
-typedef _gostring_ swig_type_232;
-typedef long long swig_type_233;
+typedef long long swig_type_232;
+typedef _gostring_ swig_type_233;
 typedef _gostring_ swig_type_234;
-typedef long long swig_type_235;
+typedef _gostring_ swig_type_235;
 typedef _gostring_ swig_type_236;
-typedef _gostring_ swig_type_237;
-typedef _gostring_ swig_type_238;
+typedef long long swig_type_237;
+typedef long long swig_type_238;
 typedef long long swig_type_239;
 typedef long long swig_type_240;
-typedef long long swig_type_241;
+typedef _goslice_ swig_type_241;
 typedef _gostring_ swig_type_242;
 typedef _gostring_ swig_type_243;
-typedef long long swig_type_244;
+typedef _gostring_ swig_type_244;
 typedef _gostring_ swig_type_245;
 typedef _gostring_ swig_type_246;
-typedef long long swig_type_247;
-typedef long long swig_type_248;
+typedef _gostring_ swig_type_247;
+typedef _gostring_ swig_type_248;
 typedef _gostring_ swig_type_249;
 typedef _gostring_ swig_type_250;
-typedef _gostring_ swig_type_251;
+typedef long long swig_type_251;
 typedef _gostring_ swig_type_252;
 typedef _gostring_ swig_type_253;
-typedef _gostring_ swig_type_254;
-typedef _gostring_ swig_type_255;
-typedef _gostring_ swig_type_256;
-typedef _gostring_ swig_type_257;
-typedef long long swig_type_258;
+typedef long long swig_type_254;
+typedef long long swig_type_255;
+typedef long long swig_type_256;
+typedef long long swig_type_257;
+typedef _goslice_ swig_type_258;
 typedef _gostring_ swig_type_259;
 typedef _gostring_ swig_type_260;
 typedef _gostring_ swig_type_261;
 typedef _gostring_ swig_type_262;
 typedef _gostring_ swig_type_263;
-typedef _gostring_ swig_type_264;
+typedef long long swig_type_264;
 typedef _gostring_ swig_type_265;
-typedef _gostring_ swig_type_266;
-typedef _gostring_ swig_type_267;
+typedef long long swig_type_266;
+typedef long long swig_type_267;
 typedef _gostring_ swig_type_268;
-typedef _gostring_ swig_type_269;
-typedef _gostring_ swig_type_270;
-extern void _wrap_Swig_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_Swig_malloc_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_OK_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ERROR_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EINVAL_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ENOMEM_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EVERSION_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ECANCELED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ETIMEDOUT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ENETWORK_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ETLS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EHTTP_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EAUTH_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EFORBIDDEN_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ENOTFOUND_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ECONFLICT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ERATELIMIT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ESERVER_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EPROTOCOL_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ECLOSED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EREENTRANT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EBUSY_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ETOOLARGE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EUSER_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EBADREQUEST_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EGONE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EPARTIAL_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ENOCREDENTIALS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ENOTSUPPORTED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ESTALE_tcswig_05cc12d0720a4367(void);
-extern swig_type_1 _wrap_tc_strerror_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_type_2 _wrap_tc_status_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_type_3 _wrap_tc_last_error_message_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LOG_DEBUG_tcswig_05cc12d0720a4367(void);
-extern swig_type_4 _wrap_tc_log_level_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_intgo _wrap_TC_GET_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_POST_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_PATCH_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_PUT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_DELETE_tcswig_05cc12d0720a4367(void);
-extern swig_type_5 _wrap_tc_method_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_tc_conduits_wakeup_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_conduits_fd_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_6 arg2);
-extern swig_intgo _wrap_tc_conduits_cancel_all_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_7 _wrap_tc_conduits_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_STAT_RETRIES_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_STAT_OPERATIONS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367(void);
-extern swig_type_8 _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_9 _wrap_tc_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_type_10 _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_11 _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_12 _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_token_is_validated_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_13 _wrap_tc_token_login_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_14 _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_15 _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_16 _wrap_tc_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_17 arg2);
-extern void _wrap_tc_token_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_tc_response_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_response_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_18 _wrap_tc_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_19 _wrap_tc_response_header_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_20 arg2);
-extern swig_intgo _wrap_tc_response_attempts_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_21 _wrap_tc_response_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern double _wrap_tc_response_elapsed_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_response_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367(void);
-extern swig_type_22 _wrap_tc_transport_type_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_intgo _wrap_tc_transport_method_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_23 _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_24 _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_25 _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_26 _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_27 _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_28 _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_29 _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_transport_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_30 _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_conduit_shard_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_conduit_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_31 _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_32 arg2);
-extern void _wrap_tc_conduit_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_33 _wrap_tc_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_34 _wrap_tc_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_shard_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_shard_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_35 _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_36 arg2);
-extern void _wrap_tc_shard_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_37 _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_38 _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_39 arg2);
-extern swig_intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_40 arg2);
-extern swig_type_41 _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_42 arg2);
-extern swig_type_43 _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_44 arg2);
-extern uintptr_t _wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_45 arg2);
-extern swig_type_46 _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_shard_update_result_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_TC_ITEM_CREATED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ITEM_EXISTED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ITEM_FAILED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ITEM_CANCELED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ITEM_DELETED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ITEM_GONE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ITEM_TO_CREATE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367(void);
-extern swig_type_47 _wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367(void);
-extern swig_type_48 _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_49 _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_50 _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_51 _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_52 _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_53 _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_subscription_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_subscription_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_54 _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_subscription_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_55 _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_56 arg2);
-extern swig_type_57 _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_58 _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_59 _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_60 _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_61 arg2);
-extern swig_intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_62 arg2);
-extern swig_type_63 _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_64 arg2);
-extern uintptr_t _wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_65 arg2);
-extern swig_type_66 _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_67 _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_68 _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_69 _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367(void);
-extern swig_type_70 _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_intgo _wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_71 _wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_72 _wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_73 _wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_74 _wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_view_query_tcswig_05cc12d0720a4367(swig_type_75 arg1, swig_type_76 arg2, swig_type_77 arg3, swig_type_78 arg4);
-extern void _wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(swig_type_79 arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_type_80 _wrap_tc_view_count_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2);
-extern swig_intgo _wrap_tc_view_conduits_tcswig_05cc12d0720a4367(swig_type_81 arg1, uintptr_t arg2);
-extern swig_intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(swig_type_82 arg1, uintptr_t arg2, swig_type_83 arg3);
-extern void _wrap_tc_users_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_84 arg2, swig_type_85 arg3);
-extern swig_intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_86 arg2, swig_type_87 arg3);
-extern swig_type_88 _wrap_tc_users_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_89 _wrap_tc_user_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_90 _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_91 _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_92 _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_93 arg2);
-extern void _wrap_tc_user_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_94 _wrap_tc_user_refresh_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_95 _wrap_tc_user_login_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_96 _wrap_tc_user_code_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_97 _wrap_tc_user_expires_at_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_98 _wrap_tc_user_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_99 _wrap_tc_user_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_100 arg2);
-extern swig_type_101 _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_102 _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_103 arg2);
-extern void _wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_TC_EVENT_REJECTED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EVENT_VERIFICATION_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_EVENT_REVOCATION_tcswig_05cc12d0720a4367(void);
-extern swig_type_104 _wrap_tc_event_kind_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_105 arg2);
-extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_106 arg2);
-extern swig_type_107 _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_108 arg2);
-extern swig_type_109 _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_kind_get_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_110 _wrap_tc_event_content_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_111 _wrap_tc_event_response_body_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_112 _wrap_tc_event_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_113 _wrap_tc_event_timestamp_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_114 _wrap_tc_event_timestamp_ms_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_retry_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_is_duplicate_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_115 _wrap_tc_event_subscription_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_116 _wrap_tc_event_subscription_type_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_117 _wrap_tc_event_subscription_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_118 _wrap_tc_event_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_119 _wrap_tc_event_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_120 _wrap_tc_event_challenge_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_121 _wrap_tc_event_revocation_reason_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_122 _wrap_tc_event_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_123 _wrap_tc_event_conduit_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_124 _wrap_tc_event_shard_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_125 _wrap_tc_event_shard_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_transport_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_126 _wrap_tc_event_session_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_event_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_127 _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_128 arg2, swig_type_129 arg3);
-extern swig_intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_130 arg2);
-extern swig_intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_131 arg2, swig_type_132 arg3);
-extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_133 arg2, swig_type_134 arg3);
-extern swig_intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_135 arg2);
-extern swig_intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367(void);
-extern swig_type_136 _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_137 _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(swig_intgo arg1);
-extern swig_type_138 _wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367(void);
-extern swig_type_139 _wrap_tc_catalogue_count_tcswig_05cc12d0720a4367(void);
-extern uintptr_t _wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(swig_type_140 arg1);
-extern swig_type_141 _wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367(void);
-extern uintptr_t _wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(swig_type_142 arg1);
-extern swig_intgo _wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(swig_type_143 arg1, swig_type_144 arg2, swig_type_145 arg3);
-extern swig_type_146 _wrap_tc_event_type_name_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_147 _wrap_tc_event_type_version_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_148 _wrap_tc_event_type_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_149 _wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_150 _wrap_tc_event_type_required_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_151 arg2);
-extern swig_type_152 _wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_153 _wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_154 arg2);
-extern swig_type_155 _wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_156 _wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_157 arg2);
-extern swig_type_158 _wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_159 arg2, swig_type_160 arg3);
-extern swig_intgo _wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_161 _wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_162 _wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_163 arg2);
-extern swig_type_164 _wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_165 _wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_166 _wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_167 arg2);
-extern swig_type_168 _wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_169 _wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_config_new_tcswig_05cc12d0720a4367(void);
-extern void _wrap_tcb_config_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_170 arg2, swig_type_171 arg3);
-extern swig_intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_172 arg2, swig_type_173 arg3);
-extern uintptr_t _wrap_tcb_client_new_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tcb_client_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_client_manager_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_174 arg2, uintptr_t arg3);
-extern swig_intgo _wrap_tcb_client_poll_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_intgo arg3);
-extern uintptr_t _wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_175 _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_CONDUIT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_CONDUIT_LIST_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_SHARD_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_SHARD_LIST_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_SHARD_UPDATE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_BATCH_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_SUBSCRIPTIONS_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_RESPONSE_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_EVENT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_REJECT_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_TCB_KIND_VIEW_CHANGE_tcswig_05cc12d0720a4367(void);
-extern void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern void _wrap_tcb_future_release_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_future_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_future_kind_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_176 _wrap_tcb_future_token_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_177 _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_future_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_178 _wrap_tcb_future_error_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_179 _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_180 _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_shard_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_batch_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_response_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_181 _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_182 arg2);
-extern uintptr_t _wrap_tcb_future_message_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_183 _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_future_view_change_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_184 _wrap_tcb_future_view_id_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_185 _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern uintptr_t _wrap_tcb_specs_new_tcswig_05cc12d0720a4367(void);
-extern void _wrap_tcb_specs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_186 arg2, swig_type_187 arg3, swig_type_188 arg4);
-extern swig_type_189 _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_assignments_new_tcswig_05cc12d0720a4367(void);
-extern void _wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_190 arg2, swig_type_191 arg3, swig_type_192 arg4);
-extern swig_intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_193 arg2, swig_type_194 arg3);
-extern swig_type_195 _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_pairs_new_tcswig_05cc12d0720a4367(void);
-extern void _wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_196 arg2, swig_type_197 arg3);
-extern swig_type_198 _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_token_get_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_199 arg3);
-extern uintptr_t _wrap_tcb_token_validate_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_200 arg2);
-extern uintptr_t _wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_201 arg2);
-extern uintptr_t _wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_202 arg2);
-extern uintptr_t _wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_203 arg3);
-extern uintptr_t _wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_204 arg2, swig_intgo arg3, swig_type_205 arg4);
-extern uintptr_t _wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_206 arg2, swig_type_207 arg3);
-extern uintptr_t _wrap_tcb_shards_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_208 arg2, swig_type_209 arg3, swig_type_210 arg4);
-extern uintptr_t _wrap_tcb_shard_update_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_211 arg2, uintptr_t arg3, swig_type_212 arg4);
-extern uintptr_t _wrap_tcb_shard_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_213 arg2, swig_type_214 arg3, swig_type_215 arg4, swig_type_216 arg5);
-extern uintptr_t _wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_217 arg2, swig_type_218 arg3, swig_type_219 arg4, swig_type_220 arg5, swig_type_221 arg6);
-extern uintptr_t _wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_222 arg2, uintptr_t arg3, swig_intgo arg4, swig_type_223 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_224 arg2, swig_type_225 arg3, swig_type_226 arg4, swig_type_227 arg5, swig_type_228 arg6, swig_type_229 arg7);
-extern uintptr_t _wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_230 arg2, swig_type_231 arg3);
-extern uintptr_t _wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_232 arg2, swig_intgo arg3, swig_intgo arg4, swig_type_233 arg5);
-extern uintptr_t _wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_234 arg2, uintptr_t arg3, swig_intgo arg4, swig_intgo arg5, swig_type_235 arg6);
-extern uintptr_t _wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_236 arg2, swig_type_237 arg3, swig_type_238 arg4, swig_intgo arg5, swig_intgo arg6, swig_type_239 arg7);
-extern uintptr_t _wrap_tcb_sync_view_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_240 arg2);
-extern swig_intgo _wrap_tcb_view_watch_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_241 arg2);
-extern uintptr_t _wrap_tcb_request_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2, swig_type_242 arg3, uintptr_t arg4, swig_type_243 arg5, swig_intgo arg6, swig_type_244 arg7);
-extern uintptr_t _wrap_tcb_listener_new_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_245 arg2, swig_intgo arg3, swig_type_246 arg4, swig_type_247 arg5, swig_intgo arg6, swig_type_248 arg7, swig_type_249 arg8, swig_type_250 arg9);
-extern uintptr_t _wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(uintptr_t arg1, uintptr_t arg2, swig_type_251 arg3);
-extern swig_type_252 _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(swig_type_253 arg1, swig_type_254 arg2, swig_type_255 arg3, swig_type_256 arg4);
-extern uintptr_t _wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(swig_type_257 arg1, swig_type_258 arg2);
-extern swig_intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367(void);
-extern swig_type_259 _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_260 _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_261 _wrap_tcb_event_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern swig_type_262 _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_event_disabled_shard_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_users_new_tcswig_05cc12d0720a4367(void);
-extern swig_intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_263 arg2, swig_type_264 arg3);
-extern uintptr_t _wrap_tcb_users_list_tcswig_05cc12d0720a4367(uintptr_t arg1);
-extern uintptr_t _wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_265 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_266 arg2);
-extern uintptr_t _wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_267 arg2);
-extern uintptr_t _wrap_tcb_users_remove_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_type_268 arg2);
-extern swig_type_269 _wrap_tcb_user_json_tcswig_05cc12d0720a4367(uintptr_t arg1, swig_intgo arg2);
-extern void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(swig_type_270 arg1);
-extern void _wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(uintptr_t arg1);
+typedef long long swig_type_269;
+typedef long long swig_type_270;
+typedef long long swig_type_271;
+typedef long long swig_type_272;
+typedef _gostring_ swig_type_273;
+typedef long long swig_type_274;
+typedef long long swig_type_275;
+typedef long long swig_type_276;
+typedef _gostring_ swig_type_277;
+typedef long long swig_type_278;
+typedef _gostring_ swig_type_279;
+typedef long long swig_type_280;
+typedef _gostring_ swig_type_281;
+typedef long long swig_type_282;
+typedef _gostring_ swig_type_283;
+typedef _gostring_ swig_type_284;
+typedef _gostring_ swig_type_285;
+typedef _goslice_ swig_type_286;
+typedef long long swig_type_287;
+typedef long long swig_type_288;
+typedef _gostring_ swig_type_289;
+typedef _gostring_ swig_type_290;
+typedef _gostring_ swig_type_291;
+extern void _wrap_Swig_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_Swig_malloc_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_intgo _wrap_TC_VERSION_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_OK_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ERROR_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EINVAL_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ENOMEM_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EVERSION_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ECANCELED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ETIMEDOUT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ENETWORK_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ETLS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EHTTP_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EAUTH_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EFORBIDDEN_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ENOTFOUND_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ECONFLICT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ERATELIMIT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ESERVER_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EPROTOCOL_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ECLOSED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EREENTRANT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EBUSY_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ETOOLARGE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EUSER_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EBADREQUEST_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EGONE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EPARTIAL_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ENOCREDENTIALS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ENOTSUPPORTED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ESIGNATURE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ESTALE_tcswig_b7936a88d2cc3388(void);
+extern swig_type_1 _wrap_tc_strerror_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_type_2 _wrap_tc_status_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_type_3 _wrap_tc_last_error_message_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_tc_last_http_status_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LOG_ERROR_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LOG_WARN_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LOG_INFO_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LOG_DEBUG_tcswig_b7936a88d2cc3388(void);
+extern swig_type_4 _wrap_tc_log_level_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_intgo _wrap_TC_GET_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_POST_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_PATCH_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_PUT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_DELETE_tcswig_b7936a88d2cc3388(void);
+extern swig_type_5 _wrap_tc_method_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_tc_conduits_options_version_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_client_id_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_6 arg2);
+extern swig_type_7 _wrap_tc_conduits_options_client_id_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_client_secret_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_8 arg2);
+extern swig_type_9 _wrap_tc_conduits_options_client_secret_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_app_token_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_10 arg2);
+extern swig_type_11 _wrap_tc_conduits_options_app_token_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_callback_url_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_12 arg2);
+extern swig_type_13 _wrap_tc_conduits_options_callback_url_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_api_base_url_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_14 arg2);
+extern swig_type_15 _wrap_tc_conduits_options_api_base_url_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_auth_base_url_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_16 arg2);
+extern swig_type_17 _wrap_tc_conduits_options_auth_base_url_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_ca_file_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_18 arg2);
+extern swig_type_19 _wrap_tc_conduits_options_ca_file_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_20 arg2);
+extern swig_type_21 _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_22 arg2);
+extern swig_type_23 _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_max_attempts_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_24 arg2);
+extern swig_type_25 _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_26 arg2);
+extern swig_type_27 _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_28 arg2);
+extern swig_type_29 _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_max_concurrency_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_30 arg2);
+extern swig_type_31 _wrap_tc_conduits_options_max_response_bytes_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_32 arg2);
+extern swig_type_33 _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_flags_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_conduits_options_flags_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_random_seed_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_34 arg2);
+extern swig_type_35 _wrap_tc_conduits_options_random_seed_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_36 arg2);
+extern swig_type_37 _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_38 arg2);
+extern swig_type_39 _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_max_list_pages_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_40 arg2);
+extern swig_type_41 _wrap_tc_conduits_options_max_list_pages_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_conduits_options_tcswig_b7936a88d2cc3388(void);
+extern void _wrap_delete_tc_conduits_options_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduits_new_tcswig_b7936a88d2cc3388(swig_type_42 arg1, uintptr_t arg2);
+extern void _wrap_tc_conduits_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduits_wakeup_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduits_cancel_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_43 arg2);
+extern swig_intgo _wrap_tc_conduits_cancel_all_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_44 _wrap_tc_conduits_pending_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_STAT_RETRIES_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_STAT_OPERATIONS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_STAT_CONNECTIONS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_b7936a88d2cc3388(void);
+extern swig_type_45 _wrap_tc_conduits_stat_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_46 _wrap_tc_stat_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_intgo _wrap_tc_token_get_tcswig_b7936a88d2cc3388(swig_type_47 arg1, uintptr_t arg2, swig_intgo arg3, uintptr_t arg4);
+extern swig_intgo _wrap_tc_token_validate_tcswig_b7936a88d2cc3388(swig_type_48 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_intgo _wrap_tc_token_revoke_tcswig_b7936a88d2cc3388(swig_type_49 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_type_50 _wrap_tc_token_access_token_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_51 _wrap_tc_token_client_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_52 _wrap_tc_token_expires_at_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_token_is_validated_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_53 _wrap_tc_token_login_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_54 _wrap_tc_token_user_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_55 _wrap_tc_token_scope_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_56 _wrap_tc_token_scope_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_57 arg2);
+extern void _wrap_tc_token_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_tc_request_options_version_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_request_options_method_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_request_options_method_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_request_options_path_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_58 arg2);
+extern swig_type_59 _wrap_tc_request_options_path_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_request_options_body_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_60 arg2);
+extern swig_type_61 _wrap_tc_request_options_body_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_request_options_body_len_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_62 arg2);
+extern swig_type_63 _wrap_tc_request_options_body_len_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_request_options_flags_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_request_options_flags_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_request_options_timeout_ms_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_64 arg2);
+extern swig_type_65 _wrap_tc_request_options_timeout_ms_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_request_options_max_attempts_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_request_options_max_attempts_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_request_options_deadline_ms_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_66 arg2);
+extern swig_type_67 _wrap_tc_request_options_deadline_ms_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_request_options_tcswig_b7936a88d2cc3388(void);
+extern void _wrap_delete_tc_request_options_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_request_options_set_query_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_68 arg2);
+extern swig_intgo _wrap_tc_request_tcswig_b7936a88d2cc3388(swig_type_69 arg1, uintptr_t arg2, uintptr_t arg3, uintptr_t arg4);
+extern swig_intgo _wrap_tc_response_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_response_http_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_70 _wrap_tc_response_body_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_71 _wrap_tc_response_header_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_72 arg2);
+extern swig_intgo _wrap_tc_response_attempts_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_73 _wrap_tc_response_message_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern double _wrap_tc_response_elapsed_ms_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_response_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_TRANSPORT_OTHER_tcswig_b7936a88d2cc3388(void);
+extern swig_type_74 _wrap_tc_transport_type_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_intgo _wrap_tc_transport_webhook_new_tcswig_b7936a88d2cc3388(swig_type_75 arg1, swig_type_76 arg2, swig_type_77 arg3);
+extern swig_intgo _wrap_tc_transport_websocket_new_tcswig_b7936a88d2cc3388(swig_type_78 arg1, swig_type_79 arg2);
+extern swig_intgo _wrap_tc_transport_conduit_new_tcswig_b7936a88d2cc3388(swig_type_80 arg1, swig_type_81 arg2);
+extern swig_intgo _wrap_tc_transport_method_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_82 _wrap_tc_transport_method_name_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_83 _wrap_tc_transport_callback_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_84 _wrap_tc_transport_secret_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_85 _wrap_tc_transport_session_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_86 _wrap_tc_transport_connected_at_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_87 _wrap_tc_transport_disconnected_at_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_88 _wrap_tc_transport_conduit_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_transport_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduits_list_tcswig_b7936a88d2cc3388(swig_type_89 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_intgo _wrap_tc_conduit_create_tcswig_b7936a88d2cc3388(swig_type_90 arg1, uintptr_t arg2, swig_intgo arg3, uintptr_t arg4);
+extern swig_intgo _wrap_tc_conduit_update_tcswig_b7936a88d2cc3388(swig_type_91 arg1, uintptr_t arg2, swig_type_92 arg3, swig_intgo arg4, uintptr_t arg5);
+extern swig_intgo _wrap_tc_conduit_delete_tcswig_b7936a88d2cc3388(swig_type_93 arg1, uintptr_t arg2, swig_type_94 arg3, uintptr_t arg4);
+extern swig_type_95 _wrap_tc_conduit_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduit_shard_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_conduit_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_96 _wrap_tc_conduit_list_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_conduit_list_get_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_97 arg2);
+extern void _wrap_tc_conduit_list_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_shards_list_tcswig_b7936a88d2cc3388(swig_type_98 arg1, uintptr_t arg2, swig_type_99 arg3, swig_type_100 arg4, uintptr_t arg5);
+extern swig_intgo _wrap_tc_shard_update_tcswig_b7936a88d2cc3388(swig_type_101 arg1, uintptr_t arg2, swig_type_102 arg3, swig_type_103 arg4, uintptr_t arg5);
+extern swig_intgo _wrap_tc_shard_create_tcswig_b7936a88d2cc3388(swig_type_104 arg1, uintptr_t arg2, swig_type_105 arg3, swig_type_106 arg4, swig_type_107 arg5, uintptr_t arg6);
+extern swig_intgo _wrap_tc_shard_remove_tcswig_b7936a88d2cc3388(swig_type_108 arg1, uintptr_t arg2, swig_type_109 arg3, swig_type_110 arg4, uintptr_t arg5, uintptr_t arg6);
+extern swig_type_111 _wrap_tc_shard_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_112 _wrap_tc_shard_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_shard_transport_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_shard_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_113 _wrap_tc_shard_list_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_shard_list_get_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_114 arg2);
+extern void _wrap_tc_shard_list_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_115 _wrap_tc_shard_update_result_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_116 _wrap_tc_shard_update_result_shard_id_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_117 arg2);
+extern swig_intgo _wrap_tc_shard_update_result_status_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_118 arg2);
+extern swig_type_119 _wrap_tc_shard_update_result_message_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_120 arg2);
+extern swig_type_121 _wrap_tc_shard_update_result_code_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_122 arg2);
+extern uintptr_t _wrap_tc_shard_update_result_shard_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_123 arg2);
+extern swig_type_124 _wrap_tc_shard_update_result_failed_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_shard_update_result_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_TC_ITEM_CREATED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ITEM_EXISTED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ITEM_FAILED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ITEM_CANCELED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ITEM_DELETED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ITEM_GONE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ITEM_TO_CREATE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_ITEM_TO_DELETE_tcswig_b7936a88d2cc3388(void);
+extern swig_type_125 _wrap_tc_item_outcome_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_intgo _wrap_tc_batch_options_version_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_batch_options_concurrency_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_batch_options_concurrency_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_batch_options_progress_every_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_126 arg2);
+extern swig_type_127 _wrap_tc_batch_options_progress_every_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_batch_options_tcswig_b7936a88d2cc3388(void);
+extern void _wrap_delete_tc_batch_options_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscriptions_create_tcswig_b7936a88d2cc3388(swig_type_128 arg1, uintptr_t arg2, swig_type_129 arg3, swig_type_130 arg4, uintptr_t arg5, uintptr_t arg6);
+extern swig_intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_tc_subscriptions_create_by_type_tcswig_b7936a88d2cc3388(swig_type_131 arg1, uintptr_t arg2, swig_type_132 arg3, swig_type_133 arg4, swig_type_134 arg5, swig_intgo arg6, uintptr_t arg7, uintptr_t arg8);
+extern swig_intgo _wrap_tc_subscription_filter_version_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_status_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_135 arg2);
+extern swig_type_136 _wrap_tc_subscription_filter_status_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_Xtype_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_137 arg2);
+extern swig_type_138 _wrap_tc_subscription_filter_Xtype_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_user_id_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_139 arg2);
+extern swig_type_140 _wrap_tc_subscription_filter_user_id_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_subscription_id_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_141 arg2);
+extern swig_type_142 _wrap_tc_subscription_filter_subscription_id_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_conduit_id_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_143 arg2);
+extern swig_type_144 _wrap_tc_subscription_filter_conduit_id_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_subscription_filter_tcswig_b7936a88d2cc3388(void);
+extern void _wrap_delete_tc_subscription_filter_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscriptions_list_tcswig_b7936a88d2cc3388(swig_type_145 arg1, uintptr_t arg2, uintptr_t arg3, uintptr_t arg4);
+extern swig_intgo _wrap_tc_subscription_delete_tcswig_b7936a88d2cc3388(swig_type_146 arg1, uintptr_t arg2, swig_type_147 arg3, uintptr_t arg4);
+extern swig_intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_tc_subscriptions_cleanup_tcswig_b7936a88d2cc3388(swig_type_148 arg1, uintptr_t arg2, swig_type_149 arg3, swig_intgo arg4, uintptr_t arg5, uintptr_t arg6);
+extern swig_intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_tc_subscriptions_reconcile_tcswig_b7936a88d2cc3388(swig_type_150 arg1, uintptr_t arg2, swig_type_151 arg3, swig_type_152 arg4, swig_intgo arg5, uintptr_t arg6, uintptr_t arg7);
+extern swig_type_153 _wrap_tc_subscription_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_154 _wrap_tc_subscription_type_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_155 _wrap_tc_subscription_version_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_156 _wrap_tc_subscription_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_157 _wrap_tc_subscription_condition_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_158 _wrap_tc_subscription_created_at_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscription_cost_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_subscription_transport_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_159 _wrap_tc_subscription_user_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_subscription_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_160 _wrap_tc_subscription_list_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_subscription_list_get_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_161 arg2);
+extern swig_type_162 _wrap_tc_subscription_list_total_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_163 _wrap_tc_subscription_list_total_cost_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_164 _wrap_tc_subscription_list_max_total_cost_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_165 _wrap_tc_subscription_batch_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscription_batch_outcome_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_166 arg2);
+extern swig_intgo _wrap_tc_subscription_batch_status_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_167 arg2);
+extern swig_type_168 _wrap_tc_subscription_batch_message_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_169 arg2);
+extern uintptr_t _wrap_tc_subscription_batch_subscription_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_170 arg2);
+extern swig_type_171 _wrap_tc_subscription_batch_tally_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_172 _wrap_tc_subscription_batch_total_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_173 _wrap_tc_subscription_batch_total_cost_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_174 _wrap_tc_subscription_batch_max_total_cost_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_subscription_batch_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_subscription_list_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_TC_VIEW_SYNCED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_b7936a88d2cc3388(void);
+extern swig_type_175 _wrap_tc_view_change_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_intgo _wrap_tc_conduits_sync_tcswig_b7936a88d2cc3388(swig_type_176 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_intgo _wrap_tc_view_is_synced_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_view_query_version_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_view_query_conduit_id_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_177 arg2);
+extern swig_type_178 _wrap_tc_view_query_conduit_id_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_view_query_user_id_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_179 arg2);
+extern swig_type_180 _wrap_tc_view_query_user_id_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_view_query_Xtype_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_181 arg2);
+extern swig_type_182 _wrap_tc_view_query_Xtype_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_view_query_status_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_183 arg2);
+extern swig_type_184 _wrap_tc_view_query_status_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_view_query_tcswig_b7936a88d2cc3388(void);
+extern void _wrap_delete_tc_view_query_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_view_subscriptions_tcswig_b7936a88d2cc3388(swig_type_185 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_type_186 _wrap_tc_view_count_tcswig_b7936a88d2cc3388(uintptr_t arg1, uintptr_t arg2);
+extern swig_intgo _wrap_tc_view_conduits_tcswig_b7936a88d2cc3388(swig_type_187 arg1, uintptr_t arg2);
+extern swig_intgo _wrap_tc_view_shards_tcswig_b7936a88d2cc3388(swig_type_188 arg1, uintptr_t arg2, swig_type_189 arg3);
+extern swig_intgo _wrap_TC_EVENT_REJECTED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EVENT_VERIFICATION_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_EVENT_REVOCATION_tcswig_b7936a88d2cc3388(void);
+extern swig_type_190 _wrap_tc_event_kind_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_intgo _wrap_tc_webhook_options_version_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_max_age_s_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_191 arg2);
+extern swig_type_192 _wrap_tc_webhook_options_max_age_s_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_max_future_s_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_193 arg2);
+extern swig_type_194 _wrap_tc_webhook_options_max_future_s_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_195 arg2);
+extern swig_type_196 _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_197 arg2);
+extern swig_type_198 _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_199 arg2);
+extern swig_type_200 _wrap_tc_webhook_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_webhook_options_tcswig_b7936a88d2cc3388(void);
+extern void _wrap_delete_tc_webhook_options_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_new_tcswig_b7936a88d2cc3388(swig_type_201 arg1, uintptr_t arg2);
+extern void _wrap_tc_webhook_verifier_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_202 arg2);
+extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_203 arg2);
+extern swig_type_204 _wrap_tc_webhook_verifier_secret_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_205 arg2);
+extern swig_type_206 _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_handle_tcswig_b7936a88d2cc3388(swig_type_207 arg1, uintptr_t arg2, swig_type_208 arg3, swig_type_209 arg4);
+extern swig_intgo _wrap_tc_event_kind_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_http_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_210 _wrap_tc_event_content_type_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_211 _wrap_tc_event_response_body_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_212 _wrap_tc_event_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_213 _wrap_tc_event_timestamp_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_214 _wrap_tc_event_timestamp_ms_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_retry_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_is_duplicate_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_215 _wrap_tc_event_subscription_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_216 _wrap_tc_event_subscription_type_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_217 _wrap_tc_event_subscription_version_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_218 _wrap_tc_event_event_json_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_219 _wrap_tc_event_subscription_json_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_220 _wrap_tc_event_challenge_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_221 _wrap_tc_event_revocation_reason_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_222 _wrap_tc_event_error_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_223 _wrap_tc_event_conduit_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_224 _wrap_tc_event_shard_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_225 _wrap_tc_event_shard_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_transport_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_226 _wrap_tc_event_session_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_event_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_options_version_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_bind_address_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_227 arg2);
+extern swig_type_228 _wrap_tc_listener_options_bind_address_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_port_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_port_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_path_prefix_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_229 arg2);
+extern swig_type_230 _wrap_tc_listener_options_path_prefix_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_231 arg2);
+extern swig_type_232 _wrap_tc_listener_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_timeout_s_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_timeout_s_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_connections_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_max_connections_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_event_userdata_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, uintptr_t arg2);
+extern uintptr_t _wrap_tc_listener_options_event_userdata_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_reject_userdata_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, uintptr_t arg2);
+extern uintptr_t _wrap_tc_listener_options_reject_userdata_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_tls_cert_file_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_233 arg2);
+extern swig_type_234 _wrap_tc_listener_options_tls_cert_file_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_tls_key_file_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_235 arg2);
+extern swig_type_236 _wrap_tc_listener_options_tls_key_file_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_head_timeout_s_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_request_timeout_s_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_queued_events_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_237 arg2);
+extern swig_type_238 _wrap_tc_listener_options_max_queued_events_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_239 arg2);
+extern swig_type_240 _wrap_tc_listener_options_max_queued_rejects_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_listener_options_tcswig_b7936a88d2cc3388(void);
+extern void _wrap_delete_tc_listener_options_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_new_tcswig_b7936a88d2cc3388(swig_type_241 arg1, uintptr_t arg2, uintptr_t arg3);
+extern void _wrap_tc_listener_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_port_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_242 _wrap_tc_listener_base_url_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_add_route_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_243 arg2, swig_type_244 arg3);
+extern swig_intgo _wrap_tc_listener_remove_route_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_245 arg2);
+extern swig_intgo _wrap_tc_listener_add_secret_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_246 arg2, swig_type_247 arg3);
+extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_248 arg2, swig_type_249 arg3);
+extern swig_intgo _wrap_tc_listener_serve_metrics_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_250 arg2);
+extern swig_intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_b7936a88d2cc3388(void);
+extern swig_type_251 _wrap_tc_listener_stat_get_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_252 _wrap_tc_listener_stat_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_type_253 _wrap_tc_catalogue_snapshot_tcswig_b7936a88d2cc3388(void);
+extern swig_type_254 _wrap_tc_catalogue_count_tcswig_b7936a88d2cc3388(void);
+extern uintptr_t _wrap_tc_catalogue_at_tcswig_b7936a88d2cc3388(swig_type_255 arg1);
+extern swig_type_256 _wrap_tc_catalogue_withdrawn_count_tcswig_b7936a88d2cc3388(void);
+extern uintptr_t _wrap_tc_catalogue_withdrawn_at_tcswig_b7936a88d2cc3388(swig_type_257 arg1);
+extern swig_intgo _wrap_tc_catalogue_find_tcswig_b7936a88d2cc3388(swig_type_258 arg1, swig_type_259 arg2, swig_type_260 arg3);
+extern swig_type_261 _wrap_tc_event_type_name_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_262 _wrap_tc_event_type_version_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_263 _wrap_tc_event_type_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_type_is_newest_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_264 _wrap_tc_event_type_required_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_265 _wrap_tc_event_type_required_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_266 arg2);
+extern swig_type_267 _wrap_tc_event_type_optional_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_268 _wrap_tc_event_type_optional_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_269 arg2);
+extern swig_type_270 _wrap_tc_event_type_one_of_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_271 _wrap_tc_event_type_one_of_size_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_272 arg2);
+extern swig_type_273 _wrap_tc_event_type_one_of_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_274 arg2, swig_type_275 arg3);
+extern swig_intgo _wrap_tc_event_type_allows_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_event_type_app_token_only_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_276 _wrap_tc_event_type_scope_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_277 _wrap_tc_event_type_scope_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_278 arg2);
+extern swig_type_279 _wrap_tc_event_type_authorizer_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_280 _wrap_tc_event_type_app_token_scope_count_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_281 _wrap_tc_event_type_app_token_scope_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_282 arg2);
+extern swig_type_283 _wrap_tc_event_type_create_body_extra_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_284 _wrap_tc_event_type_replaced_by_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_TC_COMPLETION_DONE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_TOKEN_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_USER_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_SHARD_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_BATCH_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_PAGE_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_EVENT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_REJECT_tcswig_b7936a88d2cc3388(void);
+extern swig_intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_b7936a88d2cc3388(void);
+extern swig_type_285 _wrap_tc_completion_kind_name_tcswig_b7936a88d2cc3388(swig_intgo arg1);
+extern swig_intgo _wrap_tc_conduits_next_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_type_286 arg2, swig_intgo arg3);
+extern swig_type_287 _wrap_tc_conduits_ready_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern void _wrap_tc_completion_free_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_288 _wrap_tc_completion_op_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_kind_get_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_is_final_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_http_status_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_289 _wrap_tc_completion_message_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_userdata_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_response_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_token_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_user_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_conduit_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_conduit_list_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_shard_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_shard_list_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_shard_update_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_batch_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_page_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_event_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_290 _wrap_tc_completion_source_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_progress_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_voidp arg2, swig_voidp arg3);
+extern swig_intgo _wrap_tc_completion_view_change_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_type_291 _wrap_tc_completion_view_id_tcswig_b7936a88d2cc3388(uintptr_t arg1);
+extern swig_intgo _wrap_tc_view_pull_changes_tcswig_b7936a88d2cc3388(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
 #undef intgo
 */
 import "C"
@@ -715,8 +815,8 @@ func getSwigcptr(v interface { Swigcptr() uintptr }) uintptr {
 
 type _ sync.Mutex
 
-//export cgo_panic__tcswig_05cc12d0720a4367
-func cgo_panic__tcswig_05cc12d0720a4367(p *byte) {
+//export cgo_panic__tcswig_b7936a88d2cc3388
+func cgo_panic__tcswig_b7936a88d2cc3388(p *byte) {
 	s := (*[1024]byte)(unsafe.Pointer(p))[:]
 	for i, b := range s {
 		if b == 0 {
@@ -735,15 +835,24 @@ func swigCopyString(s string) string {
   return r
 }
 
+
+func swigCopyBorrowed(s string) string {
+  p := *(*swig_gostring)(unsafe.Pointer(&s))
+  if p.n == 0 {
+    return ""
+  }
+  return string((*[0x7fffffff]byte)(unsafe.Pointer(p.p))[:p.n])
+}
+
 func Swig_free(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_Swig_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_Swig_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 func Swig_malloc(arg1 int) (_swig_ret uintptr) {
 	var swig_r uintptr
 	_swig_i_0 := arg1
-	swig_r = (uintptr)(C._wrap_Swig_malloc_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0)))
+	swig_r = (uintptr)(C._wrap_Swig_malloc_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0)))
 	return swig_r
 }
 
@@ -759,6 +868,20 @@ func (p SwigcptrTc_conduits) SwigIsTc_conduits() {
 type Tc_conduits interface {
 	Swigcptr() uintptr
 	SwigIsTc_conduits()
+}
+
+type SwigcptrTc_completion uintptr
+
+func (p SwigcptrTc_completion) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrTc_completion) SwigIsTc_completion() {
+}
+
+type Tc_completion interface {
+	Swigcptr() uintptr
+	SwigIsTc_completion()
 }
 
 type SwigcptrTc_token uintptr
@@ -915,48 +1038,6 @@ type Tc_subscription_batch interface {
 	SwigIsTc_subscription_batch()
 }
 
-type SwigcptrTc_users uintptr
-
-func (p SwigcptrTc_users) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTc_users) SwigIsTc_users() {
-}
-
-type Tc_users interface {
-	Swigcptr() uintptr
-	SwigIsTc_users()
-}
-
-type SwigcptrTc_user uintptr
-
-func (p SwigcptrTc_user) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTc_user) SwigIsTc_user() {
-}
-
-type Tc_user interface {
-	Swigcptr() uintptr
-	SwigIsTc_user()
-}
-
-type SwigcptrTc_user_id_list uintptr
-
-func (p SwigcptrTc_user_id_list) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTc_user_id_list) SwigIsTc_user_id_list() {
-}
-
-type Tc_user_id_list interface {
-	Swigcptr() uintptr
-	SwigIsTc_user_id_list()
-}
-
 type SwigcptrTc_webhook_verifier uintptr
 
 func (p SwigcptrTc_webhook_verifier) Swigcptr() uintptr {
@@ -1013,88 +1094,18 @@ type Tc_event_type interface {
 	SwigIsTc_event_type()
 }
 
-type SwigcptrTcb_config uintptr
+type SwigcptrTc_user uintptr
 
-func (p SwigcptrTcb_config) Swigcptr() uintptr {
+func (p SwigcptrTc_user) Swigcptr() uintptr {
 	return (uintptr)(p)
 }
 
-func (p SwigcptrTcb_config) SwigIsTcb_config() {
+func (p SwigcptrTc_user) SwigIsTc_user() {
 }
 
-type Tcb_config interface {
+type Tc_user interface {
 	Swigcptr() uintptr
-	SwigIsTcb_config()
-}
-
-type SwigcptrTcb_client uintptr
-
-func (p SwigcptrTcb_client) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTcb_client) SwigIsTcb_client() {
-}
-
-type Tcb_client interface {
-	Swigcptr() uintptr
-	SwigIsTcb_client()
-}
-
-type SwigcptrTcb_future uintptr
-
-func (p SwigcptrTcb_future) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTcb_future) SwigIsTcb_future() {
-}
-
-type Tcb_future interface {
-	Swigcptr() uintptr
-	SwigIsTcb_future()
-}
-
-type SwigcptrTcb_specs uintptr
-
-func (p SwigcptrTcb_specs) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTcb_specs) SwigIsTcb_specs() {
-}
-
-type Tcb_specs interface {
-	Swigcptr() uintptr
-	SwigIsTcb_specs()
-}
-
-type SwigcptrTcb_assignments uintptr
-
-func (p SwigcptrTcb_assignments) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTcb_assignments) SwigIsTcb_assignments() {
-}
-
-type Tcb_assignments interface {
-	Swigcptr() uintptr
-	SwigIsTcb_assignments()
-}
-
-type SwigcptrTcb_pairs uintptr
-
-func (p SwigcptrTcb_pairs) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTcb_pairs) SwigIsTcb_pairs() {
-}
-
-type Tcb_pairs interface {
-	Swigcptr() uintptr
-	SwigIsTcb_pairs()
+	SwigIsTc_user()
 }
 
 const TC_VERSION_MAJOR int = 0
@@ -1103,7 +1114,7 @@ const TC_VERSION_PATCH int = 0
 const TC_VERSION_STRING string = "0.1.0"
 func _swig_getTC_VERSION() (_swig_ret int) {
 	var swig_r int
-	swig_r = (int)(C._wrap_TC_VERSION_tcswig_05cc12d0720a4367())
+	swig_r = (int)(C._wrap_TC_VERSION_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -1111,203 +1122,203 @@ var TC_VERSION int = _swig_getTC_VERSION()
 type Enum_SS_tc_status int
 func _swig_getTC_OK() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_OK_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_OK_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_OK Enum_SS_tc_status = _swig_getTC_OK()
 func _swig_getTC_ERROR() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ERROR_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ERROR_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ERROR Enum_SS_tc_status = _swig_getTC_ERROR()
 func _swig_getTC_EINVAL() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EINVAL_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EINVAL_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EINVAL Enum_SS_tc_status = _swig_getTC_EINVAL()
 func _swig_getTC_ENOMEM() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOMEM_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOMEM_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ENOMEM Enum_SS_tc_status = _swig_getTC_ENOMEM()
 func _swig_getTC_EVERSION() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EVERSION_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EVERSION_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EVERSION Enum_SS_tc_status = _swig_getTC_EVERSION()
 func _swig_getTC_ECANCELED() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECANCELED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECANCELED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ECANCELED Enum_SS_tc_status = _swig_getTC_ECANCELED()
 func _swig_getTC_ETIMEDOUT() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETIMEDOUT_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETIMEDOUT_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ETIMEDOUT Enum_SS_tc_status = _swig_getTC_ETIMEDOUT()
 func _swig_getTC_ENETWORK() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENETWORK_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENETWORK_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ENETWORK Enum_SS_tc_status = _swig_getTC_ENETWORK()
 func _swig_getTC_ETLS() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETLS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETLS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ETLS Enum_SS_tc_status = _swig_getTC_ETLS()
 func _swig_getTC_EHTTP() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EHTTP_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EHTTP_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EHTTP Enum_SS_tc_status = _swig_getTC_EHTTP()
 func _swig_getTC_EAUTH() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EAUTH_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EAUTH_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EAUTH Enum_SS_tc_status = _swig_getTC_EAUTH()
 func _swig_getTC_EFORBIDDEN() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EFORBIDDEN_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EFORBIDDEN_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EFORBIDDEN Enum_SS_tc_status = _swig_getTC_EFORBIDDEN()
 func _swig_getTC_ENOTFOUND() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOTFOUND_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOTFOUND_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ENOTFOUND Enum_SS_tc_status = _swig_getTC_ENOTFOUND()
 func _swig_getTC_ECONFLICT() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECONFLICT_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECONFLICT_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ECONFLICT Enum_SS_tc_status = _swig_getTC_ECONFLICT()
 func _swig_getTC_ERATELIMIT() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ERATELIMIT_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ERATELIMIT_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ERATELIMIT Enum_SS_tc_status = _swig_getTC_ERATELIMIT()
 func _swig_getTC_ESERVER() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESERVER_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESERVER_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ESERVER Enum_SS_tc_status = _swig_getTC_ESERVER()
 func _swig_getTC_EPROTOCOL() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EPROTOCOL_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EPROTOCOL_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EPROTOCOL Enum_SS_tc_status = _swig_getTC_EPROTOCOL()
 func _swig_getTC_ECLOSED() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECLOSED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECLOSED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ECLOSED Enum_SS_tc_status = _swig_getTC_ECLOSED()
 func _swig_getTC_EREENTRANT() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EREENTRANT_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EREENTRANT_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EREENTRANT Enum_SS_tc_status = _swig_getTC_EREENTRANT()
 func _swig_getTC_EBUSY() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EBUSY_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EBUSY_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EBUSY Enum_SS_tc_status = _swig_getTC_EBUSY()
 func _swig_getTC_ETOOLARGE() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETOOLARGE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETOOLARGE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ETOOLARGE Enum_SS_tc_status = _swig_getTC_ETOOLARGE()
 func _swig_getTC_EUSER() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EUSER_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EUSER_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EUSER Enum_SS_tc_status = _swig_getTC_EUSER()
 func _swig_getTC_EBADREQUEST() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EBADREQUEST_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EBADREQUEST_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EBADREQUEST Enum_SS_tc_status = _swig_getTC_EBADREQUEST()
 func _swig_getTC_EGONE() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EGONE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EGONE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EGONE Enum_SS_tc_status = _swig_getTC_EGONE()
 func _swig_getTC_EPARTIAL() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EPARTIAL_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EPARTIAL_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EPARTIAL Enum_SS_tc_status = _swig_getTC_EPARTIAL()
 func _swig_getTC_ENOCREDENTIALS() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOCREDENTIALS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOCREDENTIALS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ENOCREDENTIALS Enum_SS_tc_status = _swig_getTC_ENOCREDENTIALS()
 func _swig_getTC_ENOTSUPPORTED() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOTSUPPORTED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOTSUPPORTED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ENOTSUPPORTED Enum_SS_tc_status = _swig_getTC_ENOTSUPPORTED()
 func _swig_getTC_ESIGNATURE() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESIGNATURE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ESIGNATURE Enum_SS_tc_status = _swig_getTC_ESIGNATURE()
 func _swig_getTC_ESTALE() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESTALE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESTALE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -1315,63 +1326,63 @@ var TC_ESTALE Enum_SS_tc_status = _swig_getTC_ESTALE()
 func Tc_strerror(arg1 int) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_strerror_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_strerror_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_status_name(arg1 int) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_status_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_status_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_last_error_message() (_swig_ret string) {
 	var swig_r string
-	swig_r_p := C._wrap_tc_last_error_message_tcswig_05cc12d0720a4367()
+	swig_r_p := C._wrap_tc_last_error_message_tcswig_b7936a88d2cc3388()
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_last_http_status() (_swig_ret int) {
 	var swig_r int
-	swig_r = (int)(C._wrap_tc_last_http_status_tcswig_05cc12d0720a4367())
+	swig_r = (int)(C._wrap_tc_last_http_status_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 type Enum_SS_tc_log_level int
 func _swig_getTC_LOG_ERROR() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
-	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_ERROR_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LOG_ERROR Enum_SS_tc_log_level = _swig_getTC_LOG_ERROR()
 func _swig_getTC_LOG_WARN() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
-	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_WARN_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LOG_WARN Enum_SS_tc_log_level = _swig_getTC_LOG_WARN()
 func _swig_getTC_LOG_INFO() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
-	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_INFO_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LOG_INFO Enum_SS_tc_log_level = _swig_getTC_LOG_INFO()
 func _swig_getTC_LOG_DEBUG() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
-	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_DEBUG_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_DEBUG_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -1379,45 +1390,45 @@ var TC_LOG_DEBUG Enum_SS_tc_log_level = _swig_getTC_LOG_DEBUG()
 func Tc_log_level_name(arg1 Enum_SS_tc_log_level) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_log_level_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_log_level_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 type Enum_SS_tc_method int
 func _swig_getTC_GET() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_GET_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_GET_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_GET Enum_SS_tc_method = _swig_getTC_GET()
 func _swig_getTC_POST() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_POST_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_POST_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_POST Enum_SS_tc_method = _swig_getTC_POST()
 func _swig_getTC_PATCH() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_PATCH_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_PATCH_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_PATCH Enum_SS_tc_method = _swig_getTC_PATCH()
 func _swig_getTC_PUT() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_PUT_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_PUT_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_PUT Enum_SS_tc_method = _swig_getTC_PUT()
 func _swig_getTC_DELETE() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_DELETE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_DELETE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -1425,46 +1436,445 @@ var TC_DELETE Enum_SS_tc_method = _swig_getTC_DELETE()
 func Tc_method_name(arg1 Enum_SS_tc_method) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_method_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_method_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func _swig_getTC_CONDUITS_F_DISPATCH_THREAD() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_05cc12d0720a4367())
+	swig_r = (uint)(C._wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_CONDUITS_F_DISPATCH_THREAD uint = _swig_getTC_CONDUITS_F_DISPATCH_THREAD()
 func _swig_getTC_CONDUITS_F_NO_PACING() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_CONDUITS_F_NO_PACING_tcswig_05cc12d0720a4367())
+	swig_r = (uint)(C._wrap_TC_CONDUITS_F_NO_PACING_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_CONDUITS_F_NO_PACING uint = _swig_getTC_CONDUITS_F_NO_PACING()
 func _swig_getTC_CONDUITS_F_ALLOW_HTTP_CALLBACKS() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_05cc12d0720a4367())
+	swig_r = (uint)(C._wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS uint = _swig_getTC_CONDUITS_F_ALLOW_HTTP_CALLBACKS()
 const TC_CONDUITS_OPTIONS_VERSION int = 3
-func Tc_conduits_wakeup(arg1 Tc_conduits) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_wakeup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+type SwigcptrTc_conduits_options uintptr
+
+func (p SwigcptrTc_conduits_options) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrTc_conduits_options) SwigIsTc_conduits_options() {
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetVersion() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_conduits_options_version_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tc_conduits_fd(arg1 Tc_conduits) (_swig_ret int) {
+func (arg1 SwigcptrTc_conduits_options) SetClient_id(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_client_id_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_6)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetClient_id() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_conduits_options_client_id_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetClient_secret(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_client_secret_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_8)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetClient_secret() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_conduits_options_client_secret_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetApp_token(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_app_token_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_10)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetApp_token() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_conduits_options_app_token_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetCallback_url(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_callback_url_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_12)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetCallback_url() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_conduits_options_callback_url_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetApi_base_url(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_api_base_url_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_14)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetApi_base_url() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_conduits_options_api_base_url_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetAuth_base_url(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_auth_base_url_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_16)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetAuth_base_url() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_conduits_options_auth_base_url_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetCa_file(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_ca_file_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_18)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetCa_file() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_conduits_options_ca_file_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetConnect_timeout_ms(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_20(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetConnect_timeout_ms() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetRequest_timeout_ms(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_request_timeout_ms_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_22(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetRequest_timeout_ms() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_request_timeout_ms_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetMax_attempts(arg2 int) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_max_attempts_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetMax_attempts() (_swig_ret int) {
 	var swig_r int
+	_swig_i_0 := arg1
+	swig_r = (int)(C._wrap_tc_conduits_options_max_attempts_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetBackoff_base_ms(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_backoff_base_ms_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_24(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetBackoff_base_ms() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_backoff_base_ms_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetBackoff_max_ms(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_backoff_max_ms_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_26(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetBackoff_max_ms() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_backoff_max_ms_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetRatelimit_max_wait_ms(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_28(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetRatelimit_max_wait_ms() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetMax_concurrency(arg2 int) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_max_concurrency_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetMax_concurrency() (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := arg1
+	swig_r = (int)(C._wrap_tc_conduits_options_max_concurrency_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetMax_response_bytes(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_max_response_bytes_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_30(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetMax_response_bytes() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_max_response_bytes_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetToken_refresh_margin_s(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_32(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetToken_refresh_margin_s() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetFlags(arg2 uint) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_flags_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetFlags() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_conduits_options_flags_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetRandom_seed(arg2 uint64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_random_seed_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_34(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetRandom_seed() (_swig_ret uint64) {
+	var swig_r uint64
+	_swig_i_0 := arg1
+	swig_r = (uint64)(C._wrap_tc_conduits_options_random_seed_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetToken_validate_interval_s(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_36(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetToken_validate_interval_s() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetRequest_deadline_ms(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_request_deadline_ms_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_38(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetRequest_deadline_ms() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_request_deadline_ms_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_conduits_options) SetMax_list_pages(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_conduits_options_max_list_pages_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_40(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_conduits_options) GetMax_list_pages() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_conduits_options_max_list_pages_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func NewTc_conduits_options() (_swig_ret Tc_conduits_options) {
+	var swig_r Tc_conduits_options
+	swig_r = (Tc_conduits_options)(SwigcptrTc_conduits_options(C._wrap_new_tc_conduits_options_tcswig_b7936a88d2cc3388()))
+	return swig_r
+}
+
+func DeleteTc_conduits_options(arg1 Tc_conduits_options) {
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_conduits_fd_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	C._wrap_delete_tc_conduits_options_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+}
+
+type Tc_conduits_options interface {
+	Swigcptr() uintptr
+	SwigIsTc_conduits_options()
+	GetVersion() (_swig_ret uint)
+	SetClient_id(arg2 string)
+	GetClient_id() (_swig_ret string)
+	SetClient_secret(arg2 string)
+	GetClient_secret() (_swig_ret string)
+	SetApp_token(arg2 string)
+	GetApp_token() (_swig_ret string)
+	SetCallback_url(arg2 string)
+	GetCallback_url() (_swig_ret string)
+	SetApi_base_url(arg2 string)
+	GetApi_base_url() (_swig_ret string)
+	SetAuth_base_url(arg2 string)
+	GetAuth_base_url() (_swig_ret string)
+	SetCa_file(arg2 string)
+	GetCa_file() (_swig_ret string)
+	SetConnect_timeout_ms(arg2 int64)
+	GetConnect_timeout_ms() (_swig_ret int64)
+	SetRequest_timeout_ms(arg2 int64)
+	GetRequest_timeout_ms() (_swig_ret int64)
+	SetMax_attempts(arg2 int)
+	GetMax_attempts() (_swig_ret int)
+	SetBackoff_base_ms(arg2 int64)
+	GetBackoff_base_ms() (_swig_ret int64)
+	SetBackoff_max_ms(arg2 int64)
+	GetBackoff_max_ms() (_swig_ret int64)
+	SetRatelimit_max_wait_ms(arg2 int64)
+	GetRatelimit_max_wait_ms() (_swig_ret int64)
+	SetMax_concurrency(arg2 int)
+	GetMax_concurrency() (_swig_ret int)
+	SetMax_response_bytes(arg2 int64)
+	GetMax_response_bytes() (_swig_ret int64)
+	SetToken_refresh_margin_s(arg2 int64)
+	GetToken_refresh_margin_s() (_swig_ret int64)
+	SetFlags(arg2 uint)
+	GetFlags() (_swig_ret uint)
+	SetRandom_seed(arg2 uint64)
+	GetRandom_seed() (_swig_ret uint64)
+	SetToken_validate_interval_s(arg2 int64)
+	GetToken_validate_interval_s() (_swig_ret int64)
+	SetRequest_deadline_ms(arg2 int64)
+	GetRequest_deadline_ms() (_swig_ret int64)
+	SetMax_list_pages(arg2 int64)
+	GetMax_list_pages() (_swig_ret int64)
+}
+
+func Tc_conduits_new(arg1 []uintptr, arg2 Tc_conduits_options) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_new_tcswig_b7936a88d2cc3388(*(*C.swig_type_42)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
+func Tc_conduits_free(arg1 Tc_conduits) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_tc_conduits_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+}
+
+func Tc_conduits_wakeup(arg1 Tc_conduits) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_wakeup_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -1472,77 +1882,77 @@ func Tc_conduits_cancel(arg1 Tc_conduits, arg2 uint64) (_swig_ret Enum_SS_tc_sta
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_6(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_43(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_conduits_cancel_all(arg1 Tc_conduits) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_all_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_all_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_conduits_pending(arg1 Tc_conduits) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_conduits_pending_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_pending_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 type Enum_SS_tc_stat int
 func _swig_getTC_STAT_HTTP_REQUESTS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_HTTP_REQUESTS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_HTTP_REQUESTS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_STAT_HTTP_REQUESTS Enum_SS_tc_stat = _swig_getTC_STAT_HTTP_REQUESTS()
 func _swig_getTC_STAT_RETRIES() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_RETRIES_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_RETRIES_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_STAT_RETRIES Enum_SS_tc_stat = _swig_getTC_STAT_RETRIES()
 func _swig_getTC_STAT_RATE_LIMITED() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_RATE_LIMITED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_RATE_LIMITED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_STAT_RATE_LIMITED Enum_SS_tc_stat = _swig_getTC_STAT_RATE_LIMITED()
 func _swig_getTC_STAT_TOKEN_FETCHES() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_TOKEN_FETCHES_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_TOKEN_FETCHES_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_STAT_TOKEN_FETCHES Enum_SS_tc_stat = _swig_getTC_STAT_TOKEN_FETCHES()
 func _swig_getTC_STAT_PACING_DELAYS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_PACING_DELAYS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_PACING_DELAYS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_STAT_PACING_DELAYS Enum_SS_tc_stat = _swig_getTC_STAT_PACING_DELAYS()
 func _swig_getTC_STAT_OPERATIONS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_OPERATIONS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_OPERATIONS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_STAT_OPERATIONS Enum_SS_tc_stat = _swig_getTC_STAT_OPERATIONS()
 func _swig_getTC_STAT_CONNECTIONS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_CONNECTIONS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_STAT_CONNECTIONS Enum_SS_tc_stat = _swig_getTC_STAT_CONNECTIONS()
 func _swig_getTC_STAT_TOKEN_VALIDATIONS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -1551,78 +1961,115 @@ func Tc_conduits_stat(arg1 Tc_conduits, arg2 Enum_SS_tc_stat) (_swig_ret uint64)
 	var swig_r uint64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (uint64)(C._wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (uint64)(C._wrap_tc_conduits_stat_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_stat_name(arg1 Enum_SS_tc_stat) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_stat_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_stat_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
+}
+
+func Tc_token_get(arg1 []uint64, arg2 Tc_conduits, arg3 int, arg4 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_token_get_tcswig_b7936a88d2cc3388(*(*C.swig_type_47)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
+func Tc_token_validate(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_token_validate_tcswig_b7936a88d2cc3388(*(*C.swig_type_48)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
+func Tc_token_revoke(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_token_revoke_tcswig_b7936a88d2cc3388(*(*C.swig_type_49)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
 }
 
 func Tc_token_access_token(arg1 Tc_token) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_token_access_token_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_token_access_token_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_token_client_id(arg1 Tc_token) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_token_client_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_token_client_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_token_expires_at(arg1 Tc_token) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_token_expires_at_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_token_is_validated(arg1 Tc_token) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_token_is_validated_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_token_is_validated_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_token_login(arg1 Tc_token) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_token_login_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_token_login_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_token_user_id(arg1 Tc_token) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_token_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_token_user_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_token_scope_count(arg1 Tc_token) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_token_scope_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -1630,47 +2077,237 @@ func Tc_token_scope(arg1 Tc_token, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_token_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_17(_swig_i_1))
+	swig_r_p := C._wrap_tc_token_scope_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_57(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_token_free(arg1 Tc_token) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_token_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_token_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 func _swig_getTC_REQUEST_F_IDEMPOTENT() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_05cc12d0720a4367())
+	swig_r = (uint)(C._wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_REQUEST_F_IDEMPOTENT uint = _swig_getTC_REQUEST_F_IDEMPOTENT()
 const TC_REQUEST_OPTIONS_VERSION int = 2
+type SwigcptrTc_request_options uintptr
+
+func (p SwigcptrTc_request_options) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrTc_request_options) SwigIsTc_request_options() {
+}
+
+func (arg1 SwigcptrTc_request_options) GetVersion() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_request_options_version_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_request_options) SetMethod(arg2 Enum_SS_tc_method) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_request_options_method_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_request_options) GetMethod() (_swig_ret Enum_SS_tc_method) {
+	var swig_r Enum_SS_tc_method
+	_swig_i_0 := arg1
+	swig_r = (Enum_SS_tc_method)(C._wrap_tc_request_options_method_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_request_options) SetPath(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_request_options_path_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_58)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_request_options) GetPath() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_request_options_path_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_request_options) SetBody(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_request_options_body_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_60)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_request_options) GetBody() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_request_options_body_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_request_options) SetBody_len(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_request_options_body_len_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_62(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_request_options) GetBody_len() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_request_options_body_len_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_request_options) SetFlags(arg2 uint) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_request_options_flags_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_request_options) GetFlags() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_request_options_flags_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_request_options) SetTimeout_ms(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_request_options_timeout_ms_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_64(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_request_options) GetTimeout_ms() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_request_options_timeout_ms_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_request_options) SetMax_attempts(arg2 int) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_request_options_max_attempts_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_request_options) GetMax_attempts() (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := arg1
+	swig_r = (int)(C._wrap_tc_request_options_max_attempts_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_request_options) SetDeadline_ms(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_request_options_deadline_ms_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_66(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_request_options) GetDeadline_ms() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_request_options_deadline_ms_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func NewTc_request_options() (_swig_ret Tc_request_options) {
+	var swig_r Tc_request_options
+	swig_r = (Tc_request_options)(SwigcptrTc_request_options(C._wrap_new_tc_request_options_tcswig_b7936a88d2cc3388()))
+	return swig_r
+}
+
+func DeleteTc_request_options(arg1 Tc_request_options) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_tc_request_options_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+}
+
+func (arg1 SwigcptrTc_request_options) Set_query(arg2 string) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_request_options_set_query_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_68)(unsafe.Pointer(&_swig_i_1))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	return swig_r
+}
+
+type Tc_request_options interface {
+	Swigcptr() uintptr
+	SwigIsTc_request_options()
+	GetVersion() (_swig_ret uint)
+	SetMethod(arg2 Enum_SS_tc_method)
+	GetMethod() (_swig_ret Enum_SS_tc_method)
+	SetPath(arg2 string)
+	GetPath() (_swig_ret string)
+	SetBody(arg2 string)
+	GetBody() (_swig_ret string)
+	SetBody_len(arg2 int64)
+	GetBody_len() (_swig_ret int64)
+	SetFlags(arg2 uint)
+	GetFlags() (_swig_ret uint)
+	SetTimeout_ms(arg2 int64)
+	GetTimeout_ms() (_swig_ret int64)
+	SetMax_attempts(arg2 int)
+	GetMax_attempts() (_swig_ret int)
+	SetDeadline_ms(arg2 int64)
+	GetDeadline_ms() (_swig_ret int64)
+	Set_query(arg2 string) (_swig_ret Enum_SS_tc_status)
+}
+
+func Tc_request(arg1 []uint64, arg2 Tc_conduits, arg3 Tc_request_options, arg4 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := getSwigcptr(arg3)
+	_swig_i_3 := arg4
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_request_tcswig_b7936a88d2cc3388(*(*C.swig_type_69)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
 func Tc_response_status(arg1 Tc_response) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_response_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_response_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_response_http_status(arg1 Tc_response) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_response_http_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_response_http_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_response_body(arg1 Tc_response) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_response_body_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_response_body_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
@@ -1678,70 +2315,70 @@ func Tc_response_header(arg1 Tc_response, arg2 string) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_response_header_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_20)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_tc_response_header_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_72)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_response_attempts(arg1 Tc_response) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_response_attempts_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_response_attempts_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_response_message(arg1 Tc_response) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_response_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_response_message_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_response_elapsed_ms(arg1 Tc_response) (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (float64)(C._wrap_tc_response_elapsed_ms_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_tc_response_elapsed_ms_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_response_free(arg1 Tc_response) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_response_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_response_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 type Enum_SS_tc_transport_type int
 func _swig_getTC_TRANSPORT_WEBHOOK() (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_WEBHOOK_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_WEBHOOK_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_TRANSPORT_WEBHOOK Enum_SS_tc_transport_type = _swig_getTC_TRANSPORT_WEBHOOK()
 func _swig_getTC_TRANSPORT_WEBSOCKET() (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_WEBSOCKET_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_WEBSOCKET_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_TRANSPORT_WEBSOCKET Enum_SS_tc_transport_type = _swig_getTC_TRANSPORT_WEBSOCKET()
 func _swig_getTC_TRANSPORT_CONDUIT() (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_CONDUIT_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_CONDUIT_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_TRANSPORT_CONDUIT Enum_SS_tc_transport_type = _swig_getTC_TRANSPORT_CONDUIT()
 func _swig_getTC_TRANSPORT_OTHER() (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_OTHER_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -1749,121 +2386,225 @@ var TC_TRANSPORT_OTHER Enum_SS_tc_transport_type = _swig_getTC_TRANSPORT_OTHER()
 func Tc_transport_type_name(arg1 Enum_SS_tc_transport_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_transport_type_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_type_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
+}
+
+func Tc_transport_webhook_new(arg1 []uintptr, arg2 string, arg3 string) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_transport_webhook_new_tcswig_b7936a88d2cc3388(*(*C.swig_type_75)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_76)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_77)(unsafe.Pointer(&_swig_i_2))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
+func Tc_transport_websocket_new(arg1 []uintptr, arg2 string) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_transport_websocket_new_tcswig_b7936a88d2cc3388(*(*C.swig_type_78)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_79)(unsafe.Pointer(&_swig_i_1))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	return swig_r
+}
+
+func Tc_transport_conduit_new(arg1 []uintptr, arg2 string) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_transport_conduit_new_tcswig_b7936a88d2cc3388(*(*C.swig_type_80)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_81)(unsafe.Pointer(&_swig_i_1))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	return swig_r
 }
 
 func Tc_transport_method(arg1 Tc_transport) (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_transport_method_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_transport_method_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_transport_method_name(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_method_name_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_transport_callback(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_callback_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_callback_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_transport_secret(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_secret_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_transport_session_id(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_session_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_transport_connected_at(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_connected_at_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_transport_disconnected_at(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_disconnected_at_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_transport_conduit_id(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_conduit_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_transport_free(arg1 Tc_transport) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_transport_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_transport_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+}
+
+func Tc_conduits_list(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_list_tcswig_b7936a88d2cc3388(*(*C.swig_type_89)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
+func Tc_conduit_create(arg1 []uint64, arg2 Tc_conduits, arg3 int, arg4 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduit_create_tcswig_b7936a88d2cc3388(*(*C.swig_type_90)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
+func Tc_conduit_update(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 int, arg5 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduit_update_tcswig_b7936a88d2cc3388(*(*C.swig_type_91)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_92)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
+func Tc_conduit_delete(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduit_delete_tcswig_b7936a88d2cc3388(*(*C.swig_type_93)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_94)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
 }
 
 func Tc_conduit_id(arg1 Tc_conduit) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_conduit_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_conduit_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_conduit_shard_count(arg1 Tc_conduit) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_conduit_shard_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_conduit_shard_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_conduit_free(arg1 Tc_conduit) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_conduit_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_conduit_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_conduit_list_count(arg1 Tc_conduit_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduit_list_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -1871,51 +2612,136 @@ func Tc_conduit_list_get(arg1 Tc_conduit_list, arg2 int64) (_swig_ret Tc_conduit
 	var swig_r Tc_conduit
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_32(_swig_i_1))))
+	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_conduit_list_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_97(_swig_i_1))))
 	return swig_r
 }
 
 func Tc_conduit_list_free(arg1 Tc_conduit_list) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_conduit_list_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_conduit_list_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+}
+
+func Tc_shards_list(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, arg5 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shards_list_tcswig_b7936a88d2cc3388(*(*C.swig_type_98)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_99)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_100)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	return swig_r
+}
+
+func Tc_shard_update(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, arg5 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_tcswig_b7936a88d2cc3388(*(*C.swig_type_101)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_102)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_103)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	return swig_r
+}
+
+func Tc_shard_create(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, arg5 string, arg6 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	_swig_i_5 := arg6
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_create_tcswig_b7936a88d2cc3388(*(*C.swig_type_104)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_105)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_106)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_107)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg5
+	}
+	return swig_r
+}
+
+func Tc_shard_remove(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, arg5 Tc_transport, arg6 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := getSwigcptr(arg5)
+	_swig_i_5 := arg6
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_remove_tcswig_b7936a88d2cc3388(*(*C.swig_type_108)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_109)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_110)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	return swig_r
 }
 
 func Tc_shard_id(arg1 Tc_shard) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_shard_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_shard_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_shard_status(arg1 Tc_shard) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_shard_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_shard_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_shard_transport(arg1 Tc_shard) (_swig_ret Tc_transport) {
 	var swig_r Tc_transport
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_transport)(SwigcptrTc_transport(C._wrap_tc_shard_transport_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_transport)(SwigcptrTc_transport(C._wrap_tc_shard_transport_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_shard_free(arg1 Tc_shard) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_shard_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_shard_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_shard_list_count(arg1 Tc_shard_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_shard_list_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -1923,19 +2749,19 @@ func Tc_shard_list_get(arg1 Tc_shard_list, arg2 int64) (_swig_ret Tc_shard) {
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_36(_swig_i_1))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_list_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_114(_swig_i_1))))
 	return swig_r
 }
 
 func Tc_shard_list_free(arg1 Tc_shard_list) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_shard_list_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_shard_list_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_shard_update_result_count(arg1 Tc_shard_update_result) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_shard_update_result_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -1943,10 +2769,10 @@ func Tc_shard_update_result_shard_id(arg1 Tc_shard_update_result, arg2 int64) (_
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_39(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_shard_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_117(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
@@ -1954,7 +2780,7 @@ func Tc_shard_update_result_status(arg1 Tc_shard_update_result, arg2 int64) (_sw
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_40(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_result_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_118(_swig_i_1)))
 	return swig_r
 }
 
@@ -1962,10 +2788,10 @@ func Tc_shard_update_result_message(arg1 Tc_shard_update_result, arg2 int64) (_s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_42(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_message_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_120(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
@@ -1973,10 +2799,10 @@ func Tc_shard_update_result_code(arg1 Tc_shard_update_result, arg2 int64) (_swig
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_44(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_code_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_122(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
@@ -1984,82 +2810,82 @@ func Tc_shard_update_result_shard(arg1 Tc_shard_update_result, arg2 int64) (_swi
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_45(_swig_i_1))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_update_result_shard_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_123(_swig_i_1))))
 	return swig_r
 }
 
 func Tc_shard_update_result_failed(arg1 Tc_shard_update_result) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_shard_update_result_failed_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_shard_update_result_free(arg1 Tc_shard_update_result) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_shard_update_result_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_shard_update_result_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 type Enum_SS_tc_item_outcome int
 func _swig_getTC_ITEM_CREATED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_CREATED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_CREATED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ITEM_CREATED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_CREATED()
 func _swig_getTC_ITEM_EXISTED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_EXISTED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_EXISTED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ITEM_EXISTED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_EXISTED()
 func _swig_getTC_ITEM_FAILED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_FAILED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_FAILED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ITEM_FAILED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_FAILED()
 func _swig_getTC_ITEM_OVER_BUDGET() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_OVER_BUDGET_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_OVER_BUDGET_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ITEM_OVER_BUDGET Enum_SS_tc_item_outcome = _swig_getTC_ITEM_OVER_BUDGET()
 func _swig_getTC_ITEM_CANCELED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_CANCELED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_CANCELED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ITEM_CANCELED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_CANCELED()
 func _swig_getTC_ITEM_DELETED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_DELETED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_DELETED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ITEM_DELETED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_DELETED()
 func _swig_getTC_ITEM_GONE() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_GONE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_GONE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ITEM_GONE Enum_SS_tc_item_outcome = _swig_getTC_ITEM_GONE()
 func _swig_getTC_ITEM_TO_CREATE() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_TO_CREATE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_TO_CREATE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_ITEM_TO_CREATE Enum_SS_tc_item_outcome = _swig_getTC_ITEM_TO_CREATE()
 func _swig_getTC_ITEM_TO_DELETE() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_TO_DELETE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -2067,129 +2893,446 @@ var TC_ITEM_TO_DELETE Enum_SS_tc_item_outcome = _swig_getTC_ITEM_TO_DELETE()
 func Tc_item_outcome_name(arg1 Enum_SS_tc_item_outcome) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_item_outcome_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 const TC_BATCH_OPTIONS_VERSION int = 1
+type SwigcptrTc_batch_options uintptr
+
+func (p SwigcptrTc_batch_options) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrTc_batch_options) SwigIsTc_batch_options() {
+}
+
+func (arg1 SwigcptrTc_batch_options) GetVersion() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_batch_options_version_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_batch_options) SetConcurrency(arg2 int) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_batch_options_concurrency_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_batch_options) GetConcurrency() (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := arg1
+	swig_r = (int)(C._wrap_tc_batch_options_concurrency_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_batch_options) SetProgress_every(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_batch_options_progress_every_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_126(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_batch_options) GetProgress_every() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_batch_options_progress_every_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func NewTc_batch_options() (_swig_ret Tc_batch_options) {
+	var swig_r Tc_batch_options
+	swig_r = (Tc_batch_options)(SwigcptrTc_batch_options(C._wrap_new_tc_batch_options_tcswig_b7936a88d2cc3388()))
+	return swig_r
+}
+
+func DeleteTc_batch_options(arg1 Tc_batch_options) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_tc_batch_options_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+}
+
+type Tc_batch_options interface {
+	Swigcptr() uintptr
+	SwigIsTc_batch_options()
+	GetVersion() (_swig_ret uint)
+	SetConcurrency(arg2 int)
+	GetConcurrency() (_swig_ret int)
+	SetProgress_every(arg2 int64)
+	GetProgress_every() (_swig_ret int64)
+}
+
+func Tc_subscriptions_create(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, arg5 Tc_batch_options, arg6 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := getSwigcptr(arg5)
+	_swig_i_5 := arg6
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_create_tcswig_b7936a88d2cc3388(*(*C.swig_type_128)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_129)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_130)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	return swig_r
+}
+
 func _swig_getTC_BY_TYPE_F_ALL_FILLABLE() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367())
+	swig_r = (uint)(C._wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_BY_TYPE_F_ALL_FILLABLE uint = _swig_getTC_BY_TYPE_F_ALL_FILLABLE()
+func Tc_subscriptions_create_by_type(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, arg5 string, arg6 uint, arg7 Tc_batch_options, arg8 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	_swig_i_5 := arg6
+	_swig_i_6 := getSwigcptr(arg7)
+	_swig_i_7 := arg8
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_create_by_type_tcswig_b7936a88d2cc3388(*(*C.swig_type_131)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_132)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_133)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_134)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.uintptr_t(_swig_i_6), C.uintptr_t(_swig_i_7)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg5
+	}
+	return swig_r
+}
+
 const TC_SUBSCRIPTION_FILTER_VERSION int = 1
+type SwigcptrTc_subscription_filter uintptr
+
+func (p SwigcptrTc_subscription_filter) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrTc_subscription_filter) SwigIsTc_subscription_filter() {
+}
+
+func (arg1 SwigcptrTc_subscription_filter) GetVersion() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_subscription_filter_version_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_subscription_filter) SetStatus(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_subscription_filter_status_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_subscription_filter) GetStatus() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_subscription_filter_status_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_subscription_filter) SetXtype(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_subscription_filter_Xtype_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_137)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_subscription_filter) GetXtype() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_subscription_filter_Xtype_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_subscription_filter) SetUser_id(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_subscription_filter_user_id_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_139)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_subscription_filter) GetUser_id() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_subscription_filter_user_id_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_subscription_filter) SetSubscription_id(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_subscription_filter_subscription_id_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_141)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_subscription_filter) GetSubscription_id() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_subscription_filter_subscription_id_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_subscription_filter) SetConduit_id(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_subscription_filter_conduit_id_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_143)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_subscription_filter) GetConduit_id() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_subscription_filter_conduit_id_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func NewTc_subscription_filter() (_swig_ret Tc_subscription_filter) {
+	var swig_r Tc_subscription_filter
+	swig_r = (Tc_subscription_filter)(SwigcptrTc_subscription_filter(C._wrap_new_tc_subscription_filter_tcswig_b7936a88d2cc3388()))
+	return swig_r
+}
+
+func DeleteTc_subscription_filter(arg1 Tc_subscription_filter) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_tc_subscription_filter_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+}
+
+type Tc_subscription_filter interface {
+	Swigcptr() uintptr
+	SwigIsTc_subscription_filter()
+	GetVersion() (_swig_ret uint)
+	SetStatus(arg2 string)
+	GetStatus() (_swig_ret string)
+	SetXtype(arg2 string)
+	GetXtype() (_swig_ret string)
+	SetUser_id(arg2 string)
+	GetUser_id() (_swig_ret string)
+	SetSubscription_id(arg2 string)
+	GetSubscription_id() (_swig_ret string)
+	SetConduit_id(arg2 string)
+	GetConduit_id() (_swig_ret string)
+}
+
+func Tc_subscriptions_list(arg1 []uint64, arg2 Tc_conduits, arg3 Tc_subscription_filter, arg4 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := getSwigcptr(arg3)
+	_swig_i_3 := arg4
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_list_tcswig_b7936a88d2cc3388(*(*C.swig_type_145)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
+func Tc_subscription_delete(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_delete_tcswig_b7936a88d2cc3388(*(*C.swig_type_146)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_147)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
 func _swig_getTC_CLEANUP_F_INCLUDE_PENDING() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367())
+	swig_r = (uint)(C._wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_CLEANUP_F_INCLUDE_PENDING uint = _swig_getTC_CLEANUP_F_INCLUDE_PENDING()
+func Tc_subscriptions_cleanup(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 uint, arg5 Tc_batch_options, arg6 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := getSwigcptr(arg5)
+	_swig_i_5 := arg6
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_cleanup_tcswig_b7936a88d2cc3388(*(*C.swig_type_148)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_149)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	return swig_r
+}
+
 func _swig_getTC_RECONCILE_F_DRY_RUN() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367())
+	swig_r = (uint)(C._wrap_TC_RECONCILE_F_DRY_RUN_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_RECONCILE_F_DRY_RUN uint = _swig_getTC_RECONCILE_F_DRY_RUN()
+func Tc_subscriptions_reconcile(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, arg5 uint, arg6 Tc_batch_options, arg7 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	_swig_i_5 := getSwigcptr(arg6)
+	_swig_i_6 := arg7
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_reconcile_tcswig_b7936a88d2cc3388(*(*C.swig_type_150)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_151)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_152)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	return swig_r
+}
+
 func Tc_subscription_id(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_subscription_type(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_type_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_subscription_version(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_version_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_version_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_subscription_status(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_subscription_condition(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_condition_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_subscription_created_at(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_created_at_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_subscription_cost(arg1 Tc_subscription) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_subscription_cost_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_subscription_cost_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_transport(arg1 Tc_subscription) (_swig_ret Tc_transport) {
 	var swig_r Tc_transport
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_transport)(SwigcptrTc_transport(C._wrap_tc_subscription_transport_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_transport)(SwigcptrTc_transport(C._wrap_tc_subscription_transport_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_subscription_user_id(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_user_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_subscription_free(arg1 Tc_subscription) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_subscription_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_subscription_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_subscription_list_count(arg1 Tc_subscription_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_list_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -2197,35 +3340,35 @@ func Tc_subscription_list_get(arg1 Tc_subscription_list, arg2 int64) (_swig_ret 
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_56(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_list_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_161(_swig_i_1))))
 	return swig_r
 }
 
 func Tc_subscription_list_total(arg1 Tc_subscription_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_list_total_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_list_total_cost(arg1 Tc_subscription_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_list_total_cost_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_list_max_total_cost(arg1 Tc_subscription_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_list_max_total_cost_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_batch_count(arg1 Tc_subscription_batch) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -2233,7 +3376,7 @@ func Tc_subscription_batch_outcome(arg1 Tc_subscription_batch, arg2 int64) (_swi
 	var swig_r Enum_SS_tc_item_outcome
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_61(_swig_i_1)))
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_tc_subscription_batch_outcome_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_166(_swig_i_1)))
 	return swig_r
 }
 
@@ -2241,7 +3384,7 @@ func Tc_subscription_batch_status(arg1 Tc_subscription_batch, arg2 int64) (_swig
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_62(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_batch_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_167(_swig_i_1)))
 	return swig_r
 }
 
@@ -2249,10 +3392,10 @@ func Tc_subscription_batch_message(arg1 Tc_subscription_batch, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_64(_swig_i_1))
+	swig_r_p := C._wrap_tc_subscription_batch_message_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_169(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
@@ -2260,7 +3403,7 @@ func Tc_subscription_batch_subscription(arg1 Tc_subscription_batch, arg2 int64) 
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_65(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_batch_subscription_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_170(_swig_i_1))))
 	return swig_r
 }
 
@@ -2268,94 +3411,94 @@ func Tc_subscription_batch_tally(arg1 Tc_subscription_batch, arg2 Enum_SS_tc_ite
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_tally_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_subscription_batch_total(arg1 Tc_subscription_batch) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_total_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_batch_total_cost(arg1 Tc_subscription_batch) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_total_cost_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_batch_max_total_cost(arg1 Tc_subscription_batch) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_max_total_cost_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_batch_free(arg1 Tc_subscription_batch) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_subscription_batch_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_subscription_list_free(arg1 Tc_subscription_list) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_subscription_list_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 type Enum_SS_tc_view_change int
 func _swig_getTC_VIEW_SYNCED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SYNCED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_VIEW_SYNCED Enum_SS_tc_view_change = _swig_getTC_VIEW_SYNCED()
 func _swig_getTC_VIEW_SUBSCRIPTION_ADDED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_VIEW_SUBSCRIPTION_ADDED Enum_SS_tc_view_change = _swig_getTC_VIEW_SUBSCRIPTION_ADDED()
 func _swig_getTC_VIEW_SUBSCRIPTION_REMOVED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_VIEW_SUBSCRIPTION_REMOVED Enum_SS_tc_view_change = _swig_getTC_VIEW_SUBSCRIPTION_REMOVED()
 func _swig_getTC_VIEW_SUBSCRIPTION_STATUS() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_VIEW_SUBSCRIPTION_STATUS Enum_SS_tc_view_change = _swig_getTC_VIEW_SUBSCRIPTION_STATUS()
 func _swig_getTC_VIEW_CONDUIT_ADDED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_ADDED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_ADDED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_VIEW_CONDUIT_ADDED Enum_SS_tc_view_change = _swig_getTC_VIEW_CONDUIT_ADDED()
 func _swig_getTC_VIEW_CONDUIT_REMOVED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_VIEW_CONDUIT_REMOVED Enum_SS_tc_view_change = _swig_getTC_VIEW_CONDUIT_REMOVED()
 func _swig_getTC_VIEW_CONDUIT_UPDATED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_VIEW_CONDUIT_UPDATED Enum_SS_tc_view_change = _swig_getTC_VIEW_CONDUIT_UPDATED()
 func _swig_getTC_VIEW_SHARD_STATUS() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SHARD_STATUS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -2363,17 +3506,29 @@ var TC_VIEW_SHARD_STATUS Enum_SS_tc_view_change = _swig_getTC_VIEW_SHARD_STATUS(
 func Tc_view_change_name(arg1 Enum_SS_tc_view_change) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_change_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_change_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
+}
+
+func Tc_conduits_sync(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_sync_tcswig_b7936a88d2cc3388(*(*C.swig_type_176)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
 }
 
 func Tc_view_is_synced(arg1 Tc_conduits) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_view_is_synced_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -2390,84 +3545,108 @@ func (p SwigcptrTc_view_query) SwigIsTc_view_query() {
 func (arg1 SwigcptrTc_view_query) GetVersion() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_view_query_version_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
+}
+
+func (arg1 SwigcptrTc_view_query) SetConduit_id(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_view_query_conduit_id_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
 }
 
 func (arg1 SwigcptrTc_view_query) GetConduit_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_query_conduit_id_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_view_query) SetUser_id(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_view_query_user_id_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_179)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
 }
 
 func (arg1 SwigcptrTc_view_query) GetUser_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_query_user_id_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_view_query) SetXtype(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_view_query_Xtype_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
 }
 
 func (arg1 SwigcptrTc_view_query) GetXtype() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_query_Xtype_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_view_query) SetStatus(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_view_query_status_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_183)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
 }
 
 func (arg1 SwigcptrTc_view_query) GetStatus() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_query_status_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
-func NewTc_view_query(arg1 string, arg2 string, arg3 string, arg4 string) (_swig_ret Tc_view_query) {
+func NewTc_view_query() (_swig_ret Tc_view_query) {
 	var swig_r Tc_view_query
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	swig_r = (Tc_view_query)(SwigcptrTc_view_query(C._wrap_new_tc_view_query_tcswig_05cc12d0720a4367(*(*C.swig_type_75)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_76)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_77)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_78)(unsafe.Pointer(&_swig_i_3)))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg1
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
+	swig_r = (Tc_view_query)(SwigcptrTc_view_query(C._wrap_new_tc_view_query_tcswig_b7936a88d2cc3388()))
 	return swig_r
 }
 
 func DeleteTc_view_query(arg1 Tc_view_query) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_tc_view_query_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 type Tc_view_query interface {
 	Swigcptr() uintptr
 	SwigIsTc_view_query()
 	GetVersion() (_swig_ret uint)
+	SetConduit_id(arg2 string)
 	GetConduit_id() (_swig_ret string)
+	SetUser_id(arg2 string)
 	GetUser_id() (_swig_ret string)
+	SetXtype(arg2 string)
 	GetXtype() (_swig_ret string)
+	SetStatus(arg2 string)
 	GetStatus() (_swig_ret string)
 }
 
@@ -2476,7 +3655,7 @@ func Tc_view_subscriptions(arg1 []uintptr, arg2 Tc_conduits, arg3 Tc_view_query)
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(*(*C.swig_type_79)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_subscriptions_tcswig_b7936a88d2cc3388(*(*C.swig_type_185)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2487,7 +3666,7 @@ func Tc_view_count(arg1 Tc_conduits, arg2 Tc_view_query) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r = (int64)(C._wrap_tc_view_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1)))
+	swig_r = (int64)(C._wrap_tc_view_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1)))
 	return swig_r
 }
 
@@ -2495,7 +3674,7 @@ func Tc_view_conduits(arg1 []uintptr, arg2 Tc_conduits) (_swig_ret Enum_SS_tc_st
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_conduits_tcswig_05cc12d0720a4367(*(*C.swig_type_81)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_conduits_tcswig_b7936a88d2cc3388(*(*C.swig_type_187)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2507,7 +3686,7 @@ func Tc_view_shards(arg1 []uintptr, arg2 Tc_conduits, arg3 string) (_swig_ret En
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_shards_tcswig_05cc12d0720a4367(*(*C.swig_type_82)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_83)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_shards_tcswig_b7936a88d2cc3388(*(*C.swig_type_188)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2517,195 +3696,31 @@ func Tc_view_shards(arg1 []uintptr, arg2 Tc_conduits, arg3 string) (_swig_ret En
 	return swig_r
 }
 
-func Tc_users_free(arg1 Tc_users) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_users_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
-func Tc_users_add_subscription(arg1 Tc_users, arg2 string, arg3 string) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_84)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_85)(unsafe.Pointer(&_swig_i_2))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	return swig_r
-}
-
-func Tc_users_remove_subscription(arg1 Tc_users, arg2 string, arg3 string) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_86)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_87)(unsafe.Pointer(&_swig_i_2))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	return swig_r
-}
-
-func Tc_users_count(arg1 Tc_users) (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_users_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tc_user_key(arg1 Tc_user) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_user_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tc_user_user_id(arg1 Tc_user) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_user_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tc_user_subscription_count(arg1 Tc_user) (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tc_user_subscription_id(arg1 Tc_user, arg2 int64) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_93(_swig_i_1))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tc_user_free(arg1 Tc_user) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_user_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
-const TC_USER_RECORD_VERSION int = 1
-func Tc_user_refresh_token(arg1 Tc_user) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_user_refresh_token_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tc_user_login(arg1 Tc_user) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_user_login_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tc_user_code(arg1 Tc_user) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_user_code_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tc_user_expires_at(arg1 Tc_user) (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_user_expires_at_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tc_user_scope_count(arg1 Tc_user) (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_user_scope_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tc_user_scope(arg1 Tc_user, arg2 int64) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_100(_swig_i_1))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tc_user_id_list_count(arg1 Tc_user_id_list) (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tc_user_id_list_get(arg1 Tc_user_id_list, arg2 int64) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_103(_swig_i_1))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tc_user_id_list_free(arg1 Tc_user_id_list) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
 type Enum_SS_tc_event_kind int
 func _swig_getTC_EVENT_REJECTED() (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REJECTED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REJECTED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EVENT_REJECTED Enum_SS_tc_event_kind = _swig_getTC_EVENT_REJECTED()
 func _swig_getTC_EVENT_NOTIFICATION() (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_NOTIFICATION_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_NOTIFICATION_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EVENT_NOTIFICATION Enum_SS_tc_event_kind = _swig_getTC_EVENT_NOTIFICATION()
 func _swig_getTC_EVENT_VERIFICATION() (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_VERIFICATION_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_VERIFICATION_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_EVENT_VERIFICATION Enum_SS_tc_event_kind = _swig_getTC_EVENT_VERIFICATION()
 func _swig_getTC_EVENT_REVOCATION() (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REVOCATION_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REVOCATION_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -2713,24 +3728,143 @@ var TC_EVENT_REVOCATION Enum_SS_tc_event_kind = _swig_getTC_EVENT_REVOCATION()
 func Tc_event_kind_name(arg1 Enum_SS_tc_event_kind) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_event_kind_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_kind_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 const TC_WEBHOOK_OPTIONS_VERSION int = 1
+type SwigcptrTc_webhook_options uintptr
+
+func (p SwigcptrTc_webhook_options) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrTc_webhook_options) SwigIsTc_webhook_options() {
+}
+
+func (arg1 SwigcptrTc_webhook_options) GetVersion() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_webhook_options_version_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_webhook_options) SetMax_age_s(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_webhook_options_max_age_s_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_191(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_webhook_options) GetMax_age_s() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_webhook_options_max_age_s_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_webhook_options) SetMax_future_s(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_webhook_options_max_future_s_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_193(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_webhook_options) GetMax_future_s() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_webhook_options_max_future_s_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_webhook_options) SetDedupe_capacity(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_webhook_options_dedupe_capacity_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_195(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_webhook_options) GetDedupe_capacity() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_webhook_options_dedupe_capacity_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_webhook_options) SetDedupe_ttl_s(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_197(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_webhook_options) GetDedupe_ttl_s() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_webhook_options) SetMax_body_bytes(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_webhook_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_199(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_webhook_options) GetMax_body_bytes() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_webhook_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func NewTc_webhook_options() (_swig_ret Tc_webhook_options) {
+	var swig_r Tc_webhook_options
+	swig_r = (Tc_webhook_options)(SwigcptrTc_webhook_options(C._wrap_new_tc_webhook_options_tcswig_b7936a88d2cc3388()))
+	return swig_r
+}
+
+func DeleteTc_webhook_options(arg1 Tc_webhook_options) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_tc_webhook_options_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+}
+
+type Tc_webhook_options interface {
+	Swigcptr() uintptr
+	SwigIsTc_webhook_options()
+	GetVersion() (_swig_ret uint)
+	SetMax_age_s(arg2 int64)
+	GetMax_age_s() (_swig_ret int64)
+	SetMax_future_s(arg2 int64)
+	GetMax_future_s() (_swig_ret int64)
+	SetDedupe_capacity(arg2 int64)
+	GetDedupe_capacity() (_swig_ret int64)
+	SetDedupe_ttl_s(arg2 int64)
+	GetDedupe_ttl_s() (_swig_ret int64)
+	SetMax_body_bytes(arg2 int64)
+	GetMax_body_bytes() (_swig_ret int64)
+}
+
+func Tc_webhook_verifier_new(arg1 []uintptr, arg2 Tc_webhook_options) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_new_tcswig_b7936a88d2cc3388(*(*C.swig_type_201)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
 func Tc_webhook_verifier_free(arg1 Tc_webhook_verifier) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_webhook_verifier_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_webhook_verifier_add_secret(arg1 Tc_webhook_verifier, arg2 string) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_105)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2741,7 +3875,7 @@ func Tc_webhook_verifier_remove_secret(arg1 Tc_webhook_verifier, arg2 string) (_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_106)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2751,7 +3885,7 @@ func Tc_webhook_verifier_remove_secret(arg1 Tc_webhook_verifier, arg2 string) (_
 func Tc_webhook_verifier_secret_count(arg1 Tc_webhook_verifier) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_webhook_verifier_secret_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -2759,7 +3893,7 @@ func Tc_webhook_verifier_forget(arg1 Tc_webhook_verifier, arg2 string) (_swig_re
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_108)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -2769,244 +3903,557 @@ func Tc_webhook_verifier_forget(arg1 Tc_webhook_verifier, arg2 string) (_swig_re
 func Tc_webhook_verifier_dedupe_evictions(arg1 Tc_webhook_verifier) (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (uint64)(C._wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_tc_webhook_verifier_dedupe_evictions_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_webhook_handle(arg1 []uintptr, arg2 Tc_webhook_verifier, arg3 string, arg4 string) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_handle_tcswig_b7936a88d2cc3388(*(*C.swig_type_207)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_3))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
 	return swig_r
 }
 
 func Tc_event_kind_get(arg1 Tc_event) (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_tc_event_kind_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_tc_event_kind_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_status(arg1 Tc_event) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_event_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_event_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_http_status(arg1 Tc_event) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_http_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_http_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_content_type(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_content_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_content_type_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_response_body(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_response_body_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_response_body_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_timestamp(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_timestamp_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_timestamp_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_timestamp_ms(arg1 Tc_event) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_timestamp_ms_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_timestamp_ms_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_retry(arg1 Tc_event) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_retry_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_retry_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_is_duplicate(arg1 Tc_event) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_is_duplicate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_is_duplicate_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_subscription_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_subscription_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_subscription_type(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_subscription_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_type_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_subscription_version(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_subscription_version_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_version_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_event_json(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_event_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_event_json_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_subscription_json(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_subscription_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_json_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_challenge(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_challenge_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_challenge_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_revocation_reason(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_revocation_reason_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_revocation_reason_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_error(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_error_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_error_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_conduit_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_conduit_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_conduit_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_shard_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_shard_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_shard_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_shard_status(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_shard_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_shard_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_transport(arg1 Tc_event) (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_event_transport_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_event_transport_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_session_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_session_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_session_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_free(arg1 Tc_event) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_event_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_event_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 const TC_LISTENER_OPTIONS_VERSION int = 3
+type SwigcptrTc_listener_options uintptr
+
+func (p SwigcptrTc_listener_options) Swigcptr() uintptr {
+	return (uintptr)(p)
+}
+
+func (p SwigcptrTc_listener_options) SwigIsTc_listener_options() {
+}
+
+func (arg1 SwigcptrTc_listener_options) GetVersion() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_listener_options_version_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetBind_address(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_bind_address_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_227)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_listener_options) GetBind_address() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_listener_options_bind_address_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_listener_options) SetPort(arg2 int) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_port_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetPort() (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := arg1
+	swig_r = (int)(C._wrap_tc_listener_options_port_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetPath_prefix(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_path_prefix_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_listener_options) GetPath_prefix() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_listener_options_path_prefix_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_listener_options) SetMax_body_bytes(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_231(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetMax_body_bytes() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_listener_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetTimeout_s(arg2 uint) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_timeout_s_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetTimeout_s() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_listener_options_timeout_s_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetMax_connections(arg2 uint) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_max_connections_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetMax_connections() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_listener_options_max_connections_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetEvent_userdata(arg2 uintptr) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_event_userdata_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetEvent_userdata() (_swig_ret uintptr) {
+	var swig_r uintptr
+	_swig_i_0 := arg1
+	swig_r = (uintptr)(C._wrap_tc_listener_options_event_userdata_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetReject_userdata(arg2 uintptr) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_reject_userdata_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetReject_userdata() (_swig_ret uintptr) {
+	var swig_r uintptr
+	_swig_i_0 := arg1
+	swig_r = (uintptr)(C._wrap_tc_listener_options_reject_userdata_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetTls_cert_file(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_tls_cert_file_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_listener_options) GetTls_cert_file() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_listener_options_tls_cert_file_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_listener_options) SetTls_key_file(arg2 string) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_tls_key_file_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_235)(unsafe.Pointer(&_swig_i_1)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+}
+
+func (arg1 SwigcptrTc_listener_options) GetTls_key_file() (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_listener_options_tls_key_file_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func (arg1 SwigcptrTc_listener_options) SetMax_connections_per_ip(arg2 uint) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_max_connections_per_ip_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetMax_connections_per_ip() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_listener_options_max_connections_per_ip_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetHead_timeout_s(arg2 uint) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_head_timeout_s_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetHead_timeout_s() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_listener_options_head_timeout_s_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetRequest_timeout_s(arg2 uint) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_request_timeout_s_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetRequest_timeout_s() (_swig_ret uint) {
+	var swig_r uint
+	_swig_i_0 := arg1
+	swig_r = (uint)(C._wrap_tc_listener_options_request_timeout_s_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetMax_queued_events(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_max_queued_events_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_237(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetMax_queued_events() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_listener_options_max_queued_events_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func (arg1 SwigcptrTc_listener_options) SetMax_queued_rejects(arg2 int64) {
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	C._wrap_tc_listener_options_max_queued_rejects_set_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_239(_swig_i_1))
+}
+
+func (arg1 SwigcptrTc_listener_options) GetMax_queued_rejects() (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := arg1
+	swig_r = (int64)(C._wrap_tc_listener_options_max_queued_rejects_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func NewTc_listener_options() (_swig_ret Tc_listener_options) {
+	var swig_r Tc_listener_options
+	swig_r = (Tc_listener_options)(SwigcptrTc_listener_options(C._wrap_new_tc_listener_options_tcswig_b7936a88d2cc3388()))
+	return swig_r
+}
+
+func DeleteTc_listener_options(arg1 Tc_listener_options) {
+	_swig_i_0 := getSwigcptr(arg1)
+	C._wrap_delete_tc_listener_options_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+}
+
+type Tc_listener_options interface {
+	Swigcptr() uintptr
+	SwigIsTc_listener_options()
+	GetVersion() (_swig_ret uint)
+	SetBind_address(arg2 string)
+	GetBind_address() (_swig_ret string)
+	SetPort(arg2 int)
+	GetPort() (_swig_ret int)
+	SetPath_prefix(arg2 string)
+	GetPath_prefix() (_swig_ret string)
+	SetMax_body_bytes(arg2 int64)
+	GetMax_body_bytes() (_swig_ret int64)
+	SetTimeout_s(arg2 uint)
+	GetTimeout_s() (_swig_ret uint)
+	SetMax_connections(arg2 uint)
+	GetMax_connections() (_swig_ret uint)
+	SetEvent_userdata(arg2 uintptr)
+	GetEvent_userdata() (_swig_ret uintptr)
+	SetReject_userdata(arg2 uintptr)
+	GetReject_userdata() (_swig_ret uintptr)
+	SetTls_cert_file(arg2 string)
+	GetTls_cert_file() (_swig_ret string)
+	SetTls_key_file(arg2 string)
+	GetTls_key_file() (_swig_ret string)
+	SetMax_connections_per_ip(arg2 uint)
+	GetMax_connections_per_ip() (_swig_ret uint)
+	SetHead_timeout_s(arg2 uint)
+	GetHead_timeout_s() (_swig_ret uint)
+	SetRequest_timeout_s(arg2 uint)
+	GetRequest_timeout_s() (_swig_ret uint)
+	SetMax_queued_events(arg2 int64)
+	GetMax_queued_events() (_swig_ret int64)
+	SetMax_queued_rejects(arg2 int64)
+	GetMax_queued_rejects() (_swig_ret int64)
+}
+
+func Tc_listener_new(arg1 []uintptr, arg2 Tc_conduits, arg3 Tc_listener_options) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := getSwigcptr(arg3)
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_new_tcswig_b7936a88d2cc3388(*(*C.swig_type_241)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	return swig_r
+}
+
 func Tc_listener_free(arg1 Tc_listener) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_listener_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_listener_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_listener_port(arg1 Tc_listener) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_listener_port_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_listener_port_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_listener_base_url(arg1 Tc_listener) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_listener_base_url_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
@@ -3015,7 +4462,7 @@ func Tc_listener_add_route(arg1 Tc_listener, arg2 string, arg3 string) (_swig_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_128)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_129)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_243)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_244)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3029,7 +4476,7 @@ func Tc_listener_remove_route(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_130)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3041,7 +4488,7 @@ func Tc_listener_add_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_131)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_132)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_246)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_247)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3056,7 +4503,7 @@ func Tc_listener_remove_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_133)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_134)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_248)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_249)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3070,7 +4517,7 @@ func Tc_listener_serve_metrics(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_serve_metrics_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_250)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3080,98 +4527,98 @@ func Tc_listener_serve_metrics(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS
 type Enum_SS_tc_listener_stat int
 func _swig_getTC_LISTENER_STAT_REQUESTS() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REQUESTS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_REQUESTS Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_REQUESTS()
 func _swig_getTC_LISTENER_STAT_DISPATCHED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_DISPATCHED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DISPATCHED()
 func _swig_getTC_LISTENER_STAT_DUPLICATES() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_DUPLICATES Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DUPLICATES()
 func _swig_getTC_LISTENER_STAT_REJECTED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REJECTED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_REJECTED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_REJECTED()
 func _swig_getTC_LISTENER_STAT_NOT_FOUND() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_NOT_FOUND Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_NOT_FOUND()
 func _swig_getTC_LISTENER_STAT_TOO_LARGE() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_TOO_LARGE Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_TOO_LARGE()
 func _swig_getTC_LISTENER_STAT_UNAVAILABLE() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_UNAVAILABLE Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_UNAVAILABLE()
 func _swig_getTC_LISTENER_STAT_QUEUE_FULL() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_QUEUE_FULL Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_QUEUE_FULL()
 func _swig_getTC_LISTENER_STAT_REJECTS_DROPPED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_REJECTS_DROPPED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_REJECTS_DROPPED()
 func _swig_getTC_LISTENER_STAT_TIMED_OUT() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_TIMED_OUT Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_TIMED_OUT()
 func _swig_getTC_LISTENER_STAT_DISPLACED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DISPLACED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_DISPLACED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DISPLACED()
 func _swig_getTC_LISTENER_STAT_AMBIGUOUS() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_AMBIGUOUS Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_AMBIGUOUS()
 func _swig_getTC_LISTENER_STAT_DEDUPE_EVICTIONS() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_DEDUPE_EVICTIONS Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DEDUPE_EVICTIONS()
 func _swig_getTC_LISTENER_STAT_QUEUED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUED_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
@@ -3180,52 +4627,52 @@ func Tc_listener_stat_get(arg1 Tc_listener, arg2 Enum_SS_tc_listener_stat) (_swi
 	var swig_r uint64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (uint64)(C._wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (uint64)(C._wrap_tc_listener_stat_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_listener_stat_name(arg1 Enum_SS_tc_listener_stat) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_listener_stat_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_catalogue_snapshot() (_swig_ret string) {
 	var swig_r string
-	swig_r_p := C._wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367()
+	swig_r_p := C._wrap_tc_catalogue_snapshot_tcswig_b7936a88d2cc3388()
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_catalogue_count() (_swig_ret int64) {
 	var swig_r int64
-	swig_r = (int64)(C._wrap_tc_catalogue_count_tcswig_05cc12d0720a4367())
+	swig_r = (int64)(C._wrap_tc_catalogue_count_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 func Tc_catalogue_at(arg1 int64) (_swig_ret Tc_event_type) {
 	var swig_r Tc_event_type
 	_swig_i_0 := arg1
-	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(C.swig_type_140(_swig_i_0))))
+	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_at_tcswig_b7936a88d2cc3388(C.swig_type_255(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_catalogue_withdrawn_count() (_swig_ret int64) {
 	var swig_r int64
-	swig_r = (int64)(C._wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367())
+	swig_r = (int64)(C._wrap_tc_catalogue_withdrawn_count_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
 func Tc_catalogue_withdrawn_at(arg1 int64) (_swig_ret Tc_event_type) {
 	var swig_r Tc_event_type
 	_swig_i_0 := arg1
-	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(C.swig_type_142(_swig_i_0))))
+	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_withdrawn_at_tcswig_b7936a88d2cc3388(C.swig_type_257(_swig_i_0))))
 	return swig_r
 }
 
@@ -3234,7 +4681,7 @@ func Tc_catalogue_find(arg1 []uintptr, arg2 string, arg3 string) (_swig_ret Enum
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(*(*C.swig_type_143)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_144)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_145)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_catalogue_find_tcswig_b7936a88d2cc3388(*(*C.swig_type_258)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_259)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_260)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3250,44 +4697,44 @@ func Tc_catalogue_find(arg1 []uintptr, arg2 string, arg3 string) (_swig_ret Enum
 func Tc_event_type_name(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_name_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_name_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_type_version(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_version_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_version_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_type_status(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_type_is_newest(arg1 Tc_event_type) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_type_is_newest_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_type_required_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_required_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3295,17 +4742,17 @@ func Tc_event_type_required(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_required_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_151(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_required_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_266(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_type_optional_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_optional_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3313,17 +4760,17 @@ func Tc_event_type_optional(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_154(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_optional_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_269(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_type_one_of_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_one_of_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3331,7 +4778,7 @@ func Tc_event_type_one_of_size(arg1 Tc_event_type, arg2 int64) (_swig_ret int64)
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_157(_swig_i_1)))
+	swig_r = (int64)(C._wrap_tc_event_type_one_of_size_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_272(_swig_i_1)))
 	return swig_r
 }
 
@@ -3340,10 +4787,10 @@ func Tc_event_type_one_of(arg1 Tc_event_type, arg2 int64, arg3 int64) (_swig_ret
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_159(_swig_i_1), C.swig_type_160(_swig_i_2))
+	swig_r_p := C._wrap_tc_event_type_one_of_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_274(_swig_i_1), C.swig_type_275(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
@@ -3351,21 +4798,21 @@ func Tc_event_type_allows(arg1 Tc_event_type, arg2 Enum_SS_tc_transport_type) (_
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_tc_event_type_allows_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_event_type_app_token_only(arg1 Tc_event_type) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_type_app_token_only_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_type_scope_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_scope_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3373,27 +4820,27 @@ func Tc_event_type_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_163(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_scope_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_278(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_type_authorizer(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_authorizer_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_type_app_token_scope_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_app_token_scope_count_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3401,1049 +4848,345 @@ func Tc_event_type_app_token_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret st
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_167(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_app_token_scope_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_type_282(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_type_create_body_extra(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_create_body_extra_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
 func Tc_event_type_replaced_by(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_replaced_by_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
-func Tcb_config_new() (_swig_ret Tcb_config) {
-	var swig_r Tcb_config
-	swig_r = (Tcb_config)(SwigcptrTcb_config(C._wrap_tcb_config_new_tcswig_05cc12d0720a4367()))
+type Enum_SS_tc_completion_kind int
+func _swig_getTC_COMPLETION_DONE() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_DONE_tcswig_b7936a88d2cc3388())
 	return swig_r
 }
 
-func Tcb_config_free(arg1 Tcb_config) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tcb_config_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+var TC_COMPLETION_DONE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_DONE()
+func _swig_getTC_COMPLETION_RESPONSE() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_RESPONSE_tcswig_b7936a88d2cc3388())
+	return swig_r
 }
 
-func Tcb_config_set_string(arg1 Tcb_config, arg2 string, arg3 string) (_swig_ret Enum_SS_tc_status) {
+var TC_COMPLETION_RESPONSE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_RESPONSE()
+func _swig_getTC_COMPLETION_TOKEN() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_TOKEN_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_TOKEN Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_TOKEN()
+func _swig_getTC_COMPLETION_USER() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_USER_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_USER Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_USER()
+func _swig_getTC_COMPLETION_CONDUIT() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_CONDUIT_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_CONDUIT Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_CONDUIT()
+func _swig_getTC_COMPLETION_CONDUIT_LIST() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_CONDUIT_LIST Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_CONDUIT_LIST()
+func _swig_getTC_COMPLETION_SHARD() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_SHARD_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_SHARD Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_SHARD()
+func _swig_getTC_COMPLETION_SHARD_LIST() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_SHARD_LIST_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_SHARD_LIST Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_SHARD_LIST()
+func _swig_getTC_COMPLETION_SHARD_UPDATE() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_SHARD_UPDATE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_SHARD_UPDATE()
+func _swig_getTC_COMPLETION_BATCH() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_BATCH_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_BATCH Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_BATCH()
+func _swig_getTC_COMPLETION_PAGE() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_PAGE_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_PAGE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_PAGE()
+func _swig_getTC_COMPLETION_PROGRESS() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_PROGRESS_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_PROGRESS Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_PROGRESS()
+func _swig_getTC_COMPLETION_EVENT() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_EVENT_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_EVENT Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_EVENT()
+func _swig_getTC_COMPLETION_REJECT() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_REJECT_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_REJECT Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_REJECT()
+func _swig_getTC_COMPLETION_VIEW_CHANGE() (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_b7936a88d2cc3388())
+	return swig_r
+}
+
+var TC_COMPLETION_VIEW_CHANGE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_VIEW_CHANGE()
+func Tc_completion_kind_name(arg1 Enum_SS_tc_completion_kind) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := arg1
+	swig_r_p := C._wrap_tc_completion_kind_name_tcswig_b7936a88d2cc3388(C.swig_intgo(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func Tc_conduits_next(arg1 Tc_conduits, arg2 []uintptr, arg3 int) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_170)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_next_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), *(*C.swig_type_286)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
 	return swig_r
 }
 
-func Tcb_config_set_int(arg1 Tcb_config, arg2 string, arg3 int64) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_172)(unsafe.Pointer(&_swig_i_1)), C.swig_type_173(_swig_i_2)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_client_new(arg1 Tcb_config) (_swig_ret Tcb_client) {
-	var swig_r Tcb_client
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tcb_client)(SwigcptrTcb_client(C._wrap_tcb_client_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_client_free(arg1 Tcb_client) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tcb_client_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
-func Tcb_client_manager(arg1 Tcb_client) (_swig_ret Tc_conduits) {
-	var swig_r Tc_conduits
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_conduits)(SwigcptrTc_conduits(C._wrap_tcb_client_manager_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_client_set_notify(arg1 Tcb_client, arg2 _swig_fnptr, arg3 uintptr) {
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	C._wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_174(_swig_i_1), C.uintptr_t(_swig_i_2))
-}
-
-func Tcb_client_poll(arg1 Tcb_client, arg2 int) (_swig_ret int) {
-	var swig_r int
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_tcb_client_poll_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
-	return swig_r
-}
-
-func Tcb_client_wait_for(arg1 Tcb_client, arg2 Tcb_future, arg3 int) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := getSwigcptr(arg2)
-	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2)))
-	return swig_r
-}
-
-func Tcb_client_next_ready(arg1 Tcb_client) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_client_pending(arg1 Tcb_client) (_swig_ret int64) {
+func Tc_conduits_ready(arg1 Tc_conduits) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tcb_client_pending_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_ready_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tcb_client_wakeup(arg1 Tcb_client) {
+func Tc_completion_free(arg1 Tc_completion) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_completion_free_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 }
 
-type Enum_SS_tcb_kind int
-func _swig_getTCB_KIND_NONE() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_NONE Enum_SS_tcb_kind = _swig_getTCB_KIND_NONE()
-func _swig_getTCB_KIND_TOKEN() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_TOKEN Enum_SS_tcb_kind = _swig_getTCB_KIND_TOKEN()
-func _swig_getTCB_KIND_CONDUIT() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_CONDUIT_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_CONDUIT Enum_SS_tcb_kind = _swig_getTCB_KIND_CONDUIT()
-func _swig_getTCB_KIND_CONDUIT_LIST() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_CONDUIT_LIST_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_CONDUIT_LIST Enum_SS_tcb_kind = _swig_getTCB_KIND_CONDUIT_LIST()
-func _swig_getTCB_KIND_SHARD() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_SHARD_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_SHARD Enum_SS_tcb_kind = _swig_getTCB_KIND_SHARD()
-func _swig_getTCB_KIND_SHARD_LIST() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_SHARD_LIST_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_SHARD_LIST Enum_SS_tcb_kind = _swig_getTCB_KIND_SHARD_LIST()
-func _swig_getTCB_KIND_SHARD_UPDATE() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_SHARD_UPDATE_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_SHARD_UPDATE Enum_SS_tcb_kind = _swig_getTCB_KIND_SHARD_UPDATE()
-func _swig_getTCB_KIND_BATCH() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_BATCH_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_BATCH Enum_SS_tcb_kind = _swig_getTCB_KIND_BATCH()
-func _swig_getTCB_KIND_SUBSCRIPTIONS() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_SUBSCRIPTIONS_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_SUBSCRIPTIONS Enum_SS_tcb_kind = _swig_getTCB_KIND_SUBSCRIPTIONS()
-func _swig_getTCB_KIND_RESPONSE() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_RESPONSE_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_RESPONSE Enum_SS_tcb_kind = _swig_getTCB_KIND_RESPONSE()
-func _swig_getTCB_KIND_EVENT() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_EVENT_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_EVENT Enum_SS_tcb_kind = _swig_getTCB_KIND_EVENT()
-func _swig_getTCB_KIND_REJECT() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_REJECT_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_REJECT Enum_SS_tcb_kind = _swig_getTCB_KIND_REJECT()
-func _swig_getTCB_KIND_VIEW_CHANGE() (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_TCB_KIND_VIEW_CHANGE_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-var TCB_KIND_VIEW_CHANGE Enum_SS_tcb_kind = _swig_getTCB_KIND_VIEW_CHANGE()
-func Tcb_future_retain(arg1 Tcb_future) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tcb_future_retain_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
-func Tcb_future_release(arg1 Tcb_future) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tcb_future_release_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
-func Tcb_future_done(arg1 Tcb_future) (_swig_ret int) {
-	var swig_r int
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tcb_future_done_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tcb_future_kind(arg1 Tcb_future) (_swig_ret Enum_SS_tcb_kind) {
-	var swig_r Enum_SS_tcb_kind
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tcb_kind)(C._wrap_tcb_future_kind_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tcb_future_token(arg1 Tcb_future) (_swig_ret uint64) {
+func Tc_completion_op(arg1 Tc_completion) (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (uint64)(C._wrap_tcb_future_token_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_tc_completion_op_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tcb_future_op_id(arg1 Tcb_future) (_swig_ret uint64) {
-	var swig_r uint64
+func Tc_completion_kind_get(arg1 Tc_completion) (_swig_ret Enum_SS_tc_completion_kind) {
+	var swig_r Enum_SS_tc_completion_kind
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (uint64)(C._wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_tc_completion_kind_get_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tcb_future_cancel(arg1 Tcb_future) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tcb_future_status(arg1 Tcb_future) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_future_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tcb_future_http_status(arg1 Tcb_future) (_swig_ret int) {
+func Tc_completion_is_final(arg1 Tc_completion) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_completion_is_final_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tcb_future_error(arg1 Tcb_future) (_swig_ret string) {
+func Tc_completion_status(arg1 Tc_completion) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_completion_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_completion_http_status(arg1 Tc_completion) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (int)(C._wrap_tc_completion_http_status_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
+	return swig_r
+}
+
+func Tc_completion_message(arg1 Tc_completion) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tcb_future_error_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_completion_message_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
-func Tcb_future_progress_done(arg1 Tcb_future) (_swig_ret int64) {
-	var swig_r int64
+func Tc_completion_userdata(arg1 Tc_completion) (_swig_ret uintptr) {
+	var swig_r uintptr
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (uintptr)(C._wrap_tc_completion_userdata_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tcb_future_progress_total(arg1 Tcb_future) (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tcb_future_token_obj(arg1 Tcb_future) (_swig_ret Tc_token) {
-	var swig_r Tc_token
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_token)(SwigcptrTc_token(C._wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_future_conduit(arg1 Tcb_future) (_swig_ret Tc_conduit) {
-	var swig_r Tc_conduit
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_future_conduit_list(arg1 Tcb_future) (_swig_ret Tc_conduit_list) {
-	var swig_r Tc_conduit_list
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_conduit_list)(SwigcptrTc_conduit_list(C._wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_future_shard(arg1 Tcb_future) (_swig_ret Tc_shard) {
-	var swig_r Tc_shard
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tcb_future_shard_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_future_shard_list(arg1 Tcb_future) (_swig_ret Tc_shard_list) {
-	var swig_r Tc_shard_list
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_shard_list)(SwigcptrTc_shard_list(C._wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_future_shard_update(arg1 Tcb_future) (_swig_ret Tc_shard_update_result) {
-	var swig_r Tc_shard_update_result
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_shard_update_result)(SwigcptrTc_shard_update_result(C._wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_future_batch(arg1 Tcb_future) (_swig_ret Tc_subscription_batch) {
-	var swig_r Tc_subscription_batch
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_subscription_batch)(SwigcptrTc_subscription_batch(C._wrap_tcb_future_batch_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
-	return swig_r
-}
-
-func Tcb_future_response(arg1 Tcb_future) (_swig_ret Tc_response) {
+func Tc_completion_response(arg1 Tc_completion) (_swig_ret Tc_response) {
 	var swig_r Tc_response
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_response)(SwigcptrTc_response(C._wrap_tcb_future_response_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_response)(SwigcptrTc_response(C._wrap_tc_completion_response_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
-func Tcb_future_subscription_count(arg1 Tcb_future) (_swig_ret int64) {
-	var swig_r int64
+func Tc_completion_token(arg1 Tc_completion) (_swig_ret Tc_token) {
+	var swig_r Tc_token
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Tc_token)(SwigcptrTc_token(C._wrap_tc_completion_token_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
-func Tcb_future_subscription_get(arg1 Tcb_future, arg2 int64) (_swig_ret Tc_subscription) {
-	var swig_r Tc_subscription
+func Tc_completion_user(arg1 Tc_completion) (_swig_ret Tc_user) {
+	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_182(_swig_i_1))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tc_completion_user_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
-func Tcb_future_message(arg1 Tcb_future) (_swig_ret Tc_event) {
-	var swig_r Tc_event
+func Tc_completion_conduit(arg1 Tc_completion) (_swig_ret Tc_conduit) {
+	var swig_r Tc_conduit
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_event)(SwigcptrTc_event(C._wrap_tcb_future_message_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_completion_conduit_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
-func Tcb_future_route_key(arg1 Tcb_future) (_swig_ret string) {
-	var swig_r string
+func Tc_completion_conduit_list(arg1 Tc_completion) (_swig_ret Tc_conduit_list) {
+	var swig_r Tc_conduit_list
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tcb_future_view_change(arg1 Tcb_future) (_swig_ret int) {
-	var swig_r int
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tcb_future_view_change_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
+	swig_r = (Tc_conduit_list)(SwigcptrTc_conduit_list(C._wrap_tc_completion_conduit_list_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
-func Tcb_future_view_id(arg1 Tcb_future) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tcb_future_view_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tcb_future_result_json(arg1 Tcb_future, arg2 int) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tcb_specs_new() (_swig_ret Tcb_specs) {
-	var swig_r Tcb_specs
-	swig_r = (Tcb_specs)(SwigcptrTcb_specs(C._wrap_tcb_specs_new_tcswig_05cc12d0720a4367()))
-	return swig_r
-}
-
-func Tcb_specs_free(arg1 Tcb_specs) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tcb_specs_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
-func Tcb_specs_add(arg1 Tcb_specs, arg2 string, arg3 string, arg4 string) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_specs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_186)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_187)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_188)(unsafe.Pointer(&_swig_i_3))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
-	return swig_r
-}
-
-func Tcb_specs_count(arg1 Tcb_specs) (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tcb_specs_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tcb_assignments_new() (_swig_ret Tcb_assignments) {
-	var swig_r Tcb_assignments
-	swig_r = (Tcb_assignments)(SwigcptrTcb_assignments(C._wrap_tcb_assignments_new_tcswig_05cc12d0720a4367()))
-	return swig_r
-}
-
-func Tcb_assignments_free(arg1 Tcb_assignments) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
-func Tcb_assignments_add_webhook(arg1 Tcb_assignments, arg2 string, arg3 string, arg4 string) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_192)(unsafe.Pointer(&_swig_i_3))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
-	return swig_r
-}
-
-func Tcb_assignments_add_websocket(arg1 Tcb_assignments, arg2 string, arg3 string) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_194)(unsafe.Pointer(&_swig_i_2))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	return swig_r
-}
-
-func Tcb_assignments_count(arg1 Tcb_assignments) (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tcb_pairs_new() (_swig_ret Tcb_pairs) {
-	var swig_r Tcb_pairs
-	swig_r = (Tcb_pairs)(SwigcptrTcb_pairs(C._wrap_tcb_pairs_new_tcswig_05cc12d0720a4367()))
-	return swig_r
-}
-
-func Tcb_pairs_free(arg1 Tcb_pairs) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-}
-
-func Tcb_pairs_add(arg1 Tcb_pairs, arg2 string, arg3 string) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_2))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	return swig_r
-}
-
-func Tcb_pairs_count(arg1 Tcb_pairs) (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func Tcb_token_get(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_get_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_199(_swig_i_2))))
-	return swig_r
-}
-
-func Tcb_token_validate(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_validate_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_200(_swig_i_1))))
-	return swig_r
-}
-
-func Tcb_token_revoke(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_201(_swig_i_1))))
-	return swig_r
-}
-
-func Tcb_conduits_list(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_202(_swig_i_1))))
-	return swig_r
-}
-
-func Tcb_conduit_create(arg1 Tcb_client, arg2 int, arg3 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.swig_type_203(_swig_i_2))))
-	return swig_r
-}
-
-func Tcb_conduit_update(arg1 Tcb_client, arg2 string, arg3 int, arg4 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_204)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_type_205(_swig_i_3))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_conduit_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_206)(unsafe.Pointer(&_swig_i_1)), C.swig_type_207(_swig_i_2))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_shards_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shards_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_2)), C.swig_type_210(_swig_i_3))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	return swig_r
-}
-
-func Tcb_shard_update(arg1 Tcb_client, arg2 string, arg3 Tcb_assignments, arg4 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := getSwigcptr(arg3)
-	_swig_i_3 := arg4
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_update_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_211)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_type_212(_swig_i_3))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_shard_create(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, arg5 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_213)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_214)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_215)(unsafe.Pointer(&_swig_i_3)), C.swig_type_216(_swig_i_4))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
-	return swig_r
-}
-
-func Tcb_shard_remove(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, arg5 string, arg6 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	_swig_i_4 := arg5
-	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_217)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_218)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_219)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_220)(unsafe.Pointer(&_swig_i_4)), C.swig_type_221(_swig_i_5))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg5
-	}
-	return swig_r
-}
-
-func Tcb_subscriptions_create(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, arg4 int, arg5 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := getSwigcptr(arg3)
-	_swig_i_3 := arg4
-	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_222)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_223(_swig_i_4))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_subscriptions_list(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, arg5 string, arg6 string, arg7 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	_swig_i_4 := arg5
-	_swig_i_5 := arg6
-	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_224)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_225)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_226)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_227)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_228)(unsafe.Pointer(&_swig_i_5)), C.swig_type_229(_swig_i_6))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg5
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg6
-	}
-	return swig_r
-}
-
-func Tcb_subscription_delete(arg1 Tcb_client, arg2 string, arg3 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_230)(unsafe.Pointer(&_swig_i_1)), C.swig_type_231(_swig_i_2))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_subscriptions_cleanup(arg1 Tcb_client, arg2 string, arg3 uint, arg4 int, arg5 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	_swig_i_4 := arg5
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_232)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_type_233(_swig_i_4))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_subscriptions_reconcile(arg1 Tcb_client, arg2 string, arg3 Tcb_specs, arg4 uint, arg5 int, arg6 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := getSwigcptr(arg3)
-	_swig_i_3 := arg4
-	_swig_i_4 := arg5
-	_swig_i_5 := arg6
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_1)), C.uintptr_t(_swig_i_2), C.swig_intgo(_swig_i_3), C.swig_intgo(_swig_i_4), C.swig_type_235(_swig_i_5))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_subscriptions_create_by_type(arg1 Tcb_client, arg2 string, arg3 string, arg4 string, arg5 uint, arg6 int, arg7 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	_swig_i_4 := arg5
-	_swig_i_5 := arg6
-	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_236)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_237)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_238)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_239(_swig_i_6))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
-	return swig_r
-}
-
-func Tcb_sync_view(arg1 Tcb_client, arg2 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_sync_view_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_240(_swig_i_1))))
-	return swig_r
-}
-
-func Tcb_view_watch(arg1 Tcb_client, arg2 uint64) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_view_watch_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_type_241(_swig_i_1)))
-	return swig_r
-}
-
-func Tcb_request(arg1 Tcb_client, arg2 Enum_SS_tc_method, arg3 string, arg4 Tcb_pairs, arg5 string, arg6 uint, arg7 uint64) (_swig_ret Tcb_future) {
-	var swig_r Tcb_future
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := getSwigcptr(arg4)
-	_swig_i_4 := arg5
-	_swig_i_5 := arg6
-	_swig_i_6 := arg7
-	swig_r = (Tcb_future)(SwigcptrTcb_future(C._wrap_tcb_request_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_242)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3), *(*C.swig_type_243)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.swig_type_244(_swig_i_6))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg5
-	}
-	return swig_r
-}
-
-func Tcb_listener_new(arg1 Tcb_client, arg2 string, arg3 int, arg4 string, arg5 int64, arg6 int, arg7 uint64, arg8 string, arg9 string) (_swig_ret Tc_listener) {
-	var swig_r Tc_listener
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	_swig_i_4 := arg5
-	_swig_i_5 := arg6
-	_swig_i_6 := arg7
-	_swig_i_7 := arg8
-	_swig_i_8 := arg9
-	swig_r = (Tc_listener)(SwigcptrTc_listener(C._wrap_tcb_listener_new_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2), *(*C.swig_type_246)(unsafe.Pointer(&_swig_i_3)), C.swig_type_247(_swig_i_4), C.swig_intgo(_swig_i_5), C.swig_type_248(_swig_i_6), *(*C.swig_type_249)(unsafe.Pointer(&_swig_i_7)), *(*C.swig_type_250)(unsafe.Pointer(&_swig_i_8)))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg8
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg9
-	}
-	return swig_r
-}
-
-func Tcb_webhook_handle(arg1 Tc_webhook_verifier, arg2 Tcb_pairs, arg3 string) (_swig_ret Tc_event) {
-	var swig_r Tc_event
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := getSwigcptr(arg2)
-	_swig_i_2 := arg3
-	swig_r = (Tc_event)(SwigcptrTc_event(C._wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_251)(unsafe.Pointer(&_swig_i_2)))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	return swig_r
-}
-
-func Tcb_webhook_sign(arg1 string, arg2 string, arg3 string, arg4 string) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	_swig_i_2 := arg3
-	_swig_i_3 := arg4
-	swig_r_p := C._wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(*(*C.swig_type_253)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_254)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_255)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_256)(unsafe.Pointer(&_swig_i_3)))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg1
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg4
-	}
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tcb_webhook_verifier_new(arg1 string, arg2 int64) (_swig_ret Tc_webhook_verifier) {
-	var swig_r Tc_webhook_verifier
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	swig_r = (Tc_webhook_verifier)(SwigcptrTc_webhook_verifier(C._wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(*(*C.swig_type_257)(unsafe.Pointer(&_swig_i_0)), C.swig_type_258(_swig_i_1))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg1
-	}
-	return swig_r
-}
-
-func Tcb_last_status() (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_last_status_tcswig_05cc12d0720a4367())
-	return swig_r
-}
-
-func Tcb_conduit_json(arg1 Tc_conduit) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tcb_shard_json(arg1 Tc_shard, arg2 int) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tcb_shard_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tcb_event_json(arg1 Tc_event) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tcb_event_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tcb_subscription_json(arg1 Tc_subscription) (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
-	return swig_r_1
-}
-
-func Tcb_event_disabled_shard(arg1 Tc_event) (_swig_ret Tc_shard) {
+func Tc_completion_shard(arg1 Tc_completion) (_swig_ret Tc_shard) {
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tcb_event_disabled_shard_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_completion_shard_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
-func Tcb_users_new() (_swig_ret Tc_users) {
-	var swig_r Tc_users
-	swig_r = (Tc_users)(SwigcptrTc_users(C._wrap_tcb_users_new_tcswig_05cc12d0720a4367()))
+func Tc_completion_shard_list(arg1 Tc_completion) (_swig_ret Tc_shard_list) {
+	var swig_r Tc_shard_list
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (Tc_shard_list)(SwigcptrTc_shard_list(C._wrap_tc_completion_shard_list_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
-func Tcb_users_add(arg1 Tc_users, arg2 string, arg3 string) (_swig_ret Enum_SS_tc_status) {
+func Tc_completion_shard_update(arg1 Tc_completion) (_swig_ret Tc_shard_update_result) {
+	var swig_r Tc_shard_update_result
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (Tc_shard_update_result)(SwigcptrTc_shard_update_result(C._wrap_tc_completion_shard_update_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
+	return swig_r
+}
+
+func Tc_completion_batch(arg1 Tc_completion) (_swig_ret Tc_subscription_batch) {
+	var swig_r Tc_subscription_batch
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (Tc_subscription_batch)(SwigcptrTc_subscription_batch(C._wrap_tc_completion_batch_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
+	return swig_r
+}
+
+func Tc_completion_page(arg1 Tc_completion) (_swig_ret Tc_subscription_list) {
+	var swig_r Tc_subscription_list
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (Tc_subscription_list)(SwigcptrTc_subscription_list(C._wrap_tc_completion_page_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
+	return swig_r
+}
+
+func Tc_completion_event(arg1 Tc_completion) (_swig_ret Tc_event) {
+	var swig_r Tc_event
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r = (Tc_event)(SwigcptrTc_event(C._wrap_tc_completion_event_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))))
+	return swig_r
+}
+
+func Tc_completion_source(arg1 Tc_completion) (_swig_ret string) {
+	var swig_r string
+	_swig_i_0 := getSwigcptr(arg1)
+	swig_r_p := C._wrap_tc_completion_source_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
+	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
+	var swig_r_1 string
+ swig_r_1 = swigCopyBorrowed(swig_r) 
+	return swig_r_1
+}
+
+func Tc_completion_progress(arg1 Tc_completion, arg2 *int64, arg3 *int64) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcb_users_add_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_263)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_264)(unsafe.Pointer(&_swig_i_2))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	if Swig_escape_always_false {
-		Swig_escape_val = arg3
-	}
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_completion_progress_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1), C.swig_voidp(_swig_i_2)))
 	return swig_r
 }
 
-func Tcb_users_list(arg1 Tc_users) (_swig_ret Tc_user_id_list) {
-	var swig_r Tc_user_id_list
+func Tc_completion_view_change(arg1 Tc_completion) (_swig_ret int) {
+	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_user_id_list)(SwigcptrTc_user_id_list(C._wrap_tcb_users_list_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))))
+	swig_r = (int)(C._wrap_tc_completion_view_change_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
-func Tcb_users_get_by_key(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
-	var swig_r Tc_user
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_265)(unsafe.Pointer(&_swig_i_1)))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_users_get_by_user_id(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
-	var swig_r Tc_user
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_266)(unsafe.Pointer(&_swig_i_1)))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_users_get_by_subscription(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
-	var swig_r Tc_user
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_267)(unsafe.Pointer(&_swig_i_1)))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_users_remove(arg1 Tc_users, arg2 string) (_swig_ret Tc_user) {
-	var swig_r Tc_user
-	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tcb_users_remove_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), *(*C.swig_type_268)(unsafe.Pointer(&_swig_i_1)))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-func Tcb_user_json(arg1 Tc_user, arg2 int) (_swig_ret string) {
+func Tc_completion_view_id(arg1 Tc_completion) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tcb_user_json_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	swig_r_p := C._wrap_tc_completion_view_id_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
- swig_r_1 = swigCopyString(swig_r) 
+ swig_r_1 = swigCopyBorrowed(swig_r) 
 	return swig_r_1
 }
 
-func Tcb_free_string(arg1 string) {
-	_swig_i_0 := arg1
-	C._wrap_tcb_free_string_tcswig_05cc12d0720a4367(*(*C.swig_type_270)(unsafe.Pointer(&_swig_i_0)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg1
-	}
-}
-
-func Tcgo_install_notify(arg1 Tcb_client) {
+func Tc_view_pull_changes(arg1 Tc_conduits, arg2 int, arg3 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(C.uintptr_t(_swig_i_0))
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_pull_changes_tcswig_b7936a88d2cc3388(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	return swig_r
 }
 
 

@@ -13,9 +13,9 @@ extern
 #ifdef __cplusplus
   "C"
 #endif
-  void cgo_panic__tcswig_05cc12d0720a4367(const char*);
+  void cgo_panic__tcswig_b7936a88d2cc3388(const char*);
 static void _swig_gopanic(const char *p) {
-  cgo_panic__tcswig_05cc12d0720a4367(p);
+  cgo_panic__tcswig_b7936a88d2cc3388(p);
 }
 
 
@@ -173,15 +173,6 @@ typedef struct { void* array; intgo len; intgo cap; } _goslice_;
 
 
 
-static _gostring_ Swig_AllocateString(const char *p, size_t l) {
-  _gostring_ ret;
-  ret.p = (char*)malloc(l);
-  memcpy(ret.p, p, l);
-  ret.n = l;
-  return ret;
-}
-
-
 static void Swig_free(void* p) {
   free(p);
 }
@@ -191,58 +182,193 @@ static void* Swig_malloc(int c) {
 }
 
 
+#include <stdlib.h>
+#include <stddef.h>
+#include <string.h>
 #include <twitchconduits.h>
-#include "tcb.h"
-void tcgo_install_notify(tcb_client *cl);
-
-
-#include <twitchconduits.h>
-#include "tcb.h"
+#include <twitchconduits/completion.h>
 
 
 #include <stdint.h>		// Use the C99 official header
 
 
-static char *tcv_strdup(const char *s) {
+/* The fields of a packed Go string, in one copy of it. */
+typedef struct tcgo_fields {
+    char *text;
+    const char **at;
+    size_t count;
+} tcgo_fields;
+
+/* Split p[0..n) at each NUL; a record is `arity` fields. 0 on success, -1 on
+ * out of memory or a trailing partial record. */
+static int tcgo_fields_split(tcgo_fields *f, const char *p, size_t n, size_t arity) {
+    size_t i, k = 0;
+    f->text = NULL;
+    f->at = NULL;
+    f->count = 0;
+    for (i = 0; i < n; i++) f->count += p[i] == '\0';
+    if (f->count % arity != 0 || (n > 0 && p[n - 1] != '\0')) return -1;
+    if (f->count == 0) return 0;
+    f->text = (char *)malloc(n);
+    f->at = (const char **)calloc(f->count, sizeof *f->at);
+    if (f->text == NULL || f->at == NULL) return -1;
+    memcpy(f->text, p, n);
+    f->at[k++] = f->text;
+    for (i = 0; i + 1 < n; i++) {
+        if (f->text[i] == '\0') f->at[k++] = f->text + i + 1;
+    }
+    return 0;
+}
+
+static void tcgo_fields_free(tcgo_fields *f) {
+    free(f->text);
+    free((void *)f->at);
+}
+
+/* "" is NULL for an optional field. */
+static const char *tcgo_opt(const char *s) { return s != NULL && s[0] != '\0' ? s : NULL; }
+
+
+/* Options strings may be secrets: wipe before freeing. */
+static void tcgo_free_text(const char *s) {
+    if (s != NULL) {
+        volatile char *p = (volatile char *)s;
+        while (*p != '\0') *p++ = '\0';
+        free((char *)s);
+    }
+}
+
+static char *tcgo_copy_text(const char *s) {
     size_t n;
     char *d;
-    if (s == NULL) return NULL;
+    if (s == NULL || s[0] == '\0') return NULL;
     n = strlen(s) + 1;
     d = (char *)malloc(n);
     if (d != NULL) memcpy(d, s, n);
     return d;
 }
 
-static void tcv_query_free(tc_view_query *q) {
-    if (q == NULL) return;
-    free((char *)q->conduit_id);
-    free((char *)q->user_id);
-    free((char *)q->type);
-    free((char *)q->status);
+
+typedef struct tcgo_query {
+    tcgo_fields f;
+    tc_param params[1];
+} tcgo_query;
+
+static void tcgo_request_query_free(tc_request_options *o) {
+    tcgo_query *q;
+    if (o->query == NULL) return;
+    q = (tcgo_query *)(void *)((char *)o->query - offsetof(tcgo_query, params));
+    tcgo_fields_free(&q->f);
     free(q);
+    o->query = NULL;
+    o->query_count = 0;
 }
 
-SWIGINTERN struct tc_view_query *new_tc_view_query(char const *conduit_id,char const *user_id,char const *type,char const *status){
-        tc_view_query *q = (tc_view_query *)calloc(1, sizeof *q);
-        if (q == NULL) return NULL;
-        q->version = TC_VIEW_QUERY_VERSION;
-        q->conduit_id = tcv_strdup(conduit_id);
-        q->user_id = tcv_strdup(user_id);
-        q->type = tcv_strdup(type);
-        q->status = tcv_strdup(status);
-        if ((conduit_id && !q->conduit_id) || (user_id && !q->user_id) || (type && !q->type) ||
-            (status && !q->status)) {
-            tcv_query_free(q);
-            return NULL;
-        }
-        return q;
+SWIGINTERN struct tc_conduits_options *new_tc_conduits_options(void){
+    tc_conduits_options *o = (tc_conduits_options *)calloc(1, sizeof(tc_conduits_options));
+    if (o != NULL) tc_conduits_options_init(o, TC_CONDUITS_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_conduits_options(struct tc_conduits_options *self){
+    tc_conduits_options *o = self;
+    tcgo_free_text(o->client_id); tcgo_free_text(o->client_secret); tcgo_free_text(o->app_token);
+  tcgo_free_text(o->callback_url); tcgo_free_text(o->api_base_url); tcgo_free_text(o->auth_base_url);
+  tcgo_free_text(o->ca_file);
+    free(o);
+  }
+SWIGINTERN struct tc_request_options *new_tc_request_options(void){
+    tc_request_options *o = (tc_request_options *)calloc(1, sizeof(tc_request_options));
+    if (o != NULL) tc_request_options_init(o, TC_REQUEST_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_request_options(struct tc_request_options *self){
+    tc_request_options *o = self;
+    tcgo_free_text(o->path); tcgo_free_text(o->body); tcgo_request_query_free(o);
+    free(o);
+  }
+SWIGINTERN tc_status tc_request_options_set_query(struct tc_request_options *self,char const *packed,size_t packed_len){
+    tcgo_fields f;
+    tcgo_query *q;
+    size_t n, i;
+    if (tcgo_fields_split(&f, packed, packed_len, 2) != 0) {
+      tcgo_fields_free(&f);
+      return TC_EINVAL;
     }
-SWIGINTERN void delete_tc_view_query(struct tc_view_query *self){ tcv_query_free(self); }
+    tcgo_request_query_free(self);
+    n = f.count / 2;
+    if (n == 0) return TC_OK;
+    q = (tcgo_query *)calloc(1, sizeof *q + (n - 1) * sizeof(tc_param));
+    if (q == NULL) {
+      tcgo_fields_free(&f);
+      return TC_ENOMEM;
+    }
+    q->f = f;
+    for (i = 0; i < n; i++) {
+      q->params[i].name = f.at[2 * i];
+      q->params[i].value = f.at[2 * i + 1];
+    }
+    self->query = q->params;
+    self->query_count = n;
+    return TC_OK;
+  }
+SWIGINTERN struct tc_batch_options *new_tc_batch_options(void){
+    tc_batch_options *o = (tc_batch_options *)calloc(1, sizeof(tc_batch_options));
+    if (o != NULL) tc_batch_options_init(o, TC_BATCH_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_batch_options(struct tc_batch_options *self){
+    tc_batch_options *o = self;
+    
+    free(o);
+  }
+SWIGINTERN struct tc_subscription_filter *new_tc_subscription_filter(void){
+    tc_subscription_filter *o = (tc_subscription_filter *)calloc(1, sizeof(tc_subscription_filter));
+    if (o != NULL) tc_subscription_filter_init(o, TC_SUBSCRIPTION_FILTER_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_subscription_filter(struct tc_subscription_filter *self){
+    tc_subscription_filter *o = self;
+    tcgo_free_text(o->status); tcgo_free_text(o->type); tcgo_free_text(o->user_id);
+  tcgo_free_text(o->subscription_id); tcgo_free_text(o->conduit_id);
+    free(o);
+  }
+SWIGINTERN struct tc_view_query *new_tc_view_query(void){
+    tc_view_query *o = (tc_view_query *)calloc(1, sizeof(tc_view_query));
+    if (o != NULL) tc_view_query_init(o, TC_VIEW_QUERY_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_view_query(struct tc_view_query *self){
+    tc_view_query *o = self;
+    tcgo_free_text(o->conduit_id); tcgo_free_text(o->user_id); tcgo_free_text(o->type);
+  tcgo_free_text(o->status);
+    free(o);
+  }
+SWIGINTERN struct tc_webhook_options *new_tc_webhook_options(void){
+    tc_webhook_options *o = (tc_webhook_options *)calloc(1, sizeof(tc_webhook_options));
+    if (o != NULL) tc_webhook_options_init(o, TC_WEBHOOK_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_webhook_options(struct tc_webhook_options *self){
+    tc_webhook_options *o = self;
+    
+    free(o);
+  }
+SWIGINTERN struct tc_listener_options *new_tc_listener_options(void){
+    tc_listener_options *o = (tc_listener_options *)calloc(1, sizeof(tc_listener_options));
+    if (o != NULL) tc_listener_options_init(o, TC_LISTENER_OPTIONS_VERSION);
+    return o;
+  }
+SWIGINTERN void delete_tc_listener_options(struct tc_listener_options *self){
+    tc_listener_options *o = self;
+    tcgo_free_text(o->bind_address); tcgo_free_text(o->path_prefix); tcgo_free_text(o->tls_cert_file);
+  tcgo_free_text(o->tls_key_file);
+    free(o);
+  }
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-void _wrap_Swig_free_tcswig_05cc12d0720a4367(void *_swig_go_0) {
+void _wrap_Swig_free_tcswig_b7936a88d2cc3388(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -252,7 +378,7 @@ void _wrap_Swig_free_tcswig_05cc12d0720a4367(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -265,7 +391,7 @@ void *_wrap_Swig_malloc_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VERSION_tcswig_b7936a88d2cc3388() {
   int result;
   intgo _swig_go_result;
   
@@ -276,7 +402,7 @@ intgo _wrap_TC_VERSION_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_OK_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_OK_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -288,7 +414,7 @@ intgo _wrap_TC_OK_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ERROR_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ERROR_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -300,7 +426,7 @@ intgo _wrap_TC_ERROR_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EINVAL_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EINVAL_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -312,7 +438,7 @@ intgo _wrap_TC_EINVAL_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENOMEM_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENOMEM_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -324,7 +450,7 @@ intgo _wrap_TC_ENOMEM_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EVERSION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVERSION_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -336,7 +462,7 @@ intgo _wrap_TC_EVERSION_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ECANCELED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ECANCELED_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -348,7 +474,7 @@ intgo _wrap_TC_ECANCELED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ETIMEDOUT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ETIMEDOUT_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -360,7 +486,7 @@ intgo _wrap_TC_ETIMEDOUT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENETWORK_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENETWORK_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -372,7 +498,7 @@ intgo _wrap_TC_ENETWORK_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ETLS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ETLS_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -384,7 +510,7 @@ intgo _wrap_TC_ETLS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EHTTP_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EHTTP_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -396,7 +522,7 @@ intgo _wrap_TC_EHTTP_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EAUTH_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EAUTH_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -408,7 +534,7 @@ intgo _wrap_TC_EAUTH_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EFORBIDDEN_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EFORBIDDEN_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -420,7 +546,7 @@ intgo _wrap_TC_EFORBIDDEN_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENOTFOUND_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENOTFOUND_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -432,7 +558,7 @@ intgo _wrap_TC_ENOTFOUND_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ECONFLICT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ECONFLICT_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -444,7 +570,7 @@ intgo _wrap_TC_ECONFLICT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ERATELIMIT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ERATELIMIT_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -456,7 +582,7 @@ intgo _wrap_TC_ERATELIMIT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ESERVER_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ESERVER_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -468,7 +594,7 @@ intgo _wrap_TC_ESERVER_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EPROTOCOL_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EPROTOCOL_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -480,7 +606,7 @@ intgo _wrap_TC_EPROTOCOL_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ECLOSED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ECLOSED_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -492,7 +618,7 @@ intgo _wrap_TC_ECLOSED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EREENTRANT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EREENTRANT_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -504,7 +630,7 @@ intgo _wrap_TC_EREENTRANT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EBUSY_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EBUSY_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -516,7 +642,7 @@ intgo _wrap_TC_EBUSY_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ETOOLARGE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ETOOLARGE_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -528,7 +654,7 @@ intgo _wrap_TC_ETOOLARGE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EUSER_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EUSER_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -540,7 +666,7 @@ intgo _wrap_TC_EUSER_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EBADREQUEST_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EBADREQUEST_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -552,7 +678,7 @@ intgo _wrap_TC_EBADREQUEST_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EGONE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EGONE_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -564,7 +690,7 @@ intgo _wrap_TC_EGONE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EPARTIAL_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EPARTIAL_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -576,7 +702,7 @@ intgo _wrap_TC_EPARTIAL_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENOCREDENTIALS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENOCREDENTIALS_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -588,7 +714,7 @@ intgo _wrap_TC_ENOCREDENTIALS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ENOTSUPPORTED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ENOTSUPPORTED_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -600,7 +726,7 @@ intgo _wrap_TC_ENOTSUPPORTED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ESIGNATURE_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -612,7 +738,7 @@ intgo _wrap_TC_ESIGNATURE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ESTALE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ESTALE_tcswig_b7936a88d2cc3388() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -624,7 +750,7 @@ intgo _wrap_TC_ESTALE_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_strerror_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_strerror_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -632,12 +758,15 @@ _gostring_ _wrap_tc_strerror_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   arg1 = (int)_swig_go_0; 
   
   result = (char *)tc_strerror(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_status_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_status_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -645,23 +774,29 @@ _gostring_ _wrap_tc_status_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   arg1 = (int)_swig_go_0; 
   
   result = (char *)tc_status_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_last_error_message_tcswig_05cc12d0720a4367() {
+_gostring_ _wrap_tc_last_error_message_tcswig_b7936a88d2cc3388() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
   
   result = (char *)tc_last_error_message();
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
+intgo _wrap_tc_last_http_status_tcswig_b7936a88d2cc3388() {
   int result;
   intgo _swig_go_result;
   
@@ -672,7 +807,7 @@ intgo _wrap_tc_last_http_status_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LOG_ERROR_tcswig_b7936a88d2cc3388() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -684,7 +819,7 @@ intgo _wrap_TC_LOG_ERROR_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LOG_WARN_tcswig_b7936a88d2cc3388() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -696,7 +831,7 @@ intgo _wrap_TC_LOG_WARN_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LOG_INFO_tcswig_b7936a88d2cc3388() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -708,7 +843,7 @@ intgo _wrap_TC_LOG_INFO_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LOG_DEBUG_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LOG_DEBUG_tcswig_b7936a88d2cc3388() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -720,7 +855,7 @@ intgo _wrap_TC_LOG_DEBUG_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_log_level_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_log_level_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   tc_log_level arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -728,12 +863,15 @@ _gostring_ _wrap_tc_log_level_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   arg1 = (tc_log_level)_swig_go_0; 
   
   result = (char *)tc_log_level_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_TC_GET_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_GET_tcswig_b7936a88d2cc3388() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -745,7 +883,7 @@ intgo _wrap_TC_GET_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_POST_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_POST_tcswig_b7936a88d2cc3388() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -757,7 +895,7 @@ intgo _wrap_TC_POST_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_PATCH_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_PATCH_tcswig_b7936a88d2cc3388() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -769,7 +907,7 @@ intgo _wrap_TC_PATCH_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_PUT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_PUT_tcswig_b7936a88d2cc3388() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -781,7 +919,7 @@ intgo _wrap_TC_PUT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_DELETE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_DELETE_tcswig_b7936a88d2cc3388() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -793,7 +931,7 @@ intgo _wrap_TC_DELETE_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_method_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_method_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   tc_method arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -801,12 +939,15 @@ _gostring_ _wrap_tc_method_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   arg1 = (tc_method)_swig_go_0; 
   
   result = (char *)tc_method_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_b7936a88d2cc3388() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -817,7 +958,7 @@ intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_b7936a88d2cc3388() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -828,7 +969,7 @@ intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_b7936a88d2cc3388() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -839,7 +980,682 @@ intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_tc_conduits_wakeup_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_options_version_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_client_id_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->client_id);
+  arg1->client_id = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->client_id);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_client_secret_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->client_secret);
+  arg1->client_secret = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->client_secret);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_app_token_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->app_token);
+  arg1->app_token = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->app_token);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_callback_url_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  
+  tcgo_free_text(arg1->callback_url);
+  arg1->callback_url = tcgo_copy_text(arg2);
+  
+  
+  
+  free((char *)arg2);
+  
+}
+
+
+_gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->callback_url);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_api_base_url_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->api_base_url);
+  arg1->api_base_url = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->api_base_url);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_auth_base_url_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->auth_base_url);
+  arg1->auth_base_url = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->auth_base_url);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_ca_file_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->ca_file);
+  arg1->ca_file = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->ca_file);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->connect_timeout_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->connect_timeout_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->request_timeout_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->request_timeout_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_max_attempts_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_attempts = arg2;
+  
+}
+
+
+intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->max_attempts);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->backoff_base_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->backoff_base_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->backoff_max_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->backoff_max_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->ratelimit_max_wait_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->ratelimit_max_wait_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_max_concurrency_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_concurrency = arg2;
+  
+}
+
+
+intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->max_concurrency);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_response_bytes = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_response_bytes);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->token_refresh_margin_s = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->token_refresh_margin_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_flags_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->flags = arg2;
+  
+}
+
+
+intgo _wrap_tc_conduits_options_flags_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->flags);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_random_seed_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  uint64_t arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (uint64_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->random_seed = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_random_seed_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  uint64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (uint64_t) ((arg1)->random_seed);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->token_validate_interval_s = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->token_validate_interval_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->request_deadline_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->request_deadline_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_options_max_list_pages_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_list_pages = arg2;
+  
+}
+
+
+long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->max_list_pages);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_b7936a88d2cc3388() {
+  struct tc_conduits_options *result = 0 ;
+  struct tc_conduits_options *_swig_go_result;
+  
+  
+  result = (struct tc_conduits_options *)new_tc_conduits_options();
+  *(struct tc_conduits_options **)&_swig_go_result = (struct tc_conduits_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_conduits_options_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+  struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
+  
+  arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
+  
+  delete_tc_conduits_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_conduits_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits_options *_swig_go_1) {
+  tc_conduits **arg1 = (tc_conduits **) 0 ;
+  tc_conduits_options *arg2 = (tc_conduits_options *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_conduits **)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits_options **)&_swig_go_1; 
+  
+  result = (tc_status)tc_conduits_new(arg1,(struct tc_conduits_options const *)arg2);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_conduits_free_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
+  
+  arg1 = *(tc_conduits **)&_swig_go_0; 
+  
+  tc_conduits_free(arg1);
+  
+}
+
+
+intgo _wrap_tc_conduits_wakeup_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -852,20 +1668,7 @@ intgo _wrap_tc_conduits_wakeup_tcswig_05cc12d0720a4367(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_fd_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
-  tc_conduits *arg1 = (tc_conduits *) 0 ;
-  int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_conduits **)&_swig_go_0; 
-  
-  result = (int)tc_conduits_fd((struct tc_conduits const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_conduits_cancel_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_op_id arg2 ;
   tc_status result;
@@ -880,7 +1683,7 @@ intgo _wrap_tc_conduits_cancel_tcswig_05cc12d0720a4367(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_cancel_all_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_cancel_all_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -893,7 +1696,7 @@ intgo _wrap_tc_conduits_cancel_all_tcswig_05cc12d0720a4367(struct tc_conduits *_
 }
 
 
-long long _wrap_tc_conduits_pending_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
+long long _wrap_tc_conduits_pending_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -906,7 +1709,7 @@ long long _wrap_tc_conduits_pending_tcswig_05cc12d0720a4367(struct tc_conduits *
 }
 
 
-intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_b7936a88d2cc3388() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -918,7 +1721,7 @@ intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_RETRIES_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_RETRIES_tcswig_b7936a88d2cc3388() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -930,7 +1733,7 @@ intgo _wrap_TC_STAT_RETRIES_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_b7936a88d2cc3388() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -942,7 +1745,7 @@ intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_b7936a88d2cc3388() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -954,7 +1757,7 @@ intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_b7936a88d2cc3388() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -966,7 +1769,7 @@ intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_OPERATIONS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_OPERATIONS_tcswig_b7936a88d2cc3388() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -978,7 +1781,7 @@ intgo _wrap_TC_STAT_OPERATIONS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_CONNECTIONS_tcswig_b7936a88d2cc3388() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -990,7 +1793,7 @@ intgo _wrap_TC_STAT_CONNECTIONS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_b7936a88d2cc3388() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1002,7 +1805,7 @@ intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_05cc12d0720a4367() {
 }
 
 
-long long _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_conduits_stat_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_stat arg2 ;
   uint64_t result;
@@ -1017,7 +1820,7 @@ long long _wrap_tc_conduits_stat_tcswig_05cc12d0720a4367(struct tc_conduits *_sw
 }
 
 
-_gostring_ _wrap_tc_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_stat_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   tc_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1025,12 +1828,89 @@ _gostring_ _wrap_tc_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   arg1 = (tc_stat)_swig_go_0; 
   
   result = (char *)tc_stat_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+intgo _wrap_tc_token_get_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  int arg3 ;
+  tc_token_cb arg4 = (tc_token_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = (int)_swig_go_2; 
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_token_get(arg1,arg2,arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_token_validate_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_token_cb arg3 = (tc_token_cb) 0 ;
+  void *arg4 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg3 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg4 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_token_validate(arg1,arg2,arg3,arg4);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_token_revoke_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_response_cb arg3 = (tc_response_cb) 0 ;
+  void *arg4 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg3 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg4 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_token_revoke(arg1,arg2,arg3,arg4);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_token_access_token_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1038,12 +1918,15 @@ _gostring_ _wrap_tc_token_access_token_tcswig_05cc12d0720a4367(struct tc_token *
   arg1 = *(tc_token **)&_swig_go_0; 
   
   result = (char *)tc_token_access_token((struct tc_token const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_client_id_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1051,12 +1934,15 @@ _gostring_ _wrap_tc_token_client_id_tcswig_05cc12d0720a4367(struct tc_token *_sw
   arg1 = *(tc_token **)&_swig_go_0; 
   
   result = (char *)tc_token_client_id((struct tc_token const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_expires_at_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1069,7 +1955,7 @@ long long _wrap_tc_token_expires_at_tcswig_05cc12d0720a4367(struct tc_token *_sw
 }
 
 
-intgo _wrap_tc_token_is_validated_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+intgo _wrap_tc_token_is_validated_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1082,7 +1968,7 @@ intgo _wrap_tc_token_is_validated_tcswig_05cc12d0720a4367(struct tc_token *_swig
 }
 
 
-_gostring_ _wrap_tc_token_login_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_login_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1090,12 +1976,15 @@ _gostring_ _wrap_tc_token_login_tcswig_05cc12d0720a4367(struct tc_token *_swig_g
   arg1 = *(tc_token **)&_swig_go_0; 
   
   result = (char *)tc_token_login((struct tc_token const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_user_id_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1103,12 +1992,15 @@ _gostring_ _wrap_tc_token_user_id_tcswig_05cc12d0720a4367(struct tc_token *_swig
   arg1 = *(tc_token **)&_swig_go_0; 
   
   result = (char *)tc_token_user_id((struct tc_token const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_scope_count_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1121,7 +2013,7 @@ long long _wrap_tc_token_scope_count_tcswig_05cc12d0720a4367(struct tc_token *_s
 }
 
 
-_gostring_ _wrap_tc_token_scope_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_token_scope_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0, long long _swig_go_1) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1131,12 +2023,15 @@ _gostring_ _wrap_tc_token_scope_tcswig_05cc12d0720a4367(struct tc_token *_swig_g
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_token_scope((struct tc_token const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_token_free_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
+void _wrap_tc_token_free_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   
   arg1 = *(tc_token **)&_swig_go_0; 
@@ -1146,7 +2041,7 @@ void _wrap_tc_token_free_tcswig_05cc12d0720a4367(struct tc_token *_swig_go_0) {
 }
 
 
-intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b7936a88d2cc3388() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1157,7 +2052,308 @@ intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_tc_response_status_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_request_options_version_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_method_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  tc_method arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (tc_method)_swig_go_1; 
+  
+  if (arg1) (arg1)->method = arg2;
+  
+}
+
+
+intgo _wrap_tc_request_options_method_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  tc_method result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (tc_method) ((arg1)->method);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_path_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->path);
+  arg1->path = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_request_options_path_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->path);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_body_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->body);
+  arg1->body = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_request_options_body_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->body);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_body_len_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->body_len = arg2;
+  
+}
+
+
+long long _wrap_tc_request_options_body_len_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->body_len);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_flags_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->flags = arg2;
+  
+}
+
+
+intgo _wrap_tc_request_options_flags_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->flags);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_timeout_ms_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->timeout_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_request_options_timeout_ms_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->timeout_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_max_attempts_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_attempts = arg2;
+  
+}
+
+
+intgo _wrap_tc_request_options_max_attempts_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->max_attempts);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_request_options_deadline_ms_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->deadline_ms = arg2;
+  
+}
+
+
+long long _wrap_tc_request_options_deadline_ms_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->deadline_ms);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_request_options *_wrap_new_tc_request_options_tcswig_b7936a88d2cc3388() {
+  struct tc_request_options *result = 0 ;
+  struct tc_request_options *_swig_go_result;
+  
+  
+  result = (struct tc_request_options *)new_tc_request_options();
+  *(struct tc_request_options **)&_swig_go_result = (struct tc_request_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_request_options_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  delete_tc_request_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_request_options_set_query_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  size_t arg3 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_request_options **)&_swig_go_0; 
+  
+  arg2 = (char *)_swig_go_1.p;
+  arg3 = (size_t)_swig_go_1.n;
+  
+  
+  result = (tc_status)tc_request_options_set_query(arg1,(char const *)arg2,arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_request_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_request_options *_swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_request_options *arg3 = (tc_request_options *) 0 ;
+  tc_response_cb arg4 = (tc_response_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = *(tc_request_options **)&_swig_go_2; 
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_request(arg1,arg2,(struct tc_request_options const *)arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_response_status_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -1170,7 +2366,7 @@ intgo _wrap_tc_response_status_tcswig_05cc12d0720a4367(struct tc_response *_swig
 }
 
 
-intgo _wrap_tc_response_http_status_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_http_status_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1183,7 +2379,7 @@ intgo _wrap_tc_response_http_status_tcswig_05cc12d0720a4367(struct tc_response *
 }
 
 
-_gostring_ _wrap_tc_response_body_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_body_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -1193,12 +2389,15 @@ _gostring_ _wrap_tc_response_body_tcswig_05cc12d0720a4367(struct tc_response *_s
   arg1 = *(tc_response **)&_swig_go_0; 
   
   result = (char *)tc_response_body((struct tc_response const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_response_header_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_tc_response_header_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -1212,13 +2411,16 @@ _gostring_ _wrap_tc_response_header_tcswig_05cc12d0720a4367(struct tc_response *
   
   
   result = (char *)tc_response_header((struct tc_response const *)arg1,(char const *)arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   free(arg2); 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_response_attempts_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_attempts_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1231,7 +2433,7 @@ intgo _wrap_tc_response_attempts_tcswig_05cc12d0720a4367(struct tc_response *_sw
 }
 
 
-_gostring_ _wrap_tc_response_message_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_message_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1239,12 +2441,15 @@ _gostring_ _wrap_tc_response_message_tcswig_05cc12d0720a4367(struct tc_response 
   arg1 = *(tc_response **)&_swig_go_0; 
   
   result = (char *)tc_response_message((struct tc_response const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-double _wrap_tc_response_elapsed_ms_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+double _wrap_tc_response_elapsed_ms_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   double result;
   double _swig_go_result;
@@ -1257,7 +2462,7 @@ double _wrap_tc_response_elapsed_ms_tcswig_05cc12d0720a4367(struct tc_response *
 }
 
 
-void _wrap_tc_response_free_tcswig_05cc12d0720a4367(struct tc_response *_swig_go_0) {
+void _wrap_tc_response_free_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   
   arg1 = *(tc_response **)&_swig_go_0; 
@@ -1267,7 +2472,7 @@ void _wrap_tc_response_free_tcswig_05cc12d0720a4367(struct tc_response *_swig_go
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_b7936a88d2cc3388() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1279,7 +2484,7 @@ intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_b7936a88d2cc3388() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1291,7 +2496,7 @@ intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_b7936a88d2cc3388() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1303,7 +2508,7 @@ intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_TRANSPORT_OTHER_tcswig_b7936a88d2cc3388() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -1315,7 +2520,7 @@ intgo _wrap_TC_TRANSPORT_OTHER_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_transport_type_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_transport_type_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   tc_transport_type arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1323,12 +2528,115 @@ _gostring_ _wrap_tc_transport_type_name_tcswig_05cc12d0720a4367(intgo _swig_go_0
   arg1 = (tc_transport_type)_swig_go_0; 
   
   result = (char *)tc_transport_type_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_transport_method_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+intgo _wrap_tc_transport_webhook_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+  tc_transport **arg1 = (tc_transport **) 0 ;
+  char *arg2 = (char *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_transport **)_swig_go_0.array;
+  
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  
+  result = (tc_status)tc_transport_webhook_new(arg1,(char const *)arg2,(char const *)arg3);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg2);
+  
+  free(arg3); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_transport_websocket_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+  tc_transport **arg1 = (tc_transport **) 0 ;
+  char *arg2 = (char *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_transport **)_swig_go_0.array;
+  
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  result = (tc_status)tc_transport_websocket_new(arg1,(char const *)arg2);
+  _swig_go_result = (intgo)result; 
+  free(arg2); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_transport_conduit_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+  tc_transport **arg1 = (tc_transport **) 0 ;
+  char *arg2 = (char *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_transport **)_swig_go_0.array;
+  
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  result = (tc_status)tc_transport_conduit_new(arg1,(char const *)arg2);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg2);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_transport_method_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -1341,7 +2649,7 @@ intgo _wrap_tc_transport_method_tcswig_05cc12d0720a4367(struct tc_transport *_sw
 }
 
 
-_gostring_ _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_method_name_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1349,12 +2657,15 @@ _gostring_ _wrap_tc_transport_method_name_tcswig_05cc12d0720a4367(struct tc_tran
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_method_name((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_callback_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1362,12 +2673,15 @@ _gostring_ _wrap_tc_transport_callback_tcswig_05cc12d0720a4367(struct tc_transpo
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_callback((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_secret_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1375,12 +2689,15 @@ _gostring_ _wrap_tc_transport_secret_tcswig_05cc12d0720a4367(struct tc_transport
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_secret((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_session_id_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1388,12 +2705,15 @@ _gostring_ _wrap_tc_transport_session_id_tcswig_05cc12d0720a4367(struct tc_trans
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_session_id((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_connected_at_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1401,12 +2721,15 @@ _gostring_ _wrap_tc_transport_connected_at_tcswig_05cc12d0720a4367(struct tc_tra
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_connected_at((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_disconnected_at_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1414,12 +2737,15 @@ _gostring_ _wrap_tc_transport_disconnected_at_tcswig_05cc12d0720a4367(struct tc_
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_disconnected_at((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_conduit_id_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1427,12 +2753,15 @@ _gostring_ _wrap_tc_transport_conduit_id_tcswig_05cc12d0720a4367(struct tc_trans
   arg1 = *(tc_transport **)&_swig_go_0; 
   
   result = (char *)tc_transport_conduit_id((struct tc_transport const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_transport_free_tcswig_05cc12d0720a4367(struct tc_transport *_swig_go_0) {
+void _wrap_tc_transport_free_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   
   arg1 = *(tc_transport **)&_swig_go_0; 
@@ -1442,7 +2771,139 @@ void _wrap_tc_transport_free_tcswig_05cc12d0720a4367(struct tc_transport *_swig_
 }
 
 
-_gostring_ _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
+intgo _wrap_tc_conduits_list_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_conduit_list_cb arg3 = (tc_conduit_list_cb) 0 ;
+  void *arg4 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg3 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg4 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_conduits_list(arg1,arg2,arg3,arg4);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_conduit_create_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  int arg3 ;
+  tc_conduit_cb arg4 = (tc_conduit_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = (int)_swig_go_2; 
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_conduit_create(arg1,arg2,arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_conduit_update_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, void *_swig_go_4) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  int arg4 ;
+  tc_conduit_cb arg5 = (tc_conduit_cb) 0 ;
+  void *arg6 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg5 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  arg4 = (int)_swig_go_3; 
+  arg6 = *(void **)&_swig_go_4; 
+  
+  result = (tc_status)tc_conduit_update(arg1,arg2,(char const *)arg3,arg4,arg5,arg6);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_conduit_delete_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_response_cb arg4 = (tc_response_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_conduit_delete(arg1,arg2,(char const *)arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_conduit_id_tcswig_b7936a88d2cc3388(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1450,12 +2911,15 @@ _gostring_ _wrap_tc_conduit_id_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_
   arg1 = *(tc_conduit **)&_swig_go_0; 
   
   result = (char *)tc_conduit_id((struct tc_conduit const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_conduit_shard_count_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
+intgo _wrap_tc_conduit_shard_count_tcswig_b7936a88d2cc3388(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1468,7 +2932,7 @@ intgo _wrap_tc_conduit_shard_count_tcswig_05cc12d0720a4367(struct tc_conduit *_s
 }
 
 
-void _wrap_tc_conduit_free_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
+void _wrap_tc_conduit_free_tcswig_b7936a88d2cc3388(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   
   arg1 = *(tc_conduit **)&_swig_go_0; 
@@ -1478,7 +2942,7 @@ void _wrap_tc_conduit_free_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0
 }
 
 
-long long _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(struct tc_conduit_list *_swig_go_0) {
+long long _wrap_tc_conduit_list_count_tcswig_b7936a88d2cc3388(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1491,7 +2955,7 @@ long long _wrap_tc_conduit_list_count_tcswig_05cc12d0720a4367(struct tc_conduit_
 }
 
 
-struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
+struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_b7936a88d2cc3388(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t arg2 ;
   tc_conduit *result = 0 ;
@@ -1506,7 +2970,7 @@ struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_05cc12d0720a4367(struct tc_c
 }
 
 
-void _wrap_tc_conduit_list_free_tcswig_05cc12d0720a4367(struct tc_conduit_list *_swig_go_0) {
+void _wrap_tc_conduit_list_free_tcswig_b7936a88d2cc3388(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   
   arg1 = *(tc_conduit_list **)&_swig_go_0; 
@@ -1516,7 +2980,257 @@ void _wrap_tc_conduit_list_free_tcswig_05cc12d0720a4367(struct tc_conduit_list *
 }
 
 
-_gostring_ _wrap_tc_shard_id_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
+intgo _wrap_tc_shards_list_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  tc_shard_list_cb arg5 = (tc_shard_list_cb) 0 ;
+  void *arg6 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg5 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  if (_swig_go_3.n == 0) {
+    arg4 = NULL;
+  } else {
+    arg4 = (char *)malloc(_swig_go_3.n + 1);
+    if (arg4 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
+    ((char *)arg4)[_swig_go_3.n] = '\0';
+  }
+  
+  arg6 = *(void **)&_swig_go_4; 
+  
+  result = (tc_status)tc_shards_list(arg1,arg2,(char const *)arg3,(char const *)arg4,arg5,arg6);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free((char *)arg4);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_shard_update_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_shard_assignment *arg4 = (tc_shard_assignment *) 0 ;
+  size_t arg5 ;
+  tc_shard_update_cb arg6 = (tc_shard_update_cb) 0 ;
+  void *arg7 = (void *) 0 ;
+  tcgo_fields f4 ;
+  void *block4 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg6 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = NULL;
+  arg5 = 0;
+  if (tcgo_fields_split(&f4, _swig_go_3.p, (size_t)_swig_go_3.n, 4) == 0 && f4.count > 0) {
+    size_t n = f4.count / 4, i;
+    block4 = calloc(n, sizeof *arg4);
+    if (block4 != NULL) {
+      arg4 = (tc_shard_assignment *)block4;
+      arg5 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f4.at + i * 4;
+        (void)at;
+        tc_transport *t = NULL;
+        if (at[3][0] != '\0') tc_transport_websocket_new(&t, at[3]);
+        else tc_transport_webhook_new(&t, at[1], at[2]);
+        ((tc_shard_assignment *)block4)[i].shard_id = at[0];
+        ((tc_shard_assignment *)block4)[i].transport = t;
+      }
+    }
+  }
+  
+  arg7 = *(void **)&_swig_go_4; 
+  
+  result = (tc_status)tc_shard_update(arg1,arg2,(char const *)arg3,(struct tc_shard_assignment const *)arg4,arg5,arg6,arg7);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  {
+    size_t i;
+    for (i = 0; i < arg5; i++) tc_transport_free((tc_transport *)((tc_shard_assignment *)block4)[i].transport);
+  }
+  free(block4);
+  tcgo_fields_free(&f4);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_shard_create_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, void *_swig_go_5) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  char *arg5 = (char *) 0 ;
+  tc_shard_cb arg6 = (tc_shard_cb) 0 ;
+  void *arg7 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg6 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  if (_swig_go_3.n == 0) {
+    arg4 = NULL;
+  } else {
+    arg4 = (char *)malloc(_swig_go_3.n + 1);
+    if (arg4 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
+    ((char *)arg4)[_swig_go_3.n] = '\0';
+  }
+  
+  
+  if (_swig_go_4.n == 0) {
+    arg5 = NULL;
+  } else {
+    arg5 = (char *)malloc(_swig_go_4.n + 1);
+    if (arg5 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg5, _swig_go_4.p, _swig_go_4.n);
+    ((char *)arg5)[_swig_go_4.n] = '\0';
+  }
+  
+  arg7 = *(void **)&_swig_go_5; 
+  
+  result = (tc_status)tc_shard_create(arg1,arg2,(char const *)arg3,(char const *)arg4,(char const *)arg5,arg6,arg7);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free((char *)arg4);
+  
+  
+  free((char *)arg5);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_shard_remove_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_transport *_swig_go_4, void *_swig_go_5) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char *arg4 = (char *) 0 ;
+  tc_transport *arg5 = (tc_transport *) 0 ;
+  tc_conduit_cb arg6 = (tc_conduit_cb) 0 ;
+  void *arg7 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg6 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = (char *)malloc(_swig_go_3.n + 1);
+  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
+  arg4[_swig_go_3.n] = '\0';
+  
+  arg5 = *(tc_transport **)&_swig_go_4; 
+  arg7 = *(void **)&_swig_go_5; 
+  
+  result = (tc_status)tc_shard_remove(arg1,arg2,(char const *)arg3,(char const *)arg4,(struct tc_transport const *)arg5,arg6,arg7);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  free(arg4); 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_shard_id_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1524,12 +3238,15 @@ _gostring_ _wrap_tc_shard_id_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0
   arg1 = *(tc_shard **)&_swig_go_0; 
   
   result = (char *)tc_shard_id((struct tc_shard const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_shard_status_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_status_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1537,12 +3254,15 @@ _gostring_ _wrap_tc_shard_status_tcswig_05cc12d0720a4367(struct tc_shard *_swig_
   arg1 = *(tc_shard **)&_swig_go_0; 
   
   result = (char *)tc_shard_status((struct tc_shard const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tc_transport *_wrap_tc_shard_transport_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
+struct tc_transport *_wrap_tc_shard_transport_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -1555,7 +3275,7 @@ struct tc_transport *_wrap_tc_shard_transport_tcswig_05cc12d0720a4367(struct tc_
 }
 
 
-void _wrap_tc_shard_free_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
+void _wrap_tc_shard_free_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   
   arg1 = *(tc_shard **)&_swig_go_0; 
@@ -1565,7 +3285,7 @@ void _wrap_tc_shard_free_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0) {
 }
 
 
-long long _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(struct tc_shard_list *_swig_go_0) {
+long long _wrap_tc_shard_list_count_tcswig_b7936a88d2cc3388(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1578,7 +3298,7 @@ long long _wrap_tc_shard_list_count_tcswig_05cc12d0720a4367(struct tc_shard_list
 }
 
 
-struct tc_shard *_wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_list_get_tcswig_b7936a88d2cc3388(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -1593,7 +3313,7 @@ struct tc_shard *_wrap_tc_shard_list_get_tcswig_05cc12d0720a4367(struct tc_shard
 }
 
 
-void _wrap_tc_shard_list_free_tcswig_05cc12d0720a4367(struct tc_shard_list *_swig_go_0) {
+void _wrap_tc_shard_list_free_tcswig_b7936a88d2cc3388(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   
   arg1 = *(tc_shard_list **)&_swig_go_0; 
@@ -1603,7 +3323,7 @@ void _wrap_tc_shard_list_free_tcswig_05cc12d0720a4367(struct tc_shard_list *_swi
 }
 
 
-long long _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_count_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1616,7 +3336,7 @@ long long _wrap_tc_shard_update_result_count_tcswig_05cc12d0720a4367(struct tc_s
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1626,12 +3346,15 @@ _gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_05cc12d0720a4367(struct 
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_shard_update_result_shard_id((struct tc_shard_update_result const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_shard_update_result_status_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -1646,7 +3369,7 @@ intgo _wrap_tc_shard_update_result_status_tcswig_05cc12d0720a4367(struct tc_shar
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_message_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1656,12 +3379,15 @@ _gostring_ _wrap_tc_shard_update_result_message_tcswig_05cc12d0720a4367(struct t
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_shard_update_result_message((struct tc_shard_update_result const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_code_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -1671,12 +3397,15 @@ _gostring_ _wrap_tc_shard_update_result_code_tcswig_05cc12d0720a4367(struct tc_s
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_shard_update_result_code((struct tc_shard_update_result const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -1691,7 +3420,7 @@ struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_05cc12d0720a4367(stru
 }
 
 
-long long _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_failed_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1704,7 +3433,7 @@ long long _wrap_tc_shard_update_result_failed_tcswig_05cc12d0720a4367(struct tc_
 }
 
 
-void _wrap_tc_shard_update_result_free_tcswig_05cc12d0720a4367(struct tc_shard_update_result *_swig_go_0) {
+void _wrap_tc_shard_update_result_free_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   
   arg1 = *(tc_shard_update_result **)&_swig_go_0; 
@@ -1714,7 +3443,7 @@ void _wrap_tc_shard_update_result_free_tcswig_05cc12d0720a4367(struct tc_shard_u
 }
 
 
-intgo _wrap_TC_ITEM_CREATED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_CREATED_tcswig_b7936a88d2cc3388() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1726,7 +3455,7 @@ intgo _wrap_TC_ITEM_CREATED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_EXISTED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_EXISTED_tcswig_b7936a88d2cc3388() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1738,7 +3467,7 @@ intgo _wrap_TC_ITEM_EXISTED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_FAILED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_FAILED_tcswig_b7936a88d2cc3388() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1750,7 +3479,7 @@ intgo _wrap_TC_ITEM_FAILED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_b7936a88d2cc3388() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1762,7 +3491,7 @@ intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_CANCELED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_CANCELED_tcswig_b7936a88d2cc3388() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1774,7 +3503,7 @@ intgo _wrap_TC_ITEM_CANCELED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_DELETED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_DELETED_tcswig_b7936a88d2cc3388() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1786,7 +3515,7 @@ intgo _wrap_TC_ITEM_DELETED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_GONE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_GONE_tcswig_b7936a88d2cc3388() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1798,7 +3527,7 @@ intgo _wrap_TC_ITEM_GONE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_CREATE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_TO_CREATE_tcswig_b7936a88d2cc3388() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1810,7 +3539,7 @@ intgo _wrap_TC_ITEM_TO_CREATE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_ITEM_TO_DELETE_tcswig_b7936a88d2cc3388() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -1822,7 +3551,7 @@ intgo _wrap_TC_ITEM_TO_DELETE_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_item_outcome_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   tc_item_outcome arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1830,12 +3559,168 @@ _gostring_ _wrap_tc_item_outcome_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) 
   arg1 = (tc_item_outcome)_swig_go_0; 
   
   result = (char *)tc_item_outcome_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367() {
+intgo _wrap_tc_batch_options_version_get_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_batch_options_concurrency_set_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->concurrency = arg2;
+  
+}
+
+
+intgo _wrap_tc_batch_options_concurrency_get_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->concurrency);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_batch_options_progress_every_set_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->progress_every = arg2;
+  
+}
+
+
+long long _wrap_tc_batch_options_progress_every_get_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->progress_every);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_b7936a88d2cc3388() {
+  struct tc_batch_options *result = 0 ;
+  struct tc_batch_options *_swig_go_result;
+  
+  
+  result = (struct tc_batch_options *)new_tc_batch_options();
+  *(struct tc_batch_options **)&_swig_go_result = (struct tc_batch_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_batch_options_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0) {
+  struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
+  
+  arg1 = *(struct tc_batch_options **)&_swig_go_0; 
+  
+  delete_tc_batch_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_subscriptions_create_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_subscription_spec *arg4 = (tc_subscription_spec *) 0 ;
+  size_t arg5 ;
+  tc_batch_options *arg6 = (tc_batch_options *) 0 ;
+  tc_subscription_batch_cb arg7 = (tc_subscription_batch_cb) 0 ;
+  void *arg8 = (void *) 0 ;
+  tcgo_fields f4 ;
+  void *block4 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg7 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = NULL;
+  arg5 = 0;
+  if (tcgo_fields_split(&f4, _swig_go_3.p, (size_t)_swig_go_3.n, 3) == 0 && f4.count > 0) {
+    size_t n = f4.count / 3, i;
+    block4 = calloc(n, sizeof *arg4);
+    if (block4 != NULL) {
+      arg4 = (tc_subscription_spec *)block4;
+      arg5 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f4.at + i * 3;
+        (void)at;
+        ((tc_subscription_spec *)block4)[i].type = at[0];
+        ((tc_subscription_spec *)block4)[i].version = at[1];
+        ((tc_subscription_spec *)block4)[i].condition_json = at[2];
+      }
+    }
+  }
+  
+  arg6 = *(tc_batch_options **)&_swig_go_4; 
+  arg8 = *(void **)&_swig_go_5; 
+  
+  result = (tc_status)tc_subscriptions_create(arg1,arg2,(char const *)arg3,(struct tc_subscription_spec const *)arg4,arg5,(struct tc_batch_options const *)arg6,arg7,arg8);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free(block4);
+  tcgo_fields_free(&f4);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_b7936a88d2cc3388() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1846,7 +3731,374 @@ intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367() {
+intgo _wrap_tc_subscriptions_create_by_type_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, struct tc_batch_options *_swig_go_6, void *_swig_go_7) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  char **arg4 = (char **) 0 ;
+  size_t arg5 ;
+  char *arg6 = (char *) 0 ;
+  unsigned int arg7 ;
+  tc_batch_options *arg8 = (tc_batch_options *) 0 ;
+  tc_subscription_batch_cb arg9 = (tc_subscription_batch_cb) 0 ;
+  void *arg10 = (void *) 0 ;
+  tcgo_fields f4 ;
+  void *block4 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg9 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = NULL;
+  arg5 = 0;
+  if (tcgo_fields_split(&f4, _swig_go_3.p, (size_t)_swig_go_3.n, 1) == 0 && f4.count > 0) {
+    size_t n = f4.count / 1, i;
+    block4 = calloc(n, sizeof *arg4);
+    if (block4 != NULL) {
+      arg4 = (char **)block4;
+      arg5 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f4.at + i * 1;
+        (void)at;
+        ((const char **)block4)[i] = at[0];
+      }
+    }
+  }
+  
+  
+  if (_swig_go_4.n == 0) {
+    arg6 = NULL;
+  } else {
+    arg6 = (char *)malloc(_swig_go_4.n + 1);
+    if (arg6 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg6, _swig_go_4.p, _swig_go_4.n);
+    ((char *)arg6)[_swig_go_4.n] = '\0';
+  }
+  
+  arg7 = (unsigned int)_swig_go_5; 
+  arg8 = *(tc_batch_options **)&_swig_go_6; 
+  arg10 = *(void **)&_swig_go_7; 
+  
+  result = (tc_status)tc_subscriptions_create_by_type(arg1,arg2,(char const *)arg3,(char const *const *)arg4,arg5,(char const *)arg6,arg7,(struct tc_batch_options const *)arg8,arg9,arg10);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free(block4);
+  tcgo_fields_free(&f4);
+  
+  
+  free((char *)arg6);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_subscription_filter_version_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_status_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->status);
+  arg1->status = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_status_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->status);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_Xtype_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->type);
+  arg1->type = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->type);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_user_id_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->user_id);
+  arg1->user_id = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->user_id);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_subscription_id_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->subscription_id);
+  arg1->subscription_id = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->subscription_id);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_subscription_filter_conduit_id_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  
+  tcgo_free_text(arg1->conduit_id);
+  arg1->conduit_id = tcgo_copy_text(arg2);
+  
+  
+  
+  free((char *)arg2);
+  
+}
+
+
+_gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->conduit_id);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_b7936a88d2cc3388() {
+  struct tc_subscription_filter *result = 0 ;
+  struct tc_subscription_filter *_swig_go_result;
+  
+  
+  result = (struct tc_subscription_filter *)new_tc_subscription_filter();
+  *(struct tc_subscription_filter **)&_swig_go_result = (struct tc_subscription_filter *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_subscription_filter_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+  struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
+  
+  arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
+  
+  delete_tc_subscription_filter(arg1);
+  
+}
+
+
+intgo _wrap_tc_subscriptions_list_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_subscription_filter *_swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_subscription_filter *arg3 = (tc_subscription_filter *) 0 ;
+  tc_subscription_page_cb arg4 = (tc_subscription_page_cb) 0 ;
+  tc_done_cb arg5 = (tc_done_cb) 0 ;
+  void *arg6 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  arg5 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = *(tc_subscription_filter **)&_swig_go_2; 
+  arg6 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_subscriptions_list(arg1,arg2,(struct tc_subscription_filter const *)arg3,arg4,arg5,arg6);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_subscription_delete_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_response_cb arg4 = (tc_response_cb) 0 ;
+  void *arg5 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg4 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  arg3 = (char *)malloc(_swig_go_2.n + 1);
+  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
+  arg3[_swig_go_2.n] = '\0';
+  
+  arg5 = *(void **)&_swig_go_3; 
+  
+  result = (tc_status)tc_subscription_delete(arg1,arg2,(char const *)arg3,arg4,arg5);
+  _swig_go_result = (intgo)result; 
+  free(arg3); 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_b7936a88d2cc3388() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1857,7 +4109,51 @@ intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367() {
+intgo _wrap_tc_subscriptions_cleanup_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  unsigned int arg4 ;
+  tc_batch_options *arg5 = (tc_batch_options *) 0 ;
+  tc_subscription_batch_cb arg6 = (tc_subscription_batch_cb) 0 ;
+  void *arg7 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg6 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  arg4 = (unsigned int)_swig_go_3; 
+  arg5 = *(tc_batch_options **)&_swig_go_4; 
+  arg7 = *(void **)&_swig_go_5; 
+  
+  result = (tc_status)tc_subscriptions_cleanup(arg1,arg2,(char const *)arg3,arg4,(struct tc_batch_options const *)arg5,arg6,arg7);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_b7936a88d2cc3388() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -1868,7 +4164,78 @@ intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+intgo _wrap_tc_subscriptions_reconcile_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, struct tc_batch_options *_swig_go_5, void *_swig_go_6) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  char *arg3 = (char *) 0 ;
+  tc_subscription_spec *arg4 = (tc_subscription_spec *) 0 ;
+  size_t arg5 ;
+  unsigned int arg6 ;
+  tc_batch_options *arg7 = (tc_batch_options *) 0 ;
+  tc_subscription_batch_cb arg8 = (tc_subscription_batch_cb) 0 ;
+  void *arg9 = (void *) 0 ;
+  tcgo_fields f4 ;
+  void *block4 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg8 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
+  } else {
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
+  }
+  
+  
+  arg4 = NULL;
+  arg5 = 0;
+  if (tcgo_fields_split(&f4, _swig_go_3.p, (size_t)_swig_go_3.n, 3) == 0 && f4.count > 0) {
+    size_t n = f4.count / 3, i;
+    block4 = calloc(n, sizeof *arg4);
+    if (block4 != NULL) {
+      arg4 = (tc_subscription_spec *)block4;
+      arg5 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f4.at + i * 3;
+        (void)at;
+        ((tc_subscription_spec *)block4)[i].type = at[0];
+        ((tc_subscription_spec *)block4)[i].version = at[1];
+        ((tc_subscription_spec *)block4)[i].condition_json = at[2];
+      }
+    }
+  }
+  
+  arg6 = (unsigned int)_swig_go_4; 
+  arg7 = *(tc_batch_options **)&_swig_go_5; 
+  arg9 = *(void **)&_swig_go_6; 
+  
+  result = (tc_status)tc_subscriptions_reconcile(arg1,arg2,(char const *)arg3,(struct tc_subscription_spec const *)arg4,arg5,arg6,(struct tc_batch_options const *)arg7,arg8,arg9);
+  _swig_go_result = (intgo)result; 
+  
+  free((char *)arg3);
+  
+  
+  free(block4);
+  tcgo_fields_free(&f4);
+  
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_subscription_id_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1876,12 +4243,15 @@ _gostring_ _wrap_tc_subscription_id_tcswig_05cc12d0720a4367(struct tc_subscripti
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_id((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_type_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1889,12 +4259,15 @@ _gostring_ _wrap_tc_subscription_type_tcswig_05cc12d0720a4367(struct tc_subscrip
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_type((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_version_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1902,12 +4275,15 @@ _gostring_ _wrap_tc_subscription_version_tcswig_05cc12d0720a4367(struct tc_subsc
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_version((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_status_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1915,12 +4291,15 @@ _gostring_ _wrap_tc_subscription_status_tcswig_05cc12d0720a4367(struct tc_subscr
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_status((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_condition_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1928,12 +4307,15 @@ _gostring_ _wrap_tc_subscription_condition_tcswig_05cc12d0720a4367(struct tc_sub
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_condition((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_created_at_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1941,12 +4323,15 @@ _gostring_ _wrap_tc_subscription_created_at_tcswig_05cc12d0720a4367(struct tc_su
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_created_at((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_subscription_cost_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+intgo _wrap_tc_subscription_cost_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1959,7 +4344,7 @@ intgo _wrap_tc_subscription_cost_tcswig_05cc12d0720a4367(struct tc_subscription 
 }
 
 
-struct tc_transport *_wrap_tc_subscription_transport_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+struct tc_transport *_wrap_tc_subscription_transport_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -1972,7 +4357,7 @@ struct tc_transport *_wrap_tc_subscription_transport_tcswig_05cc12d0720a4367(str
 }
 
 
-_gostring_ _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_user_id_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1980,12 +4365,15 @@ _gostring_ _wrap_tc_subscription_user_id_tcswig_05cc12d0720a4367(struct tc_subsc
   arg1 = *(tc_subscription **)&_swig_go_0; 
   
   result = (char *)tc_subscription_user_id((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_subscription_free_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
+void _wrap_tc_subscription_free_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   
   arg1 = *(tc_subscription **)&_swig_go_0; 
@@ -1995,7 +4383,7 @@ void _wrap_tc_subscription_free_tcswig_05cc12d0720a4367(struct tc_subscription *
 }
 
 
-long long _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_count_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2008,7 +4396,7 @@ long long _wrap_tc_subscription_list_count_tcswig_05cc12d0720a4367(struct tc_sub
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -2023,7 +4411,7 @@ struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_05cc12d0720a4367(s
 }
 
 
-long long _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2036,7 +4424,7 @@ long long _wrap_tc_subscription_list_total_tcswig_05cc12d0720a4367(struct tc_sub
 }
 
 
-long long _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_cost_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2049,7 +4437,7 @@ long long _wrap_tc_subscription_list_total_cost_tcswig_05cc12d0720a4367(struct t
 }
 
 
-long long _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_max_total_cost_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2062,7 +4450,7 @@ long long _wrap_tc_subscription_list_max_total_cost_tcswig_05cc12d0720a4367(stru
 }
 
 
-long long _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_count_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2075,7 +4463,7 @@ long long _wrap_tc_subscription_batch_count_tcswig_05cc12d0720a4367(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_outcome_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_item_outcome result;
@@ -2090,7 +4478,7 @@ intgo _wrap_tc_subscription_batch_outcome_tcswig_05cc12d0720a4367(struct tc_subs
 }
 
 
-intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_status_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -2105,7 +4493,7 @@ intgo _wrap_tc_subscription_batch_status_tcswig_05cc12d0720a4367(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_subscription_batch_message_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2115,12 +4503,15 @@ _gostring_ _wrap_tc_subscription_batch_message_tcswig_05cc12d0720a4367(struct tc
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_subscription_batch_message((struct tc_subscription_batch const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -2135,7 +4526,7 @@ struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_05cc12d0
 }
 
 
-long long _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_subscription_batch_tally_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   tc_item_outcome arg2 ;
   size_t result;
@@ -2150,7 +4541,7 @@ long long _wrap_tc_subscription_batch_tally_tcswig_05cc12d0720a4367(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2163,7 +4554,7 @@ long long _wrap_tc_subscription_batch_total_tcswig_05cc12d0720a4367(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_cost_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2176,7 +4567,7 @@ long long _wrap_tc_subscription_batch_total_cost_tcswig_05cc12d0720a4367(struct 
 }
 
 
-long long _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_max_total_cost_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -2189,7 +4580,7 @@ long long _wrap_tc_subscription_batch_max_total_cost_tcswig_05cc12d0720a4367(str
 }
 
 
-void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(struct tc_subscription_batch *_swig_go_0) {
+void _wrap_tc_subscription_batch_free_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   
   arg1 = *(tc_subscription_batch **)&_swig_go_0; 
@@ -2199,7 +4590,7 @@ void _wrap_tc_subscription_batch_free_tcswig_05cc12d0720a4367(struct tc_subscrip
 }
 
 
-void _wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(struct tc_subscription_list *_swig_go_0) {
+void _wrap_tc_subscription_list_free_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   
   arg1 = *(tc_subscription_list **)&_swig_go_0; 
@@ -2209,7 +4600,7 @@ void _wrap_tc_subscription_list_free_tcswig_05cc12d0720a4367(struct tc_subscript
 }
 
 
-intgo _wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SYNCED_tcswig_b7936a88d2cc3388() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2221,7 +4612,7 @@ intgo _wrap_TC_VIEW_SYNCED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_b7936a88d2cc3388() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2233,7 +4624,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_b7936a88d2cc3388() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2245,7 +4636,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_b7936a88d2cc3388() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2257,7 +4648,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_b7936a88d2cc3388() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2269,7 +4660,7 @@ intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_b7936a88d2cc3388() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2281,7 +4672,7 @@ intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_b7936a88d2cc3388() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2293,7 +4684,7 @@ intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_b7936a88d2cc3388() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -2305,7 +4696,7 @@ intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_view_change_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   tc_view_change arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2313,12 +4704,39 @@ _gostring_ _wrap_tc_view_change_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   arg1 = (tc_view_change)_swig_go_0; 
   
   result = (char *)tc_view_change_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_sync_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_done_cb arg3 = (tc_done_cb) 0 ;
+  void *arg4 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg3 = NULL;
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg4 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_conduits_sync(arg1,arg2,arg3,arg4);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_view_is_synced_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2331,7 +4749,7 @@ intgo _wrap_tc_view_is_synced_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+intgo _wrap_tc_view_query_version_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -2344,7 +4762,36 @@ intgo _wrap_tc_view_query_version_get_tcswig_05cc12d0720a4367(struct tc_view_que
 }
 
 
-_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_tc_view_query_conduit_id_set_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  if (_swig_go_1.n == 0) {
+    arg2 = NULL;
+  } else {
+    arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
+    ((char *)arg2)[_swig_go_1.n] = '\0';
+  }
+  
+  
+  
+  tcgo_free_text(arg1->conduit_id);
+  arg1->conduit_id = tcgo_copy_text(arg2);
+  
+  
+  
+  free((char *)arg2);
+  
+}
+
+
+_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2352,12 +4799,35 @@ _gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_05cc12d0720a4367(struct tc_
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
   
   result = (char *) ((arg1)->conduit_id);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_tc_view_query_user_id_set_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->user_id);
+  arg1->user_id = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_view_query_user_id_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2365,12 +4835,35 @@ _gostring_ _wrap_tc_view_query_user_id_get_tcswig_05cc12d0720a4367(struct tc_vie
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
   
   result = (char *) ((arg1)->user_id);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_tc_view_query_Xtype_set_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->type);
+  arg1->type = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2378,12 +4871,35 @@ _gostring_ _wrap_tc_view_query_Xtype_get_tcswig_05cc12d0720a4367(struct tc_view_
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
   
   result = (char *) ((arg1)->type);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_tc_view_query_status_set_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_view_query **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->status);
+  arg1->status = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_view_query_status_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2391,75 +4907,26 @@ _gostring_ _wrap_tc_view_query_status_get_tcswig_05cc12d0720a4367(struct tc_view
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
   
   result = (char *) ((arg1)->status);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tc_view_query *_wrap_new_tc_view_query_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
-  char *arg1 = (char *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
+struct tc_view_query *_wrap_new_tc_view_query_tcswig_b7936a88d2cc3388() {
   struct tc_view_query *result = 0 ;
   struct tc_view_query *_swig_go_result;
   
   
-  if (_swig_go_0.n == 0) {
-    arg1 = NULL;
-  } else {
-    arg1 = (char *)malloc(_swig_go_0.n + 1);
-    memcpy((char *)arg1, _swig_go_0.p, _swig_go_0.n);
-    ((char *)arg1)[_swig_go_0.n] = '\0';
-  }
-  
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  
-  result = (struct tc_view_query *)new_tc_view_query((char const *)arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4);
+  result = (struct tc_view_query *)new_tc_view_query();
   *(struct tc_view_query **)&_swig_go_result = (struct tc_view_query *)result; 
-  
-  free((char *)arg1);
-  
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  
-  free((char *)arg4);
-  
   return _swig_go_result;
 }
 
 
-void _wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(struct tc_view_query *_swig_go_0) {
+void _wrap_delete_tc_view_query_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
@@ -2469,11 +4936,10 @@ void _wrap_delete_tc_view_query_tcswig_05cc12d0720a4367(struct tc_view_query *_s
 }
 
 
-intgo _wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
+intgo _wrap_tc_view_subscriptions_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
   tc_subscription_list **arg1 = (tc_subscription_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_view_query *arg3 = (tc_view_query *) 0 ;
-  tc_subscription_list *out_tmp1 = NULL ;
   tc_status result;
   intgo _swig_go_result;
   
@@ -2481,19 +4947,18 @@ intgo _wrap_tc_view_subscriptions_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, 
   if (_swig_go_0.len < 1) {
     _swig_gopanic("out: pass a slice of one element");
   }
-  arg1 = (tc_subscription_list **)&out_tmp1;
+  arg1 = (tc_subscription_list **)_swig_go_0.array;
   
   arg2 = *(tc_conduits **)&_swig_go_1; 
   arg3 = *(tc_view_query **)&_swig_go_2; 
   
   result = (tc_status)tc_view_subscriptions(arg1,(struct tc_conduits const *)arg2,(struct tc_view_query const *)arg3);
   _swig_go_result = (intgo)result; 
-  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_view_count_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
+long long _wrap_tc_view_count_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_view_query *arg2 = (tc_view_query *) 0 ;
   size_t result;
@@ -2508,10 +4973,9 @@ long long _wrap_tc_view_count_tcswig_05cc12d0720a4367(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_conduits_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
+intgo _wrap_tc_view_conduits_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
   tc_conduit_list **arg1 = (tc_conduit_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
-  tc_conduit_list *out_tmp1 = NULL ;
   tc_status result;
   intgo _swig_go_result;
   
@@ -2519,22 +4983,20 @@ intgo _wrap_tc_view_conduits_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struc
   if (_swig_go_0.len < 1) {
     _swig_gopanic("out: pass a slice of one element");
   }
-  arg1 = (tc_conduit_list **)&out_tmp1;
+  arg1 = (tc_conduit_list **)_swig_go_0.array;
   
   arg2 = *(tc_conduits **)&_swig_go_1; 
   
   result = (tc_status)tc_view_conduits(arg1,(struct tc_conduits const *)arg2);
   _swig_go_result = (intgo)result; 
-  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_view_shards_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
   tc_shard_list **arg1 = (tc_shard_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
-  tc_shard_list *out_tmp1 = NULL ;
   tc_status result;
   intgo _swig_go_result;
   
@@ -2542,7 +5004,7 @@ intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct 
   if (_swig_go_0.len < 1) {
     _swig_gopanic("out: pass a slice of one element");
   }
-  arg1 = (tc_shard_list **)&out_tmp1;
+  arg1 = (tc_shard_list **)_swig_go_0.array;
   
   arg2 = *(tc_conduits **)&_swig_go_1; 
   
@@ -2550,6 +5012,9 @@ intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct 
     arg3 = NULL;
   } else {
     arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
     ((char *)arg3)[_swig_go_2.n] = '\0';
   }
@@ -2557,7 +5022,6 @@ intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct 
   
   result = (tc_status)tc_view_shards(arg1,(struct tc_conduits const *)arg2,(char const *)arg3);
   _swig_go_result = (intgo)result; 
-  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
   
   free((char *)arg3);
   
@@ -2565,290 +5029,7 @@ intgo _wrap_tc_view_shards_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, struct 
 }
 
 
-void _wrap_tc_users_free_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  tc_users_free(arg1);
-  
-}
-
-
-intgo _wrap_tc_users_add_subscription_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  result = (tc_status)tc_users_add_subscription(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_users_remove_subscription_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  result = (tc_status)tc_users_remove_subscription(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_users_count_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  result = tc_users_count((struct tc_users const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_key_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_key((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_user_id_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_user_id((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_user_subscription_count_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = tc_user_subscription_count((struct tc_user const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_subscription_id_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0, long long _swig_go_1) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  size_t arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
-  
-  result = (char *)tc_user_subscription_id((struct tc_user const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_free_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  tc_user_free(arg1);
-  
-}
-
-
-_gostring_ _wrap_tc_user_refresh_token_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_refresh_token((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_login_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_login((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_code_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (char *)tc_user_code((struct tc_user const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_user_expires_at_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  int64_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = (int64_t)tc_user_expires_at((struct tc_user const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_user_scope_count_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  
-  result = tc_user_scope_count((struct tc_user const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_scope_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0, long long _swig_go_1) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  size_t arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
-  
-  result = (char *)tc_user_scope((struct tc_user const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tc_user_id_list_count_tcswig_05cc12d0720a4367(struct tc_user_id_list *_swig_go_0) {
-  tc_user_id_list *arg1 = (tc_user_id_list *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tc_user_id_list **)&_swig_go_0; 
-  
-  result = tc_user_id_list_count((struct tc_user_id_list const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tc_user_id_list_get_tcswig_05cc12d0720a4367(struct tc_user_id_list *_swig_go_0, long long _swig_go_1) {
-  tc_user_id_list *arg1 = (tc_user_id_list *) 0 ;
-  size_t arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_user_id_list **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
-  
-  result = (char *)tc_user_id_list_get((struct tc_user_id_list const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_user_id_list_free_tcswig_05cc12d0720a4367(struct tc_user_id_list *_swig_go_0) {
-  tc_user_id_list *arg1 = (tc_user_id_list *) 0 ;
-  
-  arg1 = *(tc_user_id_list **)&_swig_go_0; 
-  
-  tc_user_id_list_free(arg1);
-  
-}
-
-
-intgo _wrap_TC_EVENT_REJECTED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVENT_REJECTED_tcswig_b7936a88d2cc3388() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -2860,7 +5041,7 @@ intgo _wrap_TC_EVENT_REJECTED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_b7936a88d2cc3388() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -2872,7 +5053,7 @@ intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EVENT_VERIFICATION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVENT_VERIFICATION_tcswig_b7936a88d2cc3388() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -2884,7 +5065,7 @@ intgo _wrap_TC_EVENT_VERIFICATION_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_EVENT_REVOCATION_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_EVENT_REVOCATION_tcswig_b7936a88d2cc3388() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -2896,7 +5077,7 @@ intgo _wrap_TC_EVENT_REVOCATION_tcswig_05cc12d0720a4367() {
 }
 
 
-_gostring_ _wrap_tc_event_kind_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_event_kind_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   tc_event_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2904,12 +5085,194 @@ _gostring_ _wrap_tc_event_kind_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
   arg1 = (tc_event_kind)_swig_go_0; 
   
   result = (char *)tc_event_kind_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0) {
+intgo _wrap_tc_webhook_options_version_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_max_age_s_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_age_s = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_max_age_s_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->max_age_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_max_future_s_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_future_s = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_max_future_s_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->max_future_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->dedupe_capacity = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->dedupe_capacity);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (long)_swig_go_1; 
+  
+  if (arg1) (arg1)->dedupe_ttl_s = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  long result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result = (long) ((arg1)->dedupe_ttl_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_body_bytes = arg2;
+  
+}
+
+
+long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_body_bytes);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_b7936a88d2cc3388() {
+  struct tc_webhook_options *result = 0 ;
+  struct tc_webhook_options *_swig_go_result;
+  
+  
+  result = (struct tc_webhook_options *)new_tc_webhook_options();
+  *(struct tc_webhook_options **)&_swig_go_result = (struct tc_webhook_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_webhook_options_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+  struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
+  
+  arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
+  
+  delete_tc_webhook_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_webhook_verifier_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_webhook_options *_swig_go_1) {
+  tc_webhook_verifier **arg1 = (tc_webhook_verifier **) 0 ;
+  tc_webhook_options *arg2 = (tc_webhook_options *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_webhook_verifier **)_swig_go_0.array;
+  
+  arg2 = *(tc_webhook_options **)&_swig_go_1; 
+  
+  result = (tc_status)tc_webhook_verifier_new(arg1,(struct tc_webhook_options const *)arg2);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_webhook_verifier_free_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   
   arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
@@ -2919,7 +5282,7 @@ void _wrap_tc_webhook_verifier_free_tcswig_05cc12d0720a4367(struct tc_webhook_ve
 }
 
 
-intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_add_secret_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2939,7 +5302,7 @@ intgo _wrap_tc_webhook_verifier_add_secret_tcswig_05cc12d0720a4367(struct tc_web
 }
 
 
-intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2959,7 +5322,7 @@ intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_05cc12d0720a4367(struct tc_
 }
 
 
-long long _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_secret_count_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2972,7 +5335,7 @@ long long _wrap_tc_webhook_verifier_secret_count_tcswig_05cc12d0720a4367(struct 
 }
 
 
-intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_forget_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2992,7 +5355,7 @@ intgo _wrap_tc_webhook_verifier_forget_tcswig_05cc12d0720a4367(struct tc_webhook
 }
 
 
-long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -3005,7 +5368,59 @@ long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_05cc12d0720a4367(str
 }
 
 
-intgo _wrap_tc_event_kind_get_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_webhook_handle_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_webhook_verifier *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+  tc_event **arg1 = (tc_event **) 0 ;
+  tc_webhook_verifier *arg2 = (tc_webhook_verifier *) 0 ;
+  tc_header *arg3 = (tc_header *) 0 ;
+  size_t arg4 ;
+  char *arg5 = (char *) 0 ;
+  size_t arg6 ;
+  tcgo_fields f3 ;
+  void *block3 = NULL ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_event **)_swig_go_0.array;
+  
+  arg2 = *(tc_webhook_verifier **)&_swig_go_1; 
+  
+  arg3 = NULL;
+  arg4 = 0;
+  if (tcgo_fields_split(&f3, _swig_go_2.p, (size_t)_swig_go_2.n, 2) == 0 && f3.count > 0) {
+    size_t n = f3.count / 2, i;
+    block3 = calloc(n, sizeof *arg3);
+    if (block3 != NULL) {
+      arg3 = (tc_header *)block3;
+      arg4 = n;
+      for (i = 0; i < n; i++) {
+        const char **at = f3.at + i * 2;
+        (void)at;
+        ((tc_header *)block3)[i].name = at[0];
+        ((tc_header *)block3)[i].value = at[1];
+      }
+    }
+  }
+  
+  
+  arg5 = (char *)_swig_go_3.p;
+  arg6 = (size_t)_swig_go_3.n;
+  
+  
+  result = (tc_status)tc_webhook_handle(arg1,arg2,(struct tc_header const *)arg3,arg4,(char const *)arg5,arg6);
+  _swig_go_result = (intgo)result; 
+  
+  free(block3);
+  tcgo_fields_free(&f3);
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_event_kind_get_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_event_kind result;
   intgo _swig_go_result;
@@ -3018,7 +5433,7 @@ intgo _wrap_tc_event_kind_get_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_
 }
 
 
-intgo _wrap_tc_event_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_status_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -3031,7 +5446,7 @@ intgo _wrap_tc_event_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0)
 }
 
 
-intgo _wrap_tc_event_http_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_http_status_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3044,7 +5459,7 @@ intgo _wrap_tc_event_http_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_
 }
 
 
-_gostring_ _wrap_tc_event_content_type_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_content_type_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3052,12 +5467,15 @@ _gostring_ _wrap_tc_event_content_type_tcswig_05cc12d0720a4367(struct tc_event *
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_content_type((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_response_body_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_response_body_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -3067,12 +5485,15 @@ _gostring_ _wrap_tc_event_response_body_tcswig_05cc12d0720a4367(struct tc_event 
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_response_body((struct tc_event const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3080,12 +5501,15 @@ _gostring_ _wrap_tc_event_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_timestamp_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_timestamp_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3093,12 +5517,15 @@ _gostring_ _wrap_tc_event_timestamp_tcswig_05cc12d0720a4367(struct tc_event *_sw
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_timestamp((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_event_timestamp_ms_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+long long _wrap_tc_event_timestamp_ms_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -3111,7 +5538,7 @@ long long _wrap_tc_event_timestamp_ms_tcswig_05cc12d0720a4367(struct tc_event *_
 }
 
 
-intgo _wrap_tc_event_retry_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_retry_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3124,7 +5551,7 @@ intgo _wrap_tc_event_retry_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) 
 }
 
 
-intgo _wrap_tc_event_is_duplicate_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_is_duplicate_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3137,7 +5564,7 @@ intgo _wrap_tc_event_is_duplicate_tcswig_05cc12d0720a4367(struct tc_event *_swig
 }
 
 
-_gostring_ _wrap_tc_event_subscription_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3145,12 +5572,15 @@ _gostring_ _wrap_tc_event_subscription_id_tcswig_05cc12d0720a4367(struct tc_even
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_subscription_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_subscription_type_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_type_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3158,12 +5588,15 @@ _gostring_ _wrap_tc_event_subscription_type_tcswig_05cc12d0720a4367(struct tc_ev
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_subscription_type((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_subscription_version_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_version_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3171,12 +5604,15 @@ _gostring_ _wrap_tc_event_subscription_version_tcswig_05cc12d0720a4367(struct tc
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_subscription_version((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_event_json_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_event_json_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -3186,12 +5622,15 @@ _gostring_ _wrap_tc_event_event_json_tcswig_05cc12d0720a4367(struct tc_event *_s
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_event_json((struct tc_event const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_subscription_json_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_json_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -3201,12 +5640,15 @@ _gostring_ _wrap_tc_event_subscription_json_tcswig_05cc12d0720a4367(struct tc_ev
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_subscription_json((struct tc_event const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_challenge_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_challenge_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -3216,12 +5658,15 @@ _gostring_ _wrap_tc_event_challenge_tcswig_05cc12d0720a4367(struct tc_event *_sw
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_challenge((struct tc_event const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_revocation_reason_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_revocation_reason_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3229,12 +5674,15 @@ _gostring_ _wrap_tc_event_revocation_reason_tcswig_05cc12d0720a4367(struct tc_ev
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_revocation_reason((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_error_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_error_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3242,12 +5690,15 @@ _gostring_ _wrap_tc_event_error_tcswig_05cc12d0720a4367(struct tc_event *_swig_g
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_error((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_conduit_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_conduit_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3255,12 +5706,15 @@ _gostring_ _wrap_tc_event_conduit_id_tcswig_05cc12d0720a4367(struct tc_event *_s
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_conduit_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_shard_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3268,12 +5722,15 @@ _gostring_ _wrap_tc_event_shard_id_tcswig_05cc12d0720a4367(struct tc_event *_swi
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_shard_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_shard_status_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_status_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3281,12 +5738,15 @@ _gostring_ _wrap_tc_event_shard_status_tcswig_05cc12d0720a4367(struct tc_event *
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_shard_status((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_event_transport_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_transport_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -3299,7 +5759,7 @@ intgo _wrap_tc_event_transport_tcswig_05cc12d0720a4367(struct tc_event *_swig_go
 }
 
 
-_gostring_ _wrap_tc_event_session_id_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_session_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3307,12 +5767,15 @@ _gostring_ _wrap_tc_event_session_id_tcswig_05cc12d0720a4367(struct tc_event *_s
   arg1 = *(tc_event **)&_swig_go_0; 
   
   result = (char *)tc_event_session_id((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tc_event_free_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
+void _wrap_tc_event_free_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   
   arg1 = *(tc_event **)&_swig_go_0; 
@@ -3322,7 +5785,482 @@ void _wrap_tc_event_free_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
 }
 
 
-void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0) {
+intgo _wrap_tc_listener_options_version_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->version);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_bind_address_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->bind_address);
+  arg1->bind_address = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->bind_address);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_port_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  if (arg1) (arg1)->port = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_port_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (int) ((arg1)->port);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_path_prefix_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->path_prefix);
+  arg1->path_prefix = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->path_prefix);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_body_bytes = arg2;
+  
+}
+
+
+long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_body_bytes);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_timeout_s_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->timeout_s = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_timeout_s_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->timeout_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_connections_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_connections = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_max_connections_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->max_connections);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_event_userdata_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  void *arg2 = (void *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = *(void **)&_swig_go_1; 
+  
+  if (arg1) (arg1)->event_userdata = arg2;
+  
+}
+
+
+void *_wrap_tc_listener_options_event_userdata_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  void *result = 0 ;
+  void *_swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (void *) ((arg1)->event_userdata);
+  *(void **)&_swig_go_result = (void *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_reject_userdata_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  void *arg2 = (void *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = *(void **)&_swig_go_1; 
+  
+  if (arg1) (arg1)->reject_userdata = arg2;
+  
+}
+
+
+void *_wrap_tc_listener_options_reject_userdata_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  void *result = 0 ;
+  void *_swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (void *) ((arg1)->reject_userdata);
+  *(void **)&_swig_go_result = (void *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_tls_cert_file_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->tls_cert_file);
+  arg1->tls_cert_file = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->tls_cert_file);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_tls_key_file_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *arg2 = (char *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  
+  tcgo_free_text(arg1->tls_key_file);
+  arg1->tls_key_file = tcgo_copy_text(arg2);
+  
+  
+  free(arg2); 
+}
+
+
+_gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (char *) ((arg1)->tls_key_file);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_connections_per_ip = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->max_connections_per_ip);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_head_timeout_s_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->head_timeout_s = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->head_timeout_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_request_timeout_s_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (unsigned int)_swig_go_1; 
+  
+  if (arg1) (arg1)->request_timeout_s = arg2;
+  
+}
+
+
+intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  unsigned int result;
+  intgo _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result = (unsigned int) ((arg1)->request_timeout_s);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_queued_events_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_queued_events = arg2;
+  
+}
+
+
+long long _wrap_tc_listener_options_max_queued_events_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_queued_events);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t arg2 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  arg2 = (size_t)_swig_go_1; 
+  
+  if (arg1) (arg1)->max_queued_rejects = arg2;
+  
+}
+
+
+long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  size_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  result =  ((arg1)->max_queued_rejects);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_b7936a88d2cc3388() {
+  struct tc_listener_options *result = 0 ;
+  struct tc_listener_options *_swig_go_result;
+  
+  
+  result = (struct tc_listener_options *)new_tc_listener_options();
+  *(struct tc_listener_options **)&_swig_go_result = (struct tc_listener_options *)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_delete_tc_listener_options_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+  struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
+  
+  arg1 = *(struct tc_listener_options **)&_swig_go_0; 
+  
+  delete_tc_listener_options(arg1);
+  
+}
+
+
+intgo _wrap_tc_listener_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_listener_options *_swig_go_2) {
+  tc_listener **arg1 = (tc_listener **) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_listener_options *arg3 = (tc_listener_options *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg1 = (tc_listener **)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = *(tc_listener_options **)&_swig_go_2; 
+  
+  result = (tc_status)tc_listener_new(arg1,arg2,(struct tc_listener_options const *)arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_tc_listener_free_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   
   arg1 = *(tc_listener **)&_swig_go_0; 
@@ -3332,7 +6270,7 @@ void _wrap_tc_listener_free_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go
 }
 
 
-intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0) {
+intgo _wrap_tc_listener_port_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3345,7 +6283,7 @@ intgo _wrap_tc_listener_port_tcswig_05cc12d0720a4367(struct tc_listener *_swig_g
 }
 
 
-_gostring_ _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0) {
+_gostring_ _wrap_tc_listener_base_url_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3353,12 +6291,15 @@ _gostring_ _wrap_tc_listener_base_url_tcswig_05cc12d0720a4367(struct tc_listener
   arg1 = *(tc_listener **)&_swig_go_0; 
   
   result = (char *)tc_listener_base_url((struct tc_listener const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_route_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3371,6 +6312,9 @@ intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(struct tc_listener *_s
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3391,7 +6335,7 @@ intgo _wrap_tc_listener_add_route_tcswig_05cc12d0720a4367(struct tc_listener *_s
 }
 
 
-intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_remove_route_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -3403,6 +6347,9 @@ intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(struct tc_listener 
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3417,7 +6364,7 @@ intgo _wrap_tc_listener_remove_route_tcswig_05cc12d0720a4367(struct tc_listener 
 }
 
 
-intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_secret_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3430,6 +6377,9 @@ intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(struct tc_listener *_
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3450,7 +6400,7 @@ intgo _wrap_tc_listener_add_secret_tcswig_05cc12d0720a4367(struct tc_listener *_
 }
 
 
-intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_remove_secret_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3463,6 +6413,9 @@ intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(struct tc_listener
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3483,7 +6436,7 @@ intgo _wrap_tc_listener_remove_secret_tcswig_05cc12d0720a4367(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_serve_metrics_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -3495,6 +6448,9 @@ intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(struct tc_listener
     arg2 = NULL;
   } else {
     arg2 = (char *)malloc(_swig_go_1.n + 1);
+    if (arg2 == NULL) {
+      _swig_gopanic("out of memory");
+    }
     memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
     ((char *)arg2)[_swig_go_1.n] = '\0';
   }
@@ -3509,7 +6465,7 @@ intgo _wrap_tc_listener_serve_metrics_tcswig_05cc12d0720a4367(struct tc_listener
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3521,7 +6477,7 @@ intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3533,7 +6489,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3545,7 +6501,7 @@ intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3557,7 +6513,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3569,7 +6525,7 @@ intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3581,7 +6537,7 @@ intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3593,7 +6549,7 @@ intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3605,7 +6561,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3617,7 +6573,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3629,7 +6585,7 @@ intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3641,7 +6597,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3653,7 +6609,7 @@ intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3665,7 +6621,7 @@ intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_05cc12d0720a4367() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367() {
+intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_b7936a88d2cc3388() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -3677,7 +6633,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_05cc12d0720a4367() {
 }
 
 
-long long _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_listener_stat_get_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   tc_listener_stat arg2 ;
   uint64_t result;
@@ -3692,7 +6648,7 @@ long long _wrap_tc_listener_stat_get_tcswig_05cc12d0720a4367(struct tc_listener 
 }
 
 
-_gostring_ _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0) {
+_gostring_ _wrap_tc_listener_stat_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
   tc_listener_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3700,23 +6656,29 @@ _gostring_ _wrap_tc_listener_stat_name_tcswig_05cc12d0720a4367(intgo _swig_go_0)
   arg1 = (tc_listener_stat)_swig_go_0; 
   
   result = (char *)tc_listener_stat_name(arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_catalogue_snapshot_tcswig_05cc12d0720a4367() {
+_gostring_ _wrap_tc_catalogue_snapshot_tcswig_b7936a88d2cc3388() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
   
   result = (char *)tc_catalogue_snapshot();
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_catalogue_count_tcswig_05cc12d0720a4367() {
+long long _wrap_tc_catalogue_count_tcswig_b7936a88d2cc3388() {
   size_t result;
   long long _swig_go_result;
   
@@ -3727,7 +6689,7 @@ long long _wrap_tc_catalogue_count_tcswig_05cc12d0720a4367() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_at_tcswig_b7936a88d2cc3388(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -3740,7 +6702,7 @@ struct tc_event_type *_wrap_tc_catalogue_at_tcswig_05cc12d0720a4367(long long _s
 }
 
 
-long long _wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367() {
+long long _wrap_tc_catalogue_withdrawn_count_tcswig_b7936a88d2cc3388() {
   size_t result;
   long long _swig_go_result;
   
@@ -3751,7 +6713,7 @@ long long _wrap_tc_catalogue_withdrawn_count_tcswig_05cc12d0720a4367() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_b7936a88d2cc3388(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -3764,11 +6726,10 @@ struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_05cc12d0720a4367(lo
 }
 
 
-intgo _wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_catalogue_find_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_event_type **arg1 = (tc_event_type **) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
-  tc_event_type const *out_tmp1 = NULL ;
   tc_status result;
   intgo _swig_go_result;
   
@@ -3776,35 +6737,37 @@ intgo _wrap_tc_catalogue_find_tcswig_05cc12d0720a4367(_goslice_ _swig_go_0, _gos
   if (_swig_go_0.len < 1) {
     _swig_gopanic("out: pass a slice of one element");
   }
-  arg1 = (tc_event_type **)&out_tmp1;
+  arg1 = (tc_event_type **)_swig_go_0.array;
   
   
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
+  arg2 = (char *)malloc(_swig_go_1.n + 1);
+  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
+  arg2[_swig_go_1.n] = '\0';
+  
+  
+  if (_swig_go_2.n == 0) {
+    arg3 = NULL;
   } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
+    arg3 = (char *)malloc(_swig_go_2.n + 1);
+    if (arg3 == NULL) {
+      _swig_gopanic("out of memory");
+    }
+    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
+    ((char *)arg3)[_swig_go_2.n] = '\0';
   }
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
   
   
   result = (tc_status)tc_catalogue_find((struct tc_event_type const **)arg1,(char const *)arg2,(char const *)arg3);
   _swig_go_result = (intgo)result; 
-  ((uintptr_t *)_swig_go_0.array)[0] = (uintptr_t)out_tmp1; 
+  free(arg2); 
   
-  free((char *)arg2);
+  free((char *)arg3);
   
-  free(arg3); 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_name_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_name_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3812,12 +6775,15 @@ _gostring_ _wrap_tc_event_type_name_tcswig_05cc12d0720a4367(struct tc_event_type
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_name((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_version_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_version_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3825,12 +6791,15 @@ _gostring_ _wrap_tc_event_type_version_tcswig_05cc12d0720a4367(struct tc_event_t
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_version((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_status_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_status_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3838,12 +6807,15 @@ _gostring_ _wrap_tc_event_type_status_tcswig_05cc12d0720a4367(struct tc_event_ty
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_status((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_is_newest_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3856,7 +6828,7 @@ intgo _wrap_tc_event_type_is_newest_tcswig_05cc12d0720a4367(struct tc_event_type
 }
 
 
-long long _wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_required_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3869,7 +6841,7 @@ long long _wrap_tc_event_type_required_count_tcswig_05cc12d0720a4367(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_required_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_required_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3879,12 +6851,15 @@ _gostring_ _wrap_tc_event_type_required_tcswig_05cc12d0720a4367(struct tc_event_
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_event_type_required((struct tc_event_type const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_optional_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3897,7 +6872,7 @@ long long _wrap_tc_event_type_optional_count_tcswig_05cc12d0720a4367(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_optional_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3907,12 +6882,15 @@ _gostring_ _wrap_tc_event_type_optional_tcswig_05cc12d0720a4367(struct tc_event_
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_event_type_optional((struct tc_event_type const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_one_of_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3925,7 +6903,7 @@ long long _wrap_tc_event_type_one_of_count_tcswig_05cc12d0720a4367(struct tc_eve
 }
 
 
-long long _wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+long long _wrap_tc_event_type_one_of_size_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -3940,7 +6918,7 @@ long long _wrap_tc_event_type_one_of_size_tcswig_05cc12d0720a4367(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
+_gostring_ _wrap_tc_event_type_one_of_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t arg3 ;
@@ -3952,12 +6930,15 @@ _gostring_ _wrap_tc_event_type_one_of_tcswig_05cc12d0720a4367(struct tc_event_ty
   arg3 = (size_t)_swig_go_2; 
   
   result = (char *)tc_event_type_one_of((struct tc_event_type const *)arg1,arg2,arg3);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-intgo _wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_tc_event_type_allows_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   tc_transport_type arg2 ;
   int result;
@@ -3972,7 +6953,7 @@ intgo _wrap_tc_event_type_allows_tcswig_05cc12d0720a4367(struct tc_event_type *_
 }
 
 
-intgo _wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_app_token_only_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3985,7 +6966,7 @@ intgo _wrap_tc_event_type_app_token_only_tcswig_05cc12d0720a4367(struct tc_event
 }
 
 
-long long _wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_scope_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3998,7 +6979,7 @@ long long _wrap_tc_event_type_scope_count_tcswig_05cc12d0720a4367(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_scope_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4008,12 +6989,15 @@ _gostring_ _wrap_tc_event_type_scope_tcswig_05cc12d0720a4367(struct tc_event_typ
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_event_type_scope((struct tc_event_type const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_authorizer_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4021,12 +7005,15 @@ _gostring_ _wrap_tc_event_type_authorizer_tcswig_05cc12d0720a4367(struct tc_even
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_authorizer((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_app_token_scope_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4039,7 +7026,7 @@ long long _wrap_tc_event_type_app_token_scope_count_tcswig_05cc12d0720a4367(stru
 }
 
 
-_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4049,12 +7036,15 @@ _gostring_ _wrap_tc_event_type_app_token_scope_tcswig_05cc12d0720a4367(struct tc
   arg2 = (size_t)_swig_go_1; 
   
   result = (char *)tc_event_type_app_token_scope((struct tc_event_type const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4062,12 +7052,15 @@ _gostring_ _wrap_tc_event_type_create_body_extra_tcswig_05cc12d0720a4367(struct 
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_create_body_extra((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_replaced_by_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4075,2015 +7068,568 @@ _gostring_ _wrap_tc_event_type_replaced_by_tcswig_05cc12d0720a4367(struct tc_eve
   arg1 = *(tc_event_type **)&_swig_go_0; 
   
   result = (char *)tc_event_type_replaced_by((struct tc_event_type const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-struct tcb_config *_wrap_tcb_config_new_tcswig_05cc12d0720a4367() {
-  tcb_config *result = 0 ;
-  struct tcb_config *_swig_go_result;
-  
-  
-  result = (tcb_config *)tcb_config_new();
-  *(tcb_config **)&_swig_go_result = (tcb_config *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_config_free_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0) {
-  tcb_config *arg1 = (tcb_config *) 0 ;
-  
-  arg1 = *(tcb_config **)&_swig_go_0; 
-  
-  tcb_config_free(arg1);
-  
-}
-
-
-intgo _wrap_tcb_config_set_string_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tcb_config *arg1 = (tcb_config *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
+intgo _wrap_TC_COMPLETION_DONE_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
-  arg1 = *(tcb_config **)&_swig_go_0; 
   
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
+  result = TC_COMPLETION_DONE;
   
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  result = (tc_status)tcb_config_set_string(arg1,(char const *)arg2,(char const *)arg3);
   _swig_go_result = (intgo)result; 
-  free(arg2); 
-  free(arg3); 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tcb_config_set_int_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
-  tcb_config *arg1 = (tcb_config *) 0 ;
-  char *arg2 = (char *) 0 ;
-  long long arg3 ;
-  tc_status result;
+intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
-  arg1 = *(tcb_config **)&_swig_go_0; 
   
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
+  result = TC_COMPLETION_RESPONSE;
   
-  arg3 = (long long)_swig_go_2; 
-  
-  result = (tc_status)tcb_config_set_int(arg1,(char const *)arg2,arg3);
   _swig_go_result = (intgo)result; 
-  free(arg2); 
   return _swig_go_result;
 }
 
 
-struct tcb_client *_wrap_tcb_client_new_tcswig_05cc12d0720a4367(struct tcb_config *_swig_go_0) {
-  tcb_config *arg1 = (tcb_config *) 0 ;
-  tcb_client *result = 0 ;
-  struct tcb_client *_swig_go_result;
-  
-  arg1 = *(tcb_config **)&_swig_go_0; 
-  
-  result = (tcb_client *)tcb_client_new((struct tcb_config const *)arg1);
-  *(tcb_client **)&_swig_go_result = (tcb_client *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_client_free_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  tcb_client_free(arg1);
-  
-}
-
-
-struct tc_conduits *_wrap_tcb_client_manager_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tc_conduits *result = 0 ;
-  struct tc_conduits *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  result = (tc_conduits *)tcb_client_manager(arg1);
-  *(tc_conduits **)&_swig_go_result = (tc_conduits *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_client_set_notify_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, void* _swig_go_1, void *_swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tcb_notify_fn arg2 = (tcb_notify_fn) 0 ;
-  void *arg3 = (void *) 0 ;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = *(tcb_notify_fn *)&_swig_go_1; 
-  arg3 = *(void **)&_swig_go_2; 
-  
-  tcb_client_set_notify(arg1,arg2,arg3);
-  
-}
-
-
-intgo _wrap_tcb_client_poll_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  int arg2 ;
-  int result;
+intgo _wrap_TC_COMPLETION_TOKEN_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
   intgo _swig_go_result;
   
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
   
-  result = (int)tcb_client_poll(arg1,arg2);
-  _swig_go_result = result; 
+  result = TC_COMPLETION_TOKEN;
+  
+  _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tcb_client_wait_for_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, struct tcb_future *_swig_go_1, intgo _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tcb_future *arg2 = (tcb_future *) 0 ;
+intgo _wrap_TC_COMPLETION_USER_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_USER;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_CONDUIT;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_CONDUIT_LIST;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_SHARD_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_SHARD;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_SHARD_LIST;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_SHARD_UPDATE;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_BATCH_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_BATCH;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_PAGE_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_PAGE;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_PROGRESS;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_EVENT_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_EVENT;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_REJECT_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_REJECT;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_b7936a88d2cc3388() {
+  enum tc_completion_kind result;
+  intgo _swig_go_result;
+  
+  
+  result = TC_COMPLETION_VIEW_CHANGE;
+  
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_completion_kind_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+  tc_completion_kind arg1 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
+  
+  arg1 = (tc_completion_kind)_swig_go_0; 
+  
+  result = (char *)tc_completion_kind_name(arg1);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_conduits_next_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
+  tc_completion **arg2 = (tc_completion **) 0 ;
   int arg3 ;
   tc_status result;
   intgo _swig_go_result;
   
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = *(tcb_future **)&_swig_go_1; 
+  arg1 = *(tc_conduits **)&_swig_go_0; 
+  
+  if (_swig_go_1.len < 1) {
+    _swig_gopanic("out: pass a slice of one element");
+  }
+  arg2 = (tc_completion **)_swig_go_1.array;
+  
   arg3 = (int)_swig_go_2; 
   
-  result = (tc_status)tcb_client_wait_for(arg1,arg2,arg3);
+  result = (tc_status)tc_conduits_next(arg1,arg2,arg3);
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-struct tcb_future *_wrap_tcb_client_next_ready_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  result = (tcb_future *)tcb_client_next_ready(arg1);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_client_pending_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
+long long _wrap_tc_conduits_ready_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
   
-  arg1 = *(tcb_client **)&_swig_go_0; 
+  arg1 = *(tc_conduits **)&_swig_go_0; 
   
-  result = tcb_client_pending(arg1);
+  result = tc_conduits_ready((struct tc_conduits const *)arg1);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-void _wrap_tcb_client_wakeup_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
+void _wrap_tc_completion_free_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   
-  arg1 = *(tcb_client **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  tcb_client_wakeup(arg1);
+  tc_completion_free(arg1);
   
 }
 
 
-intgo _wrap_TCB_KIND_NONE_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
+long long _wrap_tc_completion_op_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_op_id result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_completion **)&_swig_go_0; 
+  
+  result = (tc_op_id)tc_completion_op((struct tc_completion const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_completion_kind_get_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_completion_kind result;
   intgo _swig_go_result;
   
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = TCB_KIND_NONE;
-  
+  result = (tc_completion_kind)tc_completion_kind_get((struct tc_completion const *)arg1);
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_TCB_KIND_TOKEN_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_TOKEN;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_CONDUIT_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_CONDUIT;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_CONDUIT_LIST_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_CONDUIT_LIST;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_SHARD_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_SHARD;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_SHARD_LIST_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_SHARD_LIST;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_SHARD_UPDATE_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_SHARD_UPDATE;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_BATCH_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_BATCH;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_SUBSCRIPTIONS_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_SUBSCRIPTIONS;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_RESPONSE_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_RESPONSE;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_EVENT_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_EVENT;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_REJECT_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_REJECT;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_TCB_KIND_VIEW_CHANGE_tcswig_05cc12d0720a4367() {
-  enum tcb_kind result;
-  intgo _swig_go_result;
-  
-  
-  result = TCB_KIND_VIEW_CHANGE;
-  
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_future_retain_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  tcb_future_retain(arg1);
-  
-}
-
-
-void _wrap_tcb_future_release_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  tcb_future_release(arg1);
-  
-}
-
-
-intgo _wrap_tcb_future_done_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
+intgo _wrap_tc_completion_is_final_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (int)tcb_future_done((struct tcb_future const *)arg1);
+  result = (int)tc_completion_is_final((struct tc_completion const *)arg1);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tcb_future_kind_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tcb_kind result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tcb_kind)tcb_future_kind((struct tcb_future const *)arg1);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_future_token_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  unsigned long long result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (unsigned long long)tcb_future_token((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_future_op_id_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  unsigned long long result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (unsigned long long)tcb_future_op_id((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_future_cancel_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
+intgo _wrap_tc_completion_status_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   tc_status result;
   intgo _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_status)tcb_future_cancel(arg1);
+  result = (tc_status)tc_completion_status((struct tc_completion const *)arg1);
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tcb_future_status_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_status)tcb_future_status((struct tcb_future const *)arg1);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_future_http_status_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
+intgo _wrap_tc_completion_http_status_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (int)tcb_future_http_status((struct tcb_future const *)arg1);
+  result = (int)tc_completion_http_status((struct tc_completion const *)arg1);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tcb_future_error_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
+_gostring_ _wrap_tc_completion_message_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (char *)tcb_future_error((struct tcb_future const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  result = (char *)tc_completion_message((struct tc_completion const *)arg1);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-long long _wrap_tcb_future_progress_done_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  size_t result;
-  long long _swig_go_result;
+void *_wrap_tc_completion_userdata_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  void *result = 0 ;
+  void *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = tcb_future_progress_done((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
+  result = (void *)tc_completion_userdata((struct tc_completion const *)arg1);
+  *(void **)&_swig_go_result = (void *)result; 
   return _swig_go_result;
 }
 
 
-long long _wrap_tcb_future_progress_total_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = tcb_future_progress_total((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-struct tc_token *_wrap_tcb_future_token_obj_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_token *result = 0 ;
-  struct tc_token *_swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_token *)tcb_future_token_obj((struct tcb_future const *)arg1);
-  *(tc_token **)&_swig_go_result = (tc_token *)result; 
-  return _swig_go_result;
-}
-
-
-struct tc_conduit *_wrap_tcb_future_conduit_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_conduit *result = 0 ;
-  struct tc_conduit *_swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_conduit *)tcb_future_conduit((struct tcb_future const *)arg1);
-  *(tc_conduit **)&_swig_go_result = (tc_conduit *)result; 
-  return _swig_go_result;
-}
-
-
-struct tc_conduit_list *_wrap_tcb_future_conduit_list_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_conduit_list *result = 0 ;
-  struct tc_conduit_list *_swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_conduit_list *)tcb_future_conduit_list((struct tcb_future const *)arg1);
-  *(tc_conduit_list **)&_swig_go_result = (tc_conduit_list *)result; 
-  return _swig_go_result;
-}
-
-
-struct tc_shard *_wrap_tcb_future_shard_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_shard *result = 0 ;
-  struct tc_shard *_swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_shard *)tcb_future_shard((struct tcb_future const *)arg1);
-  *(tc_shard **)&_swig_go_result = (tc_shard *)result; 
-  return _swig_go_result;
-}
-
-
-struct tc_shard_list *_wrap_tcb_future_shard_list_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_shard_list *result = 0 ;
-  struct tc_shard_list *_swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_shard_list *)tcb_future_shard_list((struct tcb_future const *)arg1);
-  *(tc_shard_list **)&_swig_go_result = (tc_shard_list *)result; 
-  return _swig_go_result;
-}
-
-
-struct tc_shard_update_result *_wrap_tcb_future_shard_update_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_shard_update_result *result = 0 ;
-  struct tc_shard_update_result *_swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_shard_update_result *)tcb_future_shard_update((struct tcb_future const *)arg1);
-  *(tc_shard_update_result **)&_swig_go_result = (tc_shard_update_result *)result; 
-  return _swig_go_result;
-}
-
-
-struct tc_subscription_batch *_wrap_tcb_future_batch_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_subscription_batch *result = 0 ;
-  struct tc_subscription_batch *_swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (tc_subscription_batch *)tcb_future_batch((struct tcb_future const *)arg1);
-  *(tc_subscription_batch **)&_swig_go_result = (tc_subscription_batch *)result; 
-  return _swig_go_result;
-}
-
-
-struct tc_response *_wrap_tcb_future_response_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
+struct tc_response *_wrap_tc_completion_response_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   tc_response *result = 0 ;
   struct tc_response *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_response *)tcb_future_response((struct tcb_future const *)arg1);
+  result = (tc_response *)tc_completion_response((struct tc_completion const *)arg1);
   *(tc_response **)&_swig_go_result = (tc_response *)result; 
   return _swig_go_result;
 }
 
 
-long long _wrap_tcb_future_subscription_count_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  size_t result;
-  long long _swig_go_result;
+struct tc_token *_wrap_tc_completion_token_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_token *result = 0 ;
+  struct tc_token *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = tcb_future_subscription_count((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
+  result = (tc_token *)tc_completion_token((struct tc_completion const *)arg1);
+  *(tc_token **)&_swig_go_result = (tc_token *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_subscription *_wrap_tcb_future_subscription_get_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0, long long _swig_go_1) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  size_t arg2 ;
-  tc_subscription *result = 0 ;
-  struct tc_subscription *_swig_go_result;
+tc_user *_wrap_tc_completion_user_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_user *result = 0 ;
+  tc_user *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_subscription *)tcb_future_subscription_get((struct tcb_future const *)arg1,arg2);
-  *(tc_subscription **)&_swig_go_result = (tc_subscription *)result; 
+  result = (tc_user *)tc_completion_user((struct tc_completion const *)arg1);
+  *(tc_user **)&_swig_go_result = (tc_user *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_event *_wrap_tcb_future_message_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  tc_event *result = 0 ;
-  struct tc_event *_swig_go_result;
+struct tc_conduit *_wrap_tc_completion_conduit_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_conduit *result = 0 ;
+  struct tc_conduit *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_event *)tcb_future_message((struct tcb_future const *)arg1);
-  *(tc_event **)&_swig_go_result = (tc_event *)result; 
+  result = (tc_conduit *)tc_completion_conduit((struct tc_completion const *)arg1);
+  *(tc_conduit **)&_swig_go_result = (tc_conduit *)result; 
   return _swig_go_result;
 }
 
 
-_gostring_ _wrap_tcb_future_route_key_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
+struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_conduit_list *result = 0 ;
+  struct tc_conduit_list *_swig_go_result;
   
-  arg1 = *(tcb_future **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (char *)tcb_future_route_key((struct tcb_future const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
+  result = (tc_conduit_list *)tc_completion_conduit_list((struct tc_completion const *)arg1);
+  *(tc_conduit_list **)&_swig_go_result = (tc_conduit_list *)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tcb_future_view_change_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (int)tcb_future_view_change((struct tcb_future const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_future_view_id_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  
-  result = (char *)tcb_future_view_id((struct tcb_future const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_future_result_json_tcswig_05cc12d0720a4367(struct tcb_future *_swig_go_0, intgo _swig_go_1) {
-  tcb_future *arg1 = (tcb_future *) 0 ;
-  int arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tcb_future **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  
-  result = (char *)tcb_future_result_json((struct tcb_future const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-struct tcb_specs *_wrap_tcb_specs_new_tcswig_05cc12d0720a4367() {
-  tcb_specs *result = 0 ;
-  struct tcb_specs *_swig_go_result;
-  
-  
-  result = (tcb_specs *)tcb_specs_new();
-  *(tcb_specs **)&_swig_go_result = (tcb_specs *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_specs_free_tcswig_05cc12d0720a4367(struct tcb_specs *_swig_go_0) {
-  tcb_specs *arg1 = (tcb_specs *) 0 ;
-  
-  arg1 = *(tcb_specs **)&_swig_go_0; 
-  
-  tcb_specs_free(arg1);
-  
-}
-
-
-intgo _wrap_tcb_specs_add_tcswig_05cc12d0720a4367(struct tcb_specs *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
-  tcb_specs *arg1 = (tcb_specs *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_specs **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  arg4 = (char *)malloc(_swig_go_3.n + 1);
-  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
-  arg4[_swig_go_3.n] = '\0';
-  
-  
-  result = (tc_status)tcb_specs_add(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4);
-  _swig_go_result = (intgo)result; 
-  
-  free((char *)arg2);
-  
-  free(arg3); 
-  free(arg4); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_specs_count_tcswig_05cc12d0720a4367(struct tcb_specs *_swig_go_0) {
-  tcb_specs *arg1 = (tcb_specs *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_specs **)&_swig_go_0; 
-  
-  result = tcb_specs_count((struct tcb_specs const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_assignments *_wrap_tcb_assignments_new_tcswig_05cc12d0720a4367() {
-  tcb_assignments *result = 0 ;
-  struct tcb_assignments *_swig_go_result;
-  
-  
-  result = (tcb_assignments *)tcb_assignments_new();
-  *(tcb_assignments **)&_swig_go_result = (tcb_assignments *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_assignments_free_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0) {
-  tcb_assignments *arg1 = (tcb_assignments *) 0 ;
-  
-  arg1 = *(tcb_assignments **)&_swig_go_0; 
-  
-  tcb_assignments_free(arg1);
-  
-}
-
-
-intgo _wrap_tcb_assignments_add_webhook_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
-  tcb_assignments *arg1 = (tcb_assignments *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_assignments **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  arg4 = (char *)malloc(_swig_go_3.n + 1);
-  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
-  arg4[_swig_go_3.n] = '\0';
-  
-  
-  result = (tc_status)tcb_assignments_add_webhook(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  
-  free((char *)arg3);
-  
-  free(arg4); 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_assignments_add_websocket_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tcb_assignments *arg1 = (tcb_assignments *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_assignments **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  result = (tc_status)tcb_assignments_add_websocket(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  free(arg3); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_assignments_count_tcswig_05cc12d0720a4367(struct tcb_assignments *_swig_go_0) {
-  tcb_assignments *arg1 = (tcb_assignments *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_assignments **)&_swig_go_0; 
-  
-  result = tcb_assignments_count((struct tcb_assignments const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_pairs *_wrap_tcb_pairs_new_tcswig_05cc12d0720a4367() {
-  tcb_pairs *result = 0 ;
-  struct tcb_pairs *_swig_go_result;
-  
-  
-  result = (tcb_pairs *)tcb_pairs_new();
-  *(tcb_pairs **)&_swig_go_result = (tcb_pairs *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tcb_pairs_free_tcswig_05cc12d0720a4367(struct tcb_pairs *_swig_go_0) {
-  tcb_pairs *arg1 = (tcb_pairs *) 0 ;
-  
-  arg1 = *(tcb_pairs **)&_swig_go_0; 
-  
-  tcb_pairs_free(arg1);
-  
-}
-
-
-intgo _wrap_tcb_pairs_add_tcswig_05cc12d0720a4367(struct tcb_pairs *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tcb_pairs *arg1 = (tcb_pairs *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_pairs **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  result = (tc_status)tcb_pairs_add(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  free(arg3); 
-  return _swig_go_result;
-}
-
-
-long long _wrap_tcb_pairs_count_tcswig_05cc12d0720a4367(struct tcb_pairs *_swig_go_0) {
-  tcb_pairs *arg1 = (tcb_pairs *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(tcb_pairs **)&_swig_go_0; 
-  
-  result = tcb_pairs_count((struct tcb_pairs const *)arg1);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_token_get_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1, long long _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  int arg2 ;
-  unsigned long long arg3 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  arg3 = (unsigned long long)_swig_go_2; 
-  
-  result = (tcb_future *)tcb_token_get(arg1,arg2,arg3);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_token_validate_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tcb_future *)tcb_token_validate(arg1,arg2);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_token_revoke_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tcb_future *)tcb_token_revoke(arg1,arg2);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_conduits_list_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tcb_future *)tcb_conduits_list(arg1,arg2);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_conduit_create_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1, long long _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  int arg2 ;
-  unsigned long long arg3 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  arg3 = (unsigned long long)_swig_go_2; 
-  
-  result = (tcb_future *)tcb_conduit_create(arg1,arg2,arg3);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_conduit_update_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, long long _swig_go_3) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  int arg3 ;
-  unsigned long long arg4 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (int)_swig_go_2; 
-  arg4 = (unsigned long long)_swig_go_3; 
-  
-  result = (tcb_future *)tcb_conduit_update(arg1,(char const *)arg2,arg3,arg4);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_conduit_delete_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  unsigned long long arg3 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (unsigned long long)_swig_go_2; 
-  
-  result = (tcb_future *)tcb_conduit_delete(arg1,(char const *)arg2,arg3);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_shards_list_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long _swig_go_3) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  unsigned long long arg4 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  arg4 = (unsigned long long)_swig_go_3; 
-  
-  result = (tcb_future *)tcb_shards_list(arg1,(char const *)arg2,(char const *)arg3,arg4);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_shard_update_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_assignments *_swig_go_2, long long _swig_go_3) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tcb_assignments *arg3 = (tcb_assignments *) 0 ;
-  unsigned long long arg4 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = *(tcb_assignments **)&_swig_go_2; 
-  arg4 = (unsigned long long)_swig_go_3; 
-  
-  result = (tcb_future *)tcb_shard_update(arg1,(char const *)arg2,(struct tcb_assignments const *)arg3,arg4);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_shard_create_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  unsigned long long arg5 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  arg5 = (unsigned long long)_swig_go_4; 
-  
-  result = (tcb_future *)tcb_shard_create(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,arg5);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  
-  free((char *)arg4);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_shard_remove_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, long long _swig_go_5) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  char *arg5 = (char *) 0 ;
-  unsigned long long arg6 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  
-  if (_swig_go_4.n == 0) {
-    arg5 = NULL;
-  } else {
-    arg5 = (char *)malloc(_swig_go_4.n + 1);
-    memcpy((char *)arg5, _swig_go_4.p, _swig_go_4.n);
-    ((char *)arg5)[_swig_go_4.n] = '\0';
-  }
-  
-  arg6 = (unsigned long long)_swig_go_5; 
-  
-  result = (tcb_future *)tcb_shard_remove(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,(char const *)arg5,arg6);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  free(arg3); 
-  
-  free((char *)arg4);
-  
-  
-  free((char *)arg5);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_create_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_specs *_swig_go_2, intgo _swig_go_3, long long _swig_go_4) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tcb_specs *arg3 = (tcb_specs *) 0 ;
-  int arg4 ;
-  unsigned long long arg5 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = *(tcb_specs **)&_swig_go_2; 
-  arg4 = (int)_swig_go_3; 
-  arg5 = (unsigned long long)_swig_go_4; 
-  
-  result = (tcb_future *)tcb_subscriptions_create(arg1,(char const *)arg2,(struct tcb_specs const *)arg3,arg4,arg5);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_list_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, _gostring_ _swig_go_5, long long _swig_go_6) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  char *arg5 = (char *) 0 ;
-  char *arg6 = (char *) 0 ;
-  unsigned long long arg7 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  
-  if (_swig_go_4.n == 0) {
-    arg5 = NULL;
-  } else {
-    arg5 = (char *)malloc(_swig_go_4.n + 1);
-    memcpy((char *)arg5, _swig_go_4.p, _swig_go_4.n);
-    ((char *)arg5)[_swig_go_4.n] = '\0';
-  }
-  
-  
-  if (_swig_go_5.n == 0) {
-    arg6 = NULL;
-  } else {
-    arg6 = (char *)malloc(_swig_go_5.n + 1);
-    memcpy((char *)arg6, _swig_go_5.p, _swig_go_5.n);
-    ((char *)arg6)[_swig_go_5.n] = '\0';
-  }
-  
-  arg7 = (unsigned long long)_swig_go_6; 
-  
-  result = (tcb_future *)tcb_subscriptions_list(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,(char const *)arg5,(char const *)arg6,arg7);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg3);
-  
-  
-  free((char *)arg4);
-  
-  
-  free((char *)arg5);
-  
-  
-  free((char *)arg6);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscription_delete_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, long long _swig_go_2) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  unsigned long long arg3 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (unsigned long long)_swig_go_2; 
-  
-  result = (tcb_future *)tcb_subscription_delete(arg1,(char const *)arg2,arg3);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_cleanup_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, intgo _swig_go_3, long long _swig_go_4) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  unsigned int arg3 ;
-  int arg4 ;
-  unsigned long long arg5 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (unsigned int)_swig_go_2; 
-  arg4 = (int)_swig_go_3; 
-  arg5 = (unsigned long long)_swig_go_4; 
-  
-  result = (tcb_future *)tcb_subscriptions_cleanup(arg1,(char const *)arg2,arg3,arg4,arg5);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_reconcile_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, struct tcb_specs *_swig_go_2, intgo _swig_go_3, intgo _swig_go_4, long long _swig_go_5) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tcb_specs *arg3 = (tcb_specs *) 0 ;
-  unsigned int arg4 ;
-  int arg5 ;
-  unsigned long long arg6 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = *(tcb_specs **)&_swig_go_2; 
-  arg4 = (unsigned int)_swig_go_3; 
-  arg5 = (int)_swig_go_4; 
-  arg6 = (unsigned long long)_swig_go_5; 
-  
-  result = (tcb_future *)tcb_subscriptions_reconcile(arg1,(char const *)arg2,(struct tcb_specs const *)arg3,arg4,arg5,arg6);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_subscriptions_create_by_type_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, intgo _swig_go_5, long long _swig_go_6) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  unsigned int arg5 ;
-  int arg6 ;
-  unsigned long long arg7 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  arg4 = (char *)malloc(_swig_go_3.n + 1);
-  memcpy(arg4, _swig_go_3.p, _swig_go_3.n);
-  arg4[_swig_go_3.n] = '\0';
-  
-  arg5 = (unsigned int)_swig_go_4; 
-  arg6 = (int)_swig_go_5; 
-  arg7 = (unsigned long long)_swig_go_6; 
-  
-  result = (tcb_future *)tcb_subscriptions_create_by_type(arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,arg5,arg6,arg7);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  
-  free((char *)arg2);
-  
-  free(arg3); 
-  free(arg4); 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_sync_view_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tcb_future *)tcb_sync_view(arg1,arg2);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_view_watch_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, long long _swig_go_1) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  unsigned long long arg2 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (unsigned long long)_swig_go_1; 
-  
-  result = (tc_status)tcb_view_watch(arg1,arg2);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-struct tcb_future *_wrap_tcb_request_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, struct tcb_pairs *_swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, long long _swig_go_6) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  tc_method arg2 ;
-  char *arg3 = (char *) 0 ;
-  tcb_pairs *arg4 = (tcb_pairs *) 0 ;
-  char *arg5 = (char *) 0 ;
-  unsigned int arg6 ;
-  unsigned long long arg7 ;
-  tcb_future *result = 0 ;
-  struct tcb_future *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  arg2 = (tc_method)_swig_go_1; 
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  arg4 = *(tcb_pairs **)&_swig_go_3; 
-  
-  if (_swig_go_4.n == 0) {
-    arg5 = NULL;
-  } else {
-    arg5 = (char *)malloc(_swig_go_4.n + 1);
-    memcpy((char *)arg5, _swig_go_4.p, _swig_go_4.n);
-    ((char *)arg5)[_swig_go_4.n] = '\0';
-  }
-  
-  arg6 = (unsigned int)_swig_go_5; 
-  arg7 = (unsigned long long)_swig_go_6; 
-  
-  result = (tcb_future *)tcb_request(arg1,arg2,(char const *)arg3,(struct tcb_pairs const *)arg4,(char const *)arg5,arg6,arg7);
-  *(tcb_future **)&_swig_go_result = (tcb_future *)result; 
-  free(arg3); 
-  
-  free((char *)arg5);
-  
-  return _swig_go_result;
-}
-
-
-struct tc_listener *_wrap_tcb_listener_new_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0, _gostring_ _swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3, long long _swig_go_4, intgo _swig_go_5, long long _swig_go_6, _gostring_ _swig_go_7, _gostring_ _swig_go_8) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
-  char *arg2 = (char *) 0 ;
-  int arg3 ;
-  char *arg4 = (char *) 0 ;
-  size_t arg5 ;
-  int arg6 ;
-  unsigned long long arg7 ;
-  char *arg8 = (char *) 0 ;
-  char *arg9 = (char *) 0 ;
-  tc_listener *result = 0 ;
-  struct tc_listener *_swig_go_result;
-  
-  arg1 = *(tcb_client **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  arg3 = (int)_swig_go_2; 
-  
-  if (_swig_go_3.n == 0) {
-    arg4 = NULL;
-  } else {
-    arg4 = (char *)malloc(_swig_go_3.n + 1);
-    memcpy((char *)arg4, _swig_go_3.p, _swig_go_3.n);
-    ((char *)arg4)[_swig_go_3.n] = '\0';
-  }
-  
-  arg5 = (size_t)_swig_go_4; 
-  arg6 = (int)_swig_go_5; 
-  arg7 = (unsigned long long)_swig_go_6; 
-  
-  if (_swig_go_7.n == 0) {
-    arg8 = NULL;
-  } else {
-    arg8 = (char *)malloc(_swig_go_7.n + 1);
-    memcpy((char *)arg8, _swig_go_7.p, _swig_go_7.n);
-    ((char *)arg8)[_swig_go_7.n] = '\0';
-  }
-  
-  
-  if (_swig_go_8.n == 0) {
-    arg9 = NULL;
-  } else {
-    arg9 = (char *)malloc(_swig_go_8.n + 1);
-    memcpy((char *)arg9, _swig_go_8.p, _swig_go_8.n);
-    ((char *)arg9)[_swig_go_8.n] = '\0';
-  }
-  
-  
-  result = (tc_listener *)tcb_listener_new(arg1,(char const *)arg2,arg3,(char const *)arg4,arg5,arg6,arg7,(char const *)arg8,(char const *)arg9);
-  *(tc_listener **)&_swig_go_result = (tc_listener *)result; 
-  
-  free((char *)arg2);
-  
-  
-  free((char *)arg4);
-  
-  
-  free((char *)arg8);
-  
-  
-  free((char *)arg9);
-  
-  return _swig_go_result;
-}
-
-
-struct tc_event *_wrap_tcb_webhook_handle_tcswig_05cc12d0720a4367(struct tc_webhook_verifier *_swig_go_0, struct tcb_pairs *_swig_go_1, _gostring_ _swig_go_2) {
-  tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
-  tcb_pairs *arg2 = (tcb_pairs *) 0 ;
-  char *arg3 = (char *) 0 ;
-  size_t arg4 ;
-  tc_event *result = 0 ;
-  struct tc_event *_swig_go_result;
-  
-  arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
-  arg2 = *(tcb_pairs **)&_swig_go_1; 
-  
-  arg3 = (char *)_swig_go_2.p;
-  arg4 = (size_t)_swig_go_2.n;
-  
-  
-  result = (tc_event *)tcb_webhook_handle(arg1,(struct tcb_pairs const *)arg2,(char const *)arg3,arg4);
-  *(tc_event **)&_swig_go_result = (tc_event *)result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_webhook_sign_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
-  char *arg1 = (char *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  char *arg4 = (char *) 0 ;
-  size_t arg5 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  
-  arg1 = (char *)malloc(_swig_go_0.n + 1);
-  memcpy(arg1, _swig_go_0.p, _swig_go_0.n);
-  arg1[_swig_go_0.n] = '\0';
-  
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  arg3 = (char *)malloc(_swig_go_2.n + 1);
-  memcpy(arg3, _swig_go_2.p, _swig_go_2.n);
-  arg3[_swig_go_2.n] = '\0';
-  
-  
-  arg4 = (char *)_swig_go_3.p;
-  arg5 = (size_t)_swig_go_3.n;
-  
-  
-  result = (char *)tcb_webhook_sign((char const *)arg1,(char const *)arg2,(char const *)arg3,(char const *)arg4,arg5);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  free(arg1); 
-  free(arg2); 
-  free(arg3); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-struct tc_webhook_verifier *_wrap_tcb_webhook_verifier_new_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0, long long _swig_go_1) {
-  char *arg1 = (char *) 0 ;
-  long arg2 ;
-  tc_webhook_verifier *result = 0 ;
-  struct tc_webhook_verifier *_swig_go_result;
-  
-  
-  arg1 = (char *)malloc(_swig_go_0.n + 1);
-  memcpy(arg1, _swig_go_0.p, _swig_go_0.n);
-  arg1[_swig_go_0.n] = '\0';
-  
-  arg2 = (long)_swig_go_1; 
-  
-  result = (tc_webhook_verifier *)tcb_webhook_verifier_new((char const *)arg1,arg2);
-  *(tc_webhook_verifier **)&_swig_go_result = (tc_webhook_verifier *)result; 
-  free(arg1); 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tcb_last_status_tcswig_05cc12d0720a4367() {
-  tc_status result;
-  intgo _swig_go_result;
-  
-  
-  result = (tc_status)tcb_last_status();
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_conduit_json_tcswig_05cc12d0720a4367(struct tc_conduit *_swig_go_0) {
-  tc_conduit *arg1 = (tc_conduit *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_conduit **)&_swig_go_0; 
-  
-  result = (char *)tcb_conduit_json((struct tc_conduit const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_shard_json_tcswig_05cc12d0720a4367(struct tc_shard *_swig_go_0, intgo _swig_go_1) {
-  tc_shard *arg1 = (tc_shard *) 0 ;
-  int arg2 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_shard **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  
-  result = (char *)tcb_shard_json((struct tc_shard const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_event_json_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
-  tc_event *arg1 = (tc_event *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_event **)&_swig_go_0; 
-  
-  result = (char *)tcb_event_json((struct tc_event const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_subscription_json_tcswig_05cc12d0720a4367(struct tc_subscription *_swig_go_0) {
-  tc_subscription *arg1 = (tc_subscription *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(tc_subscription **)&_swig_go_0; 
-  
-  result = (char *)tcb_subscription_json((struct tc_subscription const *)arg1);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
-  return _swig_go_result;
-}
-
-
-struct tc_shard *_wrap_tcb_event_disabled_shard_tcswig_05cc12d0720a4367(struct tc_event *_swig_go_0) {
-  tc_event *arg1 = (tc_event *) 0 ;
+struct tc_shard *_wrap_tc_completion_shard_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard *result = 0 ;
   struct tc_shard *_swig_go_result;
   
-  arg1 = *(tc_event **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_shard *)tcb_event_disabled_shard((struct tc_event const *)arg1);
+  result = (tc_shard *)tc_completion_shard((struct tc_completion const *)arg1);
   *(tc_shard **)&_swig_go_result = (tc_shard *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_users *_wrap_tcb_users_new_tcswig_05cc12d0720a4367() {
-  tc_users *result = 0 ;
-  struct tc_users *_swig_go_result;
+struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_shard_list *result = 0 ;
+  struct tc_shard_list *_swig_go_result;
   
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_users *)tcb_users_new();
-  *(tc_users **)&_swig_go_result = (tc_users *)result; 
+  result = (tc_shard_list *)tc_completion_shard_list((struct tc_completion const *)arg1);
+  *(tc_shard_list **)&_swig_go_result = (tc_shard_list *)result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_tcb_users_add_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  char *arg3 = (char *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
+struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_shard_update_result *result = 0 ;
+  struct tc_shard_update_result *_swig_go_result;
   
-  arg1 = *(tc_users **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  if (_swig_go_2.n == 0) {
-    arg3 = NULL;
-  } else {
-    arg3 = (char *)malloc(_swig_go_2.n + 1);
-    memcpy((char *)arg3, _swig_go_2.p, _swig_go_2.n);
-    ((char *)arg3)[_swig_go_2.n] = '\0';
-  }
-  
-  
-  result = (tc_status)tcb_users_add(arg1,(char const *)arg2,(char const *)arg3);
-  _swig_go_result = (intgo)result; 
-  free(arg2); 
-  
-  free((char *)arg3);
-  
+  result = (tc_shard_update_result *)tc_completion_shard_update((struct tc_completion const *)arg1);
+  *(tc_shard_update_result **)&_swig_go_result = (tc_shard_update_result *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_user_id_list *_wrap_tcb_users_list_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  tc_user_id_list *result = 0 ;
-  struct tc_user_id_list *_swig_go_result;
+struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_subscription_batch *result = 0 ;
+  struct tc_subscription_batch *_swig_go_result;
   
-  arg1 = *(tc_users **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (tc_user_id_list *)tcb_users_list((struct tc_users const *)arg1);
-  *(tc_user_id_list **)&_swig_go_result = (tc_user_id_list *)result; 
+  result = (tc_subscription_batch *)tc_completion_batch((struct tc_completion const *)arg1);
+  *(tc_subscription_batch **)&_swig_go_result = (tc_subscription_batch *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_user *_wrap_tcb_users_get_by_key_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tc_user *result = 0 ;
-  struct tc_user *_swig_go_result;
+struct tc_subscription_list *_wrap_tc_completion_page_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_subscription_list *result = 0 ;
+  struct tc_subscription_list *_swig_go_result;
   
-  arg1 = *(tc_users **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  result = (tc_user *)tcb_users_get_by_key((struct tc_users const *)arg1,(char const *)arg2);
-  *(tc_user **)&_swig_go_result = (tc_user *)result; 
-  free(arg2); 
+  result = (tc_subscription_list *)tc_completion_page((struct tc_completion const *)arg1);
+  *(tc_subscription_list **)&_swig_go_result = (tc_subscription_list *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_user *_wrap_tcb_users_get_by_user_id_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tc_user *result = 0 ;
-  struct tc_user *_swig_go_result;
+struct tc_event *_wrap_tc_completion_event_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  tc_event *result = 0 ;
+  struct tc_event *_swig_go_result;
   
-  arg1 = *(tc_users **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  result = (tc_user *)tcb_users_get_by_user_id((struct tc_users const *)arg1,(char const *)arg2);
-  *(tc_user **)&_swig_go_result = (tc_user *)result; 
-  
-  free((char *)arg2);
-  
+  result = (tc_event *)tc_completion_event((struct tc_completion const *)arg1);
+  *(tc_event **)&_swig_go_result = (tc_event *)result; 
   return _swig_go_result;
 }
 
 
-struct tc_user *_wrap_tcb_users_get_by_subscription_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tc_user *result = 0 ;
-  struct tc_user *_swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  result = (tc_user *)tcb_users_get_by_subscription((struct tc_users const *)arg1,(char const *)arg2);
-  *(tc_user **)&_swig_go_result = (tc_user *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-struct tc_user *_wrap_tcb_users_remove_tcswig_05cc12d0720a4367(struct tc_users *_swig_go_0, _gostring_ _swig_go_1) {
-  tc_users *arg1 = (tc_users *) 0 ;
-  char *arg2 = (char *) 0 ;
-  tc_user *result = 0 ;
-  struct tc_user *_swig_go_result;
-  
-  arg1 = *(tc_users **)&_swig_go_0; 
-  
-  if (_swig_go_1.n == 0) {
-    arg2 = NULL;
-  } else {
-    arg2 = (char *)malloc(_swig_go_1.n + 1);
-    memcpy((char *)arg2, _swig_go_1.p, _swig_go_1.n);
-    ((char *)arg2)[_swig_go_1.n] = '\0';
-  }
-  
-  
-  result = (tc_user *)tcb_users_remove(arg1,(char const *)arg2);
-  *(tc_user **)&_swig_go_result = (tc_user *)result; 
-  
-  free((char *)arg2);
-  
-  return _swig_go_result;
-}
-
-
-_gostring_ _wrap_tcb_user_json_tcswig_05cc12d0720a4367(struct tc_user *_swig_go_0, intgo _swig_go_1) {
-  tc_user *arg1 = (tc_user *) 0 ;
-  int arg2 ;
+_gostring_ _wrap_tc_completion_source_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
-  arg1 = *(tc_user **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  result = (char *)tcb_user_json((struct tc_user const *)arg1,arg2);
-  _swig_go_result = Swig_AllocateString((char*)result, result ? strlen((char*)result) : 0); 
-  tc_free(result);
+  result = (char *)tc_completion_source((struct tc_completion const *)arg1);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
   return _swig_go_result;
 }
 
 
-void _wrap_tcb_free_string_tcswig_05cc12d0720a4367(_gostring_ _swig_go_0) {
-  char *arg1 = (char *) 0 ;
+intgo _wrap_tc_completion_progress_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0, long long *_swig_go_1, long long *_swig_go_2) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  size_t *arg2 = (size_t *) 0 ;
+  size_t *arg3 = (size_t *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
   
+  arg1 = *(tc_completion **)&_swig_go_0; 
+  arg2 = *(size_t **)&_swig_go_1; 
+  arg3 = *(size_t **)&_swig_go_2; 
   
-  arg1 = (char *)malloc(_swig_go_0.n + 1);
-  memcpy(arg1, _swig_go_0.p, _swig_go_0.n);
-  arg1[_swig_go_0.n] = '\0';
-  
-  
-  tcb_free_string(arg1);
-  
-  free(arg1); 
+  result = (tc_status)tc_completion_progress((struct tc_completion const *)arg1,arg2,arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
 }
 
 
-void _wrap_tcgo_install_notify_tcswig_05cc12d0720a4367(struct tcb_client *_swig_go_0) {
-  tcb_client *arg1 = (tcb_client *) 0 ;
+intgo _wrap_tc_completion_view_change_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  int result;
+  intgo _swig_go_result;
   
-  arg1 = *(tcb_client **)&_swig_go_0; 
+  arg1 = *(tc_completion **)&_swig_go_0; 
   
-  tcgo_install_notify(arg1);
+  result = (int)tc_completion_view_change((struct tc_completion const *)arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+_gostring_ _wrap_tc_completion_view_id_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  char *result = 0 ;
+  _gostring_ _swig_go_result;
   
+  arg1 = *(tc_completion **)&_swig_go_0; 
+  
+  result = (char *)tc_completion_view_id((struct tc_completion const *)arg1);
+  
+  _swig_go_result.p = (char *)result;
+  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
+  
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tc_view_pull_changes_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, intgo _swig_go_1, void *_swig_go_2) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
+  int arg2 ;
+  void *arg3 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_conduits **)&_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  arg3 = *(void **)&_swig_go_2; 
+  
+  result = (tc_status)tc_view_pull_changes(arg1,arg2,arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
 }
 
 
