@@ -107,10 +107,10 @@ func (it *SubscriptionIterator) Err() error { return it.err }
 // Close cancels the listing if it has not ended and waits for its end.
 // Idempotent; Err is not changed by it.
 func (it *SubscriptionIterator) Close() error {
-	it.dropPage()
 	if !it.ended {
-		it.c.cancel(it.id)
+		it.c.cancel(it.id) // before the page goes: freeing it lets the listing fetch on
 	}
+	it.dropPage()
 	err := it.err
 	it.finish()
 	it.err = err

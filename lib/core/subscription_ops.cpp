@@ -247,7 +247,7 @@ void fetch_page(Manager &m, const OpPtr &op, const ListPtr &state) {
 // Loop thread: the user's page callback returned (go_on = it wants more).
 void page_returned(Manager &m, const OpPtr &op, const ListPtr &state, bool go_on) {
     state->user_busy = false;
-    if (state->finished) return;
+    if (state->finished || op->canceled) return;  // a cancel that raced the return: fetch nothing more
     if (!go_on) return end_listing(m, op, state, Outcome<int>::failed(TC_EUSER, "stopped by the page callback"));
     if (state->failure) return end_listing(m, op, state, std::move(*state->failure));
     if (state->ready) return hand_page(m, op, state, std::move(state->ready), state->ready_cost);
