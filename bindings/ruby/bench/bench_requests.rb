@@ -8,6 +8,7 @@ require "net/http"
 require "json"
 require "twitchconduits"
 
+TARGET = 1.15 # the binding's cost per call, as a multiple of C's (issue 11)
 count = Integer(ARGV[0] || ENV.fetch("TC_BENCH_COUNT", "2000"))
 concurrency = Integer(ARGV[1] || ENV.fetch("TC_BENCH_CONCURRENCY", "16"))
 mock = IO.popen([ENV.fetch("TC_MOCK"), "--port", "0"], err: %i[child out])
@@ -61,5 +62,7 @@ TwitchConduits::Client.open(client_id: "mockclientid0123456789abcdefghij",
   printf("ratio to C: sequential %.2fx (+%.1f us/request), concurrent %.2fx (+%.1f us/request) " \
          "[count=%d concurrency=%d]\n", seq_us / c_seq, seq_us - c_seq, conc_us / c_conc, conc_us - c_conc,
          count, concurrency)
+  worst = [seq_us / c_seq, conc_us / c_conc].max
+  printf("ruby per-call overhead: %.2fx C (target <= %.2fx%s)\n", worst, TARGET, worst <= TARGET ? ", met" : ", NOT MET")
 end
 exit(failures.zero? ? 0 : 1)
