@@ -209,9 +209,13 @@ module TwitchConduits
     # A Helix call: method :get/:post/...; path relative to api_base_url;
     # body a String or an object sent as JSON. Returns a Response.
     operation(:request) do |c, t, method, path, query: nil, body: nil|
-      m = METHODS.fetch(method.to_s.downcase.to_sym) { raise Error.for(Native::TC_EINVAL, "bad method #{method}") }
-      body = JSON.generate(body) unless body.nil? || body.is_a?(String)
-      Native.tc_request(c, { method: m, path: path, query: query&.map { |k, v| [k.to_s, v.to_s] }, body: body }, t)
+      m = METHODS[method] || METHODS.fetch(method.to_s.downcase.to_sym) do
+        raise Error.for(Native::TC_EINVAL, "bad method #{method}")
+      end
+      opts = { method: m, path: path }
+      opts[:query] = query.map { |k, v| [k.to_s, v.to_s] } if query
+      opts[:body] = body.is_a?(String) ? body : JSON.generate(body) unless body.nil?
+      Native.tc_request(c, opts, t)
     end
     # Load (or re-load) the synced view; the blocking form returns #view.
     operation(:sync_view, result: nil) { |c, t| Native.tc_conduits_sync(c, t) }

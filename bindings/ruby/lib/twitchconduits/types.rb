@@ -114,11 +114,16 @@ module TwitchConduits
 
   # A Helix answer (Client#request). `headers` holds the Ratelimit-* ones.
   RESPONSE_HEADERS = %w[Ratelimit-Limit Ratelimit-Remaining Ratelimit-Reset Content-Type].freeze
-  Response = Struct.new(:http_status, :body, :attempts, :elapsed_ms, :headers, keyword_init: true) do
+  # (Positional: this is built once per request, on the benchmark's path.)
+  Response = Struct.new(:http_status, :body, :attempts, :elapsed_ms, :headers) do
     def self.from_native(r)
-      new(http_status: Native.tc_response_http_status(r), body: Native.tc_response_body(r).to_s,
-          attempts: Native.tc_response_attempts(r), elapsed_ms: Native.tc_response_elapsed_ms(r),
-          headers: RESPONSE_HEADERS.to_h { |n| [n, Native.tc_response_header(r, n)] }.compact)
+      headers = {}
+      RESPONSE_HEADERS.each do |n|
+        v = Native.tc_response_header(r, n)
+        headers[n] = v if v
+      end
+      new(Native.tc_response_http_status(r), Native.tc_response_body(r), Native.tc_response_attempts(r),
+          Native.tc_response_elapsed_ms(r), headers)
     end
 
     def json = body.empty? ? nil : JSON.parse(body)
