@@ -80,8 +80,9 @@ module TwitchConduits
     # Wait up to timeout seconds (nil = no limit) for completions or events,
     # then run their blocks here. Returns how many ran. If blocks raised, all
     # ready blocks still run and the first exception is raised afterwards.
-    def poll(timeout = 0)
-      await(timeout && Client.clock + timeout) { !@ready.empty? }
+    # (With a block, it also returns as soon as the block is true.)
+    def poll(timeout = 0, &until_true)
+      await(timeout && Client.clock + timeout) { !@ready.empty? || until_true&.call }
       dispatch_ready
     end
 

@@ -40,7 +40,7 @@ module TwitchConduits
         left = deadline && deadline - Client.clock
         raise Error.for(Native::TC_ETIMEDOUT, "operation not done in #{timeout}s") if left && left <= 0
 
-        @client.poll(left ? [left, Client::SLICE].min : Client::SLICE)
+        @client.poll(left ? [left, Client::SLICE].min : Client::SLICE) { @done }
       end
       value!
     end
