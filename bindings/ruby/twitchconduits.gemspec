@@ -11,7 +11,7 @@ Gem::Specification.new do |s|
   s.authors = ["twitchconduits contributors"]
   s.license = "MIT"
   s.required_ruby_version = ">= 3.0"
-  # The SWIG wrapper and the bridge are copied into ext/ by `rake vendor`
+  # The SWIG wrapper is generated into ext/ by `rake vendor`
   # (see README.md) before `gem build`, so installing needs no SWIG.
   s.files = Dir["lib/**/*.rb", "ext/twitchconduits/*.{rb,c,h}", "README.md"]
   s.extensions = ["ext/twitchconduits/extconf.rb"]

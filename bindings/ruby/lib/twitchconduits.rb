@@ -6,7 +6,7 @@ require "json"
 require "twitchconduits_native"
 
 module TwitchConduits
-  # The SWIG-generated layer (one function per bridge/C call).
+  # The SWIG-generated layer: the C API itself (twitchconduits.i).
   Native = ::Twitchconduits_native
 end
 

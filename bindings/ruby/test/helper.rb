@@ -84,7 +84,7 @@ class TCTest < Minitest::Test
 
   def setup
     MockServer.control!("reset", {})
-    MockServer.control!("config", { "latency_ms" => 0, "allow_http_callbacks" => false })
+    MockServer.control!("config", { "latency_ms" => 0, "allow_http_callbacks" => false, "page_size" => 100 })
     @clients = []
   end
 

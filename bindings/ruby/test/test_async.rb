@@ -26,6 +26,16 @@ class TestAsync < TCTest
     assert(ops.all?(&:done?))
   end
 
+  def test_wait_without_block_returns_when_done
+    c = client
+    c.token
+    t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+    5.times { assert_equal 200, c.request_async(:get, "/eventsub/conduits").wait(5).http_status }
+    # Each wait ends when its operation completes, not at the end of a
+    # 200 ms wait slice.
+    assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0, :<, 0.9
+  end
+
   def test_io_select
     c = client
     got = nil

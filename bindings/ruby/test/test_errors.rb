@@ -44,11 +44,18 @@ class TestErrors < TCTest
     assert_raises(TC::InvalidArgument) { c.update_shards("x", [{ id: "0", callback: "https://a.example/" }]) }
     assert_raises(TC::InvalidArgument) { c.request(:frob, "/eventsub/conduits") }
     assert_raises(ArgumentError, TypeError) { c.create_conduit("many") }
-    # A refused async submission still completes through its block.
-    got = nil
-    c.create_conduit_async(-1) { |_v, err| got = err }
-    c.poll(1)
-    assert_kind_of TC::InvalidArgument, got
+    # A submission the library refuses raises at once in the async form
+    # too, and its block never runs.
+    ran = false
+    e = assert_raises(TC::InvalidArgument) { c.create_conduit_async(-1) { ran = true } }
+    assert_match(/shard/, e.message)
+    assert_equal 0, c.pending
+    c.poll(0.05)
+    refute ran
+    assert_raises(TC::InvalidArgument) { c.subscriptions(type: "stream.online", user_id: "1").first }
+    assert_raises(TC::InvalidArgument) { c.update_shards("x", [{ id: "0", callback: "not a url", secret: "0123456789abc" }]) }
+    assert_raises(ArgumentError) { c.request(:get, "/eventsub/conduits", query: { "a" => "b\0c" }) }
+    assert_raises(TypeError) { c.create_subscriptions("x", "not an array") }
   end
 
   def test_cancellation

@@ -12,7 +12,7 @@ class TestWebhook < TCTest
       "Twitch-Eventsub-Message-Type" => type, "Twitch-Eventsub-Message-Retry" => "0",
       "Twitch-Eventsub-Subscription-Type" => "stream.online", "Twitch-Eventsub-Subscription-Version" => "1",
       "Content-Type" => "application/json",
-      "Twitch-Eventsub-Message-Signature" => TC::Native.tcb_webhook_sign(secret, id, ts, body) }
+      "Twitch-Eventsub-Message-Signature" => TC.webhook_signature(secret, id, ts, body) }
   end
 
   def notification_body

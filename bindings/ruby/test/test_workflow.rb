@@ -73,7 +73,7 @@ class TestWorkflow < TCTest
     MockServer.control!("subscriptions/status", { "id" => sub.id, "status" => "authorization_revoked" })
     cleaned = c.cleanup_subscriptions(cd.id)
     assert_equal 1, cleaned.tally(:deleted)
-    assert_equal 1, c.subscriptions(conduit_id: cd.id).size
+    assert_equal 1, c.subscriptions(conduit_id: cd.id).count
     c.delete_conduit(cd.id)
     assert_empty c.conduits
   ensure

@@ -80,7 +80,7 @@ module TwitchConduits
       status, t = Native.tc_catalogue_find(name.to_s, version&.to_s)
       return EventType.from_native(t) if status.zero?
 
-      raise Error.for(status, Native.tcbr_last_error, result: t && EventType.from_native(t))
+      raise Error.for(status, Native.tc_last_error_message, result: t && EventType.from_native(t))
     end
   end
 

@@ -1,25 +1,40 @@
 # frozen_string_literal: true
 
-require "monitor"
-
 module TwitchConduits
-  # A connection to Twitch (or the mock): a manager plus a ready queue.
+  # A connection to Twitch (or the mock): one tc_conduits manager, used in
+  # its pull form (completion.h).
   #
   # Blocking methods (conduits, create_conduit, ...) return Ruby objects or
   # raise Error subclasses. Each has an `_async` form taking a completion
   # block |value, error| and returning an Operation; those blocks run only
-  # inside #poll / #run / Operation#wait, on the calling thread. Every wait
-  # releases the GVL and can be interrupted (Thread#raise, Ctrl-C); an
-  # interrupted blocking call cancels its operation.
+  # inside #poll / #run / Operation#wait, on the calling thread. A submission
+  # the library refuses (bad arguments, a closed client) raises at once, in
+  # both forms. Every wait releases the GVL and can be interrupted
+  # (Thread#raise, Ctrl-C); an interrupted blocking call cancels its
+  # operation.
+  #
+  # How completions reach Ruby: every operation is submitted with a token
+  # (an Integer) as its userdata; one thread at a time (the "pump": whoever
+  # is waiting) takes completions with tc_conduits_next() with the GVL
+  # released, finds the Operation, Listener or view watch by token, builds
+  # the Ruby value with the C accessors and frees the completion. Other
+  # waiting threads sleep on a condition variable until the pump has taken
+  # what they wait for.
   class Client
     SLICE = 0.2 # seconds: the longest single wait, as a safety net
-    STRING_OPTIONS = %i[client_id client_secret app_token callback_url api_base_url auth_base_url ca_file].freeze
-    INT_OPTIONS = %i[connect_timeout_ms request_timeout_ms max_attempts backoff_base_ms backoff_max_ms
-                     ratelimit_max_wait_ms max_concurrency max_response_bytes token_refresh_margin_s flags
-                     random_seed token_validate_interval_s].freeze
-    F_NO_PACING = 2
-    F_ALLOW_HTTP_CALLBACKS = 4
-    METHODS = { get: 0, post: 1, patch: 2, put: 3, delete: 4 }.freeze
+    CLOSE_WAIT = 10 # seconds close waits for cancelled operations to complete
+    OPTIONS = %i[client_id client_secret app_token callback_url api_base_url auth_base_url ca_file
+                 connect_timeout_ms request_timeout_ms max_attempts backoff_base_ms backoff_max_ms
+                 ratelimit_max_wait_ms max_concurrency max_response_bytes token_refresh_margin_s flags
+                 random_seed token_validate_interval_s request_deadline_ms max_list_pages].freeze
+    F_NO_PACING = Native::TC_CONDUITS_F_NO_PACING
+    F_ALLOW_HTTP_CALLBACKS = Native::TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS
+    METHODS = { get: Native::TC_GET, post: Native::TC_POST, patch: Native::TC_PATCH, put: Native::TC_PUT,
+                delete: Native::TC_DELETE }.freeze
+    # Interrupts (Thread#raise, Ctrl-C) wait while a completion is being
+    # stored, so that none is ever lost; the wait itself is interruptible.
+    DEFER_INTERRUPTS = { Object => :never }.freeze
+    INTERRUPTIBLE = { Object => :immediate }.freeze
 
     def self.clock = Process.clock_gettime(Process::CLOCK_MONOTONIC)
 
@@ -36,25 +51,15 @@ module TwitchConduits
     end
 
     def initialize(**options)
-      cfg = Native.tcb_config_new or raise Error.last
-      begin
-        options.each do |name, value|
-          next if value.nil?
+      unknown = options.keys - OPTIONS
+      raise Error.for(Native::TC_EINVAL, "unknown option #{unknown.first}") unless unknown.empty?
 
-          if STRING_OPTIONS.include?(name)
-            Error.check(Native.tcb_config_set_string(cfg, name.to_s, value.to_s))
-          elsif INT_OPTIONS.include?(name)
-            Error.check(Native.tcb_config_set_int(cfg, name.to_s, Integer(value)))
-          else
-            raise InvalidArgument.new("unknown option #{name}", code: -2, name: "TC_EINVAL")
-          end
-        end
-        @cl = Native.tcb_client_new(cfg) or raise Error.last
-      ensure
-        Native.tcb_config_free(cfg)
-      end
+      status, @c = Native.tc_conduits_new(options.transform_values { |v| v.is_a?(Symbol) ? v.to_s : v })
+      Error.check(status)
       @api_base_url = options[:api_base_url]
-      @lock = Monitor.new
+      @lock = Mutex.new
+      @cond = ConditionVariable.new
+      @pumping = false
       @ops = {}
       @listeners = {}
       @ready = []
@@ -62,38 +67,30 @@ module TwitchConduits
       @view_watch = nil
     end
 
-    def synchronize(&block) = @lock.synchronize(&block)
-    def closed? = @cl.nil?
-    def pending = synchronize { @ops.size }
+    def closed? = @c.nil?
+    def pending = @lock.synchronize { @ops.size }
     def inspect = "#<#{self.class.name} api_base_url=#{@api_base_url.inspect} pending=#{pending}#{closed? ? ' closed' : ''}>"
     alias to_s inspect
 
     # An IO on the manager's fd, readable when #poll has work (for IO.select).
     def io
-      @io ||= IO.for_fd(Native.tc_conduits_fd(Native.tcb_client_manager(live)), autoclose: false)
+      @io ||= with_manager { |c| IO.for_fd(Native.tc_conduits_fd(c), autoclose: false) }
     end
 
     # Wait up to timeout seconds (nil = no limit) for completions or events,
     # then run their blocks here. Returns how many ran. If blocks raised, all
     # ready blocks still run and the first exception is raised afterwards.
-    def poll(timeout = 0)
-      deadline = timeout && Client.clock + timeout
-      loop do
-        drain
-        left = deadline && [deadline - Client.clock, 0].max
-        slice = @ready.empty? ? [left || SLICE, SLICE].min : 0
-        wait_native(slice)
-        drain
-        break if !@ready.empty? || (left && left <= slice)
-      end
+    # (With a block, it also returns as soon as the block is true.)
+    def poll(timeout = 0, &until_true)
+      await(timeout && Client.clock + timeout) { !@ready.empty? || until_true&.call }
       dispatch_ready
     end
 
-    # Poll until no operation is pending (listener events do not count).
-    # Returns false if timeout seconds passed first.
+    # Poll until no operation is pending (listener events and listings an
+    # Enumerator is consuming do not count). Returns false if timeout seconds passed first.
     def run(timeout = nil)
       deadline = timeout && Client.clock + timeout
-      until synchronize { @ops.empty? && @ready.empty? }
+      until @lock.synchronize { @ready.empty? && @ops.each_value.all?(&:consumed_elsewhere?) }
         left = deadline && deadline - Client.clock
         return false if left && left <= 0
 
@@ -105,73 +102,96 @@ module TwitchConduits
     # Free the client. Pending operations complete with Canceled and their
     # blocks run here (the first exception a block raises is re-raised).
     def close
-      cl = @cl or return nil
-      drain
+      return nil if @c.nil?
+
       @listeners.each_value(&:close)
-      @io = nil
-      Native.tcbr_client_free(cl)
-      synchronize do
-        @cl = nil
-        @ops.each_value { |op| op.complete!; @ready << op if op.block? }
+      with_manager { |c| Native.tc_conduits_cancel_all(c) }
+      await(Client.clock + CLOSE_WAIT) { @lock.synchronize { @ops.empty? } }
+      c = @lock.synchronize do
+        while @pumping
+          Native.tc_conduits_wakeup(@c)
+          @cond.wait(@lock, SLICE)
+        end
+        c = @c
+        @c = nil
+        @io = nil
+        @ops.each_value { |op| op.abandon_on_close; @ready << op if op.block? }
         @ops.clear
+        c
       end
+      Native.rbtc_conduits_free(c) if c
       dispatch_ready
       nil
     end
 
     # Start the embedded listener; block |event| gets each accepted
-    # WebhookMessage (with route_key) inside #poll.
-    # tls_cert_file/tls_key_file (PEM) make it serve HTTPS.
+    # WebhookMessage (with route_key) inside #poll, and each rejected request
+    # too with report_rejects: true. tls_cert_file/tls_key_file (PEM) make it
+    # serve HTTPS.
     def listen(port: 0, bind_address: nil, prefix: nil, max_body_bytes: 0, report_rejects: false,
                tls_cert_file: nil, tls_key_file: nil, &block)
-      synchronize do
+      with_manager do |c|
         token = (@next_token += 1)
-        l = Native.tcb_listener_new(live, bind_address, port, prefix, max_body_bytes, report_rejects ? 1 : 0,
-                                    token, tls_cert_file, tls_key_file) or raise Error.last
-        @listeners[token] = Listener.new(self, l, token, block)
+        status, l = Native.tc_listener_new(c, { bind_address: bind_address, port: Integer(port), path_prefix: prefix,
+                                                max_body_bytes: Integer(max_body_bytes), tls_cert_file: tls_cert_file,
+                                                tls_key_file: tls_key_file, event_userdata: token,
+                                                reject_userdata: token })
+        Error.check(status)
+        @listeners[token] = Listener.new(l, token, block, report_rejects)
       end
     end
 
     # ---- operations: name(args) blocks and returns; name_async(args) { |value, error| } ----
+    #
+    # Each is one line: the C function it submits (`c` the manager, `t` the
+    # token) and, when the completion's result object is not the value, what
+    # is (result: nil for deletes and revocations).
 
-    def self.operation(name, &submitter)
-      define_method(name) { |*args, **kw, &progress| call_sync(progress) { |cl, t| instance_exec(cl, t, *args, **kw, &submitter) } }
-      define_method(:"#{name}_async") { |*args, **kw, &blk| submit(blk) { |cl, t| instance_exec(cl, t, *args, **kw, &submitter) } }
+    def self.operation(name, result: :object, &submitter)
+      define_method(name) do |*args, **kw, &progress|
+        call_sync(result, progress) { |c, t| instance_exec(c, t, *args, **kw, &submitter) }
+      end
+      define_method(:"#{name}_async") do |*args, **kw, &blk|
+        submit(result, blk) { |c, t| instance_exec(c, t, *args, **kw, &submitter) }
+      end
     end
     private_class_method :operation
 
-    operation(:token) { |cl, t, force_refresh: false| Native.tcb_token_get(cl, force_refresh ? 1 : 0, t) }
-    operation(:validate_token) { |cl, t| Native.tcb_token_validate(cl, t) }
-    operation(:revoke_token) { |cl, t| Native.tcb_token_revoke(cl, t) }
-    operation(:conduits) { |cl, t| Native.tcb_conduits_list(cl, t) }
-    operation(:create_conduit) { |cl, t, shard_count| Native.tcb_conduit_create(cl, Integer(shard_count), t) }
-    operation(:update_conduit) { |cl, t, id, shard_count| Native.tcb_conduit_update(cl, id, Integer(shard_count), t) }
-    operation(:delete_conduit) { |cl, t, id| Native.tcb_conduit_delete(cl, id, t) }
-    operation(:shards) { |cl, t, conduit_id, status: nil| Native.tcb_shards_list(cl, conduit_id, status, t) }
+    operation(:token) { |c, t, force_refresh: false| Native.tc_token_get(c, force_refresh ? 1 : 0, t) }
+    operation(:validate_token) { |c, t| Native.tc_token_validate(c, t) }
+    operation(:revoke_token, result: nil) { |c, t| Native.tc_token_revoke(c, t) }
+    operation(:conduits) { |c, t| Native.tc_conduits_list(c, t) }
+    operation(:create_conduit) { |c, t, shard_count| Native.tc_conduit_create(c, Integer(shard_count), t) }
+    operation(:update_conduit) { |c, t, id, shard_count| Native.tc_conduit_update(c, id, Integer(shard_count), t) }
+    operation(:delete_conduit, result: nil) { |c, t, id| Native.tc_conduit_delete(c, id, t) }
+    operation(:shards) { |c, t, conduit_id, status: nil| Native.tc_shards_list(c, conduit_id, status&.to_s, t) }
     # assignments: [{id:, callback:, secret:}] (webhook) or [{id:, session_id:}] (websocket)
-    operation(:update_shards) do |cl, t, conduit_id, assignments|
-      with_assignments(assignments) { |a| Native.tcb_shard_update(cl, conduit_id, a, t) }
+    operation(:update_shards) do |c, t, conduit_id, assignments|
+      Client.with_transports(assignments) { |a| Native.tc_shard_update(c, conduit_id, a, t) }
     end
-    operation(:create_shard) do |cl, t, conduit_id, callback_url: nil, route_key: nil|
-      Native.tcb_shard_create(cl, conduit_id, callback_url, route_key, t)
+    operation(:create_shard) do |c, t, conduit_id, callback_url: nil, route_key: nil|
+      Native.tc_shard_create(c, conduit_id, callback_url, route_key, t)
     end
-    operation(:remove_shard) do |cl, t, conduit_id, shard_id, last_callback: nil, last_secret: nil|
-      Native.tcb_shard_remove(cl, conduit_id, shard_id, last_callback, last_secret, t)
+    operation(:remove_shard) do |c, t, conduit_id, shard_id, last_callback: nil, last_secret: nil|
+      Client.with_transports(last_callback ? [{ id: "", callback: last_callback, secret: last_secret }] : []) do |a|
+        Native.tc_shard_remove(c, conduit_id, shard_id, a.dig(0, 1), t)
+      end
     end
     # specs: [{type:, version: "1", condition: {...}}]; the blocking form
     # yields Progress(done, total) as the batch advances.
-    operation(:create_subscriptions) do |cl, t, conduit_id, specs, concurrency: nil|
-      with_specs(specs) { |s| Native.tcb_subscriptions_create(cl, conduit_id, s, concurrency.to_i, t) }
+    operation(:create_subscriptions) do |c, t, conduit_id, specs, concurrency: nil|
+      s = Client.specs(specs)
+      Native.tc_subscriptions_create(c, conduit_id, s, Client.batch(concurrency, s.size), t)
     end
-    operation(:subscriptions) do |cl, t, status: nil, type: nil, user_id: nil, subscription_id: nil, conduit_id: nil|
-      Native.tcb_subscriptions_list(cl, status, type, user_id, subscription_id, conduit_id, t)
+    operation(:delete_subscription, result: nil) { |c, t, id| Native.tc_subscription_delete(c, id, t) }
+    operation(:cleanup_subscriptions) do |c, t, conduit_id = nil, include_pending: false, concurrency: nil|
+      flags = include_pending ? Native::TC_CLEANUP_F_INCLUDE_PENDING : 0
+      Native.tc_subscriptions_cleanup(c, conduit_id, flags, Client.batch(concurrency, nil), t)
     end
-    operation(:delete_subscription) { |cl, t, id| Native.tcb_subscription_delete(cl, id, t) }
-    operation(:cleanup_subscriptions) do |cl, t, conduit_id = nil, include_pending: false, concurrency: nil|
-      Native.tcb_subscriptions_cleanup(cl, conduit_id, include_pending ? 1 : 0, concurrency.to_i, t)
-    end
-    operation(:reconcile_subscriptions) do |cl, t, conduit_id, specs, dry_run: false, concurrency: nil|
-      with_specs(specs) { |s| Native.tcb_subscriptions_reconcile(cl, conduit_id, s, dry_run ? 1 : 0, concurrency.to_i, t) }
+    operation(:reconcile_subscriptions) do |c, t, conduit_id, specs, dry_run: false, concurrency: nil|
+      s = Client.specs(specs)
+      Native.tc_subscriptions_reconcile(c, conduit_id, s, dry_run ? Native::TC_RECONCILE_F_DRY_RUN : 0,
+                                        Client.batch(concurrency, s.size), t)
     end
     # The original create_subscriptions(types, condition): types by name
     # ("channel.follow" or :"channel.follow": its newest version;
@@ -180,27 +200,71 @@ module TwitchConduits
     # unknown type, a withdrawn version or a missing condition field fails
     # that item alone, before anything is sent. all_fillable: true (no
     # types): every type the condition fills.
-    operation(:create_subscriptions_by_type) do |cl, t, conduit_id, types = nil, condition: {}, all_fillable: false,
+    operation(:create_subscriptions_by_type) do |c, t, conduit_id, types = nil, condition: {}, all_fillable: false,
                                                  concurrency: nil|
-      Native.tcb_subscriptions_create_by_type(cl, conduit_id, Client.type_list(types, all_fillable),
-                                              JSON.generate(Client.condition(condition)), all_fillable ? 1 : 0,
-                                              concurrency.to_i, t)
+      names = Client.type_list(types, all_fillable)
+      Native.tc_subscriptions_create_by_type(c, conduit_id, names, JSON.generate(Client.condition(condition)),
+                                             all_fillable ? Native::TC_BY_TYPE_F_ALL_FILLABLE : 0,
+                                             Client.batch(concurrency, names&.size), t)
     end
     # A Helix call: method :get/:post/...; path relative to api_base_url;
     # body a String or an object sent as JSON. Returns a Response.
-    operation(:request) do |cl, t, method, path, query: nil, body: nil|
-      m = METHODS.fetch(method.to_s.downcase.to_sym) { raise InvalidArgument.new("bad method #{method}", code: -2, name: "TC_EINVAL") }
-      body = JSON.generate(body) unless body.nil? || body.is_a?(String)
-      with_pairs(query) { |q| Native.tcb_request(cl, m, path, q, body, 0, t) }
+    operation(:request) do |c, t, method, path, query: nil, body: nil|
+      m = METHODS[method] || METHODS.fetch(method.to_s.downcase.to_sym) do
+        raise Error.for(Native::TC_EINVAL, "bad method #{method}")
+      end
+      opts = { method: m, path: path }
+      opts[:query] = query.map { |k, v| [k.to_s, v.to_s] } if query
+      opts[:body] = body.is_a?(String) ? body : JSON.generate(body) unless body.nil?
+      Native.tc_request(c, opts, t)
+    end
+    # Load (or re-load) the synced view; the blocking form returns #view.
+    operation(:sync_view, result: nil) { |c, t| Native.tc_conduits_sync(c, t) }
+
+    # Subscriptions at Twitch matching the filter (at most one, Twitch's
+    # rule): a lazy Enumerator. Each enumeration lists anew, page by page:
+    # the next page is fetched only as the previous one is consumed (the C
+    # API's memory bound), and stopping early (first, take, break) cancels
+    # the listing. Raises at the first step when the listing fails.
+    #   client.subscriptions(conduit_id: id).each { |s| ... }
+    #   client.subscriptions.first(10)
+    #   client.subscriptions(status: :enabled).count
+    def subscriptions(**filter)
+      filter = filter.transform_values { |v| v&.to_s }
+      Enumerator.new { |y| each_subscription_page(filter) { |page| page.each { |s| y << s } } }
     end
 
-    # Load (or re-load) the synced view; returns #view.
+    # The pages of a listing as Arrays of Subscription (see #subscriptions).
+    def each_subscription_page(filter = {})
+      return enum_for(__method__, filter) unless block_given?
+
+      filter = filter.transform_values { |v| v&.to_s }
+      current = nil
+      op = submit(:page, nil) { |c, t| Native.tc_subscriptions_list(c, filter, t) }
+      loop do
+        await(nil) { op.page? || op.done? }
+        if (current = @lock.synchronize { op.next_page })
+          # Freed once its items were consumed: only then does the library
+          # fetch the page after the next (the C API's two-page bound).
+          yield Subscription.list(Native.tc_completion_page(current))
+          Native.tc_completion_free(current)
+          current = nil
+        elsif op.done?
+          op.value!
+          return nil
+        end
+      end
+    ensure
+      stop_listing(op) if op # cancel first: freeing a page lets the library fetch further
+      Native.tc_completion_free(current) if current
+    end
+
     def sync
-      call_sync(nil) { |cl, t| Native.tcb_sync_view(cl, t) }
+      sync_view
       view
     end
 
-    def sync_async(&blk) = submit(blk) { |cl, t| Native.tcb_sync_view(cl, t) }
+    def sync_async(&) = sync_view_async(&)
 
     # The original start(): the token, then the synced view; returns #view.
     def start
@@ -215,12 +279,53 @@ module TwitchConduits
     # change is a Symbol of View::CHANGES, id the subscription or conduit id
     # ("" for :synced). Without a block, stops.
     def on_view_change(&block)
-      synchronize do
+      with_manager do |c|
         token = block ? (@next_token += 1) : 0
-        Error.check(Native.tcb_view_watch(live, token))
+        Error.check(Native.tc_view_pull_changes(c, block ? 1 : 0, token))
         @view_watch = block && ViewWatch.new(token, block)
       end
       nil
+    end
+
+    # ---- argument conversion (Ruby values to what the typemaps take) ----
+
+    def self.specs(specs)
+      raise TypeError, "specs must be an Array" unless specs.is_a?(Array)
+
+      specs.map do |spec|
+        spec = { type: spec[0], version: spec[1], condition: spec[2] } if spec.is_a?(Array)
+        cond = spec[:condition] || spec["condition"]
+        [(spec[:type] || spec["type"]).to_s, (spec[:version] || spec["version"] || "1").to_s,
+         cond.is_a?(String) ? cond : JSON.generate(cond)]
+      end
+    end
+
+    # Batch options: progress reported about every 1% (every 10 items when
+    # the count is not known in advance).
+    def self.batch(concurrency, count)
+      { concurrency: concurrency.to_i, progress_every: count ? [count / 100, 1].max : 10 }
+    end
+
+    # Builds each assignment's tc_transport (checked by the library: the
+    # error names what is wrong), yields [[shard_id, transport]], frees them.
+    def self.with_transports(assignments)
+      raise TypeError, "assignments must be an Array" unless assignments.is_a?(Array)
+
+      made = []
+      rows = assignments.map do |x|
+        x = x.transform_keys(&:to_sym)
+        status, t = if x[:session_id]
+                      Native.tc_transport_websocket_new(x[:session_id].to_s)
+                    else
+                      Native.tc_transport_webhook_new(x[:callback]&.to_s, x[:secret]&.to_s)
+                    end
+        Error.check(status)
+        made << t
+        [x[:id].to_s, t]
+      end
+      yield rows
+    ensure
+      made&.each { |t| Native.tc_transport_free(t) }
     end
 
     def self.type_list(types, all_fillable)
@@ -234,7 +339,7 @@ module TwitchConduits
         raise ArgumentError, "bad type name #{x.inspect}" if x.empty? || x.to_s.include?("\n")
 
         x.to_s
-      end.join("\n")
+      end
     end
 
     def self.condition(condition)
@@ -247,45 +352,157 @@ module TwitchConduits
       end
     end
 
-    # -- internals, used by Operation and Listener --
+    # -- internals, used by Operation, Listener and View --
 
-    # Completed futures move from the C ready queue to @ready (never runs blocks).
-    def drain
-      synchronize do
-        return unless @cl
+    # Yields the manager under the lock (so that close cannot free it
+    # meanwhile); raises Closed after close.
+    def with_manager
+      @lock.synchronize do
+        raise Error.for(Native::TC_ECLOSED, "client closed") if @c.nil?
 
-        while (f = Native.tcb_client_next_ready(@cl))
-          token = Native.tcb_future_token(f)
-          if (op = @ops.delete(token))
-            Native.tcb_future_release(f)
-            op.complete!
-            @ready << op if op.block?
-          elsif (l = @listeners[token])
-            m = Native.tcb_future_message(f)
-            @ready << [l, WebhookMessage.from_native(m, route_key: Native.tcb_future_route_key(f))] if m
-            Native.tcb_future_release(f)
-          elsif @view_watch&.token == token
-            change = View::CHANGES[Native.tcb_future_view_change(f)]
-            @ready << [@view_watch, [change, Native.tcb_future_view_id(f)]]
-            Native.tcb_future_release(f)
+        yield @c
+      end
+    end
+
+    # Cancel an operation (false when it already completed).
+    def cancel_op(op)
+      @lock.synchronize { !op.done? && !@c.nil? && Native.tc_conduits_cancel(@c, op.id).zero? }
+    end
+
+    private
+
+    # Submit: the block calls the C function with (manager, token) and
+    # returns [status, op_id]. The Operation is registered first, since
+    # another thread's pump may take its completion at once.
+    def submit(result, block)
+      with_manager do |c|
+        token = (@next_token += 1)
+        op = Operation.new(self, token, result, block)
+        @ops[token] = op
+        begin
+          status, id = yield(c, token)
+          raise Error.last(status) unless status.zero?
+        rescue Exception # rubocop:disable Lint/RescueException -- refused: never submitted
+          @ops.delete(token)
+          raise
+        end
+        op.id = id
+        op
+      end
+    end
+
+    def call_sync(result, progress, &submitter)
+      op = submit(result, nil, &submitter)
+      reported = nil
+      await(nil) do
+        if progress && (p = op.progress) && !p.equal?(reported)
+          reported = p
+          progress.call(p)
+        end
+        op.done?
+      end
+      progress.call(op.progress) if progress && op.progress && !op.progress.equal?(reported)
+      op.value!
+    ensure
+      op.cancel if op && !op.done?
+    end
+
+    # Pump (or wait for the thread that pumps) until the block is true or
+    # the deadline (nil: none) has passed; one attempt even when it already
+    # has. Returns the block's last value.
+    def await(deadline)
+      first = true
+      until (v = yield)
+        left = deadline ? deadline - Client.clock : SLICE
+        return v if left <= 0 && !first
+
+        first = false
+        pump_or_wait(left.clamp(0, SLICE))
+      end
+      v
+    end
+
+    # Interrupts are deferred from taking the pump role to giving it back
+    # (so that the role is never lost), except while sleeping on the
+    # condition variable; the native wait itself still wakes at once (its
+    # unblocking function), and the interrupt is raised when it returns.
+    def pump_or_wait(seconds)
+      Thread.handle_interrupt(DEFER_INTERRUPTS) do
+        c = @lock.synchronize do
+          raise Error.for(Native::TC_ECLOSED, "client closed") if @c.nil?
+
+          if @pumping
+            Thread.handle_interrupt(INTERRUPTIBLE) { @cond.wait(@lock, seconds) } if seconds.positive?
+            nil
           else
-            Native.tcb_future_release(f)
+            @pumping = true
+            @c
+          end
+        end
+        next unless c
+
+        begin
+          pump(c, (seconds * 1000).ceil)
+        ensure
+          @lock.synchronize do
+            @pumping = false
+            @cond.broadcast
           end
         end
       end
     end
 
-    private
+    # Take completions for up to timeout_ms (GVL released while waiting),
+    # then every one already there, and route each.
+    def pump(c, timeout_ms)
+      done = Native.rbtc_next(c, timeout_ms)
+      while done
+        route(done)
+        done = Native.rbtc_next(c, 0)
+      end
+    end
 
-    def live = @cl || raise(Closed.new("client closed", code: -17, name: "TC_ECLOSED"))
+    # One completion to its Operation, Listener or view watch.
+    def route(done)
+      keep = false
+      token = Native.tc_completion_userdata(done)
+      kind = Native.tc_completion_kind_get(done)
+      @lock.synchronize do
+        if (op = @ops[token])
+          keep = op.take(done, kind)
+          if op.done?
+            @ops.delete(token)
+            @ready << op if op.block?
+          end
+          return if keep
+        elsif (l = @listeners[token])
+          event = l.convert(done, kind)
+          @ready << [l, event] if event
+        elsif @view_watch&.token == token && kind == Native::TC_COMPLETION_VIEW_CHANGE
+          change = Native.tc_view_change_name(Native.tc_completion_view_change(done)).to_sym
+          @ready << [@view_watch, [change, Native.tc_completion_view_id(done)]]
+        end
+      end
+      Native.tc_completion_free(done)
+    rescue StandardError
+      Native.tc_completion_free(done) unless keep
+      raise
+    end
 
-    def wait_native(seconds)
-      cl = live
-      Native.tcbr_poll(cl, (seconds * 1000).ceil)
+    def stop_listing(op)
+      return if op.done?
+
+      held = @lock.synchronize { op.abandon }
+      held.each { |d| Native.tc_completion_free(d) }
+      cancel_op(op)
     end
 
     def dispatch_ready
-      items = synchronize { r = @ready; @ready = []; r }
+      items = @lock.synchronize do
+        r = @ready
+        @ready = []
+        r
+      end
       first = nil
       items.each do |item|
         item.is_a?(Operation) ? item.dispatch : item[0].deliver(item[1])
@@ -295,103 +512,6 @@ module TwitchConduits
       raise first if first
 
       items.size
-    end
-
-    def submit(block)
-      synchronize do
-        token = (@next_token += 1)
-        op = Operation.new(self, token, CONVERT, block)
-        f = yield(live, token) or raise NoMemory.new(nil, code: -3, name: "TC_ENOMEM")
-        op.attach(f)
-        if Native.tcb_future_op_id(f).zero? # refused at submission: done, never queued
-          op.complete!
-          @ready << op if op.block?
-        else
-          @ops[token] = op
-        end
-        op
-      end
-    end
-
-    def call_sync(progress, &submitter)
-      op = submit(nil, &submitter)
-      last = nil
-      loop do
-        drain
-        break if op.done?
-
-        last = report_progress(op, progress, last) if progress
-        wait_native(SLICE)
-      end
-      op.value!
-    ensure
-      op&.cancel unless op.nil? || op.done?
-    end
-
-    def report_progress(op, progress, last)
-      cur = synchronize do
-        f = op.future
-        f && [Native.tcb_future_progress_done(f), Native.tcb_future_progress_total(f)]
-      end
-      progress.call(Progress.new(*cur)) if cur && cur != last && cur[1].positive?
-      cur || last
-    end
-
-    def with_specs(specs)
-      s = Native.tcb_specs_new
-      specs.each do |spec|
-        spec = { type: spec[0], version: spec[1], condition: spec[2] } if spec.is_a?(Array)
-        cond = spec[:condition] || spec["condition"]
-        Error.check(Native.tcb_specs_add(s, (spec[:type] || spec["type"]).to_s,
-                                         (spec[:version] || spec["version"] || "1").to_s,
-                                         cond.is_a?(String) ? cond : JSON.generate(cond)))
-      end
-      yield s
-    ensure
-      Native.tcb_specs_free(s) if s
-    end
-
-    def with_assignments(assignments)
-      a = Native.tcb_assignments_new
-      assignments.each do |x|
-        x = x.transform_keys(&:to_sym)
-        st = if x[:session_id]
-               Native.tcb_assignments_add_websocket(a, x[:id].to_s, x[:session_id])
-             else
-               Native.tcb_assignments_add_webhook(a, x[:id].to_s, x[:callback], x[:secret])
-             end
-        Error.check(st)
-      end
-      yield a
-    ensure
-      Native.tcb_assignments_free(a) if a
-    end
-
-    def with_pairs(pairs)
-      return yield(nil) if pairs.nil?
-
-      p = Native.tcb_pairs_new
-      pairs.each { |k, v| Error.check(Native.tcb_pairs_add(p, k.to_s, v.to_s)) }
-      yield p
-    ensure
-      Native.tcb_pairs_free(p) if p
-    end
-
-    def self.parse_json(f) = JSON.parse(Native.tcb_future_result_json(f, 0) || "null")
-
-    # The value of a completed future, by kind.
-    CONVERT = lambda do |f|
-      case Native.tcb_future_kind(f)
-      when 1 then (t = Native.tcb_future_token_obj(f)) && Token.from_native(t)
-      when 2 then Conduit.from_h(parse_json(f))
-      when 3 then parse_json(f).map { |h| Conduit.from_h(h) }
-      when 4 then Shard.from_h(parse_json(f))
-      when 5 then parse_json(f).map { |h| Shard.from_h(h) }
-      when 6 then ShardUpdateResult.from_h(parse_json(f))
-      when 7 then BatchResult.from_h(parse_json(f))
-      when 8 then parse_json(f).map { |h| Subscription.from_h(h) }
-      when 9 then (r = Native.tcb_future_response(f)) && Response.from_native(r)
-      end
     end
   end
 end

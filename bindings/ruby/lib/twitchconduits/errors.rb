@@ -2,7 +2,8 @@
 
 module TwitchConduits
   # Every failure of the library: `code` is the tc_status (negative),
-  # `name` its C name, `http_status` the HTTP status (0 when none).
+  # `name` its C name (tc_status_name), `http_status` the HTTP status (0 when
+  # none).
   class Error < StandardError
     attr_reader :code, :name, :http_status
     # For Partial: the per-item results (ShardUpdateResult / BatchResult).
@@ -11,7 +12,7 @@ module TwitchConduits
     def initialize(message = nil, code: -1, name: nil, http_status: 0, result: nil)
       super(message.nil? || message.empty? ? Native.tc_strerror(code) : message)
       @code = code
-      @name = name || "TC_ERROR"
+      @name = name || Native.tc_status_name(code) || "TC_ERROR"
       @http_status = http_status
       @result = result
     end
@@ -20,39 +21,47 @@ module TwitchConduits
     def self.for(code, message = nil, http_status: 0, result: nil)
       return nil if code.nil? || code.zero?
 
-      klass, cname = CODES.fetch(code, [Error, "TC_ERROR"])
+      klass, cname = CODES.fetch(code) { [Error, Native.tc_status_name(code) || "TC_ERROR"] }
       klass.new(message, code: code, name: cname, http_status: http_status, result: result)
     end
 
-    # The exception for the last bridge call that returned NULL.
-    def self.last
-      self.for(Native.tcb_last_status.nonzero? || -1, Native.tcbr_last_error)
+    # The exception for a call that just failed with `status` on this thread
+    # (its message is tc_last_error_message()).
+    def self.last(status)
+      self.for(status, Native.tc_last_error_message)
     end
 
-    # Raise unless status is TC_OK.
-    def self.check(status, message = nil)
-      err = self.for(status, message || Native.tcbr_last_error)
-      raise err if err
+    # Raise unless status is TC_OK (the message: this thread's last error).
+    def self.check(status)
+      return status if status.zero?
 
-      status
+      raise last(status)
     end
   end
 
+  # The Ruby class of each C status name; the codes and names themselves come
+  # from the library (tc_status_name), so a new status needs one entry here
+  # at most (without one it raises a plain Error with its C name).
+  ERROR_CLASSES = {
+    "TC_ERROR" => :InternalError, "TC_EINVAL" => :InvalidArgument, "TC_ENOMEM" => :NoMemory,
+    "TC_EVERSION" => :VersionMismatch, "TC_ECANCELED" => :Canceled, "TC_ETIMEDOUT" => :TimedOut,
+    "TC_ENETWORK" => :NetworkError, "TC_ETLS" => :TLSError, "TC_EHTTP" => :HTTPError, "TC_EAUTH" => :AuthError,
+    "TC_EFORBIDDEN" => :Forbidden, "TC_ENOTFOUND" => :NotFound, "TC_ECONFLICT" => :Conflict,
+    "TC_ERATELIMIT" => :RateLimited, "TC_ESERVER" => :ServerError, "TC_EPROTOCOL" => :ProtocolError,
+    "TC_ECLOSED" => :Closed, "TC_EREENTRANT" => :Reentrant, "TC_EBUSY" => :Busy, "TC_ETOOLARGE" => :TooLarge,
+    "TC_EUSER" => :UserAbort, "TC_EBADREQUEST" => :BadRequest, "TC_EGONE" => :Gone, "TC_EPARTIAL" => :Partial,
+    "TC_ENOCREDENTIALS" => :NoCredentials, "TC_ENOTSUPPORTED" => :NotSupported,
+    "TC_ESIGNATURE" => :SignatureError, "TC_ESTALE" => :Stale
+  }.freeze
+
+  # code => [class, C name], for every status the library names.
   CODES = {}
-  {
-    -1 => %i[InternalError TC_ERROR], -2 => %i[InvalidArgument TC_EINVAL], -3 => %i[NoMemory TC_ENOMEM],
-    -4 => %i[VersionMismatch TC_EVERSION], -5 => %i[Canceled TC_ECANCELED], -6 => %i[TimedOut TC_ETIMEDOUT],
-    -7 => %i[NetworkError TC_ENETWORK], -8 => %i[TLSError TC_ETLS], -9 => %i[HTTPError TC_EHTTP],
-    -10 => %i[AuthError TC_EAUTH], -11 => %i[Forbidden TC_EFORBIDDEN], -12 => %i[NotFound TC_ENOTFOUND],
-    -13 => %i[Conflict TC_ECONFLICT], -14 => %i[RateLimited TC_ERATELIMIT], -15 => %i[ServerError TC_ESERVER],
-    -16 => %i[ProtocolError TC_EPROTOCOL], -17 => %i[Closed TC_ECLOSED], -18 => %i[Reentrant TC_EREENTRANT],
-    -19 => %i[Busy TC_EBUSY], -20 => %i[TooLarge TC_ETOOLARGE], -21 => %i[UserAbort TC_EUSER],
-    -22 => %i[BadRequest TC_EBADREQUEST], -23 => %i[Gone TC_EGONE], -24 => %i[Partial TC_EPARTIAL],
-    -25 => %i[NoCredentials TC_ENOCREDENTIALS], -26 => %i[NotSupported TC_ENOTSUPPORTED],
-    -27 => %i[SignatureError TC_ESIGNATURE], -28 => %i[Stale TC_ESTALE]
-  }.each do |code, (klass, cname)|
+  (-1).downto(-1000).each do |code|
+    cname = Native.tc_status_name(code) or break
+    klass = ERROR_CLASSES[cname] or next
     const_set(klass, Class.new(Error)) unless const_defined?(klass, false)
-    CODES[code] = [const_get(klass), cname.to_s]
+    CODES[code] = [const_get(klass), cname]
   end
+  ERROR_CLASSES.each_value { |k| const_set(k, Class.new(Error)) unless const_defined?(k, false) }
   CODES.freeze
 end

@@ -5,15 +5,23 @@ module TwitchConduits
   # Operation#wait) on the thread that calls them, never on a library thread.
   class Operation
     attr_reader :token, :value, :error
+    # The tc_op_id the library gave it.
+    attr_accessor :id
+    # The latest Progress of a batch (nil before the first report).
+    attr_reader :progress
 
-    def initialize(client, token, converter, block)
+    # result: :object (the completion's result object, by its kind), nil
+    # (no value: deletes, revocations, the sync) or :page (a listing).
+    def initialize(client, token, result, block)
       @client = client
       @token = token
-      @converter = converter
+      @result = result
       @block = block
-      @future = nil
       @done = false
       @dispatched = false
+      @progress = nil
+      @pages = [] if result == :page
+      @abandoned = false
     end
 
     # True once the operation completed (its block may not have run yet).
@@ -21,9 +29,7 @@ module TwitchConduits
 
     # Ask the operation to stop: it completes with Canceled. False when it
     # had already completed.
-    def cancel
-      @client.synchronize { !@done && @future && Native.tcb_future_cancel(@future).zero? }
-    end
+    def cancel = @client.cancel_op(self)
 
     # Poll the client until this operation completed and its block ran;
     # returns the value or raises its error (nil timeout = no limit).
@@ -32,9 +38,9 @@ module TwitchConduits
       deadline = timeout && Client.clock + timeout
       until @dispatched || (@done && @block.nil?)
         left = deadline && deadline - Client.clock
-        raise TimedOut.new("operation not done in #{timeout}s", code: -6, name: "TC_ETIMEDOUT") if left && left <= 0
+        raise Error.for(Native::TC_ETIMEDOUT, "operation not done in #{timeout}s") if left && left <= 0
 
-        @client.poll(left ? [left, Client::SLICE].min : Client::SLICE)
+        @client.poll(left ? [left, Client::SLICE].min : Client::SLICE) { @done }
       end
       value!
     end
@@ -45,37 +51,93 @@ module TwitchConduits
       @value
     end
 
-    # The future while pending (progress, cancel); nil afterwards.
-    def future = @done ? nil : @future
-
-    # -- used by Client (under its lock) --
-
-    def attach(future)
-      @future = future
-    end
-
-    def complete!
-      return if @done
-
-      f = @future
-      status = Native.tcb_future_status(f)
-      begin
-        @value = @converter.call(f) if status.zero? || status == -24
-      rescue StandardError => e
-        @error = e
-      end
-      @error ||= Error.for(status, Native.tcb_future_error(f), http_status: Native.tcb_future_http_status(f),
-                                                               result: @value)
-      @done = true
-      @future = nil
-      Native.tcb_future_release(f)
-    end
-
     def block? = !@block.nil?
+    def listing? = @result == :page
+    # A listing whose pages an Enumerator is still consuming.
+    def consumed_elsewhere? = listing? && !@abandoned
 
     def dispatch
       @dispatched = true
       @block.call(@value, @error)
     end
+
+    # ---- used by Client, under its lock ----
+
+    # A completion of this operation (kind: its tc_completion_kind). Returns
+    # true when the completion is kept (a page waiting to be consumed), false
+    # when the caller frees it.
+    def take(done, kind)
+      case kind
+      when Native::TC_COMPLETION_PROGRESS
+        _, d, total = Native.tc_completion_progress(done)
+        @progress = Progress.new(d, total)
+        false
+      when Native::TC_COMPLETION_PAGE
+        return false if @abandoned
+
+        @pages << done
+        true
+      else
+        finish(done, kind)
+        false
+      end
+    end
+
+    def page? = !@pages.empty?
+    def next_page = @pages.shift
+
+    # The listing's consumer stopped: pages held are returned (to be freed),
+    # later ones are freed as they come.
+    def abandon
+      @abandoned = true
+      held = @pages
+      @pages = []
+      held
+    end
+
+    # Close gave up waiting for the final completion.
+    def abandon_on_close
+      @error = Error.for(Native::TC_ECANCELED, "client closed")
+      @done = true
+    end
+
+    private
+
+    # The final completion: the value from the accessors of its result
+    # object (also for a Partial batch), or the error.
+    def finish(done, kind)
+      status = Native.tc_completion_status(done)
+      begin
+        @value = CONVERT.fetch(kind).call(done) if @result == :object && (status.zero? || status == Native::TC_EPARTIAL)
+      rescue StandardError => e
+        @error = e
+      end
+      if @error.nil? && !status.zero?
+        @error = Error.for(status, Native.tc_completion_message(done), http_status: Native.tc_completion_http_status(done),
+                                                                       result: @value)
+      end
+      @done = true
+    end
+
+    n = Native
+    CONVERT = {
+      n::TC_COMPLETION_DONE => ->(_d) {},
+      n::TC_COMPLETION_RESPONSE => ->(d) { (r = n.tc_completion_response(d)) && Response.from_native(r) },
+      n::TC_COMPLETION_TOKEN => ->(d) { (t = n.tc_completion_token(d)) && Token.from_native(t) },
+      n::TC_COMPLETION_USER => ->(d) { (u = n.tc_completion_user(d)) && User.from_native(u) },
+      n::TC_COMPLETION_CONDUIT => ->(d) { (c = n.tc_completion_conduit(d)) && Conduit.from_native(c) },
+      n::TC_COMPLETION_CONDUIT_LIST => lambda do |d|
+        l = n.tc_completion_conduit_list(d)
+        l && Array.new(n.tc_conduit_list_count(l)) { |i| Conduit.from_native(n.tc_conduit_list_get(l, i)) }
+      end,
+      n::TC_COMPLETION_SHARD => ->(d) { Shard.from_native(n.tc_completion_shard(d)) },
+      n::TC_COMPLETION_SHARD_LIST => lambda do |d|
+        l = n.tc_completion_shard_list(d)
+        l && Array.new(n.tc_shard_list_count(l)) { |i| Shard.from_native(n.tc_shard_list_get(l, i)) }
+      end,
+      n::TC_COMPLETION_SHARD_UPDATE => ->(d) { (r = n.tc_completion_shard_update(d)) && ShardUpdateResult.from_native(r) },
+      n::TC_COMPLETION_BATCH => ->(d) { (b = n.tc_completion_batch(d)) && BatchResult.from_native(b) }
+    }.freeze
+    private_constant :CONVERT
   end
 end

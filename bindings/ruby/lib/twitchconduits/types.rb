@@ -10,6 +10,10 @@ module TwitchConduits
     alias to_s inspect
   end
 
+  # Every result is built from the C object's accessors while the completion
+  # that lends it is alive (from_native); nothing goes through JSON except
+  # what is JSON text in C (conditions, event bodies).
+
   Token = Struct.new(:access_token, :client_id, :expires_at, :validated, :login, :user_id, :scopes,
                      keyword_init: true) do
     include Redacted
@@ -23,12 +27,28 @@ module TwitchConduits
   end
 
   Conduit = Struct.new(:id, :shard_count, keyword_init: true) do
-    def self.from_h(h) = new(id: h["id"], shard_count: h["shard_count"])
+    def self.from_native(c) = new(id: Native.tc_conduit_id(c), shard_count: Native.tc_conduit_shard_count(c))
   end
 
-  # transport: a Hash ("method", "callback" / "session_id", ...).
+  # Twitch's transport object as a Hash ("method", "callback" / "session_id",
+  # "connected_at", "disconnected_at", "conduit_id": those it has).
+  module Transport
+    def self.from_native(t)
+      return nil if t.nil?
+
+      { "method" => Native.tc_transport_method_name(t), "callback" => Native.tc_transport_callback(t),
+        "session_id" => Native.tc_transport_session_id(t), "connected_at" => Native.tc_transport_connected_at(t),
+        "disconnected_at" => Native.tc_transport_disconnected_at(t),
+        "conduit_id" => Native.tc_transport_conduit_id(t) }.compact
+    end
+  end
+
+  # transport: a Hash (see Transport).
   Shard = Struct.new(:id, :status, :transport, keyword_init: true) do
-    def self.from_h(h) = h && new(id: h["id"], status: h["status"], transport: h["transport"])
+    def self.from_native(s)
+      s && new(id: Native.tc_shard_id(s), status: Native.tc_shard_status(s),
+               transport: Transport.from_native(Native.tc_shard_transport(s)))
+    end
   end
 
   # One shard of an update: error is nil when it was updated.
@@ -37,12 +57,14 @@ module TwitchConduits
   end
 
   ShardUpdateResult = Struct.new(:items, :failed, keyword_init: true) do
-    def self.from_h(h)
-      items = h["items"].map do |i|
-        ShardResult.new(shard_id: i["shard_id"], status: i["status"], shard: Shard.from_h(i["shard"]),
-                        error: Error.for(i["status"], i["message"]))
+    def self.from_native(r)
+      items = Array.new(Native.tc_shard_update_result_count(r)) do |i|
+        status = Native.tc_shard_update_result_status(r, i)
+        ShardResult.new(shard_id: Native.tc_shard_update_result_shard_id(r, i), status: status,
+                        shard: Shard.from_native(Native.tc_shard_update_result_shard(r, i)),
+                        error: Error.for(status, Native.tc_shard_update_result_message(r, i)))
       end
-      new(items: items, failed: h["failed"])
+      new(items: items, failed: Native.tc_shard_update_result_failed(r))
     end
 
     def ok? = failed.zero?
@@ -50,23 +72,37 @@ module TwitchConduits
 
   Subscription = Struct.new(:id, :status, :type, :version, :condition, :created_at, :transport, :cost, :user_id,
                             keyword_init: true) do
-    def self.from_h(h)
-      h && new(**members.to_h { |m| [m, h[m.to_s]] })
+    def self.from_native(s)
+      return nil if s.nil?
+
+      cond = Native.tc_subscription_condition(s)
+      new(id: Native.tc_subscription_id(s), status: Native.tc_subscription_status(s),
+          type: Native.tc_subscription_type(s), version: Native.tc_subscription_version(s),
+          condition: cond ? JSON.parse(cond) : {}, created_at: Native.tc_subscription_created_at(s),
+          transport: Transport.from_native(Native.tc_subscription_transport(s)),
+          cost: Native.tc_subscription_cost(s), user_id: Native.tc_subscription_user_id(s))
     end
+
+    # Every subscription of a tc_subscription_list (a page, or a view query).
+    def self.list(l) = Array.new(Native.tc_subscription_list_count(l)) { |i| from_native(Native.tc_subscription_list_get(l, i)) }
   end
 
   # One item of a batch: outcome is :created, :existed, :failed, :over_budget,
-  # :canceled, :deleted, :gone, :to_create or :to_delete.
+  # :canceled, :deleted, :gone, :to_create or :to_delete (tc_item_outcome_name).
   BatchItem = Struct.new(:outcome, :status, :message, :subscription, :error, keyword_init: true)
 
   BatchResult = Struct.new(:items, :total, :total_cost, :max_total_cost, keyword_init: true) do
-    def self.from_h(h)
-      items = h["items"].map do |i|
-        BatchItem.new(outcome: i["outcome"].to_sym, status: i["status"], message: i["message"],
-                      subscription: Subscription.from_h(i["subscription"]),
-                      error: Error.for(i["status"], i["message"]))
+    def self.from_native(b)
+      items = Array.new(Native.tc_subscription_batch_count(b)) do |i|
+        status = Native.tc_subscription_batch_status(b, i)
+        message = Native.tc_subscription_batch_message(b, i)
+        BatchItem.new(outcome: Native.tc_item_outcome_name(Native.tc_subscription_batch_outcome(b, i)).to_sym,
+                      status: status, message: message,
+                      subscription: Subscription.from_native(Native.tc_subscription_batch_subscription(b, i)),
+                      error: Error.for(status, message))
       end
-      new(items: items, total: h["total"], total_cost: h["total_cost"], max_total_cost: h["max_total_cost"])
+      new(items: items, total: Native.tc_subscription_batch_total(b), total_cost: Native.tc_subscription_batch_total_cost(b),
+          max_total_cost: Native.tc_subscription_batch_max_total_cost(b))
     end
 
     def tally(outcome) = items.count { |i| i.outcome == outcome }
@@ -78,11 +114,16 @@ module TwitchConduits
 
   # A Helix answer (Client#request). `headers` holds the Ratelimit-* ones.
   RESPONSE_HEADERS = %w[Ratelimit-Limit Ratelimit-Remaining Ratelimit-Reset Content-Type].freeze
-  Response = Struct.new(:http_status, :body, :attempts, :elapsed_ms, :headers, keyword_init: true) do
+  # (Positional: this is built once per request, on the benchmark's path.)
+  Response = Struct.new(:http_status, :body, :attempts, :elapsed_ms, :headers) do
     def self.from_native(r)
-      new(http_status: Native.tc_response_http_status(r), body: Native.tc_response_body(r).to_s,
-          attempts: Native.tc_response_attempts(r), elapsed_ms: Native.tc_response_elapsed_ms(r),
-          headers: RESPONSE_HEADERS.to_h { |n| [n, Native.tc_response_header(r, n)] }.compact)
+      headers = {}
+      RESPONSE_HEADERS.each do |n|
+        v = Native.tc_response_header(r, n)
+        headers[n] = v if v
+      end
+      new(Native.tc_response_http_status(r), Native.tc_response_body(r), Native.tc_response_attempts(r),
+          Native.tc_response_elapsed_ms(r), headers)
     end
 
     def json = body.empty? ? nil : JSON.parse(body)

@@ -3,8 +3,6 @@
 require "stringio"
 
 module TwitchConduits
-  WEBHOOK_KINDS = %i[rejected notification verification revocation].freeze
-
   # What a webhook request turned out to be, and how to answer it.
   # kind: :rejected, :notification, :verification or :revocation.
   # error: nil, or the Error saying why it was rejected.
@@ -19,7 +17,7 @@ module TwitchConduits
 
     def self.from_native(m, route_key: nil)
       n = Native
-      new(kind: WEBHOOK_KINDS.fetch(n.tc_event_kind_get(m), :rejected),
+      new(kind: (n.tc_event_kind_name(n.tc_event_kind_get(m)) || "rejected").to_sym,
           error: Error.for(n.tc_event_status(m), n.tc_event_error(m),
                            http_status: n.tc_event_http_status(m)),
           http_status: n.tc_event_http_status(m),
@@ -42,12 +40,24 @@ module TwitchConduits
     def self.parse(text) = text.nil? || text.empty? ? nil : JSON.parse(text)
   end
 
+  # Builds the Twitch-Eventsub-Message-Signature of a message (for tests and
+  # mocks): "sha256=<64 hex digits>".
+  def self.webhook_signature(secret, message_id, timestamp, body)
+    status, sig = Native.tc_webhook_sign(secret, message_id, timestamp, body.to_s.b)
+    Error.check(status)
+    sig
+  end
+
   # Checks EventSub webhook requests (signature, timestamp window, dedupe) and
   # says how to answer them. Framework-neutral; RackApp wraps it. Thread-safe.
   class WebhookVerifier
-    def initialize(secret, max_age_s: 0)
-      @v = Native.tcb_webhook_verifier_new(secret, max_age_s) or raise Error.last
+    # Options as tc_webhook_options (max_age_s:, max_future_s:,
+    # dedupe_capacity:, dedupe_ttl_s:, max_body_bytes:; 0 = the default).
+    def initialize(secret, **options)
+      status, @v = Native.tc_webhook_verifier_new(options)
+      Error.check(status)
       ObjectSpace.define_finalizer(self, self.class.releaser(@v))
+      add_secret(secret)
     end
 
     # A finalizer that only frees C memory (it never touches this object).
@@ -55,18 +65,14 @@ module TwitchConduits
 
     # headers: a Hash (or pairs) of header name => value, any case.
     def handle(headers, body)
-      pairs = Native.tcb_pairs_new
-      headers.each { |k, v| Native.tcb_pairs_add(pairs, k.to_s, v.to_s) }
-      m = Native.tcb_webhook_handle(@v, pairs, body.to_s.b)
-      raise Error.last if m.nil?
+      status, m = Native.tc_webhook_handle(@v, headers.map { |k, v| [k.to_s, v.to_s] }, body.to_s.b)
+      raise Error.last(status) if m.nil?
 
       begin
         WebhookMessage.from_native(m)
       ensure
         Native.tc_event_free(m)
       end
-    ensure
-      Native.tcb_pairs_free(pairs) if pairs
     end
 
     def add_secret(secret) = Error.check(Native.tc_webhook_verifier_add_secret(@v, secret))
