@@ -10,17 +10,24 @@
 
 namespace tc::net {
 
-Call client_credentials_call(const std::string &client_id, const std::string &client_secret) {
+namespace {
+// A POST to the token endpoint with `params` as its form body: credentials go
+// in the body, never in the URL.
+Call token_grant_call(const util::Params &params) {
     Call call;
     call.target = Call::Target::Auth;
     call.method = TC_POST;
     call.path = "/token";
     call.has_body = true;
     call.content_type = "application/x-www-form-urlencoded";
-    // Credentials go in the body, never in the URL.
-    call.body = util::encode_params({{"client_id", client_id},
-                                     {"client_secret", client_secret},
-                                     {"grant_type", "client_credentials"}});
+    call.body = util::encode_params(params);
+    return call;
+}
+}  // namespace
+
+Call client_credentials_call(const std::string &client_id, const std::string &client_secret) {
+    Call call = token_grant_call(
+        {{"client_id", client_id}, {"client_secret", client_secret}, {"grant_type", "client_credentials"}});
     call.unsafe_retry = true;  // a second grant is harmless
     return call;
 }
@@ -108,16 +115,10 @@ void RefreshedTokens::wipe() {
 
 Call refresh_call(const std::string &client_id, const std::string &client_secret,
                        const std::string &refresh_token) {
-    Call call;
-    call.target = Call::Target::Auth;
-    call.method = TC_POST;
-    call.path = "/token";
-    call.has_body = true;
-    call.content_type = "application/x-www-form-urlencoded";
-    call.body = util::encode_params({{"client_id", client_id},
-                                     {"client_secret", client_secret},
-                                     {"grant_type", "refresh_token"},
-                                     {"refresh_token", refresh_token}});
+    Call call = token_grant_call({{"client_id", client_id},
+                                  {"client_secret", client_secret},
+                                  {"grant_type", "refresh_token"},
+                                  {"refresh_token", refresh_token}});
     // A 5xx or 429 means no grant was made, so a retry is safe; after a lost
     // answer a retry can at worst get 400 (the token was rotated), which is
     // reported as such.
