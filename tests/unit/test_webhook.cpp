@@ -791,7 +791,30 @@ void scanner(void **) {
     const std::string sub = "{ \"condition\" : {\"q\":\"}]\\\"{[\",\"n\":[1,{\"a\":\"\\\\\"}]} ,"
                             "\"cost\":-1.5e3,\"ok\":true,\"id\":\"i\\\"d\",\"type\" :\"t\\\\\","
                             "\"version\":\"2\",\"status\":null}";
-    assert_true(tc::events::scan_body("{\"subscription\":" + sub + "}", &l, &why));
+    const std::string with_sub = "{\"subscription\":" + sub + "}";
+    assert_true(tc::events::scan_body(with_sub, &l, &why));
+    // scan_body records the same string members in its one pass.
+    TC_ASSERT_STR(decode_string(l.sub_id.in(with_sub)), "i\"d");
+    TC_ASSERT_STR(decode_string(l.sub_type.in(with_sub)), "t\\");
+    TC_ASSERT_STR(decode_string(l.sub_version.in(with_sub)), "2");
+    assert_false(l.sub_status.found);  // null is not a string
+    // Escaped keys spell their names; the last string wins; a later
+    // non-string leaves the string before it; nested objects are not members.
+    const std::string escaped = "{\"subscription\":{\"\\u0069d\":\"x\",\"type\":\"a\",\"t\\u0079pe\":\"b\","
+                                "\"version\":\"1\",\"version\":7,\"condition\":{\"status\":\"s\"}}}";
+    assert_true(tc::events::scan_body(escaped, &l, &why));
+    TC_ASSERT_STR(decode_string(l.sub_id.in(escaped)), "x");
+    TC_ASSERT_STR(decode_string(l.sub_type.in(escaped)), "b");
+    TC_ASSERT_STR(decode_string(l.sub_version.in(escaped)), "1");
+    assert_false(l.sub_status.found);
+    // A subscription that is not an object has no members.
+    assert_true(tc::events::scan_body("{\"subscription\":\"id\"}", &l, &why));
+    assert_false(l.sub_id.found);
+    assert_true(tc::util::key_equals("\"\\u0069d\"", "id"));
+    assert_false(tc::util::key_equals("\"\\u0069x\"", "id"));
+    assert_false(tc::util::key_equals("\"idx\"", "id"));
+    assert_true(tc::util::key_equals("\"\"", ""));
+    assert_false(tc::util::key_equals("\"i\"", ""));
     tc::events::SubscriptionFields f;
     tc::events::read_subscription(sub, &f);
     TC_ASSERT_STR(f.id, "i\"d");
