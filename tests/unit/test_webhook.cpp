@@ -14,6 +14,9 @@
 
 #include <atomic>
 #include <cstring>
+#include <deque>
+#include <map>
+#include <tuple>
 #include <random>
 #include <set>
 #include <string>
@@ -524,6 +527,63 @@ void dedupe_store(void **) {
     TC_ASSERT_BETWEEN(big.size(), 1, 1000);
 }
 
+// The store's open-addressing index against a plain model of the same rules
+// (ids in insertion order, a map to the live entry), over random inserts,
+// forgets and look-ups of a small id pool, so that collisions, deletions in
+// the middle of probe runs, growth, expiry and eviction for room all occur.
+void dedupe_store_model(void **) {
+    struct Model {
+        Model(size_t c, int64_t t, int64_t w) : capacity(c), ttl(t), window(w) {}
+        size_t capacity;
+        int64_t ttl, window;
+        uint64_t next = 1, early = 0;
+        std::deque<std::tuple<std::string, int64_t, uint64_t>> order;
+        std::map<std::string, uint64_t> live;
+        void evict(int64_t now, size_t room) {
+            while (!order.empty()) {
+                auto &[id, seen, seq] = order.front();
+                if (now - seen < ttl && order.size() + room <= capacity) break;
+                auto it = live.find(id);
+                if (it != live.end() && it->second == seq) {
+                    live.erase(it);
+                    if (now - seen < window) ++early;
+                }
+                order.pop_front();
+            }
+        }
+        bool insert(const std::string &id, int64_t now) {
+            evict(now, 0);
+            if (live.count(id) != 0) return false;
+            evict(now, 1);
+            order.emplace_back(id, now, next);
+            live[id] = next++;
+            return true;
+        }
+    };
+    std::mt19937 rng(12345);
+    for (size_t capacity : {1u, 7u, 600u, 5000u}) {
+        tc::events::DedupeStore store(capacity, 3000, 1000);
+        Model model(capacity, 3000, 1000);
+        int64_t now = 0;
+        for (int step = 0; step < 40000; ++step) {
+            now += static_cast<int64_t>(rng() % 3);
+            const std::string id = "id-" + std::to_string(rng() % 2500);
+            const unsigned op = rng() % 10;
+            if (op < 7) {
+                TC_ASSERT_EQ(store.insert(id, now), model.insert(id, now));
+            } else if (op < 9) {
+                const bool had = model.live.erase(id) > 0;
+                TC_ASSERT_EQ(store.forget(id), had);
+            } else {
+                model.evict(now, 0);
+                TC_ASSERT_EQ(store.contains(id, now), model.live.count(id) != 0);
+            }
+            TC_ASSERT_EQ(store.size(), model.live.size());
+        }
+        TC_ASSERT_EQ(store.early_evictions(), model.early);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Bodies
 
@@ -933,6 +993,7 @@ int main() {
         cmocka_unit_test(replay_window),
         cmocka_unit_test(duplicates),
         cmocka_unit_test(dedupe_store),
+        cmocka_unit_test(dedupe_store_model),
         cmocka_unit_test(body_limits_and_json),
         cmocka_unit_test(revocation_and_challenges),
         cmocka_unit_test(shard_disabled),
