@@ -1,6 +1,7 @@
 // Bounded, age-evicted set of message ids.
 #include "events/dedupe.hpp"
 
+#include <cstring>
 #include <functional>
 
 namespace tc::events {
@@ -15,11 +16,21 @@ DedupeStore::DedupeStore(size_t capacity, int64_t ttl_ms, int64_t replay_window_
       replay_window_ms_(replay_window_ms <= 0 ? ttl_ms_ : replay_window_ms),
       index_(kInitialSlots) {}
 
+DedupeStore::Entry::Entry(int64_t seen, uint64_t number, size_t h, std::string_view text)
+    : seen_ms(seen), seq(number), hash(h), len(text.size()) {
+    char *to = inline_text;
+    if (len > kInline) {
+        heap.reset(new char[len]);
+        to = heap.get();
+    }
+    if (len > 0) std::memcpy(to, text.data(), len);
+}
+
 size_t DedupeStore::probe(std::string_view id, size_t hash) const {
     const size_t mask = index_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
         const Slot &slot = index_[i];
-        if (slot.seq == 0 || (slot.hash == hash && entry(slot.seq).id == id)) return i;
+        if (slot.seq == 0 || (slot.hash == hash && entry(slot.seq).id() == id)) return i;
     }
 }
 
@@ -83,7 +94,7 @@ bool DedupeStore::insert(std::string_view id, int64_t now_ms) {
     evict(now_ms, 1);
     if ((live_ + 1) * 2 > index_.size()) grow();
     const uint64_t seq = next_seq_;
-    order_.push_back(Entry{now_ms, seq, hash, std::string(id)});
+    order_.emplace_back(now_ms, seq, hash, id);
     ++next_seq_;  // only now: the numbers in order_ stay consecutive even if push_back threw
     index_[probe(id, hash)] = Slot{seq, hash};  // eviction and growth move slots: probe again
     ++live_;

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -42,11 +43,19 @@ public:
     uint64_t early_evictions() const;
 
 private:
+    // One recorded id. Ids up to kInline bytes (Twitch's are 36-character
+    // UUIDs) are kept inside the entry: no allocation per message.
     struct Entry {
+        static constexpr size_t kInline = 48;
+        Entry(int64_t seen, uint64_t number, size_t h, std::string_view text);
+        std::string_view id() const { return {heap ? heap.get() : inline_text, len}; }
+
         int64_t seen_ms;
         uint64_t seq;
         size_t hash;
-        std::string id;
+        size_t len;
+        char inline_text[kInline];
+        std::unique_ptr<char[]> heap;  // longer ids
     };
     // A slot of the index: the sequence number of a live entry (0: empty)
     // and its id's hash.

@@ -567,7 +567,9 @@ void dedupe_store_model(void **) {
         int64_t now = 0;
         for (int step = 0; step < 40000; ++step) {
             now += static_cast<int64_t>(rng() % 3);
-            const std::string id = "id-" + std::to_string(rng() % 2500);
+            const unsigned n = rng() % 2500;
+            // Some ids longer than those an entry holds inline.
+            const std::string id = "id-" + std::to_string(n) + (n % 5 == 0 ? std::string(60, 'x') : std::string());
             const unsigned op = rng() % 10;
             if (op < 7) {
                 TC_ASSERT_EQ(store.insert(id, now), model.insert(id, now));
