@@ -27,6 +27,10 @@ struct BodyLayout {
     Span event;          // any value (Twitch sends an object)
     Span challenge;      // string (with its quotes)
     Span conduit_shard;  // object
+    // When "subscription" is an object: its string members id, type,
+    // version and status (literals with their quotes; the last one wins, as
+    // in read_subscription), recorded in the same pass.
+    Span sub_id, sub_type, sub_version, sub_status;
 };
 
 // Validates `text` as one JSON object (surrounding whitespace allowed) and

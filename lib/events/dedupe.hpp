@@ -12,10 +12,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace tc::events {
 
@@ -42,12 +43,33 @@ public:
     uint64_t early_evictions() const;
 
 private:
+    // One recorded id. Ids up to kInline bytes (Twitch's are 36-character
+    // UUIDs) are kept inside the entry: no allocation per message.
     struct Entry {
+        static constexpr size_t kInline = 48;
+        Entry(int64_t seen, uint64_t number, size_t h, std::string_view text);
+        std::string_view id() const { return {heap ? heap.get() : inline_text, len}; }
+
         int64_t seen_ms;
         uint64_t seq;
-        std::string id;
+        size_t hash;
+        size_t len;
+        char inline_text[kInline];
+        std::unique_ptr<char[]> heap;  // longer ids
+    };
+    // A slot of the index: the sequence number of a live entry (0: empty)
+    // and its id's hash.
+    struct Slot {
+        uint64_t seq = 0;
+        size_t hash = 0;
     };
     void evict(int64_t now_ms, size_t room);
+    const Entry &entry(uint64_t seq) const { return order_[seq - order_.front().seq]; }
+    // The slot holding `id`, or else the empty slot where it would go.
+    size_t probe(std::string_view id, size_t hash) const;
+    size_t slot_of(uint64_t seq, size_t hash) const;  // the slot holding seq, or index_.size()
+    void erase_slot(size_t slot);
+    void grow();
 
     const size_t capacity_;
     const int64_t ttl_ms_;
@@ -55,13 +77,15 @@ private:
     uint64_t early_evictions_ = 0;
     mutable std::mutex mu_;
     uint64_t next_seq_ = 1;
-    // id -> sequence number of its live entry in order_. The keys are views
-    // of the ids stored in order_ (a deque keeps its elements in place when
-    // it grows or shrinks at the ends), so each id is stored once and a
-    // lookup allocates nothing. order_ is in insertion order; entries whose
-    // id was forgotten (or re-recorded) no longer match the map and are
-    // dropped when they reach the front.
-    std::unordered_map<std::string_view, uint64_t> seen_;
+    // order_ holds every id in insertion order with consecutive sequence
+    // numbers, so an entry is found from its number alone. index_ is an
+    // open-addressing table (linear probing, at most half full, deletion by
+    // backward shift) of the live entries: a look-up costs a hash and
+    // usually one cache line, and recording an id allocates no node. An
+    // entry whose id was forgotten (or recorded again) has no slot and is
+    // dropped when it reaches the front.
+    std::vector<Slot> index_;
+    size_t live_ = 0;
     std::deque<Entry> order_;
 };
 

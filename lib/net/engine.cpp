@@ -15,6 +15,7 @@ namespace {
 // tokens that die after fewer calls than there are requests in flight, a
 // request can meet a worn-out token repeatedly.
 constexpr int kMaxStaleTokenRetries = 32;
+constexpr size_t kMaxSpareJobs = 256;
 
 std::string deadline_message(int64_t deadline_ms, const std::string &during) {
     return "request deadline of " + std::to_string(deadline_ms) + " ms passed (" + during + ")";
@@ -70,9 +71,19 @@ bool Engine::start(TokenProvider *tokens, std::string *error) {
 void Engine::stop() { loop_.stop(); }
 
 uint64_t Engine::submit(Call call, Done done) {
-    // The job lives in its map node: one allocation for both.
+    // The job lives in its map node: one allocation for both, none when a
+    // finished job's node is reused.
     const uint64_t id = next_job_id_++;
-    Job &job = jobs_.try_emplace(id).first->second;
+    Job *slot = nullptr;
+    if (spare_jobs_.empty()) {
+        slot = &jobs_.try_emplace(id).first->second;
+    } else {
+        JobMap::node_type node = std::move(spare_jobs_.back());
+        spare_jobs_.pop_back();
+        node.key() = id;
+        slot = &jobs_.insert(std::move(node)).position->second;  // reset when it finished
+    }
+    Job &job = *slot;
     job.id = id;
     job.call = std::move(call);
     job.done = std::move(done);
@@ -377,7 +388,9 @@ void Engine::finish(Job &job, tc_status status, HttpResult &&http, std::string m
     result.elapsed_ms = static_cast<double>(
         std::chrono::duration_cast<std::chrono::microseconds>(util::now() - owned.started).count()) / 1000.0;
     Done done = std::move(owned.done);
-    jobs_.erase(found);  // `job` is gone from here on
+    JobMap::node_type node = jobs_.extract(found);  // `job` is gone from here on
+    node.mapped() = Job{};  // its call and last answer go now
+    if (spare_jobs_.size() < kMaxSpareJobs) spare_jobs_.push_back(std::move(node));
     done(std::move(result));
 }
 

@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace tc::net {
 
@@ -120,7 +121,9 @@ private:
     IoLoop loop_;
     TokenProvider *tokens_ = nullptr;
 
-    std::unordered_map<uint64_t, Job> jobs_;  // a job lives in its node (stable address)
+    using JobMap = std::unordered_map<uint64_t, Job>;
+    JobMap jobs_;  // a job lives in its node (stable address)
+    std::vector<JobMap::node_type> spare_jobs_;  // finished jobs' nodes, reused: no allocation per call
     std::deque<uint64_t> ready_;      // Helix jobs waiting for the gate, in order
     std::deque<uint64_t> need_token_; // Helix jobs waiting for a token
     int active_helix_ = 0;

@@ -9,6 +9,13 @@ namespace {
 thread_local IoLoop *tl_deferring = nullptr;  // the loop whose wakeups this thread defers
 constexpr int kMaxPollMs = 1000;   // upper bound so a lost wakeup cannot stall us long
 constexpr size_t kMaxIdleEasies = 256;
+constexpr size_t kMaxSpareNodes = 256;  // per kind
+
+// Keeps `node` for reuse unless enough are kept already.
+template <class Node>
+void keep_spare(std::vector<Node> &spares, Node &&node) {
+    if (spares.size() < kMaxSpareNodes) spares.push_back(std::move(node));
+}
 }  // namespace
 
 struct IoLoop::Transfer {
@@ -134,8 +141,9 @@ void IoLoop::run_due_timers() {
     while (!timers_.empty() && timers_.begin()->first <= now) {
         auto it = timers_.begin();
         Task task = std::move(it->second.second);
-        timer_index_.erase(it->second.first);
-        timers_.erase(it);
+        auto index = timer_index_.find(it->second.first);
+        if (index != timer_index_.end()) keep_spare(spare_timer_index_, timer_index_.extract(index));
+        keep_spare(spare_timers_, timers_.extract(it));
         task();
     }
 }
@@ -157,16 +165,35 @@ int IoLoop::poll_timeout_ms() const {
 IoLoop::TimerId IoLoop::add_timer(int64_t delay_ms, Task task) {
     TimerId id = next_timer_id_++;
     auto when = util::now() + util::Millis(std::max<int64_t>(delay_ms, 0));
-    auto it = timers_.emplace(when, std::make_pair(id, std::move(task)));
-    timer_index_.emplace(id, it);
+    TimerMap::iterator it;
+    if (spare_timers_.empty()) {
+        it = timers_.emplace(when, std::make_pair(id, std::move(task)));
+    } else {
+        TimerMap::node_type node = std::move(spare_timers_.back());
+        spare_timers_.pop_back();
+        node.key() = when;
+        node.mapped() = std::make_pair(id, std::move(task));
+        it = timers_.insert(std::move(node));
+    }
+    if (spare_timer_index_.empty()) {
+        timer_index_.emplace(id, it);
+    } else {
+        TimerIndex::node_type node = std::move(spare_timer_index_.back());
+        spare_timer_index_.pop_back();
+        node.key() = id;
+        node.mapped() = it;
+        timer_index_.insert(std::move(node));
+    }
     return id;
 }
 
 void IoLoop::cancel_timer(TimerId id) {
     auto found = timer_index_.find(id);
     if (found == timer_index_.end()) return;
-    timers_.erase(found->second);
-    timer_index_.erase(found);
+    TimerMap::node_type timer = timers_.extract(found->second);
+    timer.mapped().second = nullptr;  // the task's captures go now, not when the node is reused
+    keep_spare(spare_timers_, std::move(timer));
+    keep_spare(spare_timer_index_, timer_index_.extract(found));
 }
 
 CURL *IoLoop::take_easy() {
@@ -272,15 +299,23 @@ bool IoLoop::configure(Transfer &t) {
 }
 
 uint64_t IoLoop::start_transfer(HttpRequest request, TransferDone done) {
-    auto t = std::make_unique<Transfer>();
-    t->id = next_transfer_id_++;
-    t->request = std::move(request);
-    t->done = std::move(done);
-    t->max_bytes = config_.max_response_bytes;
-    t->result.headers.reserve(12);  // Helix answers carry about ten headers
-    t->easy = take_easy();
-    Transfer *raw = t.get();
-    transfers_.emplace(raw->id, std::move(t));
+    const uint64_t id = next_transfer_id_++;
+    Transfer *raw = nullptr;
+    if (spare_transfers_.empty()) {
+        raw = transfers_.emplace(id, std::make_unique<Transfer>()).first->second.get();
+    } else {
+        TransferMap::node_type node = std::move(spare_transfers_.back());
+        spare_transfers_.pop_back();
+        node.key() = id;
+        raw = node.mapped().get();  // reset when it was finished
+        transfers_.insert(std::move(node));
+    }
+    raw->id = id;
+    raw->request = std::move(request);
+    raw->done = std::move(done);
+    raw->max_bytes = config_.max_response_bytes;
+    raw->result.headers.reserve(12);  // Helix answers carry about ten headers
+    raw->easy = take_easy();
     if (raw->easy == nullptr || !configure(*raw) || curl_multi_add_handle(multi_, raw->easy) != CURLM_OK) {
         HttpResult failed;
         failed.curl_code = CURLE_OUT_OF_MEMORY;
@@ -298,14 +333,14 @@ uint64_t IoLoop::start_transfer(HttpRequest request, TransferDone done) {
 }
 
 void IoLoop::finish(Transfer *t, HttpResult &&result) {
-    std::unique_ptr<Transfer> owned;
     auto it = transfers_.find(t->id);
     if (it == transfers_.end()) return;
-    owned = std::move(it->second);
-    transfers_.erase(it);
-    if (owned->easy != nullptr) give_back_easy(owned->easy);
-    TransferDone done = std::move(owned->done);
-    owned.reset();
+    TransferMap::node_type node = transfers_.extract(it);
+    Transfer &owned = *node.mapped();
+    if (owned.easy != nullptr) give_back_easy(owned.easy);
+    TransferDone done = std::move(owned.done);
+    owned = Transfer{};  // its request, answer and callback go now
+    keep_spare(spare_transfers_, std::move(node));
     done(std::move(result));
 }
 

@@ -118,15 +118,23 @@ private:
     std::vector<Task> tasks_;
     bool accepting_ = true;  // guarded by tasks_mu_
 
-    std::unordered_map<uint64_t, std::unique_ptr<Transfer>> transfers_;
+    using TransferMap = std::unordered_map<uint64_t, std::unique_ptr<Transfer>>;
+    TransferMap transfers_;
     std::unordered_map<CURL *, EasyDone> attached_;
     uint64_t next_transfer_id_ = 1;
     std::vector<CURL *> idle_easies_;
 
-    std::multimap<util::TimePoint, std::pair<TimerId, Task>> timers_;
-    std::unordered_map<TimerId, std::multimap<util::TimePoint, std::pair<TimerId, Task>>::iterator>
-        timer_index_;
+    using TimerMap = std::multimap<util::TimePoint, std::pair<TimerId, Task>>;
+    using TimerIndex = std::unordered_map<TimerId, TimerMap::iterator>;
+    TimerMap timers_;
+    TimerIndex timer_index_;
     TimerId next_timer_id_ = 1;
+    // Nodes of finished transfers and timers (with their Transfer object),
+    // reused by the next ones: each request starts a transfer and a deadline
+    // timer, and allocating their nodes anew cost five allocator calls.
+    std::vector<TransferMap::node_type> spare_transfers_;
+    std::vector<TimerMap::node_type> spare_timers_;
+    std::vector<TimerIndex::node_type> spare_timer_index_;
     Task shutdown_hook_;
     Task turn_begin_;
     Task turn_end_;

@@ -34,12 +34,10 @@ uint32_t hex4(std::string_view s, size_t at) {
 
 }  // namespace
 
-// Whether the key literal (with quotes) spells `name`. Escapes only ever
-// make a literal longer than what it spells, so a shorter one cannot match.
-bool key_equals(std::string_view literal, std::string_view name) {
+// The slow half of key_equals: a literal longer than `name`, which only
+// escapes can make spell it.
+bool key_equals_escaped(std::string_view literal, std::string_view name) {
     const std::string_view inner = literal.substr(1, literal.size() - 2);
-    if (inner.size() < name.size()) return false;
-    if (inner == name) return true;
     if (inner.find('\\') == std::string_view::npos) return false;
     return decode_string(literal) == name;
 }

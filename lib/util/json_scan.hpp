@@ -45,8 +45,18 @@ bool json_valid(std::string_view text);
 // with its quotes, raw value text); returning false stops.
 void for_each_member(std::string_view object, const std::function<bool(std::string_view, std::string_view)> &on_member);
 
-// Whether a key literal (with quotes) spells `name`.
-bool key_equals(std::string_view key_literal, std::string_view name);
+// Whether a key literal (with quotes) spells `name`. Inline: the readers
+// call it for every member they see, and nearly every call is decided by
+// the length or the first character (an escape only ever makes a literal
+// longer than what it spells).
+bool key_equals_escaped(std::string_view key_literal, std::string_view name);
+inline bool key_equals(std::string_view key_literal, std::string_view name) {
+    if (key_literal.size() < 2) return false;
+    const std::string_view inner = key_literal.substr(1, key_literal.size() - 2);
+    if (inner.size() == name.size()) return inner == name;
+    if (inner.size() < name.size() || name.empty() || (inner[0] != '\\' && inner[0] != name[0])) return false;
+    return key_equals_escaped(key_literal, name);
+}
 
 // Decodes the JSON string literal `literal` (with its quotes; already
 // validated) into UTF-8. Lone surrogate escapes become U+FFFD.
@@ -62,6 +72,10 @@ inline int hex_value(unsigned char c) {
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
+
+// JSON white space. Most bytes the scanners ask about are not, and one
+// compare settles those.
+inline bool is_ws(unsigned char c) { return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r'); }
 
 // Bytes that need a closer look inside a JSON string: '"', '\\', control
 // characters and the bytes of multi-byte UTF-8 sequences. Every other byte
@@ -105,11 +119,16 @@ struct Scanner {
     explicit Scanner(std::string_view text) : s(reinterpret_cast<const unsigned char *>(text.data())), n(text.size()) {}
 
     void ws() {
-        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+        while (i < n && is_ws(static_cast<unsigned char>(s[i]))) ++i;
     }
 
-    // At '"': consumes the literal, validating escapes and UTF-8.
-    bool string() {
+    // At '"': consumes the literal, validating escapes and UTF-8. Inlined
+    // where it is called: a body is mostly short strings, and the call
+    // itself cost as much as scanning a key.
+#if defined(__GNUC__)
+    __attribute__((always_inline))
+#endif
+    inline bool string() {
         ++i;
         while (i < n) {
             i = skip_plain(s, i, n);  // most of a body is plain ASCII
@@ -236,6 +255,20 @@ struct Scanner {
     // this object (not of nested ones); returning false aborts the scan.
     template <class OnMember>
     bool object(int depth, OnMember &&on_member) {
+        return object_values(depth, [&](Span key) {
+            Span val{i, 0, true};
+            if (!value(depth)) return false;
+            val.end = i;
+            return on_member(key, val);
+        });
+    }
+
+    // At '{'. scan_value(key literal span) runs at the start of each member's
+    // value (white space skipped) and must consume it, e.g. with value(depth)
+    // or, to see a nested object's members in the same pass,
+    // object(depth + 1, ...); returning false aborts the scan.
+    template <class ScanValue>
+    bool object_values(int depth, ScanValue &&scan_value) {
         if (depth > kMaxDepth) return false;
         ++i;
         ws();
@@ -253,10 +286,7 @@ struct Scanner {
             if (i >= n || s[i] != ':') return false;
             ++i;
             ws();
-            Span val{i, 0, true};
-            if (!value(depth)) return false;
-            val.end = i;
-            if (!on_member(key, val)) return false;
+            if (!scan_value(key)) return false;
             ws();
             if (i >= n) return false;
             if (s[i] == '}') {
@@ -279,7 +309,7 @@ struct TrustedWalker {
     size_t i = 0;
 
     void ws() {
-        while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) ++i;
+        while (i < n && is_ws(static_cast<unsigned char>(s[i]))) ++i;
     }
     void skip_string() {  // at '"'
         // Validated: only '"' and '\\' matter; the strings here are short, so

@@ -14,6 +14,9 @@
 
 #include <atomic>
 #include <cstring>
+#include <deque>
+#include <map>
+#include <tuple>
 #include <random>
 #include <set>
 #include <string>
@@ -524,6 +527,65 @@ void dedupe_store(void **) {
     TC_ASSERT_BETWEEN(big.size(), 1, 1000);
 }
 
+// The store's open-addressing index against a plain model of the same rules
+// (ids in insertion order, a map to the live entry), over random inserts,
+// forgets and look-ups of a small id pool, so that collisions, deletions in
+// the middle of probe runs, growth, expiry and eviction for room all occur.
+void dedupe_store_model(void **) {
+    struct Model {
+        Model(size_t c, int64_t t, int64_t w) : capacity(c), ttl(t), window(w) {}
+        size_t capacity;
+        int64_t ttl, window;
+        uint64_t next = 1, early = 0;
+        std::deque<std::tuple<std::string, int64_t, uint64_t>> order;
+        std::map<std::string, uint64_t> live;
+        void evict(int64_t now, size_t room) {
+            while (!order.empty()) {
+                auto &[id, seen, seq] = order.front();
+                if (now - seen < ttl && order.size() + room <= capacity) break;
+                auto it = live.find(id);
+                if (it != live.end() && it->second == seq) {
+                    live.erase(it);
+                    if (now - seen < window) ++early;
+                }
+                order.pop_front();
+            }
+        }
+        bool insert(const std::string &id, int64_t now) {
+            evict(now, 0);
+            if (live.count(id) != 0) return false;
+            evict(now, 1);
+            order.emplace_back(id, now, next);
+            live[id] = next++;
+            return true;
+        }
+    };
+    std::mt19937 rng(12345);
+    for (size_t capacity : {1u, 7u, 600u, 5000u}) {
+        tc::events::DedupeStore store(capacity, 3000, 1000);
+        Model model(capacity, 3000, 1000);
+        int64_t now = 0;
+        for (int step = 0; step < 40000; ++step) {
+            now += static_cast<int64_t>(rng() % 3);
+            const unsigned n = rng() % 2500;
+            // Some ids longer than those an entry holds inline.
+            const std::string id = "id-" + std::to_string(n) + (n % 5 == 0 ? std::string(60, 'x') : std::string());
+            const unsigned op = rng() % 10;
+            if (op < 7) {
+                TC_ASSERT_EQ(store.insert(id, now), model.insert(id, now));
+            } else if (op < 9) {
+                const bool had = model.live.erase(id) > 0;
+                TC_ASSERT_EQ(store.forget(id), had);
+            } else {
+                model.evict(now, 0);
+                TC_ASSERT_EQ(store.contains(id, now), model.live.count(id) != 0);
+            }
+            TC_ASSERT_EQ(store.size(), model.live.size());
+        }
+        TC_ASSERT_EQ(store.early_evictions(), model.early);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Bodies
 
@@ -791,7 +853,30 @@ void scanner(void **) {
     const std::string sub = "{ \"condition\" : {\"q\":\"}]\\\"{[\",\"n\":[1,{\"a\":\"\\\\\"}]} ,"
                             "\"cost\":-1.5e3,\"ok\":true,\"id\":\"i\\\"d\",\"type\" :\"t\\\\\","
                             "\"version\":\"2\",\"status\":null}";
-    assert_true(tc::events::scan_body("{\"subscription\":" + sub + "}", &l, &why));
+    const std::string with_sub = "{\"subscription\":" + sub + "}";
+    assert_true(tc::events::scan_body(with_sub, &l, &why));
+    // scan_body records the same string members in its one pass.
+    TC_ASSERT_STR(decode_string(l.sub_id.in(with_sub)), "i\"d");
+    TC_ASSERT_STR(decode_string(l.sub_type.in(with_sub)), "t\\");
+    TC_ASSERT_STR(decode_string(l.sub_version.in(with_sub)), "2");
+    assert_false(l.sub_status.found);  // null is not a string
+    // Escaped keys spell their names; the last string wins; a later
+    // non-string leaves the string before it; nested objects are not members.
+    const std::string escaped = "{\"subscription\":{\"\\u0069d\":\"x\",\"type\":\"a\",\"t\\u0079pe\":\"b\","
+                                "\"version\":\"1\",\"version\":7,\"condition\":{\"status\":\"s\"}}}";
+    assert_true(tc::events::scan_body(escaped, &l, &why));
+    TC_ASSERT_STR(decode_string(l.sub_id.in(escaped)), "x");
+    TC_ASSERT_STR(decode_string(l.sub_type.in(escaped)), "b");
+    TC_ASSERT_STR(decode_string(l.sub_version.in(escaped)), "1");
+    assert_false(l.sub_status.found);
+    // A subscription that is not an object has no members.
+    assert_true(tc::events::scan_body("{\"subscription\":\"id\"}", &l, &why));
+    assert_false(l.sub_id.found);
+    assert_true(tc::util::key_equals("\"\\u0069d\"", "id"));
+    assert_false(tc::util::key_equals("\"\\u0069x\"", "id"));
+    assert_false(tc::util::key_equals("\"idx\"", "id"));
+    assert_true(tc::util::key_equals("\"\"", ""));
+    assert_false(tc::util::key_equals("\"i\"", ""));
     tc::events::SubscriptionFields f;
     tc::events::read_subscription(sub, &f);
     TC_ASSERT_STR(f.id, "i\"d");
@@ -910,6 +995,7 @@ int main() {
         cmocka_unit_test(replay_window),
         cmocka_unit_test(duplicates),
         cmocka_unit_test(dedupe_store),
+        cmocka_unit_test(dedupe_store_model),
         cmocka_unit_test(body_limits_and_json),
         cmocka_unit_test(revocation_and_challenges),
         cmocka_unit_test(shard_disabled),
