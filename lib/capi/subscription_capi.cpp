@@ -219,18 +219,27 @@ TC_API tc_status tc_subscriptions_list(tc_op_id *id_out, tc_conduits *c, const t
         auto sink = std::make_shared<tc::core::PageSink>();
         sink->page = [page_cb, userdata](tc::core::Subscriptions &&page, const tc::helix::CostInfo &cost,
                                          std::function<void(bool)> returned) {
-            auto list = std::make_shared<tc_subscription_list>();
-            list->cost = cost;
-            list->items.reserve(page.size());
-            for (auto &s : page) list->items.push_back(make_subscription(std::move(s)));
+            auto convert = [](tc::core::Subscriptions &items, const tc::helix::CostInfo &c) {
+                auto list = std::make_shared<tc_subscription_list>();
+                list->cost = c;
+                list->items.reserve(items.size());
+                for (auto &s : items) list->items.push_back(make_subscription(std::move(s)));
+                return list;
+            };
             tc::runtime::Completion report;
             if (page_cb == nullptr) {
                 // Freeing the taken page lets the listing go on.
                 report = tc::runtime::pull_form(TC_COMPLETION_PAGE, userdata);
-                report.result = list;
+                report.result = convert(page, cost);
                 report.on_release = [returned] { returned(true); };
             } else {
-                report.deliver = [page_cb, userdata, list, returned] { returned(page_cb(list.get(), userdata) == 0); };
+                // Converted on the user's thread, while the I/O thread fetches the next page.
+                auto raw = std::make_shared<tc::core::Subscriptions>(std::move(page));
+                report.deliver = [page_cb, userdata, raw, cost, convert, returned] {
+                    auto list = convert(*raw, cost);
+                    raw->clear();
+                    returned(page_cb(list.get(), userdata) == 0);
+                };
             }
             return report;
         };
