@@ -506,17 +506,25 @@ VALUE rbtc_next(tc_conduits *c, int timeout_ms) {
  * headers] (headers: the Ratelimit-* ones and Content-Type, those present),
  * or nil: one call instead of nine per request. */
 VALUE rbtc_response_values(const tc_completion *done) {
-    static const char *const names[] = {"Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset", "Content-Type"};
+    enum { COUNT = 4 };
+    static const char *const names[COUNT] = {"Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset",
+                                             "Content-Type"};
+    static VALUE keys[COUNT]; /* frozen, made once: the Hash keeps them without a copy */
     const tc_response *r = tc_completion_response(done);
     const char *body;
     size_t len = 0, i;
     VALUE headers;
     if (r == NULL) return Qnil;
+    if (keys[0] == 0) {
+        for (i = 0; i < COUNT; i++) {
+            keys[i] = rb_obj_freeze(rb_utf8_str_new_cstr(names[i]));
+            rb_gc_register_mark_object(keys[i]);
+        }
+    }
     headers = rb_hash_new();
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+    for (i = 0; i < COUNT; i++) {
         const char *v = tc_response_header(r, names[i]);
-        if (v != NULL) rb_hash_aset(headers, rb_obj_freeze(rb_utf8_str_new_static(names[i], (long)strlen(names[i]))),
-                                    rb_utf8_str_new_cstr(v));
+        if (v != NULL) rb_hash_aset(headers, keys[i], rb_utf8_str_new_cstr(v));
     }
     body = tc_response_body(r, &len);
     return rb_ary_new_from_args(5, INT2NUM(tc_response_http_status(r)), rb_utf8_str_new(body, (long)len),
