@@ -470,21 +470,21 @@ static void *rbtc_listener_free_nogvl(void *p) {
 %}
 
 %inline %{
-/* tc_conduits_next(): the next completion, or nil when none came within
- * timeout_ms (0: just look). While it waits, the GVL is released, and on
- * threads other than the main one Thread#raise wakes it (the unblocking
- * function is tc_conduits_wakeup). It never raises: a completion it took is
- * always returned, and the interrupt is raised at the caller's next check
- * (lib/twitchconduits/client.rb defers it until the completion is stored). */
-tc_completion *rbtc_next(tc_conduits *c, int timeout_ms) {
+/* tc_conduits_next(): the next completion as [completion, token, kind,
+ * status] (one call instead of four on every operation's path), or nil
+ * when none came within timeout_ms (0: just look). While it waits, the GVL
+ * is released, and on threads other than the main one Thread#raise wakes
+ * it (the unblocking function is tc_conduits_wakeup). It never raises: a
+ * completion it took is always returned, and the interrupt is raised at
+ * the caller's next check (lib/twitchconduits/client.rb defers it until
+ * the completion is stored). */
+VALUE rbtc_next(tc_conduits *c, int timeout_ms) {
     struct rbtc_next_args a;
     a.c = c;
     a.done = NULL;
     a.timeout_ms = timeout_ms;
     if (timeout_ms == 0) {
-        /* Look first: tc_conduits_next(0) with nothing ready still sleeps
-         * in a timed wait (tens of microseconds of timer slack). */
-        if (tc_conduits_ready(c) > 0) tc_conduits_next(c, &a.done, 0);
+        tc_conduits_next(c, &a.done, 0); /* no wait: keep the GVL */
     } else if (rb_thread_current() == rb_thread_main()) {
         /* No unblocking function on the main thread: when it is the only
          * thread, Ruby 3.1 would start (and join) a helper thread for every
@@ -495,7 +495,40 @@ tc_completion *rbtc_next(tc_conduits *c, int timeout_ms) {
     } else {
         rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, rbtc_next_ubf, &a);
     }
-    return a.done;
+    if (a.done == NULL) return Qnil;
+    return rb_ary_new_from_args(4, SWIG_NewPointerObj(a.done, SWIGTYPE_p_tc_completion, 0),
+                                ULL2NUM((unsigned long long)(uintptr_t)tc_completion_userdata(a.done)),
+                                INT2NUM((int)tc_completion_kind_get(a.done)),
+                                INT2NUM((int)tc_completion_status(a.done)));
+}
+
+/* A completion's tc_response as [http_status, body, attempts, elapsed_ms,
+ * headers] (headers: the Ratelimit-* ones and Content-Type, those present),
+ * or nil: one call instead of nine per request. */
+VALUE rbtc_response_values(const tc_completion *done) {
+    enum { COUNT = 4 };
+    static const char *const names[COUNT] = {"Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset",
+                                             "Content-Type"};
+    static VALUE keys[COUNT]; /* frozen, made once: the Hash keeps them without a copy */
+    const tc_response *r = tc_completion_response(done);
+    const char *body;
+    size_t len = 0, i;
+    VALUE headers;
+    if (r == NULL) return Qnil;
+    if (keys[0] == 0) {
+        for (i = 0; i < COUNT; i++) {
+            keys[i] = rb_obj_freeze(rb_utf8_str_new_cstr(names[i]));
+            rb_gc_register_mark_object(keys[i]);
+        }
+    }
+    headers = rb_hash_new();
+    for (i = 0; i < COUNT; i++) {
+        const char *v = tc_response_header(r, names[i]);
+        if (v != NULL) rb_hash_aset(headers, keys[i], rb_utf8_str_new_cstr(v));
+    }
+    body = tc_response_body(r, &len);
+    return rb_ary_new_from_args(5, INT2NUM(tc_response_http_status(r)), rb_utf8_str_new(body, (long)len),
+                                INT2NUM(tc_response_attempts(r)), DBL2NUM(tc_response_elapsed_ms(r)), headers);
 }
 
 /* tc_conduits_free() with the GVL released (it joins the library's threads). */

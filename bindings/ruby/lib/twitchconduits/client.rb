@@ -455,21 +455,20 @@ module TwitchConduits
     # Take completions for up to timeout_ms (GVL released while waiting),
     # then every one already there, and route each.
     def pump(c, timeout_ms)
-      done = Native.rbtc_next(c, timeout_ms)
-      while done
-        route(done)
-        done = Native.rbtc_next(c, 0)
+      taken = Native.rbtc_next(c, timeout_ms)
+      while taken
+        route(*taken)
+        taken = Native.rbtc_next(c, 0)
       end
     end
 
-    # One completion to its Operation, Listener or view watch.
-    def route(done)
+    # One completion (with its token, kind and status: see rbtc_next) to
+    # its Operation, Listener or view watch.
+    def route(done, token, kind, status)
       keep = false
-      token = Native.tc_completion_userdata(done)
-      kind = Native.tc_completion_kind_get(done)
       @lock.synchronize do
         if (op = @ops[token])
-          keep = op.take(done, kind)
+          keep = op.take(done, kind, status)
           if op.done?
             @ops.delete(token)
             @ready << op if op.block?

@@ -66,7 +66,7 @@ module TwitchConduits
     # A completion of this operation (kind: its tc_completion_kind). Returns
     # true when the completion is kept (a page waiting to be consumed), false
     # when the caller frees it.
-    def take(done, kind)
+    def take(done, kind, status)
       case kind
       when Native::TC_COMPLETION_PROGRESS
         _, d, total = Native.tc_completion_progress(done)
@@ -78,7 +78,7 @@ module TwitchConduits
         @pages << done
         true
       else
-        finish(done, kind)
+        finish(done, kind, status)
         false
       end
     end
@@ -105,8 +105,7 @@ module TwitchConduits
 
     # The final completion: the value from the accessors of its result
     # object (also for a Partial batch), or the error.
-    def finish(done, kind)
-      status = Native.tc_completion_status(done)
+    def finish(done, kind, status)
       begin
         @value = CONVERT.fetch(kind).call(done) if @result == :object && (status.zero? || status == Native::TC_EPARTIAL)
       rescue StandardError => e
@@ -122,7 +121,7 @@ module TwitchConduits
     n = Native
     CONVERT = {
       n::TC_COMPLETION_DONE => ->(_d) {},
-      n::TC_COMPLETION_RESPONSE => ->(d) { (r = n.tc_completion_response(d)) && Response.from_native(r) },
+      n::TC_COMPLETION_RESPONSE => ->(d) { (r = n.rbtc_response_values(d)) && Response.new(*r) },
       n::TC_COMPLETION_TOKEN => ->(d) { (t = n.tc_completion_token(d)) && Token.from_native(t) },
       n::TC_COMPLETION_USER => ->(d) { (u = n.tc_completion_user(d)) && User.from_native(u) },
       n::TC_COMPLETION_CONDUIT => ->(d) { (c = n.tc_completion_conduit(d)) && Conduit.from_native(c) },

@@ -112,20 +112,9 @@ module TwitchConduits
 
   Progress = Struct.new(:done, :total)
 
-  # A Helix answer (Client#request). `headers` holds the Ratelimit-* ones.
-  RESPONSE_HEADERS = %w[Ratelimit-Limit Ratelimit-Remaining Ratelimit-Reset Content-Type].freeze
-  # (Positional: this is built once per request, on the benchmark's path.)
+  # A Helix answer (Client#request). `headers` holds the Ratelimit-* ones
+  # and Content-Type (built in one native call: rbtc_response_values).
   Response = Struct.new(:http_status, :body, :attempts, :elapsed_ms, :headers) do
-    def self.from_native(r)
-      headers = {}
-      RESPONSE_HEADERS.each do |n|
-        v = Native.tc_response_header(r, n)
-        headers[n] = v if v
-      end
-      new(Native.tc_response_http_status(r), Native.tc_response_body(r), Native.tc_response_attempts(r),
-          Native.tc_response_elapsed_ms(r), headers)
-    end
-
     def json = body.empty? ? nil : JSON.parse(body)
   end
 end
