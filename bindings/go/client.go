@@ -71,7 +71,7 @@ type Client struct {
 
 	queue      tcswig.Tc_conduits // the manager, for the pump token's holder; freed by Close
 	pumpTok    chan struct{}      // holds the token while nobody pumps
-	pumpOut    []uintptr          // tc_conduits_next's out-parameter, for the token's holder
+	pumpInfo   []uint64           // tcgo_next's out-parameter (4 elements), for the token's holder
 	stopping   int32              // atomic: Close wants the token back for good
 	closed     chan struct{}      // closed by Close, after the manager is freed
 	background sync.Once          // starts the background pump
@@ -138,7 +138,7 @@ func NewClient(c Config) (*Client, error) {
 		return nil, err
 	}
 	cl := &Client{m: tcswig.SwigcptrTc_conduits(out[0]), routes: map[uintptr]route{},
-		pumpTok: make(chan struct{}, 1), pumpOut: make([]uintptr, 1), closed: make(chan struct{})}
+		pumpTok: make(chan struct{}, 1), pumpInfo: make([]uint64, 4), closed: make(chan struct{})}
 	cl.queue = cl.m
 	cl.pumpTok <- struct{}{}
 	return cl, nil

@@ -29,12 +29,13 @@ func (c *Client) pumpWhile(keep func() bool) {
 
 // pumpOnce takes one completion, waiting up to timeoutMs, and routes it.
 func (c *Client) pumpOnce(timeoutMs int) {
-	if tcswig.Tc_conduits_next(c.queue, c.pumpOut, timeoutMs) != tcswig.TC_OK {
+	// One cgo call takes the completion and what routing needs.
+	info := c.pumpInfo
+	if tcswig.Tcgo_next(c.queue, info, timeoutMs) != tcswig.TC_OK || info[0] == 0 {
 		return // timed out, or woken up by Close
 	}
-	done := tcswig.SwigcptrTc_completion(c.pumpOut[0])
-	token := tcswig.Tc_completion_userdata(done)
-	final := tcswig.Tc_completion_is_final(done) == 1
+	done := tcswig.SwigcptrTc_completion(uintptr(info[0]))
+	token, final := uintptr(info[1]), info[2] == 1
 	c.routesMu.Lock()
 	r := c.routes[token]
 	if final && r != nil && !r.lasting() {

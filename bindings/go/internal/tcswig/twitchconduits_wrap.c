@@ -13,9 +13,9 @@ extern
 #ifdef __cplusplus
   "C"
 #endif
-  void cgo_panic__tcswig_b7936a88d2cc3388(const char*);
+  void cgo_panic__tcswig_58cf0908352460ac(const char*);
 static void _swig_gopanic(const char *p) {
-  cgo_panic__tcswig_b7936a88d2cc3388(p);
+  cgo_panic__tcswig_58cf0908352460ac(p);
 }
 
 
@@ -364,11 +364,23 @@ SWIGINTERN void delete_tc_listener_options(struct tc_listener_options *self){
   tcgo_free_text(o->tls_key_file);
     free(o);
   }
+
+static tc_status tcgo_next(tc_conduits *c, uint64_t *tcgo_info, int timeout_ms) {
+    tc_completion *done = NULL;
+    tc_status st = tc_conduits_next(c, &done, timeout_ms);
+    tcgo_info[0] = (uint64_t)(uintptr_t)done;
+    if (st != TC_OK || done == NULL) return st;
+    tcgo_info[1] = (uint64_t)(uintptr_t)tc_completion_userdata(done);
+    tcgo_info[2] = (uint64_t)tc_completion_is_final(done);
+    tcgo_info[3] = (uint64_t)tc_completion_kind_get(done);
+    return st;
+}
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-void _wrap_Swig_free_tcswig_b7936a88d2cc3388(void *_swig_go_0) {
+void _wrap_Swig_free_tcswig_58cf0908352460ac(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -378,7 +390,7 @@ void _wrap_Swig_free_tcswig_b7936a88d2cc3388(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -391,7 +403,7 @@ void *_wrap_Swig_malloc_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_VERSION_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_VERSION_tcswig_58cf0908352460ac() {
   int result;
   intgo _swig_go_result;
   
@@ -402,7 +414,7 @@ intgo _wrap_TC_VERSION_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_OK_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_OK_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -414,7 +426,7 @@ intgo _wrap_TC_OK_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ERROR_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ERROR_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -426,7 +438,7 @@ intgo _wrap_TC_ERROR_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EINVAL_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EINVAL_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -438,7 +450,7 @@ intgo _wrap_TC_EINVAL_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ENOMEM_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ENOMEM_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -450,7 +462,7 @@ intgo _wrap_TC_ENOMEM_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EVERSION_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EVERSION_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -462,7 +474,7 @@ intgo _wrap_TC_EVERSION_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ECANCELED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ECANCELED_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -474,7 +486,7 @@ intgo _wrap_TC_ECANCELED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ETIMEDOUT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ETIMEDOUT_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -486,7 +498,7 @@ intgo _wrap_TC_ETIMEDOUT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ENETWORK_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ENETWORK_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -498,7 +510,7 @@ intgo _wrap_TC_ENETWORK_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ETLS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ETLS_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -510,7 +522,7 @@ intgo _wrap_TC_ETLS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EHTTP_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EHTTP_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -522,7 +534,7 @@ intgo _wrap_TC_EHTTP_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EAUTH_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EAUTH_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -534,7 +546,7 @@ intgo _wrap_TC_EAUTH_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EFORBIDDEN_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EFORBIDDEN_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -546,7 +558,7 @@ intgo _wrap_TC_EFORBIDDEN_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ENOTFOUND_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ENOTFOUND_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -558,7 +570,7 @@ intgo _wrap_TC_ENOTFOUND_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ECONFLICT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ECONFLICT_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -570,7 +582,7 @@ intgo _wrap_TC_ECONFLICT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ERATELIMIT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ERATELIMIT_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -582,7 +594,7 @@ intgo _wrap_TC_ERATELIMIT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ESERVER_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ESERVER_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -594,7 +606,7 @@ intgo _wrap_TC_ESERVER_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EPROTOCOL_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EPROTOCOL_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -606,7 +618,7 @@ intgo _wrap_TC_EPROTOCOL_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ECLOSED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ECLOSED_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -618,7 +630,7 @@ intgo _wrap_TC_ECLOSED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EREENTRANT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EREENTRANT_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -630,7 +642,7 @@ intgo _wrap_TC_EREENTRANT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EBUSY_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EBUSY_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -642,7 +654,7 @@ intgo _wrap_TC_EBUSY_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ETOOLARGE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ETOOLARGE_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -654,7 +666,7 @@ intgo _wrap_TC_ETOOLARGE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EUSER_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EUSER_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -666,7 +678,7 @@ intgo _wrap_TC_EUSER_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EBADREQUEST_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EBADREQUEST_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -678,7 +690,7 @@ intgo _wrap_TC_EBADREQUEST_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EGONE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EGONE_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -690,7 +702,7 @@ intgo _wrap_TC_EGONE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EPARTIAL_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EPARTIAL_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -702,7 +714,7 @@ intgo _wrap_TC_EPARTIAL_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ENOCREDENTIALS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ENOCREDENTIALS_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -714,7 +726,7 @@ intgo _wrap_TC_ENOCREDENTIALS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ENOTSUPPORTED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ENOTSUPPORTED_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -726,7 +738,7 @@ intgo _wrap_TC_ENOTSUPPORTED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ESIGNATURE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ESIGNATURE_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -738,7 +750,7 @@ intgo _wrap_TC_ESIGNATURE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ESTALE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ESTALE_tcswig_58cf0908352460ac() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -750,7 +762,7 @@ intgo _wrap_TC_ESTALE_tcswig_b7936a88d2cc3388() {
 }
 
 
-_gostring_ _wrap_tc_strerror_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_strerror_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -766,7 +778,7 @@ _gostring_ _wrap_tc_strerror_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_tc_status_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_status_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -782,7 +794,7 @@ _gostring_ _wrap_tc_status_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_tc_last_error_message_tcswig_b7936a88d2cc3388() {
+_gostring_ _wrap_tc_last_error_message_tcswig_58cf0908352460ac() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -796,7 +808,7 @@ _gostring_ _wrap_tc_last_error_message_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_tc_last_http_status_tcswig_b7936a88d2cc3388() {
+intgo _wrap_tc_last_http_status_tcswig_58cf0908352460ac() {
   int result;
   intgo _swig_go_result;
   
@@ -807,7 +819,7 @@ intgo _wrap_tc_last_http_status_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LOG_ERROR_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LOG_ERROR_tcswig_58cf0908352460ac() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -819,7 +831,7 @@ intgo _wrap_TC_LOG_ERROR_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LOG_WARN_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LOG_WARN_tcswig_58cf0908352460ac() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -831,7 +843,7 @@ intgo _wrap_TC_LOG_WARN_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LOG_INFO_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LOG_INFO_tcswig_58cf0908352460ac() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -843,7 +855,7 @@ intgo _wrap_TC_LOG_INFO_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LOG_DEBUG_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LOG_DEBUG_tcswig_58cf0908352460ac() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -855,7 +867,7 @@ intgo _wrap_TC_LOG_DEBUG_tcswig_b7936a88d2cc3388() {
 }
 
 
-_gostring_ _wrap_tc_log_level_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_log_level_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   tc_log_level arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -871,7 +883,7 @@ _gostring_ _wrap_tc_log_level_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_GET_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_GET_tcswig_58cf0908352460ac() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -883,7 +895,7 @@ intgo _wrap_TC_GET_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_POST_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_POST_tcswig_58cf0908352460ac() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -895,7 +907,7 @@ intgo _wrap_TC_POST_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_PATCH_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_PATCH_tcswig_58cf0908352460ac() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -907,7 +919,7 @@ intgo _wrap_TC_PATCH_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_PUT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_PUT_tcswig_58cf0908352460ac() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -919,7 +931,7 @@ intgo _wrap_TC_PUT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_DELETE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_DELETE_tcswig_58cf0908352460ac() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -931,7 +943,7 @@ intgo _wrap_TC_DELETE_tcswig_b7936a88d2cc3388() {
 }
 
 
-_gostring_ _wrap_tc_method_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_method_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   tc_method arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -947,7 +959,7 @@ _gostring_ _wrap_tc_method_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_58cf0908352460ac() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -958,7 +970,7 @@ intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_58cf0908352460ac() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -969,7 +981,7 @@ intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_58cf0908352460ac() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -980,7 +992,7 @@ intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_tc_conduits_options_version_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_version_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -993,7 +1005,7 @@ intgo _wrap_tc_conduits_options_version_get_tcswig_b7936a88d2cc3388(struct tc_co
 }
 
 
-void _wrap_tc_conduits_options_client_id_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_client_id_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1013,7 +1025,7 @@ void _wrap_tc_conduits_options_client_id_set_tcswig_b7936a88d2cc3388(struct tc_c
 }
 
 
-_gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1029,7 +1041,7 @@ _gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_b7936a88d2cc3388(struc
 }
 
 
-void _wrap_tc_conduits_options_client_secret_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_client_secret_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1049,7 +1061,7 @@ void _wrap_tc_conduits_options_client_secret_set_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-_gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1065,7 +1077,7 @@ _gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_b7936a88d2cc3388(s
 }
 
 
-void _wrap_tc_conduits_options_app_token_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_app_token_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1085,7 +1097,7 @@ void _wrap_tc_conduits_options_app_token_set_tcswig_b7936a88d2cc3388(struct tc_c
 }
 
 
-_gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1101,7 +1113,7 @@ _gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_b7936a88d2cc3388(struc
 }
 
 
-void _wrap_tc_conduits_options_callback_url_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_callback_url_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1130,7 +1142,7 @@ void _wrap_tc_conduits_options_callback_url_set_tcswig_b7936a88d2cc3388(struct t
 }
 
 
-_gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1146,7 +1158,7 @@ _gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_b7936a88d2cc3388(st
 }
 
 
-void _wrap_tc_conduits_options_api_base_url_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_api_base_url_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1166,7 +1178,7 @@ void _wrap_tc_conduits_options_api_base_url_set_tcswig_b7936a88d2cc3388(struct t
 }
 
 
-_gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1182,7 +1194,7 @@ _gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_b7936a88d2cc3388(st
 }
 
 
-void _wrap_tc_conduits_options_auth_base_url_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_auth_base_url_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1202,7 +1214,7 @@ void _wrap_tc_conduits_options_auth_base_url_set_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-_gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1218,7 +1230,7 @@ _gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_b7936a88d2cc3388(s
 }
 
 
-void _wrap_tc_conduits_options_ca_file_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_ca_file_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1238,7 +1250,7 @@ void _wrap_tc_conduits_options_ca_file_set_tcswig_b7936a88d2cc3388(struct tc_con
 }
 
 
-_gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1254,7 +1266,7 @@ _gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1266,7 +1278,7 @@ void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_b7936a88d2cc3388(st
 }
 
 
-long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1279,7 +1291,7 @@ long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_b7936a88d2cc33
 }
 
 
-void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1291,7 +1303,7 @@ void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_b7936a88d2cc3388(st
 }
 
 
-long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1304,7 +1316,7 @@ long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_b7936a88d2cc33
 }
 
 
-void _wrap_tc_conduits_options_max_attempts_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_conduits_options_max_attempts_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int arg2 ;
   
@@ -1316,7 +1328,7 @@ void _wrap_tc_conduits_options_max_attempts_set_tcswig_b7936a88d2cc3388(struct t
 }
 
 
-intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1329,7 +1341,7 @@ intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1341,7 +1353,7 @@ void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_b7936a88d2cc3388(struc
 }
 
 
-long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1354,7 +1366,7 @@ long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_b7936a88d2cc3388(
 }
 
 
-void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1366,7 +1378,7 @@ void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_b7936a88d2cc3388(struct
 }
 
 
-long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1379,7 +1391,7 @@ long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_b7936a88d2cc3388(s
 }
 
 
-void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1391,7 +1403,7 @@ void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_b7936a88d2cc3388
 }
 
 
-long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1404,7 +1416,7 @@ long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_b7936a88d2c
 }
 
 
-void _wrap_tc_conduits_options_max_concurrency_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_conduits_options_max_concurrency_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int arg2 ;
   
@@ -1416,7 +1428,7 @@ void _wrap_tc_conduits_options_max_concurrency_set_tcswig_b7936a88d2cc3388(struc
 }
 
 
-intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1429,7 +1441,7 @@ intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_b7936a88d2cc3388(stru
 }
 
 
-void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   size_t arg2 ;
   
@@ -1441,7 +1453,7 @@ void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_b7936a88d2cc3388(st
 }
 
 
-long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1454,7 +1466,7 @@ long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_b7936a88d2cc33
 }
 
 
-void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1466,7 +1478,7 @@ void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_b7936a88d2cc338
 }
 
 
-long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1479,7 +1491,7 @@ long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_b7936a88d2
 }
 
 
-void _wrap_tc_conduits_options_flags_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_conduits_options_flags_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   unsigned int arg2 ;
   
@@ -1491,7 +1503,7 @@ void _wrap_tc_conduits_options_flags_set_tcswig_b7936a88d2cc3388(struct tc_condu
 }
 
 
-intgo _wrap_tc_conduits_options_flags_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_flags_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -1504,7 +1516,7 @@ intgo _wrap_tc_conduits_options_flags_get_tcswig_b7936a88d2cc3388(struct tc_cond
 }
 
 
-void _wrap_tc_conduits_options_random_seed_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_random_seed_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   uint64_t arg2 ;
   
@@ -1516,7 +1528,7 @@ void _wrap_tc_conduits_options_random_seed_set_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-long long _wrap_tc_conduits_options_random_seed_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_random_seed_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -1529,7 +1541,7 @@ long long _wrap_tc_conduits_options_random_seed_get_tcswig_b7936a88d2cc3388(stru
 }
 
 
-void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1541,7 +1553,7 @@ void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_b7936a88d2cc
 }
 
 
-long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1554,7 +1566,7 @@ long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_b7936a8
 }
 
 
-void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1566,7 +1578,7 @@ void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_b7936a88d2cc3388(s
 }
 
 
-long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1579,7 +1591,7 @@ long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_b7936a88d2cc3
 }
 
 
-void _wrap_tc_conduits_options_max_list_pages_set_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_max_list_pages_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1591,7 +1603,7 @@ void _wrap_tc_conduits_options_max_list_pages_set_tcswig_b7936a88d2cc3388(struct
 }
 
 
-long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1604,7 +1616,7 @@ long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_b7936a88d2cc3388(s
 }
 
 
-struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_b7936a88d2cc3388() {
+struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_58cf0908352460ac() {
   struct tc_conduits_options *result = 0 ;
   struct tc_conduits_options *_swig_go_result;
   
@@ -1615,7 +1627,7 @@ struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_b7936a88d2cc338
 }
 
 
-void _wrap_delete_tc_conduits_options_tcswig_b7936a88d2cc3388(struct tc_conduits_options *_swig_go_0) {
+void _wrap_delete_tc_conduits_options_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
@@ -1625,7 +1637,7 @@ void _wrap_delete_tc_conduits_options_tcswig_b7936a88d2cc3388(struct tc_conduits
 }
 
 
-intgo _wrap_tc_conduits_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits_options *_swig_go_1) {
+intgo _wrap_tc_conduits_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits_options *_swig_go_1) {
   tc_conduits **arg1 = (tc_conduits **) 0 ;
   tc_conduits_options *arg2 = (tc_conduits_options *) 0 ;
   tc_status result;
@@ -1645,7 +1657,7 @@ intgo _wrap_tc_conduits_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct
 }
 
 
-void _wrap_tc_conduits_free_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
+void _wrap_tc_conduits_free_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   
   arg1 = *(tc_conduits **)&_swig_go_0; 
@@ -1655,7 +1667,7 @@ void _wrap_tc_conduits_free_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go
 }
 
 
-intgo _wrap_tc_conduits_wakeup_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_wakeup_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -1668,7 +1680,7 @@ intgo _wrap_tc_conduits_wakeup_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_cancel_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_conduits_cancel_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_op_id arg2 ;
   tc_status result;
@@ -1683,7 +1695,7 @@ intgo _wrap_tc_conduits_cancel_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_cancel_all_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_cancel_all_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -1696,7 +1708,7 @@ intgo _wrap_tc_conduits_cancel_all_tcswig_b7936a88d2cc3388(struct tc_conduits *_
 }
 
 
-long long _wrap_tc_conduits_pending_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
+long long _wrap_tc_conduits_pending_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1709,7 +1721,7 @@ long long _wrap_tc_conduits_pending_tcswig_b7936a88d2cc3388(struct tc_conduits *
 }
 
 
-intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_58cf0908352460ac() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1721,7 +1733,7 @@ intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_STAT_RETRIES_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_STAT_RETRIES_tcswig_58cf0908352460ac() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1733,7 +1745,7 @@ intgo _wrap_TC_STAT_RETRIES_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_58cf0908352460ac() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1745,7 +1757,7 @@ intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_58cf0908352460ac() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1757,7 +1769,7 @@ intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_58cf0908352460ac() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1769,7 +1781,7 @@ intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_STAT_OPERATIONS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_STAT_OPERATIONS_tcswig_58cf0908352460ac() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1781,7 +1793,7 @@ intgo _wrap_TC_STAT_OPERATIONS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_STAT_CONNECTIONS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_STAT_CONNECTIONS_tcswig_58cf0908352460ac() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1793,7 +1805,7 @@ intgo _wrap_TC_STAT_CONNECTIONS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_58cf0908352460ac() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1805,7 +1817,7 @@ intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_b7936a88d2cc3388() {
 }
 
 
-long long _wrap_tc_conduits_stat_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_conduits_stat_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_stat arg2 ;
   uint64_t result;
@@ -1820,7 +1832,7 @@ long long _wrap_tc_conduits_stat_tcswig_b7936a88d2cc3388(struct tc_conduits *_sw
 }
 
 
-_gostring_ _wrap_tc_stat_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_stat_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   tc_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1836,7 +1848,7 @@ _gostring_ _wrap_tc_stat_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_tc_token_get_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_token_get_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   int arg3 ;
@@ -1862,7 +1874,7 @@ intgo _wrap_tc_token_get_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc
 }
 
 
-intgo _wrap_tc_token_validate_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_token_validate_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_token_cb arg3 = (tc_token_cb) 0 ;
@@ -1886,7 +1898,7 @@ intgo _wrap_tc_token_validate_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_token_revoke_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_token_revoke_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_response_cb arg3 = (tc_response_cb) 0 ;
@@ -1910,7 +1922,7 @@ intgo _wrap_tc_token_revoke_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct
 }
 
 
-_gostring_ _wrap_tc_token_access_token_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_access_token_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1926,7 +1938,7 @@ _gostring_ _wrap_tc_token_access_token_tcswig_b7936a88d2cc3388(struct tc_token *
 }
 
 
-_gostring_ _wrap_tc_token_client_id_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_client_id_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1942,7 +1954,7 @@ _gostring_ _wrap_tc_token_client_id_tcswig_b7936a88d2cc3388(struct tc_token *_sw
 }
 
 
-long long _wrap_tc_token_expires_at_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_expires_at_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1955,7 +1967,7 @@ long long _wrap_tc_token_expires_at_tcswig_b7936a88d2cc3388(struct tc_token *_sw
 }
 
 
-intgo _wrap_tc_token_is_validated_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
+intgo _wrap_tc_token_is_validated_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1968,7 +1980,7 @@ intgo _wrap_tc_token_is_validated_tcswig_b7936a88d2cc3388(struct tc_token *_swig
 }
 
 
-_gostring_ _wrap_tc_token_login_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_login_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1984,7 +1996,7 @@ _gostring_ _wrap_tc_token_login_tcswig_b7936a88d2cc3388(struct tc_token *_swig_g
 }
 
 
-_gostring_ _wrap_tc_token_user_id_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_user_id_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2000,7 +2012,7 @@ _gostring_ _wrap_tc_token_user_id_tcswig_b7936a88d2cc3388(struct tc_token *_swig
 }
 
 
-long long _wrap_tc_token_scope_count_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_scope_count_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2013,7 +2025,7 @@ long long _wrap_tc_token_scope_count_tcswig_b7936a88d2cc3388(struct tc_token *_s
 }
 
 
-_gostring_ _wrap_tc_token_scope_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_token_scope_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0, long long _swig_go_1) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2031,7 +2043,7 @@ _gostring_ _wrap_tc_token_scope_tcswig_b7936a88d2cc3388(struct tc_token *_swig_g
 }
 
 
-void _wrap_tc_token_free_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
+void _wrap_tc_token_free_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   
   arg1 = *(tc_token **)&_swig_go_0; 
@@ -2041,7 +2053,7 @@ void _wrap_tc_token_free_tcswig_b7936a88d2cc3388(struct tc_token *_swig_go_0) {
 }
 
 
-intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_58cf0908352460ac() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -2052,7 +2064,7 @@ intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_tc_request_options_version_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+intgo _wrap_tc_request_options_version_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -2065,7 +2077,7 @@ intgo _wrap_tc_request_options_version_get_tcswig_b7936a88d2cc3388(struct tc_req
 }
 
 
-void _wrap_tc_request_options_method_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_request_options_method_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   tc_method arg2 ;
   
@@ -2077,7 +2089,7 @@ void _wrap_tc_request_options_method_set_tcswig_b7936a88d2cc3388(struct tc_reque
 }
 
 
-intgo _wrap_tc_request_options_method_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+intgo _wrap_tc_request_options_method_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   tc_method result;
   intgo _swig_go_result;
@@ -2090,7 +2102,7 @@ intgo _wrap_tc_request_options_method_get_tcswig_b7936a88d2cc3388(struct tc_requ
 }
 
 
-void _wrap_tc_request_options_path_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_request_options_path_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -2110,7 +2122,7 @@ void _wrap_tc_request_options_path_set_tcswig_b7936a88d2cc3388(struct tc_request
 }
 
 
-_gostring_ _wrap_tc_request_options_path_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+_gostring_ _wrap_tc_request_options_path_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2126,7 +2138,7 @@ _gostring_ _wrap_tc_request_options_path_get_tcswig_b7936a88d2cc3388(struct tc_r
 }
 
 
-void _wrap_tc_request_options_body_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_request_options_body_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -2146,7 +2158,7 @@ void _wrap_tc_request_options_body_set_tcswig_b7936a88d2cc3388(struct tc_request
 }
 
 
-_gostring_ _wrap_tc_request_options_body_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+_gostring_ _wrap_tc_request_options_body_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2162,7 +2174,7 @@ _gostring_ _wrap_tc_request_options_body_get_tcswig_b7936a88d2cc3388(struct tc_r
 }
 
 
-void _wrap_tc_request_options_body_len_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_request_options_body_len_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   size_t arg2 ;
   
@@ -2174,7 +2186,7 @@ void _wrap_tc_request_options_body_len_set_tcswig_b7936a88d2cc3388(struct tc_req
 }
 
 
-long long _wrap_tc_request_options_body_len_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+long long _wrap_tc_request_options_body_len_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2187,7 +2199,7 @@ long long _wrap_tc_request_options_body_len_get_tcswig_b7936a88d2cc3388(struct t
 }
 
 
-void _wrap_tc_request_options_flags_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_request_options_flags_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   unsigned int arg2 ;
   
@@ -2199,7 +2211,7 @@ void _wrap_tc_request_options_flags_set_tcswig_b7936a88d2cc3388(struct tc_reques
 }
 
 
-intgo _wrap_tc_request_options_flags_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+intgo _wrap_tc_request_options_flags_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -2212,7 +2224,7 @@ intgo _wrap_tc_request_options_flags_get_tcswig_b7936a88d2cc3388(struct tc_reque
 }
 
 
-void _wrap_tc_request_options_timeout_ms_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_request_options_timeout_ms_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   long arg2 ;
   
@@ -2224,7 +2236,7 @@ void _wrap_tc_request_options_timeout_ms_set_tcswig_b7936a88d2cc3388(struct tc_r
 }
 
 
-long long _wrap_tc_request_options_timeout_ms_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+long long _wrap_tc_request_options_timeout_ms_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -2237,7 +2249,7 @@ long long _wrap_tc_request_options_timeout_ms_get_tcswig_b7936a88d2cc3388(struct
 }
 
 
-void _wrap_tc_request_options_max_attempts_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_request_options_max_attempts_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   int arg2 ;
   
@@ -2249,7 +2261,7 @@ void _wrap_tc_request_options_max_attempts_set_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-intgo _wrap_tc_request_options_max_attempts_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+intgo _wrap_tc_request_options_max_attempts_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2262,7 +2274,7 @@ intgo _wrap_tc_request_options_max_attempts_get_tcswig_b7936a88d2cc3388(struct t
 }
 
 
-void _wrap_tc_request_options_deadline_ms_set_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_request_options_deadline_ms_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   long arg2 ;
   
@@ -2274,7 +2286,7 @@ void _wrap_tc_request_options_deadline_ms_set_tcswig_b7936a88d2cc3388(struct tc_
 }
 
 
-long long _wrap_tc_request_options_deadline_ms_get_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+long long _wrap_tc_request_options_deadline_ms_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -2287,7 +2299,7 @@ long long _wrap_tc_request_options_deadline_ms_get_tcswig_b7936a88d2cc3388(struc
 }
 
 
-struct tc_request_options *_wrap_new_tc_request_options_tcswig_b7936a88d2cc3388() {
+struct tc_request_options *_wrap_new_tc_request_options_tcswig_58cf0908352460ac() {
   struct tc_request_options *result = 0 ;
   struct tc_request_options *_swig_go_result;
   
@@ -2298,7 +2310,7 @@ struct tc_request_options *_wrap_new_tc_request_options_tcswig_b7936a88d2cc3388(
 }
 
 
-void _wrap_delete_tc_request_options_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0) {
+void _wrap_delete_tc_request_options_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   
   arg1 = *(struct tc_request_options **)&_swig_go_0; 
@@ -2308,7 +2320,7 @@ void _wrap_delete_tc_request_options_tcswig_b7936a88d2cc3388(struct tc_request_o
 }
 
 
-intgo _wrap_tc_request_options_set_query_tcswig_b7936a88d2cc3388(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_request_options_set_query_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
   char *arg2 = (char *) 0 ;
   size_t arg3 ;
@@ -2327,7 +2339,7 @@ intgo _wrap_tc_request_options_set_query_tcswig_b7936a88d2cc3388(struct tc_reque
 }
 
 
-intgo _wrap_tc_request_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_request_options *_swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_request_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_request_options *_swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_request_options *arg3 = (tc_request_options *) 0 ;
@@ -2353,7 +2365,7 @@ intgo _wrap_tc_request_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_c
 }
 
 
-intgo _wrap_tc_response_status_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_status_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -2366,7 +2378,7 @@ intgo _wrap_tc_response_status_tcswig_b7936a88d2cc3388(struct tc_response *_swig
 }
 
 
-intgo _wrap_tc_response_http_status_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_http_status_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2379,7 +2391,7 @@ intgo _wrap_tc_response_http_status_tcswig_b7936a88d2cc3388(struct tc_response *
 }
 
 
-_gostring_ _wrap_tc_response_body_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_body_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -2397,7 +2409,7 @@ _gostring_ _wrap_tc_response_body_tcswig_b7936a88d2cc3388(struct tc_response *_s
 }
 
 
-_gostring_ _wrap_tc_response_header_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_tc_response_header_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -2420,7 +2432,7 @@ _gostring_ _wrap_tc_response_header_tcswig_b7936a88d2cc3388(struct tc_response *
 }
 
 
-intgo _wrap_tc_response_attempts_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_attempts_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2433,7 +2445,7 @@ intgo _wrap_tc_response_attempts_tcswig_b7936a88d2cc3388(struct tc_response *_sw
 }
 
 
-_gostring_ _wrap_tc_response_message_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_message_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2449,7 +2461,7 @@ _gostring_ _wrap_tc_response_message_tcswig_b7936a88d2cc3388(struct tc_response 
 }
 
 
-double _wrap_tc_response_elapsed_ms_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
+double _wrap_tc_response_elapsed_ms_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   double result;
   double _swig_go_result;
@@ -2462,7 +2474,7 @@ double _wrap_tc_response_elapsed_ms_tcswig_b7936a88d2cc3388(struct tc_response *
 }
 
 
-void _wrap_tc_response_free_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go_0) {
+void _wrap_tc_response_free_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   
   arg1 = *(tc_response **)&_swig_go_0; 
@@ -2472,7 +2484,7 @@ void _wrap_tc_response_free_tcswig_b7936a88d2cc3388(struct tc_response *_swig_go
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_58cf0908352460ac() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2484,7 +2496,7 @@ intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_58cf0908352460ac() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2496,7 +2508,7 @@ intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_58cf0908352460ac() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2508,7 +2520,7 @@ intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_OTHER_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_TRANSPORT_OTHER_tcswig_58cf0908352460ac() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2520,7 +2532,7 @@ intgo _wrap_TC_TRANSPORT_OTHER_tcswig_b7936a88d2cc3388() {
 }
 
 
-_gostring_ _wrap_tc_transport_type_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_transport_type_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   tc_transport_type arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2536,7 +2548,7 @@ _gostring_ _wrap_tc_transport_type_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0
 }
 
 
-intgo _wrap_tc_transport_webhook_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_transport_webhook_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_transport **arg1 = (tc_transport **) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2577,7 +2589,7 @@ intgo _wrap_tc_transport_webhook_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_
 }
 
 
-intgo _wrap_tc_transport_websocket_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_transport_websocket_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
   tc_transport **arg1 = (tc_transport **) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2602,7 +2614,7 @@ intgo _wrap_tc_transport_websocket_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_g
 }
 
 
-intgo _wrap_tc_transport_conduit_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_transport_conduit_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
   tc_transport **arg1 = (tc_transport **) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2636,7 +2648,7 @@ intgo _wrap_tc_transport_conduit_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_
 }
 
 
-intgo _wrap_tc_transport_method_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
+intgo _wrap_tc_transport_method_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -2649,7 +2661,7 @@ intgo _wrap_tc_transport_method_tcswig_b7936a88d2cc3388(struct tc_transport *_sw
 }
 
 
-_gostring_ _wrap_tc_transport_method_name_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_method_name_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2665,7 +2677,7 @@ _gostring_ _wrap_tc_transport_method_name_tcswig_b7936a88d2cc3388(struct tc_tran
 }
 
 
-_gostring_ _wrap_tc_transport_callback_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_callback_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2681,7 +2693,7 @@ _gostring_ _wrap_tc_transport_callback_tcswig_b7936a88d2cc3388(struct tc_transpo
 }
 
 
-_gostring_ _wrap_tc_transport_secret_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_secret_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2697,7 +2709,7 @@ _gostring_ _wrap_tc_transport_secret_tcswig_b7936a88d2cc3388(struct tc_transport
 }
 
 
-_gostring_ _wrap_tc_transport_session_id_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_session_id_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2713,7 +2725,7 @@ _gostring_ _wrap_tc_transport_session_id_tcswig_b7936a88d2cc3388(struct tc_trans
 }
 
 
-_gostring_ _wrap_tc_transport_connected_at_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_connected_at_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2729,7 +2741,7 @@ _gostring_ _wrap_tc_transport_connected_at_tcswig_b7936a88d2cc3388(struct tc_tra
 }
 
 
-_gostring_ _wrap_tc_transport_disconnected_at_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_disconnected_at_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2745,7 +2757,7 @@ _gostring_ _wrap_tc_transport_disconnected_at_tcswig_b7936a88d2cc3388(struct tc_
 }
 
 
-_gostring_ _wrap_tc_transport_conduit_id_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_conduit_id_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2761,7 +2773,7 @@ _gostring_ _wrap_tc_transport_conduit_id_tcswig_b7936a88d2cc3388(struct tc_trans
 }
 
 
-void _wrap_tc_transport_free_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_go_0) {
+void _wrap_tc_transport_free_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   
   arg1 = *(tc_transport **)&_swig_go_0; 
@@ -2771,7 +2783,7 @@ void _wrap_tc_transport_free_tcswig_b7936a88d2cc3388(struct tc_transport *_swig_
 }
 
 
-intgo _wrap_tc_conduits_list_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_conduits_list_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_conduit_list_cb arg3 = (tc_conduit_list_cb) 0 ;
@@ -2795,7 +2807,7 @@ intgo _wrap_tc_conduits_list_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struc
 }
 
 
-intgo _wrap_tc_conduit_create_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_conduit_create_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   int arg3 ;
@@ -2821,7 +2833,7 @@ intgo _wrap_tc_conduit_create_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_conduit_update_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, void *_swig_go_4) {
+intgo _wrap_tc_conduit_update_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, void *_swig_go_4) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2863,7 +2875,7 @@ intgo _wrap_tc_conduit_update_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_conduit_delete_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_conduit_delete_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2903,7 +2915,7 @@ intgo _wrap_tc_conduit_delete_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, stru
 }
 
 
-_gostring_ _wrap_tc_conduit_id_tcswig_b7936a88d2cc3388(struct tc_conduit *_swig_go_0) {
+_gostring_ _wrap_tc_conduit_id_tcswig_58cf0908352460ac(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2919,7 +2931,7 @@ _gostring_ _wrap_tc_conduit_id_tcswig_b7936a88d2cc3388(struct tc_conduit *_swig_
 }
 
 
-intgo _wrap_tc_conduit_shard_count_tcswig_b7936a88d2cc3388(struct tc_conduit *_swig_go_0) {
+intgo _wrap_tc_conduit_shard_count_tcswig_58cf0908352460ac(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2932,7 +2944,7 @@ intgo _wrap_tc_conduit_shard_count_tcswig_b7936a88d2cc3388(struct tc_conduit *_s
 }
 
 
-void _wrap_tc_conduit_free_tcswig_b7936a88d2cc3388(struct tc_conduit *_swig_go_0) {
+void _wrap_tc_conduit_free_tcswig_58cf0908352460ac(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   
   arg1 = *(tc_conduit **)&_swig_go_0; 
@@ -2942,7 +2954,7 @@ void _wrap_tc_conduit_free_tcswig_b7936a88d2cc3388(struct tc_conduit *_swig_go_0
 }
 
 
-long long _wrap_tc_conduit_list_count_tcswig_b7936a88d2cc3388(struct tc_conduit_list *_swig_go_0) {
+long long _wrap_tc_conduit_list_count_tcswig_58cf0908352460ac(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2955,7 +2967,7 @@ long long _wrap_tc_conduit_list_count_tcswig_b7936a88d2cc3388(struct tc_conduit_
 }
 
 
-struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_b7936a88d2cc3388(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
+struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_58cf0908352460ac(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t arg2 ;
   tc_conduit *result = 0 ;
@@ -2970,7 +2982,7 @@ struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_b7936a88d2cc3388(struct tc_c
 }
 
 
-void _wrap_tc_conduit_list_free_tcswig_b7936a88d2cc3388(struct tc_conduit_list *_swig_go_0) {
+void _wrap_tc_conduit_list_free_tcswig_58cf0908352460ac(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   
   arg1 = *(tc_conduit_list **)&_swig_go_0; 
@@ -2980,7 +2992,7 @@ void _wrap_tc_conduit_list_free_tcswig_b7936a88d2cc3388(struct tc_conduit_list *
 }
 
 
-intgo _wrap_tc_shards_list_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+intgo _wrap_tc_shards_list_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3036,7 +3048,7 @@ intgo _wrap_tc_shards_list_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct 
 }
 
 
-intgo _wrap_tc_shard_update_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+intgo _wrap_tc_shard_update_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3109,7 +3121,7 @@ intgo _wrap_tc_shard_update_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct
 }
 
 
-intgo _wrap_tc_shard_create_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_shard_create_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3181,7 +3193,7 @@ intgo _wrap_tc_shard_create_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct
 }
 
 
-intgo _wrap_tc_shard_remove_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_transport *_swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_shard_remove_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_transport *_swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3230,7 +3242,7 @@ intgo _wrap_tc_shard_remove_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct
 }
 
 
-_gostring_ _wrap_tc_shard_id_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_id_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3246,7 +3258,7 @@ _gostring_ _wrap_tc_shard_id_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0
 }
 
 
-_gostring_ _wrap_tc_shard_status_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_status_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3262,7 +3274,7 @@ _gostring_ _wrap_tc_shard_status_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_
 }
 
 
-struct tc_transport *_wrap_tc_shard_transport_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0) {
+struct tc_transport *_wrap_tc_shard_transport_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -3275,7 +3287,7 @@ struct tc_transport *_wrap_tc_shard_transport_tcswig_b7936a88d2cc3388(struct tc_
 }
 
 
-void _wrap_tc_shard_free_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0) {
+void _wrap_tc_shard_free_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   
   arg1 = *(tc_shard **)&_swig_go_0; 
@@ -3285,7 +3297,7 @@ void _wrap_tc_shard_free_tcswig_b7936a88d2cc3388(struct tc_shard *_swig_go_0) {
 }
 
 
-long long _wrap_tc_shard_list_count_tcswig_b7936a88d2cc3388(struct tc_shard_list *_swig_go_0) {
+long long _wrap_tc_shard_list_count_tcswig_58cf0908352460ac(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3298,7 +3310,7 @@ long long _wrap_tc_shard_list_count_tcswig_b7936a88d2cc3388(struct tc_shard_list
 }
 
 
-struct tc_shard *_wrap_tc_shard_list_get_tcswig_b7936a88d2cc3388(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_list_get_tcswig_58cf0908352460ac(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -3313,7 +3325,7 @@ struct tc_shard *_wrap_tc_shard_list_get_tcswig_b7936a88d2cc3388(struct tc_shard
 }
 
 
-void _wrap_tc_shard_list_free_tcswig_b7936a88d2cc3388(struct tc_shard_list *_swig_go_0) {
+void _wrap_tc_shard_list_free_tcswig_58cf0908352460ac(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   
   arg1 = *(tc_shard_list **)&_swig_go_0; 
@@ -3323,7 +3335,7 @@ void _wrap_tc_shard_list_free_tcswig_b7936a88d2cc3388(struct tc_shard_list *_swi
 }
 
 
-long long _wrap_tc_shard_update_result_count_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_count_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3336,7 +3348,7 @@ long long _wrap_tc_shard_update_result_count_tcswig_b7936a88d2cc3388(struct tc_s
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3354,7 +3366,7 @@ _gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-intgo _wrap_tc_shard_update_result_status_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_shard_update_result_status_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -3369,7 +3381,7 @@ intgo _wrap_tc_shard_update_result_status_tcswig_b7936a88d2cc3388(struct tc_shar
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_message_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_message_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3387,7 +3399,7 @@ _gostring_ _wrap_tc_shard_update_result_message_tcswig_b7936a88d2cc3388(struct t
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_code_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_code_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3405,7 +3417,7 @@ _gostring_ _wrap_tc_shard_update_result_code_tcswig_b7936a88d2cc3388(struct tc_s
 }
 
 
-struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -3420,7 +3432,7 @@ struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_b7936a88d2cc3388(stru
 }
 
 
-long long _wrap_tc_shard_update_result_failed_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_failed_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3433,7 +3445,7 @@ long long _wrap_tc_shard_update_result_failed_tcswig_b7936a88d2cc3388(struct tc_
 }
 
 
-void _wrap_tc_shard_update_result_free_tcswig_b7936a88d2cc3388(struct tc_shard_update_result *_swig_go_0) {
+void _wrap_tc_shard_update_result_free_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   
   arg1 = *(tc_shard_update_result **)&_swig_go_0; 
@@ -3443,7 +3455,7 @@ void _wrap_tc_shard_update_result_free_tcswig_b7936a88d2cc3388(struct tc_shard_u
 }
 
 
-intgo _wrap_TC_ITEM_CREATED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ITEM_CREATED_tcswig_58cf0908352460ac() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3455,7 +3467,7 @@ intgo _wrap_TC_ITEM_CREATED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ITEM_EXISTED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ITEM_EXISTED_tcswig_58cf0908352460ac() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3467,7 +3479,7 @@ intgo _wrap_TC_ITEM_EXISTED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ITEM_FAILED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ITEM_FAILED_tcswig_58cf0908352460ac() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3479,7 +3491,7 @@ intgo _wrap_TC_ITEM_FAILED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_58cf0908352460ac() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3491,7 +3503,7 @@ intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ITEM_CANCELED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ITEM_CANCELED_tcswig_58cf0908352460ac() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3503,7 +3515,7 @@ intgo _wrap_TC_ITEM_CANCELED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ITEM_DELETED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ITEM_DELETED_tcswig_58cf0908352460ac() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3515,7 +3527,7 @@ intgo _wrap_TC_ITEM_DELETED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ITEM_GONE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ITEM_GONE_tcswig_58cf0908352460ac() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3527,7 +3539,7 @@ intgo _wrap_TC_ITEM_GONE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_CREATE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ITEM_TO_CREATE_tcswig_58cf0908352460ac() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3539,7 +3551,7 @@ intgo _wrap_TC_ITEM_TO_CREATE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_DELETE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_ITEM_TO_DELETE_tcswig_58cf0908352460ac() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3551,7 +3563,7 @@ intgo _wrap_TC_ITEM_TO_DELETE_tcswig_b7936a88d2cc3388() {
 }
 
 
-_gostring_ _wrap_tc_item_outcome_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_item_outcome_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   tc_item_outcome arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3567,7 +3579,7 @@ _gostring_ _wrap_tc_item_outcome_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) 
 }
 
 
-intgo _wrap_tc_batch_options_version_get_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0) {
+intgo _wrap_tc_batch_options_version_get_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3580,7 +3592,7 @@ intgo _wrap_tc_batch_options_version_get_tcswig_b7936a88d2cc3388(struct tc_batch
 }
 
 
-void _wrap_tc_batch_options_concurrency_set_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_batch_options_concurrency_set_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   int arg2 ;
   
@@ -3592,7 +3604,7 @@ void _wrap_tc_batch_options_concurrency_set_tcswig_b7936a88d2cc3388(struct tc_ba
 }
 
 
-intgo _wrap_tc_batch_options_concurrency_get_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0) {
+intgo _wrap_tc_batch_options_concurrency_get_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3605,7 +3617,7 @@ intgo _wrap_tc_batch_options_concurrency_get_tcswig_b7936a88d2cc3388(struct tc_b
 }
 
 
-void _wrap_tc_batch_options_progress_every_set_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_batch_options_progress_every_set_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0, long long _swig_go_1) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   size_t arg2 ;
   
@@ -3617,7 +3629,7 @@ void _wrap_tc_batch_options_progress_every_set_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-long long _wrap_tc_batch_options_progress_every_get_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0) {
+long long _wrap_tc_batch_options_progress_every_get_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3630,7 +3642,7 @@ long long _wrap_tc_batch_options_progress_every_get_tcswig_b7936a88d2cc3388(stru
 }
 
 
-struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_b7936a88d2cc3388() {
+struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_58cf0908352460ac() {
   struct tc_batch_options *result = 0 ;
   struct tc_batch_options *_swig_go_result;
   
@@ -3641,7 +3653,7 @@ struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_b7936a88d2cc3388() {
 }
 
 
-void _wrap_delete_tc_batch_options_tcswig_b7936a88d2cc3388(struct tc_batch_options *_swig_go_0) {
+void _wrap_delete_tc_batch_options_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   
   arg1 = *(struct tc_batch_options **)&_swig_go_0; 
@@ -3651,7 +3663,7 @@ void _wrap_delete_tc_batch_options_tcswig_b7936a88d2cc3388(struct tc_batch_optio
 }
 
 
-intgo _wrap_tc_subscriptions_create_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_subscriptions_create_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3720,7 +3732,7 @@ intgo _wrap_tc_subscriptions_create_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0
 }
 
 
-intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_58cf0908352460ac() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -3731,7 +3743,7 @@ intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_tc_subscriptions_create_by_type_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, struct tc_batch_options *_swig_go_6, void *_swig_go_7) {
+intgo _wrap_tc_subscriptions_create_by_type_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, struct tc_batch_options *_swig_go_6, void *_swig_go_7) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3816,7 +3828,7 @@ intgo _wrap_tc_subscriptions_create_by_type_tcswig_b7936a88d2cc3388(_goslice_ _s
 }
 
 
-intgo _wrap_tc_subscription_filter_version_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+intgo _wrap_tc_subscription_filter_version_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3829,7 +3841,7 @@ intgo _wrap_tc_subscription_filter_version_get_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-void _wrap_tc_subscription_filter_status_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_status_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3849,7 +3861,7 @@ void _wrap_tc_subscription_filter_status_set_tcswig_b7936a88d2cc3388(struct tc_s
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_status_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_status_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3865,7 +3877,7 @@ _gostring_ _wrap_tc_subscription_filter_status_get_tcswig_b7936a88d2cc3388(struc
 }
 
 
-void _wrap_tc_subscription_filter_Xtype_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_Xtype_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3885,7 +3897,7 @@ void _wrap_tc_subscription_filter_Xtype_set_tcswig_b7936a88d2cc3388(struct tc_su
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3901,7 +3913,7 @@ _gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_b7936a88d2cc3388(struct
 }
 
 
-void _wrap_tc_subscription_filter_user_id_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_user_id_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3921,7 +3933,7 @@ void _wrap_tc_subscription_filter_user_id_set_tcswig_b7936a88d2cc3388(struct tc_
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3937,7 +3949,7 @@ _gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_b7936a88d2cc3388(stru
 }
 
 
-void _wrap_tc_subscription_filter_subscription_id_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_subscription_id_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3957,7 +3969,7 @@ void _wrap_tc_subscription_filter_subscription_id_set_tcswig_b7936a88d2cc3388(st
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3973,7 +3985,7 @@ _gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_b7936a88d2cc3
 }
 
 
-void _wrap_tc_subscription_filter_conduit_id_set_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_conduit_id_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4002,7 +4014,7 @@ void _wrap_tc_subscription_filter_conduit_id_set_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4018,7 +4030,7 @@ _gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_b7936a88d2cc3388(s
 }
 
 
-struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_b7936a88d2cc3388() {
+struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_58cf0908352460ac() {
   struct tc_subscription_filter *result = 0 ;
   struct tc_subscription_filter *_swig_go_result;
   
@@ -4029,7 +4041,7 @@ struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_b7936a88d
 }
 
 
-void _wrap_delete_tc_subscription_filter_tcswig_b7936a88d2cc3388(struct tc_subscription_filter *_swig_go_0) {
+void _wrap_delete_tc_subscription_filter_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   
   arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
@@ -4039,7 +4051,7 @@ void _wrap_delete_tc_subscription_filter_tcswig_b7936a88d2cc3388(struct tc_subsc
 }
 
 
-intgo _wrap_tc_subscriptions_list_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_subscription_filter *_swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_subscriptions_list_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_subscription_filter *_swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_subscription_filter *arg3 = (tc_subscription_filter *) 0 ;
@@ -4067,7 +4079,7 @@ intgo _wrap_tc_subscriptions_list_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, 
 }
 
 
-intgo _wrap_tc_subscription_delete_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_subscription_delete_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4098,7 +4110,7 @@ intgo _wrap_tc_subscription_delete_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0,
 }
 
 
-intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_58cf0908352460ac() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -4109,7 +4121,7 @@ intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_tc_subscriptions_cleanup_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_subscriptions_cleanup_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4153,7 +4165,7 @@ intgo _wrap_tc_subscriptions_cleanup_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_
 }
 
 
-intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_58cf0908352460ac() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -4164,7 +4176,7 @@ intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_tc_subscriptions_reconcile_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, struct tc_batch_options *_swig_go_5, void *_swig_go_6) {
+intgo _wrap_tc_subscriptions_reconcile_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, struct tc_batch_options *_swig_go_5, void *_swig_go_6) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4235,7 +4247,7 @@ intgo _wrap_tc_subscriptions_reconcile_tcswig_b7936a88d2cc3388(_goslice_ _swig_g
 }
 
 
-_gostring_ _wrap_tc_subscription_id_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_id_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4251,7 +4263,7 @@ _gostring_ _wrap_tc_subscription_id_tcswig_b7936a88d2cc3388(struct tc_subscripti
 }
 
 
-_gostring_ _wrap_tc_subscription_type_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_type_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4267,7 +4279,7 @@ _gostring_ _wrap_tc_subscription_type_tcswig_b7936a88d2cc3388(struct tc_subscrip
 }
 
 
-_gostring_ _wrap_tc_subscription_version_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_version_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4283,7 +4295,7 @@ _gostring_ _wrap_tc_subscription_version_tcswig_b7936a88d2cc3388(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_status_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_status_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4299,7 +4311,7 @@ _gostring_ _wrap_tc_subscription_status_tcswig_b7936a88d2cc3388(struct tc_subscr
 }
 
 
-_gostring_ _wrap_tc_subscription_condition_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_condition_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4315,7 +4327,7 @@ _gostring_ _wrap_tc_subscription_condition_tcswig_b7936a88d2cc3388(struct tc_sub
 }
 
 
-_gostring_ _wrap_tc_subscription_created_at_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_created_at_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4331,7 +4343,7 @@ _gostring_ _wrap_tc_subscription_created_at_tcswig_b7936a88d2cc3388(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_cost_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+intgo _wrap_tc_subscription_cost_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -4344,7 +4356,7 @@ intgo _wrap_tc_subscription_cost_tcswig_b7936a88d2cc3388(struct tc_subscription 
 }
 
 
-struct tc_transport *_wrap_tc_subscription_transport_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+struct tc_transport *_wrap_tc_subscription_transport_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -4357,7 +4369,7 @@ struct tc_transport *_wrap_tc_subscription_transport_tcswig_b7936a88d2cc3388(str
 }
 
 
-_gostring_ _wrap_tc_subscription_user_id_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_user_id_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4373,7 +4385,7 @@ _gostring_ _wrap_tc_subscription_user_id_tcswig_b7936a88d2cc3388(struct tc_subsc
 }
 
 
-void _wrap_tc_subscription_free_tcswig_b7936a88d2cc3388(struct tc_subscription *_swig_go_0) {
+void _wrap_tc_subscription_free_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   
   arg1 = *(tc_subscription **)&_swig_go_0; 
@@ -4383,7 +4395,7 @@ void _wrap_tc_subscription_free_tcswig_b7936a88d2cc3388(struct tc_subscription *
 }
 
 
-long long _wrap_tc_subscription_list_count_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_count_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4396,7 +4408,7 @@ long long _wrap_tc_subscription_list_count_tcswig_b7936a88d2cc3388(struct tc_sub
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -4411,7 +4423,7 @@ struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_b7936a88d2cc3388(s
 }
 
 
-long long _wrap_tc_subscription_list_total_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4424,7 +4436,7 @@ long long _wrap_tc_subscription_list_total_tcswig_b7936a88d2cc3388(struct tc_sub
 }
 
 
-long long _wrap_tc_subscription_list_total_cost_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_cost_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4437,7 +4449,7 @@ long long _wrap_tc_subscription_list_total_cost_tcswig_b7936a88d2cc3388(struct t
 }
 
 
-long long _wrap_tc_subscription_list_max_total_cost_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_max_total_cost_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4450,7 +4462,7 @@ long long _wrap_tc_subscription_list_max_total_cost_tcswig_b7936a88d2cc3388(stru
 }
 
 
-long long _wrap_tc_subscription_batch_count_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_count_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4463,7 +4475,7 @@ long long _wrap_tc_subscription_batch_count_tcswig_b7936a88d2cc3388(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_batch_outcome_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_outcome_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_item_outcome result;
@@ -4478,7 +4490,7 @@ intgo _wrap_tc_subscription_batch_outcome_tcswig_b7936a88d2cc3388(struct tc_subs
 }
 
 
-intgo _wrap_tc_subscription_batch_status_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_status_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -4493,7 +4505,7 @@ intgo _wrap_tc_subscription_batch_status_tcswig_b7936a88d2cc3388(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_batch_message_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_subscription_batch_message_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4511,7 +4523,7 @@ _gostring_ _wrap_tc_subscription_batch_message_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -4526,7 +4538,7 @@ struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_b7936a88
 }
 
 
-long long _wrap_tc_subscription_batch_tally_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_subscription_batch_tally_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   tc_item_outcome arg2 ;
   size_t result;
@@ -4541,7 +4553,7 @@ long long _wrap_tc_subscription_batch_tally_tcswig_b7936a88d2cc3388(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4554,7 +4566,7 @@ long long _wrap_tc_subscription_batch_total_tcswig_b7936a88d2cc3388(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_cost_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_cost_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4567,7 +4579,7 @@ long long _wrap_tc_subscription_batch_total_cost_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-long long _wrap_tc_subscription_batch_max_total_cost_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_max_total_cost_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4580,7 +4592,7 @@ long long _wrap_tc_subscription_batch_max_total_cost_tcswig_b7936a88d2cc3388(str
 }
 
 
-void _wrap_tc_subscription_batch_free_tcswig_b7936a88d2cc3388(struct tc_subscription_batch *_swig_go_0) {
+void _wrap_tc_subscription_batch_free_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   
   arg1 = *(tc_subscription_batch **)&_swig_go_0; 
@@ -4590,7 +4602,7 @@ void _wrap_tc_subscription_batch_free_tcswig_b7936a88d2cc3388(struct tc_subscrip
 }
 
 
-void _wrap_tc_subscription_list_free_tcswig_b7936a88d2cc3388(struct tc_subscription_list *_swig_go_0) {
+void _wrap_tc_subscription_list_free_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   
   arg1 = *(tc_subscription_list **)&_swig_go_0; 
@@ -4600,7 +4612,7 @@ void _wrap_tc_subscription_list_free_tcswig_b7936a88d2cc3388(struct tc_subscript
 }
 
 
-intgo _wrap_TC_VIEW_SYNCED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_VIEW_SYNCED_tcswig_58cf0908352460ac() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4612,7 +4624,7 @@ intgo _wrap_TC_VIEW_SYNCED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_58cf0908352460ac() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4624,7 +4636,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_58cf0908352460ac() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4636,7 +4648,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_58cf0908352460ac() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4648,7 +4660,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_58cf0908352460ac() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4660,7 +4672,7 @@ intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_58cf0908352460ac() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4672,7 +4684,7 @@ intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_58cf0908352460ac() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4684,7 +4696,7 @@ intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_58cf0908352460ac() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4696,7 +4708,7 @@ intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_b7936a88d2cc3388() {
 }
 
 
-_gostring_ _wrap_tc_view_change_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_view_change_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   tc_view_change arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4712,7 +4724,7 @@ _gostring_ _wrap_tc_view_change_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_tc_conduits_sync_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_conduits_sync_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_done_cb arg3 = (tc_done_cb) 0 ;
@@ -4736,7 +4748,7 @@ intgo _wrap_tc_conduits_sync_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struc
 }
 
 
-intgo _wrap_tc_view_is_synced_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_view_is_synced_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -4749,7 +4761,7 @@ intgo _wrap_tc_view_is_synced_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_query_version_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
+intgo _wrap_tc_view_query_version_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -4762,7 +4774,7 @@ intgo _wrap_tc_view_query_version_get_tcswig_b7936a88d2cc3388(struct tc_view_que
 }
 
 
-void _wrap_tc_view_query_conduit_id_set_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_conduit_id_set_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4791,7 +4803,7 @@ void _wrap_tc_view_query_conduit_id_set_tcswig_b7936a88d2cc3388(struct tc_view_q
 }
 
 
-_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4807,7 +4819,7 @@ _gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_b7936a88d2cc3388(struct tc_
 }
 
 
-void _wrap_tc_view_query_user_id_set_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_user_id_set_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4827,7 +4839,7 @@ void _wrap_tc_view_query_user_id_set_tcswig_b7936a88d2cc3388(struct tc_view_quer
 }
 
 
-_gostring_ _wrap_tc_view_query_user_id_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_user_id_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4843,7 +4855,7 @@ _gostring_ _wrap_tc_view_query_user_id_get_tcswig_b7936a88d2cc3388(struct tc_vie
 }
 
 
-void _wrap_tc_view_query_Xtype_set_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_Xtype_set_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4863,7 +4875,7 @@ void _wrap_tc_view_query_Xtype_set_tcswig_b7936a88d2cc3388(struct tc_view_query 
 }
 
 
-_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4879,7 +4891,7 @@ _gostring_ _wrap_tc_view_query_Xtype_get_tcswig_b7936a88d2cc3388(struct tc_view_
 }
 
 
-void _wrap_tc_view_query_status_set_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_status_set_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4899,7 +4911,7 @@ void _wrap_tc_view_query_status_set_tcswig_b7936a88d2cc3388(struct tc_view_query
 }
 
 
-_gostring_ _wrap_tc_view_query_status_get_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_status_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4915,7 +4927,7 @@ _gostring_ _wrap_tc_view_query_status_get_tcswig_b7936a88d2cc3388(struct tc_view
 }
 
 
-struct tc_view_query *_wrap_new_tc_view_query_tcswig_b7936a88d2cc3388() {
+struct tc_view_query *_wrap_new_tc_view_query_tcswig_58cf0908352460ac() {
   struct tc_view_query *result = 0 ;
   struct tc_view_query *_swig_go_result;
   
@@ -4926,7 +4938,7 @@ struct tc_view_query *_wrap_new_tc_view_query_tcswig_b7936a88d2cc3388() {
 }
 
 
-void _wrap_delete_tc_view_query_tcswig_b7936a88d2cc3388(struct tc_view_query *_swig_go_0) {
+void _wrap_delete_tc_view_query_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
@@ -4936,7 +4948,7 @@ void _wrap_delete_tc_view_query_tcswig_b7936a88d2cc3388(struct tc_view_query *_s
 }
 
 
-intgo _wrap_tc_view_subscriptions_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
+intgo _wrap_tc_view_subscriptions_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
   tc_subscription_list **arg1 = (tc_subscription_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_view_query *arg3 = (tc_view_query *) 0 ;
@@ -4958,7 +4970,7 @@ intgo _wrap_tc_view_subscriptions_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, 
 }
 
 
-long long _wrap_tc_view_count_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
+long long _wrap_tc_view_count_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_view_query *arg2 = (tc_view_query *) 0 ;
   size_t result;
@@ -4973,7 +4985,7 @@ long long _wrap_tc_view_count_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_conduits_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
+intgo _wrap_tc_view_conduits_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
   tc_conduit_list **arg1 = (tc_conduit_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_status result;
@@ -4993,7 +5005,7 @@ intgo _wrap_tc_view_conduits_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struc
 }
 
 
-intgo _wrap_tc_view_shards_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_view_shards_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
   tc_shard_list **arg1 = (tc_shard_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -5029,7 +5041,7 @@ intgo _wrap_tc_view_shards_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct 
 }
 
 
-intgo _wrap_TC_EVENT_REJECTED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EVENT_REJECTED_tcswig_58cf0908352460ac() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -5041,7 +5053,7 @@ intgo _wrap_TC_EVENT_REJECTED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_58cf0908352460ac() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -5053,7 +5065,7 @@ intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EVENT_VERIFICATION_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EVENT_VERIFICATION_tcswig_58cf0908352460ac() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -5065,7 +5077,7 @@ intgo _wrap_TC_EVENT_VERIFICATION_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_EVENT_REVOCATION_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_EVENT_REVOCATION_tcswig_58cf0908352460ac() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -5077,7 +5089,7 @@ intgo _wrap_TC_EVENT_REVOCATION_tcswig_b7936a88d2cc3388() {
 }
 
 
-_gostring_ _wrap_tc_event_kind_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_event_kind_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   tc_event_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5093,7 +5105,7 @@ _gostring_ _wrap_tc_event_kind_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_tc_webhook_options_version_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+intgo _wrap_tc_webhook_options_version_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5106,7 +5118,7 @@ intgo _wrap_tc_webhook_options_version_get_tcswig_b7936a88d2cc3388(struct tc_web
 }
 
 
-void _wrap_tc_webhook_options_max_age_s_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_max_age_s_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long arg2 ;
   
@@ -5118,7 +5130,7 @@ void _wrap_tc_webhook_options_max_age_s_set_tcswig_b7936a88d2cc3388(struct tc_we
 }
 
 
-long long _wrap_tc_webhook_options_max_age_s_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_max_age_s_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -5131,7 +5143,7 @@ long long _wrap_tc_webhook_options_max_age_s_get_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-void _wrap_tc_webhook_options_max_future_s_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_max_future_s_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long arg2 ;
   
@@ -5143,7 +5155,7 @@ void _wrap_tc_webhook_options_max_future_s_set_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-long long _wrap_tc_webhook_options_max_future_s_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_max_future_s_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -5156,7 +5168,7 @@ long long _wrap_tc_webhook_options_max_future_s_get_tcswig_b7936a88d2cc3388(stru
 }
 
 
-void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t arg2 ;
   
@@ -5168,7 +5180,7 @@ void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_b7936a88d2cc3388(struct
 }
 
 
-long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5181,7 +5193,7 @@ long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_b7936a88d2cc3388(s
 }
 
 
-void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long arg2 ;
   
@@ -5193,7 +5205,7 @@ void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -5206,7 +5218,7 @@ long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_b7936a88d2cc3388(stru
 }
 
 
-void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t arg2 ;
   
@@ -5218,7 +5230,7 @@ void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5231,7 +5243,7 @@ long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(st
 }
 
 
-struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_b7936a88d2cc3388() {
+struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_58cf0908352460ac() {
   struct tc_webhook_options *result = 0 ;
   struct tc_webhook_options *_swig_go_result;
   
@@ -5242,7 +5254,7 @@ struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_b7936a88d2cc3388(
 }
 
 
-void _wrap_delete_tc_webhook_options_tcswig_b7936a88d2cc3388(struct tc_webhook_options *_swig_go_0) {
+void _wrap_delete_tc_webhook_options_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   
   arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
@@ -5252,7 +5264,7 @@ void _wrap_delete_tc_webhook_options_tcswig_b7936a88d2cc3388(struct tc_webhook_o
 }
 
 
-intgo _wrap_tc_webhook_verifier_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_webhook_options *_swig_go_1) {
+intgo _wrap_tc_webhook_verifier_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_webhook_options *_swig_go_1) {
   tc_webhook_verifier **arg1 = (tc_webhook_verifier **) 0 ;
   tc_webhook_options *arg2 = (tc_webhook_options *) 0 ;
   tc_status result;
@@ -5272,7 +5284,7 @@ intgo _wrap_tc_webhook_verifier_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0
 }
 
 
-void _wrap_tc_webhook_verifier_free_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0) {
+void _wrap_tc_webhook_verifier_free_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   
   arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
@@ -5282,7 +5294,7 @@ void _wrap_tc_webhook_verifier_free_tcswig_b7936a88d2cc3388(struct tc_webhook_ve
 }
 
 
-intgo _wrap_tc_webhook_verifier_add_secret_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_add_secret_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -5302,7 +5314,7 @@ intgo _wrap_tc_webhook_verifier_add_secret_tcswig_b7936a88d2cc3388(struct tc_web
 }
 
 
-intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -5322,7 +5334,7 @@ intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_b7936a88d2cc3388(struct tc_
 }
 
 
-long long _wrap_tc_webhook_verifier_secret_count_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_secret_count_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5335,7 +5347,7 @@ long long _wrap_tc_webhook_verifier_secret_count_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-intgo _wrap_tc_webhook_verifier_forget_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_forget_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -5355,7 +5367,7 @@ intgo _wrap_tc_webhook_verifier_forget_tcswig_b7936a88d2cc3388(struct tc_webhook
 }
 
 
-long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_b7936a88d2cc3388(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -5368,7 +5380,7 @@ long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_b7936a88d2cc3388(str
 }
 
 
-intgo _wrap_tc_webhook_handle_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_webhook_verifier *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+intgo _wrap_tc_webhook_handle_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_webhook_verifier *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   tc_event **arg1 = (tc_event **) 0 ;
   tc_webhook_verifier *arg2 = (tc_webhook_verifier *) 0 ;
   tc_header *arg3 = (tc_header *) 0 ;
@@ -5420,7 +5432,7 @@ intgo _wrap_tc_webhook_handle_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_event_kind_get_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_kind_get_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_event_kind result;
   intgo _swig_go_result;
@@ -5433,7 +5445,7 @@ intgo _wrap_tc_event_kind_get_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_
 }
 
 
-intgo _wrap_tc_event_status_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_status_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -5446,7 +5458,7 @@ intgo _wrap_tc_event_status_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0)
 }
 
 
-intgo _wrap_tc_event_http_status_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_http_status_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5459,7 +5471,7 @@ intgo _wrap_tc_event_http_status_tcswig_b7936a88d2cc3388(struct tc_event *_swig_
 }
 
 
-_gostring_ _wrap_tc_event_content_type_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_content_type_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5475,7 +5487,7 @@ _gostring_ _wrap_tc_event_content_type_tcswig_b7936a88d2cc3388(struct tc_event *
 }
 
 
-_gostring_ _wrap_tc_event_response_body_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_response_body_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5493,7 +5505,7 @@ _gostring_ _wrap_tc_event_response_body_tcswig_b7936a88d2cc3388(struct tc_event 
 }
 
 
-_gostring_ _wrap_tc_event_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5509,7 +5521,7 @@ _gostring_ _wrap_tc_event_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0
 }
 
 
-_gostring_ _wrap_tc_event_timestamp_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_timestamp_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5525,7 +5537,7 @@ _gostring_ _wrap_tc_event_timestamp_tcswig_b7936a88d2cc3388(struct tc_event *_sw
 }
 
 
-long long _wrap_tc_event_timestamp_ms_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+long long _wrap_tc_event_timestamp_ms_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -5538,7 +5550,7 @@ long long _wrap_tc_event_timestamp_ms_tcswig_b7936a88d2cc3388(struct tc_event *_
 }
 
 
-intgo _wrap_tc_event_retry_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_retry_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5551,7 +5563,7 @@ intgo _wrap_tc_event_retry_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) 
 }
 
 
-intgo _wrap_tc_event_is_duplicate_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_is_duplicate_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5564,7 +5576,7 @@ intgo _wrap_tc_event_is_duplicate_tcswig_b7936a88d2cc3388(struct tc_event *_swig
 }
 
 
-_gostring_ _wrap_tc_event_subscription_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5580,7 +5592,7 @@ _gostring_ _wrap_tc_event_subscription_id_tcswig_b7936a88d2cc3388(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_subscription_type_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_type_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5596,7 +5608,7 @@ _gostring_ _wrap_tc_event_subscription_type_tcswig_b7936a88d2cc3388(struct tc_ev
 }
 
 
-_gostring_ _wrap_tc_event_subscription_version_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_version_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5612,7 +5624,7 @@ _gostring_ _wrap_tc_event_subscription_version_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-_gostring_ _wrap_tc_event_event_json_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_event_json_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5630,7 +5642,7 @@ _gostring_ _wrap_tc_event_event_json_tcswig_b7936a88d2cc3388(struct tc_event *_s
 }
 
 
-_gostring_ _wrap_tc_event_subscription_json_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_json_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5648,7 +5660,7 @@ _gostring_ _wrap_tc_event_subscription_json_tcswig_b7936a88d2cc3388(struct tc_ev
 }
 
 
-_gostring_ _wrap_tc_event_challenge_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_challenge_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5666,7 +5678,7 @@ _gostring_ _wrap_tc_event_challenge_tcswig_b7936a88d2cc3388(struct tc_event *_sw
 }
 
 
-_gostring_ _wrap_tc_event_revocation_reason_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_revocation_reason_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5682,7 +5694,7 @@ _gostring_ _wrap_tc_event_revocation_reason_tcswig_b7936a88d2cc3388(struct tc_ev
 }
 
 
-_gostring_ _wrap_tc_event_error_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_error_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5698,7 +5710,7 @@ _gostring_ _wrap_tc_event_error_tcswig_b7936a88d2cc3388(struct tc_event *_swig_g
 }
 
 
-_gostring_ _wrap_tc_event_conduit_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_conduit_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5714,7 +5726,7 @@ _gostring_ _wrap_tc_event_conduit_id_tcswig_b7936a88d2cc3388(struct tc_event *_s
 }
 
 
-_gostring_ _wrap_tc_event_shard_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5730,7 +5742,7 @@ _gostring_ _wrap_tc_event_shard_id_tcswig_b7936a88d2cc3388(struct tc_event *_swi
 }
 
 
-_gostring_ _wrap_tc_event_shard_status_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_status_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5746,7 +5758,7 @@ _gostring_ _wrap_tc_event_shard_status_tcswig_b7936a88d2cc3388(struct tc_event *
 }
 
 
-intgo _wrap_tc_event_transport_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_transport_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -5759,7 +5771,7 @@ intgo _wrap_tc_event_transport_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go
 }
 
 
-_gostring_ _wrap_tc_event_session_id_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_session_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5775,7 +5787,7 @@ _gostring_ _wrap_tc_event_session_id_tcswig_b7936a88d2cc3388(struct tc_event *_s
 }
 
 
-void _wrap_tc_event_free_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
+void _wrap_tc_event_free_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   
   arg1 = *(tc_event **)&_swig_go_0; 
@@ -5785,7 +5797,7 @@ void _wrap_tc_event_free_tcswig_b7936a88d2cc3388(struct tc_event *_swig_go_0) {
 }
 
 
-intgo _wrap_tc_listener_options_version_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_version_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5798,7 +5810,7 @@ intgo _wrap_tc_listener_options_version_get_tcswig_b7936a88d2cc3388(struct tc_li
 }
 
 
-void _wrap_tc_listener_options_bind_address_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_bind_address_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -5818,7 +5830,7 @@ void _wrap_tc_listener_options_bind_address_set_tcswig_b7936a88d2cc3388(struct t
 }
 
 
-_gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5834,7 +5846,7 @@ _gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_b7936a88d2cc3388(st
 }
 
 
-void _wrap_tc_listener_options_port_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_port_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   int arg2 ;
   
@@ -5846,7 +5858,7 @@ void _wrap_tc_listener_options_port_set_tcswig_b7936a88d2cc3388(struct tc_listen
 }
 
 
-intgo _wrap_tc_listener_options_port_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_port_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5859,7 +5871,7 @@ intgo _wrap_tc_listener_options_port_get_tcswig_b7936a88d2cc3388(struct tc_liste
 }
 
 
-void _wrap_tc_listener_options_path_prefix_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_path_prefix_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -5879,7 +5891,7 @@ void _wrap_tc_listener_options_path_prefix_set_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-_gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5895,7 +5907,7 @@ _gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_b7936a88d2cc3388(str
 }
 
 
-void _wrap_tc_listener_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_listener_options_max_body_bytes_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t arg2 ;
   
@@ -5907,7 +5919,7 @@ void _wrap_tc_listener_options_max_body_bytes_set_tcswig_b7936a88d2cc3388(struct
 }
 
 
-long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5920,7 +5932,7 @@ long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_b7936a88d2cc3388(s
 }
 
 
-void _wrap_tc_listener_options_timeout_s_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_timeout_s_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -5932,7 +5944,7 @@ void _wrap_tc_listener_options_timeout_s_set_tcswig_b7936a88d2cc3388(struct tc_l
 }
 
 
-intgo _wrap_tc_listener_options_timeout_s_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_timeout_s_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5945,7 +5957,7 @@ intgo _wrap_tc_listener_options_timeout_s_get_tcswig_b7936a88d2cc3388(struct tc_
 }
 
 
-void _wrap_tc_listener_options_max_connections_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_max_connections_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -5957,7 +5969,7 @@ void _wrap_tc_listener_options_max_connections_set_tcswig_b7936a88d2cc3388(struc
 }
 
 
-intgo _wrap_tc_listener_options_max_connections_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_max_connections_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5970,7 +5982,7 @@ intgo _wrap_tc_listener_options_max_connections_get_tcswig_b7936a88d2cc3388(stru
 }
 
 
-void _wrap_tc_listener_options_event_userdata_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+void _wrap_tc_listener_options_event_userdata_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *arg2 = (void *) 0 ;
   
@@ -5982,7 +5994,7 @@ void _wrap_tc_listener_options_event_userdata_set_tcswig_b7936a88d2cc3388(struct
 }
 
 
-void *_wrap_tc_listener_options_event_userdata_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+void *_wrap_tc_listener_options_event_userdata_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -5995,7 +6007,7 @@ void *_wrap_tc_listener_options_event_userdata_get_tcswig_b7936a88d2cc3388(struc
 }
 
 
-void _wrap_tc_listener_options_reject_userdata_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+void _wrap_tc_listener_options_reject_userdata_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *arg2 = (void *) 0 ;
   
@@ -6007,7 +6019,7 @@ void _wrap_tc_listener_options_reject_userdata_set_tcswig_b7936a88d2cc3388(struc
 }
 
 
-void *_wrap_tc_listener_options_reject_userdata_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+void *_wrap_tc_listener_options_reject_userdata_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -6020,7 +6032,7 @@ void *_wrap_tc_listener_options_reject_userdata_get_tcswig_b7936a88d2cc3388(stru
 }
 
 
-void _wrap_tc_listener_options_tls_cert_file_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_tls_cert_file_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -6040,7 +6052,7 @@ void _wrap_tc_listener_options_tls_cert_file_set_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-_gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6056,7 +6068,7 @@ _gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_b7936a88d2cc3388(s
 }
 
 
-void _wrap_tc_listener_options_tls_key_file_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_tls_key_file_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -6076,7 +6088,7 @@ void _wrap_tc_listener_options_tls_key_file_set_tcswig_b7936a88d2cc3388(struct t
 }
 
 
-_gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6092,7 +6104,7 @@ _gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_b7936a88d2cc3388(st
 }
 
 
-void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -6104,7 +6116,7 @@ void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_b7936a88d2cc338
 }
 
 
-intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -6117,7 +6129,7 @@ intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_b7936a88d2cc33
 }
 
 
-void _wrap_tc_listener_options_head_timeout_s_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_head_timeout_s_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -6129,7 +6141,7 @@ void _wrap_tc_listener_options_head_timeout_s_set_tcswig_b7936a88d2cc3388(struct
 }
 
 
-intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -6142,7 +6154,7 @@ intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_b7936a88d2cc3388(struc
 }
 
 
-void _wrap_tc_listener_options_request_timeout_s_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_request_timeout_s_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -6154,7 +6166,7 @@ void _wrap_tc_listener_options_request_timeout_s_set_tcswig_b7936a88d2cc3388(str
 }
 
 
-intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -6167,7 +6179,7 @@ intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_b7936a88d2cc3388(st
 }
 
 
-void _wrap_tc_listener_options_max_queued_events_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_listener_options_max_queued_events_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t arg2 ;
   
@@ -6179,7 +6191,7 @@ void _wrap_tc_listener_options_max_queued_events_set_tcswig_b7936a88d2cc3388(str
 }
 
 
-long long _wrap_tc_listener_options_max_queued_events_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+long long _wrap_tc_listener_options_max_queued_events_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6192,7 +6204,7 @@ long long _wrap_tc_listener_options_max_queued_events_get_tcswig_b7936a88d2cc338
 }
 
 
-void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t arg2 ;
   
@@ -6204,7 +6216,7 @@ void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_b7936a88d2cc3388(st
 }
 
 
-long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6217,7 +6229,7 @@ long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_b7936a88d2cc33
 }
 
 
-struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_b7936a88d2cc3388() {
+struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_58cf0908352460ac() {
   struct tc_listener_options *result = 0 ;
   struct tc_listener_options *_swig_go_result;
   
@@ -6228,7 +6240,7 @@ struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_b7936a88d2cc338
 }
 
 
-void _wrap_delete_tc_listener_options_tcswig_b7936a88d2cc3388(struct tc_listener_options *_swig_go_0) {
+void _wrap_delete_tc_listener_options_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   
   arg1 = *(struct tc_listener_options **)&_swig_go_0; 
@@ -6238,7 +6250,7 @@ void _wrap_delete_tc_listener_options_tcswig_b7936a88d2cc3388(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_listener_options *_swig_go_2) {
+intgo _wrap_tc_listener_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_listener_options *_swig_go_2) {
   tc_listener **arg1 = (tc_listener **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_listener_options *arg3 = (tc_listener_options *) 0 ;
@@ -6260,7 +6272,7 @@ intgo _wrap_tc_listener_new_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, struct
 }
 
 
-void _wrap_tc_listener_free_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0) {
+void _wrap_tc_listener_free_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   
   arg1 = *(tc_listener **)&_swig_go_0; 
@@ -6270,7 +6282,7 @@ void _wrap_tc_listener_free_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go
 }
 
 
-intgo _wrap_tc_listener_port_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0) {
+intgo _wrap_tc_listener_port_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -6283,7 +6295,7 @@ intgo _wrap_tc_listener_port_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_g
 }
 
 
-_gostring_ _wrap_tc_listener_base_url_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0) {
+_gostring_ _wrap_tc_listener_base_url_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6299,7 +6311,7 @@ _gostring_ _wrap_tc_listener_base_url_tcswig_b7936a88d2cc3388(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_add_route_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_route_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6335,7 +6347,7 @@ intgo _wrap_tc_listener_add_route_tcswig_b7936a88d2cc3388(struct tc_listener *_s
 }
 
 
-intgo _wrap_tc_listener_remove_route_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_remove_route_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -6364,7 +6376,7 @@ intgo _wrap_tc_listener_remove_route_tcswig_b7936a88d2cc3388(struct tc_listener 
 }
 
 
-intgo _wrap_tc_listener_add_secret_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_secret_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6400,7 +6412,7 @@ intgo _wrap_tc_listener_add_secret_tcswig_b7936a88d2cc3388(struct tc_listener *_
 }
 
 
-intgo _wrap_tc_listener_remove_secret_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_remove_secret_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6436,7 +6448,7 @@ intgo _wrap_tc_listener_remove_secret_tcswig_b7936a88d2cc3388(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_serve_metrics_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_serve_metrics_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -6465,7 +6477,7 @@ intgo _wrap_tc_listener_serve_metrics_tcswig_b7936a88d2cc3388(struct tc_listener
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6477,7 +6489,7 @@ intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6489,7 +6501,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6501,7 +6513,7 @@ intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6513,7 +6525,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6525,7 +6537,7 @@ intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6537,7 +6549,7 @@ intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6549,7 +6561,7 @@ intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6561,7 +6573,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6573,7 +6585,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6585,7 +6597,7 @@ intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6597,7 +6609,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6609,7 +6621,7 @@ intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6621,7 +6633,7 @@ intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_58cf0908352460ac() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6633,7 +6645,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_b7936a88d2cc3388() {
 }
 
 
-long long _wrap_tc_listener_stat_get_tcswig_b7936a88d2cc3388(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_listener_stat_get_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   tc_listener_stat arg2 ;
   uint64_t result;
@@ -6648,7 +6660,7 @@ long long _wrap_tc_listener_stat_get_tcswig_b7936a88d2cc3388(struct tc_listener 
 }
 
 
-_gostring_ _wrap_tc_listener_stat_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_listener_stat_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   tc_listener_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6664,7 +6676,7 @@ _gostring_ _wrap_tc_listener_stat_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0)
 }
 
 
-_gostring_ _wrap_tc_catalogue_snapshot_tcswig_b7936a88d2cc3388() {
+_gostring_ _wrap_tc_catalogue_snapshot_tcswig_58cf0908352460ac() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -6678,7 +6690,7 @@ _gostring_ _wrap_tc_catalogue_snapshot_tcswig_b7936a88d2cc3388() {
 }
 
 
-long long _wrap_tc_catalogue_count_tcswig_b7936a88d2cc3388() {
+long long _wrap_tc_catalogue_count_tcswig_58cf0908352460ac() {
   size_t result;
   long long _swig_go_result;
   
@@ -6689,7 +6701,7 @@ long long _wrap_tc_catalogue_count_tcswig_b7936a88d2cc3388() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_at_tcswig_b7936a88d2cc3388(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_at_tcswig_58cf0908352460ac(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -6702,7 +6714,7 @@ struct tc_event_type *_wrap_tc_catalogue_at_tcswig_b7936a88d2cc3388(long long _s
 }
 
 
-long long _wrap_tc_catalogue_withdrawn_count_tcswig_b7936a88d2cc3388() {
+long long _wrap_tc_catalogue_withdrawn_count_tcswig_58cf0908352460ac() {
   size_t result;
   long long _swig_go_result;
   
@@ -6713,7 +6725,7 @@ long long _wrap_tc_catalogue_withdrawn_count_tcswig_b7936a88d2cc3388() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_b7936a88d2cc3388(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_58cf0908352460ac(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -6726,7 +6738,7 @@ struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_b7936a88d2cc3388(lo
 }
 
 
-intgo _wrap_tc_catalogue_find_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_catalogue_find_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_event_type **arg1 = (tc_event_type **) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6767,7 +6779,7 @@ intgo _wrap_tc_catalogue_find_tcswig_b7936a88d2cc3388(_goslice_ _swig_go_0, _gos
 }
 
 
-_gostring_ _wrap_tc_event_type_name_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_name_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6783,7 +6795,7 @@ _gostring_ _wrap_tc_event_type_name_tcswig_b7936a88d2cc3388(struct tc_event_type
 }
 
 
-_gostring_ _wrap_tc_event_type_version_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_version_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6799,7 +6811,7 @@ _gostring_ _wrap_tc_event_type_version_tcswig_b7936a88d2cc3388(struct tc_event_t
 }
 
 
-_gostring_ _wrap_tc_event_type_status_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_status_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6815,7 +6827,7 @@ _gostring_ _wrap_tc_event_type_status_tcswig_b7936a88d2cc3388(struct tc_event_ty
 }
 
 
-intgo _wrap_tc_event_type_is_newest_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_is_newest_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -6828,7 +6840,7 @@ intgo _wrap_tc_event_type_is_newest_tcswig_b7936a88d2cc3388(struct tc_event_type
 }
 
 
-long long _wrap_tc_event_type_required_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_required_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6841,7 +6853,7 @@ long long _wrap_tc_event_type_required_count_tcswig_b7936a88d2cc3388(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_required_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_required_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -6859,7 +6871,7 @@ _gostring_ _wrap_tc_event_type_required_tcswig_b7936a88d2cc3388(struct tc_event_
 }
 
 
-long long _wrap_tc_event_type_optional_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_optional_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6872,7 +6884,7 @@ long long _wrap_tc_event_type_optional_count_tcswig_b7936a88d2cc3388(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_optional_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_optional_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -6890,7 +6902,7 @@ _gostring_ _wrap_tc_event_type_optional_tcswig_b7936a88d2cc3388(struct tc_event_
 }
 
 
-long long _wrap_tc_event_type_one_of_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_one_of_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6903,7 +6915,7 @@ long long _wrap_tc_event_type_one_of_count_tcswig_b7936a88d2cc3388(struct tc_eve
 }
 
 
-long long _wrap_tc_event_type_one_of_size_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+long long _wrap_tc_event_type_one_of_size_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -6918,7 +6930,7 @@ long long _wrap_tc_event_type_one_of_size_tcswig_b7936a88d2cc3388(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_one_of_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
+_gostring_ _wrap_tc_event_type_one_of_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t arg3 ;
@@ -6938,7 +6950,7 @@ _gostring_ _wrap_tc_event_type_one_of_tcswig_b7936a88d2cc3388(struct tc_event_ty
 }
 
 
-intgo _wrap_tc_event_type_allows_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_tc_event_type_allows_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   tc_transport_type arg2 ;
   int result;
@@ -6953,7 +6965,7 @@ intgo _wrap_tc_event_type_allows_tcswig_b7936a88d2cc3388(struct tc_event_type *_
 }
 
 
-intgo _wrap_tc_event_type_app_token_only_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_app_token_only_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -6966,7 +6978,7 @@ intgo _wrap_tc_event_type_app_token_only_tcswig_b7936a88d2cc3388(struct tc_event
 }
 
 
-long long _wrap_tc_event_type_scope_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_scope_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6979,7 +6991,7 @@ long long _wrap_tc_event_type_scope_count_tcswig_b7936a88d2cc3388(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_scope_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_scope_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -6997,7 +7009,7 @@ _gostring_ _wrap_tc_event_type_scope_tcswig_b7936a88d2cc3388(struct tc_event_typ
 }
 
 
-_gostring_ _wrap_tc_event_type_authorizer_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_authorizer_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7013,7 +7025,7 @@ _gostring_ _wrap_tc_event_type_authorizer_tcswig_b7936a88d2cc3388(struct tc_even
 }
 
 
-long long _wrap_tc_event_type_app_token_scope_count_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_app_token_scope_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -7026,7 +7038,7 @@ long long _wrap_tc_event_type_app_token_scope_count_tcswig_b7936a88d2cc3388(stru
 }
 
 
-_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -7044,7 +7056,7 @@ _gostring_ _wrap_tc_event_type_app_token_scope_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7060,7 +7072,7 @@ _gostring_ _wrap_tc_event_type_create_body_extra_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-_gostring_ _wrap_tc_event_type_replaced_by_tcswig_b7936a88d2cc3388(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_replaced_by_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7076,7 +7088,7 @@ _gostring_ _wrap_tc_event_type_replaced_by_tcswig_b7936a88d2cc3388(struct tc_eve
 }
 
 
-intgo _wrap_TC_COMPLETION_DONE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_DONE_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7088,7 +7100,7 @@ intgo _wrap_TC_COMPLETION_DONE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7100,7 +7112,7 @@ intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_TOKEN_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_TOKEN_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7112,7 +7124,7 @@ intgo _wrap_TC_COMPLETION_TOKEN_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_USER_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_USER_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7124,7 +7136,7 @@ intgo _wrap_TC_COMPLETION_USER_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7136,7 +7148,7 @@ intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7148,7 +7160,7 @@ intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_SHARD_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_SHARD_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7160,7 +7172,7 @@ intgo _wrap_TC_COMPLETION_SHARD_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7172,7 +7184,7 @@ intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7184,7 +7196,7 @@ intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_BATCH_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_BATCH_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7196,7 +7208,7 @@ intgo _wrap_TC_COMPLETION_BATCH_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_PAGE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_PAGE_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7208,7 +7220,7 @@ intgo _wrap_TC_COMPLETION_PAGE_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7220,7 +7232,7 @@ intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_EVENT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_EVENT_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7232,7 +7244,7 @@ intgo _wrap_TC_COMPLETION_EVENT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_REJECT_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_REJECT_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7244,7 +7256,7 @@ intgo _wrap_TC_COMPLETION_REJECT_tcswig_b7936a88d2cc3388() {
 }
 
 
-intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_b7936a88d2cc3388() {
+intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_58cf0908352460ac() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7256,7 +7268,7 @@ intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_b7936a88d2cc3388() {
 }
 
 
-_gostring_ _wrap_tc_completion_kind_name_tcswig_b7936a88d2cc3388(intgo _swig_go_0) {
+_gostring_ _wrap_tc_completion_kind_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
   tc_completion_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7272,7 +7284,7 @@ _gostring_ _wrap_tc_completion_kind_name_tcswig_b7936a88d2cc3388(intgo _swig_go_
 }
 
 
-intgo _wrap_tc_conduits_next_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
+intgo _wrap_tc_conduits_next_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_completion **arg2 = (tc_completion **) 0 ;
   int arg3 ;
@@ -7294,7 +7306,7 @@ intgo _wrap_tc_conduits_next_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_g
 }
 
 
-long long _wrap_tc_conduits_ready_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0) {
+long long _wrap_tc_conduits_ready_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -7307,7 +7319,7 @@ long long _wrap_tc_conduits_ready_tcswig_b7936a88d2cc3388(struct tc_conduits *_s
 }
 
 
-void _wrap_tc_completion_free_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+void _wrap_tc_completion_free_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   
   arg1 = *(tc_completion **)&_swig_go_0; 
@@ -7317,7 +7329,7 @@ void _wrap_tc_completion_free_tcswig_b7936a88d2cc3388(struct tc_completion *_swi
 }
 
 
-long long _wrap_tc_completion_op_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+long long _wrap_tc_completion_op_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_op_id result;
   long long _swig_go_result;
@@ -7330,7 +7342,7 @@ long long _wrap_tc_completion_op_tcswig_b7936a88d2cc3388(struct tc_completion *_
 }
 
 
-intgo _wrap_tc_completion_kind_get_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_kind_get_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_completion_kind result;
   intgo _swig_go_result;
@@ -7343,7 +7355,7 @@ intgo _wrap_tc_completion_kind_get_tcswig_b7936a88d2cc3388(struct tc_completion 
 }
 
 
-intgo _wrap_tc_completion_is_final_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_is_final_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -7356,7 +7368,7 @@ intgo _wrap_tc_completion_is_final_tcswig_b7936a88d2cc3388(struct tc_completion 
 }
 
 
-intgo _wrap_tc_completion_status_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_status_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -7369,7 +7381,7 @@ intgo _wrap_tc_completion_status_tcswig_b7936a88d2cc3388(struct tc_completion *_
 }
 
 
-intgo _wrap_tc_completion_http_status_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_http_status_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -7382,7 +7394,7 @@ intgo _wrap_tc_completion_http_status_tcswig_b7936a88d2cc3388(struct tc_completi
 }
 
 
-_gostring_ _wrap_tc_completion_message_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+_gostring_ _wrap_tc_completion_message_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7398,7 +7410,7 @@ _gostring_ _wrap_tc_completion_message_tcswig_b7936a88d2cc3388(struct tc_complet
 }
 
 
-void *_wrap_tc_completion_userdata_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+void *_wrap_tc_completion_userdata_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -7411,7 +7423,7 @@ void *_wrap_tc_completion_userdata_tcswig_b7936a88d2cc3388(struct tc_completion 
 }
 
 
-struct tc_response *_wrap_tc_completion_response_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_response *_wrap_tc_completion_response_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_response *result = 0 ;
   struct tc_response *_swig_go_result;
@@ -7424,7 +7436,7 @@ struct tc_response *_wrap_tc_completion_response_tcswig_b7936a88d2cc3388(struct 
 }
 
 
-struct tc_token *_wrap_tc_completion_token_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_token *_wrap_tc_completion_token_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_token *result = 0 ;
   struct tc_token *_swig_go_result;
@@ -7437,7 +7449,7 @@ struct tc_token *_wrap_tc_completion_token_tcswig_b7936a88d2cc3388(struct tc_com
 }
 
 
-tc_user *_wrap_tc_completion_user_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+tc_user *_wrap_tc_completion_user_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_user *result = 0 ;
   tc_user *_swig_go_result;
@@ -7450,7 +7462,7 @@ tc_user *_wrap_tc_completion_user_tcswig_b7936a88d2cc3388(struct tc_completion *
 }
 
 
-struct tc_conduit *_wrap_tc_completion_conduit_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_conduit *_wrap_tc_completion_conduit_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_conduit *result = 0 ;
   struct tc_conduit *_swig_go_result;
@@ -7463,7 +7475,7 @@ struct tc_conduit *_wrap_tc_completion_conduit_tcswig_b7936a88d2cc3388(struct tc
 }
 
 
-struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_conduit_list *result = 0 ;
   struct tc_conduit_list *_swig_go_result;
@@ -7476,7 +7488,7 @@ struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_b7936a88d2cc3388
 }
 
 
-struct tc_shard *_wrap_tc_completion_shard_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_shard *_wrap_tc_completion_shard_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard *result = 0 ;
   struct tc_shard *_swig_go_result;
@@ -7489,7 +7501,7 @@ struct tc_shard *_wrap_tc_completion_shard_tcswig_b7936a88d2cc3388(struct tc_com
 }
 
 
-struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard_list *result = 0 ;
   struct tc_shard_list *_swig_go_result;
@@ -7502,7 +7514,7 @@ struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_b7936a88d2cc3388(str
 }
 
 
-struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard_update_result *result = 0 ;
   struct tc_shard_update_result *_swig_go_result;
@@ -7515,7 +7527,7 @@ struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_b7936a88d
 }
 
 
-struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_subscription_batch *result = 0 ;
   struct tc_subscription_batch *_swig_go_result;
@@ -7528,7 +7540,7 @@ struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_b7936a88d2cc3388(
 }
 
 
-struct tc_subscription_list *_wrap_tc_completion_page_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_subscription_list *_wrap_tc_completion_page_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_subscription_list *result = 0 ;
   struct tc_subscription_list *_swig_go_result;
@@ -7541,7 +7553,7 @@ struct tc_subscription_list *_wrap_tc_completion_page_tcswig_b7936a88d2cc3388(st
 }
 
 
-struct tc_event *_wrap_tc_completion_event_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+struct tc_event *_wrap_tc_completion_event_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_event *result = 0 ;
   struct tc_event *_swig_go_result;
@@ -7554,7 +7566,7 @@ struct tc_event *_wrap_tc_completion_event_tcswig_b7936a88d2cc3388(struct tc_com
 }
 
 
-_gostring_ _wrap_tc_completion_source_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+_gostring_ _wrap_tc_completion_source_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7570,7 +7582,7 @@ _gostring_ _wrap_tc_completion_source_tcswig_b7936a88d2cc3388(struct tc_completi
 }
 
 
-intgo _wrap_tc_completion_progress_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0, long long *_swig_go_1, long long *_swig_go_2) {
+intgo _wrap_tc_completion_progress_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0, long long *_swig_go_1, long long *_swig_go_2) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t *arg3 = (size_t *) 0 ;
@@ -7587,7 +7599,7 @@ intgo _wrap_tc_completion_progress_tcswig_b7936a88d2cc3388(struct tc_completion 
 }
 
 
-intgo _wrap_tc_completion_view_change_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_view_change_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -7600,7 +7612,7 @@ intgo _wrap_tc_completion_view_change_tcswig_b7936a88d2cc3388(struct tc_completi
 }
 
 
-_gostring_ _wrap_tc_completion_view_id_tcswig_b7936a88d2cc3388(struct tc_completion *_swig_go_0) {
+_gostring_ _wrap_tc_completion_view_id_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7616,7 +7628,7 @@ _gostring_ _wrap_tc_completion_view_id_tcswig_b7936a88d2cc3388(struct tc_complet
 }
 
 
-intgo _wrap_tc_view_pull_changes_tcswig_b7936a88d2cc3388(struct tc_conduits *_swig_go_0, intgo _swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_view_pull_changes_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, intgo _swig_go_1, void *_swig_go_2) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   int arg2 ;
   void *arg3 = (void *) 0 ;
@@ -7628,6 +7640,28 @@ intgo _wrap_tc_view_pull_changes_tcswig_b7936a88d2cc3388(struct tc_conduits *_sw
   arg3 = *(void **)&_swig_go_2; 
   
   result = (tc_status)tc_view_pull_changes(arg1,arg2,arg3);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tcgo_next_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
+  tc_conduits *arg1 = (tc_conduits *) 0 ;
+  uint64_t *arg2 = (uint64_t *) 0 ;
+  int arg3 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  arg1 = *(tc_conduits **)&_swig_go_0; 
+  
+  if (_swig_go_1.len < 4) {
+    _swig_gopanic("info: pass a slice of four elements");
+  }
+  arg2 = (uint64_t *)_swig_go_1.array;
+  
+  arg3 = (int)_swig_go_2; 
+  
+  result = (tc_status)tcgo_next(arg1,arg2,arg3);
   _swig_go_result = (intgo)result; 
   return _swig_go_result;
 }
