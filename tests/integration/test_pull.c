@@ -172,6 +172,16 @@ static void test_batch_progress_and_listing_pages(void **state) {
     assert_int_equal(progress, N / 5);
     assert_int_equal(last_done, N);
 
+    /* Without progress_every the pull form reports no progress: the batch
+     * (all 25 adopted now) is the only completion. */
+    bo.progress_every = 0;
+    assert_int_equal(tc_subscriptions_create(&op, c, conduit, specs, N, &bo, NULL, UD(12)), TC_OK);
+    done = next_or_fail(c, 30000);
+    assert_int_equal(tc_completion_kind_get(done), TC_COMPLETION_BATCH);
+    assert_int_equal(tc_subscription_batch_tally(tc_completion_batch(done), TC_ITEM_EXISTED), N);
+    tc_completion_free(done);
+    assert_int_equal(tc_conduits_ready(c), 0);
+
     /* 25 subscriptions, 7 per page: 4 pages, then the end. While a page is
      * held, nothing more arrives (one page is prefetched, not handed over). */
     f.conduit_id = conduit;
