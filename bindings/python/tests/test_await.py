@@ -140,3 +140,21 @@ def test_one_loop_per_client(client):
         release.set()
         t.join(10)
     assert client._aio_users == 0 and client.list_conduits() == []
+
+
+def test_closing_the_client_while_awaited(mock):
+    from conftest import make_client
+    mock.control("config", {"latency_ms": 3000})
+    c = make_client(mock)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        fd = c.fileno()
+        waiting = asyncio.ensure_future(c.submit_list_conduits())
+        await asyncio.sleep(0.05)
+        c.close()                      # completes it with Cancelled (its callbacks run here)
+        with pytest.raises(tc.Cancelled):
+            await asyncio.wait_for(waiting, 10)
+        return loop.remove_reader(fd)
+
+    assert asyncio.run(main()) is False and c._aio_users == 0
