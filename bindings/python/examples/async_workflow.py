@@ -20,9 +20,8 @@ async def main(url: str) -> None:
         specs = [("stream.online", "1", {"broadcaster_user_id": uid}) for uid in ("1001", "1002")]
         batch = await asyncio.wait_for(client.submit_create_subscriptions(conduits[0].id, specs), timeout=30)
         print("subscriptions:", [item.outcome for item in batch.items])
-        async with aio.attach(client):                  # a listing's pages arrive while the loop runs
-            async for sub in aio.subscriptions(client, conduit_id=conduits[0].id):
-                print(" ", sub.type, sub.condition["broadcaster_user_id"], sub.status)
+        async for sub in aio.subscriptions(client, conduit_id=conduits[0].id):   # page by page
+            print(" ", sub.type, sub.condition["broadcaster_user_id"], sub.status)
         try:
             await client.submit_delete_conduit("no-such-conduit")
         except tc.NotFoundError as e:                   # the operation's error, raised by the await

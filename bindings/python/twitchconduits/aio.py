@@ -2,19 +2,23 @@
 thread, so callbacks still run on one thread (the loop's).
 
 A Future is awaitable directly: ``await client.submit_create_conduit(1)``
-inside a running loop polls the client from that loop while it waits.
+inside a running loop polls the client from that loop while it waits; so
+does ``async for`` over ``aio.subscriptions()`` while it waits for a page.
+``attach()`` keeps the loop polling for a whole block, which listeners'
+callbacks (and done-callbacks of futures nobody awaits) need.
 
+    conduit = await client.submit_create_conduit(1)
+    async for sub in twitchconduits.aio.subscriptions(client, conduit_id=conduit.id):
+        ...
     async with twitchconduits.aio.attach(client):
-        conduit = await client.submit_create_conduit(1)
-        async for sub in twitchconduits.aio.subscriptions(client, conduit_id=conduit.id):
-            ...
+        await asyncio.sleep(60)      # the listener's on_event runs meanwhile
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import threading
-from typing import Any, AsyncIterator, Iterator, Optional, TypeVar
+from typing import Any, AsyncIterator, Callable, Iterator, Optional, TypeVar
 
 from ._client import _WAIT, Client, Future, Listing
 from ._types import Subscription
@@ -51,6 +55,26 @@ async def attach(client: Client) -> AsyncIterator[Client]:
         yield client
 
 
+def _waker(loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None]) -> Callable[[], None]:
+    """A function that completes `waiter` from any thread: the polling
+    thread (which runs done-callbacks and page wakers) may not be the
+    loop's."""
+    loop_thread = threading.get_ident()
+
+    def wake() -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    def from_any_thread() -> None:
+        if threading.get_ident() == loop_thread:
+            wake()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+                loop.call_soon_threadsafe(wake)
+
+    return from_any_thread
+
+
 async def result(future: Future[_T]) -> _T:
     """Wait for a twitchconduits.Future without blocking the loop: its
     value, or its error raised. Cancelling the awaiting task cancels the
@@ -58,21 +82,9 @@ async def result(future: Future[_T]) -> _T:
     if not future.done():
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
-        loop_thread = threading.get_ident()
-
-        def wake() -> None:
-            if not waiter.done():
-                waiter.set_result(None)
-
-        def on_done(_: Any) -> None:
-            if threading.get_ident() == loop_thread:
-                wake()
-            else:  # another thread's poll() completed it
-                with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
-                    loop.call_soon_threadsafe(wake)
-
+        wake = _waker(loop, waiter)
         with _driven(future._client, loop):
-            future.add_done_callback(on_done)
+            future.add_done_callback(lambda _: wake())
             try:
                 await waiter
             except asyncio.CancelledError:
@@ -83,8 +95,9 @@ async def result(future: Future[_T]) -> _T:
 
 class AsyncListing:
     """``async for`` over a Listing (client.subscriptions()): each page is
-    fetched when the one before it has been read. The client must be
-    attached. ``aclose()`` (or leaving ``async with``) stops the listing."""
+    fetched when the one before it has been read, the loop polling the
+    client while it waits for one. ``aclose()`` (or leaving ``async with``)
+    stops the listing."""
 
     def __init__(self, listing: Listing) -> None:
         self._listing = listing
@@ -101,18 +114,15 @@ class AsyncListing:
                 raise StopAsyncIteration from None
             if item is not _WAIT:
                 return item
-            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-            def wake() -> None:
-                if not waiter.done():
-                    waiter.set_result(None)
-
-            q.wakers.append(wake)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                self._listing.close()
-                raise
+            loop = asyncio.get_running_loop()
+            waiter: asyncio.Future[None] = loop.create_future()
+            with _driven(q.client, loop):
+                q.wakers.append(_waker(loop, waiter))
+                try:
+                    await waiter
+                except asyncio.CancelledError:
+                    self._listing.close()
+                    raise
 
     async def __aenter__(self) -> AsyncListing:
         return self
