@@ -1,6 +1,6 @@
 """Run an example against a fresh tc-mock (meson tests 'python-example*').
 
-    run_example.py workflow|subscribe_user
+    run_example.py workflow|subscribe_user|async_workflow
 
 Checks the example's output on success, then runs it once more against a
 mock that makes it fail (http callbacks refused for the workflow, a closed
@@ -19,11 +19,14 @@ SUCCESS = {
     "workflow": lambda out: "conduit deleted" in out and out.count("  created") == 3,
     "subscribe_user": lambda out: "the view holds 4 subscription(s) of user 1337" in out
     and out.count("created") == 4,
+    "async_workflow": lambda out: "deleted 3 conduits" in out and "as expected: TC_ENOTFOUND" in out
+    and out.count(" enabled") == 2,
 }
 # Why the failing run fails, as the example must print it.
 FAILURE = {
     "workflow": re.compile(r"update_shards failed: shard 0: .*http", re.I),
     "subscribe_user": re.compile(r"subscribe_user: .*(connect|refused)", re.I),
+    "async_workflow": re.compile(r"async_workflow: .*(connect|refused)", re.I),
 }
 
 

@@ -101,3 +101,16 @@ def test_async_listing(client, mock, conduit):
     assert len(set(got)) == COUNT and first.id in got
     client.run(timeout=10)
     assert client.pending() == 0
+
+
+def test_async_listing_without_attach(client, mock, conduit):
+    # Waiting for a page polls the client from the loop, as awaiting a Future does.
+    async def main():
+        loop = asyncio.get_running_loop()
+        got = [s.id async for s in aio.subscriptions(client, conduit_id=conduit.id)]
+        fd = client.fileno()
+        return got, loop.remove_reader(fd)
+
+    got, still_watched = asyncio.run(main())
+    assert len(set(got)) == COUNT and not still_watched and client._aio_users == 0
+    assert listing_requests(mock) == COUNT // PAGE + 1   # every page fetched once, on demand

@@ -23,6 +23,6 @@ F_ALLOW_HTTP_CALLBACKS = _swig.TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS
 __version__ = _swig.TC_VERSION_STRING if hasattr(_swig, "TC_VERSION_STRING") else "0"
 
 
-def strerror(code):
+def strerror(code: int) -> str:
     """The library's English description of a tc_status code."""
     return _swig.tc_strerror(code)

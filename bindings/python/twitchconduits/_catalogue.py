@@ -7,11 +7,13 @@ as a read-only Mapping: type name -> the newest EventType of that name.
 
 Entries are read through the C accessors once, on first use; they never change
 while the process runs."""
+from __future__ import annotations
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 import json
 import threading
-from typing import FrozenSet, Iterator, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, Optional, Tuple
 
 import twitchconduits_swig as _t
 
@@ -40,11 +42,11 @@ class EventType:
     scopes: Tuple[str, ...]
     authorizer: str
     app_token_scopes: Tuple[str, ...] = ()
-    create_body_extra: Optional[dict] = None
+    create_body_extra: Optional[Dict[str, Any]] = None
     replaced_by: Optional[str] = None
 
     @property
-    def condition_fields(self):
+    def condition_fields(self) -> Tuple[str, ...]:
         """Every key the condition may hold."""
         return self.required + self.optional + tuple(k for group in self.one_of for k in group)
 
@@ -69,20 +71,20 @@ class EventType:
             replaced_by=_t.tc_event_type_replaced_by(t))
 
 
-class Catalogue(Mapping):
+class Catalogue(Mapping[str, EventType]):
     """Every subscription type Twitch documents: ``catalogue[name]`` is the
     newest version; ``find(name, version)`` any version (raising the
     library's NotFoundError / GoneError); ``entries()`` every type+version
     in order (by name, newest last); ``withdrawn()`` the versions Twitch no
     longer accepts."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries = None
-        self._withdrawn = None
-        self._newest = None
+        self._entries: Optional[Tuple[EventType, ...]] = None
+        self._withdrawn: Tuple[EventType, ...] = ()
+        self._newest: Dict[str, EventType] = {}
 
-    def _load(self):
+    def _load(self) -> Tuple[EventType, ...]:
         with self._lock:
             if self._entries is None:
                 self._withdrawn = tuple(EventType._from_c(_t.tc_catalogue_withdrawn_at(i))
@@ -93,11 +95,11 @@ class Catalogue(Mapping):
         return self._entries
 
     @property
-    def snapshot(self):
+    def snapshot(self) -> str:
         """The date of the Twitch documentation the catalogue follows."""
         return _t.tc_catalogue_snapshot()
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> EventType:
         self._load()
         return self._newest[name]
 
@@ -105,25 +107,25 @@ class Catalogue(Mapping):
         self._load()
         return iter(self._newest)
 
-    def __len__(self):
+    def __len__(self) -> int:
         self._load()
         return len(self._newest)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<twitchconduits.Catalogue {len(self)} types, snapshot {self.snapshot}>"
 
-    def entries(self):
+    def entries(self) -> Tuple[EventType, ...]:
         return self._load()
 
-    def withdrawn(self):
+    def withdrawn(self) -> Tuple[EventType, ...]:
         self._load()
         return self._withdrawn
 
-    def versions(self, name):
+    def versions(self, name: str) -> Tuple[EventType, ...]:
         """The versions of a type that can be created, oldest first."""
         return tuple(e for e in self._load() if e.name == name)
 
-    def find(self, name, version=None):
+    def find(self, name: str, version: Optional[str] = None) -> EventType:
         """The entry for name at version (None = newest). Raises
         NotFoundError (unknown type or version; the message lists the
         versions) or GoneError (a withdrawn version; the message names its

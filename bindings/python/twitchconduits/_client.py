@@ -5,12 +5,16 @@ operations with tc_conduits_next() and routes each by its token. Callbacks
 run only on that thread (poll(), run(), or a blocking wait); waits release
 the GIL and return to Python every 100 ms so Ctrl-C (KeyboardInterrupt) and
 other signals are handled."""
+from __future__ import annotations
+
 from collections import deque
 from collections.abc import Mapping
 import itertools
 import json
 import threading
 import time
+from typing import (Any, Callable, Deque, Dict, Generator, Generic, Iterable, List, Optional, Sequence, Tuple,
+                    TypeVar, Union)
 
 import twitchconduits_swig as _t
 
@@ -28,6 +32,15 @@ _PAGE = _t.TC_COMPLETION_PAGE
 _EVENT = _t.TC_COMPLETION_EVENT
 # "Retry this POST too": the caller says the request is idempotent.
 _F_IDEMPOTENT = _t.TC_REQUEST_F_IDEMPOTENT
+
+_T = TypeVar("_T")
+#: what create/reconcile take as one wanted subscription
+SpecLike = Union[T.SubscriptionSpec, Tuple[str, str, Any], Dict[str, Any]]
+#: a by-type name: "channel.follow", "channel.follow@2" or ("channel.follow", "2")
+TypeName = Union[str, Tuple[str, str]]
+ProgressFn = Callable[[int, int], Any]
+EventFn = Callable[[WebhookMessage], Any]
+QueryLike = Union[Mapping[str, Any], Iterable[Tuple[str, Any]]]
 
 
 # -- results, read from the completion with the C accessors -------------------
@@ -67,15 +80,19 @@ def _batch(done):
     return T.BatchResult._from_c(_t.tc_completion_batch(done))
 
 
-class Future:
+class Future(Generic[_T]):
     """The result of one submitted operation. ``result(timeout)`` waits
     (polling the client), ``done()``, ``cancel()``, ``add_done_callback(fn)``
-    (fn(future) runs on the polling thread, or at once if already done)."""
+    (fn(future) runs on the polling thread, or at once if already done).
+    ``await future`` works in a running asyncio loop: the loop polls the
+    client while it waits, and cancelling the awaiting task cancels the
+    operation."""
 
     __slots__ = ("_client", "_token", "_convert", "_partial_ok", "_progress_fn", "_progress", "_op", "_done",
                  "_value", "_error", "_callbacks")
 
-    def __init__(self, client, token, convert, partial_ok=False, progress=None):
+    def __init__(self, client: Client, token: int, convert: Callable[[Any], _T], partial_ok: bool = False,
+                 progress: Optional[ProgressFn] = None) -> None:
         self._client = client
         self._token = token
         self._convert = convert
@@ -84,21 +101,21 @@ class Future:
         self._progress = (0, 0)
         self._op = 0
         self._done = False
-        self._value = None
-        self._error = None
-        self._callbacks = None
+        self._value: _T = None  # type: ignore[assignment]  # read only once done
+        self._error: Optional[BaseException] = None
+        self._callbacks: Optional[List[Callable[[Future[_T]], Any]]] = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "pending" if not self._done else ("failed" if self._error else "done")
         return f"<twitchconduits.Future {state}>"
 
-    def done(self):
+    def done(self) -> bool:
         return self._done
 
-    def cancelled(self):
+    def cancelled(self) -> bool:
         return isinstance(self._error, Cancelled)
 
-    def cancel(self):
+    def cancel(self) -> bool:
         """Ask the operation to stop; it then completes with Cancelled.
         False when it has already completed."""
         c = self._client._c
@@ -106,12 +123,12 @@ class Future:
             return False
         return _t.tc_conduits_cancel(c, self._op) == _OK
 
-    def progress(self):
+    def progress(self) -> Tuple[int, int]:
         """(done, total) of a batch operation, as last reported (batches
         report progress when submitted with a progress callback)."""
         return self._progress
 
-    def add_done_callback(self, fn):
+    def add_done_callback(self, fn: Callable[[Future[_T]], Any]) -> None:
         if self._done:
             fn(self)
         elif self._callbacks is None:
@@ -119,7 +136,7 @@ class Future:
         else:
             self._callbacks.append(fn)
 
-    def result(self, timeout=None):
+    def result(self, timeout: Optional[float] = None) -> _T:
         """The value, or raise the operation's Error (TimeoutError if not done
         within timeout seconds)."""
         if not self._done:
@@ -128,10 +145,14 @@ class Future:
             raise self._error
         return self._value
 
-    def exception(self, timeout=None):
+    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
         if not self._done:
             self._client._wait_until(self.done, timeout)
         return self._error
+
+    def __await__(self) -> Generator[Any, None, _T]:
+        from .aio import result  # asyncio is imported only by those who await
+        return result(self).__await__()
 
     # -- internal: the pump hands over each completion of this operation
     def _on_completion(self, done):
@@ -179,12 +200,12 @@ class _PageQueue:
         self.client = client
         self.token = token
         self.op = 0
-        self.pages = deque()
-        self.status = None
+        self.pages: Deque[Any] = deque()
+        self.status: Optional[int] = None
         self.message = ""
         self.http_status = 0
         self.closed = False
-        self.wakers = []
+        self.wakers: List[Callable[[], Any]] = []
 
     def _on_completion(self, done):
         if _t.tc_completion_kind_get(done) == _PAGE:
@@ -233,13 +254,15 @@ class Listing:
     from the latest page (None before the first). ``close()`` (or leaving a
     ``with`` block, or dropping the iterator) stops the listing."""
 
-    def __init__(self, client, filters):
+    def __init__(self, client: Client, filters: Dict[str, Optional[str]]) -> None:
         c = client._handle()
         token = next(client._tokens)
         self._q = q = _PageQueue(client, token)
-        self._items = deque()
+        self._items: Deque[T.Subscription] = deque()
         self._raised = False
-        self.total = self.total_cost = self.max_total_cost = None
+        self.total: Optional[int] = None
+        self.total_cost: Optional[int] = None
+        self.max_total_cost: Optional[int] = None
         client._pending[token] = q
         st, q.op = _t.tc_subscriptions_list(c, filters, token)
         if st != _OK:
@@ -248,26 +271,26 @@ class Listing:
             self._raised = True
             raise error_for(st, _t.tc_last_error_message())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<twitchconduits.Listing {'open' if self._q.status is None else 'finished'}>"
 
-    def __iter__(self):
+    def __iter__(self) -> Listing:
         return self
 
-    def __next__(self):
+    def __next__(self) -> T.Subscription:
         while True:
             item = self._take()
             if item is not _WAIT:
                 return item
             self._q.client._wait_until(self._q.ready, None)
 
-    def __enter__(self):
+    def __enter__(self) -> Listing:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         q = getattr(self, "_q", None)
         try:
             if q is not None and not q.closed:
@@ -275,7 +298,7 @@ class Listing:
         except Exception:  # at interpreter exit the module may be gone
             pass
 
-    def close(self):
+    def close(self) -> None:
         self._items.clear()
         self._q.close()
 
@@ -289,7 +312,7 @@ class Listing:
                 continue
             if q.status is None and not q.closed:
                 return _WAIT
-            if q.status not in (None, _OK) and not self._raised and not (q.closed and q.status == _ECANCELED):
+            if q.status is not None and q.status != _OK and not self._raised and not (q.closed and q.status == _ECANCELED):
                 self._raised = True
                 raise error_for(q.status, q.message, q.http_status)
             raise StopIteration
@@ -310,7 +333,8 @@ class Listener:
     """The embedded webhook listener (see Client.listen). ``base_url`` is
     where routes live: a route key ``k`` is served at base_url + k."""
 
-    def __init__(self, client, handle, token, on_event, on_reject):
+    def __init__(self, client: Client, handle: Any, token: int, on_event: Optional[EventFn],
+                 on_reject: Optional[EventFn]) -> None:
         self._client = client
         self._l = handle
         self._token = token
@@ -319,22 +343,22 @@ class Listener:
         self.port = _t.tc_listener_port(handle)
         self.base_url = _t.tc_listener_base_url(handle)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<twitchconduits.Listener {self.base_url}>"
 
-    def url(self, route_key):
+    def url(self, route_key: str) -> str:
         return self.base_url + route_key
 
-    def add_route(self, route_key, secret):
+    def add_route(self, route_key: str, secret: str) -> None:
         check(_t.tc_listener_add_route(self._handle(), route_key, secret))
 
-    def remove_route(self, route_key):
+    def remove_route(self, route_key: str) -> None:
         check(_t.tc_listener_remove_route(self._handle(), route_key))
 
-    def add_secret(self, route_key, secret):
+    def add_secret(self, route_key: str, secret: str) -> None:
         check(_t.tc_listener_add_secret(self._handle(), route_key, secret))
 
-    def stat(self, which):
+    def stat(self, which: int) -> int:
         return _t.tc_listener_stat_get(self._handle(), which)
 
     def _handle(self):
@@ -342,7 +366,7 @@ class Listener:
             raise ClosedError("listener closed")
         return self._l
 
-    def close(self):
+    def close(self) -> None:
         if self._l is not None:
             _t.tc_listener_free(self._l)
             self._l = None
@@ -377,7 +401,7 @@ class Client:
     max_attempts, max_concurrency, flags, ... (int; see conduits.h). Use as
     a context manager or call close()."""
 
-    def __init__(self, **options):
+    def __init__(self, **options: Union[str, int, None]) -> None:
         self._c = None
         self._closing = False
         self._desc = options.get("client_id") or "(no client id)"
@@ -385,31 +409,34 @@ class Client:
         check(st, "client")
         self._c = c
         self._tokens = itertools.count(1)
-        self._pending = {}      # token -> Future or _PageQueue (operation in flight)
-        self._streams = {}      # token -> Listener or _ViewWatch (no end)
+        self._pending: Dict[int, Any] = {}      # token -> Future or _PageQueue (operation in flight)
+        self._streams: Dict[int, Any] = {}      # token -> Listener or _ViewWatch (no end)
         self._view_token = 0
         self._poll_lock = threading.Lock()
         self._cond = threading.Condition()
         self._waiters = 0
-        self._callback_errors = []
+        self._callback_errors: List[Exception] = []
+        self._aio_users = 0      # aio: attach() blocks and awaits polling from _aio_loop
+        self._aio_loop: Any = None
+        self._aio_fd = -1
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<twitchconduits.Client {self._desc} {'closed' if self._c is None else 'open'}>"
 
-    def __enter__(self):
+    def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:
             pass
 
     # -- lifecycle ---------------------------------------------------------
-    def close(self):
+    def close(self) -> None:
         """Free the client: operations still pending complete with Cancelled
         (their done-callbacks run here)."""
         c = getattr(self, "_c", None)
@@ -433,7 +460,7 @@ class Client:
             self._cond.notify_all()
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._c is None
 
     def _handle(self):
@@ -442,23 +469,23 @@ class Client:
             raise ClosedError("client closed")
         return c
 
-    def fileno(self):
+    def fileno(self) -> int:
         """A descriptor that becomes readable when poll() has work (select,
         selectors, asyncio's add_reader)."""
         return _t.tc_conduits_fd(self._handle())
 
-    def pending(self):
+    def pending(self) -> int:
         """Operations submitted and not yet completed (listings included)."""
         return len(self._pending)
 
-    def wakeup(self):
+    def wakeup(self) -> None:
         """Make a blocked poll() return (any thread)."""
         c = self._c
         if c is not None:
             _t.tc_conduits_wakeup(c)
 
     # -- the loop ------------------------------------------------------------
-    def poll(self, timeout=0.0):
+    def poll(self, timeout: Optional[float] = 0.0) -> int:
         """Wait up to timeout seconds (None = no limit) for completions, then
         complete futures and run their callbacks and the listeners' event
         callbacks on this thread. Returns how many completions were handled."""
@@ -473,7 +500,7 @@ class Client:
             if n or (deadline is not None and time.monotonic() >= deadline):
                 return n
 
-    def run(self, timeout=None):
+    def run(self, timeout: Optional[float] = None) -> None:
         """Poll until nothing is pending (or timeout seconds pass). Listeners
         keep nothing pending: use poll() in a loop to serve them."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -605,31 +632,32 @@ class Client:
             raise error_for(st, _t.tc_last_error_message())
         return fut
 
-    def submit_get_token(self, force_refresh=False):
+    def submit_get_token(self, force_refresh: bool = False) -> Future[T.Token]:
         return self._submit(_t.tc_token_get, (int(bool(force_refresh)),), _token)
 
-    def submit_validate_token(self):
+    def submit_validate_token(self) -> Future[T.Token]:
         return self._submit(_t.tc_token_validate, (), _token)
 
-    def submit_revoke_token(self):
+    def submit_revoke_token(self) -> Future[T.Response]:
         return self._submit(_t.tc_token_revoke, (), _response)
 
-    def submit_list_conduits(self):
+    def submit_list_conduits(self) -> Future[List[T.Conduit]]:
         return self._submit(_t.tc_conduits_list, (), _conduits)
 
-    def submit_create_conduit(self, shard_count):
+    def submit_create_conduit(self, shard_count: int) -> Future[T.Conduit]:
         return self._submit(_t.tc_conduit_create, (_int(shard_count),), _conduit)
 
-    def submit_update_conduit(self, conduit_id, shard_count):
+    def submit_update_conduit(self, conduit_id: str, shard_count: int) -> Future[T.Conduit]:
         return self._submit(_t.tc_conduit_update, (_str(conduit_id), _int(shard_count)), _conduit)
 
-    def submit_delete_conduit(self, conduit_id):
+    def submit_delete_conduit(self, conduit_id: str) -> Future[None]:
         return self._submit(_t.tc_conduit_delete, (_str(conduit_id),), _nothing)
 
-    def submit_list_shards(self, conduit_id, status=None):
+    def submit_list_shards(self, conduit_id: str, status: Optional[str] = None) -> Future[List[T.Shard]]:
         return self._submit(_t.tc_shards_list, (_str(conduit_id), _opt(status)), _shards)
 
-    def submit_update_shards(self, conduit_id, assignments):
+    def submit_update_shards(self, conduit_id: str,
+                             assignments: Iterable[T.ShardAssignment]) -> Future[T.ShardUpdateResult]:
         """Partial failure is not an exception: the ShardUpdateResult says
         which shards failed (``.failed``, each item's ``.ok``)."""
         transports = []
@@ -651,10 +679,12 @@ class Client:
             for t in transports:   # the library copied them
                 _t.tc_transport_free(t)
 
-    def submit_create_shard(self, conduit_id, callback_url=None, route_key=None):
+    def submit_create_shard(self, conduit_id: str, callback_url: Optional[str] = None,
+                            route_key: Optional[str] = None) -> Future[T.Shard]:
         return self._submit(_t.tc_shard_create, (_str(conduit_id), _opt(callback_url), _opt(route_key)), _shard)
 
-    def submit_remove_shard(self, conduit_id, shard_id, last_callback=None, last_secret=None):
+    def submit_remove_shard(self, conduit_id: str, shard_id: str, last_callback: Optional[str] = None,
+                            last_secret: Optional[str] = None) -> Future[T.Conduit]:
         """Completes with the resized Conduit."""
         last = None
         if last_callback is not None or last_secret is not None:
@@ -665,7 +695,9 @@ class Client:
         finally:
             _t.tc_transport_free(last)   # the library copied it
 
-    def submit_create_subscriptions(self, conduit_id, specs, concurrency=None, progress=None):
+    def submit_create_subscriptions(self, conduit_id: str, specs: Iterable[SpecLike],
+                                    concurrency: Optional[int] = None,
+                                    progress: Optional[ProgressFn] = None) -> Future[T.BatchResult]:
         """Per-item results in a BatchResult; partial failure is not an
         exception (check ``.failed``)."""
         s = _specs(specs)
@@ -673,32 +705,38 @@ class Client:
         return self._submit(_t.tc_subscriptions_create, (_str(conduit_id), s, opts),
                             _batch, partial_ok=True, progress=progress)
 
-    def subscriptions(self, status=None, type=None, user_id=None, subscription_id=None, conduit_id=None):
+    def subscriptions(self, status: Optional[str] = None, type: Optional[str] = None, user_id: Optional[str] = None,
+                      subscription_id: Optional[str] = None, conduit_id: Optional[str] = None) -> Listing:
         """A Listing: iterate it to get the matching Subscriptions, fetched
         page by page on demand. At most one filter (Twitch's rule; a second
         raises InvalidArgumentError at once)."""
         return Listing(self, {"status": _opt(status), "type": _opt(type), "user_id": _opt(user_id),
                               "subscription_id": _opt(subscription_id), "conduit_id": _opt(conduit_id)})
 
-    def submit_delete_subscription(self, subscription_id):
+    def submit_delete_subscription(self, subscription_id: str) -> Future[None]:
         return self._submit(_t.tc_subscription_delete, (_str(subscription_id),), _nothing)
 
-    def submit_cleanup_subscriptions(self, conduit_id=None, include_pending=False, concurrency=None,
-                                     progress=None):
+    def submit_cleanup_subscriptions(self, conduit_id: Optional[str] = None, include_pending: bool = False,
+                                     concurrency: Optional[int] = None,
+                                     progress: Optional[ProgressFn] = None) -> Future[T.BatchResult]:
         flags = _t.TC_CLEANUP_F_INCLUDE_PENDING if include_pending else 0
         opts = _batch_options(concurrency, progress, 0)
         return self._submit(_t.tc_subscriptions_cleanup, (_opt(conduit_id), flags, opts),
                             _batch, partial_ok=True, progress=progress)
 
-    def submit_reconcile_subscriptions(self, conduit_id, specs, dry_run=False, concurrency=None, progress=None):
+    def submit_reconcile_subscriptions(self, conduit_id: str, specs: Iterable[SpecLike], dry_run: bool = False,
+                                       concurrency: Optional[int] = None,
+                                       progress: Optional[ProgressFn] = None) -> Future[T.BatchResult]:
         s = _specs(specs)
         flags = _t.TC_RECONCILE_F_DRY_RUN if dry_run else 0
         opts = _batch_options(concurrency, progress, len(s))
         return self._submit(_t.tc_subscriptions_reconcile, (_str(conduit_id), s, flags, opts),
                             _batch, partial_ok=True, progress=progress)
 
-    def submit_create_subscriptions_by_type(self, conduit_id, types=None, condition=None, all_fillable=False,
-                                            concurrency=None, progress=None):
+    def submit_create_subscriptions_by_type(self, conduit_id: str, types: Optional[Sequence[TypeName]] = None,
+                                            condition: Optional[Mapping[str, Union[str, int]]] = None,
+                                            all_fillable: bool = False, concurrency: Optional[int] = None,
+                                            progress: Optional[ProgressFn] = None) -> Future[T.BatchResult]:
         """The original create_subscriptions(types, condition): ``types`` are
         names ("channel.follow": its newest version) or "name@version" /
         (name, version); ``condition`` one dict for all of them (each type
@@ -713,12 +751,13 @@ class Client:
         return self._submit(_t.tc_subscriptions_create_by_type, (_str(conduit_id), type_list, cond, flags, opts),
                             _batch, partial_ok=True, progress=progress)
 
-    def submit_sync(self):
+    def submit_sync(self) -> Future[None]:
         """Load (or re-load) the synced view: conduits, shards and every
         subscription. ``client.view`` queries it once this completed."""
         return self._submit(_t.tc_conduits_sync, (), _nothing)
 
-    def submit_request(self, method, path, query=None, body=None, idempotent=False, retry_unsafe=False):
+    def submit_request(self, method: str, path: str, query: Optional[QueryLike] = None, body: Any = None,
+                       idempotent: bool = False, retry_unsafe: bool = False) -> Future[T.Response]:
         """A generic Helix call: method 'GET'/'POST'/...; query a dict or
         pairs; body a str, bytes or JSON-able object. ``idempotent=True``:
         retry a POST like the other methods (you made it safe to repeat;
@@ -730,7 +769,7 @@ class Client:
                 raise ValueError(f"unknown HTTP method {method!r}")
         if not isinstance(path, str):
             raise TypeError(f"path must be a str, got {type(path).__name__}")
-        req = {"method": m, "path": path}
+        req: Dict[str, Any] = {"method": m, "path": path}
         if query:
             req["query"] = _pairs(query)
         if body is not None:
@@ -740,70 +779,80 @@ class Client:
         return self._submit(_t.tc_request, (req,), _response)
 
     # -- blocking forms ------------------------------------------------------
-    def get_token(self, force_refresh=False):
+    def get_token(self, force_refresh: bool = False) -> T.Token:
         return self.submit_get_token(force_refresh).result()
 
-    def validate_token(self):
+    def validate_token(self) -> T.Token:
         return self.submit_validate_token().result()
 
-    def revoke_token(self):
+    def revoke_token(self) -> T.Response:
         return self.submit_revoke_token().result()
 
-    def list_conduits(self):
+    def list_conduits(self) -> List[T.Conduit]:
         return self.submit_list_conduits().result()
 
-    def create_conduit(self, shard_count):
+    def create_conduit(self, shard_count: int) -> T.Conduit:
         return self.submit_create_conduit(shard_count).result()
 
-    def update_conduit(self, conduit_id, shard_count):
+    def update_conduit(self, conduit_id: str, shard_count: int) -> T.Conduit:
         return self.submit_update_conduit(conduit_id, shard_count).result()
 
-    def delete_conduit(self, conduit_id):
+    def delete_conduit(self, conduit_id: str) -> None:
         return self.submit_delete_conduit(conduit_id).result()
 
-    def list_shards(self, conduit_id, status=None):
+    def list_shards(self, conduit_id: str, status: Optional[str] = None) -> List[T.Shard]:
         return self.submit_list_shards(conduit_id, status).result()
 
-    def update_shards(self, conduit_id, assignments):
+    def update_shards(self, conduit_id: str, assignments: Iterable[T.ShardAssignment]) -> T.ShardUpdateResult:
         return self.submit_update_shards(conduit_id, assignments).result()
 
-    def create_shard(self, conduit_id, callback_url=None, route_key=None):
+    def create_shard(self, conduit_id: str, callback_url: Optional[str] = None,
+                     route_key: Optional[str] = None) -> T.Shard:
         return self.submit_create_shard(conduit_id, callback_url, route_key).result()
 
-    def remove_shard(self, conduit_id, shard_id, last_callback=None, last_secret=None):
+    def remove_shard(self, conduit_id: str, shard_id: str, last_callback: Optional[str] = None,
+                     last_secret: Optional[str] = None) -> T.Conduit:
         return self.submit_remove_shard(conduit_id, shard_id, last_callback, last_secret).result()
 
-    def create_subscriptions(self, conduit_id, specs, concurrency=None, progress=None):
+    def create_subscriptions(self, conduit_id: str, specs: Iterable[SpecLike], concurrency: Optional[int] = None,
+                             progress: Optional[ProgressFn] = None) -> T.BatchResult:
         return self.submit_create_subscriptions(conduit_id, specs, concurrency, progress).result()
 
-    def list_subscriptions(self, **filters):
+    def list_subscriptions(self, **filters: Optional[str]) -> List[T.Subscription]:
         """Every matching subscription as a list (``subscriptions()`` gives
         them page by page)."""
         with self.subscriptions(**filters) as listing:
             return list(listing)
 
-    def delete_subscription(self, subscription_id):
+    def delete_subscription(self, subscription_id: str) -> None:
         return self.submit_delete_subscription(subscription_id).result()
 
-    def cleanup_subscriptions(self, conduit_id=None, include_pending=False, concurrency=None, progress=None):
+    def cleanup_subscriptions(self, conduit_id: Optional[str] = None, include_pending: bool = False,
+                              concurrency: Optional[int] = None,
+                              progress: Optional[ProgressFn] = None) -> T.BatchResult:
         return self.submit_cleanup_subscriptions(conduit_id, include_pending, concurrency, progress).result()
 
-    def reconcile_subscriptions(self, conduit_id, specs, dry_run=False, concurrency=None, progress=None):
+    def reconcile_subscriptions(self, conduit_id: str, specs: Iterable[SpecLike], dry_run: bool = False,
+                                concurrency: Optional[int] = None,
+                                progress: Optional[ProgressFn] = None) -> T.BatchResult:
         return self.submit_reconcile_subscriptions(conduit_id, specs, dry_run, concurrency, progress).result()
 
-    def request(self, method, path, query=None, body=None, idempotent=False, retry_unsafe=False):
+    def request(self, method: str, path: str, query: Optional[QueryLike] = None, body: Any = None,
+                idempotent: bool = False, retry_unsafe: bool = False) -> T.Response:
         return self.submit_request(method, path, query, body, idempotent, retry_unsafe).result()
 
-    def create_subscriptions_by_type(self, conduit_id, types=None, condition=None, all_fillable=False,
-                                     concurrency=None, progress=None):
+    def create_subscriptions_by_type(self, conduit_id: str, types: Optional[Sequence[TypeName]] = None,
+                                     condition: Optional[Mapping[str, Union[str, int]]] = None,
+                                     all_fillable: bool = False, concurrency: Optional[int] = None,
+                                     progress: Optional[ProgressFn] = None) -> T.BatchResult:
         return self.submit_create_subscriptions_by_type(conduit_id, types, condition, all_fillable, concurrency,
                                                         progress).result()
 
-    def sync(self):
+    def sync(self) -> View:
         self.submit_sync().result()
         return self.view
 
-    def start(self):
+    def start(self) -> View:
         """The original start(): the token, then the synced view; returns
         ``client.view``."""
         self.get_token()
@@ -811,11 +860,11 @@ class Client:
 
     # -- the synced view -------------------------------------------------------
     @property
-    def view(self):
+    def view(self) -> View:
         """Queries of the synced view (see View); load it with sync()."""
         return View(self)
 
-    def on_view_change(self, fn):
+    def on_view_change(self, fn: Optional[Callable[[Union[ViewChange, int], str], Any]]) -> None:
         """fn(ViewChange, id) runs during poll() (or a blocking wait) after
         each change of the view; None stops. One callback per client."""
         if fn is not None and not callable(fn):
@@ -829,8 +878,10 @@ class Client:
             self._streams[token] = _ViewWatch(self, fn)
 
     # -- the embedded listener ------------------------------------------------
-    def listen(self, port=0, routes=None, bind_address=None, prefix=None, max_body_bytes=0,
-               on_event=None, on_reject=None, tls_cert_file=None, tls_key_file=None):
+    def listen(self, port: int = 0, routes: Optional[Mapping[str, str]] = None, bind_address: Optional[str] = None,
+               prefix: Optional[str] = None, max_body_bytes: int = 0, on_event: Optional[EventFn] = None,
+               on_reject: Optional[EventFn] = None, tls_cert_file: Optional[str] = None,
+               tls_key_file: Optional[str] = None) -> Listener:
         """Start the embedded webhook listener. ``routes`` maps route keys to
         secrets; ``tls_cert_file``/``tls_key_file`` (PEM) make it serve
         HTTPS. on_event(WebhookMessage) runs during poll() for each message
@@ -894,9 +945,12 @@ def _batch_options(concurrency, progress, count):
     return opts
 
 
-def _specs(specs):
+def _specs(specs: Iterable[SpecLike]) -> List[Tuple[str, str, str]]:
     out = []
     for x in specs:
+        typ: Any
+        ver: Any
+        cond: Any
         if isinstance(x, T.SubscriptionSpec):
             typ, ver, cond = x.type, x.version, x.condition
         elif isinstance(x, dict):

@@ -1,9 +1,11 @@
 """Plain result objects, built with the C API's accessors from the result
 objects a completion holds (borrowed: each _from_c copies what it needs).
 Secrets (tokens, shard secrets, user keys) never appear in repr()/str()."""
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 import json
-from typing import Any, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import twitchconduits_swig as _t
 
@@ -15,7 +17,7 @@ class Token:
     validated: bool
     login: Optional[str] = None
     user_id: Optional[str] = None
-    scopes: tuple = ()
+    scopes: Tuple[str, ...] = ()
     access_token: str = field(default="", repr=False)
 
     @classmethod
@@ -84,11 +86,11 @@ class ShardAssignment:
     session_id: Optional[str] = None
 
     @classmethod
-    def webhook(cls, shard_id, callback_url, secret):
+    def webhook(cls, shard_id: str, callback_url: str, secret: str) -> ShardAssignment:
         return cls(str(shard_id), callback_url=callback_url, secret=secret)
 
     @classmethod
-    def websocket(cls, shard_id, session_id):
+    def websocket(cls, shard_id: str, session_id: str) -> ShardAssignment:
         return cls(str(shard_id), session_id=session_id)
 
 
@@ -101,7 +103,7 @@ class ShardResult:
     status_text: str = ""
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.status == 0
 
 
@@ -109,11 +111,11 @@ class ShardResult:
 class ShardUpdateResult:
     """Per-shard outcome of update_shards(); ``failed`` counts the shards
     Twitch did not update (``ok`` is True when none failed)."""
-    items: tuple
+    items: Tuple[ShardResult, ...]
     failed: int
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.failed == 0
 
     @classmethod
@@ -133,7 +135,7 @@ class Subscription:
     status: str
     type: str
     version: str
-    condition: dict
+    condition: Dict[str, Any]
     created_at: str = ""
     cost: int = 0
     transport: Optional[Transport] = None
@@ -157,7 +159,7 @@ class SubscriptionSpec:
     """One wanted subscription: type, version and condition (a dict)."""
     type: str
     version: str
-    condition: dict
+    condition: Dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -170,27 +172,27 @@ class BatchItem:
     subscription: Optional[Subscription] = None
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.outcome not in ("failed", "over_budget", "canceled")
 
 
 @dataclass(frozen=True)
 class BatchResult:
     """Per-item results of create/cleanup/reconcile (in spec order for create)."""
-    items: tuple
+    items: Tuple[BatchItem, ...]
     total: int = -1
     total_cost: int = -1
     max_total_cost: int = -1
 
     @property
-    def failed(self):
+    def failed(self) -> int:
         return sum(1 for i in self.items if not i.ok)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.failed == 0
 
-    def tally(self, outcome):
+    def tally(self, outcome: str) -> int:
         return sum(1 for i in self.items if i.outcome == outcome)
 
     @classmethod
@@ -227,5 +229,5 @@ class Response:
         return json.loads(self.body) if self.body else None
 
     @property
-    def text(self):
+    def text(self) -> str:
         return self.body.decode("utf-8", "replace")

@@ -6,12 +6,21 @@ Queries are snapshots read straight from the C API (no round trip to
 Twitch); they may be made from any thread. The view goes stale when
 something else changes Twitch's state (another process, the console, missed
 events): ``client.sync()`` re-loads it."""
+from __future__ import annotations
+
 import enum
+from typing import Any, Dict, List, Optional, Protocol
 
 import twitchconduits_swig as _t
 
 from . import _types as T
 from ._errors import error_for
+
+
+class _HasHandle(Protocol):
+    """What a View needs of its Client (which imports this module)."""
+
+    def _handle(self) -> Any: ...
 
 
 class ViewChange(enum.IntEnum):
@@ -43,21 +52,22 @@ class View:
     Before the first ``client.sync()`` queries raise InvalidArgumentError
     (``count`` returns 0)."""
 
-    def __init__(self, client):
+    def __init__(self, client: _HasHandle) -> None:
         self._client = client
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<twitchconduits.View {'synced' if self.synced else 'not synced'}>"
 
     def _c(self):
         return self._client._handle()
 
     @property
-    def synced(self):
+    def synced(self) -> bool:
         """True once a sync has completed."""
         return bool(_t.tc_view_is_synced(self._c()))
 
-    def subscriptions(self, conduit_id=None, user_id=None, type=None, status=None):
+    def subscriptions(self, conduit_id: Optional[str] = None, user_id: Optional[str] = None,
+                      type: Optional[str] = None, status: Optional[str] = None) -> List[T.Subscription]:
         """The matching subscriptions, oldest first."""
         q = _query(conduit_id, user_id, type, status)
         lst = _owned(_t.tc_view_subscriptions, self._c(), q)
@@ -66,21 +76,22 @@ class View:
         finally:
             _t.tc_subscription_list_free(lst)
 
-    def count(self, conduit_id=None, user_id=None, type=None, status=None):
+    def count(self, conduit_id: Optional[str] = None, user_id: Optional[str] = None, type: Optional[str] = None,
+              status: Optional[str] = None) -> int:
         """How many subscriptions match (without copying them)."""
         return _t.tc_view_count(self._c(), _query(conduit_id, user_id, type, status))
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.count()
 
-    def conduits(self):
+    def conduits(self) -> List[T.Conduit]:
         lst = _owned(_t.tc_view_conduits, self._c())
         try:
             return T.Conduit._list_from_c(lst)
         finally:
             _t.tc_conduit_list_free(lst)
 
-    def shards(self, conduit_id):
+    def shards(self, conduit_id: str) -> List[T.Shard]:
         """A conduit's shards (NotFoundError when the view has no such
         conduit). Webhook secrets are never known."""
         if not isinstance(conduit_id, str):

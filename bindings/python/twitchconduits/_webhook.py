@@ -1,11 +1,16 @@
 """Receiving events: WebhookVerifier (framework-neutral), WebhookApp (WSGI)."""
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 import json
-from typing import Optional
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 import twitchconduits_swig as _t
 
 from ._errors import check
+
+#: request headers: a mapping or (name, value) pairs
+Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
 _REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
             405: "Method Not Allowed", 413: "Payload Too Large", 500: "Internal Server Error"}
@@ -43,7 +48,7 @@ class WebhookMessage:
     route_key: Optional[str] = None
 
     @property
-    def is_event(self):
+    def is_event(self) -> bool:
         """A new notification or revocation (what on_event receives)."""
         return self.kind in ("notification", "revocation") and not self.duplicate
 
@@ -79,7 +84,7 @@ class WebhookVerifier:
     answer. Safe to use from several threads. ``max_age_s`` 0 = the library's
     default window (10 minutes)."""
 
-    def __init__(self, secret, max_age_s=0):
+    def __init__(self, secret: str, max_age_s: int = 0) -> None:
         if not isinstance(secret, str):
             raise TypeError("secret must be a str")
         st, v = _t.tc_webhook_verifier_new({"max_age_s": max_age_s})
@@ -87,31 +92,31 @@ class WebhookVerifier:
         self._v = v
         self.add_secret(secret)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<twitchconduits.WebhookVerifier secrets={self.secret_count()}>"
 
-    def __del__(self):
+    def __del__(self) -> None:
         self.close()
 
-    def close(self):
+    def close(self) -> None:
         v, self._v = getattr(self, "_v", None), None
         if v is not None:
             _t.tc_webhook_verifier_free(v)
 
-    def add_secret(self, secret):
+    def add_secret(self, secret: str) -> None:
         check(_t.tc_webhook_verifier_add_secret(self._v, secret))
 
-    def remove_secret(self, secret):
+    def remove_secret(self, secret: str) -> None:
         check(_t.tc_webhook_verifier_remove_secret(self._v, secret))
 
-    def secret_count(self):
+    def secret_count(self) -> int:
         return _t.tc_webhook_verifier_secret_count(self._v) if self._v is not None else 0
 
-    def forget(self, message_id):
+    def forget(self, message_id: str) -> None:
         """Forget a message id, so a retry of it is not a duplicate."""
         check(_t.tc_webhook_verifier_forget(self._v, message_id))
 
-    def handle(self, headers, body):
+    def handle(self, headers: Headers, body: Union[bytes, str]) -> WebhookMessage:
         """headers: a dict or (name, value) pairs; body: bytes (or str)."""
         if self._v is None:
             raise ValueError("verifier closed")
@@ -125,7 +130,7 @@ class WebhookVerifier:
             _t.tc_event_free(m)
 
 
-def sign(secret, message_id, timestamp, body):
+def sign(secret: str, message_id: str, timestamp: str, body: Union[bytes, str]) -> str:
     """The Twitch-Eventsub-Message-Signature value for a message (tests)."""
     st, s = _t.tc_webhook_sign(secret, message_id, timestamp, body)
     check(st, "sign")
@@ -139,13 +144,15 @@ class WebhookApp:
     the request is answered 500 and the message id forgotten, so Twitch's
     retry is delivered again. on_verification is called for challenges."""
 
-    def __init__(self, verifier, on_event=None, on_verification=None, max_body_bytes=1 << 20):
+    def __init__(self, verifier: Union[WebhookVerifier, str], on_event: Optional[Callable[[WebhookMessage], Any]] = None,
+                 on_verification: Optional[Callable[[WebhookMessage], Any]] = None,
+                 max_body_bytes: int = 1 << 20) -> None:
         self.verifier = verifier if isinstance(verifier, WebhookVerifier) else WebhookVerifier(verifier)
         self.on_event = on_event
         self.on_verification = on_verification
         self.max_body_bytes = max_body_bytes
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> List[bytes]:
         if environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, 405, b"method not allowed")
         try:
