@@ -3,7 +3,8 @@
 #   1. the whole meson test suite (API, ABI/exports, header self-compile, unit,
 #      integration over loopback against the mock, mock, tcctl, examples, and
 #      the Go (also -race), Ruby and Python bindings)
-#   2. the installed library consumed through pkg-config
+#   2. the installed library consumed through pkg-config, and each binding
+#      packaged and installed as its ecosystem does it (pip, gem, a Go module)
 #   3. ASan+UBSan build of the test suite
 #   4. TSan build of the test suite
 #   5. the webhook fuzz target (clang libFuzzer, a fixed number of runs)
@@ -68,11 +69,26 @@ run_suite default "$out/default" --num-processes 2
 
 section "installed library through pkg-config"
 if [ -f "$out/default/build.ninja" ] && "$top/scripts/check-install.sh" "$out/default" "$out/stage"; then
+    touch "$out/stage/.staged"  # the package stage needs a good one
     extra="$extra install=1:0"
 else
     extra="$extra install=0:1"
     status=1
 fi
+
+section "packages: pip, gem and a Go module against the staged install"
+# Each binding installed the way its ecosystem does it (scripts/package-*.sh),
+# against the library the previous stage staged; skipped stages count failed.
+for script in "$top"/scripts/package-*.sh; do
+    name=$(basename "$script" .sh)
+    if [ -f "$out/stage/.staged" ] && "$script" "$out/default" "$out/stage"; then
+        extra="$extra $name=1:0"
+    else
+        echo "$name: FAILED"
+        extra="$extra $name=0:1"
+        status=1
+    fi
+done
 
 section "ASan + UBSan"
 configure "$out/asan" -Db_sanitize=address,undefined -Db_lundef=false -Dbench=false -Dbindings=[] \
