@@ -220,7 +220,7 @@ void CompletionQueue::remove_close_hook(uint64_t id) {
 }
 
 int CompletionQueue::process() {
-    std::deque<Ready> batch;
+    std::vector<Ready> batch;
     {
         std::lock_guard<std::mutex> lock(mu_);
         batch.swap(ready_);
@@ -248,6 +248,11 @@ int CompletionQueue::process() {
         ops_.erase(item.id);
         delivered_cv_.notify_all();
     }
+    // Give the emptied buffer back, so a steady flow of completions
+    // allocates none (a vector keeps its capacity; a deque would not).
+    batch.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ready_.empty() && batch.capacity() > ready_.capacity()) ready_.swap(batch);
     return ran;
 }
 

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace tc::runtime {
 
@@ -138,7 +139,7 @@ private:
     void push_locked(Ready item);
     void finish_pull_locked(tc_op_id id);
 
-    std::deque<Ready> ready_;   // the callback form, for process()
+    std::vector<Ready> ready_;  // the callback form, for process() (taken whole)
     std::deque<Ready> pulled_;  // the pull form, for take()
     std::shared_ptr<Liveness> alive_ = std::make_shared<Liveness>();
     tc_op_id next_id_ = 1;
