@@ -16,8 +16,9 @@
  *   - options structs are Ruby Hashes keyed by field name (the C _init gives
  *     every field left out its default); arrays of specs, assignments,
  *     headers and names are Ruby Arrays.
- * Only three functions are added (with the GVL released while they block or
- * join threads): rbtc_next, rbtc_conduits_free, rbtc_listener_free.
+ * Only a few functions are added (with the GVL released while they block or
+ * join threads): rbtc_take, rbtc_response_values, rbtc_conduits_free,
+ * rbtc_listener_free.
  */
 %module "twitchconduits_native"
 
@@ -406,7 +407,7 @@ RBTC_OPTIONS(tc_request_options, req, tc_request_options_init, TC_REQUEST_OPTION
 %rename("$ignore", regextarget=1, fullname=1) "_dup$";
 %rename("$ignore", regextarget=1, fullname=1) "_to_json$";
 /* Blocking forms and the callback form's loop: they would hold the GVL
- * while running the loop; Ruby waits with rbtc_next instead.
+ * while running the loop; Ruby waits with rbtc_take instead.
  * (tc_conduits_sync is not one: it is the view's asynchronous load.) */
 %ignore tc_request_sync;
 %ignore tc_token_get_sync;
@@ -418,7 +419,7 @@ RBTC_OPTIONS(tc_request_options, req, tc_request_options_init, TC_REQUEST_OPTION
 %ignore tc_conduits_poll;
 %ignore tc_conduits_run;
 %ignore tc_conduits_await;
-%ignore tc_conduits_next;       /* rbtc_next */
+%ignore tc_conduits_next;       /* rbtc_take */
 %ignore tc_conduits_free;       /* rbtc_conduits_free */
 %ignore tc_listener_free;       /* rbtc_listener_free */
 %ignore tc_view_set_change_cb;  /* tc_view_pull_changes */
@@ -470,36 +471,49 @@ static void *rbtc_listener_free_nogvl(void *p) {
 %}
 
 %inline %{
-/* tc_conduits_next(): the next completion as [completion, token, kind,
- * status] (one call instead of four on every operation's path), or nil
- * when none came within timeout_ms (0: just look). While it waits, the GVL
- * is released, and on threads other than the main one Thread#raise wakes
- * it (the unblocking function is tc_conduits_wakeup). It never raises: a
- * completion it took is always returned, and the interrupt is raised at
- * the caller's next check (lib/twitchconduits/client.rb defers it until
- * the completion is stored). */
-VALUE rbtc_next(tc_conduits *c, int timeout_ms) {
+/* tc_conduits_next() for every completion ready: a flat Array [completion,
+ * token, kind, status, completion, token, ...] (one call and one Array for
+ * all of them instead of four calls per completion), or nil when none came
+ * within timeout_ms (0: just look). What is already queued is taken with
+ * the GVL held; only when nothing is does it wait, with the GVL released,
+ * and on threads other than the main one Thread#raise wakes it (the
+ * unblocking function is tc_conduits_wakeup). It takes at most `max` (so
+ * that a flood of events still returns to Ruby) and never raises: a
+ * completion it took is always returned, and the interrupt is raised at the
+ * caller's next check (lib/twitchconduits/client.rb defers it until the
+ * completions are stored). */
+VALUE rbtc_take(tc_conduits *c, int timeout_ms, int max) {
     struct rbtc_next_args a;
+    VALUE taken;
+    int n = 0;
     a.c = c;
     a.done = NULL;
     a.timeout_ms = timeout_ms;
-    if (timeout_ms == 0) {
-        tc_conduits_next(c, &a.done, 0); /* no wait: keep the GVL */
-    } else if (rb_thread_current() == rb_thread_main()) {
-        /* No unblocking function on the main thread: when it is the only
-         * thread, Ruby 3.1 would start (and join) a helper thread for every
-         * wait to call it, which costs a thread per wait and was seen to
-         * hang. Its waits are bounded slices instead (Client::SLICE), so a
-         * signal or Thread#raise is seen when the slice ends. */
-        rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, NULL, NULL);
-    } else {
-        rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, rbtc_next_ubf, &a);
+    tc_conduits_next(c, &a.done, 0);
+    if (a.done == NULL && timeout_ms != 0) {
+        if (rb_thread_current() == rb_thread_main()) {
+            /* No unblocking function on the main thread: when it is the
+             * only thread, Ruby 3.1 would start (and join) a helper thread
+             * for every wait to call it, which costs a thread per wait and
+             * was seen to hang. Its waits are bounded slices instead
+             * (Client::SLICE), so a signal or Thread#raise is seen when the
+             * slice ends. */
+            rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, NULL, NULL);
+        } else {
+            rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, rbtc_next_ubf, &a);
+        }
     }
     if (a.done == NULL) return Qnil;
-    return rb_ary_new_from_args(4, SWIG_NewPointerObj(a.done, SWIGTYPE_p_tc_completion, 0),
-                                ULL2NUM((unsigned long long)(uintptr_t)tc_completion_userdata(a.done)),
-                                INT2NUM((int)tc_completion_kind_get(a.done)),
-                                INT2NUM((int)tc_completion_status(a.done)));
+    taken = rb_ary_new_capa(4);
+    while (a.done != NULL) {
+        rb_ary_push(taken, SWIG_NewPointerObj(a.done, SWIGTYPE_p_tc_completion, 0));
+        rb_ary_push(taken, ULL2NUM((unsigned long long)(uintptr_t)tc_completion_userdata(a.done)));
+        rb_ary_push(taken, INT2NUM((int)tc_completion_kind_get(a.done)));
+        rb_ary_push(taken, INT2NUM((int)tc_completion_status(a.done)));
+        a.done = NULL;
+        if (++n < max) tc_conduits_next(c, &a.done, 0);
+    }
+    return taken;
 }
 
 /* A completion's tc_response as [http_status, body, attempts, elapsed_ms,
