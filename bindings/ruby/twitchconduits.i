@@ -44,10 +44,37 @@
 %include <typemaps.i>
 
 /* ---- opaque handles: proxies with no constructor or destructor ---- */
+%{
+/* A handle's C pointer from its proxy. On every call's path, so the proxy's
+ * class is compared and its pointer read directly, instead of
+ * SWIG_ConvertPtr's lookup of the "@__swigtype__" instance variable and
+ * type-name compare; anything else (another type: a TypeError) still goes
+ * through SWIG_ConvertPtr. nil is NULL (every C function checks). */
+static int rbtc_unwrap(VALUE v, swig_type_info *ty, void **out) {
+    if (NIL_P(v)) {
+        *out = NULL;
+        return SWIG_OK;
+    }
+    if (ty->clientdata != NULL && RB_TYPE_P(v, T_DATA) && !RTYPEDDATA_P(v) &&
+        RBASIC_CLASS(v) == ((swig_class *)ty->clientdata)->klass) {
+        *out = DATA_PTR(v);
+        return SWIG_OK;
+    }
+    return SWIG_ConvertPtr(v, out, ty, 0);
+}
+%}
 %define TC_OPAQUE(name)
 %nodefaultctor name;
 %nodefaultdtor name;
 struct name {};
+%typemap(in) name *, const name * {
+  void *ptr = NULL;
+  int res = rbtc_unwrap($input, $descriptor(name *), &ptr);
+  if (!SWIG_IsOK(res)) {
+    SWIG_exception_fail(SWIG_ArgError(res), Ruby_Format_TypeError("", "$type", "$symname", $argnum, $input));
+  }
+  $1 = ($ltype)ptr;
+}
 %enddef
 TC_OPAQUE(tc_conduits)
 TC_OPAQUE(tc_completion)
@@ -470,6 +497,15 @@ static void *rbtc_listener_free_nogvl(void *p) {
 }
 %}
 
+%{
+/* A completion's proxy, made the way the typemaps above read it (its class
+ * and pointer) without SWIG_NewPointerObj's per-object type-name String:
+ * one is made for every completion. */
+static VALUE rbtc_wrap_completion(tc_completion *done) {
+    return Data_Wrap_Struct(((swig_class *)SWIGTYPE_p_tc_completion->clientdata)->klass, 0, 0, done);
+}
+%}
+
 %inline %{
 /* tc_conduits_next() for every completion ready: a flat Array [completion,
  * token, kind, status, completion, token, ...] (one call and one Array for
@@ -506,7 +542,7 @@ VALUE rbtc_take(tc_conduits *c, int timeout_ms, int max) {
     if (a.done == NULL) return Qnil;
     taken = rb_ary_new_capa(4);
     while (a.done != NULL) {
-        rb_ary_push(taken, SWIG_NewPointerObj(a.done, SWIGTYPE_p_tc_completion, 0));
+        rb_ary_push(taken, rbtc_wrap_completion(a.done));
         rb_ary_push(taken, ULL2NUM((unsigned long long)(uintptr_t)tc_completion_userdata(a.done)));
         rb_ary_push(taken, INT2NUM((int)tc_completion_kind_get(a.done)));
         rb_ary_push(taken, INT2NUM((int)tc_completion_status(a.done)));

@@ -156,4 +156,16 @@ class TestErrors < TCTest
       end
     end
   end
+
+  # The handles' fast conversion (rbtc_unwrap) still checks the type: a
+  # handle of another type, or anything else, is a TypeError; nil is NULL.
+  def test_native_handles_are_type_checked
+    c = client
+    manager = c.instance_variable_get(:@c)
+    assert_raises(TypeError) { TC::Native.tc_completion_free(manager) }
+    assert_raises(TypeError) { TC::Native.tc_completion_free("not a completion") }
+    assert_raises(TypeError) { TC::Native.rbtc_take(0, 0, 1) }
+    assert_nil TC::Native.tc_completion_free(nil)
+    assert_nil TC::Native.rbtc_take(manager, 0, 1)
+  end
 end
