@@ -17,7 +17,7 @@
  *     every field left out its default); arrays of specs, assignments,
  *     headers and names are Ruby Arrays.
  * Only a few functions are added (with the GVL released while they block or
- * join threads): rbtc_take, rbtc_response_values, rbtc_conduits_free,
+ * join threads): rbtc_take, rbtc_response, rbtc_conduits_free,
  * rbtc_listener_free.
  */
 %module "twitchconduits_native"
@@ -552,10 +552,11 @@ VALUE rbtc_take(tc_conduits *c, int timeout_ms, int max) {
     return taken;
 }
 
-/* A completion's tc_response as [http_status, body, attempts, elapsed_ms,
- * headers] (headers: the Ratelimit-* ones and Content-Type, those present),
- * or nil: one call instead of nine per request. */
-VALUE rbtc_response_values(const tc_completion *done) {
+/* A completion's tc_response as a `klass` (the Ruby Response Struct) of
+ * http_status, body, attempts, elapsed_ms and headers (the Ratelimit-* ones
+ * and Content-Type, those present), or nil: one call instead of nine per
+ * request, and no intermediate Array. */
+VALUE rbtc_response(const tc_completion *done, VALUE klass) {
     enum { COUNT = 4 };
     static const char *const names[COUNT] = {"Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset",
                                              "Content-Type"};
@@ -577,8 +578,8 @@ VALUE rbtc_response_values(const tc_completion *done) {
         if (v != NULL) rb_hash_aset(headers, keys[i], rb_utf8_str_new_cstr(v));
     }
     body = tc_response_body(r, &len);
-    return rb_ary_new_from_args(5, INT2NUM(tc_response_http_status(r)), rb_utf8_str_new(body, (long)len),
-                                INT2NUM(tc_response_attempts(r)), DBL2NUM(tc_response_elapsed_ms(r)), headers);
+    return rb_struct_new(klass, INT2NUM(tc_response_http_status(r)), rb_utf8_str_new(body, (long)len),
+                         INT2NUM(tc_response_attempts(r)), DBL2NUM(tc_response_elapsed_ms(r)), headers);
 }
 
 /* tc_conduits_free() with the GVL released (it joins the library's threads). */

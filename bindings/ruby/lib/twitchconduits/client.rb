@@ -395,8 +395,8 @@ module TwitchConduits
       end
     end
 
-    def call_sync(result, progress, &submitter)
-      op = submit(result, nil, &submitter)
+    def call_sync(result, progress)
+      op = submit(result, nil) { |c, t| yield(c, t) } # (no Proc made of the block)
       # The common case (no progress to report) is a plain loop: the
       # waiting thread takes completions itself, its own among them.
       unless progress
