@@ -15,7 +15,7 @@ build=$1
 stage=$2
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ -d "$build" ] || { echo "package-ruby: no build dir $build" >&2; exit 1; }
-pc=$(find "$stage" -name twitchconduits.pc | head -n 1)
+pc=$(find "$stage" -name twitchconduits.pc 2>/dev/null | head -n 1)
 [ -n "$pc" ] || { echo "package-ruby: no staged twitchconduits.pc in $stage (run scripts/check-install.sh $build $stage first)" >&2; exit 1; }
 pcdir=$(dirname "$pc")
 libdir=$(dirname "$(find "$stage" -name 'libtwitchconduits.so.0' | head -n 1)")
