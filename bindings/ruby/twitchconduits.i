@@ -16,8 +16,9 @@
  *   - options structs are Ruby Hashes keyed by field name (the C _init gives
  *     every field left out its default); arrays of specs, assignments,
  *     headers and names are Ruby Arrays.
- * Only three functions are added (with the GVL released while they block or
- * join threads): rbtc_next, rbtc_conduits_free, rbtc_listener_free.
+ * Only a few functions are added (with the GVL released while they block or
+ * join threads): rbtc_take, rbtc_response, rbtc_conduits_free,
+ * rbtc_listener_free.
  */
 %module "twitchconduits_native"
 
@@ -43,10 +44,37 @@
 %include <typemaps.i>
 
 /* ---- opaque handles: proxies with no constructor or destructor ---- */
+%{
+/* A handle's C pointer from its proxy. On every call's path, so the proxy's
+ * class is compared and its pointer read directly, instead of
+ * SWIG_ConvertPtr's lookup of the "@__swigtype__" instance variable and
+ * type-name compare; anything else (another type: a TypeError) still goes
+ * through SWIG_ConvertPtr. nil is NULL (every C function checks). */
+static int rbtc_unwrap(VALUE v, swig_type_info *ty, void **out) {
+    if (NIL_P(v)) {
+        *out = NULL;
+        return SWIG_OK;
+    }
+    if (ty->clientdata != NULL && RB_TYPE_P(v, T_DATA) && !RTYPEDDATA_P(v) &&
+        RBASIC_CLASS(v) == ((swig_class *)ty->clientdata)->klass) {
+        *out = DATA_PTR(v);
+        return SWIG_OK;
+    }
+    return SWIG_ConvertPtr(v, out, ty, 0);
+}
+%}
 %define TC_OPAQUE(name)
 %nodefaultctor name;
 %nodefaultdtor name;
 struct name {};
+%typemap(in) name *, const name * {
+  void *ptr = NULL;
+  int res = rbtc_unwrap($input, $descriptor(name *), &ptr);
+  if (!SWIG_IsOK(res)) {
+    SWIG_exception_fail(SWIG_ArgError(res), Ruby_Format_TypeError("", "$type", "$symname", $argnum, $input));
+  }
+  $1 = ($ltype)ptr;
+}
 %enddef
 TC_OPAQUE(tc_conduits)
 TC_OPAQUE(tc_completion)
@@ -406,7 +434,7 @@ RBTC_OPTIONS(tc_request_options, req, tc_request_options_init, TC_REQUEST_OPTION
 %rename("$ignore", regextarget=1, fullname=1) "_dup$";
 %rename("$ignore", regextarget=1, fullname=1) "_to_json$";
 /* Blocking forms and the callback form's loop: they would hold the GVL
- * while running the loop; Ruby waits with rbtc_next instead.
+ * while running the loop; Ruby waits with rbtc_take instead.
  * (tc_conduits_sync is not one: it is the view's asynchronous load.) */
 %ignore tc_request_sync;
 %ignore tc_token_get_sync;
@@ -418,7 +446,7 @@ RBTC_OPTIONS(tc_request_options, req, tc_request_options_init, TC_REQUEST_OPTION
 %ignore tc_conduits_poll;
 %ignore tc_conduits_run;
 %ignore tc_conduits_await;
-%ignore tc_conduits_next;       /* rbtc_next */
+%ignore tc_conduits_next;       /* rbtc_take */
 %ignore tc_conduits_free;       /* rbtc_conduits_free */
 %ignore tc_listener_free;       /* rbtc_listener_free */
 %ignore tc_view_set_change_cb;  /* tc_view_pull_changes */
@@ -469,43 +497,66 @@ static void *rbtc_listener_free_nogvl(void *p) {
 }
 %}
 
+%{
+/* A completion's proxy, made the way the typemaps above read it (its class
+ * and pointer) without SWIG_NewPointerObj's per-object type-name String:
+ * one is made for every completion. */
+static VALUE rbtc_wrap_completion(tc_completion *done) {
+    return Data_Wrap_Struct(((swig_class *)SWIGTYPE_p_tc_completion->clientdata)->klass, 0, 0, done);
+}
+%}
+
 %inline %{
-/* tc_conduits_next(): the next completion as [completion, token, kind,
- * status] (one call instead of four on every operation's path), or nil
- * when none came within timeout_ms (0: just look). While it waits, the GVL
- * is released, and on threads other than the main one Thread#raise wakes
- * it (the unblocking function is tc_conduits_wakeup). It never raises: a
- * completion it took is always returned, and the interrupt is raised at
- * the caller's next check (lib/twitchconduits/client.rb defers it until
- * the completion is stored). */
-VALUE rbtc_next(tc_conduits *c, int timeout_ms) {
+/* tc_conduits_next() for every completion ready: a flat Array [completion,
+ * token, kind, status, completion, token, ...] (one call and one Array for
+ * all of them instead of four calls per completion), or nil when none came
+ * within timeout_ms (0: just look). What is already queued is taken with
+ * the GVL held; only when nothing is does it wait, with the GVL released,
+ * and on threads other than the main one Thread#raise wakes it (the
+ * unblocking function is tc_conduits_wakeup). It takes at most `max` (so
+ * that a flood of events still returns to Ruby) and never raises: a
+ * completion it took is always returned, and the interrupt is raised at the
+ * caller's next check (lib/twitchconduits/client.rb defers it until the
+ * completions are stored). */
+VALUE rbtc_take(tc_conduits *c, int timeout_ms, int max) {
     struct rbtc_next_args a;
+    VALUE taken;
+    int n = 0;
     a.c = c;
     a.done = NULL;
     a.timeout_ms = timeout_ms;
-    if (timeout_ms == 0) {
-        tc_conduits_next(c, &a.done, 0); /* no wait: keep the GVL */
-    } else if (rb_thread_current() == rb_thread_main()) {
-        /* No unblocking function on the main thread: when it is the only
-         * thread, Ruby 3.1 would start (and join) a helper thread for every
-         * wait to call it, which costs a thread per wait and was seen to
-         * hang. Its waits are bounded slices instead (Client::SLICE), so a
-         * signal or Thread#raise is seen when the slice ends. */
-        rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, NULL, NULL);
-    } else {
-        rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, rbtc_next_ubf, &a);
+    tc_conduits_next(c, &a.done, 0);
+    if (a.done == NULL && timeout_ms != 0) {
+        if (rb_thread_current() == rb_thread_main()) {
+            /* No unblocking function on the main thread: when it is the
+             * only thread, Ruby 3.1 would start (and join) a helper thread
+             * for every wait to call it, which costs a thread per wait and
+             * was seen to hang. Its waits are bounded slices instead
+             * (Client::SLICE), so a signal or Thread#raise is seen when the
+             * slice ends. */
+            rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, NULL, NULL);
+        } else {
+            rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, rbtc_next_ubf, &a);
+        }
     }
     if (a.done == NULL) return Qnil;
-    return rb_ary_new_from_args(4, SWIG_NewPointerObj(a.done, SWIGTYPE_p_tc_completion, 0),
-                                ULL2NUM((unsigned long long)(uintptr_t)tc_completion_userdata(a.done)),
-                                INT2NUM((int)tc_completion_kind_get(a.done)),
-                                INT2NUM((int)tc_completion_status(a.done)));
+    taken = rb_ary_new_capa(4);
+    while (a.done != NULL) {
+        rb_ary_push(taken, rbtc_wrap_completion(a.done));
+        rb_ary_push(taken, ULL2NUM((unsigned long long)(uintptr_t)tc_completion_userdata(a.done)));
+        rb_ary_push(taken, INT2NUM((int)tc_completion_kind_get(a.done)));
+        rb_ary_push(taken, INT2NUM((int)tc_completion_status(a.done)));
+        a.done = NULL;
+        if (++n < max) tc_conduits_next(c, &a.done, 0);
+    }
+    return taken;
 }
 
-/* A completion's tc_response as [http_status, body, attempts, elapsed_ms,
- * headers] (headers: the Ratelimit-* ones and Content-Type, those present),
- * or nil: one call instead of nine per request. */
-VALUE rbtc_response_values(const tc_completion *done) {
+/* A completion's tc_response as a `klass` (the Ruby Response Struct) of
+ * http_status, body, attempts, elapsed_ms and headers (the Ratelimit-* ones
+ * and Content-Type, those present), or nil: one call instead of nine per
+ * request, and no intermediate Array. */
+VALUE rbtc_response(const tc_completion *done, VALUE klass) {
     enum { COUNT = 4 };
     static const char *const names[COUNT] = {"Ratelimit-Limit", "Ratelimit-Remaining", "Ratelimit-Reset",
                                              "Content-Type"};
@@ -527,8 +578,8 @@ VALUE rbtc_response_values(const tc_completion *done) {
         if (v != NULL) rb_hash_aset(headers, keys[i], rb_utf8_str_new_cstr(v));
     }
     body = tc_response_body(r, &len);
-    return rb_ary_new_from_args(5, INT2NUM(tc_response_http_status(r)), rb_utf8_str_new(body, (long)len),
-                                INT2NUM(tc_response_attempts(r)), DBL2NUM(tc_response_elapsed_ms(r)), headers);
+    return rb_struct_new(klass, INT2NUM(tc_response_http_status(r)), rb_utf8_str_new(body, (long)len),
+                         INT2NUM(tc_response_attempts(r)), DBL2NUM(tc_response_elapsed_ms(r)), headers);
 }
 
 /* tc_conduits_free() with the GVL released (it joins the library's threads). */

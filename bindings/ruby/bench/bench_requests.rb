@@ -13,9 +13,9 @@ require "json"
 require "twitchconduits"
 
 TARGET = 1.15 # the binding's cost per call, as a multiple of C's (issue 11)
-count = Integer(ARGV[0] || ENV.fetch("TC_BENCH_COUNT", "2000"))
+count = Integer(ARGV[0] || ENV.fetch("TC_BENCH_COUNT", "4500"))
 concurrency = Integer(ARGV[1] || ENV.fetch("TC_BENCH_CONCURRENCY", "16"))
-rounds = Integer(ARGV[2] || ENV.fetch("TC_BENCH_ROUNDS", "5"))
+rounds = Integer(ARGV[2] || ENV.fetch("TC_BENCH_ROUNDS", "9"))
 per_round = [count / rounds, 1].max
 mock = IO.popen([ENV.fetch("TC_MOCK"), "--port", "0"], err: %i[child out])
 url = mock.gets[%r{http://\S+}] or abort("tc-mock did not start")

@@ -125,4 +125,47 @@ class TestErrors < TCTest
     assert_raises(Interrupt) { Timeout.timeout(3) { th.join } }
     assert c.run(3), "the interrupted operation was cancelled"
   end
+
+  # Error classes come from the library's status names, not from numbers
+  # typed in lib/: every status it names has its own class, whose name and
+  # code are the library's; a name lib/ does not know still gets a class.
+  def test_every_status_has_a_class_by_its_name
+    names = (-1).downto(-1000).map { |code| [code, TC::Native.tc_status_name(code)] }.take_while { |_, n| n }
+    assert_operator names.size, :>=, 28
+    names.each do |code, cname|
+      e = TC::Error.for(code, "x")
+      refute_equal TC::Error, e.class, "#{cname} has no class of its own"
+      assert_kind_of TC::Error, e
+      assert_equal cname, e.name
+      assert_equal code, e.code
+      assert_equal TC.error_class_name(cname), e.class.name.split("::").last.to_sym
+    end
+    assert_equal names.size, names.map { |code, _| TC::Error.for(code).class }.uniq.size
+    known = names.map(&:last)
+    assert_empty TC::ERROR_CLASSES.keys - known, "classes for statuses the library does not name"
+    assert_equal :Efoo, TC.error_class_name("TC_EFOO")
+    assert_equal TC::NotFound, TC::Error.for(TC::Native::TC_ENOTFOUND).class
+    assert_nil TC::Error.for(0)
+    unknown = TC::Error.for(-100_000)
+    assert_equal TC::Error, unknown.class
+    assert_equal "TC_ERROR", unknown.name
+    # No status number is typed in lib/ (codes are read from Native).
+    Dir[File.expand_path("../lib/**/*.rb", __dir__)].each do |f|
+      File.foreach(f).with_index(1) do |line, n|
+        refute_match(/(=>|==|when)\s*-\d+\b/, line, "#{File.basename(f)}:#{n} compares with a status number")
+      end
+    end
+  end
+
+  # The handles' fast conversion (rbtc_unwrap) still checks the type: a
+  # handle of another type, or anything else, is a TypeError; nil is NULL.
+  def test_native_handles_are_type_checked
+    c = client
+    manager = c.instance_variable_get(:@c)
+    assert_raises(TypeError) { TC::Native.tc_completion_free(manager) }
+    assert_raises(TypeError) { TC::Native.tc_completion_free("not a completion") }
+    assert_raises(TypeError) { TC::Native.rbtc_take(0, 0, 1) }
+    assert_nil TC::Native.tc_completion_free(nil)
+    assert_nil TC::Native.rbtc_take(manager, 0, 1)
+  end
 end

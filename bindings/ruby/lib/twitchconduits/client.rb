@@ -16,13 +16,14 @@ module TwitchConduits
   # How completions reach Ruby: every operation is submitted with a token
   # (an Integer) as its userdata; one thread at a time (the "pump": whoever
   # is waiting) takes completions with tc_conduits_next() with the GVL
-  # released, finds the Operation, Listener or view watch by token, builds
+  # released (every ready one in one call), finds the Operation, Listener or view watch by token, builds
   # the Ruby value with the C accessors and frees the completion. Other
   # waiting threads sleep on a condition variable until the pump has taken
   # what they wait for.
   class Client
     SLICE = 0.2 # seconds: the longest single wait, as a safety net
     CLOSE_WAIT = 10 # seconds close waits for cancelled operations to complete
+    TAKE_MAX = 64 # completions taken in one call before routing them
     OPTIONS = %i[client_id client_secret app_token callback_url api_base_url auth_base_url ca_file
                  connect_timeout_ms request_timeout_ms max_attempts backoff_base_ms backoff_max_ms
                  ratelimit_max_wait_ms max_concurrency max_response_bytes token_refresh_margin_s flags
@@ -147,13 +148,16 @@ module TwitchConduits
     # token) and, when the completion's result object is not the value, what
     # is (result: nil for deletes and revocations).
 
+    # (Arguments pass through as given, keywords included: ruby2_keywords,
+    # so that a call allocates no Hash for keywords it does not have.)
     def self.operation(name, result: :object, &submitter)
-      define_method(name) do |*args, **kw, &progress|
-        call_sync(result, progress) { |c, t| instance_exec(c, t, *args, **kw, &submitter) }
+      define_method(name) do |*args, &progress|
+        call_sync(result, progress) { |c, t| instance_exec(c, t, *args, &submitter) }
       end
-      define_method(:"#{name}_async") do |*args, **kw, &blk|
-        submit(result, blk) { |c, t| instance_exec(c, t, *args, **kw, &submitter) }
+      define_method(:"#{name}_async") do |*args, &blk|
+        submit(result, blk) { |c, t| instance_exec(c, t, *args, &submitter) }
       end
+      ruby2_keywords(name, :"#{name}_async")
     end
     private_class_method :operation
 
@@ -391,17 +395,24 @@ module TwitchConduits
       end
     end
 
-    def call_sync(result, progress, &submitter)
-      op = submit(result, nil, &submitter)
+    def call_sync(result, progress)
+      op = submit(result, nil) { |c, t| yield(c, t) } # (no Proc made of the block)
+      # The common case (no progress to report) is a plain loop: the
+      # waiting thread takes completions itself, its own among them.
+      unless progress
+        pump_or_wait(SLICE) until op.done?
+        return op.value!
+      end
+
       reported = nil
       await(nil) do
-        if progress && (p = op.progress) && !p.equal?(reported)
+        if (p = op.progress) && !p.equal?(reported)
           reported = p
           progress.call(p)
         end
         op.done?
       end
-      progress.call(op.progress) if progress && op.progress && !op.progress.equal?(reported)
+      progress.call(op.progress) if op.progress && !op.progress.equal?(reported)
       op.value!
     ensure
       op.cancel if op && !op.done?
@@ -453,39 +464,56 @@ module TwitchConduits
     end
 
     # Take completions for up to timeout_ms (GVL released while waiting),
-    # then every one already there, and route each.
+    # with every one already there, and route them.
     def pump(c, timeout_ms)
-      taken = Native.rbtc_next(c, timeout_ms)
-      while taken
-        route(*taken)
-        taken = Native.rbtc_next(c, 0)
-      end
+      taken = Native.rbtc_take(c, timeout_ms, TAKE_MAX) or return
+      route(taken)
     end
 
-    # One completion (with its token, kind and status: see rbtc_next) to
-    # its Operation, Listener or view watch.
-    def route(done, token, kind, status)
-      keep = false
+    # Completions (flat [completion, token, kind, status]*: see rbtc_take)
+    # to their Operation, Listener or view watch, under one lock. Each is
+    # routed even when an earlier one raised (the first exception is raised
+    # at the end), and each is freed unless an Operation keeps it (a page).
+    def route(taken)
+      failure = nil
+      free = nil
       @lock.synchronize do
-        if (op = @ops[token])
-          keep = op.take(done, kind, status)
-          if op.done?
-            @ops.delete(token)
-            @ready << op if op.block?
+        i = 0
+        while i < taken.size
+          done = taken[i]
+          begin
+            (free ||= []) << done unless route_one(done, taken[i + 1], taken[i + 2], taken[i + 3])
+          rescue StandardError => e
+            (free ||= []) << done
+            failure ||= e
           end
-          return if keep
-        elsif (l = @listeners[token])
-          event = l.convert(done, kind)
-          @ready << [l, event] if event
-        elsif @view_watch&.token == token && kind == Native::TC_COMPLETION_VIEW_CHANGE
-          change = Native.tc_view_change_name(Native.tc_completion_view_change(done)).to_sym
-          @ready << [@view_watch, [change, Native.tc_completion_view_id(done)]]
+          i += 4
         end
       end
-      Native.tc_completion_free(done)
-    rescue StandardError
-      Native.tc_completion_free(done) unless keep
-      raise
+      free&.each { |d| Native.tc_completion_free(d) }
+      raise failure if failure
+    end
+
+    # Under the lock: true when the completion is kept (a page).
+    def route_one(done, token, kind, status)
+      if (op = @ops[token])
+        keep = op.take(done, kind, status)
+        if op.done?
+          @ops.delete(token)
+          @ready << op if op.block?
+        end
+        keep
+      elsif (l = @listeners[token])
+        event = l.convert(done, kind)
+        @ready << [l, event] if event
+        false
+      elsif @view_watch&.token == token && kind == Native::TC_COMPLETION_VIEW_CHANGE
+        change = Native.tc_view_change_name(Native.tc_completion_view_change(done)).to_sym
+        @ready << [@view_watch, [change, Native.tc_completion_view_id(done)]]
+        false
+      else
+        false
+      end
     end
 
     def stop_listing(op)

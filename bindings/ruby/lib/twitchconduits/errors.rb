@@ -39,9 +39,10 @@ module TwitchConduits
     end
   end
 
-  # The Ruby class of each C status name; the codes and names themselves come
-  # from the library (tc_status_name), so a new status needs one entry here
-  # at most (without one it raises a plain Error with its C name).
+  # The Ruby class of each C status name. Codes and names come from the
+  # library (tc_status_name), never typed here as numbers; a status added to
+  # the C API without an entry still gets its own class, named after its C
+  # name (TC_EFOO -> Efoo: see error_class_name).
   ERROR_CLASSES = {
     "TC_ERROR" => :InternalError, "TC_EINVAL" => :InvalidArgument, "TC_ENOMEM" => :NoMemory,
     "TC_EVERSION" => :VersionMismatch, "TC_ECANCELED" => :Canceled, "TC_ETIMEDOUT" => :TimedOut,
@@ -54,11 +55,17 @@ module TwitchConduits
     "TC_ESIGNATURE" => :SignatureError, "TC_ESTALE" => :Stale
   }.freeze
 
-  # code => [class, C name], for every status the library names.
+  # The Ruby class name for a C status name.
+  def self.error_class_name(cname)
+    ERROR_CLASSES.fetch(cname) { cname.delete_prefix("TC_").capitalize.to_sym }
+  end
+
+  # code => [class, C name], for every status the library names (its
+  # codes are -1, -2, ... without gaps: the first unnamed one ends them).
   CODES = {}
   (-1).downto(-1000).each do |code|
     cname = Native.tc_status_name(code) or break
-    klass = ERROR_CLASSES[cname] or next
+    klass = error_class_name(cname)
     const_set(klass, Class.new(Error)) unless const_defined?(klass, false)
     CODES[code] = [const_get(klass), cname]
   end

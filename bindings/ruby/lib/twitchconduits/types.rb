@@ -113,7 +113,7 @@ module TwitchConduits
   Progress = Struct.new(:done, :total)
 
   # A Helix answer (Client#request). `headers` holds the Ratelimit-* ones
-  # and Content-Type (built in one native call: rbtc_response_values).
+  # and Content-Type (built in one native call: rbtc_response).
   Response = Struct.new(:http_status, :body, :attempts, :elapsed_ms, :headers) do
     def json = body.empty? ? nil : JSON.parse(body)
   end
