@@ -15,7 +15,9 @@ is checked in CI:
 A block without a rule, or with an unknown one, fails. Every repository path
 the README names in backticks must exist too.
 
-Usage: test_readme.py SOURCE_ROOT        Prints TAP."""
+Usage: test_readme.py SOURCE_ROOT [README]   (README.md by default; the
+self-tests give a fixture's variants). Prints TAP, and a "FAIL: ..." line
+per failed check."""
 import os
 import re
 import shlex
@@ -122,6 +124,8 @@ def tracked_top_dirs(root):
         out = subprocess.run(["git", "-C", root, "ls-files"], capture_output=True, text=True, check=True).stdout
         names = {p.split("/", 1)[0] for p in out.splitlines() if "/" in p}
     except (OSError, subprocess.CalledProcessError):
+        names = set()
+    if not names:  # not a git checkout (or nothing committed yet)
         names = {d for d in os.listdir(root) if not os.path.exists(os.path.join(root, d, "meson-private"))}
     return sorted(d for d in names if not d.startswith(".") and os.path.isdir(os.path.join(root, d)))
 
@@ -190,7 +194,7 @@ def check_example(root, n, body, args):
 
 def main():
     root = sys.argv[1]
-    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+    with open(os.path.join(root, sys.argv[2] if len(sys.argv) > 2 else "README.md"), encoding="utf-8") as f:
         text = f.read()
     results = []
 
@@ -222,6 +226,8 @@ def main():
     print("1..%d" % len(results))
     for i, (ok, what) in enumerate(results, 1):
         print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
+        if not ok:
+            print("# FAIL: %s" % what)
     return 0 if results and all(ok for ok, _ in results) else 1
 
 
