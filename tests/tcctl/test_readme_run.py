@@ -141,7 +141,11 @@ def main():
                     rc, out = run_group([PYTHON, "-"], env, work, body)
                 finally:
                     mock.terminate()
-                    mock.wait(10)
+                    try:
+                        mock.wait(10)
+                    except subprocess.TimeoutExpired:
+                        mock.kill()
+                        mock.wait()
             else:
                 rc, out = run_group(["bash", "-e", "-o", "pipefail", "-c", with_free_ports(body)], env, work)
         finally:
