@@ -39,10 +39,11 @@ inline runtime::Completion completion_for(bool callback, void *userdata, tc_comp
     return done;
 }
 
-// The TC_ECANCELED completion of an operation (the queue sets the status).
+// The TC_ECANCELED completion of an operation (the queue sets its status
+// and message when it is cancelled).
 inline runtime::Completion canceled_for(bool callback, void *userdata, tc_completion_kind kind,
                                         std::function<void()> deliver, std::shared_ptr<void> result = nullptr) {
-    return completion_for(callback, userdata, kind, TC_ECANCELED, 0, "operation canceled", std::move(result),
+    return completion_for(callback, userdata, kind, TC_ECANCELED, 0, std::string(), std::move(result),
                           std::move(deliver));
 }
 

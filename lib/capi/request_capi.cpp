@@ -88,12 +88,21 @@ runtime::Completion response_completion(std::shared_ptr<tc_response> resp, tc_re
                           resp->message, resp, [cb, userdata, resp] { cb(resp->status, resp.get(), userdata); });
 }
 
-runtime::Completion canceled_response(tc_response_cb cb, void *userdata) {
+std::shared_ptr<tc_response> canceled_response_object() {
     auto canceled = std::make_shared<tc_response>();
     canceled->status = TC_ECANCELED;
     canceled->message = "operation canceled";
-    return canceled_for(cb != nullptr, userdata, TC_COMPLETION_RESPONSE,
-                        [cb, userdata, canceled] { cb(TC_ECANCELED, canceled.get(), userdata); }, canceled);
+    return canceled;
+}
+
+runtime::Completion canceled_response(tc_response_cb cb, void *userdata) {
+    // Built on every submit and almost never used: the callback form makes
+    // its response only when cancelled (this lambda needs no allocation).
+    if (cb != nullptr) {
+        return canceled_for(true, userdata, TC_COMPLETION_RESPONSE,
+                            [cb, userdata] { cb(TC_ECANCELED, canceled_response_object().get(), userdata); });
+    }
+    return canceled_for(false, userdata, TC_COMPLETION_RESPONSE, nullptr, canceled_response_object());
 }
 
 runtime::Completion status_completion(tc_done_cb cb, void *userdata, tc_status status, int http_status,

@@ -110,16 +110,15 @@ void Manager::step(const std::shared_ptr<OpState> &op, net::Call call,
         then(std::move(canceled));
         return;
     }
-    auto job = std::make_shared<uint64_t>(0);
     // The view learns from every call that changed something at Twitch; it
     // needs the request, so that is kept only while a view is loaded.
     std::shared_ptr<net::Call> seen = view_.synced() && call.method != TC_GET ? std::make_shared<net::Call>(call) : nullptr;
-    *job = engine_->submit(std::move(call), [this, op, job, seen, then = std::move(then)](net::CallResult &&r) {
-        op->jobs.erase(*job);
+    // submit() never runs the callback itself, so the id is recorded before it can be forgotten.
+    op->add_job(engine_->submit(std::move(call), [this, op, seen, then = std::move(then)](net::CallResult &&r) {
+        op->forget_job(r.job_id);
         if (seen) view_.observe_call(*seen, r);
         then(std::move(r));
-    });
-    op->jobs.insert(*job);
+    }));
 }
 
 void Manager::run_call(const std::shared_ptr<OpState> &op, net::Call call,
@@ -178,7 +177,7 @@ void Manager::cancel_on_loop(const std::shared_ptr<OpState> &op) {
     // The operation completes with TC_ECANCELED now; its jobs are stopped and
     // whatever they report afterwards is ignored (complete() ignores repeats).
     queue_.cancel_unfinished_one(op->id);
-    std::vector<uint64_t> jobs(op->jobs.begin(), op->jobs.end());
+    std::vector<uint64_t> jobs = op->jobs();
     for (uint64_t job : jobs) engine_->cancel(job);
 }
 

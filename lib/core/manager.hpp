@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <unordered_set>
+#include <vector>
 
 namespace tc::core {
 
@@ -52,8 +52,39 @@ struct ViewChangeReport {
 // Loop-thread state of one operation, shared with its cancel hook.
 struct OpState {
     tc_op_id id = 0;
-    std::unordered_set<uint64_t> jobs;  // engine jobs in flight (a batch has several)
-    bool canceled = false;              // composite operations check this between steps
+    // Engine jobs in flight: one for most operations, up to the batch
+    // window for batches. The first lives inline, so a single request
+    // allocates nothing here.
+    uint64_t first_job = 0;
+    std::vector<uint64_t> more_jobs;
+    bool canceled = false;  // composite operations check this between steps
+
+    void add_job(uint64_t job) {
+        if (first_job == 0) {
+            first_job = job;
+        } else {
+            more_jobs.push_back(job);
+        }
+    }
+    void forget_job(uint64_t job) {
+        if (first_job == job) {
+            first_job = 0;
+            return;
+        }
+        for (size_t i = 0; i < more_jobs.size(); ++i) {
+            if (more_jobs[i] == job) {
+                more_jobs[i] = more_jobs.back();
+                more_jobs.pop_back();
+                return;
+            }
+        }
+    }
+    // A copy: cancelling a job runs its callback, which forgets it.
+    std::vector<uint64_t> jobs() const {
+        std::vector<uint64_t> all(more_jobs);
+        if (first_job != 0) all.push_back(first_job);
+        return all;
+    }
 };
 
 class Manager {

@@ -203,7 +203,7 @@ void end_listing(Manager &m, const OpPtr &op, const ListPtr &state, Outcome<int>
     state->finished = true;
     state->ready.reset();
     // A prefetch still in flight is not wanted any more.
-    std::vector<uint64_t> jobs(op->jobs.begin(), op->jobs.end());
+    std::vector<uint64_t> jobs = op->jobs();
     for (uint64_t job : jobs) m.engine().cancel(job);
     m.finish(op, state->deliver(std::move(outcome)));
 }

@@ -384,6 +384,7 @@ void Engine::finish(Job &job, tc_status status, HttpResult &&http, std::string m
     result.status = status;
     result.http = std::move(http);
     result.attempts = owned.attempts;
+    result.job_id = owned.id;
     result.message = std::move(message);
     result.elapsed_ms = static_cast<double>(
         std::chrono::duration_cast<std::chrono::microseconds>(util::now() - owned.started).count()) / 1000.0;

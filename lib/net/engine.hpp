@@ -63,6 +63,7 @@ struct CallResult {
     int attempts = 0;
     std::string message;
     double elapsed_ms = 0;
+    uint64_t job_id = 0;  // the id submit() returned for this call
 };
 
 class Engine {

@@ -3,11 +3,16 @@
 #include <curl/curl.h>
 #include <strings.h>
 
+#include <cstring>
+
 namespace tc::net {
 
 const std::string *find_header(const Headers &headers, const char *name) {
+    // Called a few times per answer (pacing, retries): the length check
+    // skips most names without comparing them.
+    const size_t len = std::strlen(name);
     for (const auto &h : headers) {
-        if (strcasecmp(h.first.c_str(), name) == 0) return &h.second;
+        if (h.first.size() == len && strncasecmp(h.first.data(), name, len) == 0) return &h.second;
     }
     return nullptr;
 }

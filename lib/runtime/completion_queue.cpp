@@ -57,9 +57,6 @@ tc_op_id CompletionQueue::begin(std::function<void()> cancel, std::function<void
 }
 
 tc_op_id CompletionQueue::begin(std::function<void()> cancel, Completion canceled) {
-    canceled.status = TC_ECANCELED;
-    canceled.http_status = 0;
-    canceled.message = "operation canceled";
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) return 0;
     tc_op_id id = next_id_++;
@@ -166,8 +163,14 @@ void CompletionQueue::cancel_entry_locked(tc_op_id id, Entry &entry) {
     if (entry.completed) return;
     entry.completed = true;
     entry.cancel = nullptr;
+    // Status and message are set only now: most operations are never
+    // cancelled, so begin() keeps the canceled completion cheap.
+    Completion canceled = std::move(entry.canceled);
+    canceled.status = TC_ECANCELED;
+    canceled.http_status = 0;
+    canceled.message = "operation canceled";
     // May erase `entry` (the pull form): nothing of it is used after this.
-    push_locked(Ready{id, true, std::move(entry.canceled)});
+    push_locked(Ready{id, true, std::move(canceled)});
 }
 
 void CompletionQueue::cancel_unfinished() {

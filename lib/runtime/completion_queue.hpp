@@ -56,7 +56,7 @@ public:
     // teardown safety net. Returns 0 once the queue is closed.
     tc_op_id begin(std::function<void()> cancel, std::function<void()> deliver_canceled);
     // The same, with the whole TC_ECANCELED completion given (callback or
-    // pull form); its status and message are set here.
+    // pull form); its status and message are set if it is cancelled.
     tc_op_id begin(std::function<void()> cancel, Completion canceled);
     // Finishes an operation (any thread). A second call for the same id is ignored.
     void complete(tc_op_id id, Completion completion);

@@ -291,6 +291,9 @@ bool Server::start(const ServerOptions &opt, std::string *err) {
                              MHD_OPTION_NOTIFY_COMPLETED, &on_completed, nullptr,
                              MHD_OPTION_CONNECTION_TIMEOUT, 120u,  // reap idle keep-alive connections
                              MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+                             // libmicrohttpd zeroes a connection's whole pool for every request;
+                             // Helix requests need far less than its 32 KiB default.
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(16 * 1024),
                              // A burst must wait in the kernel's queue, not be refused: ask for
                              // a deep one (Linux caps it at net.core.somaxconn).
                              MHD_OPTION_LISTEN_BACKLOG_SIZE, 65535u,
