@@ -16,7 +16,11 @@ libdir=$(dirname "$(find "$stage" -name 'libtwitchconduits.so.0' | head -n 1)")
 flags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --cflags --libs twitchconduits)
 echo "pkg-config: $flags"
 cc -std=c99 -Wall -Wextra -pedantic -Werror "$top/examples/pkgconfig_consumer.c" -o "$stage/consumer" $flags
-cc -std=c99 -Wall -Wextra -pedantic -Werror "$top/examples/tour.c" -o "$stage/tour" $flags
+# The README's command, with pkg-config looking in the stage (only here).
+(
+    export PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$stage"
+    cc -std=c99 -Wall -Wextra -pedantic -Werror "$top/examples/tour.c" -o "$stage/tour" $(pkg-config --cflags --libs twitchconduits)
+)
 cflags=$(PKG_CONFIG_PATH="$pcdir" PKG_CONFIG_SYSROOT_DIR="$stage" pkg-config --cflags twitchconduits)
 cc -std=c99 -Wall -Wextra -pedantic -Werror "$top/examples/dlopen_consumer.c" -o "$stage/dlopen_consumer" $cflags -ldl
 bindir=$(dirname "$(find "$stage" -name tc-mock -type f | head -n 1)")

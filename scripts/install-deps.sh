@@ -15,7 +15,7 @@ libcurl4-openssl-dev libcjson-dev libssl-dev libmicrohttpd-dev libcmocka-dev
 valgrind clang libclang-rt-14-dev abigail-tools
 swig python3-dev python3-pytest ruby-dev
 python3-websockets python3-prometheus-client libhiredis-dev redis-server
-python3-venv python3-pip python3-mesonpy python3-mypy"
+python3-venv python3-pip python3-mesonpy python3-mypy curl"
 
 # Go: any Go >= 1.19 on PATH will do (Debian's golang-go is 1.19).
 command -v go >/dev/null 2>&1 || packages="$packages golang-go"

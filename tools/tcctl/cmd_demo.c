@@ -58,6 +58,12 @@ typedef struct demo {
     unsigned seen_times[MAX_SEEN];
     size_t seen_n;
     char last_reject[128];
+    /* While a shard update is in flight, the mock's challenges may arrive
+     * before its answer: their lines wait here until the shards are shown,
+     * so that the output reads assignment first, then its verification. */
+    int hold_verifications;
+    char held[4][512];
+    size_t held_n;
     /* the runner (its callbacks run on this thread too) */
     tc_runner *runner;
     int run_ready, run_done;
@@ -160,6 +166,12 @@ static void note(demo *d, const char *fmt, ...) {
 
 /* ---- the listener's callbacks (run inside tc_conduits_poll on this thread) ---- */
 
+/* A verification line, as on_event() prints it, kept for later. */
+static void vformat_held(char *out, size_t size, const char *what, const char *route, const char *id) {
+    snprintf(out, size, "<- %s %s via route %s (id %.40s)", tcctl_webhook_kind_name(TC_EVENT_VERIFICATION), what,
+             route, id);
+}
+
 static void on_event(tc_status st, const char *route, const tc_event *msg, void *ud) {
     demo *d = (demo *)ud;
     char what[256];
@@ -177,6 +189,11 @@ static void on_event(tc_status st, const char *route, const tc_event *msg, void 
         snprintf(d->seen[d->seen_n++], sizeof d->seen[0], "%s", tc_event_id(msg));
     if (k < MAX_SEEN) d->seen_times[k]++;
     tcctl_webhook_describe(msg, what, sizeof what);
+    if (d->hold_verifications && tc_event_kind_get(msg) == TC_EVENT_VERIFICATION &&
+        d->held_n < sizeof d->held / sizeof d->held[0]) {
+        vformat_held(d->held[d->held_n++], sizeof d->held[0], what, route, tc_event_id(msg));
+        return;
+    }
     note(d, "<- %s %s via route %s (id %.40s)", tcctl_webhook_kind_name(tc_event_kind_get(msg)), what, route,
          tc_event_id(msg));
 }
@@ -590,6 +607,7 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
             a[k].shard_id = ids[k];
             a[k].transport = tr[k];
         }
+        d.hold_verifications = 1;
         finish(&d, tc_shard_update(&id, d.c, conduit, a, DEMO_SHARDS, on_update, &o), &id, &o);
         for (k = 0; k < DEMO_SHARDS; k++) tc_transport_free(tr[k]);
         for (k = 0; o.update != NULL && k < (int)tc_shard_update_result_count(o.update); k++) {
@@ -597,6 +615,9 @@ int tcctl_cmd_demo(const tcctl_globals *g, int argc, char **argv) {
             note(&d, "shard %s -> %s: %s", tc_shard_update_result_shard_id(o.update, (size_t)k), urls[k],
                  s != NULL ? tc_shard_status(s) : tc_shard_update_result_message(o.update, (size_t)k));
         }
+        d.hold_verifications = 0;
+        for (k = 0; k < (int)d.held_n; k++) note(&d, "%s", d.held[k]);
+        d.held_n = 0;
         tc_shard_update_result_free(o.update);
         /* The mock challenges each shard as soon as it is assigned: let the
          * listener's verification lines print before the verdicts, so the
