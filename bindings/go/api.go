@@ -131,7 +131,7 @@ func (b *Batch) Count(o Outcome) int {
 // BatchOptions tune a batch; nil means the defaults.
 type BatchOptions struct {
 	Concurrency int          // requests in flight; 0 = the library's default
-	Progress    ProgressFunc // called on the calling goroutine; may be nil
+	Progress    ProgressFunc // called on the calling goroutine; may be nil; a panic is reported (SetPanicHandler)
 }
 
 // SubscriptionFilter selects subscriptions; at most one field may be set.

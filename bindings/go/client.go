@@ -338,7 +338,7 @@ wait:
 
 func reportProgress(progress ProgressFunc, p [2]int) {
 	if p[1] > 0 {
-		defer func() { _ = recover() }() // a user callback never breaks the wait
+		defer recoverUserPanic() // a user callback never breaks the wait
 		progress(p[0], p[1])
 	}
 }

@@ -17,7 +17,8 @@ type ListenerConfig struct {
 	TLSCertFile string
 	TLSKeyFile  string
 	// OnEvent, when set, is called for each message on one goroutine of the
-	// listener, in order (panics are recovered). Otherwise read Events().
+	// listener, in order (a panic is recovered and reported to the
+	// PanicHandler, see SetPanicHandler). Otherwise read Events().
 	OnEvent func(*WebhookMessage)
 }
 
