@@ -219,7 +219,7 @@ type viewEvent struct {
 	id     string
 }
 
-func (w *viewWatcher) deliver(done tcswig.Tc_completion) {
+func (w *viewWatcher) deliver(done tcswig.Tc_completion, _ tcswig.Enum_SS_tc_completion_kind) {
 	ev := viewEvent{ViewChange(tcswig.Tc_completion_view_change(done)), tcswig.Tc_completion_view_id(done)}
 	tcswig.Tc_completion_free(done)
 	w.mu.Lock()
