@@ -85,7 +85,12 @@ grep -q '^conduits: 1 new: ' "$out" || { echo "myapp did not list the conduit it
 
 echo "== the workflow example, built in the same module"
 (cd "$scratch/myapp" && PATH="$scratch/noswig:$PATH" go build -o workflow-example ./workflow)
-LD_LIBRARY_PATH="$libdir" "$scratch/myapp/workflow-example" -mock "$base" | tee "$scratch/workflow.out"
+if ! LD_LIBRARY_PATH="$libdir" "$scratch/myapp/workflow-example" -mock "$base" >"$scratch/workflow.out" 2>&1; then
+    cat "$scratch/workflow.out" >&2
+    echo "the workflow example failed" >&2
+    exit 1
+fi
+cat "$scratch/workflow.out"
 grep -q '^created: 2$' "$scratch/workflow.out" || { echo "the workflow example did not create its subscriptions" >&2; exit 1; }
 
 for program in "$scratch/myapp/myapp" "$scratch/myapp/workflow-example"; do
