@@ -1,12 +1,15 @@
 package twitchconduits
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"twitchconduits/internal/tcswig"
@@ -131,7 +134,7 @@ func (b *Batch) Count(o Outcome) int {
 // BatchOptions tune a batch; nil means the defaults.
 type BatchOptions struct {
 	Concurrency int          // requests in flight; 0 = the library's default
-	Progress    ProgressFunc // called on the calling goroutine; may be nil
+	Progress    ProgressFunc // called on the calling goroutine; may be nil; a panic is reported (SetPanicHandler)
 }
 
 // SubscriptionFilter selects subscriptions; at most one field may be set.
@@ -206,18 +209,50 @@ func shardsFrom(list tcswig.Tc_shard_list) []Shard {
 	return out
 }
 
-func responseFrom(r tcswig.Tc_response) *Response {
-	out := &Response{
-		HTTPStatus: tcswig.Tc_response_http_status(r),
-		Body:       []byte(tcswig.Tc_response_body(r)),
-		Attempts:   tcswig.Tc_response_attempts(r),
-		Message:    tcswig.Tc_response_message(r),
-		Elapsed:    time.Duration(tcswig.Tc_response_elapsed_ms(r) * float64(time.Millisecond)),
+// keptHeadersPacked names keptHeaders to tcgo_response_read.
+var keptHeadersPacked, _ = pack(keptHeaders[:]...)
+
+// responseBufs hold the texts of a response on their way from C.
+var responseBufs = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+
+// takeResponse reads a request's final completion in one cgo call (two when
+// the texts outgrow the buffer) and frees it.
+func takeResponse(done tcswig.Tc_completion) (*Response, error) {
+	var nums [6 + len(keptHeaders)]uint64
+	bp := responseBufs.Get().(*[]byte)
+	defer responseBufs.Put(bp)
+	need := tcswig.Tcgo_response_read(done, nums[:], keptHeadersPacked, *bp)
+	if need > int64(len(*bp)) {
+		*bp = make([]byte, need)
+		need = tcswig.Tcgo_response_read(done, nums[:], keptHeadersPacked, *bp)
 	}
-	for i, h := range keptHeaders {
-		out.header[i] = tcswig.Tc_response_header(r, h)
+	if need < 0 { // no response: the submission's own failure
+		defer tcswig.Tc_completion_free(done)
+		return nil, completionError(done)
 	}
-	return out
+	buf := *bp
+	out := &Response{HTTPStatus: int(int64(nums[1])), Attempts: int(int64(nums[2])),
+		Elapsed: time.Duration(nums[3]) * time.Microsecond}
+	at := uint64(0)
+	text := func(i int) []byte {
+		n := nums[4+i]
+		if n == math.MaxUint64 { // an absent header
+			return nil
+		}
+		t := buf[at : at+n]
+		at += n
+		return t
+	}
+	out.Message = string(text(0))
+	out.Body = append([]byte{}, text(1)...)
+	for i := range keptHeaders {
+		out.header[i] = string(text(2 + i))
+	}
+	if nums[0] == 0 {
+		return out, nil // tcgo_response_read freed the completion
+	}
+	defer tcswig.Tc_completion_free(done)
+	return out, completionError(done)
 }
 
 func batchFrom(b tcswig.Tc_subscription_batch) *Batch {
@@ -594,25 +629,19 @@ var methods = map[string]tcswig.Enum_SS_tc_method{
 
 // Request makes a Helix call: path relative to APIBaseURL (e.g.
 // "/eventsub/conduits"), query and body may be nil. A non-2xx answer gives
-// the Response and an *Error.
+// the Response and an *Error. One cgo call submits it (tcgo_request), one
+// reads the answer (tcgo_response_read).
 func (c *Client) Request(ctx context.Context, method, path string, query url.Values, body []byte) (*Response, error) {
-	m, ok := methods[strings.ToUpper(method)]
+	m, ok := methods[method]
 	if !ok {
-		return nil, newError(CodeInvalid, "unknown method "+method, 0)
+		if m, ok = methods[strings.ToUpper(method)]; !ok {
+			return nil, newError(CodeInvalid, "unknown method "+method, 0)
+		}
 	}
-	if path == "" || strings.IndexByte(path, 0) >= 0 || strings.IndexByte(string(body), 0) >= 0 {
+	if path == "" || strings.IndexByte(path, 0) >= 0 || bytes.IndexByte(body, 0) >= 0 {
 		return nil, newError(CodeInvalid, "a path is needed, and neither it nor the body may hold a NUL", 0)
 	}
-	r := tcswig.NewTc_request_options()
-	if r.Swigcptr() == 0 {
-		return nil, newError(CodeNoMemory, "out of memory", 0)
-	}
-	defer tcswig.DeleteTc_request_options(r)
-	r.SetMethod(m)
-	r.SetPath(path)
-	if len(body) > 0 {
-		r.SetBody(string(body))
-	}
+	packedQuery := ""
 	if len(query) > 0 {
 		keys := make([]string, 0, len(query))
 		for k := range query {
@@ -625,21 +654,17 @@ func (c *Client) Request(ctx context.Context, method, path string, query url.Val
 				fields = append(fields, k, v)
 			}
 		}
-		packed, err := pack(fields...)
-		if err != nil {
+		var err error
+		if packedQuery, err = pack(fields...); err != nil {
 			return nil, err
-		}
-		if st := r.Set_query(packed); st != tcswig.TC_OK {
-			return nil, newError(Code(st), "cannot set the query", 0)
 		}
 	}
 	var out *Response
-	err := c.do(ctx, nil, func(id []uint64, mg tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
-		return tcswig.Tc_request(id, mg, r, tok)
-	}, func(done tcswig.Tc_completion) {
-		if resp := tcswig.Tc_completion_response(done); resp.Swigcptr() != 0 {
-			out = responseFrom(resp)
-		}
+	err := c.doTake(ctx, nil, func(id []uint64, mg tcswig.Tc_conduits, tok uintptr) tcswig.Enum_SS_tc_status {
+		return tcswig.Tcgo_request(id, mg, m, path, packedQuery, body, tok)
+	}, func(done tcswig.Tc_completion) (err error) {
+		out, err = takeResponse(done)
+		return err
 	})
 	return out, err
 }

@@ -86,7 +86,7 @@ type Client struct {
 // final completion: its events are each final; an operation's route ends
 // with its final completion.
 type route interface {
-	deliver(done tcswig.Tc_completion)
+	deliver(done tcswig.Tc_completion, kind tcswig.Enum_SS_tc_completion_kind)
 	abandon()
 	lasting() bool
 }
@@ -220,8 +220,8 @@ type call struct {
 	progress chan [2]int               // the latest (done, total), when wanted
 }
 
-func (w *call) deliver(done tcswig.Tc_completion) {
-	if tcswig.Tc_completion_kind_get(done) == tcswig.TC_COMPLETION_PROGRESS {
+func (w *call) deliver(done tcswig.Tc_completion, kind tcswig.Enum_SS_tc_completion_kind) {
+	if kind == tcswig.TC_COMPLETION_PROGRESS {
 		var d, t int64
 		tcswig.Tc_completion_progress(done, &d, &t)
 		tcswig.Tc_completion_free(done)
@@ -285,6 +285,19 @@ func (c *Client) cancel(id uint64) {
 // freed.
 func (c *Client) do(ctx context.Context, progress ProgressFunc, submit submitFunc,
 	result func(done tcswig.Tc_completion)) error {
+	return c.doTake(ctx, progress, submit, func(done tcswig.Tc_completion) error {
+		defer tcswig.Tc_completion_free(done)
+		if result != nil {
+			result(done)
+		}
+		return completionError(done)
+	})
+}
+
+// doTake submits one operation and waits for it; take receives its final
+// completion, frees it and says how the call ended.
+func (c *Client) doTake(ctx context.Context, progress ProgressFunc, submit submitFunc,
+	take func(done tcswig.Tc_completion) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -326,19 +339,16 @@ wait:
 	if done.Swigcptr() == 0 {
 		return newError(CodeCanceled, "the client was closed", 0)
 	}
-	defer tcswig.Tc_completion_free(done)
 	if canceled {
+		tcswig.Tc_completion_free(done)
 		return ctx.Err()
 	}
-	if result != nil {
-		result(done)
-	}
-	return completionError(done)
+	return take(done)
 }
 
 func reportProgress(progress ProgressFunc, p [2]int) {
 	if p[1] > 0 {
-		defer func() { _ = recover() }() // a user callback never breaks the wait
+		defer recoverUserPanic() // a user callback never breaks the wait
 		progress(p[0], p[1])
 	}
 }

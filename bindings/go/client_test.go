@@ -282,60 +282,6 @@ func TestListener(t *testing.T) {
 	}
 }
 
-// TestPanicsRecovered: panics in every kind of user callback are recovered.
-func TestPanicsRecovered(t *testing.T) {
-	c := newTestClient(t)
-	ctx, cancel := bg()
-	defer cancel()
-	var calls int32
-	boom := func(m *WebhookMessage) {
-		if m.Kind == KindNotification {
-			atomic.AddInt32(&calls, 1)
-		}
-		panic("boom")
-	}
-	h := NewWebhookHandler(shardSecret, boom)
-	defer h.Close()
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	l, err := c.Listen(ListenerConfig{OnEvent: boom})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_ = l.AddRoute("r", shardSecret)
-	cd, err := c.CreateConduit(ctx, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.UpdateShards(ctx, cd.ID, []ShardAssignment{
-		{ID: "0", Callback: srv.URL, Secret: shardSecret},
-		{ID: "1", Callback: l.BaseURL() + "r", Secret: shardSecret}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 10*time.Second, "shards enabled", func() bool {
-		s, err := c.Shards(ctx, cd.ID, "enabled")
-		return err == nil && len(s) == 2
-	})
-	specs := []SubscriptionSpec{}
-	for _, u := range []string{"1", "2", "3", "4", "5", "6"} {
-		specs = append(specs, SubscriptionSpec{Type: "stream.online", Version: "1",
-			Condition: map[string]string{"broadcaster_user_id": u}})
-	}
-	b, err := c.CreateSubscriptions(ctx, cd.ID, specs, &BatchOptions{Progress: func(int, int) { panic("progress") }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, it := range b.Items {
-		_, ans := mock(t, "/_mock/deliver", map[string]interface{}{"subscription_id": it.Subscription.ID, "wait": true})
-		if ans["delivered"] != true {
-			t.Errorf("delivery after a panic: %v", ans)
-		}
-	}
-	waitFor(t, 10*time.Second, "every callback", func() bool { return atomic.LoadInt32(&calls) == 6 })
-}
-
 func TestContextCancellation(t *testing.T) {
 	c := newTestClient(t)
 	if _, err := c.Token(context.Background()); err != nil {

@@ -17,7 +17,8 @@ type ListenerConfig struct {
 	TLSCertFile string
 	TLSKeyFile  string
 	// OnEvent, when set, is called for each message on one goroutine of the
-	// listener, in order (panics are recovered). Otherwise read Events().
+	// listener, in order (a panic is recovered and reported to the
+	// PanicHandler, see SetPanicHandler). Otherwise read Events().
 	OnEvent func(*WebhookMessage)
 }
 
@@ -169,9 +170,8 @@ func (l *Listener) finish() {
 }
 
 // deliver runs on the client's pump: convert, free and queue, never block.
-func (l *Listener) deliver(done tcswig.Tc_completion) {
+func (l *Listener) deliver(done tcswig.Tc_completion, kind tcswig.Enum_SS_tc_completion_kind) {
 	defer tcswig.Tc_completion_free(done)
-	kind := tcswig.Tc_completion_kind_get(done)
 	if kind == tcswig.TC_COMPLETION_REJECT && !l.rejects {
 		return
 	}

@@ -200,9 +200,11 @@ func (q *pageQueue) push(done tcswig.Tc_completion) {
 	}
 }
 
-func (q *pageQueue) deliver(done tcswig.Tc_completion) { q.push(done) }
-func (q *pageQueue) abandon()                          { q.push(tcswig.SwigcptrTc_completion(0)) }
-func (q *pageQueue) lasting() bool                     { return false }
+func (q *pageQueue) deliver(done tcswig.Tc_completion, _ tcswig.Enum_SS_tc_completion_kind) {
+	q.push(done)
+}
+func (q *pageQueue) abandon()      { q.push(tcswig.SwigcptrTc_completion(0)) }
+func (q *pageQueue) lasting() bool { return false }
 
 // drain takes everything queued (after a signal).
 func (q *pageQueue) drain() []tcswig.Tc_completion {

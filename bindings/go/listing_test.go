@@ -2,6 +2,7 @@ package twitchconduits
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -206,5 +207,54 @@ func TestCodeNames(t *testing.T) {
 	}
 	if ViewSubscriptionAdded.String() != "subscription_added" || ViewChange(99).String() != "unknown" {
 		t.Errorf("view change names")
+	}
+}
+
+// TestRequestReadsEverything: a Request's answer comes from C in one call
+// into a pooled buffer; an answer larger than the buffer, an error answer's
+// message, a path longer than tcgo_request's stack copy, and the argument
+// checks.
+func TestRequestReadsEverything(t *testing.T) {
+	c := newTestClient(t)
+	ctx, cancel := bg()
+	defer cancel()
+	cd, err := c.CreateConduit(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var specs []SubscriptionSpec
+	for i := 0; i < 40; i++ {
+		specs = append(specs, SubscriptionSpec{Type: "stream.online", Version: "1",
+			Condition: map[string]string{"broadcaster_user_id": fmt.Sprint(5000 + i)}})
+	}
+	if _, err := c.CreateSubscriptions(ctx, cd.ID, specs, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Request(ctx, "get", "/eventsub/subscriptions", nil, nil)
+	if err != nil || r.HTTPStatus != 200 || r.Attempts != 1 || r.Elapsed <= 0 || r.Message != "" {
+		t.Fatalf("listing: %+v %v", r, err)
+	}
+	var page struct {
+		Data []json.RawMessage
+	}
+	if len(r.Body) <= 4096 || json.Unmarshal(r.Body, &page) != nil || len(page.Data) != 40 {
+		t.Fatalf("a %d-byte body with %d subscriptions", len(r.Body), len(page.Data))
+	}
+	if r.Header("Content-Type") != "application/json" || r.Header("Ratelimit-Remaining") == "" || r.Header("Retry-After") != "" {
+		t.Errorf("headers: %q %q %q", r.Header("Content-Type"), r.Header("Ratelimit-Remaining"), r.Header("Retry-After"))
+	}
+	r, err = c.Request(ctx, "GET", "/eventsub/"+strings.Repeat("x", 300), nil, nil)
+	var e *Error
+	if !errors.As(err, &e) || e.HTTPStatus != 404 || r == nil || r.HTTPStatus != 404 || r.Message == "" {
+		t.Fatalf("a long unknown path: %+v %v", r, err)
+	}
+	if _, err := c.Request(ctx, "FETCH", "/x", nil, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("unknown method: %v", err)
+	}
+	if _, err := c.Request(ctx, "POST", "/x", nil, []byte("a\x00b")); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a NUL in the body: %v", err)
+	}
+	if _, err := c.Request(ctx, "GET", "/x", map[string][]string{"a\x00": {"b"}}, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a NUL in the query: %v", err)
 	}
 }

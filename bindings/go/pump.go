@@ -35,7 +35,7 @@ func (c *Client) pumpOnce(timeoutMs int) {
 		return // timed out, or woken up by Close
 	}
 	done := tcswig.SwigcptrTc_completion(uintptr(info[0]))
-	token, final := uintptr(info[1]), info[2] == 1
+	token, final, kind := uintptr(info[1]), info[2] == 1, tcswig.Enum_SS_tc_completion_kind(info[3])
 	c.routesMu.Lock()
 	r := c.routes[token]
 	if final && r != nil && !r.lasting() {
@@ -46,7 +46,7 @@ func (c *Client) pumpOnce(timeoutMs int) {
 		tcswig.Tc_completion_free(done) // a closed listener's late event
 		return
 	}
-	r.deliver(done)
+	r.deliver(done, kind)
 }
 
 // startBackgroundPump makes sure completions nobody waits for (events, view

@@ -305,8 +305,6 @@ static char *tcgo_copy_text(const char *s) {
 %ignore tc_batch_options::progress_userdata;
 %ignore tc_webhook_options::clock_cb;
 %ignore tc_webhook_options::clock_userdata;
-%ignore tc_request_options::query;
-%ignore tc_request_options::query_count;
 
 TC_OPTIONS(tc_conduits_options, tc_conduits_options_init, TC_CONDUITS_OPTIONS_VERSION,
   tcgo_free_text(o->client_id); tcgo_free_text(o->client_secret); tcgo_free_text(o->app_token);
@@ -323,56 +321,6 @@ TC_OPTIONS(tc_subscription_filter, tc_subscription_filter_init, TC_SUBSCRIPTION_
 TC_OPTIONS(tc_view_query, tc_view_query_init, TC_VIEW_QUERY_VERSION,
   tcgo_free_text(o->conduit_id); tcgo_free_text(o->user_id); tcgo_free_text(o->type);
   tcgo_free_text(o->status);)
-TC_OPTIONS(tc_request_options, tc_request_options_init, TC_REQUEST_OPTIONS_VERSION,
-  tcgo_free_text(o->path); tcgo_free_text(o->body); tcgo_request_query_free(o);)
-
-/* The query parameters of a request: (name, value) records, as above. The
- * unpacked text lives in the same block as the tc_param array. */
-%{
-typedef struct tcgo_query {
-    tcgo_fields f;
-    tc_param params[1];
-} tcgo_query;
-
-static void tcgo_request_query_free(tc_request_options *o) {
-    tcgo_query *q;
-    if (o->query == NULL) return;
-    q = (tcgo_query *)(void *)((char *)o->query - offsetof(tcgo_query, params));
-    tcgo_fields_free(&q->f);
-    free(q);
-    o->query = NULL;
-    o->query_count = 0;
-}
-%}
-%apply (char *STRING, size_t LENGTH) { (const char *packed, size_t packed_len) };
-%extend tc_request_options {
-  /* Replace the query with (name, value) records; TC_EINVAL when malformed. */
-  tc_status set_query(const char *packed, size_t packed_len) {
-    tcgo_fields f;
-    tcgo_query *q;
-    size_t n, i;
-    if (tcgo_fields_split(&f, packed, packed_len, 2) != 0) {
-      tcgo_fields_free(&f);
-      return TC_EINVAL;
-    }
-    tcgo_request_query_free($self);
-    n = f.count / 2;
-    if (n == 0) return TC_OK;
-    q = (tcgo_query *)calloc(1, sizeof *q + (n - 1) * sizeof(tc_param));
-    if (q == NULL) {
-      tcgo_fields_free(&f);
-      return TC_ENOMEM;
-    }
-    q->f = f;
-    for (i = 0; i < n; i++) {
-      q->params[i].name = f.at[2 * i];
-      q->params[i].value = f.at[2 * i + 1];
-    }
-    $self->query = q->params;
-    $self->query_count = n;
-    return TC_OK;
-  }
-}
 
 /* ---- what is not bound ---- */
 /* Callback-form only, or not used by the Go API. */
@@ -402,6 +350,8 @@ static void tcgo_request_query_free(tc_request_options *o) {
 %ignore tc_header;
 %ignore tc_shard_assignment;
 %ignore tc_subscription_spec;
+%ignore tc_request;         /* tcgo_request below builds the options in C */
+%ignore tc_request_options;
 
 #define TC_API
 %include <twitchconduits/version.h>
@@ -439,5 +389,115 @@ static tc_status tcgo_next(tc_conduits *c, uint64_t *tcgo_info, int timeout_ms) 
     tcgo_info[2] = (uint64_t)tc_completion_is_final(done);
     tcgo_info[3] = (uint64_t)tc_completion_kind_get(done);
     return st;
+}
+%}
+
+/* ---- a generic request: one cgo call to submit, one to read ----
+ * Request() would otherwise build a tc_request_options field by field and
+ * read the response accessor by accessor (about 20 cgo calls). */
+%typemap(gotype) (const char *tcgo_body, size_t tcgo_body_len) "[]byte"
+%typemap(in) (const char *tcgo_body, size_t tcgo_body_len) %{
+  $1 = ($1_ltype)$input.array;
+  $2 = (size_t)$input.len;
+%}
+%apply (char *STRING, size_t LENGTH) { (const char *tcgo_path, size_t tcgo_path_len) };
+%apply (char *STRING, size_t LENGTH) { (const char *tcgo_query, size_t tcgo_query_len) };
+%apply (char *STRING, size_t LENGTH) { (const char *tcgo_names, size_t tcgo_names_len) };
+%typemap(gotype) (uint64_t *tcgo_resp, size_t tcgo_resp_len) "[]uint64"
+%typemap(in) (uint64_t *tcgo_resp, size_t tcgo_resp_len) %{
+  $1 = ($1_ltype)$input.array;
+  $2 = (size_t)$input.len;
+%}
+%typemap(gotype) (char *tcgo_buf, size_t tcgo_buf_len) "[]byte"
+%typemap(in) (char *tcgo_buf, size_t tcgo_buf_len) %{
+  $1 = ($1_ltype)$input.array;
+  $2 = (size_t)$input.len;
+%}
+%inline %{
+/* tc_request() in the pull form with its options made here: the path
+ * (given without its NUL), the body (any bytes; empty for none) and the
+ * query as packed (name, value) records. TC_EINVAL for a malformed query. */
+static tc_status tcgo_request(tc_op_id *id_out, tc_conduits *c, tc_method method,
+                              const char *tcgo_path, size_t tcgo_path_len,
+                              const char *tcgo_query, size_t tcgo_query_len,
+                              const char *tcgo_body, size_t tcgo_body_len, void *userdata) {
+    char small[256];
+    char *path = tcgo_path_len < sizeof small ? small : (char *)malloc(tcgo_path_len + 1);
+    tc_param *params = NULL;
+    tcgo_fields f;
+    tc_request_options req;
+    tc_status st;
+    size_t i, n;
+    if (path == NULL) return TC_ENOMEM;
+    memcpy(path, tcgo_path, tcgo_path_len);
+    path[tcgo_path_len] = '\0';
+    if (tcgo_fields_split(&f, tcgo_query, tcgo_query_len, 2) != 0) {
+        st = TC_EINVAL;
+        goto out;
+    }
+    n = f.count / 2;
+    if (n > 0 && (params = (tc_param *)calloc(n, sizeof *params)) == NULL) {
+        st = TC_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        params[i].name = f.at[2 * i];
+        params[i].value = f.at[2 * i + 1];
+    }
+    tc_request_options_init(&req, TC_REQUEST_OPTIONS_VERSION);
+    req.method = method;
+    req.path = path;
+    req.query = params;
+    req.query_count = n;
+    if (tcgo_body_len > 0) {
+        req.body = tcgo_body;
+        req.body_len = tcgo_body_len;
+    }
+    st = tc_request(id_out, c, &req, NULL, userdata); /* copies everything */
+out:
+    free(params);
+    tcgo_fields_free(&f);
+    if (path != small) free(path);
+    return st;
+}
+
+/* A request's final completion read in one call. tcgo_resp: [0] the
+ * completion's status, [1] the HTTP status, [2] attempts, [3] elapsed
+ * microseconds, then the length of each text copied into tcgo_buf one after
+ * the other: [4] the message, [5] the body, [6 + i] the value of the i-th
+ * header of the packed names (UINT64_MAX when absent). Returns the bytes
+ * the texts need: when that is more than the buffer holds, only the numbers
+ * are set (call again with a larger buffer); -1 when there is no response.
+ * On success (status TC_OK, the texts copied) the completion is freed. */
+static int64_t tcgo_response_read(tc_completion *done, uint64_t *tcgo_resp, size_t tcgo_resp_len,
+                                  const char *tcgo_names, size_t tcgo_names_len,
+                                  char *tcgo_buf, size_t tcgo_buf_len) {
+    const tc_response *r = tc_completion_response(done);
+    const char *text[2 + 8];
+    size_t len[2 + 8], count = 2, need = 0, at = 0, i;
+    const char *name = tcgo_names, *end = tcgo_names + tcgo_names_len;
+    if (r == NULL || tcgo_resp_len < 6) return -1;
+    tcgo_resp[0] = (uint64_t)tc_completion_status(done);
+    tcgo_resp[1] = (uint64_t)(int64_t)tc_response_http_status(r);
+    tcgo_resp[2] = (uint64_t)(int64_t)tc_response_attempts(r);
+    tcgo_resp[3] = (uint64_t)(tc_response_elapsed_ms(r) * 1000.0);
+    text[0] = tc_response_message(r);
+    len[0] = text[0] != NULL ? strlen(text[0]) : 0;
+    text[1] = tc_response_body(r, &len[1]);
+    while (name < end && count < 2 + 8 && count + 4 < tcgo_resp_len) {
+        text[count] = tc_response_header(r, name);
+        len[count] = text[count] != NULL ? strlen(text[count]) : 0;
+        count++;
+        name += strlen(name) + 1; /* packed: each name ends with a NUL */
+    }
+    for (i = 0; i < count; i++) need += len[i];
+    for (i = 0; i < count; i++) tcgo_resp[4 + i] = text[i] != NULL ? (uint64_t)len[i] : UINT64_MAX;
+    if (need > tcgo_buf_len) return (int64_t)need;
+    for (i = 0; i < count; i++) {
+        if (len[i] > 0) memcpy(tcgo_buf + at, text[i], len[i]);
+        at += len[i];
+    }
+    if (tcgo_resp[0] == TC_OK) tc_completion_free(done);
+    return (int64_t)need;
 }
 %}

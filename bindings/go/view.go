@@ -219,7 +219,7 @@ type viewEvent struct {
 	id     string
 }
 
-func (w *viewWatcher) deliver(done tcswig.Tc_completion) {
+func (w *viewWatcher) deliver(done tcswig.Tc_completion, _ tcswig.Enum_SS_tc_completion_kind) {
 	ev := viewEvent{ViewChange(tcswig.Tc_completion_view_change(done)), tcswig.Tc_completion_view_id(done)}
 	tcswig.Tc_completion_free(done)
 	w.mu.Lock()
@@ -248,7 +248,7 @@ func (w *viewWatcher) run() {
 		w.queue = w.queue[1:]
 		w.mu.Unlock()
 		func() {
-			defer func() { _ = recover() }() // a panicking callback does not stop the deliveries
+			defer recoverUserPanic() // a panicking callback does not stop the deliveries
 			w.fn(ev.change, ev.id)
 		}()
 	}
@@ -264,7 +264,8 @@ func (w *viewWatcher) stop() {
 
 // OnViewChange calls fn(change, id) after each change of the view, in
 // order, on a goroutine of its own; nil stops. One function per client;
-// Close delivers what is queued and stops.
+// Close delivers what is queued and stops. A panic in fn is recovered and
+// reported to the PanicHandler (SetPanicHandler); the deliveries go on.
 func (c *Client) OnViewChange(fn func(change ViewChange, id string)) error {
 	var w *viewWatcher
 	if fn != nil {

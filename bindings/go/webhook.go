@@ -70,9 +70,10 @@ func messageFrom(m tcswig.Tc_event) *WebhookMessage {
 	return w
 }
 
-// callSafely runs a user callback; a panic in it is recovered and dropped.
+// callSafely runs a user callback; a panic in it is recovered and reported
+// to the PanicHandler.
 func callSafely(fn func(*WebhookMessage), m *WebhookMessage) {
-	defer func() { _ = recover() }()
+	defer recoverUserPanic()
 	fn(m)
 }
 
@@ -89,7 +90,8 @@ type WebhookHandler struct {
 // (10..100 printable ASCII characters; it panics otherwise, like
 // regexp.MustCompile). onEvent (may be nil) is called on the request's
 // goroutine for each non-duplicate notification and revocation; a panic in
-// it is recovered and the request is still acknowledged.
+// it is recovered, reported to the PanicHandler (SetPanicHandler), and the
+// request is still acknowledged.
 func NewWebhookHandler(secret string, onEvent func(*WebhookMessage)) *WebhookHandler {
 	out := make([]uintptr, 1)
 	err := callC(func() tcswig.Enum_SS_tc_status {

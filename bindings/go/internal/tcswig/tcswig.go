@@ -88,704 +88,681 @@ typedef _gostring_ swig_type_58;
 typedef _gostring_ swig_type_59;
 typedef _gostring_ swig_type_60;
 typedef _gostring_ swig_type_61;
-typedef long long swig_type_62;
-typedef long long swig_type_63;
-typedef long long swig_type_64;
-typedef long long swig_type_65;
-typedef long long swig_type_66;
-typedef long long swig_type_67;
-typedef _gostring_ swig_type_68;
-typedef _goslice_ swig_type_69;
+typedef _gostring_ swig_type_62;
+typedef _goslice_ swig_type_63;
+typedef _gostring_ swig_type_64;
+typedef _gostring_ swig_type_65;
+typedef _goslice_ swig_type_66;
+typedef _gostring_ swig_type_67;
+typedef _goslice_ swig_type_68;
+typedef _gostring_ swig_type_69;
 typedef _gostring_ swig_type_70;
 typedef _gostring_ swig_type_71;
 typedef _gostring_ swig_type_72;
 typedef _gostring_ swig_type_73;
 typedef _gostring_ swig_type_74;
-typedef _goslice_ swig_type_75;
+typedef _gostring_ swig_type_75;
 typedef _gostring_ swig_type_76;
-typedef _gostring_ swig_type_77;
+typedef _goslice_ swig_type_77;
 typedef _goslice_ swig_type_78;
-typedef _gostring_ swig_type_79;
-typedef _goslice_ swig_type_80;
-typedef _gostring_ swig_type_81;
+typedef _goslice_ swig_type_79;
+typedef _gostring_ swig_type_80;
+typedef _goslice_ swig_type_81;
 typedef _gostring_ swig_type_82;
 typedef _gostring_ swig_type_83;
-typedef _gostring_ swig_type_84;
-typedef _gostring_ swig_type_85;
-typedef _gostring_ swig_type_86;
+typedef long long swig_type_84;
+typedef long long swig_type_85;
+typedef _goslice_ swig_type_86;
 typedef _gostring_ swig_type_87;
 typedef _gostring_ swig_type_88;
 typedef _goslice_ swig_type_89;
-typedef _goslice_ swig_type_90;
-typedef _goslice_ swig_type_91;
-typedef _gostring_ swig_type_92;
-typedef _goslice_ swig_type_93;
+typedef _gostring_ swig_type_90;
+typedef _gostring_ swig_type_91;
+typedef _goslice_ swig_type_92;
+typedef _gostring_ swig_type_93;
 typedef _gostring_ swig_type_94;
 typedef _gostring_ swig_type_95;
-typedef long long swig_type_96;
-typedef long long swig_type_97;
-typedef _goslice_ swig_type_98;
+typedef _goslice_ swig_type_96;
+typedef _gostring_ swig_type_97;
+typedef _gostring_ swig_type_98;
 typedef _gostring_ swig_type_99;
 typedef _gostring_ swig_type_100;
-typedef _goslice_ swig_type_101;
-typedef _gostring_ swig_type_102;
-typedef _gostring_ swig_type_103;
-typedef _goslice_ swig_type_104;
-typedef _gostring_ swig_type_105;
-typedef _gostring_ swig_type_106;
+typedef long long swig_type_101;
+typedef long long swig_type_102;
+typedef long long swig_type_103;
+typedef _gostring_ swig_type_104;
+typedef long long swig_type_105;
+typedef long long swig_type_106;
 typedef _gostring_ swig_type_107;
-typedef _goslice_ swig_type_108;
+typedef long long swig_type_108;
 typedef _gostring_ swig_type_109;
-typedef _gostring_ swig_type_110;
-typedef _gostring_ swig_type_111;
-typedef _gostring_ swig_type_112;
-typedef long long swig_type_113;
+typedef long long swig_type_110;
+typedef long long swig_type_111;
+typedef long long swig_type_112;
+typedef _gostring_ swig_type_113;
 typedef long long swig_type_114;
 typedef long long swig_type_115;
-typedef _gostring_ swig_type_116;
-typedef long long swig_type_117;
-typedef long long swig_type_118;
-typedef _gostring_ swig_type_119;
-typedef long long swig_type_120;
+typedef _goslice_ swig_type_116;
+typedef _gostring_ swig_type_117;
+typedef _gostring_ swig_type_118;
+typedef _goslice_ swig_type_119;
+typedef _gostring_ swig_type_120;
 typedef _gostring_ swig_type_121;
-typedef long long swig_type_122;
-typedef long long swig_type_123;
-typedef long long swig_type_124;
+typedef _gostring_ swig_type_122;
+typedef _gostring_ swig_type_123;
+typedef _gostring_ swig_type_124;
 typedef _gostring_ swig_type_125;
-typedef long long swig_type_126;
-typedef long long swig_type_127;
-typedef _goslice_ swig_type_128;
+typedef _gostring_ swig_type_126;
+typedef _gostring_ swig_type_127;
+typedef _gostring_ swig_type_128;
 typedef _gostring_ swig_type_129;
 typedef _gostring_ swig_type_130;
-typedef _goslice_ swig_type_131;
+typedef _gostring_ swig_type_131;
 typedef _gostring_ swig_type_132;
-typedef _gostring_ swig_type_133;
-typedef _gostring_ swig_type_134;
+typedef _goslice_ swig_type_133;
+typedef _goslice_ swig_type_134;
 typedef _gostring_ swig_type_135;
-typedef _gostring_ swig_type_136;
+typedef _goslice_ swig_type_136;
 typedef _gostring_ swig_type_137;
-typedef _gostring_ swig_type_138;
+typedef _goslice_ swig_type_138;
 typedef _gostring_ swig_type_139;
 typedef _gostring_ swig_type_140;
 typedef _gostring_ swig_type_141;
 typedef _gostring_ swig_type_142;
 typedef _gostring_ swig_type_143;
 typedef _gostring_ swig_type_144;
-typedef _goslice_ swig_type_145;
-typedef _goslice_ swig_type_146;
+typedef _gostring_ swig_type_145;
+typedef _gostring_ swig_type_146;
 typedef _gostring_ swig_type_147;
-typedef _goslice_ swig_type_148;
-typedef _gostring_ swig_type_149;
-typedef _goslice_ swig_type_150;
-typedef _gostring_ swig_type_151;
-typedef _gostring_ swig_type_152;
-typedef _gostring_ swig_type_153;
-typedef _gostring_ swig_type_154;
-typedef _gostring_ swig_type_155;
+typedef long long swig_type_148;
+typedef long long swig_type_149;
+typedef long long swig_type_150;
+typedef long long swig_type_151;
+typedef long long swig_type_152;
+typedef long long swig_type_153;
+typedef long long swig_type_154;
+typedef long long swig_type_155;
 typedef _gostring_ swig_type_156;
-typedef _gostring_ swig_type_157;
-typedef _gostring_ swig_type_158;
-typedef _gostring_ swig_type_159;
+typedef long long swig_type_157;
+typedef long long swig_type_158;
+typedef long long swig_type_159;
 typedef long long swig_type_160;
 typedef long long swig_type_161;
 typedef long long swig_type_162;
-typedef long long swig_type_163;
-typedef long long swig_type_164;
-typedef long long swig_type_165;
-typedef long long swig_type_166;
-typedef long long swig_type_167;
+typedef _gostring_ swig_type_163;
+typedef _goslice_ swig_type_164;
+typedef _gostring_ swig_type_165;
+typedef _gostring_ swig_type_166;
+typedef _gostring_ swig_type_167;
 typedef _gostring_ swig_type_168;
-typedef long long swig_type_169;
-typedef long long swig_type_170;
-typedef long long swig_type_171;
-typedef long long swig_type_172;
-typedef long long swig_type_173;
+typedef _gostring_ swig_type_169;
+typedef _gostring_ swig_type_170;
+typedef _gostring_ swig_type_171;
+typedef _gostring_ swig_type_172;
+typedef _goslice_ swig_type_173;
 typedef long long swig_type_174;
-typedef _gostring_ swig_type_175;
+typedef _goslice_ swig_type_175;
 typedef _goslice_ swig_type_176;
 typedef _gostring_ swig_type_177;
 typedef _gostring_ swig_type_178;
-typedef _gostring_ swig_type_179;
-typedef _gostring_ swig_type_180;
-typedef _gostring_ swig_type_181;
-typedef _gostring_ swig_type_182;
-typedef _gostring_ swig_type_183;
-typedef _gostring_ swig_type_184;
-typedef _goslice_ swig_type_185;
+typedef long long swig_type_179;
+typedef long long swig_type_180;
+typedef long long swig_type_181;
+typedef long long swig_type_182;
+typedef long long swig_type_183;
+typedef long long swig_type_184;
+typedef long long swig_type_185;
 typedef long long swig_type_186;
-typedef _goslice_ swig_type_187;
-typedef _goslice_ swig_type_188;
-typedef _gostring_ swig_type_189;
+typedef long long swig_type_187;
+typedef long long swig_type_188;
+typedef _goslice_ swig_type_189;
 typedef _gostring_ swig_type_190;
-typedef long long swig_type_191;
+typedef _gostring_ swig_type_191;
 typedef long long swig_type_192;
-typedef long long swig_type_193;
+typedef _gostring_ swig_type_193;
 typedef long long swig_type_194;
-typedef long long swig_type_195;
-typedef long long swig_type_196;
-typedef long long swig_type_197;
-typedef long long swig_type_198;
-typedef long long swig_type_199;
-typedef long long swig_type_200;
-typedef _goslice_ swig_type_201;
-typedef _gostring_ swig_type_202;
+typedef _goslice_ swig_type_195;
+typedef _gostring_ swig_type_196;
+typedef _gostring_ swig_type_197;
+typedef _gostring_ swig_type_198;
+typedef _gostring_ swig_type_199;
+typedef _gostring_ swig_type_200;
+typedef _gostring_ swig_type_201;
+typedef long long swig_type_202;
 typedef _gostring_ swig_type_203;
-typedef long long swig_type_204;
+typedef _gostring_ swig_type_204;
 typedef _gostring_ swig_type_205;
-typedef long long swig_type_206;
-typedef _goslice_ swig_type_207;
+typedef _gostring_ swig_type_206;
+typedef _gostring_ swig_type_207;
 typedef _gostring_ swig_type_208;
 typedef _gostring_ swig_type_209;
 typedef _gostring_ swig_type_210;
 typedef _gostring_ swig_type_211;
 typedef _gostring_ swig_type_212;
 typedef _gostring_ swig_type_213;
-typedef long long swig_type_214;
+typedef _gostring_ swig_type_214;
 typedef _gostring_ swig_type_215;
 typedef _gostring_ swig_type_216;
 typedef _gostring_ swig_type_217;
 typedef _gostring_ swig_type_218;
-typedef _gostring_ swig_type_219;
-typedef _gostring_ swig_type_220;
+typedef long long swig_type_219;
+typedef long long swig_type_220;
 typedef _gostring_ swig_type_221;
 typedef _gostring_ swig_type_222;
 typedef _gostring_ swig_type_223;
 typedef _gostring_ swig_type_224;
-typedef _gostring_ swig_type_225;
-typedef _gostring_ swig_type_226;
-typedef _gostring_ swig_type_227;
-typedef _gostring_ swig_type_228;
-typedef _gostring_ swig_type_229;
+typedef long long swig_type_225;
+typedef long long swig_type_226;
+typedef long long swig_type_227;
+typedef long long swig_type_228;
+typedef _goslice_ swig_type_229;
 typedef _gostring_ swig_type_230;
-typedef long long swig_type_231;
-typedef long long swig_type_232;
+typedef _gostring_ swig_type_231;
+typedef _gostring_ swig_type_232;
 typedef _gostring_ swig_type_233;
 typedef _gostring_ swig_type_234;
 typedef _gostring_ swig_type_235;
 typedef _gostring_ swig_type_236;
-typedef long long swig_type_237;
-typedef long long swig_type_238;
+typedef _gostring_ swig_type_237;
+typedef _gostring_ swig_type_238;
 typedef long long swig_type_239;
-typedef long long swig_type_240;
-typedef _goslice_ swig_type_241;
-typedef _gostring_ swig_type_242;
-typedef _gostring_ swig_type_243;
-typedef _gostring_ swig_type_244;
-typedef _gostring_ swig_type_245;
-typedef _gostring_ swig_type_246;
+typedef _gostring_ swig_type_240;
+typedef _gostring_ swig_type_241;
+typedef long long swig_type_242;
+typedef long long swig_type_243;
+typedef long long swig_type_244;
+typedef long long swig_type_245;
+typedef _goslice_ swig_type_246;
 typedef _gostring_ swig_type_247;
 typedef _gostring_ swig_type_248;
 typedef _gostring_ swig_type_249;
 typedef _gostring_ swig_type_250;
-typedef long long swig_type_251;
-typedef _gostring_ swig_type_252;
+typedef _gostring_ swig_type_251;
+typedef long long swig_type_252;
 typedef _gostring_ swig_type_253;
 typedef long long swig_type_254;
 typedef long long swig_type_255;
-typedef long long swig_type_256;
+typedef _gostring_ swig_type_256;
 typedef long long swig_type_257;
-typedef _goslice_ swig_type_258;
-typedef _gostring_ swig_type_259;
-typedef _gostring_ swig_type_260;
+typedef long long swig_type_258;
+typedef long long swig_type_259;
+typedef long long swig_type_260;
 typedef _gostring_ swig_type_261;
-typedef _gostring_ swig_type_262;
-typedef _gostring_ swig_type_263;
+typedef long long swig_type_262;
+typedef long long swig_type_263;
 typedef long long swig_type_264;
 typedef _gostring_ swig_type_265;
 typedef long long swig_type_266;
-typedef long long swig_type_267;
-typedef _gostring_ swig_type_268;
-typedef long long swig_type_269;
+typedef _gostring_ swig_type_267;
+typedef long long swig_type_268;
+typedef _gostring_ swig_type_269;
 typedef long long swig_type_270;
-typedef long long swig_type_271;
-typedef long long swig_type_272;
+typedef _gostring_ swig_type_271;
+typedef _gostring_ swig_type_272;
 typedef _gostring_ swig_type_273;
-typedef long long swig_type_274;
+typedef _goslice_ swig_type_274;
 typedef long long swig_type_275;
 typedef long long swig_type_276;
 typedef _gostring_ swig_type_277;
-typedef long long swig_type_278;
+typedef _gostring_ swig_type_278;
 typedef _gostring_ swig_type_279;
-typedef long long swig_type_280;
-typedef _gostring_ swig_type_281;
-typedef long long swig_type_282;
+typedef _goslice_ swig_type_280;
+typedef _goslice_ swig_type_281;
+typedef _gostring_ swig_type_282;
 typedef _gostring_ swig_type_283;
-typedef _gostring_ swig_type_284;
-typedef _gostring_ swig_type_285;
+typedef _goslice_ swig_type_284;
+typedef long long swig_type_285;
 typedef _goslice_ swig_type_286;
-typedef long long swig_type_287;
-typedef long long swig_type_288;
-typedef _gostring_ swig_type_289;
-typedef _gostring_ swig_type_290;
-typedef _gostring_ swig_type_291;
-typedef _goslice_ swig_type_292;
-extern void _wrap_Swig_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_Swig_malloc_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_intgo _wrap_TC_VERSION_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_OK_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ERROR_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EINVAL_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ENOMEM_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EVERSION_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ECANCELED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ETIMEDOUT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ENETWORK_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ETLS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EHTTP_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EAUTH_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EFORBIDDEN_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ENOTFOUND_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ECONFLICT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ERATELIMIT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ESERVER_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EPROTOCOL_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ECLOSED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EREENTRANT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EBUSY_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ETOOLARGE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EUSER_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EBADREQUEST_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EGONE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EPARTIAL_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ENOCREDENTIALS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ENOTSUPPORTED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ESIGNATURE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ESTALE_tcswig_58cf0908352460ac(void);
-extern swig_type_1 _wrap_tc_strerror_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_type_2 _wrap_tc_status_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_type_3 _wrap_tc_last_error_message_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_tc_last_http_status_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LOG_ERROR_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LOG_WARN_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LOG_INFO_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LOG_DEBUG_tcswig_58cf0908352460ac(void);
-extern swig_type_4 _wrap_tc_log_level_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_intgo _wrap_TC_GET_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_POST_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_PATCH_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_PUT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_DELETE_tcswig_58cf0908352460ac(void);
-extern swig_type_5 _wrap_tc_method_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_tc_conduits_options_version_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_client_id_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_6 arg2);
-extern swig_type_7 _wrap_tc_conduits_options_client_id_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_client_secret_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_8 arg2);
-extern swig_type_9 _wrap_tc_conduits_options_client_secret_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_app_token_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_10 arg2);
-extern swig_type_11 _wrap_tc_conduits_options_app_token_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_callback_url_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_12 arg2);
-extern swig_type_13 _wrap_tc_conduits_options_callback_url_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_api_base_url_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_14 arg2);
-extern swig_type_15 _wrap_tc_conduits_options_api_base_url_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_auth_base_url_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_16 arg2);
-extern swig_type_17 _wrap_tc_conduits_options_auth_base_url_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_ca_file_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_18 arg2);
-extern swig_type_19 _wrap_tc_conduits_options_ca_file_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_20 arg2);
-extern swig_type_21 _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_22 arg2);
-extern swig_type_23 _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_max_attempts_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_24 arg2);
-extern swig_type_25 _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_26 arg2);
-extern swig_type_27 _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_28 arg2);
-extern swig_type_29 _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_max_concurrency_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_30 arg2);
-extern swig_type_31 _wrap_tc_conduits_options_max_response_bytes_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_32 arg2);
-extern swig_type_33 _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_flags_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_conduits_options_flags_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_random_seed_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_34 arg2);
-extern swig_type_35 _wrap_tc_conduits_options_random_seed_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_36 arg2);
-extern swig_type_37 _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_38 arg2);
-extern swig_type_39 _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduits_options_max_list_pages_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_40 arg2);
-extern swig_type_41 _wrap_tc_conduits_options_max_list_pages_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_conduits_options_tcswig_58cf0908352460ac(void);
-extern void _wrap_delete_tc_conduits_options_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_conduits_new_tcswig_58cf0908352460ac(swig_type_42 arg1, uintptr_t arg2);
-extern void _wrap_tc_conduits_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_conduits_wakeup_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_conduits_cancel_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_43 arg2);
-extern swig_intgo _wrap_tc_conduits_cancel_all_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_44 _wrap_tc_conduits_pending_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_STAT_RETRIES_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_STAT_OPERATIONS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_STAT_CONNECTIONS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_58cf0908352460ac(void);
-extern swig_type_45 _wrap_tc_conduits_stat_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_46 _wrap_tc_stat_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_intgo _wrap_tc_token_get_tcswig_58cf0908352460ac(swig_type_47 arg1, uintptr_t arg2, swig_intgo arg3, uintptr_t arg4);
-extern swig_intgo _wrap_tc_token_validate_tcswig_58cf0908352460ac(swig_type_48 arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_intgo _wrap_tc_token_revoke_tcswig_58cf0908352460ac(swig_type_49 arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_type_50 _wrap_tc_token_access_token_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_51 _wrap_tc_token_client_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_52 _wrap_tc_token_expires_at_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_token_is_validated_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_53 _wrap_tc_token_login_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_54 _wrap_tc_token_user_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_55 _wrap_tc_token_scope_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_56 _wrap_tc_token_scope_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_57 arg2);
-extern void _wrap_tc_token_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_tc_request_options_version_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_request_options_method_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_request_options_method_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_request_options_path_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_58 arg2);
-extern swig_type_59 _wrap_tc_request_options_path_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_request_options_body_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_60 arg2);
-extern swig_type_61 _wrap_tc_request_options_body_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_request_options_body_len_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_62 arg2);
-extern swig_type_63 _wrap_tc_request_options_body_len_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_request_options_flags_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_request_options_flags_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_request_options_timeout_ms_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_64 arg2);
-extern swig_type_65 _wrap_tc_request_options_timeout_ms_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_request_options_max_attempts_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_request_options_max_attempts_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_request_options_deadline_ms_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_66 arg2);
-extern swig_type_67 _wrap_tc_request_options_deadline_ms_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_request_options_tcswig_58cf0908352460ac(void);
-extern void _wrap_delete_tc_request_options_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_request_options_set_query_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_68 arg2);
-extern swig_intgo _wrap_tc_request_tcswig_58cf0908352460ac(swig_type_69 arg1, uintptr_t arg2, uintptr_t arg3, uintptr_t arg4);
-extern swig_intgo _wrap_tc_response_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_response_http_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_70 _wrap_tc_response_body_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_71 _wrap_tc_response_header_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_72 arg2);
-extern swig_intgo _wrap_tc_response_attempts_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_73 _wrap_tc_response_message_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern double _wrap_tc_response_elapsed_ms_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_response_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_TRANSPORT_OTHER_tcswig_58cf0908352460ac(void);
-extern swig_type_74 _wrap_tc_transport_type_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_intgo _wrap_tc_transport_webhook_new_tcswig_58cf0908352460ac(swig_type_75 arg1, swig_type_76 arg2, swig_type_77 arg3);
-extern swig_intgo _wrap_tc_transport_websocket_new_tcswig_58cf0908352460ac(swig_type_78 arg1, swig_type_79 arg2);
-extern swig_intgo _wrap_tc_transport_conduit_new_tcswig_58cf0908352460ac(swig_type_80 arg1, swig_type_81 arg2);
-extern swig_intgo _wrap_tc_transport_method_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_82 _wrap_tc_transport_method_name_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_83 _wrap_tc_transport_callback_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_84 _wrap_tc_transport_secret_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_85 _wrap_tc_transport_session_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_86 _wrap_tc_transport_connected_at_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_87 _wrap_tc_transport_disconnected_at_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_88 _wrap_tc_transport_conduit_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_transport_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_conduits_list_tcswig_58cf0908352460ac(swig_type_89 arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_intgo _wrap_tc_conduit_create_tcswig_58cf0908352460ac(swig_type_90 arg1, uintptr_t arg2, swig_intgo arg3, uintptr_t arg4);
-extern swig_intgo _wrap_tc_conduit_update_tcswig_58cf0908352460ac(swig_type_91 arg1, uintptr_t arg2, swig_type_92 arg3, swig_intgo arg4, uintptr_t arg5);
-extern swig_intgo _wrap_tc_conduit_delete_tcswig_58cf0908352460ac(swig_type_93 arg1, uintptr_t arg2, swig_type_94 arg3, uintptr_t arg4);
-extern swig_type_95 _wrap_tc_conduit_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_conduit_shard_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_conduit_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_96 _wrap_tc_conduit_list_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_conduit_list_get_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_97 arg2);
-extern void _wrap_tc_conduit_list_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_shards_list_tcswig_58cf0908352460ac(swig_type_98 arg1, uintptr_t arg2, swig_type_99 arg3, swig_type_100 arg4, uintptr_t arg5);
-extern swig_intgo _wrap_tc_shard_update_tcswig_58cf0908352460ac(swig_type_101 arg1, uintptr_t arg2, swig_type_102 arg3, swig_type_103 arg4, uintptr_t arg5);
-extern swig_intgo _wrap_tc_shard_create_tcswig_58cf0908352460ac(swig_type_104 arg1, uintptr_t arg2, swig_type_105 arg3, swig_type_106 arg4, swig_type_107 arg5, uintptr_t arg6);
-extern swig_intgo _wrap_tc_shard_remove_tcswig_58cf0908352460ac(swig_type_108 arg1, uintptr_t arg2, swig_type_109 arg3, swig_type_110 arg4, uintptr_t arg5, uintptr_t arg6);
-extern swig_type_111 _wrap_tc_shard_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_112 _wrap_tc_shard_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_shard_transport_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_shard_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_113 _wrap_tc_shard_list_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_shard_list_get_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_114 arg2);
-extern void _wrap_tc_shard_list_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_115 _wrap_tc_shard_update_result_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_116 _wrap_tc_shard_update_result_shard_id_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_117 arg2);
-extern swig_intgo _wrap_tc_shard_update_result_status_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_118 arg2);
-extern swig_type_119 _wrap_tc_shard_update_result_message_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_120 arg2);
-extern swig_type_121 _wrap_tc_shard_update_result_code_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_122 arg2);
-extern uintptr_t _wrap_tc_shard_update_result_shard_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_123 arg2);
-extern swig_type_124 _wrap_tc_shard_update_result_failed_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_shard_update_result_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_TC_ITEM_CREATED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ITEM_EXISTED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ITEM_FAILED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ITEM_CANCELED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ITEM_DELETED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ITEM_GONE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ITEM_TO_CREATE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_ITEM_TO_DELETE_tcswig_58cf0908352460ac(void);
-extern swig_type_125 _wrap_tc_item_outcome_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_intgo _wrap_tc_batch_options_version_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_batch_options_concurrency_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_batch_options_concurrency_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_batch_options_progress_every_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_126 arg2);
-extern swig_type_127 _wrap_tc_batch_options_progress_every_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_batch_options_tcswig_58cf0908352460ac(void);
-extern void _wrap_delete_tc_batch_options_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_subscriptions_create_tcswig_58cf0908352460ac(swig_type_128 arg1, uintptr_t arg2, swig_type_129 arg3, swig_type_130 arg4, uintptr_t arg5, uintptr_t arg6);
-extern swig_intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_tc_subscriptions_create_by_type_tcswig_58cf0908352460ac(swig_type_131 arg1, uintptr_t arg2, swig_type_132 arg3, swig_type_133 arg4, swig_type_134 arg5, swig_intgo arg6, uintptr_t arg7, uintptr_t arg8);
-extern swig_intgo _wrap_tc_subscription_filter_version_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_subscription_filter_status_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_135 arg2);
-extern swig_type_136 _wrap_tc_subscription_filter_status_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_subscription_filter_Xtype_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_137 arg2);
-extern swig_type_138 _wrap_tc_subscription_filter_Xtype_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_subscription_filter_user_id_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_139 arg2);
-extern swig_type_140 _wrap_tc_subscription_filter_user_id_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_subscription_filter_subscription_id_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_141 arg2);
-extern swig_type_142 _wrap_tc_subscription_filter_subscription_id_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_subscription_filter_conduit_id_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_143 arg2);
-extern swig_type_144 _wrap_tc_subscription_filter_conduit_id_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_subscription_filter_tcswig_58cf0908352460ac(void);
-extern void _wrap_delete_tc_subscription_filter_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_subscriptions_list_tcswig_58cf0908352460ac(swig_type_145 arg1, uintptr_t arg2, uintptr_t arg3, uintptr_t arg4);
-extern swig_intgo _wrap_tc_subscription_delete_tcswig_58cf0908352460ac(swig_type_146 arg1, uintptr_t arg2, swig_type_147 arg3, uintptr_t arg4);
-extern swig_intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_tc_subscriptions_cleanup_tcswig_58cf0908352460ac(swig_type_148 arg1, uintptr_t arg2, swig_type_149 arg3, swig_intgo arg4, uintptr_t arg5, uintptr_t arg6);
-extern swig_intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_tc_subscriptions_reconcile_tcswig_58cf0908352460ac(swig_type_150 arg1, uintptr_t arg2, swig_type_151 arg3, swig_type_152 arg4, swig_intgo arg5, uintptr_t arg6, uintptr_t arg7);
-extern swig_type_153 _wrap_tc_subscription_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_154 _wrap_tc_subscription_type_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_155 _wrap_tc_subscription_version_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_156 _wrap_tc_subscription_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_157 _wrap_tc_subscription_condition_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_158 _wrap_tc_subscription_created_at_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_subscription_cost_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_subscription_transport_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_159 _wrap_tc_subscription_user_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_subscription_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_160 _wrap_tc_subscription_list_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_subscription_list_get_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_161 arg2);
-extern swig_type_162 _wrap_tc_subscription_list_total_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_163 _wrap_tc_subscription_list_total_cost_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_164 _wrap_tc_subscription_list_max_total_cost_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_165 _wrap_tc_subscription_batch_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_subscription_batch_outcome_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_166 arg2);
-extern swig_intgo _wrap_tc_subscription_batch_status_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_167 arg2);
-extern swig_type_168 _wrap_tc_subscription_batch_message_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_169 arg2);
-extern uintptr_t _wrap_tc_subscription_batch_subscription_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_170 arg2);
-extern swig_type_171 _wrap_tc_subscription_batch_tally_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_172 _wrap_tc_subscription_batch_total_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_173 _wrap_tc_subscription_batch_total_cost_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_174 _wrap_tc_subscription_batch_max_total_cost_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_subscription_batch_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_subscription_list_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_TC_VIEW_SYNCED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_58cf0908352460ac(void);
-extern swig_type_175 _wrap_tc_view_change_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_intgo _wrap_tc_conduits_sync_tcswig_58cf0908352460ac(swig_type_176 arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_intgo _wrap_tc_view_is_synced_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_view_query_version_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_view_query_conduit_id_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_177 arg2);
-extern swig_type_178 _wrap_tc_view_query_conduit_id_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_view_query_user_id_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_179 arg2);
-extern swig_type_180 _wrap_tc_view_query_user_id_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_view_query_Xtype_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_181 arg2);
-extern swig_type_182 _wrap_tc_view_query_Xtype_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_view_query_status_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_183 arg2);
-extern swig_type_184 _wrap_tc_view_query_status_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_view_query_tcswig_58cf0908352460ac(void);
-extern void _wrap_delete_tc_view_query_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_view_subscriptions_tcswig_58cf0908352460ac(swig_type_185 arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_type_186 _wrap_tc_view_count_tcswig_58cf0908352460ac(uintptr_t arg1, uintptr_t arg2);
-extern swig_intgo _wrap_tc_view_conduits_tcswig_58cf0908352460ac(swig_type_187 arg1, uintptr_t arg2);
-extern swig_intgo _wrap_tc_view_shards_tcswig_58cf0908352460ac(swig_type_188 arg1, uintptr_t arg2, swig_type_189 arg3);
-extern swig_intgo _wrap_TC_EVENT_REJECTED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EVENT_VERIFICATION_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_EVENT_REVOCATION_tcswig_58cf0908352460ac(void);
-extern swig_type_190 _wrap_tc_event_kind_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_intgo _wrap_tc_webhook_options_version_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_webhook_options_max_age_s_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_191 arg2);
-extern swig_type_192 _wrap_tc_webhook_options_max_age_s_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_webhook_options_max_future_s_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_193 arg2);
-extern swig_type_194 _wrap_tc_webhook_options_max_future_s_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_195 arg2);
-extern swig_type_196 _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_197 arg2);
-extern swig_type_198 _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_199 arg2);
-extern swig_type_200 _wrap_tc_webhook_options_max_body_bytes_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_webhook_options_tcswig_58cf0908352460ac(void);
-extern void _wrap_delete_tc_webhook_options_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_new_tcswig_58cf0908352460ac(swig_type_201 arg1, uintptr_t arg2);
-extern void _wrap_tc_webhook_verifier_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_202 arg2);
-extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_203 arg2);
-extern swig_type_204 _wrap_tc_webhook_verifier_secret_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_205 arg2);
-extern swig_type_206 _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_webhook_handle_tcswig_58cf0908352460ac(swig_type_207 arg1, uintptr_t arg2, swig_type_208 arg3, swig_type_209 arg4);
-extern swig_intgo _wrap_tc_event_kind_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_http_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_210 _wrap_tc_event_content_type_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_211 _wrap_tc_event_response_body_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_212 _wrap_tc_event_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_213 _wrap_tc_event_timestamp_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_214 _wrap_tc_event_timestamp_ms_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_retry_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_is_duplicate_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_215 _wrap_tc_event_subscription_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_216 _wrap_tc_event_subscription_type_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_217 _wrap_tc_event_subscription_version_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_218 _wrap_tc_event_event_json_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_219 _wrap_tc_event_subscription_json_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_220 _wrap_tc_event_challenge_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_221 _wrap_tc_event_revocation_reason_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_222 _wrap_tc_event_error_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_223 _wrap_tc_event_conduit_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_224 _wrap_tc_event_shard_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_225 _wrap_tc_event_shard_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_transport_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_226 _wrap_tc_event_session_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_event_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_options_version_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_bind_address_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_227 arg2);
-extern swig_type_228 _wrap_tc_listener_options_bind_address_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_port_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_listener_options_port_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_path_prefix_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_229 arg2);
-extern swig_type_230 _wrap_tc_listener_options_path_prefix_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_max_body_bytes_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_231 arg2);
-extern swig_type_232 _wrap_tc_listener_options_max_body_bytes_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_timeout_s_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_listener_options_timeout_s_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_max_connections_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_listener_options_max_connections_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_event_userdata_set_tcswig_58cf0908352460ac(uintptr_t arg1, uintptr_t arg2);
-extern uintptr_t _wrap_tc_listener_options_event_userdata_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_reject_userdata_set_tcswig_58cf0908352460ac(uintptr_t arg1, uintptr_t arg2);
-extern uintptr_t _wrap_tc_listener_options_reject_userdata_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_tls_cert_file_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_233 arg2);
-extern swig_type_234 _wrap_tc_listener_options_tls_cert_file_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_tls_key_file_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_235 arg2);
-extern swig_type_236 _wrap_tc_listener_options_tls_key_file_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_head_timeout_s_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_request_timeout_s_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_max_queued_events_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_237 arg2);
-extern swig_type_238 _wrap_tc_listener_options_max_queued_events_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_239 arg2);
-extern swig_type_240 _wrap_tc_listener_options_max_queued_rejects_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_new_tc_listener_options_tcswig_58cf0908352460ac(void);
-extern void _wrap_delete_tc_listener_options_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_new_tcswig_58cf0908352460ac(swig_type_241 arg1, uintptr_t arg2, uintptr_t arg3);
-extern void _wrap_tc_listener_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_port_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_242 _wrap_tc_listener_base_url_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_listener_add_route_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_243 arg2, swig_type_244 arg3);
-extern swig_intgo _wrap_tc_listener_remove_route_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_245 arg2);
-extern swig_intgo _wrap_tc_listener_add_secret_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_246 arg2, swig_type_247 arg3);
-extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_248 arg2, swig_type_249 arg3);
-extern swig_intgo _wrap_tc_listener_serve_metrics_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_250 arg2);
-extern swig_intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_58cf0908352460ac(void);
-extern swig_type_251 _wrap_tc_listener_stat_get_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_type_252 _wrap_tc_listener_stat_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_type_253 _wrap_tc_catalogue_snapshot_tcswig_58cf0908352460ac(void);
-extern swig_type_254 _wrap_tc_catalogue_count_tcswig_58cf0908352460ac(void);
-extern uintptr_t _wrap_tc_catalogue_at_tcswig_58cf0908352460ac(swig_type_255 arg1);
-extern swig_type_256 _wrap_tc_catalogue_withdrawn_count_tcswig_58cf0908352460ac(void);
-extern uintptr_t _wrap_tc_catalogue_withdrawn_at_tcswig_58cf0908352460ac(swig_type_257 arg1);
-extern swig_intgo _wrap_tc_catalogue_find_tcswig_58cf0908352460ac(swig_type_258 arg1, swig_type_259 arg2, swig_type_260 arg3);
-extern swig_type_261 _wrap_tc_event_type_name_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_262 _wrap_tc_event_type_version_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_263 _wrap_tc_event_type_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_event_type_is_newest_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_264 _wrap_tc_event_type_required_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_265 _wrap_tc_event_type_required_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_266 arg2);
-extern swig_type_267 _wrap_tc_event_type_optional_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_268 _wrap_tc_event_type_optional_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_269 arg2);
-extern swig_type_270 _wrap_tc_event_type_one_of_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_271 _wrap_tc_event_type_one_of_size_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_272 arg2);
-extern swig_type_273 _wrap_tc_event_type_one_of_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_274 arg2, swig_type_275 arg3);
-extern swig_intgo _wrap_tc_event_type_allows_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_tc_event_type_app_token_only_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_276 _wrap_tc_event_type_scope_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_277 _wrap_tc_event_type_scope_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_278 arg2);
-extern swig_type_279 _wrap_tc_event_type_authorizer_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_280 _wrap_tc_event_type_app_token_scope_count_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_281 _wrap_tc_event_type_app_token_scope_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_282 arg2);
-extern swig_type_283 _wrap_tc_event_type_create_body_extra_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_284 _wrap_tc_event_type_replaced_by_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_TC_COMPLETION_DONE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_TOKEN_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_USER_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_SHARD_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_BATCH_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_PAGE_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_EVENT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_REJECT_tcswig_58cf0908352460ac(void);
-extern swig_intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_58cf0908352460ac(void);
-extern swig_type_285 _wrap_tc_completion_kind_name_tcswig_58cf0908352460ac(swig_intgo arg1);
-extern swig_intgo _wrap_tc_conduits_next_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_286 arg2, swig_intgo arg3);
-extern swig_type_287 _wrap_tc_conduits_ready_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern void _wrap_tc_completion_free_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_288 _wrap_tc_completion_op_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_completion_kind_get_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_completion_is_final_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_completion_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_completion_http_status_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_289 _wrap_tc_completion_message_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_userdata_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_response_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_token_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_user_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_conduit_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_conduit_list_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_shard_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_shard_list_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_shard_update_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_batch_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_page_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern uintptr_t _wrap_tc_completion_event_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_290 _wrap_tc_completion_source_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_completion_progress_tcswig_58cf0908352460ac(uintptr_t arg1, swig_voidp arg2, swig_voidp arg3);
-extern swig_intgo _wrap_tc_completion_view_change_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_type_291 _wrap_tc_completion_view_id_tcswig_58cf0908352460ac(uintptr_t arg1);
-extern swig_intgo _wrap_tc_view_pull_changes_tcswig_58cf0908352460ac(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
-extern swig_intgo _wrap_tcgo_next_tcswig_58cf0908352460ac(uintptr_t arg1, swig_type_292 arg2, swig_intgo arg3);
+typedef _gostring_ swig_type_287;
+typedef _goslice_ swig_type_288;
+extern void _wrap_Swig_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_Swig_malloc_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_intgo _wrap_TC_VERSION_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_OK_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ERROR_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EINVAL_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ENOMEM_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EVERSION_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ECANCELED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ETIMEDOUT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ENETWORK_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ETLS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EHTTP_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EAUTH_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EFORBIDDEN_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ENOTFOUND_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ECONFLICT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ERATELIMIT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ESERVER_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EPROTOCOL_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ECLOSED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EREENTRANT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EBUSY_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ETOOLARGE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EUSER_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EBADREQUEST_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EGONE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EPARTIAL_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ENOCREDENTIALS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ENOTSUPPORTED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ESIGNATURE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ESTALE_tcswig_b726ca279d074842(void);
+extern swig_type_1 _wrap_tc_strerror_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_type_2 _wrap_tc_status_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_type_3 _wrap_tc_last_error_message_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_tc_last_http_status_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LOG_ERROR_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LOG_WARN_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LOG_INFO_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LOG_DEBUG_tcswig_b726ca279d074842(void);
+extern swig_type_4 _wrap_tc_log_level_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_intgo _wrap_TC_GET_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_POST_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_PATCH_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_PUT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_DELETE_tcswig_b726ca279d074842(void);
+extern swig_type_5 _wrap_tc_method_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_tc_conduits_options_version_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_client_id_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_6 arg2);
+extern swig_type_7 _wrap_tc_conduits_options_client_id_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_client_secret_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_8 arg2);
+extern swig_type_9 _wrap_tc_conduits_options_client_secret_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_app_token_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_10 arg2);
+extern swig_type_11 _wrap_tc_conduits_options_app_token_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_callback_url_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_12 arg2);
+extern swig_type_13 _wrap_tc_conduits_options_callback_url_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_api_base_url_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_14 arg2);
+extern swig_type_15 _wrap_tc_conduits_options_api_base_url_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_auth_base_url_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_16 arg2);
+extern swig_type_17 _wrap_tc_conduits_options_auth_base_url_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_ca_file_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_18 arg2);
+extern swig_type_19 _wrap_tc_conduits_options_ca_file_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_20 arg2);
+extern swig_type_21 _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_22 arg2);
+extern swig_type_23 _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_max_attempts_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_24 arg2);
+extern swig_type_25 _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_26 arg2);
+extern swig_type_27 _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_28 arg2);
+extern swig_type_29 _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_max_concurrency_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_30 arg2);
+extern swig_type_31 _wrap_tc_conduits_options_max_response_bytes_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_32 arg2);
+extern swig_type_33 _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_flags_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_conduits_options_flags_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_random_seed_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_34 arg2);
+extern swig_type_35 _wrap_tc_conduits_options_random_seed_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_36 arg2);
+extern swig_type_37 _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_38 arg2);
+extern swig_type_39 _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduits_options_max_list_pages_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_40 arg2);
+extern swig_type_41 _wrap_tc_conduits_options_max_list_pages_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_conduits_options_tcswig_b726ca279d074842(void);
+extern void _wrap_delete_tc_conduits_options_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduits_new_tcswig_b726ca279d074842(swig_type_42 arg1, uintptr_t arg2);
+extern void _wrap_tc_conduits_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduits_wakeup_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduits_cancel_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_43 arg2);
+extern swig_intgo _wrap_tc_conduits_cancel_all_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_44 _wrap_tc_conduits_pending_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_STAT_RETRIES_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_STAT_OPERATIONS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_STAT_CONNECTIONS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_b726ca279d074842(void);
+extern swig_type_45 _wrap_tc_conduits_stat_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_46 _wrap_tc_stat_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_intgo _wrap_tc_token_get_tcswig_b726ca279d074842(swig_type_47 arg1, uintptr_t arg2, swig_intgo arg3, uintptr_t arg4);
+extern swig_intgo _wrap_tc_token_validate_tcswig_b726ca279d074842(swig_type_48 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_intgo _wrap_tc_token_revoke_tcswig_b726ca279d074842(swig_type_49 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_type_50 _wrap_tc_token_access_token_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_51 _wrap_tc_token_client_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_52 _wrap_tc_token_expires_at_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_token_is_validated_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_53 _wrap_tc_token_login_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_54 _wrap_tc_token_user_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_55 _wrap_tc_token_scope_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_56 _wrap_tc_token_scope_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_57 arg2);
+extern void _wrap_tc_token_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_tc_response_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_response_http_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_58 _wrap_tc_response_body_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_59 _wrap_tc_response_header_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_60 arg2);
+extern swig_intgo _wrap_tc_response_attempts_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_61 _wrap_tc_response_message_tcswig_b726ca279d074842(uintptr_t arg1);
+extern double _wrap_tc_response_elapsed_ms_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_response_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_TRANSPORT_OTHER_tcswig_b726ca279d074842(void);
+extern swig_type_62 _wrap_tc_transport_type_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_intgo _wrap_tc_transport_webhook_new_tcswig_b726ca279d074842(swig_type_63 arg1, swig_type_64 arg2, swig_type_65 arg3);
+extern swig_intgo _wrap_tc_transport_websocket_new_tcswig_b726ca279d074842(swig_type_66 arg1, swig_type_67 arg2);
+extern swig_intgo _wrap_tc_transport_conduit_new_tcswig_b726ca279d074842(swig_type_68 arg1, swig_type_69 arg2);
+extern swig_intgo _wrap_tc_transport_method_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_70 _wrap_tc_transport_method_name_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_71 _wrap_tc_transport_callback_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_72 _wrap_tc_transport_secret_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_73 _wrap_tc_transport_session_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_74 _wrap_tc_transport_connected_at_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_75 _wrap_tc_transport_disconnected_at_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_76 _wrap_tc_transport_conduit_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_transport_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduits_list_tcswig_b726ca279d074842(swig_type_77 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_intgo _wrap_tc_conduit_create_tcswig_b726ca279d074842(swig_type_78 arg1, uintptr_t arg2, swig_intgo arg3, uintptr_t arg4);
+extern swig_intgo _wrap_tc_conduit_update_tcswig_b726ca279d074842(swig_type_79 arg1, uintptr_t arg2, swig_type_80 arg3, swig_intgo arg4, uintptr_t arg5);
+extern swig_intgo _wrap_tc_conduit_delete_tcswig_b726ca279d074842(swig_type_81 arg1, uintptr_t arg2, swig_type_82 arg3, uintptr_t arg4);
+extern swig_type_83 _wrap_tc_conduit_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_conduit_shard_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_conduit_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_84 _wrap_tc_conduit_list_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_conduit_list_get_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_85 arg2);
+extern void _wrap_tc_conduit_list_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_shards_list_tcswig_b726ca279d074842(swig_type_86 arg1, uintptr_t arg2, swig_type_87 arg3, swig_type_88 arg4, uintptr_t arg5);
+extern swig_intgo _wrap_tc_shard_update_tcswig_b726ca279d074842(swig_type_89 arg1, uintptr_t arg2, swig_type_90 arg3, swig_type_91 arg4, uintptr_t arg5);
+extern swig_intgo _wrap_tc_shard_create_tcswig_b726ca279d074842(swig_type_92 arg1, uintptr_t arg2, swig_type_93 arg3, swig_type_94 arg4, swig_type_95 arg5, uintptr_t arg6);
+extern swig_intgo _wrap_tc_shard_remove_tcswig_b726ca279d074842(swig_type_96 arg1, uintptr_t arg2, swig_type_97 arg3, swig_type_98 arg4, uintptr_t arg5, uintptr_t arg6);
+extern swig_type_99 _wrap_tc_shard_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_100 _wrap_tc_shard_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_shard_transport_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_shard_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_101 _wrap_tc_shard_list_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_shard_list_get_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_102 arg2);
+extern void _wrap_tc_shard_list_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_103 _wrap_tc_shard_update_result_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_104 _wrap_tc_shard_update_result_shard_id_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_105 arg2);
+extern swig_intgo _wrap_tc_shard_update_result_status_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_106 arg2);
+extern swig_type_107 _wrap_tc_shard_update_result_message_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_108 arg2);
+extern swig_type_109 _wrap_tc_shard_update_result_code_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_110 arg2);
+extern uintptr_t _wrap_tc_shard_update_result_shard_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_111 arg2);
+extern swig_type_112 _wrap_tc_shard_update_result_failed_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_shard_update_result_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_TC_ITEM_CREATED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ITEM_EXISTED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ITEM_FAILED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ITEM_CANCELED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ITEM_DELETED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ITEM_GONE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ITEM_TO_CREATE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_ITEM_TO_DELETE_tcswig_b726ca279d074842(void);
+extern swig_type_113 _wrap_tc_item_outcome_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_intgo _wrap_tc_batch_options_version_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_batch_options_concurrency_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_batch_options_concurrency_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_batch_options_progress_every_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_114 arg2);
+extern swig_type_115 _wrap_tc_batch_options_progress_every_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_batch_options_tcswig_b726ca279d074842(void);
+extern void _wrap_delete_tc_batch_options_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscriptions_create_tcswig_b726ca279d074842(swig_type_116 arg1, uintptr_t arg2, swig_type_117 arg3, swig_type_118 arg4, uintptr_t arg5, uintptr_t arg6);
+extern swig_intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_tc_subscriptions_create_by_type_tcswig_b726ca279d074842(swig_type_119 arg1, uintptr_t arg2, swig_type_120 arg3, swig_type_121 arg4, swig_type_122 arg5, swig_intgo arg6, uintptr_t arg7, uintptr_t arg8);
+extern swig_intgo _wrap_tc_subscription_filter_version_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_status_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_123 arg2);
+extern swig_type_124 _wrap_tc_subscription_filter_status_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_Xtype_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_125 arg2);
+extern swig_type_126 _wrap_tc_subscription_filter_Xtype_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_user_id_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_127 arg2);
+extern swig_type_128 _wrap_tc_subscription_filter_user_id_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_subscription_id_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_129 arg2);
+extern swig_type_130 _wrap_tc_subscription_filter_subscription_id_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_subscription_filter_conduit_id_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_131 arg2);
+extern swig_type_132 _wrap_tc_subscription_filter_conduit_id_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_subscription_filter_tcswig_b726ca279d074842(void);
+extern void _wrap_delete_tc_subscription_filter_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscriptions_list_tcswig_b726ca279d074842(swig_type_133 arg1, uintptr_t arg2, uintptr_t arg3, uintptr_t arg4);
+extern swig_intgo _wrap_tc_subscription_delete_tcswig_b726ca279d074842(swig_type_134 arg1, uintptr_t arg2, swig_type_135 arg3, uintptr_t arg4);
+extern swig_intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_tc_subscriptions_cleanup_tcswig_b726ca279d074842(swig_type_136 arg1, uintptr_t arg2, swig_type_137 arg3, swig_intgo arg4, uintptr_t arg5, uintptr_t arg6);
+extern swig_intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_tc_subscriptions_reconcile_tcswig_b726ca279d074842(swig_type_138 arg1, uintptr_t arg2, swig_type_139 arg3, swig_type_140 arg4, swig_intgo arg5, uintptr_t arg6, uintptr_t arg7);
+extern swig_type_141 _wrap_tc_subscription_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_142 _wrap_tc_subscription_type_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_143 _wrap_tc_subscription_version_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_144 _wrap_tc_subscription_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_145 _wrap_tc_subscription_condition_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_146 _wrap_tc_subscription_created_at_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscription_cost_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_subscription_transport_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_147 _wrap_tc_subscription_user_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_subscription_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_148 _wrap_tc_subscription_list_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_subscription_list_get_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_149 arg2);
+extern swig_type_150 _wrap_tc_subscription_list_total_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_151 _wrap_tc_subscription_list_total_cost_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_152 _wrap_tc_subscription_list_max_total_cost_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_153 _wrap_tc_subscription_batch_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_subscription_batch_outcome_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_154 arg2);
+extern swig_intgo _wrap_tc_subscription_batch_status_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_155 arg2);
+extern swig_type_156 _wrap_tc_subscription_batch_message_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_157 arg2);
+extern uintptr_t _wrap_tc_subscription_batch_subscription_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_158 arg2);
+extern swig_type_159 _wrap_tc_subscription_batch_tally_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_160 _wrap_tc_subscription_batch_total_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_161 _wrap_tc_subscription_batch_total_cost_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_162 _wrap_tc_subscription_batch_max_total_cost_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_subscription_batch_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_subscription_list_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_TC_VIEW_SYNCED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_b726ca279d074842(void);
+extern swig_type_163 _wrap_tc_view_change_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_intgo _wrap_tc_conduits_sync_tcswig_b726ca279d074842(swig_type_164 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_intgo _wrap_tc_view_is_synced_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_view_query_version_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_view_query_conduit_id_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_165 arg2);
+extern swig_type_166 _wrap_tc_view_query_conduit_id_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_view_query_user_id_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_167 arg2);
+extern swig_type_168 _wrap_tc_view_query_user_id_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_view_query_Xtype_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_169 arg2);
+extern swig_type_170 _wrap_tc_view_query_Xtype_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_view_query_status_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_171 arg2);
+extern swig_type_172 _wrap_tc_view_query_status_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_view_query_tcswig_b726ca279d074842(void);
+extern void _wrap_delete_tc_view_query_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_view_subscriptions_tcswig_b726ca279d074842(swig_type_173 arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_type_174 _wrap_tc_view_count_tcswig_b726ca279d074842(uintptr_t arg1, uintptr_t arg2);
+extern swig_intgo _wrap_tc_view_conduits_tcswig_b726ca279d074842(swig_type_175 arg1, uintptr_t arg2);
+extern swig_intgo _wrap_tc_view_shards_tcswig_b726ca279d074842(swig_type_176 arg1, uintptr_t arg2, swig_type_177 arg3);
+extern swig_intgo _wrap_TC_EVENT_REJECTED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EVENT_VERIFICATION_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_EVENT_REVOCATION_tcswig_b726ca279d074842(void);
+extern swig_type_178 _wrap_tc_event_kind_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_intgo _wrap_tc_webhook_options_version_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_max_age_s_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_179 arg2);
+extern swig_type_180 _wrap_tc_webhook_options_max_age_s_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_max_future_s_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_181 arg2);
+extern swig_type_182 _wrap_tc_webhook_options_max_future_s_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_183 arg2);
+extern swig_type_184 _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_185 arg2);
+extern swig_type_186 _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_187 arg2);
+extern swig_type_188 _wrap_tc_webhook_options_max_body_bytes_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_webhook_options_tcswig_b726ca279d074842(void);
+extern void _wrap_delete_tc_webhook_options_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_new_tcswig_b726ca279d074842(swig_type_189 arg1, uintptr_t arg2);
+extern void _wrap_tc_webhook_verifier_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_add_secret_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_190 arg2);
+extern swig_intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_191 arg2);
+extern swig_type_192 _wrap_tc_webhook_verifier_secret_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_verifier_forget_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_193 arg2);
+extern swig_type_194 _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_webhook_handle_tcswig_b726ca279d074842(swig_type_195 arg1, uintptr_t arg2, swig_type_196 arg3, swig_type_197 arg4);
+extern swig_intgo _wrap_tc_event_kind_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_http_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_198 _wrap_tc_event_content_type_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_199 _wrap_tc_event_response_body_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_200 _wrap_tc_event_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_201 _wrap_tc_event_timestamp_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_202 _wrap_tc_event_timestamp_ms_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_retry_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_is_duplicate_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_203 _wrap_tc_event_subscription_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_204 _wrap_tc_event_subscription_type_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_205 _wrap_tc_event_subscription_version_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_206 _wrap_tc_event_event_json_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_207 _wrap_tc_event_subscription_json_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_208 _wrap_tc_event_challenge_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_209 _wrap_tc_event_revocation_reason_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_210 _wrap_tc_event_error_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_211 _wrap_tc_event_conduit_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_212 _wrap_tc_event_shard_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_213 _wrap_tc_event_shard_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_transport_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_214 _wrap_tc_event_session_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_event_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_options_version_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_bind_address_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_215 arg2);
+extern swig_type_216 _wrap_tc_listener_options_bind_address_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_port_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_port_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_path_prefix_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_217 arg2);
+extern swig_type_218 _wrap_tc_listener_options_path_prefix_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_body_bytes_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_219 arg2);
+extern swig_type_220 _wrap_tc_listener_options_max_body_bytes_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_timeout_s_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_timeout_s_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_connections_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_max_connections_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_event_userdata_set_tcswig_b726ca279d074842(uintptr_t arg1, uintptr_t arg2);
+extern uintptr_t _wrap_tc_listener_options_event_userdata_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_reject_userdata_set_tcswig_b726ca279d074842(uintptr_t arg1, uintptr_t arg2);
+extern uintptr_t _wrap_tc_listener_options_reject_userdata_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_tls_cert_file_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_221 arg2);
+extern swig_type_222 _wrap_tc_listener_options_tls_cert_file_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_tls_key_file_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_223 arg2);
+extern swig_type_224 _wrap_tc_listener_options_tls_key_file_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_head_timeout_s_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_request_timeout_s_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_queued_events_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_225 arg2);
+extern swig_type_226 _wrap_tc_listener_options_max_queued_events_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_227 arg2);
+extern swig_type_228 _wrap_tc_listener_options_max_queued_rejects_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_new_tc_listener_options_tcswig_b726ca279d074842(void);
+extern void _wrap_delete_tc_listener_options_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_new_tcswig_b726ca279d074842(swig_type_229 arg1, uintptr_t arg2, uintptr_t arg3);
+extern void _wrap_tc_listener_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_port_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_230 _wrap_tc_listener_base_url_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_listener_add_route_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_231 arg2, swig_type_232 arg3);
+extern swig_intgo _wrap_tc_listener_remove_route_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_233 arg2);
+extern swig_intgo _wrap_tc_listener_add_secret_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_234 arg2, swig_type_235 arg3);
+extern swig_intgo _wrap_tc_listener_remove_secret_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_236 arg2, swig_type_237 arg3);
+extern swig_intgo _wrap_tc_listener_serve_metrics_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_238 arg2);
+extern swig_intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_b726ca279d074842(void);
+extern swig_type_239 _wrap_tc_listener_stat_get_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_type_240 _wrap_tc_listener_stat_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_type_241 _wrap_tc_catalogue_snapshot_tcswig_b726ca279d074842(void);
+extern swig_type_242 _wrap_tc_catalogue_count_tcswig_b726ca279d074842(void);
+extern uintptr_t _wrap_tc_catalogue_at_tcswig_b726ca279d074842(swig_type_243 arg1);
+extern swig_type_244 _wrap_tc_catalogue_withdrawn_count_tcswig_b726ca279d074842(void);
+extern uintptr_t _wrap_tc_catalogue_withdrawn_at_tcswig_b726ca279d074842(swig_type_245 arg1);
+extern swig_intgo _wrap_tc_catalogue_find_tcswig_b726ca279d074842(swig_type_246 arg1, swig_type_247 arg2, swig_type_248 arg3);
+extern swig_type_249 _wrap_tc_event_type_name_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_250 _wrap_tc_event_type_version_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_251 _wrap_tc_event_type_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_event_type_is_newest_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_252 _wrap_tc_event_type_required_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_253 _wrap_tc_event_type_required_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_254 arg2);
+extern swig_type_255 _wrap_tc_event_type_optional_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_256 _wrap_tc_event_type_optional_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_257 arg2);
+extern swig_type_258 _wrap_tc_event_type_one_of_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_259 _wrap_tc_event_type_one_of_size_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_260 arg2);
+extern swig_type_261 _wrap_tc_event_type_one_of_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_262 arg2, swig_type_263 arg3);
+extern swig_intgo _wrap_tc_event_type_allows_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_tc_event_type_app_token_only_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_264 _wrap_tc_event_type_scope_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_265 _wrap_tc_event_type_scope_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_266 arg2);
+extern swig_type_267 _wrap_tc_event_type_authorizer_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_268 _wrap_tc_event_type_app_token_scope_count_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_269 _wrap_tc_event_type_app_token_scope_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_270 arg2);
+extern swig_type_271 _wrap_tc_event_type_create_body_extra_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_272 _wrap_tc_event_type_replaced_by_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_TC_COMPLETION_DONE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_TOKEN_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_USER_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_SHARD_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_BATCH_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_PAGE_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_EVENT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_REJECT_tcswig_b726ca279d074842(void);
+extern swig_intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_b726ca279d074842(void);
+extern swig_type_273 _wrap_tc_completion_kind_name_tcswig_b726ca279d074842(swig_intgo arg1);
+extern swig_intgo _wrap_tc_conduits_next_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_274 arg2, swig_intgo arg3);
+extern swig_type_275 _wrap_tc_conduits_ready_tcswig_b726ca279d074842(uintptr_t arg1);
+extern void _wrap_tc_completion_free_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_276 _wrap_tc_completion_op_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_kind_get_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_is_final_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_http_status_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_277 _wrap_tc_completion_message_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_userdata_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_response_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_token_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_user_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_conduit_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_conduit_list_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_shard_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_shard_list_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_shard_update_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_batch_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_page_tcswig_b726ca279d074842(uintptr_t arg1);
+extern uintptr_t _wrap_tc_completion_event_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_278 _wrap_tc_completion_source_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_completion_progress_tcswig_b726ca279d074842(uintptr_t arg1, swig_voidp arg2, swig_voidp arg3);
+extern swig_intgo _wrap_tc_completion_view_change_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_type_279 _wrap_tc_completion_view_id_tcswig_b726ca279d074842(uintptr_t arg1);
+extern swig_intgo _wrap_tc_view_pull_changes_tcswig_b726ca279d074842(uintptr_t arg1, swig_intgo arg2, uintptr_t arg3);
+extern swig_intgo _wrap_tcgo_next_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_280 arg2, swig_intgo arg3);
+extern swig_intgo _wrap_tcgo_request_tcswig_b726ca279d074842(swig_type_281 arg1, uintptr_t arg2, swig_intgo arg3, swig_type_282 arg4, swig_type_283 arg5, swig_type_284 arg6, uintptr_t arg7);
+extern swig_type_285 _wrap_tcgo_response_read_tcswig_b726ca279d074842(uintptr_t arg1, swig_type_286 arg2, swig_type_287 arg3, swig_type_288 arg4);
 #undef intgo
 */
 import "C"
@@ -817,8 +794,8 @@ func getSwigcptr(v interface { Swigcptr() uintptr }) uintptr {
 
 type _ sync.Mutex
 
-//export cgo_panic__tcswig_58cf0908352460ac
-func cgo_panic__tcswig_58cf0908352460ac(p *byte) {
+//export cgo_panic__tcswig_b726ca279d074842
+func cgo_panic__tcswig_b726ca279d074842(p *byte) {
 	s := (*[1024]byte)(unsafe.Pointer(p))[:]
 	for i, b := range s {
 		if b == 0 {
@@ -848,13 +825,13 @@ func swigCopyBorrowed(s string) string {
 
 func Swig_free(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_Swig_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_Swig_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Swig_malloc(arg1 int) (_swig_ret uintptr) {
 	var swig_r uintptr
 	_swig_i_0 := arg1
-	swig_r = (uintptr)(C._wrap_Swig_malloc_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0)))
+	swig_r = (uintptr)(C._wrap_Swig_malloc_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0)))
 	return swig_r
 }
 
@@ -1116,7 +1093,7 @@ const TC_VERSION_PATCH int = 0
 const TC_VERSION_STRING string = "0.1.0"
 func _swig_getTC_VERSION() (_swig_ret int) {
 	var swig_r int
-	swig_r = (int)(C._wrap_TC_VERSION_tcswig_58cf0908352460ac())
+	swig_r = (int)(C._wrap_TC_VERSION_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -1124,203 +1101,203 @@ var TC_VERSION int = _swig_getTC_VERSION()
 type Enum_SS_tc_status int
 func _swig_getTC_OK() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_OK_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_OK_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_OK Enum_SS_tc_status = _swig_getTC_OK()
 func _swig_getTC_ERROR() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ERROR_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ERROR_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ERROR Enum_SS_tc_status = _swig_getTC_ERROR()
 func _swig_getTC_EINVAL() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EINVAL_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EINVAL_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EINVAL Enum_SS_tc_status = _swig_getTC_EINVAL()
 func _swig_getTC_ENOMEM() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOMEM_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOMEM_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ENOMEM Enum_SS_tc_status = _swig_getTC_ENOMEM()
 func _swig_getTC_EVERSION() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EVERSION_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EVERSION_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EVERSION Enum_SS_tc_status = _swig_getTC_EVERSION()
 func _swig_getTC_ECANCELED() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECANCELED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECANCELED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ECANCELED Enum_SS_tc_status = _swig_getTC_ECANCELED()
 func _swig_getTC_ETIMEDOUT() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETIMEDOUT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETIMEDOUT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ETIMEDOUT Enum_SS_tc_status = _swig_getTC_ETIMEDOUT()
 func _swig_getTC_ENETWORK() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENETWORK_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENETWORK_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ENETWORK Enum_SS_tc_status = _swig_getTC_ENETWORK()
 func _swig_getTC_ETLS() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETLS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETLS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ETLS Enum_SS_tc_status = _swig_getTC_ETLS()
 func _swig_getTC_EHTTP() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EHTTP_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EHTTP_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EHTTP Enum_SS_tc_status = _swig_getTC_EHTTP()
 func _swig_getTC_EAUTH() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EAUTH_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EAUTH_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EAUTH Enum_SS_tc_status = _swig_getTC_EAUTH()
 func _swig_getTC_EFORBIDDEN() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EFORBIDDEN_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EFORBIDDEN_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EFORBIDDEN Enum_SS_tc_status = _swig_getTC_EFORBIDDEN()
 func _swig_getTC_ENOTFOUND() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOTFOUND_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOTFOUND_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ENOTFOUND Enum_SS_tc_status = _swig_getTC_ENOTFOUND()
 func _swig_getTC_ECONFLICT() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECONFLICT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECONFLICT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ECONFLICT Enum_SS_tc_status = _swig_getTC_ECONFLICT()
 func _swig_getTC_ERATELIMIT() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ERATELIMIT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ERATELIMIT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ERATELIMIT Enum_SS_tc_status = _swig_getTC_ERATELIMIT()
 func _swig_getTC_ESERVER() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESERVER_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESERVER_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ESERVER Enum_SS_tc_status = _swig_getTC_ESERVER()
 func _swig_getTC_EPROTOCOL() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EPROTOCOL_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EPROTOCOL_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EPROTOCOL Enum_SS_tc_status = _swig_getTC_EPROTOCOL()
 func _swig_getTC_ECLOSED() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECLOSED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ECLOSED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ECLOSED Enum_SS_tc_status = _swig_getTC_ECLOSED()
 func _swig_getTC_EREENTRANT() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EREENTRANT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EREENTRANT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EREENTRANT Enum_SS_tc_status = _swig_getTC_EREENTRANT()
 func _swig_getTC_EBUSY() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EBUSY_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EBUSY_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EBUSY Enum_SS_tc_status = _swig_getTC_EBUSY()
 func _swig_getTC_ETOOLARGE() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETOOLARGE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ETOOLARGE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ETOOLARGE Enum_SS_tc_status = _swig_getTC_ETOOLARGE()
 func _swig_getTC_EUSER() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EUSER_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EUSER_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EUSER Enum_SS_tc_status = _swig_getTC_EUSER()
 func _swig_getTC_EBADREQUEST() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EBADREQUEST_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EBADREQUEST_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EBADREQUEST Enum_SS_tc_status = _swig_getTC_EBADREQUEST()
 func _swig_getTC_EGONE() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EGONE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EGONE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EGONE Enum_SS_tc_status = _swig_getTC_EGONE()
 func _swig_getTC_EPARTIAL() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EPARTIAL_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_EPARTIAL_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EPARTIAL Enum_SS_tc_status = _swig_getTC_EPARTIAL()
 func _swig_getTC_ENOCREDENTIALS() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOCREDENTIALS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOCREDENTIALS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ENOCREDENTIALS Enum_SS_tc_status = _swig_getTC_ENOCREDENTIALS()
 func _swig_getTC_ENOTSUPPORTED() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOTSUPPORTED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ENOTSUPPORTED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ENOTSUPPORTED Enum_SS_tc_status = _swig_getTC_ENOTSUPPORTED()
 func _swig_getTC_ESIGNATURE() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESIGNATURE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESIGNATURE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ESIGNATURE Enum_SS_tc_status = _swig_getTC_ESIGNATURE()
 func _swig_getTC_ESTALE() (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
-	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESTALE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_status)(C._wrap_TC_ESTALE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -1328,7 +1305,7 @@ var TC_ESTALE Enum_SS_tc_status = _swig_getTC_ESTALE()
 func Tc_strerror(arg1 int) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_strerror_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_strerror_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1338,7 +1315,7 @@ func Tc_strerror(arg1 int) (_swig_ret string) {
 func Tc_status_name(arg1 int) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_status_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_status_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1347,7 +1324,7 @@ func Tc_status_name(arg1 int) (_swig_ret string) {
 
 func Tc_last_error_message() (_swig_ret string) {
 	var swig_r string
-	swig_r_p := C._wrap_tc_last_error_message_tcswig_58cf0908352460ac()
+	swig_r_p := C._wrap_tc_last_error_message_tcswig_b726ca279d074842()
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1356,35 +1333,35 @@ func Tc_last_error_message() (_swig_ret string) {
 
 func Tc_last_http_status() (_swig_ret int) {
 	var swig_r int
-	swig_r = (int)(C._wrap_tc_last_http_status_tcswig_58cf0908352460ac())
+	swig_r = (int)(C._wrap_tc_last_http_status_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 type Enum_SS_tc_log_level int
 func _swig_getTC_LOG_ERROR() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
-	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_ERROR_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_ERROR_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LOG_ERROR Enum_SS_tc_log_level = _swig_getTC_LOG_ERROR()
 func _swig_getTC_LOG_WARN() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
-	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_WARN_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_WARN_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LOG_WARN Enum_SS_tc_log_level = _swig_getTC_LOG_WARN()
 func _swig_getTC_LOG_INFO() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
-	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_INFO_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_INFO_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LOG_INFO Enum_SS_tc_log_level = _swig_getTC_LOG_INFO()
 func _swig_getTC_LOG_DEBUG() (_swig_ret Enum_SS_tc_log_level) {
 	var swig_r Enum_SS_tc_log_level
-	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_DEBUG_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_log_level)(C._wrap_TC_LOG_DEBUG_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -1392,7 +1369,7 @@ var TC_LOG_DEBUG Enum_SS_tc_log_level = _swig_getTC_LOG_DEBUG()
 func Tc_log_level_name(arg1 Enum_SS_tc_log_level) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_log_level_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_log_level_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1402,35 +1379,35 @@ func Tc_log_level_name(arg1 Enum_SS_tc_log_level) (_swig_ret string) {
 type Enum_SS_tc_method int
 func _swig_getTC_GET() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_GET_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_GET_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_GET Enum_SS_tc_method = _swig_getTC_GET()
 func _swig_getTC_POST() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_POST_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_POST_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_POST Enum_SS_tc_method = _swig_getTC_POST()
 func _swig_getTC_PATCH() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_PATCH_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_PATCH_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_PATCH Enum_SS_tc_method = _swig_getTC_PATCH()
 func _swig_getTC_PUT() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_PUT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_PUT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_PUT Enum_SS_tc_method = _swig_getTC_PUT()
 func _swig_getTC_DELETE() (_swig_ret Enum_SS_tc_method) {
 	var swig_r Enum_SS_tc_method
-	swig_r = (Enum_SS_tc_method)(C._wrap_TC_DELETE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_method)(C._wrap_TC_DELETE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -1438,7 +1415,7 @@ var TC_DELETE Enum_SS_tc_method = _swig_getTC_DELETE()
 func Tc_method_name(arg1 Enum_SS_tc_method) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_method_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_method_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1447,21 +1424,21 @@ func Tc_method_name(arg1 Enum_SS_tc_method) (_swig_ret string) {
 
 func _swig_getTC_CONDUITS_F_DISPATCH_THREAD() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_58cf0908352460ac())
+	swig_r = (uint)(C._wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_CONDUITS_F_DISPATCH_THREAD uint = _swig_getTC_CONDUITS_F_DISPATCH_THREAD()
 func _swig_getTC_CONDUITS_F_NO_PACING() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_CONDUITS_F_NO_PACING_tcswig_58cf0908352460ac())
+	swig_r = (uint)(C._wrap_TC_CONDUITS_F_NO_PACING_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_CONDUITS_F_NO_PACING uint = _swig_getTC_CONDUITS_F_NO_PACING()
 func _swig_getTC_CONDUITS_F_ALLOW_HTTP_CALLBACKS() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_58cf0908352460ac())
+	swig_r = (uint)(C._wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -1479,14 +1456,14 @@ func (p SwigcptrTc_conduits_options) SwigIsTc_conduits_options() {
 func (arg1 SwigcptrTc_conduits_options) GetVersion() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_conduits_options_version_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_conduits_options_version_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetClient_id(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_client_id_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_6)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_conduits_options_client_id_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_6)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -1495,7 +1472,7 @@ func (arg1 SwigcptrTc_conduits_options) SetClient_id(arg2 string) {
 func (arg1 SwigcptrTc_conduits_options) GetClient_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_conduits_options_client_id_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_conduits_options_client_id_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1505,7 +1482,7 @@ func (arg1 SwigcptrTc_conduits_options) GetClient_id() (_swig_ret string) {
 func (arg1 SwigcptrTc_conduits_options) SetClient_secret(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_client_secret_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_8)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_conduits_options_client_secret_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_8)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -1514,7 +1491,7 @@ func (arg1 SwigcptrTc_conduits_options) SetClient_secret(arg2 string) {
 func (arg1 SwigcptrTc_conduits_options) GetClient_secret() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_conduits_options_client_secret_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_conduits_options_client_secret_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1524,7 +1501,7 @@ func (arg1 SwigcptrTc_conduits_options) GetClient_secret() (_swig_ret string) {
 func (arg1 SwigcptrTc_conduits_options) SetApp_token(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_app_token_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_10)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_conduits_options_app_token_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_10)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -1533,7 +1510,7 @@ func (arg1 SwigcptrTc_conduits_options) SetApp_token(arg2 string) {
 func (arg1 SwigcptrTc_conduits_options) GetApp_token() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_conduits_options_app_token_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_conduits_options_app_token_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1543,7 +1520,7 @@ func (arg1 SwigcptrTc_conduits_options) GetApp_token() (_swig_ret string) {
 func (arg1 SwigcptrTc_conduits_options) SetCallback_url(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_callback_url_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_12)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_conduits_options_callback_url_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_12)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -1552,7 +1529,7 @@ func (arg1 SwigcptrTc_conduits_options) SetCallback_url(arg2 string) {
 func (arg1 SwigcptrTc_conduits_options) GetCallback_url() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_conduits_options_callback_url_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_conduits_options_callback_url_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1562,7 +1539,7 @@ func (arg1 SwigcptrTc_conduits_options) GetCallback_url() (_swig_ret string) {
 func (arg1 SwigcptrTc_conduits_options) SetApi_base_url(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_api_base_url_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_14)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_conduits_options_api_base_url_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_14)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -1571,7 +1548,7 @@ func (arg1 SwigcptrTc_conduits_options) SetApi_base_url(arg2 string) {
 func (arg1 SwigcptrTc_conduits_options) GetApi_base_url() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_conduits_options_api_base_url_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_conduits_options_api_base_url_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1581,7 +1558,7 @@ func (arg1 SwigcptrTc_conduits_options) GetApi_base_url() (_swig_ret string) {
 func (arg1 SwigcptrTc_conduits_options) SetAuth_base_url(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_auth_base_url_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_16)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_conduits_options_auth_base_url_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_16)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -1590,7 +1567,7 @@ func (arg1 SwigcptrTc_conduits_options) SetAuth_base_url(arg2 string) {
 func (arg1 SwigcptrTc_conduits_options) GetAuth_base_url() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_conduits_options_auth_base_url_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_conduits_options_auth_base_url_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1600,7 +1577,7 @@ func (arg1 SwigcptrTc_conduits_options) GetAuth_base_url() (_swig_ret string) {
 func (arg1 SwigcptrTc_conduits_options) SetCa_file(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_ca_file_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_18)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_conduits_options_ca_file_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_18)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -1609,7 +1586,7 @@ func (arg1 SwigcptrTc_conduits_options) SetCa_file(arg2 string) {
 func (arg1 SwigcptrTc_conduits_options) GetCa_file() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_conduits_options_ca_file_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_conduits_options_ca_file_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1619,194 +1596,194 @@ func (arg1 SwigcptrTc_conduits_options) GetCa_file() (_swig_ret string) {
 func (arg1 SwigcptrTc_conduits_options) SetConnect_timeout_ms(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_20(_swig_i_1))
+	C._wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_20(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetConnect_timeout_ms() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetRequest_timeout_ms(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_request_timeout_ms_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_22(_swig_i_1))
+	C._wrap_tc_conduits_options_request_timeout_ms_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_22(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetRequest_timeout_ms() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_request_timeout_ms_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_request_timeout_ms_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetMax_attempts(arg2 int) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_max_attempts_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_conduits_options_max_attempts_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetMax_attempts() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_tc_conduits_options_max_attempts_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_conduits_options_max_attempts_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetBackoff_base_ms(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_backoff_base_ms_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_24(_swig_i_1))
+	C._wrap_tc_conduits_options_backoff_base_ms_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_24(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetBackoff_base_ms() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_backoff_base_ms_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_backoff_base_ms_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetBackoff_max_ms(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_backoff_max_ms_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_26(_swig_i_1))
+	C._wrap_tc_conduits_options_backoff_max_ms_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_26(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetBackoff_max_ms() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_backoff_max_ms_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_backoff_max_ms_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetRatelimit_max_wait_ms(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_28(_swig_i_1))
+	C._wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_28(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetRatelimit_max_wait_ms() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetMax_concurrency(arg2 int) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_max_concurrency_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_conduits_options_max_concurrency_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetMax_concurrency() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_tc_conduits_options_max_concurrency_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_conduits_options_max_concurrency_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetMax_response_bytes(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_max_response_bytes_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_30(_swig_i_1))
+	C._wrap_tc_conduits_options_max_response_bytes_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_30(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetMax_response_bytes() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_max_response_bytes_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_max_response_bytes_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetToken_refresh_margin_s(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_32(_swig_i_1))
+	C._wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_32(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetToken_refresh_margin_s() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetFlags(arg2 uint) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_flags_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_conduits_options_flags_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetFlags() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_conduits_options_flags_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_conduits_options_flags_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetRandom_seed(arg2 uint64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_random_seed_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_34(_swig_i_1))
+	C._wrap_tc_conduits_options_random_seed_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_34(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetRandom_seed() (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := arg1
-	swig_r = (uint64)(C._wrap_tc_conduits_options_random_seed_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_tc_conduits_options_random_seed_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetToken_validate_interval_s(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_36(_swig_i_1))
+	C._wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_36(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetToken_validate_interval_s() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetRequest_deadline_ms(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_request_deadline_ms_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_38(_swig_i_1))
+	C._wrap_tc_conduits_options_request_deadline_ms_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_38(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetRequest_deadline_ms() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_request_deadline_ms_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_request_deadline_ms_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_conduits_options) SetMax_list_pages(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_conduits_options_max_list_pages_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_40(_swig_i_1))
+	C._wrap_tc_conduits_options_max_list_pages_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_40(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_conduits_options) GetMax_list_pages() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_conduits_options_max_list_pages_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_options_max_list_pages_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func NewTc_conduits_options() (_swig_ret Tc_conduits_options) {
 	var swig_r Tc_conduits_options
-	swig_r = (Tc_conduits_options)(SwigcptrTc_conduits_options(C._wrap_new_tc_conduits_options_tcswig_58cf0908352460ac()))
+	swig_r = (Tc_conduits_options)(SwigcptrTc_conduits_options(C._wrap_new_tc_conduits_options_tcswig_b726ca279d074842()))
 	return swig_r
 }
 
 func DeleteTc_conduits_options(arg1 Tc_conduits_options) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_tc_conduits_options_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_tc_conduits_options_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 type Tc_conduits_options interface {
@@ -1861,7 +1838,7 @@ func Tc_conduits_new(arg1 []uintptr, arg2 Tc_conduits_options) (_swig_ret Enum_S
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_new_tcswig_58cf0908352460ac(*(*C.swig_type_42)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_new_tcswig_b726ca279d074842(*(*C.swig_type_42)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -1870,13 +1847,13 @@ func Tc_conduits_new(arg1 []uintptr, arg2 Tc_conduits_options) (_swig_ret Enum_S
 
 func Tc_conduits_free(arg1 Tc_conduits) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_conduits_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_conduits_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_conduits_wakeup(arg1 Tc_conduits) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_wakeup_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_wakeup_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -1884,77 +1861,77 @@ func Tc_conduits_cancel(arg1 Tc_conduits, arg2 uint64) (_swig_ret Enum_SS_tc_sta
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_43(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_43(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_conduits_cancel_all(arg1 Tc_conduits) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_all_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_cancel_all_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_conduits_pending(arg1 Tc_conduits) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_conduits_pending_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_pending_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 type Enum_SS_tc_stat int
 func _swig_getTC_STAT_HTTP_REQUESTS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_HTTP_REQUESTS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_HTTP_REQUESTS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_STAT_HTTP_REQUESTS Enum_SS_tc_stat = _swig_getTC_STAT_HTTP_REQUESTS()
 func _swig_getTC_STAT_RETRIES() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_RETRIES_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_RETRIES_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_STAT_RETRIES Enum_SS_tc_stat = _swig_getTC_STAT_RETRIES()
 func _swig_getTC_STAT_RATE_LIMITED() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_RATE_LIMITED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_RATE_LIMITED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_STAT_RATE_LIMITED Enum_SS_tc_stat = _swig_getTC_STAT_RATE_LIMITED()
 func _swig_getTC_STAT_TOKEN_FETCHES() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_TOKEN_FETCHES_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_TOKEN_FETCHES_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_STAT_TOKEN_FETCHES Enum_SS_tc_stat = _swig_getTC_STAT_TOKEN_FETCHES()
 func _swig_getTC_STAT_PACING_DELAYS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_PACING_DELAYS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_PACING_DELAYS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_STAT_PACING_DELAYS Enum_SS_tc_stat = _swig_getTC_STAT_PACING_DELAYS()
 func _swig_getTC_STAT_OPERATIONS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_OPERATIONS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_OPERATIONS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_STAT_OPERATIONS Enum_SS_tc_stat = _swig_getTC_STAT_OPERATIONS()
 func _swig_getTC_STAT_CONNECTIONS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_CONNECTIONS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_CONNECTIONS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_STAT_CONNECTIONS Enum_SS_tc_stat = _swig_getTC_STAT_CONNECTIONS()
 func _swig_getTC_STAT_TOKEN_VALIDATIONS() (_swig_ret Enum_SS_tc_stat) {
 	var swig_r Enum_SS_tc_stat
-	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_stat)(C._wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -1963,14 +1940,14 @@ func Tc_conduits_stat(arg1 Tc_conduits, arg2 Enum_SS_tc_stat) (_swig_ret uint64)
 	var swig_r uint64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (uint64)(C._wrap_tc_conduits_stat_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (uint64)(C._wrap_tc_conduits_stat_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_stat_name(arg1 Enum_SS_tc_stat) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_stat_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_stat_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -1983,7 +1960,7 @@ func Tc_token_get(arg1 []uint64, arg2 Tc_conduits, arg3 int, arg4 uintptr) (_swi
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_token_get_tcswig_58cf0908352460ac(*(*C.swig_type_47)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_token_get_tcswig_b726ca279d074842(*(*C.swig_type_47)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -1995,7 +1972,7 @@ func Tc_token_validate(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_token_validate_tcswig_58cf0908352460ac(*(*C.swig_type_48)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_token_validate_tcswig_b726ca279d074842(*(*C.swig_type_48)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2007,7 +1984,7 @@ func Tc_token_revoke(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret E
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_token_revoke_tcswig_58cf0908352460ac(*(*C.swig_type_49)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_token_revoke_tcswig_b726ca279d074842(*(*C.swig_type_49)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2017,7 +1994,7 @@ func Tc_token_revoke(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret E
 func Tc_token_access_token(arg1 Tc_token) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_token_access_token_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_token_access_token_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2027,7 +2004,7 @@ func Tc_token_access_token(arg1 Tc_token) (_swig_ret string) {
 func Tc_token_client_id(arg1 Tc_token) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_token_client_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_token_client_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2037,21 +2014,21 @@ func Tc_token_client_id(arg1 Tc_token) (_swig_ret string) {
 func Tc_token_expires_at(arg1 Tc_token) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_token_expires_at_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_token_expires_at_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_token_is_validated(arg1 Tc_token) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_token_is_validated_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_token_is_validated_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_token_login(arg1 Tc_token) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_token_login_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_token_login_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2061,7 +2038,7 @@ func Tc_token_login(arg1 Tc_token) (_swig_ret string) {
 func Tc_token_user_id(arg1 Tc_token) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_token_user_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_token_user_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2071,7 +2048,7 @@ func Tc_token_user_id(arg1 Tc_token) (_swig_ret string) {
 func Tc_token_scope_count(arg1 Tc_token) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_token_scope_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_token_scope_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -2079,7 +2056,7 @@ func Tc_token_scope(arg1 Tc_token, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_token_scope_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_57(_swig_i_1))
+	swig_r_p := C._wrap_tc_token_scope_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_57(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2088,225 +2065,35 @@ func Tc_token_scope(arg1 Tc_token, arg2 int64) (_swig_ret string) {
 
 func Tc_token_free(arg1 Tc_token) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_token_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_token_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func _swig_getTC_REQUEST_F_IDEMPOTENT() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_58cf0908352460ac())
+	swig_r = (uint)(C._wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_REQUEST_F_IDEMPOTENT uint = _swig_getTC_REQUEST_F_IDEMPOTENT()
 const TC_REQUEST_OPTIONS_VERSION int = 2
-type SwigcptrTc_request_options uintptr
-
-func (p SwigcptrTc_request_options) Swigcptr() uintptr {
-	return (uintptr)(p)
-}
-
-func (p SwigcptrTc_request_options) SwigIsTc_request_options() {
-}
-
-func (arg1 SwigcptrTc_request_options) GetVersion() (_swig_ret uint) {
-	var swig_r uint
-	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_request_options_version_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_request_options) SetMethod(arg2 Enum_SS_tc_method) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_request_options_method_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_request_options) GetMethod() (_swig_ret Enum_SS_tc_method) {
-	var swig_r Enum_SS_tc_method
-	_swig_i_0 := arg1
-	swig_r = (Enum_SS_tc_method)(C._wrap_tc_request_options_method_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_request_options) SetPath(arg2 string) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_request_options_path_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_58)(unsafe.Pointer(&_swig_i_1)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-}
-
-func (arg1 SwigcptrTc_request_options) GetPath() (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_request_options_path_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyBorrowed(swig_r) 
-	return swig_r_1
-}
-
-func (arg1 SwigcptrTc_request_options) SetBody(arg2 string) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_request_options_body_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_60)(unsafe.Pointer(&_swig_i_1)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-}
-
-func (arg1 SwigcptrTc_request_options) GetBody() (_swig_ret string) {
-	var swig_r string
-	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_request_options_body_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
-	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
-	var swig_r_1 string
- swig_r_1 = swigCopyBorrowed(swig_r) 
-	return swig_r_1
-}
-
-func (arg1 SwigcptrTc_request_options) SetBody_len(arg2 int64) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_request_options_body_len_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_62(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_request_options) GetBody_len() (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_request_options_body_len_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_request_options) SetFlags(arg2 uint) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_request_options_flags_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_request_options) GetFlags() (_swig_ret uint) {
-	var swig_r uint
-	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_request_options_flags_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_request_options) SetTimeout_ms(arg2 int64) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_request_options_timeout_ms_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_64(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_request_options) GetTimeout_ms() (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_request_options_timeout_ms_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_request_options) SetMax_attempts(arg2 int) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_request_options_max_attempts_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_request_options) GetMax_attempts() (_swig_ret int) {
-	var swig_r int
-	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_tc_request_options_max_attempts_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func (arg1 SwigcptrTc_request_options) SetDeadline_ms(arg2 int64) {
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	C._wrap_tc_request_options_deadline_ms_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_66(_swig_i_1))
-}
-
-func (arg1 SwigcptrTc_request_options) GetDeadline_ms() (_swig_ret int64) {
-	var swig_r int64
-	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_request_options_deadline_ms_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
-	return swig_r
-}
-
-func NewTc_request_options() (_swig_ret Tc_request_options) {
-	var swig_r Tc_request_options
-	swig_r = (Tc_request_options)(SwigcptrTc_request_options(C._wrap_new_tc_request_options_tcswig_58cf0908352460ac()))
-	return swig_r
-}
-
-func DeleteTc_request_options(arg1 Tc_request_options) {
-	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_tc_request_options_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
-}
-
-func (arg1 SwigcptrTc_request_options) Set_query(arg2 string) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := arg1
-	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_request_options_set_query_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_68)(unsafe.Pointer(&_swig_i_1))))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg2
-	}
-	return swig_r
-}
-
-type Tc_request_options interface {
-	Swigcptr() uintptr
-	SwigIsTc_request_options()
-	GetVersion() (_swig_ret uint)
-	SetMethod(arg2 Enum_SS_tc_method)
-	GetMethod() (_swig_ret Enum_SS_tc_method)
-	SetPath(arg2 string)
-	GetPath() (_swig_ret string)
-	SetBody(arg2 string)
-	GetBody() (_swig_ret string)
-	SetBody_len(arg2 int64)
-	GetBody_len() (_swig_ret int64)
-	SetFlags(arg2 uint)
-	GetFlags() (_swig_ret uint)
-	SetTimeout_ms(arg2 int64)
-	GetTimeout_ms() (_swig_ret int64)
-	SetMax_attempts(arg2 int)
-	GetMax_attempts() (_swig_ret int)
-	SetDeadline_ms(arg2 int64)
-	GetDeadline_ms() (_swig_ret int64)
-	Set_query(arg2 string) (_swig_ret Enum_SS_tc_status)
-}
-
-func Tc_request(arg1 []uint64, arg2 Tc_conduits, arg3 Tc_request_options, arg4 uintptr) (_swig_ret Enum_SS_tc_status) {
-	var swig_r Enum_SS_tc_status
-	_swig_i_0 := arg1
-	_swig_i_1 := getSwigcptr(arg2)
-	_swig_i_2 := getSwigcptr(arg3)
-	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_request_tcswig_58cf0908352460ac(*(*C.swig_type_69)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3)))
-	if Swig_escape_always_false {
-		Swig_escape_val = arg1
-	}
-	return swig_r
-}
-
 func Tc_response_status(arg1 Tc_response) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_response_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_response_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_response_http_status(arg1 Tc_response) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_response_http_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_response_http_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_response_body(arg1 Tc_response) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_response_body_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_response_body_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2317,7 +2104,7 @@ func Tc_response_header(arg1 Tc_response, arg2 string) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_response_header_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_72)(unsafe.Pointer(&_swig_i_1)))
+	swig_r_p := C._wrap_tc_response_header_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_60)(unsafe.Pointer(&_swig_i_1)))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
@@ -2330,14 +2117,14 @@ func Tc_response_header(arg1 Tc_response, arg2 string) (_swig_ret string) {
 func Tc_response_attempts(arg1 Tc_response) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_response_attempts_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_response_attempts_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_response_message(arg1 Tc_response) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_response_message_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_response_message_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2347,40 +2134,40 @@ func Tc_response_message(arg1 Tc_response) (_swig_ret string) {
 func Tc_response_elapsed_ms(arg1 Tc_response) (_swig_ret float64) {
 	var swig_r float64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (float64)(C._wrap_tc_response_elapsed_ms_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (float64)(C._wrap_tc_response_elapsed_ms_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_response_free(arg1 Tc_response) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_response_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_response_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 type Enum_SS_tc_transport_type int
 func _swig_getTC_TRANSPORT_WEBHOOK() (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_WEBHOOK_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_WEBHOOK_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_TRANSPORT_WEBHOOK Enum_SS_tc_transport_type = _swig_getTC_TRANSPORT_WEBHOOK()
 func _swig_getTC_TRANSPORT_WEBSOCKET() (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_WEBSOCKET_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_WEBSOCKET_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_TRANSPORT_WEBSOCKET Enum_SS_tc_transport_type = _swig_getTC_TRANSPORT_WEBSOCKET()
 func _swig_getTC_TRANSPORT_CONDUIT() (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_CONDUIT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_CONDUIT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_TRANSPORT_CONDUIT Enum_SS_tc_transport_type = _swig_getTC_TRANSPORT_CONDUIT()
 func _swig_getTC_TRANSPORT_OTHER() (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_OTHER_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_TC_TRANSPORT_OTHER_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -2388,7 +2175,7 @@ var TC_TRANSPORT_OTHER Enum_SS_tc_transport_type = _swig_getTC_TRANSPORT_OTHER()
 func Tc_transport_type_name(arg1 Enum_SS_tc_transport_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_transport_type_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_type_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2400,7 +2187,7 @@ func Tc_transport_webhook_new(arg1 []uintptr, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_transport_webhook_new_tcswig_58cf0908352460ac(*(*C.swig_type_75)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_76)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_77)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_transport_webhook_new_tcswig_b726ca279d074842(*(*C.swig_type_63)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_64)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_65)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2417,7 +2204,7 @@ func Tc_transport_websocket_new(arg1 []uintptr, arg2 string) (_swig_ret Enum_SS_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_transport_websocket_new_tcswig_58cf0908352460ac(*(*C.swig_type_78)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_79)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_transport_websocket_new_tcswig_b726ca279d074842(*(*C.swig_type_66)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_67)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2431,7 +2218,7 @@ func Tc_transport_conduit_new(arg1 []uintptr, arg2 string) (_swig_ret Enum_SS_tc
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_transport_conduit_new_tcswig_58cf0908352460ac(*(*C.swig_type_80)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_81)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_transport_conduit_new_tcswig_b726ca279d074842(*(*C.swig_type_68)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_69)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2444,14 +2231,14 @@ func Tc_transport_conduit_new(arg1 []uintptr, arg2 string) (_swig_ret Enum_SS_tc
 func Tc_transport_method(arg1 Tc_transport) (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_transport_method_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_transport_method_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_transport_method_name(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_method_name_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_method_name_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2461,7 +2248,7 @@ func Tc_transport_method_name(arg1 Tc_transport) (_swig_ret string) {
 func Tc_transport_callback(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_callback_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_callback_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2471,7 +2258,7 @@ func Tc_transport_callback(arg1 Tc_transport) (_swig_ret string) {
 func Tc_transport_secret(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_secret_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_secret_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2481,7 +2268,7 @@ func Tc_transport_secret(arg1 Tc_transport) (_swig_ret string) {
 func Tc_transport_session_id(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_session_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_session_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2491,7 +2278,7 @@ func Tc_transport_session_id(arg1 Tc_transport) (_swig_ret string) {
 func Tc_transport_connected_at(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_connected_at_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_connected_at_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2501,7 +2288,7 @@ func Tc_transport_connected_at(arg1 Tc_transport) (_swig_ret string) {
 func Tc_transport_disconnected_at(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_disconnected_at_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_disconnected_at_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2511,7 +2298,7 @@ func Tc_transport_disconnected_at(arg1 Tc_transport) (_swig_ret string) {
 func Tc_transport_conduit_id(arg1 Tc_transport) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_transport_conduit_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_transport_conduit_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2520,7 +2307,7 @@ func Tc_transport_conduit_id(arg1 Tc_transport) (_swig_ret string) {
 
 func Tc_transport_free(arg1 Tc_transport) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_transport_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_transport_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_conduits_list(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret Enum_SS_tc_status) {
@@ -2528,7 +2315,7 @@ func Tc_conduits_list(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret 
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_list_tcswig_58cf0908352460ac(*(*C.swig_type_89)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_list_tcswig_b726ca279d074842(*(*C.swig_type_77)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2541,7 +2328,7 @@ func Tc_conduit_create(arg1 []uint64, arg2 Tc_conduits, arg3 int, arg4 uintptr) 
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduit_create_tcswig_58cf0908352460ac(*(*C.swig_type_90)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduit_create_tcswig_b726ca279d074842(*(*C.swig_type_78)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2555,7 +2342,7 @@ func Tc_conduit_update(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 int, a
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduit_update_tcswig_58cf0908352460ac(*(*C.swig_type_91)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_92)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduit_update_tcswig_b726ca279d074842(*(*C.swig_type_79)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_80)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2571,7 +2358,7 @@ func Tc_conduit_delete(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 uintpt
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduit_delete_tcswig_58cf0908352460ac(*(*C.swig_type_93)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_94)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduit_delete_tcswig_b726ca279d074842(*(*C.swig_type_81)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_82)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2584,7 +2371,7 @@ func Tc_conduit_delete(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 uintpt
 func Tc_conduit_id(arg1 Tc_conduit) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_conduit_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_conduit_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2594,19 +2381,19 @@ func Tc_conduit_id(arg1 Tc_conduit) (_swig_ret string) {
 func Tc_conduit_shard_count(arg1 Tc_conduit) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_conduit_shard_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_conduit_shard_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_conduit_free(arg1 Tc_conduit) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_conduit_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_conduit_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_conduit_list_count(arg1 Tc_conduit_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_conduit_list_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduit_list_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -2614,13 +2401,13 @@ func Tc_conduit_list_get(arg1 Tc_conduit_list, arg2 int64) (_swig_ret Tc_conduit
 	var swig_r Tc_conduit
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_conduit_list_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_97(_swig_i_1))))
+	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_conduit_list_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_85(_swig_i_1))))
 	return swig_r
 }
 
 func Tc_conduit_list_free(arg1 Tc_conduit_list) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_conduit_list_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_conduit_list_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_shards_list(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, arg5 uintptr) (_swig_ret Enum_SS_tc_status) {
@@ -2630,7 +2417,7 @@ func Tc_shards_list(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, a
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shards_list_tcswig_58cf0908352460ac(*(*C.swig_type_98)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_99)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_100)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shards_list_tcswig_b726ca279d074842(*(*C.swig_type_86)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_87)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_88)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2650,7 +2437,7 @@ func Tc_shard_update(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, 
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_tcswig_58cf0908352460ac(*(*C.swig_type_101)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_102)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_103)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_tcswig_b726ca279d074842(*(*C.swig_type_89)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_90)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_91)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2671,7 +2458,7 @@ func Tc_shard_create(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, 
 	_swig_i_3 := arg4
 	_swig_i_4 := arg5
 	_swig_i_5 := arg6
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_create_tcswig_58cf0908352460ac(*(*C.swig_type_104)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_105)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_106)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_107)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_create_tcswig_b726ca279d074842(*(*C.swig_type_92)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_93)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_94)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_95)(unsafe.Pointer(&_swig_i_4)), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2695,7 +2482,7 @@ func Tc_shard_remove(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, 
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := arg6
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_remove_tcswig_58cf0908352460ac(*(*C.swig_type_108)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_109)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_110)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_remove_tcswig_b726ca279d074842(*(*C.swig_type_96)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_97)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_98)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2711,7 +2498,7 @@ func Tc_shard_remove(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 string, 
 func Tc_shard_id(arg1 Tc_shard) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_shard_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_shard_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2721,7 +2508,7 @@ func Tc_shard_id(arg1 Tc_shard) (_swig_ret string) {
 func Tc_shard_status(arg1 Tc_shard) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_shard_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_shard_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2731,19 +2518,19 @@ func Tc_shard_status(arg1 Tc_shard) (_swig_ret string) {
 func Tc_shard_transport(arg1 Tc_shard) (_swig_ret Tc_transport) {
 	var swig_r Tc_transport
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_transport)(SwigcptrTc_transport(C._wrap_tc_shard_transport_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_transport)(SwigcptrTc_transport(C._wrap_tc_shard_transport_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_shard_free(arg1 Tc_shard) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_shard_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_shard_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_shard_list_count(arg1 Tc_shard_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_shard_list_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_shard_list_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -2751,19 +2538,19 @@ func Tc_shard_list_get(arg1 Tc_shard_list, arg2 int64) (_swig_ret Tc_shard) {
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_list_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_114(_swig_i_1))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_list_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_102(_swig_i_1))))
 	return swig_r
 }
 
 func Tc_shard_list_free(arg1 Tc_shard_list) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_shard_list_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_shard_list_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_shard_update_result_count(arg1 Tc_shard_update_result) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_shard_update_result_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_shard_update_result_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -2771,7 +2558,7 @@ func Tc_shard_update_result_shard_id(arg1 Tc_shard_update_result, arg2 int64) (_
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_shard_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_117(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_shard_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_105(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2782,7 +2569,7 @@ func Tc_shard_update_result_status(arg1 Tc_shard_update_result, arg2 int64) (_sw
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_result_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_118(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_shard_update_result_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_106(_swig_i_1)))
 	return swig_r
 }
 
@@ -2790,7 +2577,7 @@ func Tc_shard_update_result_message(arg1 Tc_shard_update_result, arg2 int64) (_s
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_message_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_120(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_message_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_108(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2801,7 +2588,7 @@ func Tc_shard_update_result_code(arg1 Tc_shard_update_result, arg2 int64) (_swig
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_shard_update_result_code_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_122(_swig_i_1))
+	swig_r_p := C._wrap_tc_shard_update_result_code_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_110(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2812,82 +2599,82 @@ func Tc_shard_update_result_shard(arg1 Tc_shard_update_result, arg2 int64) (_swi
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_update_result_shard_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_123(_swig_i_1))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_shard_update_result_shard_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_111(_swig_i_1))))
 	return swig_r
 }
 
 func Tc_shard_update_result_failed(arg1 Tc_shard_update_result) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_shard_update_result_failed_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_shard_update_result_failed_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_shard_update_result_free(arg1 Tc_shard_update_result) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_shard_update_result_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_shard_update_result_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 type Enum_SS_tc_item_outcome int
 func _swig_getTC_ITEM_CREATED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_CREATED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_CREATED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ITEM_CREATED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_CREATED()
 func _swig_getTC_ITEM_EXISTED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_EXISTED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_EXISTED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ITEM_EXISTED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_EXISTED()
 func _swig_getTC_ITEM_FAILED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_FAILED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_FAILED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ITEM_FAILED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_FAILED()
 func _swig_getTC_ITEM_OVER_BUDGET() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_OVER_BUDGET_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_OVER_BUDGET_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ITEM_OVER_BUDGET Enum_SS_tc_item_outcome = _swig_getTC_ITEM_OVER_BUDGET()
 func _swig_getTC_ITEM_CANCELED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_CANCELED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_CANCELED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ITEM_CANCELED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_CANCELED()
 func _swig_getTC_ITEM_DELETED() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_DELETED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_DELETED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ITEM_DELETED Enum_SS_tc_item_outcome = _swig_getTC_ITEM_DELETED()
 func _swig_getTC_ITEM_GONE() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_GONE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_GONE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ITEM_GONE Enum_SS_tc_item_outcome = _swig_getTC_ITEM_GONE()
 func _swig_getTC_ITEM_TO_CREATE() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_TO_CREATE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_TO_CREATE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_ITEM_TO_CREATE Enum_SS_tc_item_outcome = _swig_getTC_ITEM_TO_CREATE()
 func _swig_getTC_ITEM_TO_DELETE() (_swig_ret Enum_SS_tc_item_outcome) {
 	var swig_r Enum_SS_tc_item_outcome
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_TO_DELETE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_TC_ITEM_TO_DELETE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -2895,7 +2682,7 @@ var TC_ITEM_TO_DELETE Enum_SS_tc_item_outcome = _swig_getTC_ITEM_TO_DELETE()
 func Tc_item_outcome_name(arg1 Enum_SS_tc_item_outcome) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_item_outcome_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_item_outcome_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -2915,45 +2702,45 @@ func (p SwigcptrTc_batch_options) SwigIsTc_batch_options() {
 func (arg1 SwigcptrTc_batch_options) GetVersion() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_batch_options_version_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_batch_options_version_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_batch_options) SetConcurrency(arg2 int) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_batch_options_concurrency_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_batch_options_concurrency_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_batch_options) GetConcurrency() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_tc_batch_options_concurrency_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_batch_options_concurrency_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_batch_options) SetProgress_every(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_batch_options_progress_every_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_126(_swig_i_1))
+	C._wrap_tc_batch_options_progress_every_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_114(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_batch_options) GetProgress_every() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_batch_options_progress_every_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_batch_options_progress_every_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func NewTc_batch_options() (_swig_ret Tc_batch_options) {
 	var swig_r Tc_batch_options
-	swig_r = (Tc_batch_options)(SwigcptrTc_batch_options(C._wrap_new_tc_batch_options_tcswig_58cf0908352460ac()))
+	swig_r = (Tc_batch_options)(SwigcptrTc_batch_options(C._wrap_new_tc_batch_options_tcswig_b726ca279d074842()))
 	return swig_r
 }
 
 func DeleteTc_batch_options(arg1 Tc_batch_options) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_tc_batch_options_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_tc_batch_options_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 type Tc_batch_options interface {
@@ -2974,7 +2761,7 @@ func Tc_subscriptions_create(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := arg6
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_create_tcswig_58cf0908352460ac(*(*C.swig_type_128)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_129)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_130)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_create_tcswig_b726ca279d074842(*(*C.swig_type_116)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_117)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_118)(unsafe.Pointer(&_swig_i_3)), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -2989,7 +2776,7 @@ func Tc_subscriptions_create(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 
 
 func _swig_getTC_BY_TYPE_F_ALL_FILLABLE() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_58cf0908352460ac())
+	swig_r = (uint)(C._wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -3004,7 +2791,7 @@ func Tc_subscriptions_create_by_type(arg1 []uint64, arg2 Tc_conduits, arg3 strin
 	_swig_i_5 := arg6
 	_swig_i_6 := getSwigcptr(arg7)
 	_swig_i_7 := arg8
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_create_by_type_tcswig_58cf0908352460ac(*(*C.swig_type_131)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_132)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_133)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_134)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.uintptr_t(_swig_i_6), C.uintptr_t(_swig_i_7)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_create_by_type_tcswig_b726ca279d074842(*(*C.swig_type_119)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_120)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_121)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_122)(unsafe.Pointer(&_swig_i_4)), C.swig_intgo(_swig_i_5), C.uintptr_t(_swig_i_6), C.uintptr_t(_swig_i_7)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3033,14 +2820,14 @@ func (p SwigcptrTc_subscription_filter) SwigIsTc_subscription_filter() {
 func (arg1 SwigcptrTc_subscription_filter) GetVersion() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_subscription_filter_version_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_subscription_filter_version_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_subscription_filter) SetStatus(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_subscription_filter_status_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_subscription_filter_status_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_123)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3049,7 +2836,7 @@ func (arg1 SwigcptrTc_subscription_filter) SetStatus(arg2 string) {
 func (arg1 SwigcptrTc_subscription_filter) GetStatus() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_subscription_filter_status_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_filter_status_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3059,7 +2846,7 @@ func (arg1 SwigcptrTc_subscription_filter) GetStatus() (_swig_ret string) {
 func (arg1 SwigcptrTc_subscription_filter) SetXtype(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_subscription_filter_Xtype_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_137)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_subscription_filter_Xtype_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_125)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3068,7 +2855,7 @@ func (arg1 SwigcptrTc_subscription_filter) SetXtype(arg2 string) {
 func (arg1 SwigcptrTc_subscription_filter) GetXtype() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_subscription_filter_Xtype_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_filter_Xtype_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3078,7 +2865,7 @@ func (arg1 SwigcptrTc_subscription_filter) GetXtype() (_swig_ret string) {
 func (arg1 SwigcptrTc_subscription_filter) SetUser_id(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_subscription_filter_user_id_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_139)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_subscription_filter_user_id_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_127)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3087,7 +2874,7 @@ func (arg1 SwigcptrTc_subscription_filter) SetUser_id(arg2 string) {
 func (arg1 SwigcptrTc_subscription_filter) GetUser_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_subscription_filter_user_id_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_filter_user_id_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3097,7 +2884,7 @@ func (arg1 SwigcptrTc_subscription_filter) GetUser_id() (_swig_ret string) {
 func (arg1 SwigcptrTc_subscription_filter) SetSubscription_id(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_subscription_filter_subscription_id_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_141)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_subscription_filter_subscription_id_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_129)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3106,7 +2893,7 @@ func (arg1 SwigcptrTc_subscription_filter) SetSubscription_id(arg2 string) {
 func (arg1 SwigcptrTc_subscription_filter) GetSubscription_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_subscription_filter_subscription_id_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_filter_subscription_id_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3116,7 +2903,7 @@ func (arg1 SwigcptrTc_subscription_filter) GetSubscription_id() (_swig_ret strin
 func (arg1 SwigcptrTc_subscription_filter) SetConduit_id(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_subscription_filter_conduit_id_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_143)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_subscription_filter_conduit_id_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_131)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3125,7 +2912,7 @@ func (arg1 SwigcptrTc_subscription_filter) SetConduit_id(arg2 string) {
 func (arg1 SwigcptrTc_subscription_filter) GetConduit_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_subscription_filter_conduit_id_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_filter_conduit_id_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3134,13 +2921,13 @@ func (arg1 SwigcptrTc_subscription_filter) GetConduit_id() (_swig_ret string) {
 
 func NewTc_subscription_filter() (_swig_ret Tc_subscription_filter) {
 	var swig_r Tc_subscription_filter
-	swig_r = (Tc_subscription_filter)(SwigcptrTc_subscription_filter(C._wrap_new_tc_subscription_filter_tcswig_58cf0908352460ac()))
+	swig_r = (Tc_subscription_filter)(SwigcptrTc_subscription_filter(C._wrap_new_tc_subscription_filter_tcswig_b726ca279d074842()))
 	return swig_r
 }
 
 func DeleteTc_subscription_filter(arg1 Tc_subscription_filter) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_tc_subscription_filter_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_tc_subscription_filter_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 type Tc_subscription_filter interface {
@@ -3165,7 +2952,7 @@ func Tc_subscriptions_list(arg1 []uint64, arg2 Tc_conduits, arg3 Tc_subscription
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := getSwigcptr(arg3)
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_list_tcswig_58cf0908352460ac(*(*C.swig_type_145)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_list_tcswig_b726ca279d074842(*(*C.swig_type_133)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3178,7 +2965,7 @@ func Tc_subscription_delete(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 u
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_delete_tcswig_58cf0908352460ac(*(*C.swig_type_146)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_147)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_delete_tcswig_b726ca279d074842(*(*C.swig_type_134)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_135)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3190,7 +2977,7 @@ func Tc_subscription_delete(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4 u
 
 func _swig_getTC_CLEANUP_F_INCLUDE_PENDING() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_58cf0908352460ac())
+	swig_r = (uint)(C._wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -3203,7 +2990,7 @@ func Tc_subscriptions_cleanup(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4
 	_swig_i_3 := arg4
 	_swig_i_4 := getSwigcptr(arg5)
 	_swig_i_5 := arg6
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_cleanup_tcswig_58cf0908352460ac(*(*C.swig_type_148)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_149)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_cleanup_tcswig_b726ca279d074842(*(*C.swig_type_136)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_137)(unsafe.Pointer(&_swig_i_2)), C.swig_intgo(_swig_i_3), C.uintptr_t(_swig_i_4), C.uintptr_t(_swig_i_5)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3215,7 +3002,7 @@ func Tc_subscriptions_cleanup(arg1 []uint64, arg2 Tc_conduits, arg3 string, arg4
 
 func _swig_getTC_RECONCILE_F_DRY_RUN() (_swig_ret uint) {
 	var swig_r uint
-	swig_r = (uint)(C._wrap_TC_RECONCILE_F_DRY_RUN_tcswig_58cf0908352460ac())
+	swig_r = (uint)(C._wrap_TC_RECONCILE_F_DRY_RUN_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -3229,7 +3016,7 @@ func Tc_subscriptions_reconcile(arg1 []uint64, arg2 Tc_conduits, arg3 string, ar
 	_swig_i_4 := arg5
 	_swig_i_5 := getSwigcptr(arg6)
 	_swig_i_6 := arg7
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_reconcile_tcswig_58cf0908352460ac(*(*C.swig_type_150)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_151)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_152)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscriptions_reconcile_tcswig_b726ca279d074842(*(*C.swig_type_138)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_139)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_140)(unsafe.Pointer(&_swig_i_3)), C.swig_intgo(_swig_i_4), C.uintptr_t(_swig_i_5), C.uintptr_t(_swig_i_6)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3245,7 +3032,7 @@ func Tc_subscriptions_reconcile(arg1 []uint64, arg2 Tc_conduits, arg3 string, ar
 func Tc_subscription_id(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3255,7 +3042,7 @@ func Tc_subscription_id(arg1 Tc_subscription) (_swig_ret string) {
 func Tc_subscription_type(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_type_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_type_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3265,7 +3052,7 @@ func Tc_subscription_type(arg1 Tc_subscription) (_swig_ret string) {
 func Tc_subscription_version(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_version_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_version_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3275,7 +3062,7 @@ func Tc_subscription_version(arg1 Tc_subscription) (_swig_ret string) {
 func Tc_subscription_status(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3285,7 +3072,7 @@ func Tc_subscription_status(arg1 Tc_subscription) (_swig_ret string) {
 func Tc_subscription_condition(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_condition_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_condition_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3295,7 +3082,7 @@ func Tc_subscription_condition(arg1 Tc_subscription) (_swig_ret string) {
 func Tc_subscription_created_at(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_created_at_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_created_at_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3305,21 +3092,21 @@ func Tc_subscription_created_at(arg1 Tc_subscription) (_swig_ret string) {
 func Tc_subscription_cost(arg1 Tc_subscription) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_subscription_cost_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_subscription_cost_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_transport(arg1 Tc_subscription) (_swig_ret Tc_transport) {
 	var swig_r Tc_transport
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_transport)(SwigcptrTc_transport(C._wrap_tc_subscription_transport_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_transport)(SwigcptrTc_transport(C._wrap_tc_subscription_transport_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_subscription_user_id(arg1 Tc_subscription) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_subscription_user_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_subscription_user_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3328,13 +3115,13 @@ func Tc_subscription_user_id(arg1 Tc_subscription) (_swig_ret string) {
 
 func Tc_subscription_free(arg1 Tc_subscription) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_subscription_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_subscription_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_subscription_list_count(arg1 Tc_subscription_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_list_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_list_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3342,35 +3129,35 @@ func Tc_subscription_list_get(arg1 Tc_subscription_list, arg2 int64) (_swig_ret 
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_list_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_161(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_list_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_149(_swig_i_1))))
 	return swig_r
 }
 
 func Tc_subscription_list_total(arg1 Tc_subscription_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_list_total_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_list_total_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_list_total_cost(arg1 Tc_subscription_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_list_total_cost_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_list_total_cost_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_list_max_total_cost(arg1 Tc_subscription_list) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_list_max_total_cost_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_list_max_total_cost_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_batch_count(arg1 Tc_subscription_batch) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_batch_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3378,7 +3165,7 @@ func Tc_subscription_batch_outcome(arg1 Tc_subscription_batch, arg2 int64) (_swi
 	var swig_r Enum_SS_tc_item_outcome
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_tc_subscription_batch_outcome_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_166(_swig_i_1)))
+	swig_r = (Enum_SS_tc_item_outcome)(C._wrap_tc_subscription_batch_outcome_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_154(_swig_i_1)))
 	return swig_r
 }
 
@@ -3386,7 +3173,7 @@ func Tc_subscription_batch_status(arg1 Tc_subscription_batch, arg2 int64) (_swig
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_batch_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_167(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_subscription_batch_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_155(_swig_i_1)))
 	return swig_r
 }
 
@@ -3394,7 +3181,7 @@ func Tc_subscription_batch_message(arg1 Tc_subscription_batch, arg2 int64) (_swi
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_subscription_batch_message_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_169(_swig_i_1))
+	swig_r_p := C._wrap_tc_subscription_batch_message_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_157(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3405,7 +3192,7 @@ func Tc_subscription_batch_subscription(arg1 Tc_subscription_batch, arg2 int64) 
 	var swig_r Tc_subscription
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_batch_subscription_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_170(_swig_i_1))))
+	swig_r = (Tc_subscription)(SwigcptrTc_subscription(C._wrap_tc_subscription_batch_subscription_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_158(_swig_i_1))))
 	return swig_r
 }
 
@@ -3413,94 +3200,94 @@ func Tc_subscription_batch_tally(arg1 Tc_subscription_batch, arg2 Enum_SS_tc_ite
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_tc_subscription_batch_tally_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_tally_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_subscription_batch_total(arg1 Tc_subscription_batch) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_batch_total_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_total_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_batch_total_cost(arg1 Tc_subscription_batch) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_batch_total_cost_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_total_cost_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_batch_max_total_cost(arg1 Tc_subscription_batch) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_subscription_batch_max_total_cost_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_subscription_batch_max_total_cost_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_subscription_batch_free(arg1 Tc_subscription_batch) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_subscription_batch_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_subscription_batch_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_subscription_list_free(arg1 Tc_subscription_list) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_subscription_list_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_subscription_list_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 type Enum_SS_tc_view_change int
 func _swig_getTC_VIEW_SYNCED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SYNCED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SYNCED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_VIEW_SYNCED Enum_SS_tc_view_change = _swig_getTC_VIEW_SYNCED()
 func _swig_getTC_VIEW_SUBSCRIPTION_ADDED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_VIEW_SUBSCRIPTION_ADDED Enum_SS_tc_view_change = _swig_getTC_VIEW_SUBSCRIPTION_ADDED()
 func _swig_getTC_VIEW_SUBSCRIPTION_REMOVED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_VIEW_SUBSCRIPTION_REMOVED Enum_SS_tc_view_change = _swig_getTC_VIEW_SUBSCRIPTION_REMOVED()
 func _swig_getTC_VIEW_SUBSCRIPTION_STATUS() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_VIEW_SUBSCRIPTION_STATUS Enum_SS_tc_view_change = _swig_getTC_VIEW_SUBSCRIPTION_STATUS()
 func _swig_getTC_VIEW_CONDUIT_ADDED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_ADDED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_ADDED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_VIEW_CONDUIT_ADDED Enum_SS_tc_view_change = _swig_getTC_VIEW_CONDUIT_ADDED()
 func _swig_getTC_VIEW_CONDUIT_REMOVED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_VIEW_CONDUIT_REMOVED Enum_SS_tc_view_change = _swig_getTC_VIEW_CONDUIT_REMOVED()
 func _swig_getTC_VIEW_CONDUIT_UPDATED() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_VIEW_CONDUIT_UPDATED Enum_SS_tc_view_change = _swig_getTC_VIEW_CONDUIT_UPDATED()
 func _swig_getTC_VIEW_SHARD_STATUS() (_swig_ret Enum_SS_tc_view_change) {
 	var swig_r Enum_SS_tc_view_change
-	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SHARD_STATUS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_view_change)(C._wrap_TC_VIEW_SHARD_STATUS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -3508,7 +3295,7 @@ var TC_VIEW_SHARD_STATUS Enum_SS_tc_view_change = _swig_getTC_VIEW_SHARD_STATUS(
 func Tc_view_change_name(arg1 Enum_SS_tc_view_change) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_change_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_change_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3520,7 +3307,7 @@ func Tc_conduits_sync(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret 
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_sync_tcswig_58cf0908352460ac(*(*C.swig_type_176)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_sync_tcswig_b726ca279d074842(*(*C.swig_type_164)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3530,7 +3317,7 @@ func Tc_conduits_sync(arg1 []uint64, arg2 Tc_conduits, arg3 uintptr) (_swig_ret 
 func Tc_view_is_synced(arg1 Tc_conduits) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_view_is_synced_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_view_is_synced_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3547,14 +3334,14 @@ func (p SwigcptrTc_view_query) SwigIsTc_view_query() {
 func (arg1 SwigcptrTc_view_query) GetVersion() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_view_query_version_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_view_query_version_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_view_query) SetConduit_id(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_view_query_conduit_id_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_view_query_conduit_id_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_165)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3563,7 +3350,7 @@ func (arg1 SwigcptrTc_view_query) SetConduit_id(arg2 string) {
 func (arg1 SwigcptrTc_view_query) GetConduit_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_query_conduit_id_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_query_conduit_id_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3573,7 +3360,7 @@ func (arg1 SwigcptrTc_view_query) GetConduit_id() (_swig_ret string) {
 func (arg1 SwigcptrTc_view_query) SetUser_id(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_view_query_user_id_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_179)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_view_query_user_id_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_167)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3582,7 +3369,7 @@ func (arg1 SwigcptrTc_view_query) SetUser_id(arg2 string) {
 func (arg1 SwigcptrTc_view_query) GetUser_id() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_query_user_id_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_query_user_id_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3592,7 +3379,7 @@ func (arg1 SwigcptrTc_view_query) GetUser_id() (_swig_ret string) {
 func (arg1 SwigcptrTc_view_query) SetXtype(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_view_query_Xtype_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_181)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_view_query_Xtype_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_169)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3601,7 +3388,7 @@ func (arg1 SwigcptrTc_view_query) SetXtype(arg2 string) {
 func (arg1 SwigcptrTc_view_query) GetXtype() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_query_Xtype_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_query_Xtype_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3611,7 +3398,7 @@ func (arg1 SwigcptrTc_view_query) GetXtype() (_swig_ret string) {
 func (arg1 SwigcptrTc_view_query) SetStatus(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_view_query_status_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_183)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_view_query_status_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_171)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3620,7 +3407,7 @@ func (arg1 SwigcptrTc_view_query) SetStatus(arg2 string) {
 func (arg1 SwigcptrTc_view_query) GetStatus() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_view_query_status_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_view_query_status_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3629,13 +3416,13 @@ func (arg1 SwigcptrTc_view_query) GetStatus() (_swig_ret string) {
 
 func NewTc_view_query() (_swig_ret Tc_view_query) {
 	var swig_r Tc_view_query
-	swig_r = (Tc_view_query)(SwigcptrTc_view_query(C._wrap_new_tc_view_query_tcswig_58cf0908352460ac()))
+	swig_r = (Tc_view_query)(SwigcptrTc_view_query(C._wrap_new_tc_view_query_tcswig_b726ca279d074842()))
 	return swig_r
 }
 
 func DeleteTc_view_query(arg1 Tc_view_query) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_tc_view_query_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_tc_view_query_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 type Tc_view_query interface {
@@ -3657,7 +3444,7 @@ func Tc_view_subscriptions(arg1 []uintptr, arg2 Tc_conduits, arg3 Tc_view_query)
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_subscriptions_tcswig_58cf0908352460ac(*(*C.swig_type_185)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_subscriptions_tcswig_b726ca279d074842(*(*C.swig_type_173)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3668,7 +3455,7 @@ func Tc_view_count(arg1 Tc_conduits, arg2 Tc_view_query) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r = (int64)(C._wrap_tc_view_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1)))
+	swig_r = (int64)(C._wrap_tc_view_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1)))
 	return swig_r
 }
 
@@ -3676,7 +3463,7 @@ func Tc_view_conduits(arg1 []uintptr, arg2 Tc_conduits) (_swig_ret Enum_SS_tc_st
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_conduits_tcswig_58cf0908352460ac(*(*C.swig_type_187)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_conduits_tcswig_b726ca279d074842(*(*C.swig_type_175)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3688,7 +3475,7 @@ func Tc_view_shards(arg1 []uintptr, arg2 Tc_conduits, arg3 string) (_swig_ret En
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_shards_tcswig_58cf0908352460ac(*(*C.swig_type_188)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_189)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_shards_tcswig_b726ca279d074842(*(*C.swig_type_176)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_177)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3701,28 +3488,28 @@ func Tc_view_shards(arg1 []uintptr, arg2 Tc_conduits, arg3 string) (_swig_ret En
 type Enum_SS_tc_event_kind int
 func _swig_getTC_EVENT_REJECTED() (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REJECTED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REJECTED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EVENT_REJECTED Enum_SS_tc_event_kind = _swig_getTC_EVENT_REJECTED()
 func _swig_getTC_EVENT_NOTIFICATION() (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_NOTIFICATION_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_NOTIFICATION_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EVENT_NOTIFICATION Enum_SS_tc_event_kind = _swig_getTC_EVENT_NOTIFICATION()
 func _swig_getTC_EVENT_VERIFICATION() (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_VERIFICATION_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_VERIFICATION_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_EVENT_VERIFICATION Enum_SS_tc_event_kind = _swig_getTC_EVENT_VERIFICATION()
 func _swig_getTC_EVENT_REVOCATION() (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REVOCATION_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_TC_EVENT_REVOCATION_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -3730,7 +3517,7 @@ var TC_EVENT_REVOCATION Enum_SS_tc_event_kind = _swig_getTC_EVENT_REVOCATION()
 func Tc_event_kind_name(arg1 Enum_SS_tc_event_kind) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_event_kind_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_kind_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3750,84 +3537,84 @@ func (p SwigcptrTc_webhook_options) SwigIsTc_webhook_options() {
 func (arg1 SwigcptrTc_webhook_options) GetVersion() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_webhook_options_version_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_webhook_options_version_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_webhook_options) SetMax_age_s(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_webhook_options_max_age_s_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_191(_swig_i_1))
+	C._wrap_tc_webhook_options_max_age_s_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_179(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_webhook_options) GetMax_age_s() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_webhook_options_max_age_s_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_webhook_options_max_age_s_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_webhook_options) SetMax_future_s(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_webhook_options_max_future_s_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_193(_swig_i_1))
+	C._wrap_tc_webhook_options_max_future_s_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_181(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_webhook_options) GetMax_future_s() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_webhook_options_max_future_s_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_webhook_options_max_future_s_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_webhook_options) SetDedupe_capacity(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_webhook_options_dedupe_capacity_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_195(_swig_i_1))
+	C._wrap_tc_webhook_options_dedupe_capacity_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_183(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_webhook_options) GetDedupe_capacity() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_webhook_options_dedupe_capacity_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_webhook_options_dedupe_capacity_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_webhook_options) SetDedupe_ttl_s(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_197(_swig_i_1))
+	C._wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_185(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_webhook_options) GetDedupe_ttl_s() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_webhook_options) SetMax_body_bytes(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_webhook_options_max_body_bytes_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_199(_swig_i_1))
+	C._wrap_tc_webhook_options_max_body_bytes_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_187(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_webhook_options) GetMax_body_bytes() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_webhook_options_max_body_bytes_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_webhook_options_max_body_bytes_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func NewTc_webhook_options() (_swig_ret Tc_webhook_options) {
 	var swig_r Tc_webhook_options
-	swig_r = (Tc_webhook_options)(SwigcptrTc_webhook_options(C._wrap_new_tc_webhook_options_tcswig_58cf0908352460ac()))
+	swig_r = (Tc_webhook_options)(SwigcptrTc_webhook_options(C._wrap_new_tc_webhook_options_tcswig_b726ca279d074842()))
 	return swig_r
 }
 
 func DeleteTc_webhook_options(arg1 Tc_webhook_options) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_tc_webhook_options_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_tc_webhook_options_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 type Tc_webhook_options interface {
@@ -3850,7 +3637,7 @@ func Tc_webhook_verifier_new(arg1 []uintptr, arg2 Tc_webhook_options) (_swig_ret
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_new_tcswig_58cf0908352460ac(*(*C.swig_type_201)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_new_tcswig_b726ca279d074842(*(*C.swig_type_189)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3859,14 +3646,14 @@ func Tc_webhook_verifier_new(arg1 []uintptr, arg2 Tc_webhook_options) (_swig_ret
 
 func Tc_webhook_verifier_free(arg1 Tc_webhook_verifier) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_webhook_verifier_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_webhook_verifier_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_webhook_verifier_add_secret(arg1 Tc_webhook_verifier, arg2 string) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_202)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_add_secret_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_190)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3877,7 +3664,7 @@ func Tc_webhook_verifier_remove_secret(arg1 Tc_webhook_verifier, arg2 string) (_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_203)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_remove_secret_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_191)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3887,7 +3674,7 @@ func Tc_webhook_verifier_remove_secret(arg1 Tc_webhook_verifier, arg2 string) (_
 func Tc_webhook_verifier_secret_count(arg1 Tc_webhook_verifier) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_webhook_verifier_secret_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_webhook_verifier_secret_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3895,7 +3682,7 @@ func Tc_webhook_verifier_forget(arg1 Tc_webhook_verifier, arg2 string) (_swig_re
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_205)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_verifier_forget_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_193)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -3905,7 +3692,7 @@ func Tc_webhook_verifier_forget(arg1 Tc_webhook_verifier, arg2 string) (_swig_re
 func Tc_webhook_verifier_dedupe_evictions(arg1 Tc_webhook_verifier) (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (uint64)(C._wrap_tc_webhook_verifier_dedupe_evictions_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_tc_webhook_verifier_dedupe_evictions_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -3915,7 +3702,7 @@ func Tc_webhook_handle(arg1 []uintptr, arg2 Tc_webhook_verifier, arg3 string, ar
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := arg3
 	_swig_i_3 := arg4
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_handle_tcswig_58cf0908352460ac(*(*C.swig_type_207)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_208)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_209)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_webhook_handle_tcswig_b726ca279d074842(*(*C.swig_type_195)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), *(*C.swig_type_196)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_197)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -3931,28 +3718,28 @@ func Tc_webhook_handle(arg1 []uintptr, arg2 Tc_webhook_verifier, arg3 string, ar
 func Tc_event_kind_get(arg1 Tc_event) (_swig_ret Enum_SS_tc_event_kind) {
 	var swig_r Enum_SS_tc_event_kind
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_event_kind)(C._wrap_tc_event_kind_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_event_kind)(C._wrap_tc_event_kind_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_status(arg1 Tc_event) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_event_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_event_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_http_status(arg1 Tc_event) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_http_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_http_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_content_type(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_content_type_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_content_type_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3962,7 +3749,7 @@ func Tc_event_content_type(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_response_body(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_response_body_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_response_body_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3972,7 +3759,7 @@ func Tc_event_response_body(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3982,7 +3769,7 @@ func Tc_event_id(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_timestamp(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_timestamp_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_timestamp_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -3992,28 +3779,28 @@ func Tc_event_timestamp(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_timestamp_ms(arg1 Tc_event) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_timestamp_ms_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_timestamp_ms_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_retry(arg1 Tc_event) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_retry_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_retry_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_is_duplicate(arg1 Tc_event) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_is_duplicate_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_is_duplicate_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_subscription_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_subscription_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4023,7 +3810,7 @@ func Tc_event_subscription_id(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_subscription_type(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_subscription_type_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_type_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4033,7 +3820,7 @@ func Tc_event_subscription_type(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_subscription_version(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_subscription_version_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_version_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4043,7 +3830,7 @@ func Tc_event_subscription_version(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_event_json(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_event_json_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_event_json_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4053,7 +3840,7 @@ func Tc_event_event_json(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_subscription_json(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_subscription_json_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_subscription_json_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4063,7 +3850,7 @@ func Tc_event_subscription_json(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_challenge(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_challenge_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_challenge_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4073,7 +3860,7 @@ func Tc_event_challenge(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_revocation_reason(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_revocation_reason_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_revocation_reason_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4083,7 +3870,7 @@ func Tc_event_revocation_reason(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_error(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_error_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_error_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4093,7 +3880,7 @@ func Tc_event_error(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_conduit_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_conduit_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_conduit_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4103,7 +3890,7 @@ func Tc_event_conduit_id(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_shard_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_shard_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_shard_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4113,7 +3900,7 @@ func Tc_event_shard_id(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_shard_status(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_shard_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_shard_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4123,14 +3910,14 @@ func Tc_event_shard_status(arg1 Tc_event) (_swig_ret string) {
 func Tc_event_transport(arg1 Tc_event) (_swig_ret Enum_SS_tc_transport_type) {
 	var swig_r Enum_SS_tc_transport_type
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_event_transport_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_transport_type)(C._wrap_tc_event_transport_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_session_id(arg1 Tc_event) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_session_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_session_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4139,7 +3926,7 @@ func Tc_event_session_id(arg1 Tc_event) (_swig_ret string) {
 
 func Tc_event_free(arg1 Tc_event) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_event_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_event_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 const TC_LISTENER_OPTIONS_VERSION int = 3
@@ -4155,14 +3942,14 @@ func (p SwigcptrTc_listener_options) SwigIsTc_listener_options() {
 func (arg1 SwigcptrTc_listener_options) GetVersion() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_listener_options_version_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_listener_options_version_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetBind_address(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_bind_address_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_227)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_listener_options_bind_address_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_215)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4171,7 +3958,7 @@ func (arg1 SwigcptrTc_listener_options) SetBind_address(arg2 string) {
 func (arg1 SwigcptrTc_listener_options) GetBind_address() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_listener_options_bind_address_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_listener_options_bind_address_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4181,20 +3968,20 @@ func (arg1 SwigcptrTc_listener_options) GetBind_address() (_swig_ret string) {
 func (arg1 SwigcptrTc_listener_options) SetPort(arg2 int) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_port_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_listener_options_port_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetPort() (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_tc_listener_options_port_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_listener_options_port_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetPath_prefix(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_path_prefix_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_229)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_listener_options_path_prefix_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_217)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4203,7 +3990,7 @@ func (arg1 SwigcptrTc_listener_options) SetPath_prefix(arg2 string) {
 func (arg1 SwigcptrTc_listener_options) GetPath_prefix() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_listener_options_path_prefix_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_listener_options_path_prefix_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4213,72 +4000,72 @@ func (arg1 SwigcptrTc_listener_options) GetPath_prefix() (_swig_ret string) {
 func (arg1 SwigcptrTc_listener_options) SetMax_body_bytes(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_max_body_bytes_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_231(_swig_i_1))
+	C._wrap_tc_listener_options_max_body_bytes_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_219(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetMax_body_bytes() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_listener_options_max_body_bytes_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_listener_options_max_body_bytes_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetTimeout_s(arg2 uint) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_timeout_s_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_listener_options_timeout_s_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetTimeout_s() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_listener_options_timeout_s_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_listener_options_timeout_s_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetMax_connections(arg2 uint) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_max_connections_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_listener_options_max_connections_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetMax_connections() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_listener_options_max_connections_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_listener_options_max_connections_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetEvent_userdata(arg2 uintptr) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_event_userdata_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+	C._wrap_tc_listener_options_event_userdata_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetEvent_userdata() (_swig_ret uintptr) {
 	var swig_r uintptr
 	_swig_i_0 := arg1
-	swig_r = (uintptr)(C._wrap_tc_listener_options_event_userdata_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uintptr)(C._wrap_tc_listener_options_event_userdata_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetReject_userdata(arg2 uintptr) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_reject_userdata_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
+	C._wrap_tc_listener_options_reject_userdata_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetReject_userdata() (_swig_ret uintptr) {
 	var swig_r uintptr
 	_swig_i_0 := arg1
-	swig_r = (uintptr)(C._wrap_tc_listener_options_reject_userdata_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uintptr)(C._wrap_tc_listener_options_reject_userdata_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetTls_cert_file(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_tls_cert_file_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_listener_options_tls_cert_file_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_221)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4287,7 +4074,7 @@ func (arg1 SwigcptrTc_listener_options) SetTls_cert_file(arg2 string) {
 func (arg1 SwigcptrTc_listener_options) GetTls_cert_file() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_listener_options_tls_cert_file_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_listener_options_tls_cert_file_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4297,7 +4084,7 @@ func (arg1 SwigcptrTc_listener_options) GetTls_cert_file() (_swig_ret string) {
 func (arg1 SwigcptrTc_listener_options) SetTls_key_file(arg2 string) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_tls_key_file_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_235)(unsafe.Pointer(&_swig_i_1)))
+	C._wrap_tc_listener_options_tls_key_file_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_223)(unsafe.Pointer(&_swig_i_1)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4306,7 +4093,7 @@ func (arg1 SwigcptrTc_listener_options) SetTls_key_file(arg2 string) {
 func (arg1 SwigcptrTc_listener_options) GetTls_key_file() (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_listener_options_tls_key_file_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_listener_options_tls_key_file_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4316,77 +4103,77 @@ func (arg1 SwigcptrTc_listener_options) GetTls_key_file() (_swig_ret string) {
 func (arg1 SwigcptrTc_listener_options) SetMax_connections_per_ip(arg2 uint) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_max_connections_per_ip_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_listener_options_max_connections_per_ip_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetMax_connections_per_ip() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_listener_options_max_connections_per_ip_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_listener_options_max_connections_per_ip_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetHead_timeout_s(arg2 uint) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_head_timeout_s_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_listener_options_head_timeout_s_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetHead_timeout_s() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_listener_options_head_timeout_s_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_listener_options_head_timeout_s_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetRequest_timeout_s(arg2 uint) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_request_timeout_s_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
+	C._wrap_tc_listener_options_request_timeout_s_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetRequest_timeout_s() (_swig_ret uint) {
 	var swig_r uint
 	_swig_i_0 := arg1
-	swig_r = (uint)(C._wrap_tc_listener_options_request_timeout_s_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint)(C._wrap_tc_listener_options_request_timeout_s_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetMax_queued_events(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_max_queued_events_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_237(_swig_i_1))
+	C._wrap_tc_listener_options_max_queued_events_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_225(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetMax_queued_events() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_listener_options_max_queued_events_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_listener_options_max_queued_events_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func (arg1 SwigcptrTc_listener_options) SetMax_queued_rejects(arg2 int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	C._wrap_tc_listener_options_max_queued_rejects_set_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_239(_swig_i_1))
+	C._wrap_tc_listener_options_max_queued_rejects_set_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_227(_swig_i_1))
 }
 
 func (arg1 SwigcptrTc_listener_options) GetMax_queued_rejects() (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_tc_listener_options_max_queued_rejects_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_listener_options_max_queued_rejects_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func NewTc_listener_options() (_swig_ret Tc_listener_options) {
 	var swig_r Tc_listener_options
-	swig_r = (Tc_listener_options)(SwigcptrTc_listener_options(C._wrap_new_tc_listener_options_tcswig_58cf0908352460ac()))
+	swig_r = (Tc_listener_options)(SwigcptrTc_listener_options(C._wrap_new_tc_listener_options_tcswig_b726ca279d074842()))
 	return swig_r
 }
 
 func DeleteTc_listener_options(arg1 Tc_listener_options) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_delete_tc_listener_options_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_delete_tc_listener_options_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 type Tc_listener_options interface {
@@ -4430,7 +4217,7 @@ func Tc_listener_new(arg1 []uintptr, arg2 Tc_conduits, arg3 Tc_listener_options)
 	_swig_i_0 := arg1
 	_swig_i_1 := getSwigcptr(arg2)
 	_swig_i_2 := getSwigcptr(arg3)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_new_tcswig_58cf0908352460ac(*(*C.swig_type_241)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_new_tcswig_b726ca279d074842(*(*C.swig_type_229)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -4439,20 +4226,20 @@ func Tc_listener_new(arg1 []uintptr, arg2 Tc_conduits, arg3 Tc_listener_options)
 
 func Tc_listener_free(arg1 Tc_listener) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_listener_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_listener_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_listener_port(arg1 Tc_listener) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_listener_port_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_listener_port_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_listener_base_url(arg1 Tc_listener) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_listener_base_url_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_listener_base_url_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4464,7 +4251,7 @@ func Tc_listener_add_route(arg1 Tc_listener, arg2 string, arg3 string) (_swig_re
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_243)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_244)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_route_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_231)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_232)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4478,7 +4265,7 @@ func Tc_listener_remove_route(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS_
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_245)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_route_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_233)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4490,7 +4277,7 @@ func Tc_listener_add_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swig_r
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_246)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_247)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_add_secret_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_234)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_235)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4505,7 +4292,7 @@ func Tc_listener_remove_secret(arg1 Tc_listener, arg2 string, arg3 string) (_swi
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_248)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_249)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_remove_secret_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_236)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_237)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4519,7 +4306,7 @@ func Tc_listener_serve_metrics(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_serve_metrics_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_250)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_listener_serve_metrics_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_238)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -4529,98 +4316,98 @@ func Tc_listener_serve_metrics(arg1 Tc_listener, arg2 string) (_swig_ret Enum_SS
 type Enum_SS_tc_listener_stat int
 func _swig_getTC_LISTENER_STAT_REQUESTS() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REQUESTS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REQUESTS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_REQUESTS Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_REQUESTS()
 func _swig_getTC_LISTENER_STAT_DISPATCHED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_DISPATCHED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DISPATCHED()
 func _swig_getTC_LISTENER_STAT_DUPLICATES() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_DUPLICATES Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DUPLICATES()
 func _swig_getTC_LISTENER_STAT_REJECTED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REJECTED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REJECTED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_REJECTED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_REJECTED()
 func _swig_getTC_LISTENER_STAT_NOT_FOUND() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_NOT_FOUND Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_NOT_FOUND()
 func _swig_getTC_LISTENER_STAT_TOO_LARGE() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_TOO_LARGE Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_TOO_LARGE()
 func _swig_getTC_LISTENER_STAT_UNAVAILABLE() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_UNAVAILABLE Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_UNAVAILABLE()
 func _swig_getTC_LISTENER_STAT_QUEUE_FULL() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_QUEUE_FULL Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_QUEUE_FULL()
 func _swig_getTC_LISTENER_STAT_REJECTS_DROPPED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_REJECTS_DROPPED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_REJECTS_DROPPED()
 func _swig_getTC_LISTENER_STAT_TIMED_OUT() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_TIMED_OUT Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_TIMED_OUT()
 func _swig_getTC_LISTENER_STAT_DISPLACED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DISPLACED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DISPLACED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_DISPLACED Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DISPLACED()
 func _swig_getTC_LISTENER_STAT_AMBIGUOUS() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_AMBIGUOUS Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_AMBIGUOUS()
 func _swig_getTC_LISTENER_STAT_DEDUPE_EVICTIONS() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_LISTENER_STAT_DEDUPE_EVICTIONS Enum_SS_tc_listener_stat = _swig_getTC_LISTENER_STAT_DEDUPE_EVICTIONS()
 func _swig_getTC_LISTENER_STAT_QUEUED() (_swig_ret Enum_SS_tc_listener_stat) {
 	var swig_r Enum_SS_tc_listener_stat
-	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUED_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_listener_stat)(C._wrap_TC_LISTENER_STAT_QUEUED_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -4629,14 +4416,14 @@ func Tc_listener_stat_get(arg1 Tc_listener, arg2 Enum_SS_tc_listener_stat) (_swi
 	var swig_r uint64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (uint64)(C._wrap_tc_listener_stat_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (uint64)(C._wrap_tc_listener_stat_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_listener_stat_name(arg1 Enum_SS_tc_listener_stat) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_listener_stat_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_listener_stat_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4645,7 +4432,7 @@ func Tc_listener_stat_name(arg1 Enum_SS_tc_listener_stat) (_swig_ret string) {
 
 func Tc_catalogue_snapshot() (_swig_ret string) {
 	var swig_r string
-	swig_r_p := C._wrap_tc_catalogue_snapshot_tcswig_58cf0908352460ac()
+	swig_r_p := C._wrap_tc_catalogue_snapshot_tcswig_b726ca279d074842()
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4654,27 +4441,27 @@ func Tc_catalogue_snapshot() (_swig_ret string) {
 
 func Tc_catalogue_count() (_swig_ret int64) {
 	var swig_r int64
-	swig_r = (int64)(C._wrap_tc_catalogue_count_tcswig_58cf0908352460ac())
+	swig_r = (int64)(C._wrap_tc_catalogue_count_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 func Tc_catalogue_at(arg1 int64) (_swig_ret Tc_event_type) {
 	var swig_r Tc_event_type
 	_swig_i_0 := arg1
-	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_at_tcswig_58cf0908352460ac(C.swig_type_255(_swig_i_0))))
+	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_at_tcswig_b726ca279d074842(C.swig_type_243(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_catalogue_withdrawn_count() (_swig_ret int64) {
 	var swig_r int64
-	swig_r = (int64)(C._wrap_tc_catalogue_withdrawn_count_tcswig_58cf0908352460ac())
+	swig_r = (int64)(C._wrap_tc_catalogue_withdrawn_count_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 func Tc_catalogue_withdrawn_at(arg1 int64) (_swig_ret Tc_event_type) {
 	var swig_r Tc_event_type
 	_swig_i_0 := arg1
-	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_withdrawn_at_tcswig_58cf0908352460ac(C.swig_type_257(_swig_i_0))))
+	swig_r = (Tc_event_type)(SwigcptrTc_event_type(C._wrap_tc_catalogue_withdrawn_at_tcswig_b726ca279d074842(C.swig_type_245(_swig_i_0))))
 	return swig_r
 }
 
@@ -4683,7 +4470,7 @@ func Tc_catalogue_find(arg1 []uintptr, arg2 string, arg3 string) (_swig_ret Enum
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_catalogue_find_tcswig_58cf0908352460ac(*(*C.swig_type_258)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_259)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_260)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_catalogue_find_tcswig_b726ca279d074842(*(*C.swig_type_246)(unsafe.Pointer(&_swig_i_0)), *(*C.swig_type_247)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_248)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -4699,7 +4486,7 @@ func Tc_catalogue_find(arg1 []uintptr, arg2 string, arg3 string) (_swig_ret Enum
 func Tc_event_type_name(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_name_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_name_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4709,7 +4496,7 @@ func Tc_event_type_name(arg1 Tc_event_type) (_swig_ret string) {
 func Tc_event_type_version(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_version_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_version_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4719,7 +4506,7 @@ func Tc_event_type_version(arg1 Tc_event_type) (_swig_ret string) {
 func Tc_event_type_status(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4729,14 +4516,14 @@ func Tc_event_type_status(arg1 Tc_event_type) (_swig_ret string) {
 func Tc_event_type_is_newest(arg1 Tc_event_type) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_type_is_newest_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_type_is_newest_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_type_required_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_required_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_required_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -4744,7 +4531,7 @@ func Tc_event_type_required(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_required_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_266(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_required_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_254(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4754,7 +4541,7 @@ func Tc_event_type_required(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 func Tc_event_type_optional_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_optional_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_optional_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -4762,7 +4549,7 @@ func Tc_event_type_optional(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_optional_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_269(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_optional_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_257(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4772,7 +4559,7 @@ func Tc_event_type_optional(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 func Tc_event_type_one_of_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_one_of_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_one_of_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -4780,7 +4567,7 @@ func Tc_event_type_one_of_size(arg1 Tc_event_type, arg2 int64) (_swig_ret int64)
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int64)(C._wrap_tc_event_type_one_of_size_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_272(_swig_i_1)))
+	swig_r = (int64)(C._wrap_tc_event_type_one_of_size_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_260(_swig_i_1)))
 	return swig_r
 }
 
@@ -4789,7 +4576,7 @@ func Tc_event_type_one_of(arg1 Tc_event_type, arg2 int64, arg3 int64) (_swig_ret
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r_p := C._wrap_tc_event_type_one_of_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_274(_swig_i_1), C.swig_type_275(_swig_i_2))
+	swig_r_p := C._wrap_tc_event_type_one_of_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_262(_swig_i_1), C.swig_type_263(_swig_i_2))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4800,21 +4587,21 @@ func Tc_event_type_allows(arg1 Tc_event_type, arg2 Enum_SS_tc_transport_type) (_
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_tc_event_type_allows_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_tc_event_type_allows_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
 func Tc_event_type_app_token_only(arg1 Tc_event_type) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_event_type_app_token_only_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_event_type_app_token_only_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_event_type_scope_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_scope_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_scope_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -4822,7 +4609,7 @@ func Tc_event_type_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_scope_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_278(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_scope_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_266(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4832,7 +4619,7 @@ func Tc_event_type_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret string) {
 func Tc_event_type_authorizer(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_authorizer_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_authorizer_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4842,7 +4629,7 @@ func Tc_event_type_authorizer(arg1 Tc_event_type) (_swig_ret string) {
 func Tc_event_type_app_token_scope_count(arg1 Tc_event_type) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_event_type_app_token_scope_count_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_event_type_app_token_scope_count_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -4850,7 +4637,7 @@ func Tc_event_type_app_token_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret st
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
-	swig_r_p := C._wrap_tc_event_type_app_token_scope_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_type_282(_swig_i_1))
+	swig_r_p := C._wrap_tc_event_type_app_token_scope_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_type_270(_swig_i_1))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4860,7 +4647,7 @@ func Tc_event_type_app_token_scope(arg1 Tc_event_type, arg2 int64) (_swig_ret st
 func Tc_event_type_create_body_extra(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_create_body_extra_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_create_body_extra_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4870,7 +4657,7 @@ func Tc_event_type_create_body_extra(arg1 Tc_event_type) (_swig_ret string) {
 func Tc_event_type_replaced_by(arg1 Tc_event_type) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_event_type_replaced_by_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_event_type_replaced_by_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4880,105 +4667,105 @@ func Tc_event_type_replaced_by(arg1 Tc_event_type) (_swig_ret string) {
 type Enum_SS_tc_completion_kind int
 func _swig_getTC_COMPLETION_DONE() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_DONE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_DONE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_DONE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_DONE()
 func _swig_getTC_COMPLETION_RESPONSE() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_RESPONSE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_RESPONSE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_RESPONSE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_RESPONSE()
 func _swig_getTC_COMPLETION_TOKEN() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_TOKEN_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_TOKEN_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_TOKEN Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_TOKEN()
 func _swig_getTC_COMPLETION_USER() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_USER_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_USER_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_USER Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_USER()
 func _swig_getTC_COMPLETION_CONDUIT() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_CONDUIT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_CONDUIT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_CONDUIT Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_CONDUIT()
 func _swig_getTC_COMPLETION_CONDUIT_LIST() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_CONDUIT_LIST Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_CONDUIT_LIST()
 func _swig_getTC_COMPLETION_SHARD() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_SHARD_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_SHARD_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_SHARD Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_SHARD()
 func _swig_getTC_COMPLETION_SHARD_LIST() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_SHARD_LIST_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_SHARD_LIST_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_SHARD_LIST Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_SHARD_LIST()
 func _swig_getTC_COMPLETION_SHARD_UPDATE() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_SHARD_UPDATE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_SHARD_UPDATE()
 func _swig_getTC_COMPLETION_BATCH() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_BATCH_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_BATCH_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_BATCH Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_BATCH()
 func _swig_getTC_COMPLETION_PAGE() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_PAGE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_PAGE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_PAGE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_PAGE()
 func _swig_getTC_COMPLETION_PROGRESS() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_PROGRESS_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_PROGRESS_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_PROGRESS Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_PROGRESS()
 func _swig_getTC_COMPLETION_EVENT() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_EVENT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_EVENT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_EVENT Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_EVENT()
 func _swig_getTC_COMPLETION_REJECT() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_REJECT_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_REJECT_tcswig_b726ca279d074842())
 	return swig_r
 }
 
 var TC_COMPLETION_REJECT Enum_SS_tc_completion_kind = _swig_getTC_COMPLETION_REJECT()
 func _swig_getTC_COMPLETION_VIEW_CHANGE() (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_58cf0908352460ac())
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_b726ca279d074842())
 	return swig_r
 }
 
@@ -4986,7 +4773,7 @@ var TC_COMPLETION_VIEW_CHANGE Enum_SS_tc_completion_kind = _swig_getTC_COMPLETIO
 func Tc_completion_kind_name(arg1 Enum_SS_tc_completion_kind) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := arg1
-	swig_r_p := C._wrap_tc_completion_kind_name_tcswig_58cf0908352460ac(C.swig_intgo(_swig_i_0))
+	swig_r_p := C._wrap_tc_completion_kind_name_tcswig_b726ca279d074842(C.swig_intgo(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -4998,7 +4785,7 @@ func Tc_conduits_next(arg1 Tc_conduits, arg2 []uintptr, arg3 int) (_swig_ret Enu
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_next_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_286)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_conduits_next_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_274)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -5008,54 +4795,54 @@ func Tc_conduits_next(arg1 Tc_conduits, arg2 []uintptr, arg3 int) (_swig_ret Enu
 func Tc_conduits_ready(arg1 Tc_conduits) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int64)(C._wrap_tc_conduits_ready_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_tc_conduits_ready_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_completion_free(arg1 Tc_completion) {
 	_swig_i_0 := getSwigcptr(arg1)
-	C._wrap_tc_completion_free_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	C._wrap_tc_completion_free_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 }
 
 func Tc_completion_op(arg1 Tc_completion) (_swig_ret uint64) {
 	var swig_r uint64
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (uint64)(C._wrap_tc_completion_op_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uint64)(C._wrap_tc_completion_op_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_completion_kind_get(arg1 Tc_completion) (_swig_ret Enum_SS_tc_completion_kind) {
 	var swig_r Enum_SS_tc_completion_kind
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_tc_completion_kind_get_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_completion_kind)(C._wrap_tc_completion_kind_get_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_completion_is_final(arg1 Tc_completion) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_completion_is_final_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_completion_is_final_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_completion_status(arg1 Tc_completion) (_swig_ret Enum_SS_tc_status) {
 	var swig_r Enum_SS_tc_status
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_completion_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_completion_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_completion_http_status(arg1 Tc_completion) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_completion_http_status_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_completion_http_status_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_completion_message(arg1 Tc_completion) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_completion_message_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_completion_message_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -5065,91 +4852,91 @@ func Tc_completion_message(arg1 Tc_completion) (_swig_ret string) {
 func Tc_completion_userdata(arg1 Tc_completion) (_swig_ret uintptr) {
 	var swig_r uintptr
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (uintptr)(C._wrap_tc_completion_userdata_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (uintptr)(C._wrap_tc_completion_userdata_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_completion_response(arg1 Tc_completion) (_swig_ret Tc_response) {
 	var swig_r Tc_response
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_response)(SwigcptrTc_response(C._wrap_tc_completion_response_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_response)(SwigcptrTc_response(C._wrap_tc_completion_response_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_token(arg1 Tc_completion) (_swig_ret Tc_token) {
 	var swig_r Tc_token
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_token)(SwigcptrTc_token(C._wrap_tc_completion_token_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_token)(SwigcptrTc_token(C._wrap_tc_completion_token_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_user(arg1 Tc_completion) (_swig_ret Tc_user) {
 	var swig_r Tc_user
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tc_completion_user_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_user)(SwigcptrTc_user(C._wrap_tc_completion_user_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_conduit(arg1 Tc_completion) (_swig_ret Tc_conduit) {
 	var swig_r Tc_conduit
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_completion_conduit_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_conduit)(SwigcptrTc_conduit(C._wrap_tc_completion_conduit_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_conduit_list(arg1 Tc_completion) (_swig_ret Tc_conduit_list) {
 	var swig_r Tc_conduit_list
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_conduit_list)(SwigcptrTc_conduit_list(C._wrap_tc_completion_conduit_list_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_conduit_list)(SwigcptrTc_conduit_list(C._wrap_tc_completion_conduit_list_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_shard(arg1 Tc_completion) (_swig_ret Tc_shard) {
 	var swig_r Tc_shard
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_completion_shard_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_shard)(SwigcptrTc_shard(C._wrap_tc_completion_shard_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_shard_list(arg1 Tc_completion) (_swig_ret Tc_shard_list) {
 	var swig_r Tc_shard_list
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_shard_list)(SwigcptrTc_shard_list(C._wrap_tc_completion_shard_list_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_shard_list)(SwigcptrTc_shard_list(C._wrap_tc_completion_shard_list_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_shard_update(arg1 Tc_completion) (_swig_ret Tc_shard_update_result) {
 	var swig_r Tc_shard_update_result
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_shard_update_result)(SwigcptrTc_shard_update_result(C._wrap_tc_completion_shard_update_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_shard_update_result)(SwigcptrTc_shard_update_result(C._wrap_tc_completion_shard_update_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_batch(arg1 Tc_completion) (_swig_ret Tc_subscription_batch) {
 	var swig_r Tc_subscription_batch
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_subscription_batch)(SwigcptrTc_subscription_batch(C._wrap_tc_completion_batch_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_subscription_batch)(SwigcptrTc_subscription_batch(C._wrap_tc_completion_batch_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_page(arg1 Tc_completion) (_swig_ret Tc_subscription_list) {
 	var swig_r Tc_subscription_list
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_subscription_list)(SwigcptrTc_subscription_list(C._wrap_tc_completion_page_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_subscription_list)(SwigcptrTc_subscription_list(C._wrap_tc_completion_page_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_event(arg1 Tc_completion) (_swig_ret Tc_event) {
 	var swig_r Tc_event
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (Tc_event)(SwigcptrTc_event(C._wrap_tc_completion_event_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))))
+	swig_r = (Tc_event)(SwigcptrTc_event(C._wrap_tc_completion_event_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))))
 	return swig_r
 }
 
 func Tc_completion_source(arg1 Tc_completion) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_completion_source_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_completion_source_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -5161,21 +4948,21 @@ func Tc_completion_progress(arg1 Tc_completion, arg2 *int64, arg3 *int64) (_swig
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_completion_progress_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1), C.swig_voidp(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_completion_progress_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1), C.swig_voidp(_swig_i_2)))
 	return swig_r
 }
 
 func Tc_completion_view_change(arg1 Tc_completion) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r = (int)(C._wrap_tc_completion_view_change_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_tc_completion_view_change_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Tc_completion_view_id(arg1 Tc_completion) (_swig_ret string) {
 	var swig_r string
 	_swig_i_0 := getSwigcptr(arg1)
-	swig_r_p := C._wrap_tc_completion_view_id_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0))
+	swig_r_p := C._wrap_tc_completion_view_id_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0))
 	swig_r = *(*string)(unsafe.Pointer(&swig_r_p))
 	var swig_r_1 string
  swig_r_1 = swigCopyBorrowed(swig_r) 
@@ -5187,7 +4974,7 @@ func Tc_view_pull_changes(arg1 Tc_conduits, arg2 int, arg3 uintptr) (_swig_ret E
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_pull_changes_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tc_view_pull_changes_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
@@ -5196,9 +4983,53 @@ func Tcgo_next(arg1 Tc_conduits, arg2 []uint64, arg3 int) (_swig_ret Enum_SS_tc_
 	_swig_i_0 := getSwigcptr(arg1)
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (Enum_SS_tc_status)(C._wrap_tcgo_next_tcswig_58cf0908352460ac(C.uintptr_t(_swig_i_0), *(*C.swig_type_292)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2)))
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcgo_next_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_280)(unsafe.Pointer(&_swig_i_1)), C.swig_intgo(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
+	}
+	return swig_r
+}
+
+func Tcgo_request(arg1 []uint64, arg2 Tc_conduits, arg3 Enum_SS_tc_method, arg4 string, arg5 string, arg6 []byte, arg7 uintptr) (_swig_ret Enum_SS_tc_status) {
+	var swig_r Enum_SS_tc_status
+	_swig_i_0 := arg1
+	_swig_i_1 := getSwigcptr(arg2)
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	_swig_i_4 := arg5
+	_swig_i_5 := arg6
+	_swig_i_6 := arg7
+	swig_r = (Enum_SS_tc_status)(C._wrap_tcgo_request_tcswig_b726ca279d074842(*(*C.swig_type_281)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.swig_intgo(_swig_i_2), *(*C.swig_type_282)(unsafe.Pointer(&_swig_i_3)), *(*C.swig_type_283)(unsafe.Pointer(&_swig_i_4)), *(*C.swig_type_284)(unsafe.Pointer(&_swig_i_5)), C.uintptr_t(_swig_i_6)))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg1
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg5
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg6
+	}
+	return swig_r
+}
+
+func Tcgo_response_read(arg1 Tc_completion, arg2 []uint64, arg3 string, arg4 []byte) (_swig_ret int64) {
+	var swig_r int64
+	_swig_i_0 := getSwigcptr(arg1)
+	_swig_i_1 := arg2
+	_swig_i_2 := arg3
+	_swig_i_3 := arg4
+	swig_r = (int64)(C._wrap_tcgo_response_read_tcswig_b726ca279d074842(C.uintptr_t(_swig_i_0), *(*C.swig_type_286)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_287)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_288)(unsafe.Pointer(&_swig_i_3))))
+	if Swig_escape_always_false {
+		Swig_escape_val = arg2
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg3
+	}
+	if Swig_escape_always_false {
+		Swig_escape_val = arg4
 	}
 	return swig_r
 }

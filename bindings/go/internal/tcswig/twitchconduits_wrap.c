@@ -13,9 +13,9 @@ extern
 #ifdef __cplusplus
   "C"
 #endif
-  void cgo_panic__tcswig_58cf0908352460ac(const char*);
+  void cgo_panic__tcswig_b726ca279d074842(const char*);
 static void _swig_gopanic(const char *p) {
-  cgo_panic__tcswig_58cf0908352460ac(p);
+  cgo_panic__tcswig_b726ca279d074842(p);
 }
 
 
@@ -248,22 +248,6 @@ static char *tcgo_copy_text(const char *s) {
     return d;
 }
 
-
-typedef struct tcgo_query {
-    tcgo_fields f;
-    tc_param params[1];
-} tcgo_query;
-
-static void tcgo_request_query_free(tc_request_options *o) {
-    tcgo_query *q;
-    if (o->query == NULL) return;
-    q = (tcgo_query *)(void *)((char *)o->query - offsetof(tcgo_query, params));
-    tcgo_fields_free(&q->f);
-    free(q);
-    o->query = NULL;
-    o->query_count = 0;
-}
-
 SWIGINTERN struct tc_conduits_options *new_tc_conduits_options(void){
     tc_conduits_options *o = (tc_conduits_options *)calloc(1, sizeof(tc_conduits_options));
     if (o != NULL) tc_conduits_options_init(o, TC_CONDUITS_OPTIONS_VERSION);
@@ -275,41 +259,6 @@ SWIGINTERN void delete_tc_conduits_options(struct tc_conduits_options *self){
   tcgo_free_text(o->callback_url); tcgo_free_text(o->api_base_url); tcgo_free_text(o->auth_base_url);
   tcgo_free_text(o->ca_file);
     free(o);
-  }
-SWIGINTERN struct tc_request_options *new_tc_request_options(void){
-    tc_request_options *o = (tc_request_options *)calloc(1, sizeof(tc_request_options));
-    if (o != NULL) tc_request_options_init(o, TC_REQUEST_OPTIONS_VERSION);
-    return o;
-  }
-SWIGINTERN void delete_tc_request_options(struct tc_request_options *self){
-    tc_request_options *o = self;
-    tcgo_free_text(o->path); tcgo_free_text(o->body); tcgo_request_query_free(o);
-    free(o);
-  }
-SWIGINTERN tc_status tc_request_options_set_query(struct tc_request_options *self,char const *packed,size_t packed_len){
-    tcgo_fields f;
-    tcgo_query *q;
-    size_t n, i;
-    if (tcgo_fields_split(&f, packed, packed_len, 2) != 0) {
-      tcgo_fields_free(&f);
-      return TC_EINVAL;
-    }
-    tcgo_request_query_free(self);
-    n = f.count / 2;
-    if (n == 0) return TC_OK;
-    q = (tcgo_query *)calloc(1, sizeof *q + (n - 1) * sizeof(tc_param));
-    if (q == NULL) {
-      tcgo_fields_free(&f);
-      return TC_ENOMEM;
-    }
-    q->f = f;
-    for (i = 0; i < n; i++) {
-      q->params[i].name = f.at[2 * i];
-      q->params[i].value = f.at[2 * i + 1];
-    }
-    self->query = q->params;
-    self->query_count = n;
-    return TC_OK;
   }
 SWIGINTERN struct tc_batch_options *new_tc_batch_options(void){
     tc_batch_options *o = (tc_batch_options *)calloc(1, sizeof(tc_batch_options));
@@ -376,11 +325,99 @@ static tc_status tcgo_next(tc_conduits *c, uint64_t *tcgo_info, int timeout_ms) 
     return st;
 }
 
+
+/* tc_request() in the pull form with its options made here: the path
+ * (given without its NUL), the body (any bytes; empty for none) and the
+ * query as packed (name, value) records. TC_EINVAL for a malformed query. */
+static tc_status tcgo_request(tc_op_id *id_out, tc_conduits *c, tc_method method,
+                              const char *tcgo_path, size_t tcgo_path_len,
+                              const char *tcgo_query, size_t tcgo_query_len,
+                              const char *tcgo_body, size_t tcgo_body_len, void *userdata) {
+    char small[256];
+    char *path = tcgo_path_len < sizeof small ? small : (char *)malloc(tcgo_path_len + 1);
+    tc_param *params = NULL;
+    tcgo_fields f;
+    tc_request_options req;
+    tc_status st;
+    size_t i, n;
+    if (path == NULL) return TC_ENOMEM;
+    memcpy(path, tcgo_path, tcgo_path_len);
+    path[tcgo_path_len] = '\0';
+    if (tcgo_fields_split(&f, tcgo_query, tcgo_query_len, 2) != 0) {
+        st = TC_EINVAL;
+        goto out;
+    }
+    n = f.count / 2;
+    if (n > 0 && (params = (tc_param *)calloc(n, sizeof *params)) == NULL) {
+        st = TC_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        params[i].name = f.at[2 * i];
+        params[i].value = f.at[2 * i + 1];
+    }
+    tc_request_options_init(&req, TC_REQUEST_OPTIONS_VERSION);
+    req.method = method;
+    req.path = path;
+    req.query = params;
+    req.query_count = n;
+    if (tcgo_body_len > 0) {
+        req.body = tcgo_body;
+        req.body_len = tcgo_body_len;
+    }
+    st = tc_request(id_out, c, &req, NULL, userdata); /* copies everything */
+out:
+    free(params);
+    tcgo_fields_free(&f);
+    if (path != small) free(path);
+    return st;
+}
+
+/* A request's final completion read in one call. tcgo_resp: [0] the
+ * completion's status, [1] the HTTP status, [2] attempts, [3] elapsed
+ * microseconds, then the length of each text copied into tcgo_buf one after
+ * the other: [4] the message, [5] the body, [6 + i] the value of the i-th
+ * header of the packed names (UINT64_MAX when absent). Returns the bytes
+ * the texts need: when that is more than the buffer holds, only the numbers
+ * are set (call again with a larger buffer); -1 when there is no response.
+ * On success (status TC_OK, the texts copied) the completion is freed. */
+static int64_t tcgo_response_read(tc_completion *done, uint64_t *tcgo_resp, size_t tcgo_resp_len,
+                                  const char *tcgo_names, size_t tcgo_names_len,
+                                  char *tcgo_buf, size_t tcgo_buf_len) {
+    const tc_response *r = tc_completion_response(done);
+    const char *text[2 + 8];
+    size_t len[2 + 8], count = 2, need = 0, at = 0, i;
+    const char *name = tcgo_names, *end = tcgo_names + tcgo_names_len;
+    if (r == NULL || tcgo_resp_len < 6) return -1;
+    tcgo_resp[0] = (uint64_t)tc_completion_status(done);
+    tcgo_resp[1] = (uint64_t)(int64_t)tc_response_http_status(r);
+    tcgo_resp[2] = (uint64_t)(int64_t)tc_response_attempts(r);
+    tcgo_resp[3] = (uint64_t)(tc_response_elapsed_ms(r) * 1000.0);
+    text[0] = tc_response_message(r);
+    len[0] = text[0] != NULL ? strlen(text[0]) : 0;
+    text[1] = tc_response_body(r, &len[1]);
+    while (name < end && count < 2 + 8 && count + 4 < tcgo_resp_len) {
+        text[count] = tc_response_header(r, name);
+        len[count] = text[count] != NULL ? strlen(text[count]) : 0;
+        count++;
+        name += strlen(name) + 1; /* packed: each name ends with a NUL */
+    }
+    for (i = 0; i < count; i++) need += len[i];
+    for (i = 0; i < count; i++) tcgo_resp[4 + i] = text[i] != NULL ? (uint64_t)len[i] : UINT64_MAX;
+    if (need > tcgo_buf_len) return (int64_t)need;
+    for (i = 0; i < count; i++) {
+        if (len[i] > 0) memcpy(tcgo_buf + at, text[i], len[i]);
+        at += len[i];
+    }
+    if (tcgo_resp[0] == TC_OK) tc_completion_free(done);
+    return (int64_t)need;
+}
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-void _wrap_Swig_free_tcswig_58cf0908352460ac(void *_swig_go_0) {
+void _wrap_Swig_free_tcswig_b726ca279d074842(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -390,7 +427,7 @@ void _wrap_Swig_free_tcswig_58cf0908352460ac(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_tcswig_b726ca279d074842(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -403,7 +440,7 @@ void *_wrap_Swig_malloc_tcswig_58cf0908352460ac(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_VERSION_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_VERSION_tcswig_b726ca279d074842() {
   int result;
   intgo _swig_go_result;
   
@@ -414,7 +451,7 @@ intgo _wrap_TC_VERSION_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_OK_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_OK_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -426,7 +463,7 @@ intgo _wrap_TC_OK_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ERROR_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ERROR_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -438,7 +475,7 @@ intgo _wrap_TC_ERROR_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EINVAL_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EINVAL_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -450,7 +487,7 @@ intgo _wrap_TC_EINVAL_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ENOMEM_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ENOMEM_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -462,7 +499,7 @@ intgo _wrap_TC_ENOMEM_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EVERSION_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EVERSION_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -474,7 +511,7 @@ intgo _wrap_TC_EVERSION_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ECANCELED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ECANCELED_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -486,7 +523,7 @@ intgo _wrap_TC_ECANCELED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ETIMEDOUT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ETIMEDOUT_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -498,7 +535,7 @@ intgo _wrap_TC_ETIMEDOUT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ENETWORK_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ENETWORK_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -510,7 +547,7 @@ intgo _wrap_TC_ENETWORK_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ETLS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ETLS_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -522,7 +559,7 @@ intgo _wrap_TC_ETLS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EHTTP_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EHTTP_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -534,7 +571,7 @@ intgo _wrap_TC_EHTTP_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EAUTH_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EAUTH_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -546,7 +583,7 @@ intgo _wrap_TC_EAUTH_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EFORBIDDEN_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EFORBIDDEN_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -558,7 +595,7 @@ intgo _wrap_TC_EFORBIDDEN_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ENOTFOUND_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ENOTFOUND_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -570,7 +607,7 @@ intgo _wrap_TC_ENOTFOUND_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ECONFLICT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ECONFLICT_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -582,7 +619,7 @@ intgo _wrap_TC_ECONFLICT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ERATELIMIT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ERATELIMIT_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -594,7 +631,7 @@ intgo _wrap_TC_ERATELIMIT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ESERVER_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ESERVER_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -606,7 +643,7 @@ intgo _wrap_TC_ESERVER_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EPROTOCOL_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EPROTOCOL_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -618,7 +655,7 @@ intgo _wrap_TC_EPROTOCOL_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ECLOSED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ECLOSED_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -630,7 +667,7 @@ intgo _wrap_TC_ECLOSED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EREENTRANT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EREENTRANT_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -642,7 +679,7 @@ intgo _wrap_TC_EREENTRANT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EBUSY_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EBUSY_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -654,7 +691,7 @@ intgo _wrap_TC_EBUSY_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ETOOLARGE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ETOOLARGE_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -666,7 +703,7 @@ intgo _wrap_TC_ETOOLARGE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EUSER_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EUSER_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -678,7 +715,7 @@ intgo _wrap_TC_EUSER_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EBADREQUEST_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EBADREQUEST_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -690,7 +727,7 @@ intgo _wrap_TC_EBADREQUEST_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EGONE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EGONE_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -702,7 +739,7 @@ intgo _wrap_TC_EGONE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EPARTIAL_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EPARTIAL_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -714,7 +751,7 @@ intgo _wrap_TC_EPARTIAL_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ENOCREDENTIALS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ENOCREDENTIALS_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -726,7 +763,7 @@ intgo _wrap_TC_ENOCREDENTIALS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ENOTSUPPORTED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ENOTSUPPORTED_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -738,7 +775,7 @@ intgo _wrap_TC_ENOTSUPPORTED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ESIGNATURE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ESIGNATURE_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -750,7 +787,7 @@ intgo _wrap_TC_ESIGNATURE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ESTALE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ESTALE_tcswig_b726ca279d074842() {
   enum tc_status result;
   intgo _swig_go_result;
   
@@ -762,7 +799,7 @@ intgo _wrap_TC_ESTALE_tcswig_58cf0908352460ac() {
 }
 
 
-_gostring_ _wrap_tc_strerror_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_strerror_tcswig_b726ca279d074842(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -778,7 +815,7 @@ _gostring_ _wrap_tc_strerror_tcswig_58cf0908352460ac(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_tc_status_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_status_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   int arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -794,7 +831,7 @@ _gostring_ _wrap_tc_status_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
 }
 
 
-_gostring_ _wrap_tc_last_error_message_tcswig_58cf0908352460ac() {
+_gostring_ _wrap_tc_last_error_message_tcswig_b726ca279d074842() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -808,7 +845,7 @@ _gostring_ _wrap_tc_last_error_message_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_tc_last_http_status_tcswig_58cf0908352460ac() {
+intgo _wrap_tc_last_http_status_tcswig_b726ca279d074842() {
   int result;
   intgo _swig_go_result;
   
@@ -819,7 +856,7 @@ intgo _wrap_tc_last_http_status_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LOG_ERROR_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LOG_ERROR_tcswig_b726ca279d074842() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -831,7 +868,7 @@ intgo _wrap_TC_LOG_ERROR_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LOG_WARN_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LOG_WARN_tcswig_b726ca279d074842() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -843,7 +880,7 @@ intgo _wrap_TC_LOG_WARN_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LOG_INFO_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LOG_INFO_tcswig_b726ca279d074842() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -855,7 +892,7 @@ intgo _wrap_TC_LOG_INFO_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LOG_DEBUG_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LOG_DEBUG_tcswig_b726ca279d074842() {
   enum tc_log_level result;
   intgo _swig_go_result;
   
@@ -867,7 +904,7 @@ intgo _wrap_TC_LOG_DEBUG_tcswig_58cf0908352460ac() {
 }
 
 
-_gostring_ _wrap_tc_log_level_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_log_level_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   tc_log_level arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -883,7 +920,7 @@ _gostring_ _wrap_tc_log_level_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_GET_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_GET_tcswig_b726ca279d074842() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -895,7 +932,7 @@ intgo _wrap_TC_GET_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_POST_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_POST_tcswig_b726ca279d074842() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -907,7 +944,7 @@ intgo _wrap_TC_POST_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_PATCH_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_PATCH_tcswig_b726ca279d074842() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -919,7 +956,7 @@ intgo _wrap_TC_PATCH_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_PUT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_PUT_tcswig_b726ca279d074842() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -931,7 +968,7 @@ intgo _wrap_TC_PUT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_DELETE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_DELETE_tcswig_b726ca279d074842() {
   enum tc_method result;
   intgo _swig_go_result;
   
@@ -943,7 +980,7 @@ intgo _wrap_TC_DELETE_tcswig_58cf0908352460ac() {
 }
 
 
-_gostring_ _wrap_tc_method_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_method_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   tc_method arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -959,7 +996,7 @@ _gostring_ _wrap_tc_method_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_b726ca279d074842() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -970,7 +1007,7 @@ intgo _wrap_TC_CONDUITS_F_DISPATCH_THREAD_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_b726ca279d074842() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -981,7 +1018,7 @@ intgo _wrap_TC_CONDUITS_F_NO_PACING_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_b726ca279d074842() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -992,7 +1029,7 @@ intgo _wrap_TC_CONDUITS_F_ALLOW_HTTP_CALLBACKS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_tc_conduits_options_version_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_version_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -1005,7 +1042,7 @@ intgo _wrap_tc_conduits_options_version_get_tcswig_58cf0908352460ac(struct tc_co
 }
 
 
-void _wrap_tc_conduits_options_client_id_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_client_id_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1025,7 +1062,7 @@ void _wrap_tc_conduits_options_client_id_set_tcswig_58cf0908352460ac(struct tc_c
 }
 
 
-_gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1041,7 +1078,7 @@ _gostring_ _wrap_tc_conduits_options_client_id_get_tcswig_58cf0908352460ac(struc
 }
 
 
-void _wrap_tc_conduits_options_client_secret_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_client_secret_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1061,7 +1098,7 @@ void _wrap_tc_conduits_options_client_secret_set_tcswig_58cf0908352460ac(struct 
 }
 
 
-_gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1077,7 +1114,7 @@ _gostring_ _wrap_tc_conduits_options_client_secret_get_tcswig_58cf0908352460ac(s
 }
 
 
-void _wrap_tc_conduits_options_app_token_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_app_token_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1097,7 +1134,7 @@ void _wrap_tc_conduits_options_app_token_set_tcswig_58cf0908352460ac(struct tc_c
 }
 
 
-_gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1113,7 +1150,7 @@ _gostring_ _wrap_tc_conduits_options_app_token_get_tcswig_58cf0908352460ac(struc
 }
 
 
-void _wrap_tc_conduits_options_callback_url_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_callback_url_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1142,7 +1179,7 @@ void _wrap_tc_conduits_options_callback_url_set_tcswig_58cf0908352460ac(struct t
 }
 
 
-_gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1158,7 +1195,7 @@ _gostring_ _wrap_tc_conduits_options_callback_url_get_tcswig_58cf0908352460ac(st
 }
 
 
-void _wrap_tc_conduits_options_api_base_url_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_api_base_url_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1178,7 +1215,7 @@ void _wrap_tc_conduits_options_api_base_url_set_tcswig_58cf0908352460ac(struct t
 }
 
 
-_gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1194,7 +1231,7 @@ _gostring_ _wrap_tc_conduits_options_api_base_url_get_tcswig_58cf0908352460ac(st
 }
 
 
-void _wrap_tc_conduits_options_auth_base_url_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_auth_base_url_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1214,7 +1251,7 @@ void _wrap_tc_conduits_options_auth_base_url_set_tcswig_58cf0908352460ac(struct 
 }
 
 
-_gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1230,7 +1267,7 @@ _gostring_ _wrap_tc_conduits_options_auth_base_url_get_tcswig_58cf0908352460ac(s
 }
 
 
-void _wrap_tc_conduits_options_ca_file_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_conduits_options_ca_file_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -1250,7 +1287,7 @@ void _wrap_tc_conduits_options_ca_file_set_tcswig_58cf0908352460ac(struct tc_con
 }
 
 
-_gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+_gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1266,7 +1303,7 @@ _gostring_ _wrap_tc_conduits_options_ca_file_get_tcswig_58cf0908352460ac(struct 
 }
 
 
-void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1278,7 +1315,7 @@ void _wrap_tc_conduits_options_connect_timeout_ms_set_tcswig_58cf0908352460ac(st
 }
 
 
-long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1291,7 +1328,7 @@ long long _wrap_tc_conduits_options_connect_timeout_ms_get_tcswig_58cf0908352460
 }
 
 
-void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1303,7 +1340,7 @@ void _wrap_tc_conduits_options_request_timeout_ms_set_tcswig_58cf0908352460ac(st
 }
 
 
-long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1316,7 +1353,7 @@ long long _wrap_tc_conduits_options_request_timeout_ms_get_tcswig_58cf0908352460
 }
 
 
-void _wrap_tc_conduits_options_max_attempts_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_conduits_options_max_attempts_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int arg2 ;
   
@@ -1328,7 +1365,7 @@ void _wrap_tc_conduits_options_max_attempts_set_tcswig_58cf0908352460ac(struct t
 }
 
 
-intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1341,7 +1378,7 @@ intgo _wrap_tc_conduits_options_max_attempts_get_tcswig_58cf0908352460ac(struct 
 }
 
 
-void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1353,7 +1390,7 @@ void _wrap_tc_conduits_options_backoff_base_ms_set_tcswig_58cf0908352460ac(struc
 }
 
 
-long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1366,7 +1403,7 @@ long long _wrap_tc_conduits_options_backoff_base_ms_get_tcswig_58cf0908352460ac(
 }
 
 
-void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1378,7 +1415,7 @@ void _wrap_tc_conduits_options_backoff_max_ms_set_tcswig_58cf0908352460ac(struct
 }
 
 
-long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1391,7 +1428,7 @@ long long _wrap_tc_conduits_options_backoff_max_ms_get_tcswig_58cf0908352460ac(s
 }
 
 
-void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1403,7 +1440,7 @@ void _wrap_tc_conduits_options_ratelimit_max_wait_ms_set_tcswig_58cf0908352460ac
 }
 
 
-long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1416,7 +1453,7 @@ long long _wrap_tc_conduits_options_ratelimit_max_wait_ms_get_tcswig_58cf0908352
 }
 
 
-void _wrap_tc_conduits_options_max_concurrency_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_conduits_options_max_concurrency_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int arg2 ;
   
@@ -1428,7 +1465,7 @@ void _wrap_tc_conduits_options_max_concurrency_set_tcswig_58cf0908352460ac(struc
 }
 
 
-intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1441,7 +1478,7 @@ intgo _wrap_tc_conduits_options_max_concurrency_get_tcswig_58cf0908352460ac(stru
 }
 
 
-void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   size_t arg2 ;
   
@@ -1453,7 +1490,7 @@ void _wrap_tc_conduits_options_max_response_bytes_set_tcswig_58cf0908352460ac(st
 }
 
 
-long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1466,7 +1503,7 @@ long long _wrap_tc_conduits_options_max_response_bytes_get_tcswig_58cf0908352460
 }
 
 
-void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1478,7 +1515,7 @@ void _wrap_tc_conduits_options_token_refresh_margin_s_set_tcswig_58cf0908352460a
 }
 
 
-long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1491,7 +1528,7 @@ long long _wrap_tc_conduits_options_token_refresh_margin_s_get_tcswig_58cf090835
 }
 
 
-void _wrap_tc_conduits_options_flags_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_conduits_options_flags_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   unsigned int arg2 ;
   
@@ -1503,7 +1540,7 @@ void _wrap_tc_conduits_options_flags_set_tcswig_58cf0908352460ac(struct tc_condu
 }
 
 
-intgo _wrap_tc_conduits_options_flags_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+intgo _wrap_tc_conduits_options_flags_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -1516,7 +1553,7 @@ intgo _wrap_tc_conduits_options_flags_get_tcswig_58cf0908352460ac(struct tc_cond
 }
 
 
-void _wrap_tc_conduits_options_random_seed_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_random_seed_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   uint64_t arg2 ;
   
@@ -1528,7 +1565,7 @@ void _wrap_tc_conduits_options_random_seed_set_tcswig_58cf0908352460ac(struct tc
 }
 
 
-long long _wrap_tc_conduits_options_random_seed_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_random_seed_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -1541,7 +1578,7 @@ long long _wrap_tc_conduits_options_random_seed_get_tcswig_58cf0908352460ac(stru
 }
 
 
-void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1553,7 +1590,7 @@ void _wrap_tc_conduits_options_token_validate_interval_s_set_tcswig_58cf09083524
 }
 
 
-long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1566,7 +1603,7 @@ long long _wrap_tc_conduits_options_token_validate_interval_s_get_tcswig_58cf090
 }
 
 
-void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1578,7 +1615,7 @@ void _wrap_tc_conduits_options_request_deadline_ms_set_tcswig_58cf0908352460ac(s
 }
 
 
-long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1591,7 +1628,7 @@ long long _wrap_tc_conduits_options_request_deadline_ms_get_tcswig_58cf090835246
 }
 
 
-void _wrap_tc_conduits_options_max_list_pages_set_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_conduits_options_max_list_pages_set_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0, long long _swig_go_1) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long arg2 ;
   
@@ -1603,7 +1640,7 @@ void _wrap_tc_conduits_options_max_list_pages_set_tcswig_58cf0908352460ac(struct
 }
 
 
-long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -1616,7 +1653,7 @@ long long _wrap_tc_conduits_options_max_list_pages_get_tcswig_58cf0908352460ac(s
 }
 
 
-struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_58cf0908352460ac() {
+struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_b726ca279d074842() {
   struct tc_conduits_options *result = 0 ;
   struct tc_conduits_options *_swig_go_result;
   
@@ -1627,7 +1664,7 @@ struct tc_conduits_options *_wrap_new_tc_conduits_options_tcswig_58cf0908352460a
 }
 
 
-void _wrap_delete_tc_conduits_options_tcswig_58cf0908352460ac(struct tc_conduits_options *_swig_go_0) {
+void _wrap_delete_tc_conduits_options_tcswig_b726ca279d074842(struct tc_conduits_options *_swig_go_0) {
   struct tc_conduits_options *arg1 = (struct tc_conduits_options *) 0 ;
   
   arg1 = *(struct tc_conduits_options **)&_swig_go_0; 
@@ -1637,7 +1674,7 @@ void _wrap_delete_tc_conduits_options_tcswig_58cf0908352460ac(struct tc_conduits
 }
 
 
-intgo _wrap_tc_conduits_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits_options *_swig_go_1) {
+intgo _wrap_tc_conduits_new_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits_options *_swig_go_1) {
   tc_conduits **arg1 = (tc_conduits **) 0 ;
   tc_conduits_options *arg2 = (tc_conduits_options *) 0 ;
   tc_status result;
@@ -1657,7 +1694,7 @@ intgo _wrap_tc_conduits_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct
 }
 
 
-void _wrap_tc_conduits_free_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
+void _wrap_tc_conduits_free_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   
   arg1 = *(tc_conduits **)&_swig_go_0; 
@@ -1667,7 +1704,7 @@ void _wrap_tc_conduits_free_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go
 }
 
 
-intgo _wrap_tc_conduits_wakeup_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_wakeup_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -1680,7 +1717,7 @@ intgo _wrap_tc_conduits_wakeup_tcswig_58cf0908352460ac(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_cancel_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_conduits_cancel_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0, long long _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_op_id arg2 ;
   tc_status result;
@@ -1695,7 +1732,7 @@ intgo _wrap_tc_conduits_cancel_tcswig_58cf0908352460ac(struct tc_conduits *_swig
 }
 
 
-intgo _wrap_tc_conduits_cancel_all_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_conduits_cancel_all_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -1708,7 +1745,7 @@ intgo _wrap_tc_conduits_cancel_all_tcswig_58cf0908352460ac(struct tc_conduits *_
 }
 
 
-long long _wrap_tc_conduits_pending_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
+long long _wrap_tc_conduits_pending_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1721,7 +1758,7 @@ long long _wrap_tc_conduits_pending_tcswig_58cf0908352460ac(struct tc_conduits *
 }
 
 
-intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_b726ca279d074842() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1733,7 +1770,7 @@ intgo _wrap_TC_STAT_HTTP_REQUESTS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_STAT_RETRIES_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_STAT_RETRIES_tcswig_b726ca279d074842() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1745,7 +1782,7 @@ intgo _wrap_TC_STAT_RETRIES_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_b726ca279d074842() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1757,7 +1794,7 @@ intgo _wrap_TC_STAT_RATE_LIMITED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_b726ca279d074842() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1769,7 +1806,7 @@ intgo _wrap_TC_STAT_TOKEN_FETCHES_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_b726ca279d074842() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1781,7 +1818,7 @@ intgo _wrap_TC_STAT_PACING_DELAYS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_STAT_OPERATIONS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_STAT_OPERATIONS_tcswig_b726ca279d074842() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1793,7 +1830,7 @@ intgo _wrap_TC_STAT_OPERATIONS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_STAT_CONNECTIONS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_STAT_CONNECTIONS_tcswig_b726ca279d074842() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1805,7 +1842,7 @@ intgo _wrap_TC_STAT_CONNECTIONS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_b726ca279d074842() {
   enum tc_stat result;
   intgo _swig_go_result;
   
@@ -1817,7 +1854,7 @@ intgo _wrap_TC_STAT_TOKEN_VALIDATIONS_tcswig_58cf0908352460ac() {
 }
 
 
-long long _wrap_tc_conduits_stat_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_conduits_stat_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0, intgo _swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_stat arg2 ;
   uint64_t result;
@@ -1832,7 +1869,7 @@ long long _wrap_tc_conduits_stat_tcswig_58cf0908352460ac(struct tc_conduits *_sw
 }
 
 
-_gostring_ _wrap_tc_stat_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_stat_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   tc_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1848,7 +1885,7 @@ _gostring_ _wrap_tc_stat_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_tc_token_get_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_token_get_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   int arg3 ;
@@ -1874,7 +1911,7 @@ intgo _wrap_tc_token_get_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc
 }
 
 
-intgo _wrap_tc_token_validate_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_token_validate_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_token_cb arg3 = (tc_token_cb) 0 ;
@@ -1898,7 +1935,7 @@ intgo _wrap_tc_token_validate_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_token_revoke_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_token_revoke_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_response_cb arg3 = (tc_response_cb) 0 ;
@@ -1922,7 +1959,7 @@ intgo _wrap_tc_token_revoke_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct
 }
 
 
-_gostring_ _wrap_tc_token_access_token_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_access_token_tcswig_b726ca279d074842(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1938,7 +1975,7 @@ _gostring_ _wrap_tc_token_access_token_tcswig_58cf0908352460ac(struct tc_token *
 }
 
 
-_gostring_ _wrap_tc_token_client_id_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_client_id_tcswig_b726ca279d074842(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1954,7 +1991,7 @@ _gostring_ _wrap_tc_token_client_id_tcswig_58cf0908352460ac(struct tc_token *_sw
 }
 
 
-long long _wrap_tc_token_expires_at_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_expires_at_tcswig_b726ca279d074842(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -1967,7 +2004,7 @@ long long _wrap_tc_token_expires_at_tcswig_58cf0908352460ac(struct tc_token *_sw
 }
 
 
-intgo _wrap_tc_token_is_validated_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
+intgo _wrap_tc_token_is_validated_tcswig_b726ca279d074842(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1980,7 +2017,7 @@ intgo _wrap_tc_token_is_validated_tcswig_58cf0908352460ac(struct tc_token *_swig
 }
 
 
-_gostring_ _wrap_tc_token_login_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_login_tcswig_b726ca279d074842(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -1996,7 +2033,7 @@ _gostring_ _wrap_tc_token_login_tcswig_58cf0908352460ac(struct tc_token *_swig_g
 }
 
 
-_gostring_ _wrap_tc_token_user_id_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
+_gostring_ _wrap_tc_token_user_id_tcswig_b726ca279d074842(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2012,7 +2049,7 @@ _gostring_ _wrap_tc_token_user_id_tcswig_58cf0908352460ac(struct tc_token *_swig
 }
 
 
-long long _wrap_tc_token_scope_count_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
+long long _wrap_tc_token_scope_count_tcswig_b726ca279d074842(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2025,7 +2062,7 @@ long long _wrap_tc_token_scope_count_tcswig_58cf0908352460ac(struct tc_token *_s
 }
 
 
-_gostring_ _wrap_tc_token_scope_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_token_scope_tcswig_b726ca279d074842(struct tc_token *_swig_go_0, long long _swig_go_1) {
   tc_token *arg1 = (tc_token *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -2043,7 +2080,7 @@ _gostring_ _wrap_tc_token_scope_tcswig_58cf0908352460ac(struct tc_token *_swig_g
 }
 
 
-void _wrap_tc_token_free_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
+void _wrap_tc_token_free_tcswig_b726ca279d074842(struct tc_token *_swig_go_0) {
   tc_token *arg1 = (tc_token *) 0 ;
   
   arg1 = *(tc_token **)&_swig_go_0; 
@@ -2053,7 +2090,7 @@ void _wrap_tc_token_free_tcswig_58cf0908352460ac(struct tc_token *_swig_go_0) {
 }
 
 
-intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_b726ca279d074842() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -2064,308 +2101,7 @@ intgo _wrap_TC_REQUEST_F_IDEMPOTENT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_tc_request_options_version_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  unsigned int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  result = (unsigned int) ((arg1)->version);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_request_options_method_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  tc_method arg2 ;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  arg2 = (tc_method)_swig_go_1; 
-  
-  if (arg1) (arg1)->method = arg2;
-  
-}
-
-
-intgo _wrap_tc_request_options_method_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  tc_method result;
-  intgo _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  result = (tc_method) ((arg1)->method);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_request_options_path_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  char *arg2 = (char *) 0 ;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  
-  tcgo_free_text(arg1->path);
-  arg1->path = tcgo_copy_text(arg2);
-  
-  
-  free(arg2); 
-}
-
-
-_gostring_ _wrap_tc_request_options_path_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  result = (char *) ((arg1)->path);
-  
-  _swig_go_result.p = (char *)result;
-  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
-  
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_request_options_body_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  char *arg2 = (char *) 0 ;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  arg2 = (char *)malloc(_swig_go_1.n + 1);
-  memcpy(arg2, _swig_go_1.p, _swig_go_1.n);
-  arg2[_swig_go_1.n] = '\0';
-  
-  
-  
-  tcgo_free_text(arg1->body);
-  arg1->body = tcgo_copy_text(arg2);
-  
-  
-  free(arg2); 
-}
-
-
-_gostring_ _wrap_tc_request_options_body_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  char *result = 0 ;
-  _gostring_ _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  result = (char *) ((arg1)->body);
-  
-  _swig_go_result.p = (char *)result;
-  _swig_go_result.n = result != NULL ? (intgo)strlen(result) : 0;
-  
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_request_options_body_len_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  size_t arg2 ;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  arg2 = (size_t)_swig_go_1; 
-  
-  if (arg1) (arg1)->body_len = arg2;
-  
-}
-
-
-long long _wrap_tc_request_options_body_len_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  size_t result;
-  long long _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  result =  ((arg1)->body_len);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_request_options_flags_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  unsigned int arg2 ;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  arg2 = (unsigned int)_swig_go_1; 
-  
-  if (arg1) (arg1)->flags = arg2;
-  
-}
-
-
-intgo _wrap_tc_request_options_flags_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  unsigned int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  result = (unsigned int) ((arg1)->flags);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_request_options_timeout_ms_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  long arg2 ;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  arg2 = (long)_swig_go_1; 
-  
-  if (arg1) (arg1)->timeout_ms = arg2;
-  
-}
-
-
-long long _wrap_tc_request_options_timeout_ms_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  long result;
-  long long _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  result = (long) ((arg1)->timeout_ms);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_request_options_max_attempts_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, intgo _swig_go_1) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  int arg2 ;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  arg2 = (int)_swig_go_1; 
-  
-  if (arg1) (arg1)->max_attempts = arg2;
-  
-}
-
-
-intgo _wrap_tc_request_options_max_attempts_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  int result;
-  intgo _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  result = (int) ((arg1)->max_attempts);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_tc_request_options_deadline_ms_set_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, long long _swig_go_1) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  long arg2 ;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  arg2 = (long)_swig_go_1; 
-  
-  if (arg1) (arg1)->deadline_ms = arg2;
-  
-}
-
-
-long long _wrap_tc_request_options_deadline_ms_get_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  long result;
-  long long _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  result = (long) ((arg1)->deadline_ms);
-  _swig_go_result = result; 
-  return _swig_go_result;
-}
-
-
-struct tc_request_options *_wrap_new_tc_request_options_tcswig_58cf0908352460ac() {
-  struct tc_request_options *result = 0 ;
-  struct tc_request_options *_swig_go_result;
-  
-  
-  result = (struct tc_request_options *)new_tc_request_options();
-  *(struct tc_request_options **)&_swig_go_result = (struct tc_request_options *)result; 
-  return _swig_go_result;
-}
-
-
-void _wrap_delete_tc_request_options_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  delete_tc_request_options(arg1);
-  
-}
-
-
-intgo _wrap_tc_request_options_set_query_tcswig_58cf0908352460ac(struct tc_request_options *_swig_go_0, _gostring_ _swig_go_1) {
-  struct tc_request_options *arg1 = (struct tc_request_options *) 0 ;
-  char *arg2 = (char *) 0 ;
-  size_t arg3 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg1 = *(struct tc_request_options **)&_swig_go_0; 
-  
-  arg2 = (char *)_swig_go_1.p;
-  arg3 = (size_t)_swig_go_1.n;
-  
-  
-  result = (tc_status)tc_request_options_set_query(arg1,(char const *)arg2,arg3);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_request_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_request_options *_swig_go_2, void *_swig_go_3) {
-  tc_op_id *arg1 = (tc_op_id *) 0 ;
-  tc_conduits *arg2 = (tc_conduits *) 0 ;
-  tc_request_options *arg3 = (tc_request_options *) 0 ;
-  tc_response_cb arg4 = (tc_response_cb) 0 ;
-  void *arg5 = (void *) 0 ;
-  tc_status result;
-  intgo _swig_go_result;
-  
-  arg4 = NULL;
-  
-  if (_swig_go_0.len < 1) {
-    _swig_gopanic("id_out: pass a slice of one element");
-  }
-  arg1 = (tc_op_id *)_swig_go_0.array;
-  
-  arg2 = *(tc_conduits **)&_swig_go_1; 
-  arg3 = *(tc_request_options **)&_swig_go_2; 
-  arg5 = *(void **)&_swig_go_3; 
-  
-  result = (tc_status)tc_request(arg1,arg2,(struct tc_request_options const *)arg3,arg4,arg5);
-  _swig_go_result = (intgo)result; 
-  return _swig_go_result;
-}
-
-
-intgo _wrap_tc_response_status_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_status_tcswig_b726ca279d074842(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -2378,7 +2114,7 @@ intgo _wrap_tc_response_status_tcswig_58cf0908352460ac(struct tc_response *_swig
 }
 
 
-intgo _wrap_tc_response_http_status_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_http_status_tcswig_b726ca279d074842(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2391,7 +2127,7 @@ intgo _wrap_tc_response_http_status_tcswig_58cf0908352460ac(struct tc_response *
 }
 
 
-_gostring_ _wrap_tc_response_body_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_body_tcswig_b726ca279d074842(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -2409,7 +2145,7 @@ _gostring_ _wrap_tc_response_body_tcswig_58cf0908352460ac(struct tc_response *_s
 }
 
 
-_gostring_ _wrap_tc_response_header_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
+_gostring_ _wrap_tc_response_header_tcswig_b726ca279d074842(struct tc_response *_swig_go_0, _gostring_ _swig_go_1) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *arg2 = (char *) 0 ;
   char *result = 0 ;
@@ -2432,7 +2168,7 @@ _gostring_ _wrap_tc_response_header_tcswig_58cf0908352460ac(struct tc_response *
 }
 
 
-intgo _wrap_tc_response_attempts_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
+intgo _wrap_tc_response_attempts_tcswig_b726ca279d074842(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2445,7 +2181,7 @@ intgo _wrap_tc_response_attempts_tcswig_58cf0908352460ac(struct tc_response *_sw
 }
 
 
-_gostring_ _wrap_tc_response_message_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
+_gostring_ _wrap_tc_response_message_tcswig_b726ca279d074842(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2461,7 +2197,7 @@ _gostring_ _wrap_tc_response_message_tcswig_58cf0908352460ac(struct tc_response 
 }
 
 
-double _wrap_tc_response_elapsed_ms_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
+double _wrap_tc_response_elapsed_ms_tcswig_b726ca279d074842(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   double result;
   double _swig_go_result;
@@ -2474,7 +2210,7 @@ double _wrap_tc_response_elapsed_ms_tcswig_58cf0908352460ac(struct tc_response *
 }
 
 
-void _wrap_tc_response_free_tcswig_58cf0908352460ac(struct tc_response *_swig_go_0) {
+void _wrap_tc_response_free_tcswig_b726ca279d074842(struct tc_response *_swig_go_0) {
   tc_response *arg1 = (tc_response *) 0 ;
   
   arg1 = *(tc_response **)&_swig_go_0; 
@@ -2484,7 +2220,7 @@ void _wrap_tc_response_free_tcswig_58cf0908352460ac(struct tc_response *_swig_go
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_b726ca279d074842() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2496,7 +2232,7 @@ intgo _wrap_TC_TRANSPORT_WEBHOOK_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_b726ca279d074842() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2508,7 +2244,7 @@ intgo _wrap_TC_TRANSPORT_WEBSOCKET_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_b726ca279d074842() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2520,7 +2256,7 @@ intgo _wrap_TC_TRANSPORT_CONDUIT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_TRANSPORT_OTHER_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_TRANSPORT_OTHER_tcswig_b726ca279d074842() {
   enum tc_transport_type result;
   intgo _swig_go_result;
   
@@ -2532,7 +2268,7 @@ intgo _wrap_TC_TRANSPORT_OTHER_tcswig_58cf0908352460ac() {
 }
 
 
-_gostring_ _wrap_tc_transport_type_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_transport_type_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   tc_transport_type arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2548,7 +2284,7 @@ _gostring_ _wrap_tc_transport_type_name_tcswig_58cf0908352460ac(intgo _swig_go_0
 }
 
 
-intgo _wrap_tc_transport_webhook_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_transport_webhook_new_tcswig_b726ca279d074842(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_transport **arg1 = (tc_transport **) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2589,7 +2325,7 @@ intgo _wrap_tc_transport_webhook_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_
 }
 
 
-intgo _wrap_tc_transport_websocket_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_transport_websocket_new_tcswig_b726ca279d074842(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
   tc_transport **arg1 = (tc_transport **) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2614,7 +2350,7 @@ intgo _wrap_tc_transport_websocket_new_tcswig_58cf0908352460ac(_goslice_ _swig_g
 }
 
 
-intgo _wrap_tc_transport_conduit_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_transport_conduit_new_tcswig_b726ca279d074842(_goslice_ _swig_go_0, _gostring_ _swig_go_1) {
   tc_transport **arg1 = (tc_transport **) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -2648,7 +2384,7 @@ intgo _wrap_tc_transport_conduit_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_
 }
 
 
-intgo _wrap_tc_transport_method_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
+intgo _wrap_tc_transport_method_tcswig_b726ca279d074842(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -2661,7 +2397,7 @@ intgo _wrap_tc_transport_method_tcswig_58cf0908352460ac(struct tc_transport *_sw
 }
 
 
-_gostring_ _wrap_tc_transport_method_name_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_method_name_tcswig_b726ca279d074842(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2677,7 +2413,7 @@ _gostring_ _wrap_tc_transport_method_name_tcswig_58cf0908352460ac(struct tc_tran
 }
 
 
-_gostring_ _wrap_tc_transport_callback_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_callback_tcswig_b726ca279d074842(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2693,7 +2429,7 @@ _gostring_ _wrap_tc_transport_callback_tcswig_58cf0908352460ac(struct tc_transpo
 }
 
 
-_gostring_ _wrap_tc_transport_secret_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_secret_tcswig_b726ca279d074842(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2709,7 +2445,7 @@ _gostring_ _wrap_tc_transport_secret_tcswig_58cf0908352460ac(struct tc_transport
 }
 
 
-_gostring_ _wrap_tc_transport_session_id_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_session_id_tcswig_b726ca279d074842(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2725,7 +2461,7 @@ _gostring_ _wrap_tc_transport_session_id_tcswig_58cf0908352460ac(struct tc_trans
 }
 
 
-_gostring_ _wrap_tc_transport_connected_at_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_connected_at_tcswig_b726ca279d074842(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2741,7 +2477,7 @@ _gostring_ _wrap_tc_transport_connected_at_tcswig_58cf0908352460ac(struct tc_tra
 }
 
 
-_gostring_ _wrap_tc_transport_disconnected_at_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_disconnected_at_tcswig_b726ca279d074842(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2757,7 +2493,7 @@ _gostring_ _wrap_tc_transport_disconnected_at_tcswig_58cf0908352460ac(struct tc_
 }
 
 
-_gostring_ _wrap_tc_transport_conduit_id_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
+_gostring_ _wrap_tc_transport_conduit_id_tcswig_b726ca279d074842(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2773,7 +2509,7 @@ _gostring_ _wrap_tc_transport_conduit_id_tcswig_58cf0908352460ac(struct tc_trans
 }
 
 
-void _wrap_tc_transport_free_tcswig_58cf0908352460ac(struct tc_transport *_swig_go_0) {
+void _wrap_tc_transport_free_tcswig_b726ca279d074842(struct tc_transport *_swig_go_0) {
   tc_transport *arg1 = (tc_transport *) 0 ;
   
   arg1 = *(tc_transport **)&_swig_go_0; 
@@ -2783,7 +2519,7 @@ void _wrap_tc_transport_free_tcswig_58cf0908352460ac(struct tc_transport *_swig_
 }
 
 
-intgo _wrap_tc_conduits_list_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_conduits_list_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_conduit_list_cb arg3 = (tc_conduit_list_cb) 0 ;
@@ -2807,7 +2543,7 @@ intgo _wrap_tc_conduits_list_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struc
 }
 
 
-intgo _wrap_tc_conduit_create_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_conduit_create_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   int arg3 ;
@@ -2833,7 +2569,7 @@ intgo _wrap_tc_conduit_create_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_conduit_update_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, void *_swig_go_4) {
+intgo _wrap_tc_conduit_update_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, void *_swig_go_4) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2875,7 +2611,7 @@ intgo _wrap_tc_conduit_update_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_conduit_delete_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_conduit_delete_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -2915,7 +2651,7 @@ intgo _wrap_tc_conduit_delete_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, stru
 }
 
 
-_gostring_ _wrap_tc_conduit_id_tcswig_58cf0908352460ac(struct tc_conduit *_swig_go_0) {
+_gostring_ _wrap_tc_conduit_id_tcswig_b726ca279d074842(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -2931,7 +2667,7 @@ _gostring_ _wrap_tc_conduit_id_tcswig_58cf0908352460ac(struct tc_conduit *_swig_
 }
 
 
-intgo _wrap_tc_conduit_shard_count_tcswig_58cf0908352460ac(struct tc_conduit *_swig_go_0) {
+intgo _wrap_tc_conduit_shard_count_tcswig_b726ca279d074842(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -2944,7 +2680,7 @@ intgo _wrap_tc_conduit_shard_count_tcswig_58cf0908352460ac(struct tc_conduit *_s
 }
 
 
-void _wrap_tc_conduit_free_tcswig_58cf0908352460ac(struct tc_conduit *_swig_go_0) {
+void _wrap_tc_conduit_free_tcswig_b726ca279d074842(struct tc_conduit *_swig_go_0) {
   tc_conduit *arg1 = (tc_conduit *) 0 ;
   
   arg1 = *(tc_conduit **)&_swig_go_0; 
@@ -2954,7 +2690,7 @@ void _wrap_tc_conduit_free_tcswig_58cf0908352460ac(struct tc_conduit *_swig_go_0
 }
 
 
-long long _wrap_tc_conduit_list_count_tcswig_58cf0908352460ac(struct tc_conduit_list *_swig_go_0) {
+long long _wrap_tc_conduit_list_count_tcswig_b726ca279d074842(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -2967,7 +2703,7 @@ long long _wrap_tc_conduit_list_count_tcswig_58cf0908352460ac(struct tc_conduit_
 }
 
 
-struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_58cf0908352460ac(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
+struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_b726ca279d074842(struct tc_conduit_list *_swig_go_0, long long _swig_go_1) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   size_t arg2 ;
   tc_conduit *result = 0 ;
@@ -2982,7 +2718,7 @@ struct tc_conduit *_wrap_tc_conduit_list_get_tcswig_58cf0908352460ac(struct tc_c
 }
 
 
-void _wrap_tc_conduit_list_free_tcswig_58cf0908352460ac(struct tc_conduit_list *_swig_go_0) {
+void _wrap_tc_conduit_list_free_tcswig_b726ca279d074842(struct tc_conduit_list *_swig_go_0) {
   tc_conduit_list *arg1 = (tc_conduit_list *) 0 ;
   
   arg1 = *(tc_conduit_list **)&_swig_go_0; 
@@ -2992,7 +2728,7 @@ void _wrap_tc_conduit_list_free_tcswig_58cf0908352460ac(struct tc_conduit_list *
 }
 
 
-intgo _wrap_tc_shards_list_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+intgo _wrap_tc_shards_list_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3048,7 +2784,7 @@ intgo _wrap_tc_shards_list_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct 
 }
 
 
-intgo _wrap_tc_shard_update_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
+intgo _wrap_tc_shard_update_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, void *_swig_go_4) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3121,7 +2857,7 @@ intgo _wrap_tc_shard_update_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct
 }
 
 
-intgo _wrap_tc_shard_create_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_shard_create_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3193,7 +2929,7 @@ intgo _wrap_tc_shard_create_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct
 }
 
 
-intgo _wrap_tc_shard_remove_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_transport *_swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_shard_remove_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_transport *_swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3242,7 +2978,7 @@ intgo _wrap_tc_shard_remove_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct
 }
 
 
-_gostring_ _wrap_tc_shard_id_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_id_tcswig_b726ca279d074842(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3258,7 +2994,7 @@ _gostring_ _wrap_tc_shard_id_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0
 }
 
 
-_gostring_ _wrap_tc_shard_status_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0) {
+_gostring_ _wrap_tc_shard_status_tcswig_b726ca279d074842(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3274,7 +3010,7 @@ _gostring_ _wrap_tc_shard_status_tcswig_58cf0908352460ac(struct tc_shard *_swig_
 }
 
 
-struct tc_transport *_wrap_tc_shard_transport_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0) {
+struct tc_transport *_wrap_tc_shard_transport_tcswig_b726ca279d074842(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -3287,7 +3023,7 @@ struct tc_transport *_wrap_tc_shard_transport_tcswig_58cf0908352460ac(struct tc_
 }
 
 
-void _wrap_tc_shard_free_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0) {
+void _wrap_tc_shard_free_tcswig_b726ca279d074842(struct tc_shard *_swig_go_0) {
   tc_shard *arg1 = (tc_shard *) 0 ;
   
   arg1 = *(tc_shard **)&_swig_go_0; 
@@ -3297,7 +3033,7 @@ void _wrap_tc_shard_free_tcswig_58cf0908352460ac(struct tc_shard *_swig_go_0) {
 }
 
 
-long long _wrap_tc_shard_list_count_tcswig_58cf0908352460ac(struct tc_shard_list *_swig_go_0) {
+long long _wrap_tc_shard_list_count_tcswig_b726ca279d074842(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3310,7 +3046,7 @@ long long _wrap_tc_shard_list_count_tcswig_58cf0908352460ac(struct tc_shard_list
 }
 
 
-struct tc_shard *_wrap_tc_shard_list_get_tcswig_58cf0908352460ac(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_list_get_tcswig_b726ca279d074842(struct tc_shard_list *_swig_go_0, long long _swig_go_1) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -3325,7 +3061,7 @@ struct tc_shard *_wrap_tc_shard_list_get_tcswig_58cf0908352460ac(struct tc_shard
 }
 
 
-void _wrap_tc_shard_list_free_tcswig_58cf0908352460ac(struct tc_shard_list *_swig_go_0) {
+void _wrap_tc_shard_list_free_tcswig_b726ca279d074842(struct tc_shard_list *_swig_go_0) {
   tc_shard_list *arg1 = (tc_shard_list *) 0 ;
   
   arg1 = *(tc_shard_list **)&_swig_go_0; 
@@ -3335,7 +3071,7 @@ void _wrap_tc_shard_list_free_tcswig_58cf0908352460ac(struct tc_shard_list *_swi
 }
 
 
-long long _wrap_tc_shard_update_result_count_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_count_tcswig_b726ca279d074842(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3348,7 +3084,7 @@ long long _wrap_tc_shard_update_result_count_tcswig_58cf0908352460ac(struct tc_s
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_b726ca279d074842(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3366,7 +3102,7 @@ _gostring_ _wrap_tc_shard_update_result_shard_id_tcswig_58cf0908352460ac(struct 
 }
 
 
-intgo _wrap_tc_shard_update_result_status_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_shard_update_result_status_tcswig_b726ca279d074842(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -3381,7 +3117,7 @@ intgo _wrap_tc_shard_update_result_status_tcswig_58cf0908352460ac(struct tc_shar
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_message_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_message_tcswig_b726ca279d074842(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3399,7 +3135,7 @@ _gostring_ _wrap_tc_shard_update_result_message_tcswig_58cf0908352460ac(struct t
 }
 
 
-_gostring_ _wrap_tc_shard_update_result_code_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_shard_update_result_code_tcswig_b726ca279d074842(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -3417,7 +3153,7 @@ _gostring_ _wrap_tc_shard_update_result_code_tcswig_58cf0908352460ac(struct tc_s
 }
 
 
-struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
+struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_b726ca279d074842(struct tc_shard_update_result *_swig_go_0, long long _swig_go_1) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t arg2 ;
   tc_shard *result = 0 ;
@@ -3432,7 +3168,7 @@ struct tc_shard *_wrap_tc_shard_update_result_shard_tcswig_58cf0908352460ac(stru
 }
 
 
-long long _wrap_tc_shard_update_result_failed_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0) {
+long long _wrap_tc_shard_update_result_failed_tcswig_b726ca279d074842(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3445,7 +3181,7 @@ long long _wrap_tc_shard_update_result_failed_tcswig_58cf0908352460ac(struct tc_
 }
 
 
-void _wrap_tc_shard_update_result_free_tcswig_58cf0908352460ac(struct tc_shard_update_result *_swig_go_0) {
+void _wrap_tc_shard_update_result_free_tcswig_b726ca279d074842(struct tc_shard_update_result *_swig_go_0) {
   tc_shard_update_result *arg1 = (tc_shard_update_result *) 0 ;
   
   arg1 = *(tc_shard_update_result **)&_swig_go_0; 
@@ -3455,7 +3191,7 @@ void _wrap_tc_shard_update_result_free_tcswig_58cf0908352460ac(struct tc_shard_u
 }
 
 
-intgo _wrap_TC_ITEM_CREATED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ITEM_CREATED_tcswig_b726ca279d074842() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3467,7 +3203,7 @@ intgo _wrap_TC_ITEM_CREATED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ITEM_EXISTED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ITEM_EXISTED_tcswig_b726ca279d074842() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3479,7 +3215,7 @@ intgo _wrap_TC_ITEM_EXISTED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ITEM_FAILED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ITEM_FAILED_tcswig_b726ca279d074842() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3491,7 +3227,7 @@ intgo _wrap_TC_ITEM_FAILED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_b726ca279d074842() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3503,7 +3239,7 @@ intgo _wrap_TC_ITEM_OVER_BUDGET_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ITEM_CANCELED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ITEM_CANCELED_tcswig_b726ca279d074842() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3515,7 +3251,7 @@ intgo _wrap_TC_ITEM_CANCELED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ITEM_DELETED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ITEM_DELETED_tcswig_b726ca279d074842() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3527,7 +3263,7 @@ intgo _wrap_TC_ITEM_DELETED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ITEM_GONE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ITEM_GONE_tcswig_b726ca279d074842() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3539,7 +3275,7 @@ intgo _wrap_TC_ITEM_GONE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_CREATE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ITEM_TO_CREATE_tcswig_b726ca279d074842() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3551,7 +3287,7 @@ intgo _wrap_TC_ITEM_TO_CREATE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_ITEM_TO_DELETE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_ITEM_TO_DELETE_tcswig_b726ca279d074842() {
   enum tc_item_outcome result;
   intgo _swig_go_result;
   
@@ -3563,7 +3299,7 @@ intgo _wrap_TC_ITEM_TO_DELETE_tcswig_58cf0908352460ac() {
 }
 
 
-_gostring_ _wrap_tc_item_outcome_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_item_outcome_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   tc_item_outcome arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3579,7 +3315,7 @@ _gostring_ _wrap_tc_item_outcome_name_tcswig_58cf0908352460ac(intgo _swig_go_0) 
 }
 
 
-intgo _wrap_tc_batch_options_version_get_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0) {
+intgo _wrap_tc_batch_options_version_get_tcswig_b726ca279d074842(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3592,7 +3328,7 @@ intgo _wrap_tc_batch_options_version_get_tcswig_58cf0908352460ac(struct tc_batch
 }
 
 
-void _wrap_tc_batch_options_concurrency_set_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_batch_options_concurrency_set_tcswig_b726ca279d074842(struct tc_batch_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   int arg2 ;
   
@@ -3604,7 +3340,7 @@ void _wrap_tc_batch_options_concurrency_set_tcswig_58cf0908352460ac(struct tc_ba
 }
 
 
-intgo _wrap_tc_batch_options_concurrency_get_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0) {
+intgo _wrap_tc_batch_options_concurrency_get_tcswig_b726ca279d074842(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -3617,7 +3353,7 @@ intgo _wrap_tc_batch_options_concurrency_get_tcswig_58cf0908352460ac(struct tc_b
 }
 
 
-void _wrap_tc_batch_options_progress_every_set_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_batch_options_progress_every_set_tcswig_b726ca279d074842(struct tc_batch_options *_swig_go_0, long long _swig_go_1) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   size_t arg2 ;
   
@@ -3629,7 +3365,7 @@ void _wrap_tc_batch_options_progress_every_set_tcswig_58cf0908352460ac(struct tc
 }
 
 
-long long _wrap_tc_batch_options_progress_every_get_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0) {
+long long _wrap_tc_batch_options_progress_every_get_tcswig_b726ca279d074842(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -3642,7 +3378,7 @@ long long _wrap_tc_batch_options_progress_every_get_tcswig_58cf0908352460ac(stru
 }
 
 
-struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_58cf0908352460ac() {
+struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_b726ca279d074842() {
   struct tc_batch_options *result = 0 ;
   struct tc_batch_options *_swig_go_result;
   
@@ -3653,7 +3389,7 @@ struct tc_batch_options *_wrap_new_tc_batch_options_tcswig_58cf0908352460ac() {
 }
 
 
-void _wrap_delete_tc_batch_options_tcswig_58cf0908352460ac(struct tc_batch_options *_swig_go_0) {
+void _wrap_delete_tc_batch_options_tcswig_b726ca279d074842(struct tc_batch_options *_swig_go_0) {
   struct tc_batch_options *arg1 = (struct tc_batch_options *) 0 ;
   
   arg1 = *(struct tc_batch_options **)&_swig_go_0; 
@@ -3663,7 +3399,7 @@ void _wrap_delete_tc_batch_options_tcswig_58cf0908352460ac(struct tc_batch_optio
 }
 
 
-intgo _wrap_tc_subscriptions_create_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_subscriptions_create_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3732,7 +3468,7 @@ intgo _wrap_tc_subscriptions_create_tcswig_58cf0908352460ac(_goslice_ _swig_go_0
 }
 
 
-intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_b726ca279d074842() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -3743,7 +3479,7 @@ intgo _wrap_TC_BY_TYPE_F_ALL_FILLABLE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_tc_subscriptions_create_by_type_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, struct tc_batch_options *_swig_go_6, void *_swig_go_7) {
+intgo _wrap_tc_subscriptions_create_by_type_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, intgo _swig_go_5, struct tc_batch_options *_swig_go_6, void *_swig_go_7) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -3828,7 +3564,7 @@ intgo _wrap_tc_subscriptions_create_by_type_tcswig_58cf0908352460ac(_goslice_ _s
 }
 
 
-intgo _wrap_tc_subscription_filter_version_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
+intgo _wrap_tc_subscription_filter_version_get_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -3841,7 +3577,7 @@ intgo _wrap_tc_subscription_filter_version_get_tcswig_58cf0908352460ac(struct tc
 }
 
 
-void _wrap_tc_subscription_filter_status_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_status_set_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3861,7 +3597,7 @@ void _wrap_tc_subscription_filter_status_set_tcswig_58cf0908352460ac(struct tc_s
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_status_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_status_get_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3877,7 +3613,7 @@ _gostring_ _wrap_tc_subscription_filter_status_get_tcswig_58cf0908352460ac(struc
 }
 
 
-void _wrap_tc_subscription_filter_Xtype_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_Xtype_set_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3897,7 +3633,7 @@ void _wrap_tc_subscription_filter_Xtype_set_tcswig_58cf0908352460ac(struct tc_su
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3913,7 +3649,7 @@ _gostring_ _wrap_tc_subscription_filter_Xtype_get_tcswig_58cf0908352460ac(struct
 }
 
 
-void _wrap_tc_subscription_filter_user_id_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_user_id_set_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3933,7 +3669,7 @@ void _wrap_tc_subscription_filter_user_id_set_tcswig_58cf0908352460ac(struct tc_
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3949,7 +3685,7 @@ _gostring_ _wrap_tc_subscription_filter_user_id_get_tcswig_58cf0908352460ac(stru
 }
 
 
-void _wrap_tc_subscription_filter_subscription_id_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_subscription_id_set_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -3969,7 +3705,7 @@ void _wrap_tc_subscription_filter_subscription_id_set_tcswig_58cf0908352460ac(st
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -3985,7 +3721,7 @@ _gostring_ _wrap_tc_subscription_filter_subscription_id_get_tcswig_58cf090835246
 }
 
 
-void _wrap_tc_subscription_filter_conduit_id_set_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_subscription_filter_conduit_id_set_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4014,7 +3750,7 @@ void _wrap_tc_subscription_filter_conduit_id_set_tcswig_58cf0908352460ac(struct 
 }
 
 
-_gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4030,7 +3766,7 @@ _gostring_ _wrap_tc_subscription_filter_conduit_id_get_tcswig_58cf0908352460ac(s
 }
 
 
-struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_58cf0908352460ac() {
+struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_b726ca279d074842() {
   struct tc_subscription_filter *result = 0 ;
   struct tc_subscription_filter *_swig_go_result;
   
@@ -4041,7 +3777,7 @@ struct tc_subscription_filter *_wrap_new_tc_subscription_filter_tcswig_58cf09083
 }
 
 
-void _wrap_delete_tc_subscription_filter_tcswig_58cf0908352460ac(struct tc_subscription_filter *_swig_go_0) {
+void _wrap_delete_tc_subscription_filter_tcswig_b726ca279d074842(struct tc_subscription_filter *_swig_go_0) {
   struct tc_subscription_filter *arg1 = (struct tc_subscription_filter *) 0 ;
   
   arg1 = *(struct tc_subscription_filter **)&_swig_go_0; 
@@ -4051,7 +3787,7 @@ void _wrap_delete_tc_subscription_filter_tcswig_58cf0908352460ac(struct tc_subsc
 }
 
 
-intgo _wrap_tc_subscriptions_list_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_subscription_filter *_swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_subscriptions_list_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_subscription_filter *_swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_subscription_filter *arg3 = (tc_subscription_filter *) 0 ;
@@ -4079,7 +3815,7 @@ intgo _wrap_tc_subscriptions_list_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, 
 }
 
 
-intgo _wrap_tc_subscription_delete_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
+intgo _wrap_tc_subscription_delete_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, void *_swig_go_3) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4110,7 +3846,7 @@ intgo _wrap_tc_subscription_delete_tcswig_58cf0908352460ac(_goslice_ _swig_go_0,
 }
 
 
-intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_b726ca279d074842() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -4121,7 +3857,7 @@ intgo _wrap_TC_CLEANUP_F_INCLUDE_PENDING_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_tc_subscriptions_cleanup_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
+intgo _wrap_tc_subscriptions_cleanup_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, intgo _swig_go_3, struct tc_batch_options *_swig_go_4, void *_swig_go_5) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4165,7 +3901,7 @@ intgo _wrap_tc_subscriptions_cleanup_tcswig_58cf0908352460ac(_goslice_ _swig_go_
 }
 
 
-intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_b726ca279d074842() {
   unsigned int result;
   intgo _swig_go_result;
   
@@ -4176,7 +3912,7 @@ intgo _wrap_TC_RECONCILE_F_DRY_RUN_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_tc_subscriptions_reconcile_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, struct tc_batch_options *_swig_go_5, void *_swig_go_6) {
+intgo _wrap_tc_subscriptions_reconcile_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3, intgo _swig_go_4, struct tc_batch_options *_swig_go_5, void *_swig_go_6) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -4247,7 +3983,7 @@ intgo _wrap_tc_subscriptions_reconcile_tcswig_58cf0908352460ac(_goslice_ _swig_g
 }
 
 
-_gostring_ _wrap_tc_subscription_id_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_id_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4263,7 +3999,7 @@ _gostring_ _wrap_tc_subscription_id_tcswig_58cf0908352460ac(struct tc_subscripti
 }
 
 
-_gostring_ _wrap_tc_subscription_type_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_type_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4279,7 +4015,7 @@ _gostring_ _wrap_tc_subscription_type_tcswig_58cf0908352460ac(struct tc_subscrip
 }
 
 
-_gostring_ _wrap_tc_subscription_version_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_version_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4295,7 +4031,7 @@ _gostring_ _wrap_tc_subscription_version_tcswig_58cf0908352460ac(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_status_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_status_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4311,7 +4047,7 @@ _gostring_ _wrap_tc_subscription_status_tcswig_58cf0908352460ac(struct tc_subscr
 }
 
 
-_gostring_ _wrap_tc_subscription_condition_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_condition_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4327,7 +4063,7 @@ _gostring_ _wrap_tc_subscription_condition_tcswig_58cf0908352460ac(struct tc_sub
 }
 
 
-_gostring_ _wrap_tc_subscription_created_at_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_created_at_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4343,7 +4079,7 @@ _gostring_ _wrap_tc_subscription_created_at_tcswig_58cf0908352460ac(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_cost_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+intgo _wrap_tc_subscription_cost_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -4356,7 +4092,7 @@ intgo _wrap_tc_subscription_cost_tcswig_58cf0908352460ac(struct tc_subscription 
 }
 
 
-struct tc_transport *_wrap_tc_subscription_transport_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+struct tc_transport *_wrap_tc_subscription_transport_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   tc_transport *result = 0 ;
   struct tc_transport *_swig_go_result;
@@ -4369,7 +4105,7 @@ struct tc_transport *_wrap_tc_subscription_transport_tcswig_58cf0908352460ac(str
 }
 
 
-_gostring_ _wrap_tc_subscription_user_id_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+_gostring_ _wrap_tc_subscription_user_id_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4385,7 +4121,7 @@ _gostring_ _wrap_tc_subscription_user_id_tcswig_58cf0908352460ac(struct tc_subsc
 }
 
 
-void _wrap_tc_subscription_free_tcswig_58cf0908352460ac(struct tc_subscription *_swig_go_0) {
+void _wrap_tc_subscription_free_tcswig_b726ca279d074842(struct tc_subscription *_swig_go_0) {
   tc_subscription *arg1 = (tc_subscription *) 0 ;
   
   arg1 = *(tc_subscription **)&_swig_go_0; 
@@ -4395,7 +4131,7 @@ void _wrap_tc_subscription_free_tcswig_58cf0908352460ac(struct tc_subscription *
 }
 
 
-long long _wrap_tc_subscription_list_count_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_count_tcswig_b726ca279d074842(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4408,7 +4144,7 @@ long long _wrap_tc_subscription_list_count_tcswig_58cf0908352460ac(struct tc_sub
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_b726ca279d074842(struct tc_subscription_list *_swig_go_0, long long _swig_go_1) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -4423,7 +4159,7 @@ struct tc_subscription *_wrap_tc_subscription_list_get_tcswig_58cf0908352460ac(s
 }
 
 
-long long _wrap_tc_subscription_list_total_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_tcswig_b726ca279d074842(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4436,7 +4172,7 @@ long long _wrap_tc_subscription_list_total_tcswig_58cf0908352460ac(struct tc_sub
 }
 
 
-long long _wrap_tc_subscription_list_total_cost_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_total_cost_tcswig_b726ca279d074842(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4449,7 +4185,7 @@ long long _wrap_tc_subscription_list_total_cost_tcswig_58cf0908352460ac(struct t
 }
 
 
-long long _wrap_tc_subscription_list_max_total_cost_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
+long long _wrap_tc_subscription_list_max_total_cost_tcswig_b726ca279d074842(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4462,7 +4198,7 @@ long long _wrap_tc_subscription_list_max_total_cost_tcswig_58cf0908352460ac(stru
 }
 
 
-long long _wrap_tc_subscription_batch_count_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_count_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -4475,7 +4211,7 @@ long long _wrap_tc_subscription_batch_count_tcswig_58cf0908352460ac(struct tc_su
 }
 
 
-intgo _wrap_tc_subscription_batch_outcome_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_outcome_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_item_outcome result;
@@ -4490,7 +4226,7 @@ intgo _wrap_tc_subscription_batch_outcome_tcswig_58cf0908352460ac(struct tc_subs
 }
 
 
-intgo _wrap_tc_subscription_batch_status_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_tc_subscription_batch_status_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_status result;
@@ -4505,7 +4241,7 @@ intgo _wrap_tc_subscription_batch_status_tcswig_58cf0908352460ac(struct tc_subsc
 }
 
 
-_gostring_ _wrap_tc_subscription_batch_message_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_subscription_batch_message_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -4523,7 +4259,7 @@ _gostring_ _wrap_tc_subscription_batch_message_tcswig_58cf0908352460ac(struct tc
 }
 
 
-struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
+struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0, long long _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   size_t arg2 ;
   tc_subscription *result = 0 ;
@@ -4538,7 +4274,7 @@ struct tc_subscription *_wrap_tc_subscription_batch_subscription_tcswig_58cf0908
 }
 
 
-long long _wrap_tc_subscription_batch_tally_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_subscription_batch_tally_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0, intgo _swig_go_1) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   tc_item_outcome arg2 ;
   size_t result;
@@ -4553,7 +4289,7 @@ long long _wrap_tc_subscription_batch_tally_tcswig_58cf0908352460ac(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4566,7 +4302,7 @@ long long _wrap_tc_subscription_batch_total_tcswig_58cf0908352460ac(struct tc_su
 }
 
 
-long long _wrap_tc_subscription_batch_total_cost_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_total_cost_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4579,7 +4315,7 @@ long long _wrap_tc_subscription_batch_total_cost_tcswig_58cf0908352460ac(struct 
 }
 
 
-long long _wrap_tc_subscription_batch_max_total_cost_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
+long long _wrap_tc_subscription_batch_max_total_cost_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -4592,7 +4328,7 @@ long long _wrap_tc_subscription_batch_max_total_cost_tcswig_58cf0908352460ac(str
 }
 
 
-void _wrap_tc_subscription_batch_free_tcswig_58cf0908352460ac(struct tc_subscription_batch *_swig_go_0) {
+void _wrap_tc_subscription_batch_free_tcswig_b726ca279d074842(struct tc_subscription_batch *_swig_go_0) {
   tc_subscription_batch *arg1 = (tc_subscription_batch *) 0 ;
   
   arg1 = *(tc_subscription_batch **)&_swig_go_0; 
@@ -4602,7 +4338,7 @@ void _wrap_tc_subscription_batch_free_tcswig_58cf0908352460ac(struct tc_subscrip
 }
 
 
-void _wrap_tc_subscription_list_free_tcswig_58cf0908352460ac(struct tc_subscription_list *_swig_go_0) {
+void _wrap_tc_subscription_list_free_tcswig_b726ca279d074842(struct tc_subscription_list *_swig_go_0) {
   tc_subscription_list *arg1 = (tc_subscription_list *) 0 ;
   
   arg1 = *(tc_subscription_list **)&_swig_go_0; 
@@ -4612,7 +4348,7 @@ void _wrap_tc_subscription_list_free_tcswig_58cf0908352460ac(struct tc_subscript
 }
 
 
-intgo _wrap_TC_VIEW_SYNCED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_VIEW_SYNCED_tcswig_b726ca279d074842() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4624,7 +4360,7 @@ intgo _wrap_TC_VIEW_SYNCED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_b726ca279d074842() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4636,7 +4372,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_ADDED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_b726ca279d074842() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4648,7 +4384,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_REMOVED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_b726ca279d074842() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4660,7 +4396,7 @@ intgo _wrap_TC_VIEW_SUBSCRIPTION_STATUS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_b726ca279d074842() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4672,7 +4408,7 @@ intgo _wrap_TC_VIEW_CONDUIT_ADDED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_b726ca279d074842() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4684,7 +4420,7 @@ intgo _wrap_TC_VIEW_CONDUIT_REMOVED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_b726ca279d074842() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4696,7 +4432,7 @@ intgo _wrap_TC_VIEW_CONDUIT_UPDATED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_b726ca279d074842() {
   enum tc_view_change result;
   intgo _swig_go_result;
   
@@ -4708,7 +4444,7 @@ intgo _wrap_TC_VIEW_SHARD_STATUS_tcswig_58cf0908352460ac() {
 }
 
 
-_gostring_ _wrap_tc_view_change_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_view_change_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   tc_view_change arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4724,7 +4460,7 @@ _gostring_ _wrap_tc_view_change_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_tc_conduits_sync_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_conduits_sync_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, void *_swig_go_2) {
   tc_op_id *arg1 = (tc_op_id *) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_done_cb arg3 = (tc_done_cb) 0 ;
@@ -4748,7 +4484,7 @@ intgo _wrap_tc_conduits_sync_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struc
 }
 
 
-intgo _wrap_tc_view_is_synced_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
+intgo _wrap_tc_view_is_synced_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -4761,7 +4497,7 @@ intgo _wrap_tc_view_is_synced_tcswig_58cf0908352460ac(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_query_version_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
+intgo _wrap_tc_view_query_version_get_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -4774,7 +4510,7 @@ intgo _wrap_tc_view_query_version_get_tcswig_58cf0908352460ac(struct tc_view_que
 }
 
 
-void _wrap_tc_view_query_conduit_id_set_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_conduit_id_set_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4803,7 +4539,7 @@ void _wrap_tc_view_query_conduit_id_set_tcswig_58cf0908352460ac(struct tc_view_q
 }
 
 
-_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4819,7 +4555,7 @@ _gostring_ _wrap_tc_view_query_conduit_id_get_tcswig_58cf0908352460ac(struct tc_
 }
 
 
-void _wrap_tc_view_query_user_id_set_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_user_id_set_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4839,7 +4575,7 @@ void _wrap_tc_view_query_user_id_set_tcswig_58cf0908352460ac(struct tc_view_quer
 }
 
 
-_gostring_ _wrap_tc_view_query_user_id_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_user_id_get_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4855,7 +4591,7 @@ _gostring_ _wrap_tc_view_query_user_id_get_tcswig_58cf0908352460ac(struct tc_vie
 }
 
 
-void _wrap_tc_view_query_Xtype_set_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_Xtype_set_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4875,7 +4611,7 @@ void _wrap_tc_view_query_Xtype_set_tcswig_58cf0908352460ac(struct tc_view_query 
 }
 
 
-_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_Xtype_get_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4891,7 +4627,7 @@ _gostring_ _wrap_tc_view_query_Xtype_get_tcswig_58cf0908352460ac(struct tc_view_
 }
 
 
-void _wrap_tc_view_query_status_set_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_view_query_status_set_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -4911,7 +4647,7 @@ void _wrap_tc_view_query_status_set_tcswig_58cf0908352460ac(struct tc_view_query
 }
 
 
-_gostring_ _wrap_tc_view_query_status_get_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
+_gostring_ _wrap_tc_view_query_status_get_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -4927,7 +4663,7 @@ _gostring_ _wrap_tc_view_query_status_get_tcswig_58cf0908352460ac(struct tc_view
 }
 
 
-struct tc_view_query *_wrap_new_tc_view_query_tcswig_58cf0908352460ac() {
+struct tc_view_query *_wrap_new_tc_view_query_tcswig_b726ca279d074842() {
   struct tc_view_query *result = 0 ;
   struct tc_view_query *_swig_go_result;
   
@@ -4938,7 +4674,7 @@ struct tc_view_query *_wrap_new_tc_view_query_tcswig_58cf0908352460ac() {
 }
 
 
-void _wrap_delete_tc_view_query_tcswig_58cf0908352460ac(struct tc_view_query *_swig_go_0) {
+void _wrap_delete_tc_view_query_tcswig_b726ca279d074842(struct tc_view_query *_swig_go_0) {
   struct tc_view_query *arg1 = (struct tc_view_query *) 0 ;
   
   arg1 = *(struct tc_view_query **)&_swig_go_0; 
@@ -4948,7 +4684,7 @@ void _wrap_delete_tc_view_query_tcswig_58cf0908352460ac(struct tc_view_query *_s
 }
 
 
-intgo _wrap_tc_view_subscriptions_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
+intgo _wrap_tc_view_subscriptions_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_view_query *_swig_go_2) {
   tc_subscription_list **arg1 = (tc_subscription_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_view_query *arg3 = (tc_view_query *) 0 ;
@@ -4970,7 +4706,7 @@ intgo _wrap_tc_view_subscriptions_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, 
 }
 
 
-long long _wrap_tc_view_count_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
+long long _wrap_tc_view_count_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0, struct tc_view_query *_swig_go_1) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_view_query *arg2 = (tc_view_query *) 0 ;
   size_t result;
@@ -4985,7 +4721,7 @@ long long _wrap_tc_view_count_tcswig_58cf0908352460ac(struct tc_conduits *_swig_
 }
 
 
-intgo _wrap_tc_view_conduits_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
+intgo _wrap_tc_view_conduits_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1) {
   tc_conduit_list **arg1 = (tc_conduit_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_status result;
@@ -5005,7 +4741,7 @@ intgo _wrap_tc_view_conduits_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struc
 }
 
 
-intgo _wrap_tc_view_shards_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_view_shards_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, _gostring_ _swig_go_2) {
   tc_shard_list **arg1 = (tc_shard_list **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -5041,7 +4777,7 @@ intgo _wrap_tc_view_shards_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct 
 }
 
 
-intgo _wrap_TC_EVENT_REJECTED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EVENT_REJECTED_tcswig_b726ca279d074842() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -5053,7 +4789,7 @@ intgo _wrap_TC_EVENT_REJECTED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_b726ca279d074842() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -5065,7 +4801,7 @@ intgo _wrap_TC_EVENT_NOTIFICATION_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EVENT_VERIFICATION_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EVENT_VERIFICATION_tcswig_b726ca279d074842() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -5077,7 +4813,7 @@ intgo _wrap_TC_EVENT_VERIFICATION_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_EVENT_REVOCATION_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_EVENT_REVOCATION_tcswig_b726ca279d074842() {
   enum tc_event_kind result;
   intgo _swig_go_result;
   
@@ -5089,7 +4825,7 @@ intgo _wrap_TC_EVENT_REVOCATION_tcswig_58cf0908352460ac() {
 }
 
 
-_gostring_ _wrap_tc_event_kind_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_event_kind_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   tc_event_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5105,7 +4841,7 @@ _gostring_ _wrap_tc_event_kind_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_tc_webhook_options_version_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
+intgo _wrap_tc_webhook_options_version_get_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5118,7 +4854,7 @@ intgo _wrap_tc_webhook_options_version_get_tcswig_58cf0908352460ac(struct tc_web
 }
 
 
-void _wrap_tc_webhook_options_max_age_s_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_max_age_s_set_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long arg2 ;
   
@@ -5130,7 +4866,7 @@ void _wrap_tc_webhook_options_max_age_s_set_tcswig_58cf0908352460ac(struct tc_we
 }
 
 
-long long _wrap_tc_webhook_options_max_age_s_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_max_age_s_get_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -5143,7 +4879,7 @@ long long _wrap_tc_webhook_options_max_age_s_get_tcswig_58cf0908352460ac(struct 
 }
 
 
-void _wrap_tc_webhook_options_max_future_s_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_max_future_s_set_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long arg2 ;
   
@@ -5155,7 +4891,7 @@ void _wrap_tc_webhook_options_max_future_s_set_tcswig_58cf0908352460ac(struct tc
 }
 
 
-long long _wrap_tc_webhook_options_max_future_s_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_max_future_s_get_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -5168,7 +4904,7 @@ long long _wrap_tc_webhook_options_max_future_s_get_tcswig_58cf0908352460ac(stru
 }
 
 
-void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t arg2 ;
   
@@ -5180,7 +4916,7 @@ void _wrap_tc_webhook_options_dedupe_capacity_set_tcswig_58cf0908352460ac(struct
 }
 
 
-long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5193,7 +4929,7 @@ long long _wrap_tc_webhook_options_dedupe_capacity_get_tcswig_58cf0908352460ac(s
 }
 
 
-void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long arg2 ;
   
@@ -5205,7 +4941,7 @@ void _wrap_tc_webhook_options_dedupe_ttl_s_set_tcswig_58cf0908352460ac(struct tc
 }
 
 
-long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   long result;
   long long _swig_go_result;
@@ -5218,7 +4954,7 @@ long long _wrap_tc_webhook_options_dedupe_ttl_s_get_tcswig_58cf0908352460ac(stru
 }
 
 
-void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0, long long _swig_go_1) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t arg2 ;
   
@@ -5230,7 +4966,7 @@ void _wrap_tc_webhook_options_max_body_bytes_set_tcswig_58cf0908352460ac(struct 
 }
 
 
-long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
+long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5243,7 +4979,7 @@ long long _wrap_tc_webhook_options_max_body_bytes_get_tcswig_58cf0908352460ac(st
 }
 
 
-struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_58cf0908352460ac() {
+struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_b726ca279d074842() {
   struct tc_webhook_options *result = 0 ;
   struct tc_webhook_options *_swig_go_result;
   
@@ -5254,7 +4990,7 @@ struct tc_webhook_options *_wrap_new_tc_webhook_options_tcswig_58cf0908352460ac(
 }
 
 
-void _wrap_delete_tc_webhook_options_tcswig_58cf0908352460ac(struct tc_webhook_options *_swig_go_0) {
+void _wrap_delete_tc_webhook_options_tcswig_b726ca279d074842(struct tc_webhook_options *_swig_go_0) {
   struct tc_webhook_options *arg1 = (struct tc_webhook_options *) 0 ;
   
   arg1 = *(struct tc_webhook_options **)&_swig_go_0; 
@@ -5264,7 +5000,7 @@ void _wrap_delete_tc_webhook_options_tcswig_58cf0908352460ac(struct tc_webhook_o
 }
 
 
-intgo _wrap_tc_webhook_verifier_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_webhook_options *_swig_go_1) {
+intgo _wrap_tc_webhook_verifier_new_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_webhook_options *_swig_go_1) {
   tc_webhook_verifier **arg1 = (tc_webhook_verifier **) 0 ;
   tc_webhook_options *arg2 = (tc_webhook_options *) 0 ;
   tc_status result;
@@ -5284,7 +5020,7 @@ intgo _wrap_tc_webhook_verifier_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0
 }
 
 
-void _wrap_tc_webhook_verifier_free_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0) {
+void _wrap_tc_webhook_verifier_free_tcswig_b726ca279d074842(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   
   arg1 = *(tc_webhook_verifier **)&_swig_go_0; 
@@ -5294,7 +5030,7 @@ void _wrap_tc_webhook_verifier_free_tcswig_58cf0908352460ac(struct tc_webhook_ve
 }
 
 
-intgo _wrap_tc_webhook_verifier_add_secret_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_add_secret_tcswig_b726ca279d074842(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -5314,7 +5050,7 @@ intgo _wrap_tc_webhook_verifier_add_secret_tcswig_58cf0908352460ac(struct tc_web
 }
 
 
-intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_b726ca279d074842(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -5334,7 +5070,7 @@ intgo _wrap_tc_webhook_verifier_remove_secret_tcswig_58cf0908352460ac(struct tc_
 }
 
 
-long long _wrap_tc_webhook_verifier_secret_count_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_secret_count_tcswig_b726ca279d074842(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5347,7 +5083,7 @@ long long _wrap_tc_webhook_verifier_secret_count_tcswig_58cf0908352460ac(struct 
 }
 
 
-intgo _wrap_tc_webhook_verifier_forget_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_webhook_verifier_forget_tcswig_b726ca279d074842(struct tc_webhook_verifier *_swig_go_0, _gostring_ _swig_go_1) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -5367,7 +5103,7 @@ intgo _wrap_tc_webhook_verifier_forget_tcswig_58cf0908352460ac(struct tc_webhook
 }
 
 
-long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_58cf0908352460ac(struct tc_webhook_verifier *_swig_go_0) {
+long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_b726ca279d074842(struct tc_webhook_verifier *_swig_go_0) {
   tc_webhook_verifier *arg1 = (tc_webhook_verifier *) 0 ;
   uint64_t result;
   long long _swig_go_result;
@@ -5380,7 +5116,7 @@ long long _wrap_tc_webhook_verifier_dedupe_evictions_tcswig_58cf0908352460ac(str
 }
 
 
-intgo _wrap_tc_webhook_handle_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_webhook_verifier *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+intgo _wrap_tc_webhook_handle_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_webhook_verifier *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   tc_event **arg1 = (tc_event **) 0 ;
   tc_webhook_verifier *arg2 = (tc_webhook_verifier *) 0 ;
   tc_header *arg3 = (tc_header *) 0 ;
@@ -5432,7 +5168,7 @@ intgo _wrap_tc_webhook_handle_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, stru
 }
 
 
-intgo _wrap_tc_event_kind_get_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_kind_get_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_event_kind result;
   intgo _swig_go_result;
@@ -5445,7 +5181,7 @@ intgo _wrap_tc_event_kind_get_tcswig_58cf0908352460ac(struct tc_event *_swig_go_
 }
 
 
-intgo _wrap_tc_event_status_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_status_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -5458,7 +5194,7 @@ intgo _wrap_tc_event_status_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0)
 }
 
 
-intgo _wrap_tc_event_http_status_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_http_status_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5471,7 +5207,7 @@ intgo _wrap_tc_event_http_status_tcswig_58cf0908352460ac(struct tc_event *_swig_
 }
 
 
-_gostring_ _wrap_tc_event_content_type_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_content_type_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5487,7 +5223,7 @@ _gostring_ _wrap_tc_event_content_type_tcswig_58cf0908352460ac(struct tc_event *
 }
 
 
-_gostring_ _wrap_tc_event_response_body_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_response_body_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5505,7 +5241,7 @@ _gostring_ _wrap_tc_event_response_body_tcswig_58cf0908352460ac(struct tc_event 
 }
 
 
-_gostring_ _wrap_tc_event_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_id_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5521,7 +5257,7 @@ _gostring_ _wrap_tc_event_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0
 }
 
 
-_gostring_ _wrap_tc_event_timestamp_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_timestamp_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5537,7 +5273,7 @@ _gostring_ _wrap_tc_event_timestamp_tcswig_58cf0908352460ac(struct tc_event *_sw
 }
 
 
-long long _wrap_tc_event_timestamp_ms_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+long long _wrap_tc_event_timestamp_ms_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int64_t result;
   long long _swig_go_result;
@@ -5550,7 +5286,7 @@ long long _wrap_tc_event_timestamp_ms_tcswig_58cf0908352460ac(struct tc_event *_
 }
 
 
-intgo _wrap_tc_event_retry_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_retry_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5563,7 +5299,7 @@ intgo _wrap_tc_event_retry_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) 
 }
 
 
-intgo _wrap_tc_event_is_duplicate_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_is_duplicate_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5576,7 +5312,7 @@ intgo _wrap_tc_event_is_duplicate_tcswig_58cf0908352460ac(struct tc_event *_swig
 }
 
 
-_gostring_ _wrap_tc_event_subscription_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_id_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5592,7 +5328,7 @@ _gostring_ _wrap_tc_event_subscription_id_tcswig_58cf0908352460ac(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_subscription_type_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_type_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5608,7 +5344,7 @@ _gostring_ _wrap_tc_event_subscription_type_tcswig_58cf0908352460ac(struct tc_ev
 }
 
 
-_gostring_ _wrap_tc_event_subscription_version_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_version_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5624,7 +5360,7 @@ _gostring_ _wrap_tc_event_subscription_version_tcswig_58cf0908352460ac(struct tc
 }
 
 
-_gostring_ _wrap_tc_event_event_json_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_event_json_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5642,7 +5378,7 @@ _gostring_ _wrap_tc_event_event_json_tcswig_58cf0908352460ac(struct tc_event *_s
 }
 
 
-_gostring_ _wrap_tc_event_subscription_json_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_subscription_json_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5660,7 +5396,7 @@ _gostring_ _wrap_tc_event_subscription_json_tcswig_58cf0908352460ac(struct tc_ev
 }
 
 
-_gostring_ _wrap_tc_event_challenge_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_challenge_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   char *result = 0 ;
@@ -5678,7 +5414,7 @@ _gostring_ _wrap_tc_event_challenge_tcswig_58cf0908352460ac(struct tc_event *_sw
 }
 
 
-_gostring_ _wrap_tc_event_revocation_reason_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_revocation_reason_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5694,7 +5430,7 @@ _gostring_ _wrap_tc_event_revocation_reason_tcswig_58cf0908352460ac(struct tc_ev
 }
 
 
-_gostring_ _wrap_tc_event_error_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_error_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5710,7 +5446,7 @@ _gostring_ _wrap_tc_event_error_tcswig_58cf0908352460ac(struct tc_event *_swig_g
 }
 
 
-_gostring_ _wrap_tc_event_conduit_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_conduit_id_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5726,7 +5462,7 @@ _gostring_ _wrap_tc_event_conduit_id_tcswig_58cf0908352460ac(struct tc_event *_s
 }
 
 
-_gostring_ _wrap_tc_event_shard_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_id_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5742,7 +5478,7 @@ _gostring_ _wrap_tc_event_shard_id_tcswig_58cf0908352460ac(struct tc_event *_swi
 }
 
 
-_gostring_ _wrap_tc_event_shard_status_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_shard_status_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5758,7 +5494,7 @@ _gostring_ _wrap_tc_event_shard_status_tcswig_58cf0908352460ac(struct tc_event *
 }
 
 
-intgo _wrap_tc_event_transport_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+intgo _wrap_tc_event_transport_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   tc_transport_type result;
   intgo _swig_go_result;
@@ -5771,7 +5507,7 @@ intgo _wrap_tc_event_transport_tcswig_58cf0908352460ac(struct tc_event *_swig_go
 }
 
 
-_gostring_ _wrap_tc_event_session_id_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+_gostring_ _wrap_tc_event_session_id_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5787,7 +5523,7 @@ _gostring_ _wrap_tc_event_session_id_tcswig_58cf0908352460ac(struct tc_event *_s
 }
 
 
-void _wrap_tc_event_free_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
+void _wrap_tc_event_free_tcswig_b726ca279d074842(struct tc_event *_swig_go_0) {
   tc_event *arg1 = (tc_event *) 0 ;
   
   arg1 = *(tc_event **)&_swig_go_0; 
@@ -5797,7 +5533,7 @@ void _wrap_tc_event_free_tcswig_58cf0908352460ac(struct tc_event *_swig_go_0) {
 }
 
 
-intgo _wrap_tc_listener_options_version_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_version_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5810,7 +5546,7 @@ intgo _wrap_tc_listener_options_version_get_tcswig_58cf0908352460ac(struct tc_li
 }
 
 
-void _wrap_tc_listener_options_bind_address_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_bind_address_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -5830,7 +5566,7 @@ void _wrap_tc_listener_options_bind_address_set_tcswig_58cf0908352460ac(struct t
 }
 
 
-_gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5846,7 +5582,7 @@ _gostring_ _wrap_tc_listener_options_bind_address_get_tcswig_58cf0908352460ac(st
 }
 
 
-void _wrap_tc_listener_options_port_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_port_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   int arg2 ;
   
@@ -5858,7 +5594,7 @@ void _wrap_tc_listener_options_port_set_tcswig_58cf0908352460ac(struct tc_listen
 }
 
 
-intgo _wrap_tc_listener_options_port_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_port_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -5871,7 +5607,7 @@ intgo _wrap_tc_listener_options_port_get_tcswig_58cf0908352460ac(struct tc_liste
 }
 
 
-void _wrap_tc_listener_options_path_prefix_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_path_prefix_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -5891,7 +5627,7 @@ void _wrap_tc_listener_options_path_prefix_set_tcswig_58cf0908352460ac(struct tc
 }
 
 
-_gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -5907,7 +5643,7 @@ _gostring_ _wrap_tc_listener_options_path_prefix_get_tcswig_58cf0908352460ac(str
 }
 
 
-void _wrap_tc_listener_options_max_body_bytes_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_listener_options_max_body_bytes_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t arg2 ;
   
@@ -5919,7 +5655,7 @@ void _wrap_tc_listener_options_max_body_bytes_set_tcswig_58cf0908352460ac(struct
 }
 
 
-long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -5932,7 +5668,7 @@ long long _wrap_tc_listener_options_max_body_bytes_get_tcswig_58cf0908352460ac(s
 }
 
 
-void _wrap_tc_listener_options_timeout_s_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_timeout_s_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -5944,7 +5680,7 @@ void _wrap_tc_listener_options_timeout_s_set_tcswig_58cf0908352460ac(struct tc_l
 }
 
 
-intgo _wrap_tc_listener_options_timeout_s_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_timeout_s_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5957,7 +5693,7 @@ intgo _wrap_tc_listener_options_timeout_s_get_tcswig_58cf0908352460ac(struct tc_
 }
 
 
-void _wrap_tc_listener_options_max_connections_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_max_connections_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -5969,7 +5705,7 @@ void _wrap_tc_listener_options_max_connections_set_tcswig_58cf0908352460ac(struc
 }
 
 
-intgo _wrap_tc_listener_options_max_connections_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_max_connections_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -5982,7 +5718,7 @@ intgo _wrap_tc_listener_options_max_connections_get_tcswig_58cf0908352460ac(stru
 }
 
 
-void _wrap_tc_listener_options_event_userdata_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+void _wrap_tc_listener_options_event_userdata_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *arg2 = (void *) 0 ;
   
@@ -5994,7 +5730,7 @@ void _wrap_tc_listener_options_event_userdata_set_tcswig_58cf0908352460ac(struct
 }
 
 
-void *_wrap_tc_listener_options_event_userdata_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+void *_wrap_tc_listener_options_event_userdata_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -6007,7 +5743,7 @@ void *_wrap_tc_listener_options_event_userdata_get_tcswig_58cf0908352460ac(struc
 }
 
 
-void _wrap_tc_listener_options_reject_userdata_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
+void _wrap_tc_listener_options_reject_userdata_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, void *_swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *arg2 = (void *) 0 ;
   
@@ -6019,7 +5755,7 @@ void _wrap_tc_listener_options_reject_userdata_set_tcswig_58cf0908352460ac(struc
 }
 
 
-void *_wrap_tc_listener_options_reject_userdata_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+void *_wrap_tc_listener_options_reject_userdata_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -6032,7 +5768,7 @@ void *_wrap_tc_listener_options_reject_userdata_get_tcswig_58cf0908352460ac(stru
 }
 
 
-void _wrap_tc_listener_options_tls_cert_file_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_tls_cert_file_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -6052,7 +5788,7 @@ void _wrap_tc_listener_options_tls_cert_file_set_tcswig_58cf0908352460ac(struct 
 }
 
 
-_gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6068,7 +5804,7 @@ _gostring_ _wrap_tc_listener_options_tls_cert_file_get_tcswig_58cf0908352460ac(s
 }
 
 
-void _wrap_tc_listener_options_tls_key_file_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
+void _wrap_tc_listener_options_tls_key_file_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, _gostring_ _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *arg2 = (char *) 0 ;
   
@@ -6088,7 +5824,7 @@ void _wrap_tc_listener_options_tls_key_file_set_tcswig_58cf0908352460ac(struct t
 }
 
 
-_gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+_gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6104,7 +5840,7 @@ _gostring_ _wrap_tc_listener_options_tls_key_file_get_tcswig_58cf0908352460ac(st
 }
 
 
-void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -6116,7 +5852,7 @@ void _wrap_tc_listener_options_max_connections_per_ip_set_tcswig_58cf0908352460a
 }
 
 
-intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -6129,7 +5865,7 @@ intgo _wrap_tc_listener_options_max_connections_per_ip_get_tcswig_58cf0908352460
 }
 
 
-void _wrap_tc_listener_options_head_timeout_s_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_head_timeout_s_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -6141,7 +5877,7 @@ void _wrap_tc_listener_options_head_timeout_s_set_tcswig_58cf0908352460ac(struct
 }
 
 
-intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -6154,7 +5890,7 @@ intgo _wrap_tc_listener_options_head_timeout_s_get_tcswig_58cf0908352460ac(struc
 }
 
 
-void _wrap_tc_listener_options_request_timeout_s_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
+void _wrap_tc_listener_options_request_timeout_s_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, intgo _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int arg2 ;
   
@@ -6166,7 +5902,7 @@ void _wrap_tc_listener_options_request_timeout_s_set_tcswig_58cf0908352460ac(str
 }
 
 
-intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   unsigned int result;
   intgo _swig_go_result;
@@ -6179,7 +5915,7 @@ intgo _wrap_tc_listener_options_request_timeout_s_get_tcswig_58cf0908352460ac(st
 }
 
 
-void _wrap_tc_listener_options_max_queued_events_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_listener_options_max_queued_events_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t arg2 ;
   
@@ -6191,7 +5927,7 @@ void _wrap_tc_listener_options_max_queued_events_set_tcswig_58cf0908352460ac(str
 }
 
 
-long long _wrap_tc_listener_options_max_queued_events_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+long long _wrap_tc_listener_options_max_queued_events_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6204,7 +5940,7 @@ long long _wrap_tc_listener_options_max_queued_events_get_tcswig_58cf0908352460a
 }
 
 
-void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
+void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0, long long _swig_go_1) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t arg2 ;
   
@@ -6216,7 +5952,7 @@ void _wrap_tc_listener_options_max_queued_rejects_set_tcswig_58cf0908352460ac(st
 }
 
 
-long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6229,7 +5965,7 @@ long long _wrap_tc_listener_options_max_queued_rejects_get_tcswig_58cf0908352460
 }
 
 
-struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_58cf0908352460ac() {
+struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_b726ca279d074842() {
   struct tc_listener_options *result = 0 ;
   struct tc_listener_options *_swig_go_result;
   
@@ -6240,7 +5976,7 @@ struct tc_listener_options *_wrap_new_tc_listener_options_tcswig_58cf0908352460a
 }
 
 
-void _wrap_delete_tc_listener_options_tcswig_58cf0908352460ac(struct tc_listener_options *_swig_go_0) {
+void _wrap_delete_tc_listener_options_tcswig_b726ca279d074842(struct tc_listener_options *_swig_go_0) {
   struct tc_listener_options *arg1 = (struct tc_listener_options *) 0 ;
   
   arg1 = *(struct tc_listener_options **)&_swig_go_0; 
@@ -6250,7 +5986,7 @@ void _wrap_delete_tc_listener_options_tcswig_58cf0908352460ac(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_listener_options *_swig_go_2) {
+intgo _wrap_tc_listener_new_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, struct tc_listener_options *_swig_go_2) {
   tc_listener **arg1 = (tc_listener **) 0 ;
   tc_conduits *arg2 = (tc_conduits *) 0 ;
   tc_listener_options *arg3 = (tc_listener_options *) 0 ;
@@ -6272,7 +6008,7 @@ intgo _wrap_tc_listener_new_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, struct
 }
 
 
-void _wrap_tc_listener_free_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0) {
+void _wrap_tc_listener_free_tcswig_b726ca279d074842(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   
   arg1 = *(tc_listener **)&_swig_go_0; 
@@ -6282,7 +6018,7 @@ void _wrap_tc_listener_free_tcswig_58cf0908352460ac(struct tc_listener *_swig_go
 }
 
 
-intgo _wrap_tc_listener_port_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0) {
+intgo _wrap_tc_listener_port_tcswig_b726ca279d074842(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -6295,7 +6031,7 @@ intgo _wrap_tc_listener_port_tcswig_58cf0908352460ac(struct tc_listener *_swig_g
 }
 
 
-_gostring_ _wrap_tc_listener_base_url_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0) {
+_gostring_ _wrap_tc_listener_base_url_tcswig_b726ca279d074842(struct tc_listener *_swig_go_0) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6311,7 +6047,7 @@ _gostring_ _wrap_tc_listener_base_url_tcswig_58cf0908352460ac(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_add_route_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_route_tcswig_b726ca279d074842(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6347,7 +6083,7 @@ intgo _wrap_tc_listener_add_route_tcswig_58cf0908352460ac(struct tc_listener *_s
 }
 
 
-intgo _wrap_tc_listener_remove_route_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_remove_route_tcswig_b726ca279d074842(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -6376,7 +6112,7 @@ intgo _wrap_tc_listener_remove_route_tcswig_58cf0908352460ac(struct tc_listener 
 }
 
 
-intgo _wrap_tc_listener_add_secret_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_add_secret_tcswig_b726ca279d074842(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6412,7 +6148,7 @@ intgo _wrap_tc_listener_add_secret_tcswig_58cf0908352460ac(struct tc_listener *_
 }
 
 
-intgo _wrap_tc_listener_remove_secret_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_listener_remove_secret_tcswig_b726ca279d074842(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6448,7 +6184,7 @@ intgo _wrap_tc_listener_remove_secret_tcswig_58cf0908352460ac(struct tc_listener
 }
 
 
-intgo _wrap_tc_listener_serve_metrics_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_tc_listener_serve_metrics_tcswig_b726ca279d074842(struct tc_listener *_swig_go_0, _gostring_ _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   char *arg2 = (char *) 0 ;
   tc_status result;
@@ -6477,7 +6213,7 @@ intgo _wrap_tc_listener_serve_metrics_tcswig_58cf0908352460ac(struct tc_listener
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6489,7 +6225,7 @@ intgo _wrap_TC_LISTENER_STAT_REQUESTS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6501,7 +6237,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPATCHED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6513,7 +6249,7 @@ intgo _wrap_TC_LISTENER_STAT_DUPLICATES_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6525,7 +6261,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6537,7 +6273,7 @@ intgo _wrap_TC_LISTENER_STAT_NOT_FOUND_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6549,7 +6285,7 @@ intgo _wrap_TC_LISTENER_STAT_TOO_LARGE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6561,7 +6297,7 @@ intgo _wrap_TC_LISTENER_STAT_UNAVAILABLE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6573,7 +6309,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUE_FULL_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6585,7 +6321,7 @@ intgo _wrap_TC_LISTENER_STAT_REJECTS_DROPPED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6597,7 +6333,7 @@ intgo _wrap_TC_LISTENER_STAT_TIMED_OUT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6609,7 +6345,7 @@ intgo _wrap_TC_LISTENER_STAT_DISPLACED_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6621,7 +6357,7 @@ intgo _wrap_TC_LISTENER_STAT_AMBIGUOUS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6633,7 +6369,7 @@ intgo _wrap_TC_LISTENER_STAT_DEDUPE_EVICTIONS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_b726ca279d074842() {
   enum tc_listener_stat result;
   intgo _swig_go_result;
   
@@ -6645,7 +6381,7 @@ intgo _wrap_TC_LISTENER_STAT_QUEUED_tcswig_58cf0908352460ac() {
 }
 
 
-long long _wrap_tc_listener_stat_get_tcswig_58cf0908352460ac(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
+long long _wrap_tc_listener_stat_get_tcswig_b726ca279d074842(struct tc_listener *_swig_go_0, intgo _swig_go_1) {
   tc_listener *arg1 = (tc_listener *) 0 ;
   tc_listener_stat arg2 ;
   uint64_t result;
@@ -6660,7 +6396,7 @@ long long _wrap_tc_listener_stat_get_tcswig_58cf0908352460ac(struct tc_listener 
 }
 
 
-_gostring_ _wrap_tc_listener_stat_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_listener_stat_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   tc_listener_stat arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6676,7 +6412,7 @@ _gostring_ _wrap_tc_listener_stat_name_tcswig_58cf0908352460ac(intgo _swig_go_0)
 }
 
 
-_gostring_ _wrap_tc_catalogue_snapshot_tcswig_58cf0908352460ac() {
+_gostring_ _wrap_tc_catalogue_snapshot_tcswig_b726ca279d074842() {
   char *result = 0 ;
   _gostring_ _swig_go_result;
   
@@ -6690,7 +6426,7 @@ _gostring_ _wrap_tc_catalogue_snapshot_tcswig_58cf0908352460ac() {
 }
 
 
-long long _wrap_tc_catalogue_count_tcswig_58cf0908352460ac() {
+long long _wrap_tc_catalogue_count_tcswig_b726ca279d074842() {
   size_t result;
   long long _swig_go_result;
   
@@ -6701,7 +6437,7 @@ long long _wrap_tc_catalogue_count_tcswig_58cf0908352460ac() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_at_tcswig_58cf0908352460ac(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_at_tcswig_b726ca279d074842(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -6714,7 +6450,7 @@ struct tc_event_type *_wrap_tc_catalogue_at_tcswig_58cf0908352460ac(long long _s
 }
 
 
-long long _wrap_tc_catalogue_withdrawn_count_tcswig_58cf0908352460ac() {
+long long _wrap_tc_catalogue_withdrawn_count_tcswig_b726ca279d074842() {
   size_t result;
   long long _swig_go_result;
   
@@ -6725,7 +6461,7 @@ long long _wrap_tc_catalogue_withdrawn_count_tcswig_58cf0908352460ac() {
 }
 
 
-struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_58cf0908352460ac(long long _swig_go_0) {
+struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_b726ca279d074842(long long _swig_go_0) {
   size_t arg1 ;
   tc_event_type *result = 0 ;
   struct tc_event_type *_swig_go_result;
@@ -6738,7 +6474,7 @@ struct tc_event_type *_wrap_tc_catalogue_withdrawn_at_tcswig_58cf0908352460ac(lo
 }
 
 
-intgo _wrap_tc_catalogue_find_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_tc_catalogue_find_tcswig_b726ca279d074842(_goslice_ _swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   tc_event_type **arg1 = (tc_event_type **) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -6779,7 +6515,7 @@ intgo _wrap_tc_catalogue_find_tcswig_58cf0908352460ac(_goslice_ _swig_go_0, _gos
 }
 
 
-_gostring_ _wrap_tc_event_type_name_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_name_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6795,7 +6531,7 @@ _gostring_ _wrap_tc_event_type_name_tcswig_58cf0908352460ac(struct tc_event_type
 }
 
 
-_gostring_ _wrap_tc_event_type_version_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_version_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6811,7 +6547,7 @@ _gostring_ _wrap_tc_event_type_version_tcswig_58cf0908352460ac(struct tc_event_t
 }
 
 
-_gostring_ _wrap_tc_event_type_status_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_status_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -6827,7 +6563,7 @@ _gostring_ _wrap_tc_event_type_status_tcswig_58cf0908352460ac(struct tc_event_ty
 }
 
 
-intgo _wrap_tc_event_type_is_newest_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_is_newest_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -6840,7 +6576,7 @@ intgo _wrap_tc_event_type_is_newest_tcswig_58cf0908352460ac(struct tc_event_type
 }
 
 
-long long _wrap_tc_event_type_required_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_required_count_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6853,7 +6589,7 @@ long long _wrap_tc_event_type_required_count_tcswig_58cf0908352460ac(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_required_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_required_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -6871,7 +6607,7 @@ _gostring_ _wrap_tc_event_type_required_tcswig_58cf0908352460ac(struct tc_event_
 }
 
 
-long long _wrap_tc_event_type_optional_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_optional_count_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6884,7 +6620,7 @@ long long _wrap_tc_event_type_optional_count_tcswig_58cf0908352460ac(struct tc_e
 }
 
 
-_gostring_ _wrap_tc_event_type_optional_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_optional_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -6902,7 +6638,7 @@ _gostring_ _wrap_tc_event_type_optional_tcswig_58cf0908352460ac(struct tc_event_
 }
 
 
-long long _wrap_tc_event_type_one_of_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_one_of_count_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6915,7 +6651,7 @@ long long _wrap_tc_event_type_one_of_count_tcswig_58cf0908352460ac(struct tc_eve
 }
 
 
-long long _wrap_tc_event_type_one_of_size_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+long long _wrap_tc_event_type_one_of_size_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -6930,7 +6666,7 @@ long long _wrap_tc_event_type_one_of_size_tcswig_58cf0908352460ac(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_one_of_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
+_gostring_ _wrap_tc_event_type_one_of_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0, long long _swig_go_1, long long _swig_go_2) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   size_t arg3 ;
@@ -6950,7 +6686,7 @@ _gostring_ _wrap_tc_event_type_one_of_tcswig_58cf0908352460ac(struct tc_event_ty
 }
 
 
-intgo _wrap_tc_event_type_allows_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_tc_event_type_allows_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0, intgo _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   tc_transport_type arg2 ;
   int result;
@@ -6965,7 +6701,7 @@ intgo _wrap_tc_event_type_allows_tcswig_58cf0908352460ac(struct tc_event_type *_
 }
 
 
-intgo _wrap_tc_event_type_app_token_only_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+intgo _wrap_tc_event_type_app_token_only_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -6978,7 +6714,7 @@ intgo _wrap_tc_event_type_app_token_only_tcswig_58cf0908352460ac(struct tc_event
 }
 
 
-long long _wrap_tc_event_type_scope_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_scope_count_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -6991,7 +6727,7 @@ long long _wrap_tc_event_type_scope_count_tcswig_58cf0908352460ac(struct tc_even
 }
 
 
-_gostring_ _wrap_tc_event_type_scope_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_scope_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -7009,7 +6745,7 @@ _gostring_ _wrap_tc_event_type_scope_tcswig_58cf0908352460ac(struct tc_event_typ
 }
 
 
-_gostring_ _wrap_tc_event_type_authorizer_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_authorizer_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7025,7 +6761,7 @@ _gostring_ _wrap_tc_event_type_authorizer_tcswig_58cf0908352460ac(struct tc_even
 }
 
 
-long long _wrap_tc_event_type_app_token_scope_count_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+long long _wrap_tc_event_type_app_token_scope_count_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -7038,7 +6774,7 @@ long long _wrap_tc_event_type_app_token_scope_count_tcswig_58cf0908352460ac(stru
 }
 
 
-_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
+_gostring_ _wrap_tc_event_type_app_token_scope_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0, long long _swig_go_1) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   size_t arg2 ;
   char *result = 0 ;
@@ -7056,7 +6792,7 @@ _gostring_ _wrap_tc_event_type_app_token_scope_tcswig_58cf0908352460ac(struct tc
 }
 
 
-_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_create_body_extra_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7072,7 +6808,7 @@ _gostring_ _wrap_tc_event_type_create_body_extra_tcswig_58cf0908352460ac(struct 
 }
 
 
-_gostring_ _wrap_tc_event_type_replaced_by_tcswig_58cf0908352460ac(struct tc_event_type *_swig_go_0) {
+_gostring_ _wrap_tc_event_type_replaced_by_tcswig_b726ca279d074842(struct tc_event_type *_swig_go_0) {
   tc_event_type *arg1 = (tc_event_type *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7088,7 +6824,7 @@ _gostring_ _wrap_tc_event_type_replaced_by_tcswig_58cf0908352460ac(struct tc_eve
 }
 
 
-intgo _wrap_TC_COMPLETION_DONE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_DONE_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7100,7 +6836,7 @@ intgo _wrap_TC_COMPLETION_DONE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7112,7 +6848,7 @@ intgo _wrap_TC_COMPLETION_RESPONSE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_TOKEN_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_TOKEN_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7124,7 +6860,7 @@ intgo _wrap_TC_COMPLETION_TOKEN_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_USER_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_USER_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7136,7 +6872,7 @@ intgo _wrap_TC_COMPLETION_USER_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7148,7 +6884,7 @@ intgo _wrap_TC_COMPLETION_CONDUIT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7160,7 +6896,7 @@ intgo _wrap_TC_COMPLETION_CONDUIT_LIST_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_SHARD_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_SHARD_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7172,7 +6908,7 @@ intgo _wrap_TC_COMPLETION_SHARD_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7184,7 +6920,7 @@ intgo _wrap_TC_COMPLETION_SHARD_LIST_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7196,7 +6932,7 @@ intgo _wrap_TC_COMPLETION_SHARD_UPDATE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_BATCH_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_BATCH_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7208,7 +6944,7 @@ intgo _wrap_TC_COMPLETION_BATCH_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_PAGE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_PAGE_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7220,7 +6956,7 @@ intgo _wrap_TC_COMPLETION_PAGE_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7232,7 +6968,7 @@ intgo _wrap_TC_COMPLETION_PROGRESS_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_EVENT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_EVENT_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7244,7 +6980,7 @@ intgo _wrap_TC_COMPLETION_EVENT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_REJECT_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_REJECT_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7256,7 +6992,7 @@ intgo _wrap_TC_COMPLETION_REJECT_tcswig_58cf0908352460ac() {
 }
 
 
-intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_58cf0908352460ac() {
+intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_b726ca279d074842() {
   enum tc_completion_kind result;
   intgo _swig_go_result;
   
@@ -7268,7 +7004,7 @@ intgo _wrap_TC_COMPLETION_VIEW_CHANGE_tcswig_58cf0908352460ac() {
 }
 
 
-_gostring_ _wrap_tc_completion_kind_name_tcswig_58cf0908352460ac(intgo _swig_go_0) {
+_gostring_ _wrap_tc_completion_kind_name_tcswig_b726ca279d074842(intgo _swig_go_0) {
   tc_completion_kind arg1 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7284,7 +7020,7 @@ _gostring_ _wrap_tc_completion_kind_name_tcswig_58cf0908352460ac(intgo _swig_go_
 }
 
 
-intgo _wrap_tc_conduits_next_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
+intgo _wrap_tc_conduits_next_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   tc_completion **arg2 = (tc_completion **) 0 ;
   int arg3 ;
@@ -7306,7 +7042,7 @@ intgo _wrap_tc_conduits_next_tcswig_58cf0908352460ac(struct tc_conduits *_swig_g
 }
 
 
-long long _wrap_tc_conduits_ready_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0) {
+long long _wrap_tc_conduits_ready_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -7319,7 +7055,7 @@ long long _wrap_tc_conduits_ready_tcswig_58cf0908352460ac(struct tc_conduits *_s
 }
 
 
-void _wrap_tc_completion_free_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+void _wrap_tc_completion_free_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   
   arg1 = *(tc_completion **)&_swig_go_0; 
@@ -7329,7 +7065,7 @@ void _wrap_tc_completion_free_tcswig_58cf0908352460ac(struct tc_completion *_swi
 }
 
 
-long long _wrap_tc_completion_op_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+long long _wrap_tc_completion_op_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_op_id result;
   long long _swig_go_result;
@@ -7342,7 +7078,7 @@ long long _wrap_tc_completion_op_tcswig_58cf0908352460ac(struct tc_completion *_
 }
 
 
-intgo _wrap_tc_completion_kind_get_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_kind_get_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_completion_kind result;
   intgo _swig_go_result;
@@ -7355,7 +7091,7 @@ intgo _wrap_tc_completion_kind_get_tcswig_58cf0908352460ac(struct tc_completion 
 }
 
 
-intgo _wrap_tc_completion_is_final_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_is_final_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -7368,7 +7104,7 @@ intgo _wrap_tc_completion_is_final_tcswig_58cf0908352460ac(struct tc_completion 
 }
 
 
-intgo _wrap_tc_completion_status_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_status_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_status result;
   intgo _swig_go_result;
@@ -7381,7 +7117,7 @@ intgo _wrap_tc_completion_status_tcswig_58cf0908352460ac(struct tc_completion *_
 }
 
 
-intgo _wrap_tc_completion_http_status_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_http_status_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -7394,7 +7130,7 @@ intgo _wrap_tc_completion_http_status_tcswig_58cf0908352460ac(struct tc_completi
 }
 
 
-_gostring_ _wrap_tc_completion_message_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+_gostring_ _wrap_tc_completion_message_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7410,7 +7146,7 @@ _gostring_ _wrap_tc_completion_message_tcswig_58cf0908352460ac(struct tc_complet
 }
 
 
-void *_wrap_tc_completion_userdata_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+void *_wrap_tc_completion_userdata_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -7423,7 +7159,7 @@ void *_wrap_tc_completion_userdata_tcswig_58cf0908352460ac(struct tc_completion 
 }
 
 
-struct tc_response *_wrap_tc_completion_response_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_response *_wrap_tc_completion_response_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_response *result = 0 ;
   struct tc_response *_swig_go_result;
@@ -7436,7 +7172,7 @@ struct tc_response *_wrap_tc_completion_response_tcswig_58cf0908352460ac(struct 
 }
 
 
-struct tc_token *_wrap_tc_completion_token_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_token *_wrap_tc_completion_token_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_token *result = 0 ;
   struct tc_token *_swig_go_result;
@@ -7449,7 +7185,7 @@ struct tc_token *_wrap_tc_completion_token_tcswig_58cf0908352460ac(struct tc_com
 }
 
 
-tc_user *_wrap_tc_completion_user_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+tc_user *_wrap_tc_completion_user_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_user *result = 0 ;
   tc_user *_swig_go_result;
@@ -7462,7 +7198,7 @@ tc_user *_wrap_tc_completion_user_tcswig_58cf0908352460ac(struct tc_completion *
 }
 
 
-struct tc_conduit *_wrap_tc_completion_conduit_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_conduit *_wrap_tc_completion_conduit_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_conduit *result = 0 ;
   struct tc_conduit *_swig_go_result;
@@ -7475,7 +7211,7 @@ struct tc_conduit *_wrap_tc_completion_conduit_tcswig_58cf0908352460ac(struct tc
 }
 
 
-struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_conduit_list *result = 0 ;
   struct tc_conduit_list *_swig_go_result;
@@ -7488,7 +7224,7 @@ struct tc_conduit_list *_wrap_tc_completion_conduit_list_tcswig_58cf0908352460ac
 }
 
 
-struct tc_shard *_wrap_tc_completion_shard_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_shard *_wrap_tc_completion_shard_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard *result = 0 ;
   struct tc_shard *_swig_go_result;
@@ -7501,7 +7237,7 @@ struct tc_shard *_wrap_tc_completion_shard_tcswig_58cf0908352460ac(struct tc_com
 }
 
 
-struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard_list *result = 0 ;
   struct tc_shard_list *_swig_go_result;
@@ -7514,7 +7250,7 @@ struct tc_shard_list *_wrap_tc_completion_shard_list_tcswig_58cf0908352460ac(str
 }
 
 
-struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_shard_update_result *result = 0 ;
   struct tc_shard_update_result *_swig_go_result;
@@ -7527,7 +7263,7 @@ struct tc_shard_update_result *_wrap_tc_completion_shard_update_tcswig_58cf09083
 }
 
 
-struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_subscription_batch *result = 0 ;
   struct tc_subscription_batch *_swig_go_result;
@@ -7540,7 +7276,7 @@ struct tc_subscription_batch *_wrap_tc_completion_batch_tcswig_58cf0908352460ac(
 }
 
 
-struct tc_subscription_list *_wrap_tc_completion_page_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_subscription_list *_wrap_tc_completion_page_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_subscription_list *result = 0 ;
   struct tc_subscription_list *_swig_go_result;
@@ -7553,7 +7289,7 @@ struct tc_subscription_list *_wrap_tc_completion_page_tcswig_58cf0908352460ac(st
 }
 
 
-struct tc_event *_wrap_tc_completion_event_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+struct tc_event *_wrap_tc_completion_event_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   tc_event *result = 0 ;
   struct tc_event *_swig_go_result;
@@ -7566,7 +7302,7 @@ struct tc_event *_wrap_tc_completion_event_tcswig_58cf0908352460ac(struct tc_com
 }
 
 
-_gostring_ _wrap_tc_completion_source_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+_gostring_ _wrap_tc_completion_source_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7582,7 +7318,7 @@ _gostring_ _wrap_tc_completion_source_tcswig_58cf0908352460ac(struct tc_completi
 }
 
 
-intgo _wrap_tc_completion_progress_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0, long long *_swig_go_1, long long *_swig_go_2) {
+intgo _wrap_tc_completion_progress_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0, long long *_swig_go_1, long long *_swig_go_2) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   size_t *arg2 = (size_t *) 0 ;
   size_t *arg3 = (size_t *) 0 ;
@@ -7599,7 +7335,7 @@ intgo _wrap_tc_completion_progress_tcswig_58cf0908352460ac(struct tc_completion 
 }
 
 
-intgo _wrap_tc_completion_view_change_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+intgo _wrap_tc_completion_view_change_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -7612,7 +7348,7 @@ intgo _wrap_tc_completion_view_change_tcswig_58cf0908352460ac(struct tc_completi
 }
 
 
-_gostring_ _wrap_tc_completion_view_id_tcswig_58cf0908352460ac(struct tc_completion *_swig_go_0) {
+_gostring_ _wrap_tc_completion_view_id_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0) {
   tc_completion *arg1 = (tc_completion *) 0 ;
   char *result = 0 ;
   _gostring_ _swig_go_result;
@@ -7628,7 +7364,7 @@ _gostring_ _wrap_tc_completion_view_id_tcswig_58cf0908352460ac(struct tc_complet
 }
 
 
-intgo _wrap_tc_view_pull_changes_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, intgo _swig_go_1, void *_swig_go_2) {
+intgo _wrap_tc_view_pull_changes_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0, intgo _swig_go_1, void *_swig_go_2) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   int arg2 ;
   void *arg3 = (void *) 0 ;
@@ -7645,7 +7381,7 @@ intgo _wrap_tc_view_pull_changes_tcswig_58cf0908352460ac(struct tc_conduits *_sw
 }
 
 
-intgo _wrap_tcgo_next_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
+intgo _wrap_tcgo_next_tcswig_b726ca279d074842(struct tc_conduits *_swig_go_0, _goslice_ _swig_go_1, intgo _swig_go_2) {
   tc_conduits *arg1 = (tc_conduits *) 0 ;
   uint64_t *arg2 = (uint64_t *) 0 ;
   int arg3 ;
@@ -7663,6 +7399,79 @@ intgo _wrap_tcgo_next_tcswig_58cf0908352460ac(struct tc_conduits *_swig_go_0, _g
   
   result = (tc_status)tcgo_next(arg1,arg2,arg3);
   _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_tcgo_request_tcswig_b726ca279d074842(_goslice_ _swig_go_0, struct tc_conduits *_swig_go_1, intgo _swig_go_2, _gostring_ _swig_go_3, _gostring_ _swig_go_4, _goslice_ _swig_go_5, void *_swig_go_6) {
+  tc_op_id *arg1 = (tc_op_id *) 0 ;
+  tc_conduits *arg2 = (tc_conduits *) 0 ;
+  tc_method arg3 ;
+  char *arg4 = (char *) 0 ;
+  size_t arg5 ;
+  char *arg6 = (char *) 0 ;
+  size_t arg7 ;
+  char *arg8 = (char *) 0 ;
+  size_t arg9 ;
+  void *arg10 = (void *) 0 ;
+  tc_status result;
+  intgo _swig_go_result;
+  
+  
+  if (_swig_go_0.len < 1) {
+    _swig_gopanic("id_out: pass a slice of one element");
+  }
+  arg1 = (tc_op_id *)_swig_go_0.array;
+  
+  arg2 = *(tc_conduits **)&_swig_go_1; 
+  arg3 = (tc_method)_swig_go_2; 
+  
+  arg4 = (char *)_swig_go_3.p;
+  arg5 = (size_t)_swig_go_3.n;
+  
+  
+  arg6 = (char *)_swig_go_4.p;
+  arg7 = (size_t)_swig_go_4.n;
+  
+  
+  arg8 = (char *)_swig_go_5.array;
+  arg9 = (size_t)_swig_go_5.len;
+  
+  arg10 = *(void **)&_swig_go_6; 
+  
+  result = (tc_status)tcgo_request(arg1,arg2,arg3,(char const *)arg4,arg5,(char const *)arg6,arg7,(char const *)arg8,arg9,arg10);
+  _swig_go_result = (intgo)result; 
+  return _swig_go_result;
+}
+
+
+long long _wrap_tcgo_response_read_tcswig_b726ca279d074842(struct tc_completion *_swig_go_0, _goslice_ _swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
+  tc_completion *arg1 = (tc_completion *) 0 ;
+  uint64_t *arg2 = (uint64_t *) 0 ;
+  size_t arg3 ;
+  char *arg4 = (char *) 0 ;
+  size_t arg5 ;
+  char *arg6 = (char *) 0 ;
+  size_t arg7 ;
+  int64_t result;
+  long long _swig_go_result;
+  
+  arg1 = *(tc_completion **)&_swig_go_0; 
+  
+  arg2 = (uint64_t *)_swig_go_1.array;
+  arg3 = (size_t)_swig_go_1.len;
+  
+  
+  arg4 = (char *)_swig_go_2.p;
+  arg5 = (size_t)_swig_go_2.n;
+  
+  
+  arg6 = (char *)_swig_go_3.array;
+  arg7 = (size_t)_swig_go_3.len;
+  
+  
+  result = (int64_t)tcgo_response_read(arg1,arg2,arg3,(char const *)arg4,arg5,arg6,arg7);
+  _swig_go_result = result; 
   return _swig_go_result;
 }
 
