@@ -23,6 +23,7 @@ module TwitchConduits
   class Client
     SLICE = 0.2 # seconds: the longest single wait, as a safety net
     CLOSE_WAIT = 10 # seconds close waits for cancelled operations to complete
+    SLICE_MS = (SLICE * 1000).to_i
     TAKE_MAX = 64 # completions taken in one call before routing them
     OPTIONS = %i[client_id client_secret app_token callback_url api_base_url auth_base_url ca_file
                  connect_timeout_ms request_timeout_ms max_attempts backoff_base_ms backoff_max_ms
@@ -64,6 +65,7 @@ module TwitchConduits
       @ops = {}
       @listeners = {}
       @ready = []
+      @taken = [] # completions the pump took for others (rbtc_request_call)
       @next_token = 0
       @view_watch = nil
     end
@@ -213,15 +215,50 @@ module TwitchConduits
     end
     # A Helix call: method :get/:post/...; path relative to api_base_url;
     # body a String or an object sent as JSON. Returns a Response.
-    operation(:request) do |c, t, method, path, query: nil, body: nil|
-      m = METHODS[method] || METHODS.fetch(method.to_s.downcase.to_sym) do
-        raise Error.for(Native::TC_EINVAL, "bad method #{method}")
+    #
+    # The blocking form is one native call when this thread can take the
+    # pump role (no other thread is waiting): it submits, waits and builds
+    # the Response in C (rbtc_request_call). When its completion does not
+    # come in that call (other completions came first, the wait slice
+    # ended, an interrupt), the operation joins the usual routing.
+    def request(method, path, query: nil, body: nil)
+      m = METHODS[method] || Client.method_code(method)
+      query &&= query.map { |k, v| [k.to_s, v.to_s] }
+      body = JSON.generate(body) unless body.nil? || body.is_a?(String)
+      op = nil
+      r = Thread.handle_interrupt(DEFER_INTERRUPTS) do
+        if (token = take_pump_role)
+          begin
+            res = Native.rbtc_request_call(@c, token, m, path, query, body, SLICE_MS, Response, @taken)
+            op = pending_operation(token, res) if res.is_a?(Integer)
+          ensure
+            give_pump_role_back
+          end
+          res
+        else
+          op = submit(:object, nil) { |c, t| Native.rbtc_request_submit(c, t, m, path, query, body) }
+          nil
+        end
       end
-      opts = { method: m, path: path }
-      opts[:query] = query.map { |k, v| [k.to_s, v.to_s] } if query
-      opts[:body] = body.is_a?(String) ? body : JSON.generate(body) unless body.nil?
-      Native.tc_request(c, opts, t)
+      return wait_sync(op) if op
+      raise Error.for(r[0], r[1], http_status: r[2]) if r.is_a?(Array)
+
+      r
+    ensure
+      op.cancel if op && !op.done?
     end
+
+    def request_async(method, path, query: nil, body: nil, &blk)
+      m = METHODS[method] || Client.method_code(method)
+      query &&= query.map { |k, v| [k.to_s, v.to_s] }
+      body = JSON.generate(body) unless body.nil? || body.is_a?(String)
+      submit(:object, blk) { |c, t| Native.rbtc_request_submit(c, t, m, path, query, body) }
+    end
+
+    def self.method_code(method)
+      METHODS.fetch(method.to_s.downcase.to_sym) { raise Error.for(Native::TC_EINVAL, "bad method #{method}") }
+    end
+
     # Load (or re-load) the synced view; the blocking form returns #view.
     operation(:sync_view, result: nil) { |c, t| Native.tc_conduits_sync(c, t) }
 
@@ -384,8 +421,13 @@ module TwitchConduits
         op = Operation.new(self, token, result, block)
         @ops[token] = op
         begin
-          status, id = yield(c, token)
-          raise Error.last(status) unless status.zero?
+          id = yield(c, token) # [status, id], or rbtc_request_submit's id (>= 0) / status (< 0)
+          if id.is_a?(Integer)
+            raise Error.last(id) if id.negative?
+          else
+            status, id = id
+            raise Error.last(status) unless status.zero?
+          end
         rescue Exception # rubocop:disable Lint/RescueException -- refused: never submitted
           @ops.delete(token)
           raise
@@ -399,10 +441,7 @@ module TwitchConduits
       op = submit(result, nil) { |c, t| yield(c, t) } # (no Proc made of the block)
       # The common case (no progress to report) is a plain loop: the
       # waiting thread takes completions itself, its own among them.
-      unless progress
-        pump_or_wait(SLICE) until op.done?
-        return op.value!
-      end
+      return wait_sync(op) unless progress
 
       reported = nil
       await(nil) do
@@ -416,6 +455,49 @@ module TwitchConduits
       op.value!
     ensure
       op.cancel if op && !op.done?
+    end
+
+    # The waiting thread takes completions itself, its own among them.
+    def wait_sync(op)
+      pump_or_wait(SLICE) until op.done?
+      op.value!
+    end
+
+    # The pump role for this thread (a new token), or nil when another
+    # thread has it. Raises Closed after close. Call with interrupts
+    # deferred, and give it back in an ensure.
+    def take_pump_role
+      @lock.synchronize do
+        raise Error.for(Native::TC_ECLOSED, "client closed") if @c.nil?
+        next nil if @pumping
+
+        @pumping = true
+        @next_token += 1
+      end
+    end
+
+    # Routes what the pump took for others, then gives the pump role back
+    # (waking the threads waiting for it or for those completions).
+    def give_pump_role_back
+      unless @taken.empty? # only the pump touches @taken
+        taken = @taken
+        @taken = []
+        route(taken)
+      end
+    ensure
+      @lock.synchronize do
+        @pumping = false
+        @cond.broadcast
+      end
+    end
+
+    # An operation rbtc_request_call submitted whose completion it did not
+    # take (r its id): registered, still as the pump, for the usual routing.
+    def pending_operation(token, id)
+      op = Operation.new(self, token, :object, nil)
+      op.id = id
+      @lock.synchronize { @ops[token] = op }
+      op
     end
 
     # Pump (or wait for the thread that pumps) until the block is true or
