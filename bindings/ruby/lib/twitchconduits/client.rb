@@ -62,6 +62,7 @@ module TwitchConduits
       @lock = Mutex.new
       @cond = ConditionVariable.new
       @pumping = false
+      @request_inflight = false # a blocking request's own native call is waiting (see #request)
       @ops = {}
       @listeners = {}
       @ready = []
@@ -71,7 +72,7 @@ module TwitchConduits
     end
 
     def closed? = @c.nil?
-    def pending = @lock.synchronize { @ops.size }
+    def pending = @lock.synchronize { @ops.size + (@request_inflight ? 1 : 0) }
     def inspect = "#<#{self.class.name} api_base_url=#{@api_base_url.inspect} pending=#{pending}#{closed? ? ' closed' : ''}>"
     alias to_s inspect
 
@@ -93,7 +94,7 @@ module TwitchConduits
     # Enumerator is consuming do not count). Returns false if timeout seconds passed first.
     def run(timeout = nil)
       deadline = timeout && Client.clock + timeout
-      until @lock.synchronize { @ready.empty? && @ops.each_value.all?(&:consumed_elsewhere?) }
+      until @lock.synchronize { @ready.empty? && !@request_inflight && @ops.each_value.all?(&:consumed_elsewhere?) }
         left = deadline && deadline - Client.clock
         return false if left && left <= 0
 
@@ -463,8 +464,8 @@ module TwitchConduits
       op.value!
     end
 
-    # The pump role for this thread (a new token), or nil when another
-    # thread has it. Raises Closed after close. Call with interrupts
+    # The pump role for this thread's blocking request (a new token), or nil
+    # when another thread has it. Raises Closed after close. Call with interrupts
     # deferred, and give it back in an ensure.
     def take_pump_role
       @lock.synchronize do
@@ -472,6 +473,7 @@ module TwitchConduits
         next nil if @pumping
 
         @pumping = true
+        @request_inflight = true
         @next_token += 1
       end
     end
@@ -487,6 +489,7 @@ module TwitchConduits
     ensure
       @lock.synchronize do
         @pumping = false
+        @request_inflight = false
         @cond.broadcast
       end
     end
@@ -496,7 +499,10 @@ module TwitchConduits
     def pending_operation(token, id)
       op = Operation.new(self, token, :object, nil)
       op.id = id
-      @lock.synchronize { @ops[token] = op }
+      @lock.synchronize do
+        @ops[token] = op
+        @request_inflight = false # counted in @ops now
+      end
       op
     end
 
