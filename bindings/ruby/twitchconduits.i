@@ -535,12 +535,27 @@ static tc_completion *rbtc_next(tc_conduits *c, int timeout_ms) {
     return a.done;
 }
 
-/* Appends a taken completion to `taken` as rbtc_take returns them. */
-static void rbtc_push_taken(VALUE taken, tc_completion *done) {
-    rb_ary_push(taken, rbtc_wrap_completion(done));
-    rb_ary_push(taken, ULL2NUM((unsigned long long)(uintptr_t)tc_completion_userdata(done)));
-    rb_ary_push(taken, INT2NUM((int)tc_completion_kind_get(done)));
-    rb_ary_push(taken, INT2NUM((int)tc_completion_status(done)));
+VALUE rbtc_response(const tc_completion *done, VALUE klass);
+
+/* Appends a taken completion to `taken` as rbtc_take returns them. A
+ * successful request's completion is its Response already (a `klass`; the
+ * completion is freed here): the most common completion then needs no
+ * proxy, no conversion call and no free call from Ruby. */
+static void rbtc_push_taken(VALUE taken, tc_completion *done, VALUE klass) {
+    tc_completion_kind kind = tc_completion_kind_get(done);
+    tc_status status = tc_completion_status(done);
+    unsigned long long token = (unsigned long long)(uintptr_t)tc_completion_userdata(done);
+    VALUE item;
+    if (kind == TC_COMPLETION_RESPONSE && status == TC_OK && !NIL_P(klass) &&
+        !NIL_P(item = rbtc_response(done, klass))) {
+        tc_completion_free(done);
+    } else {
+        item = rbtc_wrap_completion(done);
+    }
+    rb_ary_push(taken, item);
+    rb_ary_push(taken, ULL2NUM(token));
+    rb_ary_push(taken, INT2NUM((int)kind));
+    rb_ary_push(taken, INT2NUM((int)status));
 }
 
 /* A request's options from its arguments, without a Hash: method (an
@@ -568,8 +583,6 @@ static void rbtc_request_options(tc_request_options *o, VALUE method, VALUE path
     }
 }
 
-VALUE rbtc_response(const tc_completion *done, VALUE klass);
-
 /* An operation's own final completion as what rbtc_request_call returns:
  * the Response (tc_status TC_OK), or [status, message, http_status]. The
  * completion is freed. */
@@ -591,7 +604,9 @@ static VALUE rbtc_own_result(tc_completion *done, VALUE klass) {
 %inline %{
 /* tc_conduits_next() for every completion ready: a flat Array [completion,
  * token, kind, status, completion, token, ...] (one call and one Array for
- * all of them instead of four calls per completion), or nil when none came
+ * all of them instead of four calls per completion; a successful request's
+ * completion comes as its Response, a `klass`, already freed: see
+ * rbtc_push_taken), or nil when none came
  * within timeout_ms (0: just look). What is already queued is taken with
  * the GVL held; only when nothing is does it wait, with the GVL released,
  * and on threads other than the main one Thread#raise wakes it (the
@@ -600,14 +615,14 @@ static VALUE rbtc_own_result(tc_completion *done, VALUE klass) {
  * completion it took is always returned, and the interrupt is raised at the
  * caller's next check (lib/twitchconduits/client.rb defers it until the
  * completions are stored). */
-VALUE rbtc_take(tc_conduits *c, int timeout_ms, int max) {
+VALUE rbtc_take(tc_conduits *c, int timeout_ms, int max, VALUE klass) {
     tc_completion *done = rbtc_next(c, timeout_ms);
     VALUE taken;
     int n = 0;
     if (done == NULL) return Qnil;
     taken = rb_ary_new_capa(4);
     while (done != NULL) {
-        rbtc_push_taken(taken, done);
+        rbtc_push_taken(taken, done, klass);
         done = NULL;
         if (++n < max) tc_conduits_next(c, &done, 0);
     }
@@ -702,7 +717,7 @@ VALUE rbtc_request_call(tc_conduits *c, VALUE token, VALUE method, VALUE path, V
     while (done != NULL) {
         /* A request has no page or progress: its completion is final. */
         if (tc_completion_userdata(done) == own) return rbtc_own_result(done, klass);
-        rbtc_push_taken(taken, done);
+        rbtc_push_taken(taken, done, klass);
         done = NULL;
         if (++others < 64) tc_conduits_next(c, &done, 0); /* what else is ready, without waiting */
     }

@@ -554,11 +554,12 @@ module TwitchConduits
     # Take completions for up to timeout_ms (GVL released while waiting),
     # with every one already there, and route them.
     def pump(c, timeout_ms)
-      taken = Native.rbtc_take(c, timeout_ms, TAKE_MAX) or return
+      taken = Native.rbtc_take(c, timeout_ms, TAKE_MAX, Response) or return
       route(taken)
     end
 
-    # Completions (flat [completion, token, kind, status]*: see rbtc_take)
+    # Completions (flat [completion, token, kind, status]*: see rbtc_take;
+    # a successful request's completion is its Response, already freed)
     # to their Operation, Listener or view watch, under one lock. Each is
     # routed even when an earlier one raised (the first exception is raised
     # at the end), and each is freed unless an Operation keeps it (a page).
@@ -570,9 +571,10 @@ module TwitchConduits
         while i < taken.size
           done = taken[i]
           begin
-            (free ||= []) << done unless route_one(done, taken[i + 1], taken[i + 2], taken[i + 3])
+            kept = route_one(done, taken[i + 1], taken[i + 2], taken[i + 3])
+            (free ||= []) << done unless kept || done.is_a?(Response)
           rescue StandardError => e
-            (free ||= []) << done
+            (free ||= []) << done unless done.is_a?(Response)
             failure ||= e
           end
           i += 4
