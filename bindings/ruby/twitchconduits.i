@@ -506,22 +506,15 @@ static VALUE rbtc_wrap_completion(tc_completion *done) {
 }
 %}
 
-%inline %{
-/* tc_conduits_next() for every completion ready: a flat Array [completion,
- * token, kind, status, completion, token, ...] (one call and one Array for
- * all of them instead of four calls per completion), or nil when none came
- * within timeout_ms (0: just look). What is already queued is taken with
- * the GVL held; only when nothing is does it wait, with the GVL released,
- * and on threads other than the main one Thread#raise wakes it (the
- * unblocking function is tc_conduits_wakeup). It takes at most `max` (so
- * that a flood of events still returns to Ruby) and never raises: a
- * completion it took is always returned, and the interrupt is raised at the
- * caller's next check (lib/twitchconduits/client.rb defers it until the
- * completions are stored). */
-VALUE rbtc_take(tc_conduits *c, int timeout_ms, int max) {
+%{
+/* The next completion: one already queued is taken with the GVL held; only
+ * when none is does it wait (up to timeout_ms; 0: just look), with the GVL
+ * released, and on threads other than the main one Thread#raise wakes it
+ * (the unblocking function is tc_conduits_wakeup). NULL when none came, or
+ * when an interrupt is pending (the wait is then not entered). It never
+ * raises. */
+static tc_completion *rbtc_next(tc_conduits *c, int timeout_ms) {
     struct rbtc_next_args a;
-    VALUE taken;
-    int n = 0;
     a.c = c;
     a.done = NULL;
     a.timeout_ms = timeout_ms;
@@ -539,15 +532,99 @@ VALUE rbtc_take(tc_conduits *c, int timeout_ms, int max) {
             rb_thread_call_without_gvl2(rbtc_next_nogvl, &a, rbtc_next_ubf, &a);
         }
     }
-    if (a.done == NULL) return Qnil;
+    return a.done;
+}
+
+VALUE rbtc_response(const tc_completion *done, VALUE klass);
+
+/* Appends a taken completion to `taken` as rbtc_take returns them. A
+ * successful request's completion is its Response already (a `klass`; the
+ * completion is freed here): the most common completion then needs no
+ * proxy, no conversion call and no free call from Ruby. */
+static void rbtc_push_taken(VALUE taken, tc_completion *done, VALUE klass) {
+    tc_completion_kind kind = tc_completion_kind_get(done);
+    tc_status status = tc_completion_status(done);
+    unsigned long long token = (unsigned long long)(uintptr_t)tc_completion_userdata(done);
+    VALUE item;
+    if (kind == TC_COMPLETION_RESPONSE && status == TC_OK && !NIL_P(klass) &&
+        !NIL_P(item = rbtc_response(done, klass))) {
+        tc_completion_free(done);
+    } else {
+        item = rbtc_wrap_completion(done);
+    }
+    rb_ary_push(taken, item);
+    rb_ary_push(taken, ULL2NUM(token));
+    rb_ary_push(taken, INT2NUM((int)kind));
+    rb_ary_push(taken, INT2NUM((int)status));
+}
+
+/* A request's options from its arguments, without a Hash: method (an
+ * Integer), path (a String), query (nil or an Array of [name, value]
+ * Strings), body (nil or a String of any bytes). `keep` receives the
+ * buffer the query points into. */
+static void rbtc_request_options(tc_request_options *o, VALUE method, VALUE path, VALUE query, VALUE body,
+                                 volatile VALUE *keep) {
+    static const rbtc_field query_field = RBTC_FIELD2(tc_request_options, query, query_count, RBTC_PARAMS);
+    struct rbtc_fill f;
+    if (tc_request_options_init(o, TC_REQUEST_OPTIONS_VERSION) != TC_OK)
+        rb_raise(rb_eRuntimeError, "%s", tc_last_error_message());
+    o->method = (tc_method)NUM2INT(method);
+    o->path = rbtc_cstr(path);
+    if (!NIL_P(query)) {
+        f.base = (char *)o;
+        f.keep = Qnil;
+        rbtc_fill_params(&f, &query_field, query);
+        *keep = f.keep;
+    }
+    if (!NIL_P(body)) {
+        StringValue(body);
+        o->body = RSTRING_PTR(body);
+        o->body_len = (size_t)RSTRING_LEN(body);
+    }
+}
+
+/* An operation's own final completion as what rbtc_request_call returns:
+ * the Response (tc_status TC_OK), or [status, message, http_status]. The
+ * completion is freed. */
+static VALUE rbtc_own_result(tc_completion *done, VALUE klass) {
+    VALUE result;
+    tc_status status = tc_completion_status(done);
+    if (status == TC_OK) {
+        result = rbtc_response(done, klass);
+    } else {
+        const char *message = tc_completion_message(done);
+        result = rb_ary_new_from_args(3, INT2NUM((int)status), message ? rb_utf8_str_new_cstr(message) : Qnil,
+                                      INT2NUM(tc_completion_http_status(done)));
+    }
+    tc_completion_free(done);
+    return result;
+}
+%}
+
+%inline %{
+/* tc_conduits_next() for every completion ready: a flat Array [completion,
+ * token, kind, status, completion, token, ...] (one call and one Array for
+ * all of them instead of four calls per completion; a successful request's
+ * completion comes as its Response, a `klass`, already freed: see
+ * rbtc_push_taken), or nil when none came
+ * within timeout_ms (0: just look). What is already queued is taken with
+ * the GVL held; only when nothing is does it wait, with the GVL released,
+ * and on threads other than the main one Thread#raise wakes it (the
+ * unblocking function is tc_conduits_wakeup). It takes at most `max` (so
+ * that a flood of events still returns to Ruby) and never raises: a
+ * completion it took is always returned, and the interrupt is raised at the
+ * caller's next check (lib/twitchconduits/client.rb defers it until the
+ * completions are stored). */
+VALUE rbtc_take(tc_conduits *c, int timeout_ms, int max, VALUE klass) {
+    tc_completion *done = rbtc_next(c, timeout_ms);
+    VALUE taken;
+    int n = 0;
+    if (done == NULL) return Qnil;
     taken = rb_ary_new_capa(4);
-    while (a.done != NULL) {
-        rb_ary_push(taken, rbtc_wrap_completion(a.done));
-        rb_ary_push(taken, ULL2NUM((unsigned long long)(uintptr_t)tc_completion_userdata(a.done)));
-        rb_ary_push(taken, INT2NUM((int)tc_completion_kind_get(a.done)));
-        rb_ary_push(taken, INT2NUM((int)tc_completion_status(a.done)));
-        a.done = NULL;
-        if (++n < max) tc_conduits_next(c, &a.done, 0);
+    while (done != NULL) {
+        rbtc_push_taken(taken, done, klass);
+        done = NULL;
+        if (++n < max) tc_conduits_next(c, &done, 0);
     }
     return taken;
 }
@@ -564,7 +641,7 @@ VALUE rbtc_response(const tc_completion *done, VALUE klass) {
     const tc_response *r = tc_completion_response(done);
     const char *body;
     size_t len = 0, i;
-    VALUE headers;
+    VALUE headers, response;
     if (r == NULL) return Qnil;
     if (keys[0] == 0) {
         for (i = 0; i < COUNT; i++) {
@@ -578,8 +655,73 @@ VALUE rbtc_response(const tc_completion *done, VALUE klass) {
         if (v != NULL) rb_hash_aset(headers, keys[i], rb_utf8_str_new_cstr(v));
     }
     body = tc_response_body(r, &len);
-    return rb_struct_new(klass, INT2NUM(tc_response_http_status(r)), rb_utf8_str_new(body, (long)len),
-                         INT2NUM(tc_response_attempts(r)), DBL2NUM(tc_response_elapsed_ms(r)), headers);
+    /* Allocated and filled directly: Struct#initialize through a method
+     * call costs more than the five stores (the Struct has no initialize
+     * of its own). */
+    response = rb_obj_alloc(klass);
+    RSTRUCT_SET(response, 0, INT2NUM(tc_response_http_status(r)));
+    RSTRUCT_SET(response, 1, rb_utf8_str_new(body, (long)len));
+    RSTRUCT_SET(response, 2, INT2NUM(tc_response_attempts(r)));
+    RSTRUCT_SET(response, 3, DBL2NUM(tc_response_elapsed_ms(r)));
+    RSTRUCT_SET(response, 4, headers);
+    return response;
+}
+
+/* tc_request() in its pull form, without a Hash (see rbtc_request_options):
+ * the operation id (>= 0), or the refusal's tc_status (< 0; the message is
+ * this thread's tc_last_error_message()). */
+long long rbtc_request_submit(tc_conduits *c, VALUE token, VALUE method, VALUE path, VALUE query, VALUE body) {
+    tc_request_options o;
+    volatile VALUE keep = Qnil;
+    tc_op_id id = 0;
+    tc_status status;
+    rbtc_request_options(&o, method, path, query, body, &keep);
+    status = tc_request(&id, c, &o, NULL, (void *)(uintptr_t)NUM2ULL(token));
+    (void)keep;
+    return status == TC_OK ? (long long)id : (long long)status;
+}
+
+/* A blocking request in one native call, for the thread that holds the
+ * pump role (lib/twitchconduits/client.rb): submits tc_request() with
+ * `token`, then takes completions (waiting as rbtc_next does, up to
+ * timeout_ms) until its own arrives, and returns
+ *   - the Response (a `klass`, see rbtc_response) when it succeeded,
+ *   - [status, message, http_status] when it failed or was refused (message
+ *     nil: the status's own text),
+ *   - or the operation id (an Integer) when its completion has not been
+ *     taken yet: the wait ended (timeout, wakeup, a pending interrupt) or
+ *     other operations' completions were taken; the caller then registers
+ *     the operation for the usual routing and waits for it there.
+ * Other operations' completions are never lost or reordered: each one
+ * taken is appended to `taken` (as rbtc_take returns them), in order, for
+ * the caller to route. Never raises after a successful submission except
+ * for lack of memory. */
+VALUE rbtc_request_call(tc_conduits *c, VALUE token, VALUE method, VALUE path, VALUE query, VALUE body,
+                        int timeout_ms, VALUE klass, VALUE taken) {
+    tc_request_options o;
+    volatile VALUE keep = Qnil;
+    tc_op_id id = 0;
+    tc_status status;
+    tc_completion *done;
+    void *own = (void *)(uintptr_t)NUM2ULL(token);
+    int others = 0;
+    Check_Type(taken, T_ARRAY);
+    rbtc_request_options(&o, method, path, query, body, &keep);
+    status = tc_request(&id, c, &o, NULL, own);
+    (void)keep;
+    if (status != TC_OK) {
+        return rb_ary_new_from_args(3, INT2NUM((int)status), rb_utf8_str_new_cstr(tc_last_error_message()),
+                                    INT2NUM(0));
+    }
+    done = rbtc_next(c, timeout_ms);
+    while (done != NULL) {
+        /* A request has no page or progress: its completion is final. */
+        if (tc_completion_userdata(done) == own) return rbtc_own_result(done, klass);
+        rbtc_push_taken(taken, done, klass);
+        done = NULL;
+        if (++others < 64) tc_conduits_next(c, &done, 0); /* what else is ready, without waiting */
+    }
+    return ULL2NUM((unsigned long long)id);
 }
 
 /* tc_conduits_free() with the GVL released (it joins the library's threads). */

@@ -164,8 +164,8 @@ class TestErrors < TCTest
     manager = c.instance_variable_get(:@c)
     assert_raises(TypeError) { TC::Native.tc_completion_free(manager) }
     assert_raises(TypeError) { TC::Native.tc_completion_free("not a completion") }
-    assert_raises(TypeError) { TC::Native.rbtc_take(0, 0, 1) }
+    assert_raises(TypeError) { TC::Native.rbtc_take(0, 0, 1, nil) }
     assert_nil TC::Native.tc_completion_free(nil)
-    assert_nil TC::Native.rbtc_take(manager, 0, 1)
+    assert_nil TC::Native.rbtc_take(manager, 0, 1, nil)
   end
 end

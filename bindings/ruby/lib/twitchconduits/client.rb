@@ -23,6 +23,7 @@ module TwitchConduits
   class Client
     SLICE = 0.2 # seconds: the longest single wait, as a safety net
     CLOSE_WAIT = 10 # seconds close waits for cancelled operations to complete
+    SLICE_MS = (SLICE * 1000).to_i
     TAKE_MAX = 64 # completions taken in one call before routing them
     OPTIONS = %i[client_id client_secret app_token callback_url api_base_url auth_base_url ca_file
                  connect_timeout_ms request_timeout_ms max_attempts backoff_base_ms backoff_max_ms
@@ -61,15 +62,17 @@ module TwitchConduits
       @lock = Mutex.new
       @cond = ConditionVariable.new
       @pumping = false
+      @request_inflight = false # a blocking request's own native call is waiting (see #request)
       @ops = {}
       @listeners = {}
       @ready = []
+      @taken = [] # completions the pump took for others (rbtc_request_call)
       @next_token = 0
       @view_watch = nil
     end
 
     def closed? = @c.nil?
-    def pending = @lock.synchronize { @ops.size }
+    def pending = @lock.synchronize { @ops.size + (@request_inflight ? 1 : 0) }
     def inspect = "#<#{self.class.name} api_base_url=#{@api_base_url.inspect} pending=#{pending}#{closed? ? ' closed' : ''}>"
     alias to_s inspect
 
@@ -91,7 +94,7 @@ module TwitchConduits
     # Enumerator is consuming do not count). Returns false if timeout seconds passed first.
     def run(timeout = nil)
       deadline = timeout && Client.clock + timeout
-      until @lock.synchronize { @ready.empty? && @ops.each_value.all?(&:consumed_elsewhere?) }
+      until @lock.synchronize { @ready.empty? && !@request_inflight && @ops.each_value.all?(&:consumed_elsewhere?) }
         left = deadline && deadline - Client.clock
         return false if left && left <= 0
 
@@ -213,15 +216,50 @@ module TwitchConduits
     end
     # A Helix call: method :get/:post/...; path relative to api_base_url;
     # body a String or an object sent as JSON. Returns a Response.
-    operation(:request) do |c, t, method, path, query: nil, body: nil|
-      m = METHODS[method] || METHODS.fetch(method.to_s.downcase.to_sym) do
-        raise Error.for(Native::TC_EINVAL, "bad method #{method}")
+    #
+    # The blocking form is one native call when this thread can take the
+    # pump role (no other thread is waiting): it submits, waits and builds
+    # the Response in C (rbtc_request_call). When its completion does not
+    # come in that call (other completions came first, the wait slice
+    # ended, an interrupt), the operation joins the usual routing.
+    def request(method, path, query: nil, body: nil)
+      m = METHODS[method] || Client.method_code(method)
+      query &&= query.map { |k, v| [k.to_s, v.to_s] }
+      body = JSON.generate(body) unless body.nil? || body.is_a?(String)
+      op = nil
+      r = Thread.handle_interrupt(DEFER_INTERRUPTS) do
+        if (token = take_pump_role)
+          begin
+            res = Native.rbtc_request_call(@c, token, m, path, query, body, SLICE_MS, Response, @taken)
+            op = pending_operation(token, res) if res.is_a?(Integer)
+          ensure
+            give_pump_role_back
+          end
+          res
+        else
+          op = submit(:object, nil) { |c, t| Native.rbtc_request_submit(c, t, m, path, query, body) }
+          nil
+        end
       end
-      opts = { method: m, path: path }
-      opts[:query] = query.map { |k, v| [k.to_s, v.to_s] } if query
-      opts[:body] = body.is_a?(String) ? body : JSON.generate(body) unless body.nil?
-      Native.tc_request(c, opts, t)
+      return wait_sync(op) if op
+      raise Error.for(r[0], r[1], http_status: r[2]) if r.is_a?(Array)
+
+      r
+    ensure
+      op.cancel if op && !op.done?
     end
+
+    def request_async(method, path, query: nil, body: nil, &blk)
+      m = METHODS[method] || Client.method_code(method)
+      query &&= query.map { |k, v| [k.to_s, v.to_s] }
+      body = JSON.generate(body) unless body.nil? || body.is_a?(String)
+      submit(:object, blk) { |c, t| Native.rbtc_request_submit(c, t, m, path, query, body) }
+    end
+
+    def self.method_code(method)
+      METHODS.fetch(method.to_s.downcase.to_sym) { raise Error.for(Native::TC_EINVAL, "bad method #{method}") }
+    end
+
     # Load (or re-load) the synced view; the blocking form returns #view.
     operation(:sync_view, result: nil) { |c, t| Native.tc_conduits_sync(c, t) }
 
@@ -384,8 +422,13 @@ module TwitchConduits
         op = Operation.new(self, token, result, block)
         @ops[token] = op
         begin
-          status, id = yield(c, token)
-          raise Error.last(status) unless status.zero?
+          id = yield(c, token) # [status, id], or rbtc_request_submit's id (>= 0) / status (< 0)
+          if id.is_a?(Integer)
+            raise Error.last(id) if id.negative?
+          else
+            status, id = id
+            raise Error.last(status) unless status.zero?
+          end
         rescue Exception # rubocop:disable Lint/RescueException -- refused: never submitted
           @ops.delete(token)
           raise
@@ -399,10 +442,7 @@ module TwitchConduits
       op = submit(result, nil) { |c, t| yield(c, t) } # (no Proc made of the block)
       # The common case (no progress to report) is a plain loop: the
       # waiting thread takes completions itself, its own among them.
-      unless progress
-        pump_or_wait(SLICE) until op.done?
-        return op.value!
-      end
+      return wait_sync(op) unless progress
 
       reported = nil
       await(nil) do
@@ -416,6 +456,54 @@ module TwitchConduits
       op.value!
     ensure
       op.cancel if op && !op.done?
+    end
+
+    # The waiting thread takes completions itself, its own among them.
+    def wait_sync(op)
+      pump_or_wait(SLICE) until op.done?
+      op.value!
+    end
+
+    # The pump role for this thread's blocking request (a new token), or nil
+    # when another thread has it. Raises Closed after close. Call with interrupts
+    # deferred, and give it back in an ensure.
+    def take_pump_role
+      @lock.synchronize do
+        raise Error.for(Native::TC_ECLOSED, "client closed") if @c.nil?
+        next nil if @pumping
+
+        @pumping = true
+        @request_inflight = true
+        @next_token += 1
+      end
+    end
+
+    # Routes what the pump took for others, then gives the pump role back
+    # (waking the threads waiting for it or for those completions).
+    def give_pump_role_back
+      unless @taken.empty? # only the pump touches @taken
+        taken = @taken
+        @taken = []
+        route(taken)
+      end
+    ensure
+      @lock.synchronize do
+        @pumping = false
+        @request_inflight = false
+        @cond.broadcast
+      end
+    end
+
+    # An operation rbtc_request_call submitted whose completion it did not
+    # take (r its id): registered, still as the pump, for the usual routing.
+    def pending_operation(token, id)
+      op = Operation.new(self, token, :object, nil)
+      op.id = id
+      @lock.synchronize do
+        @ops[token] = op
+        @request_inflight = false # counted in @ops now
+      end
+      op
     end
 
     # Pump (or wait for the thread that pumps) until the block is true or
@@ -466,11 +554,12 @@ module TwitchConduits
     # Take completions for up to timeout_ms (GVL released while waiting),
     # with every one already there, and route them.
     def pump(c, timeout_ms)
-      taken = Native.rbtc_take(c, timeout_ms, TAKE_MAX) or return
+      taken = Native.rbtc_take(c, timeout_ms, TAKE_MAX, Response) or return
       route(taken)
     end
 
-    # Completions (flat [completion, token, kind, status]*: see rbtc_take)
+    # Completions (flat [completion, token, kind, status]*: see rbtc_take;
+    # a successful request's completion is its Response, already freed)
     # to their Operation, Listener or view watch, under one lock. Each is
     # routed even when an earlier one raised (the first exception is raised
     # at the end), and each is freed unless an Operation keeps it (a page).
@@ -482,9 +571,10 @@ module TwitchConduits
         while i < taken.size
           done = taken[i]
           begin
-            (free ||= []) << done unless route_one(done, taken[i + 1], taken[i + 2], taken[i + 3])
+            kept = route_one(done, taken[i + 1], taken[i + 2], taken[i + 3])
+            (free ||= []) << done unless kept || done.is_a?(Response)
           rescue StandardError => e
-            (free ||= []) << done
+            (free ||= []) << done unless done.is_a?(Response)
             failure ||= e
           end
           i += 4

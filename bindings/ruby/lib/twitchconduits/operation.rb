@@ -121,7 +121,7 @@ module TwitchConduits
     n = Native
     CONVERT = {
       n::TC_COMPLETION_DONE => ->(_d) {},
-      n::TC_COMPLETION_RESPONSE => ->(d) { n.rbtc_response(d, Response) },
+      n::TC_COMPLETION_RESPONSE => ->(d) { d.is_a?(Response) ? d : n.rbtc_response(d, Response) }, # (see rbtc_take)
       n::TC_COMPLETION_TOKEN => ->(d) { (t = n.tc_completion_token(d)) && Token.from_native(t) },
       n::TC_COMPLETION_USER => ->(d) { (u = n.tc_completion_user(d)) && User.from_native(u) },
       n::TC_COMPLETION_CONDUIT => ->(d) { (c = n.tc_completion_conduit(d)) && Conduit.from_native(c) },
