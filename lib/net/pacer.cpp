@@ -21,6 +21,23 @@ constexpr double kMinFullRefillMs = 1000.0;
 // A finite number and nothing else (surrounding blanks allowed).
 bool parse_number(const std::string *text, double *out) {
     if (text == nullptr) return false;
+    // Fast path for what Twitch sends (plain digits), checked on every
+    // answer; anything else goes through strtod as before.
+    if (!text->empty() && text->size() <= 15) {
+        double digits = 0;
+        bool plain = true;
+        for (char ch : *text) {
+            if (ch < '0' || ch > '9') {
+                plain = false;
+                break;
+            }
+            digits = digits * 10 + (ch - '0');
+        }
+        if (plain) {
+            *out = digits;
+            return true;
+        }
+    }
     char *end = nullptr;
     double v = std::strtod(text->c_str(), &end);
     if (end == text->c_str() || !std::isfinite(v)) return false;
