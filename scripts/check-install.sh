@@ -41,14 +41,9 @@ soname=$(objdump -p "$libdir/libtwitchconduits.so.0" | awk '$1 == "SONAME" { pri
 [ "$soname" = "libtwitchconduits.so.$run_major" ] || { echo "SONAME $soname does not match major $run_major" >&2; exit 1; }
 echo "version $run_version: tc_version(), pkg-config, file name and SONAME $soname agree"
 
-log=$(mktemp)
-LD_LIBRARY_PATH="$libdir" "$bindir/tc-mock" --port 0 >"$log" 2>&1 &
-mock=$!
-trap 'kill $mock 2>/dev/null; rm -f "$log"' EXIT
-i=0
-until grep -q "listening on" "$log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-base=$(sed -n 's/^tc-mock listening on //p' "$log" | head -n 1)
-[ -n "$base" ] || { echo "tc-mock did not start" >&2; exit 1; }
+. "$top/scripts/staged-mock.sh"
+start_staged_mock "$libdir" "$bindir/tc-mock" "$stage/tc-mock.log"
+base=$mock_base
 export LD_LIBRARY_PATH="$libdir" TWITCH_CLIENT_ID=mockclientid0123456789abcdefghij \
     TWITCH_CLIENT_SECRET=mocksecret0123456789abcdefghijk \
     TWITCH_API_BASE="$base/helix" TWITCH_AUTH_BASE="$base/oauth2"

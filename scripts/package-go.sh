@@ -50,14 +50,9 @@ export GOCACHE="$scratch/gocache" GOPATH="$scratch/gopath" GOFLAGS=-mod=mod GOPR
 unset PKG_CONFIG_LIBDIR
 echo "go: $(go version); pkg-config: $(pkg-config --cflags --libs twitchconduits)"
 
-log=$scratch/tc-mock.log
-LD_LIBRARY_PATH="$libdir" "$mockexe" --port 0 --allow-http-callbacks >"$log" 2>&1 &
-mock=$!
-trap 'kill $mock 2>/dev/null || true' EXIT
-i=0
-until grep -q "listening on" "$log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-base=$(sed -n 's/^tc-mock listening on //p' "$log" | head -n 1)
-[ -n "$base" ] || { echo "tc-mock did not start" >&2; cat "$log" >&2; exit 1; }
+. "$top/scripts/staged-mock.sh"
+start_staged_mock "$libdir" "$mockexe" "$scratch/tc-mock.log" --allow-http-callbacks
+base=$mock_base
 
 echo "== README: the scratch module (in $scratch)"
 block sh 1

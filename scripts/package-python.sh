@@ -34,11 +34,6 @@ unset PYTHONPATH PYTHONHOME VIRTUAL_ENV 2>/dev/null || true
 version=$(pkg-config --modversion twitchconduits)
 echo "staged library $version: pkg-config $pcdir, libdir $libdir"
 
-mock_pid=""
-cleanup() { [ -z "$mock_pid" ] || kill "$mock_pid" 2>/dev/null || true; }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 echo "== pip wheel bindings/python"
 if ! python3 -m pip wheel --no-build-isolation --no-index --no-deps -w "$scratch/dist" "$top/bindings/python" \
         >"$scratch/wheel.log" 2>&1; then
@@ -78,12 +73,9 @@ python3 -m venv "$scratch/venv"
 "$scratch/venv/bin/python" -m pip install --no-index --no-deps --quiet "$wheel"
 
 echo "== staged tc-mock"
-LD_LIBRARY_PATH="$libdir" "$mock_exe" --port 0 --allow-http-callbacks >"$scratch/mock.log" 2>&1 &
-mock_pid=$!
-i=0
-until grep -q "listening on" "$scratch/mock.log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-url=$(sed -n 's/^tc-mock listening on //p' "$scratch/mock.log" | head -n 1)
-[ -n "$url" ] || { cat "$scratch/mock.log" >&2; echo "tc-mock did not start" >&2; exit 1; }
+. "$top/scripts/staged-mock.sh"
+start_staged_mock "$libdir" "$mock_exe" "$scratch/mock.log" --allow-http-callbacks
+url=$mock_base
 export TC_MOCK_URL="$url"
 
 # $1: a venv. The package, the SWIG module and the extension come from its

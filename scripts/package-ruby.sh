@@ -59,14 +59,9 @@ LD_LIBRARY_PATH="$libdir" ldd "$so" | grep -q "$libdir/libtwitchconduits.so.0" \
 exported=$(nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }')
 [ "$exported" = Init_twitchconduits_native ] || { echo "package-ruby: $so exports: $exported" >&2; exit 1; }
 
-log="$work/mock.log"
-LD_LIBRARY_PATH="$libdir" "$bindir/tc-mock" --port 0 >"$log" 2>&1 &
-mock=$!
-trap 'kill $mock 2>/dev/null || true' EXIT
-i=0
-until grep -q "listening on" "$log" || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-base=$(sed -n 's/^tc-mock listening on //p' "$log" | head -n 1)
-[ -n "$base" ] || { echo "package-ruby: tc-mock did not start" >&2; cat "$log" >&2; exit 1; }
+. "$top/scripts/staged-mock.sh"
+start_staged_mock "$libdir" "$bindir/tc-mock" "$work/mock.log"
+base=$mock_base
 echo "package-ruby: staged tc-mock at $base"
 
 # Only the scratch GEM_HOME: nothing from the source tree or the system's gems.
