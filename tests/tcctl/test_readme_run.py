@@ -172,8 +172,9 @@ def wait_for(server, message_type):
 
 def capture_shapes(tc_mock):
     """{shape name: (header names, JSON value)} from a real mock."""
+    errors = tempfile.TemporaryFile("w+")
     mock = subprocess.Popen([tc_mock, "--port", "0", "--allow-http-callbacks"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+                            stderr=errors, text=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), WebhookListener)
     server.received, server.arrived = [], threading.Condition()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -209,16 +210,21 @@ def capture_shapes(tc_mock):
         missing = set(SHAPES) - set(shapes)
         if missing:
             raise RuntimeError("not captured: " + ", ".join(sorted(missing)))
-        return shapes
     finally:
         server.shutdown()
         server.server_close()
         mock.terminate()
         try:
-            mock.wait(10)
+            rc = mock.wait(10)
         except subprocess.TimeoutExpired:
             mock.kill()
-            mock.wait()
+            rc = mock.wait()
+        errors.seek(0)
+        stderr = errors.read()
+        errors.close()
+    if rc != 0:  # tc-mock stops cleanly on SIGTERM; anything else is a crash or a sanitizer's report
+        raise RuntimeError("tc-mock exited %d on SIGTERM:\n%s" % (rc, tail(stderr)))
+    return shapes
 
 
 def tail(text, n=30):
