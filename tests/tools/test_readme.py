@@ -10,14 +10,22 @@ is checked in CI:
                                  meson.build beside it builds and runs;
   <!-- check: ci FILE... -->     every command of the block is run by one of
                                  the FILEs, scripts CI runs (see ci_matches);
-  <!-- check: layout -->         the layout diagram: see check_layout.
+  <!-- check: layout -->         the layout diagram: see check_layout;
+  <!-- check: shape NAME -->     a format the mock sends or answers (NAME in
+                                 SHAPES): its header names and its JSON keys,
+                                 recursively, are exactly those of the real
+                                 thing test_readme_run.py captures from a
+                                 running mock (<placeholders> stand for values
+                                 only). Here: NAME is known and the block parses.
 
 A block without a rule, or with an unknown one, fails. Every repository path
 the README names in backticks must exist too.
 
-Usage: test_readme.py SOURCE_ROOT [README]   (README.md by default; the
-self-tests give a fixture's variants). Prints TAP, and a "FAIL: ..." line
+Usage: test_readme.py SOURCE_ROOT [README...]   (paths under SOURCE_ROOT,
+README.md by default; CI gives README.md and tools/mock/README.md, the
+self-tests a fixture's variants). Prints TAP, and a "FAIL: ..." line
 per failed check."""
+import json
 import os
 import re
 import shlex
@@ -26,7 +34,64 @@ import sys
 
 FENCE_RE = re.compile(r"^```([A-Za-z0-9]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 RULE_RE = re.compile(r"^<!--\s*check:\s*(.*?)\s*-->$")
-KINDS = ("run", "example", "ci", "layout")
+KINDS = ("run", "example", "ci", "layout", "shape")
+# What test_readme_run.py captures from a running mock, by shape name.
+SHAPES = {
+    "webhook-verification": "the shard challenge the mock POSTs to a webhook callback",
+    "webhook-notification": "a notification the mock POSTs to a webhook shard",
+    "deliver-report": "the answer of POST /_mock/deliver with \"wait\":true",
+    "conflict-409": "the body of a 409 to a duplicate subscription",
+}
+HEADER_RE = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):(?: .*)?$")
+
+
+def key_paths(value, prefix=""):
+    """Every key of a JSON value, recursively, as a path: a.b, a[].c (the
+    elements of an array share one path)."""
+    out = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            path = prefix + "." + k if prefix else k
+            out.add(path)
+            out |= key_paths(v, path)
+    elif isinstance(value, list):
+        for v in value:
+            out |= key_paths(v, prefix + "[]")
+    return out
+
+
+def shape_of(body):
+    """A shape block: header lines `Name: value` (then a blank line), and/or a
+    JSON value. (header names or None, JSON key paths or None); ValueError
+    when it is neither."""
+    headers, lines = None, body.splitlines()
+    if lines and HEADER_RE.match(lines[0]):
+        headers = set()
+        while lines and lines[0].strip():
+            m = HEADER_RE.match(lines.pop(0))
+            if not m:
+                raise ValueError("a header block line is not `Name: value`")
+            headers.add(m.group(1).lower())
+    rest = "\n".join(lines).strip()
+    keys = key_paths(json.loads(rest)) if rest else None
+    if headers is None and keys is None:
+        raise ValueError("empty")
+    return headers, keys
+
+
+def shape_differences(body, real_headers, real_json):
+    """What a shape block gets wrong against the real thing: a list of texts."""
+    headers, keys = shape_of(body)
+    out = []
+    if headers is not None:
+        real = {h.lower() for h in real_headers}
+        out += ["header %s is not sent" % h for h in sorted(headers - real)]
+        out += ["header %s is sent but not shown" % h for h in sorted(real - headers)]
+    if keys is not None:
+        real = key_paths(real_json)
+        out += ["key %s is not in the real one" % k for k in sorted(keys - real)]
+        out += ["key %s is real but not shown" % k for k in sorted(real - keys)]
+    return out
 
 
 def read_blocks(text):
@@ -192,15 +257,36 @@ def check_example(root, n, body, args):
             (built, "block %d: %s is built by %s" % (n, path, os.path.relpath(meson, root)))]
 
 
+def check_shape(where, body, args):
+    if len(args) != 1 or args[0] not in SHAPES:
+        return [(False, "%s: `shape` names one of %s" % (where, ", ".join(sorted(SHAPES))))]
+    try:
+        shape_of(body)
+        return [(True, "%s: a %s shape (compared with the real one by readme-run)" % (where, args[0]))]
+    except ValueError as e:
+        return [(False, "%s: a shape block is header lines and/or JSON (%s)" % (where, e))]
+
+
 def main():
     root = sys.argv[1]
-    with open(os.path.join(root, sys.argv[2] if len(sys.argv) > 2 else "README.md"), encoding="utf-8") as f:
-        text = f.read()
     results = []
+    for readme in sys.argv[2:] or ["README.md"]:
+        with open(os.path.join(root, readme), encoding="utf-8") as f:
+            results += check_readme(root, readme, f.read())
 
+    print("1..%d" % len(results))
+    for i, (ok, what) in enumerate(results, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
+        if not ok:
+            print("# FAIL: %s" % what)
+    return 0 if results and all(ok for ok, _ in results) else 1
+
+
+def check_readme(root, readme, text):
+    results = []
     blocks = read_blocks(text)
     for n, (line, lang, body, rule) in enumerate(blocks, 1):
-        where = "block %d (line %d, ```%s)" % (n, line, lang)
+        where = "%s block %d (line %d, ```%s)" % (readme, n, line, lang)
         if not rule or rule[0] not in KINDS:
             results.append((False, "%s has a rule: <!-- check: %s --> before it" % (where, "|".join(KINDS))))
             continue
@@ -213,7 +299,9 @@ def main():
             results += check_ci(root, n, body, args) if args else [(False, "%s: `ci` names no script" % where)]
         elif kind == "layout":
             results += check_layout(root, n, body)
-    results.append((len(blocks) > 0, "README.md has code blocks (%d)" % len(blocks)))
+        elif kind == "shape":
+            results += check_shape(where, body, args)
+    results.append((len(blocks) > 0, "%s has code blocks (%d)" % (readme, len(blocks))))
 
     paths = sorted(set(re.findall(
         r"`((?:examples|scripts|bench|docs|tools|bindings|data|tests|include|lib|abi)/[A-Za-z0-9_./-]+)`", text)))
@@ -221,14 +309,8 @@ def main():
         clean = path.rstrip("/.")
         if "*" in clean or "<" in clean:
             continue
-        results.append((os.path.exists(os.path.join(root, clean)), "README path %s exists" % clean))
-
-    print("1..%d" % len(results))
-    for i, (ok, what) in enumerate(results, 1):
-        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
-        if not ok:
-            print("# FAIL: %s" % what)
-    return 0 if results and all(ok for ok, _ in results) else 1
+        results.append((os.path.exists(os.path.join(root, clean)), "%s path %s exists" % (readme, clean)))
+    return results
 
 
 if __name__ == "__main__":
